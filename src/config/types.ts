@@ -1,0 +1,78 @@
+// Shared shapes of the config pipeline: text -> SourceLine[] -> ConfigNode tree -> typed model.
+// Every stage carries file:line so that any diagnostic can point at the exact place.
+
+/** Where a piece of config text came from. `file` is the path as opened (absolute once resolved). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
+/** One logical line after preprocessing (comments stripped, includes expanded, $NAME substituted,
+ * conditionals applied, ~SEQ/~LST replicated). Location is that of the original physical line. */
+export interface SourceLine extends SourceLocation {
+  text: string;
+}
+
+/** A keyword with its arguments and, when followed by `{ ... }`, its children.
+ * `args` are the words after the keyword; quoted strings arrive as one word without their quotes. */
+export interface ConfigNode extends SourceLocation {
+  keyword: string;
+  args: string[];
+  /** Present only for block keywords (`name {`); an empty block has `[]`. */
+  children?: ConfigNode[];
+}
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic extends SourceLocation {
+  severity: Severity;
+  /** The keyword the message is about, when there is one. */
+  keyword?: string;
+  message: string;
+}
+
+/** The one format every diagnostic is printed in: `file:line: severity: keyword: message`. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const kw = d.keyword !== undefined ? `${d.keyword}: ` : '';
+  return `${d.file}:${d.line}: ${d.severity}: ${kw}${d.message}`;
+}
+
+/** Collects diagnostics in the order they are found. Pure: no printing. */
+export class Diagnostics {
+  readonly items: Diagnostic[] = [];
+
+  error(at: SourceLocation, keyword: string | undefined, message: string): void {
+    this.items.push({ file: at.file, line: at.line, severity: 'error', keyword, message });
+  }
+
+  warn(at: SourceLocation, keyword: string | undefined, message: string): void {
+    this.items.push({ file: at.file, line: at.line, severity: 'warning', keyword, message });
+  }
+
+  get errorCount(): number {
+    return this.items.filter((d) => d.severity === 'error').length;
+  }
+}
+
+/** What the preprocessor needs from the outside world, injected so that config/ stays free of I/O.
+ * The CLI supplies a real file system; tests supply an in-memory one. */
+export interface ConfigHost {
+  /** Returns the file's text, or undefined when it cannot be read. */
+  readFile(path: string): string | undefined;
+  /** Expands a glob pattern (absolute) to the matching file paths, sorted. */
+  glob(pattern: string): string[];
+  /** Environment variables, for ${_ENV NAME}. */
+  env: Record<string, string | undefined>;
+  /** Host name, for the default config id. */
+  hostname: string;
+  /** Working directory, for ${_PWD} fallback and relative -f paths. */
+  cwd: string;
+  /** Random integer in [min, max], for ${_RANDOM}; injected so tests are deterministic. */
+  random(min: number, max: number): number;
+}
+
+/** Facts about this host that semantic checks need (interfaces present). Optional: without it those
+ * checks are skipped. */
+export interface HostFacts {
+  interfaces: ReadonlySet<string>;
+}
