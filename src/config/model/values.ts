@@ -1,6 +1,7 @@
 // Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
 // file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
 import type { ConfigNode, Diagnostics, HostFacts } from '../types.js';
+import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
 
 /** What every block builder carries: where to report, and facts about this host for semantic checks. */
 export interface BuildContext {
@@ -132,4 +133,26 @@ export function blockChildren(node: ConfigNode, ctx: BuildContext): ConfigNode[]
     return [];
   }
   return node.children;
+}
+
+// ---- addresses (added by the VRRP model; shared with the LVS model) ----
+export { parseIp, parsePrefix, formatPrefix, isLinkLocal6, isMulticast } from './ip.js';
+export type { Family, ParsedIp, ParsedPrefix } from './ip.js';
+
+/** An IP address (no prefix) at `index`; malformed text is an error naming the keyword. */
+export function ipAddress(node: ConfigNode, ctx: BuildContext, index = 0): ParsedIp | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  const ip = parseIp(text);
+  if (!ip) ctx.diags.error(node, node.keyword, `'${text}' is not a valid IP address`);
+  return ip;
+}
+
+/** An `address[/len]` at `index`; malformed text is an error naming the keyword. */
+export function ipPrefix(node: ConfigNode, ctx: BuildContext, index = 0): ParsedPrefix | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  const p = parsePrefix(text);
+  if (!p) ctx.diags.error(node, node.keyword, `'${text}' is not a valid IP address or prefix`);
+  return p;
 }

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "keepalived_native",
+      "sources": ["src/keepalived_native.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
+    }
+  ]
+}

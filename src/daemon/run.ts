@@ -1,0 +1,42 @@
+// Daemon mode: detach unless -n, then supervise a VRRP child and a checker child as keepalived does.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../config/index.js';
+import { formatDiagnostic } from '../config/types.js';
+import type { DaemonOptions } from '../cli/options.js';
+import { fsConfigHost } from '../cli/fs-config-host.js';
+import { Logger } from './log.js';
+import { Supervisor, type ChildKind } from './supervisor.js';
+
+const LAUNCHER = fileURLToPath(new URL('../../../bin/keepalived-ts', import.meta.url));
+
+export function daemonLogger(o: DaemonOptions, ident: string): Logger {
+  return new Logger({
+    console: o.logConsole,
+    syslog: !o.noSyslog && !o.logConsole,
+    facility: o.logFacility,
+    detail: o.logDetail,
+    ident,
+  });
+}
+
+export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<number> {
+  if (!o.dontFork) {
+    // keepalived forks and the foreground process exits; we start ourselves detached with -n.
+    const child = spawn(process.execPath, [LAUNCHER, ...argv, '--dont-fork'], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
+    return 0;
+  }
+  if (o.umask !== undefined) process.umask(o.umask);
+  const log = daemonLogger(o, 'Keepalived');
+  const { model, diagnostics } = loadModel(resolve(o.configFile), fsConfigHost(), { configId: o.configId });
+  for (const d of diagnostics) log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+  const kinds: ChildKind[] = [];
+  if (!o.checkOnly && model.instances.length > 0) kinds.push('vrrp');
+  if (!o.vrrpOnly && model.virtualServers.length > 0) kinds.push('checker');
+  return new Supervisor(o, argv, log, kinds).run();
+}

@@ -1,0 +1,70 @@
+// The byte pipe a netlink client talks through, and its implementation over the native addon's socket.
+
+import { native } from '../native.js';
+import { NativeSocket } from '../socket.js';
+import { NETLINK_ROUTE } from './rtnl-constants.js';
+
+/** Datagrams to and from the kernel on one netlink socket. */
+export interface NetlinkTransport {
+  /** Sends one datagram to the kernel (port 0). May throw an errno-coded Error. */
+  send(datagram: Buffer): void;
+  /** Delivers every datagram received; `onError` gets receive errors (ENOBUFS: messages were lost). */
+  onMessage(onDatagram: (datagram: Buffer) => void, onError?: (error: Error) => void): void;
+  /** Whether an idle socket keeps the process alive; clients turn it on only while awaiting replies. */
+  setKeepAlive?(keepAlive: boolean): void;
+  close(): void;
+}
+
+export interface NetlinkSocketOptions {
+  /** NETLINK_ROUTE by default. */
+  protocol?: number;
+  /** Multicast groups to join (RTNLGRP_* numbers, via NETLINK_ADD_MEMBERSHIP). */
+  groups?: number[];
+  /** SO_RCVBUF in bytes: event sockets want room for bursts (ENOBUFS otherwise). */
+  receiveBufferBytes?: number;
+}
+
+// Large enough for any single netlink datagram the kernel builds for a dump (it caps them near 32 KiB).
+const DATAGRAM_BUFFER_BYTES = 256 * 1024;
+
+/** A netlink socket from the native addon, bound to an automatic port id. */
+export function openNetlinkSocket(options: NetlinkSocketOptions = {}): NetlinkTransport {
+  const c = native().constants;
+  const sock = NativeSocket.open(c.AF_NETLINK, c.SOCK_RAW, options.protocol ?? NETLINK_ROUTE, DATAGRAM_BUFFER_BYTES);
+  try {
+    if (options.receiveBufferBytes) sock.setOption(c.SOL_SOCKET, c.SO_RCVBUF, options.receiveBufferBytes);
+    sock.bind({ family: 'netlink', pid: 0, groups: 0 });
+    for (const group of options.groups ?? []) sock.setOption(c.SOL_NETLINK, c.NETLINK_ADD_MEMBERSHIP, group);
+    // Ask for the kernel's error text in NLMSG_ERROR; older kernels refuse the option, which is fine.
+    const extAck = c['NETLINK_EXT_ACK'];
+    if (extAck !== undefined) {
+      try {
+        sock.setOption(c.SOL_NETLINK, extAck, 1);
+      } catch {
+        /* optional */
+      }
+    }
+  } catch (error) {
+    sock.close();
+    throw error;
+  }
+  return {
+    send: (datagram) => {
+      sock.send(datagram, { family: 'netlink', pid: 0, groups: 0 });
+    },
+    onMessage: (onDatagram, onError) => {
+      sock.onMessage(
+        (m) => {
+          if (m.truncated) {
+            onError?.(Object.assign(new Error('netlink datagram truncated'), { code: 'EMSGSIZE' }));
+            return;
+          }
+          onDatagram(m.data);
+        },
+        onError ?? (() => undefined),
+      );
+    },
+    setKeepAlive: (keepAlive) => sock.setKeepAlive(keepAlive),
+    close: () => sock.close(),
+  };
+}

@@ -1,0 +1,114 @@
+// What must hold in every simulated run. Checked after every step by the property tests and by
+// `keepalived-ts simulate`; a violation names the time, the virtual router and the routers involved.
+import type { Cluster, SimRouter } from './cluster.js';
+import { virtualRouters } from './cluster.js';
+import type { InstanceSpec } from '../vrrp/spec.js';
+
+/** RFC 5798 master-down interval of a backup with this spec, ms. */
+export function masterDownIntervalMs(spec: InstanceSpec, masterIntervalCs = spec.advertIntervalCs): number {
+  const intervalMs = masterIntervalCs * 10;
+  const skewMs = ((256 - Math.min(spec.priority, 255)) * intervalMs) / 256;
+  return 3 * intervalMs + skewMs;
+}
+
+/** Skew time of a backup, ms: how long after a priority-0 advert it takes over. */
+export function skewTimeMs(spec: InstanceSpec, masterIntervalCs = spec.advertIntervalCs): number {
+  return ((256 - Math.min(spec.priority, 255)) * masterIntervalCs * 10) / 256;
+}
+
+/** Every running router holds an instance's VIPs exactly while that instance is MASTER. */
+export function vipViolations(cluster: Cluster): string[] {
+  const out: string[] = [];
+  for (const r of cluster.routers) {
+    if (!r.running) continue;
+    for (const inst of r.config.spec.instances) {
+      if (inst.addresses.length === 0) continue;
+      const held = r.held.get(inst.name) ?? new Set<string>();
+      const master = r.states.get(inst.name) === 'MASTER';
+      const missing = inst.addresses.filter((a) => !held.has(a.address)).map((a) => a.address);
+      if (master && missing.length > 0)
+        out.push(`${r.name}/${inst.name} is MASTER without ${missing.join(', ')}`);
+      if (!master && held.size > 0)
+        out.push(
+          `${r.name}/${inst.name} is ${r.states.get(inst.name) ?? 'INIT'} but holds ${[...held].join(', ')}`,
+        );
+    }
+  }
+  return out;
+}
+
+/** How long after the last disturbance a lossless cluster must have settled, ms. */
+export function settleTimeMs(cluster: Cluster): number {
+  let worst = 0;
+  for (const r of cluster.routers) {
+    const spec = r.config.spec;
+    const scriptMs = Math.max(
+      0,
+      ...spec.scripts.map((s) => s.intervalMs * Math.max(s.rise, s.fall) + s.timeoutMs),
+    );
+    for (const inst of spec.instances) {
+      worst = Math.max(worst, 2 * masterDownIntervalMs(inst) + inst.preemptDelayMs + scriptMs);
+    }
+  }
+  const net = cluster.network.conditions;
+  return worst + 10 * (net.delayMs + net.jitterMs) + 50;
+}
+
+/** Once a lossless cluster has settled: exactly one MASTER per virtual router in each connected group of
+ * its running, non-faulted members. */
+export function splitBrainViolations(cluster: Cluster): string[] {
+  const out: string[] = [];
+  for (const [key, members] of virtualRouters(cluster.routers)) {
+    const live = members.filter((m) => {
+      const r = cluster.router(m.node);
+      const state = r.states.get(m.spec.name);
+      return r.running && state !== 'FAULT' && state !== 'STOP';
+    });
+    for (const group of components(
+      cluster,
+      live.map((m) => cluster.router(m.node)),
+    )) {
+      const names = new Set(group.map((r) => r.name));
+      const masters = live.filter(
+        (m) => names.has(m.node) && cluster.router(m.node).states.get(m.spec.name) === 'MASTER',
+      );
+      if (masters.length !== 1) {
+        const who = masters.map((m) => `${m.node}/${m.spec.name}`).join(', ') || 'none';
+        out.push(`${key}: ${masters.length} MASTERs among {${[...names].join(', ')}} (${who})`);
+      }
+    }
+  }
+  return out;
+}
+
+function components(cluster: Cluster, routers: SimRouter[]): SimRouter[][] {
+  const seen = new Set<SimRouter>();
+  const out: SimRouter[][] = [];
+  for (const start of routers) {
+    if (seen.has(start)) continue;
+    const group: SimRouter[] = [];
+    const stack = [start];
+    seen.add(start);
+    while (stack.length > 0) {
+      const r = stack.pop() as SimRouter;
+      group.push(r);
+      for (const other of routers) {
+        if (!seen.has(other) && cluster.network.connected(r.name, other.name)) {
+          seen.add(other);
+          stack.push(other);
+        }
+      }
+    }
+    out.push(group);
+  }
+  return out;
+}
+
+/** Checks every invariant that applies at this moment; returns the violations found. */
+export function checkInvariants(cluster: Cluster): string[] {
+  const out = vipViolations(cluster);
+  const lossless = cluster.network.conditions.loss === 0;
+  if (lossless && cluster.now - cluster.lastDisturbance > settleTimeMs(cluster))
+    out.push(...splitBrainViolations(cluster));
+  return out.map((v) => `t=${(cluster.now / 1000).toFixed(3)}s: ${v}`);
+}

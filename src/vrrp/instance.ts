@@ -1,0 +1,523 @@
+// One VRRP instance's state machine: INIT, BACKUP, MASTER, FAULT, STOP, with keepalived 2.x's exact
+// reactions (vrrp.c / vrrp_scheduler.c): what is sent, added, removed and notified, in that order, and when
+// the instance's single timer (keepalived's "sands") fires next. Sync-group coordination lives in
+// sync-group.ts; it calls back into the transitions exported here.
+
+import type { Advert, AdvertDropReason, ReceivedAdvert } from './advert.js';
+import { compareAddresses } from './address-order.js';
+import type { Action, AdvertValidator, InstanceCounters, LogLevel } from './engine.js';
+import { notifyScripts } from './engine.js';
+import type { GarpScheduler, GarpTarget } from './garp.js';
+import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
+import type { SyncGroup } from './sync-group.js';
+import { skewTimeMs } from './timers.js';
+import type { ResolvedTracker } from './trackers.js';
+
+/** What a transition needs besides the instance: the time, where actions go, shared schedulers. */
+export interface StepContext {
+  now: number;
+  out: Action[];
+  garp: GarpScheduler;
+  validate?: AdvertValidator;
+  /** Why the current step happens, carried into state-change actions. */
+  reason: string;
+}
+
+export function emptyCounters(): InstanceCounters {
+  return {
+    advert_rcvd: 0,
+    advert_sent: 0,
+    become_master: 0,
+    release_master: 0,
+    pri_zero_rcvd: 0,
+    pri_zero_sent: 0,
+    dropped: {},
+  };
+}
+
+/** Checks the engine does itself when the codec layer supplies no validator. */
+export function basicValidate(
+  spec: InstanceSpec,
+  received: ReceivedAdvert,
+  options: { checkAddresses: boolean },
+): AdvertDropReason | undefined {
+  const a = received.advert;
+  if (a.version !== spec.version) return 'version_err';
+  if (a.vrid !== spec.vrid) return 'vrid_mismatch';
+  if (spec.unicastPeers.length === 0 && received.ttl !== 255) return 'ip_ttl_err';
+  if (spec.version === 2) {
+    if (a.authType !== spec.authType) return 'authtype_mismatch';
+    if (a.intervalCs !== spec.advertIntervalCs) return 'advert_interval_err';
+  }
+  if (options.checkAddresses && spec.strict) {
+    const ours = spec.addresses.map((v) => v.address);
+    if (ours.length !== a.addresses.length || ours.some((x) => !a.addresses.includes(x))) return 'addr_list_err';
+  }
+  return undefined;
+}
+
+export class Instance {
+  spec: InstanceSpec;
+  group: SyncGroup | undefined;
+  trackers: ResolvedTracker[] = [];
+
+  state: VrrpState = 'INIT';
+  wantState: VrrpState;
+  basePriority: number;
+  effectivePriority: number;
+  faults: string[] = [];
+  initPending = false;
+
+  /** Master_Adver_Interval in centiseconds (v3 learns it from the master's adverts). */
+  masterAdvertIntervalCs: number;
+  /** keepalived's ms_down_timer: what the BACKUP timer is (re)armed with. */
+  msDownTimerMs = 0;
+  /** The instance's one protocol timer: next advert (MASTER) or master-down (BACKUP). */
+  sands: number | undefined;
+  preemptTime: number | undefined;
+  masterAddress: string | undefined;
+  masterPriority: number | undefined;
+
+  vipSet = false;
+  garpDelayAt: number | undefined;
+  lowerPrioGarpAt: number[] = [];
+  garpRefreshAt: number | undefined;
+  counters: InstanceCounters = emptyCounters();
+
+  constructor(spec: InstanceSpec) {
+    this.spec = spec;
+    this.wantState = spec.initialState;
+    this.basePriority = spec.priority;
+    this.effectivePriority = spec.priority;
+    this.masterAdvertIntervalCs = spec.advertIntervalCs;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get isOwner(): boolean {
+    return this.basePriority === 255;
+  }
+
+  private get advertIntervalMs(): number {
+    return this.spec.advertIntervalCs * 10;
+  }
+
+  skewMs(): number {
+    return skewTimeMs(this.spec.version, this.effectivePriority, this.masterAdvertIntervalCs);
+  }
+
+  /** down_timer_adverts x Master_Adver_Interval + Skew_Time, with the current effective priority. */
+  downTimerMs(): number {
+    return (this.spec.downTimerAdverts ?? 3) * this.masterAdvertIntervalCs * 10 + this.skewMs();
+  }
+
+  /** keepalived's vrrp_init_instance_sands: re-arm the protocol timer for the current state. */
+  initSands(now: number): void {
+    if (this.state === 'MASTER') this.sands = now + this.advertIntervalMs;
+    else if (this.state === 'BACKUP') this.sands = now + this.msDownTimerMs;
+    else this.sands = undefined;
+  }
+
+  nextDeadline(): number | undefined {
+    let next = this.sands;
+    for (const t of [this.garpDelayAt, ...this.lowerPrioGarpAt]) {
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+
+  // ---- outputs -------------------------------------------------------------------------------------------
+
+  log(ctx: StepContext, level: LogLevel, message: string): void {
+    ctx.out.push({ type: 'log', level, message: `(${this.name}) ${message}` });
+  }
+
+  advert(priority: number): Advert {
+    return {
+      version: this.spec.version,
+      vrid: this.spec.vrid,
+      priority,
+      intervalCs: this.spec.advertIntervalCs,
+      addresses: this.spec.addresses.map((v) => v.address),
+      authType: this.spec.authType,
+    };
+  }
+
+  sendAdvert(ctx: StepContext, priority: number): void {
+    ctx.out.push({
+      type: 'send-advert',
+      instance: this.name,
+      ifname: this.spec.interface,
+      family: this.spec.family,
+      source: this.spec.sourceAddress,
+      to: this.spec.unicastPeers.length > 0 ? [...this.spec.unicastPeers] : 'multicast',
+      advert: this.advert(priority),
+    });
+    this.counters.advert_sent++;
+  }
+
+  private setState(ctx: StepContext, to: VrrpState): void {
+    const from = this.state;
+    this.state = to;
+    if (from !== to) ctx.out.push({ type: 'state-change', instance: this.name, from, to, reason: ctx.reason });
+  }
+
+  notify(ctx: StepContext): void {
+    ctx.out.push({
+      type: 'notify',
+      name: this.name,
+      kind: 'INSTANCE',
+      state: this.state,
+      priority: this.effectivePriority,
+      scripts: notifyScripts(this.spec.notify, this.state),
+    });
+  }
+
+  private addressesByInterface(list: VipSpec[]): Map<string, VipSpec[]> {
+    const byIf = new Map<string, VipSpec[]>();
+    for (const v of list) {
+      const ifname = v.ifname ?? this.spec.interface;
+      const l = byIf.get(ifname) ?? [];
+      l.push(v);
+      byIf.set(ifname, l);
+    }
+    return byIf;
+  }
+
+  private garpTargets(): GarpTarget[] {
+    return [...this.spec.addresses, ...this.spec.excludedAddresses].map((v) => ({
+      address: v.address,
+      ifname: v.ifname ?? this.spec.interface,
+    }));
+  }
+
+  /** keepalived's vrrp_send_link_update: `repeat` rounds over VIPs and eVIPs, only while they are set. */
+  sendLinkUpdate(ctx: StepContext, repeat: number): void {
+    if (!this.vipSet) return;
+    ctx.out.push(...ctx.garp.burst(ctx.now, this.name, this.garpTargets(), repeat, this.spec.garp));
+  }
+
+  // ---- transitions ---------------------------------------------------------------------------------------
+
+  /** Leave INIT for BACKUP (keepalived's vrrp_init_state). An instance wanting MASTER passes through BACKUP
+   * silently and times out at once; the engine fires that timeout right after every instance is set up. */
+  initState(ctx: StepContext): void {
+    if (this.wantState === 'MASTER') {
+      this.setState(ctx, 'BACKUP');
+      this.msDownTimerMs = 0;
+      this.sands = ctx.now;
+      return;
+    }
+    this.msDownTimerMs = this.downTimerMs();
+    this.restoreInterface(ctx, false);
+    this.log(ctx, 'info', 'Entering BACKUP STATE (init)');
+    this.setState(ctx, 'BACKUP');
+    this.notify(ctx);
+    this.initSands(ctx.now);
+  }
+
+  /** Start in FAULT because a tracker is down from the outset. */
+  initFault(ctx: StepContext): void {
+    this.log(ctx, 'info', 'Entering FAULT STATE (init)');
+    this.setState(ctx, 'FAULT');
+    this.notify(ctx);
+    this.sands = undefined;
+  }
+
+  /** The protocol timer fired: BACKUP declares the master down, MASTER advertises. */
+  timeout(ctx: StepContext): void {
+    if (this.state === 'BACKUP') {
+      this.wantState = 'MASTER';
+      this.gotoMaster(ctx);
+    } else if (this.state === 'MASTER') {
+      this.masterTx(ctx);
+    }
+    this.initSands(ctx.now);
+  }
+
+  /** keepalived's vrrp_state_goto_master: a sync group may hold us back while another member wants BACKUP. */
+  gotoMaster(ctx: StepContext): void {
+    if (this.group && !this.group.canGotoMaster(this, ctx)) {
+      this.wantState = 'MASTER';
+      return;
+    }
+    this.setState(ctx, 'MASTER');
+    this.initSands(ctx.now);
+    this.masterTx(ctx);
+  }
+
+  /** Send an advert; on the first one as MASTER take the addresses (the advert goes first so the old
+   * master drops them before our gratuitous ARPs); later ones may carry the periodic GARP refresh. */
+  masterTx(ctx: StepContext): void {
+    this.sendAdvert(ctx, this.effectivePriority);
+    if (!this.vipSet) {
+      this.log(ctx, 'info', 'Entering MASTER STATE');
+      this.becomeMaster(ctx);
+      if (this.spec.garp.masterDelayMs > 0) this.garpDelayAt = ctx.now + this.spec.garp.masterDelayMs;
+    } else if (
+      this.spec.garp.masterRefreshMs > 0 &&
+      this.garpRefreshAt !== undefined &&
+      ctx.now > this.garpRefreshAt
+    ) {
+      this.sendLinkUpdate(ctx, this.spec.garp.masterRefreshRepeat);
+      this.garpRefreshAt = ctx.now + this.spec.garp.masterRefreshMs;
+    }
+  }
+
+  private becomeMaster(ctx: StepContext): void {
+    this.counters.become_master++;
+    this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+    for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
+      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
+    for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
+      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
+    this.vipSet = true;
+    if (this.spec.routes.length > 0) ctx.out.push({ type: 'add-routes', instance: this.name, routes: this.spec.routes });
+    if (this.spec.rules.length > 0) ctx.out.push({ type: 'add-rules', instance: this.name, rules: this.spec.rules });
+    this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
+    if (this.spec.garp.masterRefreshMs > 0) this.garpRefreshAt = ctx.now + this.spec.garp.masterRefreshMs;
+    this.notify(ctx);
+  }
+
+  /** keepalived's vrrp_restore_interface: optionally a priority-0 advert, then rules, routes, addresses. */
+  restoreInterface(ctx: StepContext, sendPriorityZero: boolean): void {
+    if (sendPriorityZero) {
+      this.sendAdvert(ctx, 0);
+      this.counters.pri_zero_sent++;
+    }
+    if (this.vipSet && this.spec.rules.length > 0)
+      ctx.out.push({ type: 'remove-rules', instance: this.name, rules: this.spec.rules });
+    if (this.vipSet && this.spec.routes.length > 0)
+      ctx.out.push({ type: 'remove-routes', instance: this.name, routes: this.spec.routes });
+    ctx.garp.cancel(this.name);
+    this.garpDelayAt = undefined;
+    this.lowerPrioGarpAt = [];
+    this.garpRefreshAt = undefined;
+    if (this.vipSet) {
+      for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
+        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
+      for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
+        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
+      this.vipSet = false;
+    }
+  }
+
+  /** keepalived's vrrp_state_leave_master, towards wantState (BACKUP or FAULT). Going to FAULT sends a
+   * priority-0 advert here and, with `sendPriorityZero`, a second one from restoreInterface, as keepalived does. */
+  leaveMaster(ctx: StepContext, sendPriorityZero: boolean): void {
+    if (this.wantState === 'BACKUP') {
+      this.log(ctx, 'info', 'Entering BACKUP STATE');
+      this.preemptTime = undefined;
+    } else if (this.wantState === 'FAULT') {
+      this.log(ctx, 'info', 'Entering FAULT STATE');
+      this.sendAdvert(ctx, 0);
+    } else return;
+    this.restoreInterface(ctx, sendPriorityZero);
+    this.setState(ctx, this.wantState);
+    this.notify(ctx);
+    this.msDownTimerMs = this.downTimerMs();
+    this.initSands(ctx.now);
+    this.counters.release_master++;
+  }
+
+  /** keepalived's vrrp_state_leave_fault: settle into wantState from FAULT/INIT (or go MASTER). */
+  leaveFault(ctx: StepContext): void {
+    if (this.wantState === 'MASTER') this.gotoMaster(ctx);
+    else {
+      const to = this.wantState;
+      if (this.state !== to) this.log(ctx, 'info', `Entering ${to} STATE`);
+      if (to === 'FAULT' && this.state === 'MASTER') {
+        this.sendAdvert(ctx, 0);
+        this.restoreInterface(ctx, false);
+      }
+      const changed = this.state !== to;
+      this.setState(ctx, to);
+      if (changed) this.notify(ctx);
+      if (to === 'BACKUP') this.preemptTime = undefined;
+    }
+    this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+    this.msDownTimerMs = this.downTimerMs();
+    this.initSands(ctx.now);
+  }
+
+  /** keepalived's down_instance body: a tracker failed. */
+  goDown(ctx: StepContext): void {
+    this.wantState = 'FAULT';
+    if (this.state === 'MASTER') this.leaveMaster(ctx, true);
+    else this.leaveFault(ctx);
+  }
+
+  /** First half of keepalived's try_up_instance: pick the state to come back to and arm the timer. */
+  prepareUp(): void {
+    const ownerMaster = this.wantState === 'MASTER' && this.isOwner;
+    if (!ownerMaster) this.wantState = 'BACKUP';
+    this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+    this.msDownTimerMs = ownerMaster
+      ? this.masterAdvertIntervalCs * 10 + this.skewMs()
+      : this.downTimerMs();
+  }
+
+  /** keepalived's vrrp_set_effective_priority: a BACKUP's timer moves by the change in its down interval. */
+  setEffectivePriority(ctx: StepContext, priority: number): void {
+    if (this.isOwner || priority === this.effectivePriority) return;
+    this.log(ctx, 'info', `Changing effective priority from ${this.effectivePriority} to ${priority}`);
+    this.effectivePriority = priority;
+    const old = this.msDownTimerMs;
+    this.msDownTimerMs = this.downTimerMs();
+    if (this.state === 'BACKUP' && this.sands !== undefined) this.sands += this.msDownTimerMs - old;
+  }
+
+  /** Fire the instance's delayed GARP bursts that are due. */
+  fireGarpTimers(ctx: StepContext): void {
+    if (this.garpDelayAt !== undefined && this.garpDelayAt <= ctx.now) {
+      this.garpDelayAt = undefined;
+      this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
+    }
+    const due = this.lowerPrioGarpAt.filter((t) => t <= ctx.now);
+    if (due.length > 0) {
+      this.lowerPrioGarpAt = this.lowerPrioGarpAt.filter((t) => t > ctx.now);
+      for (let i = 0; i < due.length; i++) this.sendLinkUpdate(ctx, this.spec.garp.lowerPrioRepeat);
+    }
+  }
+
+  /** The lower-priority-advert GARP reaction (also run for the other members of our sync group). */
+  lowerPriorityGarp(ctx: StepContext): void {
+    const g = this.spec.garp;
+    if (g.lowerPrioRepeat <= 0) return;
+    this.sendLinkUpdate(ctx, g.lowerPrioRepeat);
+    if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt.push(ctx.now + g.lowerPrioDelayMs);
+  }
+
+  // ---- reception -----------------------------------------------------------------------------------------
+
+  /** An advert for this instance arrived. Returns nothing; state changes show up in `state`. */
+  receive(ctx: StepContext, received: ReceivedAdvert): void {
+    if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
+    // With skip_check_adv_addr, a BACKUP only checks the address list when the sender changes.
+    const checkAddresses =
+      this.state === 'MASTER' || !this.spec.skipCheckAdvAddr || this.masterAddress !== received.source;
+    const validate = ctx.validate ?? basicValidate;
+    const drop = validate(this.spec, received, { checkAddresses });
+    if (drop !== undefined) {
+      this.countDrop(drop);
+      this.log(ctx, 'debug', `dropped advert from ${received.source}: ${drop}`);
+      if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
+    } else {
+      this.counters.advert_rcvd++;
+      if (received.advert.priority === 0) this.counters.pri_zero_rcvd++;
+      if (this.state === 'BACKUP') this.backupReceive(ctx, received);
+      else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
+    }
+    // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
+    // (which has not just sent an advert).
+    if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
+  }
+
+  /** A packet dropped before it could be decoded, attributed to this instance. */
+  receiveDropped(ctx: StepContext, reason: AdvertDropReason): void {
+    if (this.state !== 'BACKUP' && this.state !== 'MASTER') return;
+    this.countDrop(reason);
+    if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
+    if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
+  }
+
+  private countDrop(reason: AdvertDropReason): void {
+    this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
+  }
+
+  /** Keep the master-down deadline where it is: re-arming will add back exactly the time left. */
+  private ignoreAdvert(ctx: StepContext): void {
+    this.msDownTimerMs = this.sands === undefined ? 0 : Math.max(0, this.sands - ctx.now);
+  }
+
+  private backupReceive(ctx: StepContext, received: ReceivedAdvert): void {
+    const a = received.advert;
+    if (a.priority === 0) {
+      // The master is leaving: take over after Skew_Time only.
+      this.msDownTimerMs = this.skewMs();
+      return;
+    }
+    const preemptDelayRunning =
+      this.spec.preemptDelayMs > 0 && (this.preemptTime === undefined || this.preemptTime > ctx.now);
+    if (!this.spec.preempt || a.priority >= this.effectivePriority || preemptDelayRunning) {
+      if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
+      this.msDownTimerMs = this.downTimerMs();
+      this.masterAddress = received.source;
+      this.masterPriority = a.priority;
+      if (this.spec.preemptDelayMs > 0) {
+        if (a.priority >= this.effectivePriority) this.preemptTime = undefined;
+        else if (this.preemptTime === undefined) this.preemptTime = ctx.now + this.spec.preemptDelayMs;
+      }
+      // A sync group may have held us in BACKUP wanting MASTER; a live master settles that.
+      this.wantState = 'BACKUP';
+      return;
+    }
+    // Preempting: discard the lower-priority advert and let the master-down timer run out.
+    this.log(ctx, 'info', `received lower priority (${a.priority}) advert from ${received.source} - discarding`);
+    this.masterAddress = received.source;
+    this.ignoreAdvert(ctx);
+  }
+
+  /** keepalived's vrrp_state_master_rx; true when we must yield to the sender. */
+  private masterReceive(ctx: StepContext, received: ReceivedAdvert): boolean {
+    const a = received.advert;
+    const ours = this.spec.sourceAddress;
+    const addrCmp = ours === undefined ? 0 : compareAddresses(received.source, ours);
+    const theyWin = a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0);
+    if (a.priority === 0 || (this.spec.higherPrioSendAdvert && theyWin)) {
+      this.sendAdvert(ctx, this.effectivePriority);
+      if (a.priority === 0) return false;
+    }
+    if (a.priority === this.effectivePriority) {
+      if (addrCmp === 0)
+        this.log(ctx, 'warning', 'WARNING - equal priority advert received from remote host with our IP address.');
+      else if (this.effectivePriority === 255) {
+        this.log(ctx, 'error', 'CONFIGURATION ERROR: local and remote instances are both address owner - reducing local priority');
+        this.effectivePriority = 254;
+        this.basePriority = 254;
+      }
+    }
+    if (a.priority < this.effectivePriority || (a.priority === this.effectivePriority && addrCmp < 0)) {
+      this.log(ctx, 'info', `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`);
+      if (!this.spec.lowerPrioNoAdvert) this.sendAdvert(ctx, this.effectivePriority);
+      this.lowerPriorityGarp(ctx);
+      if (this.group) for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);
+      if (this.spec.notify.masterRxLowerPri !== undefined)
+        ctx.out.push({
+          type: 'notify',
+          name: this.name,
+          kind: 'INSTANCE',
+          state: 'MASTER',
+          priority: this.effectivePriority,
+          scripts: [this.spec.notify.masterRxLowerPri],
+        });
+      return false;
+    }
+    if (a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0)) {
+      this.log(ctx, 'info', `Master received advert from ${received.source} with higher priority ${a.priority}, ours ${this.effectivePriority}`);
+      if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
+      this.msDownTimerMs = this.downTimerMs();
+      this.masterAddress = received.source;
+      this.masterPriority = a.priority;
+      this.wantState = 'BACKUP';
+      return true;
+    }
+    return false;
+  }
+
+  /** Daemon stopping: a MASTER gives up with priority 0 and releases everything; all report STOP. */
+  shutdown(ctx: StepContext): void {
+    if (this.state === 'MASTER') this.restoreInterface(ctx, true);
+    else {
+      ctx.garp.cancel(this.name);
+      this.garpDelayAt = undefined;
+      this.lowerPrioGarpAt = [];
+    }
+    this.wantState = 'STOP';
+    this.setState(ctx, 'STOP');
+    this.notify(ctx);
+    this.sands = undefined;
+  }
+}

@@ -1,0 +1,20 @@
+// Runs one random scenario and collects invariant violations; shared by the property test and replay.
+import { Cluster } from '../../src/sim/cluster.js';
+import { checkInvariants } from '../../src/sim/invariants.js';
+import { randomScenario, type RandomScenario } from '../../src/sim/random-scenario.js';
+
+export function runScenario(seed: number): {
+  scenario: RandomScenario;
+  cluster: Cluster;
+  violations: string[];
+} {
+  const scenario = randomScenario(seed);
+  const cluster = new Cluster(scenario.routers, { seed, network: { loss: scenario.loss } });
+  for (const e of scenario.events) cluster.schedule(e.t, e.event);
+  cluster.startAll();
+  const violations: string[] = [];
+  cluster.run(scenario.durationMs, (c) => {
+    if (violations.length < 10) violations.push(...checkInvariants(c));
+  });
+  return { scenario, cluster, violations };
+}

@@ -1,0 +1,42 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { countProcesses, readTrackFileValue } from '../../../src/daemon/watchers.js';
+
+describe('track_file values', () => {
+  test('the leading integer counts; anything else is 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kts-tf-'));
+    try {
+      const f = join(dir, 'v');
+      writeFileSync(f, '  -12 trailing\n');
+      assert.equal(readTrackFileValue(f), -12);
+      writeFileSync(f, '7');
+      assert.equal(readTrackFileValue(f), 7);
+      writeFileSync(f, 'x7');
+      assert.equal(readTrackFileValue(f), 0);
+      writeFileSync(f, '');
+      assert.equal(readTrackFileValue(f), 0);
+      assert.equal(readTrackFileValue(join(dir, 'missing')), 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('track_process counting', () => {
+  test('counts a running process by name and by parameters', async () => {
+    const sleeper = spawn('sleep', ['31.5'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(countProcesses({ process: 'sleep', parameters: '31.5' }) >= 1);
+      assert.equal(countProcesses({ process: 'sleep', parameters: '31.6' }), 0);
+      assert.ok(countProcesses({ process: 'sleep', parameters: '31', paramMatch: 'initial' }) >= 1);
+      assert.equal(countProcesses({ process: 'no-such-process-kts' }), 0);
+    } finally {
+      sleeper.kill();
+    }
+  });
+});
