@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadModel } from '../src/config/index.js';
-import { fsConfigHost } from '../src/cli/fs-config-host.js';
+import { FsConfigHost } from '../src/cli/fs-config-host.js';
 
 function generate(instances: number, servers: number): string {
   const out: string[] = ['global_defs {', '  router_id bench', '}'];
@@ -60,7 +60,7 @@ try {
   let errors = 0;
   for (let r = 0; r < 5; r++) {
     const t0 = performance.now();
-    const { diagnostics } = loadModel(file, fsConfigHost(), { configId: 'bench' });
+    const { diagnostics } = loadModel(file, new FsConfigHost(), { configId: 'bench' });
     runs.push(performance.now() - t0);
     peak = Math.max(peak, process.memoryUsage().rss);
     errors = diagnostics.filter((d) => d.severity === 'error').length;

@@ -79,7 +79,8 @@ export class DueQueue {
       const left = 2 * i + 1;
       const right = left + 1;
       let smallest = i;
-      if (left < heap.length && this.before(heap[left] as DueEntry, heap[smallest] as DueEntry)) smallest = left;
+      if (left < heap.length && this.before(heap[left] as DueEntry, heap[smallest] as DueEntry))
+        smallest = left;
       if (right < heap.length && this.before(heap[right] as DueEntry, heap[smallest] as DueEntry))
         smallest = right;
       if (smallest === i) return;

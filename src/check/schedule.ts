@@ -162,7 +162,10 @@ export class CheckScheduler {
       } else {
         checker.retryIt = 0;
         const after = checker.hasRun && retry > 0 ? ` after ${retry} retries` : '';
-        actions.push({ type: 'log', message: `${name} on ${server.spec.id} failed${after} (${result.detail})` });
+        actions.push({
+          type: 'log',
+          message: `${name} on ${server.spec.id} failed${after} (${result.detail})`,
+        });
         checker.isUp = false;
       }
     }
@@ -190,7 +193,12 @@ export class CheckScheduler {
     const actions: CheckAction[] = [];
     for (const server of this.servers.values()) {
       if (server.spec.omega && server.alive && server.spec.notifyDown !== undefined) {
-        actions.push({ type: 'notify', server: server.spec.id, event: 'down', script: server.spec.notifyDown });
+        actions.push({
+          type: 'notify',
+          server: server.spec.id,
+          event: 'down',
+          script: server.spec.notifyDown,
+        });
       }
     }
     return actions;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadModel } from '../config/index.js';
 import { formatDiagnostic, type Diagnostic } from '../config/types.js';
-import { fsConfigHost } from './fs-config-host.js';
+import { FsConfigHost } from './fs-config-host.js';
 import { readHostFacts } from './host-facts.js';
 import { HELP_TEXT, parseCommandLine, type DaemonOptions } from './options.js';
 import { runSimulate } from './simulate.js';
@@ -48,7 +48,7 @@ async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
     return 0;
   }
   if (o.configTest || o.dumpConfig) {
-    const { model, diagnostics } = loadModel(resolve(o.configFile), fsConfigHost(), {
+    const { model, diagnostics } = loadModel(resolve(o.configFile), new FsConfigHost(), {
       configId: o.configId,
       hostFacts: readHostFacts(),
       allConfig: o.allConfig,

@@ -6,7 +6,7 @@ import { Cluster, type RouterConfig } from '../sim/cluster.js';
 import { checkInvariants } from '../sim/invariants.js';
 import { parseScenarioEvent, type TimedEvent } from '../sim/scenario.js';
 import { engineSpecFromModel } from '../vrrp/from-model.js';
-import { fsConfigHost } from './fs-config-host.js';
+import { FsConfigHost } from './fs-config-host.js';
 
 const USAGE = `usage: keepalived-ts simulate -f a.conf -f b.conf [...] [--duration SECONDS] [--seed N]
        [--loss P] [--delay MS] [--jitter MS] [--event 'T ACTION NODE [ARG]']... [--json]
@@ -112,7 +112,7 @@ export async function runSimulate(argv: string[]): Promise<number> {
   let errors = 0;
   for (const file of args.files) {
     const name = basename(file).replace(/\.conf$/, '');
-    const { model, diagnostics } = loadModel(resolve(file), fsConfigHost(), { configId: name });
+    const { model, diagnostics } = loadModel(resolve(file), new FsConfigHost(), { configId: name });
     for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     errors += diagnostics.filter((d) => d.severity === 'error').length;
     routers.push({ name, spec: engineSpecFromModel(model) });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../config/index.js';
 import { formatDiagnostic } from '../config/types.js';
 import type { DaemonOptions } from '../cli/options.js';
-import { fsConfigHost } from '../cli/fs-config-host.js';
+import { FsConfigHost } from '../cli/fs-config-host.js';
 import { Logger } from './log.js';
 import { Supervisor, type ChildKind } from './supervisor.js';
 
@@ -33,7 +33,9 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   }
   if (o.umask !== undefined) process.umask(o.umask);
   const log = daemonLogger(o, 'Keepalived');
-  const { model, diagnostics } = loadModel(resolve(o.configFile), fsConfigHost(), { configId: o.configId });
+  const { model, diagnostics } = loadModel(resolve(o.configFile), new FsConfigHost(), {
+    configId: o.configId,
+  });
   for (const d of diagnostics) log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
   const kinds: ChildKind[] = [];
   if (!o.checkOnly && model.instances.length > 0) kinds.push('vrrp');

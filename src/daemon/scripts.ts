@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
+import { splitQuotedEscaped } from '../config/lexical.js';
 
 export interface ScriptResult {
   /** Exit status, or undefined when the script was killed by a signal or could not start. */
@@ -21,37 +22,11 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Splits a command line into words: whitespace separates, '...' and "..." group, backslash escapes. */
-export function splitCommand(command: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i] as string;
-    if (quote !== undefined) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < command.length) current += command[++i];
-      else current += c;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < command.length) {
-      current += command[++i];
-      inWord = true;
-    } else if (c === ' ' || c === '\t') {
-      if (inWord) words.push(current);
-      current = '';
-      inWord = false;
-    } else {
-      current += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(current);
-  return words;
+/** The words of a script's command line, split as keepalived splits them (quotes group, backslash
+ * escapes); undefined when the quoting is broken. */
+export function commandWords(command: string): string[] | undefined {
+  const r = splitQuotedEscaped(command);
+  return 'words' in r ? r.words : undefined;
 }
 
 /** Runs `argv` and resolves when it ends or is killed; never rejects. */

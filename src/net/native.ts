@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Socket addresses as the addon takes and returns them; the C side owns the struct layouts. */
-export type SockAddr = InetAddr | Inet6Addr | PacketAddr | NetlinkAddr;
+export type SockAddr = InetAddr | Inet6Addr | PacketAddr | NetlinkAddr | UnixAddr;
 
 export interface InetAddr {
   family: 'inet';
@@ -37,6 +37,12 @@ export interface NetlinkAddr {
   groups?: number;
 }
 
+/** sockaddr_un. A leading NUL in `path` names the abstract namespace; unnamed peers come back with ''. */
+export interface UnixAddr {
+  family: 'unix';
+  path: string;
+}
+
 /** Chooses the outgoing interface and source address of one datagram (IP_PKTINFO / IPV6_PKTINFO). */
 export interface PacketInfo {
   ifindex: number;
@@ -63,6 +69,7 @@ export interface NativeConstants {
   readonly AF_INET6: number;
   readonly AF_PACKET: number;
   readonly AF_NETLINK: number;
+  readonly AF_UNIX: number;
   readonly SOCK_RAW: number;
   readonly SOCK_DGRAM: number;
   readonly IPPROTO_IP: number;
@@ -128,8 +135,13 @@ export interface NativeAddon {
   timerfdArm(fd: number, deadlineNs: bigint, intervalNs?: bigint): void;
   /** Expirations since the last read; 0 when none. */
   timerfdRead(fd: number): number;
+  /** Scheduling policy of the calling (main) thread: 'rr'/'fifo' with priority 1..99, or 'other'. */
+  setScheduler(policy: SchedulerPolicy, priority: number): void;
+  getScheduler(): { policy: SchedulerPolicy; priority: number };
   constants: NativeConstants;
 }
+
+export type SchedulerPolicy = 'rr' | 'fifo' | 'other';
 
 /** An Error raised by the addon: `code` is the errno name, `errno` its negated number. */
 export interface NativeError extends Error {
@@ -157,4 +169,3 @@ export function native(): NativeAddon {
   loaded = createRequire(import.meta.url)(addonPath) as NativeAddon;
   return loaded;
 }
-

@@ -117,13 +117,15 @@ export function decodeNeighborAdvertFrame(frame: Uint8Array): NeighborAdvertFram
     override: (flags & NA_FLAG_OVERRIDE) !== 0,
     target: bytesToAddress(message.subarray(8, 24)) as string,
     // A correct checksum makes the sum over pseudo-header and message (checksum included) come out zero.
-    checksumValid: icmpv6Checksum(b.subarray(ip6 + 8, ip6 + 24), b.subarray(ip6 + 24, ip6 + 40), message) === 0,
+    checksumValid:
+      icmpv6Checksum(b.subarray(ip6 + 8, ip6 + 24), b.subarray(ip6 + 24, ip6 + 40), message) === 0,
   };
-  for (let o = 24; o + 8 <= message.length; ) {
+  for (let o = 24; o + 8 <= message.length;) {
     const type = message[o] as number;
     const units = message[o + 1] as number;
     if (units === 0) break; // RFC 4861: a zero-length option makes the packet invalid; stop here
-    if (type === ND_OPTION_TARGET_LINK_LAYER_ADDRESS) decoded.targetMac = bytesToMac(message.subarray(o + 2, o + 8));
+    if (type === ND_OPTION_TARGET_LINK_LAYER_ADDRESS)
+      decoded.targetMac = bytesToMac(message.subarray(o + 2, o + 8));
     o += units * 8;
   }
   return decoded;

@@ -97,7 +97,9 @@ export class NativeSocket {
     };
     this.poll = native().pollStart(this.fd, (status) => {
       if (status < 0) {
-        fail(Object.assign(new Error(`poll failed (libuv status ${status})`), { code: 'EPOLL', errno: status }));
+        fail(
+          Object.assign(new Error(`poll failed (libuv status ${status})`), { code: 'EPOLL', errno: status }),
+        );
         return;
       }
       for (let i = 0; i < MAX_DATAGRAMS_PER_WAKEUP && !this.isClosed && this.poll; i++) {

@@ -13,7 +13,12 @@ function checkComponent(name: string): void {
 }
 
 /** /proc/sys/net/<family>/conf/<ifname>/<key>; `root` exists so tests can point at a scratch tree. */
-export function interfaceSysctlPath(family: SysctlFamily, ifname: string, key: string, root = '/proc/sys'): string {
+export function interfaceSysctlPath(
+  family: SysctlFamily,
+  ifname: string,
+  key: string,
+  root = '/proc/sys',
+): string {
   checkComponent(ifname);
   checkComponent(key);
   return `${root}/net/${family}/conf/${ifname}/${key}`;

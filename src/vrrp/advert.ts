@@ -46,9 +46,12 @@ export type AdvertDropReason =
   | 'authtype_mismatch'
   | 'auth_failure'
   | 'hmac_missing'
+  | 'hmac_malformed'
   | 'hmac_key_unknown'
   | 'hmac_digest_err'
   | 'hmac_replay'
   | 'hmac_time_window'
   | 'unicast_peer_unknown'
-  | 'own_packet';
+  | 'own_packet'
+  /** IP protocol is neither VRRP nor AH carrying VRRP (keepalived ignores these without counting). */
+  | 'not_vrrp';

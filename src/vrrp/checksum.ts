@@ -50,5 +50,10 @@ export function ipv6PseudoHeaderSum(
   length: number,
 ): number {
   const lengthWords = Math.floor(length / 0x10000) + (length & 0xffff);
-  return sumWords(src, srcOffset, srcOffset + 16, sumWords(dst, dstOffset, dstOffset + 16, nextHeader + lengthWords));
+  return sumWords(
+    src,
+    srcOffset,
+    srcOffset + 16,
+    sumWords(dst, dstOffset, dstOffset + 16, nextHeader + lengthWords),
+  );
 }

@@ -48,7 +48,13 @@ export class GarpScheduler {
       for (const g of groups.values()) {
         const interval = g.family === 4 ? garp.garpIntervalMs : garp.gnaIntervalMs;
         if (interval <= 0) {
-          out.push({ type: 'send-garp', instance, ifname: g.ifname, family: g.family, addresses: [...g.addresses] });
+          out.push({
+            type: 'send-garp',
+            instance,
+            ifname: g.ifname,
+            family: g.family,
+            addresses: [...g.addresses],
+          });
           continue;
         }
         const pacer = this.pacer(g.ifname, g.family, interval);

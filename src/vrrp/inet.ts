@@ -85,7 +85,9 @@ const IPV4_CACHE_LIMIT = 4096;
 
 /** The 4 bytes at `offset` as a dotted quad. */
 export function formatIpv4(bytes: Uint8Array, offset = 0): string {
-  const key = ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+  // A signed 32-bit key stays a small integer for V8, which hashes much faster than a heap number.
+  const key =
+    (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
   let text = ipv4Cache.get(key);
   if (text === undefined) {
     text = `${DECIMAL[bytes[offset]]}.${DECIMAL[bytes[offset + 1]]}.${DECIMAL[bytes[offset + 2]]}.${DECIMAL[bytes[offset + 3]]}`;
@@ -106,7 +108,7 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): string {
   if (isMapped) return `::ffff:${formatIpv4(bytes, offset + 12)}`;
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -142,7 +144,13 @@ export function canonicalAddress(text: string): string | undefined {
 }
 
 /** True when the 4 or 16 bytes at the two offsets are equal. */
-export function sameAddress(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number, length: number): boolean {
+export function sameAddress(
+  a: Uint8Array,
+  aOffset: number,
+  b: Uint8Array,
+  bOffset: number,
+  length: number,
+): boolean {
   for (let i = 0; i < length; i++) if (a[aOffset + i] !== b[bOffset + i]) return false;
   return true;
 }

@@ -5,11 +5,12 @@
 
 import type { Advert, AdvertDropReason, ReceivedAdvert } from './advert.js';
 import { compareAddresses } from './address-order.js';
-import type { Action, AdvertValidator, InstanceCounters, LogLevel } from './engine.js';
-import { notifyScripts } from './engine.js';
+import type { Action, AdvertValidator, LogLevel } from './engine.js';
 import type { GarpScheduler, GarpTarget } from './garp.js';
+import { notifyScripts } from './spec.js';
 import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
 import type { SyncGroup } from './sync-group.js';
+import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
 import { skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 
@@ -21,18 +22,6 @@ export interface StepContext {
   validate?: AdvertValidator;
   /** Why the current step happens, carried into state-change actions. */
   reason: string;
-}
-
-export function emptyCounters(): InstanceCounters {
-  return {
-    advert_rcvd: 0,
-    advert_sent: 0,
-    become_master: 0,
-    release_master: 0,
-    pri_zero_rcvd: 0,
-    pri_zero_sent: 0,
-    dropped: {},
-  };
 }
 
 /** Checks the engine does itself when the codec layer supplies no validator. */
@@ -51,7 +40,8 @@ export function basicValidate(
   }
   if (options.checkAddresses && spec.strict) {
     const ours = spec.addresses.map((v) => v.address);
-    if (ours.length !== a.addresses.length || ours.some((x) => !a.addresses.includes(x))) return 'addr_list_err';
+    if (ours.length !== a.addresses.length || ours.some((x) => !a.addresses.includes(x)))
+      return 'addr_list_err';
   }
   return undefined;
 }
@@ -82,7 +72,7 @@ export class Instance {
   garpDelayAt: number | undefined;
   lowerPrioGarpAt: number[] = [];
   garpRefreshAt: number | undefined;
-  counters: InstanceCounters = emptyCounters();
+  counters: VrrpStats = newStats();
 
   constructor(spec: InstanceSpec) {
     this.spec = spec;
@@ -161,7 +151,8 @@ export class Instance {
   private setState(ctx: StepContext, to: VrrpState): void {
     const from = this.state;
     this.state = to;
-    if (from !== to) ctx.out.push({ type: 'state-change', instance: this.name, from, to, reason: ctx.reason });
+    if (from !== to)
+      ctx.out.push({ type: 'state-change', instance: this.name, from, to, reason: ctx.reason });
   }
 
   notify(ctx: StepContext): void {
@@ -274,8 +265,10 @@ export class Instance {
     for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
       ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
     this.vipSet = true;
-    if (this.spec.routes.length > 0) ctx.out.push({ type: 'add-routes', instance: this.name, routes: this.spec.routes });
-    if (this.spec.rules.length > 0) ctx.out.push({ type: 'add-rules', instance: this.name, rules: this.spec.rules });
+    if (this.spec.routes.length > 0)
+      ctx.out.push({ type: 'add-routes', instance: this.name, routes: this.spec.routes });
+    if (this.spec.rules.length > 0)
+      ctx.out.push({ type: 'add-rules', instance: this.name, rules: this.spec.rules });
     this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
     if (this.spec.garp.masterRefreshMs > 0) this.garpRefreshAt = ctx.now + this.spec.garp.masterRefreshMs;
     this.notify(ctx);
@@ -307,15 +300,13 @@ export class Instance {
   /** keepalived's vrrp_state_leave_master, towards wantState (BACKUP or FAULT). Going to FAULT sends a
    * priority-0 advert here and, with `sendPriorityZero`, a second one from restoreInterface, as keepalived does. */
   leaveMaster(ctx: StepContext, sendPriorityZero: boolean): void {
-    if (this.wantState === 'BACKUP') {
-      this.log(ctx, 'info', 'Entering BACKUP STATE');
-      this.preemptTime = undefined;
-    } else if (this.wantState === 'FAULT') {
-      this.log(ctx, 'info', 'Entering FAULT STATE');
-      this.sendAdvert(ctx, 0);
-    } else return;
+    const to = this.wantState;
+    if (to !== 'BACKUP' && to !== 'FAULT') return;
+    this.log(ctx, 'info', `Entering ${to} STATE`);
+    this.setState(ctx, to);
+    if (to === 'BACKUP') this.preemptTime = undefined;
+    else this.sendAdvert(ctx, 0);
     this.restoreInterface(ctx, sendPriorityZero);
-    this.setState(ctx, this.wantState);
     this.notify(ctx);
     this.msDownTimerMs = this.downTimerMs();
     this.initSands(ctx.now);
@@ -327,14 +318,14 @@ export class Instance {
     if (this.wantState === 'MASTER') this.gotoMaster(ctx);
     else {
       const to = this.wantState;
-      if (this.state !== to) this.log(ctx, 'info', `Entering ${to} STATE`);
-      if (to === 'FAULT' && this.state === 'MASTER') {
+      const from = this.state;
+      if (from !== to) this.log(ctx, 'info', `Entering ${to} STATE`);
+      this.setState(ctx, to);
+      if (to === 'FAULT' && from === 'MASTER') {
         this.sendAdvert(ctx, 0);
         this.restoreInterface(ctx, false);
       }
-      const changed = this.state !== to;
-      this.setState(ctx, to);
-      if (changed) this.notify(ctx);
+      if (from !== to) this.notify(ctx);
       if (to === 'BACKUP') this.preemptTime = undefined;
     }
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
@@ -354,9 +345,7 @@ export class Instance {
     const ownerMaster = this.wantState === 'MASTER' && this.isOwner;
     if (!ownerMaster) this.wantState = 'BACKUP';
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
-    this.msDownTimerMs = ownerMaster
-      ? this.masterAdvertIntervalCs * 10 + this.skewMs()
-      : this.downTimerMs();
+    this.msDownTimerMs = ownerMaster ? this.masterAdvertIntervalCs * 10 + this.skewMs() : this.downTimerMs();
   }
 
   /** keepalived's vrrp_set_effective_priority: a BACKUP's timer moves by the change in its down interval. */
@@ -393,7 +382,7 @@ export class Instance {
   // ---- reception -----------------------------------------------------------------------------------------
 
   /** An advert for this instance arrived. Returns nothing; state changes show up in `state`. */
-  receive(ctx: StepContext, received: ReceivedAdvert): void {
+  receive(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[] = []): void {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
     // With skip_check_adv_addr, a BACKUP only checks the address list when the sender changes.
     const checkAddresses =
@@ -401,12 +390,11 @@ export class Instance {
     const validate = ctx.validate ?? basicValidate;
     const drop = validate(this.spec, received, { checkAddresses });
     if (drop !== undefined) {
-      this.countDrop(drop);
+      countDrop(this.counters, drop);
       this.log(ctx, 'debug', `dropped advert from ${received.source}: ${drop}`);
       if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
     } else {
-      this.counters.advert_rcvd++;
-      if (received.advert.priority === 0) this.counters.pri_zero_rcvd++;
+      countAccepted(this.counters, received.advert.priority, notes);
       if (this.state === 'BACKUP') this.backupReceive(ctx, received);
       else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     }
@@ -418,13 +406,9 @@ export class Instance {
   /** A packet dropped before it could be decoded, attributed to this instance. */
   receiveDropped(ctx: StepContext, reason: AdvertDropReason): void {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return;
-    this.countDrop(reason);
+    countDrop(this.counters, reason);
     if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
     if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
-  }
-
-  private countDrop(reason: AdvertDropReason): void {
-    this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
   }
 
   /** Keep the master-down deadline where it is: re-arming will add back exactly the time left. */
@@ -455,7 +439,11 @@ export class Instance {
       return;
     }
     // Preempting: discard the lower-priority advert and let the master-down timer run out.
-    this.log(ctx, 'info', `received lower priority (${a.priority}) advert from ${received.source} - discarding`);
+    this.log(
+      ctx,
+      'info',
+      `received lower priority (${a.priority}) advert from ${received.source} - discarding`,
+    );
     this.masterAddress = received.source;
     this.ignoreAdvert(ctx);
   }
@@ -465,25 +453,39 @@ export class Instance {
     const a = received.advert;
     const ours = this.spec.sourceAddress;
     const addrCmp = ours === undefined ? 0 : compareAddresses(received.source, ours);
-    const theyWin = a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0);
+    const theyWin =
+      a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0);
     if (a.priority === 0 || (this.spec.higherPrioSendAdvert && theyWin)) {
       this.sendAdvert(ctx, this.effectivePriority);
       if (a.priority === 0) return false;
     }
     if (a.priority === this.effectivePriority) {
       if (addrCmp === 0)
-        this.log(ctx, 'warning', 'WARNING - equal priority advert received from remote host with our IP address.');
+        this.log(
+          ctx,
+          'warning',
+          'WARNING - equal priority advert received from remote host with our IP address.',
+        );
       else if (this.effectivePriority === 255) {
-        this.log(ctx, 'error', 'CONFIGURATION ERROR: local and remote instances are both address owner - reducing local priority');
+        this.log(
+          ctx,
+          'error',
+          'CONFIGURATION ERROR: local and remote instances are both address owner - reducing local priority',
+        );
         this.effectivePriority = 254;
         this.basePriority = 254;
       }
     }
     if (a.priority < this.effectivePriority || (a.priority === this.effectivePriority && addrCmp < 0)) {
-      this.log(ctx, 'info', `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`);
+      this.log(
+        ctx,
+        'info',
+        `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
+      );
       if (!this.spec.lowerPrioNoAdvert) this.sendAdvert(ctx, this.effectivePriority);
       this.lowerPriorityGarp(ctx);
-      if (this.group) for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);
+      if (this.group)
+        for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);
       if (this.spec.notify.masterRxLowerPri !== undefined)
         ctx.out.push({
           type: 'notify',
@@ -496,7 +498,11 @@ export class Instance {
       return false;
     }
     if (a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0)) {
-      this.log(ctx, 'info', `Master received advert from ${received.source} with higher priority ${a.priority}, ours ${this.effectivePriority}`);
+      this.log(
+        ctx,
+        'info',
+        `Master received advert from ${received.source} with higher priority ${a.priority}, ours ${this.effectivePriority}`,
+      );
       if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
       this.msDownTimerMs = this.downTimerMs();
       this.masterAddress = received.source;
@@ -507,16 +513,38 @@ export class Instance {
     return false;
   }
 
+  /** Removed from the configuration by a reload: release like a shutdown, notify with notify_deleted. */
+  removeByReload(ctx: StepContext): void {
+    const wasMaster = this.state === 'MASTER';
+    this.wantState = 'STOP';
+    this.setState(ctx, 'STOP');
+    if (wasMaster) this.restoreInterface(ctx, true);
+    ctx.garp.cancel(this.name);
+    this.sands = undefined;
+    const scripts = [this.spec.notify.deleted, this.spec.notify.generic].filter(
+      (x): x is string => x !== undefined,
+    );
+    ctx.out.push({
+      type: 'notify',
+      name: this.name,
+      kind: 'INSTANCE',
+      state: 'STOP',
+      priority: this.effectivePriority,
+      scripts,
+    });
+  }
+
   /** Daemon stopping: a MASTER gives up with priority 0 and releases everything; all report STOP. */
   shutdown(ctx: StepContext): void {
-    if (this.state === 'MASTER') this.restoreInterface(ctx, true);
+    const wasMaster = this.state === 'MASTER';
+    this.wantState = 'STOP';
+    this.setState(ctx, 'STOP');
+    if (wasMaster) this.restoreInterface(ctx, true);
     else {
       ctx.garp.cancel(this.name);
       this.garpDelayAt = undefined;
       this.lowerPrioGarpAt = [];
     }
-    this.wantState = 'STOP';
-    this.setState(ctx, 'STOP');
     this.notify(ctx);
     this.sands = undefined;
   }

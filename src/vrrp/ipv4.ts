@@ -30,7 +30,12 @@ export interface Ipv4HeaderFields {
 
 /** Writes a 20-byte header (no options) at `offset`. `withChecksum` false leaves the field 0 (the kernel fills
  * it for IP_HDRINCL sockets; keepalived does the same). */
-export function writeIpv4Header(out: Uint8Array, offset: number, h: Ipv4HeaderFields, withChecksum = true): void {
+export function writeIpv4Header(
+  out: Uint8Array,
+  offset: number,
+  h: Ipv4HeaderFields,
+  withChecksum = true,
+): void {
   out[offset] = 0x45;
   out[offset + 1] = h.tos & 0xff;
   out[offset + 2] = (h.totalLength >>> 8) & 0xff;
@@ -69,7 +74,8 @@ export function readIpv4Header(packet: Uint8Array): Ipv4HeaderView | string {
   if (versionIhl >> 4 !== 4) return `IP version ${versionIhl >> 4}, not 4`;
   const headerLength = (versionIhl & 0x0f) * 4;
   if (headerLength < IPV4_HEADER_LENGTH) return `IPv4 header length ${headerLength} is below 20`;
-  if (headerLength > packet.length) return `IPv4 header length ${headerLength} exceeds the ${packet.length} bytes read`;
+  if (headerLength > packet.length)
+    return `IPv4 header length ${headerLength} exceeds the ${packet.length} bytes read`;
   return {
     headerLength,
     totalLength: (packet[2] << 8) | packet[3],

@@ -150,6 +150,9 @@ export interface SyncGroupSpec {
   name: string;
   members: string[];
   notify: NotifySpec;
+  /** keepalived `sync_group_tracking_weight`. Without it, members' weighted tracked interfaces count as
+   * unweighted (down = FAULT) and weighted scripts, files and processes are not tracked at all. */
+  trackingWeight?: boolean;
   trackInterfaces: TrackInterfaceSpec[];
   trackScripts: TrackRefSpec[];
   trackFiles: TrackRefSpec[];
@@ -168,6 +171,17 @@ export interface EngineSpec {
   processesDown?: string[];
 }
 
+/** The notify scripts for a state, in the order keepalived runs them: the state's own, then `notify`. */
+export function notifyScripts(notify: NotifySpec, state: VrrpState): string[] {
+  const byState: Partial<Record<VrrpState, string | undefined>> = {
+    MASTER: notify.master,
+    BACKUP: notify.backup,
+    FAULT: notify.fault,
+    STOP: notify.stop,
+  };
+  return [byState[state], notify.generic].filter((s): s is string => s !== undefined);
+}
+
 /** keepalived's defaults for GARP scheduling. */
 export const DEFAULT_GARP: GarpSpec = {
   masterDelayMs: 5000,
@@ -181,7 +195,9 @@ export const DEFAULT_GARP: GarpSpec = {
 };
 
 /** A complete instance spec with keepalived's defaults, overridden by `partial`. Handy for tests and the mapper. */
-export function instanceSpec(partial: Partial<InstanceSpec> & Pick<InstanceSpec, 'name' | 'vrid'>): InstanceSpec {
+export function instanceSpec(
+  partial: Partial<InstanceSpec> & Pick<InstanceSpec, 'name' | 'vrid'>,
+): InstanceSpec {
   return {
     interface: 'eth0',
     family: 4,

@@ -10,7 +10,10 @@ import type { VrrpVersion } from './advert.js';
  * independent of the advert interval. */
 export function skewTimeMs(version: VrrpVersion, priority: number, masterIntervalCs: number): number {
   const weight = 256 - priority;
-  const micros = version === 3 ? Math.floor((weight * masterIntervalCs * 625) / 16) : Math.floor((weight * 1_000_000) / 256);
+  const micros =
+    version === 3
+      ? Math.floor((weight * masterIntervalCs * 625) / 16)
+      : Math.floor((weight * 1_000_000) / 256);
   return micros / 1000;
 }
 
@@ -25,6 +28,10 @@ export function masterDownIntervalMs(
 }
 
 /** keepalived's timer for an address owner coming back up: one interval plus skew instead of three. */
-export function ownerDownIntervalMs(version: VrrpVersion, priority: number, masterIntervalCs: number): number {
+export function ownerDownIntervalMs(
+  version: VrrpVersion,
+  priority: number,
+  masterIntervalCs: number,
+): number {
   return masterIntervalCs * 10 + skewTimeMs(version, priority, masterIntervalCs);
 }

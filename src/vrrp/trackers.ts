@@ -25,6 +25,14 @@ export class ScriptTracker {
     }
   }
 
+  /** Carry the state of the same script across a reload, clamped to the new rise/fall range. */
+  adopt(old: ScriptTracker): void {
+    this.status = old.status;
+    const top = this.spec.rise + this.spec.fall - 1;
+    if (old.status === 'ok') this.counter = Math.max(this.spec.rise, Math.min(old.counter, top));
+    else if (old.status === 'failed') this.counter = Math.min(old.counter, this.spec.rise - 1);
+  }
+
   /** Record one run's outcome; returns true when the status changed. */
   report(ok: boolean): boolean {
     const { rise, fall } = this.spec;
@@ -86,24 +94,36 @@ export interface ResolvedTracker {
   reverse: boolean;
 }
 
-/** The trackers of an instance: its own interface (unweighted), its track_* lists and its sync group's. */
+/** The trackers of an instance: its own interface (unweighted), its track_* lists and its sync group's.
+ * In a sync group without sync_group_tracking_weight keepalived ignores weights: weighted interfaces become
+ * unweighted and weighted scripts/files/processes are dropped (their "kind:name" goes to `ignored`). */
 export function resolveTrackers(
   spec: InstanceSpec,
   group: SyncGroupSpec | undefined,
   world: TrackerWorld,
+  ignored: string[] = [],
 ): ResolvedTracker[] {
   const out: ResolvedTracker[] = [];
   const seen = new Set<string>();
+  const noWeights = group !== undefined && !group.trackingWeight;
   const add = (t: ResolvedTracker): void => {
     const key = `${t.kind}:${t.name}`;
     if (seen.has(key)) return;
     seen.add(key);
+    if (noWeights && t.weight !== 0) {
+      if (t.kind !== 'interface') {
+        ignored.push(key);
+        return;
+      }
+      t = { ...t, weight: 0 };
+    }
     out.push(t);
   };
   if (!spec.dontTrackPrimary) add({ kind: 'interface', name: spec.interface, weight: 0, reverse: false });
   const sources = group ? [spec, group] : [spec];
   for (const src of sources) {
-    for (const i of src.trackInterfaces) add({ kind: 'interface', name: i.ifname, weight: i.weight, reverse: i.reverse });
+    for (const i of src.trackInterfaces)
+      add({ kind: 'interface', name: i.ifname, weight: i.weight, reverse: i.reverse });
     for (const r of src.trackScripts) {
       const s = world.scripts.get(r.name)?.spec;
       if (!s) continue;

@@ -22,7 +22,8 @@ export interface ExecResult {
 
 /** Why kernel tests cannot run here (not root, no `ip`, netns unsupported), or undefined when they can. */
 export function netnsSkipReason(): string | undefined {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'needs root for network namespaces';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return 'needs root for network namespaces';
   const ip = spawnSync('ip', ['-V'], { encoding: 'utf8' });
   if (ip.error || ip.status !== 0) return '`ip` (iproute2) is not installed';
   if (!existsSync('/proc/self/ns/net')) return 'kernel without network namespaces';
@@ -32,7 +33,11 @@ export function netnsSkipReason(): string | undefined {
 /** Runs a command and returns its outcome without throwing. */
 export function exec(argv: string[], options: { timeoutMs?: number; input?: string } = {}): ExecResult {
   const [cmd, ...args] = argv as [string, ...string[]];
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: options.timeoutMs ?? 20_000, input: options.input });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 20_000,
+    input: options.input,
+  });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
 }
 
@@ -44,18 +49,29 @@ export function run(argv: string[], options: { timeoutMs?: number; input?: strin
 }
 
 /** `ip netns exec ns argv...` returning the outcome. */
-export function netnsExec(ns: string, argv: string[], options: { timeoutMs?: number; input?: string } = {}): ExecResult {
+export function netnsExec(
+  ns: string,
+  argv: string[],
+  options: { timeoutMs?: number; input?: string } = {},
+): ExecResult {
   return exec(['ip', 'netns', 'exec', ns, ...argv], options);
 }
 
 /** `ip netns exec ns argv...` returning stdout; throws on failure. */
-export function netnsRun(ns: string, argv: string[], options: { timeoutMs?: number; input?: string } = {}): string {
+export function netnsRun(
+  ns: string,
+  argv: string[],
+  options: { timeoutMs?: number; input?: string } = {},
+): string {
   return run(['ip', 'netns', 'exec', ns, ...argv], options);
 }
 
 /** Starts a long-running process inside `ns` (stdout/stderr piped, utf8). Prefer NetnsLab.spawn, which tracks it. */
 export function netnsSpawn(ns: string, argv: string[], env?: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
+  const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: env ?? process.env,
+  });
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   return child;
@@ -101,6 +117,26 @@ export interface LanOptions {
   multicastSnooping?: boolean;
 }
 
+/** The IPv6 link-local address of a member's interface, or undefined while it has none. */
+export function linkLocalAddress(member: Pick<LanMember, 'ns' | 'ifname'>): string | undefined {
+  const out = run(['ip', '-n', member.ns, '-j', '-6', 'addr', 'show', 'dev', member.ifname, 'scope', 'link']);
+  const [link] = JSON.parse(out) as { addr_info: { local?: string; tentative?: boolean }[] }[];
+  // iproute2 prints filtered-out addresses as {} entries: skip those too.
+  return link?.addr_info.find((a) => a.local && !a.tentative)?.local;
+}
+
+/** Waits (blocking, tests only) until the kernel has given the interface its link-local address. */
+export function waitForLinkLocal(member: Pick<LanMember, 'ns' | 'ifname'>, timeoutMs = 5000): string {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const address = linkLocalAddress(member);
+    if (address) return address;
+    if (Date.now() > deadline)
+      throw new Error(`${member.ns}/${member.ifname}: no link-local address after ${timeoutMs} ms`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25); // link-up events are processed asynchronously
+  }
+}
+
 let labCounter = 0;
 const liveLabs = new Set<NetnsLab>();
 process.on('exit', () => {
@@ -140,9 +176,20 @@ export class NetnsLab {
   lan(memberSuffixes: string[], options: LanOptions = {}): LanMember[] {
     const ifname = options.ifname ?? 'eth0';
     const bridgeNs = this.namespace(`br${this.bridgeCount++}`);
-    run(['ip', '-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', options.multicastSnooping ? '1' : '0']);
+    run([
+      'ip',
+      '-n',
+      bridgeNs,
+      'link',
+      'add',
+      'br0',
+      'type',
+      'bridge',
+      'mcast_snooping',
+      options.multicastSnooping ? '1' : '0',
+    ]);
     run(['ip', '-n', bridgeNs, 'link', 'set', 'br0', 'up']);
-    return memberSuffixes.map((suffix, i) => {
+    const members = memberSuffixes.map((suffix, i) => {
       const ns = this.namespace(suffix);
       const port = `port${i}`;
       run(['ip', '-n', ns, 'link', 'add', ifname, 'type', 'veth', 'peer', 'name', port, 'netns', bridgeNs]);
@@ -150,6 +197,8 @@ export class NetnsLab {
       run(['ip', '-n', ns, 'link', 'set', ifname, 'up']);
       return { ns, ifname, ...linkInfo(ns, ifname) };
     });
+    for (const member of members) waitForLinkLocal(member);
+    return members;
   }
 
   /** Adds an address ('192.0.2.1/24', '2001:db8::1/64') to a member's interface. */
@@ -217,7 +266,11 @@ class LineReader {
         if (this.exited !== undefined) {
           clearTimeout(timer);
           this.waiter = undefined;
-          reject(new Error(`process exited (${this.exited}) before the expected line; stderr: ${this.stderr.trim()}`));
+          reject(
+            new Error(
+              `process exited (${this.exited}) before the expected line; stderr: ${this.stderr.trim()}`,
+            ),
+          );
         }
       };
       this.waiter = check;
@@ -232,7 +285,11 @@ const readers = new WeakMap<ChildProcess, LineReader>();
  * Resolves with the next stdout line of `child` that satisfies `match` (lines before it are consumed);
  * rejects when the process exits first or on timeout. Safe to call repeatedly on one child.
  */
-export function waitForLine(child: ChildProcess, match: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+export function waitForLine(
+  child: ChildProcess,
+  match: (line: string) => boolean,
+  timeoutMs = 10_000,
+): Promise<string> {
   let reader = readers.get(child);
   if (!reader) {
     reader = new LineReader(child);
@@ -244,6 +301,7 @@ export function waitForLine(child: ChildProcess, match: (line: string) => boolea
 /** Resolves with the exit code and full output of a process started with netnsSpawn/NetnsLab.spawn. */
 export function waitForExit(child: ChildProcess, timeoutMs = 20_000): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve({ status: child.exitCode, stdout: '', stderr: '' });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c: string) => (stdout += c));

@@ -502,7 +502,8 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
   const handlers = {
     ...simpleHandlers(g, GLOBAL_TABLE, ctx),
     notification_email: (n: ConfigNode) => {
-      for (const child of blockChildren(n, ctx)) g.notificationEmail.push([child.keyword, ...child.args].join(' '));
+      for (const child of blockChildren(n, ctx))
+        g.notificationEmail.push([child.keyword, ...child.args].join(' '));
     },
     smtp_server: (n: ConfigNode) => readSmtpServer(n, ctx, g),
     lvs_sync_daemon: (n: ConfigNode) => readLvsSyncDaemon(n, ctx, g),
@@ -582,6 +583,8 @@ export function printGlobalDefs(g: GlobalDefs): string[] {
     lines.push(`vrrp_garp_extra_if ${g.vrrpGarpExtraIf.all ? 'all ' : ''}${g.vrrpGarpExtraIf.interval}`);
   if (g.maxAutoPriority !== undefined) lines.push(`max_auto_priority ${g.maxAutoPriority}`);
   if (g.dynamicInterfaces)
-    lines.push(g.dynamicInterfacesAllowIfChanges ? 'dynamic_interfaces allow_if_changes' : 'dynamic_interfaces');
+    lines.push(
+      g.dynamicInterfacesAllowIfChanges ? 'dynamic_interfaces allow_if_changes' : 'dynamic_interfaces',
+    );
   return lines;
 }

@@ -4,6 +4,7 @@
 // with lvs-defaults.ts. Keeping the model as written is what lets lvs-print.ts round-trip it exactly.
 import type { SourceLocation } from '../types.js';
 import type { Family } from './ip.js';
+import type { ScriptCommand } from './tracking.js';
 
 // ---- virtual_server_group ----
 
@@ -90,11 +91,8 @@ export type VirtualServerKey =
   | { kind: 'fwmark'; fwmark: number }
   | { kind: 'group'; group: string };
 
-/** A script keyword (notify_up, quorum_down, misc_path, ...): the command line and optional run-as user. */
-export interface ScriptRef {
-  command: string;
-  user?: string;
-  group?: string;
+/** A script keyword (notify_up, quorum_down, misc_path): the command line, optional run-as user, and where. */
+export interface ScriptRef extends ScriptCommand {
   at: SourceLocation;
 }
 
@@ -110,6 +108,8 @@ export interface CheckTimings {
 
 export interface VirtualServer extends CheckTimings {
   key: VirtualServerKey;
+  /** Default weight of its real servers (keepalived 2.3+); unset: 1. */
+  weight?: number;
   /** `ip_family inet|inet6`. */
   ipFamily?: Family;
   /** Unset: keepalived uses wlc. */
@@ -278,9 +278,17 @@ export interface SmtpCheck extends NetworkCheckerBase {
   kind: 'SMTP_CHECK';
   /** Unset: keepalived uses its own name (smtp_helo_name / host name). */
   heloName?: string;
+  /** Deprecated `host { connect_ip ... }` sub-blocks: each is one more endpoint checked in turn,
+   * its unset options taken from the checker's own. */
+  hosts: SmtpHost[];
 }
 
-export const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY'] as const;
+export interface SmtpHost extends ConnectOptions {
+  connectTimeout?: number;
+  at: SourceLocation;
+}
+
+export const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
 export type DnsType = (typeof DNS_TYPES)[number];
 
 export interface DnsCheck extends NetworkCheckerBase {
@@ -342,15 +350,7 @@ export interface BfdCheck {
 }
 
 export type Checker =
-  | TcpCheck
-  | HttpCheck
-  | MiscCheck
-  | SmtpCheck
-  | DnsCheck
-  | UdpCheck
-  | PingCheck
-  | FileCheck
-  | BfdCheck;
+  TcpCheck | HttpCheck | MiscCheck | SmtpCheck | DnsCheck | UdpCheck | PingCheck | FileCheck | BfdCheck;
 
 export type CheckerKind = Checker['kind'];
 
@@ -366,3 +366,12 @@ export const CHECKER_KINDS: readonly CheckerKind[] = [
   'FILE_CHECK',
   'BFD_CHECK',
 ];
+
+/** The top-level `SSL { }` block: the client context SSL_GET checks use (auto-generated when absent). */
+export interface SslConfig {
+  password?: string;
+  ca?: string;
+  certificate?: string;
+  key?: string;
+  at: SourceLocation;
+}

@@ -1,14 +1,434 @@
-// Builders for virtual_server_group and virtual_server blocks (stub: being filled in).
+// virtual_server_group and virtual_server (with its real_server and sorry_server) blocks.
+// Like keepalived's parser, a value that is rejected is reported and left unset; a real server whose
+// address family clashes with its virtual server's (and is not tunnelled) is dropped, as is a repeated
+// real server. Inheritance is left to lvs-defaults.ts (keepalived applies it after parsing, in
+// validate_check_config, so the model keeps the values as written).
 import type { ConfigNode } from '../types.js';
-import type { VirtualServer, VirtualServerGroup } from './lvs-types.js';
-import type { BuildContext } from './values.js';
+import { buildChecker } from './checkers.js';
+import type { Family } from './ip.js';
+import {
+  CHECKER_KINDS,
+  LVS_SCHED_FLAGS,
+  LVS_SCHEDULERS,
+  type LvsSchedFlag,
+  type RealServer,
+  type SorryServer,
+  type SslConfig,
+  type VirtualServer,
+  type VirtualServerGroup,
+  type VirtualServerKey,
+  type VsgEntry,
+} from './lvs-types.js';
+import {
+  CONNECT_TIMEOUT_MAX,
+  PERSISTENCE_TIMEOUT_MAX,
+  TIMER_MIN,
+  UINT32_MAX,
+  WEIGHT_MAX,
+  addressPort,
+  forwarding,
+  locationOf,
+  scriptRef,
+  timer,
+  assign,
+} from './lvs-values.js';
+import {
+  type BuildContext,
+  type Handlers,
+  arg,
+  blockChildren,
+  choice,
+  flag,
+  int,
+  parseIp,
+  walk,
+} from './values.js';
 
-export function buildVirtualServerGroup(node: ConfigNode, _ctx: BuildContext): VirtualServerGroup | undefined {
-  return { name: node.args[0] ?? '', entries: [], at: { file: node.file, line: node.line } };
+export { checkLvs, type LvsReferences } from './lvs-check.js';
+
+// ---- address arithmetic for ranges ----
+
+export function addressToBigInt(address: string): bigint {
+  if (!address.includes(':')) return address.split('.').reduce((acc, part) => (acc << 8n) | BigInt(part), 0n);
+  const [head = '', tail] = address.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = [
+    ...headGroups,
+    ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'),
+    ...tailGroups,
+  ];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
-export function buildVirtualServer(_node: ConfigNode, _ctx: BuildContext): VirtualServer | undefined {
-  return undefined;
+export function bigIntToAddress(value: bigint, family: Family): string {
+  if (family === 4) {
+    const parts: number[] = [];
+    for (let i = 3; i >= 0; i--) parts.push(Number((value >> BigInt(i * 8)) & 0xffn));
+    return parts.join('.');
+  }
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((value >> BigInt(i * 16)) & 0xffffn).toString(16));
+  // Round through the shared parser for the canonical (RFC 5952) spelling.
+  return parseIp(groups.join(':'))?.address ?? groups.join(':');
 }
 
-export function checkLvs(_groups: VirtualServerGroup[], _servers: VirtualServer[], _ctx: BuildContext): void {}
+/** `A`, `A-N` (last byte / last 16-bit group replaced by N), `A-B`, or `A/len`: first and last address. */
+export function parseAddressRange(text: string): { family: Family; first: string; last: string } | string {
+  const slash = text.indexOf('/');
+  const dash = text.indexOf('-');
+  if (slash >= 0) {
+    const ip = parseIp(text.slice(0, slash));
+    const lenText = text.slice(slash + 1);
+    if (!ip) return `'${text}' is not a valid address range`;
+    const bits = ip.family === 4 ? 32 : 128;
+    if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > bits) return `'${text}' has an invalid prefix length`;
+    const hostBits = BigInt(bits - Number(lenText));
+    const start = addressToBigInt(ip.address);
+    const end = start | ((1n << hostBits) - 1n);
+    return { family: ip.family, first: ip.address, last: bigIntToAddress(end, ip.family) };
+  }
+  if (dash < 0) {
+    const ip = parseIp(text);
+    if (!ip) return `'${text}' is not a valid IP address`;
+    return { family: ip.family, first: ip.address, last: ip.address };
+  }
+  const ip = parseIp(text.slice(0, dash));
+  const endText = text.slice(dash + 1);
+  if (!ip) return `'${text}' is not a valid address range`;
+  const start = addressToBigInt(ip.address);
+  let end: bigint;
+  if (endText.includes('.') || endText.includes(':')) {
+    const endIp = parseIp(endText);
+    if (!endIp || endIp.family !== ip.family) return `'${text}' is not a valid address range`;
+    end = addressToBigInt(endIp.address);
+  } else {
+    const isV4 = ip.family === 4;
+    if (!(isV4 ? /^\d{1,3}$/ : /^[0-9a-fA-F]{1,4}$/).test(endText))
+      return `'${text}' is not a valid address range`;
+    const n = BigInt(parseInt(endText, isV4 ? 10 : 16));
+    const width = isV4 ? 8n : 16n;
+    if (n >= 1n << width) return `'${text}' is not a valid address range`;
+    end = ((start >> width) << width) | n;
+  }
+  if (end <= start) return `range end is not greater than range start in '${text}'`;
+  return { family: ip.family, first: ip.address, last: bigIntToAddress(end, ip.family) };
+}
+
+// ---- virtual_server_group ----
+
+function buildVsgEntry(node: ConfigNode, ctx: BuildContext): VsgEntry | undefined {
+  if (node.keyword === 'fwmark') {
+    const mark = int(node, ctx, 1, UINT32_MAX);
+    if (mark === undefined) return undefined;
+    const fam = node.args[1];
+    if (node.args.length > 2 || (fam !== undefined && fam !== 'inet' && fam !== 'inet6')) {
+      ctx.diags.error(node, node.keyword, `expected 'fwmark N [inet|inet6]'`);
+      return undefined;
+    }
+    const entry: VsgEntry = { kind: 'fwmark', fwmark: mark, at: locationOf(node) };
+    if (fam !== undefined) entry.family = fam === 'inet' ? 4 : 6;
+    return entry;
+  }
+  const range = parseAddressRange(node.keyword);
+  if (typeof range === 'string') {
+    ctx.diags.error(node, 'virtual_server_group', `${range} - skipping`);
+    return undefined;
+  }
+  if (node.args.length > 1) {
+    ctx.diags.error(
+      node,
+      'virtual_server_group',
+      `unexpected '${node.args[1] ?? ''}' after the port - skipping`,
+    );
+    return undefined;
+  }
+  const entry: VsgEntry = { kind: 'address', ...range, at: locationOf(node) };
+  if (node.args[0] !== undefined) {
+    const p = int(node, ctx, 0, 65535);
+    if (p === undefined) return undefined;
+    if (p !== 0) entry.port = p;
+  }
+  return entry;
+}
+
+export function buildVirtualServerGroup(node: ConfigNode, ctx: BuildContext): VirtualServerGroup | undefined {
+  const name = arg(node, ctx);
+  if (name === undefined) return undefined;
+  const entries: VsgEntry[] = [];
+  for (const child of blockChildren(node, ctx)) {
+    if (child.children !== undefined) {
+      ctx.diags.warn(child, child.keyword, 'unexpected block in virtual_server_group, ignored');
+      continue;
+    }
+    const e = buildVsgEntry(child, ctx);
+    if (e) entries.push(e);
+  }
+  if (entries.length === 0) {
+    ctx.diags.warn(node, node.keyword, `virtual server group ${name} has no entries - removing`);
+    return undefined;
+  }
+  // keepalived counts a fwmark's explicit family too, and refuses a bare fwmark next to both families.
+  const families = new Set(entries.flatMap((e) => (e.family === undefined ? [] : [e.family])));
+  if (families.size > 1 && entries.some((e) => e.kind === 'fwmark' && e.family === undefined)) {
+    ctx.diags.error(
+      node,
+      node.keyword,
+      `virtual server group ${name} cannot have IPv4, IPv6 and fwmark without family - removing`,
+    );
+    return undefined;
+  }
+  return { name, entries, at: locationOf(node) };
+}
+
+// ---- virtual_server ----
+
+function readKey(node: ConfigNode, ctx: BuildContext): VirtualServerKey | undefined {
+  const first = node.args[0];
+  if (first === 'fwmark' || first === 'group') {
+    if (node.args.length !== 2) {
+      ctx.diags.error(node, node.keyword, `expected '${first} ${first === 'fwmark' ? 'N' : 'NAME'}'`);
+      return undefined;
+    }
+    if (first === 'group') return { kind: 'group', group: node.args[1] ?? '' };
+    const mark = int(node, ctx, 1, UINT32_MAX, 1);
+    return mark === undefined ? undefined : { kind: 'fwmark', fwmark: mark };
+  }
+  const ap = addressPort(node, ctx, 0);
+  return ap ? { kind: 'address', ...ap } : undefined;
+}
+
+function readGranularity(
+  node: ConfigNode,
+  ctx: BuildContext,
+  family: Family | undefined,
+): string | undefined {
+  const text = arg(node, ctx);
+  if (text === undefined) return undefined;
+  const fam = family ?? (text.includes('.') ? 4 : 6);
+  if (fam === 6) {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 128) {
+      ctx.diags.error(node, node.keyword, `invalid IPv6 persistence_granularity '${text}' (1..128)`);
+      return undefined;
+    }
+    return String(Number(text));
+  }
+  const ip = parseIp(text);
+  if (!ip || ip.family !== 4) {
+    ctx.diags.error(node, node.keyword, `invalid IPv4 persistence_granularity '${text}' (a netmask)`);
+    return undefined;
+  }
+  return ip.address;
+}
+
+/** Keywords a virtual_server and a real_server share: the check timings. */
+function timingHandlers(t: VirtualServer | RealServer, ctx: BuildContext): Handlers {
+  return {
+    delay_loop: (n) => assign(t, 'delayLoop', timer(n, ctx, TIMER_MIN)),
+    delay_before_retry: (n) => assign(t, 'delayBeforeRetry', timer(n, ctx, 0)),
+    warmup: (n) => assign(t, 'warmup', timer(n, ctx, 0)),
+    connect_timeout: (n) => assign(t, 'connectTimeout', timer(n, ctx, TIMER_MIN, CONNECT_TIMEOUT_MAX)),
+    retry: (n) => assign(t, 'retry', int(n, ctx, 1, UINT32_MAX)),
+  };
+}
+
+function buildRealServer(node: ConfigNode, ctx: BuildContext): RealServer | undefined {
+  const ap = addressPort(node, ctx, 0);
+  if (!ap) return undefined;
+  const rs: RealServer = { ...ap, checkers: [], at: locationOf(node) };
+  const handlers: Handlers = {
+    ...timingHandlers(rs, ctx),
+    weight: (n) => assign(rs, 'weight', int(n, ctx, 0, WEIGHT_MAX)),
+    lvs_method: (n) => assign(rs, 'forwarding', forwarding(n, ctx)),
+    uthreshold: (n) => assign(rs, 'uthreshold', int(n, ctx, 0, UINT32_MAX)),
+    lthreshold: (n) => assign(rs, 'lthreshold', int(n, ctx, 0, UINT32_MAX)),
+    inhibit_on_failure: (n) => (rs.inhibitOnFailure = flag(n, ctx)),
+    notify_up: (n) => {
+      if (rs.notifyUp) return ctx.diags.warn(n, n.keyword, 'notify_up script already specified - ignoring');
+      rs.notifyUp = scriptRef(n, ctx);
+    },
+    notify_down: (n) => {
+      if (rs.notifyDown)
+        return ctx.diags.warn(n, n.keyword, 'notify_down script already specified - ignoring');
+      rs.notifyDown = scriptRef(n, ctx);
+    },
+    alpha: (n) => (rs.alpha = flag(n, ctx)),
+    smtp_alert: (n) => (rs.smtpAlert = flag(n, ctx)),
+    virtualhost: (n) => assign(rs, 'virtualhost', arg(n, ctx)),
+    snmp_name: (n) => assign(rs, 'snmpName', arg(n, ctx)),
+  };
+  for (const kind of CHECKER_KINDS) {
+    handlers[kind] = (n) => {
+      const c = buildChecker(n, ctx);
+      if (c) rs.checkers.push(c);
+    };
+  }
+  walk(blockChildren(node, ctx), ctx, handlers, 'real_server');
+  return rs;
+}
+
+function buildSorryServer(node: ConfigNode, ctx: BuildContext): SorryServer | undefined {
+  const ap = addressPort(node, ctx, 0);
+  return ap ? { ...ap, inhibit: false, at: locationOf(node) } : undefined;
+}
+
+function keyFamily(key: VirtualServerKey): Family | undefined {
+  return key.kind === 'address' ? key.family : undefined;
+}
+
+function sameServer(a: { address: string; port?: number }, b: { address: string; port?: number }): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
+export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): VirtualServer | undefined {
+  const key = readKey(node, ctx);
+  if (!key) return undefined;
+  const vs: VirtualServer = {
+    key,
+    schedFlags: [],
+    ops: false,
+    haSuspend: false,
+    alpha: false,
+    omega: false,
+    inhibitOnFailure: false,
+    realServers: [],
+    at: locationOf(node),
+  };
+  // The family settles as keepalived settles it: from the address, ip_family, or the first
+  // non-tunnelled real/sorry server.
+  let family = keyFamily(key);
+  const flagNodes: Array<[LvsSchedFlag, ConfigNode]> = [];
+  const handlers: Handlers = {
+    ...timingHandlers(vs, ctx),
+    ip_family: (n) => {
+      const f = choice(n, ctx, ['inet', 'inet6'] as const);
+      if (f === undefined) return;
+      const fam: Family = f === 'inet' ? 4 : 6;
+      if (family !== undefined && family !== fam)
+        return ctx.diags.error(n, n.keyword, `${f} conflicts with the address family of the virtual server`);
+      family = fam;
+      vs.ipFamily = fam;
+    },
+    weight: (n) => assign(vs, 'weight', int(n, ctx, 1, WEIGHT_MAX)),
+    lvs_sched: (n) => assign(vs, 'scheduler', choice(n, ctx, LVS_SCHEDULERS)),
+    lvs_method: (n) => assign(vs, 'forwarding', forwarding(n, ctx)),
+    ops: (n) => (vs.ops = flag(n, ctx)),
+    hashed: (n) => ctx.diags.warn(n, n.keyword, 'has no effect, ignored'),
+    persistence_engine: (n) => assign(vs, 'persistenceEngine', arg(n, ctx)),
+    persistence_timeout: (n) => {
+      if (n.args.length === 0) vs.persistenceTimeout = 360;
+      else assign(vs, 'persistenceTimeout', int(n, ctx, 1, PERSISTENCE_TIMEOUT_MAX));
+    },
+    persistence_granularity: (n) => {
+      const g = readGranularity(n, ctx, family);
+      if (g === undefined) return;
+      vs.persistenceGranularity = g;
+      family ??= g.includes('.') ? 4 : 6;
+    },
+    protocol: (n) => {
+      const p = choice(n, ctx, ['TCP', 'UDP', 'SCTP'] as const, 0, true);
+      if (p !== undefined) vs.protocol = p;
+    },
+    ha_suspend: (n) => (vs.haSuspend = flag(n, ctx)),
+    smtp_alert: (n) => (vs.smtpAlert = flag(n, ctx)),
+    virtualhost: (n) => assign(vs, 'virtualhost', arg(n, ctx)),
+    snmp_name: (n) => assign(vs, 'snmpName', arg(n, ctx)),
+    alpha: (n) => (vs.alpha = flag(n, ctx)),
+    omega: (n) => (vs.omega = flag(n, ctx)),
+    quorum: (n) => assign(vs, 'quorum', int(n, ctx, 1, UINT32_MAX)),
+    hysteresis: (n) => assign(vs, 'hysteresis', int(n, ctx, 0, UINT32_MAX)),
+    quorum_up: (n) => {
+      if (vs.quorumUp) return ctx.diags.warn(n, n.keyword, 'quorum_up script already specified - ignoring');
+      vs.quorumUp = scriptRef(n, ctx);
+    },
+    quorum_down: (n) => {
+      if (vs.quorumDown)
+        return ctx.diags.warn(n, n.keyword, 'quorum_down script already specified - ignoring');
+      vs.quorumDown = scriptRef(n, ctx);
+    },
+    inhibit_on_failure: (n) => (vs.inhibitOnFailure = flag(n, ctx)),
+    sorry_server: (n) => assign(vs, 'sorryServer', buildSorryServer(n, ctx)),
+    // keepalived applies these to the sorry server already read, so order matters.
+    sorry_server_inhibit: (n) => {
+      if (!vs.sorryServer)
+        return ctx.diags.warn(n, n.keyword, 'used before or without sorry_server - ignoring');
+      vs.sorryServer.inhibit = flag(n, ctx);
+    },
+    sorry_server_lvs_method: (n) => {
+      if (!vs.sorryServer)
+        return ctx.diags.warn(n, n.keyword, 'used before or without sorry_server - ignoring');
+      assign(vs.sorryServer, 'forwarding', forwarding(n, ctx));
+    },
+    real_server: (n) => {
+      const rs = buildRealServer(n, ctx);
+      if (!rs) return;
+      // Only the real server's own lvs_method counts here: keepalived checks before inheriting the VS's.
+      if (rs.forwarding?.method !== 'TUN') {
+        if (family === undefined) family = rs.family;
+        else if (family !== rs.family) {
+          ctx.diags.error(
+            n,
+            n.keyword,
+            `address family of ${rs.address} does not match the virtual server - skipping real server`,
+          );
+          return;
+        }
+      }
+      if (vs.realServers.some((other) => sameServer(other, rs))) {
+        ctx.diags.warn(
+          n,
+          n.keyword,
+          `real server ${rs.address}${rs.port !== undefined ? ` port ${rs.port}` : ''} is duplicated - ignoring the second`,
+        );
+        return;
+      }
+      vs.realServers.push(rs);
+    },
+  };
+  for (const f of LVS_SCHED_FLAGS) handlers[f] = (n) => flagNodes.push([f, n]);
+  walk(blockChildren(node, ctx), ctx, handlers, 'virtual_server', {
+    lb_algo: 'lvs_sched',
+    lb_kind: 'lvs_method',
+  });
+
+  const ss = vs.sorryServer;
+  if (ss && ss.forwarding?.method !== 'TUN' && family !== undefined && ss.family !== family) {
+    ctx.diags.error(
+      ss.at,
+      'sorry_server',
+      `address family of ${ss.address} does not match the virtual server - skipping sorry server`,
+    );
+    delete vs.sorryServer;
+  }
+  // sh-*/mh-* flags only mean something to their scheduler (checked against the final scheduler,
+  // where keepalived checks the one set so far).
+  for (const [f, n] of flagNodes) {
+    const needs = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : undefined;
+    if (needs !== undefined && vs.scheduler !== needs) {
+      ctx.diags.warn(n, f, `only applies to the ${needs} scheduler - ignoring`);
+      continue;
+    }
+    if (!vs.schedFlags.includes(f)) vs.schedFlags.push(f);
+  }
+  return vs;
+}
+
+// ---- SSL ----
+
+/** The top-level `SSL { password, ca, certificate, key }` block. */
+export function buildSsl(node: ConfigNode, ctx: BuildContext): SslConfig {
+  const ssl: SslConfig = { at: locationOf(node) };
+  const file = (field: 'password' | 'ca' | 'certificate' | 'key') => (n: ConfigNode) => {
+    const v = arg(n, ctx);
+    if (v === undefined) return;
+    if (ssl[field] !== undefined) ctx.diags.warn(n, n.keyword, 'already specified - replacing');
+    ssl[field] = v;
+  };
+  walk(
+    blockChildren(node, ctx),
+    ctx,
+    { password: file('password'), ca: file('ca'), certificate: file('certificate'), key: file('key') },
+    'SSL',
+  );
+  return ssl;
+}

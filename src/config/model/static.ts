@@ -34,7 +34,8 @@ export interface IpAddressSpec extends PrefixValue {
   preferredLft?: number | 'forever';
 }
 
-export type RouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'local' | 'broadcast';
+export type RouteType =
+  'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'local' | 'broadcast';
 const ROUTE_TYPES: readonly RouteType[] = [
   'unicast',
   'blackhole',
@@ -146,7 +147,8 @@ export function parseAddressLine(
         if (v === undefined) return undefined;
         if (v !== '+' && v !== '-') {
           const ip = parseIp(v);
-          if (!ip || ip.family !== p.family) return bad(node, ctx, blockName, `invalid broadcast address '${v}'`);
+          if (!ip || ip.family !== p.family)
+            return bad(node, ctx, blockName, `invalid broadcast address '${v}'`);
           spec.broadcast = ip.address;
         } else spec.broadcast = v;
         break;
@@ -269,9 +271,22 @@ const ROUTE_VALUE_OPTIONS = new Set([
   'vrf',
   'ttl-propagate',
 ]);
-const ROUTE_LOCKABLE = new Set(['mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'ssthresh']);
+const ROUTE_LOCKABLE = new Set([
+  'mtu',
+  'advmss',
+  'rtt',
+  'rttvar',
+  'reordering',
+  'window',
+  'cwnd',
+  'ssthresh',
+]);
 
-export function parseRouteLine(node: ConfigNode, ctx: BuildContext, blockName: string): RouteSpec | undefined {
+export function parseRouteLine(
+  node: ConfigNode,
+  ctx: BuildContext,
+  blockName: string,
+): RouteSpec | undefined {
   const words = lineWords(node);
   let family: Family | undefined;
   const setFamily = (f: Family, what: string): boolean => {

@@ -65,7 +65,11 @@ export function readSimple<T>(target: T, entry: SimpleKeyword<T>, node: ConfigNo
 }
 
 /** Handlers for every entry of a table, writing into `target`. */
-export function simpleHandlers<T>(target: T, table: readonly SimpleKeyword<T>[], ctx: BuildContext): Handlers {
+export function simpleHandlers<T>(
+  target: T,
+  table: readonly SimpleKeyword<T>[],
+  ctx: BuildContext,
+): Handlers {
   const handlers: Handlers = {};
   for (const entry of table) handlers[entry.keyword] = (node) => readSimple(target, entry, node, ctx);
   return handlers;

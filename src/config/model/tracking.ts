@@ -21,7 +21,13 @@ export interface Trackers {
   bfds: TrackRef[];
 }
 
-export const emptyTrackers = (): Trackers => ({ interfaces: [], scripts: [], files: [], processes: [], bfds: [] });
+export const emptyTrackers = (): Trackers => ({
+  interfaces: [],
+  scripts: [],
+  files: [],
+  processes: [],
+  bfds: [],
+});
 
 /** Weight ranges per tracker kind, as keepalived's man page gives them. */
 const WEIGHT_LIMIT: Record<keyof Trackers, number> = {
@@ -33,10 +39,19 @@ const WEIGHT_LIMIT: Record<keyof Trackers, number> = {
 };
 
 /** Reads `track_xxx { NAME [weight N [reverse|noreverse]] ... }` into `out`. */
-export function readTrackBlock(node: ConfigNode, ctx: BuildContext, kind: keyof Trackers, out: Trackers): void {
+export function readTrackBlock(
+  node: ConfigNode,
+  ctx: BuildContext,
+  kind: keyof Trackers,
+  out: Trackers,
+): void {
   const limit = WEIGHT_LIMIT[kind];
   for (const child of blockChildren(node, ctx)) {
-    const ref: TrackRef = { location: { file: child.file, line: child.line }, name: child.keyword, reverse: false };
+    const ref: TrackRef = {
+      location: { file: child.file, line: child.line },
+      name: child.keyword,
+      reverse: false,
+    };
     let ok = true;
     for (let i = 0; i < child.args.length; i++) {
       const w = child.args[i];
@@ -47,7 +62,11 @@ export function readTrackBlock(node: ConfigNode, ctx: BuildContext, kind: keyof 
           ctx.diags.error(child, node.keyword, `${ref.name}: weight needs an integer`);
           ok = false;
         } else if (Math.abs(Number(text)) > limit) {
-          ctx.diags.error(child, node.keyword, `${ref.name}: weight ${text} is out of range -${limit}..${limit}`);
+          ctx.diags.error(
+            child,
+            node.keyword,
+            `${ref.name}: weight ${text} is out of range -${limit}..${limit}`,
+          );
           ok = false;
         } else ref.weight = Number(text);
       } else if (w === 'reverse') ref.reverse = true;
@@ -151,7 +170,10 @@ const NOTIFY_KEYWORDS: Array<[keyof NotifyScripts, string]> = [
   ['any', 'notify'],
 ];
 
-export function notifyHandlers(ctx: BuildContext, out: NotifyScripts): Record<string, (n: ConfigNode) => void> {
+export function notifyHandlers(
+  ctx: BuildContext,
+  out: NotifyScripts,
+): Record<string, (n: ConfigNode) => void> {
   const handlers: Record<string, (n: ConfigNode) => void> = {};
   for (const [field, keyword] of NOTIFY_KEYWORDS) {
     handlers[keyword] = (n) => {

@@ -114,17 +114,19 @@ export function buildVrrpScript(node: ConfigNode, ctx: BuildContext): VrrpScript
 }
 
 export function printVrrpScript(s: VrrpScript): string[] {
-  const body = [
-    ...printSimple(s, SCRIPT_TABLE, defaultVrrpScript(s.name, s.location)),
-    ...printWeight(s),
-  ];
+  const body = [...printSimple(s, SCRIPT_TABLE, defaultVrrpScript(s.name, s.location)), ...printWeight(s)];
   return [`vrrp_script ${s.name} {`, ...body.map((l) => `  ${l}`), '}'];
 }
 
 export function buildTrackFile(node: ConfigNode, ctx: BuildContext): TrackFile | undefined {
   const name = nameOf(node, ctx);
   if (name === undefined) return undefined;
-  const t: TrackFile = { name, location: { file: node.file, line: node.line }, weight: 1, weightReverse: false };
+  const t: TrackFile = {
+    name,
+    location: { file: node.file, line: node.line },
+    weight: 1,
+    weightReverse: false,
+  };
   walk(
     blockChildren(node, ctx),
     ctx,
@@ -230,7 +232,8 @@ export function buildTrackProcess(node: ConfigNode, ctx: BuildContext): TrackPro
 
 export function printTrackProcess(p: TrackProcess): string[] {
   const body: string[] = [];
-  if (p.process.length > 0) body.push(`process ${p.process.map((w) => (/\s/.test(w) ? `"${w}"` : w)).join(' ')}`);
+  if (p.process.length > 0)
+    body.push(`process ${p.process.map((w) => (/\s/.test(w) ? `"${w}"` : w)).join(' ')}`);
   if (p.paramMatch) body.push(`param_match ${p.paramMatch}`);
   body.push(...printWeight(p));
   if (p.quorum !== 1) body.push(`quorum ${p.quorum}`);

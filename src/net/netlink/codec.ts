@@ -1,8 +1,7 @@
 // Netlink framing (linux/netlink.h): nlmsghdr, route attributes (TLVs, 4-byte aligned, nestable),
 // NLMSG_ERROR / ACK / DONE. Netlink integers are in host byte order; decoders never throw.
 
-import { endianness } from 'node:os';
-import { constants as osConstants } from 'node:os';
+import { constants as osConstants, endianness } from 'node:os';
 
 export const HOST_LE = endianness() === 'LE';
 
@@ -212,8 +211,15 @@ export const attr = {
     return { type, value: b };
   },
   /** NUL-terminated string, as the kernel expects for names and labels. */
-  str: (type: number, s: string): AttrSpec => ({ type, value: Buffer.concat([Buffer.from(s), Buffer.alloc(1)]) }),
-  nested: (type: number, inner: AttrSpec[], nestedFlag = false): AttrSpec => ({ type, value: inner, nestedFlag }),
+  str: (type: number, s: string): AttrSpec => ({
+    type,
+    value: Buffer.concat([Buffer.from(s), Buffer.alloc(1)]),
+  }),
+  nested: (type: number, inner: AttrSpec[], nestedFlag = false): AttrSpec => ({
+    type,
+    value: inner,
+    nestedFlag,
+  }),
 };
 
 /** Last attribute of a type (the kernel never repeats the ones we read; last wins like iproute2). */
@@ -277,7 +283,7 @@ export function decodeAck(msg: NetlinkMessage): DecodeResult<NetlinkAck> {
   const err = readS32(p, 0);
   const h = decodeHeaderAt(p, 4);
   const ack: NetlinkAck = {
-    errno: -err,
+    errno: err === 0 ? 0 : -err,
     request: { type: h.type, flags: h.flags, seq: h.seq, pid: h.pid },
   };
   if (msg.flags & NLM_F_ACK_TLVS) {

@@ -44,6 +44,7 @@ import {
   getLinksRequest,
   getRoutesRequest,
   getRulesRequest,
+  setIpv6AddrGenModeRequest,
   setLinkUpRequest,
   IFLA_IFNAME,
   RTM_GETLINK,
@@ -64,7 +65,9 @@ export class RtnetlinkError extends Error {
     /** The kernel's extended-ack text when it gave one. */
     readonly kernelMessage?: string,
   ) {
-    super(`rtnetlink request type ${requestType} failed: ${code}${kernelMessage ? ` (${kernelMessage})` : ''}`);
+    super(
+      `rtnetlink request type ${requestType} failed: ${code}${kernelMessage ? ` (${kernelMessage})` : ''}`,
+    );
     this.name = 'RtnetlinkError';
   }
 }
@@ -81,6 +84,7 @@ export interface ClientMacvlanSpec {
   mac?: string;
   /** keepalived's VMACs are 'private' unless vmac_xmit_base/bridge options say otherwise. */
   mode?: MacvlanMode;
+  /** No kernel-generated IPv6 link-local on the VMAC (set right after creation, in a second request). */
   noIpv6AddrGen?: boolean;
 }
 
@@ -105,6 +109,8 @@ export class Rtnetlink {
   private nextSeq = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
+  private dumpQueue: Promise<void> = Promise.resolve();
+  private reading = false;
   private readonly timeoutMs: number;
 
   constructor(
@@ -112,8 +118,15 @@ export class Rtnetlink {
     options: RtnetlinkOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 5000;
+    // An idle client must not hold the process open; a request in flight does, through its timeout timer.
     transport.setKeepAlive?.(false);
-    transport.onMessage(
+  }
+
+  /** Reads only while requests are in flight, so an idle client holds no event-loop handle at all. */
+  private startReading(): void {
+    if (this.reading) return;
+    this.reading = true;
+    this.transport.onMessage(
       (d) => this.receive(d),
       (e) => this.failAll(e),
     );
@@ -141,7 +154,6 @@ export class Rtnetlink {
         this.settle(seq);
         reject(Object.assign(new Error(`rtnetlink request ${req.type} timed out`), { code: 'ETIMEDOUT' }));
       }, this.timeoutMs);
-      timer.unref();
       this.pending.set(seq, {
         type: req.type,
         expectsAck: (req.flags & NLM_F_ACK) !== 0,
@@ -151,9 +163,11 @@ export class Rtnetlink {
         reject,
         timer,
       });
-      this.transport.setKeepAlive?.(true);
+      this.startReading();
       try {
-        this.transport.send(encodeMessage({ type: req.type, flags: req.flags, seq, pid: 0, payload: req.payload }));
+        this.transport.send(
+          encodeMessage({ type: req.type, flags: req.flags, seq, pid: 0, payload: req.payload }),
+        );
       } catch (error) {
         this.settle(seq);
         reject(error as Error);
@@ -166,7 +180,10 @@ export class Rtnetlink {
     if (!p) return undefined;
     clearTimeout(p.timer);
     this.pending.delete(seq);
-    if (this.pending.size === 0 && !this.closed) this.transport.setKeepAlive?.(false);
+    if (this.pending.size === 0 && this.reading && this.transport.stopReading && !this.closed) {
+      this.transport.stopReading();
+      this.reading = false;
+    }
     return p;
   }
 
@@ -177,7 +194,9 @@ export class Rtnetlink {
   private receive(datagram: Buffer): void {
     const decoded = decodeMessages(datagram);
     if (!decoded.ok) {
-      this.failAll(Object.assign(new Error(`malformed netlink reply: ${decoded.error}`), { code: 'EBADMSG' }));
+      this.failAll(
+        Object.assign(new Error(`malformed netlink reply: ${decoded.error}`), { code: 'EBADMSG' }),
+      );
       return;
     }
     for (const msg of decoded.value) {
@@ -189,7 +208,10 @@ export class Rtnetlink {
         this.settle(msg.seq);
         if (!ack.ok) p.reject(Object.assign(new Error(ack.error), { code: 'EBADMSG' }));
         else if (ack.value.errno === 0) p.resolve(p.replies);
-        else p.reject(new RtnetlinkError(errnoName(ack.value.errno), ack.value.errno, p.type, ack.value.extackMessage));
+        else
+          p.reject(
+            new RtnetlinkError(errnoName(ack.value.errno), ack.value.errno, p.type, ack.value.extackMessage),
+          );
       } else if (msg.type === NLMSG_DONE) {
         const status = decodeDoneStatus(msg);
         this.settle(msg.seq);
@@ -204,8 +226,20 @@ export class Rtnetlink {
     }
   }
 
-  /** Runs a dump, retrying when the kernel says the table changed under it (NLM_F_DUMP_INTR). */
-  private async dump(req: RtnlRequest): Promise<RtnlObject[]> {
+  /**
+   * Runs a dump, retrying when the kernel says the table changed under it (NLM_F_DUMP_INTR). Dumps queue
+   * behind each other: the kernel allows one in progress per socket (EBUSY otherwise).
+   */
+  private dump(req: RtnlRequest): Promise<RtnlObject[]> {
+    const run = this.dumpQueue.then(() => this.dumpNow(req));
+    this.dumpQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async dumpNow(req: RtnlRequest): Promise<RtnlObject[]> {
     for (let attempt = 0; ; attempt++) {
       try {
         const replies = await this.request(req);
@@ -301,10 +335,11 @@ export class Rtnetlink {
         parentIndex,
         mac: spec.mac,
         mode: spec.mode ?? 'private',
-        noIpv6AddrGen: spec.noIpv6AddrGen,
       }),
     );
-    return this.getLink(spec.name);
+    const link = await this.getLink(spec.name);
+    if (spec.noIpv6AddrGen) await this.request(setIpv6AddrGenModeRequest(link.index, true));
+    return link;
   }
 
   async deleteLink(dev: Dev): Promise<void> {

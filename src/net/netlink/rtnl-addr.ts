@@ -161,7 +161,11 @@ export function addAddressRequest(spec: AddressSpec, replace = false): RtnlReque
 /** Delete an address (matched on interface, address and prefix length). */
 export function deleteAddressRequest(spec: AddressSpec): RtnlRequest {
   const { header, attrs } = addressAttrs(spec, false);
-  return { type: RTM_DELADDR, flags: NLM_F_REQUEST | NLM_F_ACK, payload: Buffer.concat([header, encodeAttrs(attrs)]) };
+  return {
+    type: RTM_DELADDR,
+    flags: NLM_F_REQUEST | NLM_F_ACK,
+    payload: Buffer.concat([header, encodeAttrs(attrs)]),
+  };
 }
 
 /** Payload of RTM_NEWADDR / RTM_DELADDR. */
@@ -174,7 +178,8 @@ export function decodeAddress(payload: Buffer): DecodeResult<AddressInfo> {
   const local = findAttr(attrs, IFA_LOCAL);
   const addr = findAttr(attrs, IFA_ADDRESS);
   const text = bytesToAddress((local ?? addr)?.data ?? Buffer.alloc(0));
-  if (text === undefined) return { ok: false, error: 'address message without a usable IFA_LOCAL/IFA_ADDRESS' };
+  if (text === undefined)
+    return { ok: false, error: 'address message without a usable IFA_LOCAL/IFA_ADDRESS' };
   const info: AddressInfo = {
     family,
     ifindex: readU32(fixed, 4),

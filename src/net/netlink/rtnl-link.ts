@@ -57,10 +57,24 @@ export const IFF_MULTICAST = 0x1000;
 export const IFF_LOWER_UP = 0x10000;
 
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
-const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 };
+const MACVLAN_MODES: Record<MacvlanMode, number> = {
+  private: 1,
+  vepa: 2,
+  bridge: 4,
+  passthru: 8,
+  source: 16,
+};
 
 export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
-const OPER_STATES: OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+const OPER_STATES: OperState[] = [
+  'unknown',
+  'notpresent',
+  'down',
+  'lowerlayerdown',
+  'testing',
+  'dormant',
+  'up',
+];
 
 /** What the kernel says about one link. */
 export interface LinkInfo {
@@ -72,7 +86,9 @@ export interface LinkInfo {
   flags: number;
   /** Administratively up (IFF_UP). */
   up: boolean;
-  /** Physical layer up (IFF_LOWER_UP, falling back to IFLA_CARRIER). */
+  /** Operationally running (IFF_RUNNING): up, with carrier, not dormant. */
+  running: boolean;
+  /** Physical layer up (IFF_LOWER_UP). IFLA_CARRIER is not used: it reports a down macvlan's parent. */
   carrier: boolean;
   operState: OperState;
   mac?: string;
@@ -85,7 +101,12 @@ export interface LinkInfo {
   macvlanMode?: MacvlanMode;
 }
 
-export function encodeIfinfomsg(f: { family?: number; index?: number; flags?: number; change?: number }): Buffer {
+export function encodeIfinfomsg(f: {
+  family?: number;
+  index?: number;
+  flags?: number;
+  change?: number;
+}): Buffer {
   const b = Buffer.alloc(IFINFOMSG_LEN);
   b[0] = f.family ?? AF_UNSPEC;
   writeU16(b, 0, 2);
@@ -122,8 +143,6 @@ export interface MacvlanSpec {
   /** e.g. 00:00:5e:00:01:<vrid> for a VRRP VMAC. */
   mac?: string;
   mode: MacvlanMode;
-  /** Stop the kernel generating an IPv6 link-local address (keepalived manages the VMAC's own). */
-  noIpv6AddrGen?: boolean;
 }
 
 export function createMacvlanRequest(spec: MacvlanSpec): RtnlRequest {
@@ -135,15 +154,20 @@ export function createMacvlanRequest(spec: MacvlanSpec): RtnlRequest {
       attr.nested(IFLA_INFO_DATA, [attr.u32(IFLA_MACVLAN_MODE, MACVLAN_MODES[spec.mode])]),
     ]),
   );
-  if (spec.noIpv6AddrGen) {
-    attrs.push(
-      attr.nested(IFLA_AF_SPEC, [
-        attr.nested(AF_INET6, [attr.u8(IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE)]),
-      ]),
-    );
-  }
   const flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
   return linkRequest(RTM_NEWLINK, flags, encodeIfinfomsg({}), attrs);
+}
+
+/**
+ * Stop (or restore, eui64 = 0) the kernel generating an IPv6 link-local address on a link. Only valid on
+ * an existing link: the kernel refuses IFLA_AF_SPEC for AF_INET6 in the request that creates it.
+ */
+export function setIpv6AddrGenModeRequest(index: number, none: boolean): RtnlRequest {
+  const mode = none ? IN6_ADDR_GEN_MODE_NONE : 0;
+  const attrs = [
+    attr.nested(IFLA_AF_SPEC, [attr.nested(AF_INET6, [attr.u8(IFLA_INET6_ADDR_GEN_MODE, mode)])]),
+  ];
+  return linkRequest(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, encodeIfinfomsg({ index }), attrs);
 }
 
 function macvlanModeName(n: number | undefined): MacvlanMode | undefined {
@@ -171,7 +195,6 @@ export function decodeLink(payload: Buffer): DecodeResult<LinkInfo> {
   if (!split.ok) return split;
   const { fixed, attrs } = split.value;
   const flags = readU32(fixed, 8);
-  const carrierAttr = attrU8(findAttr(attrs, IFLA_CARRIER));
   const operNum = attrU8(findAttr(attrs, IFLA_OPERSTATE)) ?? 0;
   const link: LinkInfo = {
     index: readS32(fixed, 4),
@@ -179,7 +202,8 @@ export function decodeLink(payload: Buffer): DecodeResult<LinkInfo> {
     hwType: readU16(fixed, 2),
     flags,
     up: (flags & IFF_UP) !== 0,
-    carrier: (flags & IFF_LOWER_UP) !== 0 || (carrierAttr === undefined ? false : carrierAttr !== 0),
+    running: (flags & IFF_RUNNING) !== 0,
+    carrier: (flags & IFF_LOWER_UP) !== 0,
     operState: OPER_STATES[operNum] ?? 'unknown',
   };
   const mac = findAttr(attrs, IFLA_ADDRESS);

@@ -39,7 +39,9 @@ export function decodeRtnlMessage(msg: NetlinkMessage): DecodeResult<RtnlObject 
     case RTM_NEWLINK:
     case RTM_DELLINK: {
       const r = decodeLink(msg.payload);
-      return r.ok ? { ok: true, value: { kind: 'link', removed: msg.type === RTM_DELLINK, link: r.value } } : r;
+      return r.ok
+        ? { ok: true, value: { kind: 'link', removed: msg.type === RTM_DELLINK, link: r.value } }
+        : r;
     }
     case RTM_NEWADDR:
     case RTM_DELADDR: {
@@ -51,12 +53,16 @@ export function decodeRtnlMessage(msg: NetlinkMessage): DecodeResult<RtnlObject 
     case RTM_NEWROUTE:
     case RTM_DELROUTE: {
       const r = decodeRoute(msg.payload);
-      return r.ok ? { ok: true, value: { kind: 'route', removed: msg.type === RTM_DELROUTE, route: r.value } } : r;
+      return r.ok
+        ? { ok: true, value: { kind: 'route', removed: msg.type === RTM_DELROUTE, route: r.value } }
+        : r;
     }
     case RTM_NEWRULE:
     case RTM_DELRULE: {
       const r = decodeRule(msg.payload);
-      return r.ok ? { ok: true, value: { kind: 'rule', removed: msg.type === RTM_DELRULE, rule: r.value } } : r;
+      return r.ok
+        ? { ok: true, value: { kind: 'rule', removed: msg.type === RTM_DELRULE, rule: r.value } }
+        : r;
     }
     default:
       return { ok: true, value: undefined };

@@ -196,7 +196,9 @@ function routeFamily(spec: RouteSpec): AddressFamily {
 function encodeMultipath(hops: NextHop[]): Buffer {
   const parts: Buffer[] = [];
   for (const hop of hops) {
-    const inner = hop.gateway ? encodeAttrs([attr.bytes(RTA_GATEWAY, addressToBytes(hop.gateway))]) : Buffer.alloc(0);
+    const inner = hop.gateway
+      ? encodeAttrs([attr.bytes(RTA_GATEWAY, addressToBytes(hop.gateway))])
+      : Buffer.alloc(0);
     const b = Buffer.alloc(RTNEXTHOP_LEN);
     writeU16(b, RTNEXTHOP_LEN + inner.length, 0);
     b[2] = hop.onlink ? RTNH_F_ONLINK : 0;

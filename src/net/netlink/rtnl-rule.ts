@@ -22,7 +22,14 @@ import {
   NLM_F_REQUEST,
 } from './codec.js';
 import { type AddressFamily, afOf, familyOfAf, formatCidr, parseCidr, AF_UNSPEC } from './ip-text.js';
-import { type RtnlRequest, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE, RT_TABLE_MAIN, RT_TABLE_UNSPEC } from './rtnl-constants.js';
+import {
+  type RtnlRequest,
+  RTM_DELRULE,
+  RTM_GETRULE,
+  RTM_NEWRULE,
+  RT_TABLE_MAIN,
+  RT_TABLE_UNSPEC,
+} from './rtnl-constants.js';
 
 export const FIB_RULE_HDR_LEN = 12;
 
@@ -240,7 +247,9 @@ export function decodeRule(payload: Buffer): DecodeResult<RuleInfo> {
   const record = info as unknown as Record<string, unknown>;
   for (const [key, type] of u32s) {
     const v = attrU32(findAttr(attrs, type));
-    if (v !== undefined) record[key] = v;
+    // The kernel reports unset suppress_* as -1.
+    const unset = v === 0xffffffff && (type === FRA_SUPPRESS_PREFIXLEN || type === FRA_SUPPRESS_IFGROUP);
+    if (v !== undefined && !unset) record[key] = v;
   }
   const iif = attrStr(findAttr(attrs, FRA_IIFNAME));
   if (iif !== undefined) info.iif = iif;
@@ -248,7 +257,7 @@ export function decodeRule(payload: Buffer): DecodeResult<RuleInfo> {
   if (oif !== undefined) info.oif = oif;
   if (attrU8(findAttr(attrs, FRA_L3MDEV))) info.l3mdev = true;
   const protocol = attrU8(findAttr(attrs, FRA_PROTOCOL));
-  if (protocol !== undefined) info.protocol = protocol;
+  if (protocol) info.protocol = protocol; // 0 (unspec) is what every rule without one reports
   const ipProto = attrU8(findAttr(attrs, FRA_IP_PROTO));
   if (ipProto !== undefined) info.ipProto = ipProto;
   const uid = decodeRange(findAttr(attrs, FRA_UID_RANGE), 4);

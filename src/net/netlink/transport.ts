@@ -10,7 +10,9 @@ export interface NetlinkTransport {
   send(datagram: Buffer): void;
   /** Delivers every datagram received; `onError` gets receive errors (ENOBUFS: messages were lost). */
   onMessage(onDatagram: (datagram: Buffer) => void, onError?: (error: Error) => void): void;
-  /** Whether an idle socket keeps the process alive; clients turn it on only while awaiting replies. */
+  /** Stops delivering until onMessage is called again; datagrams stay queued in the kernel meanwhile. */
+  stopReading?(): void;
+  /** Whether the open socket alone keeps the process alive (request clients turn it off). */
   setKeepAlive?(keepAlive: boolean): void;
   close(): void;
 }
@@ -30,7 +32,12 @@ const DATAGRAM_BUFFER_BYTES = 256 * 1024;
 /** A netlink socket from the native addon, bound to an automatic port id. */
 export function openNetlinkSocket(options: NetlinkSocketOptions = {}): NetlinkTransport {
   const c = native().constants;
-  const sock = NativeSocket.open(c.AF_NETLINK, c.SOCK_RAW, options.protocol ?? NETLINK_ROUTE, DATAGRAM_BUFFER_BYTES);
+  const sock = NativeSocket.open(
+    c.AF_NETLINK,
+    c.SOCK_RAW,
+    options.protocol ?? NETLINK_ROUTE,
+    DATAGRAM_BUFFER_BYTES,
+  );
   try {
     if (options.receiveBufferBytes) sock.setOption(c.SOL_SOCKET, c.SO_RCVBUF, options.receiveBufferBytes);
     sock.bind({ family: 'netlink', pid: 0, groups: 0 });
@@ -64,6 +71,7 @@ export function openNetlinkSocket(options: NetlinkSocketOptions = {}): NetlinkTr
         onError ?? (() => undefined),
       );
     },
+    stopReading: () => sock.stopReading(),
     setKeepAlive: (keepAlive) => sock.setKeepAlive(keepAlive),
     close: () => sock.close(),
   };

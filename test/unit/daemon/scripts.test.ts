@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScript, splitCommand, scriptInsecurity } from '../../../src/daemon/scripts.js';
+import { commandWords, runScript, scriptInsecurity } from '../../../src/daemon/scripts.js';
 
-describe('splitCommand', () => {
-  test('splits on blanks and groups quotes', () => {
-    assert.deepEqual(splitCommand('/bin/x a  b'), ['/bin/x', 'a', 'b']);
-    assert.deepEqual(splitCommand(`/bin/x 'a b' "c d" e\\ f`), ['/bin/x', 'a b', 'c d', 'e f']);
-    assert.deepEqual(splitCommand('/bin/x ""'), ['/bin/x', '']);
-    assert.deepEqual(splitCommand('   '), []);
+describe('commandWords', () => {
+  test('splits on blanks, groups quotes, honours escapes, rejects broken quoting', () => {
+    assert.deepEqual(commandWords('/bin/x a  b'), ['/bin/x', 'a', 'b']);
+    assert.deepEqual(commandWords(`/bin/x 'a b' "c d" e\\ f`), ['/bin/x', 'a b', 'c d', 'e f']);
+    assert.deepEqual(commandWords('   '), []);
+    assert.equal(commandWords('/bin/x "open'), undefined);
   });
 });
 

@@ -59,7 +59,10 @@ describe('unsolicited neighbor advertisement', () => {
   });
 
   test('sets the Router flag on request', () => {
-    assert.equal(encodeUnsolicitedNa('00:00:5e:00:02:07', 'fe80::1', { router: true }).toString('hex'), GOLDEN_NA_ROUTER);
+    assert.equal(
+      encodeUnsolicitedNa('00:00:5e:00:02:07', 'fe80::1', { router: true }).toString('hex'),
+      GOLDEN_NA_ROUTER,
+    );
   });
 
   test('decodes the golden frame and validates its checksum', () => {
@@ -120,15 +123,20 @@ describe('unsolicited neighbor advertisement', () => {
 
   test('any MAC and IPv6 address encode to a frame that decodes back with a valid checksum', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.ipV6(), fc.boolean(), (mac, ip, router) => {
-        const na = decodeNeighborAdvertFrame(encodeUnsolicitedNa(mac, ip, { router }));
-        assert.ok(na);
-        assert.equal(na.checksumValid, true);
-        assert.equal(na.router, router);
-        assert.equal(na.override, true);
-        assert.equal(na.hopLimit, 255);
-        assert.equal(na.targetMac, Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':'));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 6, maxLength: 6 }),
+        fc.ipV6(),
+        fc.boolean(),
+        (mac, ip, router) => {
+          const na = decodeNeighborAdvertFrame(encodeUnsolicitedNa(mac, ip, { router }));
+          assert.ok(na);
+          assert.equal(na.checksumValid, true);
+          assert.equal(na.router, router);
+          assert.equal(na.override, true);
+          assert.equal(na.hopLimit, 255);
+          assert.equal(na.targetMac, Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':'));
+        },
+      ),
     );
   });
 });

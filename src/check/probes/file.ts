@@ -1,0 +1,30 @@
+// FILE_CHECK: read the tracked file's number (keepalived's track_file: the file holds an integer, an
+// unreadable or non-numeric file counts as 0). With weight 0 any non-zero value fails the check;
+// otherwise value x weight (negated with reverse) is the offset added to the server weight, and an
+// offset at or below -254 (IPVS_WEIGHT_FAULT) fails it.
+import { readFile } from 'node:fs/promises';
+import type { CheckerSpec, FileCheckOptions, ProbeResult } from '../spec.js';
+
+const WEIGHT_FAULT = -254;
+
+export function judgeTrackedValue(options: FileCheckOptions, value: number): ProbeResult {
+  if (options.weight === 0) {
+    return value === 0 ? { ok: true, detail: 'value 0' } : { ok: false, detail: `value ${value}` };
+  }
+  const offset = value * options.weight * (options.reverse ? -1 : 1);
+  if (offset <= WEIGHT_FAULT) return { ok: false, detail: `value ${value} -> weight ${offset} (fault)` };
+  return { ok: true, detail: `value ${value}`, weightOffset: offset };
+}
+
+export async function fileProbe(spec: CheckerSpec): Promise<ProbeResult> {
+  const options = spec.options as FileCheckOptions;
+  let value = 0;
+  try {
+    const text = await readFile(options.path, 'latin1');
+    const parsed = Number.parseInt(text.trim(), 10);
+    value = Number.isNaN(parsed) ? 0 : parsed;
+  } catch {
+    value = 0;
+  }
+  return judgeTrackedValue(options, value);
+}

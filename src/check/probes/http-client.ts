@@ -1,0 +1,143 @@
+// The one HTTP GET keepalived's HTTP_GET, SSL_GET and genhash perform, byte for byte: a hand-written
+// request over net/tls (so the request line and headers match keepalived's exactly), the whole reply
+// read until the server closes (or Content-Length is reached), and the MD5 of the raw body bytes after
+// the header block (keepalived hashes what it receives; a chunked body is hashed with its framing).
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { createHash } from 'node:crypto';
+import type { HttpProtocol } from '../spec.js';
+import { errorText, hostPort } from './common.js';
+
+export interface HttpGetOptions {
+  /** Address to dial (may carry %scope for IPv6 link-local). */
+  address: string;
+  port: number;
+  path: string;
+  /** Host header without port; default "address:port". */
+  virtualhost?: string;
+  protocol: HttpProtocol;
+  tls: boolean;
+  /** Send SNI (the virtualhost) in the TLS handshake. */
+  sni: boolean;
+  bindTo?: string;
+  bindPort?: number;
+  /** Hard deadline for the whole exchange. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Stop reading after this many body bytes (keeps a huge reply from eating memory). */
+  maxBodyBytes?: number;
+}
+
+export interface HttpGetResult {
+  statusCode: number;
+  /** The header block as received, without the blank line. */
+  header: Buffer;
+  body: Buffer;
+  /** Lower-case hex MD5 of `body`. */
+  md5: string;
+  elapsedMs: number;
+}
+
+export type HttpGetOutcome = { ok: true; response: HttpGetResult } | { ok: false; error: string };
+
+/** keepalived's request, e.g. "GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: a:80\r\n\r\n". */
+export function buildRequest(
+  opts: Pick<HttpGetOptions, 'address' | 'port' | 'path' | 'virtualhost' | 'protocol'>,
+): string {
+  const version = opts.protocol === '1.1' ? '1.1' : '1.0';
+  const host = opts.virtualhost ?? hostPort(opts.address.replace(/%.*$/, ''), opts.port);
+  const close = opts.protocol === '1.0' ? '' : 'Connection: close\r\n';
+  return `GET ${opts.path} HTTP/${version}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${host}\r\n\r\n`;
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+export function httpGet(opts: HttpGetOptions): Promise<HttpGetOutcome> {
+  const started = performance.now();
+  const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+  return new Promise<HttpGetOutcome>((resolve) => {
+    let done = false;
+    let socket: Socket | undefined;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let headerEnd = -1;
+    let contentLength: number | undefined;
+
+    const finish = (outcome: HttpGetOutcome): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      socket?.destroy();
+      resolve(outcome);
+    };
+    const onAbort = (): void => finish({ ok: false, error: 'aborted' });
+    const timer = setTimeout(() => finish({ ok: false, error: 'timed out' }), Math.max(1, opts.timeoutMs));
+    if (opts.signal?.aborted) return finish({ ok: false, error: 'aborted' });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const complete = (): void => {
+      const all = Buffer.concat(chunks);
+      if (headerEnd < 0)
+        return finish({ ok: false, error: 'connection closed before the end of the headers' });
+      const header = all.subarray(0, headerEnd);
+      let body = all.subarray(headerEnd + HEADER_END.length);
+      if (contentLength !== undefined && body.length > contentLength) body = body.subarray(0, contentLength);
+      const statusLine = /^HTTP\/\d\.\d\s+(\d{3})/.exec(header.toString('latin1'));
+      if (statusLine === null) return finish({ ok: false, error: 'malformed HTTP status line' });
+      finish({
+        ok: true,
+        response: {
+          statusCode: Number(statusLine[1]),
+          header,
+          body,
+          md5: createHash('md5').update(body).digest('hex'),
+          elapsedMs: performance.now() - started,
+        },
+      });
+    };
+
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (headerEnd < 0) {
+        const all = Buffer.concat(chunks);
+        headerEnd = all.indexOf(HEADER_END);
+        if (headerEnd >= 0) {
+          const m = /\r\ncontent-length:\s*(\d+)/i.exec(all.subarray(0, headerEnd).toString('latin1'));
+          if (m !== null) contentLength = Number(m[1]);
+        } else if (received > 64 * 1024) {
+          return finish({ ok: false, error: 'HTTP header too large' });
+        }
+      }
+      if (headerEnd >= 0) {
+        const bodyBytes = received - headerEnd - HEADER_END.length;
+        if ((contentLength !== undefined && bodyBytes >= contentLength) || bodyBytes >= maxBody) complete();
+      }
+    };
+
+    try {
+      const base = {
+        host: opts.address,
+        port: opts.port,
+        localAddress: opts.bindTo,
+        localPort: opts.bindPort,
+      };
+      if (opts.tls) {
+        // keepalived does not verify the server certificate; SNI only when asked (enable_sni).
+        const servername = opts.sni && opts.virtualhost !== undefined ? opts.virtualhost : '';
+        socket = tlsConnect({ ...base, rejectUnauthorized: false, servername });
+        socket.once('secureConnect', () => socket?.write(buildRequest(opts)));
+      } else {
+        socket = netConnect(base);
+        socket.once('connect', () => socket?.write(buildRequest(opts)));
+      }
+      socket.on('data', onData);
+      socket.once('end', complete);
+      socket.once('close', complete);
+      socket.once('error', (e) => finish({ ok: false, error: errorText(e) }));
+    } catch (e) {
+      finish({ ok: false, error: errorText(e) });
+    }
+  });
+}

@@ -1,0 +1,52 @@
+// HTTP_GET and SSL_GET: every url block is fetched in turn; the server is healthy when each reply has an
+// accepted status code, the expected MD5 digest of its body (when one is given) and a body matching the
+// regex (or not matching it, with regex_no_match). JS RegExp stands in for keepalived's PCRE2.
+import type { CheckerSpec, HttpCheckOptions, HttpUrlSpec, ProbeResult } from '../spec.js';
+import { dialAddress, runProbe } from './common.js';
+import { httpGet, type HttpGetResult } from './http-client.js';
+
+/** Why a reply fails a url block, or undefined when it passes. */
+export function judgeHttpReply(url: HttpUrlSpec, reply: HttpGetResult): string | undefined {
+  const accepted = url.statusCodes.some(([lo, hi]) => reply.statusCode >= lo && reply.statusCode <= hi);
+  if (!accepted) return `status code ${reply.statusCode} for ${url.path}`;
+  if (url.digest !== undefined && url.digest.toLowerCase() !== reply.md5) {
+    return `MD5 digest ${reply.md5} for ${url.path} differs from ${url.digest.toLowerCase()}`;
+  }
+  if (url.regex !== undefined) {
+    const matched = new RegExp(url.regex).test(reply.body.toString('latin1'));
+    if (matched === (url.regexNoMatch ?? false)) {
+      return `body of ${url.path} ${matched ? 'matches' : 'does not match'} regex ${url.regex}`;
+    }
+  }
+  return undefined;
+}
+
+export function httpProbe(spec: CheckerSpec, signal?: AbortSignal): Promise<ProbeResult> {
+  const options = spec.options as HttpCheckOptions;
+  // The whole probe gets one connect_timeout per url block.
+  const deadline = spec.connect.timeoutMs * Math.max(1, options.urls.length);
+  return runProbe(deadline, signal, async (ctx) => {
+    const abort = new AbortController();
+    ctx.onCleanup(() => abort.abort());
+    for (const url of options.urls) {
+      const outcome = await httpGet({
+        address: dialAddress(spec),
+        port: spec.connect.port,
+        path: url.path,
+        virtualhost: url.virtualhost ?? options.virtualhost,
+        protocol: options.protocol,
+        tls: options.kind === 'SSL_GET',
+        sni: options.enableSni,
+        bindTo: spec.connect.bindTo,
+        bindPort: spec.connect.bindPort,
+        timeoutMs: spec.connect.timeoutMs,
+        signal: abort.signal,
+      });
+      if (ctx.settled) return;
+      if (!outcome.ok) return ctx.fail(`${url.path}: ${outcome.error}`);
+      const why = judgeHttpReply(url, outcome.response);
+      if (why !== undefined) return ctx.fail(why);
+    }
+    ctx.succeed(`${options.urls.length} url(s) ok`);
+  });
+}

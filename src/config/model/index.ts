@@ -1,0 +1,153 @@
+// The typed model of a whole keepalived.conf: the ConfigNode tree dispatched by top-level keyword to
+// the block builders, then the semantic checks that need the whole picture.
+import type { ConfigNode, SourceLocation } from '../types.js';
+import { checkVrrpReferences, finalizeInstances, warnUnresolvedVariables } from './checks.js';
+import { defaultGlobalDefs, type GlobalDefs, readGlobalDefs, TOP_LEVEL_GLOBAL_TABLE } from './global.js';
+import {
+  type GarpGroup,
+  type InterfaceDelays,
+  type LinkbeatInterface,
+  readGarpGroup,
+  readInterfaceDelays,
+  readLinkbeatInterfaces,
+  readTrackGroup,
+  type TrackGroup,
+} from './interface-groups.js';
+import { buildSsl, buildVirtualServer, buildVirtualServerGroup } from './lvs.js';
+import { checkLvs } from './lvs-check.js';
+import type { SslConfig, VirtualServer, VirtualServerGroup } from './lvs-types.js';
+import {
+  type IpAddressSpec,
+  readAddressBlock,
+  readRouteBlock,
+  readRuleBlock,
+  type RouteSpec,
+  type RuleSpec,
+} from './static.js';
+import { type SyncGroup, buildSyncGroup } from './sync-group.js';
+import { simpleHandlers } from './table.js';
+import type { BuildContext, Handlers } from './values.js';
+import { walk } from './values.js';
+import { buildVrrpInstance, type VrrpInstance } from './vrrp-instance.js';
+import {
+  buildTrackFile,
+  buildTrackProcess,
+  buildVrrpScript,
+  type TrackFile,
+  type TrackProcess,
+  type VrrpScript,
+} from './vrrp-script.js';
+
+export interface Model {
+  global: GlobalDefs;
+  vrrpScripts: VrrpScript[];
+  trackFiles: TrackFile[];
+  trackProcesses: TrackProcess[];
+  syncGroups: SyncGroup[];
+  instances: VrrpInstance[];
+  staticAddresses: IpAddressSpec[];
+  staticRoutes: RouteSpec[];
+  staticRules: RuleSpec[];
+  linkbeatInterfaces: LinkbeatInterface[];
+  interfaceUpDownDelays: InterfaceDelays[];
+  garpGroups: GarpGroup[];
+  trackGroups: TrackGroup[];
+  virtualServerGroups: VirtualServerGroup[];
+  virtualServers: VirtualServer[];
+  /** Names of bfd_instance blocks: BFD itself is not implemented, but references to them resolve. */
+  bfdInstances: Array<{ name: string; location: SourceLocation }>;
+  /** The top-level SSL block used by SSL_GET checkers. */
+  ssl?: SslConfig;
+}
+
+export function emptyModel(): Model {
+  return {
+    global: defaultGlobalDefs(),
+    vrrpScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
+    syncGroups: [],
+    instances: [],
+    staticAddresses: [],
+    staticRoutes: [],
+    staticRules: [],
+    linkbeatInterfaces: [],
+    interfaceUpDownDelays: [],
+    garpGroups: [],
+    trackGroups: [],
+    virtualServerGroups: [],
+    virtualServers: [],
+    bfdInstances: [],
+  };
+}
+
+/** Keeps the first of two same-named objects and reports the second. */
+function addNamed<T extends { name: string; location: { file: string; line: number } }>(
+  list: T[],
+  item: T | undefined,
+  node: ConfigNode,
+  ctx: BuildContext,
+): void {
+  if (!item) return;
+  const first = list.find((x) => x.name === item.name);
+  if (first) {
+    ctx.diags.error(
+      node,
+      node.keyword,
+      `${item.name} is already defined at ${first.location.file}:${first.location.line}, ignored`,
+    );
+    return;
+  }
+  list.push(item);
+}
+
+export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
+  const m = emptyModel();
+  warnUnresolvedVariables(nodes, ctx);
+  const handlers: Handlers = {
+    ...simpleHandlers(m.global, TOP_LEVEL_GLOBAL_TABLE, ctx),
+    global_defs: (n) => readGlobalDefs(n, ctx, m.global),
+    linkbeat_interfaces: (n) => m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, ctx)),
+    interface_up_down_delays: (n) => m.interfaceUpDownDelays.push(...readInterfaceDelays(n, ctx)),
+    garp_group: (n) => {
+      const g = readGarpGroup(n, ctx);
+      if (g) m.garpGroups.push(g);
+    },
+    track_group: (n) => addNamed(m.trackGroups, readTrackGroup(n, ctx), n, ctx),
+    static_ipaddress: (n) => m.staticAddresses.push(...readAddressBlock(n, ctx)),
+    static_routes: (n) => m.staticRoutes.push(...readRouteBlock(n, ctx)),
+    static_rules: (n) => m.staticRules.push(...readRuleBlock(n, ctx)),
+    vrrp_script: (n) => addNamed(m.vrrpScripts, buildVrrpScript(n, ctx), n, ctx),
+    track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx),
+    vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
+    track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
+    vrrp_sync_group: (n) => addNamed(m.syncGroups, buildSyncGroup(n, ctx), n, ctx),
+    vrrp_instance: (n) => addNamed(m.instances, buildVrrpInstance(n, ctx), n, ctx),
+    virtual_server_group: (n) => {
+      const g = buildVirtualServerGroup(n, ctx);
+      if (g) m.virtualServerGroups.push(g);
+    },
+    virtual_server: (n) => {
+      const s = buildVirtualServer(n, ctx);
+      if (s) m.virtualServers.push(s);
+    },
+    SSL: (n) => {
+      if (m.ssl) ctx.diags.warn(n, n.keyword, 'SSL is already defined, this one replaces it');
+      m.ssl = buildSsl(n, ctx);
+    },
+    bfd_instance: (n) => {
+      ctx.diags.warn(n, n.keyword, 'BFD is not supported by keepalived-ts, ignored');
+      const name = n.args[0];
+      if (name !== undefined) m.bfdInstances.push({ name, location: { file: n.file, line: n.line } });
+    },
+  };
+  walk(nodes, ctx, handlers, 'the top level', { vrrp_track_file: 'track_file' });
+  finalizeInstances(m, ctx);
+  checkVrrpReferences(m, ctx);
+  checkLvs(m.virtualServerGroups, m.virtualServers, ctx, {
+    trackFiles: new Set(m.trackFiles.map((f) => f.name)),
+    // BFD is not implemented: BFD_CHECK names are only checked when the config defines bfd_instances.
+    bfdInstances: m.bfdInstances.length > 0 ? new Set(m.bfdInstances.map((b) => b.name)) : undefined,
+  });
+  return m;
+}

@@ -1,0 +1,346 @@
+// Text -> SourceLine[]: keepalived.conf's line-level language. For each physical line, in order:
+// comments go (lexical.ts), then `@id`/`@^id` conditionals, `$NAME=value` definitions (continued over
+// lines ending in `\`, up to the first empty line), ~SEQ/~LST replication, parameter substitution
+// (after which the line is examined again), `include` variants, and finally a split at every unquoted
+// brace, each piece after a brace going through the same steps again (as keepalived does).
+// Every output line keeps the file and line number of the physical line it came from.
+import { posix } from 'node:path';
+import type { ConfigHost, Diagnostics, SourceLine, SourceLocation } from './types.js';
+import { Definitions, parseDefinitionLine, type BuiltinContext, type Definition } from './definitions.js';
+import { decomment, firstUnquotedBrace, trimLeadingBlanks, trimTrailingBlanks } from './lexical.js';
+import { parseLst, parseSeq, type ReplicationResult } from './sequence.js';
+import { expandBraces, hasWildcard } from './glob.js';
+import {
+  INCLUDE_KEYWORDS,
+  NO_INCLUDE_CHECKS,
+  applyIncludeCheck,
+  effectiveChecks,
+  type IncludeChecks,
+} from './include-check.js';
+
+export interface PreprocessOptions {
+  /** Matched by `@id` lines; default: the host name up to its first '.'. */
+  configId?: string;
+  /** ${_INSTANCE}; default: the config id. */
+  instance?: string;
+}
+
+// Guards against definitions and sequences that expand into each other forever.
+const MAX_EXPANSION_DEPTH = 64;
+const MAX_RECHECKS_PER_LINE = 100;
+
+interface OpenFile {
+  path: string;
+  checks: IncludeChecks;
+}
+
+class Preprocessor {
+  readonly out: SourceLine[] = [];
+  private readonly defs = new Definitions();
+  private readonly files: OpenFile[] = [];
+  private readonly configId: string;
+  private readonly instance: string;
+  // Enough block structure to know when `include_check` is inside global_defs.
+  private readonly blockKeywords: string[] = [];
+  private lastKeyword: string | undefined;
+
+  constructor(
+    private readonly host: ConfigHost,
+    opts: PreprocessOptions,
+    private readonly diags: Diagnostics,
+  ) {
+    this.configId = opts.configId ?? host.hostname.split('.')[0];
+    this.instance = opts.instance ?? this.configId;
+  }
+
+  readMain(mainFile: string): void {
+    const path = posix.resolve(this.host.cwd, mainFile);
+    const text = this.host.readFile(path);
+    if (text === undefined) {
+      this.diags.error({ file: path, line: 0 }, undefined, 'cannot read configuration file');
+      return;
+    }
+    this.readFile(path, text, NO_INCLUDE_CHECKS);
+  }
+
+  private readFile(path: string, text: string, checks: IncludeChecks): void {
+    this.files.push({ path, checks: { ...checks } });
+    const lines = text.split('\n');
+    if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    let collecting: Definition | undefined;
+    for (let i = 0; i < lines.length; i++) {
+      const raw = lines[i].endsWith('\r') ? lines[i].replace(/\r+$/, '') : lines[i];
+      const at = { file: path, line: i + 1 };
+      if (collecting) {
+        if (this.continueDefinition(collecting, raw)) continue;
+        collecting = undefined;
+        continue;
+      }
+      const line = decomment(raw);
+      if (line === '') continue;
+      collecting = this.processText(line, at, true, 0);
+    }
+    if (collecting) finishDefinition(collecting);
+    this.files.pop();
+  }
+
+  /** Adds one physical line to a multi-line definition; false once the definition is complete. */
+  private continueDefinition(def: Definition, raw: string): boolean {
+    // Only a truly empty line ends it early; comment-only and blank-only lines are skipped.
+    if (raw === '') {
+      finishDefinition(def);
+      return false;
+    }
+    const line = decomment(raw);
+    if (line.endsWith('\\')) {
+      const body = trimTrailingBlanks(line.slice(0, -1));
+      if (body !== '') def.lines.push(body);
+      return true;
+    }
+    if (line === '') return true;
+    def.lines.push(line);
+    finishDefinition(def);
+    return false;
+  }
+
+  private get currentFile(): OpenFile {
+    return this.files[this.files.length - 1];
+  }
+
+  /**
+   * Runs one logical line through the pipeline. Returns a definition when the line starts a multi-line
+   * definition that must collect the following physical lines.
+   */
+  private processText(
+    input: string,
+    at: SourceLocation,
+    physical: boolean,
+    depth: number,
+  ): Definition | undefined {
+    if (depth > MAX_EXPANSION_DEPTH) {
+      this.diags.error(
+        at,
+        undefined,
+        `expansion nested more than ${MAX_EXPANSION_DEPTH} deep (a definition or ~SEQ that uses itself?)`,
+      );
+      return undefined;
+    }
+    let text = input;
+    let followLines: string[] = [];
+    let rechecks = 0;
+    let started: Definition | undefined;
+    while (text !== '') {
+      if (text[0] === '@') {
+        const kept = this.conditional(text);
+        if (kept === undefined) break;
+        text = kept;
+        if (text === '') break;
+      }
+      const definition = text[0] === '$' ? parseDefinitionLine(text) : undefined;
+      if (definition) {
+        started = this.define(definition, physical);
+        break;
+      }
+      if (text.startsWith('~SEQ') || text.startsWith('~LST')) {
+        this.replicate(text, at, depth);
+        break;
+      }
+      if (text.includes('$')) {
+        const r = this.defs.substitute(text, this.builtinContext(at));
+        if (r.error !== undefined) {
+          this.diags.error(at, undefined, r.error);
+          break;
+        }
+        if (r.changed) {
+          text = trimLeadingBlanks(r.text);
+          followLines = r.followLines.concat(followLines);
+          if (++rechecks > MAX_RECHECKS_PER_LINE) {
+            this.diags.error(at, undefined, 'parameter substitution does not terminate');
+            break;
+          }
+          continue;
+        }
+      }
+      if (text.startsWith('include') && this.include(text, at)) break;
+      const brace = firstUnquotedBrace(text);
+      if (brace < 0) {
+        this.emit(trimTrailingBlanks(text), at);
+        break;
+      }
+      if (brace === 0) {
+        this.emit(text[0], at);
+        text = trimLeadingBlanks(text.slice(1));
+      } else {
+        this.emit(trimTrailingBlanks(text.slice(0, brace)), at);
+        text = text.slice(brace);
+      }
+    }
+    for (const line of followLines) this.processText(trimLeadingBlanks(line), at, false, depth + 1);
+    return started;
+  }
+
+  /** `@id rest` keeps `rest` when id is the config id (`@^id`: when it is not); undefined drops the line. */
+  private conditional(text: string): string | undefined {
+    const negated = text[1] === '^';
+    const idStart = negated ? 2 : 1;
+    const blank = text.slice(idStart).search(/[ \t]/);
+    if (blank < 0) return undefined;
+    const id = text.slice(idStart, idStart + blank);
+    if ((id === this.configId) === negated) return undefined;
+    return trimLeadingBlanks(text.slice(idStart + blank));
+  }
+
+  private define(
+    d: { name: string; value: string; continued: boolean },
+    physical: boolean,
+  ): Definition | undefined {
+    const lines = d.value === '' ? [] : [d.value];
+    if (d.continued && physical) return this.defs.define(d.name, lines, true);
+    this.defs.define(d.name, lines.length > 0 ? lines : [''], false);
+    return undefined;
+  }
+
+  private replicate(text: string, at: SourceLocation, depth: number): void {
+    const expand = (s: string): string => this.defs.substitute(s, this.builtinContext(at)).text;
+    let result: ReplicationResult;
+    if (/^~SEQx?[ \t(]/.test(text)) result = parseSeq(text, expand);
+    else if (/^~LST[ \t(]/.test(text)) result = parseLst(text, expand);
+    else result = { ok: false, message: `unknown replication '${text.split(/[ \t(]/)[0]}' in '${text}'` };
+    if (!result.ok) {
+      this.diags.error(at, undefined, result.message);
+      return;
+    }
+    const { names, rows, rest } = result.value;
+    for (const row of rows) {
+      names.forEach((name, i) => this.defs.define(name, [row[i]], false));
+      if (rest !== '') this.processText(rest, at, false, depth + 1);
+    }
+  }
+
+  private builtinContext(at: SourceLocation): BuiltinContext {
+    return {
+      file: this.currentFile.path,
+      instance: this.instance,
+      env: this.host.env,
+      random: (min, max) => this.host.random(min, max),
+      report: (severity, message) =>
+        severity === 'error'
+          ? this.diags.error(at, undefined, message)
+          : this.diags.warn(at, undefined, message),
+    };
+  }
+
+  private emit(text: string, at: SourceLocation): void {
+    if (text === '') return;
+    this.out.push({ file: at.file, line: at.line, text });
+    this.trackBlocks(text, at);
+  }
+
+  /** Follows the block structure so that `include_check` inside global_defs takes effect at once. */
+  private trackBlocks(text: string, at: SourceLocation): void {
+    if (text === '{') {
+      this.blockKeywords.push(this.lastKeyword ?? '');
+      this.lastKeyword = undefined;
+      return;
+    }
+    if (text === '}') {
+      this.blockKeywords.pop();
+      this.lastKeyword = undefined;
+      return;
+    }
+    const blank = text.search(/[ \t]/);
+    this.lastKeyword = blank < 0 ? text : text.slice(0, blank);
+    if (
+      this.lastKeyword === 'include_check' &&
+      this.blockKeywords.length === 1 &&
+      this.blockKeywords[0] === 'global_defs'
+    ) {
+      const words = text.split(/[ \t]+/);
+      const file = this.currentFile;
+      const { checks, unknown } = applyIncludeCheck(file.checks, words.slice(1));
+      file.checks = checks;
+      for (const option of unknown)
+        this.diags.warn(at, 'include_check', `unknown include_check type '${option}' - ignoring`);
+    }
+  }
+
+  /** Handles `include PATTERN` and its variants; false when the line is not an include. */
+  private include(text: string, at: SourceLocation): boolean {
+    const m = /^(include[a-z]?)(?:[ \t]+(.*))?$/.exec(text);
+    if (!m || !INCLUDE_KEYWORDS.has(m[1])) return false;
+    const keyword = m[1];
+    const pattern = m[2] === undefined ? '' : trimTrailingBlanks(m[2]);
+    if (pattern === '') {
+      this.diags.error(at, keyword, 'missing file name');
+      return true;
+    }
+    const checks = effectiveChecks(this.currentFile.checks, keyword);
+    const report = (isError: boolean, message: string): void =>
+      isError ? this.diags.error(at, keyword, message) : this.diags.warn(at, keyword, message);
+    const absolute = posix.resolve(posix.dirname(this.currentFile.path), pattern);
+    const alternatives = expandBraces(absolute);
+    const matched: string[] = [];
+    let failed = false;
+    for (const alternative of alternatives) {
+      const paths = this.host.glob(alternative);
+      if (paths.length === 0) {
+        const isError =
+          (alternatives.length > 1 && checks.braceMatch) ||
+          checks.wildcardMatch ||
+          (checks.match && !hasWildcard(alternative));
+        const quiet = !isError && hasWildcard(alternative);
+        const which = alternatives.length > 1 ? `'${alternative}' (from '${pattern}')` : `'${pattern}'`;
+        if (!quiet) report(isError, `no file matches ${which}`);
+        failed ||= isError;
+      }
+      matched.push(...paths);
+    }
+    // keepalived reads none of the files when a check fails.
+    if (failed) return true;
+    for (const path of matched) this.includeFile(path, checks, report);
+    return true;
+  }
+
+  private includeFile(
+    path: string,
+    checks: IncludeChecks,
+    report: (isError: boolean, message: string) => void,
+  ): void {
+    if (path.endsWith('/')) {
+      report(checks.readable, `'${path}' is a directory - skipping`);
+      return;
+    }
+    const open = this.files.findIndex((f) => f.path === path);
+    if (open >= 0) {
+      const chain = [...this.files.slice(open).map((f) => f.path), path].join(' -> ');
+      report(true, `'${path}' is already being read (include cycle: ${chain}) - skipping`);
+      return;
+    }
+    const text = this.host.readFile(path);
+    if (text === undefined) {
+      report(checks.readable, `cannot read '${path}'`);
+      return;
+    }
+    // The include_check in force is saved with the file and restored when it ends.
+    this.readFile(path, text, this.currentFile.checks);
+  }
+}
+
+function finishDefinition(def: Definition): void {
+  if (def.lines.length === 0) {
+    def.lines.push('');
+    def.multiline = false;
+  }
+}
+
+/** Reads the main configuration file and everything it includes into logical lines. */
+export function preprocess(
+  mainFile: string,
+  host: ConfigHost,
+  opts: PreprocessOptions,
+  diags: Diagnostics,
+): SourceLine[] {
+  const p = new Preprocessor(host, opts, diags);
+  p.readMain(mainFile);
+  return p.out;
+}

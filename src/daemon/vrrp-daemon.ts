@@ -1,0 +1,404 @@
+// The VRRP child: the pure engine meets the kernel here. Packets from the raw sockets are decoded and
+// validated, then fed to the engine with the monotonic time; the engine's actions become adverts on the
+// wire, addresses, routes and rules through rtnetlink, gratuitous ARP / NA frames, notify scripts and log
+// lines. One precise timer (timerfd) wakes the engine at its next deadline.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { DaemonOptions } from '../cli/options.js';
+import { FsConfigHost } from '../cli/fs-config-host.js';
+import { loadModel, type Model } from '../config/index.js';
+import { formatDiagnostic } from '../config/types.js';
+import type { IpAddressSpec } from '../config/model/static.js';
+import { Rtnetlink, RtnetlinkError, subscribe, type Subscription } from '../net/netlink/rtnetlink.js';
+import { applyInterfaceSettings, vmacSettings, type InterfaceSetting } from '../net/sysctl.js';
+import { monotonicNowNs, PreciseTimer } from '../net/precise-timer.js';
+import { Engine, acceptAll, type Action } from '../vrrp/engine.js';
+import { engineSpecFromModel, instanceExtras } from '../vrrp/from-model.js';
+import type { EngineSpec, InstanceSpec, NotifySpec } from '../vrrp/spec.js';
+import { Announcer } from './announcer.js';
+import { HostState, type HostChange } from './host-state.js';
+import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
+import type { Logger } from './log.js';
+import { Notifier, scriptPolicy } from './notifier.js';
+import { removePidFile, writePidFile } from './pidfile.js';
+import { AdvertIo } from './advert-io.js';
+import { TrackerPoller } from './tracker-poller.js';
+
+const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
+
+export class VrrpDaemon {
+  private model!: Model;
+  private spec!: EngineSpec;
+  private engine!: Engine;
+  private rtnl!: Rtnetlink;
+  private readonly host = new HostState();
+  private subscription: Subscription | undefined;
+  private timer: PreciseTimer | undefined;
+  private io!: AdvertIo;
+  private readonly announcer = new Announcer();
+  private notifier!: Notifier;
+  private trackers: TrackerPoller | undefined;
+  private vmacUndo: InterfaceSetting[] = [];
+  private createdVmacs: string[] = [];
+  /** Kernel operations are applied in order, one chain, so that add and remove never race. */
+  private kernelQueue: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(
+    private readonly options: DaemonOptions,
+    private readonly log: Logger,
+  ) {}
+
+  private now(): number {
+    return Number(monotonicNowNs()) / 1e6;
+  }
+
+  private loadSpec(): { model: Model; spec: EngineSpec } | undefined {
+    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
+      configId: this.options.configId,
+    });
+    for (const d of diagnostics)
+      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+    return { model, spec: engineSpecFromModel(model) };
+  }
+
+  async start(): Promise<void> {
+    writePidFile(this.options.vrrpPidFile);
+    const loaded = this.loadSpec();
+    if (loaded === undefined) throw new Error('no configuration');
+    this.model = loaded.model;
+    this.spec = loaded.spec;
+    const g = this.model.global;
+    const fifos = [g.notifyFifo, g.vrrpNotifyFifo].filter((f): f is string => f !== undefined);
+    this.notifier = new Notifier(
+      this.log,
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
+      fifos,
+    );
+
+    this.rtnl = await Rtnetlink.open();
+    await this.host.load(this.rtnl);
+    await this.createVmacs();
+    await this.host.load(this.rtnl);
+    await this.removeStaleAddresses();
+
+    this.subscription = subscribe((e) => this.onHostChanges(this.host.apply(e)), {
+      onError: (err) => this.log.warn(`netlink: ${err.message}`),
+    });
+    this.spec.linksDown = this.linksDown();
+    this.engine = new Engine(this.spec, { validate: acceptAll });
+    this.io = new AdvertIo(this.host, this.log, (ev) => this.feed(ev), this.spec);
+    this.io.open();
+    this.timer = new PreciseTimer(() => this.feed({ type: 'timer' }));
+    this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
+    this.trackers.start();
+    this.feed({ type: 'start' });
+  }
+
+  /** Links that are down (or missing) now, as the engine's starting view. */
+  private linksDown(): string[] {
+    const names = new Set<string>();
+    for (const i of this.spec.instances) {
+      names.add(i.interface);
+      for (const t of i.trackInterfaces) names.add(t.ifname);
+    }
+    for (const gr of this.spec.syncGroups) for (const t of gr.trackInterfaces) names.add(t.ifname);
+    return [...names].filter((n) => !(this.host.link(n)?.up ?? false));
+  }
+
+  /** One event in, its actions applied, the timer re-armed. */
+  feed(event: Parameters<Engine['handle']>[1]): void {
+    if (this.engine === undefined) return;
+    let actions: Action[];
+    try {
+      actions = this.engine.handle(this.now(), event);
+    } catch (e) {
+      // The engine is pure and tested; if it ever throws, keep the daemon and its state alive.
+      this.log.error(`engine error on ${event.type}: ${(e as Error).stack ?? String(e)}`);
+      return;
+    }
+    for (const a of actions) this.apply(a);
+    const deadline = this.engine.nextDeadline();
+    if (deadline === undefined) this.timer?.disarm();
+    else this.timer?.armAt(BigInt(Math.round(deadline * 1e6)));
+  }
+
+  private apply(a: Action): void {
+    switch (a.type) {
+      case 'send-advert':
+        this.io.send(a);
+        return;
+      case 'add-addresses':
+      case 'remove-addresses':
+        this.changeAddresses(
+          a.instance,
+          a.addresses.map((v) => v.address),
+          a.type === 'add-addresses',
+        );
+        return;
+      case 'add-routes':
+      case 'remove-routes':
+        this.changeRoutes(a.instance, a.type === 'add-routes');
+        return;
+      case 'add-rules':
+      case 'remove-rules':
+        this.changeRules(a.instance, a.type === 'add-rules');
+        return;
+      case 'send-garp':
+        this.sendGarp(a.instance, a.family, a.addresses);
+        return;
+      case 'notify':
+        this.runNotify(a);
+        return;
+      case 'state-change':
+        // The engine logs "Entering X STATE" itself; the reason is detail.
+        if (a.reason !== '') this.log.debug(`(${a.instance}) ${a.from} -> ${a.to}: ${a.reason}`);
+        return;
+      case 'log':
+        this.log.log(a.level === 'notice' ? 'info' : a.level, a.message);
+        return;
+      case 'run-script':
+        this.runTrackScript(a.name, a.timeoutMs);
+        return;
+    }
+  }
+
+  private instance(name: string): InstanceSpec | undefined {
+    return this.spec.instances.find((i) => i.name === name);
+  }
+
+  /** Where an instance's VIPs live: the address's own dev, else the VMAC, else the interface. */
+  private vipDevice(inst: InstanceSpec, vip: IpAddressSpec): string {
+    return vip.dev ?? instanceExtras(inst).vmacName ?? inst.interface;
+  }
+
+  private enqueue(what: string, op: () => Promise<void>): void {
+    this.kernelQueue = this.kernelQueue.then(op).catch((e: unknown) => {
+      this.log.error(`${what}: ${(e as Error).message}`);
+    });
+  }
+
+  private changeAddresses(instance: string, addresses: string[], add: boolean): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    const extras = instanceExtras(inst);
+    const vips = [...extras.vips, ...extras.excluded].filter((v) => addresses.includes(v.address));
+    for (const vip of vips) {
+      const req = addressRequest(vip, this.vipDevice(inst, vip));
+      this.enqueue(`(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`, async () => {
+        try {
+          if (add) await this.rtnl.addAddress(req);
+          else await this.rtnl.deleteAddress(req);
+        } catch (e) {
+          // Already there / already gone is the state we wanted.
+          if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'EADDRNOTAVAIL')) return;
+          throw e;
+        }
+      });
+    }
+  }
+
+  private changeRoutes(instance: string, add: boolean): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    for (const r of instanceExtras(inst).routes) {
+      const req = routeRequest(r, instanceExtras(inst).vmacName ?? inst.interface);
+      this.enqueue(`(${instance}) ${add ? 'adding' : 'removing'} route ${req.dst}`, async () => {
+        try {
+          if (add) await this.rtnl.addRoute(req, { replace: true });
+          else await this.rtnl.deleteRoute(req);
+        } catch (e) {
+          if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ESRCH')) return;
+          throw e;
+        }
+      });
+    }
+  }
+
+  private changeRules(instance: string, add: boolean): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    for (const r of instanceExtras(inst).rules) {
+      const req = ruleRequest(r);
+      this.enqueue(`(${instance}) ${add ? 'adding' : 'removing'} rule`, async () => {
+        try {
+          if (add) await this.rtnl.addRule(req);
+          else await this.rtnl.deleteRule(req);
+        } catch (e) {
+          if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ENOENT')) return;
+          throw e;
+        }
+      });
+    }
+  }
+
+  private sendGarp(instance: string, family: 4 | 6, addresses: string[]): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    const extras = instanceExtras(inst);
+    // Announce after the addresses are in place, from the device (and MAC) that holds each of them.
+    this.enqueue(`(${instance}) announcing`, async () => {
+      for (const address of addresses) {
+        const vip = extras.vips.find((v) => v.address === address);
+        const link = this.host.link(vip ? this.vipDevice(inst, vip) : inst.interface);
+        if (link === undefined || link.mac === undefined || !link.up) continue;
+        try {
+          this.announcer.announce(link.index, link.mac, family, [address]);
+        } catch (e) {
+          this.log.warn(
+            `(${instance}) gratuitous ${family === 4 ? 'ARP' : 'NA'} for ${address}: ${(e as Error).message}`,
+          );
+        }
+      }
+    });
+  }
+
+  private notifySpec(name: string, kind: 'INSTANCE' | 'GROUP'): NotifySpec | undefined {
+    if (kind === 'INSTANCE') return this.instance(name)?.notify;
+    return this.spec.syncGroups.find((g) => g.name === name)?.notify;
+  }
+
+  private runNotify(a: Extract<Action, { type: 'notify' }>): void {
+    const n = this.notifySpec(a.name, a.kind);
+    if (n === undefined) return;
+    const specific =
+      a.state === 'MASTER'
+        ? n.master
+        : a.state === 'BACKUP'
+          ? n.backup
+          : a.state === 'FAULT'
+            ? n.fault
+            : a.state === 'STOP'
+              ? n.stop
+              : undefined;
+    this.notifier.notify(a.kind, a.name, a.state, a.priority, specific, n.generic);
+  }
+
+  private runTrackScript(name: string, timeoutMs: number): void {
+    const script = this.spec.scripts.find((s) => s.name === name);
+    if (script?.command === undefined) {
+      this.feed({ type: 'script-result', name, ok: false });
+      return;
+    }
+    void this.notifier.run(script.command, [], timeoutMs).then((r) => {
+      if (this.stopping) return;
+      this.feed({
+        type: 'script-result',
+        name,
+        ok: r.code === 0,
+        ...(r.code !== undefined ? { exitStatus: r.code } : {}),
+      });
+    });
+  }
+
+  private onHostChanges(changes: HostChange[]): void {
+    for (const c of changes) {
+      if (c.kind === 'link') this.feed({ type: 'link', ifname: c.name, up: c.up });
+      else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
+      else if (c.kind === 'resync') {
+        void this.host.load(this.rtnl).then(() => {
+          for (const l of this.host.allLinks()) this.feed({ type: 'link', ifname: l.name, up: l.up });
+        });
+      }
+    }
+  }
+
+  /** Someone deleted a VIP a MASTER holds: put it back, unless the address line says no_track. */
+  private reinstate(ifname: string, address: string): void {
+    if (this.stopping) return;
+    const snap = this.engine.snapshot();
+    for (const inst of this.spec.instances) {
+      if (snap.instances.find((s) => s.name === inst.name)?.state !== 'MASTER') continue;
+      const vip = instanceExtras(inst).vips.find(
+        (v) => v.address === address && this.vipDevice(inst, v) === ifname,
+      );
+      if (vip === undefined || vip.noTrack) continue;
+      this.log.info(`(${inst.name}) virtual address ${address} was removed from ${ifname}; restoring it`);
+      this.changeAddresses(inst.name, [address], true);
+    }
+  }
+
+  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs. */
+  private async createVmacs(): Promise<void> {
+    for (const inst of this.spec.instances) {
+      const name = instanceExtras(inst).vmacName;
+      if (name === undefined) continue;
+      const vrid = inst.vrid.toString(16).padStart(2, '0');
+      const mac = `00:00:5e:00:0${inst.family === 6 ? 2 : 1}:${vrid}`;
+      try {
+        if (this.host.link(name) === undefined) {
+          await this.rtnl.createMacvlan({
+            name,
+            parent: inst.interface,
+            mac,
+            mode: 'private',
+            noIpv6AddrGen: false,
+          });
+          this.createdVmacs.push(name);
+        }
+        await this.rtnl.setLinkUp(name, true);
+        this.vmacUndo.push(...(await applyInterfaceSettings(vmacSettings(name, inst.interface))));
+      } catch (e) {
+        this.log.error(
+          `(${inst.name}) cannot create VMAC ${name} on ${inst.interface}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** A previous run that crashed may have left VIPs behind: remove them before the first election. */
+  private async removeStaleAddresses(): Promise<void> {
+    for (const inst of this.spec.instances) {
+      for (const vip of instanceExtras(inst).vips) {
+        const dev = this.vipDevice(inst, vip);
+        if (!this.host.hasAddress(dev, vip.address)) continue;
+        this.log.info(`(${inst.name}) removing stale address ${vip.address} from ${dev}`);
+        try {
+          await this.rtnl.deleteAddress(addressRequest(vip, dev));
+        } catch (e) {
+          this.log.warn(`(${inst.name}) cannot remove stale ${vip.address}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** SIGUSR1 / SIGUSR2: keepalived writes /tmp/keepalived.data and /tmp/keepalived.stats. */
+  dump(kind: 'data' | 'stats'): void {
+    const snap = this.engine.snapshot();
+    const path = kind === 'data' ? '/tmp/keepalived.data' : '/tmp/keepalived.stats';
+    const body = kind === 'data' ? snap : snap.instances.map((i) => ({ name: i.name, ...i.counters }));
+    writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+  }
+
+  async reload(): Promise<void> {
+    const loaded = this.loadSpec();
+    if (loaded === undefined) return;
+    this.log.info('Reloading configuration');
+    this.model = loaded.model;
+    loaded.spec.linksDown = this.linksDown();
+    this.spec = loaded.spec;
+    this.io.reconfigure(this.spec);
+    this.trackers?.stop();
+    this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
+    this.trackers.start();
+    this.feed({ type: 'reload', spec: this.spec });
+  }
+
+  /** SIGTERM: priority-0 adverts, VIPs released, notify_stop, then everything closed. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.feed({ type: 'shutdown' });
+    this.stopping = true;
+    this.trackers?.stop();
+    await this.kernelQueue;
+    await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
+    for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
+    await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
+    this.timer?.close();
+    this.io.close();
+    this.announcer.closeAll();
+    this.subscription?.close();
+    this.rtnl.close();
+    removePidFile(this.options.vrrpPidFile);
+  }
+}

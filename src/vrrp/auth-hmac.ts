@@ -1,0 +1,307 @@
+// keepalived's advert authentication extension (vrrp_auth_hmac.c, keepalived 2.4 `auth_hmac`): a 28-byte
+// trailer after the VRRP packet, for v2 and v3, IPv4 and IPv6, unicast and multicast.
+//
+//   0      ext_type   1 = HMAC-SHA256 truncated to 128 bits
+//   1      key_id     which configured key verifies it
+//   2..3   reserved   0
+//   4..7   sec        UTC seconds since the epoch
+//   8..9   subsec     fraction of that second in 1/65536 s
+//   10..11 ctr        tie breaker within one timestamp
+//   12..27 hmac       first 16 bytes of HMAC-SHA256
+// sec|subsec|ctr is one 64-bit sequence. The sender uses max(clock, last + 1); the receiver keeps, per sender,
+// the last sequence accepted and wants strict growth (RFC 1982 serial order). The HMAC covers a 20-byte
+// pseudo-header (family 4|6, version, vrid, 0, source address padded to 16 bytes), then the VRRP packet as
+// sent, then the trailer with its HMAC field zero. The IP header is not covered. The VRRP checksum does not
+// cover the trailer. With anti-replay `time`, a trailer whose seconds differ from the receiver's clock by more
+// than the window is dropped before the (costly) HMAC; `monotonic` relies on the sequence alone.
+//
+// Not in keepalived's sources as stored here (only an `enforce` flag is): `mode receive-only`. We read it as
+// "verify trailers that arrive, accept adverts without one, and send none"; `permissive` is keepalived's
+// enforce=false (accept adverts without a trailer, send one); `enforce` requires one.
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+import type { IpFamily, VrrpVersion } from './advert.js';
+
+export const HMAC_TRAILER_LENGTH = 28;
+export const HMAC_EXT_TYPE_SHA256 = 1;
+export const HMAC_DIGEST_LENGTH = 16;
+export const HMAC_PSEUDO_HEADER_LENGTH = 20;
+export const HMAC_KEY_MIN = 32;
+export const HMAC_KEY_MAX = 64;
+export const HMAC_WINDOW_MIN_S = 1;
+export const HMAC_WINDOW_MAX_S = 300;
+/** Multicast senders remembered per instance for replay protection (least recently used goes first). */
+export const HMAC_MULTICAST_SENDERS = 4;
+
+export interface HmacKey {
+  /** 0..255. */
+  id: number;
+  /** 32..64 bytes. */
+  key: Uint8Array;
+}
+
+export type HmacMode = 'enforce' | 'permissive' | 'receive-only';
+
+export interface HmacConfig {
+  keys: HmacKey[];
+  /** Key id used when sending. */
+  activeKeyId: number;
+  antiReplay: 'time' | 'monotonic';
+  /** Accepted clock difference in seconds for antiReplay `time`. */
+  timeWindowS: number;
+  mode: HmacMode;
+}
+
+/** True when adverts we send carry a trailer under this config. */
+export function hmacSends(config: HmacConfig): boolean {
+  return config.mode !== 'receive-only';
+}
+
+/** The sender's sequence state: the last 64-bit sequence emitted. */
+export interface HmacSendState {
+  sequence: bigint;
+  /** False until the first advert: then the clock is taken as is (keepalived compares it with 0 in serial
+   * order, which picks 1 instead once the clock passes 2^31 seconds, in 2038). */
+  started: boolean;
+}
+
+export function newHmacSendState(): HmacSendState {
+  return { sequence: 0n, started: false };
+}
+
+/** The clock as a sequence with the counter clear: seconds in the top 32 bits, 1/65536 s in the next 16. */
+export function clockSequence(nowRealtimeMs: number): bigint {
+  const ms = Math.max(0, Math.floor(nowRealtimeMs));
+  const seconds = BigInt(Math.floor(ms / 1000) >>> 0);
+  const subsec = BigInt(Math.floor(((ms % 1000) * 65536) / 1000));
+  return (seconds << 32n) | (subsec << 16n);
+}
+
+function serialAfter(a: bigint, b: bigint): boolean {
+  return BigInt.asIntN(64, a - b) > 0n;
+}
+
+/** The sequence for the next advert: the clock, or last + 1 when the clock has not moved past it. */
+export function nextHmacSequence(state: HmacSendState, nowRealtimeMs: number): bigint {
+  const clock = clockSequence(nowRealtimeMs);
+  const useClock = !state.started || serialAfter(clock, state.sequence);
+  state.sequence = useClock ? clock : BigInt.asUintN(64, state.sequence + 1n);
+  state.started = true;
+  return state.sequence;
+}
+
+/** The 20 bytes bound into the HMAC ahead of the packet. */
+export function hmacPseudoHeader(
+  family: IpFamily,
+  version: VrrpVersion,
+  vrid: number,
+  source: Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(HMAC_PSEUDO_HEADER_LENGTH);
+  out[0] = family;
+  out[1] = version;
+  out[2] = vrid & 0xff;
+  out.set(source.subarray(0, family === 6 ? 16 : 4), 4);
+  return out;
+}
+
+function digest(key: Uint8Array, pseudo: Uint8Array, pdu: Uint8Array, trailerHead: Uint8Array): Uint8Array {
+  const h = createHmac('sha256', key);
+  h.update(pseudo);
+  h.update(pdu);
+  h.update(trailerHead);
+  h.update(ZERO_DIGEST);
+  return new Uint8Array(h.digest().subarray(0, HMAC_DIGEST_LENGTH));
+}
+
+const ZERO_DIGEST = new Uint8Array(HMAC_DIGEST_LENGTH);
+
+export interface HmacSignInput {
+  family: IpFamily;
+  version: VrrpVersion;
+  vrid: number;
+  /** Our source address (4 or 16 bytes) as it will appear in the IP header. */
+  source: Uint8Array;
+  config: HmacConfig;
+  state: HmacSendState;
+  nowRealtimeMs: number;
+}
+
+/** The trailer for `pdu` (the VRRP packet exactly as it will be sent, checksum included). A missing active
+ * key gives an all-zero HMAC, which every receiver rejects (keepalived does the same). */
+export function buildHmacTrailer(pdu: Uint8Array, input: HmacSignInput): Uint8Array {
+  const trailer = new Uint8Array(HMAC_TRAILER_LENGTH);
+  const seq = nextHmacSequence(input.state, input.nowRealtimeMs);
+  trailer[0] = HMAC_EXT_TYPE_SHA256;
+  trailer[1] = input.config.activeKeyId & 0xff;
+  const view = new DataView(trailer.buffer);
+  view.setUint32(4, Number(seq >> 32n));
+  view.setUint16(8, Number((seq >> 16n) & 0xffffn));
+  view.setUint16(10, Number(seq & 0xffffn));
+  const key = input.config.keys.find((k) => k.id === input.config.activeKeyId);
+  if (key) {
+    const pseudo = hmacPseudoHeader(input.family, input.version, input.vrid, input.source);
+    trailer.set(digest(key.key, pseudo, pdu, trailer.subarray(0, 12)), 12);
+  }
+  return trailer;
+}
+
+/** `pdu` followed by its trailer. */
+export function appendHmacTrailer(pdu: Uint8Array, input: HmacSignInput): Uint8Array {
+  const out = new Uint8Array(pdu.length + HMAC_TRAILER_LENGTH);
+  out.set(pdu);
+  out.set(buildHmacTrailer(pdu, input), pdu.length);
+  return out;
+}
+
+interface ReplaySlot {
+  valid: boolean;
+  sequence: bigint;
+}
+
+interface MulticastSender extends ReplaySlot {
+  /** Source address bytes as a string key. */
+  address: string;
+  lastUsed: number;
+}
+
+/** Per-instance receive state: replay high-water marks per unicast peer and for a few multicast senders. */
+export interface HmacReceiveState {
+  peers: Map<string, ReplaySlot>;
+  senders: MulticastSender[];
+  clock: number;
+}
+
+export function newHmacReceiveState(): HmacReceiveState {
+  return { peers: new Map(), senders: [], clock: 0 };
+}
+
+export type HmacVerifyFailure =
+  'hmac_malformed' | 'hmac_time_window' | 'hmac_key_unknown' | 'hmac_digest_err' | 'hmac_replay';
+
+export type HmacVerifyResult =
+  | { ok: true; sequence: bigint; skewS?: number }
+  | { ok: false; reason: HmacVerifyFailure; detail: string; skewS?: number };
+
+export interface HmacVerifyInput {
+  family: IpFamily;
+  /** The receiving instance's version and vrid (binding them stops splicing between instances). */
+  version: VrrpVersion;
+  vrid: number;
+  /** Source address of the packet (4 or 16 bytes). */
+  source: Uint8Array;
+  /** Unicast instances keep one replay slot per configured peer (the caller has checked it is a peer). */
+  unicast: boolean;
+  config: HmacConfig;
+  state: HmacReceiveState;
+  nowRealtimeMs: number;
+  /** IPv6: the checksum is filled by the kernel after keepalived signs, so also try with it zeroed. */
+  retryWithZeroChecksum?: boolean;
+}
+
+/** Verifies a received trailer for `pdu` (the VRRP packet as received, without the trailer). Updates the
+ * replay state only when the HMAC is good, so forged packets can never move it. */
+export function verifyHmacTrailer(
+  pdu: Uint8Array,
+  trailer: Uint8Array,
+  input: HmacVerifyInput,
+): HmacVerifyResult {
+  if (trailer.length !== HMAC_TRAILER_LENGTH)
+    return { ok: false, reason: 'hmac_malformed', detail: 'trailer length' };
+  if (trailer[0] !== HMAC_EXT_TYPE_SHA256 || trailer[2] !== 0 || trailer[3] !== 0) {
+    return { ok: false, reason: 'hmac_malformed', detail: `ext_type ${trailer[0]} or reserved bits set` };
+  }
+  const sec = ((trailer[4] << 24) | (trailer[5] << 16) | (trailer[6] << 8) | trailer[7]) >>> 0;
+  const low = ((trailer[8] << 24) | (trailer[9] << 16) | (trailer[10] << 8) | trailer[11]) >>> 0;
+  const sequence = (BigInt(sec) << 32n) | BigInt(low);
+  let skewS: number | undefined;
+  if (input.config.antiReplay === 'time') {
+    // The difference of two 32-bit second counts, read as signed, so the 2106 wrap does not matter.
+    const nowS = Math.floor(input.nowRealtimeMs / 1000) >>> 0;
+    skewS = (nowS - sec) | 0;
+    if (skewS > input.config.timeWindowS || skewS < -input.config.timeWindowS) {
+      return {
+        ok: false,
+        reason: 'hmac_time_window',
+        detail: `clock skew ${skewS} s exceeds window ${input.config.timeWindowS} s`,
+        skewS,
+      };
+    }
+  }
+  const keyId = trailer[1];
+  const key = input.config.keys.find((k) => k.id === keyId);
+  if (!key) return { ok: false, reason: 'hmac_key_unknown', detail: `unknown key id ${keyId}`, skewS };
+  const pseudo = hmacPseudoHeader(input.family, input.version, input.vrid, input.source);
+  const received = trailer.subarray(12, HMAC_TRAILER_LENGTH);
+  const head = trailer.subarray(0, 12);
+  let good = timingSafeEqual(digest(key.key, pseudo, pdu, head), received);
+  if (!good && input.retryWithZeroChecksum && pdu.length >= 8 && (pdu[6] !== 0 || pdu[7] !== 0)) {
+    const zeroed = Uint8Array.from(pdu);
+    zeroed[6] = 0;
+    zeroed[7] = 0;
+    good = timingSafeEqual(digest(key.key, pseudo, zeroed, head), received);
+  }
+  if (!good) return { ok: false, reason: 'hmac_digest_err', detail: 'invalid authentication HMAC', skewS };
+  const slot = input.unicast ? peerSlot(input.state, input.source) : multicastSlot(input.state, input.source);
+  if (slot.valid && !serialAfter(sequence, slot.sequence)) {
+    return { ok: false, reason: 'hmac_replay', detail: 'sequence not above the last one accepted', skewS };
+  }
+  slot.valid = true;
+  slot.sequence = sequence;
+  return { ok: true, sequence, skewS };
+}
+
+function addressKey(source: Uint8Array): string {
+  return Buffer.from(source).toString('hex');
+}
+
+function peerSlot(state: HmacReceiveState, source: Uint8Array): ReplaySlot {
+  const key = addressKey(source);
+  let slot = state.peers.get(key);
+  if (!slot) {
+    slot = { valid: false, sequence: 0n };
+    state.peers.set(key, slot);
+  }
+  return slot;
+}
+
+function multicastSlot(state: HmacReceiveState, source: Uint8Array): ReplaySlot {
+  const key = addressKey(source);
+  state.clock++;
+  const found = state.senders.find((s) => s.address === key);
+  if (found) {
+    found.lastUsed = state.clock;
+    return found;
+  }
+  const fresh: MulticastSender = { address: key, valid: false, sequence: 0n, lastUsed: state.clock };
+  if (state.senders.length < HMAC_MULTICAST_SENDERS) state.senders.push(fresh);
+  else {
+    let victim = 0;
+    for (let i = 1; i < state.senders.length; i++) {
+      if (state.senders[i].lastUsed < state.senders[victim].lastUsed) victim = i;
+    }
+    state.senders[victim] = fresh;
+  }
+  return fresh;
+}
+
+/** Checks a config the way keepalived's parser bounds it; a message per problem. */
+export function hmacConfigProblems(config: HmacConfig): string[] {
+  const problems: string[] = [];
+  const ids = new Set<number>();
+  for (const k of config.keys) {
+    if (!Number.isInteger(k.id) || k.id < 0 || k.id > 255) problems.push(`key id ${k.id} is not 0..255`);
+    if (ids.has(k.id)) problems.push(`key id ${k.id} is given twice`);
+    ids.add(k.id);
+    if (k.key.length < HMAC_KEY_MIN || k.key.length > HMAC_KEY_MAX) {
+      problems.push(`key ${k.id} is ${k.key.length} bytes, not ${HMAC_KEY_MIN}..${HMAC_KEY_MAX}`);
+    }
+  }
+  if (hmacSends(config) && !ids.has(config.activeKeyId))
+    problems.push(`active key ${config.activeKeyId} is not configured`);
+  if (config.timeWindowS < HMAC_WINDOW_MIN_S || config.timeWindowS > HMAC_WINDOW_MAX_S) {
+    problems.push(`time window ${config.timeWindowS} s is not ${HMAC_WINDOW_MIN_S}..${HMAC_WINDOW_MAX_S}`);
+  }
+  return problems;
+}

@@ -1,0 +1,184 @@
+// From the config model (as written, with keepalived's defaults) to the engine's resolved spec: global
+// defaults folded into each instance, seconds into milliseconds, tracker weights settled. Pure.
+import type { Model } from '../config/index.js';
+import type {
+  IpAddressSpec,
+  RouteSpec as ModelRoute,
+  RuleSpec as ModelRule,
+} from '../config/model/static.js';
+import type { TrackRef, NotifyScripts } from '../config/model/tracking.js';
+import type { VrrpInstance } from '../config/model/vrrp-instance.js';
+import type { AuthType } from './advert.js';
+import type {
+  EngineSpec,
+  InstanceSpec,
+  NotifySpec,
+  ScriptSpec,
+  SyncGroupSpec,
+  TrackInterfaceSpec,
+  TrackRefSpec,
+  VipSpec,
+} from './spec.js';
+
+/** What the daemon needs besides the engine's view: kept in InstanceSpec.options. */
+export interface InstanceExtras {
+  /** The model's address lines, for the kernel calls (brd, scope, label, flags). */
+  vips: IpAddressSpec[];
+  excluded: IpAddressSpec[];
+  routes: ModelRoute[];
+  rules: ModelRule[];
+  multicastGroup: string;
+  v3ChecksumAsV2: boolean;
+  oldUnicastChecksum: 'auto' | 'never' | undefined;
+  vmacName?: string;
+  vmacXmitBase: boolean;
+}
+
+export function vipSpec(a: IpAddressSpec): VipSpec {
+  return {
+    address: a.address,
+    prefix: a.prefix,
+    ...(a.dev !== undefined ? { ifname: a.dev } : {}),
+    options: {},
+  };
+}
+
+function notifySpec(n: NotifyScripts): NotifySpec {
+  const out: NotifySpec = {};
+  if (n.master) out.master = n.master.command;
+  if (n.backup) out.backup = n.backup.command;
+  if (n.fault) out.fault = n.fault.command;
+  if (n.stop) out.stop = n.stop.command;
+  if (n.deleted !== undefined && n.deleted !== true) out.deleted = n.deleted.command;
+  if (n.any) out.generic = n.any.command;
+  if (n.masterRxLowerPri) out.masterRxLowerPri = n.masterRxLowerPri.command;
+  return out;
+}
+
+function refs(list: TrackRef[]): TrackRefSpec[] {
+  return list.map((r) => ({
+    name: r.name,
+    ...(r.weight !== undefined ? { weight: r.weight } : {}),
+    reverse: r.reverse,
+  }));
+}
+
+function interfaces(list: TrackRef[]): TrackInterfaceSpec[] {
+  return list.map((r) => ({ ifname: r.name, weight: r.weight ?? 0, reverse: r.reverse }));
+}
+
+function authType(inst: VrrpInstance): AuthType {
+  if (inst.version !== 2 || inst.authentication === undefined) return 'none';
+  return inst.authentication.type === 'AH' ? 'ah' : 'pass';
+}
+
+export function instanceSpecFromModel(inst: VrrpInstance, model: Model): InstanceSpec {
+  const g = model.global;
+  const seconds = (s: number): number => Math.round(s * 1000);
+  const masterDelay = inst.garpMasterDelay ?? g.vrrpGarpMasterDelay;
+  const masterRepeat = inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
+  const extras: InstanceExtras = {
+    vips: inst.virtualIpaddresses,
+    excluded: inst.virtualIpaddressesExcluded,
+    routes: inst.virtualRoutes,
+    rules: inst.virtualRules,
+    multicastGroup: inst.mcastDstIp ?? (inst.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4),
+    v3ChecksumAsV2: inst.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
+    oldUnicastChecksum: inst.oldUnicastChecksum,
+    vmacXmitBase: inst.vmacXmitBase,
+    ...(inst.useVmac ? { vmacName: inst.useVmac.name ?? `vrrp.${inst.virtualRouterId ?? 0}` } : {}),
+  };
+  const spec: InstanceSpec = {
+    name: inst.name,
+    interface: inst.interface ?? '',
+    family: inst.family,
+    vrid: inst.virtualRouterId ?? 0,
+    version: inst.version,
+    priority: inst.priority,
+    initialState: inst.state,
+    advertIntervalCs: Math.max(1, Math.round(inst.advertInt * 100)),
+    addresses: inst.virtualIpaddresses.map(vipSpec),
+    excludedAddresses: inst.virtualIpaddressesExcluded.map(vipSpec),
+    routes: inst.virtualRoutes as unknown as Record<string, unknown>[],
+    rules: inst.virtualRules as unknown as Record<string, unknown>[],
+    unicastPeers: inst.unicastPeers.map((p) => p.address),
+    preempt: inst.preempt,
+    preemptDelayMs: seconds(inst.preemptDelay),
+    accept: inst.accept ?? true,
+    authType: authType(inst),
+    trackInterfaces: interfaces(inst.track.interfaces),
+    trackScripts: refs(inst.track.scripts),
+    trackFiles: refs(inst.track.files),
+    trackProcesses: refs(inst.track.processes),
+    garp: {
+      masterDelayMs: seconds(masterDelay),
+      masterRepeat,
+      masterRefreshMs: seconds(inst.garpMasterRefresh ?? g.vrrpGarpMasterRefresh),
+      masterRefreshRepeat: inst.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+      lowerPrioDelayMs: seconds(inst.garpLowerPrioDelay ?? g.vrrpGarpLowerPrioDelay ?? masterDelay),
+      lowerPrioRepeat: inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? masterRepeat,
+      garpIntervalMs: seconds(g.vrrpGarpInterval),
+      gnaIntervalMs: seconds(g.vrrpGnaInterval),
+    },
+    lowerPrioNoAdvert: inst.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
+    notify: notifySpec(inst.notify),
+    skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    strict: inst.strictMode ?? g.vrrpStrict,
+    useVmac: inst.useVmac !== undefined,
+    options: extras as unknown as Record<string, unknown>,
+  };
+  if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
+  if (inst.authentication !== undefined && spec.authType !== 'none')
+    spec.authPass = inst.authentication.password;
+  return spec;
+}
+
+/** The daemon-side extras of an instance spec built by instanceSpecFromModel. */
+export function instanceExtras(spec: InstanceSpec): InstanceExtras {
+  return spec.options as unknown as InstanceExtras;
+}
+
+export function engineSpecFromModel(model: Model): EngineSpec {
+  // Instances the model flagged unusable (no VRID, no interface) are left out, as keepalived drops them.
+  const instances = model.instances
+    .filter((i) => i.virtualRouterId !== undefined && i.interface !== undefined)
+    .map((i) => instanceSpecFromModel(i, model));
+  const names = new Set(instances.map((i) => i.name));
+  const syncGroups: SyncGroupSpec[] = model.syncGroups.map((g) => ({
+    name: g.name,
+    members: g.members.map((m) => m.name).filter((m) => names.has(m)),
+    notify: notifySpec(g.notify),
+    trackInterfaces: interfaces(g.track.interfaces),
+    trackScripts: refs(g.track.scripts),
+    trackFiles: refs(g.track.files),
+    trackProcesses: refs(g.track.processes),
+  }));
+  const scripts: ScriptSpec[] = model.vrrpScripts.map((s) => ({
+    name: s.name,
+    ...(s.script !== undefined ? { command: s.script } : {}),
+    intervalMs: Math.round(s.interval * 1000),
+    timeoutMs: Math.round((s.timeout ?? s.interval) * 1000),
+    rise: s.rise,
+    fall: s.fall,
+    weight: s.weight,
+    reverse: s.weightReverse,
+    initFail: s.initFail,
+  }));
+  return {
+    instances,
+    syncGroups,
+    scripts,
+    trackFiles: model.trackFiles.map((f) => ({
+      name: f.name,
+      weight: f.weight,
+      reverse: f.weightReverse,
+      ...(f.initFile !== undefined ? { initialValue: f.initFile.value } : {}),
+    })),
+    trackProcesses: model.trackProcesses.map((p) => ({
+      name: p.name,
+      weight: p.weight,
+      reverse: p.weightReverse,
+    })),
+  };
+}

@@ -1,0 +1,88 @@
+// Helpers for the checker tests that run inside a network namespace: spec builders, real servers
+// started as child processes, and readiness waits. Everything binds 127.0.0.x inside the namespace.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CheckOptions, CheckerSpec, CheckerTiming } from '../../src/check/spec.js';
+
+export function spec(
+  options: CheckOptions,
+  port: number,
+  over: { address?: string; timeoutMs?: number; timing?: Partial<CheckerTiming>; id?: string } = {},
+): CheckerSpec {
+  return {
+    id: over.id ?? `${options.kind}-${port}`,
+    server: 'rs',
+    connect: { address: over.address ?? '127.0.0.1', port, timeoutMs: over.timeoutMs ?? 500 },
+    timing: {
+      delayLoopMs: 200,
+      retry: 1,
+      delayBeforeRetryMs: 100,
+      warmupMs: 0,
+      alpha: false,
+      ...over.timing,
+    },
+    options,
+    enabled: true,
+  };
+}
+
+export function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function workDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `kts-chk-${prefix}-`));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+let nextPort = 20000 + (process.pid % 2000) * 10;
+export function freePort(): number {
+  return nextPort++;
+}
+
+export function tcpReady(port: number, address = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: address, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  throw new Error('timed out waiting for a server to come up');
+}
+
+/** A child process stopped (SIGTERM, then SIGKILL) by `stop()`. */
+export class Server {
+  readonly child: ChildProcess;
+  private output = '';
+  constructor(cmd: string, args: string[]) {
+    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.on('error', (e) => (this.output += String(e)));
+  }
+  get log(): string {
+    return this.output;
+  }
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,734 @@
+// The checker tests proper. checkers.test.ts runs this file inside a fresh network namespace
+// (`ip netns exec kts-chk-<pid> node --test ...`), so every server here binds 127.0.0.x of that
+// namespace: nginx, dnsmasq, Python's smtpd, /usr/bin/genhash (keepalived 2.2.7), and small servers
+// written here for behaviours no daemon offers on demand (accept and never answer, answer slowly).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tcpProbe } from '../../src/check/probes/tcp.js';
+import { httpProbe } from '../../src/check/probes/http.js';
+import { smtpProbe } from '../../src/check/probes/smtp.js';
+import { dnsProbe } from '../../src/check/probes/dns.js';
+import { udpProbe } from '../../src/check/probes/udp.js';
+import { miscProbe } from '../../src/check/probes/misc.js';
+import { pingProbe } from '../../src/check/probes/ping.js';
+import { fileProbe } from '../../src/check/probes/file.js';
+import { genhash } from '../../src/check/genhash.js';
+import { CheckRunner } from '../../src/check/runner.js';
+import type { CheckAction } from '../../src/check/schedule.js';
+import type { CheckOptions, HttpCheckOptions, HttpUrlSpec, UdpCheckOptions } from '../../src/check/spec.js';
+import { Server, freePort, hasCommand, spec, tcpReady, waitFor, workDir } from './check-helpers.js';
+
+const PAGE = 'hello from nginx\n';
+const PAGE_MD5 = createHash('md5').update(PAGE).digest('hex');
+
+function listen(server: NetServer, port: number): Promise<void> {
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+}
+function close(server: NetServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+/** Accepts connections and never says a word; close() drops the held connections first. */
+async function silentTcpServer(port: number): Promise<{ close: () => Promise<void> }> {
+  const held: Socket[] = [];
+  const server = createServer((s) => held.push(s));
+  await listen(server, port);
+  return {
+    close: () => {
+      held.forEach((s) => s.destroy());
+      return close(server);
+    },
+  };
+}
+async function elapsed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await work();
+  return [r, performance.now() - t0];
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('TCP_CHECK', () => {
+  test('up: a listening server', async () => {
+    const port = freePort();
+    const server = createServer((s) => s.destroy());
+    await listen(server, port);
+    const r = await tcpProbe(spec({ kind: 'TCP_CHECK' }, port));
+    await close(server);
+    assert.equal(r.ok, true, r.detail);
+  });
+
+  test('down: nothing listening (refused)', async () => {
+    const r = await tcpProbe(spec({ kind: 'TCP_CHECK' }, freePort()));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /ECONNREFUSED/);
+  });
+
+  test('accepts and never answers: a TCP check only needs the handshake', async () => {
+    const port = freePort();
+    const silent = await silentTcpServer(port);
+    const r = await tcpProbe(spec({ kind: 'TCP_CHECK' }, port));
+    await silent.close();
+    assert.equal(r.ok, true);
+  });
+
+  test('slow: SYNs dropped by nftables -> fails at connect_timeout', async (t) => {
+    if (!hasCommand('nft')) return t.skip('nft absent');
+    const port = freePort();
+    const nft = (cmd: string): void => {
+      const r = spawnSync('nft', ['-f', '-'], { input: cmd });
+      assert.equal(r.status, 0, r.stderr?.toString());
+    };
+    nft(`table inet ktschk { chain input { type filter hook input priority 0; tcp dport ${port} drop; }; }`);
+    try {
+      const [r, ms] = await elapsed(() => tcpProbe(spec({ kind: 'TCP_CHECK' }, port, { timeoutMs: 400 })));
+      assert.equal(r.ok, false);
+      assert.match(r.detail, /timed out/);
+      assert.ok(ms >= 390 && ms < 900, `took ${ms} ms`);
+    } finally {
+      nft('delete table inet ktschk');
+    }
+  });
+
+  test('bindto: the connection comes from the configured source address', async () => {
+    const port = freePort();
+    let peer = '';
+    const server = createServer((s) => {
+      peer = s.remoteAddress ?? '';
+      s.destroy();
+    });
+    await listen(server, port);
+    const s = spec({ kind: 'TCP_CHECK' }, port);
+    s.connect.bindTo = '127.0.0.7';
+    const r = await tcpProbe(s);
+    await waitFor(() => peer !== '');
+    await close(server);
+    assert.equal(r.ok, true);
+    assert.equal(peer, '127.0.0.7');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('HTTP_GET / SSL_GET against nginx', () => {
+  const dir = workDir('nginx');
+  const httpPort = freePort();
+  const sslPort = freePort();
+  let nginx: Server | undefined;
+  let skip = '';
+
+  before(async () => {
+    if (!hasCommand('nginx') || !hasCommand('openssl')) {
+      skip = 'nginx or openssl absent';
+      return;
+    }
+    mkdirSync(join(dir, 'www'));
+    writeFileSync(join(dir, 'www', 'index.html'), PAGE);
+    const cert = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kts-test',
+    ]);
+    assert.equal(cert.status, 0, cert.stderr.toString());
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `user root; worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/px; fastcgi_temp_path ${dir}/fc;
+  uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;
+  server { listen 127.0.0.1:${httpPort} default_server; root ${dir}/www;
+    location = /missing { return 404; }
+    location = /teapot { return 418 "short and stout\\n"; } }
+  server { listen 127.0.0.1:${httpPort}; server_name vh.example; location / { return 200 "virtual host\\n"; } }
+  server { listen 127.0.0.1:${sslPort} ssl; ssl_certificate ${dir}/cert.pem; ssl_certificate_key ${dir}/key.pem;
+    root ${dir}/www; }
+}
+`,
+    );
+    nginx = new Server('nginx', ['-e', `${dir}/error.log`, '-p', dir, '-c', join(dir, 'nginx.conf')]);
+    await waitFor(async () => (await tcpReady(httpPort)) && (await tcpReady(sslPort)));
+  });
+  after(async () => {
+    await nginx?.stop();
+  });
+
+  const http = (urls: HttpUrlSpec[], over: Partial<HttpCheckOptions> = {}): HttpCheckOptions => ({
+    kind: 'HTTP_GET',
+    urls,
+    protocol: '1.0',
+    enableSni: false,
+    ...over,
+  });
+  const url = (path: string, over: Partial<HttpUrlSpec> = {}): HttpUrlSpec => ({
+    path,
+    statusCodes: [[200, 299]],
+    ...over,
+  });
+
+  test('up: status 200 and the right digest', async (t) => {
+    if (skip) return t.skip(skip);
+    const r = await httpProbe(spec(http([url('/index.html', { digest: PAGE_MD5 })]), httpPort));
+    assert.equal(r.ok, true, r.detail);
+  });
+
+  test('down: wrong digest', async (t) => {
+    if (skip) return t.skip(skip);
+    const r = await httpProbe(spec(http([url('/index.html', { digest: '0'.repeat(32) })]), httpPort));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, new RegExp(PAGE_MD5));
+  });
+
+  test('status codes: 404 fails by default, passes when listed', async (t) => {
+    if (skip) return t.skip(skip);
+    const bad = await httpProbe(spec(http([url('/missing')]), httpPort));
+    assert.equal(bad.ok, false);
+    assert.match(bad.detail, /status code 404/);
+    const good = await httpProbe(spec(http([url('/missing', { statusCodes: [[404, 404]] })]), httpPort));
+    assert.equal(good.ok, true, good.detail);
+  });
+
+  test('all url blocks must pass', async (t) => {
+    if (skip) return t.skip(skip);
+    const r = await httpProbe(spec(http([url('/index.html'), url('/teapot')]), httpPort));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /418/);
+  });
+
+  test('regex and regex_no_match on the body', async (t) => {
+    if (skip) return t.skip(skip);
+    const m = await httpProbe(spec(http([url('/index.html', { regex: 'from ngi' })]), httpPort));
+    assert.equal(m.ok, true, m.detail);
+    const nm = await httpProbe(
+      spec(http([url('/index.html', { regex: 'from ngi', regexNoMatch: true })]), httpPort),
+    );
+    assert.equal(nm.ok, false);
+  });
+
+  test('virtualhost selects the nginx server block via Host', async (t) => {
+    if (skip) return t.skip(skip);
+    const vhMd5 = createHash('md5').update('virtual host\n').digest('hex');
+    const r = await httpProbe(
+      spec(http([url('/', { digest: vhMd5 })], { virtualhost: 'vh.example' }), httpPort),
+    );
+    assert.equal(r.ok, true, r.detail);
+  });
+
+  test('http_protocol 1.1 (Connection: close) works against nginx', async (t) => {
+    if (skip) return t.skip(skip);
+    const r = await httpProbe(
+      spec(http([url('/index.html', { digest: PAGE_MD5 })], { protocol: '1.1' }), httpPort),
+    );
+    assert.equal(r.ok, true, r.detail);
+  });
+
+  test('SSL_GET with a self-signed certificate (not verified, like keepalived)', async (t) => {
+    if (skip) return t.skip(skip);
+    const options = http([url('/index.html', { digest: PAGE_MD5 })], {
+      kind: 'SSL_GET',
+      enableSni: true,
+      virtualhost: 'kts-test',
+    });
+    const r = await httpProbe(spec(options, sslPort));
+    assert.equal(r.ok, true, r.detail);
+  });
+
+  test('SSL_GET against a plain HTTP port fails', async (t) => {
+    if (skip) return t.skip(skip);
+    const r = await httpProbe(spec(http([url('/index.html')], { kind: 'SSL_GET' }), httpPort));
+    assert.equal(r.ok, false);
+  });
+
+  test('down: nginx port closed', async () => {
+    const r = await httpProbe(spec(http([url('/')]), freePort()));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /ECONNREFUSED/);
+  });
+
+  test('accepts and never answers: fails at connect_timeout', async () => {
+    const port = freePort();
+    const silent = await silentTcpServer(port);
+    const [r, ms] = await elapsed(() => httpProbe(spec(http([url('/')]), port, { timeoutMs: 300 })));
+    await silent.close();
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /timed out/);
+    assert.ok(ms >= 290 && ms < 800, `took ${ms} ms`);
+  });
+
+  test('slow: headers arrive, body stalls past the timeout', async () => {
+    const port = freePort();
+    const held: Socket[] = [];
+    const server = createServer((s) => {
+      held.push(s);
+      s.once('data', () => s.write('HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\npartial'));
+    });
+    await listen(server, port);
+    const r = await httpProbe(spec(http([url('/')]), port, { timeoutMs: 300 }));
+    held.forEach((s) => s.destroy());
+    await close(server);
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /timed out/);
+  });
+
+  test('genhash prints the digest keepalived 2.2.7 genhash prints', async (t) => {
+    if (skip) return t.skip(skip);
+    const ours = await genhash({ server: '127.0.0.1', port: httpPort, url: '/index.html' });
+    assert.equal(ours.text, `${PAGE_MD5}\n`);
+    if (!hasCommand('genhash')) return;
+    const theirs = spawnSync('genhash', ['-s', '127.0.0.1', '-p', String(httpPort), '-u', '/index.html']);
+    assert.equal(ours.text, theirs.stdout.toString());
+    const sslTheirs = spawnSync('genhash', [
+      '-S',
+      '-s',
+      '127.0.0.1',
+      '-p',
+      String(sslPort),
+      '-u',
+      '/index.html',
+    ]);
+    const sslOurs = await genhash({ server: '127.0.0.1', port: sslPort, url: '/index.html', ssl: true });
+    assert.equal(sslOurs.text, sslTheirs.stdout.toString());
+  });
+
+  test('genhash verbose layout matches keepalived (dates and timings aside)', async (t) => {
+    if (skip || !hasCommand('genhash')) return t.skip(skip || 'genhash absent');
+    const ours = (await genhash({ server: '127.0.0.1', port: httpPort, url: '/index.html', verbose: true }))
+      .text;
+    const theirs = spawnSync('genhash', [
+      '-v',
+      '-s',
+      '127.0.0.1',
+      '-p',
+      String(httpPort),
+      '-u',
+      '/index.html',
+    ]).stdout.toString();
+    // The Date header and the response time differ run to run; compare everything else line by line.
+    const normalise = (s: string): string[] =>
+      s.split('\n').filter((l) => !/Date|GMT|usecs|^\d{4} {2}/.test(l) || /^0000 {2}68 65/.test(l));
+    assert.deepEqual(normalise(ours), normalise(theirs));
+  });
+
+  test('genhash: connection failure prints "Connection failed"', async () => {
+    const r = await genhash({ server: '127.0.0.1', port: freePort(), url: '/' });
+    assert.equal(r.text, 'Connection failed\n');
+    assert.equal(r.digest, undefined);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('SMTP_CHECK', () => {
+  const smtpOk =
+    spawnSync('python3', ['-W', 'ignore', '-c', 'import smtpd'], { stdio: 'ignore' }).status === 0;
+  const smtp: CheckOptions = { kind: 'SMTP_CHECK', heloName: 'smtpchecker.keepalived.org' };
+
+  test("up: Python's smtpd DebuggingServer completes banner/HELO/QUIT", async (t) => {
+    if (!smtpOk) return t.skip('python3 with smtpd absent');
+    const port = freePort();
+    const server = new Server('python3', [
+      '-W',
+      'ignore',
+      '-m',
+      'smtpd',
+      '-n',
+      '-c',
+      'DebuggingServer',
+      `127.0.0.1:${port}`,
+    ]);
+    try {
+      await waitFor(() => tcpReady(port));
+      const r = await smtpProbe(spec(smtp, port));
+      assert.equal(r.ok, true, r.detail);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('down: refused', async () => {
+    const r = await smtpProbe(spec(smtp, freePort()));
+    assert.equal(r.ok, false);
+  });
+
+  test('accepts and never answers: no banner -> timeout', async () => {
+    const port = freePort();
+    const silent = await silentTcpServer(port);
+    const [r, ms] = await elapsed(() => smtpProbe(spec(smtp, port, { timeoutMs: 300 })));
+    await silent.close();
+    assert.equal(r.ok, false);
+    assert.ok(ms >= 290 && ms < 800, `took ${ms} ms`);
+  });
+
+  test('refusing banner (554) fails; multi-line 250 replies are followed', async () => {
+    const port = freePort();
+    let mode: 'refuse' | 'multi' = 'refuse';
+    const lines: string[] = [];
+    const server = createServer((s) => {
+      if (mode === 'refuse') return s.end('554 go away\r\n');
+      s.write('220 hi\r\n');
+      s.on('data', (d) => {
+        const line = d.toString().trim();
+        lines.push(line);
+        if (line.startsWith('HELO')) s.write('250-first\r\n250-second\r\n250 last\r\n');
+        else if (line === 'QUIT') s.end('221 bye\r\n');
+      });
+    });
+    await listen(server, port);
+    const refused = await smtpProbe(spec(smtp, port));
+    mode = 'multi';
+    const multi = await smtpProbe(spec(smtp, port));
+    await close(server);
+    assert.equal(refused.ok, false);
+    assert.match(refused.detail, /554/);
+    assert.equal(multi.ok, true, multi.detail);
+    assert.deepEqual(lines, ['HELO smtpchecker.keepalived.org', 'QUIT']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('DNS_CHECK against dnsmasq', () => {
+  const port = freePort();
+  let dnsmasq: Server | undefined;
+  before(async () => {
+    if (!hasCommand('dnsmasq')) return;
+    dnsmasq = new Server('dnsmasq', [
+      '--no-daemon',
+      '--conf-file=/dev/null',
+      `--port=${port}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      '--pid-file=',
+      '--address=/example.test/10.1.2.3',
+    ]);
+    // ready when it answers our own probe
+    await waitFor(
+      async () => (await dnsProbe(spec({ kind: 'DNS_CHECK', type: 'A', name: 'example.test' }, port))).ok,
+    );
+  });
+  after(async () => {
+    await dnsmasq?.stop();
+  });
+
+  test('up: A example.test answered with NOERROR', async (t) => {
+    if (!dnsmasq) return t.skip('dnsmasq absent');
+    const r = await dnsProbe(spec({ kind: 'DNS_CHECK', type: 'A', name: 'example.test' }, port));
+    assert.equal(r.ok, true, r.detail);
+    assert.match(r.detail, /1 answer/);
+  });
+
+  test('down: the default SOA "." query is REFUSED by an upstream-less dnsmasq', async (t) => {
+    if (!dnsmasq) return t.skip('dnsmasq absent');
+    const r = await dnsProbe(spec({ kind: 'DNS_CHECK', type: 'SOA', name: '.' }, port));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /rcode 5/);
+  });
+
+  test('down: no server (ICMP port unreachable)', async () => {
+    const r = await dnsProbe(spec({ kind: 'DNS_CHECK', type: 'A', name: 'example.test' }, freePort()));
+    assert.equal(r.ok, false);
+  });
+
+  test('silent server: read timeout at connect_timeout', async () => {
+    const p = freePort();
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(p, '127.0.0.1', r));
+    const [r, ms] = await elapsed(() =>
+      dnsProbe(spec({ kind: 'DNS_CHECK', type: 'A', name: 'x' }, p, { timeoutMs: 300 })),
+    );
+    sock.close();
+    assert.equal(r.ok, false);
+    assert.ok(ms >= 290 && ms < 800, `took ${ms} ms`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('UDP_CHECK', () => {
+  let echo: UdpSocket;
+  let silent: UdpSocket;
+  const echoPort = freePort();
+  const silentPort = freePort();
+  before(async () => {
+    echo = createSocket('udp4');
+    echo.on('message', (m, rinfo) =>
+      echo.send(Buffer.concat([Buffer.from('OK:'), m]), rinfo.port, rinfo.address),
+    );
+    await new Promise<void>((r) => echo.bind(echoPort, '127.0.0.1', r));
+    silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(silentPort, '127.0.0.1', r));
+  });
+  after(() => {
+    echo.close();
+    silent.close();
+  });
+  const udp = (over: Partial<UdpCheckOptions> = {}): UdpCheckOptions => ({
+    kind: 'UDP_CHECK',
+    requireReply: false,
+    minReplyLength: 0,
+    maxReplyLength: 255,
+    payload: Buffer.from('ping'),
+    ...over,
+  });
+
+  test('up: require_reply with matching reply data', async () => {
+    const r = await udpProbe(spec(udp({ requireReply: true, replyData: Buffer.from('OK:ping') }), echoPort));
+    assert.equal(r.ok, true, r.detail);
+  });
+
+  test('down: reply data mismatch; mask can hide the difference', async () => {
+    const bad = await udpProbe(spec(udp({ requireReply: true, replyData: Buffer.from('NO') }), echoPort));
+    assert.equal(bad.ok, false);
+    const masked = await udpProbe(
+      spec(
+        udp({ requireReply: true, replyData: Buffer.from('NO'), replyMask: Buffer.from([0xff, 0xff]) }),
+        echoPort,
+      ),
+    );
+    assert.equal(masked.ok, true, masked.detail);
+  });
+
+  test('down: reply length outside min/max', async () => {
+    const r = await udpProbe(
+      spec(udp({ requireReply: true, replyData: Buffer.from('OK'), maxReplyLength: 4 }), echoPort),
+    );
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /length/);
+  });
+
+  test('down: no listener -> ICMP port unreachable, fails well before the timeout', async () => {
+    const [r, ms] = await elapsed(() => udpProbe(spec(udp(), freePort(), { timeoutMs: 2000 })));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /ECONNREFUSED/);
+    assert.ok(ms < 1000, `took ${ms} ms`);
+  });
+
+  test('silent server: healthy without require_reply, failed with it (at connect_timeout)', async () => {
+    const quiet = await udpProbe(spec(udp(), silentPort, { timeoutMs: 300 }));
+    assert.equal(quiet.ok, true, quiet.detail);
+    const [r, ms] = await elapsed(() =>
+      udpProbe(spec(udp({ requireReply: true }), silentPort, { timeoutMs: 300 })),
+    );
+    assert.equal(r.ok, false);
+    assert.ok(ms >= 290 && ms < 800, `took ${ms} ms`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('MISC_CHECK', () => {
+  const misc = (command: string, over: { timeoutMs?: number; dynamic?: boolean } = {}): CheckOptions => ({
+    kind: 'MISC_CHECK',
+    command,
+    timeoutMs: over.timeoutMs ?? 2000,
+    dynamic: over.dynamic ?? false,
+  });
+
+  test('exit 0 up, exit 1 down, exit 7 down unless misc_dynamic', async () => {
+    assert.equal((await miscProbe(spec(misc('exit 0'), 0))).ok, true);
+    assert.equal((await miscProbe(spec(misc('exit 1'), 0))).ok, false);
+    assert.equal((await miscProbe(spec(misc('exit 7'), 0))).ok, false);
+    const dyn = await miscProbe(spec(misc('exit 7', { dynamic: true }), 0));
+    assert.equal(dyn.ok, true);
+    assert.equal(dyn.exitCode, 7);
+    assert.equal((await miscProbe(spec(misc('exit 1', { dynamic: true }), 0))).ok, false);
+  });
+
+  test('slow: timeout kills the whole process group', async () => {
+    const dir = workDir('misc');
+    const pidFile = join(dir, 'grandchild.pid');
+    const [r, ms] = await elapsed(() =>
+      miscProbe(spec(misc(`sleep 30 & echo $! > ${pidFile}; wait`, { timeoutMs: 300 }), 0)),
+    );
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /timed out/);
+    assert.ok(ms >= 290 && ms < 1500, `took ${ms} ms`);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 2000);
+  });
+
+  test('a script ignoring SIGTERM is SIGKILLed after the grace period', async () => {
+    const [r, ms] = await elapsed(() =>
+      miscProbe(spec(misc(`trap '' TERM; sleep 30`, { timeoutMs: 200 }), 0)),
+    );
+    assert.equal(r.ok, false);
+    assert.ok(ms >= 2100 && ms < 3500, `took ${ms} ms`);
+  });
+
+  test('user: uid/gid are applied', async () => {
+    const dir = workDir('uid');
+    chmodSync(dir, 0o777);
+    const out = join(dir, 'id');
+    const options = { ...misc(`id -u > ${out}`), uid: 65534, gid: 65534 } as CheckOptions;
+    const r = await miscProbe(spec(options, 0));
+    assert.equal(r.ok, true, r.detail);
+    assert.equal(readFileSync(out, 'utf8').trim(), '65534');
+  });
+
+  test('missing script fails (exit 127) without throwing', async () => {
+    const r = await miscProbe(spec(misc('/nonexistent/script'), 0));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /127/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('PING_CHECK (native ICMP socket)', () => {
+  const addonBuilt = existsSync(
+    new URL('../../../native/build/Release/keepalived_native.node', import.meta.url),
+  );
+
+  test('up: 127.0.0.1 and ::1 answer echo requests', async (t) => {
+    if (!addonBuilt) return t.skip('native addon not built');
+    const v4 = await pingProbe(spec({ kind: 'PING_CHECK' }, 0));
+    assert.equal(v4.ok, true, v4.detail);
+    const v6 = await pingProbe(spec({ kind: 'PING_CHECK' }, 0, { address: '::1' }));
+    assert.equal(v6.ok, true, v6.detail);
+  });
+
+  test('down: echo requests dropped -> timeout', async (t) => {
+    if (!addonBuilt || !hasCommand('nft')) return t.skip('native addon or nft absent');
+    spawnSync('nft', ['-f', '-'], {
+      input:
+        'table ip ktsping { chain input { type filter hook input priority 0; ip daddr 127.0.0.9 icmp type echo-request drop; }; }',
+    });
+    try {
+      const [r, ms] = await elapsed(() =>
+        pingProbe(spec({ kind: 'PING_CHECK' }, 0, { address: '127.0.0.9', timeoutMs: 300 })),
+      );
+      assert.equal(r.ok, false);
+      assert.ok(ms >= 290 && ms < 800, `took ${ms} ms`);
+    } finally {
+      spawnSync('nft', ['delete', 'table', 'ip', 'ktsping']);
+    }
+  });
+
+  test('down: no route to the target fails at once', async (t) => {
+    if (!addonBuilt) return t.skip('native addon not built');
+    const r = await pingProbe(spec({ kind: 'PING_CHECK' }, 0, { address: '10.255.255.1' }));
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /ENETUNREACH|unreachable/i);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('FILE_CHECK', () => {
+  test('value x weight becomes the offset; weight 0 fails on non-zero; fault at -254', async () => {
+    const dir = workDir('file');
+    const path = join(dir, 'v');
+    const file = (weight: number, reverse = false): CheckOptions => ({
+      kind: 'FILE_CHECK',
+      path,
+      weight,
+      reverse,
+    });
+    writeFileSync(path, '3\n');
+    assert.deepEqual(await fileProbe(spec(file(2), 0)), { ok: true, detail: 'value 3', weightOffset: 6 });
+    assert.equal((await fileProbe(spec(file(2, true), 0))).weightOffset, -6);
+    assert.equal((await fileProbe(spec(file(0), 0))).ok, false);
+    writeFileSync(path, '-127');
+    assert.equal((await fileProbe(spec(file(2), 0))).ok, false);
+    writeFileSync(path, 'garbage');
+    assert.equal((await fileProbe(spec(file(0), 0))).ok, true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('CheckRunner end to end', () => {
+  test('flapping TCP server: DOWN within timeout + retry x delay_before_retry, then UP again', async () => {
+    const port = freePort();
+    const server = createServer((s) => s.destroy());
+    await listen(server, port);
+    const events: Array<{ at: number; action: CheckAction }> = [];
+    const runner = new CheckRunner({
+      servers: [{ id: 'rs', weight: 3, omega: true, notifyDown: 'echo down' }],
+      checkers: [
+        spec({ kind: 'TCP_CHECK' }, port, {
+          timing: { delayLoopMs: 150, retry: 2, delayBeforeRetryMs: 100 },
+        }),
+      ],
+      onAction: (action) => events.push({ at: performance.now(), action }),
+    });
+    const states = (): boolean[] =>
+      events.flatMap((e) => (e.action.type === 'server-state' ? [e.action.up] : []));
+    runner.start();
+    try {
+      await waitFor(() => runner.snapshot()[0]?.hasRun === true, 3000);
+      assert.deepEqual(states(), [true]);
+      const failedAt = performance.now();
+      await close(server);
+      await waitFor(() => states().length === 2, 3000);
+      const verdictAt = events.find((e) => e.action.type === 'server-state' && !e.action.up)?.at as number;
+      // worst case: a full delay_loop before the first failing probe, then 2 retries 100 ms apart
+      const bound = 150 + 2 * 100 + 100 + 100;
+      assert.ok(verdictAt - failedAt <= bound, `verdict after ${verdictAt - failedAt} ms`);
+      const again = createServer((s) => s.destroy());
+      await listen(again, port);
+      await waitFor(() => states().length === 3, 3000);
+      assert.deepEqual(states(), [true, false, true]);
+      await close(again);
+    } finally {
+      await runner.stop();
+    }
+    // omega: the server was up at shutdown -> notify_down
+    assert.ok(events.some((e) => e.action.type === 'notify' && e.action.event === 'down'));
+  });
+
+  test('stop() aborts probes in flight promptly', async () => {
+    const port = freePort();
+    const silent = await silentTcpServer(port);
+    const runner = new CheckRunner({
+      servers: [{ id: 'rs', weight: 1, omega: false }],
+      checkers: [
+        spec(
+          {
+            kind: 'HTTP_GET',
+            urls: [{ path: '/', statusCodes: [[200, 299]] }],
+            protocol: '1.0',
+            enableSni: false,
+          },
+          port,
+          {
+            timeoutMs: 10_000,
+          },
+        ),
+      ],
+      onAction: () => undefined,
+    });
+    runner.start();
+    await waitFor(() => runner.snapshot()[0]?.inFlight === true, 3000);
+    const [, ms] = await elapsed(() => runner.stop());
+    await silent.close();
+    assert.ok(ms < 200, `stop took ${ms} ms`);
+  });
+});

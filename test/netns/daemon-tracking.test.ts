@@ -1,0 +1,182 @@
+// Our VRRP daemon against itself on the real kernel: what moves mastership besides the peer: tracked
+// interfaces, scripts, files and processes, sync groups that move together, and notify scripts.
+// KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived on both sides.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  addresses,
+  daemonUnderTest,
+  globalDefs,
+  hasAddress,
+  instanceConfig,
+  keepalivedSkipReason,
+  waitUntil,
+  withLab,
+  type InstanceSpec,
+  type VrrpLab,
+} from '../helpers/vrrp-lab.js';
+import { netnsSkipReason, run, type LanMember } from '../helpers/netns.js';
+
+const impl = daemonUnderTest();
+const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+const VIP = '10.2.0.100';
+const ADVERT = 0.3;
+
+function pair(lab: VrrpLab): [LanMember, LanMember] {
+  const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+  lab.addAddress(a, '10.2.0.1/24');
+  lab.addAddress(b, '10.2.0.2/24');
+  return [a, b];
+}
+
+function instance(spec: Partial<InstanceSpec> & { priority: number }): string {
+  return instanceConfig({ name: 'VI_1', vrid: 61, version: 3, advertInt: ADVERT, vips: [`${VIP}/24`], ...spec });
+}
+
+/** a (priority 200, with `aExtra` config and instance settings) and a plain b (100); a ends up MASTER. */
+async function startPair(
+  lab: VrrpLab,
+  tag: string,
+  aTop: string,
+  aSpec: Partial<InstanceSpec>,
+): Promise<{ a: LanMember; b: LanMember; da: ReturnType<VrrpLab['start']>; db: ReturnType<VrrpLab['start']> }> {
+  const [a, b] = pair(lab);
+  const da = lab.start(impl, a, `${tag}-a`, globalDefs('a') + aTop + instance({ priority: 200, ...aSpec }));
+  const db = lab.start(impl, b, `${tag}-b`, globalDefs('b') + instance({ priority: 100 }));
+  await da.waitForState('VI_1', 'MASTER', 10_000);
+  await db.waitForState('VI_1', 'BACKUP', 10_000);
+  return { a, b, da, db };
+}
+
+describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, { skip: skipReason }, () => {
+  test('track_interface: the tracked link going down faults the instance; back up, it is MASTER again', () =>
+    withLab('tif', async (lab) => {
+      const [a, b] = pair(lab);
+      run(['ip', '-n', a.ns, 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']);
+      lab.setLink(a, 'trk1', true);
+      lab.setLink(a, 'trk0', true);
+      const da = lab.start(impl, a, 'tif-a', globalDefs('a') + instance({ priority: 200, trackInterfaces: ['trk0'] }));
+      const db = lab.start(impl, b, 'tif-b', globalDefs('b') + instance({ priority: 100 }));
+      await da.waitForState('VI_1', 'MASTER', 10_000);
+      await db.waitForState('VI_1', 'BACKUP', 10_000);
+      const [sa, sb] = [da.mark(), db.mark()];
+      lab.setLink(a, 'trk0', false);
+      await da.waitForState('VI_1', 'FAULT', 5000, sa);
+      await db.waitForState('VI_1', 'MASTER', 5000, sb);
+      await waitUntil(() => hasAddress(b.ns, VIP) && !hasAddress(a.ns, VIP), 'VIP on b only', 3000);
+      lab.setLink(a, 'trk0', true);
+      await da.waitForState('VI_1', 'MASTER', 10_000, sa);
+      await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
+    }));
+
+  test('track_script: a failing script faults the instance, a passing one brings it back', () =>
+    withLab('tsc', async (lab) => {
+      const flag = join(lab.dir, 'fail-flag');
+      const script = lab.writeScript('check.sh', `[ ! -e ${flag} ]`);
+      const top = `vrrp_script chk_flag {\n  script "${script}"\n  interval 1\n  fall 1\n  rise 1\n}\n`;
+      const { a, b, da, db } = await startPair(lab, 'tsc', top, { trackScripts: ['chk_flag'] });
+      const [sa, sb] = [da.mark(), db.mark()];
+      writeFileSync(flag, '1');
+      await da.waitForState('VI_1', 'FAULT', 6000, sa);
+      await db.waitForState('VI_1', 'MASTER', 5000, sb);
+      await waitUntil(() => hasAddress(b.ns, VIP) && !hasAddress(a.ns, VIP), 'VIP on b only', 3000);
+      rmSync(flag);
+      await da.waitForState('VI_1', 'MASTER', 8000, sa);
+      await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
+    }));
+
+  test('track_file with a weight: the value times the weight lowers the priority below the peer', () =>
+    withLab('tfi', async (lab) => {
+      const file = lab.writeFile('track-value', '0\n');
+      const top = `track_file tf {\n  file "${file}"\n  weight -1\n}\n`;
+      const { a, b, da, db } = await startPair(lab, 'tfi', top, { trackFiles: ['tf'] });
+      const [sa, sb] = [da.mark(), db.mark()];
+      writeFileSync(file, '150\n'); // 200 - 150 = 50 < 100: b preempts
+      await db.waitForState('VI_1', 'MASTER', 6000, sb);
+      await da.waitForState('VI_1', 'BACKUP', 5000, sa);
+      assert.ok(!da.states('VI_1').slice(1).includes('FAULT'), `a went to FAULT, not BACKUP\n${da.log()}`);
+      await waitUntil(() => hasAddress(b.ns, VIP) && !hasAddress(a.ns, VIP), 'VIP on b only', 3000);
+      writeFileSync(file, '0\n');
+      await da.waitForState('VI_1', 'MASTER', 6000, sa);
+      await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
+    }));
+
+  test('track_process: the instance faults while the tracked process is gone', (t) => {
+    if (impl === 'keepalived') {
+      // its proc connector socket only works in the initial network namespace (ECONNREFUSED elsewhere)
+      t.skip("keepalived's track_process cannot run in a network namespace");
+      return;
+    }
+    return withLab('tpr', async (lab) => {
+      // a unique argument, so that no other sleep on the machine matches
+      const arg = `${process.pid}.${Date.now() % 100000}`;
+      const top = `vrrp_track_process tp {\n  process sleep ${arg}\n  weight 0\n  quorum 1\n}\n`;
+      const [a, b] = pair(lab);
+      let proc = lab.spawnOther(a.ns, ['sleep', arg]);
+      const da = lab.start(impl, a, 'tpr-a', globalDefs('a') + top + instance({ priority: 200, trackProcesses: ['tp'] }));
+      const db = lab.start(impl, b, 'tpr-b', globalDefs('b') + instance({ priority: 100 }));
+      await da.waitForState('VI_1', 'MASTER', 10_000);
+      await db.waitForState('VI_1', 'BACKUP', 10_000);
+      const [sa, sb] = [da.mark(), db.mark()];
+      proc.kill('SIGKILL');
+      await da.waitForState('VI_1', 'FAULT', 5000, sa);
+      await db.waitForState('VI_1', 'MASTER', 5000, sb);
+      await waitUntil(() => hasAddress(b.ns, VIP) && !hasAddress(a.ns, VIP), 'VIP on b only', 3000);
+      proc = lab.spawnOther(a.ns, ['sleep', arg]);
+      await da.waitForState('VI_1', 'MASTER', 8000, sa);
+      await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
+    });
+  });
+
+  test('sync group: two instances move together; a fault in one faults both; notify scripts report it', () =>
+    withLab('sync', async (lab) => {
+      const [a, b] = pair(lab);
+      const [a1, b1] = lab.joinLan([a, b], 'eth1') as [LanMember, LanMember];
+      lab.addAddress(a1, '10.3.0.1/24');
+      lab.addAddress(b1, '10.3.0.2/24');
+      const VIP2 = '10.3.0.100';
+      const notifyLog = (node: string): string => join(lab.dir, `notify-${node}.log`);
+      const notify = (node: string): string =>
+        lab.writeScript(`notify-${node}.sh`, `echo "$1 $2 $3 $4" >> ${notifyLog(node)}`);
+      const cfg = (node: string, priority: number): string =>
+        globalDefs(node) +
+        `vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_2\n  }\n  notify ${notify(node)}\n}\n` +
+        instance({ priority, notify: notify(node) }) +
+        instanceConfig({
+          name: 'VI_2',
+          vrid: 62,
+          version: 3,
+          advertInt: ADVERT,
+          priority,
+          interface: 'eth1',
+          vips: [`${VIP2}/24`],
+          notify: notify(node),
+        });
+      const da = lab.start(impl, a, 'sync-a', cfg('a', 200));
+      const db = lab.start(impl, b, 'sync-b', cfg('b', 100));
+      for (const name of ['VI_1', 'VI_2']) {
+        await da.waitForState(name, 'MASTER', 10_000);
+        await db.waitForState(name, 'BACKUP', 10_000);
+      }
+      await waitUntil(() => hasAddress(a.ns, VIP) && hasAddress(a1.ns, VIP2, 'eth1'), 'both VIPs on a', 3000);
+      const [sa, sb] = [da.mark(), db.mark()];
+      lab.setLink(a1, 'eth1', false); // only VI_2's link fails...
+      await da.waitForState('VI_2', 'FAULT', 5000, sa);
+      await da.waitForState('VI_1', 'FAULT', 5000, sa); // ...and VI_1 follows it
+      await db.waitForState('VI_1', 'MASTER', 5000, sb);
+      await db.waitForState('VI_2', 'MASTER', 5000, sb);
+      await waitUntil(
+        () => hasAddress(b.ns, VIP) && hasAddress(b1.ns, VIP2, 'eth1') && !hasAddress(a.ns, VIP),
+        `both VIPs on b, none on a (a: ${addresses(a.ns)})`,
+        3000,
+      );
+      await waitUntil(() => existsSync(notifyLog('a')) && readFileSync(notifyLog('a'), 'utf8').includes('GROUP G1 FAULT'), 'notify GROUP G1 FAULT on a', 3000);
+      const notesA = readFileSync(notifyLog('a'), 'utf8');
+      assert.match(notesA, /^INSTANCE VI_1 MASTER 200$/m, notesA);
+      assert.match(notesA, /^GROUP G1 MASTER/m, notesA);
+      assert.match(notesA, /^INSTANCE VI_2 FAULT 200$/m, notesA);
+      await waitUntil(() => existsSync(notifyLog('b')) && readFileSync(notifyLog('b'), 'utf8').includes('GROUP G1 MASTER'), 'notify GROUP G1 MASTER on b', 3000);
+    }));
+});
