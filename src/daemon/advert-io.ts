@@ -23,8 +23,10 @@ import { VrrpTransport, type RawVrrpPacket } from './vrrp-transport.js';
 interface InstanceIo {
   spec: InstanceSpec;
   expectations: CompiledExpectations;
-  ahSend: AhSendState;
-  ahReceive: AhReceiveState;
+  /** keepalived keeps one AH sequence counter per instance for sending and receiving: a backup learns
+   * the master's sequence, so that when it takes over its own adverts continue above it and the old
+   * master (which rejects sequences below its counter) accepts them. */
+  ah: AhSendState & AhReceiveState;
   /** Source of the last accepted advert, for skip_check_adv_addr. */
   lastMaster?: string;
   /** Last send error, logged once until sending works again. */
@@ -60,8 +62,7 @@ export class AdvertIo {
       const io: InstanceIo = {
         spec: inst,
         expectations: this.compile(inst),
-        ahSend: previous?.ahSend ?? { sequence: 0 },
-        ahReceive: previous?.ahReceive ?? { sequence: 0 },
+        ah: previous?.ah ?? { sequence: 0 },
       };
       this.instances.set(inst.name, io);
       const key = `${inst.interface}/${inst.family}/${inst.vrid}`;
@@ -138,8 +139,7 @@ export class AdvertIo {
               ? 'old-unicast'
               : 'rfc';
           this.ipId = nextIpv4Id(this.ipId);
-          const ah =
-            a.advert.authType === 'ah' ? { sequence: nextAhSequence(io.ahSend), unicast } : undefined;
+          const ah = a.advert.authType === 'ah' ? { sequence: nextAhSequence(io.ah), unicast } : undefined;
           const packet = buildIpv4Packet(a.advert, {
             source,
             destination,
@@ -198,7 +198,7 @@ export class AdvertIo {
     if (targets === undefined) return; // a VRID we do not run: not ours to judge
     for (const io of targets) {
       const result = validateAdvert(received, wire, io.expectations, {
-        ah: io.ahReceive,
+        ah: io.ah,
         nowRealtimeMs: Date.now(),
         sameMasterAsLast: io.lastMaster === received.source,
       });

@@ -407,7 +407,7 @@ export class VrrpLab {
   }
 
   /** Starts tcpdump on `ifname` in `ns` writing VRRP packets (or `filter`) to a file; resolves once listening. */
-  async capture(ns: string, ifname = 'eth0', filter = 'vrrp or ah'): Promise<Capture> {
+  async capture(ns: string, ifname = 'eth0', filter = 'ip proto 112 or ip6 proto 112 or ip proto 51 or ip6 proto 51'): Promise<Capture> {
     const file = join(this.dir, `${ns}-${ifname}-${this.others.length}.pcap`);
     const child = this.spawnOther(ns, ['tcpdump', '-i', ifname, '-U', '-n', '-w', file, filter]);
     let stderr = '';
@@ -492,9 +492,21 @@ export function macOf(ns: string, ifname: string): string {
   return link?.address ?? '';
 }
 
-/** Pings `ip` once from `ns` (to create a neighbour entry); true when it answered. */
-export function pingOnce(ns: string, ip: string): boolean {
-  return exec(['ip', 'netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', ip], { timeoutMs: 3000 }).status === 0;
+/**
+ * Makes `ns` resolve `ip` (a UDP datagram to the discard port through bash's /dev/udp: this machine has
+ * no ping) and waits until its neighbour table holds a MAC for it; returns that MAC.
+ */
+export async function resolveNeighbour(ns: string, ip: string, timeoutMs = 3000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    exec(['ip', 'netns', 'exec', ns, 'bash', '-c', `echo x > /dev/udp/${ip}/9`], { timeoutMs: 2000 });
+    const mac = await waitUntil(() => neighbourMac(ns, ip), 'neighbour', 300).catch(() => undefined);
+    if (mac) return mac;
+    if (Date.now() > deadline) {
+      const table = exec(['ip', '-n', ns, 'neigh']).stdout;
+      throw new Error(`${ns} could not resolve ${ip} within ${timeoutMs} ms; neighbours:\n${table}`);
+    }
+  }
 }
 
 /** One VRRP advert as tshark decodes it. */

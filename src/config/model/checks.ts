@@ -273,7 +273,14 @@ function weighted(t: Trackers): TrackRef[] {
 }
 
 export function finalizeInstances(side: VrrpSide, ctx: BuildContext): void {
-  for (const inst of side.instances) finalizeInstance(inst, side.global, ctx);
+  for (const inst of side.instances) {
+    finalizeInstance(inst, side.global, ctx);
+    // The old per-instance form means: run the sync daemon on that interface, following this instance.
+    if (inst.lvsSyncDaemonInterface !== undefined) {
+      side.global.lvsSyncDaemon ??= { interface: inst.lvsSyncDaemonInterface, instance: inst.name };
+      inst.lvsSyncDaemonInterface = undefined;
+    }
+  }
 }
 
 /** track_script/track_file/track_process naming something undefined: warned and dropped, as keepalived. */

@@ -270,7 +270,7 @@ export interface HttpCheck extends NetworkCheckerBase {
   /** SSL_GET only. */
   enableSni: boolean;
   fastRecovery: boolean;
-  /** 2.4: SSL_GET shuts TLS down properly (close_notify) instead of just closing. */
+  /** `tls_compliant` (SSL_GET only; newer than keepalived 2.2.7, which rejects it). */
   tlsCompliant: boolean;
 }
 

@@ -136,6 +136,8 @@ export interface VrrpInstance {
   smtpAlert?: boolean;
   kernelRxBufSize?: number;
   linkbeatUsePolling: boolean;
+  /** Deprecated `lvs_sync_daemon_interface` in the instance; moved to global lvs_sync_daemon by the checks. */
+  lvsSyncDaemonInterface?: string;
   /** Address family of the instance, from native_ipv6 or its first VIP (settled by finalizeInstances). */
   family: Family;
 }
@@ -505,6 +507,12 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
         if (opt !== undefined && opt !== 'never')
           ctx.diags.error(n, n.keyword, `unknown option '${opt}' (never)`);
         else inst.oldUnicastChecksum = opt === 'never' ? 'never' : 'auto';
+      },
+      lvs_sync_daemon_interface: (n) => {
+        ctx.diags.warn(n, n.keyword, "deprecated in vrrp_instance, use global_defs 'lvs_sync_daemon'");
+        const v = n.args[0];
+        if (v === undefined) ctx.diags.error(n, n.keyword, 'missing argument');
+        else inst.lvsSyncDaemonInterface = v;
       },
       timer_expired_backup: (n) => {
         const v = n.args.length === 0 ? 254 : int(n, ctx, 1, 254);

@@ -792,6 +792,75 @@ void describe('checkers: SMTP, DNS, UDP, PING, MISC, FILE, BFD', () => {
   });
 });
 
+void describe('remaining diagnostics', () => {
+  void test('virtual_server and group keywords', () => {
+    const { messages } = lvs(
+      [
+        'virtual_server_group G {',
+        '  10.0.0.1 80 90',
+        '  10.0.0.2 80 {',
+        '  }',
+        '}',
+        'virtual_server fwmark 9 {',
+        '  ip_family ipx',
+        '  persistence_granularity 129',
+        '  sorry_server_lvs_method DR',
+        '  hashed',
+        '  quorum_up /bin/a',
+        '  quorum_up /bin/b',
+        '  lvs_method DR',
+        '  real_server {',
+        '  }',
+        '  real_server 10.1.1.1 {',
+        '    notify_down /bin/a',
+        '    notify_down /bin/b',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      "/k.conf:2: error: virtual_server_group: unexpected '90' after the port - skipping",
+      '/k.conf:3: warning: 10.0.0.2: unexpected block in virtual_server_group, ignored',
+      "/k.conf:7: error: ip_family: 'ipx' is not one of inet, inet6",
+      "/k.conf:8: error: persistence_granularity: invalid IPv6 persistence_granularity '129' (1..128)",
+      '/k.conf:9: warning: sorry_server_lvs_method: used before or without sorry_server - ignoring',
+      '/k.conf:10: warning: hashed: has no effect, ignored',
+      '/k.conf:12: warning: quorum_up: quorum_up script already specified - ignoring',
+      '/k.conf:14: error: real_server: missing address',
+      '/k.conf:18: warning: notify_down: notify_down script already specified - ignoring',
+      '/k.conf:1: warning: virtual_server_group: G is not used by any virtual_server',
+    ]);
+  });
+
+  void test('checker keywords', () => {
+    const { messages } = oneChecker(
+      [
+        '    HTTP_GET {',
+        '      connect_ip 10.0.0.x',
+        '      connect_ip 10.0.0.5',
+        '      bindto 2001:db8::5',
+        '      url {',
+        '        path /',
+        '        regex_stack 0 5',
+        '        status_code',
+        '      }',
+        '    }',
+        '    MISC_CHECK {',
+        '      misc_path /bin/x',
+        '      user a b c',
+        '    }',
+      ].join('\n'),
+    );
+    assert.deepEqual(messages, [
+      "/k.conf:5: error: connect_ip: '10.0.0.x' is not a valid IP address",
+      '/k.conf:7: error: bindto: 2001:db8::5 does not match the address family of connect_ip',
+      '/k.conf:10: error: regex_stack: 0 is out of range 1..4294967295',
+      '/k.conf:11: error: status_code: missing argument',
+      "/k.conf:16: error: user: unexpected 'c' after the group",
+    ]);
+  });
+});
+
 void describe('checkLvs', () => {
   void test('group references, unused groups and duplicate virtual servers', () => {
     const { messages } = lvs(

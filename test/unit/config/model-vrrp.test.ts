@@ -80,6 +80,14 @@ ${basic()}`);
     assert.deepEqual(messages, ["test.conf:1: error: lvs_sync_daemon: vrrp_instance 'VI_9' does not exist"]);
   });
 
+  void test('lvs_sync_daemon_interface in an instance moves to the global lvs_sync_daemon', () => {
+    const { model, messages } = build(basic('  lvs_sync_daemon_interface eth1'));
+    assert.deepEqual(messages, [
+      "test.conf:4: warning: lvs_sync_daemon_interface: deprecated in vrrp_instance, use global_defs 'lvs_sync_daemon'",
+    ]);
+    assert.deepEqual(model.global.lvsSyncDaemon, { interface: 'eth1', instance: 'VI_1' });
+  });
+
   void test('vrrp_min_garp rewrites the garp defaults', () => {
     const { model } = build('global_defs {\n  vrrp_min_garp\n}\n' + basic());
     assert.deepEqual([model.global.vrrpGarpMasterRepeat, model.global.vrrpGarpMasterDelay], [1, 0]);
