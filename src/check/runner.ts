@@ -21,7 +21,9 @@ export interface CheckRunnerOptions {
 export class CheckRunner {
   private readonly scheduler: CheckScheduler;
   private readonly specs = new Map<string, CheckerSpec>();
-  private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** One controller for every probe of this run: stop() aborts them all at once. */
+  private abort = new AbortController();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
@@ -36,6 +38,7 @@ export class CheckRunner {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.abort = new AbortController();
     this.apply(this.scheduler.start(this.now()));
     this.arm();
   }
@@ -48,8 +51,8 @@ export class CheckRunner {
     this.timer = undefined;
     this.apply(this.scheduler.shutdown());
     const pending = [...this.inFlight.values()];
-    for (const p of pending) p.abort.abort();
-    await Promise.all(pending.map((p) => p.done));
+    this.abort.abort();
+    await Promise.all(pending);
   }
 
   setEnabled(checkerId: string, enabled: boolean): void {
@@ -93,8 +96,7 @@ export class CheckRunner {
     const spec = this.specs.get(id);
     if (spec === undefined) return;
     const probe = this.options.probes?.[spec.options.kind] ?? PROBES[spec.options.kind];
-    const abort = new AbortController();
-    const done = probe(spec, abort.signal)
+    const done = probe(spec, this.abort.signal)
       .catch((e: unknown): ProbeResult => ({ ok: false, detail: `probe error: ${errorText(e)}` }))
       .then((result) => {
         this.inFlight.delete(id);
@@ -102,6 +104,6 @@ export class CheckRunner {
         this.apply(this.scheduler.probeResult(this.now(), id, result));
         this.arm();
       });
-    this.inFlight.set(id, { abort, done });
+    this.inFlight.set(id, done);
   }
 }

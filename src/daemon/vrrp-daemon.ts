@@ -3,6 +3,8 @@
 // wire, addresses, routes and rules through rtnetlink, gratuitous ARP / NA frames, notify scripts and log
 // lines. One precise timer (timerfd) wakes the engine at its next deadline.
 import { writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { native } from '../net/native.js';
 import { resolve } from 'node:path';
 import type { DaemonOptions } from '../cli/options.js';
 import { FsConfigHost } from '../cli/fs-config-host.js';
@@ -76,6 +78,7 @@ export class VrrpDaemon {
       fifos,
     );
 
+    this.applyProcessPriority();
     this.rtnl = await Rtnetlink.open();
     await this.host.load(this.rtnl);
     await this.createVmacs();
@@ -93,6 +96,18 @@ export class VrrpDaemon {
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
     this.feed({ type: 'start' });
+  }
+
+  /** vrrp_priority (nice) and vrrp_rt_priority (SCHED_RR), as keepalived applies them to its VRRP child:
+   * realtime scheduling is what keeps advert timing tight on a busy host. */
+  private applyProcessPriority(): void {
+    const g = this.model.global;
+    try {
+      if (g.vrrpPriority !== undefined) setPriority(g.vrrpPriority);
+      if (g.vrrpRtPriority !== undefined) native().setScheduler('rr', g.vrrpRtPriority);
+    } catch (e) {
+      this.log.warn(`cannot set process priority: ${(e as Error).message}`);
+    }
   }
 
   /** Links that are down (or missing) now, as the engine's starting view. */

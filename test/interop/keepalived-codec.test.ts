@@ -175,7 +175,10 @@ describe('codec interop with keepalived 2.2.7', { skip }, () => {
       seen.set(exp.vrid, (seen.get(exp.vrid) ?? 0) + 1);
     }
     for (const vrid of [61, 62, 63]) {
-      assert.ok((seen.get(vrid) ?? 0) >= 2, `adverts of vrid ${vrid}: ${seen.get(vrid)}; keepalived said:\n${kaLog}`);
+      assert.ok(
+        (seen.get(vrid) ?? 0) >= 2,
+        `adverts of vrid ${vrid}: ${seen.get(vrid)}; keepalived said:\n${kaLog}`,
+      );
     }
     assert.ok(ahState.sequence >= 2);
   });

@@ -16,6 +16,31 @@ export interface ProbeContext {
   readonly settled: boolean;
 }
 
+// Thousands of probes share the runner's one AbortSignal: an EventTarget listener per probe would cost
+// an O(n) duplicate scan each, so one listener per signal fans out to a Set of callbacks instead.
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `onAbort` when `signal` aborts; returns the unsubscribe function. */
+export function watchAbort(signal: AbortSignal, onAbort: () => void): () => void {
+  let watchers = abortWatchers.get(signal);
+  if (watchers === undefined) {
+    const set = new Set<() => void>();
+    watchers = set;
+    abortWatchers.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const watcher of [...set]) watcher();
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  watchers.add(onAbort);
+  const registered = watchers;
+  return () => registered.delete(onAbort);
+}
+
 /**
  * Runs `body` with a hard deadline of `timeoutMs`; `onTimeout` says what the deadline means (a failure
  * for most probes, a success for UDP_CHECK without require_reply).
@@ -59,9 +84,7 @@ export function runProbe(
         ctx.fail('aborted');
         return;
       }
-      const onAbort = (): void => ctx.fail('aborted');
-      signal.addEventListener('abort', onAbort, { once: true });
-      ctx.onCleanup(() => signal.removeEventListener('abort', onAbort));
+      ctx.onCleanup(watchAbort(signal, () => ctx.fail('aborted')));
     }
     try {
       const maybe = body(ctx);

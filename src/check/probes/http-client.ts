@@ -6,7 +6,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { createHash } from 'node:crypto';
 import type { HttpProtocol } from '../spec.js';
-import { errorText, hostPort } from './common.js';
+import { errorText, hostPort, watchAbort } from './common.js';
 
 export interface HttpGetOptions {
   /** Address to dial (may carry %scope for IPv6 link-local). */
@@ -62,19 +62,20 @@ export function httpGet(opts: HttpGetOptions): Promise<HttpGetOutcome> {
     let received = 0;
     let headerEnd = -1;
     let contentLength: number | undefined;
+    let unwatch: () => void = () => undefined;
 
     const finish = (outcome: HttpGetOutcome): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      unwatch();
       socket?.destroy();
       resolve(outcome);
     };
-    const onAbort = (): void => finish({ ok: false, error: 'aborted' });
     const timer = setTimeout(() => finish({ ok: false, error: 'timed out' }), Math.max(1, opts.timeoutMs));
     if (opts.signal?.aborted) return finish({ ok: false, error: 'aborted' });
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal !== undefined)
+      unwatch = watchAbort(opts.signal, () => finish({ ok: false, error: 'aborted' }));
 
     const complete = (): void => {
       const all = Buffer.concat(chunks);

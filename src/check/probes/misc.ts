@@ -4,7 +4,7 @@
 // killed that way counts as timed out.
 import { spawn } from 'node:child_process';
 import type { CheckerSpec, MiscCheckOptions, ProbeResult } from '../spec.js';
-import { errorText } from './common.js';
+import { errorText, watchAbort } from './common.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -22,12 +22,13 @@ export function miscProbe(spec: CheckerSpec, signal?: AbortSignal): Promise<Prob
     let settled = false;
     let timedOut = false;
     let graceTimer: NodeJS.Timeout | undefined;
+    let unwatch: () => void = () => undefined;
     const settle = (result: ProbeResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(graceTimer);
-      signal?.removeEventListener('abort', onAbort);
+      unwatch();
       resolve(result);
     };
     let child: ReturnType<typeof spawn>;
@@ -63,8 +64,8 @@ export function miscProbe(spec: CheckerSpec, signal?: AbortSignal): Promise<Prob
       terminate();
       settle({ ok: false, detail: 'aborted' });
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
+    else if (signal !== undefined) unwatch = watchAbort(signal, onAbort);
 
     child.once('error', (e) =>
       settle({ ok: false, detail: `cannot run ${options.command}: ${errorText(e)}` }),

@@ -134,14 +134,15 @@ function applyStrict(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext): void
       'virtual_ipaddress',
       `${n} the first IPv6 VIP must be link-local in strict mode`,
     );
-  if (inst.state === 'MASTER' && inst.priority !== 255) {
+  // RFC 5798: only the address owner (priority 255) starts as MASTER, and it always does.
+  if ((inst.state === 'MASTER') !== (inst.priority === 255)) {
+    inst.state = inst.priority === 255 ? 'MASTER' : 'BACKUP';
     err(
       ctx,
       at,
       'state',
-      `${n} state MASTER requires priority 255 (address owner) in strict mode; using BACKUP`,
+      `${n} in strict mode state MASTER goes with priority 255 (address owner) only; using ${inst.state}`,
     );
-    inst.state = 'BACKUP';
   }
   if (inst.authentication) {
     err(

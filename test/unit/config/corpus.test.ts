@@ -309,6 +309,8 @@ const TRICKY: Record<string, string> = {
     inst1(vip('10.0.0.1')) + 'vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n}\n',
   'strict MASTER not owner':
     'global_defs {\n  vrrp_strict\n}\n' + inst1(`  state MASTER\n${vip('10.0.0.1')}`),
+  'strict BACKUP with priority 255':
+    'global_defs {\n  vrrp_strict\n}\n' + inst1(`  state BACKUP\n  priority 255\n${vip('10.0.0.1')}`),
   'VRID out of range': inst1(vip('10.0.0.1')).replace('virtual_router_id 51', 'virtual_router_id 256'),
   'VRRPv3 advert_int too long': inst1(`  version 3\n  advert_int 50\n${vip('10.0.0.1')}`),
   'VRRPv2 fractional advert_int': inst1(`  advert_int 1.5\n${vip('10.0.0.1')}`),

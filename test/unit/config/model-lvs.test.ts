@@ -821,6 +821,7 @@ void describe('remaining diagnostics', () => {
     assert.deepEqual(messages, [
       "/k.conf:2: error: virtual_server_group: unexpected '90' after the port - skipping",
       '/k.conf:3: warning: 10.0.0.2: unexpected block in virtual_server_group, ignored',
+      '/k.conf:1: warning: virtual_server_group: virtual server group G has no entries - removing',
       "/k.conf:7: error: ip_family: 'ipx' is not one of inet, inet6",
       "/k.conf:8: error: persistence_granularity: invalid IPv6 persistence_granularity '129' (1..128)",
       '/k.conf:9: warning: sorry_server_lvs_method: used before or without sorry_server - ignoring',
@@ -828,7 +829,6 @@ void describe('remaining diagnostics', () => {
       '/k.conf:12: warning: quorum_up: quorum_up script already specified - ignoring',
       '/k.conf:14: error: real_server: missing address',
       '/k.conf:18: warning: notify_down: notify_down script already specified - ignoring',
-      '/k.conf:1: warning: virtual_server_group: G is not used by any virtual_server',
     ]);
   });
 
@@ -1060,4 +1060,159 @@ void describe('round trip property', () => {
       { numRuns: 25 },
     );
   });
+});
+
+void describe('LVS corpus facts', () => {
+  const corpusDir = new URL('../../../../test/corpus/lvs/', import.meta.url).pathname;
+  const load = (name: string): { vs: VirtualServer[]; messages: string[] } => {
+    const { model, messages } = lvs(readFileSync(join(corpusDir, name), 'utf8'));
+    return { vs: model.virtualServers, messages };
+  };
+  const rs = (vs: VirtualServer[], i: number, j: number): RealServer => {
+    const r = vs[i]?.realServers[j];
+    assert.ok(r, `real server ${i}/${j}`);
+    return r;
+  };
+  const FACTS: Record<string, (vs: VirtualServer[]) => void> = {
+    '01-nat-http.conf': (vs) => {
+      assert.deepEqual(
+        [vs[0]?.scheduler, vs[0]?.persistenceTimeout, vs[0]?.quorum, vs[0]?.hysteresis],
+        ['wrr', 300, 2, 1],
+      );
+      const c = rs(vs, 0, 0).checkers[0];
+      assert.ok(c?.kind === 'HTTP_GET');
+      assert.deepEqual(c.urls[0]?.statusCodes, [
+        { from: 200, to: 299 },
+        { from: 301, to: 301 },
+      ]);
+      assert.equal(c.urls[1]?.digest, '9b3a0c85a887a256d6939da88aabd8cd');
+      assert.equal(
+        effectiveCheckTimings(vs[0] as VirtualServer, rs(vs, 0, 2), rs(vs, 0, 2).checkers[0] as Checker)
+          .delayLoop,
+        6,
+      );
+    },
+    '02-dr-tcp.conf': (vs) => {
+      const t = effectiveCheckTimings(
+        vs[0] as VirtualServer,
+        rs(vs, 0, 1),
+        rs(vs, 0, 1).checkers[0] as Checker,
+      );
+      assert.deepEqual([t.retry, t.connectTimeout, t.warmup, t.delayBeforeRetry], [4, 2, 5, 1]);
+      assert.deepEqual([rs(vs, 0, 2).uthreshold, rs(vs, 0, 2).lthreshold], [1000, 800]);
+    },
+    '03-tun.conf': (vs) =>
+      assert.deepEqual(rs(vs, 0, 2).forwarding, { method: 'TUN', tunnel: { type: 'gue', port: 6080 } }),
+    '04-fwmark.conf': (vs) => {
+      assert.deepEqual([vs[0]?.key, vs[0]?.alpha, vs[0]?.omega], [{ kind: 'fwmark', fwmark: 1 }, true, true]);
+      assert.deepEqual(
+        rs(vs, 0, 0).checkers.map((c) => c.kind),
+        ['PING_CHECK', 'TCP_CHECK'],
+      );
+    },
+    '05-groups.conf': (vs) =>
+      assert.deepEqual(
+        vs.map((v) => [v.key.kind === 'group' ? v.key.group : '', v.protocol]),
+        [
+          ['DNS_VIPS', 'UDP'],
+          ['DNS_VIPS', 'TCP'],
+          ['WEB_VIPS', 'TCP'],
+        ],
+      ),
+    '06-ssl.conf': (vs) => {
+      const c = rs(vs, 0, 0).checkers[0];
+      assert.ok(c?.kind === 'SSL_GET');
+      assert.deepEqual(
+        [c.enableSni, c.urls[0]?.regex, c.urls[1]?.regexNoMatch],
+        [true, 'status.*ok', true],
+      );
+    },
+    '07-misc.conf': (vs) => {
+      const c = rs(vs, 0, 0).checkers[0];
+      assert.ok(c?.kind === 'MISC_CHECK');
+      assert.deepEqual(
+        [c.path?.command, c.path?.user, c.timeout, c.dynamic],
+        ['/usr/bin/test -d /tmp', 'root', 10, true],
+      );
+    },
+    '08-smtp.conf': (vs) => {
+      const c = rs(vs, 0, 1).checkers[0];
+      assert.ok(c?.kind === 'SMTP_CHECK');
+      assert.deepEqual([c.heloName, c.hosts[0]?.connectPort], ['lb-check.example.com', 587]);
+    },
+    '09-dns-ipv6.conf': (vs) => {
+      assert.equal(vs[0]?.key.kind === 'address' && vs[0].key.family, 6);
+      const c = rs(vs, 0, 0).checkers[0];
+      assert.ok(c?.kind === 'DNS_CHECK');
+      assert.deepEqual([c.type, c.name], ['AAAA', 'www.example.com']);
+    },
+    '10-udp-sh.conf': (vs) => {
+      assert.deepEqual([vs[0]?.schedFlags, vs[0]?.ops], [['sh-port', 'sh-fallback'], true]);
+      const c = rs(vs, 0, 0).checkers[0];
+      assert.ok(c?.kind === 'UDP_CHECK');
+      assert.deepEqual(
+        [c.payload?.length, c.replyPattern?.bytes, c.maxReplyLength],
+        [11, [255, 255, 255, 255, 0x49], 1400],
+      );
+    },
+    '11-file-check.conf': (vs) => {
+      const c = rs(vs, 0, 1).checkers[0];
+      assert.deepEqual(stripLocations(c), {
+        kind: 'FILE_CHECK',
+        trackFile: 'drain_web1',
+        weight: -2,
+        reverse: true,
+        dynamic: false,
+      });
+      assert.deepEqual([vs[0]?.inhibitOnFailure, rs(vs, 0, 1).inhibitOnFailure], [true, false]);
+    },
+    '12-sorry-quorum.conf': (vs) => {
+      assert.deepEqual(stripLocations(vs[0]?.sorryServer), {
+        family: 4,
+        address: '192.168.225.99',
+        port: 80,
+        inhibit: true,
+        forwarding: { method: 'NAT' },
+      });
+      assert.deepEqual(
+        [vs[0]?.quorumDown?.command, rs(vs, 0, 1).smtpAlert],
+        ['/usr/bin/logger pool down', false],
+      );
+    },
+    '13-ipv6-mh.conf': (vs) => {
+      assert.deepEqual(
+        [vs[0]?.scheduler, vs[0]?.schedFlags, vs[0]?.persistenceGranularity],
+        ['mh', ['mh-port', 'mh-fallback'], '64'],
+      );
+      const c = rs(vs, 0, 0).checkers[0];
+      assert.ok(c?.kind === 'HTTP_GET');
+      assert.deepEqual([c.bindTo, c.fwmark], ['2001:db8:81::2', 42]);
+    },
+    '14-vrrp-and-lvs.conf': (vs) => {
+      assert.deepEqual(
+        [vs[0]?.scheduler, vs[0]?.forwarding, vs[0]?.persistenceTimeout],
+        ['rr', { method: 'NAT' }, 360],
+      );
+      assert.deepEqual([vs[1]?.haSuspend, rs(vs, 1, 0).checkers[0]?.kind], [true, 'SSL_GET']);
+    },
+    '15-keepalived-24-features.conf': (vs) => {
+      assert.deepEqual([vs[0]?.scheduler, vs[0]?.weight], ['twos', 5]);
+      assert.equal(effectiveRealServer(vs[0] as VirtualServer, rs(vs, 0, 0)).weight, 5);
+      const c = rs(vs, 0, 0).checkers[1];
+      assert.ok(c?.kind === 'FILE_CHECK' && c.dynamic);
+    },
+  };
+  const files = existsSync(corpusDir) ? readdirSync(corpusDir).filter((f) => f.endsWith('.conf')) : [];
+  for (const name of files) {
+    void test(`${name}: built without errors, facts hold`, () => {
+      const { vs, messages } = load(name);
+      assert.deepEqual(
+        messages.filter((m) => m.includes(' error: ')),
+        [],
+      );
+      const facts = FACTS[name];
+      assert.ok(facts, `facts for ${name}`);
+      facts(vs);
+    });
+  }
 });

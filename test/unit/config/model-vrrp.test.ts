@@ -564,7 +564,7 @@ ${vi(`  state MASTER
   }`)}`);
     assert.deepEqual(messages, [
       'test.conf:4: error: unicast_peer: (VI_1) unicast peers are not allowed in strict mode, ignored',
-      'test.conf:4: error: state: (VI_1) state MASTER requires priority 255 (address owner) in strict mode; using BACKUP',
+      'test.conf:4: error: state: (VI_1) in strict mode state MASTER goes with priority 255 (address owner) only; using BACKUP',
       'test.conf:12: error: authentication: (VI_1) authentication is not allowed in strict mode, ignored',
       'test.conf:4: error: preempt_delay: (VI_1) preempt_delay is not allowed in strict mode, reset to 0',
       'test.conf:4: error: accept: (VI_1) accept mode is not allowed with VRRPv2 in strict mode, cleared',
@@ -578,6 +578,16 @@ ${vi(`  state MASTER
       i && [i.state, i.unicastPeers.length, i.authentication, i.preemptDelay, i.accept, i.lowerPrioNoAdvert],
       ['BACKUP', 0, undefined, 0, false, true],
     );
+  });
+
+  void test('the address owner starts as MASTER in strict mode', () => {
+    const { model, messages } = build(
+      'global_defs {\n  vrrp_strict\n}\n' + basic('  state BACKUP\n  priority 255'),
+    );
+    assert.deepEqual(messages, [
+      'test.conf:4: error: state: (VI_1) in strict mode state MASTER goes with priority 255 (address owner) only; using MASTER',
+    ]);
+    assert.equal(model.instances[0]?.state, 'MASTER');
   });
 
   void test('no VIPs and a global-address first IPv6 VIP', () => {
@@ -596,7 +606,7 @@ ${vi(`  state MASTER
 
   void test('strict_mode per instance; accept defaults to address ownership', () => {
     const { model, messages } = build(
-      basic('  strict_mode\n  priority 255', 5) + basic('  strict_mode', 6).replace('VI_1', 'VI_2'),
+      basic('  strict_mode\n  state MASTER\n  priority 255', 5) + basic('  strict_mode', 6).replace('VI_1', 'VI_2'),
     );
     assert.deepEqual(messages, []);
     assert.deepEqual(

@@ -48,10 +48,9 @@ test('abstract namespace: a leading NUL is kept, nothing is created on disk', ()
 test('sending to a missing path fails with ENOENT', () => {
   const sock = unixDatagramSocket();
   try {
-    assert.throws(
-      () => sock.send(Buffer.from('x'), { family: 'unix', path: '/nonexistent-kts-dir/log' }),
-      { code: 'ENOENT' },
-    );
+    assert.throws(() => sock.send(Buffer.from('x'), { family: 'unix', path: '/nonexistent-kts-dir/log' }), {
+      code: 'ENOENT',
+    });
   } finally {
     sock.close();
   }

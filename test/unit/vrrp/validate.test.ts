@@ -1,6 +1,7 @@
 // Per-instance acceptance, following keepalived's vrrp_check_packet, on packets built by the codec.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Advert } from '../../../src/vrrp/advert.js';
 import { authData } from '../../../src/vrrp/auth-ah.js';
 import { newHmacReceiveState, newHmacSendState, type HmacConfig } from '../../../src/vrrp/auth-hmac.js';
@@ -248,6 +249,59 @@ describe('statistics', () => {
     assert.equal(
       Object.values(s).reduce((a, b) => a + b, 0),
       8,
+    );
+  });
+});
+
+describe('validation never throws', () => {
+  const config: HmacConfig = {
+    keys: [{ id: 1, key: new Uint8Array(32) }],
+    activeKeyId: 1,
+    antiReplay: 'time',
+    timeWindowS: 5,
+    mode: 'enforce',
+  };
+  const instances = [
+    compileExpectations(expectBase),
+    compileExpectations({ ...expectBase, version: 2, authType: 'ah', authPass: 'k' }),
+    compileExpectations({
+      ...expectBase,
+      version: 2,
+      authType: 'pass',
+      authPass: 'k',
+      unicastPeers: ['192.0.2.1'],
+    }),
+    compileExpectations({
+      ...expectBase,
+      hmac: config,
+      unicastPeers: ['192.0.2.1'],
+      checkUnicastSource: true,
+    }),
+  ];
+  test('on whatever the decoder lets through', () => {
+    const seed = buildIpv4Packet(base, { source: '192.0.2.1', destination: '224.0.0.18', id: 1 });
+    const mutated = fc
+      .tuple(fc.array(fc.tuple(fc.nat(seed.length - 1), fc.nat(255)), { maxLength: 3 }), fc.nat(40))
+      .map(([flips, extra]) => {
+        const b = new Uint8Array(seed.length + (extra >= 28 ? 28 : 0));
+        b.set(seed);
+        for (const [at, v] of flips) b[at] = v;
+        return b;
+      });
+    fc.assert(
+      fc.property(mutated, (bytes) => {
+        const d = decodeIpv4Packet(bytes, 'e', { keepBadV3Checksum: true });
+        if (!d.ok) return;
+        for (const exp of instances) {
+          const r = validateAdvert(d.received, d.wire, exp, {
+            ah: { sequence: 0 },
+            hmac: newHmacReceiveState(),
+            nowRealtimeMs: 0,
+          });
+          assert.equal(typeof r.ok, 'boolean');
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

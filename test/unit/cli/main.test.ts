@@ -1,0 +1,110 @@
+// The command line end to end: the real launcher, real files, exit codes and output.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+
+function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('keepalived-ts command line', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kts-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('-t exits 0 for a good config and prints nothing', () => {
+    const r = run(['-t', '-f', join(EXAMPLES, 'lb1.conf')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+  });
+
+  test('-t exits 5 for a broken config and names file:line and keyword', () => {
+    const file = join(dir, 'bad.conf');
+    writeFileSync(
+      file,
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n  priority 100\n}\n',
+    );
+    const r = run(['-t', '-f', file]);
+    assert.equal(r.code, 5);
+    assert.match(r.stderr, new RegExp(`^${file}:3: error: virtual_router_id: `, 'm'));
+  });
+
+  test('-t=FILE writes the messages to that file', () => {
+    const file = join(dir, 'bad2.conf');
+    const log = join(dir, 'test.log');
+    writeFileSync(file, 'global_defs {\n  no_such_keyword 1\n}\n');
+    const r = run([`--config-test=${log}`, '-f', file]);
+    assert.equal(r.code, 0, 'an unknown keyword is a warning, not an error');
+    assert.equal(r.stderr, '');
+    assert.match(
+      spawnSync('cat', [log], { encoding: 'utf8' }).stdout,
+      new RegExp(`${file}:2: warning: no_such_keyword: `),
+    );
+  });
+
+  test('--dump-config prints the resolved model as JSON', () => {
+    const r = run(['--dump-config', '-f', join(EXAMPLES, 'lb1.conf')]);
+    assert.equal(r.code, 0, r.stderr);
+    const model = JSON.parse(r.stdout) as {
+      instances: { name: string; virtualRouterId: number; priority: number }[];
+    };
+    assert.deepEqual(
+      model.instances.map((i) => [i.name, i.virtualRouterId, i.priority]),
+      [
+        ['VI_1', 51, 150],
+        ['VI_2', 52, 100],
+      ],
+    );
+  });
+
+  test('-v and -h', () => {
+    assert.match(run(['-v']).stdout, /^keepalived-ts v\d+\.\d+\.\d+/);
+    assert.match(run(['-h']).stdout, /--config-test/);
+    const bad = run(['--bogus']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unrecognized option '--bogus'/);
+  });
+
+  test('simulate --json: a crash moves the VIP within the master-down interval', () => {
+    const r = run([
+      'simulate',
+      '-f',
+      join(EXAMPLES, 'lb1.conf'),
+      '-f',
+      join(EXAMPLES, 'lb2.conf'),
+      '--duration',
+      '30',
+      '--event',
+      '10 crash lb1',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      transitions: { t: number; node: string; instance: string; from: string; to: string }[];
+      violations: string[];
+    };
+    assert.deepEqual(out.violations, []);
+    const takeover = out.transitions.find(
+      (x) => x.node === 'lb2' && x.instance === 'VI_1' && x.to === 'MASTER',
+    );
+    assert.ok(takeover, JSON.stringify(out.transitions));
+    // lb2 has priority 120: master-down interval 3 + (256 - 120) / 256 = 3.53 s after lb1's last advert.
+    assert.ok(takeover.t > 10 && takeover.t <= 10 + 3.532, `took over at ${takeover.t}`);
+  });
+
+  test('simulate rejects an event naming an unknown router', () => {
+    const r = run(['simulate', '-f', join(EXAMPLES, 'lb1.conf'), '--event', '5 crash nobody']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown router 'nobody'/);
+  });
+});
