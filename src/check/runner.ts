@@ -96,7 +96,13 @@ export class CheckRunner {
     const spec = this.specs.get(id);
     if (spec === undefined) return;
     const probe = this.options.probes?.[spec.options.kind] ?? PROBES[spec.options.kind];
-    const done = probe(spec, this.abort.signal)
+    let started: Promise<ProbeResult>;
+    try {
+      started = probe(spec, this.abort.signal);
+    } catch (e) {
+      started = Promise.reject(e);
+    }
+    const done = started
       .catch((e: unknown): ProbeResult => ({ ok: false, detail: `probe error: ${errorText(e)}` }))
       .then((result) => {
         this.inFlight.delete(id);

@@ -38,7 +38,7 @@ export interface CheckerTiming {
   delayLoopMs: number;
   /** retry: failures tolerated before DOWN (default 1; MISC_CHECK 0; DNS_CHECK 3). */
   retry: number;
-  /** delay_before_retry in ms (default 1 s; DNS_CHECK: delay_loop). */
+  /** delay_before_retry in ms (default 1 s; HTTP_GET/SSL_GET 3 s; DNS_CHECK: delay_loop). */
   delayBeforeRetryMs: number;
   /** warmup in ms: the first probe waits a random share of it (default delay_loop). */
   warmupMs: number;
@@ -183,6 +183,7 @@ export const CHECK_DEFAULTS = {
   connectTimeoutMs: 5_000,
   retry: 1,
   delayBeforeRetryMs: 1_000,
+  httpDelayBeforeRetryMs: 3_000,
   miscRetry: 0,
   dnsRetry: 3,
   smtpHelo: 'smtpchecker.keepalived.org',

@@ -1,6 +1,6 @@
-// Logging as keepalived does it: to the console with -l, otherwise to syslog with the facility from -S.
-// Messages go through one function so that every subsystem's lines look alike.
-import { spawn } from 'node:child_process';
+// Logging as keepalived does it: to the console with -l, otherwise to syslog (/dev/log) with the facility
+// from -S. Messages go through one function so that every subsystem's lines look alike.
+import { SyslogClient, type SyslogFacility } from '../net/syslog.js';
 
 export type LogLevel = 'error' | 'warning' | 'notice' | 'info' | 'debug';
 
@@ -13,7 +13,7 @@ export interface LoggerOptions {
   ident: string;
 }
 
-const SYSLOG_LEVEL: Record<LogLevel, string> = {
+const SYSLOG_LEVEL: Record<LogLevel, 'err' | 'warning' | 'notice' | 'info' | 'debug'> = {
   error: 'err',
   warning: 'warning',
   notice: 'notice',
@@ -22,10 +22,18 @@ const SYSLOG_LEVEL: Record<LogLevel, string> = {
 };
 
 export class Logger {
-  private syslogQueue: string[] = [];
-  private syslogBusy = false;
+  private syslog: SyslogClient | undefined;
 
-  constructor(private readonly opts: LoggerOptions) {}
+  constructor(private readonly opts: LoggerOptions) {
+    if (opts.syslog) {
+      try {
+        this.syslog = new SyslogClient(opts.ident, opts.facility as SyslogFacility);
+      } catch {
+        // No native addon (or an unknown facility): console only.
+        this.syslog = undefined;
+      }
+    }
+  }
 
   log(level: LogLevel, message: string): void {
     if (level === 'debug' && !this.opts.detail) return;
@@ -33,7 +41,7 @@ export class Logger {
       const stamp = new Date().toString().slice(0, 24);
       process.stderr.write(`${stamp}: ${this.opts.ident}: ${message}\n`);
     }
-    if (this.opts.syslog) this.toSyslog(level, message);
+    this.syslog?.send(SYSLOG_LEVEL[level], message);
   }
 
   error(m: string): void {
@@ -47,31 +55,5 @@ export class Logger {
   }
   debug(m: string): void {
     this.log('debug', m);
-  }
-
-  // Node has no AF_UNIX datagram client for /dev/log, so syslog lines go through logger(1), one
-  // process at a time in order; a missing logger(1) silently disables syslog rather than failing.
-  private toSyslog(level: LogLevel, message: string): void {
-    this.syslogQueue.push(`${this.opts.facility}.${SYSLOG_LEVEL[level]}\u0000${message}`);
-    if (!this.syslogBusy) this.drainSyslog();
-  }
-
-  private drainSyslog(): void {
-    const next = this.syslogQueue.shift();
-    if (next === undefined) {
-      this.syslogBusy = false;
-      return;
-    }
-    this.syslogBusy = true;
-    const [priority, message] = next.split('\u0000') as [string, string];
-    const child = spawn('logger', ['-t', this.opts.ident, '-p', priority, '--', message], {
-      stdio: 'ignore',
-    });
-    child.on('error', () => {
-      this.opts.syslog = false;
-      this.syslogQueue = [];
-      this.syslogBusy = false;
-    });
-    child.on('close', () => this.drainSyslog());
   }
 }

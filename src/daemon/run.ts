@@ -14,7 +14,7 @@ const LAUNCHER = fileURLToPath(new URL('../../../bin/keepalived-ts', import.meta
 export function daemonLogger(o: DaemonOptions, ident: string): Logger {
   return new Logger({
     console: o.logConsole,
-    syslog: !o.noSyslog && !o.logConsole,
+    syslog: !o.noSyslog,
     facility: o.logFacility,
     detail: o.logDetail,
     ident,

@@ -11,8 +11,10 @@
 // sec|subsec|ctr is one 64-bit sequence. The sender uses max(clock, last + 1); the receiver keeps, per sender,
 // the last sequence accepted and wants strict growth (RFC 1982 serial order). The HMAC covers a 20-byte
 // pseudo-header (family 4|6, version, vrid, 0, source address padded to 16 bytes), then the VRRP packet as
-// sent, then the trailer with its HMAC field zero. The IP header is not covered. The VRRP checksum does not
-// cover the trailer. With anti-replay `time`, a trailer whose seconds differ from the receiver's clock by more
+// sent, then the trailer with its HMAC field zero. The IP header is not covered. Over IPv4 the VRRP checksum
+// does not cover the trailer; over IPv6 the kernel's checksum (IPV6_CHECKSUM) covers the whole payload and is
+// filled in after keepalived signed with a zero checksum field, so for IPv6 sign with the checksum left 0
+// (encodeAdvert without source/destination), let the kernel fill it, and verify with it zeroed (we try both). With anti-replay `time`, a trailer whose seconds differ from the receiver's clock by more
 // than the window is dropped before the (costly) HMAC; `monotonic` relies on the sequence alone.
 //
 // Not in keepalived's sources as stored here (only an `enforce` flag is): `mode receive-only`. We read it as
@@ -51,6 +53,12 @@ export interface HmacConfig {
   /** Accepted clock difference in seconds for antiReplay `time`. */
   timeWindowS: number;
   mode: HmacMode;
+}
+
+/** The window when none is configured: three advert intervals, at least 5 s (keepalived's floor), at most
+ * the 300 s bound. */
+export function defaultHmacTimeWindowS(intervalCs: number): number {
+  return Math.min(HMAC_WINDOW_MAX_S, Math.max(5, Math.ceil((3 * intervalCs) / 100)));
 }
 
 /** True when adverts we send carry a trailer under this config. */

@@ -8,6 +8,7 @@ import type { StepContext } from './instance.js';
 import type { EngineSpec, InstanceSpec, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
 import type { VrrpStats } from './stats.js';
 import { SyncGroup } from './sync-group.js';
+import { DUE_TOLERANCE_MS } from './timers.js';
 import { effectivePriority, evaluateTrackers, resolveTrackers, TrackerWorld } from './trackers.js';
 
 export type { VrrpState } from './spec.js';
@@ -427,10 +428,11 @@ export class Engine {
   /** Fire everything due at ctx.now: GARP pacing, scripts, instance timers (earliest first). */
   private runDue(ctx: StepContext): void {
     const now = ctx.now;
+    const dueBy = now + DUE_TOLERANCE_MS;
     for (let round = 0; round < MAX_ROUNDS_PER_EVENT; round++) {
-      ctx.out.push(...this.garp.due(now));
+      ctx.out.push(...this.garp.due(dueBy));
       for (const [name, at] of this.scriptDue) {
-        if (at > now) continue;
+        if (at > dueBy) continue;
         const script = this.world.scripts.get(name);
         if (!script) continue;
         ctx.out.push({ type: 'run-script', name, timeoutMs: script.spec.timeoutMs });
@@ -440,14 +442,14 @@ export class Engine {
       let dueAt = Infinity;
       for (const inst of this.instances) {
         const t = inst.nextDeadline();
-        if (t !== undefined && t <= now && t < dueAt) {
+        if (t !== undefined && t <= dueBy && t < dueAt) {
           due = inst;
           dueAt = t;
         }
       }
       if (!due) return;
       due.fireGarpTimers(ctx);
-      if (due.sands !== undefined && due.sands <= now) {
+      if (due.sands !== undefined && due.sands <= dueBy) {
         ctx.reason = due.state === 'BACKUP' ? 'master-down timer' : 'advert timer';
         const previous = due.state;
         due.timeout(ctx);

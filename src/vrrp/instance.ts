@@ -11,7 +11,7 @@ import { notifyScripts } from './spec.js';
 import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
 import type { SyncGroup } from './sync-group.js';
 import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
-import { skewTimeMs } from './timers.js';
+import { DUE_TOLERANCE_MS, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 
 /** What a transition needs besides the instance: the time, where actions go, shared schedulers. */
@@ -360,13 +360,14 @@ export class Instance {
 
   /** Fire the instance's delayed GARP bursts that are due. */
   fireGarpTimers(ctx: StepContext): void {
-    if (this.garpDelayAt !== undefined && this.garpDelayAt <= ctx.now) {
+    const dueBy = ctx.now + DUE_TOLERANCE_MS;
+    if (this.garpDelayAt !== undefined && this.garpDelayAt <= dueBy) {
       this.garpDelayAt = undefined;
       this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
     }
-    const due = this.lowerPrioGarpAt.filter((t) => t <= ctx.now);
+    const due = this.lowerPrioGarpAt.filter((t) => t <= dueBy);
     if (due.length > 0) {
-      this.lowerPrioGarpAt = this.lowerPrioGarpAt.filter((t) => t > ctx.now);
+      this.lowerPrioGarpAt = this.lowerPrioGarpAt.filter((t) => t > dueBy);
       for (let i = 0; i < due.length; i++) this.sendLinkUpdate(ctx, this.spec.garp.lowerPrioRepeat);
     }
   }

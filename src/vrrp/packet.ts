@@ -429,17 +429,22 @@ function decodeCommon(
   } else intervalCs = ((buf[pduOffset + 4] & 0x0f) << 8) | buf[pduOffset + 5];
 
   let checksumForm: ChecksumForm;
-  const body = sumWords(buf, pduOffset, pduEnd);
+  // IPv6: the kernel (IPV6_CHECKSUM) sums the whole payload, so a trailer is covered there; IPv4 sums
+  // keepalived computes cover the VRRP packet only.
+  const sumEnd = family === 6 ? received : pduEnd;
+  const body = sumWords(buf, pduOffset, sumEnd);
   if (family === 6) {
+    const pseudo = ipv6PseudoHeaderSum(
+      source,
+      sourceOffset,
+      destination,
+      destinationOffset,
+      IPPROTO_VRRP,
+      sumEnd,
+    );
     if (checksumVerified) checksumForm = 'unchecked';
-    else if (
-      finishChecksum(
-        body +
-          ipv6PseudoHeaderSum(source, sourceOffset, destination, destinationOffset, IPPROTO_VRRP, pduLength),
-      ) === 0
-    ) {
-      checksumForm = 'ipv6';
-    } else return fail('checksum_err', 'invalid VRRP checksum (IPv6 pseudo-header)', vrid);
+    else if (finishChecksum(body + pseudo) === 0) checksumForm = 'ipv6';
+    else return fail('checksum_err', 'invalid VRRP checksum (IPv6 pseudo-header)', vrid);
   } else if (version === 2) {
     if (finishChecksum(body) !== 0) return fail('checksum_err', 'invalid VRRPv2 checksum', vrid);
     checksumForm = 'v2';

@@ -35,3 +35,8 @@ export function ownerDownIntervalMs(
 ): number {
   return masterIntervalCs * 10 + skewTimeMs(version, priority, masterIntervalCs);
 }
+
+/** A timer counts as due this close before its deadline. Clock conversions in drivers (drifting simulated
+ * clocks, hrtime to ms) can land a wake-up a few ulps short of the deadline it was computed from; keepalived's
+ * own timers are whole microseconds, so a nanosecond of slack changes nothing observable. */
+export const DUE_TOLERANCE_MS = 1e-6;

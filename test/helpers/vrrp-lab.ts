@@ -177,7 +177,7 @@ export class VrrpDaemon {
 
   constructor(
     readonly label: string,
-    readonly impl: Implementation,
+    readonly impl: Implementation | 'frr',
     readonly ns: string,
     readonly child: ChildProcess,
     readonly files: { config: string; pid: string; vrrpPid: string; checkersPid: string },
@@ -395,6 +395,18 @@ export class VrrpLab {
   /** `ip -n NS link set IFNAME up|down`. */
   setLink(member: Pick<LanMember, 'ns'>, ifname: string, up: boolean): void {
     run(['ip', '-n', member.ns, 'link', 'set', ifname, up ? 'up' : 'down']);
+  }
+
+  /**
+   * Starts another routing daemon (FRR's zebra or vrrpd) watched like a VRRP daemon: its log lines,
+   * waitForLog, stop and kill9 (it runs in a process group of its own too).
+   */
+  startOther(label: string, ns: string, argv: string[]): VrrpDaemon {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const none = join(this.dir, `${label}.none`);
+    const daemon = new VrrpDaemon(label, 'frr', ns, child, { config: none, pid: none, vrrpPid: none, checkersPid: none });
+    this.daemons.push(daemon);
+    return daemon;
   }
 
   /** Starts some other long-running helper process (tcpdump, a tracked `sleep`) in its own group. */

@@ -2,7 +2,7 @@
 // defaults. Most keywords are one typed value and live in GLOBAL_TABLE; the few with structure are
 // read by hand below.
 import type { ConfigNode, SourceLocation } from '../types.js';
-import { printSimple, type SimpleKeyword, simpleHandlers } from './table.js';
+import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from './table.js';
 import { type BuildContext, blockChildren, flag, int, ipAddress, walk } from './values.js';
 
 export interface SmtpServer {
@@ -550,11 +550,17 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
   walk(blockChildren(node, ctx), ctx, handlers, 'global_defs', GLOBAL_DEPRECATED);
 }
 
+/** The global keywords keepalived only knows outside global_defs (net_namespace, instance, ...). */
+export function printTopLevelGlobals(g: GlobalDefs): string[] {
+  return printSimple(g, TOP_LEVEL_GLOBAL_TABLE, defaultGlobalDefs());
+}
+
 /** global_defs text (one block), keywords equal to their default omitted. */
 export function printGlobalDefs(g: GlobalDefs): string[] {
-  const lines = printSimple(g, GLOBAL_TABLE, defaultGlobalDefs());
+  const inBlock = GLOBAL_TABLE.filter((e) => !TOP_LEVEL_GLOBAL_TABLE.includes(e));
+  const lines = printSimple(g, inBlock, defaultGlobalDefs());
   if (g.notificationEmail.length > 0)
-    lines.push('notification_email {', ...g.notificationEmail.map((e) => `  ${e}`), '}');
+    lines.push('notification_email {', ...g.notificationEmail.map((e) => `  ${quoteWord(e)}`), '}');
   if (g.smtpServer) lines.push(`smtp_server ${g.smtpServer.host} ${g.smtpServer.port}`);
   if (g.lvsSyncDaemon) {
     const s = g.lvsSyncDaemon;

@@ -272,6 +272,18 @@ function buildSorryServer(node: ConfigNode, ctx: BuildContext): SorryServer | un
   return ap ? { ...ap, inhibit: false, at: locationOf(node) } : undefined;
 }
 
+/** keepalived's virtual_server switches (alpha, omega, ops, ha_suspend, inhibit_on_failure,
+ * sorry_server_inhibit) ignore any value: `alpha false` still sets alpha. Say so rather than guess. */
+function bareFlag(node: ConfigNode, ctx: BuildContext): true {
+  if (node.args.length > 0)
+    ctx.diags.warn(
+      node,
+      node.keyword,
+      `takes no value in a virtual_server: '${node.args.join(' ')}' ignored, the option is set`,
+    );
+  return true;
+}
+
 function keyFamily(key: VirtualServerKey): Family | undefined {
   return key.kind === 'address' ? key.family : undefined;
 }
@@ -312,7 +324,7 @@ export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): Virtual
     weight: (n) => assign(vs, 'weight', int(n, ctx, 1, WEIGHT_MAX)),
     lvs_sched: (n) => assign(vs, 'scheduler', choice(n, ctx, LVS_SCHEDULERS)),
     lvs_method: (n) => assign(vs, 'forwarding', forwarding(n, ctx)),
-    ops: (n) => (vs.ops = flag(n, ctx)),
+    ops: (n) => (vs.ops = bareFlag(n, ctx)),
     hashed: (n) => ctx.diags.warn(n, n.keyword, 'has no effect, ignored'),
     persistence_engine: (n) => assign(vs, 'persistenceEngine', arg(n, ctx)),
     persistence_timeout: (n) => {
@@ -329,12 +341,12 @@ export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): Virtual
       const p = choice(n, ctx, ['TCP', 'UDP', 'SCTP'] as const, 0, true);
       if (p !== undefined) vs.protocol = p;
     },
-    ha_suspend: (n) => (vs.haSuspend = flag(n, ctx)),
+    ha_suspend: (n) => (vs.haSuspend = bareFlag(n, ctx)),
     smtp_alert: (n) => (vs.smtpAlert = flag(n, ctx)),
     virtualhost: (n) => assign(vs, 'virtualhost', arg(n, ctx)),
     snmp_name: (n) => assign(vs, 'snmpName', arg(n, ctx)),
-    alpha: (n) => (vs.alpha = flag(n, ctx)),
-    omega: (n) => (vs.omega = flag(n, ctx)),
+    alpha: (n) => (vs.alpha = bareFlag(n, ctx)),
+    omega: (n) => (vs.omega = bareFlag(n, ctx)),
     quorum: (n) => assign(vs, 'quorum', int(n, ctx, 1, UINT32_MAX)),
     hysteresis: (n) => assign(vs, 'hysteresis', int(n, ctx, 0, UINT32_MAX)),
     quorum_up: (n) => {
@@ -346,13 +358,13 @@ export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): Virtual
         return ctx.diags.warn(n, n.keyword, 'quorum_down script already specified - ignoring');
       vs.quorumDown = scriptRef(n, ctx);
     },
-    inhibit_on_failure: (n) => (vs.inhibitOnFailure = flag(n, ctx)),
+    inhibit_on_failure: (n) => (vs.inhibitOnFailure = bareFlag(n, ctx)),
     sorry_server: (n) => assign(vs, 'sorryServer', buildSorryServer(n, ctx)),
     // keepalived applies these to the sorry server already read, so order matters.
     sorry_server_inhibit: (n) => {
       if (!vs.sorryServer)
         return ctx.diags.warn(n, n.keyword, 'used before or without sorry_server - ignoring');
-      vs.sorryServer.inhibit = flag(n, ctx);
+      vs.sorryServer.inhibit = bareFlag(n, ctx);
     },
     sorry_server_lvs_method: (n) => {
       if (!vs.sorryServer)

@@ -1,7 +1,7 @@
 // Model -> keepalived.conf text for the global and VRRP side. Reading the text back gives the same
 // model (the round-trip property test holds us to it), so it also serves --dump-config.
 import { inheritedInstanceDefaults } from './checks.js';
-import { printGlobalDefs } from './global.js';
+import { printGlobalDefs, printTopLevelGlobals } from './global.js';
 import { printInterfaceGroups } from './interface-groups.js';
 import { printSsl, printVirtualServers } from './lvs-print.js';
 import type { Model } from './index.js';
@@ -17,6 +17,7 @@ function block(keyword: string, lines: string[]): string[] {
 /** Every block of the global and VRRP side, in keepalived's customary order. */
 export function printVrrpSide(m: Model): string[] {
   const out: string[] = [];
+  out.push(...printTopLevelGlobals(m.global));
   const global = printGlobalDefs(m.global);
   if (global.length > 0) out.push(...block('global_defs', global));
   out.push(...printInterfaceGroups(m));

@@ -217,7 +217,7 @@ const realServer = (address: string, rsPort: number | undefined): fc.Arbitrary<R
       snmpName: opt(word),
       ...timings,
       retry: opt(fc.integer({ min: 1, max: 4294967295 })),
-      checkers: fc.array(checker, { maxLength: 3 }),
+      checkers: fc.array(checker, { maxLength: 2 }),
     })
     .map((r) => defined({ family: 4 as const, address, port: rsPort, ...r, at: AT }));
 
@@ -312,6 +312,6 @@ export const arbLvs: fc.Arbitrary<{ groups: VirtualServerGroup[]; servers: Virtu
           fc.array(vsgEntry, { minLength: 1, maxLength: 4 }).map((entries) => ({ name, entries, at: AT })),
         ),
       ),
-      servers: fc.array(arbVirtualServer(names), { maxLength: 3 }),
+      servers: fc.array(arbVirtualServer(names), { maxLength: 2 }),
     }),
   );

@@ -832,6 +832,16 @@ void describe('remaining diagnostics', () => {
     ]);
   });
 
+  void test('virtual_server switches ignore a value, as keepalived does', () => {
+    const { vs, messages } = oneVs(vsText('  alpha false\n  ops no\n  real_server 10.1.1.1 80 {\n  }'));
+    assert.deepEqual([vs.alpha, vs.ops], [true, true]);
+    assert.deepEqual(messages, [
+      "/k.conf:3: warning: alpha: takes no value in a virtual_server: 'false' ignored, the option is set",
+      "/k.conf:4: warning: ops: takes no value in a virtual_server: 'no' ignored, the option is set",
+      '/k.conf:1: warning: ops: 10.0.0.1:80: one packet scheduling requires UDP - ignoring',
+    ]);
+  });
+
   void test('checker keywords', () => {
     const { messages } = oneChecker(
       [
@@ -1057,7 +1067,7 @@ void describe('round trip property', () => {
         assert.deepEqual(stripLocations(model.virtualServerGroups), stripLocations(groups), text);
         assert.deepEqual(stripLocations(model.virtualServers), stripLocations(servers), text);
       }),
-      { numRuns: 25 },
+      { numRuns: 40 },
     );
   });
 });
@@ -1122,10 +1132,7 @@ void describe('LVS corpus facts', () => {
     '06-ssl.conf': (vs) => {
       const c = rs(vs, 0, 0).checkers[0];
       assert.ok(c?.kind === 'SSL_GET');
-      assert.deepEqual(
-        [c.enableSni, c.urls[0]?.regex, c.urls[1]?.regexNoMatch],
-        [true, 'status.*ok', true],
-      );
+      assert.deepEqual([c.enableSni, c.urls[0]?.regex, c.urls[1]?.regexNoMatch], [true, 'status.*ok', true]);
     },
     '07-misc.conf': (vs) => {
       const c = rs(vs, 0, 0).checkers[0];

@@ -606,7 +606,8 @@ ${vi(`  state MASTER
 
   void test('strict_mode per instance; accept defaults to address ownership', () => {
     const { model, messages } = build(
-      basic('  strict_mode\n  state MASTER\n  priority 255', 5) + basic('  strict_mode', 6).replace('VI_1', 'VI_2'),
+      basic('  strict_mode\n  state MASTER\n  priority 255', 5) +
+        basic('  strict_mode', 6).replace('VI_1', 'VI_2'),
     );
     assert.deepEqual(messages, []);
     assert.deepEqual(

@@ -14,6 +14,7 @@ import {
 import {
   appendHmacTrailer,
   clockSequence,
+  defaultHmacTimeWindowS,
   hmacConfigProblems,
   newHmacReceiveState,
   newHmacSendState,
@@ -309,6 +310,11 @@ describe('auth_hmac trailer', () => {
       ),
       { numRuns: 200 },
     );
+  });
+  test('default time window: 3 intervals, 5 s floor, 300 s cap', () => {
+    assert.equal(defaultHmacTimeWindowS(100), 5);
+    assert.equal(defaultHmacTimeWindowS(250), 8);
+    assert.equal(defaultHmacTimeWindowS(40_000), 300);
   });
   test('config bounds', () => {
     assert.deepEqual(hmacConfigProblems(hmacConfig), []);

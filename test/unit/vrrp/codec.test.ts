@@ -253,6 +253,30 @@ describe('decoding the hand-written packets', () => {
   });
 });
 
+describe('IPv6 checksum as the kernel computes it', () => {
+  test('covers an auth_hmac trailer too (the whole payload)', () => {
+    const pdu = hex(V3_V6_PDU);
+    pdu[6] = 0;
+    pdu[7] = 0;
+    const payload = new Uint8Array(pdu.length + 28);
+    payload.set(pdu);
+    payload.fill(0x5a, pdu.length);
+    // The IPv6 pseudo-header spelled out: source, destination, upper-layer length, 3 zero bytes, next header.
+    const pseudo = new Uint8Array(40);
+    pseudo.set(parseIpv6('fe80::a') as Uint8Array, 0);
+    pseudo.set(parseIpv6('ff02::12') as Uint8Array, 16);
+    pseudo[35] = payload.length;
+    pseudo[39] = 112;
+    const sum = referenceChecksum(new Uint8Array([...pseudo, ...payload]));
+    payload[6] = sum >> 8;
+    payload[7] = sum & 0xff;
+    const meta = { family: 6 as const, source: 'fe80::a', destination: 'ff02::12', ttl: 255, ifname: 'e' };
+    const r = ok(decodeVrrp(payload, meta));
+    assert.equal(r.wire.checksumForm, 'ipv6');
+    assert.equal(r.wire.trailerOffset, 24);
+  });
+});
+
 describe('structural drops', () => {
   const reason = (r: DecodeResult): string => (r.ok ? 'ok' : r.reason);
   const patched = (base: string, at: number, bytes: number[]): Uint8Array => {

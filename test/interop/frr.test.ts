@@ -1,0 +1,191 @@
+// Interop with FRRouting's vrrpd (Debian frr): a VRRPv3 election over IPv4 between FRR and our daemon, in
+// both directions. FRR needs zebra next to vrrpd, and a macvlan per VRID holding the virtual MAC and the
+// VIP, made by hand (FRR's doc/user/vrrp.rst): in Backup it sets that macvlan protodown instead of
+// removing the address. FRR runs as its own user `frr`, so its files live in a directory owned by frr.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  addresses,
+  daemonUnderTest,
+  FRR_DIR,
+  frrSkipReason,
+  globalDefs,
+  hasAddress,
+  instanceConfig,
+  sleep,
+  waitUntil,
+  withLab,
+  type VrrpDaemon,
+  type VrrpLab,
+} from '../helpers/vrrp-lab.js';
+import { exec, run, type LanMember } from '../helpers/netns.js';
+
+const skipReason = frrSkipReason();
+const impl = daemonUnderTest();
+const VRID = 5;
+const VIP = '10.6.0.100';
+const MACVLAN = `vrrp4-2-${VRID}`;
+const ADVERT_MS = 500;
+/** Master-down interval (RFC 5798) of a priority, in ms. */
+const masterDown = (priority: number): number => 3 * ADVERT_MS + ((256 - priority) * ADVERT_MS) / 256;
+
+/** The frr user's uid and gid, from id(1). */
+function frrIds(): { uid: number; gid: number } {
+  return { uid: Number(run(['id', '-u', 'frr']).trim()), gid: Number(run(['id', '-g', 'frr']).trim()) };
+}
+
+/** FRR on a member: the VMAC macvlan with the VIP, then zebra and vrrpd with their own sockets and logs. */
+class FrrNode {
+  private readonly dir: string;
+  zebra?: VrrpDaemon;
+  vrrpd?: VrrpDaemon;
+  private starts = 0;
+
+  constructor(
+    private readonly lab: VrrpLab,
+    private readonly member: LanMember,
+  ) {
+    this.dir = join(lab.dir, 'frr');
+    mkdirSync(this.dir, { recursive: true });
+    const { uid, gid } = frrIds();
+    chownSync(lab.dir, uid, gid);
+    chownSync(this.dir, uid, gid);
+    const ns = member.ns;
+    run(['ip', '-n', ns, 'link', 'add', MACVLAN, 'link', 'eth0', 'type', 'macvlan', 'mode', 'bridge']);
+    run(['ip', '-n', ns, 'link', 'set', 'dev', MACVLAN, 'address', `00:00:5e:00:01:0${VRID}`, 'addrgenmode', 'random']);
+    run(['ip', '-n', ns, 'addr', 'add', `${VIP}/24`, 'dev', MACVLAN]);
+    run(['ip', '-n', ns, 'link', 'set', 'dev', MACVLAN, 'up']);
+    writeFileSync(join(this.dir, 'zebra.conf'), 'hostname frr\n');
+  }
+
+  private common(daemon: string): string[] {
+    return [
+      '-z',
+      join(this.dir, 'zserv.api'),
+      '--vty_socket',
+      this.dir,
+      '-i',
+      join(this.dir, `${daemon}.pid`),
+      '-f',
+      join(this.dir, `${daemon}.conf`),
+      '--log',
+      'stdout',
+      '--log-level',
+      'debug',
+    ];
+  }
+
+  startZebra(): void {
+    this.zebra = this.lab.startOther('frr-zebra', this.member.ns, [join(FRR_DIR, 'zebra'), ...this.common('zebra')]);
+  }
+
+  /** (Re)starts vrrpd with `priority`; resolves once it logs its first state. */
+  async startVrrpd(priority: number): Promise<VrrpDaemon> {
+    const conf = [
+      'hostname frr',
+      'interface eth0',
+      ` vrrp ${VRID} version 3`,
+      ` vrrp ${VRID} priority ${priority}`,
+      ` vrrp ${VRID} advertisement-interval ${ADVERT_MS}`,
+      ` vrrp ${VRID} ip ${VIP}`,
+      '',
+    ].join('\n');
+    writeFileSync(join(this.dir, 'vrrpd.conf'), conf);
+    const vrrpd = this.lab.startOther(`frr-vrrpd-${++this.starts}`, this.member.ns, [
+      join(FRR_DIR, 'vrrpd'),
+      ...this.common('vrrpd'),
+    ]);
+    this.vrrpd = vrrpd;
+    await vrrpd.waitForLog(/\[IPv4\] Initialize -> Backup/, 15_000);
+    return vrrpd;
+  }
+
+  /** Whether FRR holds the VIP: its macvlan is not protodown. */
+  protodown(): boolean {
+    const [link] = JSON.parse(run(['ip', '-n', this.member.ns, '-j', '-d', 'link', 'show', 'dev', MACVLAN])) as {
+      proto_down?: boolean;
+    }[];
+    return link?.proto_down === true;
+  }
+}
+
+/** FRR log lines are "[VRID 5] [IPv4] Backup -> Master". */
+function frrState(vrrpd: VrrpDaemon): string | undefined {
+  const states = vrrpd.lines.flatMap((l) => {
+    const m = /\[IPv4\] \w+ -> (\w+)/.exec(l);
+    return m ? [m[1] as string] : [];
+  });
+  return states.at(-1);
+}
+
+function oursConfig(priority: number): string {
+  return (
+    globalDefs('ours') +
+    instanceConfig({
+      name: 'VI_1',
+      vrid: VRID,
+      version: 3,
+      priority,
+      advertInt: ADVERT_MS / 1000,
+      vips: [`${VIP}/24`],
+    })
+  );
+}
+
+describe(`interop with FRRouting vrrpd: VRRPv3 over IPv4 (${impl})`, { skip: skipReason }, () => {
+  test('FRR MASTER / ours BACKUP, then ours takes over when vrrpd stops', () =>
+    withLab('frr1', async (lab) => {
+      const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];
+      lab.addAddress(f, '10.6.0.1/24');
+      lab.addAddress(o, '10.6.0.2/24');
+      const frr = new FrrNode(lab, f);
+      frr.startZebra();
+      const vrrpd = await frr.startVrrpd(200);
+      await vrrpd.waitForLog(/\[IPv4\] Backup -> Master/, 10_000);
+      const ours = lab.start(impl, o, 'frr1-ours', oursConfig(100));
+      await ours.waitForState('VI_1', 'BACKUP', 10_000);
+      await sleep(masterDown(100) * 2);
+      assert.deepEqual(ours.states('VI_1'), ['BACKUP'], `ours left BACKUP under FRR's adverts\n${ours.log()}`);
+      assert.ok(!hasAddress(o.ns, VIP), `ours holds the VIP: ${addresses(o.ns)}`);
+      assert.equal(frrState(vrrpd), 'Master', vrrpd.log(30));
+      assert.equal(frr.protodown(), false, 'FRR master has its macvlan up');
+      const since = ours.mark();
+      const stoppedAt = Date.now();
+      await vrrpd.stop('SIGTERM');
+      const master = await ours.waitForState('VI_1', 'MASTER', 6000, since);
+      assert.ok(
+        master.at - stoppedAt < masterDown(100),
+        `ours took ${master.at - stoppedAt} ms; FRR's priority-0 advert should beat master-down (${masterDown(100)} ms)\n${vrrpd.log(10)}`,
+      );
+      await waitUntil(() => hasAddress(o.ns, VIP), `VIP on ours (${addresses(o.ns)})`, 3000);
+    }));
+
+  test('ours MASTER / FRR BACKUP (protodown), then FRR takes over when ours stops', () =>
+    withLab('frr2', async (lab) => {
+      const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];
+      lab.addAddress(f, '10.6.0.1/24');
+      lab.addAddress(o, '10.6.0.2/24');
+      const ours = lab.start(impl, o, 'frr2-ours', oursConfig(200));
+      await ours.waitForState('VI_1', 'MASTER', 10_000);
+      const frr = new FrrNode(lab, f);
+      frr.startZebra();
+      const vrrpd = await frr.startVrrpd(50);
+      await sleep(masterDown(50) * 2);
+      assert.equal(frrState(vrrpd), 'Backup', `FRR left Backup under our adverts\n${vrrpd.log(30)}`);
+      assert.equal(frr.protodown(), true, 'FRR backup sets its macvlan protodown');
+      assert.equal(ours.state('VI_1'), 'MASTER', ours.log());
+      assert.ok(hasAddress(o.ns, VIP), `VIP on ours: ${addresses(o.ns)}`);
+      const stoppedAt = Date.now();
+      assert.equal(await ours.stop('SIGTERM'), 0, ours.log());
+      const master = await vrrpd.waitForLog(/\[IPv4\] Backup -> Master/, 6000);
+      assert.ok(
+        master.at - stoppedAt < masterDown(50),
+        `FRR took ${master.at - stoppedAt} ms; our priority-0 advert should beat master-down (${masterDown(50)} ms)\n${vrrpd.log(15)}`,
+      );
+      await waitUntil(() => !frr.protodown(), "FRR's macvlan up", 3000);
+      assert.ok(!hasAddress(o.ns, VIP), `ours kept the VIP: ${addresses(o.ns)}`);
+      void exec;
+    }));
+});

@@ -1,0 +1,68 @@
+// Interop with Debian's keepalived 2.2.7 over VRRPv3: IPv4 multicast, IPv6 multicast and IPv4 unicast.
+// Mastership handed over both ways (see helpers/vrrp-interop.ts); both implementations' adverts decoded by
+// tshark side by side.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertAdvertsAlike, handoverBothWays } from '../helpers/vrrp-interop.js';
+import { keepalivedSkipReason, withLab } from '../helpers/vrrp-lab.js';
+import { linkLocalAddress } from '../helpers/netns.js';
+
+const skipReason = keepalivedSkipReason();
+const ADVERT = 0.5;
+
+describe('interop with keepalived 2.2.7: VRRPv3', { skip: skipReason }, () => {
+  test('VRRPv3 over IPv4 multicast: handover both ways; adverts alike', () =>
+    withLab('kav3', async (lab) => {
+      const result = await handoverBothWays(lab, {
+        tag: 'v3ip4',
+        family: 4,
+        vip: '10.5.0.120',
+        instance: () => ({ name: 'VI_1', vrid: 31, version: 3, advertInt: ADVERT, vips: ['10.5.0.120/24'] }),
+      });
+      assertAdvertsAlike(
+        result,
+        { dst: '224.0.0.18', ttl: 255, version: 3, type: 1, vrid: 31, interval: 50, addrCount: 1, addresses: ['10.5.0.120'] },
+        (m) => (m === result.ours ? '10.5.0.1' : '10.5.0.2'),
+      );
+    }));
+
+  test('VRRPv3 over IPv6 multicast: handover both ways; unsolicited NA moves the VIP', () =>
+    withLab('kav3v6', async (lab) => {
+      const result = await handoverBothWays(lab, {
+        tag: 'v3ip6',
+        family: 6,
+        vip: '2001:db8:5::120',
+        instance: () => ({ name: 'VI_1', vrid: 32, version: 3, advertInt: ADVERT, vips: ['2001:db8:5::120/64'] }),
+      });
+      assertAdvertsAlike(
+        result,
+        { dst: 'ff02::12', ttl: 255, version: 3, type: 1, vrid: 32, interval: 50, addresses: ['2001:db8:5::120'] },
+        (m) => linkLocalAddress(m) ?? '?',
+      );
+    }));
+
+  test('VRRPv3 over IPv4 unicast: handover both ways; adverts go to the peer only', () =>
+    withLab('kauni', async (lab) => {
+      const result = await handoverBothWays(lab, {
+        tag: 'v3uni',
+        family: 4,
+        vip: '10.5.0.130',
+        captureAt: 'keepalived',
+        instance: (_self, selfIp, peerIp) => ({
+          name: 'VI_1',
+          vrid: 33,
+          version: 3,
+          advertInt: ADVERT,
+          vips: ['10.5.0.130/24'],
+          unicast: { srcIp: selfIp, peers: [peerIp] },
+        }),
+      });
+      assertAdvertsAlike(
+        result,
+        { ttl: 255, version: 3, type: 1, vrid: 33, interval: 50, addresses: ['10.5.0.130'] },
+        (m) => (m === result.ours ? '10.5.0.1' : '10.5.0.2'),
+      );
+      for (const advert of result.adverts)
+        assert.equal(advert.dst, advert.src === '10.5.0.1' ? '10.5.0.2' : '10.5.0.1', JSON.stringify(advert));
+    }));
+});
