@@ -34,7 +34,7 @@ async function listeners(count: number): Promise<void> {
       console.error(`listen ${address}:${port}: ${String(e)}`);
       process.exit(1);
     });
-    await new Promise<void>((resolve) => server.listen({ host: address, port, backlog: 64 }, resolve));
+    await new Promise<void>((resolve) => server.listen({ host: address, port, backlog: 511 }, resolve));
     servers.push(server);
   }
   process.on('message', (msg: { close?: number[]; cpu?: boolean }) => {
@@ -85,6 +85,7 @@ async function bench(count: number, seconds: number): Promise<void> {
   const firstFailedProbeAt = new Map<string, number>();
   let probesRun = 0;
   let failures = 0;
+  const failureReasons = new Map<string, number>();
   let seed = 12345;
   const runner = new CheckRunner({
     servers,
@@ -97,6 +98,7 @@ async function bench(count: number, seconds: number): Promise<void> {
         probesRun++;
         if (!r.ok) {
           failures++;
+          failureReasons.set(r.detail, (failureReasons.get(r.detail) ?? 0) + 1);
           if (!firstFailedProbeAt.has(spec.server)) firstFailedProbeAt.set(spec.server, started);
         }
         return r;
@@ -122,6 +124,8 @@ async function bench(count: number, seconds: number): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const childCpu1 = await request<NodeJS.CpuUsage>(child, { cpu: true }, 'cpu');
   const probeRate = ((probesRun - probes0) / wall) * 1000;
+  const steadyFailures = failures;
+  const steadyReasons = [...failureReasons.entries()].slice(0, 5);
 
   // Failure: close some listeners; connections are then refused at once.
   const victims = Array.from({ length: FAILED_SERVERS }, (_, k) => Math.floor((k * count) / FAILED_SERVERS));
@@ -145,7 +149,10 @@ async function bench(count: number, seconds: number): Promise<void> {
   console.log(
     `checkers: ${count} TCP_CHECK, delay_loop 1 s, retry 1, delay_before_retry 1 s, connect_timeout 5 s`,
   );
-  console.log(`probes/s: ${probeRate.toFixed(0)} (failures during steady state: ${failures})`);
+  console.log(
+    `probes/s: ${probeRate.toFixed(0)} (failed probes before the planned failures: ${steadyFailures})`,
+  );
+  if (steadyFailures > 0) console.log(`  first failure reasons: ${JSON.stringify(steadyReasons)}`);
   const usPerProbe = (cpu.user + cpu.system) / Math.max(1, probesRun - probes0);
   console.log(`checker CPU: ${share.toFixed(1)}% of one core (target < 30%)`);
   console.log(

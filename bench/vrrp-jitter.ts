@@ -3,7 +3,7 @@
 // interval: p50/p99/max of |interval - advert_int| between consecutive adverts. Variants: idle or busy (a
 // tracked vrrp_script that burns 200 ms of CPU every second), and without or with vrrp_rt_priority 50;
 // ours and keepalived's alternate so that the machine's own load drifts over both alike.
-//   node dist/bench/vrrp-jitter.js [seconds=30] [rt=both|off|on] [load=both|idle|busy]
+//   node dist/bench/vrrp-jitter.js [seconds=25] [rt=both|off|on] [load=both|idle|busy]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +56,7 @@ function config(lab: VrrpLab, v: Variant): string {
       instanceConfig({
         name: `VI_${i + 1}`,
         vrid: i + 1,
+        state: 'MASTER', // alone on the LAN: no need to wait out the master-down interval first
         priority: 200,
         version: 3,
         advertInt,
@@ -113,7 +114,7 @@ async function measure(lab: VrrpLab, hosts: { master: string; observer: string }
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 30);
+  const seconds = Number(process.argv[2] ?? 25);
   const rtArg = process.argv[3] ?? 'both';
   const loadArg = process.argv[4] ?? 'both';
   const skip = keepalivedSkipReason() ?? oursMissingReason();

@@ -89,6 +89,7 @@ export class VrrpDaemon {
       onError: (err) => this.log.warn(`netlink: ${err.message}`),
     });
     this.spec.linksDown = this.linksDown();
+    this.fillSourceAddresses(this.spec);
     this.engine = new Engine(this.spec, { validate: acceptAll });
     this.io = new AdvertIo(this.host, this.log, (ev) => this.feed(ev), this.spec);
     this.io.open();
@@ -107,6 +108,17 @@ export class VrrpDaemon {
       if (g.vrrpRtPriority !== undefined) native().setScheduler('rr', g.vrrpRtPriority);
     } catch (e) {
       this.log.warn(`cannot set process priority: ${(e as Error).message}`);
+    }
+  }
+
+  /** An instance without mcast_src_ip / unicast_src_ip speaks from its interface's primary address; the
+   * engine needs to know it for the equal-priority tie-break. */
+  private fillSourceAddresses(spec: EngineSpec): void {
+    for (const inst of spec.instances) {
+      if (inst.sourceAddress !== undefined) continue;
+      const vips = new Set(inst.addresses.map((a) => a.address));
+      const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
+      if (primary !== undefined) inst.sourceAddress = primary;
     }
   }
 
@@ -391,6 +403,7 @@ export class VrrpDaemon {
     this.log.info('Reloading configuration');
     this.model = loaded.model;
     loaded.spec.linksDown = this.linksDown();
+    this.fillSourceAddresses(loaded.spec);
     this.spec = loaded.spec;
     this.io.reconfigure(this.spec);
     this.trackers?.stop();

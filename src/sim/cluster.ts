@@ -75,8 +75,10 @@ export class SimRouter {
   /** Address of this host per `ifname/family`, used as the advert source and to match unicast peers. */
   readonly addresses = new Map<string, string>();
 
+  readonly config: RouterConfig;
+
   constructor(
-    readonly config: RouterConfig,
+    config: RouterConfig,
     readonly index: number,
   ) {
     for (const inst of config.spec.instances) {
@@ -84,6 +86,11 @@ export class SimRouter {
       if (!this.addresses.has(key))
         this.addresses.set(key, inst.sourceAddress ?? syntheticAddress(index, inst.family));
     }
+    // Like the daemon, tell each instance its primary address: the equal-priority tie-break needs it.
+    const instances = config.spec.instances.map((i) =>
+      i.sourceAddress !== undefined ? i : { ...i, sourceAddress: this.addressOn(i.interface, i.family) },
+    );
+    this.config = { ...config, spec: { ...config.spec, instances } };
   }
 
   get name(): string {

@@ -430,7 +430,7 @@ export class Engine {
     const now = ctx.now;
     const dueBy = now + DUE_TOLERANCE_MS;
     for (let round = 0; round < MAX_ROUNDS_PER_EVENT; round++) {
-      ctx.out.push(...this.garp.due(dueBy));
+      ctx.out.push(...this.garp.due(now, DUE_TOLERANCE_MS));
       for (const [name, at] of this.scriptDue) {
         if (at > dueBy) continue;
         const script = this.world.scripts.get(name);

@@ -65,11 +65,14 @@ export class GarpScheduler {
     return out;
   }
 
-  /** Packets whose pacing slot has come. */
-  due(now: number): Action[] {
+  /** Packets whose pacing slot has come by `now` (give or take `toleranceMs`). */
+  due(now: number, toleranceMs = 0): Action[] {
     const out: Action[] = [];
     for (const p of this.pacers.values()) {
-      while (p.queue.length > 0 && (p.lastSentAt === undefined || p.lastSentAt + p.intervalMs <= now)) {
+      while (
+        p.queue.length > 0 &&
+        (p.lastSentAt === undefined || p.lastSentAt + p.intervalMs <= now + toleranceMs)
+      ) {
         const packet = p.queue.shift() as QueuedPacket;
         // One packet per slot: the next one waits a full interval from this one.
         p.lastSentAt = now;

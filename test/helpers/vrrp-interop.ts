@@ -62,14 +62,16 @@ function masterDownMs(advertInt: number, priority: number): number {
 export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<HandoverResult> {
   const oursImpl = daemonUnderTest();
   const [a, b, obs] = hosts(lab);
-  const ipOf = (m: LanMember): string => (c.family === 4 ? '10.5.0.' : '2001:db8:5::') + (m === a ? '1' : '2');
+  const ipOf = (m: LanMember): string =>
+    (c.family === 4 ? '10.5.0.' : '2001:db8:5::') + (m === a ? '1' : '2');
   const config = (m: LanMember, peer: LanMember, node: string, priority: number): string =>
     globalDefs(node) + instanceConfig({ ...c.instance(m, ipOf(m), ipOf(peer)), priority });
   const spec = c.instance(a, ipOf(a), ipOf(b));
   const advertInt = spec.advertInt ?? 1;
   const quick = masterDownMs(advertInt, 100) * 0.7; // a takeover on priority 0 beats this comfortably
   const observed = (): string | undefined => neighbourMac(obs.ns, c.vip);
-  const onlyOn = (m: LanMember, other: LanMember): boolean => hasAddress(m.ns, c.vip) && !hasAddress(other.ns, c.vip);
+  const onlyOn = (m: LanMember, other: LanMember): boolean =>
+    hasAddress(m.ns, c.vip) && !hasAddress(other.ns, c.vip);
   const where = (): string => `ours: ${addresses(a.ns)}; keepalived: ${addresses(b.ns)}`;
 
   // 1. ours MASTER, keepalived BACKUP
@@ -142,7 +144,10 @@ export function assertAdvertsAlike(
   const show = JSON.stringify(result.adverts.slice(0, 3), null, 1);
   const ours = result.adverts.filter((x) => x.src === sourceOf(result.ours));
   const theirs = result.adverts.filter((x) => x.src === sourceOf(result.keepalived));
-  assert.ok(ours.length >= 2, `at least 2 of our adverts captured (${result.adverts.length} in all)\n${show}`);
+  assert.ok(
+    ours.length >= 2,
+    `at least 2 of our adverts captured (${result.adverts.length} in all)\n${show}`,
+  );
   assert.ok(theirs.length >= 2, `at least 2 of keepalived's adverts captured\n${show}`);
   for (const [name, list] of [
     ['ours', ours],

@@ -135,7 +135,13 @@ export function instanceConfig(s: InstanceSpec): string {
   if (s.nopreempt) lines.push('  nopreempt');
   if (s.preemptDelay !== undefined) lines.push(`  preempt_delay ${s.preemptDelay}`);
   if (s.useVmac) lines.push('  use_vmac');
-  if (s.auth) lines.push('  authentication {', `    auth_type ${s.auth.type}`, `    auth_pass ${s.auth.password}`, '  }');
+  if (s.auth)
+    lines.push(
+      '  authentication {',
+      `    auth_type ${s.auth.type}`,
+      `    auth_pass ${s.auth.password}`,
+      '  }',
+    );
   if (s.unicast) {
     if (s.unicast.srcIp) lines.push(`  unicast_src_ip ${s.unicast.srcIp}`);
     lines.push('  unicast_peer {', ...s.unicast.peers.map((p) => `    ${p}`), '  }');
@@ -245,7 +251,11 @@ export class VrrpDaemon {
       };
       timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.label} (${this.impl}) logged no ${pattern} within ${timeoutMs} ms\n${this.log()}`));
+        reject(
+          new Error(
+            `${this.label} (${this.impl}) logged no ${pattern} within ${timeoutMs} ms\n${this.log()}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
       check();
@@ -402,16 +412,27 @@ export class VrrpLab {
    * waitForLog, stop and kill9 (it runs in a process group of its own too).
    */
   startOther(label: string, ns: string, argv: string[]): VrrpDaemon {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const none = join(this.dir, `${label}.none`);
-    const daemon = new VrrpDaemon(label, 'frr', ns, child, { config: none, pid: none, vrrpPid: none, checkersPid: none });
+    const daemon = new VrrpDaemon(label, 'frr', ns, child, {
+      config: none,
+      pid: none,
+      vrrpPid: none,
+      checkersPid: none,
+    });
     this.daemons.push(daemon);
     return daemon;
   }
 
   /** Starts some other long-running helper process (tcpdump, a tracked `sleep`) in its own group. */
   spawnOther(ns: string, argv: string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
     this.others.push(child);
@@ -419,7 +440,11 @@ export class VrrpLab {
   }
 
   /** Starts tcpdump on `ifname` in `ns` writing VRRP packets (or `filter`) to a file; resolves once listening. */
-  async capture(ns: string, ifname = 'eth0', filter = 'ip proto 112 or ip6 proto 112 or ip proto 51 or ip6 proto 51'): Promise<Capture> {
+  async capture(
+    ns: string,
+    ifname = 'eth0',
+    filter = 'ip proto 112 or ip6 proto 112 or ip proto 51 or ip6 proto 51',
+  ): Promise<Capture> {
     const file = join(this.dir, `${ns}-${ifname}-${this.others.length}.pcap`);
     const child = this.spawnOther(ns, ['tcpdump', '-i', ifname, '-U', '-n', '-w', file, filter]);
     let stderr = '';
@@ -457,9 +482,17 @@ export class VrrpLab {
   /** Kills everything, waits for the daemons to be gone, deletes the namespaces and the temp directory. */
   async cleanup(): Promise<void> {
     this.killAll();
-    await Promise.race([Promise.all(this.daemons.map((d) => (d.running ? d.kill9() : undefined))), sleep(3000)]);
+    await Promise.race([
+      Promise.all(this.daemons.map((d) => (d.running ? d.kill9() : undefined))),
+      sleep(3000),
+    ]);
     this.net.cleanup();
     if (!process.env.KTS_KEEP_LAB) rmSync(this.dir, { recursive: true, force: true });
+    else
+      for (const d of this.daemons) {
+        const timed = d.lines.map((l, i) => `+${(d.times[i] as number) - d.startedAt}ms ${l}`);
+        writeFileSync(join(this.dir, `${d.label}.log`), timed.join('\n') + '\n');
+      }
     labs.delete(this);
   }
 }
@@ -500,7 +533,9 @@ export function makeObserver(member: Pick<LanMember, 'ns' | 'ifname'>): void {
 
 /** The link-layer address of `ifname` in `ns`. */
 export function macOf(ns: string, ifname: string): string {
-  const [link] = JSON.parse(run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', ifname])) as { address: string }[];
+  const [link] = JSON.parse(run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', ifname])) as {
+    address: string;
+  }[];
   return link?.address ?? '';
 }
 
@@ -581,10 +616,26 @@ export class Capture {
 
 /** Decodes the VRRP adverts of a pcap file with tshark. */
 export function decodeAdverts(file: string): DecodedAdvert[] {
-  const r = spawnSync('tshark', ['-r', file, '-Y', 'vrrp', '-T', 'fields', '-E', 'separator=\t', '-E', 'aggregator=,', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  const r = spawnSync(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-Y',
+      'vrrp',
+      '-T',
+      'fields',
+      '-E',
+      'separator=\t',
+      '-E',
+      'aggregator=,',
+      ...TSHARK_FIELDS.flatMap((f) => ['-e', f]),
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`tshark -r ${file} failed (${r.status}): ${r.stderr}`);
   return r.stdout
     .split('\n')

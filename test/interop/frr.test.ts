@@ -4,7 +4,7 @@
 // removing the address. FRR runs as its own user `frr`, so its files live in a directory owned by frr.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   addresses,
@@ -20,7 +20,7 @@ import {
   type VrrpDaemon,
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
-import { exec, run, type LanMember } from '../helpers/netns.js';
+import { run, type LanMember } from '../helpers/netns.js';
 
 const skipReason = frrSkipReason();
 const impl = daemonUnderTest();
@@ -54,7 +54,19 @@ class FrrNode {
     chownSync(this.dir, uid, gid);
     const ns = member.ns;
     run(['ip', '-n', ns, 'link', 'add', MACVLAN, 'link', 'eth0', 'type', 'macvlan', 'mode', 'bridge']);
-    run(['ip', '-n', ns, 'link', 'set', 'dev', MACVLAN, 'address', `00:00:5e:00:01:0${VRID}`, 'addrgenmode', 'random']);
+    run([
+      'ip',
+      '-n',
+      ns,
+      'link',
+      'set',
+      'dev',
+      MACVLAN,
+      'address',
+      `00:00:5e:00:01:0${VRID}`,
+      'addrgenmode',
+      'random',
+    ]);
     run(['ip', '-n', ns, 'addr', 'add', `${VIP}/24`, 'dev', MACVLAN]);
     run(['ip', '-n', ns, 'link', 'set', 'dev', MACVLAN, 'up']);
     writeFileSync(join(this.dir, 'zebra.conf'), 'hostname frr\n');
@@ -77,8 +89,14 @@ class FrrNode {
     ];
   }
 
-  startZebra(): void {
-    this.zebra = this.lab.startOther('frr-zebra', this.member.ns, [join(FRR_DIR, 'zebra'), ...this.common('zebra')]);
+  /** Starts zebra and waits for its client socket: a vrrpd started earlier retries only after 10 s. */
+  async startZebra(): Promise<void> {
+    this.zebra = this.lab.startOther('frr-zebra', this.member.ns, [
+      join(FRR_DIR, 'zebra'),
+      ...this.common('zebra'),
+    ]);
+    await this.zebra.waitForLog(/zebra \S+ starting/, 10_000);
+    await waitUntil(() => existsSync(join(this.dir, 'zserv.api')), "zebra's zserv.api socket", 5000);
   }
 
   /** (Re)starts vrrpd with `priority`; resolves once it logs its first state. */
@@ -104,7 +122,9 @@ class FrrNode {
 
   /** Whether FRR holds the VIP: its macvlan is not protodown. */
   protodown(): boolean {
-    const [link] = JSON.parse(run(['ip', '-n', this.member.ns, '-j', '-d', 'link', 'show', 'dev', MACVLAN])) as {
+    const [link] = JSON.parse(
+      run(['ip', '-n', this.member.ns, '-j', '-d', 'link', 'show', 'dev', MACVLAN]),
+    ) as {
       proto_down?: boolean;
     }[];
     return link?.proto_down === true;
@@ -141,13 +161,17 @@ describe(`interop with FRRouting vrrpd: VRRPv3 over IPv4 (${impl})`, { skip: ski
       lab.addAddress(f, '10.6.0.1/24');
       lab.addAddress(o, '10.6.0.2/24');
       const frr = new FrrNode(lab, f);
-      frr.startZebra();
+      await frr.startZebra();
       const vrrpd = await frr.startVrrpd(200);
       await vrrpd.waitForLog(/\[IPv4\] Backup -> Master/, 10_000);
       const ours = lab.start(impl, o, 'frr1-ours', oursConfig(100));
       await ours.waitForState('VI_1', 'BACKUP', 10_000);
       await sleep(masterDown(100) * 2);
-      assert.deepEqual(ours.states('VI_1'), ['BACKUP'], `ours left BACKUP under FRR's adverts\n${ours.log()}`);
+      assert.deepEqual(
+        ours.states('VI_1'),
+        ['BACKUP'],
+        `ours left BACKUP under FRR's adverts\n${ours.log()}`,
+      );
       assert.ok(!hasAddress(o.ns, VIP), `ours holds the VIP: ${addresses(o.ns)}`);
       assert.equal(frrState(vrrpd), 'Master', vrrpd.log(30));
       assert.equal(frr.protodown(), false, 'FRR master has its macvlan up');
@@ -170,7 +194,7 @@ describe(`interop with FRRouting vrrpd: VRRPv3 over IPv4 (${impl})`, { skip: ski
       const ours = lab.start(impl, o, 'frr2-ours', oursConfig(200));
       await ours.waitForState('VI_1', 'MASTER', 10_000);
       const frr = new FrrNode(lab, f);
-      frr.startZebra();
+      await frr.startZebra();
       const vrrpd = await frr.startVrrpd(50);
       await sleep(masterDown(50) * 2);
       assert.equal(frrState(vrrpd), 'Backup', `FRR left Backup under our adverts\n${vrrpd.log(30)}`);
@@ -186,6 +210,5 @@ describe(`interop with FRRouting vrrpd: VRRPv3 over IPv4 (${impl})`, { skip: ski
       );
       await waitUntil(() => !frr.protodown(), "FRR's macvlan up", 3000);
       assert.ok(!hasAddress(o.ns, VIP), `ours kept the VIP: ${addresses(o.ns)}`);
-      void exec;
     }));
 });

@@ -21,7 +21,16 @@ describe('interop with keepalived 2.2.7: VRRPv3', { skip: skipReason }, () => {
       });
       assertAdvertsAlike(
         result,
-        { dst: '224.0.0.18', ttl: 255, version: 3, type: 1, vrid: 31, interval: 50, addrCount: 1, addresses: ['10.5.0.120'] },
+        {
+          dst: '224.0.0.18',
+          ttl: 255,
+          version: 3,
+          type: 1,
+          vrid: 31,
+          interval: 50,
+          addrCount: 1,
+          addresses: ['10.5.0.120'],
+        },
         (m) => (m === result.ours ? '10.5.0.1' : '10.5.0.2'),
       );
     }));
@@ -32,11 +41,25 @@ describe('interop with keepalived 2.2.7: VRRPv3', { skip: skipReason }, () => {
         tag: 'v3ip6',
         family: 6,
         vip: '2001:db8:5::120',
-        instance: () => ({ name: 'VI_1', vrid: 32, version: 3, advertInt: ADVERT, vips: ['2001:db8:5::120/64'] }),
+        instance: () => ({
+          name: 'VI_1',
+          vrid: 32,
+          version: 3,
+          advertInt: ADVERT,
+          vips: ['2001:db8:5::120/64'],
+        }),
       });
       assertAdvertsAlike(
         result,
-        { dst: 'ff02::12', ttl: 255, version: 3, type: 1, vrid: 32, interval: 50, addresses: ['2001:db8:5::120'] },
+        {
+          dst: 'ff02::12',
+          ttl: 255,
+          version: 3,
+          type: 1,
+          vrid: 32,
+          interval: 50,
+          addresses: ['2001:db8:5::120'],
+        },
         (m) => linkLocalAddress(m) ?? '?',
       );
     }));

@@ -57,7 +57,10 @@ describe(`VRRP election and failover (${impl} vs ${impl})`, { skip: skipReason }
       assert.equal(da.state('VI_1'), 'MASTER', da.log());
       assert.equal(db.state('VI_1'), 'BACKUP', db.log());
       assert.ok(!db.states('VI_1').slice(1).includes('MASTER') || db.state('VI_1') === 'BACKUP');
-      assert.ok(hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), `a: ${addresses(a.ns)} b: ${addresses(b.ns)}`);
+      assert.ok(
+        hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP),
+        `a: ${addresses(a.ns)} b: ${addresses(b.ns)}`,
+      );
     }));
 
   test('host loss (kill -9 of the MASTER): the BACKUP takes over within the master-down interval', () =>
@@ -90,7 +93,11 @@ describe(`VRRP election and failover (${impl} vs ${impl})`, { skip: skipReason }
       await da.waitForState('VI_1', 'FAULT', 5000, sinceA);
       await db.waitForState('VI_1', 'MASTER', 5000, sinceB);
       await waitUntil(() => hasAddress(b.ns, VIP), 'VIP on b', 3000);
-      await waitUntil(() => !hasAddress(a.ns, VIP), `VIP removed from faulted a (a: ${addresses(a.ns)})`, 3000);
+      await waitUntil(
+        () => !hasAddress(a.ns, VIP),
+        `VIP removed from faulted a (a: ${addresses(a.ns)})`,
+        3000,
+      );
       sinceA = da.mark();
       lab.setLink(a, 'eth0', true);
       await da.waitForState('VI_1', 'MASTER', 10_000, sinceA);
@@ -129,7 +136,10 @@ describe(`VRRP election and failover (${impl} vs ${impl})`, { skip: skipReason }
       await sleep(3000); // > 2 master-down intervals of a (1.0 s)
       assert.deepEqual(dn.states('VI_1'), ['BACKUP'], `nopreempt node left BACKUP\n${dn.log()}`);
       assert.equal(db.state('VI_1'), 'MASTER', db.log());
-      assert.ok(hasAddress(b.ns, VIP) && !hasAddress(a.ns, VIP), `a: ${addresses(a.ns)} b: ${addresses(b.ns)}`);
+      assert.ok(
+        hasAddress(b.ns, VIP) && !hasAddress(a.ns, VIP),
+        `a: ${addresses(a.ns)} b: ${addresses(b.ns)}`,
+      );
       await dn.stop('SIGTERM');
       // without nopreempt it takes over
       const sinceB = db.mark();

@@ -32,7 +32,14 @@ function pair(lab: VrrpLab): [LanMember, LanMember] {
 }
 
 function instance(spec: Partial<InstanceSpec> & { priority: number }): string {
-  return instanceConfig({ name: 'VI_1', vrid: 61, version: 3, advertInt: ADVERT, vips: [`${VIP}/24`], ...spec });
+  return instanceConfig({
+    name: 'VI_1',
+    vrid: 61,
+    version: 3,
+    advertInt: ADVERT,
+    vips: [`${VIP}/24`],
+    ...spec,
+  });
 }
 
 /** a (priority 200, with `aExtra` config and instance settings) and a plain b (100); a ends up MASTER. */
@@ -41,7 +48,12 @@ async function startPair(
   tag: string,
   aTop: string,
   aSpec: Partial<InstanceSpec>,
-): Promise<{ a: LanMember; b: LanMember; da: ReturnType<VrrpLab['start']>; db: ReturnType<VrrpLab['start']> }> {
+): Promise<{
+  a: LanMember;
+  b: LanMember;
+  da: ReturnType<VrrpLab['start']>;
+  db: ReturnType<VrrpLab['start']>;
+}> {
   const [a, b] = pair(lab);
   const da = lab.start(impl, a, `${tag}-a`, globalDefs('a') + aTop + instance({ priority: 200, ...aSpec }));
   const db = lab.start(impl, b, `${tag}-b`, globalDefs('b') + instance({ priority: 100 }));
@@ -57,7 +69,12 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, { skip: s
       run(['ip', '-n', a.ns, 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']);
       lab.setLink(a, 'trk1', true);
       lab.setLink(a, 'trk0', true);
-      const da = lab.start(impl, a, 'tif-a', globalDefs('a') + instance({ priority: 200, trackInterfaces: ['trk0'] }));
+      const da = lab.start(
+        impl,
+        a,
+        'tif-a',
+        globalDefs('a') + instance({ priority: 200, trackInterfaces: ['trk0'] }),
+      );
       const db = lab.start(impl, b, 'tif-b', globalDefs('b') + instance({ priority: 100 }));
       await da.waitForState('VI_1', 'MASTER', 10_000);
       await db.waitForState('VI_1', 'BACKUP', 10_000);
@@ -115,7 +132,12 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, { skip: s
       const top = `vrrp_track_process tp {\n  process sleep ${arg}\n  weight 0\n  quorum 1\n}\n`;
       const [a, b] = pair(lab);
       let proc = lab.spawnOther(a.ns, ['sleep', arg]);
-      const da = lab.start(impl, a, 'tpr-a', globalDefs('a') + top + instance({ priority: 200, trackProcesses: ['tp'] }));
+      const da = lab.start(
+        impl,
+        a,
+        'tpr-a',
+        globalDefs('a') + top + instance({ priority: 200, trackProcesses: ['tp'] }),
+      );
       const db = lab.start(impl, b, 'tpr-b', globalDefs('b') + instance({ priority: 100 }));
       await da.waitForState('VI_1', 'MASTER', 10_000);
       await db.waitForState('VI_1', 'BACKUP', 10_000);
@@ -172,11 +194,19 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, { skip: s
         `both VIPs on b, none on a (a: ${addresses(a.ns)})`,
         3000,
       );
-      await waitUntil(() => existsSync(notifyLog('a')) && readFileSync(notifyLog('a'), 'utf8').includes('GROUP G1 FAULT'), 'notify GROUP G1 FAULT on a', 3000);
+      await waitUntil(
+        () => existsSync(notifyLog('a')) && readFileSync(notifyLog('a'), 'utf8').includes('GROUP G1 FAULT'),
+        'notify GROUP G1 FAULT on a',
+        3000,
+      );
       const notesA = readFileSync(notifyLog('a'), 'utf8');
       assert.match(notesA, /^INSTANCE VI_1 MASTER 200$/m, notesA);
       assert.match(notesA, /^GROUP G1 MASTER/m, notesA);
       assert.match(notesA, /^INSTANCE VI_2 FAULT 200$/m, notesA);
-      await waitUntil(() => existsSync(notifyLog('b')) && readFileSync(notifyLog('b'), 'utf8').includes('GROUP G1 MASTER'), 'notify GROUP G1 MASTER on b', 3000);
+      await waitUntil(
+        () => existsSync(notifyLog('b')) && readFileSync(notifyLog('b'), 'utf8').includes('GROUP G1 MASTER'),
+        'notify GROUP G1 MASTER on b',
+        3000,
+      );
     }));
 });

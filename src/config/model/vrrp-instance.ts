@@ -415,9 +415,17 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
   return inst;
 }
 
+/** `name` is only needed (and only known to keepalived 2.4) when the name could be read as an option. */
+function vmacName(name: string): string[] {
+  const ambiguous =
+    ['name', 'group', 'netlink_notify_msg', 'bridge', 'private', 'vepa'].includes(name) ||
+    (/[:.]/.test(name) && /^[0-9a-fA-F:./]+$/.test(name));
+  return ambiguous ? ['name', name] : [name];
+}
+
 function printUseVmac(v: UseVmac): string {
   const parts = ['use_vmac'];
-  if (v.name !== undefined) parts.push('name', v.name);
+  if (v.name !== undefined) parts.push(...vmacName(v.name));
   if (v.mac !== undefined) parts.push(v.mac);
   if (v.netlinkNotifyMsg) parts.push('netlink_notify_msg');
   if (v.group !== undefined) parts.push('group', v.group);
@@ -426,7 +434,7 @@ function printUseVmac(v: UseVmac): string {
 
 function printUseIpvlan(v: UseIpvlan): string {
   const parts = ['use_ipvlan'];
-  if (v.name !== undefined) parts.push('name', v.name);
+  if (v.name !== undefined) parts.push(...vmacName(v.name));
   if (v.address !== undefined) parts.push(v.address);
   if (v.mode !== undefined) parts.push(v.mode);
   if (v.group !== undefined) parts.push('group', v.group);
@@ -448,7 +456,9 @@ export function printVrrpInstance(
   if (i.priority !== 0) body.push(`priority ${i.priority}`);
   body.push(`advert_int ${i.advertInt}`);
   if (i.versionSet) body.push(`version ${i.version}`);
-  if (i.srcIp !== undefined) body.push(`unicast_src_ip ${i.srcIp}`);
+  // keepalived 2.2 takes unicast_src_ip as a sign of unicast mode, so multicast instances say mcast_src_ip.
+  if (i.srcIp !== undefined)
+    body.push(`${i.unicastPeers.length > 0 ? 'unicast_src_ip' : 'mcast_src_ip'} ${i.srcIp}`);
   if (i.mcastDstIp !== undefined) body.push(`mcast_dst_ip ${i.mcastDstIp}`);
   if (i.unicastPeers.length > 0)
     body.push(

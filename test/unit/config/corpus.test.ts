@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FsConfigHost } from '../../../src/cli/fs-config-host.js';
-import { loadModel, type Model } from '../../../src/config/index.js';
+import { loadModel, type Model, printModel } from '../../../src/config/index.js';
 import { formatDiagnostic } from '../../../src/config/types.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
@@ -288,6 +288,25 @@ void describe('config corpus', () => {
       assert.equal(r.status, 0, `keepalived -t failed:\n${r.output}`);
     });
   }
+});
+
+// print.ts output is real keepalived input too (it serves --dump-config): every printable corpus model,
+// printed, passes keepalived 2.2.7's config test.
+void describe('printed corpus models', { skip: !existsSync(KEEPALIVED) }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kts-h2a-print-'));
+  for (const file of files) {
+    const rel = relative(corpusDir, file);
+    if (!rel.startsWith('vrrp/') || readFileSync(file, 'utf8').includes('keepalived-2.4-only')) continue;
+    const { model } = loadModel(file, new FsConfigHost(), {});
+    const printed = join(dir, rel.replace(/\W+/g, '-'));
+    writeFileSync(printed, printModel(model));
+    const run = keepalivedTest(printed);
+    void test(`keepalived 2.2.7 -t accepts printed ${rel}`, async () => {
+      const r = await run;
+      assert.equal(r.status, 0, `keepalived -t failed:\n${r.output}\n${printModel(model)}`);
+    });
+  }
+  void test('cleanup', () => rmSync(dir, { recursive: true, force: true }));
 });
 
 // Tricky inputs: keepalived -t (which exits non-zero on any config report, warning or error) and our
