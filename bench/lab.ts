@@ -59,7 +59,7 @@ export function readPcap(file: string): PcapFrame[] {
   if (!format) throw new Error(`${file}: not a pcap file (magic ${magicLE.toString(16)})`);
   const u32 = (off: number): number => (format.le ? buf.readUInt32LE(off) : buf.readUInt32BE(off));
   const frames: PcapFrame[] = [];
-  for (let off = 24; off + 16 <= buf.length; ) {
+  for (let off = 24; off + 16 <= buf.length;) {
     const sec = BigInt(u32(off));
     const frac = BigInt(u32(off + 4));
     const caplen = u32(off + 8);
@@ -138,7 +138,13 @@ export class NanoCapture {
   ) {}
 
   /** Starts tcpdump on `ifname` in `ns`; resolves once it is listening. */
-  static async start(lab: VrrpLab, ns: string, ifname: string, filter: string, name: string): Promise<NanoCapture> {
+  static async start(
+    lab: VrrpLab,
+    ns: string,
+    ifname: string,
+    filter: string,
+    name: string,
+  ): Promise<NanoCapture> {
     const file = join(lab.dir, `${name}.pcap`);
     const argv = ['tcpdump', '-i', ifname, '-n', '-U', '-B', '8192', '--time-stamp-precision=nano'];
     const child = lab.spawnOther(ns, [...argv, '-w', file, filter]);
@@ -263,7 +269,7 @@ export function treeUsage(root: number): ProcessUsage[] {
     if (s) stats.set(Number(name), s);
   }
   const inTree = new Set<number>([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, s] of stats) {
       if (!inTree.has(pid) && inTree.has(s.ppid)) {

@@ -48,7 +48,9 @@ function config(lab: VrrpLab, v: Variant): string {
       'exit 0',
     ].join('\n'),
   );
-  const scripts = v.busy ? `vrrp_script burn {\n  script "${burn} ${label(v)}"\n  interval 1\n  timeout 3\n}\n` : '';
+  const scripts = v.busy
+    ? `vrrp_script burn {\n  script "${burn} ${label(v)}"\n  interval 1\n  timeout 3\n}\n`
+    : '';
   return (
     globalDefs('jitter', v.rt ? [`vrrp_rt_priority ${RT_PRIORITY}`] : []) +
     scripts +
@@ -81,7 +83,9 @@ function schedulingOf(pid: number): string {
 
 function rows(v: Variant, events: WireEvent[]): Row[] {
   return INTERVALS.map((advertInt, i) => {
-    const times = events.flatMap((e) => (e.kind === 'vrrp' && e.vrid === i + 1 && e.src === MASTER_IP ? [e.tNs] : []));
+    const times = events.flatMap((e) =>
+      e.kind === 'vrrp' && e.vrid === i + 1 && e.src === MASTER_IP ? [e.tNs] : [],
+    );
     const intervalsMs = times.slice(1).map((t, k) => Number(t - (times[k] as bigint)) / 1e6);
     const periodMs = advertInt * 1000;
     return {
@@ -94,7 +98,12 @@ function rows(v: Variant, events: WireEvent[]): Row[] {
   });
 }
 
-async function measure(lab: VrrpLab, hosts: { master: string; observer: string }, v: Variant, seconds: number) {
+async function measure(
+  lab: VrrpLab,
+  hosts: { master: string; observer: string },
+  v: Variant,
+  seconds: number,
+) {
   const daemon = lab.start(v.impl, { ns: hosts.master }, label(v), config(lab, v));
   for (let i = 1; i <= INTERVALS.length; i++) await daemon.waitForState(`VI_${i}`, 'MASTER', 20_000);
   await sleep(1500); // past the gratuitous ARP repeats
@@ -131,9 +140,12 @@ async function main(): Promise<void> {
       `VRRP advert period deviation |interval - advert_int| on the wire: one VRRPv3 master, instances at ` +
         `${INTERVALS.join(', ')} s, ${seconds} s of capture per variant (observer, kernel timestamps)`,
     );
-    console.log(`busy = a tracked vrrp_script burning 200 ms of CPU every 1 s; rt = vrrp_rt_priority ${RT_PRIORITY}`);
+    console.log(
+      `busy = a tracked vrrp_script burning 200 ms of CPU every 1 s; rt = vrrp_rt_priority ${RT_PRIORITY}`,
+    );
     const all: Row[] = [];
-    for (const v of variants) all.push(...(await measure(lab, { master: m.ns, observer: obs.ns }, v, seconds)));
+    for (const v of variants)
+      all.push(...(await measure(lab, { master: m.ns, observer: obs.ns }, v, seconds)));
     console.log(
       `\n${'advert_int'.padEnd(11)}${'load'.padEnd(6)}${'rt'.padEnd(6)}${'impl'.padEnd(11)}${'n'.padStart(6)}` +
         `${'mean int'.padStart(11)}${'p50 dev'.padStart(10)}${'p99 dev'.padStart(10)}${'max dev'.padStart(10)}` +

@@ -88,7 +88,8 @@ async function main(): Promise<void> {
     const [d] = lab.lan(['d']);
     if (!d) throw new Error('no lab host');
     for (let i = 1; i < INTERFACES; i++) lab.joinLan([d], `eth${i}`);
-    for (let i = 0; i < INTERFACES; i++) lab.addAddress({ ns: d.ns, ifname: `eth${i}` }, `10.${20 + i}.255.1/16`);
+    for (let i = 0; i < INTERFACES; i++)
+      lab.addAddress({ ns: d.ns, ifname: `eth${i}` }, `10.${20 + i}.255.1/16`);
     const total = INTERFACES * perInterface;
     console.log(
       `VRRP scale: ${total} VRRPv3 instances (advert_int 1 s), ${perInterface} per interface on ${INTERFACES} ` +
@@ -106,7 +107,9 @@ async function main(): Promise<void> {
       console.log(
         `${r.impl.padEnd(11)}${fmt(r.cpuPercent, 2, 8)}${fmt(r.rssKb / 1024, 1, 9)}${fmt(r.startupSeconds, 1, 9)}` +
           `${fmt(r.advertsSeen / seconds, 1, 16)}   ` +
-          r.processes.map((p) => `${p.comm}[${p.pid}] ${p.cpuPercent.toFixed(2)} ${(p.rssKb / 1024).toFixed(1)}`).join(', '),
+          r.processes
+            .map((p) => `${p.comm}[${p.pid}] ${p.cpuPercent.toFixed(2)} ${(p.rssKb / 1024).toFixed(1)}`)
+            .join(', '),
       );
     const [theirs, ours] = results as [Result, Result];
     console.log(

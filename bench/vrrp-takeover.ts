@@ -4,7 +4,7 @@
 // frame to the observer, sets the port down through rtnetlink (done by the time sendmsg returns), and
 // sends a second marker; the cut lies between the two markers' timestamps. Ours against ours, then
 // keepalived against keepalived, with the same configs.
-//   node dist/bench/vrrp-takeover.js [trials=20]
+//   node dist/bench/vrrp-takeover.js [trials=20] [order=ours,keepalived]
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { native } from '../src/net/native.js';
@@ -91,8 +91,11 @@ function analyze(events: WireEvent[], cutIds: number[]): { trials: Trial[]; reje
       (e) => e.src === BACKUP_IP && e.tNs < before && e.tNs > before - 400_000_000n,
     );
     if (after - before > BigInt(PIN_LIMIT_US * 1000))
-      rejected.push(`cut ${id}: not pinned down within ${PIN_LIMIT_US} us (markers ${Number(after - before) / 1000} us apart)`);
-    else if (!lastMaster || cut - lastMaster.tNs > 250_000_000n) rejected.push(`cut ${id}: no master advert just before`);
+      rejected.push(
+        `cut ${id}: not pinned down within ${PIN_LIMIT_US} us (markers ${Number(after - before) / 1000} us apart)`,
+      );
+    else if (!lastMaster || cut - lastMaster.tNs > 250_000_000n)
+      rejected.push(`cut ${id}: no master advert just before`);
     else if (backupBefore) rejected.push(`cut ${id}: the backup was already advertising before the cut`);
     else if (!firstBackup) rejected.push(`cut ${id}: the backup never advertised`);
     else
@@ -157,6 +160,7 @@ async function measure(
 
 async function main(): Promise<void> {
   const trials = Number(process.argv[2] ?? 20);
+  const order = (process.argv[3] ?? 'ours,keepalived').split(',') as Implementation[];
   const skip = keepalivedSkipReason() ?? oursMissingReason();
   if (skip) throw new Error(skip);
   await runWithLab('tko', async (lab) => {
@@ -189,8 +193,15 @@ async function main(): Promise<void> {
     );
     console.log(loadLine());
     const results: [Implementation, { trials: Trial[]; rejected: string[] }][] = [];
-    for (const [k, impl] of (['ours', 'keepalived'] as const).entries())
+    const downCallsUs = new Map<Implementation, number[]>();
+    for (const [k, impl] of order.entries()) {
+      const first = gapsUs.length;
       results.push([impl, await measure(lab, impl, hosts, command, trials, 1000 * (k + 1))]);
+      downCallsUs.set(
+        impl,
+        gapsUs.slice(first).filter((_, i) => i % 2 === 0),
+      ); // down, up, down, up...
+    }
     console.log(
       `\n${'backup'.padEnd(11)} ${'n'.padStart(3)} | cut -> backup's 1st advert (ms)      ` +
         `| master's last advert -> backup's 1st advert (ms)`,
@@ -210,8 +221,21 @@ async function main(): Promise<void> {
       );
       for (const why of r.rejected) console.log(`  rejected: ${why}`);
     }
-    const [ours, theirs] = results.map(([, r]) => summarize(r.trials.map((x) => x.takeoverMs)).p50) as [number, number];
-    console.log(`ours / keepalived median (cut -> takeover): ${((ours / theirs) * 100).toFixed(1)} %`);
+    const median = (impl: Implementation, pick: (t: Trial) => number): number =>
+      summarize(results.find(([i]) => i === impl)?.[1].trials.map(pick) ?? []).p50;
+    const ratio = (pick: (t: Trial) => number): string =>
+      `${((median('ours', pick) / median('keepalived', pick)) * 100).toFixed(1)} %`;
+    console.log(
+      `ours / keepalived median: cut -> takeover ${ratio((t) => t.takeoverMs)}, ` +
+        `master's last advert -> takeover ${ratio((t) => t.sinceLastAdvertMs)}`,
+    );
+    for (const [impl, calls] of downCallsUs) {
+      const c = summarize(calls);
+      console.log(
+        `link-down rtnetlink call while ${impl} ran: ${c.n} calls, p50 ${c.p50.toFixed(0)} us, ` +
+          `p90 ${c.p90.toFixed(0)} us, max ${c.max.toFixed(0)} us`,
+      );
+    }
     const bracket = summarize(results.flatMap(([, r]) => r.trials.map((x) => x.bracketUs)));
     const gaps = summarize(gapsUs);
     console.log(

@@ -43,7 +43,10 @@ export class CheckRunner {
     this.arm();
   }
 
-  /** Stops probing, aborts probes in flight and waits for them; omega notify_down actions are emitted. */
+  /**
+   * Stops probing, aborts probes in flight and waits for them; omega notify_down actions are emitted.
+   * A stopped runner stays stopped: a reload builds a new one.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;

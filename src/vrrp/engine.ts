@@ -8,7 +8,7 @@ import type { StepContext } from './instance.js';
 import type { EngineSpec, InstanceSpec, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
 import type { VrrpStats } from './stats.js';
 import { SyncGroup } from './sync-group.js';
-import { DUE_TOLERANCE_MS } from './timers.js';
+import { DUE_TOLERANCE_MS, later } from './timers.js';
 import { effectivePriority, evaluateTrackers, resolveTrackers, TrackerWorld } from './trackers.js';
 
 export type { VrrpState } from './spec.js';
@@ -209,6 +209,7 @@ export class Engine {
         break;
       case 'shutdown':
         for (const inst of this.instances) inst.shutdown(ctx);
+        for (const group of this.groups) group.stop(ctx);
         this.scriptDue.clear();
         this.stopped = true;
         return ctx.out;
@@ -436,7 +437,7 @@ export class Engine {
         const script = this.world.scripts.get(name);
         if (!script) continue;
         ctx.out.push({ type: 'run-script', name, timeoutMs: script.spec.timeoutMs });
-        this.scriptDue.set(name, now + script.spec.intervalMs);
+        this.scriptDue.set(name, later(now, script.spec.intervalMs));
       }
       let due: Instance | undefined;
       let dueAt = Infinity;

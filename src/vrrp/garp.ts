@@ -5,6 +5,7 @@
 import type { IpFamily } from './advert.js';
 import type { Action } from './engine.js';
 import type { GarpSpec } from './spec.js';
+import { later } from './timers.js';
 
 export interface GarpTarget {
   address: string;
@@ -71,7 +72,7 @@ export class GarpScheduler {
     for (const p of this.pacers.values()) {
       while (
         p.queue.length > 0 &&
-        (p.lastSentAt === undefined || p.lastSentAt + p.intervalMs <= now + toleranceMs)
+        (p.lastSentAt === undefined || later(p.lastSentAt, p.intervalMs) <= now + toleranceMs)
       ) {
         const packet = p.queue.shift() as QueuedPacket;
         // One packet per slot: the next one waits a full interval from this one.
@@ -92,7 +93,7 @@ export class GarpScheduler {
     let next: number | undefined;
     for (const p of this.pacers.values()) {
       if (p.queue.length === 0 || p.lastSentAt === undefined) continue;
-      const at = p.lastSentAt + p.intervalMs;
+      const at = later(p.lastSentAt, p.intervalMs);
       if (next === undefined || at < next) next = at;
     }
     return next;

@@ -11,7 +11,7 @@ import { notifyScripts } from './spec.js';
 import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
 import type { SyncGroup } from './sync-group.js';
 import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
-import { DUE_TOLERANCE_MS, skewTimeMs } from './timers.js';
+import { DUE_TOLERANCE_MS, later, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 
 /** What a transition needs besides the instance: the time, where actions go, shared schedulers. */
@@ -76,7 +76,9 @@ export class Instance {
 
   constructor(spec: InstanceSpec) {
     this.spec = spec;
-    this.wantState = spec.initialState;
+    // keepalived (try_up_instance) honours `state MASTER` only for the address owner; any other instance
+    // starts as BACKUP and waits a full master-down interval, as keepalived 2.2.7 is seen to do.
+    this.wantState = spec.initialState === 'MASTER' && spec.priority === 255 ? 'MASTER' : 'BACKUP';
     this.basePriority = spec.priority;
     this.effectivePriority = spec.priority;
     this.masterAdvertIntervalCs = spec.advertIntervalCs;
@@ -105,8 +107,8 @@ export class Instance {
 
   /** keepalived's vrrp_init_instance_sands: re-arm the protocol timer for the current state. */
   initSands(now: number): void {
-    if (this.state === 'MASTER') this.sands = now + this.advertIntervalMs;
-    else if (this.state === 'BACKUP') this.sands = now + this.msDownTimerMs;
+    if (this.state === 'MASTER') this.sands = later(now, this.advertIntervalMs);
+    else if (this.state === 'BACKUP') this.sands = later(now, this.msDownTimerMs);
     else this.sands = undefined;
   }
 
@@ -246,14 +248,14 @@ export class Instance {
     if (!this.vipSet) {
       this.log(ctx, 'info', 'Entering MASTER STATE');
       this.becomeMaster(ctx);
-      if (this.spec.garp.masterDelayMs > 0) this.garpDelayAt = ctx.now + this.spec.garp.masterDelayMs;
+      if (this.spec.garp.masterDelayMs > 0) this.garpDelayAt = later(ctx.now, this.spec.garp.masterDelayMs);
     } else if (
       this.spec.garp.masterRefreshMs > 0 &&
       this.garpRefreshAt !== undefined &&
       ctx.now > this.garpRefreshAt
     ) {
       this.sendLinkUpdate(ctx, this.spec.garp.masterRefreshRepeat);
-      this.garpRefreshAt = ctx.now + this.spec.garp.masterRefreshMs;
+      this.garpRefreshAt = later(ctx.now, this.spec.garp.masterRefreshMs);
     }
   }
 
@@ -270,7 +272,8 @@ export class Instance {
     if (this.spec.rules.length > 0)
       ctx.out.push({ type: 'add-rules', instance: this.name, rules: this.spec.rules });
     this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
-    if (this.spec.garp.masterRefreshMs > 0) this.garpRefreshAt = ctx.now + this.spec.garp.masterRefreshMs;
+    if (this.spec.garp.masterRefreshMs > 0)
+      this.garpRefreshAt = later(ctx.now, this.spec.garp.masterRefreshMs);
     this.notify(ctx);
   }
 
@@ -355,7 +358,8 @@ export class Instance {
     this.effectivePriority = priority;
     const old = this.msDownTimerMs;
     this.msDownTimerMs = this.downTimerMs();
-    if (this.state === 'BACKUP' && this.sands !== undefined) this.sands += this.msDownTimerMs - old;
+    if (this.state === 'BACKUP' && this.sands !== undefined)
+      this.sands = later(this.sands, this.msDownTimerMs - old);
   }
 
   /** Fire the instance's delayed GARP bursts that are due. */
@@ -377,7 +381,7 @@ export class Instance {
     const g = this.spec.garp;
     if (g.lowerPrioRepeat <= 0) return;
     this.sendLinkUpdate(ctx, g.lowerPrioRepeat);
-    if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt.push(ctx.now + g.lowerPrioDelayMs);
+    if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt.push(later(ctx.now, g.lowerPrioDelayMs));
   }
 
   // ---- reception -----------------------------------------------------------------------------------------
@@ -414,7 +418,7 @@ export class Instance {
 
   /** Keep the master-down deadline where it is: re-arming will add back exactly the time left. */
   private ignoreAdvert(ctx: StepContext): void {
-    this.msDownTimerMs = this.sands === undefined ? 0 : Math.max(0, this.sands - ctx.now);
+    this.msDownTimerMs = this.sands === undefined ? 0 : Math.max(0, later(this.sands, -ctx.now));
   }
 
   private backupReceive(ctx: StepContext, received: ReceivedAdvert): void {
@@ -433,7 +437,7 @@ export class Instance {
       this.masterPriority = a.priority;
       if (this.spec.preemptDelayMs > 0) {
         if (a.priority >= this.effectivePriority) this.preemptTime = undefined;
-        else if (this.preemptTime === undefined) this.preemptTime = ctx.now + this.spec.preemptDelayMs;
+        else if (this.preemptTime === undefined) this.preemptTime = later(ctx.now, this.spec.preemptDelayMs);
       }
       // A sync group may have held us in BACKUP wanting MASTER; a live master settles that.
       this.wantState = 'BACKUP';

@@ -102,6 +102,11 @@ export class SyncGroup {
     this.setState(ctx, 'FAULT');
   }
 
+  /** Daemon stopping: the group reports STOP (notify_stop of the group). */
+  stop(ctx: StepContext): void {
+    this.setState(ctx, 'STOP');
+  }
+
   /** At start, after the members left INIT: the group takes their common state. */
   initState(ctx: StepContext): void {
     if (this.members.some((m) => m.state === 'FAULT')) this.setState(ctx, 'FAULT');

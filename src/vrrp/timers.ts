@@ -40,3 +40,9 @@ export function ownerDownIntervalMs(
  * clocks, hrtime to ms) can land a wake-up a few ulps short of the deadline it was computed from; keepalived's
  * own timers are whole microseconds, so a nanosecond of slack changes nothing observable. */
 export const DUE_TOLERANCE_MS = 1e-6;
+
+/** `now + delayMs` on keepalived's microsecond grid, so that 6000 + 3003.906 is exactly 9003.906 and a
+ * deadline re-armed from "time left" lands back on the same instant. */
+export function later(now: number, delayMs: number): number {
+  return Math.round((now + delayMs) * 1000) / 1000;
+}

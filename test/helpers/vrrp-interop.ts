@@ -22,7 +22,7 @@ import {
   type InstanceSpec,
   type VrrpLab,
 } from './vrrp-lab.js';
-import type { LanMember } from './netns.js';
+import { exec, type LanMember } from './netns.js';
 
 export interface HandoverCase {
   tag: string;
@@ -33,6 +33,8 @@ export interface HandoverCase {
   family: 4 | 6;
   /** Where tcpdump runs: the observer (default; sees multicast) or keepalived's host (sees unicast too). */
   captureAt?: 'observer' | 'keepalived';
+  /** With use_vmac: the VIP lives on this macvlan, and the observer must map it to this virtual MAC. */
+  vmac?: { ifname: string; mac: string };
 }
 
 export interface HandoverResult {
@@ -70,9 +72,13 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
   const advertInt = spec.advertInt ?? 1;
   const quick = masterDownMs(advertInt, 100) * 0.7; // a takeover on priority 0 beats this comfortably
   const observed = (): string | undefined => neighbourMac(obs.ns, c.vip);
+  const vipIf = c.vmac?.ifname ?? 'eth0';
+  const macOf = (m: LanMember): string => c.vmac?.mac ?? m.mac;
   const onlyOn = (m: LanMember, other: LanMember): boolean =>
-    hasAddress(m.ns, c.vip) && !hasAddress(other.ns, c.vip);
-  const where = (): string => `ours: ${addresses(a.ns)}; keepalived: ${addresses(b.ns)}`;
+    hasAddress(m.ns, c.vip, vipIf) && !hasAddress(other.ns, c.vip, vipIf);
+  const where = (): string => `ours: ${addresses(a.ns, vipIf)}; keepalived: ${addresses(b.ns, vipIf)}`;
+  // the observer forgets the VIP before each takeover: only the new master's announcement may teach it
+  const forget = (): void => void exec(['ip', '-n', obs.ns, 'neigh', 'flush', 'dev', 'eth0']);
 
   // 1. ours MASTER, keepalived BACKUP
   const capture = await lab.capture(c.captureAt === 'keepalived' ? b.ns : obs.ns);
@@ -82,8 +88,8 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
   await ka.waitForState('VI_1', 'BACKUP', 15_000);
   await waitUntil(() => onlyOn(a, b), `phase 1: the VIP on ours only (${where()})`, 4000);
   await waitUntil(
-    () => observed() === a.mac,
-    `phase 1: observer maps ${c.vip} to ours ${a.mac} (has ${observed()})`,
+    () => observed() === macOf(a),
+    `phase 1: observer maps ${c.vip} to ours ${macOf(a)} (has ${observed()})`,
     (advertInt + 3) * 1000,
   );
   await sleep(advertInt * 2500); // a few adverts of ours on record
@@ -91,9 +97,10 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
 
   // 2. ours stops: keepalived takes over on our priority-0 advert
   let since = ka.mark();
+  forget();
   const stoppedAt = Date.now();
   assert.equal(await ours.stop('SIGTERM'), 0, `phase 2: our exit code\n${ours.log()}`);
-  assert.ok(!hasAddress(a.ns, c.vip), `phase 2: ours kept the VIP after exit (${where()})`);
+  assert.ok(!hasAddress(a.ns, c.vip, vipIf), `phase 2: ours kept the VIP after exit (${where()})`);
   const kaMaster = await ka.waitForState('VI_1', 'MASTER', 6000, since);
   assert.ok(
     kaMaster.at - stoppedAt < quick + 1000,
@@ -101,8 +108,8 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
   );
   await waitUntil(() => onlyOn(b, a), `phase 2: the VIP on keepalived only (${where()})`, 4000);
   await waitUntil(
-    () => observed() === b.mac,
-    `phase 2: observer maps ${c.vip} to keepalived ${b.mac} (has ${observed()})`,
+    () => observed() === macOf(b),
+    `phase 2: observer maps ${c.vip} to keepalived ${macOf(b)} (has ${observed()})`,
     (advertInt + 3) * 1000,
   );
   await sleep(advertInt * 2500); // some of keepalived's adverts next to ours
@@ -118,6 +125,7 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
 
   // 4. keepalived stops: ours takes over on its priority-0 advert
   since = oursLow.mark();
+  forget();
   const kaStoppedAt = Date.now();
   assert.equal(await ka.stop('SIGTERM'), 0, `phase 4: keepalived's exit code\n${ka.log()}`);
   const oursMaster = await oursLow.waitForState('VI_1', 'MASTER', 6000, since);
@@ -128,8 +136,8 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
   );
   await waitUntil(() => onlyOn(a, b), `phase 4: the VIP on ours only (${where()})`, 4000);
   await waitUntil(
-    () => observed() === a.mac,
-    `phase 4: observer maps ${c.vip} to ours ${a.mac} (has ${observed()})`,
+    () => observed() === macOf(a),
+    `phase 4: observer maps ${c.vip} to ours ${macOf(a)} (has ${observed()})`,
     (advertInt + 3) * 1000,
   );
   return { adverts, ours: a, keepalived: b };

@@ -88,4 +88,27 @@ describe('interop with keepalived 2.2.7: VRRPv3', { skip: skipReason }, () => {
       for (const advert of result.adverts)
         assert.equal(advert.dst, advert.src === '10.5.0.1' ? '10.5.0.2' : '10.5.0.1', JSON.stringify(advert));
     }));
+
+  test('VRRPv3 with use_vmac on both sides: handover both ways; the VIP stays at the virtual MAC', () =>
+    withLab('kavmac', async (lab) => {
+      const result = await handoverBothWays(lab, {
+        tag: 'v3vmac',
+        family: 4,
+        vip: '10.5.0.140',
+        vmac: { ifname: 'vrrp.34', mac: '00:00:5e:00:01:22' },
+        instance: () => ({
+          name: 'VI_1',
+          vrid: 34,
+          version: 3,
+          advertInt: ADVERT,
+          vips: ['10.5.0.140/24'],
+          useVmac: true,
+        }),
+      });
+      assertAdvertsAlike(
+        result,
+        { dst: '224.0.0.18', ttl: 255, version: 3, vrid: 34, interval: 50, addresses: ['10.5.0.140'] },
+        (m) => (m === result.ours ? '10.5.0.1' : '10.5.0.2'),
+      );
+    }));
 });

@@ -1,7 +1,7 @@
 // Helpers for the checker tests that run inside a network namespace: spec builders, real servers
 // started as child processes, and readiness waits. Everything binds 127.0.0.x inside the namespace.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,4 +85,28 @@ export class Server {
     await exited;
     clearTimeout(t);
   }
+}
+
+export function listen(server: NetServer, port: number): Promise<void> {
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+}
+export function close(server: NetServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+/** Accepts connections and never says a word; close() drops the held connections first. */
+export async function silentTcpServer(port: number): Promise<{ close: () => Promise<void> }> {
+  const held: Socket[] = [];
+  const server = createServer((s) => held.push(s));
+  await listen(server, port);
+  return {
+    close: () => {
+      held.forEach((s) => s.destroy());
+      return close(server);
+    },
+  };
+}
+export async function elapsed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await work();
+  return [r, performance.now() - t0];
 }

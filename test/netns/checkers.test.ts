@@ -1,4 +1,4 @@
-// Runs the health-checker tests (checkers.inner.ts) inside a network namespace created for the run and
+// Runs the health-checker tests (checkers-*.inner.ts) inside a network namespace created for the run and
 // deleted afterwards, so the real servers they start (nginx, dnsmasq, smtpd) and the nftables rules
 // they add never touch the host's network.
 import { test } from 'node:test';
@@ -7,7 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const NETNS = `kts-chk-${process.pid}`;
-const inner = fileURLToPath(new URL('./checkers.inner.js', import.meta.url));
+const inner = ['checkers-net.inner.js', 'checkers-http.inner.js'].map((f) =>
+  fileURLToPath(new URL(`./${f}`, import.meta.url)),
+);
 
 function skipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root for network namespaces';
@@ -27,7 +29,7 @@ test('health checkers against real servers, inside a network namespace', { timeo
     delete env.NODE_TEST_CONTEXT;
     const child = spawn(
       'ip',
-      ['netns', 'exec', NETNS, process.execPath, '--test', '--test-reporter=tap', inner],
+      ['netns', 'exec', NETNS, process.execPath, '--test', '--test-reporter=tap', ...inner],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env,

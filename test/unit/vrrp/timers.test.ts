@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from '../../../src/vrrp/timers.js';
+import { later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from '../../../src/vrrp/timers.js';
 import { compareAddresses } from '../../../src/vrrp/address-order.js';
 
 void describe('Skew_Time', () => {
@@ -50,5 +50,14 @@ void describe('address order for the equal-priority tie-break', () => {
     assert.equal(compareAddresses('10.0.0.1', 'fe80::1'), 0);
     assert.equal(compareAddresses('10.0.0.256', '10.0.0.1'), 0);
     assert.equal(compareAddresses('fe80:::1', 'fe80::1'), 0);
+  });
+});
+
+void describe('deadlines on the microsecond grid', () => {
+  void test('sums land on the nearest microsecond, so re-arming from time left is exact', () => {
+    assert.notEqual(6000 + 3003.906, 9003.906); // plain float addition drifts
+    assert.equal(later(6000, 3003.906), 9003.906);
+    const deadline = later(1000.1, 2609.275);
+    assert.equal(later(1777.7, later(deadline, -1777.7)), deadline);
   });
 });
