@@ -1,19 +1,26 @@
-// Entry point of the checker child process. The health checkers are wired in by the checker daemon.
+// Entry point of the checker child process (started by the supervisor with the daemon's own arguments).
 import { parseCommandLine } from '../cli/options.js';
+import { CheckerDaemon } from './checker-daemon.js';
 import { daemonLogger } from './run.js';
-import { removePidFile, writePidFile } from './pidfile.js';
 
 const parsed = parseCommandLine(process.argv.slice(2));
 if (parsed.kind !== 'daemon') process.exit(2);
-const o = parsed.options;
-const log = daemonLogger(o, 'Keepalived_healthcheckers');
-writePidFile(o.checkersPidFile);
-log.info('health checkers started');
+const log = daemonLogger(parsed.options, 'Keepalived_healthcheckers');
+const daemon = new CheckerDaemon(parsed.options, log);
+let stopping = false;
 const stop = (): void => {
-  removePidFile(o.checkersPidFile);
-  process.exit(0);
+  if (stopping) return;
+  stopping = true;
+  void daemon.stop().then(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 process.on('disconnect', stop);
-setInterval(() => undefined, 1 << 30);
+process.on('SIGHUP', () => void daemon.reload());
+process.on('SIGUSR1', () => daemon.dump());
+try {
+  daemon.start();
+} catch (e) {
+  log.error(`checker child failed to start: ${(e as Error).stack ?? String(e)}`);
+  process.exit(1);
+}

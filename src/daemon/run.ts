@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../config/index.js';
-import { formatDiagnostic } from '../config/types.js';
 import type { DaemonOptions } from '../cli/options.js';
 import { FsConfigHost } from '../cli/fs-config-host.js';
 import { Logger } from './log.js';
@@ -36,7 +35,9 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   const { model, diagnostics } = loadModel(resolve(o.configFile), new FsConfigHost(), {
     configId: o.configId,
   });
-  for (const d of diagnostics) log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+  // The children report the config's diagnostics as they load it; the parent only says how many.
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors > 0) log.error(`${o.configFile}: ${errors} configuration error(s); run with -t for details`);
   const kinds: ChildKind[] = [];
   if (!o.checkOnly && model.instances.length > 0) kinds.push('vrrp');
   if (!o.vrrpOnly && model.virtualServers.length > 0) kinds.push('checker');

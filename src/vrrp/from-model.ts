@@ -149,6 +149,7 @@ export function engineSpecFromModel(model: Model): EngineSpec {
     name: g.name,
     members: g.members.map((m) => m.name).filter((m) => names.has(m)),
     notify: notifySpec(g.notify),
+    trackingWeight: g.syncGroupTrackingWeight,
     trackInterfaces: interfaces(g.track.interfaces),
     trackScripts: refs(g.track.scripts),
     trackFiles: refs(g.track.files),
