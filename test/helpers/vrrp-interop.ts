@@ -119,7 +119,12 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
   const oursLow = lab.start(oursImpl, a, `${c.tag}-ours-low`, config(a, b, 'ours', 50));
   await oursLow.waitForState('VI_1', 'BACKUP', 10_000);
   await sleep(masterDownMs(advertInt, 50) * 2);
-  assert.deepEqual(oursLow.states('VI_1'), ['BACKUP'], `phase 3: ours left BACKUP\n${oursLow.log()}`);
+  const vipLink = (): string => exec(['ip', '-n', a.ns, '-d', 'link', 'show', 'dev', vipIf]).stdout;
+  assert.deepEqual(
+    oursLow.states('VI_1'),
+    ['BACKUP'],
+    `phase 3: ours left BACKUP under keepalived's adverts; our ${vipIf}:\n${vipLink()}\n${oursLow.log()}`,
+  );
   assert.equal(ka.state('VI_1'), 'MASTER', `phase 3: keepalived lost MASTER\n${ka.log()}`);
   assert.ok(onlyOn(b, a), `phase 3: the VIP moved (${where()})`);
 

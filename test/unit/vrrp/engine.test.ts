@@ -365,7 +365,14 @@ void describe('reload', () => {
       ),
     );
     e.handle(0, { type: 'start' });
-    const out = e.handle(500, {
+    // VI_1 is not the address owner: it becomes MASTER when its master-down timer (3218.75 ms) expires.
+    for (let d = e.nextDeadline(); d !== undefined && d <= 4000; d = e.nextDeadline())
+      e.handle(d, { type: 'timer' });
+    assert.deepEqual(
+      e.snapshot().instances.map((i) => `${i.name}:${i.state}`),
+      ['VI_1:MASTER', 'OLD:MASTER'],
+    );
+    const out = e.handle(4000, {
       type: 'reload',
       spec: engineSpec(
         router('VI_1', 120, '10.0.0.1', {

@@ -1,0 +1,111 @@
+// The checker child end to end (-C): real servers in a namespace the test creates, the daemon's own log
+// lines as the verdict, notify_down / notify_up scripts run with the right timing.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NetnsLab, netnsSkipReason } from '../helpers/netns.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/keepalived-ts', import.meta.url));
+const skip = netnsSkipReason();
+
+/** Collects a process's stderr and waits for a line matching `re`. */
+function watch(child: ChildProcess): (re: RegExp, timeoutMs: number) => Promise<string> {
+  let text = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (c: string) => (text += c));
+  return async (re, timeoutMs) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const m = re.exec(text);
+      if (m) return m[0];
+      if (Date.now() > end) throw new Error(`no ${re} within ${timeoutMs} ms; log:\n${text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+}
+
+describe('checker daemon (-C)', { skip }, () => {
+  let lab: NetnsLab;
+  let ns: string;
+  let dir: string;
+
+  before(() => {
+    lab = new NetnsLab('chkd');
+    ns = lab.namespace('h');
+    dir = mkdtempSync(join(tmpdir(), 'kts-chkd-'));
+  });
+  after(() => {
+    lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a real server that stops answering is removed, notify_down runs; back up, notify_up runs', async () => {
+    const marks = join(dir, 'marks');
+    const notify = join(dir, 'notify.sh');
+    writeFileSync(notify, `#!/bin/sh\necho "$1" >> ${marks}\n`);
+    chmodSync(notify, 0o755);
+    const conf = join(dir, 'k.conf');
+    writeFileSync(
+      conf,
+      `virtual_server 10.9.9.9 80 {
+  delay_loop 1
+  lvs_sched rr
+  protocol TCP
+  real_server 127.0.0.1 18080 {
+    notify_down "${notify} down"
+    notify_up "${notify} up"
+    TCP_CHECK {
+      connect_timeout 1
+      retry 1
+      delay_before_retry 1
+    }
+  }
+}
+`,
+    );
+    const server = lab.spawn(ns, ['python3', '-m', 'http.server', '18080', '--bind', '127.0.0.1']);
+    const daemon = lab.spawn(ns, [
+      process.execPath,
+      BIN,
+      '-C',
+      '-n',
+      '-l',
+      '-f',
+      conf,
+      '-p',
+      join(dir, 'k.pid'),
+      '-c',
+      join(dir, 'c.pid'),
+    ]);
+    const wait = watch(daemon);
+    await wait(/Adding service 10\.9\.9\.9:80\/TCP -> 127\.0\.0\.1:18080/, 10_000);
+    server.kill('SIGKILL');
+    const killedAt = Date.now();
+    await wait(/Removing service 10\.9\.9\.9:80\/TCP -> 127\.0\.0\.1:18080/, 10_000);
+    const tookMs = Date.now() - killedAt;
+    // delay_loop 1 + (retry 1 x delay_before_retry 1) + connect: well under 5 s, never instant.
+    assert.ok(tookMs < 5000, `verdict took ${tookMs} ms`);
+    const deadline = Date.now() + 3000;
+    while (!(existsSync(marks) && readFileSync(marks, 'utf8').includes('down')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(readFileSync(marks, 'utf8').trim(), 'down');
+    lab.spawn(ns, ['python3', '-m', 'http.server', '18080', '--bind', '127.0.0.1']);
+    await wait(
+      /Adding service 10\.9\.9\.9:80\/TCP -> 127\.0\.0\.1:18080[^\n]*\n(.|\n)*Adding service/,
+      10_000,
+    ).catch(async () => wait(/real server 10\.9\.9\.9:80\/TCP -> 127\.0\.0\.1:18080 UP/, 1));
+    const end2 = Date.now() + 3000;
+    while (!readFileSync(marks, 'utf8').includes('up') && Date.now() < end2) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(readFileSync(marks, 'utf8').trim().split('\n'), ['down', 'up']);
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+    assert.equal(existsSync(join(dir, 'c.pid')), false, 'the checker pid file is removed at exit');
+  });
+});
