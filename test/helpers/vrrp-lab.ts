@@ -573,6 +573,8 @@ export interface DecodedAdvert {
   addresses: string[];
   /** Whether the packet came inside an IPsec AH header. */
   ah: boolean;
+  /** Ethernet source address (the virtual MAC with use_vmac, RFC 5798 7.3). */
+  srcMac: string;
 }
 
 const TSHARK_FIELDS = [
@@ -594,6 +596,7 @@ const TSHARK_FIELDS = [
   'vrrp.ip_addr',
   'vrrp.ipv6_addr',
   'ah.spi',
+  'eth.src',
 ];
 
 /** A tcpdump capture in progress. */
@@ -660,6 +663,7 @@ export function decodeAdverts(file: string): DecodedAdvert[] {
         authType: at(14) ? num(14) : undefined,
         addresses: [...list(15), ...list(16)],
         ah: at(17) !== '',
+        srcMac: at(18),
       };
     });
 }

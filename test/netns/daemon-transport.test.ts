@@ -293,6 +293,13 @@ describe(`VRRP transports (${impl} vs ${impl})`, { skip: skipReason }, () => {
         !hasAddress(b.ns, '10.4.0.130', vmacIf) && !hasAddress(b.ns, '10.4.0.130'),
         'no VIP on the backup',
       );
+      const capture = await lab.capture(obs.ns);
+      await sleep(1000);
+      assertAllMatch(
+        await capture.stop(),
+        { src: '10.4.0.1', vrid: 81, srcMac: vmac },
+        'adverts of the VMAC master',
+      );
       // learnt from the master's gratuitous ARP alone: sending traffic to the VIP would let the kernel's
       // replies (ARP from eth0 with the VIP as sender) teach the observer eth0's MAC instead
       await waitUntil(

@@ -239,6 +239,43 @@ void describe('two routers on one LAN', () => {
     assert.equal(lan.state('high'), 'BACKUP');
   });
 
+  void test('state MASTER without priority 255 waits out the master-down interval before taking over', () => {
+    // What keepalived 2.2.7 was seen to do (advert_int 4): the newcomer logs BACKUP (init), discards the
+    // lower-priority master's adverts and takes over 3 x 4 s + (256 - 150)/256 s after its start, never before.
+    const slow = { advertIntervalCs: 400 };
+    const lan = new Lan(
+      new Map([
+        ['A', new Engine(engineSpec(router('VI', 150, '10.0.0.1', { ...slow, initialState: 'MASTER' })))],
+        ['B', new Engine(engineSpec(router('VI', 100, '10.0.0.2', slow)))],
+      ]),
+    );
+    lan.send('B', { type: 'start' });
+    lan.runUntil(20_000);
+    assert.equal(lan.state('B'), 'MASTER');
+    lan.send('A', { type: 'start' });
+    const started = lan.log.length;
+    assert.equal(lan.state('A'), 'BACKUP');
+    lan.runUntil(20_000 + 12_414.061);
+    const early = lan.log.slice(started).filter((l) => l.node === 'A');
+    assert.ok(
+      early.some((l) => l.action.type === 'log' && /Entering BACKUP STATE \(init\)/.test(l.action.message)),
+    );
+    assert.ok(
+      early.some(
+        (l) => l.action.type === 'log' && /lower priority \(100\).*discarding/.test(l.action.message),
+      ),
+    );
+    assert.deepEqual(
+      early.filter((l) => ['send-advert', 'add-addresses', 'send-garp'].includes(l.action.type)),
+      [],
+    );
+    assert.equal(lan.state('A'), 'BACKUP');
+    assert.equal(lan.state('B'), 'MASTER');
+    lan.runUntil(20_000 + 12_414.062);
+    assert.equal(lan.state('A'), 'MASTER');
+    assert.equal(lan.state('B'), 'BACKUP');
+  });
+
   void test('a returning higher-priority router preempts; with nopreempt it does not', () => {
     for (const preempt of [true, false]) {
       const lan = new Lan(
