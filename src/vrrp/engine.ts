@@ -313,7 +313,9 @@ export class Engine {
       ctx.reason = 'init';
       const groupFaulty = inst.group !== undefined && inst.group.faultyMembers().length > 0;
       if (inst.faults.length > 0 || groupFaulty) {
-        if (groupFaulty && inst.faults.length === 0) inst.wantState = 'FAULT';
+        // keepalived's vrrp_init_state: an instance already in FAULT forgets `state MASTER`, so even an
+        // address owner comes back up through BACKUP (try_up_instance keeps MASTER only if still wanted).
+        inst.wantState = 'FAULT';
         inst.initFault(ctx);
       } else if (!inst.initPending && !(inst.group && inst.group.initPendingMembers().length > 0)) {
         inst.initState(ctx);

@@ -102,8 +102,9 @@ export function instanceSpecFromModel(inst: VrrpInstance, model: Model): Instanc
     routes: inst.virtualRoutes as unknown as Record<string, unknown>[],
     rules: inst.virtualRules as unknown as Record<string, unknown>[],
     unicastPeers: inst.unicastPeers.map((p) => p.address),
-    preempt: inst.preempt,
-    preemptDelayMs: seconds(inst.preemptDelay),
+    // keepalived (vrrp_complete_instance) clears nopreempt and preempt_delay for `state MASTER`.
+    preempt: inst.preempt || inst.state === 'MASTER',
+    preemptDelayMs: inst.state === 'MASTER' ? 0 : seconds(inst.preemptDelay),
     accept: inst.accept ?? true,
     authType: authType(inst),
     trackInterfaces: interfaces(inst.track.interfaces),

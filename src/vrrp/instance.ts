@@ -194,8 +194,10 @@ export class Instance {
 
   // ---- transitions ---------------------------------------------------------------------------------------
 
-  /** Leave INIT for BACKUP (keepalived's vrrp_init_state). An instance wanting MASTER passes through BACKUP
-   * silently and times out at once; the engine fires that timeout right after every instance is set up. */
+  /** Leave INIT for BACKUP (keepalived's vrrp_init_state). Only the address owner can still want MASTER here:
+   * it passes through BACKUP silently and times out at once (keepalived arms 1 us); the engine fires that
+   * timeout right after every instance is set up. Everything else logs BACKUP (init) and waits out the full
+   * master-down interval. */
   initState(ctx: StepContext): void {
     if (this.wantState === 'MASTER') {
       this.setState(ctx, 'BACKUP');

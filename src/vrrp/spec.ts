@@ -106,7 +106,8 @@ export interface InstanceSpec {
   version: VrrpVersion;
   /** Configured (base) priority 1..255; 255 makes this the address owner. */
   priority: number;
-  /** `state MASTER` / `state BACKUP` in the config (keepalived's wantstate at start). */
+  /** `state MASTER` / `state BACKUP` in the config. MASTER only counts for the address owner (priority 255),
+   * which then takes over at once; any other instance starts exactly as BACKUP (keepalived 2.2.7). */
   initialState: 'MASTER' | 'BACKUP';
   advertIntervalCs: number;
   addresses: VipSpec[];

@@ -86,10 +86,14 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
   await ours.waitForState('VI_1', 'MASTER', 15_000); // first, so that keepalived never is MASTER here
   const ka = lab.start('keepalived', b, `${c.tag}-keepalived`, config(b, a, 'keepalived', 100));
   await ka.waitForState('VI_1', 'BACKUP', 15_000);
-  await waitUntil(() => onlyOn(a, b), `phase 1: the VIP on ours only (${where()})`, 4000);
+  await waitUntil(
+    () => onlyOn(a, b),
+    () => `phase 1: the VIP on ours only (${where()})`,
+    4000,
+  );
   await waitUntil(
     () => observed() === macOf(a),
-    `phase 1: observer maps ${c.vip} to ours ${macOf(a)} (has ${observed()})`,
+    () => `phase 1: observer maps ${c.vip} to ours ${macOf(a)} (has ${observed()})`,
     (advertInt + 3) * 1000,
   );
   await sleep(advertInt * 2500); // a few adverts of ours on record
@@ -106,10 +110,14 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
     kaMaster.at - stoppedAt < quick + 1000,
     `phase 2: keepalived took ${kaMaster.at - stoppedAt} ms to take over; without priority 0 it takes ${masterDownMs(advertInt, 100)} ms`,
   );
-  await waitUntil(() => onlyOn(b, a), `phase 2: the VIP on keepalived only (${where()})`, 4000);
+  await waitUntil(
+    () => onlyOn(b, a),
+    () => `phase 2: the VIP on keepalived only (${where()})`,
+    4000,
+  );
   await waitUntil(
     () => observed() === macOf(b),
-    `phase 2: observer maps ${c.vip} to keepalived ${macOf(b)} (has ${observed()})`,
+    () => `phase 2: observer maps ${c.vip} to keepalived ${macOf(b)} (has ${observed()})`,
     (advertInt + 3) * 1000,
   );
   await sleep(advertInt * 2500); // some of keepalived's adverts next to ours
@@ -139,10 +147,14 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
     oursMaster.at - kaStoppedAt < masterDownMs(advertInt, 50),
     `phase 4: ours took ${oursMaster.at - kaStoppedAt} ms to take over; master-down is ${masterDownMs(advertInt, 50)} ms\n${oursLow.log(20)}`,
   );
-  await waitUntil(() => onlyOn(a, b), `phase 4: the VIP on ours only (${where()})`, 4000);
+  await waitUntil(
+    () => onlyOn(a, b),
+    () => `phase 4: the VIP on ours only (${where()})`,
+    4000,
+  );
   await waitUntil(
     () => observed() === macOf(a),
-    `phase 4: observer maps ${c.vip} to ours ${macOf(a)} (has ${observed()})`,
+    () => `phase 4: observer maps ${c.vip} to ours ${macOf(a)} (has ${observed()})`,
     (advertInt + 3) * 1000,
   );
   return { adverts, ours: a, keepalived: b };

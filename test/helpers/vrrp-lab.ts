@@ -58,10 +58,10 @@ export function daemonUnderTest(): Implementation {
   return process.env.KTS_DAEMON_IMPL === 'keepalived' ? 'keepalived' : 'ours';
 }
 
-/** Resolves once `condition` returns a truthy value; rejects after `timeoutMs` with `what` and the last value. */
+/** Resolves once `condition` returns a truthy value; rejects after `timeoutMs` saying `what` (a function: evaluated then). */
 export async function waitUntil<T>(
   condition: () => T | undefined | false | null,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 10_000,
   pollMs = 50,
 ): Promise<T> {
@@ -69,7 +69,10 @@ export async function waitUntil<T>(
   for (;;) {
     const value = condition();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await sleep(pollMs);
   }
 }

@@ -183,7 +183,11 @@ describe(`interop with FRRouting vrrpd: VRRPv3 over IPv4 (${impl})`, { skip: ski
         master.at - stoppedAt < masterDown(100),
         `ours took ${master.at - stoppedAt} ms; FRR's priority-0 advert should beat master-down (${masterDown(100)} ms)\n${vrrpd.log(10)}`,
       );
-      await waitUntil(() => hasAddress(o.ns, VIP), `VIP on ours (${addresses(o.ns)})`, 3000);
+      await waitUntil(
+        () => hasAddress(o.ns, VIP),
+        () => `VIP on ours (${addresses(o.ns)})`,
+        3000,
+      );
     }));
 
   test('ours MASTER / FRR BACKUP (protodown), then FRR takes over when ours stops', () =>

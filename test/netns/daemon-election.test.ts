@@ -48,10 +48,14 @@ describe(`VRRP election and failover (${impl} vs ${impl})`, { skip: skipReason }
       const da = lab.start(impl, a, 'el-a', config('a', { priority: 200 }));
       await da.waitForState('VI_1', 'MASTER', 10_000);
       await db.waitForState('VI_1', 'BACKUP', 10_000);
-      await waitUntil(() => hasAddress(a.ns, VIP), `VIP on a (a: ${addresses(a.ns)})`, 5000);
+      await waitUntil(
+        () => hasAddress(a.ns, VIP),
+        () => `VIP on a (a: ${addresses(a.ns)})`,
+        5000,
+      );
       await waitUntil(
         () => !hasAddress(b.ns, VIP),
-        `stale VIP removed from BACKUP b (b: ${addresses(b.ns)})\n${db.log()}`,
+        () => `stale VIP removed from BACKUP b (b: ${addresses(b.ns)})\n${db.log()}`,
         5000,
       );
       await sleep(ADVERT * 5 * 1000); // several advert intervals: nothing flaps
@@ -77,7 +81,11 @@ describe(`VRRP election and failover (${impl} vs ${impl})`, { skip: skipReason }
       // master-down interval = 3 x 0.3 + skew (0.18) = 1.08 s; allow for a loaded machine
       const took = master.at - killedAt;
       assert.ok(took < 3000, `takeover took ${took} ms`);
-      await waitUntil(() => hasAddress(b.ns, VIP), `VIP on b after takeover (b: ${addresses(b.ns)})`, 3000);
+      await waitUntil(
+        () => hasAddress(b.ns, VIP),
+        () => `VIP on b after takeover (b: ${addresses(b.ns)})`,
+        3000,
+      );
     }));
 
   test('link loss: the MASTER enters FAULT and drops the VIP, the BACKUP takes over; link back: MASTER again', () =>
@@ -95,7 +103,7 @@ describe(`VRRP election and failover (${impl} vs ${impl})`, { skip: skipReason }
       await waitUntil(() => hasAddress(b.ns, VIP), 'VIP on b', 3000);
       await waitUntil(
         () => !hasAddress(a.ns, VIP),
-        `VIP removed from faulted a (a: ${addresses(a.ns)})`,
+        () => `VIP removed from faulted a (a: ${addresses(a.ns)})`,
         3000,
       );
       sinceA = da.mark();

@@ -191,7 +191,7 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, { skip: s
       await db.waitForState('VI_2', 'MASTER', 5000, sb);
       await waitUntil(
         () => hasAddress(b.ns, VIP) && hasAddress(b1.ns, VIP2, 'eth1') && !hasAddress(a.ns, VIP),
-        `both VIPs on b, none on a (a: ${addresses(a.ns)})`,
+        () => `both VIPs on b, none on a (a: ${addresses(a.ns)})`,
         3000,
       );
       await waitUntil(

@@ -252,10 +252,10 @@ void describe('two routers on one LAN', () => {
     lan.send('B', { type: 'start' });
     lan.runUntil(20_000);
     assert.equal(lan.state('B'), 'MASTER');
-    lan.send('A', { type: 'start' });
     const started = lan.log.length;
+    lan.send('A', { type: 'start' });
     assert.equal(lan.state('A'), 'BACKUP');
-    lan.runUntil(20_000 + 12_414.061);
+    lan.runUntil(32_414.061); // started at 20 s
     const early = lan.log.slice(started).filter((l) => l.node === 'A');
     assert.ok(
       early.some((l) => l.action.type === 'log' && /Entering BACKUP STATE \(init\)/.test(l.action.message)),
@@ -271,7 +271,7 @@ void describe('two routers on one LAN', () => {
     );
     assert.equal(lan.state('A'), 'BACKUP');
     assert.equal(lan.state('B'), 'MASTER');
-    lan.runUntil(20_000 + 12_414.062);
+    lan.runUntil(32_414.062);
     assert.equal(lan.state('A'), 'MASTER');
     assert.equal(lan.state('B'), 'BACKUP');
   });

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadModel } from '../../../src/config/index.js';
+import { engineSpecFromModel } from '../../../src/vrrp/from-model.js';
+import { MemoryHost } from '../config/memory-host.js';
+
+function engineSpec(text: string) {
+  const { model } = loadModel('/k.conf', new MemoryHost({ '/k.conf': text }), { configId: 'n' });
+  return engineSpecFromModel(model);
+}
+
+const instance = (name: string, vrid: number) => `
+vrrp_instance ${name} {
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 100
+  virtual_ipaddress {
+    10.0.0.${vrid}/24
+  }
+}`;
+
+test('sync_group_tracking_weight reaches the engine as SyncGroupSpec.trackingWeight', () => {
+  const withFlag = engineSpec(`
+vrrp_sync_group G {
+  group {
+    A
+    B
+  }
+  sync_group_tracking_weight
+}
+${instance('A', 1)}
+${instance('B', 2)}`);
+  assert.equal(withFlag.syncGroups[0]?.name, 'G');
+  assert.deepEqual(withFlag.syncGroups[0]?.members, ['A', 'B']);
+  assert.equal(withFlag.syncGroups[0]?.trackingWeight, true);
+
+  const without = engineSpec(`
+vrrp_sync_group G {
+  group {
+    A
+    B
+  }
+}
+${instance('A', 1)}
+${instance('B', 2)}`);
+  assert.equal(without.syncGroups[0]?.trackingWeight, false);
+});
+
+test('state MASTER clears nopreempt and preempt_delay, as keepalived does', () => {
+  const spec = engineSpec(`
+vrrp_instance M {
+  state MASTER
+  interface eth0
+  virtual_router_id 1
+  priority 150
+  nopreempt
+  virtual_ipaddress {
+    10.0.0.1/24
+  }
+}
+vrrp_instance D {
+  state MASTER
+  interface eth0
+  virtual_router_id 2
+  priority 150
+  preempt_delay 30
+  virtual_ipaddress {
+    10.0.0.2/24
+  }
+}
+vrrp_instance B {
+  state BACKUP
+  interface eth0
+  virtual_router_id 3
+  priority 150
+  nopreempt
+  virtual_ipaddress {
+    10.0.0.3/24
+  }
+}
+vrrp_instance P {
+  interface eth0
+  virtual_router_id 4
+  priority 150
+  preempt_delay 30
+  virtual_ipaddress {
+    10.0.0.4/24
+  }
+}`);
+  const byName = new Map(spec.instances.map((i) => [i.name, i]));
+  assert.equal(byName.get('M')?.preempt, true);
+  assert.equal(byName.get('D')?.preemptDelayMs, 0);
+  assert.equal(byName.get('B')?.preempt, false);
+  assert.equal(byName.get('P')?.preemptDelayMs, 30_000);
+});
