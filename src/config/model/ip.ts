@@ -22,7 +22,8 @@ function parseIpv4Groups(text: string): number[] | undefined {
   if (parts.length !== 4) return undefined;
   const out: number[] = [];
   for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
+    // inet_pton: one to three digits, no leading zero (so "010" is not octal-looking ten).
+    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
     const v = Number(p);
     if (v > 255) return undefined;
     out.push(v);
