@@ -81,6 +81,8 @@ export function emptyModel(): Model {
   };
 }
 
+const namedIndex = new WeakMap<object[], Map<string, object>>();
+
 /** Keeps the first of two same-named objects and reports the second. */
 function addNamed<T extends { name: string; location: { file: string; line: number } }>(
   list: T[],
@@ -89,7 +91,13 @@ function addNamed<T extends { name: string; location: { file: string; line: numb
   ctx: BuildContext,
 ): void {
   if (!item) return;
-  const first = list.find((x) => x.name === item.name);
+  // An index per list keeps this linear: configs with thousands of instances are real.
+  let index = namedIndex.get(list);
+  if (index === undefined) {
+    index = new Map(list.map((x) => [x.name, x] as const));
+    namedIndex.set(list, index);
+  }
+  const first = index.get(item.name) as T | undefined;
   if (first) {
     ctx.diags.error(
       node,
@@ -99,6 +107,7 @@ function addNamed<T extends { name: string; location: { file: string; line: numb
     return;
   }
   list.push(item);
+  index.set(item.name, item);
 }
 
 export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {

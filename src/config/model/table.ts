@@ -65,13 +65,15 @@ export function readSimple<T>(target: T, entry: SimpleKeyword<T>, node: ConfigNo
 }
 
 /** Handlers for every entry of a table, writing into `target`. */
-export function simpleHandlers<T>(
-  target: T,
+export function simpleHandlers<T extends object>(
+  target: T | (() => T),
   table: readonly SimpleKeyword<T>[],
   ctx: BuildContext,
 ): Handlers {
+  // A getter lets one set of handlers serve many targets in turn (see vrrp-instance.ts).
+  const get = typeof target === 'function' ? (target as () => T) : () => target;
   const handlers: Handlers = {};
-  for (const entry of table) handlers[entry.keyword] = (node) => readSimple(target, entry, node, ctx);
+  for (const entry of table) handlers[entry.keyword] = (node) => readSimple(get(), entry, node, ctx);
   return handlers;
 }
 

@@ -89,10 +89,14 @@ const TRACK_KEYWORDS: Record<keyof Trackers, string> = {
 };
 
 /** Handlers for the five track_xxx blocks. */
-export function trackHandlers(ctx: BuildContext, out: Trackers): Record<string, (n: ConfigNode) => void> {
+export function trackHandlers(
+  ctx: BuildContext,
+  out: Trackers | (() => Trackers),
+): Record<string, (n: ConfigNode) => void> {
+  const get = typeof out === 'function' ? out : () => out;
   const handlers: Record<string, (n: ConfigNode) => void> = {};
   for (const kind of Object.keys(TRACK_KEYWORDS) as Array<keyof Trackers>)
-    handlers[TRACK_KEYWORDS[kind]] = (n) => readTrackBlock(n, ctx, kind, out);
+    handlers[TRACK_KEYWORDS[kind]] = (n) => readTrackBlock(n, ctx, kind, get());
   return handlers;
 }
 
@@ -172,11 +176,13 @@ const NOTIFY_KEYWORDS: Array<[keyof NotifyScripts, string]> = [
 
 export function notifyHandlers(
   ctx: BuildContext,
-  out: NotifyScripts,
+  target: NotifyScripts | (() => NotifyScripts),
 ): Record<string, (n: ConfigNode) => void> {
+  const get = typeof target === 'function' ? target : () => target;
   const handlers: Record<string, (n: ConfigNode) => void> = {};
   for (const [field, keyword] of NOTIFY_KEYWORDS) {
     handlers[keyword] = (n) => {
+      const out = get();
       if (field === 'deleted' && n.args.length === 0) {
         out.deleted = true;
         return;

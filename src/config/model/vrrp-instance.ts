@@ -28,7 +28,17 @@ import { type GarpExtraIf, readGarpExtraIf } from './global.js';
 import { type Authentication, type AuthHmac, readAuthentication, readAuthHmac } from './vrrp-auth.js';
 
 export type { Authentication, AuthHmac, HmacKey } from './vrrp-auth.js';
-import { type BuildContext, blockChildren, choice, decimal, flag, int, ipAddress, walk } from './values.js';
+import {
+  type BuildContext,
+  blockChildren,
+  choice,
+  decimal,
+  flag,
+  type Handlers,
+  int,
+  ipAddress,
+  walk,
+} from './values.js';
 
 export interface UnicastPeer {
   location: SourceLocation;
@@ -291,6 +301,122 @@ function readUseIpvlan(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance):
   inst.useIpvlan = v;
 }
 
+/** The keyword handlers of vrrp_instance, built once per build context and pointed at each instance in
+ * turn: building a fresh set of closures for every instance made configs with thousands of them slow. */
+interface InstanceHandlers {
+  handlers: Handlers;
+  target(inst: VrrpInstance): void;
+}
+const handlerCache = new WeakMap<BuildContext, InstanceHandlers>();
+
+function instanceHandlers(ctx: BuildContext): InstanceHandlers {
+  const cached = handlerCache.get(ctx);
+  if (cached) return cached;
+  let inst = undefined as unknown as VrrpInstance;
+  const srcIp = (n: ConfigNode) => {
+    const ip = ipAddress(n, ctx);
+    if (ip) inst.srcIp = ip.address;
+  };
+  const handlers: Handlers = {
+    ...simpleHandlers(() => inst, INSTANCE_TABLE, ctx),
+    ...trackHandlers(ctx, () => inst.track),
+    ...notifyHandlers(ctx, () => inst.notify),
+    state: (n) => {
+      const v = choice(n, ctx, ['MASTER', 'BACKUP'] as const, 0, true);
+      if (v) inst.state = v;
+    },
+    virtual_router_id: (n) => {
+      const v = int(n, ctx, 1, 255);
+      if (v !== undefined) inst.virtualRouterId = v;
+    },
+    priority: (n) => {
+      const v = int(n, ctx, 1, 255);
+      if (v !== undefined) inst.priority = v;
+    },
+    advert_int: (n) => {
+      const v = decimal(n, ctx, 0.01, 255);
+      if (v !== undefined) inst.advertInt = Math.round(v * 100) / 100;
+    },
+    version: (n) => {
+      const v = int(n, ctx, 2, 3);
+      if (v === 2 || v === 3) {
+        inst.version = v;
+        inst.versionSet = true;
+      }
+    },
+    mcast_src_ip: srcIp,
+    unicast_src_ip: srcIp,
+    mcast_dst_ip: (n) => {
+      const ip = ipAddress(n, ctx);
+      if (!ip) return;
+      const multicast =
+        ip.family === 4 ? /^2(2[4-9]|3\d)\./.test(ip.address) : /^ff[0-9a-f]2:/.test(ip.address);
+      if (!multicast)
+        ctx.diags.error(
+          n,
+          n.keyword,
+          `'${ip.address}' is not a ${ip.family === 6 ? 'link-local ' : ''}multicast address`,
+        );
+      else inst.mcastDstIp = ip.address;
+    },
+    unicast_peer: (n) => readUnicastPeers(n, ctx, inst),
+    authentication: (n) => {
+      const a = readAuthentication(n, ctx);
+      if (a) inst.authentication = a;
+    },
+    auth_hmac: (n) => {
+      const h = readAuthHmac(n, ctx);
+      if (h) inst.authHmac = h;
+    },
+    use_vmac: (n) => readUseVmac(n, ctx, inst),
+    use_ipvlan: (n) => readUseIpvlan(n, ctx, inst),
+    virtual_ipaddress: (n) => inst.virtualIpaddresses.push(...readAddressBlock(n, ctx)),
+    virtual_ipaddress_excluded: (n) => inst.virtualIpaddressesExcluded.push(...readAddressBlock(n, ctx)),
+    virtual_routes: (n) => inst.virtualRoutes.push(...readRouteBlock(n, ctx)),
+    virtual_rules: (n) => inst.virtualRules.push(...readRuleBlock(n, ctx)),
+    accept: (n) => {
+      inst.accept = flag(n, ctx);
+    },
+    no_accept: (n) => {
+      inst.accept = !flag(n, ctx);
+    },
+    nopreempt: (n) => {
+      inst.preempt = !flag(n, ctx);
+    },
+    preempt: (n) => {
+      // keepalived keeps `preempt` only for backward compatibility: preempting is the default.
+      inst.preempt = flag(n, ctx);
+    },
+    preempt_delay: (n) => {
+      const v = decimal(n, ctx, 0, 1000);
+      if (v !== undefined) inst.preemptDelay = v;
+    },
+    garp_extra_if: (n) => {
+      const v = readGarpExtraIf(n, ctx);
+      if (v) inst.garpExtraIf = v;
+    },
+    old_unicast_checksum: (n) => {
+      const opt = n.args[0];
+      if (opt !== undefined && opt !== 'never')
+        ctx.diags.error(n, n.keyword, `unknown option '${opt}' (never)`);
+      else inst.oldUnicastChecksum = opt === 'never' ? 'never' : 'auto';
+    },
+    lvs_sync_daemon_interface: (n) => {
+      ctx.diags.warn(n, n.keyword, "deprecated in vrrp_instance, use global_defs 'lvs_sync_daemon'");
+      const v = n.args[0];
+      if (v === undefined) ctx.diags.error(n, n.keyword, 'missing argument');
+      else inst.lvsSyncDaemonInterface = v;
+    },
+    timer_expired_backup: (n) => {
+      const v = n.args.length === 0 ? 254 : int(n, ctx, 1, 254);
+      if (v !== undefined) inst.timerExpiredBackup = v;
+    },
+  };
+  const made = { handlers, target: (i: VrrpInstance) => (inst = i) };
+  handlerCache.set(ctx, made);
+  return made;
+}
+
 export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInstance | undefined {
   const name = node.args[0];
   if (name === undefined) {
@@ -298,111 +424,9 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
     return undefined;
   }
   const inst = defaultVrrpInstance(name, { file: node.file, line: node.line });
-  const srcIp = (n: ConfigNode) => {
-    const ip = ipAddress(n, ctx);
-    if (ip) inst.srcIp = ip.address;
-  };
-  walk(
-    blockChildren(node, ctx),
-    ctx,
-    {
-      ...simpleHandlers(inst, INSTANCE_TABLE, ctx),
-      ...trackHandlers(ctx, inst.track),
-      ...notifyHandlers(ctx, inst.notify),
-      state: (n) => {
-        const v = choice(n, ctx, ['MASTER', 'BACKUP'] as const, 0, true);
-        if (v) inst.state = v;
-      },
-      virtual_router_id: (n) => {
-        const v = int(n, ctx, 1, 255);
-        if (v !== undefined) inst.virtualRouterId = v;
-      },
-      priority: (n) => {
-        const v = int(n, ctx, 1, 255);
-        if (v !== undefined) inst.priority = v;
-      },
-      advert_int: (n) => {
-        const v = decimal(n, ctx, 0.01, 255);
-        if (v !== undefined) inst.advertInt = Math.round(v * 100) / 100;
-      },
-      version: (n) => {
-        const v = int(n, ctx, 2, 3);
-        if (v === 2 || v === 3) {
-          inst.version = v;
-          inst.versionSet = true;
-        }
-      },
-      mcast_src_ip: srcIp,
-      unicast_src_ip: srcIp,
-      mcast_dst_ip: (n) => {
-        const ip = ipAddress(n, ctx);
-        if (!ip) return;
-        const multicast =
-          ip.family === 4 ? /^2(2[4-9]|3\d)\./.test(ip.address) : /^ff[0-9a-f]2:/.test(ip.address);
-        if (!multicast)
-          ctx.diags.error(
-            n,
-            n.keyword,
-            `'${ip.address}' is not a ${ip.family === 6 ? 'link-local ' : ''}multicast address`,
-          );
-        else inst.mcastDstIp = ip.address;
-      },
-      unicast_peer: (n) => readUnicastPeers(n, ctx, inst),
-      authentication: (n) => {
-        const a = readAuthentication(n, ctx);
-        if (a) inst.authentication = a;
-      },
-      auth_hmac: (n) => {
-        const h = readAuthHmac(n, ctx);
-        if (h) inst.authHmac = h;
-      },
-      use_vmac: (n) => readUseVmac(n, ctx, inst),
-      use_ipvlan: (n) => readUseIpvlan(n, ctx, inst),
-      virtual_ipaddress: (n) => inst.virtualIpaddresses.push(...readAddressBlock(n, ctx)),
-      virtual_ipaddress_excluded: (n) => inst.virtualIpaddressesExcluded.push(...readAddressBlock(n, ctx)),
-      virtual_routes: (n) => inst.virtualRoutes.push(...readRouteBlock(n, ctx)),
-      virtual_rules: (n) => inst.virtualRules.push(...readRuleBlock(n, ctx)),
-      accept: (n) => {
-        inst.accept = flag(n, ctx);
-      },
-      no_accept: (n) => {
-        inst.accept = !flag(n, ctx);
-      },
-      nopreempt: (n) => {
-        inst.preempt = !flag(n, ctx);
-      },
-      preempt: (n) => {
-        // keepalived keeps `preempt` only for backward compatibility: preempting is the default.
-        inst.preempt = flag(n, ctx);
-      },
-      preempt_delay: (n) => {
-        const v = decimal(n, ctx, 0, 1000);
-        if (v !== undefined) inst.preemptDelay = v;
-      },
-      garp_extra_if: (n) => {
-        const v = readGarpExtraIf(n, ctx);
-        if (v) inst.garpExtraIf = v;
-      },
-      old_unicast_checksum: (n) => {
-        const opt = n.args[0];
-        if (opt !== undefined && opt !== 'never')
-          ctx.diags.error(n, n.keyword, `unknown option '${opt}' (never)`);
-        else inst.oldUnicastChecksum = opt === 'never' ? 'never' : 'auto';
-      },
-      lvs_sync_daemon_interface: (n) => {
-        ctx.diags.warn(n, n.keyword, "deprecated in vrrp_instance, use global_defs 'lvs_sync_daemon'");
-        const v = n.args[0];
-        if (v === undefined) ctx.diags.error(n, n.keyword, 'missing argument');
-        else inst.lvsSyncDaemonInterface = v;
-      },
-      timer_expired_backup: (n) => {
-        const v = n.args.length === 0 ? 254 : int(n, ctx, 1, 254);
-        if (v !== undefined) inst.timerExpiredBackup = v;
-      },
-    },
-    'vrrp_instance',
-    INSTANCE_DEPRECATED,
-  );
+  const h = instanceHandlers(ctx);
+  h.target(inst);
+  walk(blockChildren(node, ctx), ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
   if (inst.nativeIpv6) {
     const at = blockChildren(node, ctx).find((c) => c.keyword === 'native_ipv6');
     if (at)
