@@ -4,6 +4,7 @@
 // tracked vrrp_script that burns 200 ms of CPU every second), and without or with vrrp_rt_priority 50;
 // ours and keepalived's alternate so that the machine's own load drifts over both alike.
 //   node dist/bench/vrrp-jitter.js [seconds=25] [rt=both|off|on] [load=both|idle|busy]
+// KTS_BENCH_SCRIPT_RESET_SCHED=1: the busy script puts itself back to SCHED_OTHER before burning CPU.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +45,8 @@ function config(lab: VrrpLab, v: Variant): string {
     [
       // record once how the script itself is scheduled (does it inherit the daemon's SCHED_RR?)
       `[ -e "${lab.dir}/sched-$1" ] || chrt -p $$ > "${lab.dir}/sched-$1" 2>&1`,
+      // diagnostic: drop to SCHED_OTHER first, as SCHED_RESET_ON_FORK would have made it
+      ...(process.env.KTS_BENCH_SCRIPT_RESET_SCHED ? ['chrt -o -p 0 $$'] : []),
       "timeout 0.2 sh -c 'while :; do :; done'",
       'exit 0',
     ].join('\n'),

@@ -120,7 +120,7 @@ export async function handoverBothWays(lab: VrrpLab, c: HandoverCase): Promise<H
     () => `phase 2: observer maps ${c.vip} to keepalived ${macOf(b)} (has ${observed()})`,
     (advertInt + 3) * 1000,
   );
-  await sleep(advertInt * 2500); // some of keepalived's adverts next to ours
+  await sleep(advertInt * 4000); // some of keepalived's adverts next to ours
   const adverts = await capture.stop();
 
   // 3. ours back with a lower priority: BACKUP under keepalived

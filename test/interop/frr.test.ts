@@ -1,7 +1,8 @@
-// Interop with FRRouting's vrrpd (Debian frr): a VRRPv3 election over IPv4 between FRR and our daemon, in
-// both directions. FRR needs zebra next to vrrpd, and a macvlan per VRID holding the virtual MAC and the
-// VIP, made by hand (FRR's doc/user/vrrp.rst): in Backup it sets that macvlan protodown instead of
-// removing the address. FRR runs as its own user `frr`, so its files live in a directory owned by frr.
+// Interop with FRRouting's vrrpd (Debian frr): VRRPv3 elections between FRR and our daemon over IPv4 and
+// IPv6, in both directions. FRR needs zebra next to vrrpd, and a macvlan per VRID and family holding the
+// virtual MAC and the VIP, made by hand (FRR's doc/user/vrrp.rst): in Backup it sets that macvlan
+// protodown instead of removing the address. FRR runs as its own user `frr`, so its files live in a
+// directory owned by frr.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,11 +26,39 @@ import { run, type LanMember } from '../helpers/netns.js';
 const skipReason = frrSkipReason();
 const impl = daemonUnderTest();
 const VRID = 5;
-const VIP = '10.6.0.100';
-const MACVLAN = `vrrp4-2-${VRID}`;
 const ADVERT_MS = 500;
 /** Master-down interval (RFC 5798) of a priority, in ms. */
 const masterDown = (priority: number): number => 3 * ADVERT_MS + ((256 - priority) * ADVERT_MS) / 256;
+
+interface Family {
+  name: 'IPv4' | 'IPv6';
+  vip: string;
+  prefix: number;
+  /** FRR's macvlan naming and virtual MAC (00:00:5e:00:01:VRID for IPv4, :02: for IPv6). */
+  macvlan: string;
+  vmac: string;
+  /** The vrrpd config keyword for a virtual address. */
+  keyword: 'ip' | 'ipv6';
+}
+
+const FAMILIES: Family[] = [
+  {
+    name: 'IPv4',
+    vip: '10.6.0.100',
+    prefix: 24,
+    macvlan: `vrrp4-2-${VRID}`,
+    vmac: `00:00:5e:00:01:0${VRID}`,
+    keyword: 'ip',
+  },
+  {
+    name: 'IPv6',
+    vip: '2001:db8:6::100',
+    prefix: 64,
+    macvlan: `vrrp6-2-${VRID}`,
+    vmac: `00:00:5e:00:02:0${VRID}`,
+    keyword: 'ipv6',
+  },
+];
 
 /** The frr user's uid and gid, from id(1). */
 function frrIds(): { uid: number; gid: number } {
@@ -46,29 +75,27 @@ class FrrNode {
   constructor(
     private readonly lab: VrrpLab,
     private readonly member: LanMember,
+    private readonly family: Family,
   ) {
     this.dir = join(lab.dir, 'frr');
     mkdirSync(this.dir, { recursive: true });
     const { uid, gid } = frrIds();
     chownSync(lab.dir, uid, gid);
     chownSync(this.dir, uid, gid);
-    const ns = member.ns;
-    run(['ip', '-n', ns, 'link', 'add', MACVLAN, 'link', 'eth0', 'type', 'macvlan', 'mode', 'bridge']);
-    run([
-      'ip',
-      '-n',
-      ns,
-      'link',
-      'set',
+    const ip = (...args: string[]): string => run(['ip', '-n', member.ns, ...args]);
+    const mv = family.macvlan;
+    ip('link', 'add', mv, 'link', 'eth0', 'type', 'macvlan', 'mode', 'bridge');
+    // a random link-local: one derived from the shared virtual MAC would be the same on every router
+    ip('link', 'set', 'dev', mv, 'address', family.vmac, 'addrgenmode', 'random');
+    ip(
+      'addr',
+      'add',
+      `${family.vip}/${family.prefix}`,
       'dev',
-      MACVLAN,
-      'address',
-      `00:00:5e:00:01:0${VRID}`,
-      'addrgenmode',
-      'random',
-    ]);
-    run(['ip', '-n', ns, 'addr', 'add', `${VIP}/24`, 'dev', MACVLAN]);
-    run(['ip', '-n', ns, 'link', 'set', 'dev', MACVLAN, 'up']);
+      mv,
+      ...(family.name === 'IPv6' ? ['nodad'] : []),
+    );
+    ip('link', 'set', 'dev', mv, 'up');
     writeFileSync(join(this.dir, 'zebra.conf'), 'hostname frr\n');
   }
 
@@ -99,7 +126,7 @@ class FrrNode {
     await waitUntil(() => existsSync(join(this.dir, 'zserv.api')), "zebra's zserv.api socket", 5000);
   }
 
-  /** (Re)starts vrrpd with `priority`; resolves once it logs its first state. */
+  /** Starts vrrpd with `priority`; resolves once the virtual router left Initialize. */
   async startVrrpd(priority: number): Promise<VrrpDaemon> {
     const conf = [
       'hostname frr',
@@ -107,7 +134,7 @@ class FrrNode {
       ` vrrp ${VRID} version 3`,
       ` vrrp ${VRID} priority ${priority}`,
       ` vrrp ${VRID} advertisement-interval ${ADVERT_MS}`,
-      ` vrrp ${VRID} ip ${VIP}`,
+      ` vrrp ${VRID} ${this.family.keyword} ${this.family.vip}`,
       '',
     ].join('\n');
     writeFileSync(join(this.dir, 'vrrpd.conf'), conf);
@@ -116,31 +143,40 @@ class FrrNode {
       ...this.common('vrrpd'),
     ]);
     this.vrrpd = vrrpd;
-    await vrrpd.waitForLog(/\[IPv4\] Initialize -> Backup/, 15_000);
+    await vrrpd.waitForLog(new RegExp(`\\[${this.family.name}\\] Initialize -> Backup`), 15_000);
     return vrrpd;
   }
 
-  /** Whether FRR holds the VIP: its macvlan is not protodown. */
+  /** The state FRR last logged ("[VRID 5] [IPv4] Backup -> Master"), or undefined. */
+  state(): string | undefined {
+    const re = new RegExp(`\\[${this.family.name}\\] \\w+ -> (\\w+)`);
+    const states = (this.vrrpd?.lines ?? []).flatMap((l) => {
+      const m = re.exec(l);
+      return m ? [m[1] as string] : [];
+    });
+    return states.at(-1);
+  }
+
+  /** Whether FRR's macvlan is protodown (its Backup state). */
   protodown(): boolean {
     const [link] = JSON.parse(
-      run(['ip', '-n', this.member.ns, '-j', '-d', 'link', 'show', 'dev', MACVLAN]),
-    ) as {
-      proto_down?: boolean;
-    }[];
+      run(['ip', '-n', this.member.ns, '-j', '-d', 'link', 'show', 'dev', this.family.macvlan]),
+    ) as { proto_down?: boolean }[];
     return link?.proto_down === true;
   }
 }
 
-/** FRR log lines are "[VRID 5] [IPv4] Backup -> Master". */
-function frrState(vrrpd: VrrpDaemon): string | undefined {
-  const states = vrrpd.lines.flatMap((l) => {
-    const m = /\[IPv4\] \w+ -> (\w+)/.exec(l);
-    return m ? [m[1] as string] : [];
-  });
-  return states.at(-1);
+/** FRR's host (.1) and ours (.2) on one LAN, both families. */
+function pair(lab: VrrpLab): [LanMember, LanMember] {
+  const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];
+  lab.addAddress(f, '10.6.0.1/24');
+  lab.addAddress(o, '10.6.0.2/24');
+  lab.addAddress(f, '2001:db8:6::1/64');
+  lab.addAddress(o, '2001:db8:6::2/64');
+  return [f, o];
 }
 
-function oursConfig(priority: number): string {
+function oursConfig(family: Family, priority: number): string {
   return (
     globalDefs('ours') +
     instanceConfig({
@@ -149,70 +185,70 @@ function oursConfig(priority: number): string {
       version: 3,
       priority,
       advertInt: ADVERT_MS / 1000,
-      vips: [`${VIP}/24`],
+      vips: [`${family.vip}/${family.prefix}`],
     })
   );
 }
 
-describe(`interop with FRRouting vrrpd: VRRPv3 over IPv4 (${impl})`, { skip: skipReason }, () => {
-  test('FRR MASTER / ours BACKUP, then ours takes over when vrrpd stops', () =>
-    withLab('frr1', async (lab) => {
-      const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];
-      lab.addAddress(f, '10.6.0.1/24');
-      lab.addAddress(o, '10.6.0.2/24');
-      const frr = new FrrNode(lab, f);
-      await frr.startZebra();
-      const vrrpd = await frr.startVrrpd(200);
-      await vrrpd.waitForLog(/\[IPv4\] Backup -> Master/, 10_000);
-      const ours = lab.start(impl, o, 'frr1-ours', oursConfig(100));
-      await ours.waitForState('VI_1', 'BACKUP', 10_000);
-      await sleep(masterDown(100) * 2);
-      assert.deepEqual(
-        ours.states('VI_1'),
-        ['BACKUP'],
-        `ours left BACKUP under FRR's adverts\n${ours.log()}`,
-      );
-      assert.ok(!hasAddress(o.ns, VIP), `ours holds the VIP: ${addresses(o.ns)}`);
-      assert.equal(frrState(vrrpd), 'Master', vrrpd.log(30));
-      assert.equal(frr.protodown(), false, 'FRR master has its macvlan up');
-      const since = ours.mark();
-      const stoppedAt = Date.now();
-      await vrrpd.stop('SIGTERM');
-      const master = await ours.waitForState('VI_1', 'MASTER', 6000, since);
-      assert.ok(
-        master.at - stoppedAt < masterDown(100),
-        `ours took ${master.at - stoppedAt} ms; FRR's priority-0 advert should beat master-down (${masterDown(100)} ms)\n${vrrpd.log(10)}`,
-      );
-      await waitUntil(
-        () => hasAddress(o.ns, VIP),
-        () => `VIP on ours (${addresses(o.ns)})`,
-        3000,
-      );
-    }));
+for (const family of FAMILIES) {
+  describe(`interop with FRRouting vrrpd: VRRPv3 over ${family.name} (${impl})`, { skip: skipReason }, () => {
+    const vip = family.vip;
 
-  test('ours MASTER / FRR BACKUP (protodown), then FRR takes over when ours stops', () =>
-    withLab('frr2', async (lab) => {
-      const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];
-      lab.addAddress(f, '10.6.0.1/24');
-      lab.addAddress(o, '10.6.0.2/24');
-      const ours = lab.start(impl, o, 'frr2-ours', oursConfig(200));
-      await ours.waitForState('VI_1', 'MASTER', 10_000);
-      const frr = new FrrNode(lab, f);
-      await frr.startZebra();
-      const vrrpd = await frr.startVrrpd(50);
-      await sleep(masterDown(50) * 2);
-      assert.equal(frrState(vrrpd), 'Backup', `FRR left Backup under our adverts\n${vrrpd.log(30)}`);
-      assert.equal(frr.protodown(), true, 'FRR backup sets its macvlan protodown');
-      assert.equal(ours.state('VI_1'), 'MASTER', ours.log());
-      assert.ok(hasAddress(o.ns, VIP), `VIP on ours: ${addresses(o.ns)}`);
-      const stoppedAt = Date.now();
-      assert.equal(await ours.stop('SIGTERM'), 0, ours.log());
-      const master = await vrrpd.waitForLog(/\[IPv4\] Backup -> Master/, 6000);
-      assert.ok(
-        master.at - stoppedAt < masterDown(50),
-        `FRR took ${master.at - stoppedAt} ms; our priority-0 advert should beat master-down (${masterDown(50)} ms)\n${vrrpd.log(15)}`,
-      );
-      await waitUntil(() => !frr.protodown(), "FRR's macvlan up", 3000);
-      assert.ok(!hasAddress(o.ns, VIP), `ours kept the VIP: ${addresses(o.ns)}`);
-    }));
-});
+    test(`${family.name}: FRR MASTER / ours BACKUP, then ours takes over when vrrpd stops`, () =>
+      withLab(`frr${family.name === 'IPv4' ? 4 : 6}a`, async (lab) => {
+        const [f, o] = pair(lab);
+        const frr = new FrrNode(lab, f, family);
+        await frr.startZebra();
+        const vrrpd = await frr.startVrrpd(200);
+        await vrrpd.waitForLog(new RegExp(`\\[${family.name}\\] Backup -> Master`), 10_000);
+        const ours = lab.start(impl, o, 'frr-ours', oursConfig(family, 100));
+        await ours.waitForState('VI_1', 'BACKUP', 10_000);
+        await sleep(masterDown(100) * 2);
+        assert.deepEqual(
+          ours.states('VI_1'),
+          ['BACKUP'],
+          `ours left BACKUP under FRR's adverts\n${ours.log()}`,
+        );
+        assert.ok(!hasAddress(o.ns, vip), `ours holds the VIP: ${addresses(o.ns)}`);
+        assert.equal(frr.state(), 'Master', vrrpd.log(30));
+        assert.equal(frr.protodown(), false, 'FRR master has its macvlan up');
+        const since = ours.mark();
+        const stoppedAt = Date.now();
+        await vrrpd.stop('SIGTERM');
+        const master = await ours.waitForState('VI_1', 'MASTER', 6000, since);
+        assert.ok(
+          master.at - stoppedAt < masterDown(100),
+          `ours took ${master.at - stoppedAt} ms; FRR's priority-0 advert should beat master-down (${masterDown(100)} ms)\n${vrrpd.log(10)}`,
+        );
+        await waitUntil(
+          () => hasAddress(o.ns, vip),
+          () => `VIP on ours (${addresses(o.ns)})`,
+          3000,
+        );
+      }));
+
+    test(`${family.name}: ours MASTER / FRR BACKUP (protodown), then FRR takes over when ours stops`, () =>
+      withLab(`frr${family.name === 'IPv4' ? 4 : 6}b`, async (lab) => {
+        const [f, o] = pair(lab);
+        const ours = lab.start(impl, o, 'frr-ours', oursConfig(family, 200));
+        await ours.waitForState('VI_1', 'MASTER', 10_000);
+        const frr = new FrrNode(lab, f, family);
+        await frr.startZebra();
+        const vrrpd = await frr.startVrrpd(50);
+        await sleep(masterDown(50) * 2);
+        assert.equal(frr.state(), 'Backup', `FRR left Backup under our adverts\n${vrrpd.log(30)}`);
+        assert.equal(frr.protodown(), true, 'FRR backup sets its macvlan protodown');
+        assert.equal(ours.state('VI_1'), 'MASTER', ours.log());
+        assert.ok(hasAddress(o.ns, vip), `VIP on ours: ${addresses(o.ns)}`);
+        const stoppedAt = Date.now();
+        assert.equal(await ours.stop('SIGTERM'), 0, ours.log());
+        const master = await vrrpd.waitForLog(new RegExp(`\\[${family.name}\\] Backup -> Master`), 6000);
+        assert.ok(
+          master.at - stoppedAt < masterDown(50),
+          `FRR took ${master.at - stoppedAt} ms; our priority-0 advert should beat master-down (${masterDown(50)} ms)\n${vrrpd.log(15)}`,
+        );
+        await waitUntil(() => !frr.protodown(), "FRR's macvlan up", 3000);
+        assert.ok(!hasAddress(o.ns, vip), `ours kept the VIP: ${addresses(o.ns)}`);
+      }));
+  });
+}

@@ -33,8 +33,8 @@ import {
   assign,
 } from './lvs-values.js';
 import {
+  type BlockHandlers,
   type BuildContext,
-  type Handlers,
   arg,
   blockChildren,
   choice,
@@ -42,6 +42,7 @@ import {
   int,
   parseIp,
   walk,
+  walkBlock,
 } from './values.js';
 
 export { checkLvs, type LvsReferences } from './lvs-check.js';
@@ -221,49 +222,50 @@ function readGranularity(
   return ip.address;
 }
 
-/** Keywords a virtual_server and a real_server share: the check timings. */
-function timingHandlers(t: VirtualServer | RealServer, ctx: BuildContext): Handlers {
+/** Keywords a virtual_server and a real_server share: the check timings, written into `target(state)`. */
+function timingHandlers<S>(target: (state: S) => VirtualServer | RealServer): BlockHandlers<S> {
   return {
-    delay_loop: (n) => assign(t, 'delayLoop', timer(n, ctx, TIMER_MIN)),
-    delay_before_retry: (n) => assign(t, 'delayBeforeRetry', timer(n, ctx, 0)),
-    warmup: (n) => assign(t, 'warmup', timer(n, ctx, 0)),
-    connect_timeout: (n) => assign(t, 'connectTimeout', timer(n, ctx, TIMER_MIN, CONNECT_TIMEOUT_MAX)),
-    retry: (n) => assign(t, 'retry', int(n, ctx, 1, UINT32_MAX)),
+    delay_loop: (n, s, ctx) => assign(target(s), 'delayLoop', timer(n, ctx, TIMER_MIN)),
+    delay_before_retry: (n, s, ctx) => assign(target(s), 'delayBeforeRetry', timer(n, ctx, 0)),
+    warmup: (n, s, ctx) => assign(target(s), 'warmup', timer(n, ctx, 0)),
+    connect_timeout: (n, s, ctx) =>
+      assign(target(s), 'connectTimeout', timer(n, ctx, TIMER_MIN, CONNECT_TIMEOUT_MAX)),
+    retry: (n, s, ctx) => assign(target(s), 'retry', int(n, ctx, 1, UINT32_MAX)),
   };
 }
+
+function addChecker(n: ConfigNode, rs: RealServer, ctx: BuildContext): void {
+  const c = buildChecker(n, ctx);
+  if (c) rs.checkers.push(c);
+}
+
+const REAL_SERVER_HANDLERS: BlockHandlers<RealServer> = {
+  ...timingHandlers((rs: RealServer) => rs),
+  weight: (n, rs, ctx) => assign(rs, 'weight', int(n, ctx, 0, WEIGHT_MAX)),
+  lvs_method: (n, rs, ctx) => assign(rs, 'forwarding', forwarding(n, ctx)),
+  uthreshold: (n, rs, ctx) => assign(rs, 'uthreshold', int(n, ctx, 0, UINT32_MAX)),
+  lthreshold: (n, rs, ctx) => assign(rs, 'lthreshold', int(n, ctx, 0, UINT32_MAX)),
+  inhibit_on_failure: (n, rs, ctx) => (rs.inhibitOnFailure = flag(n, ctx)),
+  notify_up: (n, rs, ctx) => {
+    if (rs.notifyUp) return ctx.diags.warn(n, n.keyword, 'notify_up script already specified - ignoring');
+    rs.notifyUp = scriptRef(n, ctx);
+  },
+  notify_down: (n, rs, ctx) => {
+    if (rs.notifyDown) return ctx.diags.warn(n, n.keyword, 'notify_down script already specified - ignoring');
+    rs.notifyDown = scriptRef(n, ctx);
+  },
+  alpha: (n, rs, ctx) => (rs.alpha = flag(n, ctx)),
+  smtp_alert: (n, rs, ctx) => (rs.smtpAlert = flag(n, ctx)),
+  virtualhost: (n, rs, ctx) => assign(rs, 'virtualhost', arg(n, ctx)),
+  snmp_name: (n, rs, ctx) => assign(rs, 'snmpName', arg(n, ctx)),
+  ...Object.fromEntries(CHECKER_KINDS.map((kind) => [kind, addChecker])),
+};
 
 function buildRealServer(node: ConfigNode, ctx: BuildContext): RealServer | undefined {
   const ap = addressPort(node, ctx, 0);
   if (!ap) return undefined;
   const rs: RealServer = { ...ap, checkers: [], at: locationOf(node) };
-  const handlers: Handlers = {
-    ...timingHandlers(rs, ctx),
-    weight: (n) => assign(rs, 'weight', int(n, ctx, 0, WEIGHT_MAX)),
-    lvs_method: (n) => assign(rs, 'forwarding', forwarding(n, ctx)),
-    uthreshold: (n) => assign(rs, 'uthreshold', int(n, ctx, 0, UINT32_MAX)),
-    lthreshold: (n) => assign(rs, 'lthreshold', int(n, ctx, 0, UINT32_MAX)),
-    inhibit_on_failure: (n) => (rs.inhibitOnFailure = flag(n, ctx)),
-    notify_up: (n) => {
-      if (rs.notifyUp) return ctx.diags.warn(n, n.keyword, 'notify_up script already specified - ignoring');
-      rs.notifyUp = scriptRef(n, ctx);
-    },
-    notify_down: (n) => {
-      if (rs.notifyDown)
-        return ctx.diags.warn(n, n.keyword, 'notify_down script already specified - ignoring');
-      rs.notifyDown = scriptRef(n, ctx);
-    },
-    alpha: (n) => (rs.alpha = flag(n, ctx)),
-    smtp_alert: (n) => (rs.smtpAlert = flag(n, ctx)),
-    virtualhost: (n) => assign(rs, 'virtualhost', arg(n, ctx)),
-    snmp_name: (n) => assign(rs, 'snmpName', arg(n, ctx)),
-  };
-  for (const kind of CHECKER_KINDS) {
-    handlers[kind] = (n) => {
-      const c = buildChecker(n, ctx);
-      if (c) rs.checkers.push(c);
-    };
-  }
-  walk(blockChildren(node, ctx), ctx, handlers, 'real_server');
+  walkBlock(blockChildren(node, ctx), ctx, REAL_SERVER_HANDLERS, rs, 'real_server');
   return rs;
 }
 
@@ -292,6 +294,110 @@ function sameServer(a: { address: string; port?: number }, b: { address: string;
   return a.address === b.address && a.port === b.port;
 }
 
+/** A virtual_server while its block is read. */
+interface VirtualServerBuild {
+  vs: VirtualServer;
+  // The family settles as keepalived settles it: from the address, ip_family, or the first
+  // non-tunnelled real/sorry server.
+  family: Family | undefined;
+  flagNodes: Array<[LvsSchedFlag, ConfigNode]>;
+}
+
+function addRealServer(n: ConfigNode, b: VirtualServerBuild, ctx: BuildContext): void {
+  const rs = buildRealServer(n, ctx);
+  if (!rs) return;
+  // Only the real server's own lvs_method counts here: keepalived checks before inheriting the VS's.
+  if (rs.forwarding?.method !== 'TUN') {
+    if (b.family === undefined) b.family = rs.family;
+    else if (b.family !== rs.family) {
+      ctx.diags.error(
+        n,
+        n.keyword,
+        `address family of ${rs.address} does not match the virtual server - skipping real server`,
+      );
+      return;
+    }
+  }
+  if (b.vs.realServers.some((other) => sameServer(other, rs))) {
+    ctx.diags.warn(
+      n,
+      n.keyword,
+      `real server ${rs.address}${rs.port !== undefined ? ` port ${rs.port}` : ''} is duplicated - ignoring the second`,
+    );
+    return;
+  }
+  b.vs.realServers.push(rs);
+}
+
+const VIRTUAL_SERVER_HANDLERS: BlockHandlers<VirtualServerBuild> = {
+  ...timingHandlers((b: VirtualServerBuild) => b.vs),
+  ip_family: (n, b, ctx) => {
+    const f = choice(n, ctx, ['inet', 'inet6'] as const);
+    if (f === undefined) return;
+    const fam: Family = f === 'inet' ? 4 : 6;
+    if (b.family !== undefined && b.family !== fam)
+      return ctx.diags.error(n, n.keyword, `${f} conflicts with the address family of the virtual server`);
+    b.family = fam;
+    b.vs.ipFamily = fam;
+  },
+  weight: (n, b, ctx) => assign(b.vs, 'weight', int(n, ctx, 1, WEIGHT_MAX)),
+  lvs_sched: (n, b, ctx) => assign(b.vs, 'scheduler', choice(n, ctx, LVS_SCHEDULERS)),
+  lvs_method: (n, b, ctx) => assign(b.vs, 'forwarding', forwarding(n, ctx)),
+  ops: (n, b, ctx) => (b.vs.ops = bareFlag(n, ctx)),
+  hashed: (n, _b, ctx) => ctx.diags.warn(n, n.keyword, 'has no effect, ignored'),
+  persistence_engine: (n, b, ctx) => assign(b.vs, 'persistenceEngine', arg(n, ctx)),
+  persistence_timeout: (n, b, ctx) => {
+    if (n.args.length === 0) b.vs.persistenceTimeout = 360;
+    else assign(b.vs, 'persistenceTimeout', int(n, ctx, 1, PERSISTENCE_TIMEOUT_MAX));
+  },
+  persistence_granularity: (n, b, ctx) => {
+    const g = readGranularity(n, ctx, b.family);
+    if (g === undefined) return;
+    b.vs.persistenceGranularity = g;
+    b.family ??= g.includes('.') ? 4 : 6;
+  },
+  protocol: (n, b, ctx) => {
+    const p = choice(n, ctx, ['TCP', 'UDP', 'SCTP'] as const, 0, true);
+    if (p !== undefined) b.vs.protocol = p;
+  },
+  ha_suspend: (n, b, ctx) => (b.vs.haSuspend = bareFlag(n, ctx)),
+  smtp_alert: (n, b, ctx) => (b.vs.smtpAlert = flag(n, ctx)),
+  virtualhost: (n, b, ctx) => assign(b.vs, 'virtualhost', arg(n, ctx)),
+  snmp_name: (n, b, ctx) => assign(b.vs, 'snmpName', arg(n, ctx)),
+  alpha: (n, b, ctx) => (b.vs.alpha = bareFlag(n, ctx)),
+  omega: (n, b, ctx) => (b.vs.omega = bareFlag(n, ctx)),
+  quorum: (n, b, ctx) => assign(b.vs, 'quorum', int(n, ctx, 1, UINT32_MAX)),
+  hysteresis: (n, b, ctx) => assign(b.vs, 'hysteresis', int(n, ctx, 0, UINT32_MAX)),
+  quorum_up: (n, b, ctx) => {
+    if (b.vs.quorumUp) return ctx.diags.warn(n, n.keyword, 'quorum_up script already specified - ignoring');
+    b.vs.quorumUp = scriptRef(n, ctx);
+  },
+  quorum_down: (n, b, ctx) => {
+    if (b.vs.quorumDown)
+      return ctx.diags.warn(n, n.keyword, 'quorum_down script already specified - ignoring');
+    b.vs.quorumDown = scriptRef(n, ctx);
+  },
+  inhibit_on_failure: (n, b, ctx) => (b.vs.inhibitOnFailure = bareFlag(n, ctx)),
+  sorry_server: (n, b, ctx) => assign(b.vs, 'sorryServer', buildSorryServer(n, ctx)),
+  // keepalived applies these to the sorry server already read, so order matters.
+  sorry_server_inhibit: (n, b, ctx) => {
+    if (!b.vs.sorryServer)
+      return ctx.diags.warn(n, n.keyword, 'used before or without sorry_server - ignoring');
+    b.vs.sorryServer.inhibit = bareFlag(n, ctx);
+  },
+  sorry_server_lvs_method: (n, b, ctx) => {
+    if (!b.vs.sorryServer)
+      return ctx.diags.warn(n, n.keyword, 'used before or without sorry_server - ignoring');
+    assign(b.vs.sorryServer, 'forwarding', forwarding(n, ctx));
+  },
+  real_server: addRealServer,
+  ...Object.fromEntries(
+    LVS_SCHED_FLAGS.map((f) => [f, (n: ConfigNode, b: VirtualServerBuild) => b.flagNodes.push([f, n])]),
+  ),
+};
+
+const VIRTUAL_SERVER_DEPRECATED = { lb_algo: 'lvs_sched', lb_kind: 'lvs_method' };
+
 export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): VirtualServer | undefined {
   const key = readKey(node, ctx);
   if (!key) return undefined;
@@ -306,103 +412,17 @@ export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): Virtual
     realServers: [],
     at: locationOf(node),
   };
-  // The family settles as keepalived settles it: from the address, ip_family, or the first
-  // non-tunnelled real/sorry server.
-  let family = keyFamily(key);
-  const flagNodes: Array<[LvsSchedFlag, ConfigNode]> = [];
-  const handlers: Handlers = {
-    ...timingHandlers(vs, ctx),
-    ip_family: (n) => {
-      const f = choice(n, ctx, ['inet', 'inet6'] as const);
-      if (f === undefined) return;
-      const fam: Family = f === 'inet' ? 4 : 6;
-      if (family !== undefined && family !== fam)
-        return ctx.diags.error(n, n.keyword, `${f} conflicts with the address family of the virtual server`);
-      family = fam;
-      vs.ipFamily = fam;
-    },
-    weight: (n) => assign(vs, 'weight', int(n, ctx, 1, WEIGHT_MAX)),
-    lvs_sched: (n) => assign(vs, 'scheduler', choice(n, ctx, LVS_SCHEDULERS)),
-    lvs_method: (n) => assign(vs, 'forwarding', forwarding(n, ctx)),
-    ops: (n) => (vs.ops = bareFlag(n, ctx)),
-    hashed: (n) => ctx.diags.warn(n, n.keyword, 'has no effect, ignored'),
-    persistence_engine: (n) => assign(vs, 'persistenceEngine', arg(n, ctx)),
-    persistence_timeout: (n) => {
-      if (n.args.length === 0) vs.persistenceTimeout = 360;
-      else assign(vs, 'persistenceTimeout', int(n, ctx, 1, PERSISTENCE_TIMEOUT_MAX));
-    },
-    persistence_granularity: (n) => {
-      const g = readGranularity(n, ctx, family);
-      if (g === undefined) return;
-      vs.persistenceGranularity = g;
-      family ??= g.includes('.') ? 4 : 6;
-    },
-    protocol: (n) => {
-      const p = choice(n, ctx, ['TCP', 'UDP', 'SCTP'] as const, 0, true);
-      if (p !== undefined) vs.protocol = p;
-    },
-    ha_suspend: (n) => (vs.haSuspend = bareFlag(n, ctx)),
-    smtp_alert: (n) => (vs.smtpAlert = flag(n, ctx)),
-    virtualhost: (n) => assign(vs, 'virtualhost', arg(n, ctx)),
-    snmp_name: (n) => assign(vs, 'snmpName', arg(n, ctx)),
-    alpha: (n) => (vs.alpha = bareFlag(n, ctx)),
-    omega: (n) => (vs.omega = bareFlag(n, ctx)),
-    quorum: (n) => assign(vs, 'quorum', int(n, ctx, 1, UINT32_MAX)),
-    hysteresis: (n) => assign(vs, 'hysteresis', int(n, ctx, 0, UINT32_MAX)),
-    quorum_up: (n) => {
-      if (vs.quorumUp) return ctx.diags.warn(n, n.keyword, 'quorum_up script already specified - ignoring');
-      vs.quorumUp = scriptRef(n, ctx);
-    },
-    quorum_down: (n) => {
-      if (vs.quorumDown)
-        return ctx.diags.warn(n, n.keyword, 'quorum_down script already specified - ignoring');
-      vs.quorumDown = scriptRef(n, ctx);
-    },
-    inhibit_on_failure: (n) => (vs.inhibitOnFailure = bareFlag(n, ctx)),
-    sorry_server: (n) => assign(vs, 'sorryServer', buildSorryServer(n, ctx)),
-    // keepalived applies these to the sorry server already read, so order matters.
-    sorry_server_inhibit: (n) => {
-      if (!vs.sorryServer)
-        return ctx.diags.warn(n, n.keyword, 'used before or without sorry_server - ignoring');
-      vs.sorryServer.inhibit = bareFlag(n, ctx);
-    },
-    sorry_server_lvs_method: (n) => {
-      if (!vs.sorryServer)
-        return ctx.diags.warn(n, n.keyword, 'used before or without sorry_server - ignoring');
-      assign(vs.sorryServer, 'forwarding', forwarding(n, ctx));
-    },
-    real_server: (n) => {
-      const rs = buildRealServer(n, ctx);
-      if (!rs) return;
-      // Only the real server's own lvs_method counts here: keepalived checks before inheriting the VS's.
-      if (rs.forwarding?.method !== 'TUN') {
-        if (family === undefined) family = rs.family;
-        else if (family !== rs.family) {
-          ctx.diags.error(
-            n,
-            n.keyword,
-            `address family of ${rs.address} does not match the virtual server - skipping real server`,
-          );
-          return;
-        }
-      }
-      if (vs.realServers.some((other) => sameServer(other, rs))) {
-        ctx.diags.warn(
-          n,
-          n.keyword,
-          `real server ${rs.address}${rs.port !== undefined ? ` port ${rs.port}` : ''} is duplicated - ignoring the second`,
-        );
-        return;
-      }
-      vs.realServers.push(rs);
-    },
-  };
-  for (const f of LVS_SCHED_FLAGS) handlers[f] = (n) => flagNodes.push([f, n]);
-  walk(blockChildren(node, ctx), ctx, handlers, 'virtual_server', {
-    lb_algo: 'lvs_sched',
-    lb_kind: 'lvs_method',
-  });
+  const build: VirtualServerBuild = { vs, family: keyFamily(key), flagNodes: [] };
+  walkBlock(
+    blockChildren(node, ctx),
+    ctx,
+    VIRTUAL_SERVER_HANDLERS,
+    build,
+    'virtual_server',
+    VIRTUAL_SERVER_DEPRECATED,
+  );
 
+  const family = build.family;
   const ss = vs.sorryServer;
   if (ss && ss.forwarding?.method !== 'TUN' && family !== undefined && ss.family !== family) {
     ctx.diags.error(
@@ -414,7 +434,7 @@ export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): Virtual
   }
   // sh-*/mh-* flags only mean something to their scheduler (checked against the final scheduler,
   // where keepalived checks the one set so far).
-  for (const [f, n] of flagNodes) {
+  for (const [f, n] of build.flagNodes) {
     const needs = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : undefined;
     if (needs !== undefined && vs.scheduler !== needs) {
       ctx.diags.warn(n, f, `only applies to the ${needs} scheduler - ignoring`);

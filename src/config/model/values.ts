@@ -103,12 +103,31 @@ export function choice<T extends string>(
  * deprecated synonyms are accepted with a warning naming the keyword that replaces them. */
 export type Handlers = Record<string, (node: ConfigNode) => void>;
 
+/** Handlers that receive the block's target (or build state) and the context as arguments. Such a table
+ * is written once at module level and serves every block: building a fresh set of closures per block
+ * cost more than reading the block when a config has thousands of them. */
+export type BlockHandlers<S> = Record<string, (node: ConfigNode, target: S, ctx: BuildContext) => void>;
+
+const NO_DEPRECATED: Readonly<Record<string, string>> = {};
+
 export function walk(
   children: readonly ConfigNode[],
   ctx: BuildContext,
   handlers: Handlers,
   blockName: string,
-  deprecated: Record<string, string> = {},
+  deprecated: Readonly<Record<string, string>> = NO_DEPRECATED,
+): void {
+  walkBlock(children, ctx, handlers, undefined, blockName, deprecated);
+}
+
+/** `walk` with a module-level handler table: each handler gets `target` and `ctx` passed in. */
+export function walkBlock<S>(
+  children: readonly ConfigNode[],
+  ctx: BuildContext,
+  handlers: BlockHandlers<S>,
+  target: S,
+  blockName: string,
+  deprecated: Readonly<Record<string, string>> = NO_DEPRECATED,
 ): void {
   for (const child of children) {
     let keyword = child.keyword;
@@ -122,7 +141,7 @@ export function walk(
       ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
       continue;
     }
-    handler(keyword === child.keyword ? child : { ...child, keyword });
+    handler(keyword === child.keyword ? child : { ...child, keyword }, target, ctx);
   }
 }
 
