@@ -287,7 +287,10 @@ napi_value js_set_scheduler(napi_env env, napi_callback_info info) {
   if (policy == SCHED_OTHER && strcmp(name, "other") != 0) return throw_type(env, "policy is rr, fifo or other");
   memset(&param, 0, sizeof(param));
   param.sched_priority = policy == SCHED_OTHER ? 0 : priority;
-  if (sched_setscheduler(0, policy, &param) < 0) return throw_errno(env, "sched_setscheduler", errno);
+  /* Children (notify and track scripts) must not inherit realtime priority: a busy script would then
+     compete with the adverts, so the realtime policies reset on fork, as keepalived sets them. */
+  int flags = policy == SCHED_OTHER ? 0 : SCHED_RESET_ON_FORK;
+  if (sched_setscheduler(0, policy | flags, &param) < 0) return throw_errno(env, "sched_setscheduler", errno);
   return NULL;
 }
 
@@ -296,6 +299,7 @@ napi_value js_get_scheduler(napi_env env, napi_callback_info info) {
   struct sched_param param;
   napi_value result;
   int policy = sched_getscheduler(0);
+  if (policy >= 0) policy &= ~SCHED_RESET_ON_FORK;
   if (policy < 0 || sched_getparam(0, &param) < 0) return throw_errno(env, "sched_getscheduler", errno);
   napi_create_object(env, &result);
   set_str(env, result, "policy", policy == SCHED_RR ? "rr" : policy == SCHED_FIFO ? "fifo" : "other");
