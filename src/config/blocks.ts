@@ -30,14 +30,24 @@ interface OpenBlock {
   outer: ConfigNode[];
 }
 
-/** Builds the keyword tree; unbalanced braces and unterminated quotes are reported with file:line. */
-export function parseBlocks(lines: SourceLine[], diags: Diagnostics): ConfigNode[] {
-  const root: ConfigNode[] = [];
-  const open: OpenBlock[] = [];
-  let children = root;
+/**
+ * Builds the keyword tree one logical line at a time, so the preprocessor can hand lines over as it
+ * makes them: a large config's lines then never pile up in memory beside the tree.
+ */
+export class BlockParser {
+  private readonly root: ConfigNode[] = [];
+  private readonly open: OpenBlock[] = [];
+  private children: ConfigNode[] = this.root;
   // The statement a following `{` would attach to.
-  let candidate: ConfigNode | undefined;
-  for (const line of lines) {
+  private candidate: ConfigNode | undefined;
+  // One string per distinct word: keywords and common values repeat thousands of times in a large
+  // config, and the tree holds every word until the model is built.
+  private readonly words = new Map<string, string>();
+
+  constructor(private readonly diags: Diagnostics) {}
+
+  addLine(line: SourceLine): void {
+    const diags = this.diags;
     const { tokens, error } = tokenizeLine(line.text);
     if (error !== undefined) diags.error(line, undefined, error);
     const mayNeedText = NEEDS_TEXT.test(line.text);
@@ -46,44 +56,69 @@ export function parseBlocks(lines: SourceLine[], diags: Diagnostics): ConfigNode
       const token = tokens[i];
       if (token.kind === 'open') {
         const at = { file: line.file, line: line.line };
+        const candidate = this.candidate;
         if (candidate !== undefined && candidate.children === undefined) {
           candidate.children = [];
-          open.push({ node: candidate, at, outer: children });
-          children = candidate.children;
+          this.open.push({ node: candidate, at, outer: this.children });
+          this.children = candidate.children;
         } else {
           diags.error(at, undefined, "unexpected '{' with no keyword before it; its block is ignored");
-          open.push({ node: undefined, at, outer: children });
-          children = [];
+          this.open.push({ node: undefined, at, outer: this.children });
+          this.children = [];
         }
-        candidate = undefined;
+        this.candidate = undefined;
         i++;
         continue;
       }
       if (token.kind === 'close') {
-        const block = open.pop();
+        const block = this.open.pop();
         if (block === undefined) diags.error(line, undefined, "unexpected '}' with no block open");
-        else children = block.outer;
-        candidate = undefined;
+        else {
+          // Trimmed to size when the block closes, for the same reason as `args` below.
+          if (block.node) block.node.children = this.children.slice();
+          this.children = block.outer;
+        }
+        this.candidate = undefined;
         i++;
         continue;
       }
-      const args: string[] = [];
       let j = i + 1;
-      for (; j < tokens.length && tokens[j].kind === 'word'; j++) args.push(tokens[j].text);
-      const node: ConfigNode = { file: line.file, line: line.line, keyword: token.text, args };
+      while (j < tokens.length && tokens[j].kind === 'word') j++;
+      // Sized exactly: an array grown by push reserves room for 17 words, which adds up to tens of MB
+      // over the 100,000s of statements of a large config.
+      const args = tokens.slice(i + 1, j).map((t) => this.intern(t.text));
+      const node: ConfigNode = { file: line.file, line: line.line, keyword: this.intern(token.text), args };
       if (mayNeedText) {
         const text = line.text.slice(token.start, tokens[j - 1].end);
         if (NEEDS_TEXT.test(text)) Object.defineProperty(node, STATEMENT_TEXT, { value: text });
       }
-      children.push(node);
-      candidate = node;
+      this.children.push(node);
+      this.candidate = node;
       i = j;
     }
   }
-  for (let k = open.length - 1; k >= 0; k--) {
-    const block = open[k];
-    if (block.node) diags.error(block.node, block.node.keyword, "block is not closed (missing '}')");
-    else diags.error(block.at, undefined, "'{' is not closed (missing '}')");
+
+  private intern(word: string): string {
+    const known = this.words.get(word);
+    if (known !== undefined) return known;
+    this.words.set(word, word);
+    return word;
   }
-  return root;
+
+  /** The tree; blocks still open are reported as not closed. */
+  finish(): ConfigNode[] {
+    for (let k = this.open.length - 1; k >= 0; k--) {
+      const block = this.open[k];
+      if (block.node) this.diags.error(block.node, block.node.keyword, "block is not closed (missing '}')");
+      else this.diags.error(block.at, undefined, "'{' is not closed (missing '}')");
+    }
+    return this.root;
+  }
+}
+
+/** Builds the keyword tree; unbalanced braces and unterminated quotes are reported with file:line. */
+export function parseBlocks(lines: SourceLine[], diags: Diagnostics): ConfigNode[] {
+  const parser = new BlockParser(diags);
+  for (const line of lines) parser.addLine(line);
+  return parser.finish();
 }

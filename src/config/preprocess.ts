@@ -35,7 +35,6 @@ interface OpenFile {
 }
 
 class Preprocessor {
-  readonly out: SourceLine[] = [];
   private readonly defs = new Definitions();
   private readonly files: OpenFile[] = [];
   private readonly configId: string;
@@ -48,6 +47,7 @@ class Preprocessor {
     private readonly host: ConfigHost,
     opts: PreprocessOptions,
     private readonly diags: Diagnostics,
+    private readonly sink: (line: SourceLine) => void,
   ) {
     this.configId = opts.configId ?? host.hostname.split('.')[0];
     this.instance = opts.instance ?? this.configId;
@@ -232,7 +232,7 @@ class Preprocessor {
 
   private emit(text: string, at: SourceLocation): void {
     if (text === '') return;
-    this.out.push({ file: at.file, line: at.line, text });
+    this.sink({ file: at.file, line: at.line, text });
     this.trackBlocks(text, at);
   }
 
@@ -340,7 +340,18 @@ export function preprocess(
   opts: PreprocessOptions,
   diags: Diagnostics,
 ): SourceLine[] {
-  const p = new Preprocessor(host, opts, diags);
-  p.readMain(mainFile);
-  return p.out;
+  const out: SourceLine[] = [];
+  preprocessEach(mainFile, host, opts, diags, (line) => out.push(line));
+  return out;
+}
+
+/** `preprocess`, handing each logical line to `sink` as soon as it is made, in order. */
+export function preprocessEach(
+  mainFile: string,
+  host: ConfigHost,
+  opts: PreprocessOptions,
+  diags: Diagnostics,
+  sink: (line: SourceLine) => void,
+): void {
+  new Preprocessor(host, opts, diags, sink).readMain(mainFile);
 }

@@ -65,8 +65,10 @@ export class AdvertIo {
         ah: previous?.ah ?? { sequence: 0 },
       };
       this.instances.set(inst.name, io);
-      const key = `${inst.interface}/${inst.family}/${inst.vrid}`;
-      this.byKey.set(key, [...(this.byKey.get(key) ?? []), io]);
+      for (const ifname of this.rxDevices(inst)) {
+        const key = `${ifname}/${inst.family}/${inst.vrid}`;
+        this.byKey.set(key, [...(this.byKey.get(key) ?? []), io]);
+      }
     }
     if (old.size > 0) this.open();
   }
@@ -98,9 +100,10 @@ export class AdvertIo {
       const protocols = inst.authType === 'ah' ? [IPPROTO_AH] : [IPPROTO_VRRP];
       for (const protocol of protocols) {
         try {
-          this.transport.open(inst.interface, inst.family, protocol, groups);
+          for (const ifname of this.rxDevices(inst))
+            this.transport.open(ifname, inst.family, protocol, groups);
           const tx = this.txDevice(inst);
-          if (tx !== inst.interface) this.transport.open(tx, inst.family, protocol, []);
+          if (!this.rxDevices(inst).includes(tx)) this.transport.open(tx, inst.family, protocol, []);
         } catch (e) {
           this.log.error(
             `(${inst.name}) cannot open VRRP socket on ${inst.interface}: ${(e as Error).message}`,
@@ -108,6 +111,13 @@ export class AdvertIo {
         }
       }
     }
+  }
+
+  /** Where adverts arrive: the interface, and with use_vmac the VMAC too: the macvlan driver hands a
+   * frame whose source is our own virtual MAC (the other routers' adverts) to the macvlan only. */
+  private rxDevices(inst: InstanceSpec): string[] {
+    const vmac = instanceExtras(inst).vmacName;
+    return vmac === undefined ? [inst.interface] : [inst.interface, vmac];
   }
 
   /** Adverts leave from the VMAC (so the source MAC is the virtual one) unless vmac_xmit_base. */
@@ -207,7 +217,7 @@ export class AdvertIo {
         this.log.debug(`(${io.spec.name}) dropped advert from ${received.source}: ${result.detail}`);
         this.feed({
           type: 'advert-dropped',
-          ifname: p.ifname,
+          ifname: io.spec.interface,
           family: p.family as IpFamily,
           vrid: received.advert.vrid,
           reason: result.reason,
@@ -215,7 +225,10 @@ export class AdvertIo {
         continue;
       }
       io.lastMaster = received.source;
-      this.feed({ type: 'advert', received, notes: result.notes });
+      // The engine knows instances by their interface, also when the advert came in on the VMAC.
+      const onInterface =
+        received.ifname === io.spec.interface ? received : { ...received, ifname: io.spec.interface };
+      this.feed({ type: 'advert', received: onInterface, notes: result.notes });
     }
   }
 

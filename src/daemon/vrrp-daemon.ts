@@ -359,7 +359,8 @@ export class VrrpDaemon {
             parent: inst.interface,
             mac,
             mode: 'private',
-            noIpv6AddrGen: false,
+            // No kernel link-local on an IPv4 VMAC: each router would derive the same one from the shared MAC.
+            noIpv6AddrGen: inst.family === 4,
           });
           this.createdVmacs.push(name);
         }

@@ -17,18 +17,16 @@ export interface ParsedPrefix extends ParsedIp {
   hasPrefix: boolean;
 }
 
+// inet_pton's dotted quad: four parts of one to three digits, no leading zero (so "010" is not
+// octal-looking ten). One regex instead of a split and a test per part: this runs for every address
+// of a config.
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
 function parseIpv4Groups(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    // inet_pton: one to three digits, no leading zero (so "010" is not octal-looking ten).
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    out.push(v);
-  }
-  return out;
+  const m = DOTTED_QUAD.exec(text);
+  if (!m) return undefined;
+  const out = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  return out.every((v) => v <= 255) ? out : undefined;
 }
 
 /** The 8 16-bit groups of an IPv6 address, or undefined. Accepts an embedded dotted quad at the end. */
@@ -87,8 +85,8 @@ function formatIpv6(groups: number[]): string {
 
 /** Parses an address without prefix; undefined when it is neither IPv4 nor IPv6. */
 export function parseIp(text: string): ParsedIp | undefined {
-  const v4 = parseIpv4Groups(text);
-  if (v4) return { family: 4, address: v4.join('.') };
+  // Without leading zeros, a valid dotted quad is already its canonical text.
+  if (parseIpv4Groups(text)) return { family: 4, address: text };
   if (!text.includes(':')) return undefined;
   const v6 = parseIpv6Groups(text);
   if (!v6) return undefined;
@@ -101,12 +99,13 @@ export function parsePrefix(text: string): ParsedPrefix | undefined {
   const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
   if (!ip) return undefined;
   const max = ip.family === 4 ? 32 : 128;
-  if (slash < 0) return { ...ip, prefix: max, hasPrefix: false };
+  // Fields spelled out: an object spread here was the slowest step of reading an address.
+  if (slash < 0) return { family: ip.family, address: ip.address, prefix: max, hasPrefix: false };
   const lenText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(lenText)) return undefined;
   const prefix = Number(lenText);
   if (prefix > max) return undefined;
-  return { ...ip, prefix, hasPrefix: true };
+  return { family: ip.family, address: ip.address, prefix, hasPrefix: true };
 }
 
 /** IPv6 link-local (fe80::/10). */

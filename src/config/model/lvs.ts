@@ -264,14 +264,16 @@ const REAL_SERVER_HANDLERS: BlockHandlers<RealServer> = {
 function buildRealServer(node: ConfigNode, ctx: BuildContext): RealServer | undefined {
   const ap = addressPort(node, ctx, 0);
   if (!ap) return undefined;
-  const rs: RealServer = { ...ap, checkers: [], at: locationOf(node) };
+  // Object.assign, not `{ ...ap, checkers, at }`: V8 takes a slow path (microseconds) for a spread
+  // followed by more properties, which shows with thousands of servers. Same keys, same order.
+  const rs: RealServer = Object.assign({}, ap, { checkers: [], at: locationOf(node) });
   walkBlock(blockChildren(node, ctx), ctx, REAL_SERVER_HANDLERS, rs, 'real_server');
   return rs;
 }
 
 function buildSorryServer(node: ConfigNode, ctx: BuildContext): SorryServer | undefined {
   const ap = addressPort(node, ctx, 0);
-  return ap ? { ...ap, inhibit: false, at: locationOf(node) } : undefined;
+  return ap ? Object.assign({}, ap, { inhibit: false, at: locationOf(node) }) : undefined;
 }
 
 /** keepalived's virtual_server switches (alpha, omega, ops, ha_suspend, inhibit_on_failure,

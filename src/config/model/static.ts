@@ -88,7 +88,10 @@ export function parseAddressLine(
   const spec: IpAddressSpec = {
     location: { file: node.file, line: node.line },
     family: p.family,
-    ...toPrefixValue(p),
+    // Spelled out rather than spread from toPrefixValue: this runs for every address of a config.
+    address: p.address,
+    prefix: p.prefix,
+    hasPrefix: p.hasPrefix,
     home: false,
     nodad: false,
     mngtmpaddr: false,
