@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { loadModel } from '../config/index.js';
 import { formatDiagnostic } from '../config/types.js';
 import { Cluster, type RouterConfig } from '../sim/cluster.js';
-import { checkInvariants } from '../sim/invariants.js';
+import { InvariantChecker } from '../sim/invariants.js';
 import { parseScenarioEvent, type TimedEvent } from '../sim/scenario.js';
 import { engineSpecFromModel } from '../vrrp/from-model.js';
 import { FsConfigHost } from './fs-config-host.js';
@@ -138,8 +138,9 @@ export async function runSimulate(argv: string[]): Promise<number> {
   for (const e of args.events) cluster.schedule(e.t, e.event);
   cluster.startAll();
   const violations: string[] = [];
-  cluster.run(args.durationS * 1000, (c) => {
-    if (violations.length < 100) violations.push(...checkInvariants(c));
+  const invariants = new InvariantChecker(cluster);
+  cluster.run(args.durationS * 1000, () => {
+    if (violations.length < 100) violations.push(...invariants.check());
   });
 
   const final: Record<string, Record<string, string>> = {};

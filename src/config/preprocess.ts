@@ -41,7 +41,8 @@ class Preprocessor {
   private readonly instance: string;
   // Enough block structure to know when `include_check` is inside global_defs.
   private readonly blockKeywords: string[] = [];
-  private lastKeyword: string | undefined;
+  // The last statement line; its keyword is only cut out when a `{` follows (most lines have none).
+  private lastStatement: string | undefined;
 
   constructor(
     private readonly host: ConfigHost,
@@ -239,19 +240,19 @@ class Preprocessor {
   /** Follows the block structure so that `include_check` inside global_defs takes effect at once. */
   private trackBlocks(text: string, at: SourceLocation): void {
     if (text === '{') {
-      this.blockKeywords.push(this.lastKeyword ?? '');
-      this.lastKeyword = undefined;
+      this.blockKeywords.push(this.lastStatement === undefined ? '' : firstWord(this.lastStatement));
+      this.lastStatement = undefined;
       return;
     }
     if (text === '}') {
       this.blockKeywords.pop();
-      this.lastKeyword = undefined;
+      this.lastStatement = undefined;
       return;
     }
-    const blank = text.search(/[ \t]/);
-    this.lastKeyword = blank < 0 ? text : text.slice(0, blank);
+    this.lastStatement = text;
     if (
-      this.lastKeyword === 'include_check' &&
+      text.startsWith('include_check') &&
+      firstWord(text) === 'include_check' &&
       this.blockKeywords.length === 1 &&
       this.blockKeywords[0] === 'global_defs'
     ) {
@@ -324,6 +325,12 @@ class Preprocessor {
     // The include_check in force is saved with the file and restored when it ends.
     this.readFile(path, text, this.currentFile.checks);
   }
+}
+
+/** The text up to the first blank. */
+function firstWord(text: string): string {
+  const blank = text.search(/[ \t]/);
+  return blank < 0 ? text : text.slice(0, blank);
 }
 
 function finishDefinition(def: Definition): void {

@@ -104,11 +104,69 @@ function components(cluster: Cluster, routers: SimRouter[]): SimRouter[][] {
   return out;
 }
 
-/** Checks every invariant that applies at this moment; returns the violations found. */
-export function checkInvariants(cluster: Cluster): string[] {
-  const out = vipViolations(cluster);
-  const lossless = cluster.network.conditions.loss === 0;
-  if (lossless && cluster.now - cluster.lastDisturbance > settleTimeMs(cluster))
-    out.push(...splitBrainViolations(cluster));
-  return out.map((v) => `t=${(cluster.now / 1000).toFixed(3)}s: ${v}`);
+/**
+ * Takeover: a connected group of a virtual router's live members that has no MASTER must get one within
+ * the master-down interval (every backup's timer runs unless a MASTER's advert resets it), plus the
+ * transit of one advert and the clocks' drift. Holds under loss too: loss can only add MASTERs.
+ */
+export class TakeoverWatch {
+  private readonly masterlessSince = new Map<string, number>();
+
+  check(cluster: Cluster): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const net = cluster.network.conditions;
+    for (const [key, members] of virtualRouters(cluster.routers)) {
+      const eligible = members.filter((m) => {
+        const r = cluster.router(m.node);
+        const state = r.states.get(m.spec.name);
+        return r.running && (state === 'BACKUP' || state === 'MASTER');
+      });
+      for (const group of components(
+        cluster,
+        eligible.map((m) => cluster.router(m.node)),
+      )) {
+        const names = new Set(group.map((r) => r.name));
+        const inGroup = eligible.filter((m) => names.has(m.node));
+        const id = `${key} {${[...names].sort().join(',')}}`;
+        seen.add(id);
+        if (inGroup.some((m) => cluster.router(m.node).states.get(m.spec.name) === 'MASTER')) {
+          this.masterlessSince.delete(id);
+          continue;
+        }
+        const since = this.masterlessSince.get(id) ?? cluster.now;
+        this.masterlessSince.set(id, since);
+        // Backups may have learned a longer interval from the last master (v3): allow the longest.
+        const longest = Math.max(...members.map((m) => m.spec.advertIntervalCs));
+        const mdi = Math.max(...inGroup.map((m) => masterDownIntervalMs(m.spec, longest)));
+        const bound = mdi * 1.001 + net.delayMs + net.jitterMs + 1;
+        if (cluster.now - since > bound) {
+          out.push(
+            `${id}: no MASTER for ${(cluster.now - since).toFixed(1)} ms, bound ${bound.toFixed(1)} ms`,
+          );
+          this.masterlessSince.set(id, cluster.now); // report once per bound, not every step
+        }
+      }
+    }
+    for (const id of [...this.masterlessSince.keys()]) if (!seen.has(id)) this.masterlessSince.delete(id);
+    return out;
+  }
+}
+
+/** Checks every invariant after each step of one cluster's run; stateful (the takeover watch). */
+export class InvariantChecker {
+  private readonly takeover = new TakeoverWatch();
+
+  constructor(private readonly cluster: Cluster) {}
+
+  /** The violations found at this moment. */
+  check(): string[] {
+    const cluster = this.cluster;
+    const out = vipViolations(cluster);
+    const lossless = cluster.network.conditions.loss === 0;
+    if (lossless && cluster.now - cluster.lastDisturbance > settleTimeMs(cluster))
+      out.push(...splitBrainViolations(cluster));
+    out.push(...this.takeover.check(cluster));
+    return out.map((v) => `t=${(cluster.now / 1000).toFixed(3)}s: ${v}`);
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../../src/sim/cluster.js';
-import { checkInvariants, masterDownIntervalMs, skewTimeMs } from '../../src/sim/invariants.js';
+import { InvariantChecker, masterDownIntervalMs, skewTimeMs } from '../../src/sim/invariants.js';
 import { router, VIP4 } from './helpers.js';
 
 const TRANSIT = 0.3; // default delay 0.2 ms + jitter up to 0.1 ms
@@ -26,7 +26,8 @@ describe('simulated cluster', () => {
     const c = pair();
     c.startAll();
     const violations: string[] = [];
-    c.run(20_000, (cl) => violations.push(...checkInvariants(cl)));
+    const inv = new InvariantChecker(c);
+    c.run(20_000, () => violations.push(...inv.check()));
     assert.deepEqual(violations, []);
     assert.equal(c.stateOf('a', 'VI_1'), 'MASTER');
     assert.equal(c.stateOf('b', 'VI_1'), 'BACKUP');
@@ -77,7 +78,8 @@ describe('simulated cluster', () => {
     c.schedule(10_000, { type: 'partition', groups: [['a'], ['b']] });
     c.schedule(20_000, { type: 'heal' });
     const violations: string[] = [];
-    c.run(40_000, (cl) => violations.push(...checkInvariants(cl)));
+    const inv = new InvariantChecker(c);
+    c.run(40_000, () => violations.push(...inv.check()));
     assert.deepEqual(violations, []);
     assert.ok(c.transitions.some((x) => x.node === 'b' && x.to === 'MASTER' && x.t > 10_000 && x.t < 20_000));
     assert.deepEqual(c.mastersOf('VI_1'), ['a']);

@@ -1,6 +1,6 @@
 // Runs one random scenario and collects invariant violations; shared by the property test and replay.
 import { Cluster } from '../../src/sim/cluster.js';
-import { checkInvariants } from '../../src/sim/invariants.js';
+import { InvariantChecker } from '../../src/sim/invariants.js';
 import { randomScenario, type RandomScenario } from '../../src/sim/random-scenario.js';
 
 export function runScenario(seed: number): {
@@ -13,8 +13,9 @@ export function runScenario(seed: number): {
   for (const e of scenario.events) cluster.schedule(e.t, e.event);
   cluster.startAll();
   const violations: string[] = [];
-  cluster.run(scenario.durationMs, (c) => {
-    if (violations.length < 10) violations.push(...checkInvariants(c));
+  const invariants = new InvariantChecker(cluster);
+  cluster.run(scenario.durationMs, () => {
+    if (violations.length < 10) violations.push(...invariants.check());
   });
   return { scenario, cluster, violations };
 }

@@ -284,14 +284,21 @@ export function finalizeInstances(side: VrrpSide, ctx: BuildContext): void {
   }
 }
 
-/** track_script/track_file/track_process naming something undefined: warned and dropped, as keepalived. */
-function checkTrackRefs(owner: string, t: Trackers, side: VrrpSide, ctx: BuildContext): void {
-  const known = {
+/** The names a tracker may refer to, by kind. */
+type KnownTrackables = Record<'scripts' | 'files' | 'processes' | 'bfds', Set<string>>;
+
+// Built once for all instances and sync groups: per owner it made the checks quadratic.
+function knownTrackables(side: VrrpSide): KnownTrackables {
+  return {
     scripts: new Set(side.vrrpScripts.map((s) => s.name)),
     files: new Set(side.trackFiles.map((f) => f.name)),
     processes: new Set(side.trackProcesses.map((p) => p.name)),
     bfds: new Set((side.bfdInstances ?? []).map((b) => b.name)),
   };
+}
+
+/** track_script/track_file/track_process naming something undefined: warned and dropped, as keepalived. */
+function checkTrackRefs(owner: string, t: Trackers, known: KnownTrackables, ctx: BuildContext): void {
   const what = {
     scripts: 'vrrp_script',
     files: 'track_file',
@@ -320,7 +327,8 @@ function checkDuplicateVrids(side: VrrpSide, ctx: BuildContext): void {
   for (const inst of side.instances) {
     if (inst.virtualRouterId === undefined) continue;
     const key = `${inst.interface ?? ''}|${inst.family}|${inst.virtualRouterId}|${inst.mcastDstIp ?? ''}`;
-    const others = seen.get(key) ?? [];
+    let others = seen.get(key);
+    if (others === undefined) seen.set(key, (others = []));
     for (const other of others) {
       // Multicast and unicast instances use different sockets; unicast ones clash only on a shared peer.
       const unicast = inst.unicastPeers.length > 0;
@@ -337,11 +345,11 @@ function checkDuplicateVrids(side: VrrpSide, ctx: BuildContext): void {
         break;
       }
     }
-    seen.set(key, [...others, inst]);
+    others.push(inst);
   }
 }
 
-function checkSyncGroups(side: VrrpSide, ctx: BuildContext): void {
+function checkSyncGroups(side: VrrpSide, known: KnownTrackables, ctx: BuildContext): void {
   const instances = new Map(side.instances.map((i) => [i.name, i]));
   const memberOf = new Map<string, string>();
   for (const g of side.syncGroups) {
@@ -365,7 +373,7 @@ function checkSyncGroups(side: VrrpSide, ctx: BuildContext): void {
         'vrrp_sync_group',
         `(${g.name}) has only one instance; this probably isn't what you want`,
       );
-    checkTrackRefs(g.name, g.track, side, ctx);
+    checkTrackRefs(g.name, g.track, known, ctx);
     if (!g.syncGroupTrackingWeight)
       for (const m of g.members) {
         const inst = instances.get(m.name);
@@ -399,7 +407,8 @@ function checkInterfaces(side: VrrpSide, ctx: BuildContext): void {
 
 /** Cross-block checks; run after finalizeInstances. */
 export function checkVrrpReferences(side: VrrpSide, ctx: BuildContext): void {
-  for (const inst of side.instances) checkTrackRefs(inst.name, inst.track, side, ctx);
+  const known = knownTrackables(side);
+  for (const inst of side.instances) checkTrackRefs(inst.name, inst.track, known, ctx);
   checkDuplicateVrids(side, ctx);
   const sync = side.global.lvsSyncDaemon;
   if (sync?.instance !== undefined && !side.instances.some((i) => i.name === sync.instance))
@@ -409,7 +418,7 @@ export function checkVrrpReferences(side: VrrpSide, ctx: BuildContext): void {
       'lvs_sync_daemon',
       `vrrp_instance '${sync.instance}' does not exist`,
     );
-  checkSyncGroups(side, ctx);
+  checkSyncGroups(side, known, ctx);
   checkInterfaces(side, ctx);
 }
 
