@@ -66,12 +66,17 @@ class Preprocessor {
 
   private readFile(path: string, text: string, checks: IncludeChecks): void {
     this.files.push({ path, checks: { ...checks } });
-    const lines = text.split('\n');
-    if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     let collecting: Definition | undefined;
-    for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i].endsWith('\r') ? lines[i].replace(/\r+$/, '') : lines[i];
-      const at = { file: path, line: i + 1 };
+    // One line at a time rather than text.split('\n'): an array of every line of a large file would
+    // outlive many garbage collections and be copied by each. A final newline ends the last line.
+    let start = 0;
+    for (let lineNo = 1; start < text.length; lineNo++) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const physical = text.slice(start, end);
+      start = end + 1;
+      const raw = physical.endsWith('\r') ? physical.replace(/\r+$/, '') : physical;
+      const at = { file: path, line: lineNo };
       if (collecting) {
         if (this.continueDefinition(collecting, raw)) continue;
         collecting = undefined;
