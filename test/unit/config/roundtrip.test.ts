@@ -153,24 +153,28 @@ function routeSpec(family: 4 | 6): fc.Arbitrary<RouteSpec> {
 }
 
 function ruleSpec(family: 4 | 6): fc.Arbitrary<RuleSpec> {
-  return fc
-    .record({
-      from: fc.option(prefixOf(family), { nil: undefined }),
-      to: fc.option(prefixOf(family), { nil: undefined }),
-      table: fc.option(fc.integer({ min: 1, max: 250 }).map(String), { nil: undefined }),
-      preference: fc.option(fc.nat(32765), { nil: undefined }),
-      flags: fc.subarray(['not', 'l3mdev']),
-      noTrack: fc.boolean(),
-      options: fc.array(
-        fc.oneof(
-          fc.tuple(fc.constant('iif'), ifname),
-          fc.tuple(fc.constant('fwmark'), fc.constant('0x10/0xff')),
-          fc.tuple(fc.constant('uidrange'), fc.constant('1000-1999')),
+  return (
+    fc
+      .record({
+        from: fc.option(prefixOf(family), { nil: undefined }),
+        to: fc.option(prefixOf(family), { nil: undefined }),
+        table: fc.option(fc.integer({ min: 1, max: 250 }).map(String), { nil: undefined }),
+        preference: fc.option(fc.nat(32765), { nil: undefined }),
+        flags: fc.subarray(['not', 'l3mdev']),
+        noTrack: fc.boolean(),
+        options: fc.array(
+          fc.oneof(
+            fc.tuple(fc.constant('iif'), ifname),
+            fc.tuple(fc.constant('fwmark'), fc.constant('0x10/0xff')),
+            fc.tuple(fc.constant('uidrange'), fc.constant('1000-1999')),
+          ),
+          { maxLength: 2 },
         ),
-        { maxLength: 2 },
-      ),
-    })
-    .map((r) => JSON.parse(JSON.stringify({ location: LOC, family, ...r })) as RuleSpec);
+      })
+      // A rule line with no selector at all prints as nothing and cannot come back.
+      .filter((r) => r.from !== undefined || r.to !== undefined)
+      .map((r) => JSON.parse(JSON.stringify({ location: LOC, family, ...r })) as RuleSpec)
+  );
 }
 
 // ---------- scripts and trackers ----------
