@@ -11,7 +11,15 @@ import { FsConfigHost } from '../cli/fs-config-host.js';
 import { loadModel, type Model } from '../config/index.js';
 import { formatDiagnostic } from '../config/types.js';
 import type { IpAddressSpec } from '../config/model/static.js';
-import { Rtnetlink, RtnetlinkError, subscribe, type Subscription } from '../net/netlink/rtnetlink.js';
+import {
+  Rtnetlink,
+  RtnetlinkError,
+  subscribe,
+  type ClientAddressSpec,
+  type ClientRouteSpec,
+  type Subscription,
+} from '../net/netlink/rtnetlink.js';
+import type { RuleSpec as NetlinkRule } from '../net/netlink/rtnl-rule.js';
 import { applyInterfaceSettings, vmacSettings, type InterfaceSetting } from '../net/sysctl.js';
 import { monotonicNowNs, PreciseTimer } from '../net/precise-timer.js';
 import { Engine, acceptAll, type Action } from '../vrrp/engine.js';
@@ -84,6 +92,7 @@ export class VrrpDaemon {
     await this.createVmacs();
     await this.host.load(this.rtnl);
     await this.removeStaleAddresses();
+    this.applyStatic(true);
 
     this.subscription = subscribe((e) => this.onHostChanges(this.host.apply(e)), {
       onError: (err) => this.log.warn(`netlink: ${err.message}`),
@@ -212,16 +221,7 @@ export class VrrpDaemon {
     const vips = [...extras.vips, ...extras.excluded].filter((v) => addresses.includes(v.address));
     for (const vip of vips) {
       const req = addressRequest(vip, this.vipDevice(inst, vip));
-      this.enqueue(`(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`, async () => {
-        try {
-          if (add) await this.rtnl.addAddress(req);
-          else await this.rtnl.deleteAddress(req);
-        } catch (e) {
-          // Already there / already gone is the state we wanted.
-          if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'EADDRNOTAVAIL')) return;
-          throw e;
-        }
-      });
+      this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
     }
   }
 
@@ -230,15 +230,7 @@ export class VrrpDaemon {
     if (inst === undefined) return;
     for (const r of instanceExtras(inst).routes) {
       const req = routeRequest(r, instanceExtras(inst).vmacName ?? inst.interface);
-      this.enqueue(`(${instance}) ${add ? 'adding' : 'removing'} route ${req.dst}`, async () => {
-        try {
-          if (add) await this.rtnl.addRoute(req, { replace: true });
-          else await this.rtnl.deleteRoute(req);
-        } catch (e) {
-          if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ESRCH')) return;
-          throw e;
-        }
-      });
+      this.route(add, req, `(${instance}) ${add ? 'adding' : 'removing'} route ${req.dst}`);
     }
   }
 
@@ -246,16 +238,7 @@ export class VrrpDaemon {
     const inst = this.instance(instance);
     if (inst === undefined) return;
     for (const r of instanceExtras(inst).rules) {
-      const req = ruleRequest(r);
-      this.enqueue(`(${instance}) ${add ? 'adding' : 'removing'} rule`, async () => {
-        try {
-          if (add) await this.rtnl.addRule(req);
-          else await this.rtnl.deleteRule(req);
-        } catch (e) {
-          if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ENOENT')) return;
-          throw e;
-        }
-      });
+      this.rule(add, ruleRequest(r), `(${instance}) ${add ? 'adding' : 'removing'} rule`);
     }
   }
 
@@ -374,6 +357,57 @@ export class VrrpDaemon {
     }
   }
 
+  /** static_ipaddress / static_routes / static_rules: set at start whatever the VRRP state, removed at stop. */
+  private applyStatic(add: boolean): void {
+    const g = this.model.global;
+    for (const a of this.model.staticAddresses) {
+      const req = addressRequest(a, a.dev ?? g.defaultInterface);
+      this.address(add, req, `static address ${req.address}`);
+    }
+    for (const r of this.model.staticRoutes) {
+      const req = routeRequest(r, g.defaultInterface);
+      this.route(add, req, `static route ${req.dst}`);
+    }
+    for (const r of this.model.staticRules) this.rule(add, ruleRequest(r), 'static rule');
+  }
+
+  /** Adds or removes one address; "already there" / "already gone" is the state we wanted. */
+  private address(add: boolean, req: ClientAddressSpec, what: string): void {
+    this.enqueue(what, async () => {
+      try {
+        if (add) await this.rtnl.addAddress(req);
+        else await this.rtnl.deleteAddress(req);
+      } catch (e) {
+        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'EADDRNOTAVAIL')) return;
+        throw e;
+      }
+    });
+  }
+
+  private route(add: boolean, req: ClientRouteSpec, what: string): void {
+    this.enqueue(what, async () => {
+      try {
+        if (add) await this.rtnl.addRoute(req, { replace: true });
+        else await this.rtnl.deleteRoute(req);
+      } catch (e) {
+        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ESRCH')) return;
+        throw e;
+      }
+    });
+  }
+
+  private rule(add: boolean, req: NetlinkRule, what: string): void {
+    this.enqueue(what, async () => {
+      try {
+        if (add) await this.rtnl.addRule(req);
+        else await this.rtnl.deleteRule(req);
+      } catch (e) {
+        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ENOENT')) return;
+        throw e;
+      }
+    });
+  }
+
   /** A previous run that crashed may have left VIPs behind: remove them before the first election. */
   private async removeStaleAddresses(): Promise<void> {
     for (const inst of this.spec.instances) {
@@ -419,6 +453,7 @@ export class VrrpDaemon {
     this.feed({ type: 'shutdown' });
     this.stopping = true;
     this.trackers?.stop();
+    this.applyStatic(false);
     await this.kernelQueue;
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
