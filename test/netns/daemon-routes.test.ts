@@ -1,0 +1,88 @@
+// Static and virtual kernel objects on the real kernel: static_ipaddress / static_routes are set at start
+// whatever the VRRP state and removed at stop; virtual_routes follow the MASTER; a VIP someone deletes
+// is put back. KTS_DAEMON_IMPL=keepalived runs the same test against Debian's keepalived.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  addresses,
+  daemonUnderTest,
+  globalDefs,
+  hasAddress,
+  keepalivedSkipReason,
+  waitUntil,
+  withLab,
+} from '../helpers/vrrp-lab.js';
+import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
+
+const impl = daemonUnderTest();
+const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+
+function routes(ns: string): string {
+  return execFileSync('ip', ['-n', ns, 'route', 'show'], { encoding: 'utf8' });
+}
+
+const CONFIG = `static_ipaddress {
+  10.88.0.1/24 dev eth0
+}
+static_routes {
+  10.99.0.0/24 via 10.2.0.254 dev eth0
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 61
+  priority 150
+  advert_int 0.3
+  version 3
+  virtual_ipaddress {
+    10.2.0.100/24
+  }
+  virtual_routes {
+    10.66.0.0/24 via 10.2.0.253
+  }
+}
+`;
+
+describe(`static and virtual routes and addresses (${impl})`, { skip: skipReason }, () => {
+  test('static objects at start and gone at stop; virtual routes with the MASTER; a deleted VIP comes back', () =>
+    withLab('rt', async (lab) => {
+      const [a] = lab.lan(['a']) as [LanMember];
+      lab.addAddress(a, '10.2.0.1/24');
+      const d = lab.start(impl, a, 'rt-a', globalDefs('a') + CONFIG);
+      await waitUntil(
+        () => hasAddress(a.ns, '10.88.0.1'),
+        () => `static address (a: ${addresses(a.ns)})`,
+        5000,
+      );
+      await waitUntil(
+        () => routes(a.ns).includes('10.99.0.0/24 via 10.2.0.254'),
+        () => routes(a.ns),
+        5000,
+      );
+      await d.waitForState('VI_1', 'MASTER', 10_000);
+      await waitUntil(
+        () => routes(a.ns).includes('10.66.0.0/24 via 10.2.0.253'),
+        () => routes(a.ns),
+        5000,
+      );
+      await waitUntil(
+        () => hasAddress(a.ns, '10.2.0.100'),
+        () => `VIP (a: ${addresses(a.ns)})`,
+        5000,
+      );
+      // Someone removes the VIP behind the daemon's back: the MASTER puts it back.
+      execFileSync('ip', ['-n', a.ns, 'addr', 'del', '10.2.0.100/24', 'dev', 'eth0']);
+      await waitUntil(
+        () => hasAddress(a.ns, '10.2.0.100'),
+        () => `VIP restored (a: ${addresses(a.ns)})\n${d.log()}`,
+        5000,
+      );
+      assert.equal(await d.stop('SIGTERM'), 0);
+      assert.ok(!hasAddress(a.ns, '10.2.0.100'), `VIP removed at stop (a: ${addresses(a.ns)})`);
+      assert.ok(!routes(a.ns).includes('10.66.0.0/24'), routes(a.ns));
+      // keepalived removes static objects at stop too (checked with KTS_DAEMON_IMPL=keepalived).
+      assert.ok(!hasAddress(a.ns, '10.88.0.1'), `static address removed at stop (a: ${addresses(a.ns)})`);
+      assert.ok(!routes(a.ns).includes('10.99.0.0/24'), routes(a.ns));
+    }));
+});
