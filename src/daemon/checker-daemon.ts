@@ -90,6 +90,16 @@ export class CheckerDaemon {
   }
 
   async reload(): Promise<void> {
+    const { diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
+      configId: this.options.configId,
+    });
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      // A broken edit must not stop the checks: keep what runs, say where the problem is.
+      for (const d of errors) this.log.error(formatDiagnostic(d));
+      this.log.error(`configuration has ${errors.length} error(s); keeping the running configuration`);
+      return;
+    }
     this.log.info('Reloading configuration');
     await this.runner?.stop();
     this.build();

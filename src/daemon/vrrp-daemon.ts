@@ -63,19 +63,19 @@ export class VrrpDaemon {
     return Number(monotonicNowNs()) / 1e6;
   }
 
-  private loadSpec(): { model: Model; spec: EngineSpec } | undefined {
+  private loadSpec(): { model: Model; spec: EngineSpec; errors: number } {
     const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
       configId: this.options.configId,
     });
     for (const d of diagnostics)
       this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
-    return { model, spec: engineSpecFromModel(model) };
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    return { model, spec: engineSpecFromModel(model), errors };
   }
 
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
     const loaded = this.loadSpec();
-    if (loaded === undefined) throw new Error('no configuration');
     this.model = loaded.model;
     this.spec = loaded.spec;
     const g = this.model.global;
@@ -434,7 +434,11 @@ export class VrrpDaemon {
 
   async reload(): Promise<void> {
     const loaded = this.loadSpec();
-    if (loaded === undefined) return;
+    if (loaded.errors > 0) {
+      // A broken edit must not take the running cluster down: keep what runs, say where the problem is.
+      this.log.error(`configuration has ${loaded.errors} error(s); keeping the running configuration`);
+      return;
+    }
     this.log.info('Reloading configuration');
     this.model = loaded.model;
     loaded.spec.linksDown = this.linksDown();
