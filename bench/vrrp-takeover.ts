@@ -4,6 +4,9 @@
 // frame to the observer, sets the port down through rtnetlink (done by the time sendmsg returns), and
 // sends a second marker; the cut lies between the two markers' timestamps. Ours against ours, then
 // keepalived against keepalived, with the same configs.
+// Phase: cut -> takeover depends on where in the master's advert period the cut falls. The cutter watches
+// the master's port and cuts a set delay after one of its adverts; both implementations get the same
+// delays (spread evenly over the period), so their medians compare without phase noise.
 //   node dist/bench/vrrp-takeover.js [trials=20] [order=ours,keepalived]
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +36,33 @@ const PIN_LIMIT_US = 1000;
 /** RFC 9568 Master_Down_Interval as the backup computes it from the master's advert interval. */
 const MASTER_DOWN_MS = (3 * ADVERT_INT + ((256 - BACKUP_PRIORITY) * ADVERT_INT) / 256) * 1000;
 
+const PACKET_OUTGOING = 4;
+const ETH_P_IP = 0x0800;
+const ETH_P_ALL = 0x0003;
+
 /**
- * The cutter, run inside the bridge namespace: reads "down|up PORT ID" lines, brackets each link change
- * with markers ID/0 and ID/1 sent out of `markerPort` (the observer's port), answers "ok ID GAP_US".
+ * Resolves `delayMs` after the next VRRP packet arriving on bridge port `port` from its host (the master).
+ * The socket is closed before the cut: a packet socket bound to a port that goes down gets ENETDOWN.
+ */
+function afterNextAdvert(n: ReturnType<typeof native>, port: string, delayMs: number): Promise<void> {
+  // SOCK_DGRAM packet socket (ethertype in host order: the addon converts) on that bridge port only
+  const sock = NativeSocket.open(n.constants.AF_PACKET, n.constants.SOCK_DGRAM, ETH_P_ALL);
+  sock.bind({ family: 'packet', ifindex: n.ifNameToIndex(port), protocol: ETH_P_ALL });
+  return new Promise((resolve) => {
+    sock.onMessage((m) => {
+      if (m.from?.family !== 'packet' || m.from.protocol !== ETH_P_IP) return;
+      if (m.from.pkttype === PACKET_OUTGOING) return; // towards the master, not from it
+      if (m.data.length < 20 || m.data[9] !== 112 || sock.closed) return; // IP protocol 112: VRRP
+      sock.close();
+      setTimeout(resolve, delayMs);
+    });
+  });
+}
+
+/**
+ * The cutter, run inside the bridge namespace: reads "down|up PORT ID [DELAY_MS]" lines, brackets each
+ * link change with markers ID/0 and ID/1 sent out of `markerPort` (the observer's port), answers
+ * "ok ID GAP_US". With DELAY_MS, a "down" waits for the next advert arriving from PORT, then DELAY_MS.
  */
 async function cutter(markerPort: string): Promise<void> {
   const n = native();
@@ -44,9 +71,11 @@ async function cutter(markerPort: string): Promise<void> {
   const rtnl = Rtnetlink.open();
   process.stdout.write('ready\n');
   for await (const line of createInterface({ input: process.stdin })) {
-    const [command, port, idText] = line.split(' ');
+    const [command, port, idText, delayText] = line.split(' ');
     const id = Number(idText);
     try {
+      if (command === 'down' && delayText !== undefined)
+        await afterNextAdvert(n, port ?? '', Number(delayText));
       const request = setLinkUpRequest(n.ifNameToIndex(port ?? ''), command === 'up');
       sock.send(markerFrame(id, 0), markerTo);
       const before = n.monotonicNow();
@@ -145,8 +174,9 @@ async function measure(
   for (let i = 0; pinned < trials && i < 2 * trials; i++) {
     const id = idBase + 2 * i;
     const since = master.mark();
-    await sleep(Math.random() * ADVERT_INT * 1000); // spread the cut across the advert phase
-    if ((await command(`down port0 ${id}`, id)) < PIN_LIMIT_US * 0.9) pinned++;
+    // the same evenly spread phases, in the same order, for every implementation
+    const delayMs = (((i * 7) % trials) + 0.5) * ((ADVERT_INT * 1000) / trials);
+    if ((await command(`down port0 ${id} ${delayMs.toFixed(2)}`, id)) < PIN_LIMIT_US * 0.9) pinned++;
     cutIds.push(id);
     await sleep(MASTER_DOWN_MS + 400);
     await command(`up port0 ${id + 1}`, id + 1);
