@@ -4,19 +4,28 @@
 // namespace. Prints the checker process's CPU share of one core, its RSS, and, after closing some
 // listeners, the time from the failure to the DOWN verdict.
 //
-//   node dist/bench/checkers.js [servers=10000] [seconds=10]
+//   node dist/bench/checkers.js [servers=10000] [seconds=10] [native|node]
+//
+// `node` runs the earlier node:net probe (a net.Socket, timer and promise chain per probe) instead of the
+// native batched prober, for a side-by-side figure on the same machine.
+//
+// Other benches can reuse the pieces: endpoint(i), startListeners(count) (the listener child process,
+// which must run in the same namespace as the checkers) and checkerSpecs(count).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CheckRunner } from '../src/check/runner.js';
 import { tcpProbe } from '../src/check/probes/tcp.js';
-import type { CheckerSpec, RealServerSpec } from '../src/check/spec.js';
+import { errorText, runProbe } from '../src/check/probes/common.js';
+import { sharedTcpProber } from '../src/net/tcp-prober.js';
+import type { CheckerSpec, ProbeResult, RealServerSpec } from '../src/check/spec.js';
 
 const PORTS_PER_ADDRESS = 100;
 const FAILED_SERVERS = 100;
 const self = fileURLToPath(import.meta.url);
 
-function endpoint(i: number): { address: string; port: number } {
+/** The i-th real server: 127.0.<a>.<b>, 100 ports per address (all of 127/8 is local on lo). */
+export function endpoint(i: number): { address: string; port: number } {
   const a = Math.floor(i / PORTS_PER_ADDRESS);
   return {
     address: `127.0.${1 + Math.floor(a / 250)}.${1 + (a % 250)}`,
@@ -44,27 +53,39 @@ async function listeners(count: number): Promise<void> {
   process.send?.({ ready: true });
 }
 
-function request<T>(child: ChildProcess, msg: object, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMsg = (m: Record<string, unknown>): void => {
-      if (key in m) {
-        child.off('message', onMsg);
-        resolve(m[key] as T);
-      }
-    };
-    child.on('message', onMsg);
-    child.send(msg);
+/** TCP_CHECK as session 6 wrote it: node:net, a socket object, a timer and cleanups per probe. */
+function nodeNetTcpProbe(spec: CheckerSpec, signal?: AbortSignal): Promise<ProbeResult> {
+  return runProbe(spec.connect.timeoutMs, signal, (ctx) => {
+    const socket = connect({ host: spec.connect.address, port: spec.connect.port });
+    ctx.onCleanup(() => socket.destroy());
+    socket.once('connect', () => ctx.succeed('connected'));
+    socket.once('error', (e) => ctx.fail(errorText(e)));
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The listeners of `count` endpoints in a child process; close(i..) makes those servers fail. */
+export interface Listeners {
+  child: ChildProcess;
+  close(indices: number[]): void;
+  cpuUsage(): Promise<NodeJS.CpuUsage>;
+  stop(): void;
+}
 
-async function bench(count: number, seconds: number): Promise<void> {
+export async function startListeners(count: number): Promise<Listeners> {
   const child = spawn(process.execPath, [self, 'listeners', String(count)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve) => child.on('message', (m: { ready?: boolean }) => m.ready && resolve()));
+  return {
+    child,
+    close: (indices) => child.send({ close: indices }),
+    cpuUsage: () => request<NodeJS.CpuUsage>(child, { cpu: true }, 'cpu'),
+    stop: () => child.kill(),
+  };
+}
 
+/** `count` real servers with one TCP_CHECK each: delay_loop 1 s, keepalived's other defaults. */
+export function checkerSpecs(count: number): { servers: RealServerSpec[]; checkers: CheckerSpec[] } {
   const servers: RealServerSpec[] = [];
   const checkers: CheckerSpec[] = [];
   for (let i = 0; i < count; i++) {
@@ -80,6 +101,29 @@ async function bench(count: number, seconds: number): Promise<void> {
       enabled: true,
     });
   }
+  return { servers, checkers };
+}
+
+function request<T>(child: ChildProcess, msg: object, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMsg = (m: Record<string, unknown>): void => {
+      if (key in m) {
+        child.off('message', onMsg);
+        resolve(m[key] as T);
+      }
+    };
+    child.on('message', onMsg);
+    child.send(msg);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function bench(count: number, seconds: number, mode: string): Promise<void> {
+  const probe = mode === 'node' ? nodeNetTcpProbe : tcpProbe;
+  const listening = await startListeners(count);
+  const child = listening.child;
+  const { servers, checkers } = checkerSpecs(count);
 
   const downAt = new Map<string, number>();
   const firstFailedProbeAt = new Map<string, number>();
@@ -94,7 +138,7 @@ async function bench(count: number, seconds: number): Promise<void> {
     probes: {
       TCP_CHECK: async (spec, signal) => {
         const started = performance.now();
-        const r = await tcpProbe(spec, signal);
+        const r = await probe(spec, signal);
         probesRun++;
         if (!r.ok) {
           failures++;
@@ -111,6 +155,8 @@ async function bench(count: number, seconds: number): Promise<void> {
 
   runner.start();
   await sleep(3_000); // warmup spreads first probes over delay_loop; let it settle
+  const prober = sharedTcpProber();
+  const batches0 = prober.batches;
   const cpu0 = process.cpuUsage();
   const childCpu0 = await request<NodeJS.CpuUsage>(child, { cpu: true }, 'cpu');
   const probes0 = probesRun;
@@ -122,6 +168,7 @@ async function bench(count: number, seconds: number): Promise<void> {
   }
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const batches = prober.batches - batches0;
   const childCpu1 = await request<NodeJS.CpuUsage>(child, { cpu: true }, 'cpu');
   const probeRate = ((probesRun - probes0) / wall) * 1000;
   const steadyFailures = failures;
@@ -130,11 +177,11 @@ async function bench(count: number, seconds: number): Promise<void> {
   // Failure: close some listeners; connections are then refused at once.
   const victims = Array.from({ length: FAILED_SERVERS }, (_, k) => Math.floor((k * count) / FAILED_SERVERS));
   const failedAt = performance.now();
-  child.send({ close: victims });
+  listening.close(victims);
   const until = performance.now() + 10_000;
   while (performance.now() < until && victims.some((i) => !downAt.has(`rs${i}`))) await sleep(50);
   await runner.stop();
-  child.kill();
+  listening.stop();
 
   const fromFailure = victims.map((i) => (downAt.get(`rs${i}`) ?? NaN) - failedAt).sort((a, b) => a - b);
   const fromFirstProbe = victims
@@ -147,7 +194,8 @@ async function bench(count: number, seconds: number): Promise<void> {
     ((childCpu1.user - childCpu0.user + childCpu1.system - childCpu0.system) / 1000 / wall) * 100;
 
   console.log(
-    `checkers: ${count} TCP_CHECK, delay_loop 1 s, retry 1, delay_before_retry 1 s, connect_timeout 5 s`,
+    `checkers: ${count} TCP_CHECK, delay_loop 1 s, retry 1, delay_before_retry 1 s, connect_timeout 5 s` +
+      ` (probe: ${mode === 'node' ? 'node:net' : 'native batched prober'})`,
   );
   console.log(
     `probes/s: ${probeRate.toFixed(0)} (failed probes before the planned failures: ${steadyFailures})`,
@@ -159,6 +207,12 @@ async function bench(count: number, seconds: number): Promise<void> {
     `checker CPU per probe: ${usPerProbe.toFixed(1)} us (user ${(cpu.user / Math.max(1, probesRun - probes0)).toFixed(1)}),` +
       ` i.e. ${((usPerProbe * count) / 1e4).toFixed(0)}% of a core at the nominal ${count} probes/s`,
   );
+  if (mode !== 'node') {
+    console.log(
+      `native prober: ${batches} completion callbacks for ${probesRun - probes0} probes` +
+        ` (${((probesRun - probes0) / Math.max(1, batches)).toFixed(1)} probes per callback)`,
+    );
+  }
   const load = (await import('node:os')).loadavg()[0] ?? 0;
   console.log(
     `host load average (1 min): ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`,
@@ -178,7 +232,7 @@ async function bench(count: number, seconds: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [mode, a] = process.argv.slice(2);
+  const [mode, a, probeMode = 'native'] = process.argv.slice(2);
   if (mode === 'listeners') return listeners(Number(a));
   const count = Number(mode ?? 10_000) || 10_000;
   const seconds = Number(a ?? 10) || 10;
@@ -188,17 +242,22 @@ async function main(): Promise<void> {
     if (spawnSync('ip', ['netns', 'add', ns]).status === 0) {
       try {
         spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-        spawnSync('ip', ['netns', 'exec', ns, process.execPath, self, String(count), String(seconds)], {
-          stdio: 'inherit',
-          env: { ...process.env, KTS_BENCH_NETNS: ns },
-        });
+        spawnSync(
+          'ip',
+          ['netns', 'exec', ns, process.execPath, self, String(count), String(seconds), probeMode],
+          {
+            stdio: 'inherit',
+            env: { ...process.env, KTS_BENCH_NETNS: ns },
+          },
+        );
       } finally {
         spawnSync('ip', ['netns', 'del', ns]);
       }
       return;
     }
   }
-  await bench(count, seconds);
+  await bench(count, seconds, probeMode);
 }
 
-await main();
+// Run only as a program: other benches import the helpers above.
+if (process.argv[1] === self) await main();

@@ -1,8 +1,12 @@
-// 1,000 VRRPv3 instances (advert_int 1 s) on 4 interfaces, 250 VRIDs each, every one MASTER alone on its
-// LAN: CPU use of the daemon's whole process tree over a window (utime+stime from /proc, children
-// included) and its resident memory, ours and keepalived's. A capture on the first interface checks that
-// the adverts really go out while we measure.
-//   node dist/bench/vrrp-scale.js [seconds=30] [perInterface=250]
+// 1,000 VRRPv3 instances (advert_int 1 s) on 4 interfaces, 250 VRIDs each: CPU use of the daemon's whole
+// process tree over a window (utime+stime from /proc, children included) and its resident memory, ours and
+// keepalived's. Two sides:
+//   master: every instance MASTER alone on its LAN (the daemon sends 1,000 adverts/s);
+//   backup: a keepalived peer (priority 200) is MASTER of every VRID, the measured daemon (priority 100)
+//           stays BACKUP and receives 1,000 adverts/s (decode, validate, engine, timer re-arm).
+// A capture on the first interface checks that the adverts really flow while we measure.
+//   node dist/bench/vrrp-scale.js [seconds=30] [perInterface=250] [master|backup] [keepalived,ours]
+import { spawnSync } from 'node:child_process';
 import {
   globalDefs,
   instanceConfig,
@@ -26,15 +30,36 @@ interface Result {
   startupSeconds: number;
 }
 
-function config(perInterface: number): string {
-  let text = globalDefs('scale');
+type Side = 'master' | 'backup';
+
+/** KTS_BENCH_STRACE=seconds: system calls per process over that window (strace -c), to compare per-advert
+ * kernel work between implementations independently of how busy the machine is. */
+function straceSummary(processes: ProcessUsage[], seconds: number): void {
+  for (const p of processes) {
+    const r = spawnSync(
+      'timeout',
+      ['-s', 'INT', String(seconds), 'strace', '-c', '-f', '-p', String(p.pid)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const lines = (r.stderr ?? '').split('\n').filter((l) => /^\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+/.test(l));
+    console.log(
+      `strace ${p.comm}[${p.pid}] over ${seconds} s (% time, seconds, usecs/call, calls, errors, syscall):`,
+    );
+    for (const l of lines.slice(0, 12)) console.log(`  ${l.trim()}`);
+  }
+}
+
+function config(perInterface: number, priority = 100, routerId = 'scale'): string {
+  let text = globalDefs(routerId);
   for (let i = 0; i < INTERFACES; i++)
     for (let vrid = 1; vrid <= perInterface; vrid++)
       text += instanceConfig({
         name: `VI_${i}_${vrid}`,
         interface: `eth${i}`,
         vrid,
-        priority: 100,
+        priority,
         version: 3,
         advertInt: 1,
         vips: [`10.${20 + i}.0.${vrid}/32`],
@@ -48,15 +73,26 @@ async function measure(
   impl: Implementation,
   seconds: number,
   perInterface: number,
+  side: Side,
 ): Promise<Result> {
   const total = INTERFACES * perInterface;
   const started = process.hrtime.bigint();
   const daemon = lab.start(impl, { ns }, `scale-${impl}`, config(perInterface));
-  const masters = (): number => daemon.lines.filter((l) => /Entering MASTER STATE/i.test(l)).length;
-  await waitUntil(() => !daemon.running || masters() >= total, `${total} instances MASTER`, 120_000, 200);
+  const wanted = side === 'master' ? /Entering MASTER STATE/i : /Entering BACKUP STATE/i;
+  const settled = (): number => daemon.lines.filter((l) => wanted.test(l)).length;
+  await waitUntil(() => !daemon.running || settled() >= total, `${total} instances ${side}`, 120_000, 200);
   if (!daemon.running) throw new Error(`${impl} exited during start-up\n${daemon.log()}`);
   const startupSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await sleep(5000); // past the gratuitous ARP repeats
+  // Past the start-up work (addresses, gratuitous ARP repeats, their log lines): both daemons log what
+  // they do, so a log quiet for 3 s (after at least 5 s) means the steady state is reached.
+  await sleep(5000);
+  const giveUp = Date.now() + 60_000;
+  for (
+    let seen = -1, quietSince = Date.now();
+    Date.now() - quietSince < 3000 && Date.now() < giveUp;
+    await sleep(250)
+  )
+    if (daemon.lines.length !== seen) [seen, quietSince] = [daemon.lines.length, Date.now()];
   const root = daemon.child.pid as number;
   const capture = await NanoCapture.start(lab, ns, 'eth0', 'ip proto 112', `scale-${impl}`);
   const t0 = process.hrtime.bigint();
@@ -65,7 +101,15 @@ async function measure(
   const after = treeUsage(root);
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   const adverts = await capture.stop();
+  if (process.env.KTS_BENCH_STRACE) straceSummary(after, Number(process.env.KTS_BENCH_STRACE));
   await daemon.stop('SIGTERM', 30_000);
+  if (process.env.KTS_BENCH_LOG)
+    console.log(
+      daemon.lines
+        .filter((l) => new RegExp(process.env.KTS_BENCH_LOG ?? '').test(l))
+        .slice(0, 40)
+        .join('\n'),
+    );
   const percent = (p: ProcessUsage): number =>
     ((p.ticks - (before.get(p.pid)?.ticks ?? p.ticks)) / CLOCK_TICKS / elapsed) * 100;
   const processes = after.map((p) => ({ pid: p.pid, comm: p.comm, cpuPercent: percent(p), rssKb: p.rssKb }));
@@ -82,23 +126,34 @@ async function measure(
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 30);
   const perInterface = Number(process.argv[3] ?? 250);
+  const side: Side = process.argv[4] === 'backup' ? 'backup' : 'master';
+  const impls = (process.argv[5] ?? 'keepalived,ours').split(',') as Implementation[];
   const skip = keepalivedSkipReason() ?? oursMissingReason();
   if (skip) throw new Error(skip);
   await runWithLab('scl', async (lab) => {
-    const [d] = lab.lan(['d']);
+    const names = side === 'backup' ? ['d', 'p'] : ['d'];
+    const members = lab.lan(names);
+    const [d, p] = members;
     if (!d) throw new Error('no lab host');
-    for (let i = 1; i < INTERFACES; i++) lab.joinLan([d], `eth${i}`);
-    for (let i = 0; i < INTERFACES; i++)
-      lab.addAddress({ ns: d.ns, ifname: `eth${i}` }, `10.${20 + i}.255.1/16`);
+    for (let i = 1; i < INTERFACES; i++) lab.joinLan(members, `eth${i}`);
+    for (const [n, m] of members.entries())
+      for (let i = 0; i < INTERFACES; i++)
+        lab.addAddress({ ns: m.ns, ifname: `eth${i}` }, `10.${20 + i}.255.${n + 1}/16`);
     const total = INTERFACES * perInterface;
     console.log(
       `VRRP scale: ${total} VRRPv3 instances (advert_int 1 s), ${perInterface} per interface on ${INTERFACES} ` +
-        `interfaces, all MASTER; CPU over ${seconds} s and RSS of the daemon's whole process tree`,
+        `interfaces, all ${side.toUpperCase()}; CPU over ${seconds} s and RSS of the daemon's whole process tree`,
     );
+    if (p !== undefined) {
+      // The peer that holds every VRID: keepalived, so both implementations receive the same adverts.
+      const peer = lab.start('keepalived', { ns: p.ns }, 'scale-peer', config(perInterface, 200, 'peer'));
+      const masters = (): number => peer.lines.filter((l) => /Entering MASTER STATE/i.test(l)).length;
+      await waitUntil(() => !peer.running || masters() >= total, `peer: ${total} MASTER`, 120_000, 200);
+      if (!peer.running) throw new Error(`peer exited during start-up\n${peer.log()}`);
+    }
     console.log(loadLine());
     const results: Result[] = [];
-    for (const impl of ['keepalived', 'ours'] as const)
-      results.push(await measure(lab, d.ns, impl, seconds, perInterface));
+    for (const impl of impls) results.push(await measure(lab, d.ns, impl, seconds, perInterface, side));
     console.log(
       `\n${'impl'.padEnd(11)}${'CPU %'.padStart(8)}${'RSS MB'.padStart(9)}${'start s'.padStart(9)}` +
         `${'adverts/s eth0'.padStart(16)}   processes (CPU %, RSS MB)`,
@@ -111,11 +166,13 @@ async function main(): Promise<void> {
             .map((p) => `${p.comm}[${p.pid}] ${p.cpuPercent.toFixed(2)} ${(p.rssKb / 1024).toFixed(1)}`)
             .join(', '),
       );
-    const [theirs, ours] = results as [Result, Result];
-    console.log(
-      `ours / keepalived: CPU ${(ours.cpuPercent / theirs.cpuPercent).toFixed(2)}x, ` +
-        `RSS ${(ours.rssKb / theirs.rssKb).toFixed(2)}x (expected adverts/s on eth0: ${perInterface})`,
-    );
+    const theirs = results.find((r) => r.impl === 'keepalived');
+    const ours = results.find((r) => r.impl === 'ours');
+    if (theirs && ours)
+      console.log(
+        `ours / keepalived: CPU ${(ours.cpuPercent / theirs.cpuPercent).toFixed(2)}x, ` +
+          `RSS ${(ours.rssKb / theirs.rssKb).toFixed(2)}x (expected adverts/s on eth0: ${perInterface})`,
+      );
     console.log(loadLine());
   });
 }

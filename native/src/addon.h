@@ -54,6 +54,31 @@ napi_value js_timerfd_read(napi_env env, napi_callback_info info);
 napi_value js_set_scheduler(napi_env env, napi_callback_info info);
 napi_value js_get_scheduler(napi_env env, napi_callback_info info);
 
+/* process_ctl.c: realtime signals through a socket pair, setns into a named network namespace. */
+napi_value js_signal_socket(napi_env env, napi_callback_info info);
+napi_value js_rt_signals(napi_env env, napi_callback_info info);
+napi_value js_setns(napi_env env, napi_callback_info info);
+
+/* Batched TCP connect prober (tcp_probe.c); the record layout is shared with src/net/tcp-prober.ts. */
+#define TCP_PROBE_RECORD_SIZE 72
+#define TCP_PROBE_F_BIND_ADDR 1
+#define TCP_PROBE_F_BIND_DEVICE 2
+#define TCP_PROBE_F_SCOPE_FROM_IFNAME 4
+#define TCP_PROBE_F_MARK 8
+#define TCP_PROBE_F_GRACEFUL_CLOSE 16
+napi_value js_tcp_prober_create(napi_env env, napi_callback_info info);
+napi_value js_tcp_prober_submit(napi_env env, napi_callback_info info);
+napi_value js_tcp_prober_cancel(napi_env env, napi_callback_info info);
+napi_value js_tcp_prober_close(napi_env env, napi_callback_info info);
+napi_value js_tcp_prober_in_flight(napi_env env, napi_callback_info info);
+
+/* Timed sender (timed_sender.c): a thread sends prepared datagrams at an absolute monotonic deadline. */
+napi_value js_timed_sender_create(napi_env env, napi_callback_info info);
+napi_value js_timed_sender_arm(napi_env env, napi_callback_info info);
+napi_value js_timed_sender_disarm(napi_env env, napi_callback_info info);
+napi_value js_timed_sender_take(napi_env env, napi_callback_info info);
+napi_value js_timed_sender_close(napi_env env, napi_callback_info info);
+
 /* Per-environment readiness state: set up at module init, torn down before the environment dies. */
 int readiness_init(napi_env env);
 

@@ -125,6 +125,8 @@ static const struct {
     C(NETLINK_GET_STRICT_CHK), C(NETLINK_NO_ENOBUFS), C(PACKET_ADD_MEMBERSHIP), C(PACKET_DROP_MEMBERSHIP),
     C(PACKET_MR_MULTICAST), C(PACKET_MR_PROMISC), C(ETH_P_ALL), C(ETH_P_IP), C(ETH_P_ARP), C(ETH_P_RARP),
     C(ETH_P_IPV6),
+    C(TCP_PROBE_RECORD_SIZE), C(TCP_PROBE_F_BIND_ADDR), C(TCP_PROBE_F_BIND_DEVICE),
+    C(TCP_PROBE_F_SCOPE_FROM_IFNAME), C(TCP_PROBE_F_MARK), C(TCP_PROBE_F_GRACEFUL_CLOSE),
 };
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default_jsproperty, NULL}
@@ -150,6 +152,19 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("timerfdRead", js_timerfd_read),
       FN("setScheduler", js_set_scheduler),
       FN("getScheduler", js_get_scheduler),
+      FN("tcpProberCreate", js_tcp_prober_create),
+      FN("tcpProberSubmit", js_tcp_prober_submit),
+      FN("tcpProberCancel", js_tcp_prober_cancel),
+      FN("tcpProberClose", js_tcp_prober_close),
+      FN("tcpProberInFlight", js_tcp_prober_in_flight),
+      FN("timedSenderCreate", js_timed_sender_create),
+      FN("timedSenderArm", js_timed_sender_arm),
+      FN("timedSenderDisarm", js_timed_sender_disarm),
+      FN("timedSenderTake", js_timed_sender_take),
+      FN("timedSenderClose", js_timed_sender_close),
+      FN("signalSocket", js_signal_socket),
+      FN("rtSignals", js_rt_signals),
+      FN("setns", js_setns),
   };
   napi_value table, v;
   if (!readiness_init(env)) return NULL;

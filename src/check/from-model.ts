@@ -87,7 +87,6 @@ function checkerSpecs(
   model: { trackFiles?: readonly TrackFile[] },
   options: FromModelOptions,
 ): CheckerSpec[] | string {
-  if (c.kind === 'BFD_CHECK') return 'BFD_CHECK is not supported by keepalived-ts';
   const t = effectiveCheckTimings(vs, rs, c);
   const base = {
     server,
@@ -104,6 +103,11 @@ function checkerSpecs(
   const port = rs.port ?? vsPort(vs) ?? 0;
   const timeoutMs = (t.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
   const plainConnect = { address: rs.address, port, timeoutMs };
+
+  if (c.kind === 'BFD_CHECK') {
+    if (c.name === undefined) return 'no BFD instance name';
+    return [{ ...base, id, connect: plainConnect, options: { kind: 'BFD_CHECK', session: c.name } }];
+  }
 
   if (c.kind === 'FILE_CHECK') {
     const tf = model.trackFiles?.find((f) => f.name === c.trackFile);

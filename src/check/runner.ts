@@ -21,7 +21,9 @@ export interface CheckRunnerOptions {
 export class CheckRunner {
   private readonly scheduler: CheckScheduler;
   private readonly specs = new Map<string, CheckerSpec>();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Probes started and not yet reported; stop() waits for them to settle. */
+  private inFlight = 0;
+  private onDrained: (() => void) | undefined;
   /** One controller for every probe of this run: stop() aborts them all at once. */
   private abort = new AbortController();
   private readonly now: () => number;
@@ -53,9 +55,17 @@ export class CheckRunner {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.apply(this.scheduler.shutdown());
-    const pending = [...this.inFlight.values()];
+    const drained =
+      this.inFlight === 0 ? undefined : new Promise<void>((resolve) => (this.onDrained = resolve));
     this.abort.abort();
-    await Promise.all(pending);
+    await drained;
+  }
+
+  /** Probes `checkerId` as soon as possible (BFD_CHECK after its session changed state). */
+  probeNow(checkerId: string): void {
+    if (!this.running) return;
+    this.scheduler.probeNow(this.now(), checkerId);
+    this.arm();
   }
 
   setEnabled(checkerId: string, enabled: boolean): void {
@@ -105,14 +115,21 @@ export class CheckRunner {
     } catch (e) {
       started = Promise.reject(e);
     }
-    const done = started
-      .catch((e: unknown): ProbeResult => ({ ok: false, detail: `probe error: ${errorText(e)}` }))
-      .then((result) => {
-        this.inFlight.delete(id);
-        if (!this.running) return;
-        this.apply(this.scheduler.probeResult(this.now(), id, result));
-        this.arm();
-      });
-    this.inFlight.set(id, done);
+    this.inFlight++;
+    // One reaction per probe (not a catch/then chain): thousands of probes settle every second.
+    started.then(
+      (result) => this.settled(id, result),
+      (e: unknown) => this.settled(id, { ok: false, detail: `probe error: ${errorText(e)}` }),
+    );
+  }
+
+  private settled(id: string, result: ProbeResult): void {
+    if (--this.inFlight === 0 && this.onDrained !== undefined) {
+      this.onDrained();
+      this.onDrained = undefined;
+    }
+    if (!this.running) return;
+    this.apply(this.scheduler.probeResult(this.now(), id, result));
+    this.arm();
   }
 }

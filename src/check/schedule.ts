@@ -134,6 +134,13 @@ export class CheckScheduler {
     return actions;
   }
 
+  /** Makes a checker due now unless its probe is running: a BFD_CHECK whose session just changed. */
+  probeNow(now: number, id: string): void {
+    const checker = this.checkers.get(id);
+    if (checker === undefined || checker.inFlight || this.stopped) return;
+    this.setDue(id, now);
+  }
+
   /** Feeds the result of a probe started by tick(); stale or unknown results are ignored. */
   probeResult(now: number, id: string, result: ProbeResult): CheckAction[] {
     const checker = this.checkers.get(id);
@@ -142,14 +149,15 @@ export class CheckScheduler {
     const server = this.servers.get(checker.spec.server) as ServerState;
     const actions: CheckAction[] = [];
     const { retry, delayLoopMs, delayBeforeRetryMs } = checker.spec.timing;
-    const name = `${checker.spec.options.kind} ${checker.spec.id}`;
+    // built only for a log line: a healthy probe (the common case) allocates no strings
+    const name = (): string => `${checker.spec.options.kind} ${checker.spec.id}`;
 
     if (result.weightOffset !== undefined) checker.weightOffset = result.weightOffset;
     if (result.ok) {
       this.applyDynamicWeight(checker, server, result);
       checker.retryIt = 0;
       if (!checker.isUp || !checker.hasRun) {
-        if (!checker.isUp) actions.push({ type: 'log', message: `${name} on ${server.spec.id} succeeded` });
+        if (!checker.isUp) actions.push({ type: 'log', message: `${name()} on ${server.spec.id} succeeded` });
         checker.isUp = true;
       }
     } else if (checker.isUp || !checker.hasRun) {
@@ -157,14 +165,14 @@ export class CheckScheduler {
         checker.retryIt++;
         actions.push({
           type: 'log',
-          message: `${name} on ${server.spec.id} failed (${result.detail}), retry ${checker.retryIt}/${retry}`,
+          message: `${name()} on ${server.spec.id} failed (${result.detail}), retry ${checker.retryIt}/${retry}`,
         });
       } else {
         checker.retryIt = 0;
         const after = checker.hasRun && retry > 0 ? ` after ${retry} retries` : '';
         actions.push({
           type: 'log',
-          message: `${name} on ${server.spec.id} failed${after} (${result.detail})`,
+          message: `${name()} on ${server.spec.id} failed${after} (${result.detail})`,
         });
         checker.isUp = false;
       }

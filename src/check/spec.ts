@@ -12,7 +12,8 @@ export type CheckerKind =
   | 'DNS_CHECK'
   | 'UDP_CHECK'
   | 'PING_CHECK'
-  | 'FILE_CHECK';
+  | 'FILE_CHECK'
+  | 'BFD_CHECK';
 
 /** Where a probe connects from and to (keepalived's conn_opts). */
 export interface ConnectOptions {
@@ -131,6 +132,12 @@ export interface FileCheckOptions {
   reverse: boolean;
 }
 
+/** BFD_CHECK has no probe of its own: it mirrors a bfd_instance session reported by the BFD child. */
+export interface BfdCheckOptions {
+  kind: 'BFD_CHECK';
+  session: string;
+}
+
 export type CheckOptions =
   | TcpCheckOptions
   | HttpCheckOptions
@@ -139,7 +146,8 @@ export type CheckOptions =
   | DnsCheckOptions
   | UdpCheckOptions
   | PingCheckOptions
-  | FileCheckOptions;
+  | FileCheckOptions
+  | BfdCheckOptions;
 
 /** One checker, fully resolved. */
 export interface CheckerSpec {

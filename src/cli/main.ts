@@ -1,30 +1,34 @@
 // The command line: keepalived's options, the config test, the JSON dump, and the subcommands.
 import { writeFileSync } from 'node:fs';
+import { release, version as osVersion } from 'node:os';
 import { resolve } from 'node:path';
 import { loadModel } from '../config/index.js';
 import { formatDiagnostic, type Diagnostic } from '../config/types.js';
 import { FsConfigHost } from './fs-config-host.js';
 import { readHostFacts } from './host-facts.js';
-import { HELP_TEXT, parseCommandLine, type DaemonOptions } from './options.js';
+import { helpText, parseCommandLine, type DaemonOptions } from './options.js';
 import { runSimulate } from './simulate.js';
 import { runGenhash } from './genhash.js';
 import { runDaemon } from '../daemon/run.js';
+import { signalNumber } from '../daemon/signals.js';
+import { VERSION, VERSION_STRING } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /** keepalived's exit status for a configuration that fails -t. */
 const EXIT_CONFIG_ERROR = 5;
+/** keepalived exits 1 for bad options (after naming each) and for an unknown --signum name. */
+const EXIT_BAD_OPTION = 1;
 
 export async function main(argv: string[]): Promise<void> {
   const parsed = parseCommandLine(argv);
   switch (parsed.kind) {
     case 'error':
-      process.stderr.write(
-        `keepalived-ts: ${parsed.message}\nTry 'keepalived-ts --help' for more information.\n`,
-      );
-      process.exitCode = 2;
+      process.stderr.write(parsed.messages.map((m) => m + '\n').join(''));
+      process.exitCode = EXIT_BAD_OPTION;
       return;
     case 'subcommand':
+      for (const w of parsed.warnings ?? []) process.stderr.write(w + '\n');
       if (parsed.name === 'simulate') process.exitCode = await runSimulate(parsed.args);
       else if (parsed.name === 'genhash') process.exitCode = await runGenhash(parsed.args);
       else {
@@ -33,18 +37,47 @@ export async function main(argv: string[]): Promise<void> {
       }
       return;
     case 'daemon':
+      for (const w of parsed.warnings) process.stderr.write(w + '\n');
+      if (parsed.unexpected.length > 0) {
+        // keepalived prints these on stdout and carries on.
+        process.stdout.write(`Unexpected argument(s): ${parsed.unexpected.map((a) => a + ' ').join('')}\n`);
+      }
       process.exitCode = await runOptions(parsed.options, argv);
       return;
   }
 }
 
+/** `keepalived -v`: the same shape (version line, blank, copyright, build and run facts), on stderr. */
+export function versionText(): string {
+  return [
+    VERSION_STRING,
+    '',
+    'keepalived-ts: keepalived reimplemented in TypeScript (keepalived 2.4 configuration language)',
+    '',
+    `Running on Linux ${release()} ${osVersion()}`,
+    `Node.js ${process.version}`,
+    '',
+    'Config options:  LVS VRRP VRRP_AUTH VRRP_VMAC JSON BFD',
+    '',
+  ].join('\n');
+}
+
 async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
   if (o.help) {
-    process.stdout.write(HELP_TEXT);
+    process.stderr.write(helpText(process.argv[1] ?? 'keepalived-ts'));
     return 0;
   }
   if (o.version) {
-    process.stdout.write(`keepalived-ts v${VERSION} (keepalived 2.4 configuration, VRRPv2/v3)\n`);
+    process.stderr.write(versionText());
+    return 0;
+  }
+  if (o.signum !== undefined) {
+    const n = signalNumber(o.signum);
+    if (n === undefined) {
+      process.stderr.write(`Unknown sigfunc ${o.signum}\n`);
+      return EXIT_BAD_OPTION;
+    }
+    process.stdout.write(`${n}\n`);
     return 0;
   }
   if (o.configTest || o.dumpConfig) {
@@ -62,11 +95,15 @@ async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(model, null, 2) + '\n');
     return errors > 0 ? EXIT_CONFIG_ERROR : 0;
   }
-  return runDaemon(o, argv);
+  const code = await runDaemon(o, argv);
+  // The daemon is done: sockets it leaves open (syslog, signal watch) must not keep the process alive.
+  // Console lines are already out (stderr to a file or pipe is synchronous on Linux).
+  process.exit(code);
 }
 
 function report(diagnostics: Diagnostic[], logFile: string | undefined): void {
   const text = diagnostics.map((d) => formatDiagnostic(d) + '\n').join('');
-  if (logFile !== undefined) writeFileSync(logFile, text);
+  // keepalived appends to the -t=FILE log (O_APPEND | O_CREAT).
+  if (logFile !== undefined) writeFileSync(logFile, text, { flag: 'a' });
   else process.stderr.write(text);
 }

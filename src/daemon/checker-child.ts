@@ -2,6 +2,7 @@
 import { parseCommandLine } from '../cli/options.js';
 import { CheckerDaemon } from './checker-daemon.js';
 import { daemonLogger } from './run.js';
+import { isBfdStateMessage } from './bfd-relay.js';
 
 const parsed = parseCommandLine(process.argv.slice(2));
 if (parsed.kind !== 'daemon') process.exit(2);
@@ -24,3 +25,8 @@ try {
   log.error(`checker child failed to start: ${(e as Error).stack ?? String(e)}`);
   process.exit(1);
 }
+// BFD_CHECK: session states relayed by the supervisor from the BFD child; ask for the current ones.
+process.on('message', (m: unknown) => {
+  if (isBfdStateMessage(m)) daemon.bfdState(m.name, m.up);
+});
+if (process.connected) process.send?.({ type: 'bfd-sync' });

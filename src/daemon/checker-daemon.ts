@@ -13,7 +13,10 @@ import { formatDiagnostic } from '../config/types.js';
 import type { Logger } from './log.js';
 import { Notifier, scriptPolicy } from './notifier.js';
 import { removePidFile, writePidFile } from './pidfile.js';
+import { CheckerSmtpAlerts } from './smtp-alert-checker.js';
 import { lookupUser } from './users.js';
+import { serviceChangeLine, serviceNames } from './check-names.js';
+import { BfdCheckStates } from './bfd-check-states.js';
 
 export interface ServerStatus {
   id: string;
@@ -24,7 +27,10 @@ export interface ServerStatus {
 export class CheckerDaemon {
   private runner: CheckRunner | undefined;
   private notifier: Notifier | undefined;
+  private smtpAlerts: CheckerSmtpAlerts | undefined;
   private readonly status = new Map<string, ServerStatus>();
+  /** BFD_CHECK: session states relayed from the BFD child. */
+  private readonly bfd = new BfdCheckStates();
 
   constructor(
     private readonly options: DaemonOptions,
@@ -56,16 +62,28 @@ export class CheckerDaemon {
         `(the kernel load-balancing table is not programmed by this build)`,
     );
     const notifier = this.notifier;
+    const names = serviceNames(model.virtualServers);
+    const mail = new CheckerSmtpAlerts(model, plan.checkers, this.log);
+    this.smtpAlerts = mail;
+    this.bfd.watch(plan.checkers);
     this.runner = new CheckRunner({
       servers: plan.servers,
       checkers: plan.checkers,
+      probes: { BFD_CHECK: this.bfd.probe },
       onAction: (a) => {
+        // Verdicts first (they see the server's previous state), then the server's new state for quorums.
+        if (mail.active && this.runner !== undefined)
+          mail.observe(this.runner.snapshot(), (s) => this.runner?.serverUp(s));
         switch (a.type) {
           case 'server-state': {
+            mail.serverState(a.server, a.up, a.weight);
             const before = this.status.get(a.server);
             this.status.set(a.server, { id: a.server, up: a.up, weight: a.weight });
             if (before === undefined || before.up !== a.up) {
-              this.log.info(`${a.up ? 'Adding' : 'Removing'} service ${a.server} (weight ${a.weight})`);
+              // keepalived's wording; a server found up at start is added silently by keepalived (-D: logged).
+              const line = serviceChangeLine(names.get(a.server), a.server, a.up);
+              if (before !== undefined || !a.up) this.log.info(line);
+              else this.log.debug(line);
               notifier.writeFifos(`RS ${a.server} ${a.up ? 'UP' : 'DOWN'}\n`);
             } else if (before.weight !== a.weight) {
               this.log.info(`Changing weight of ${a.server} to ${a.weight}`);
@@ -81,10 +99,16 @@ export class CheckerDaemon {
         }
       },
     });
+    mail.start(this.runner.snapshot());
     this.runner.start();
   }
 
   /** SIGUSR1: keepalived's checker writes /tmp/keepalived_check.data. */
+  /** A bfd_instance session went Up or Down (BFD child -> supervisor -> here). */
+  bfdState(session: string, up: boolean): void {
+    for (const id of this.bfd.set(session, up)) this.runner?.probeNow(id);
+  }
+
   dump(): void {
     writeFileSync('/tmp/keepalived_check.data', JSON.stringify([...this.status.values()], null, 2) + '\n');
   }
@@ -102,12 +126,14 @@ export class CheckerDaemon {
     }
     this.log.info('Reloading configuration');
     await this.runner?.stop();
+    await this.smtpAlerts?.close(1000);
     this.build();
   }
 
   async stop(): Promise<void> {
     await this.runner?.stop();
     await this.notifier?.drain(5000);
+    await this.smtpAlerts?.close(1000);
     removePidFile(this.options.checkersPidFile);
   }
 }

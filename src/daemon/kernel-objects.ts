@@ -64,7 +64,10 @@ export function routeRequest(r: ModelRoute, defaultDev: string | undefined): Cli
         : `${r.destination.address}/${r.destination.prefix}`
       : r.destination.address;
   const spec: ClientRouteSpec = { dst, protocol: RTPROT_KEEPALIVED };
-  const dev = r.dev ?? (r.via === undefined ? defaultDev : undefined);
+  // the kernel refuses a device on a route that leads nowhere: keepalived adds those without one
+  const deviceless =
+    r.type === 'blackhole' || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'throw';
+  const dev = r.dev ?? (r.via === undefined && !deviceless ? defaultDev : undefined);
   if (dev !== undefined) spec.dev = dev;
   if (r.via !== undefined) spec.gateway = r.via;
   if (r.src !== undefined) spec.prefsrc = r.src;
@@ -86,7 +89,8 @@ export function routeRequest(r: ModelRoute, defaultDev: string | undefined): Cli
 }
 
 export function ruleRequest(r: ModelRule): NetlinkRule {
-  const spec: NetlinkRule = { family: r.family };
+  // marked as keepalived marks its rules (ip rule shows "proto keepalived")
+  const spec: NetlinkRule = { family: r.family, protocol: RTPROT_KEEPALIVED };
   if (r.from !== undefined) spec.from = `${r.from.address}/${r.from.prefix}`;
   if (r.to !== undefined) spec.to = `${r.to.address}/${r.to.prefix}`;
   if (r.preference !== undefined) spec.priority = r.preference;

@@ -1,5 +1,8 @@
-// Logging as keepalived does it: to the console with -l, otherwise to syslog (/dev/log) with the facility
-// from -S. Messages go through one function so that every subsystem's lines look alike.
+// Logging as keepalived does it: to syslog (/dev/log) with the facility from -S and the ident
+// Keepalived / Keepalived_vrrp / Keepalived_healthcheckers (plus _NAMESPACE_INSTANCE when those are set),
+// to the console with -l as "Fri Nov 27 07:32:22 2026: message" (no ident, as keepalived prints it), and
+// to a file with -g. Messages go through one function so that every subsystem's lines look alike.
+import { appendFileSync } from 'node:fs';
 import { SyslogClient, type SyslogFacility } from '../net/syslog.js';
 
 export type LogLevel = 'error' | 'warning' | 'notice' | 'info' | 'debug';
@@ -9,8 +12,10 @@ export interface LoggerOptions {
   syslog: boolean;
   facility: string;
   detail: boolean;
-  /** Tag shown in syslog and on the console, e.g. Keepalived_vrrp. */
+  /** Tag shown in syslog, e.g. Keepalived_vrrp. */
   ident: string;
+  /** -g: append every line to this file too. */
+  file?: string;
 }
 
 const SYSLOG_LEVEL: Record<LogLevel, 'err' | 'warning' | 'notice' | 'info' | 'debug'> = {
@@ -20,6 +25,27 @@ const SYSLOG_LEVEL: Record<LogLevel, 'err' | 'warning' | 'notice' | 'info' | 'de
   info: 'info',
   debug: 'debug',
 };
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** strftime's %c in the C locale ("%a %b %e %H:%M:%S %Y"), local time: keepalived's console stamp. */
+export function consoleTimestamp(d: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const day = String(d.getDate()).padStart(2, ' ');
+  return (
+    `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`
+  );
+}
+
+/** keepalived's -g naming: the child's suffix goes before the last '.' of the file name (or at the end). */
+export function logFileFor(file: string, suffix: string): string {
+  if (suffix === '') return file;
+  const slash = file.lastIndexOf('/');
+  const dot = file.lastIndexOf('.');
+  return dot > slash + 1 ? file.slice(0, dot) + suffix + file.slice(dot) : file + suffix;
+}
 
 export class Logger {
   private syslog: SyslogClient | undefined;
@@ -35,11 +61,22 @@ export class Logger {
     }
   }
 
+  get ident(): string {
+    return this.opts.ident;
+  }
+
   log(level: LogLevel, message: string): void {
     if (level === 'debug' && !this.opts.detail) return;
-    if (this.opts.console) {
-      const stamp = new Date().toString().slice(0, 24);
-      process.stderr.write(`${stamp}: ${this.opts.ident}: ${message}\n`);
+    if (this.opts.console || this.opts.file !== undefined) {
+      const line = `${consoleTimestamp(new Date())}: ${message}\n`;
+      if (this.opts.console) process.stderr.write(line);
+      if (this.opts.file !== undefined) {
+        try {
+          appendFileSync(this.opts.file, line);
+        } catch {
+          // A log file that cannot be written must not take the daemon down.
+        }
+      }
     }
     this.syslog?.send(SYSLOG_LEVEL[level], message);
   }

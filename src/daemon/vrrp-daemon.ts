@@ -1,7 +1,7 @@
 // The VRRP child: the pure engine meets the kernel here. Packets from the raw sockets are decoded and
 // validated, then fed to the engine with the monotonic time; the engine's actions become adverts on the
 // wire, addresses, routes and rules through rtnetlink, gratuitous ARP / NA frames, notify scripts and log
-// lines. One precise timer (timerfd) wakes the engine at its next deadline.
+// lines. EngineClock wakes the engine at its next deadline and sends periodic adverts on time.
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { native } from '../net/native.js';
@@ -20,19 +20,24 @@ import {
   type Subscription,
 } from '../net/netlink/rtnetlink.js';
 import type { RuleSpec as NetlinkRule } from '../net/netlink/rtnl-rule.js';
-import { applyInterfaceSettings, vmacSettings, type InterfaceSetting } from '../net/sysctl.js';
-import { monotonicNowNs, PreciseTimer } from '../net/precise-timer.js';
+import { applyInterfaceSettings, type InterfaceSetting } from '../net/sysctl.js';
+import { monotonicNowNs } from '../net/precise-timer.js';
 import { Engine, acceptAll, type Action } from '../vrrp/engine.js';
 import { engineSpecFromModel, instanceExtras } from '../vrrp/from-model.js';
 import type { EngineSpec, InstanceSpec, NotifySpec } from '../vrrp/spec.js';
 import { Announcer } from './announcer.js';
 import { HostState, type HostChange } from './host-state.js';
 import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
+import { setUpVmac } from './vmac.js';
 import type { Logger } from './log.js';
 import { Notifier, scriptPolicy } from './notifier.js';
 import { removePidFile, writePidFile } from './pidfile.js';
+import { VrrpSmtpAlerts } from './smtp-alert-vrrp.js';
 import { AdvertIo } from './advert-io.js';
 import { TrackerPoller } from './tracker-poller.js';
+import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats } from './vrrp-dump.js';
+import { AdvertTrace } from './advert-trace.js';
+import { EngineClock } from './engine-clock.js';
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
@@ -43,16 +48,20 @@ export class VrrpDaemon {
   private rtnl!: Rtnetlink;
   private readonly host = new HostState();
   private subscription: Subscription | undefined;
-  private timer: PreciseTimer | undefined;
+  private clock: EngineClock | undefined;
   private io!: AdvertIo;
   private readonly announcer = new Announcer();
   private notifier!: Notifier;
+  private smtpAlerts: VrrpSmtpAlerts | undefined;
   private trackers: TrackerPoller | undefined;
   private vmacUndo: InterfaceSetting[] = [];
   private createdVmacs: string[] = [];
   /** Kernel operations are applied in order, one chain, so that add and remove never race. */
   private kernelQueue: Promise<void> = Promise.resolve();
   private stopping = false;
+  private keepVipsOnStop = false;
+  /** KTS_ADVERT_TRACE: advert timing diagnostics (bench/vrrp-jitter.ts). */
+  private readonly trace = AdvertTrace.fromEnv();
 
   constructor(
     private readonly options: DaemonOptions,
@@ -63,14 +72,21 @@ export class VrrpDaemon {
     return Number(monotonicNowNs()) / 1e6;
   }
 
-  private loadSpec(): { model: Model; spec: EngineSpec; errors: number } {
+  /** The error messages (without file:line) of the configuration running now: see reload(). */
+  private runningErrors = new Set<string>();
+
+  private loadSpec(): { model: Model; spec: EngineSpec; errors: number; newErrors: number } {
     const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
       configId: this.options.configId,
     });
     for (const d of diagnostics)
       this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    return { model, spec: engineSpecFromModel(model), errors };
+    const errorMessages = diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${d.keyword}: ${d.message}`);
+    const newErrors = errorMessages.filter((m) => !this.runningErrors.has(m)).length;
+    this.runningErrors = new Set(errorMessages);
+    return { model, spec: engineSpecFromModel(model), errors: errorMessages.length, newErrors };
   }
 
   async start(): Promise<void> {
@@ -85,6 +101,7 @@ export class VrrpDaemon {
       scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
       fifos,
     );
+    this.smtpAlerts = new VrrpSmtpAlerts(this.model, this.log);
 
     this.applyProcessPriority();
     this.rtnl = await Rtnetlink.open();
@@ -102,7 +119,15 @@ export class VrrpDaemon {
     this.engine = new Engine(this.spec, { validate: acceptAll });
     this.io = new AdvertIo(this.host, this.log, (ev) => this.feed(ev), this.spec);
     this.io.open();
-    this.timer = new PreciseTimer(() => this.feed({ type: 'timer' }));
+    this.clock = new EngineClock(
+      this.io,
+      (deadlineNs) => this.feed({ type: 'timer' }, deadlineNs),
+      // the native thread sent adverts at their deadline: the engine's timer event, when they left
+      (sent) => {
+        const at = this.clock?.eventTime(Number(sent.sentAtNs) / 1e6) ?? Number(sent.sentAtNs) / 1e6;
+        this.handle(at, { type: 'timer' }, sent.deadlineNs, sent.sentAtNs);
+      },
+    );
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
     this.feed({ type: 'start' });
@@ -143,29 +168,49 @@ export class VrrpDaemon {
   }
 
   /** One event in, its actions applied, the timer re-armed. */
-  feed(event: Parameters<Engine['handle']>[1]): void {
+  feed(event: Parameters<Engine['handle']>[1], deadlineNs?: bigint): void {
     if (this.engine === undefined) return;
+    this.clock?.takeSent(); // adverts the native thread already sent come first
+    const now = this.now();
+    this.handle(this.clock?.eventTime(now) ?? now, event, deadlineNs);
+  }
+
+  private handle(
+    now: number,
+    event: Parameters<Engine['handle']>[1],
+    deadlineNs?: bigint,
+    tracedAt?: bigint,
+  ): void {
+    const startedAt = this.trace ? (tracedAt ?? monotonicNowNs()) : 0n;
     let actions: Action[];
     try {
-      actions = this.engine.handle(this.now(), event);
+      actions = this.engine.handle(now, event);
     } catch (e) {
       // The engine is pure and tested; if it ever throws, keep the daemon and its state alive.
       this.log.error(`engine error on ${event.type}: ${(e as Error).stack ?? String(e)}`);
       return;
     }
     for (const a of actions) this.apply(a);
-    const deadline = this.engine.nextDeadline();
-    if (deadline === undefined) this.timer?.disarm();
-    else this.timer?.armAt(BigInt(Math.round(deadline * 1e6)));
+    this.trace?.event(
+      tracedAt === undefined ? event.type : 'timer-native',
+      deadlineNs,
+      startedAt,
+      monotonicNowNs(),
+    );
+    this.clock?.schedule(this.engine, event, actions);
   }
 
   private apply(a: Action): void {
     switch (a.type) {
       case 'send-advert':
+        if (this.clock?.alreadySent(a)) return;
+        this.clock?.beforeJsSend(a.instance);
         this.io.send(a);
         return;
       case 'add-addresses':
       case 'remove-addresses':
+        if (a.type === 'remove-addresses' && this.keepVipsOnStop) return;
+        this.log.info(`(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} VIPs.`);
         this.changeAddresses(
           a.instance,
           a.addresses.map((v) => v.address),
@@ -174,6 +219,7 @@ export class VrrpDaemon {
         return;
       case 'add-routes':
       case 'remove-routes':
+        if (a.type === 'remove-routes' && this.keepVipsOnStop) return;
         this.changeRoutes(a.instance, a.type === 'add-routes');
         return;
       case 'add-rules':
@@ -187,8 +233,10 @@ export class VrrpDaemon {
         this.runNotify(a);
         return;
       case 'state-change':
-        // The engine logs "Entering X STATE" itself; the reason is detail.
-        if (a.reason !== '') this.log.debug(`(${a.instance}) ${a.from} -> ${a.to}: ${a.reason}`);
+        // The engine logs "Entering X STATE" itself; the reason is detail, except keepalived's own line for
+        // a BACKUP that heard no advert (monitoring watches for it).
+        if (a.reason === 'master-down timer') this.log.info(`(${a.instance}) Receive advertisement timeout`);
+        else if (a.reason !== '') this.log.debug(`(${a.instance}) ${a.from} -> ${a.to}: ${a.reason}`);
         return;
       case 'log':
         this.log.log(a.level === 'notice' ? 'info' : a.level, a.message);
@@ -249,11 +297,17 @@ export class VrrpDaemon {
     // Announce after the addresses are in place, from the device (and MAC) that holds each of them.
     this.enqueue(`(${instance}) announcing`, async () => {
       for (const address of addresses) {
-        const vip = extras.vips.find((v) => v.address === address);
+        // excluded addresses are announced too, from their own device
+        const vip = [...extras.vips, ...extras.excluded].find((v) => v.address === address);
         const link = this.host.link(vip ? this.vipDevice(inst, vip) : inst.interface);
         if (link === undefined || link.mac === undefined || !link.up) continue;
         try {
           this.announcer.announce(link.index, link.mac, family, [address]);
+          this.log.debug(
+            family === 4
+              ? `Sending gratuitous ARP on ${link.name} for ${address}`
+              : `Sending unsolicited Neighbour Advert on ${link.name} for ${address}`,
+          );
         } catch (e) {
           this.log.warn(
             `(${instance}) gratuitous ${family === 4 ? 'ARP' : 'NA'} for ${address}: ${(e as Error).message}`,
@@ -269,6 +323,7 @@ export class VrrpDaemon {
   }
 
   private runNotify(a: Extract<Action, { type: 'notify' }>): void {
+    this.smtpAlerts?.notify(a.kind, a.name, a.state);
     const n = this.notifySpec(a.name, a.kind);
     if (n === undefined) return;
     const specific =
@@ -302,6 +357,7 @@ export class VrrpDaemon {
   }
 
   private onHostChanges(changes: HostChange[]): void {
+    if (changes.length > 0) this.clock?.invalidate();
     for (const c of changes) {
       if (c.kind === 'link') this.feed({ type: 'link', ifname: c.name, up: c.up });
       else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
@@ -328,27 +384,15 @@ export class VrrpDaemon {
     }
   }
 
-  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs. */
+  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs (vmac.ts). */
   private async createVmacs(): Promise<void> {
     for (const inst of this.spec.instances) {
       const name = instanceExtras(inst).vmacName;
       if (name === undefined) continue;
-      const vrid = inst.vrid.toString(16).padStart(2, '0');
-      const mac = `00:00:5e:00:0${inst.family === 6 ? 2 : 1}:${vrid}`;
       try {
-        if (this.host.link(name) === undefined) {
-          await this.rtnl.createMacvlan({
-            name,
-            parent: inst.interface,
-            mac,
-            mode: 'private',
-            // No kernel link-local on an IPv4 VMAC: each router would derive the same one from the shared MAC.
-            noIpv6AddrGen: inst.family === 4,
-          });
-          this.createdVmacs.push(name);
-        }
-        await this.rtnl.setLinkUp(name, true);
-        this.vmacUndo.push(...(await applyInterfaceSettings(vmacSettings(name, inst.interface))));
+        const { created, undo } = await setUpVmac(this.rtnl, this.host, inst);
+        if (created) this.createdVmacs.push(name);
+        this.vmacUndo.push(...undo);
       } catch (e) {
         this.log.error(
           `(${inst.name}) cannot create VMAC ${name} on ${inst.interface}: ${(e as Error).message}`,
@@ -424,23 +468,50 @@ export class VrrpDaemon {
     }
   }
 
-  /** SIGUSR1 / SIGUSR2: keepalived writes /tmp/keepalived.data and /tmp/keepalived.stats. */
-  dump(kind: 'data' | 'stats'): void {
+  /** keepalived's DATA, STATS, STATS_CLEAR and JSON signals: /tmp/keepalived.{data,stats,json}. */
+  dump(kind: 'data' | 'stats' | 'stats-clear' | 'json'): void {
+    if (this.engine === undefined) return;
+    this.log.info(
+      kind === 'data'
+        ? `Printing VRRP data for process(${process.pid}) on signal`
+        : kind === 'json'
+          ? `Printing VRRP as json for process(${process.pid}) on signal`
+          : `Printing ${kind === 'stats-clear' ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`,
+    );
     const snap = this.engine.snapshot();
-    const path = kind === 'data' ? '/tmp/keepalived.data' : '/tmp/keepalived.stats';
-    const body = kind === 'data' ? snap : snap.instances.map((i) => ({ name: i.name, ...i.counters }));
-    writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+    const g = this.model.global;
+    const [path, text] =
+      kind === 'data'
+        ? [
+            DATA_FILE,
+            formatData(snap, this.spec, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
+          ]
+        : kind === 'json'
+          ? [JSON_FILE, formatJson(snap, this.spec)]
+          : [STATS_FILE, formatStats(snap, this.spec)];
+    try {
+      // keepalived creates these 0600 (its umask 0177): they show the configuration.
+      writeFileSync(path, text, { mode: 0o600 });
+    } catch (e) {
+      this.log.error(`cannot write ${path}: ${(e as Error).message}`);
+    }
+    if (kind === 'stats-clear') this.engine.clearCounters();
   }
 
   async reload(): Promise<void> {
+    const previousErrors = this.runningErrors;
     const loaded = this.loadSpec();
-    if (loaded.errors > 0) {
+    if (loaded.newErrors > 0) {
       // A broken edit must not take the running cluster down: keep what runs, say where the problem is.
-      this.log.error(`configuration has ${loaded.errors} error(s); keeping the running configuration`);
+      // Errors the running configuration had already (keepalived ignores such a line, e.g. a VIP of the
+      // other family, and so did our start) are no new breakage: refusing those would refuse every reload.
+      this.runningErrors = previousErrors;
+      this.log.error(`configuration has ${loaded.newErrors} new error(s); keeping the running configuration`);
       return;
     }
     this.log.info('Reloading configuration');
     this.model = loaded.model;
+    this.smtpAlerts?.reload(this.model);
     loaded.spec.linksDown = this.linksDown();
     this.fillSourceAddresses(loaded.spec);
     this.spec = loaded.spec;
@@ -454,15 +525,21 @@ export class VrrpDaemon {
   /** SIGTERM: priority-0 adverts, VIPs released, notify_stop, then everything closed. */
   async stop(): Promise<void> {
     if (this.stopping) return;
+    // keepalived's STOP alerts never leave (it exits first): refuse new ones, give queued ones a second.
+    const mails = this.smtpAlerts?.close(1000);
+    // -V / --dont-release-vrrp: the VIPs stay where they are when the daemon stops.
+    this.keepVipsOnStop = this.options.dontReleaseVrrp;
     this.feed({ type: 'shutdown' });
     this.stopping = true;
     this.trackers?.stop();
     this.applyStatic(false);
     await this.kernelQueue;
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
+    await mails;
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
-    this.timer?.close();
+    this.clock?.close();
+    this.trace?.write();
     this.io.close();
     this.announcer.closeAll();
     this.subscription?.close();

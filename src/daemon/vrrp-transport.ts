@@ -4,6 +4,7 @@
 // exact); IPv6 packets are payload only, with hop limit 255 and the source chosen per packet.
 import { native, type SockAddr } from '../net/native.js';
 import { ipMreqn, ipv6Mreq, NativeSocket, type ReceivedMessage } from '../net/socket.js';
+import type { TimedDatagram } from '../net/timed-sender.js';
 import type { IpFamily } from '../vrrp/advert.js';
 
 export interface RawVrrpPacket {
@@ -115,6 +116,28 @@ export class VrrpTransport {
       ...(linkLocal ? { scopeId: ep.ifindex } : {}),
     };
     ep.socket.send(payload, to, { ifindex: ep.ifindex, source });
+  }
+
+  /** What sendIpv4 / sendIpv6 would write, as a datagram for the timed sender to write later. */
+  timedDatagram(
+    ifname: string,
+    family: IpFamily,
+    protocol: number,
+    data: Uint8Array,
+    destination: string,
+    source: string,
+  ): TimedDatagram {
+    const ep = this.endpoint(ifname, family, protocol);
+    if (family === 4) return { fd: ep.socket.fd, data, to: { family: 'inet', address: destination } };
+    const linkLocal =
+      destination.toLowerCase().startsWith('fe80:') || destination.toLowerCase().startsWith('ff02:');
+    return {
+      fd: ep.socket.fd,
+      data,
+      to: { family: 'inet6', address: destination, ...(linkLocal ? { scopeId: ep.ifindex } : {}) },
+      ifindex: ep.ifindex,
+      source,
+    };
   }
 
   private endpoint(ifname: string, family: IpFamily, protocol: number): Endpoint {

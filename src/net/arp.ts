@@ -2,7 +2,8 @@
 // an ARP *request* broadcast to ff:ff:ff:ff:ff:ff whose sender and target protocol addresses are both the
 // VIP, sender hardware address the announcing interface's MAC (the VMAC when one is used), target hardware
 // address the broadcast address. 42 bytes, no padding (the driver pads to the 60-byte minimum).
-import { addressToBytes, bytesToAddress, bytesToMac, macToBytes } from './netlink/ip-text.js';
+import { bytesToAddress } from '../common/inet.js';
+import { addressToBytes, bytesToMac, macToBytes } from './netlink/ip-text.js';
 
 export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_IPV4 = 0x0800;

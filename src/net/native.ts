@@ -138,6 +138,13 @@ export interface NativeAddon {
   /** Scheduling policy of the calling (main) thread: 'rr'/'fifo' with priority 1..99, or 'other'. */
   setScheduler(policy: SchedulerPolicy, priority: number): void;
   getScheduler(): { policy: SchedulerPolicy; priority: number };
+  /** A datagram socket that receives one byte (the signal number) each time one of `signums` arrives; a
+   * process-wide handler is installed for each (realtime ones included). Same fd on every call. */
+  signalSocket(signums: number[]): number;
+  /** SIGRTMIN and SIGRTMAX of the C library. */
+  rtSignals(): { min: number; max: number };
+  /** The calling (main) thread joins the network namespace bound at `path`. */
+  setns(path: string): void;
   constants: NativeConstants;
 }
 

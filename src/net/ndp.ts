@@ -7,7 +7,8 @@
 // as source and the (possibly virtual) MAC as Ethernet source the instant the address moves, even while the
 // kernel still holds the VIP tentative or has not picked it as a usable source; a raw ICMPv6 socket would
 // let the kernel choose or refuse those. The cost is computing the ICMPv6 checksum here.
-import { addressToBytes, bytesToAddress, bytesToMac } from './netlink/ip-text.js';
+import { bytesToAddress } from '../common/inet.js';
+import { addressToBytes, bytesToMac } from './netlink/ip-text.js';
 import { ETHERNET_HEADER_LENGTH, macBytes, type MacAddress } from './arp.js';
 
 export const ETHERTYPE_IPV6 = 0x86dd;

@@ -272,6 +272,7 @@ export class Cluster {
       this.feed(r, { type: 'file-value', name, value: ok ? 0 : 1 });
     else if (spec.trackProcesses.some((p) => p.name === name))
       this.feed(r, { type: 'process', name, running: ok });
+    else if (spec.bfds?.some((b) => b.name === name)) this.feed(r, { type: 'bfd', name, up: ok });
     else if (!spec.scripts.some((s) => s.name === name)) this.feed(r, { type: 'link', ifname: name, up: ok });
     // Scripts report their new result the next time they run.
   }
@@ -280,7 +281,11 @@ export class Cluster {
     if (r.running) return;
     r.running = true;
     r.incarnation++;
-    r.engine = new Engine(r.config.spec);
+    // BFD sessions count as Up unless failed: the simulated LAN has no BFD peers to bring them up.
+    const bfdsUp = (r.config.spec.bfds ?? [])
+      .filter((b) => r.trackerOk.get(b.name) !== false)
+      .map((b) => b.name);
+    r.engine = new Engine({ ...r.config.spec, bfdsUp });
     r.states.clear();
     this.feed(r, { type: 'start' });
     for (const [name, ok] of r.trackerOk) if (!ok) this.applyTracker(r, name, ok);

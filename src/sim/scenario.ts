@@ -2,7 +2,7 @@
 //   10 down a          cut a off every LAN          20 up a          back on
 //   30 crash a         host dies (no goodbye)       40 start a       boots again
 //   50 stop a          graceful stop (priority 0)
-//   60 fail a chk      tracker chk (script, file, process or interface) fails; 70 recover a chk
+//   60 fail a chk      tracker chk (script, file, process, interface or BFD) fails; 70 recover a chk
 //   80 partition a,b c 90 heal                      100 loss 0.2     packet loss from then on
 import type { ScenarioEvent } from './cluster.js';
 

@@ -8,18 +8,21 @@
 //   8..9   subsec     fraction of that second in 1/65536 s
 //   10..11 ctr        tie breaker within one timestamp
 //   12..27 hmac       first 16 bytes of HMAC-SHA256
-// sec|subsec|ctr is one 64-bit sequence. The sender uses max(clock, last + 1); the receiver keeps, per sender,
-// the last sequence accepted and wants strict growth (RFC 1982 serial order). The HMAC covers a 20-byte
-// pseudo-header (family 4|6, version, vrid, 0, source address padded to 16 bytes), then the VRRP packet as
-// sent, then the trailer with its HMAC field zero. The IP header is not covered. Over IPv4 the VRRP checksum
-// does not cover the trailer; over IPv6 the kernel's checksum (IPV6_CHECKSUM) covers the whole payload and is
-// filled in after keepalived signed with a zero checksum field, so for IPv6 sign with the checksum left 0
-// (encodeAdvert without source/destination), let the kernel fill it, and verify with it zeroed (we try both). With anti-replay `time`, a trailer whose seconds differ from the receiver's clock by more
-// than the window is dropped before the (costly) HMAC; `monotonic` relies on the sequence alone.
+// sec|subsec|ctr is one 64-bit sequence. The sender uses max(clock, last + 1); with anti-replay `time` a
+// sequence stranded more than the window ahead of the clock (the clock was stepped back) restarts from the
+// clock, since receivers would refuse it anyway. The receiver keeps, per sender, the last sequence accepted
+// and wants strict growth (RFC 1982 serial order); in `time` mode a mark outside the window expires, so a
+// sender whose clock was corrected is heard again. The HMAC covers a 20-byte pseudo-header (family 4|6,
+// version, vrid, 0, source address padded to 16 bytes), then the VRRP packet with its checksum field read
+// as zero, then the trailer with its HMAC field zero. Neither the IP header nor the checksum is covered:
+// over IPv6 the kernel (IPV6_CHECKSUM) fills the checksum over the whole payload after signing, so only a
+// zeroed field is the same on both sides. The first published version of the extension covered the
+// checksum as sent; we verify such signatures too (a second digest, only when the first one fails).
+// With anti-replay `time`, a trailer whose seconds differ from the receiver's clock by more than the window
+// is dropped before the (costly) HMAC; `monotonic` relies on the sequence alone.
 //
-// Not in keepalived's sources as stored here (only an `enforce` flag is): `mode receive-only`. We read it as
-// "verify trailers that arrive, accept adverts without one, and send none"; `permissive` is keepalived's
-// enforce=false (accept adverts without a trailer, send one); `enforce` requires one.
+// Modes: `enforce` requires a trailer; `permissive` accepts adverts without one and sends one;
+// `receive-only` verifies trailers that arrive, accepts adverts without one, and sends none.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -90,10 +93,18 @@ function serialAfter(a: bigint, b: bigint): boolean {
   return BigInt.asIntN(64, a - b) > 0n;
 }
 
-/** The sequence for the next advert: the clock, or last + 1 when the clock has not moved past it. */
-export function nextHmacSequence(state: HmacSendState, nowRealtimeMs: number): bigint {
+/** Signed difference of the seconds fields of two sequences (a - b), wrap-safe. */
+function secondsAhead(a: bigint, b: bigint): number {
+  return (Number(BigInt.asUintN(32, a >> 32n)) - Number(BigInt.asUintN(32, b >> 32n))) | 0;
+}
+
+/** The sequence for the next advert: the clock, or last + 1 when the clock has not moved past it. With
+ * `timeWindowS` (anti-replay `time`), a last sequence more than the window ahead of the clock is abandoned
+ * for the clock: receivers would call it stale. */
+export function nextHmacSequence(state: HmacSendState, nowRealtimeMs: number, timeWindowS?: number): bigint {
   const clock = clockSequence(nowRealtimeMs);
-  const useClock = !state.started || serialAfter(clock, state.sequence);
+  const stranded = timeWindowS !== undefined && secondsAhead(state.sequence, clock) > timeWindowS;
+  const useClock = !state.started || serialAfter(clock, state.sequence) || stranded;
   state.sequence = useClock ? clock : BigInt.asUintN(64, state.sequence + 1n);
   state.started = true;
   return state.sequence;
@@ -114,16 +125,30 @@ export function hmacPseudoHeader(
   return out;
 }
 
-function digest(key: Uint8Array, pseudo: Uint8Array, pdu: Uint8Array, trailerHead: Uint8Array): Uint8Array {
+/** The HMAC over pseudo-header, packet and trailer head. `coverChecksum` false reads the VRRP checksum
+ * field (bytes 6..7) as zero, which is what keepalived signs; true is the first version's input. */
+function digest(
+  key: Uint8Array,
+  pseudo: Uint8Array,
+  pdu: Uint8Array,
+  trailerHead: Uint8Array,
+  coverChecksum = false,
+): Uint8Array {
   const h = createHmac('sha256', key);
   h.update(pseudo);
-  h.update(pdu);
+  if (coverChecksum || pdu.length < 8) h.update(pdu);
+  else {
+    h.update(pdu.subarray(0, 6));
+    h.update(ZERO_CHECKSUM);
+    h.update(pdu.subarray(8));
+  }
   h.update(trailerHead);
   h.update(ZERO_DIGEST);
   return new Uint8Array(h.digest().subarray(0, HMAC_DIGEST_LENGTH));
 }
 
 const ZERO_DIGEST = new Uint8Array(HMAC_DIGEST_LENGTH);
+const ZERO_CHECKSUM = new Uint8Array(2);
 
 export interface HmacSignInput {
   family: IpFamily;
@@ -136,11 +161,13 @@ export interface HmacSignInput {
   nowRealtimeMs: number;
 }
 
-/** The trailer for `pdu` (the VRRP packet exactly as it will be sent, checksum included). A missing active
- * key gives an all-zero HMAC, which every receiver rejects (keepalived does the same). */
+/** The trailer for `pdu` (the VRRP packet as it will be sent; its checksum field is not covered, so it may
+ * still be zero). A missing active key gives an all-zero HMAC, which every receiver rejects (keepalived does
+ * the same). */
 export function buildHmacTrailer(pdu: Uint8Array, input: HmacSignInput): Uint8Array {
   const trailer = new Uint8Array(HMAC_TRAILER_LENGTH);
-  const seq = nextHmacSequence(input.state, input.nowRealtimeMs);
+  const window = input.config.antiReplay === 'time' ? input.config.timeWindowS : undefined;
+  const seq = nextHmacSequence(input.state, input.nowRealtimeMs, window);
   trailer[0] = HMAC_EXT_TYPE_SHA256;
   trailer[1] = input.config.activeKeyId & 0xff;
   const view = new DataView(trailer.buffer);
@@ -204,8 +231,6 @@ export interface HmacVerifyInput {
   config: HmacConfig;
   state: HmacReceiveState;
   nowRealtimeMs: number;
-  /** IPv6: the checksum is filled by the kernel after keepalived signs, so also try with it zeroed. */
-  retryWithZeroChecksum?: boolean;
 }
 
 /** Verifies a received trailer for `pdu` (the VRRP packet as received, without the trailer). Updates the
@@ -244,14 +269,16 @@ export function verifyHmacTrailer(
   const received = trailer.subarray(12, HMAC_TRAILER_LENGTH);
   const head = trailer.subarray(0, 12);
   let good = timingSafeEqual(digest(key.key, pseudo, pdu, head), received);
-  if (!good && input.retryWithZeroChecksum && pdu.length >= 8 && (pdu[6] !== 0 || pdu[7] !== 0)) {
-    const zeroed = Uint8Array.from(pdu);
-    zeroed[6] = 0;
-    zeroed[7] = 0;
-    good = timingSafeEqual(digest(key.key, pseudo, zeroed, head), received);
-  }
+  if (!good && pdu.length >= 8 && (pdu[6] !== 0 || pdu[7] !== 0))
+    good = timingSafeEqual(digest(key.key, pseudo, pdu, head, true), received);
   if (!good) return { ok: false, reason: 'hmac_digest_err', detail: 'invalid authentication HMAC', skewS };
   const slot = input.unicast ? peerSlot(input.state, input.source) : multicastSlot(input.state, input.source);
+  if (slot.valid && input.config.antiReplay === 'time') {
+    // A mark outside the window only orders packets the window refuses anyway: forget it.
+    const nowSeq = clockSequence(input.nowRealtimeMs);
+    const age = secondsAhead(nowSeq, slot.sequence);
+    if (age > input.config.timeWindowS || age < -input.config.timeWindowS) slot.valid = false;
+  }
   if (slot.valid && !serialAfter(sequence, slot.sequence)) {
     return { ok: false, reason: 'hmac_replay', detail: 'sequence not above the last one accepted', skewS };
   }

@@ -6,8 +6,9 @@ import { GarpScheduler } from './garp.js';
 import { Instance } from './instance.js';
 import type { StepContext } from './instance.js';
 import type { EngineSpec, InstanceSpec, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
-import type { VrrpStats } from './stats.js';
+import { newStats, type VrrpStats } from './stats.js';
 import { SyncGroup } from './sync-group.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { DUE_TOLERANCE_MS, later } from './timers.js';
 import { effectivePriority, evaluateTrackers, resolveTrackers, TrackerWorld } from './trackers.js';
 
@@ -29,6 +30,8 @@ export type EngineEvent =
   | { type: 'script-result'; name: string; ok: boolean; exitStatus?: number }
   | { type: 'file-value'; name: string; value: number }
   | { type: 'process'; name: string; running: boolean }
+  /** A bfd_instance session went Up or fell Down (from the BFD child). */
+  | { type: 'bfd'; name: string; up: boolean }
   /** Stop everything: MASTERs send priority 0 and release their addresses. */
   | { type: 'shutdown' }
   /** Replace the configuration: kept instances keep their state, removed ones stop, new ones start. */
@@ -69,6 +72,12 @@ export type Action =
   | { type: 'log'; level: LogLevel; message: string }
   /** A vrrp_script is due: run it and report a script-result event. */
   | { type: 'run-script'; name: string; timeoutMs: number };
+
+/** An advert a MASTER's timer will send at `at` (ms, the engine's clock) if nothing changes before. */
+export interface PlannedAdvert {
+  at: number;
+  action: Extract<Action, { type: 'send-advert' }>;
+}
 
 /** Per-instance counters under keepalived's names (see stats.ts). */
 export type InstanceCounters = VrrpStats;
@@ -126,6 +135,10 @@ export class Engine {
   private readonly options: EngineOptions;
   private world: TrackerWorld;
   private instances: Instance[] = [];
+  /** The instances' timers, earliest first (see deadline-queue.ts). */
+  private readonly deadlines = new DeadlineQueue<Instance>();
+  /** ifname -> (family << 8 | vrid) -> the first instance configured there: adverts find theirs at once. */
+  private byAddress = new Map<string, Map<number, Instance>>();
   private groups: SyncGroup[] = [];
   private readonly garp = new GarpScheduler();
   /** Next run of each vrrp_script in use. */
@@ -135,14 +148,20 @@ export class Engine {
   /** Warnings from tracker resolution, logged at start. */
   private ignoredTrackers: string[] = [];
 
+  /** vrrp_startup_delay (ms): read at start, not on reload (keepalived delays only its first start). */
+  private readonly startupDelayMs: number;
+
   constructor(spec: EngineSpec, options: EngineOptions = {}) {
     this.options = options;
+    this.startupDelayMs = spec.startupDelayMs ?? 0;
     this.world = new TrackerWorld(
       spec.scripts,
       spec.trackFiles,
       spec.trackProcesses,
       spec.linksDown,
       spec.processesDown,
+      spec.bfds,
+      spec.bfdsUp,
     );
     this.build(spec);
   }
@@ -172,7 +191,8 @@ export class Engine {
       case 'link':
         if (event.up) this.world.linksDown.delete(event.ifname);
         else this.world.linksDown.add(event.ifname);
-        this.log(ctx, 'info', `Kernel is reporting: interface ${event.ifname} ${event.up ? 'UP' : 'DOWN'}`);
+        // keepalived's wording: monitoring greps for it.
+        this.log(ctx, 'info', `Netlink reports ${event.ifname} ${event.up ? 'up' : 'down'}`);
         this.reevaluate(
           ctx,
           'interface',
@@ -187,7 +207,9 @@ export class Engine {
           this.log(
             ctx,
             'info',
-            `VRRP_Script(${event.name}) ${script.status === 'ok' ? 'succeeded' : 'failed'}`,
+            script.status === 'ok'
+              ? `VRRP_Script(${event.name}) succeeded`
+              : `VRRP_Script(${event.name}) failed${event.exitStatus !== undefined ? ` (exited with status ${event.exitStatus})` : ''}`,
           );
           this.reevaluate(ctx, 'script', event.name, `script ${event.name} ${script.status}`);
         }
@@ -206,6 +228,12 @@ export class Engine {
           event.name,
           `process ${event.name} ${event.running ? 'running' : 'stopped'}`,
         );
+        break;
+      case 'bfd':
+        if (this.world.bfdsUp.has(event.name) === event.up) break;
+        if (event.up) this.world.bfdsUp.add(event.name);
+        else this.world.bfdsUp.delete(event.name);
+        this.reevaluate(ctx, 'bfd', event.name, `bfd ${event.name} ${event.up ? 'up' : 'down'}`);
         break;
       case 'shutdown':
         for (const inst of this.instances) inst.shutdown(ctx);
@@ -228,14 +256,38 @@ export class Engine {
     const consider = (t: number | undefined): void => {
       if (t !== undefined && (next === undefined || t < next)) next = t;
     };
-    for (const inst of this.instances) consider(inst.nextDeadline());
+    consider(this.deadlines.peek()?.at);
     for (const t of this.scriptDue.values()) consider(t);
     return next;
+  }
+
+  /**
+   * The periodic adverts MASTER instances will send when their advert timers fire, if no event changes
+   * things first. A driver may send them itself exactly on time (from a native thread, say) and then feed
+   * the `timer` event with the time they left: the engine emits the same send-advert actions, which the
+   * driver recognises as sent. The engine neither knows nor cares whether it does.
+   * `until`: only adverts planned at or before that time (cheap with many instances).
+   */
+  plannedAdverts(until = Infinity): PlannedAdvert[] {
+    if (this.stopped || !this.started) return [];
+    const planned: PlannedAdvert[] = [];
+    // With a bound, only the instances with a timer due by then are looked at (in configuration order).
+    const candidates = until === Infinity ? this.instances : this.deadlines.dueBy(until);
+    for (const inst of candidates) {
+      const p = inst.plannedAdvert();
+      if (p !== undefined && p.at <= until) planned.push(p);
+    }
+    return planned;
   }
 
   /** The address of the master an instance last accepted an advert from (for skip_check_adv_addr). */
   masterAddress(instance: string): string | undefined {
     return this.instances.find((i) => i.name === instance)?.masterAddress;
+  }
+
+  /** keepalived's STATS_CLEAR: every instance's counters back to zero. */
+  clearCounters(): void {
+    for (const i of this.instances) i.counters = newStats();
   }
 
   snapshot(): EngineSnapshot {
@@ -264,8 +316,21 @@ export class Engine {
   // ---- setup ---------------------------------------------------------------------------------------------
 
   private build(spec: EngineSpec): void {
-    this.instances = spec.instances.map((s) => new Instance(s));
+    this.setInstances(spec.instances.map((s) => new Instance(s)));
     this.linkGroups(spec);
+  }
+
+  private setInstances(instances: Instance[]): void {
+    this.instances = instances;
+    this.byAddress = new Map();
+    for (const inst of instances) {
+      let byVrid = this.byAddress.get(inst.spec.interface);
+      if (byVrid === undefined) this.byAddress.set(inst.spec.interface, (byVrid = new Map()));
+      const key = (inst.spec.family << 8) | inst.spec.vrid;
+      if (!byVrid.has(key)) byVrid.set(key, inst);
+      inst.onTimersChanged = (i) => this.deadlines.update(i);
+    }
+    this.deadlines.reset(instances);
   }
 
   private linkGroups(spec: EngineSpec): void {
@@ -328,6 +393,11 @@ export class Engine {
   private start(ctx: StepContext): void {
     if (this.started) return;
     this.started = true;
+    if (this.startupDelayMs > 0) {
+      this.log(ctx, 'info', `Delaying startup for ${this.startupDelayMs / 1000} seconds`);
+      const until = later(ctx.now, this.startupDelayMs);
+      for (const inst of this.instances) inst.delayedStartUntil = until;
+    }
     for (const warning of this.ignoredTrackers) this.log(ctx, 'warning', warning);
     this.startInstances(ctx, this.instances);
     for (const name of this.scriptsInUse()) this.scriptDue.set(name, ctx.now);
@@ -336,9 +406,7 @@ export class Engine {
   // ---- events --------------------------------------------------------------------------------------------
 
   private findInstance(ifname: string, family: number, vrid: number): Instance | undefined {
-    return this.instances.find(
-      (i) => i.spec.vrid === vrid && i.spec.family === family && i.spec.interface === ifname,
-    );
+    return this.byAddress.get(ifname)?.get((family << 8) | vrid);
   }
 
   private onAdvert(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[]): void {
@@ -421,6 +489,7 @@ export class Engine {
     if (leavingInit && inst.wantState !== 'MASTER') {
       inst.initState(ctx);
     } else inst.leaveFault(ctx);
+    inst.announceUnicastSource(ctx);
     inst.wantState = want;
     if (group) {
       if (inst.state === 'MASTER') group.syncMaster(inst, ctx);
@@ -441,16 +510,9 @@ export class Engine {
         ctx.out.push({ type: 'run-script', name, timeoutMs: script.spec.timeoutMs });
         this.scriptDue.set(name, later(now, script.spec.intervalMs));
       }
-      let due: Instance | undefined;
-      let dueAt = Infinity;
-      for (const inst of this.instances) {
-        const t = inst.nextDeadline();
-        if (t !== undefined && t <= dueBy && t < dueAt) {
-          due = inst;
-          dueAt = t;
-        }
-      }
-      if (!due) return;
+      const next = this.deadlines.peek();
+      if (next === undefined || next.at > dueBy) return;
+      const due = next.item;
       due.fireGarpTimers(ctx);
       if (due.sands !== undefined && due.sands <= dueBy) {
         ctx.reason = due.state === 'BACKUP' ? 'master-down timer' : 'advert timer';
@@ -469,7 +531,8 @@ export class Engine {
    * new ones start as at boot. */
   private reload(ctx: StepContext, spec: EngineSpec): void {
     const oldWorld = this.world;
-    const world = new TrackerWorld(spec.scripts, spec.trackFiles, spec.trackProcesses, [], []);
+    const world = new TrackerWorld(spec.scripts, spec.trackFiles, spec.trackProcesses, [], [], spec.bfds);
+    for (const b of oldWorld.bfdsUp) world.bfdsUp.add(b);
     for (const l of oldWorld.linksDown) world.linksDown.add(l);
     for (const p of oldWorld.processesDown) world.processesDown.add(p);
     for (const [name, value] of oldWorld.fileValues)
@@ -500,7 +563,8 @@ export class Engine {
       this.log(ctx, 'info', `(${old.name}) removed by reload`);
       old.removeByReload(ctx);
     }
-    this.instances = [...kept, ...added];
+    for (const old of this.instances) if (!kept.includes(old)) old.onTimersChanged = undefined;
+    this.setInstances([...kept, ...added]);
     this.linkGroups(spec);
     for (const g of this.groups) {
       const states = new Set(g.members.map((m) => m.state));
@@ -510,7 +574,11 @@ export class Engine {
     for (const name of [...this.scriptDue.keys()])
       if (!this.scriptsInUse().includes(name)) this.scriptDue.delete(name);
     if (!this.started) return;
-    for (const inst of kept) this.reevaluateInstance(ctx, inst);
+    for (const inst of kept) {
+      const before = inst.state;
+      this.reevaluateInstance(ctx, inst);
+      if (inst.state === before) inst.rearmAfterReload(ctx.now);
+    }
     this.startInstances(ctx, added);
   }
 

@@ -7,7 +7,7 @@ import type {
   RuleSpec as ModelRule,
 } from '../config/model/static.js';
 import type { TrackRef, NotifyScripts } from '../config/model/tracking.js';
-import type { VrrpInstance } from '../config/model/vrrp-instance.js';
+import type { AuthHmac, VrrpInstance } from '../config/model/vrrp-instance.js';
 import type { AuthType } from './advert.js';
 import type {
   EngineSpec,
@@ -32,6 +32,8 @@ export interface InstanceExtras {
   oldUnicastChecksum: 'auto' | 'never' | undefined;
   vmacName?: string;
   vmacXmitBase: boolean;
+  /** auth_hmac as written (keys unresolved: `file:` keys are read by the daemon). */
+  authHmac?: AuthHmac;
 }
 
 export function vipSpec(a: IpAddressSpec): VipSpec {
@@ -87,6 +89,7 @@ export function instanceSpecFromModel(inst: VrrpInstance, model: Model): Instanc
     oldUnicastChecksum: inst.oldUnicastChecksum,
     vmacXmitBase: inst.vmacXmitBase,
     ...(inst.useVmac ? { vmacName: inst.useVmac.name ?? `vrrp.${inst.virtualRouterId ?? 0}` } : {}),
+    ...(inst.authHmac ? { authHmac: inst.authHmac } : {}),
   };
   const spec: InstanceSpec = {
     name: inst.name,
@@ -111,6 +114,9 @@ export function instanceSpecFromModel(inst: VrrpInstance, model: Model): Instanc
     trackScripts: refs(inst.track.scripts),
     trackFiles: refs(inst.track.files),
     trackProcesses: refs(inst.track.processes),
+    trackBfds: refs(inst.track.bfds),
+    dontTrackPrimary: inst.dontTrackPrimary,
+    ...(inst.downTimerAdverts !== undefined ? { downTimerAdverts: inst.downTimerAdverts } : {}),
     garp: {
       masterDelayMs: seconds(masterDelay),
       masterRepeat,
@@ -155,6 +161,7 @@ export function engineSpecFromModel(model: Model): EngineSpec {
     trackScripts: refs(g.track.scripts),
     trackFiles: refs(g.track.files),
     trackProcesses: refs(g.track.processes),
+    trackBfds: refs(g.track.bfds),
   }));
   const scripts: ScriptSpec[] = model.vrrpScripts.map((s) => ({
     name: s.name,
@@ -171,6 +178,9 @@ export function engineSpecFromModel(model: Model): EngineSpec {
     instances,
     syncGroups,
     scripts,
+    ...(model.global.vrrpStartupDelay > 0
+      ? { startupDelayMs: Math.round(model.global.vrrpStartupDelay * 1000) }
+      : {}),
     trackFiles: model.trackFiles.map((f) => ({
       name: f.name,
       weight: f.weight,
@@ -182,5 +192,11 @@ export function engineSpecFromModel(model: Model): EngineSpec {
       weight: p.weight,
       reverse: p.weightReverse,
     })),
+    // Every bfd_instance name resolves (keepalived's VRRP process reads them all); weights come from the
+    // valid ones, whose sessions the BFD child runs.
+    bfds: (model.bfdInstances ?? []).map((b) => {
+      const session = (model.bfd ?? []).find((x) => x.name === b.name);
+      return { name: b.name, weight: session?.weight ?? 0, reverse: session?.weightReverse ?? false };
+    }),
   };
 }

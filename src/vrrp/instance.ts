@@ -63,16 +63,47 @@ export class Instance {
   /** keepalived's ms_down_timer: what the BACKUP timer is (re)armed with. */
   msDownTimerMs = 0;
   /** The instance's one protocol timer: next advert (MASTER) or master-down (BACKUP). */
-  sands: number | undefined;
+  get sands(): number | undefined {
+    return this.sandsAt;
+  }
+  set sands(at: number | undefined) {
+    this.sandsAt = at;
+    this.timersChanged();
+  }
   preemptTime: number | undefined;
   masterAddress: string | undefined;
   masterPriority: number | undefined;
 
   vipSet = false;
-  garpDelayAt: number | undefined;
-  lowerPrioGarpAt: number[] = [];
+  get garpDelayAt(): number | undefined {
+    return this.garpDelayTimer;
+  }
+  set garpDelayAt(at: number | undefined) {
+    this.garpDelayTimer = at;
+    this.timersChanged();
+  }
+  get lowerPrioGarpAt(): readonly number[] {
+    return this.lowerPrioGarpTimers;
+  }
+  set lowerPrioGarpAt(at: readonly number[]) {
+    this.lowerPrioGarpTimers = at;
+    this.timersChanged();
+  }
   garpRefreshAt: number | undefined;
   counters: VrrpStats = newStats();
+
+  // Timer state behind the accessors above: every change bumps timerGeneration and tells the engine's
+  // deadline queue (onTimersChanged), so that the engine never scans all instances for the next one due.
+  private sandsAt: number | undefined;
+  private garpDelayTimer: number | undefined;
+  private lowerPrioGarpTimers: readonly number[] = [];
+  timerGeneration = 0;
+  onTimersChanged: ((inst: Instance) => void) | undefined;
+
+  private timersChanged(): void {
+    this.timerGeneration++;
+    this.onTimersChanged?.(this);
+  }
 
   constructor(spec: InstanceSpec) {
     this.spec = spec;
@@ -105,18 +136,35 @@ export class Instance {
     return (this.spec.downTimerAdverts ?? 3) * this.masterAdvertIntervalCs * 10 + this.skewMs();
   }
 
-  /** keepalived's vrrp_init_instance_sands: re-arm the protocol timer for the current state. */
+  /** End of vrrp_startup_delay, when one was configured. */
+  delayedStartUntil: number | undefined;
+
+  /** keepalived's vrrp_init_instance_sands: re-arm the protocol timer for the current state. During
+   * vrrp_startup_delay a BACKUP's master-down interval only begins when the delay ends. */
   initSands(now: number): void {
     if (this.state === 'MASTER') this.sands = later(now, this.advertIntervalMs);
-    else if (this.state === 'BACKUP') this.sands = later(now, this.msDownTimerMs);
-    else this.sands = undefined;
+    else if (this.state === 'BACKUP') {
+      const delayed = this.delayedStartUntil !== undefined && now < this.delayedStartUntil;
+      this.sands = later(delayed ? (this.delayedStartUntil as number) : now, this.msDownTimerMs);
+    } else this.sands = undefined;
+  }
+
+  /** A reload re-runs keepalived's vrrp_init_state + vrrp_init_sands on kept instances: a BACKUP waits a
+   * whole new master-down interval (new priority, configured interval) from the reload, a MASTER (keepalived
+   * marks it reload_master) advertises at once. */
+  rearmAfterReload(now: number): void {
+    if (this.state === 'BACKUP') {
+      this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+      this.msDownTimerMs = this.downTimerMs();
+      this.initSands(now);
+    } else if (this.state === 'MASTER') this.sands = now;
   }
 
   nextDeadline(): number | undefined {
-    let next = this.sands;
-    for (const t of [this.garpDelayAt, ...this.lowerPrioGarpAt]) {
-      if (t !== undefined && (next === undefined || t < next)) next = t;
-    }
+    let next = this.sandsAt;
+    const garp = this.garpDelayTimer;
+    if (garp !== undefined && (next === undefined || garp < next)) next = garp;
+    for (const t of this.lowerPrioGarpTimers) if (next === undefined || t < next) next = t;
     return next;
   }
 
@@ -138,7 +186,12 @@ export class Instance {
   }
 
   sendAdvert(ctx: StepContext, priority: number): void {
-    ctx.out.push({
+    ctx.out.push(this.advertAction(priority));
+    this.counters.advert_sent++;
+  }
+
+  private advertAction(priority: number): Extract<Action, { type: 'send-advert' }> {
+    return {
       type: 'send-advert',
       instance: this.name,
       ifname: this.spec.interface,
@@ -146,8 +199,14 @@ export class Instance {
       source: this.spec.sourceAddress,
       to: this.spec.unicastPeers.length > 0 ? [...this.spec.unicastPeers] : 'multicast',
       advert: this.advert(priority),
-    });
-    this.counters.advert_sent++;
+    };
+  }
+
+  /** The periodic advert this MASTER's timer will send at `at` unless an event changes things first (see
+   * Engine.plannedAdverts); undefined in any other state, and before the first advert as MASTER. */
+  plannedAdvert(): { at: number; action: Extract<Action, { type: 'send-advert' }> } | undefined {
+    if (this.state !== 'MASTER' || !this.vipSet || this.sands === undefined) return undefined;
+    return { at: this.sands, action: this.advertAction(this.effectivePriority) };
   }
 
   private setState(ctx: StepContext, to: VrrpState): void {
@@ -186,10 +245,33 @@ export class Instance {
     }));
   }
 
+  /** keepalived's try_up_instance with unicast peers: one gratuitous ARP / unsolicited NA for our own source
+   * address, at once, so that the master (which may have dropped us from its neighbour cache while we were
+   * down) can send its adverts to us straight away. */
+  announceUnicastSource(ctx: StepContext): void {
+    const source = this.spec.sourceAddress;
+    if (this.spec.unicastPeers.length === 0 || source === undefined) return;
+    ctx.out.push({
+      type: 'send-garp',
+      instance: this.name,
+      ifname: this.spec.interface,
+      family: this.spec.family,
+      addresses: [source],
+    });
+  }
+
   /** keepalived's vrrp_send_link_update: `repeat` rounds over VIPs and eVIPs, only while they are set. */
   sendLinkUpdate(ctx: StepContext, repeat: number): void {
     if (!this.vipSet) return;
-    ctx.out.push(...ctx.garp.burst(ctx.now, this.name, this.garpTargets(), repeat, this.spec.garp));
+    const targets = this.garpTargets();
+    // keepalived's line for each address of a burst (the packets themselves are logged with -D only).
+    if (repeat > 0) {
+      for (const t of targets) {
+        const what = t.address.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
+        this.log(ctx, 'info', `Sending/queueing ${what} on ${t.ifname} for ${t.address}`);
+      }
+    }
+    ctx.out.push(...ctx.garp.burst(ctx.now, this.name, targets, repeat, this.spec.garp));
   }
 
   // ---- transitions ---------------------------------------------------------------------------------------
@@ -284,6 +366,7 @@ export class Instance {
     if (sendPriorityZero) {
       this.sendAdvert(ctx, 0);
       this.counters.pri_zero_sent++;
+      this.log(ctx, 'info', 'sent 0 priority');
     }
     if (this.vipSet && this.spec.rules.length > 0)
       ctx.out.push({ type: 'remove-rules', instance: this.name, rules: this.spec.rules });
@@ -383,7 +466,8 @@ export class Instance {
     const g = this.spec.garp;
     if (g.lowerPrioRepeat <= 0) return;
     this.sendLinkUpdate(ctx, g.lowerPrioRepeat);
-    if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt.push(later(ctx.now, g.lowerPrioDelayMs));
+    if (g.lowerPrioDelayMs > 0)
+      this.lowerPrioGarpAt = [...this.lowerPrioGarpAt, later(ctx.now, g.lowerPrioDelayMs)];
   }
 
   // ---- reception -----------------------------------------------------------------------------------------

@@ -104,3 +104,15 @@ export function nextIpv4Id(previous: number): number {
   const next = (previous + 1) & 0xffff;
   return next === 0 ? 1 : next;
 }
+
+/** Gives an encoded packet (header at offset 0, built with its checksum) a new identification, and its
+ * header checksum to match: the rest of a periodic advert does not change from one send to the next. */
+export function setIpv4Id(packet: Uint8Array, id: number): void {
+  packet[4] = (id >>> 8) & 0xff;
+  packet[5] = id & 0xff;
+  packet[10] = 0;
+  packet[11] = 0;
+  const sum = finishChecksum(sumWords(packet, 0, IPV4_HEADER_LENGTH));
+  packet[10] = sum >>> 8;
+  packet[11] = sum & 0xff;
+}

@@ -16,7 +16,7 @@ import type { Advert, AdvertDropReason, AuthType, IpFamily, ReceivedAdvert, Vrrp
 import { AH_HEADER_LENGTH, AUTH_DATA_LENGTH, authData, signAh, writeAhHeader } from './auth-ah.js';
 import { HMAC_TRAILER_LENGTH, type HmacConfig, type HmacSendState, buildHmacTrailer } from './auth-hmac.js';
 import { finishChecksum, ipv4PseudoHeaderSum, ipv6PseudoHeaderSum, sumWords } from './checksum.js';
-import { addressToBytes, formatIpv4, formatIpv6 } from './inet.js';
+import { addressToBytes, formatIpv4, formatIpv6 } from '../common/inet.js';
 import {
   IPPROTO_AH,
   IPPROTO_VRRP,
@@ -168,7 +168,7 @@ export interface Ipv4PacketOptions {
   /** v2 IPSEC-AH: the sequence number for this advert (see nextAhSequence) and whether the instance is unicast
    * (keepalived then also treats the TTL as mutable). Required when advert.authType is 'ah'. */
   ah?: { sequence: number; unicast: boolean };
-  /** auth_hmac trailer. Signed after the checksum, so it covers the packet as sent. */
+  /** auth_hmac trailer (its HMAC reads the VRRP checksum field as zero). */
   hmac?: { config: HmacConfig; state: HmacSendState; nowRealtimeMs: number };
   /** Fill in the IP header checksum (the kernel does it anyway for IP_HDRINCL). Default true. */
   ipChecksum?: boolean;

@@ -129,6 +129,8 @@ export interface InstanceSpec {
   trackScripts: TrackRefSpec[];
   trackFiles: TrackRefSpec[];
   trackProcesses: TrackRefSpec[];
+  /** track_bfd: bfd_instance sessions, reported by the BFD child (absent: none). */
+  trackBfds?: TrackRefSpec[];
   garp: GarpSpec;
   /** keepalived `dont_track_primary`: a down instance interface does not fault the instance. */
   dontTrackPrimary?: boolean;
@@ -158,6 +160,14 @@ export interface SyncGroupSpec {
   trackScripts: TrackRefSpec[];
   trackFiles: TrackRefSpec[];
   trackProcesses: TrackRefSpec[];
+  trackBfds?: TrackRefSpec[];
+}
+
+/** A bfd_instance as the VRRP side sees it: its default weight for track_bfd. */
+export interface TrackBfdSpec {
+  name: string;
+  weight: number;
+  reverse: boolean;
 }
 
 export interface EngineSpec {
@@ -170,6 +180,12 @@ export interface EngineSpec {
   linksDown?: string[];
   /** Tracked processes without quorum at start. Default: all running. */
   processesDown?: string[];
+  /** bfd_instances that track_bfd may name. */
+  bfds?: TrackBfdSpec[];
+  /** BFD sessions known to be Up at start. Default: all down, as keepalived until the BFD child reports. */
+  bfdsUp?: string[];
+  /** vrrp_startup_delay: a BACKUP's master-down timer armed before start + this counts from its end. */
+  startupDelayMs?: number;
 }
 
 /** The notify scripts for a state, in the order keepalived runs them: the state's own, then `notify`. */

@@ -3,7 +3,14 @@
 // keepalived's vrrp_track.c does. Rather than keepalived's running sums we recompute the whole picture from
 // the current world state; the result is the same numbers without the bookkeeping.
 
-import type { InstanceSpec, ScriptSpec, SyncGroupSpec, TrackFileSpec, TrackProcessSpec } from './spec.js';
+import type {
+  InstanceSpec,
+  ScriptSpec,
+  SyncGroupSpec,
+  TrackBfdSpec,
+  TrackFileSpec,
+  TrackProcessSpec,
+} from './spec.js';
 
 export type ScriptStatus = 'init' | 'ok' | 'failed';
 
@@ -65,6 +72,9 @@ export class TrackerWorld {
   readonly processesDown = new Set<string>();
   readonly fileSpecs = new Map<string, TrackFileSpec>();
   readonly processSpecs = new Map<string, TrackProcessSpec>();
+  /** BFD sessions currently Up (reported by the BFD child); a session not in here counts as down. */
+  readonly bfdsUp = new Set<string>();
+  readonly bfdSpecs = new Map<string, TrackBfdSpec>();
 
   constructor(
     scripts: ScriptSpec[],
@@ -72,7 +82,11 @@ export class TrackerWorld {
     processes: TrackProcessSpec[],
     linksDown: string[] = [],
     processesDown: string[] = [],
+    bfds: TrackBfdSpec[] = [],
+    bfdsUp: string[] = [],
   ) {
+    for (const b of bfds) this.bfdSpecs.set(b.name, b);
+    for (const b of bfdsUp) this.bfdsUp.add(b);
     for (const s of scripts) this.scripts.set(s.name, new ScriptTracker(s));
     for (const f of files) {
       this.fileSpecs.set(f.name, f);
@@ -84,7 +98,7 @@ export class TrackerWorld {
   }
 }
 
-export type TrackerKind = 'interface' | 'script' | 'file' | 'process';
+export type TrackerKind = 'interface' | 'script' | 'file' | 'process' | 'bfd';
 
 /** One tracked object as seen by one instance, with keepalived's weight and multiplier (-1 when reversed). */
 export interface ResolvedTracker {
@@ -139,6 +153,11 @@ export function resolveTrackers(
       if (!p) continue;
       add({ kind: 'process', name: r.name, weight: r.weight ?? p.weight, reverse: r.reverse ?? p.reverse });
     }
+    for (const r of src.trackBfds ?? []) {
+      const b = world.bfdSpecs.get(r.name);
+      if (!b) continue;
+      add({ kind: 'bfd', name: r.name, weight: r.weight ?? b.weight, reverse: r.reverse ?? b.reverse });
+    }
   }
   return out;
 }
@@ -176,6 +195,7 @@ export function evaluateTrackers(trackers: ResolvedTracker[], world: TrackerWorl
     let good: boolean;
     if (t.kind === 'interface') good = !world.linksDown.has(t.name);
     else if (t.kind === 'process') good = !world.processesDown.has(t.name);
+    else if (t.kind === 'bfd') good = world.bfdsUp.has(t.name);
     else {
       const status = world.scripts.get(t.name)?.status ?? 'init';
       if (status === 'init') {

@@ -10,7 +10,7 @@
 import type { AdvertDropReason, AuthType, IpFamily, VrrpVersion } from './advert.js';
 import { type AhReceiveState, AUTH_DATA_LENGTH, authData, verifyAh } from './auth-ah.js';
 import { type HmacConfig, type HmacReceiveState, verifyHmacTrailer } from './auth-hmac.js';
-import { addressToBytes } from './inet.js';
+import { addressToBytes } from '../common/inet.js';
 import { type ChecksumForm, type WireFacts, wirePdu, wireSource, wireTrailer } from './packet.js';
 import { VRRP_TTL } from './ipv4.js';
 
@@ -224,7 +224,6 @@ export function validateAdvert(
         config: exp.hmac,
         state: ctx.hmac,
         nowRealtimeMs: ctx.nowRealtimeMs ?? 0,
-        retryWithZeroChecksum: exp.family === 6,
       });
       if (!verdict.ok) return drop(verdict.reason, verdict.detail);
     }

@@ -111,4 +111,37 @@ describe('interop with keepalived 2.2.7: VRRPv3', { skip: skipReason }, () => {
         (m) => (m === result.ours ? '10.5.0.1' : '10.5.0.2'),
       );
     }));
+
+  test('VRRPv3 over IPv6 with use_vmac on both sides: handover both ways; the NA names the virtual MAC', () =>
+    withLab('kavmac6', async (lab) => {
+      // The observer only learns the VIP from each new master's unsolicited NA: it must name 00-00-5e-00-02-VRID.
+      const result = await handoverBothWays(lab, {
+        tag: 'v3vmac6',
+        family: 6,
+        vip: '2001:db8:5::150',
+        vmac: { ifname: 'vrrp.36', mac: '00:00:5e:00:02:24' },
+        instance: () => ({
+          name: 'VI_1',
+          vrid: 36,
+          version: 3,
+          advertInt: ADVERT,
+          vips: ['2001:db8:5::150/64'],
+          useVmac: true,
+        }),
+      });
+      // Both send from the link-local address of the base interface, which keepalived copies to the VMAC.
+      assertAdvertsAlike(
+        result,
+        {
+          dst: 'ff02::12',
+          ttl: 255,
+          version: 3,
+          vrid: 36,
+          interval: 50,
+          addresses: ['2001:db8:5::150'],
+          srcMac: '00:00:5e:00:02:24',
+        },
+        (m) => linkLocalAddress(m) ?? '?',
+      );
+    }));
 });

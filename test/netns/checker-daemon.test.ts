@@ -74,6 +74,7 @@ describe('checker daemon (-C)', { skip }, () => {
       '-C',
       '-n',
       '-l',
+      '-D', // the first verdict (server up at start) is only logged with -D, as in keepalived
       '-f',
       conf,
       '-p',
@@ -82,10 +83,10 @@ describe('checker daemon (-C)', { skip }, () => {
       join(dir, 'c.pid'),
     ]);
     const wait = watch(daemon);
-    await wait(/Adding service 10\.9\.9\.9:80\/TCP -> 127\.0\.0\.1:18080/, 10_000);
+    await wait(/Adding service \[127\.0\.0\.1\]:tcp:18080 to VS \[10\.9\.9\.9\]:tcp:80/, 10_000);
     server.kill('SIGKILL');
     const killedAt = Date.now();
-    await wait(/Removing service 10\.9\.9\.9:80\/TCP -> 127\.0\.0\.1:18080/, 10_000);
+    await wait(/Removing service \[127\.0\.0\.1\]:tcp:18080 from VS \[10\.9\.9\.9\]:tcp:80/, 10_000);
     const tookMs = Date.now() - killedAt;
     // delay_loop 1 + (retry 1 x delay_before_retry 1) + connect: well under 5 s, never instant.
     assert.ok(tookMs < 5000, `verdict took ${tookMs} ms`);
@@ -96,10 +97,7 @@ describe('checker daemon (-C)', { skip }, () => {
     assert.equal(readFileSync(marks, 'utf8').trim(), 'down');
     lab.spawn(ns, ['python3', '-m', 'http.server', '18080', '--bind', '127.0.0.1']);
     // The second 'Adding' is the server coming back.
-    await wait(
-      /Adding service 10\.9\.9\.9:80\/TCP -> 127\.0\.0\.1:18080[^\n]*\n(.|\n)*Adding service/,
-      10_000,
-    );
+    await wait(/Adding service \[127\.0\.0\.1\]:tcp:18080 to VS[^\n]*\n(.|\n)*Adding service/, 10_000);
     const end2 = Date.now() + 3000;
     while (!readFileSync(marks, 'utf8').includes('up') && Date.now() < end2) {
       await new Promise((r) => setTimeout(r, 50));

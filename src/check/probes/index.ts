@@ -22,4 +22,10 @@ export const PROBES: Record<CheckerKind, Probe> = {
   UDP_CHECK: udpProbe,
   PING_CHECK: pingProbe,
   FILE_CHECK: (spec) => fileProbe(spec),
+  // The checker daemon plugs in the probe that reads the BFD child's reports; alone, a session is down.
+  BFD_CHECK: (spec) =>
+    Promise.resolve({
+      ok: false,
+      detail: `no BFD state for ${spec.options.kind === 'BFD_CHECK' ? spec.options.session : '?'}`,
+    }),
 };

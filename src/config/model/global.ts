@@ -501,9 +501,14 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
   g.location ??= { file: node.file, line: node.line };
   const handlers = {
     ...simpleHandlers(g, GLOBAL_TABLE, ctx),
+    // keepalived reads the block word by word: `a@x b@y` on one line are two addresses.
     notification_email: (n: ConfigNode) => {
-      for (const child of blockChildren(n, ctx))
-        g.notificationEmail.push([child.keyword, ...child.args].join(' '));
+      for (const child of blockChildren(n, ctx)) g.notificationEmail.push(child.keyword, ...child.args);
+    },
+    smtp_connect_timeout: (n: ConfigNode) => {
+      const v = int(n, ctx, 0, MAX_INT);
+      if (v === 0) ctx.diags.warn(n, n.keyword, 'smtp_connect_timeout must be greater than 0, setting to 1');
+      if (v !== undefined) g.smtpConnectTimeout = Math.max(1, v);
     },
     smtp_server: (n: ConfigNode) => readSmtpServer(n, ctx, g),
     lvs_sync_daemon: (n: ConfigNode) => readLvsSyncDaemon(n, ctx, g),

@@ -1,6 +1,7 @@
 // The typed model of a whole keepalived.conf: the ConfigNode tree dispatched by top-level keyword to
 // the block builders, then the semantic checks that need the whole picture.
 import type { ConfigNode, SourceLocation } from '../types.js';
+import { type BfdInstance, buildBfdInstance } from './bfd.js';
 import { checkVrrpReferences, finalizeInstances, warnUnresolvedVariables } from './checks.js';
 import { defaultGlobalDefs, type GlobalDefs, readGlobalDefs, TOP_LEVEL_GLOBAL_TABLE } from './global.js';
 import {
@@ -54,8 +55,11 @@ export interface Model {
   trackGroups: TrackGroup[];
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
-  /** Names of bfd_instance blocks: BFD itself is not implemented, but references to them resolve. */
+  /** Names of every bfd_instance block, valid or not: track_bfd and BFD_CHECK references resolve by name
+   * alone, as in keepalived's VRRP and checker processes. */
   bfdInstances: Array<{ name: string; location: SourceLocation }>;
+  /** The valid bfd_instance blocks: the sessions the BFD child runs. */
+  bfd: BfdInstance[];
   /** The top-level SSL block used by SSL_GET checkers. */
   ssl?: SslConfig;
 }
@@ -78,6 +82,7 @@ export function emptyModel(): Model {
     virtualServerGroups: [],
     virtualServers: [],
     bfdInstances: [],
+    bfd: [],
   };
 }
 
@@ -145,9 +150,11 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
       m.ssl = buildSsl(n, ctx);
     },
     bfd_instance: (n) => {
-      ctx.diags.warn(n, n.keyword, 'BFD is not supported by keepalived-ts, ignored');
+      const bfd = buildBfdInstance(n, ctx, m.bfd);
+      if (bfd) m.bfd.push(bfd);
       const name = n.args[0];
-      if (name !== undefined) m.bfdInstances.push({ name, location: { file: n.file, line: n.line } });
+      if (name !== undefined && !m.bfdInstances.some((b) => b.name === name))
+        m.bfdInstances.push({ name, location: { file: n.file, line: n.line } });
     },
   };
   walk(nodes, ctx, handlers, 'the top level', { vrrp_track_file: 'track_file' });
@@ -155,8 +162,7 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   checkVrrpReferences(m, ctx);
   checkLvs(m.virtualServerGroups, m.virtualServers, ctx, {
     trackFiles: new Set(m.trackFiles.map((f) => f.name)),
-    // BFD is not implemented: BFD_CHECK names are only checked when the config defines bfd_instances.
-    bfdInstances: m.bfdInstances.length > 0 ? new Set(m.bfdInstances.map((b) => b.name)) : undefined,
+    bfdInstances: new Set(m.bfdInstances.map((b) => b.name)),
   });
   return m;
 }

@@ -1,8 +1,9 @@
-// IP address text <-> family and canonical text, without node:net (config/ is pure).
-// IPv4 is dotted quad only (no 10.1 shorthands, as keepalived's inet_pton); IPv6 is printed RFC 5952 style
-// so that two spellings of one address compare equal in the model.
+// Addresses and prefixes as the config model keeps them: canonical text (common/inet.ts parses and prints),
+// so that two spellings of one address compare equal in the model. IPv4 is dotted quad only (no 10.1
+// shorthands, as keepalived's inet_pton).
+import { formatIpv6, parseIpv4, parseIpv6, type IpFamily } from '../../common/inet.js';
 
-export type Family = 4 | 6;
+export type Family = IpFamily;
 
 export interface ParsedIp {
   family: Family;
@@ -17,80 +18,13 @@ export interface ParsedPrefix extends ParsedIp {
   hasPrefix: boolean;
 }
 
-// inet_pton's dotted quad: four parts of one to three digits, no leading zero (so "010" is not
-// octal-looking ten). One regex instead of a split and a test per part: this runs for every address
-// of a config.
-const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
-
-function parseIpv4Groups(text: string): number[] | undefined {
-  const m = DOTTED_QUAD.exec(text);
-  if (!m) return undefined;
-  const out = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
-  return out.every((v) => v <= 255) ? out : undefined;
-}
-
-/** The 8 16-bit groups of an IPv6 address, or undefined. Accepts an embedded dotted quad at the end. */
-function parseIpv6Groups(text: string): number[] | undefined {
-  if (text.length === 0 || /[^0-9a-fA-F:.]/.test(text)) return undefined;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const toGroups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const words = part.split(':');
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i] ?? '';
-      if (i === words.length - 1 && w.includes('.')) {
-        const v4 = parseIpv4Groups(w);
-        if (!v4) return undefined;
-        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-        continue;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(w)) return undefined;
-      out.push(parseInt(w, 16));
-    }
-    return out;
-  };
-  const head = toGroups(halves[0] ?? '');
-  if (!head) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
-  const tail = toGroups(halves[1] ?? '');
-  if (!tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (missing < 1) return undefined;
-  return [...head, ...new Array<number>(missing).fill(0), ...tail];
-}
-
-/** RFC 5952: lower case, no leading zeros, the longest run (>= 2) of zero groups as `::`. */
-function formatIpv6(groups: number[]): string {
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestLen < 2) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
-}
-
-/** Parses an address without prefix; undefined when it is neither IPv4 nor IPv6. */
+/** Parses an address without prefix; undefined when it is neither IPv4 nor IPv6 (a %zone is refused). */
 export function parseIp(text: string): ParsedIp | undefined {
   // Without leading zeros, a valid dotted quad is already its canonical text.
-  if (parseIpv4Groups(text)) return { family: 4, address: text };
-  if (!text.includes(':')) return undefined;
-  const v6 = parseIpv6Groups(text);
-  if (!v6) return undefined;
-  return { family: 6, address: formatIpv6(v6) };
+  if (parseIpv4(text) >= 0) return { family: 4, address: text };
+  if (!text.includes(':') || text.includes('%')) return undefined;
+  const v6 = parseIpv6(text);
+  return v6 ? { family: 6, address: formatIpv6(v6) } : undefined;
 }
 
 /** Parses `addr` or `addr/len`; undefined when malformed or the length is out of range for the family. */

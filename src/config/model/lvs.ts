@@ -5,6 +5,7 @@
 // validate_check_config, so the model keeps the values as written).
 import type { ConfigNode } from '../types.js';
 import { buildChecker } from './checkers.js';
+import { addressToBytes, formatAddress } from '../../common/inet.js';
 import type { Family } from './ip.js';
 import {
   CHECKER_KINDS,
@@ -49,29 +50,16 @@ export { checkLvs, type LvsReferences } from './lvs-check.js';
 
 // ---- address arithmetic for ranges ----
 
+/** The address as an unsigned number (0 when it does not parse: callers pass parsed addresses). */
 export function addressToBigInt(address: string): bigint {
-  if (!address.includes(':')) return address.split('.').reduce((acc, part) => (acc << 8n) | BigInt(part), 0n);
-  const [head = '', tail] = address.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = [
-    ...headGroups,
-    ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'),
-    ...tailGroups,
-  ];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  const bytes = addressToBytes(address) ?? new Uint8Array(0);
+  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
 export function bigIntToAddress(value: bigint, family: Family): string {
-  if (family === 4) {
-    const parts: number[] = [];
-    for (let i = 3; i >= 0; i--) parts.push(Number((value >> BigInt(i * 8)) & 0xffn));
-    return parts.join('.');
-  }
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((value >> BigInt(i * 16)) & 0xffffn).toString(16));
-  // Round through the shared parser for the canonical (RFC 5952) spelling.
-  return parseIp(groups.join(':'))?.address ?? groups.join(':');
+  const bytes = new Uint8Array(family === 4 ? 4 : 16);
+  for (let i = bytes.length - 1, v = value; i >= 0; i--, v >>= 8n) bytes[i] = Number(v & 0xffn);
+  return formatAddress(bytes, 0, family);
 }
 
 /** `A`, `A-N` (last byte / last 16-bit group replaced by N), `A-B`, or `A/len`: first and last address. */

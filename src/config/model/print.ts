@@ -1,5 +1,6 @@
 // Model -> keepalived.conf text for the global and VRRP side. Reading the text back gives the same
 // model (the round-trip property test holds us to it), so it also serves --dump-config.
+import { printBfdInstance } from './bfd.js';
 import { inheritedInstanceDefaults } from './checks.js';
 import { printGlobalDefs, printTopLevelGlobals } from './global.js';
 import { printInterfaceGroups } from './interface-groups.js';
@@ -28,6 +29,7 @@ export function printVrrpSide(m: Model): string[] {
   for (const s of m.vrrpScripts) out.push(...printVrrpScript(s));
   for (const f of m.trackFiles) out.push(...printTrackFile(f));
   for (const p of m.trackProcesses) out.push(...printTrackProcess(p));
+  for (const b of m.bfd) out.push(...printBfdInstance(b));
   const inherited = inheritedInstanceDefaults(m.global);
   for (const i of m.instances) out.push(...printVrrpInstance(i, inherited));
   for (const g of m.syncGroups) out.push(...printSyncGroup(g));

@@ -1,7 +1,8 @@
-// IP addresses as text <-> network-order bytes, for netlink attributes.
-// Own small implementation (node:net validates but cannot convert), formatting IPv6 per RFC 5952.
+// Netlink's view of addresses: AF_* numbers, Buffers, CIDRs and MAC addresses. Address text itself is
+// parsed and printed by common/inet.ts.
+import { addressToBytes as parseAddress, bytesToAddress, type IpFamily } from '../../common/inet.js';
 
-export type AddressFamily = 4 | 6;
+export type AddressFamily = IpFamily;
 
 /** Linux address family numbers as they appear in netlink headers. */
 export const AF_UNSPEC = 0;
@@ -18,112 +19,11 @@ export function familyOfAf(af: number): AddressFamily | undefined {
   return undefined;
 }
 
-/** Family of a textual address, or undefined if it is neither valid IPv4 nor IPv6. */
-export function familyOfText(text: string): AddressFamily | undefined {
-  if (parseIPv4(text)) return 4;
-  if (parseIPv6(text)) return 6;
-  return undefined;
-}
-
-function parseIPv4(text: string): Buffer | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = Buffer.alloc(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] as string;
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseIPv6(text: string): Buffer | undefined {
-  const zoneless = text;
-  if (zoneless.includes('%')) return undefined;
-  const doubleColon = zoneless.indexOf('::');
-  if (doubleColon !== -1 && zoneless.indexOf('::', doubleColon + 1) !== -1) return undefined;
-  const toGroups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const groups: number[] = [];
-    const pieces = s.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] as string;
-      if (i === pieces.length - 1 && piece.includes('.')) {
-        const v4 = parseIPv4(piece);
-        if (!v4) return undefined;
-        groups.push(v4.readUInt16BE(0), v4.readUInt16BE(2));
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) return undefined;
-        groups.push(parseInt(piece, 16));
-      }
-    }
-    return groups;
-  };
-  let groups: number[];
-  if (doubleColon === -1) {
-    const all = toGroups(zoneless);
-    if (!all || all.length !== 8) return undefined;
-    groups = all;
-  } else {
-    const head = toGroups(zoneless.slice(0, doubleColon));
-    const tail = toGroups(zoneless.slice(doubleColon + 2));
-    if (!head || !tail || head.length + tail.length > 7) return undefined;
-    groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  }
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  return out;
-}
-
-/** Text to network-order bytes (4 or 16 of them); throws RangeError on anything else. */
+/** Text to network-order bytes (4 or 16 of them) for netlink attributes; throws RangeError on anything else. */
 export function addressToBytes(text: string): Buffer {
-  const bytes = parseIPv4(text) ?? parseIPv6(text);
+  const bytes = parseAddress(text);
   if (!bytes) throw new RangeError(`not an IP address: ${JSON.stringify(text)}`);
-  return bytes;
-}
-
-/** Network-order bytes to text: 4 bytes give dotted quad, 16 give RFC 5952 IPv6; else undefined. */
-export function bytesToAddress(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  if (bytes.length !== 16) return undefined;
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
-  // RFC 5952: compress the longest run (>= 2) of zero groups, the first one on ties.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number): string => g.toString(16);
-  // IPv4-mapped addresses keep their dotted tail, as inet_ntop prints them.
-  if (bestStart === 0 && bestLen === 5 && groups[5] === 0xffff) {
-    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
-  if (bestStart === -1) return groups.map(hex).join(':');
-  const head = groups.slice(0, bestStart).map(hex).join(':');
-  const tail = groups
-    .slice(bestStart + bestLen)
-    .map(hex)
-    .join(':');
-  return `${head}::${tail}`;
-}
-
-/** Canonical text form (lower case, compressed), or undefined when not an address. */
-export function canonicalAddress(text: string): string | undefined {
-  const bytes = parseIPv4(text) ?? parseIPv6(text);
-  return bytes ? bytesToAddress(bytes) : undefined;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** MAC address "aa:bb:cc:dd:ee:ff" <-> 6 bytes. */

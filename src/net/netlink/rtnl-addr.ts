@@ -18,7 +18,8 @@ import {
   NLM_F_REPLACE,
   NLM_F_REQUEST,
 } from './codec.js';
-import { type AddressFamily, afOf, bytesToAddress, familyOfAf, parseCidr, AF_UNSPEC } from './ip-text.js';
+import { bytesToAddress } from '../../common/inet.js';
+import { type AddressFamily, afOf, familyOfAf, parseCidr, AF_UNSPEC } from './ip-text.js';
 import {
   type RtnlRequest,
   type ScopeName,

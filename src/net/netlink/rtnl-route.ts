@@ -23,11 +23,11 @@ import {
   NLM_F_REPLACE,
   NLM_F_REQUEST,
 } from './codec.js';
+import { bytesToAddress } from '../../common/inet.js';
 import {
   type AddressFamily,
   addressToBytes,
   afOf,
-  bytesToAddress,
   familyOfAf,
   formatCidr,
   parseCidr,

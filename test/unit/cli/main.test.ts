@@ -67,12 +67,46 @@ describe('keepalived-ts command line', () => {
     );
   });
 
-  test('-v and -h', () => {
-    assert.match(run(['-v']).stdout, /^keepalived-ts v\d+\.\d+\.\d+/);
-    assert.match(run(['-h']).stdout, /--config-test/);
-    const bad = run(['--bogus']);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /unrecognized option '--bogus'/);
+  test('-v and -h write to stderr and exit 0, as keepalived does', () => {
+    const v = run(['-v']);
+    assert.equal(v.code, 0);
+    assert.match(v.stderr, /^Keepalived v\d+\.\d+\.\d+ \(keepalived-ts\)\n\n/);
+    const h = run(['-h']);
+    assert.equal(h.code, 0);
+    assert.match(h.stderr, /^Usage: .* \[OPTION\.\.\.\]/);
+    assert.match(h.stderr, /--config-test/);
+  });
+
+  test('bad options: each named on stderr, exit 1', () => {
+    const bad = run(['--bogus', '-Z', '-f']);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, 'Unknown option --bogus\nUnknown option -Z\nMissing parameter for option -f\n');
+  });
+
+  test('--signum prints the numbers keepalived uses', () => {
+    // The rest of the table is checked without processes in daemon-files.test.ts.
+    for (const [name, number] of [
+      ['STATS_CLEAR', '63'],
+      ['JSON', '36'],
+    ]) {
+      const r = run([`--signum=${name}`]);
+      assert.deepEqual([r.code, r.stdout], [0, `${number}\n`], name);
+    }
+    const unknown = run(['--signum=TDATA']);
+    assert.deepEqual([unknown.code, unknown.stderr], [1, 'Unknown sigfunc TDATA\n']);
+  });
+
+  test('unexpected words are reported on stdout and the run goes on', () => {
+    const r = run(['extra', '-t', '-f', join(EXAMPLES, 'lb1.conf')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Unexpected argument(s): extra \n');
+  });
+
+  test('a missing configuration file: keepalived exit status 6, before anything starts', () => {
+    const r = run(['-n', '-l', '-G', '-P', '-f', join(dir, 'nope.conf'), '-p', join(dir, 'k.pid')]);
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /: Starting Keepalived v/);
+    assert.match(r.stderr, /: Stopped Keepalived v/);
   });
 
   test('simulate --json: a crash moves the VIP within the master-down interval', () => {

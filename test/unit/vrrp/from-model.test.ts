@@ -93,3 +93,25 @@ vrrp_instance P {
   assert.equal(byName.get('B')?.preempt, false);
   assert.equal(byName.get('P')?.preemptDelayMs, 30_000);
 });
+
+test('dont_track_primary and down_timer_adverts reach the engine (found missing by the differential runs)', () => {
+  const spec = engineSpec(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  dont_track_primary
+  down_timer_adverts 5
+  virtual_ipaddress {
+    10.0.0.1/24
+  }
+}
+${instance('B', 2)}`);
+  const [a, b] = spec.instances;
+  assert.equal(a?.dontTrackPrimary, true);
+  assert.equal(a?.downTimerAdverts, 5);
+  assert.equal(b?.dontTrackPrimary, false);
+  assert.equal(b?.downTimerAdverts, 3); // keepalived's default, folded in by the model
+  const global = engineSpec(`global_defs {\n  vrrp_down_timer_adverts 4\n}\n${instance('B', 2)}`);
+  assert.equal(global.instances[0]?.downTimerAdverts, 4);
+});

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Advert } from '../../../src/vrrp/advert.js';
-import { parseIpv6 } from '../../../src/vrrp/inet.js';
+import { parseIpv6 } from '../../../src/common/inet.js';
 import { buildIpv4Packet, encodeAdvert } from '../../../src/vrrp/packet.js';
 
 const TSHARK = '/usr/bin/tshark';

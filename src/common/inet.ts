@@ -1,8 +1,12 @@
-// Address text <-> wire bytes for the codec. Parsing is strict (dotted quad, RFC 4291 text forms); formatting
-// gives dotted quad and RFC 5952 canonical IPv6. IPv4 formatting is cached because every decoded advert
-// names its source, destination and virtual addresses, and the same few addresses repeat forever.
+// IP address text <-> network-order bytes, shared by every layer (config, vrrp, net). Pure: no node:net
+// (it validates but cannot convert) and no Buffer, so the pure layers may import it.
+// Parsing is strict: IPv4 is a dotted quad without leading zeros (inet_pton's form: "010" means octal to
+// some parsers and decimal to others), IPv6 the RFC 4291 text forms with an optional embedded dotted quad
+// and an optional %zone, which is ignored. Formatting is RFC 5952 as inet_ntop prints it: lower case, no
+// leading zeros, the longest run of two or more zero groups (the first on a tie) as "::", and IPv4-mapped
+// addresses (::ffff:0:0/96) with a dotted-quad tail.
 
-import type { IpFamily } from './advert.js';
+export type IpFamily = 4 | 6;
 
 const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
 
@@ -15,7 +19,6 @@ export function parseIpv4(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      // Leading zeros are refused: "010" means octal to some parsers and decimal to others.
       if (digits > 0 && octet === 0) return -1;
       octet = (octet < 0 ? 0 : octet * 10) + (c - 48);
       if (++digits > 3 || octet > 255) return -1;
@@ -30,10 +33,11 @@ export function parseIpv4(text: string): number {
   return value * 256 + octet;
 }
 
-/** IPv6 text (with optional ::, embedded IPv4 tail, and %zone which is ignored) to 16 bytes. */
+/** IPv6 text to 16 bytes, or undefined. */
 export function parseIpv6(text: string): Uint8Array | undefined {
   const zone = text.indexOf('%');
   const body = zone >= 0 ? text.slice(0, zone) : text;
+  if (body.length === 0 || (zone >= 0 && zone === text.length - 1)) return undefined;
   const halves = body.split('::');
   if (halves.length > 2) return undefined;
   const head = parseGroups(halves[0] ?? '');
@@ -66,24 +70,26 @@ function parseGroups(s: string): number[] | undefined {
   return out;
 }
 
-/** Address text to wire bytes (4 or 16) for the given family, or undefined when it does not parse as one. */
-export function addressToBytes(text: string, family: IpFamily): Uint8Array | undefined {
-  if (family === 6) return parseIpv6(text);
-  const v = parseIpv4(text);
-  if (v < 0) return undefined;
-  return new Uint8Array([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
-}
-
 /** The family an address text belongs to, or undefined. */
 export function familyOf(text: string): IpFamily | undefined {
   if (parseIpv4(text) >= 0) return 4;
   return parseIpv6(text) ? 6 : undefined;
 }
 
+/** Address text to wire bytes (4 or 16): of the given family only, or of whichever family it is. */
+export function addressToBytes(text: string, family?: IpFamily): Uint8Array | undefined {
+  if (family !== 6) {
+    const v = parseIpv4(text);
+    if (v >= 0) return new Uint8Array([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
+    if (family === 4) return undefined;
+  }
+  return parseIpv6(text);
+}
+
 const ipv4Cache = new Map<number, string>();
 const IPV4_CACHE_LIMIT = 4096;
 
-/** The 4 bytes at `offset` as a dotted quad. */
+/** The 4 bytes at `offset` as a dotted quad. Cached: every decoded advert names the same few addresses. */
 export function formatIpv4(bytes: Uint8Array, offset = 0): string {
   // A signed 32-bit key stays a small integer for V8, which hashes much faster than a heap number.
   const key =
@@ -98,8 +104,7 @@ export function formatIpv4(bytes: Uint8Array, offset = 0): string {
   return text;
 }
 
-/** The 16 bytes at `offset` in RFC 5952 form: lowercase, no leading zeros, the longest run of 2+ zero groups
- * (the first one on a tie) as "::", and the IPv4-mapped prefix ::ffff:0:0/96 with a dotted-quad tail. */
+/** The 16 bytes at `offset` in RFC 5952 form (see the header). */
 export function formatIpv6(bytes: Uint8Array, offset = 0): string {
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push((bytes[offset + i * 2] << 8) | bytes[offset + i * 2 + 1]);
@@ -130,27 +135,19 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): string {
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
 
-/** Wire bytes to text for the family. */
+/** Wire bytes at `offset` to text for the family. */
 export function formatAddress(bytes: Uint8Array, offset: number, family: IpFamily): string {
   return family === 4 ? formatIpv4(bytes, offset) : formatIpv6(bytes, offset);
 }
 
-/** Canonical text of an address (so "2001:DB8::0:1" and "2001:db8::1" compare equal), or undefined. */
-export function canonicalAddress(text: string): string | undefined {
-  const family = familyOf(text);
-  if (!family) return undefined;
-  const bytes = addressToBytes(text, family);
-  return bytes && formatAddress(bytes, 0, family);
+/** 4 bytes give a dotted quad, 16 give IPv6 text; any other length gives undefined. */
+export function bytesToAddress(bytes: Uint8Array): string | undefined {
+  if (bytes.length === 4) return formatIpv4(bytes, 0);
+  return bytes.length === 16 ? formatIpv6(bytes, 0) : undefined;
 }
 
-/** True when the 4 or 16 bytes at the two offsets are equal. */
-export function sameAddress(
-  a: Uint8Array,
-  aOffset: number,
-  b: Uint8Array,
-  bOffset: number,
-  length: number,
-): boolean {
-  for (let i = 0; i < length; i++) if (a[aOffset + i] !== b[bOffset + i]) return false;
-  return true;
+/** Canonical text of an address (so "2001:DB8::0:1" and "2001:db8::1" compare equal), or undefined. */
+export function canonicalAddress(text: string): string | undefined {
+  const bytes = addressToBytes(text);
+  return bytes && bytesToAddress(bytes);
 }
