@@ -12,6 +12,7 @@ import { FsConfigHost } from '../cli/fs-config-host.js';
 import { loadModel } from '../config/index.js';
 import type { BfdInstance } from '../config/model/bfd.js';
 import { formatDiagnostic } from '../config/types.js';
+import { ReloadGuard } from './reload-guard.js';
 import { monotonicNowNs, PreciseTimer } from '../net/precise-timer.js';
 import { BfdIo } from './bfd-io.js';
 import type { Logger } from './log.js';
@@ -27,6 +28,7 @@ export interface BfdStateMessage {
 }
 
 export class BfdDaemon {
+  private readonly reloadGuard = new ReloadGuard();
   private engine: BfdEngine | undefined;
   private io: BfdIo | undefined;
   private timer: PreciseTimer | undefined;
@@ -51,6 +53,7 @@ export class BfdDaemon {
     });
     for (const d of diagnostics)
       this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+    this.reloadGuard.accept(diagnostics);
     this.run(model.bfd);
   }
 
@@ -152,12 +155,13 @@ export class BfdDaemon {
     const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
       configId: this.options.configId,
     });
-    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const errors = this.reloadGuard.newErrors(diagnostics);
     if (errors.length > 0) {
       for (const d of errors) this.log.error(formatDiagnostic(d));
-      this.log.error(`configuration has ${errors.length} error(s); keeping the running configuration`);
+      this.log.error(`configuration has ${errors.length} new error(s); keeping the running configuration`);
       return;
     }
+    this.reloadGuard.accept(diagnostics);
     this.log.info('Reloading configuration');
     const engine = this.engine;
     if (!engine) return;

@@ -10,6 +10,7 @@ import { checkPlanFromModel } from '../check/from-model.js';
 import { CheckRunner } from '../check/runner.js';
 import { loadModel } from '../config/index.js';
 import { formatDiagnostic } from '../config/types.js';
+import { ReloadGuard } from './reload-guard.js';
 import type { Logger } from './log.js';
 import { Notifier, scriptPolicy } from './notifier.js';
 import { removePidFile, writePidFile } from './pidfile.js';
@@ -25,6 +26,7 @@ export interface ServerStatus {
 }
 
 export class CheckerDaemon {
+  private readonly reloadGuard = new ReloadGuard();
   private runner: CheckRunner | undefined;
   private notifier: Notifier | undefined;
   private smtpAlerts: CheckerSmtpAlerts | undefined;
@@ -48,6 +50,7 @@ export class CheckerDaemon {
     });
     for (const d of diagnostics)
       this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+    this.reloadGuard.accept(diagnostics);
     const g = model.global;
     const fifos = [g.notifyFifo, g.lvsNotifyFifo].filter((f): f is string => f !== undefined);
     this.notifier = new Notifier(
@@ -117,11 +120,11 @@ export class CheckerDaemon {
     const { diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
       configId: this.options.configId,
     });
-    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const errors = this.reloadGuard.newErrors(diagnostics);
     if (errors.length > 0) {
       // A broken edit must not stop the checks: keep what runs, say where the problem is.
       for (const d of errors) this.log.error(formatDiagnostic(d));
-      this.log.error(`configuration has ${errors.length} error(s); keeping the running configuration`);
+      this.log.error(`configuration has ${errors.length} new error(s); keeping the running configuration`);
       return;
     }
     this.log.info('Reloading configuration');
