@@ -1,10 +1,10 @@
-// Differential sweep: every case of test/helpers/differential-cases.ts (or those named on the command line)
+// Differential sweep: every case of tests/helpers/differential-cases.ts (or those named on the command line)
 // run with keepalived 2.2.7 on node a and with ours on node a, side by side; prints the discrepancies.
 //   node dist/bench/differential-sweep.js [--peer ours] [--json out.json] [case-name...]
 import { writeFileSync } from 'node:fs';
-import { DIFF_CASES } from '../test/helpers/differential-cases.js';
-import { differential, formatDiscrepancies, type Discrepancy } from '../test/helpers/differential.js';
-import type { Implementation } from '../test/helpers/vrrp-lab.js';
+import { DIFF_CASES } from '../tests/helpers/differential-cases.js';
+import { differential, formatDiscrepancies, type Discrepancy } from '../tests/helpers/differential.js';
+import type { Implementation } from '../tests/helpers/vrrp-lab.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

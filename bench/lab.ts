@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { sleep, VrrpLab } from '../test/helpers/vrrp-lab.js';
+import { sleep, VrrpLab } from '../tests/helpers/vrrp-lab.js';
 
 /** Ethertype of our marker frames (IEEE local experimental 1): nothing on the LAN parses it. */
 export const MARKER_ETHERTYPE = 0x88b5;

@@ -25,7 +25,7 @@ import {
   type Implementation,
   type VrrpDaemon,
   type VrrpLab,
-} from '../test/helpers/vrrp-lab.js';
+} from '../tests/helpers/vrrp-lab.js';
 import type { AdvertTraceFile } from '../src/daemon/advert-trace.js';
 import {
   CLOCK_TICKS,

@@ -16,7 +16,7 @@ import {
   waitUntil,
   type Implementation,
   type VrrpLab,
-} from '../test/helpers/vrrp-lab.js';
+} from '../tests/helpers/vrrp-lab.js';
 import { CLOCK_TICKS, fmt, loadLine, NanoCapture, runWithLab, treeUsage, type ProcessUsage } from './lab.js';
 
 const INTERFACES = 4;

@@ -14,7 +14,7 @@ import { native } from '../src/net/native.js';
 import { NativeSocket } from '../src/net/socket.js';
 import { Rtnetlink } from '../src/net/netlink/rtnetlink.js';
 import { setLinkUpRequest } from '../src/net/netlink/rtnl-link.js';
-import { waitForLine } from '../test/helpers/netns.js';
+import { waitForLine } from '../tests/helpers/netns.js';
 import {
   globalDefs,
   instanceConfig,
@@ -23,7 +23,7 @@ import {
   sleep,
   type Implementation,
   type VrrpLab,
-} from '../test/helpers/vrrp-lab.js';
+} from '../tests/helpers/vrrp-lab.js';
 import { fmt, loadLine, markerFrame, NanoCapture, runWithLab, summarize, type WireEvent } from './lab.js';
 
 const ADVERT_INT = 0.1;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 
 function testFiles(dir) {
-  const abs = join(root, 'dist', 'test', dir);
+  const abs = join(root, 'dist', 'tests', dir);
   if (!existsSync(abs)) return [];
   const out = [];
   for (const name of readdirSync(abs).sort()) {

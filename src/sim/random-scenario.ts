@@ -1,5 +1,5 @@
 // Random clusters and event scripts drawn from one seed: the property tests run thousands of these, and
-// a failing seed is replayed by `node dist/test/sim/replay.js SEED` with exactly the same run.
+// a failing seed is replayed by `node dist/tests/sim/replay.js SEED` with exactly the same run.
 import type { IpFamily } from '../vrrp/advert.js';
 import { instanceSpec, type EngineSpec, type InstanceSpec } from '../vrrp/spec.js';
 import type { RouterConfig } from './cluster.js';

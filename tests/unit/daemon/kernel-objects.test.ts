@@ -1,5 +1,5 @@
 // The rtnetlink requests built from virtual_routes / virtual_rules lines, where keepalived 2.2.7 was seen to
-// differ from what we sent (differential runs in namespaces, test/helpers/differential.ts): rules carry
+// differ from what we sent (differential runs in namespaces, tests/helpers/differential.ts): rules carry
 // keepalived's protocol, and a route that leads nowhere (blackhole & co.) gets no default device, which the
 // kernel would refuse ("Gateway, device and multipath can not be specified for this route type").
 import { describe, test } from 'node:test';

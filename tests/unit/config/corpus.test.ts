@@ -1,4 +1,4 @@
-// Every config under test/corpus/** is read by the real reader (includes, $PARAMS, ~SEQ) and must build
+// Every config under tests/corpus/** is read by the real reader (includes, $PARAMS, ~SEQ) and must build
 // without errors; some model facts per file prove it was understood, and keepalived 2.2.7's own config
 // test (`keepalived -t`) proves the corpus is real keepalived input. Files holding the marker
 // `keepalived-2.4-only` use keywords 2.2.7 does not know and skip that last check.
@@ -13,7 +13,7 @@ import { loadModel, type Model, printModel } from '../../../src/config/index.js'
 import { formatDiagnostic } from '../../../src/config/types.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
-const corpusDir = join(root, 'test', 'corpus');
+const corpusDir = join(root, 'tests', 'corpus');
 const KEEPALIVED = '/usr/sbin/keepalived';
 
 /** `keepalived -t -f FILE`: its exit status and output. Runs are started together (each is ~0.1 s of
@@ -44,7 +44,7 @@ const inst = (m: Model, name: string) => {
   return i;
 };
 
-/** A few facts per VRRP corpus file (relative to test/corpus). */
+/** A few facts per VRRP corpus file (relative to tests/corpus). */
 const FACTS: Record<string, (m: Model) => void> = {
   'vrrp/01-master-pass-auth.conf': (m) => {
     const i = inst(m, 'VI_WEB');

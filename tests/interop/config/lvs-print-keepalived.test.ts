@@ -11,7 +11,7 @@ import { printTrackFile } from '../../../src/config/model/vrrp-script.js';
 import { lvs } from '../../unit/config/lvs-helpers.js';
 
 const KEEPALIVED = '/usr/sbin/keepalived';
-const corpusDir = new URL('../../../../test/corpus/lvs/', import.meta.url).pathname;
+const corpusDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
 const files = existsSync(corpusDir) ? readdirSync(corpusDir).filter((f) => f.endsWith('.conf')) : [];
 
 void test('printed LVS corpus is accepted by keepalived 2.2.7 -t', { skip: !existsSync(KEEPALIVED) }, () => {

@@ -1,4 +1,4 @@
-// Addresses and prefixes as the config model keeps them (the address text itself: test/unit/common).
+// Addresses and prefixes as the config model keeps them (the address text itself: tests/unit/common).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

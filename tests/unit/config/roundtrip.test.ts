@@ -1,6 +1,6 @@
 // Round trip: a random model of the global + VRRP side, printed by print.ts and read back by the real
 // reader (preprocessor + block parser + model builder), is the same model, without a diagnostic.
-// The LVS side rides along: the LVS models of the corpus (test/corpus/lvs) are printed by lvs-print.ts
+// The LVS side rides along: the LVS models of the corpus (tests/corpus/lvs) are printed by lvs-print.ts
 // in the same text.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -567,7 +567,7 @@ void describe('print -> read round trip', () => {
     );
   });
 
-  const lvsDir = new URL('../../../../test/corpus/lvs/', import.meta.url).pathname;
+  const lvsDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
   const lvsFiles = existsSync(lvsDir)
     ? readdirSync(lvsDir)
         .filter((f) => f.endsWith('.conf'))

@@ -1,4 +1,4 @@
-// Differential tests against Debian's keepalived 2.2.7 (test/helpers/differential.ts): each case runs the
+// Differential tests against Debian's keepalived 2.2.7 (tests/helpers/differential.ts): each case runs the
 // same steps with keepalived on node a and with ours on node a, side by side (node b is keepalived in
 // both), and everything a user of node a can observe must match: state transitions, notify calls, kernel
 // addresses/routes/rules, the adverts / gratuitous ARPs / NAs a sent, pid files, exit code. Timing is only
@@ -6,7 +6,7 @@
 // 0.5-3 s after launch, keepalived within 0.2 s).
 //
 // The cases are the ones where a difference was found and fixed; the whole sweep over every case of
-// test/helpers/differential-cases.ts is `node dist/bench/differential-sweep.js`.
+// tests/helpers/differential-cases.ts is `node dist/bench/differential-sweep.js`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { differential, formatDiscrepancies, type DiffCase } from '../helpers/differential.js';

@@ -1,5 +1,5 @@
 // The sysctl writer against a scratch /proc/sys-shaped tree (the real one is exercised in
-// test/netns/rtnetlink.test.ts, inside a namespace).
+// tests/netns/rtnetlink.test.ts, inside a namespace).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // The client's request bookkeeping with a scripted kernel, for what the real one will not do on demand:
 // replies out of order, interrupted dumps, silence (timeouts), ENOBUFS and garbage on the event socket.
-// Everything else is covered against the real kernel in test/netns/rtnetlink.test.ts.
+// Everything else is covered against the real kernel in tests/netns/rtnetlink.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

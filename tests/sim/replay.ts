@@ -1,10 +1,10 @@
 // Replays one random scenario by seed and prints its routers, events, timeline and violations:
-//   node dist/test/sim/replay.js SEED
+//   node dist/tests/sim/replay.js SEED
 import { runScenario } from './run-scenario.js';
 
 const seed = Number(process.argv[2]);
 if (!Number.isInteger(seed)) {
-  console.error('usage: node dist/test/sim/replay.js SEED');
+  console.error('usage: node dist/tests/sim/replay.js SEED');
   process.exit(2);
 }
 const { scenario, cluster, violations } = runScenario(seed);

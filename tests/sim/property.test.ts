@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { runScenario } from './run-scenario.js';
 
 // Thousands of random clusters and event scripts; every step is checked against the invariants.
-// A failure prints its seed; `node dist/test/sim/replay.js SEED` replays it with a timeline.
+// A failure prints its seed; `node dist/tests/sim/replay.js SEED` replays it with a timeline.
 test('random scenarios keep every invariant', () => {
   const runs = Number(process.env.SIM_RUNS ?? 1000);
   fc.assert(
@@ -12,7 +12,7 @@ test('random scenarios keep every invariant', () => {
       const violations = runScenario(seed).violations;
       if (violations.length > 0) {
         assert.fail(
-          `seed ${seed}: ${violations.slice(0, 3).join('; ')}\n  replay: node dist/test/sim/replay.js ${seed}`,
+          `seed ${seed}: ${violations.slice(0, 3).join('; ')}\n  replay: node dist/tests/sim/replay.js ${seed}`,
         );
       }
     }),
