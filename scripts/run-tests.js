@@ -1,51 +1,129 @@
 // Runs the compiled test suite in tiers. Pure tiers (unit, fixtures, sim) run in parallel; tiers that
 // drive the real kernel (netns, interop) run one file at a time, since they share the machine's CPU and
-// their timing matters. One summary line at the end: "N passed, N failed".
+// their timing matters. The oracle tier runs the daemon tests again with keepalived 2.2.7 in place of
+// ours (KTS_DAEMON_IMPL=keepalived): what they expect, keepalived must do too.
+//
+// Every test is counted (scripts/test-results-reporter.js writes one line per test): the closing lines
+// say how many ran, passed, failed and were skipped, and why each skip happened. In CI (CI=true) a skip
+// for a missing tool or for want of root is a failure: CI installs everything the suite needs.
+//
+//   node scripts/run-tests.js [TIER...]      tiers: unit, kernel, oracle (default: all)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sweepStaleNamespaces } from './sweep-test-namespaces.js';
 
 const root = new URL('..', import.meta.url).pathname;
+const reporter = join(root, 'scripts', 'test-results-reporter.js');
 
-function testFiles(dir) {
+function testFiles(dir, match = (name) => name.endsWith('.test.js')) {
   const abs = join(root, 'dist', 'tests', dir);
   if (!existsSync(abs)) return [];
   const out = [];
   for (const name of readdirSync(abs).sort()) {
     const p = join(abs, name);
-    if (statSync(p).isDirectory()) out.push(...testFiles(join(dir, name)));
-    else if (name.endsWith('.test.js')) out.push(p);
+    if (statSync(p).isDirectory()) out.push(...testFiles(join(dir, name), match));
+    else if (match(name)) out.push(p);
   }
   return out;
 }
 
-const only = process.argv[2];
 const tiers = [
-  { name: 'unit', dirs: ['unit', 'fixtures', 'sim'], concurrency: 2 },
-  { name: 'kernel', dirs: ['netns', 'interop'], concurrency: 1 },
+  { name: 'unit', files: () => ['unit', 'fixtures', 'sim'].flatMap((d) => testFiles(d)), concurrency: 2 },
+  {
+    name: 'kernel',
+    files: () => ['netns', 'interop'].flatMap((d) => testFiles(d)),
+    concurrency: 1,
+    before: sweep,
+  },
+  {
+    // The daemon tests whose expectations are keepalived's to meet (tests/netns/daemon-*.test.ts that
+    // honour KTS_DAEMON_IMPL); what keepalived does differently is skipped there with the reason.
+    name: 'oracle',
+    files: () => testFiles('netns', (n) => n.startsWith('daemon-') && n.endsWith('.test.js')),
+    concurrency: 1,
+    env: { KTS_DAEMON_IMPL: 'keepalived' },
+    before: sweep,
+  },
 ];
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const tier of tiers) {
-  if (only && only !== tier.name) continue;
-  const files = tier.dirs.flatMap(testFiles);
-  if (files.length === 0) continue;
-  console.log(`# tier ${tier.name}: ${files.length} files`);
-  const r = spawnSync(
-    process.execPath,
-    ['--test', `--test-concurrency=${tier.concurrency}`, '--test-reporter=spec', ...files],
-    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 },
-  );
-  process.stdout.write(r.stdout);
-  const count = (label) => {
-    const m = new RegExp(`^\\u2139 ${label} (\\d+)$`, 'm').exec(r.stdout);
-    return m ? Number(m[1]) : 0;
-  };
-  passed += count('pass');
-  failed += count('fail') + (r.status !== 0 && count('fail') === 0 ? 1 : 0);
-  skipped += count('skipped');
+function sweep() {
+  const swept = sweepStaleNamespaces();
+  if (swept.length > 0) console.log(`# removed ${swept.length} stale test namespaces: ${swept.join(' ')}`);
 }
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed > 0 ? 1 : 0);
+
+const wanted = process.argv.slice(2);
+for (const w of wanted)
+  if (!tiers.some((t) => t.name === w)) {
+    console.error(`unknown tier ${w}; tiers: ${tiers.map((t) => t.name).join(', ')}`);
+    process.exit(2);
+  }
+
+const results = [];
+const problems = [];
+let fileCount = 0;
+const work = mkdtempSync(join(tmpdir(), 'kts-test-results-'));
+try {
+  for (const tier of tiers) {
+    if (wanted.length > 0 && !wanted.includes(tier.name)) continue;
+    const files = tier.files();
+    if (files.length === 0) {
+      problems.push(`tier ${tier.name}: no test files (is dist/ built?)`);
+      continue;
+    }
+    fileCount += files.length;
+    tier.before?.();
+    console.log(`# tier ${tier.name}: ${files.length} files`);
+    const lines = join(work, `${tier.name}.jsonl`);
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--test',
+        `--test-concurrency=${tier.concurrency}`,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${reporter}`,
+        `--test-reporter-destination=${lines}`,
+        ...files,
+      ],
+      { cwd: root, stdio: 'inherit', env: { ...process.env, ...tier.env } },
+    );
+    const tierResults = existsSync(lines)
+      ? readFileSync(lines, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => ({ ...JSON.parse(l), tier: tier.name }))
+      : [];
+    results.push(...tierResults);
+    const failedHere = tierResults.some((x) => x.outcome === 'fail' || x.outcome === 'cancelled');
+    if (r.status !== 0 && !failedHere) problems.push(`tier ${tier.name}: node --test exited ${r.status}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const count = (outcome) => results.filter((x) => x.outcome === outcome).length;
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+const skips = new Map();
+for (const x of results.filter((x) => x.outcome === 'skip' || x.outcome === 'hidden-skip')) {
+  const reason = `${x.tier}: ${x.outcome === 'hidden-skip' ? 'a skipped describe() hides its tests' : x.reason}`;
+  skips.set(reason, (skips.get(reason) ?? 0) + 1);
+  if (x.outcome === 'hidden-skip')
+    problems.push(`${x.file}: describe('${x.name}') is skipped as a whole; gate its tests one by one`);
+  else if (inCi && /^(missing tool|needs root)/.test(x.reason))
+    problems.push(`CI must run ${x.file} › ${x.name}, skipped: ${x.reason}`);
+}
+
+console.log('');
+for (const [reason, n] of [...skips].sort((a, b) => b[1] - a[1])) console.log(`  skipped ${n}: ${reason}`);
+for (const x of results.filter((x) => x.outcome === 'fail' || x.outcome === 'cancelled'))
+  console.log(`  ${x.outcome === 'fail' ? 'FAILED' : 'CANCELLED'}: ${x.tier}: ${x.file} › ${x.name}`);
+for (const p of problems) console.log(`  PROBLEM: ${p}`);
+const failed = count('fail') + count('cancelled');
+const skipped = count('skip') + count('hidden-skip');
+console.log(
+  `${results.length} tests in ${fileCount} files: ${count('pass')} passed, ${failed} failed, ` +
+    `${skipped} skipped${count('todo') ? `, ${count('todo')} todo` : ''}`,
+);
+process.exit(failed > 0 || problems.length > 0 ? 1 : 0);

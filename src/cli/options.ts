@@ -3,6 +3,8 @@
 // --use-file=FILE), unambiguous long prefixes, optional values only attached (-t=FILE, --core-dump-pattern=P),
 // non-option words reported as unexpected but not fatal, and bad options all reported before exit 1.
 
+import { tmpFile } from '../daemon/dump-files.js';
+
 export interface DaemonOptions {
   configFile: string;
   vrrpOnly: boolean;
@@ -146,7 +148,7 @@ const DEFS: OptionDef[] = [
     short: 'g',
     long: 'log-file',
     value: 'optional',
-    apply: (o, v) => void (o.logFile = v !== undefined && v !== '' ? v : '/tmp/keepalived.log'),
+    apply: (o, v) => void (o.logFile = v !== undefined && v !== '' ? v : tmpFile('keepalived.log')),
   },
   { long: 'flush-log-file', value: 'none', apply: flag('flushLogFile') },
   { short: 'e', long: 'all-config', value: 'none', apply: flag('allConfig') },

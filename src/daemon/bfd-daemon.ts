@@ -17,6 +17,7 @@ import { monotonicNowNs, PreciseTimer } from '../net/precise-timer.js';
 import { BfdIo } from './bfd-io.js';
 import type { Logger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
+import { dumpFile, dumpNaming } from './dump-files.js';
 
 /** What the BFD child tells the supervisor, which relays it to the children the session is scoped to. */
 export interface BfdStateMessage {
@@ -36,6 +37,8 @@ export class BfdDaemon {
   private lastRx = new Map<string, number>();
   private readonly detectTimes = new Map<string, number>();
 
+  private dumpPath = dumpFile('keepalived_bfd.data', { useInstance: false });
+
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
@@ -54,6 +57,7 @@ export class BfdDaemon {
     for (const d of diagnostics)
       this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
     this.reloadGuard.accept(diagnostics);
+    this.dumpPath = dumpFile('keepalived_bfd.data', dumpNaming(this.options, model.global));
     this.run(model.bfd);
   }
 
@@ -134,11 +138,11 @@ export class BfdDaemon {
     return { type: 'bfd-state', name: b.name, up, vrrp: b.notifyVrrp, checker: b.notifyChecker };
   }
 
-  /** SIGUSR1: session parameters and counters, as keepalived's /tmp/keepalived_bfd.data. */
+  /** SIGUSR1: session parameters and counters, as keepalived's keepalived_bfd.data (in TMPDIR). */
   dump(): void {
     const sessions = this.engine?.snapshot() ?? [];
     const drops = Object.fromEntries(this.engine?.drops ?? []);
-    writeFileSync('/tmp/keepalived_bfd.data', JSON.stringify({ sessions, drops }, null, 2) + '\n');
+    writeFileSync(this.dumpPath, JSON.stringify({ sessions, drops }, null, 2) + '\n');
   }
 
   stop(): void {

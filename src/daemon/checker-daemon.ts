@@ -18,6 +18,7 @@ import { CheckerSmtpAlerts } from './smtp-alert-checker.js';
 import { lookupUser } from './users.js';
 import { serviceChangeLine, serviceNames } from './check-names.js';
 import { BfdCheckStates } from './bfd-check-states.js';
+import { dumpFile, dumpNaming } from './dump-files.js';
 
 export interface ServerStatus {
   id: string;
@@ -33,6 +34,7 @@ export class CheckerDaemon {
   private readonly status = new Map<string, ServerStatus>();
   /** BFD_CHECK: session states relayed from the BFD child. */
   private readonly bfd = new BfdCheckStates();
+  private dumpPath = dumpFile('keepalived_check.data', { useInstance: false });
 
   constructor(
     private readonly options: DaemonOptions,
@@ -52,6 +54,7 @@ export class CheckerDaemon {
       this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
     this.reloadGuard.accept(diagnostics);
     const g = model.global;
+    this.dumpPath = dumpFile('keepalived_check.data', dumpNaming(this.options, g));
     const fifos = [g.notifyFifo, g.lvsNotifyFifo].filter((f): f is string => f !== undefined);
     this.notifier = new Notifier(
       this.log,
@@ -106,14 +109,14 @@ export class CheckerDaemon {
     this.runner.start();
   }
 
-  /** SIGUSR1: keepalived's checker writes /tmp/keepalived_check.data. */
   /** A bfd_instance session went Up or Down (BFD child -> supervisor -> here). */
   bfdState(session: string, up: boolean): void {
     for (const id of this.bfd.set(session, up)) this.runner?.probeNow(id);
   }
 
+  /** SIGUSR1: keepalived's checker writes keepalived_check.data in its tmp directory. */
   dump(): void {
-    writeFileSync('/tmp/keepalived_check.data', JSON.stringify([...this.status.values()], null, 2) + '\n');
+    writeFileSync(this.dumpPath, JSON.stringify([...this.status.values()], null, 2) + '\n');
   }
 
   async reload(): Promise<void> {

@@ -36,6 +36,7 @@ import { VrrpSmtpAlerts } from './smtp-alert-vrrp.js';
 import { AdvertIo } from './advert-io.js';
 import { TrackerPoller } from './tracker-poller.js';
 import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats } from './vrrp-dump.js';
+import { dumpFile, dumpNaming, tmpFile } from './dump-files.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
 
@@ -480,15 +481,16 @@ export class VrrpDaemon {
     );
     const snap = this.engine.snapshot();
     const g = this.model.global;
+    const naming = dumpNaming(this.options, g);
     const [path, text] =
       kind === 'data'
         ? [
-            DATA_FILE,
+            dumpFile(DATA_FILE, naming),
             formatData(snap, this.spec, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
           ]
         : kind === 'json'
-          ? [JSON_FILE, formatJson(snap, this.spec)]
-          : [STATS_FILE, formatStats(snap, this.spec)];
+          ? [tmpFile(JSON_FILE), formatJson(snap, this.spec)]
+          : [tmpFile(STATS_FILE), formatStats(snap, this.spec)];
     try {
       // keepalived creates these 0600 (its umask 0177): they show the configuration.
       writeFileSync(path, text, { mode: 0o600 });

@@ -6,9 +6,10 @@ import type { EngineSnapshot, InstanceSnapshot } from '../vrrp/engine.js';
 import type { EngineSpec, InstanceSpec, VrrpState } from '../vrrp/spec.js';
 import { instanceExtras } from '../vrrp/from-model.js';
 
-export const DATA_FILE = '/tmp/keepalived.data';
-export const STATS_FILE = '/tmp/keepalived.stats';
-export const JSON_FILE = '/tmp/keepalived.json';
+/** File names; dump-files.ts says in which directory (TMPDIR) and with which instance tag. */
+export const DATA_FILE = 'keepalived.data';
+export const STATS_FILE = 'keepalived.stats';
+export const JSON_FILE = 'keepalived.json';
 
 /** keepalived's VRRP_STATE_* numbers, as the JSON dump shows them. */
 const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };

@@ -12,7 +12,7 @@
 //   await waitForLine(child, (l) => l === 'ready');
 //   ...; lab.cleanup();
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { needsRoot } from './requirements.js';
 
 export interface ExecResult {
   status: number | null;
@@ -20,15 +20,8 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Why kernel tests cannot run here (not root, no `ip`, netns unsupported), or undefined when they can. */
-export function netnsSkipReason(): string | undefined {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0)
-    return 'needs root for network namespaces';
-  const ip = spawnSync('ip', ['-V'], { encoding: 'utf8' });
-  if (ip.error || ip.status !== 0) return '`ip` (iproute2) is not installed';
-  if (!existsSync('/proc/self/ns/net')) return 'kernel without network namespaces';
-  return undefined;
-}
+/** Why kernel tests cannot run here (not root, no `ip`, no namespaces), or undefined when they can. */
+export const netnsSkipReason = needsRoot;
 
 /** Runs a command and returns its outcome without throwing. */
 export function exec(argv: string[], options: { timeoutMs?: number; input?: string } = {}): ExecResult {
@@ -142,10 +135,32 @@ const liveLabs = new Set<NetnsLab>();
 process.on('exit', () => {
   for (const lab of liveLabs) lab.cleanup();
 });
+// Ctrl-C or a runner's SIGTERM: tear down what the file made, then die of the same signal. A runner
+// killed outright (SIGKILL) leaves namespaces behind; the kernel tier sweeps those at its start
+// (scripts/sweep-test-namespaces.js).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    for (const lab of liveLabs) lab.cleanup();
+    process.kill(process.pid, signal);
+  });
+}
+
+/** Kills every process still inside `ns` (daemons that detached themselves included), then deletes it. */
+export function deleteNamespace(ns: string): void {
+  const pids = exec(['ip', 'netns', 'pids', ns]).stdout.split(/\s+/).filter(Boolean).map(Number);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  exec(['ip', 'netns', 'del', ns]);
+}
 
 /** Owns namespaces and processes created for one test file; cleanup() removes them all. */
 export class NetnsLab {
-  /** Prefix of every namespace name: kts-<tag>-<pid>-<n>. */
+  /** Prefix of every namespace name: kts-<tag>-<pid>-<n> (the sweeper reads the pid to tell stale ones). */
   readonly prefix: string;
   private readonly namespaces: string[] = [];
   private readonly children = new Set<ChildProcess>();
@@ -219,7 +234,7 @@ export class NetnsLab {
   cleanup(): void {
     for (const child of this.children) child.kill('SIGKILL');
     this.children.clear();
-    for (const ns of this.namespaces.splice(0).reverse()) exec(['ip', 'netns', 'del', ns]);
+    for (const ns of this.namespaces.splice(0).reverse()) deleteNamespace(ns);
     liveLabs.delete(this);
   }
 }

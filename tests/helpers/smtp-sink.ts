@@ -42,7 +42,9 @@ export function smtpdPython(): string | undefined {
 }
 
 export function smtpSinkSkipReason(): string | undefined {
-  return smtpdPython() === undefined ? 'no python3 with the smtpd module (Python <= 3.11)' : undefined;
+  return smtpdPython() === undefined
+    ? 'missing tool: python3 with the smtpd module, Python <= 3.11 (Debian 12 package python3)'
+    : undefined;
 }
 
 export interface ReceivedMail {

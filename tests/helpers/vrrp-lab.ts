@@ -13,10 +13,11 @@
 //   await da.waitForState('VI_1', 'MASTER');
 //   ...; await lab.cleanup();
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingTools } from './requirements.js';
 import { exec, NetnsLab, netnsSkipReason, run, type LanMember, type LanOptions } from './netns.js';
 import { Capture } from './vrrp-capture.js';
 
@@ -33,13 +34,12 @@ export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT';
 
 /** Why tests against Debian's keepalived cannot run here, or undefined. */
 export function keepalivedSkipReason(): string | undefined {
-  return netnsSkipReason() ?? (existsSync(KEEPALIVED_BIN) ? undefined : `${KEEPALIVED_BIN} is not installed`);
+  return netnsSkipReason() ?? missingTools('keepalived');
 }
 
 /** Why tests against FRR's vrrpd cannot run here, or undefined. */
 export function frrSkipReason(): string | undefined {
-  const missing = ['zebra', 'vrrpd'].find((d) => !existsSync(join(FRR_DIR, d)));
-  return netnsSkipReason() ?? (missing ? `${FRR_DIR}/${missing} is not installed (Debian frr)` : undefined);
+  return netnsSkipReason() ?? missingTools('zebra', 'vrrpd');
 }
 
 /**
@@ -175,6 +175,20 @@ export interface LogMatch {
   at: number;
 }
 
+/**
+ * Every file a test daemon writes: its own pid files (-p -r -c -b) and its own TMPDIR for the dump files
+ * (keepalived.data, .stats, .json), so that no test writes the host's /run/*.pid or /tmp/keepalived.*.
+ */
+export interface DaemonFiles {
+  config: string;
+  pid: string;
+  vrrpPid: string;
+  checkersPid: string;
+  bfdPid: string;
+  /** The daemon's TMPDIR: keepalived.data, keepalived.stats, keepalived.json land here. */
+  tmpDir: string;
+}
+
 /** A running VRRP daemon: its console log (stdout and stderr, line by line) and its files. */
 export class VrrpDaemon {
   readonly lines: string[] = [];
@@ -192,7 +206,7 @@ export class VrrpDaemon {
     readonly impl: Implementation | 'frr',
     readonly ns: string,
     readonly child: ChildProcess,
-    readonly files: { config: string; pid: string; vrrpPid: string; checkersPid: string },
+    readonly files: DaemonFiles,
   ) {
     const onData = (stream: 'out' | 'err') => (chunk: string) => {
       const parts = (this.partial[stream] + chunk).split('\n');
@@ -367,24 +381,55 @@ export class VrrpLab {
       const missing = oursMissingReason();
       if (missing) throw new Error(missing);
     }
-    const files = {
-      config: this.writeFile(`${label}.conf`, config),
-      pid: join(this.dir, `${label}.pid`),
-      vrrpPid: join(this.dir, `${label}.vrrp.pid`),
-      checkersPid: join(this.dir, `${label}.checkers.pid`),
-    };
-    const common = ['-P', '-n', '-l', '-D', '-f', files.config, '-p', files.pid, '-r', files.vrrpPid];
+    const files = this.daemonFiles(label);
+    writeFileSync(files.config, config);
     const argv =
       impl === 'ours'
-        ? [process.execPath, OURS_LAUNCHER, ...common]
-        : [KEEPALIVED_BIN, '--no-syslog', ...common, '-c', files.checkersPid];
+        ? [process.execPath, OURS_LAUNCHER, '-P', '-n', '-l', '-D', ...this.fileArgs(files)]
+        : [KEEPALIVED_BIN, '--no-syslog', '-P', '-n', '-l', '-D', ...this.fileArgs(files)];
     const child = spawn('ip', ['netns', 'exec', member.ns, ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // a process group of its own: see kill9()
+      env: this.daemonEnv(files),
     });
     const daemon = new VrrpDaemon(label, impl, member.ns, child, files);
     this.daemons.push(daemon);
     return daemon;
+  }
+
+  /** The files of daemon `label` (its TMPDIR is created): see DaemonFiles. */
+  daemonFiles(label: string): DaemonFiles {
+    const tmpDir = join(this.dir, `${label}.tmp`);
+    mkdirSync(tmpDir, { recursive: true });
+    return {
+      config: join(this.dir, `${label}.conf`),
+      pid: join(this.dir, `${label}.pid`),
+      vrrpPid: join(this.dir, `${label}.vrrp.pid`),
+      checkersPid: join(this.dir, `${label}.checkers.pid`),
+      bfdPid: join(this.dir, `${label}.bfd.pid`),
+      tmpDir,
+    };
+  }
+
+  /** -f and every pid file option, keepalived's and ours alike. */
+  fileArgs(files: DaemonFiles): string[] {
+    return [
+      '-f',
+      files.config,
+      '-p',
+      files.pid,
+      '-r',
+      files.vrrpPid,
+      '-c',
+      files.checkersPid,
+      '-b',
+      files.bfdPid,
+    ];
+  }
+
+  /** The environment of a daemon: ours and keepalived both put their dump files in TMPDIR. */
+  daemonEnv(files: DaemonFiles): NodeJS.ProcessEnv {
+    return { ...process.env, TMPDIR: files.tmpDir };
   }
 
   /**
@@ -414,21 +459,36 @@ export class VrrpLab {
   }
 
   /**
-   * Starts another routing daemon (FRR's zebra or vrrpd) watched like a VRRP daemon: its log lines,
-   * waitForLog, stop and kill9 (it runs in a process group of its own too).
+   * Starts another routing daemon (FRR's zebra or vrrpd), or ours / keepalived with other options than
+   * start() gives (`own`: which, and its files), watched like a VRRP daemon: its log lines, waitForLog,
+   * stop and kill9 (it runs in a process group of its own too).
    */
-  startOther(label: string, ns: string, argv: string[]): VrrpDaemon {
+  startOther(
+    label: string,
+    ns: string,
+    argv: string[],
+    own?: { impl: Implementation; files: DaemonFiles },
+  ): VrrpDaemon {
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      env: own ? this.daemonEnv(own.files) : process.env,
     });
     const none = join(this.dir, `${label}.none`);
-    const daemon = new VrrpDaemon(label, 'frr', ns, child, {
-      config: none,
-      pid: none,
-      vrrpPid: none,
-      checkersPid: none,
-    });
+    const daemon = new VrrpDaemon(
+      label,
+      own?.impl ?? 'frr',
+      ns,
+      child,
+      own?.files ?? {
+        config: none,
+        pid: none,
+        vrrpPid: none,
+        checkersPid: none,
+        bfdPid: none,
+        tmpDir: none,
+      },
+    );
     this.daemons.push(daemon);
     return daemon;
   }

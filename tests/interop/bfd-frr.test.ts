@@ -2,7 +2,6 @@
 // both sides use follow RFC 5880's negotiation (read back from `show bfd peers json`), and a cut path
 // takes both Down, each by its own detection time, and back Up when repaired. bfdd runs as user frr
 // from a directory of its own (config, pid, vty and control sockets), next to a zebra.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,9 +16,11 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { bfdInstance, cutBfd, restoreBfd, startDaemon, waitForBfd } from '../netns/bfd-lab.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason =
   frrSkipReason() ?? (existsSync(join(FRR_DIR, 'bfdd')) ? undefined : 'FRR bfdd not installed');
+const { describe, test } = gated(skipReason);
 
 interface FrrPeer {
   status: string;
@@ -116,7 +117,7 @@ class FrrBfd {
   }
 }
 
-void describe('BFD interop with FRR bfdd', { skip: skipReason }, () => {
+void describe('BFD interop with FRR bfdd', () => {
   void test('Up, negotiated timers both ways, Down on a cut and Up again', async () => {
     await withLab('bfdfrr', async (lab) => {
       const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];

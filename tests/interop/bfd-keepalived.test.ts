@@ -2,14 +2,15 @@
 // both ways, the timers each side negotiates follow RFC 5880 (tx = max(own min_tx, peer's min_rx),
 // detection = peer's multiplier x max(own min_rx, peer's min_tx)), and cutting the path takes both
 // sides Down in about their detection times, and back Up when repaired.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type LanMember } from '../helpers/netns.js';
 import { spawnSync } from 'node:child_process';
 import { globalDefs, keepalivedSkipReason, sleep, withLab } from '../helpers/vrrp-lab.js';
 import { bfdInstance, cutBfd, restoreBfd, startDaemon, waitForBfd } from '../netns/bfd-lab.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason = keepalivedSkipReason();
+const { describe, test } = gated(skipReason);
 
 interface WireBfd {
   time: number;
@@ -68,7 +69,7 @@ function medianGapMs(packets: WireBfd[]): number {
   return Math.round(gaps[Math.floor(gaps.length / 2)] ?? 0);
 }
 
-void describe('BFD interop with keepalived 2.2.7', { skip: skipReason }, () => {
+void describe('BFD interop with keepalived 2.2.7', () => {
   void test('Up both ways, negotiated timers, Down on a cut in about the detection time', async () => {
     await withLab('bfdka', async (lab) => {
       const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];

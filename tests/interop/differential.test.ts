@@ -7,13 +7,14 @@
 //
 // The cases are the ones where a difference was found and fixed; the whole sweep over every case of
 // tests/helpers/differential-cases.ts is `node dist/bench/differential-sweep.js`.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { differential, formatDiscrepancies, type DiffCase } from '../helpers/differential.js';
 import { globals, instance } from '../helpers/differential-cases.js';
 import { keepalivedSkipReason, oursMissingReason } from '../helpers/vrrp-lab.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason = keepalivedSkipReason();
+const { describe, test } = gated(skipReason);
 
 const CASES: DiffCase[] = [
   {
@@ -72,7 +73,7 @@ const CASES: DiffCase[] = [
   },
 ];
 
-describe('differential: keepalived 2.2.7 and ours on the same node, same steps', { skip: skipReason }, () => {
+describe('differential: keepalived 2.2.7 and ours on the same node, same steps', () => {
   for (const c of CASES)
     test(c.name, async (t) => {
       const missing = oursMissingReason();

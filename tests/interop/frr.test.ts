@@ -3,7 +3,6 @@
 // virtual MAC and the VIP, made by hand (FRR's doc/user/vrrp.rst): in Backup it sets that macvlan
 // protodown instead of removing the address. FRR runs as its own user `frr`, so its files live in a
 // directory owned by frr.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +21,10 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { run, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason = frrSkipReason();
+const { describe, test } = gated(skipReason);
 const impl = daemonUnderTest();
 const VRID = 5;
 const ADVERT_MS = 500;
@@ -191,7 +192,7 @@ function oursConfig(family: Family, priority: number): string {
 }
 
 for (const family of FAMILIES) {
-  describe(`interop with FRRouting vrrpd: VRRPv3 over ${family.name} (${impl})`, { skip: skipReason }, () => {
+  describe(`interop with FRRouting vrrpd: VRRPv3 over ${family.name} (${impl})`, () => {
     const vip = family.vip;
 
     test(`${family.name}: FRR MASTER / ours BACKUP, then ours takes over when vrrpd stops`, () =>

@@ -4,7 +4,6 @@
 //  2. We send adverts built by our encoder (priority 200) through a raw socket; keepalived (BACKUP, priority
 //     100) must accept them and stay BACKUP. A control instance gets AH with the wrong key and must become
 //     MASTER, so the test can tell "accepted" from "never saw anything".
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import type { Advert } from '../../src/vrrp/advert.js';
 import { buildIpv4Packet, decodeIpv4Packet } from '../../src/vrrp/packet.js';
 import { compileExpectations, validateAdvert, type AdvertExpectations } from '../../src/vrrp/validate.js';
 import { NetnsLab, netnsSkipReason, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const KEEPALIVED = '/usr/sbin/keepalived';
 const skip =
@@ -20,6 +20,7 @@ const skip =
   (!existsSync(KEEPALIVED) ? 'keepalived not installed' : undefined) ??
   (!existsSync('/usr/bin/tcpdump') ? 'tcpdump not installed' : undefined) ??
   (!existsSync('/usr/bin/python3') ? 'python3 (raw sender) not installed' : undefined);
+const { after, before, describe, test } = gated(skip);
 
 const VIPS = ['10.77.0.100', '10.77.0.101'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +81,7 @@ function pcapPackets(file: string): Uint8Array[] {
   return out;
 }
 
-describe('codec interop with keepalived 2.2.7', { skip }, () => {
+describe('codec interop with keepalived 2.2.7', () => {
   const lab = new NetnsLab('h3codec');
   const dir = mkdtempSync(join(tmpdir(), 'kts-h3codec-'));
   let a: LanMember;
@@ -103,19 +104,27 @@ describe('codec interop with keepalived 2.2.7', { skip }, () => {
   function startKeepalived(name: string, config: string): Keepalived {
     const conf = join(dir, `${name}.conf`);
     writeFileSync(conf, `global_defs {\n  router_id ${name}\n}\n${config}\n`);
-    const child = lab.spawn(a.ns, [
-      KEEPALIVED,
-      '-n',
-      '-l',
-      '-D',
-      '--vrrp',
-      '-f',
-      conf,
-      '-p',
-      join(dir, `${name}.pid`),
-      '-r',
-      join(dir, `${name}.vrrp.pid`),
-    ]);
+    const child = lab.spawn(
+      a.ns,
+      [
+        KEEPALIVED,
+        '-n',
+        '-l',
+        '-D',
+        '--vrrp',
+        '-f',
+        conf,
+        '-p',
+        join(dir, `${name}.pid`),
+        '-r',
+        join(dir, `${name}.vrrp.pid`),
+        '-c',
+        join(dir, `${name}.checkers.pid`),
+        '-b',
+        join(dir, `${name}.bfd.pid`),
+      ],
+      { ...process.env, TMPDIR: dir },
+    );
     let log = '';
     child.stdout?.on('data', (d: string) => (log += d));
     child.stderr?.on('data', (d: string) => (log += d));

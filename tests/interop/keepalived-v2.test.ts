@@ -1,13 +1,14 @@
 // Interop with Debian's keepalived 2.2.7 over VRRPv2 (IPv4 multicast), with simple password and with
 // IPsec AH authentication: mastership handed over both ways (see helpers/vrrp-interop.ts), adverts of
 // both implementations decoded by tshark side by side.
-import { describe, test } from 'node:test';
 import { assertAdvertsAlike, handoverBothWays } from '../helpers/vrrp-interop.js';
 import { keepalivedSkipReason, withLab } from '../helpers/vrrp-lab.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason = keepalivedSkipReason();
+const { describe, test } = gated(skipReason);
 
-describe('interop with keepalived 2.2.7: VRRPv2', { skip: skipReason }, () => {
+describe('interop with keepalived 2.2.7: VRRPv2', () => {
   test('VRRPv2 with auth_type PASS: handover both ways; adverts carry the password', () =>
     withLab('kav2p', async (lab) => {
       const result = await handoverBothWays(lab, {

@@ -1,16 +1,17 @@
 // Interop with Debian's keepalived 2.2.7 over VRRPv3: IPv4 multicast, IPv6 multicast and IPv4 unicast.
 // Mastership handed over both ways (see helpers/vrrp-interop.ts); both implementations' adverts decoded by
 // tshark side by side.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertAdvertsAlike, handoverBothWays } from '../helpers/vrrp-interop.js';
 import { keepalivedSkipReason, withLab } from '../helpers/vrrp-lab.js';
 import { linkLocalAddress } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason = keepalivedSkipReason();
+const { describe, test } = gated(skipReason);
 const ADVERT = 0.5;
 
-describe('interop with keepalived 2.2.7: VRRPv3', { skip: skipReason }, () => {
+describe('interop with keepalived 2.2.7: VRRPv3', () => {
   test('VRRPv3 over IPv4 multicast: handover both ways; adverts alike', () =>
     withLab('kav3', async (lab) => {
       const result = await handoverBothWays(lab, {

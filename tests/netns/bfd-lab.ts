@@ -1,7 +1,7 @@
 // Shared by the BFD kernel and interop tests: start ours or keepalived with its own pid files (BFD's
 // included) in a namespace, cut and restore a namespace's BFD traffic with nftables, and read the
 // session's state changes from the daemon's log ("(NAME) Entering Up state", as keepalived 2.2.7).
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { run } from '../helpers/netns.js';
 import {
   KEEPALIVED_BIN,
@@ -26,14 +26,13 @@ export function startDaemon(
     const missing = oursMissingReason();
     if (missing) throw new Error(missing);
   }
-  const conf = lab.writeFile(`${label}.conf`, config);
-  const pid = (kind: string) => join(lab.dir, `${label}.${kind}.pid`);
-  const common = ['-n', '-l', '-D', '-f', conf, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('checkers')];
+  const files = lab.daemonFiles(label);
+  writeFileSync(files.config, config);
   const argv =
     impl === 'ours'
-      ? [process.execPath, OURS_LAUNCHER, ...common, '-b', pid('bfd')]
-      : [KEEPALIVED_BIN, '--no-syslog', ...common, '-b', pid('bfd')];
-  return lab.startOther(label, ns, argv);
+      ? [process.execPath, OURS_LAUNCHER, '-n', '-l', '-D', ...lab.fileArgs(files)]
+      : [KEEPALIVED_BIN, '--no-syslog', '-n', '-l', '-D', ...lab.fileArgs(files)];
+  return lab.startOther(label, ns, argv, { impl, files });
 }
 
 /** A bfd_instance block. */

@@ -1,17 +1,18 @@
 // Our BFD against itself on the real kernel: two namespaces on a LAN bring a session Up, a cut path
 // (nftables dropping UDP 3784 in the peer's namespace) takes it Down within the detection time, and a
 // vrrp_instance that tracks it goes FAULT and gives mastership away, then takes it back on repair.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
 import { globalDefs, instanceConfig, waitUntil, withLab } from '../helpers/vrrp-lab.js';
 import { bfdInstance, cutBfd, restoreBfd, startDaemon, waitForBfd } from './bfd-lab.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason = netnsSkipReason();
+const { describe, test } = gated(skipReason);
 const TX_MS = 50;
 const MULT = 3;
 
-void describe('BFD, ours against ours', { skip: skipReason }, () => {
+void describe('BFD, ours against ours', () => {
   void test('Up, Down within the detection time on a cut, track_bfd faults the instance', async () => {
     await withLab('bfd', async (lab) => {
       const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];

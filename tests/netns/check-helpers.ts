@@ -1,6 +1,6 @@
 // Helpers for the checker tests that run inside a network namespace: spec builders, real servers
 // started as child processes, and readiness waits. Everything binds 127.0.0.x inside the namespace.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +29,11 @@ export function spec(
   };
 }
 
-export function hasCommand(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
+/**
+ * How late a timed event may be on a loaded 2-core machine before a test calls it a failure. Lower bounds
+ * stay tight (a timeout must never fire early); upper bounds only catch a timer that did not fire at all.
+ */
+export const LOAD_MARGIN_MS = 3000;
 
 export function workDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `kts-chk-${prefix}-`));

@@ -1,6 +1,5 @@
 // The checker child end to end (-C): real servers in a namespace the test creates, the daemon's own log
 // lines as the verdict, notify_down / notify_up scripts run with the right timing.
-import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
@@ -8,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetnsLab, netnsSkipReason } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/keepalived-ts', import.meta.url));
 const skip = netnsSkipReason();
+const { describe, test, before, after } = gated(skip);
 
 /** Collects a process's stderr and waits for a line matching `re`. */
 function watch(child: ChildProcess): (re: RegExp, timeoutMs: number) => Promise<string> {
@@ -28,7 +29,7 @@ function watch(child: ChildProcess): (re: RegExp, timeoutMs: number) => Promise<
   };
 }
 
-describe('checker daemon (-C)', { skip }, () => {
+describe('checker daemon (-C)', () => {
   let lab: NetnsLab;
   let ns: string;
   let dir: string;
@@ -68,20 +69,28 @@ describe('checker daemon (-C)', { skip }, () => {
 `,
     );
     const server = lab.spawn(ns, ['python3', '-m', 'http.server', '18080', '--bind', '127.0.0.1']);
-    const daemon = lab.spawn(ns, [
-      process.execPath,
-      BIN,
-      '-C',
-      '-n',
-      '-l',
-      '-D', // the first verdict (server up at start) is only logged with -D, as in keepalived
-      '-f',
-      conf,
-      '-p',
-      join(dir, 'k.pid'),
-      '-c',
-      join(dir, 'c.pid'),
-    ]);
+    const daemon = lab.spawn(
+      ns,
+      [
+        process.execPath,
+        BIN,
+        '-C',
+        '-n',
+        '-l',
+        '-D', // the first verdict (server up at start) is only logged with -D, as in keepalived
+        '-f',
+        conf,
+        '-p',
+        join(dir, 'k.pid'),
+        '-c',
+        join(dir, 'c.pid'),
+        '-r',
+        join(dir, 'r.pid'),
+        '-b',
+        join(dir, 'b.pid'),
+      ],
+      { ...process.env, TMPDIR: dir },
+    );
     const wait = watch(daemon);
     await wait(/Adding service \[127\.0\.0\.1\]:tcp:18080 to VS \[10\.9\.9\.9\]:tcp:80/, 10_000);
     server.kill('SIGKILL');

@@ -3,7 +3,6 @@
 // not heard (both become MASTER, the invalid-HMAC counter of the USR2 stats dump grows); an advert captured
 // on the LAN and sent again later is dropped as a replay; permissive mode hears a peer without a trailer
 // and enforce mode does not. keepalived 2.2.7 has no auth_hmac, so there is no interop test here.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +16,15 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { netnsSkipReason, waitForLine, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const skipReason = netnsSkipReason();
+const { describe, test } = gated(skipReason);
 const ADVERT = 0.3;
 const KEY_A = 'kts-auth-hmac-test-key-0123456789abcdef';
 const KEY_B = 'kts-auth-hmac-other-key-0123456789abcdef';
-const agent = fileURLToPath(new URL('./replay-agent.js', import.meta.url));
-/** Instance names unique to this run: the stats dump goes to the shared /tmp/keepalived.stats. */
+const agent = fileURLToPath(new URL('./replay.agent.js', import.meta.url));
+/** Instance names unique to this run, so that a stats file is never mistaken for another run's. */
 const unique = `HM${process.pid}`;
 
 function nodes(lab: VrrpLab, names: string[]): LanMember[] {
@@ -52,7 +53,6 @@ function config(
 }
 
 type Counters = Record<string, number>;
-const STATS = '/tmp/keepalived.stats';
 
 /** One instance's block of keepalived's stats layout as { 'Section/Label': n, 'Label': n }. */
 function parseStats(text: string, instance: string): Counters | undefined {
@@ -74,9 +74,9 @@ function parseStats(text: string, instance: string): Counters | undefined {
 const RECEIVED = 'Advertisements/Received';
 const EXT = (label: string): string => `Authentication Extension/${label}`;
 
-/** SIGUSR2 to the VRRP child, then the instance's counters from /tmp/keepalived.stats (retried: other
- * tests may write the same file at the same time). */
+/** SIGUSR2 to the VRRP child, then the instance's counters from keepalived.stats in its TMPDIR. */
 async function stats(d: VrrpDaemon, instance: string): Promise<Counters> {
+  const STATS = `${d.files.tmpDir}/keepalived.stats`;
   const pid = Number(readFileSync(d.files.vrrpPid, 'utf8').trim());
   const mtime = (): number => (existsSync(STATS) ? statSync(STATS).mtimeMs : 0);
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -101,7 +101,7 @@ async function statsUntil(d: VrrpDaemon, instance: string, ok: (c: Counters) => 
   throw new Error(`${instance} counters never matched: ${JSON.stringify(last)}\n${d.log(20)}`);
 }
 
-describe('auth_hmac (ours vs ours)', { skip: skipReason }, () => {
+describe('auth_hmac (ours vs ours)', () => {
   for (const family of [4, 6] as const) {
     test(`VRRPv3 over IPv${family}: two routers with the same key elect one MASTER`, () =>
       withLab(`hm${family}`, async (lab) => {

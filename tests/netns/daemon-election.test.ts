@@ -1,7 +1,6 @@
 // Our VRRP daemon against itself on the real kernel: two nodes on a bridged LAN elect a master, the VIP
 // lives only there, and mastership moves on host loss, link loss, shutdown (priority 0) and preemption.
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived on both sides.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   addresses,
@@ -18,9 +17,11 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+const { describe, test } = gated(skipReason);
 const VIP = '10.1.0.100';
 const ADVERT = 0.3;
 
@@ -39,7 +40,7 @@ function config(node: string, spec: Partial<InstanceSpec> & { priority: number }
   );
 }
 
-describe(`VRRP election and failover (${impl} vs ${impl})`, { skip: skipReason }, () => {
+describe(`VRRP election and failover (${impl} vs ${impl})`, () => {
   test('the higher priority becomes MASTER and holds the VIP alone; a stale VIP on the BACKUP is removed', () =>
     withLab('el', async (lab) => {
       const [a, b] = pair(lab);

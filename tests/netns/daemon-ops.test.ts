@@ -2,7 +2,6 @@
 // exit), keepalived's signals (DATA, STATS, STATS_CLEAR, JSON dumps; TERM exit status), the start/stop log
 // lines monitoring greps for, and -s NAMESPACE with an `instance` name (pid files under /run/keepalived/NS).
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived 2.2.7: the expectations are its.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,9 +20,11 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+const { describe, test } = gated(skipReason);
 const VIP = '10.7.0.100';
 /** A name of our own, so that a dump file written by someone else's daemon is not mistaken for ours. */
 const INSTANCE = 'VI_OPS';
@@ -85,7 +86,7 @@ function sentCount(stats: string): number {
   return Number(m[1]);
 }
 
-describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
+describe(`daemon operations (${impl})`, () => {
   test('pid files, a second start refused with exit 0, TERM: exit 0, files removed, start/stop lines', () =>
     withLab('ops', async (lab) => {
       const a = single(lab);
@@ -137,7 +138,7 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
       const data = await signalDump(
         pid,
         'SIGUSR1',
-        '/tmp/keepalived.data',
+        `${d.files.tmpDir}/keepalived.data`,
         ` VRRP Instance = ${INSTANCE}`,
         log,
       );
@@ -148,7 +149,7 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
       const stats = await signalDump(
         pid,
         'SIGUSR2',
-        '/tmp/keepalived.stats',
+        `${d.files.tmpDir}/keepalived.stats`,
         `VRRP Instance: ${INSTANCE}`,
         log,
       );
@@ -156,7 +157,13 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
       assert.ok(before >= 2, `sent ${before}`);
 
       // keepalived --signum=JSON
-      const jsonText = await signalDump(pid, 36, '/tmp/keepalived.json', `"iname":"${INSTANCE}"`, log);
+      const jsonText = await signalDump(
+        pid,
+        36,
+        `${d.files.tmpDir}/keepalived.json`,
+        `"iname":"${INSTANCE}"`,
+        log,
+      );
       const json = JSON.parse(jsonText) as {
         data: { iname: string; vrid: number; state: number };
         stats: { advert_sent: number };
@@ -166,10 +173,16 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
       assert.deepEqual([mine.data.vrid, mine.data.state], [77, 2]);
 
       // keepalived --signum=STATS_CLEAR: write, then zero the counters
-      await signalDump(pid, 63, '/tmp/keepalived.stats', `VRRP Instance: ${INSTANCE}`, log);
+      await signalDump(pid, 63, `${d.files.tmpDir}/keepalived.stats`, `VRRP Instance: ${INSTANCE}`, log);
       await sleep(300);
       const after = sentCount(
-        await signalDump(pid, 'SIGUSR2', '/tmp/keepalived.stats', `VRRP Instance: ${INSTANCE}`, log),
+        await signalDump(
+          pid,
+          'SIGUSR2',
+          `${d.files.tmpDir}/keepalived.stats`,
+          `VRRP Instance: ${INSTANCE}`,
+          log,
+        ),
       );
       assert.ok(after < before, `counters cleared: ${after} < ${before}`);
 
@@ -189,10 +202,13 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
         impl === 'ours'
           ? [process.execPath, OURS_LAUNCHER, '-s', a.ns, '-P', '-n', '-l', '-G', '-f', conf]
           : [KEEPALIVED_BIN, '-s', a.ns, '-P', '-n', '-l', '-G', '-f', conf];
-      // Started from the root namespace: the daemon itself must enter a.ns.
-      const child = spawn(argv[0] as string, argv.slice(1), {
+      // Started from a throwaway namespace that has an eth0 of its own: the daemon itself must enter a.ns.
+      // Were the switch to fail, the VIP and adverts would land on the throwaway eth0, never the host's.
+      const [launch] = lab.lan(['launch']) as [LanMember];
+      const child = spawn('ip', ['netns', 'exec', launch.ns, ...argv], {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
+        env: { ...process.env, TMPDIR: lab.dir },
       });
       let log = '';
       child.stdout.on('data', (c: Buffer) => (log += c.toString()));
@@ -210,6 +226,7 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
           5000,
         );
         assert.equal(pidOf(mainPid), child.pid);
+        assert.ok(!hasAddress(launch.ns, VIP), 'nothing was configured in the namespace it was started from');
         child.kill('SIGTERM');
         assert.equal(await exited, 0, log);
         assert.ok(!existsSync(mainPid) && !existsSync(vrrpPid), 'pid files removed');
@@ -230,7 +247,7 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
     withLab('ops', async (lab) => {
       const a = single(lab);
       const conf = lab.writeFile('ops-v.conf', config());
-      const files = ['-p', `${lab.dir}/v.pid`, '-r', `${lab.dir}/v.vrrp.pid`, '-c', `${lab.dir}/v.chk.pid`];
+      const files = lab.fileArgs({ ...lab.daemonFiles('v'), config: conf }).slice(2);
       const argv =
         impl === 'ours'
           ? [process.execPath, OURS_LAUNCHER, '-V', '-P', '-n', '-l', '-G', '-f', conf, ...files]
@@ -238,6 +255,7 @@ describe(`daemon operations (${impl})`, { skip: skipReason }, () => {
       const child = spawn('ip', ['netns', 'exec', a.ns, ...argv], {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
+        env: { ...process.env, TMPDIR: lab.dir },
       });
       let log = '';
       child.stdout.on('data', (c: Buffer) => (log += c.toString()));

@@ -5,7 +5,6 @@
 // decoder reads with the configured priority; a priority change shows up in the adverts, and no advert
 // of the old priority follows; no advert the thread held follows a priority-0 one at SIGTERM.
 // KTS_ADVERT_SENDER=js runs the same checks with every advert sent from the JS thread.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import {
@@ -17,9 +16,11 @@ import {
   type DecodedAdvert,
 } from '../helpers/vrrp-lab.js';
 import { netnsSkipReason } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
-const skip = impl !== 'ours' ? 'tests our own sender thread' : netnsSkipReason();
+const skip = impl !== 'ours' ? 'not applicable: tests our own advert sender thread' : netnsSkipReason();
+const { describe, test } = gated(skip);
 
 function threadNames(pid: number): string[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) =>
@@ -32,7 +33,7 @@ function gapsMs(adverts: DecodedAdvert[], vrid: number): number[] {
   return times.slice(1).map((t, i) => (t - (times[i] as number)) * 1000);
 }
 
-describe('native timed sender (ours)', { skip }, () => {
+describe('native timed sender (ours)', () => {
   test('periodic adverts leave once each from the sender thread; priority 0 is the last at stop', () =>
     withLab('tsend', async (lab) => {
       const [m, obs] = lab.lan(['m', 'obs']);

@@ -1,7 +1,6 @@
 // Our VRRP daemon against itself on the real kernel: what moves mastership besides the peer: tracked
 // interfaces, scripts, files and processes, sync groups that move together, and notify scripts.
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived on both sides.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +17,11 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { netnsSkipReason, run, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+const { describe, test } = gated(skipReason);
 const VIP = '10.2.0.100';
 const ADVERT = 0.3;
 
@@ -62,7 +63,7 @@ async function startPair(
   return { a, b, da, db };
 }
 
-describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, { skip: skipReason }, () => {
+describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
   test('track_interface: the tracked link going down faults the instance; back up, it is MASTER again', () =>
     withLab('tif', async (lab) => {
       const [a, b] = pair(lab);
@@ -123,7 +124,9 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, { skip: s
   test('track_process: the instance faults while the tracked process is gone', (t) => {
     if (impl === 'keepalived') {
       // its proc connector socket only works in the initial network namespace (ECONNREFUSED elsewhere)
-      t.skip("keepalived's track_process cannot run in a network namespace");
+      t.skip(
+        "not applicable: keepalived's track_process needs the proc connector, absent outside the host's namespace",
+      );
       return;
     }
     return withLab('tpr', async (lab) => {

@@ -2,7 +2,6 @@
 // multicast and unicast, and VMAC interfaces. Adverts are captured with tcpdump and decoded by tshark;
 // an observer host checks that gratuitous ARP / unsolicited NA moved the VIP to the new master's MAC.
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived on both sides.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   addresses,
@@ -23,9 +22,11 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { exec, linkLocalAddress, netnsSkipReason, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+const { describe, test } = gated(skipReason);
 
 interface Trio {
   a: LanMember;
@@ -92,18 +93,21 @@ function assertAllMatch(adverts: DecodedAdvert[], expected: Partial<DecodedAdver
   }
 }
 
-/** The adverts come every `interval` seconds (within scheduling jitter), at least two of them. */
+/**
+ * The adverts come every `interval` seconds, at least two of them. The protocol's bounds, which hold on a
+ * loaded machine: no gap reaches the 3 intervals after which a backup takes over, none is so short that
+ * adverts were doubled, and the median gap is the configured interval (jitter is measured in bench/).
+ */
 function assertSpacing(adverts: DecodedAdvert[], interval: number): void {
   assert.ok(adverts.length >= 2, `at least 2 adverts expected:\n${describeAdverts(adverts)}`);
   const gaps = adverts.slice(1).map((x, i) => x.time - (adverts[i] as DecodedAdvert).time);
-  for (const gap of gaps)
-    assert.ok(
-      gap > interval * 0.8 && gap < interval * 1.5,
-      `advert gaps ${gaps.map((g) => g.toFixed(3)).join(', ')} s, expected ${interval} s`,
-    );
+  const shown = `advert gaps ${gaps.map((g) => g.toFixed(3)).join(', ')} s, expected ${interval} s`;
+  for (const gap of gaps) assert.ok(gap > interval * 0.5 && gap < interval * 3, shown);
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] as number;
+  assert.ok(Math.abs(median - interval) < interval * 0.1, `median: ${shown}`);
 }
 
-describe(`VRRP transports (${impl} vs ${impl})`, { skip: skipReason }, () => {
+describe(`VRRP transports (${impl} vs ${impl})`, () => {
   test('VRRPv2 over IPv4 multicast: tshark decodes our adverts; the observer learns the VIP moved', () =>
     withLab('v2', async (lab) => {
       const nodes = trio(lab);

@@ -4,7 +4,6 @@
 // link-local with the virtual MAC (from the base interface with vmac_xmit_base), and the observer learns
 // the VIP at the virtual MAC from the master's unsolicited NA alone, before and after a failover.
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived on both sides.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   addresses,
@@ -28,9 +27,11 @@ import {
   waitForLinkLocal,
   type LanMember,
 } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+const { describe, test } = gated(skipReason);
 const VIP = '2001:db8:6::100';
 
 function trio(lab: VrrpLab): LanMember[] {
@@ -65,80 +66,76 @@ function v6On(ns: string, ifname: string): string[] {
 }
 
 for (const xmitBase of [false, true]) {
-  describe(
-    `use_vmac over IPv6${xmitBase ? ' with vmac_xmit_base' : ''} (${impl} vs ${impl})`,
-    { skip: skipReason },
-    () => {
-      test('the VIP lives on vrrp.VRID at 00:00:5e:00:02:VRID; adverts and NA name the right MACs', () =>
-        withLab(xmitBase ? 'vm6x' : 'vm6', async (lab) => {
-          const [a, b, obs] = trio(lab) as [LanMember, LanMember, LanMember];
-          const vrid = xmitBase ? 0x53 : 0x52;
-          const vmacIf = `vrrp.${vrid}`;
-          const vmac = `00:00:5e:00:02:${vrid.toString(16)}`;
-          const extra = xmitBase ? ['vmac_xmit_base'] : [];
-          const da = lab.start(impl, a, 'a', config('a', vrid, 200, extra));
-          await da.waitForState('VI_1', 'MASTER', 12_000);
-          const db = lab.start(impl, b, 'b', config('b', vrid, 100, extra));
-          await db.waitForState('VI_1', 'BACKUP', 12_000);
-          await waitUntil(
-            () => hasAddress(a.ns, VIP, vmacIf),
-            () => `VIP on a's ${vmacIf} (${addresses(a.ns, vmacIf)})\n${da.log(30)}`,
-            3000,
+  describe(`use_vmac over IPv6${xmitBase ? ' with vmac_xmit_base' : ''} (${impl} vs ${impl})`, () => {
+    test('the VIP lives on vrrp.VRID at 00:00:5e:00:02:VRID; adverts and NA name the right MACs', () =>
+      withLab(xmitBase ? 'vm6x' : 'vm6', async (lab) => {
+        const [a, b, obs] = trio(lab) as [LanMember, LanMember, LanMember];
+        const vrid = xmitBase ? 0x53 : 0x52;
+        const vmacIf = `vrrp.${vrid}`;
+        const vmac = `00:00:5e:00:02:${vrid.toString(16)}`;
+        const extra = xmitBase ? ['vmac_xmit_base'] : [];
+        const da = lab.start(impl, a, 'a', config('a', vrid, 200, extra));
+        await da.waitForState('VI_1', 'MASTER', 12_000);
+        const db = lab.start(impl, b, 'b', config('b', vrid, 100, extra));
+        await db.waitForState('VI_1', 'BACKUP', 12_000);
+        await waitUntil(
+          () => hasAddress(a.ns, VIP, vmacIf),
+          () => `VIP on a's ${vmacIf} (${addresses(a.ns, vmacIf)})\n${da.log(30)}`,
+          3000,
+        );
+        assert.equal(macOf(a.ns, vmacIf), vmac);
+        assert.ok(!hasAddress(a.ns, VIP), 'the VIP is not on eth0');
+        for (const [m, d] of [
+          [a, da],
+          [b, db],
+        ] as const) {
+          // the base link-local (none with vmac_xmit_base: adverts leave eth0), and never the
+          // fe80::200:5eff:fe00:2xx the kernel would derive from the shared MAC
+          const ll = v6On(m.ns, vmacIf).filter((x) => x.startsWith('fe80:'));
+          assert.deepEqual(
+            ll,
+            xmitBase ? [] : [linkLocalAddress(m)],
+            `${m.ns}'s ${vmacIf}: ${addresses(m.ns, vmacIf)}\n${d.log(20)}`,
           );
-          assert.equal(macOf(a.ns, vmacIf), vmac);
-          assert.ok(!hasAddress(a.ns, VIP), 'the VIP is not on eth0');
-          for (const [m, d] of [
-            [a, da],
-            [b, db],
-          ] as const) {
-            // the base link-local (none with vmac_xmit_base: adverts leave eth0), and never the
-            // fe80::200:5eff:fe00:2xx the kernel would derive from the shared MAC
-            const ll = v6On(m.ns, vmacIf).filter((x) => x.startsWith('fe80:'));
-            assert.deepEqual(
-              ll,
-              xmitBase ? [] : [linkLocalAddress(m)],
-              `${m.ns}'s ${vmacIf}: ${addresses(m.ns, vmacIf)}\n${d.log(20)}`,
-            );
-          }
-          const capture = await lab.capture(obs.ns);
-          await sleep(1200);
-          const adverts = (await capture.stop()).filter((x) => x.vrid === vrid);
-          assert.ok(adverts.length >= 2, `adverts of the master captured: ${JSON.stringify(adverts)}`);
-          for (const x of adverts) {
-            assert.equal(x.src, linkLocalAddress(a), JSON.stringify(x));
-            assert.equal(x.srcMac, xmitBase ? a.mac : vmac, JSON.stringify(x));
-            assert.equal(x.dst, 'ff02::12', JSON.stringify(x));
-          }
-          // the backup hears the master although its adverts may come from the MAC of its own vrrp.VRID
-          assert.deepEqual(db.states('VI_1'), ['BACKUP'], `the VMAC backup left BACKUP\n${db.log(30)}`);
-          assert.ok(!hasAddress(b.ns, VIP, vmacIf), `no VIP on the backup (${addresses(b.ns, vmacIf)})`);
-          await waitUntil(
-            () => neighbourMac(obs.ns, VIP) === vmac,
-            () =>
-              `the observer learns ${VIP} at the virtual MAC from the NA (has ${neighbourMac(obs.ns, VIP)})`,
-            4000,
-          );
+        }
+        const capture = await lab.capture(obs.ns);
+        await sleep(1200);
+        const adverts = (await capture.stop()).filter((x) => x.vrid === vrid);
+        assert.ok(adverts.length >= 2, `adverts of the master captured: ${JSON.stringify(adverts)}`);
+        for (const x of adverts) {
+          assert.equal(x.src, linkLocalAddress(a), JSON.stringify(x));
+          assert.equal(x.srcMac, xmitBase ? a.mac : vmac, JSON.stringify(x));
+          assert.equal(x.dst, 'ff02::12', JSON.stringify(x));
+        }
+        // the backup hears the master although its adverts may come from the MAC of its own vrrp.VRID
+        assert.deepEqual(db.states('VI_1'), ['BACKUP'], `the VMAC backup left BACKUP\n${db.log(30)}`);
+        assert.ok(!hasAddress(b.ns, VIP, vmacIf), `no VIP on the backup (${addresses(b.ns, vmacIf)})`);
+        await waitUntil(
+          () => neighbourMac(obs.ns, VIP) === vmac,
+          () =>
+            `the observer learns ${VIP} at the virtual MAC from the NA (has ${neighbourMac(obs.ns, VIP)})`,
+          4000,
+        );
 
-          exec(['ip', '-n', obs.ns, 'neigh', 'flush', 'dev', 'eth0']);
-          const since = db.mark();
-          await da.stop('SIGTERM');
-          await db.waitForState('VI_1', 'MASTER', 5000, since);
-          await waitUntil(
-            () => hasAddress(b.ns, VIP, vmacIf),
-            () => `VIP on b's ${vmacIf}`,
-            3000,
-          );
-          assert.ok(
-            !exec(['ip', '-n', a.ns, 'link', 'show', vmacIf]).stdout.includes(vmacIf),
-            'a removed its VMAC',
-          );
-          await waitUntil(
-            () => neighbourMac(obs.ns, VIP) === vmac,
-            () =>
-              `the observer learns ${VIP} at the virtual MAC from b's NA (has ${neighbourMac(obs.ns, VIP)})`,
-            4000,
-          );
-        }));
-    },
-  );
+        exec(['ip', '-n', obs.ns, 'neigh', 'flush', 'dev', 'eth0']);
+        const since = db.mark();
+        await da.stop('SIGTERM');
+        await db.waitForState('VI_1', 'MASTER', 5000, since);
+        await waitUntil(
+          () => hasAddress(b.ns, VIP, vmacIf),
+          () => `VIP on b's ${vmacIf}`,
+          3000,
+        );
+        assert.ok(
+          !exec(['ip', '-n', a.ns, 'link', 'show', vmacIf]).stdout.includes(vmacIf),
+          'a removed its VMAC',
+        );
+        await waitUntil(
+          () => neighbourMac(obs.ns, VIP) === vmac,
+          () =>
+            `the observer learns ${VIP} at the virtual MAC from b's NA (has ${neighbourMac(obs.ns, VIP)})`,
+          4000,
+        );
+      }));
+  });
 }

@@ -1,13 +1,14 @@
 // The rtnetlink client against the real kernel, inside a namespace this test creates: an agent process
 // (rtnetlink-agent.ts) runs the client there; every change it makes is checked with `ip -j` from outside.
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NetnsLab, netnsSkipReason, run, waitForLine, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
 
-const agentScript = fileURLToPath(new URL('./rtnetlink-agent.js', import.meta.url));
+const agentScript = fileURLToPath(new URL('./rtnetlink.agent.js', import.meta.url));
 const skipReason = netnsSkipReason();
+const { after, before, describe, test } = gated(skipReason);
 
 interface Reply {
   id: number;
@@ -28,7 +29,7 @@ interface IpAddr {
   preferred_life_time?: number;
 }
 
-void describe('rtnetlink client in a network namespace', { skip: skipReason }, () => {
+void describe('rtnetlink client in a network namespace', () => {
   let lab: NetnsLab;
   let member: LanMember;
   let agent: ChildProcess;
@@ -85,7 +86,6 @@ void describe('rtnetlink client in a network namespace', { skip: skipReason }, (
     [member] = lab.lan(['a']) as [LanMember];
     agent = lab.spawn(member.ns, [process.execPath, agentScript], {
       ...process.env,
-      KTS_RTNETLINK_AGENT: '1',
     });
     await waitForLine(agent, (l) => l === '"ready"');
   });

@@ -1,7 +1,6 @@
 // The native socket layer against the real kernel: two namespaces on a bridge, an agent process in each
 // (sockets-agent.ts) sending and receiving raw VRRP-protocol datagrams, gratuitous ARPs and neighbor
 // advertisements. Plus the timerfd timer's precision, measured in this process.
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import {
@@ -18,15 +17,17 @@ import {
 import { native } from '../../src/net/native.js';
 import { monotonicNowNs, PreciseTimer } from '../../src/net/precise-timer.js';
 import { NativeSocket } from '../../src/net/socket.js';
+import { gated } from '../helpers/requirements.js';
 
-const agent = fileURLToPath(new URL('./sockets-agent.js', import.meta.url));
+const agent = fileURLToPath(new URL('./sockets.agent.js', import.meta.url));
 const skipReason = netnsSkipReason();
+const { after, before, describe, test } = gated(skipReason);
 
 interface Received {
   [key: string]: unknown;
 }
 
-describe('native sockets in network namespaces', { skip: skipReason }, () => {
+describe('native sockets in network namespaces', () => {
   let lab: NetnsLab;
   let a: LanMember;
   let b: LanMember;
@@ -221,7 +222,7 @@ describe('native socket basics (loopback only)', () => {
   });
 });
 
-describe('scheduling policy', { skip: skipReason }, () => {
+describe('scheduling policy', () => {
   test('the main thread can switch to SCHED_RR and back', () => {
     const before = native().getScheduler();
     assert.deepEqual(before, { policy: 'other', priority: 0 });

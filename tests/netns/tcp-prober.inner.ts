@@ -1,15 +1,21 @@
 // Kernel tests of the batched TCP prober (src/net/tcp-prober.ts + native/src/tcp_probe.c) and of
 // TCP_CHECK on top of it. tcp-prober.test.ts runs this file inside a fresh network namespace (loopback
 // up, veth ktp0 fe80::1 towards a peer namespace holding ktp1 fe80::2), so nothing leaves it.
-import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { encodeTcpProbe, errnoName, TcpProber, type TcpProbeTarget } from '../../src/net/tcp-prober.js';
 import { tcpProbe } from '../../src/check/probes/tcp.js';
 import { spec } from './check-helpers.js';
+import { outsideSuiteNamespace } from '../helpers/namespace-guard.js';
+import { gated, missingTools } from '../helpers/requirements.js';
 
-const prober = new TcpProber();
+// Outside a namespace the suite made, every test here is skipped and no hook runs.
+const skipReason = outsideSuiteNamespace();
+const { after, describe, test } = gated(skipReason);
+
+// Opened only where the tests run: a skipped run has nothing to close it.
+const prober = (skipReason === undefined ? new TcpProber() : undefined) as TcpProber;
 after(() => prober.close());
 
 // Below the namespace's ephemeral range (32768-60999): a probe's own source port can then never be one
@@ -133,7 +139,8 @@ describe('TCP prober outcomes', () => {
   });
 
   test('black-holed SYNs: ETIMEDOUT once connect_timeout has passed', async (t) => {
-    if (spawnSync('nft', ['--version'], { stdio: 'ignore' }).status !== 0) return t.skip('nft absent');
+    const noNft = missingTools('nft');
+    if (noNft) return t.skip(noNft);
     const port = freePort();
     const [code, ms] = await blackHoled(port, () => probe({ address: '127.0.0.1', port, timeoutMs: 300 }));
     assert.equal(code, 'ETIMEDOUT');
@@ -194,9 +201,9 @@ describe('TCP prober outcomes', () => {
     await stop(l);
   });
 
-  test('IPv6 link-local through a veth pair: bind_if gives the scope', async (t) => {
+  test('IPv6 link-local through a veth pair: bind_if gives the scope', async () => {
     const peer = process.env.KTS_PEER_NETNS;
-    if (peer === undefined) return t.skip('no peer namespace');
+    assert.ok(peer !== undefined, 'KTS_PEER_NETNS: the wrapper names the peer namespace');
     const port = freePort();
     const script = [
       'import socket',
@@ -228,7 +235,8 @@ describe('TCP prober outcomes', () => {
   });
 
   test('cancel: the callback never runs and nothing stays in flight', async (t) => {
-    if (spawnSync('nft', ['--version'], { stdio: 'ignore' }).status !== 0) return t.skip('nft absent');
+    const noNft = missingTools('nft');
+    if (noNft) return t.skip(noNft);
     const port = freePort();
     await blackHoled(port, async () => {
       let called = false;
@@ -243,8 +251,8 @@ describe('TCP prober outcomes', () => {
   });
 
   test('3000 concurrent probes: every handle gets its own verdict, in few batches', async (t) => {
-    const haveNft = spawnSync('nft', ['--version'], { stdio: 'ignore' }).status === 0;
-    if (!haveNft) return t.skip('nft absent');
+    const noNft = missingTools('nft');
+    if (noNft) return t.skip(noNft);
     const up = [freePort(), freePort(), freePort()];
     const closed = freePort();
     const dropped = freePort();
@@ -280,7 +288,7 @@ describe('TCP prober outcomes', () => {
 });
 
 describe('TCP_CHECK on the prober', () => {
-  test('up, refused, and aborted through the runner signal', async () => {
+  test('up, refused, and aborted through the runner signal', async (t) => {
     const port = freePort();
     const l = await listener(port);
     assert.deepEqual(await tcpProbe(spec({ kind: 'TCP_CHECK' }, port)), { ok: true, detail: 'connected' });
@@ -288,7 +296,8 @@ describe('TCP_CHECK on the prober', () => {
     const refused = await tcpProbe(spec({ kind: 'TCP_CHECK' }, port));
     assert.equal(refused.ok, false);
     assert.match(refused.detail, /ECONNREFUSED/);
-    if (spawnSync('nft', ['--version'], { stdio: 'ignore' }).status !== 0) return;
+    const noNft = missingTools('nft');
+    if (noNft) return t.skip(noNft);
     await blackHoled(port, async () => {
       const controller = new AbortController();
       const pending = tcpProbe(spec({ kind: 'TCP_CHECK' }, port, { timeoutMs: 5000 }), controller.signal);

@@ -6,12 +6,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NetnsLab } from '../../helpers/netns.js';
+import { needsRoot } from '../../helpers/requirements.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
 
-function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+function run(args: string[], ns?: string): { code: number | null; stdout: string; stderr: string } {
+  const argv = [process.execPath, BIN, ...args];
+  const r =
+    ns === undefined
+      ? spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 30_000 })
+      : spawnSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -61,8 +67,8 @@ describe('keepalived-ts command line', () => {
     assert.deepEqual(
       model.instances.map((i) => [i.name, i.virtualRouterId, i.priority]),
       [
-        ['VI_1', 51, 150],
-        ['VI_2', 52, 100],
+        ['VI_1', 201, 150],
+        ['VI_2', 202, 100],
       ],
     );
   });
@@ -102,12 +108,26 @@ describe('keepalived-ts command line', () => {
     assert.equal(r.stdout, 'Unexpected argument(s): extra \n');
   });
 
-  test('a missing configuration file: keepalived exit status 6, before anything starts', () => {
-    const r = run(['-n', '-l', '-G', '-P', '-f', join(dir, 'nope.conf'), '-p', join(dir, 'k.pid')]);
-    assert.equal(r.code, 6, r.stderr);
-    assert.match(r.stderr, /: Starting Keepalived v/);
-    assert.match(r.stderr, /: Stopped Keepalived v/);
-  });
+  // The daemon is started, if only to fail: like every test daemon, inside a namespace made for it.
+  test(
+    'a missing configuration file: keepalived exit status 6, before anything starts',
+    { skip: needsRoot() },
+    () => {
+      const lab = new NetnsLab('cli');
+      let r;
+      try {
+        r = run(
+          ['-n', '-l', '-G', '-P', '-f', join(dir, 'nope.conf'), '-p', join(dir, 'k.pid')],
+          lab.namespace('d'),
+        );
+      } finally {
+        lab.cleanup();
+      }
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(r.stderr, /: Starting Keepalived v/);
+      assert.match(r.stderr, /: Stopped Keepalived v/);
+    },
+  );
 
   test('simulate --json: a crash moves the VIP within the master-down interval', () => {
     const r = run([

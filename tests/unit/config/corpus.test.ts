@@ -2,7 +2,6 @@
 // without errors; some model facts per file prove it was understood, and keepalived 2.2.7's own config
 // test (`keepalived -t`) proves the corpus is real keepalived input. Files holding the marker
 // `keepalived-2.4-only` use keywords 2.2.7 does not know and skip that last check.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -11,21 +10,16 @@ import assert from 'node:assert/strict';
 import { FsConfigHost } from '../../../src/cli/fs-config-host.js';
 import { loadModel, type Model, printModel } from '../../../src/config/index.js';
 import { formatDiagnostic } from '../../../src/config/types.js';
+import {
+  keepalivedConfigTest,
+  keepalivedConfigTestSkipReason,
+} from '../../helpers/keepalived-config-test.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 const corpusDir = join(root, 'tests', 'corpus');
-const KEEPALIVED = '/usr/sbin/keepalived';
-
-/** `keepalived -t -f FILE`: its exit status and output. Runs are started together (each is ~0.1 s of
- * mostly waiting) so the file stays fast. */
-function keepalivedTest(file: string): Promise<{ status: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(KEEPALIVED, ['-t', '-f', file, '-l', '-n'], { timeout: 20000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ status: code, output: `${stdout}${stderr}` });
-    });
-  });
-}
+/** Why keepalived's own config test cannot run here (it runs in a namespace holding eth0, ifb0, ifb1). */
+const oracleMissing = keepalivedConfigTestSkipReason();
+const ONLY_24 = 'not applicable: uses keepalived 2.4 keywords that 2.2.7 does not know';
 
 function confFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -276,14 +270,15 @@ void describe('config corpus', () => {
     );
   });
 
-  const haveKeepalived = existsSync(KEEPALIVED);
   for (const file of files) {
     const rel = relative(corpusDir, file);
     const only24 = readFileSync(file, 'utf8').includes('keepalived-2.4-only');
-    // keepalived -t checks that interfaces exist and scripts are executable, so the corpus uses this
-    // machine's interfaces (eth0, ifb0/ifb1 for tracking) or dynamic_interfaces, and real binaries.
-    const run = haveKeepalived && !only24 ? keepalivedTest(file) : undefined;
-    void test(`keepalived 2.2.7 -t accepts ${rel}`, { skip: run === undefined }, async () => {
+    // keepalived -t checks that interfaces exist and scripts are executable, so the corpus names the
+    // config-test namespace's interfaces (eth0, ifb0/ifb1 for tracking) or dynamic_interfaces, and real
+    // binaries. Runs start together (each is ~0.1 s of mostly waiting) so the file stays fast.
+    const skip = oracleMissing ?? (only24 ? ONLY_24 : undefined);
+    const run = skip === undefined ? keepalivedConfigTest(file) : undefined;
+    void test(`keepalived 2.2.7 -t accepts ${rel}`, { skip }, async () => {
       const r = await (run as Promise<{ status: number; output: string }>);
       assert.equal(r.status, 0, `keepalived -t failed:\n${r.output}`);
     });
@@ -292,17 +287,19 @@ void describe('config corpus', () => {
 
 // print.ts output is real keepalived input too (it serves --dump-config): every printable corpus model,
 // printed, passes keepalived 2.2.7's config test.
-void describe('printed corpus models', { skip: !existsSync(KEEPALIVED) }, () => {
+void describe('printed corpus models', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-h2a-print-'));
   for (const file of files) {
     const rel = relative(corpusDir, file);
-    if (!rel.startsWith('vrrp/') || readFileSync(file, 'utf8').includes('keepalived-2.4-only')) continue;
+    if (!rel.startsWith('vrrp/')) continue;
+    const skip =
+      oracleMissing ?? (readFileSync(file, 'utf8').includes('keepalived-2.4-only') ? ONLY_24 : undefined);
     const { model } = loadModel(file, new FsConfigHost(), {});
     const printed = join(dir, rel.replace(/\W+/g, '-'));
     writeFileSync(printed, printModel(model));
-    const run = keepalivedTest(printed);
-    void test(`keepalived 2.2.7 -t accepts printed ${rel}`, async () => {
-      const r = await run;
+    const run = skip === undefined ? keepalivedConfigTest(printed) : undefined;
+    void test(`keepalived 2.2.7 -t accepts printed ${rel}`, { skip }, async () => {
+      const r = await (run as Promise<{ status: number; output: string }>);
       assert.equal(r.status, 0, `keepalived -t failed:\n${r.output}\n${printModel(model)}`);
     });
   }
@@ -339,14 +336,14 @@ const TRICKY: Record<string, string> = {
     inst1(vip('10.0.0.1')) + inst1(`  unicast_peer {\n    10.0.0.9\n  }\n${vip('10.0.0.2')}`, 'B'),
 };
 
-void describe('agreement with keepalived -t on tricky inputs', { skip: !existsSync(KEEPALIVED) }, () => {
+void describe('agreement with keepalived -t on tricky inputs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-h2a-'));
   for (const [name, text] of Object.entries(TRICKY)) {
     const file = join(dir, `${name.replace(/\W+/g, '-')}.conf`);
     writeFileSync(file, text);
-    const run = keepalivedTest(file);
-    void test(name, async () => {
-      const r = await run;
+    const run = oracleMissing === undefined ? keepalivedConfigTest(file) : undefined;
+    void test(name, { skip: oracleMissing }, async () => {
+      const r = await (run as Promise<{ status: number; output: string }>);
       const { diagnostics } = loadModel(file, new FsConfigHost(), {
         hostFacts: { interfaces: new Set(['lo', 'eth0', 'ifb0', 'ifb1']) },
       });

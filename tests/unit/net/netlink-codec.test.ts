@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { OutcomeTally } from '../../helpers/outcome-tally.js';
 import {
   attr,
   decodeAck,
@@ -214,18 +215,62 @@ void describe('netlink framing: robustness', () => {
   });
 
   void test('garbage never throws', () => {
+    // Half the cases are random bytes, half a netlink header whose length agrees with the bytes, so that
+    // the message and attribute decoders see payloads, not only the first length check.
+    const framed = fc
+      .tuple(fc.integer({ min: 0, max: 40 }), fc.uint8Array({ maxLength: 200 }))
+      .map(([type, p]) => {
+        const b = Buffer.alloc(16 + p.length);
+        b.writeUInt32LE(b.length, 0);
+        b.writeUInt16LE(type, 4);
+        Buffer.from(p).copy(b, 16);
+        return b;
+      });
+    const tally = new OutcomeTally();
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        const b = Buffer.from(bytes);
-        const msgs = decodeMessages(b);
-        decodeAttrs(b);
-        for (const type of [16, 17, 20, 21, 24, 25, 32, 33]) {
-          decodeRtnlMessage({ type, flags: 0, seq: 0, pid: 0, payload: b });
-        }
-        if (msgs.ok) for (const m of msgs.value) if (m.type === NLMSG_ERROR) decodeAck(m);
-      }),
-      { numRuns: 300 },
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }).map((u) => Buffer.from(u)),
+          framed,
+        ),
+        (b) => {
+          const msgs = decodeMessages(b);
+          tally.add(msgs.ok ? 'messages' : 'messages refused');
+          tally.add(decodeAttrs(b).ok ? 'attrs' : 'attrs refused');
+          for (const type of [16, 17, 20, 21, 24, 25, 32, 33]) {
+            const r = decodeRtnlMessage({ type, flags: 0, seq: 0, pid: 0, payload: b.subarray(16) });
+            tally.add(r.ok ? 'rtnl object' : 'rtnl refused');
+          }
+          if (msgs.ok) for (const m of msgs.value) if (m.type === NLMSG_ERROR) decodeAck(m);
+        },
+      ),
+      { numRuns: 400 },
     );
+    // rtnetlink objects: the fixed struct of each message type (its family IPv4 or IPv6), then random
+    // attributes with the low type numbers the decoders look at.
+    const STRUCT: Record<number, number> = { 16: 16, 17: 16, 20: 8, 21: 8, 24: 12, 25: 12, 32: 12, 33: 12 };
+    const lowAttr = fc.record({
+      type: fc.integer({ min: 0, max: 40 }),
+      value: fc.uint8Array({ maxLength: 20 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(STRUCT).map(Number)),
+        fc.constantFrom(2, 10),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.array(lowAttr, { maxLength: 6 }),
+        (type, family, struct, attrs) => {
+          const head = Buffer.from(struct.subarray(0, STRUCT[type]));
+          head[0] = family;
+          const payload = Buffer.concat([head, encodeAttrs(attrs)]);
+          const r = decodeRtnlMessage({ type, flags: 0, seq: 0, pid: 0, payload });
+          tally.add(r.ok ? 'rtnl object' : 'rtnl refused');
+        },
+      ),
+      { numRuns: 600 },
+    );
+    for (const outcome of ['messages', 'messages refused', 'rtnl object', 'rtnl refused'])
+      tally.atLeast(outcome, 40);
   });
 });
 

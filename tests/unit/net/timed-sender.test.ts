@@ -2,7 +2,6 @@
 // deadline, in order, once; a re-arm replaces the plan, a disarm drops it; a sent plan must be taken
 // before the next one; per-datagram errors come back as errno values; and a process with a sender,
 // idle or armed, exits cleanly (the thread is joined before libuv lets go of the async handle).
-import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +17,11 @@ import {
   type TimedDatagram,
   type TimedSend,
 } from '../../../src/net/timed-sender.js';
+import { gated } from '../../helpers/requirements.js';
+
+const { describe, test, after } = gated(
+  timedSenderAvailable() ? undefined : 'not applicable: the native addon was built without the timed sender',
+);
 
 const MS = 1_000_000n;
 
@@ -70,7 +74,7 @@ const once = (planId: number, deadlineNs: bigint, datagrams: TimedDatagram[]) =>
   datagrams,
 });
 
-describe('TimedSender', { skip: !timedSenderAvailable() && 'addon built without the timed sender' }, () => {
+describe('TimedSender', () => {
   const closers: (() => void)[] = [];
   after(() => closers.forEach((c) => c()));
 
@@ -212,7 +216,7 @@ describe('TimedSender', { skip: !timedSenderAvailable() && 'addon built without 
   });
 });
 
-describe('TimedSender at process exit', { skip: !timedSenderAvailable() && 'no timed sender' }, () => {
+describe('TimedSender at process exit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-timed-sender-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const netDir = new URL('../../../src/net/', import.meta.url).href;

@@ -1,8 +1,9 @@
 // The VRRP codec against bytes written out by hand from the RFC layouts (checksums computed independently,
 // with a separate RFC 1071 implementation), round trips, and decoding arbitrary bytes.
-import { describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { OutcomeTally } from '../../helpers/outcome-tally.js';
 import type { Advert } from '../../../src/vrrp/advert.js';
 import { checksumVerifies, internetChecksum, ipv4PseudoHeaderSum } from '../../../src/vrrp/checksum.js';
 import { formatIpv6, parseIpv6 } from '../../../src/common/inet.js';
@@ -362,36 +363,63 @@ describe('round trips', () => {
 });
 
 describe('decoding never throws', () => {
+  let tally = new OutcomeTally();
   const check = (r: DecodeResult): void => {
     assert.equal(typeof r.ok, 'boolean');
     if (!r.ok) assert.equal(typeof r.reason, 'string');
+    tally.add(r.ok ? 'ok' : r.reason);
   };
+  beforeEach(() => (tally = new OutcomeTally()));
   test('arbitrary bytes as an IPv4 packet', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 120 }), (b) => check(decodeIpv4Packet(b, 'e'))),
       { numRuns: 600 },
     );
+    // Random bytes are refused, nearly all at the first length check (the shaped cases below go deeper).
+    assert.equal(tally.count('ok'), 0, `${tally}`);
   });
   test('arbitrary bytes that look like IPv4 VRRP', () => {
-    const header = fc
-      .tuple(
-        fc.constantFrom(0x45, 0x46, 0x4f, 0x40),
-        fc.constantFrom(112, 51),
-        fc.uint8Array({ maxLength: 100 }),
-      )
-      .map(([vihl, proto, rest]) => {
-        const b = new Uint8Array(20 + rest.length);
-        b[0] = vihl;
+    // Random headers and payloads, but shaped so that many get past the length checks: the IP header's
+    // length fields and VRRP's address count mostly agree with the bytes, the rest is random.
+    const packet = fc
+      .record({
+        ihl: fc.constantFrom(5, 5, 5, 6, 4),
+        proto: fc.constantFrom(112, 112, 112, 51),
+        versionType: fc.constantFrom(0x21, 0x31, 0x31, 0x32, 0x11, 0x41),
+        count: fc.integer({ min: 0, max: 3 }),
+        slack: fc.constantFrom(0, 0, 0, 0, 1, -1, 20),
+        totalLengthLies: fc.boolean(),
+        rest: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+      })
+      .map(({ ihl, proto, versionType, count, slack, totalLengthLies, rest }) => {
+        const header = Math.max(ihl, 5) * 4;
+        const version = versionType >> 4;
+        const pdu = 8 + 4 * count + (version === 2 ? 8 : 0);
+        const ah = proto === 51 ? 24 : 0;
+        const length = Math.max(header + 1, header + ah + pdu + slack);
+        const b = new Uint8Array(length);
+        b.set(rest.subarray(0, Math.min(rest.length, length)), 0);
+        b[0] = 0x40 | ihl;
+        b[2] = (totalLengthLies ? length + 4 : length) >> 8;
+        b[3] = (totalLengthLies ? length + 4 : length) & 0xff;
+        b[8] = 255;
         b[9] = proto;
-        b[2] = b.length >> 8;
-        b[3] = b.length & 0xff;
-        b.set(rest, 20);
+        if (ah > 0 && header < length) b[header] = 112;
+        const at = header + ah;
+        if (at + 4 <= length) {
+          b[at] = versionType;
+          b[at + 3] = count;
+        }
         return b;
       });
     fc.assert(
-      fc.property(header, (b) => check(decodeIpv4Packet(b, 'e'))),
-      { numRuns: 600 },
+      fc.property(packet, (b) => check(decodeIpv4Packet(b, 'e'))),
+      { numRuns: 800 },
     );
+    // Refused by VRRP's own checks, far past the IP header (version, type, length, checksum, auth...).
+    tally.distinct(5);
+    for (const deep of ['checksum_err', 'invalid_type_rcvd', 'version_err'])
+      assert.ok(tally.count(deep) >= 20, `too few cases reached ${deep}: ${tally}`);
   });
   test('valid packets with bytes flipped', () => {
     fc.assert(
@@ -406,15 +434,38 @@ describe('decoding never throws', () => {
       ),
       { numRuns: 400 },
     );
+    // Up to 4 flipped bytes of ~50: many packets stay whole (or flip only padding) and decode.
+    tally.atLeast('ok', 20);
+    tally.distinct(4);
   });
   test('arbitrary IPv6 payloads', () => {
+    // VRRP over IPv6 is the payload alone; shaped so the address count mostly matches the length.
+    const payload = fc
+      .record({
+        versionType: fc.constantFrom(0x31, 0x31, 0x32, 0x21, 0x51),
+        count: fc.integer({ min: 0, max: 2 }),
+        slack: fc.constantFrom(0, 0, 0, 1, -3, 16),
+        rest: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+      })
+      .map(({ versionType, count, slack, rest }) => {
+        const b = new Uint8Array(Math.max(0, 8 + 16 * count + slack));
+        b.set(rest.subarray(0, b.length));
+        if (b.length >= 4) {
+          b[0] = versionType;
+          b[3] = count;
+        }
+        return b;
+      });
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 100 }), (b) =>
+      fc.property(payload, (b) =>
         check(
           decodeVrrp(b, { family: 6, source: 'fe80::1', destination: 'ff02::12', ttl: 255, ifname: 'e' }),
         ),
       ),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
+    tally.distinct(4);
+    for (const deep of ['checksum_err', 'invalid_type_rcvd'])
+      assert.ok(tally.count(deep) >= 20, `too few cases reached ${deep}: ${tally}`);
   });
 });

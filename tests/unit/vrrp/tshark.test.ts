@@ -1,16 +1,17 @@
 // Wireshark's VRRP dissector as an independent reader of what we encode: v2 PASS, v2 AH, v3 IPv4 (with the
 // pseudo-header checksum, Wireshark's default reading too) and v3 IPv6, written to a pcap (LINKTYPE_RAW).
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Advert } from '../../../src/vrrp/advert.js';
 import { parseIpv6 } from '../../../src/common/inet.js';
 import { buildIpv4Packet, encodeAdvert } from '../../../src/vrrp/packet.js';
+import { gated, missingTools, TOOLS } from '../../helpers/requirements.js';
 
-const TSHARK = '/usr/bin/tshark';
+const TSHARK = TOOLS.tshark.command;
+const { describe, test } = gated(missingTools('tshark'));
 const LINKTYPE_RAW = 101;
 
 function pcap(packets: Uint8Array[]): Buffer {
@@ -59,7 +60,7 @@ function fields(layer: unknown, out: Record<string, string[]> = {}): Record<stri
   return out;
 }
 
-describe('tshark reads our adverts', { skip: !existsSync(TSHARK) && 'tshark not installed' }, () => {
+describe('tshark reads our adverts', () => {
   test('v2 PASS, v2 AH, v3 IPv4, v3 IPv6', () => {
     const v2pass: Advert = {
       version: 2,

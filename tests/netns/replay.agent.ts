@@ -1,9 +1,12 @@
-// Runs inside a test namespace (`ip netns exec NS node replay-agent.js IFNAME SOURCE DELAY_MS`): captures the
+// Runs inside a test namespace (`ip netns exec NS node replay.agent.js IFNAME SOURCE DELAY_MS`): captures the
 // first IPv4 VRRP advert from SOURCE on IFNAME with a raw socket, prints it as JSON, waits DELAY_MS, then
 // sends the very same bytes again (IP_HDRINCL: header, source address and auth_hmac trailer unchanged) and
 // prints `replayed`. Gives up after 15 s.
 import { native } from '../../src/net/native.js';
 import { ipMreqn, NativeSocket } from '../../src/net/socket.js';
+import { refuseOutsideSuiteNamespace } from '../helpers/namespace-guard.js';
+
+refuseOutsideSuiteNamespace('replay.agent.js');
 
 const VRRP_PROTOCOL = 112;
 const [ifname = 'eth0', source = '', delayText = '1000'] = process.argv.slice(2);

@@ -1,4 +1,4 @@
-// Runs inside a test namespace (`ip netns exec NS node sockets-agent.js MODE ARGS...`) and drives the native
+// Runs inside a test namespace (`ip netns exec NS node sockets.agent.js MODE ARGS...`) and drives the native
 // socket layer there. Receivers print `ready` once listening, then one JSON line per matching packet;
 // senders print one JSON line per packet sent and exit. Every mode gives up after a timeout.
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,9 @@ import { native } from '../../src/net/native.js';
 import { decodeNeighborAdvertFrame } from '../../src/net/ndp.js';
 import { addressToBytes } from '../../src/net/netlink/ip-text.js';
 import { ipMreqn, ipv6Mreq, NativeSocket } from '../../src/net/socket.js';
+import { refuseOutsideSuiteNamespace } from '../helpers/namespace-guard.js';
+
+refuseOutsideSuiteNamespace('sockets.agent.js');
 
 const VRRP_PROTOCOL = 112;
 const [mode, ifname = 'eth0', ...rest] = process.argv.slice(2);

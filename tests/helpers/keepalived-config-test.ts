@@ -1,0 +1,74 @@
+// keepalived 2.2.7's own config test (`keepalived -t`) as the oracle for what a config means. keepalived
+// checks that the interfaces a config names exist, so the runs happen inside a network namespace made
+// for them, holding the interfaces the corpus uses (eth0, ifb0, ifb1: veth pairs), never against the
+// host's own interfaces. One namespace per test process, created on first use, removed at exit.
+import { execFile, spawnSync } from 'node:child_process';
+import { NetnsLab, run } from './netns.js';
+import { firstReason, missingTools, needsRoot, TOOLS } from './requirements.js';
+
+/** The interfaces configs under test may name. */
+export const CONFIG_TEST_INTERFACES = ['eth0', 'ifb0', 'ifb1'] as const;
+
+export interface ConfigTestResult {
+  status: number;
+  output: string;
+}
+
+let lab: NetnsLab | undefined;
+let namespace: string | undefined;
+
+/** Why keepalived's config test cannot run here, or undefined. */
+export function keepalivedConfigTestSkipReason(): string | undefined {
+  return firstReason(needsRoot(), missingTools('keepalived'));
+}
+
+function configTestNamespace(): string {
+  if (namespace !== undefined) return namespace;
+  lab = new NetnsLab('katest');
+  const ns = lab.namespace('ifs');
+  run(['ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'ifb0']);
+  run(['ip', '-n', ns, 'link', 'add', 'ifb1', 'type', 'veth', 'peer', 'name', 'kts-ifb1p']);
+  for (const ifname of [...CONFIG_TEST_INTERFACES, 'kts-ifb1p'])
+    run(['ip', '-n', ns, 'link', 'set', ifname, 'up']);
+  namespace = ns;
+  return ns;
+}
+
+function argv(file: string, extra: string[]): string[] {
+  return [
+    'netns',
+    'exec',
+    configTestNamespace(),
+    TOOLS.keepalived.command,
+    '-t',
+    '-f',
+    file,
+    '-l',
+    '-n',
+    ...extra,
+  ];
+}
+
+/** `keepalived -t -f FILE` in the config-test namespace: its exit status and output. Runs may overlap. */
+export function keepalivedConfigTest(file: string, extra: string[] = []): Promise<ConfigTestResult> {
+  const args = argv(file, extra);
+  return new Promise((resolve) => {
+    execFile('ip', args, { timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ status: code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** The same, synchronously. */
+export function keepalivedConfigTestSync(file: string, extra: string[] = []): ConfigTestResult {
+  const r = spawnSync('ip', argv(file, extra), { encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** Removes the namespace now (it also goes at process exit). */
+export function closeConfigTestNamespace(): void {
+  lab?.cleanup();
+  lab = undefined;
+  namespace = undefined;
+}
