@@ -8,7 +8,7 @@
 // Without a sorry server a lost quorum changes nothing in the table (only notifications).
 import type { LbConfig, LbRealServer, LbSorryServer, LbVirtualServer } from './resolve.js';
 import { WEIGHT_LIMIT } from './resolve.js';
-import type { Destination, LbTable, Service, ServiceKey } from './types.js';
+import type { Destination, LbTable, Service, ServiceAttributes, ServiceKey } from './types.js';
 
 /** What the checkers say of a real server: in the pool or not, and its effective weight. */
 export interface ServerHealth {
@@ -70,27 +70,28 @@ function destination(
   return d;
 }
 
-/** The destinations of one service of `vs`, in configuration order (real servers, then the sorry server). */
+/** The destinations one virtual server puts in one of its services, in configuration order (real
+ * servers, then the sorry server). */
 function destinations(
   vs: LbVirtualServer,
   key: ServiceKey,
-  health: (rs: LbRealServer) => ServerHealth,
+  health: (rs: LbRealServer, index: number) => ServerHealth,
   quorumUp: boolean,
-): Destination[] {
+): Map<string, Destination> {
   const sorry = vs.sorryServer;
   const sorryIn = sorry !== undefined && !quorumUp;
   const out = new Map<string, Destination>();
-  for (const rs of vs.realServers) {
-    const h = health(rs);
+  vs.realServers.forEach((rs, index) => {
+    const h = health(rs, index);
     let weight: number | undefined;
     if (sorryIn) weight = rs.inhibit ? 0 : undefined;
     else if (h.up) weight = kernelWeight(h.weight);
     else if (rs.inhibit) weight = 0;
-    if (weight === undefined) continue;
+    if (weight === undefined) return;
     const d = destination(rs, key, weight, { upper: rs.upperThreshold, lower: rs.lowerThreshold });
     const id = destinationId(d);
     if (!out.has(id)) out.set(id, d);
-  }
+  });
   if (sorry) {
     const none = { upper: 0, lower: 0 };
     if (sorryIn) {
@@ -104,33 +105,57 @@ function destinations(
       if (!out.has(id)) out.set(id, d);
     }
   }
-  return [...out.values()];
+  return out;
 }
 
-/**
- * The kernel table for `state`. Services are in configuration order; a service two virtual servers
- * share (a firewall mark in a group used twice) is created by the first, and the second adds the real
- * servers the first does not have, as the kernel's EEXIST answers leave it.
- */
-export function desiredTable(config: LbConfig, state: LbState): LbTable {
-  const services = new Map<string, Service>();
+/** A kernel service and the virtual servers that fill it: usually one; a firewall mark in a group that
+ * two virtual servers use is created by the first, and the second adds the real servers the first does
+ * not have, as the kernel's EEXIST answers leave it. */
+export interface ServiceSource {
+  id: string;
+  attributes: ServiceAttributes;
+  /** Indices in config.virtualServers, in order. */
+  contributors: number[];
+}
+
+/** Every kernel service of `config`, in configuration order. */
+export function serviceSources(config: LbConfig): ServiceSource[] {
+  const sources = new Map<string, ServiceSource>();
   config.virtualServers.forEach((vs, index) => {
-    const quorumUp = state.quorumUp[index] ?? true;
-    const health = (rs: LbRealServer): ServerHealth => state.servers.get(rs.id) ?? initialHealth(rs);
     for (const attributes of vs.services) {
       const id = serviceId(attributes.key);
-      const dests = destinations(vs, attributes.key, health, quorumUp);
-      const existing = services.get(id);
-      if (existing === undefined) {
-        services.set(id, { ...attributes, destinations: dests });
-        continue;
-      }
-      const have = new Set(existing.destinations.map(destinationId));
-      services.set(id, {
-        ...existing,
-        destinations: [...existing.destinations, ...dests.filter((d) => !have.has(destinationId(d)))],
-      });
+      const known = sources.get(id);
+      if (known) known.contributors.push(index);
+      else sources.set(id, { id, attributes, contributors: [index] });
     }
   });
-  return { services: [...services.values()] };
+  return [...sources.values()];
+}
+
+/** How the state is read: by virtual server index and real server index. */
+export interface StateView {
+  health(virtualServer: number, rs: LbRealServer, index: number): ServerHealth;
+  quorumUp(virtualServer: number): boolean;
+}
+
+/** One kernel service for the state `view` reads. */
+export function buildService(config: LbConfig, source: ServiceSource, view: StateView): Service {
+  const key = source.attributes.key;
+  let merged: Map<string, Destination> | undefined;
+  for (const v of source.contributors) {
+    const vs = config.virtualServers[v] as LbVirtualServer;
+    const dests = destinations(vs, key, (rs, i) => view.health(v, rs, i), view.quorumUp(v));
+    if (merged === undefined) merged = dests;
+    else for (const [id, d] of dests) if (!merged.has(id)) merged.set(id, d);
+  }
+  return { ...source.attributes, destinations: [...(merged ?? new Map<string, Destination>()).values()] };
+}
+
+/** The kernel table for `state`, services in configuration order. */
+export function desiredTable(config: LbConfig, state: LbState): LbTable {
+  const view: StateView = {
+    health: (_v, rs) => state.servers.get(rs.id) ?? initialHealth(rs),
+    quorumUp: (v) => state.quorumUp[v] ?? true,
+  };
+  return { services: serviceSources(config).map((source) => buildService(config, source, view)) };
 }

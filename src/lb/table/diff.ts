@@ -9,7 +9,7 @@
 // destinations go with them). New connections always find the new destinations before old ones leave.
 import { destinationId, serviceId } from './desired.js';
 import type { TunnelOptions } from '../../config/model/lvs-types.js';
-import type { Destination, LbChange, LbTable, ServiceAttributes } from './types.js';
+import type { Destination, LbChange, LbTable, Service, ServiceAttributes } from './types.js';
 
 function attributesOf(s: ServiceAttributes): ServiceAttributes {
   const a: ServiceAttributes = {
@@ -61,6 +61,44 @@ export function sameDestination(a: Destination, b: Destination): boolean {
   );
 }
 
+/** The changes that turn one service into its next version (undefined before: it is new), destinations
+ * added, then edited, then deleted. The service's deletion is the caller's (it takes its destinations). */
+export function diffService(old: Service | undefined, next: Service): LbChange[] {
+  const key = next.key;
+  if (old === undefined)
+    return [
+      { op: 'add-service', service: attributesOf(next) },
+      ...next.destinations.map((destination): LbChange => ({
+        op: 'add-destination',
+        service: key,
+        destination,
+      })),
+    ];
+  const changes: LbChange[] = [];
+  if (!sameServiceAttributes(old, next)) changes.push({ op: 'edit-service', service: attributesOf(next) });
+  const oldDests = new Map(old.destinations.map((d) => [destinationId(d), d]));
+  const newIds = new Set<string>();
+  const edits: LbChange[] = [];
+  for (const destination of next.destinations) {
+    const did = destinationId(destination);
+    newIds.add(did);
+    const was = oldDests.get(did);
+    if (was === undefined) changes.push({ op: 'add-destination', service: key, destination });
+    else if (!sameDestination(was, destination))
+      edits.push({ op: 'edit-destination', service: key, destination });
+  }
+  changes.push(...edits);
+  for (const d of old.destinations) {
+    if (newIds.has(destinationId(d))) continue;
+    changes.push({
+      op: 'delete-destination',
+      service: key,
+      destination: { family: d.family, address: d.address, port: d.port },
+    });
+  }
+  return changes;
+}
+
 /** The changes that turn `from` into `to`, in an order the kernel accepts step by step. */
 export function diffTables(from: LbTable, to: LbTable): LbChange[] {
   const changes: LbChange[] = [];
@@ -69,36 +107,8 @@ export function diffTables(from: LbTable, to: LbTable): LbChange[] {
   for (const service of to.services) {
     const id = serviceId(service.key);
     const old = before.get(id);
-    const key = service.key;
-    if (old === undefined) {
-      changes.push({ op: 'add-service', service: attributesOf(service) });
-      for (const destination of service.destinations)
-        changes.push({ op: 'add-destination', service: key, destination });
-      continue;
-    }
-    kept.add(id);
-    if (!sameServiceAttributes(old, service))
-      changes.push({ op: 'edit-service', service: attributesOf(service) });
-    const oldDests = new Map(old.destinations.map((d) => [destinationId(d), d]));
-    const newIds = new Set<string>();
-    const edits: LbChange[] = [];
-    for (const destination of service.destinations) {
-      const did = destinationId(destination);
-      newIds.add(did);
-      const was = oldDests.get(did);
-      if (was === undefined) changes.push({ op: 'add-destination', service: key, destination });
-      else if (!sameDestination(was, destination))
-        edits.push({ op: 'edit-destination', service: key, destination });
-    }
-    changes.push(...edits);
-    for (const d of old.destinations) {
-      if (newIds.has(destinationId(d))) continue;
-      changes.push({
-        op: 'delete-destination',
-        service: key,
-        destination: { family: d.family, address: d.address, port: d.port },
-      });
-    }
+    if (old !== undefined) kept.add(id);
+    changes.push(...diffService(old, service));
   }
   for (const service of from.services) {
     if (!kept.has(serviceId(service.key))) changes.push({ op: 'delete-service', key: service.key });

@@ -107,7 +107,11 @@ export interface LbConfig {
   virtualServers: LbVirtualServer[];
   /** rs_init_notifies: notify_up for the real servers found up at start. */
   rsInitNotifies: boolean;
+  /** lvs_flush: empty the whole kernel table at start (not at a reload), before our services go in. */
+  flushOnStart: boolean;
   flushOnStop: FlushOnStop;
+  /** lvs_timeouts (seconds; unset: the kernel's own), set at start; keepalived skips it when all are 0. */
+  timeouts?: { tcp?: number; tcpfin?: number; udp?: number };
   /** Virtual servers keepalived ignores, with its reason. */
   ignored: string[];
 }
@@ -115,7 +119,12 @@ export interface LbConfig {
 export interface LbModel {
   virtualServerGroups: readonly VirtualServerGroup[];
   virtualServers: readonly VirtualServer[];
-  global?: { rsInitNotifies?: boolean; lvsFlushOnStop?: string };
+  global?: {
+    rsInitNotifies?: boolean;
+    lvsFlush?: boolean;
+    lvsFlushOnStop?: string;
+    lvsTimeouts?: { tcp?: number; tcpfin?: number; udp?: number };
+  };
 }
 
 const SCHED_FLAG_BITS: Record<LvsSchedFlag, number> = {
@@ -332,9 +341,12 @@ export function resolveLbConfig(model: LbModel): LbConfig {
   const config: LbConfig = {
     virtualServers: [],
     rsInitNotifies: model.global?.rsInitNotifies ?? false,
+    flushOnStart: model.global?.lvsFlush ?? false,
     flushOnStop: flushMode(model.global?.lvsFlushOnStop),
     ignored: [],
   };
+  const t = model.global?.lvsTimeouts;
+  if (t && (t.tcp || t.tcpfin || t.udp)) config.timeouts = { ...t };
   const members = new Map<string, number>();
   model.virtualServers.forEach((vs, modelIndex) => {
     let binding: GroupBinding | undefined;

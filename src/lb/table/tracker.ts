@@ -6,9 +6,18 @@
 // Pure: no I/O, no clock.
 import { canonicalAddress } from '../../common/inet.js';
 import type { ScriptRef } from '../../config/model/lvs-types.js';
-import { desiredTable, initialHealth, kernelWeight, type LbState } from './desired.js';
+import {
+  buildService,
+  initialHealth,
+  kernelWeight,
+  serviceSources,
+  type LbState,
+  type ServiceSource,
+  type StateView,
+} from './desired.js';
+import { diffService } from './diff.js';
 import type { LbConfig, LbRealServer, LbVirtualServer } from './resolve.js';
-import type { LbTable } from './types.js';
+import type { LbChange, LbTable, Service } from './types.js';
 
 export type ScriptEvent = 'quorum_up' | 'quorum_down' | 'notify_up' | 'notify_down';
 
@@ -61,8 +70,28 @@ export class VirtualServerTracker {
   /** Real-server id -> where it sits (an id appears once per virtual server that has it). */
   private readonly byId = new Map<string, Array<[number, number]>>();
   private phase: Phase = 'configured';
+  private readonly sources: ServiceSource[];
+  /** Per virtual server: the indices of the services it fills. */
+  private readonly sourcesOf: number[][];
+  /** Per service: what the last takeChanges() handed out (undefined: not in the kernel). */
+  private readonly held: Array<Service | undefined>;
+  /** Virtual servers whose services may have changed since the last takeChanges(). */
+  private readonly dirty = new Set<number>();
+  private readonly view: StateView = {
+    health: (v, _rs, i) => {
+      const s = (this.states[v] as VirtualServerState).servers[i] as ServerState;
+      return { up: s.alive, weight: s.weight };
+    },
+    quorumUp: (v) => (this.states[v] as VirtualServerState).quorumUp,
+  };
 
   constructor(private readonly config: LbConfig) {
+    this.sources = serviceSources(config);
+    this.sourcesOf = config.virtualServers.map(() => []);
+    this.sources.forEach((source, i) => {
+      for (const v of source.contributors) (this.sourcesOf[v] as number[]).push(i);
+    });
+    this.held = this.sources.map(() => undefined);
     this.states = config.virtualServers.map((vs, v) => {
       vs.realServers.forEach((rs, r) => {
         const at = this.byId.get(rs.id);
@@ -94,6 +123,7 @@ export class VirtualServerTracker {
     if (this.phase !== 'configured') return [];
     for (const s of initial) this.record(s.server, s.up, s.weight);
     this.phase = 'running';
+    this.config.virtualServers.forEach((_vs, v) => this.dirty.add(v));
     const effects: LbEffect[] = [];
     const counts = countAddresses(localAddresses);
     this.config.virtualServers.forEach((vs, v) => {
@@ -134,6 +164,7 @@ export class VirtualServerTracker {
     const effects: LbEffect[] = [];
     for (const [v, r] of this.byId.get(id) ?? []) {
       const server = (this.states[v] as VirtualServerState).servers[r] as ServerState;
+      this.dirty.add(v);
       if (server.alive === up) {
         if (server.weight !== weight) this.changeWeight(v, r, weight, effects);
         continue;
@@ -193,6 +224,7 @@ export class VirtualServerTracker {
         vs.realServers.forEach((rs, r) => this.shutDownServer(vs, state, rs, r, displaced, effects));
       }
       this.stoppingNotifies(v, effects);
+      this.dirty.add(v);
     });
     this.phase = 'stopped';
     return effects;
@@ -201,7 +233,32 @@ export class VirtualServerTracker {
   /** The kernel table for the current state (empty before start() and after shutdown()). */
   table(): LbTable {
     if (this.phase !== 'running') return { services: [] };
-    return desiredTable(this.config, this.state());
+    return { services: this.sources.map((source) => buildService(this.config, source, this.view)) };
+  }
+
+  /**
+   * The changes from the table the previous call handed out (at first: an empty kernel table) to
+   * table(), in an order the kernel accepts. Only the services of virtual servers touched since are
+   * looked at, so one verdict costs the size of its virtual server, not of the whole table. After a
+   * failed apply, diff what the kernel holds against table() instead (diffTables).
+   */
+  takeChanges(): LbChange[] {
+    const affected = new Set<number>();
+    for (const v of this.dirty) for (const s of this.sourcesOf[v] ?? []) affected.add(s);
+    this.dirty.clear();
+    const changes: LbChange[] = [];
+    const deletions: LbChange[] = [];
+    for (const s of [...affected].sort((a, b) => a - b)) {
+      const old = this.held[s];
+      const next =
+        this.phase === 'running'
+          ? buildService(this.config, this.sources[s] as ServiceSource, this.view)
+          : undefined;
+      this.held[s] = next;
+      if (next !== undefined) changes.push(...diffService(old, next));
+      else if (old !== undefined) deletions.push({ op: 'delete-service', key: old.key });
+    }
+    return [...changes, ...deletions];
   }
 
   state(): LbState {

@@ -335,7 +335,7 @@ test('property: the diff is minimal and never breaks before it makes', () => {
   );
 });
 
-test('property: random configurations and verdicts, each step diffed and applied, match the tracker table', () => {
+test('property: random configurations and verdicts, each step diffed (whole or incrementally) and applied, match the tracker table', () => {
   const verdicts = fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.integer({ min: -2, max: 5 })), {
     maxLength: 12,
   });
@@ -345,11 +345,16 @@ test('property: random configurations and verdicts, each step diffed and applied
       const ids = config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => rs.id));
       const t = new VirtualServerTracker(config);
       let held: LbTable = { services: [] };
+      let incremental: LbTable = { services: [] };
       const step = (): void => {
         const next = t.table();
         held = applyChanges(held, diffTables(held, next));
         assert.deepEqual(sorted(held), sorted(next));
         assert.deepEqual(diffTables(held, next), []);
+        // the tracker's own incremental changes lead to the same table
+        incremental = applyChanges(incremental, t.takeChanges());
+        assert.deepEqual(sorted(incremental), sorted(next));
+        assert.deepEqual(t.takeChanges(), []);
       };
       t.start();
       step();

@@ -430,11 +430,19 @@ test('real servers: ids are the checker scheduler ids, alpha starts down, inhibi
   ]);
 });
 
-test('global options: rs_init_notifies and lvs_flush_on_stop', () => {
+test('global options: rs_init_notifies, lvs_flush, lvs_flush_on_stop, lvs_timeouts', () => {
   const none = lbConfig('virtual_server 10.0.0.1 80 { real_server 10.0.1.1 80 { } }');
-  assert.deepEqual([none.rsInitNotifies, none.flushOnStop], [false, 'none']);
-  const full = lbConfig('global_defs {\n rs_init_notifies\n lvs_flush_on_stop\n}\n');
-  assert.deepEqual([full.rsInitNotifies, full.flushOnStop], [true, 'full']);
+  assert.deepEqual(
+    [none.rsInitNotifies, none.flushOnStart, none.flushOnStop, none.timeouts],
+    [false, false, 'none', undefined],
+  );
+  const full = lbConfig(
+    'global_defs {\n rs_init_notifies\n lvs_flush\n lvs_flush_on_stop\n lvs_timeouts tcp 900 udp 60\n}\n',
+  );
+  assert.deepEqual(
+    [full.rsInitNotifies, full.flushOnStart, full.flushOnStop, full.timeouts],
+    [true, true, 'full', { tcp: 900, udp: 60 }],
+  );
   const vs = lbConfig('global_defs {\n lvs_flush_on_stop VS\n}\n');
   assert.equal(vs.flushOnStop, 'vs');
 });

@@ -388,3 +388,38 @@ test('table() is desiredTable() of state(), and verdicts before start only set t
   assert.deepEqual(t.table(), desiredTable(config, t.state()));
   assert.deepEqual(dests(t.table()), ['10.0.1.2:80/1']);
 });
+
+test('takeChanges: the whole table at start, then only what a verdict changed, the services at shutdown', () => {
+  const t = new VirtualServerTracker(
+    lbConfig(`virtual_server 10.0.0.1 80 {
+      protocol TCP
+      real_server 10.0.1.1 80 { }
+      real_server 10.0.1.2 80 { }
+    }
+    virtual_server 10.0.0.2 80 {
+      protocol TCP
+      real_server 10.0.1.1 80 { }
+    }`),
+  );
+  assert.deepEqual(t.takeChanges(), []);
+  t.start();
+  assert.deepEqual(
+    t.takeChanges().map((c) => c.op),
+    ['add-service', 'add-destination', 'add-destination', 'add-service', 'add-destination'],
+  );
+  t.serverState(id('10.0.1.2:80'), false, 1);
+  assert.deepEqual(t.takeChanges(), [
+    {
+      op: 'delete-destination',
+      service: { kind: 'address', family: 'inet', protocol: 'TCP', address: '10.0.0.1', port: 80 },
+      destination: { family: 'inet', address: '10.0.1.2', port: 80 },
+    },
+  ]);
+  t.serverState(id('10.0.1.2:80'), false, 1);
+  assert.deepEqual(t.takeChanges(), [], 'a repeated verdict changes nothing');
+  t.shutdown();
+  assert.deepEqual(
+    t.takeChanges().map((c) => c.op),
+    ['delete-service', 'delete-service'],
+  );
+});
