@@ -7,7 +7,7 @@
 // say how many ran, passed, failed and were skipped, and why each skip happened. In CI (CI=true) a skip
 // for a missing tool or for want of root is a failure: CI installs everything the suite needs.
 //
-//   node scripts/run-tests.js [TIER...]      tiers: unit, kernel, oracle (default: all)
+//   node scripts/run-tests.js [TIER...]      tiers: unit, kernel, vm, oracle (default: all)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +37,8 @@ const tiers = [
     concurrency: 1,
     before: sweep,
   },
+  // Debian's kernel under qemu without KVM, for what this machine's kernel lacks (IPVS).
+  { name: 'vm', files: () => testFiles('vm'), concurrency: 1 },
   {
     // The daemon tests whose expectations are keepalived's to meet (tests/netns/daemon-*.test.ts that
     // honour KTS_DAEMON_IMPL); what keepalived does differently is skipped there with the reason.
