@@ -13,7 +13,7 @@
 //   await vm.shutdown();
 //
 // Everything the harness creates (initramfs, sockets, console log) lives in one temp directory it removes.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,8 +31,9 @@ import {
   type VmKernel,
 } from './ipvs-vm-initramfs.js';
 import type { ExecResult } from './netns.js';
+import { missingTools, TOOLS } from './requirements.js';
 
-const QEMU = 'qemu-system-x86_64';
+const QEMU = TOOLS.qemu.command;
 const WORK_DIR_PREFIX = 'kts-ipvs-vm-'; // then the owner's pid
 
 /** Removes work directories whose process died without cleaning up (killed with SIGKILL). */
@@ -94,14 +95,17 @@ function pickKernel(): VmKernel | string {
  * Under CI a missing tool should fail rather than skip: the caller decides.
  */
 export function ipvsVmSkipReason(): string | undefined {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return 'the IPVS VM needs an x86-64 Linux host';
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return 'not applicable: the IPVS VM needs an x86-64 Linux host';
   // The 9p root is read with the host's permissions; qemu must be able to read everything.
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'the IPVS VM needs root';
-  const qemu = spawnSync(QEMU, ['--version'], { encoding: 'utf8' });
-  if (qemu.error || qemu.status !== 0) return `${QEMU} is not installed (install qemu-system-x86)`;
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return 'needs root: the VM reads the whole root filesystem';
+  const missing = missingTools('qemu', 'busybox');
+  if (missing) return missing;
   const kernel = pickKernel();
-  if (typeof kernel === 'string') return kernel;
-  return busyboxProblem();
+  if (typeof kernel === 'string') return `missing tool: ${kernel} (Debian package linux-image-amd64)`;
+  const busybox = busyboxProblem();
+  return busybox === undefined ? undefined : `missing tool: ${busybox} (Debian package busybox-static)`;
 }
 
 export class IpvsVm {

@@ -35,6 +35,9 @@ export const TOOLS = {
   zebra: { command: '/usr/lib/frr/zebra', pkg: 'frr' },
   vrrpd: { command: '/usr/lib/frr/vrrpd', pkg: 'frr' },
   bfdd: { command: '/usr/lib/frr/bfdd', pkg: 'frr' },
+  qemu: { command: 'qemu-system-x86_64', pkg: 'qemu-system-x86' },
+  ipvsadm: { command: '/usr/sbin/ipvsadm', pkg: 'ipvsadm' },
+  busybox: { command: '/bin/busybox', pkg: 'busybox-static' },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;

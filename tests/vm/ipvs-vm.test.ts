@@ -3,22 +3,16 @@
 // namespaces) programs a virtual server and follows its TCP_CHECK verdicts; keepalived-ts runs there too.
 // Everything runs inside the VM, which has no network device: nothing here can reach the host's network.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { IpvsVm, ipvsVmSkipReason } from '../helpers/ipvs-vm.js';
+import { gated, missingTools } from '../helpers/requirements.js';
 
 const worktree = fileURLToPath(new URL('../../../', import.meta.url));
 
-function skipReason(): string | undefined {
-  const vm = ipvsVmSkipReason();
-  if (vm) return vm;
-  for (const tool of ['/usr/sbin/ipvsadm', '/usr/sbin/ipvsadm-save', '/usr/sbin/keepalived'])
-    if (!existsSync(tool)) return `${tool} is not installed`;
-  return undefined;
-}
+const { after, before, describe, test } = gated(ipvsVmSkipReason() ?? missingTools('ipvsadm', 'keepalived'));
 
 // Namespaces inside the VM (they vanish with it): the director and two real servers on their own links.
 const NS = { lb: 'kts-vm-lb', rs1: 'kts-vm-rs1', rs2: 'kts-vm-rs2' };
@@ -74,7 +68,7 @@ virtual_server 10.0.0.1 80 {
 }
 `;
 
-describe('IPVS in a VM (Debian kernel under qemu TCG)', { skip: skipReason() ?? false }, () => {
+describe('IPVS in a VM (Debian kernel under qemu TCG)', () => {
   let vm: IpvsVm;
   let shareDir: string;
   const lbTable = (): Promise<string> => vm.run(`ip netns exec ${NS.lb} ipvsadm-save -n`);
