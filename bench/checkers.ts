@@ -14,11 +14,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CheckRunner } from '../src/check/runner.js';
+import { CheckRunner } from '../src/daemon/checker/check-runner.js';
 import { tcpProbe } from '../src/check/probes/tcp.js';
 import { errorText, runProbe } from '../src/check/probes/common.js';
 import { sharedTcpProber } from '../src/net/tcp-prober.js';
-import type { CheckerSpec, ProbeResult, RealServerSpec } from '../src/check/spec.js';
+import type { CheckerSpec, ProbeResult, RealServerSpec } from '../src/check/schedule/spec.js';
 
 const PORTS_PER_ADDRESS = 100;
 const FAILED_SERVERS = 100;

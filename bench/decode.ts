@@ -3,8 +3,8 @@
 // the figure is not one cached branch. Run: npx tsc -p . && node dist/bench/decode.js [seconds]
 import { performance } from 'node:perf_hooks';
 import type { Advert } from '../src/vrrp/advert.js';
-import { buildIpv4Packet, decodeIpv4Packet } from '../src/vrrp/packet.js';
-import { compileExpectations, validateAdvert } from '../src/vrrp/validate.js';
+import { buildIpv4Packet, decodeIpv4Packet } from '../src/vrrp/wire/packet.js';
+import { compileExpectations, validateAdvert } from '../src/vrrp/wire/validate.js';
 
 const vips = ['192.0.2.10', '192.0.2.11', '192.0.2.12'];
 const packets: Uint8Array[] = [];

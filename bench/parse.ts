@@ -9,7 +9,7 @@ import { loadModel } from '../src/config/index.js';
 import { buildModel } from '../src/config/model/index.js';
 import { readConfig } from '../src/config/read.js';
 import { Diagnostics } from '../src/config/types.js';
-import { FsConfigHost } from '../src/cli/fs-config-host.js';
+import { FsConfigHost } from '../src/daemon/process/fs-config-host.js';
 
 function generate(instances: number, servers: number): string {
   const out: string[] = ['global_defs {', '  router_id bench', '}'];

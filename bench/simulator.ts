@@ -3,7 +3,7 @@
 // instances, every advert heard by the 99 others).
 import { performance } from 'node:perf_hooks';
 import { Cluster, type RouterConfig } from '../src/sim/cluster.js';
-import { instanceSpec, type InstanceSpec } from '../src/vrrp/spec.js';
+import { instanceSpec, type InstanceSpec } from '../src/vrrp/engine/spec.js';
 
 function routers(count: number, vridsPerRouter: (i: number) => number[]): RouterConfig[] {
   return Array.from({ length: count }, (_, i) => {

@@ -26,7 +26,7 @@ import {
   type VrrpDaemon,
   type VrrpLab,
 } from '../tests/helpers/vrrp-lab.js';
-import type { AdvertTraceFile } from '../src/daemon/advert-trace.js';
+import type { AdvertTraceFile } from '../src/daemon/vrrp/advert-trace.js';
 import {
   CLOCK_TICKS,
   fmt,

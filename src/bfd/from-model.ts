@@ -1,6 +1,6 @@
 // From the config model's bfd_instance blocks (milliseconds as written) to the engine's session specs
 // (microseconds as on the wire). Pure.
-import type { BfdInstance } from '../config/model/bfd.js';
+import type { BfdInstance } from '../config/model/bfd/bfd-instance.js';
 import type { BfdSessionSpec } from './spec.js';
 
 const us = (ms: number): number => Math.round(ms * 1000);

@@ -1,6 +1,6 @@
 // `keepalived-ts genhash` (and `-T`): keepalived's genhash options, printing what keepalived's prints.
-import { genhash } from '../check/genhash.js';
-import type { HttpProtocol } from '../check/spec.js';
+import { genhash } from '../check/probes/genhash.js';
+import type { HttpProtocol } from '../check/schedule/spec.js';
 
 const USAGE = `Usage: keepalived-ts genhash -s server-address -p port -u url [OPTIONS]
   -S, --use-ssl            Use SSL connection to remote server

@@ -4,14 +4,14 @@ import { release, version as osVersion } from 'node:os';
 import { resolve } from 'node:path';
 import { loadModel } from '../config/index.js';
 import { formatDiagnostic, type Diagnostic } from '../config/types.js';
-import { FsConfigHost } from './fs-config-host.js';
+import { FsConfigHost } from '../daemon/process/fs-config-host.js';
 import { readHostFacts } from './host-facts.js';
 import { helpText, parseCommandLine, type DaemonOptions } from './options.js';
 import { runSimulate } from './simulate.js';
 import { runGenhash } from './genhash.js';
-import { runDaemon } from '../daemon/run.js';
-import { signalNumber } from '../daemon/signals.js';
-import { VERSION, VERSION_STRING } from './version.js';
+import { runDaemon } from '../daemon/process/run.js';
+import { signalNumber } from '../daemon/process/signals.js';
+import { VERSION, VERSION_STRING } from '../common/version.js';
 
 export { VERSION };
 

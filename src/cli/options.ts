@@ -3,7 +3,7 @@
 // --use-file=FILE), unambiguous long prefixes, optional values only attached (-t=FILE, --core-dump-pattern=P),
 // non-option words reported as unexpected but not fatal, and bad options all reported before exit 1.
 
-import { tmpFile } from '../daemon/dump-files.js';
+import { tmpFile } from '../daemon/process/dump-files.js';
 
 export interface DaemonOptions {
   configFile: string;

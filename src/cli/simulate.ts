@@ -6,7 +6,7 @@ import { Cluster, type RouterConfig } from '../sim/cluster.js';
 import { InvariantChecker } from '../sim/invariants.js';
 import { parseScenarioEvent, type TimedEvent } from '../sim/scenario.js';
 import { engineSpecFromModel } from '../vrrp/from-model.js';
-import { FsConfigHost } from './fs-config-host.js';
+import { FsConfigHost } from '../daemon/process/fs-config-host.js';
 
 const USAGE = `usage: keepalived-ts simulate -f a.conf -f b.conf [...] [--duration SECONDS] [--seed N]
        [--loss P] [--delay MS] [--jitter MS] [--event 'T ACTION NODE [ARG]']... [--json]

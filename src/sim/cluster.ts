@@ -1,8 +1,8 @@
 // A whole VRRP cluster in one process: N routers running the very engine the daemon runs, on simulated
 // LANs with a simulated clock. Nothing here sleeps or touches the network; a seed replays a run exactly.
 import type { IpFamily, ReceivedAdvert } from '../vrrp/advert.js';
-import { Engine, type Action, type EngineEvent } from '../vrrp/engine.js';
-import type { EngineSpec, InstanceSpec, VrrpState } from '../vrrp/spec.js';
+import { Engine, type Action, type EngineEvent } from '../vrrp/engine/engine.js';
+import type { EngineSpec, InstanceSpec, VrrpState } from '../vrrp/engine/spec.js';
 import { EventQueue } from './event-queue.js';
 import { Network, type NetworkConditions } from './network.js';
 import { Random } from './random.js';

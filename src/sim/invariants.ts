@@ -2,7 +2,7 @@
 // `keepalived-ts simulate`; a violation names the time, the virtual router and the routers involved.
 import type { Cluster, SimRouter } from './cluster.js';
 import { virtualRouters } from './cluster.js';
-import type { InstanceSpec } from '../vrrp/spec.js';
+import type { InstanceSpec } from '../vrrp/engine/spec.js';
 
 /** RFC 5798 master-down interval of a backup with this spec, ms. */
 export function masterDownIntervalMs(spec: InstanceSpec, masterIntervalCs = spec.advertIntervalCs): number {

@@ -1,7 +1,7 @@
 // Random clusters and event scripts drawn from one seed: the property tests run thousands of these, and
 // a failing seed is replayed by `node dist/tests/sim/replay.js SEED` with exactly the same run.
 import type { IpFamily } from '../vrrp/advert.js';
-import { instanceSpec, type EngineSpec, type InstanceSpec } from '../vrrp/spec.js';
+import { instanceSpec, type EngineSpec, type InstanceSpec } from '../vrrp/engine/spec.js';
 import type { RouterConfig } from './cluster.js';
 import { Random } from './random.js';
 import type { TimedEvent } from './scenario.js';

@@ -5,9 +5,9 @@ import type {
   IpAddressSpec,
   RouteSpec as ModelRoute,
   RuleSpec as ModelRule,
-} from '../config/model/static.js';
-import type { TrackRef, NotifyScripts } from '../config/model/tracking.js';
-import type { AuthHmac, VrrpInstance } from '../config/model/vrrp-instance.js';
+} from '../config/model/static/routes.js';
+import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
+import type { AuthHmac, VrrpInstance } from '../config/model/vrrp/instance.js';
 import type { AuthType } from './advert.js';
 import type {
   EngineSpec,
@@ -18,7 +18,7 @@ import type {
   TrackInterfaceSpec,
   TrackRefSpec,
   VipSpec,
-} from './spec.js';
+} from './engine/spec.js';
 
 /** What the daemon needs besides the engine's view: kept in InstanceSpec.options. */
 export interface InstanceExtras {

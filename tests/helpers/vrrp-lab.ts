@@ -27,7 +27,7 @@ export const KEEPALIVED_BIN = '/usr/sbin/keepalived';
 export const FRR_DIR = '/usr/lib/frr';
 /** Our launcher (bin/keepalived-ts); this file runs from dist/tests/helpers/. */
 export const OURS_LAUNCHER = fileURLToPath(new URL('../../../bin/keepalived-ts', import.meta.url));
-const OURS_VRRP_CHILD = fileURLToPath(new URL('../../src/daemon/vrrp-child.js', import.meta.url));
+const OURS_VRRP_CHILD = fileURLToPath(new URL('../../src/daemon/vrrp/child.js', import.meta.url));
 
 export type Implementation = 'ours' | 'keepalived';
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT';

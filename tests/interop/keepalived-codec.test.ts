@@ -9,8 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Advert } from '../../src/vrrp/advert.js';
-import { buildIpv4Packet, decodeIpv4Packet } from '../../src/vrrp/packet.js';
-import { compileExpectations, validateAdvert, type AdvertExpectations } from '../../src/vrrp/validate.js';
+import { buildIpv4Packet, decodeIpv4Packet } from '../../src/vrrp/wire/packet.js';
+import {
+  compileExpectations,
+  validateAdvert,
+  type AdvertExpectations,
+} from '../../src/vrrp/wire/validate.js';
 import { NetnsLab, netnsSkipReason, type LanMember } from '../helpers/netns.js';
 import { gated } from '../helpers/requirements.js';
 

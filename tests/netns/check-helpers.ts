@@ -5,7 +5,7 @@ import { connect, createServer, type Server as NetServer, type Socket } from 'no
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckOptions, CheckerSpec, CheckerTiming } from '../../src/check/spec.js';
+import type { CheckOptions, CheckerSpec, CheckerTiming } from '../../src/check/schedule/spec.js';
 
 export function spec(
   options: CheckOptions,

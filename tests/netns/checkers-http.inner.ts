@@ -7,8 +7,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { httpProbe } from '../../src/check/probes/http.js';
-import { genhash } from '../../src/check/genhash.js';
-import type { HttpCheckOptions, HttpUrlSpec } from '../../src/check/spec.js';
+import { genhash } from '../../src/check/probes/genhash.js';
+import type { HttpCheckOptions, HttpUrlSpec } from '../../src/check/schedule/spec.js';
 import {
   Server,
   close,

@@ -15,9 +15,9 @@ import { udpProbe } from '../../src/check/probes/udp.js';
 import { miscProbe } from '../../src/check/probes/misc.js';
 import { pingProbe } from '../../src/check/probes/ping.js';
 import { fileProbe } from '../../src/check/probes/file.js';
-import { CheckRunner } from '../../src/check/runner.js';
-import type { CheckAction } from '../../src/check/schedule.js';
-import type { CheckOptions, UdpCheckOptions } from '../../src/check/spec.js';
+import { CheckRunner } from '../../src/daemon/checker/check-runner.js';
+import type { CheckAction } from '../../src/check/schedule/scheduler.js';
+import type { CheckOptions, UdpCheckOptions } from '../../src/check/schedule/spec.js';
 import {
   Server,
   close,

@@ -1,4 +1,4 @@
-// Periodic adverts from the native timed sender (src/daemon/engine-clock.ts) on the real kernel: the VRRP
+// Periodic adverts from the native timed sender (src/daemon/vrrp/engine-clock.ts) on the real kernel: the VRRP
 // child runs the sender thread; a MASTER's periodic adverts are on the wire once each (no advert sent both by
 // the thread and by the JS thread: every gap is at least half an interval, since each advert is due one
 // interval after the previous one left); what the thread sends is a valid advert that a keepalived-style

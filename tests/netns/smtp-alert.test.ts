@@ -28,9 +28,9 @@ import {
   subjectOf,
   type ReceivedMail,
 } from '../helpers/smtp-sink.js';
-import { Logger, type LogLevel } from '../../src/daemon/log.js';
-import { SmtpAlertSender } from '../../src/daemon/smtp-alert.js';
-import type { SmtpAlertSettings } from '../../src/daemon/smtp-alert-policy.js';
+import { Logger, type LogLevel } from '../../src/daemon/process/log.js';
+import { SmtpAlertSender } from '../../src/daemon/alerts/smtp-sender.js';
+import type { SmtpAlertSettings } from '../../src/daemon/alerts/policy.js';
 import { gated } from '../helpers/requirements.js';
 
 /** A TCP listener that accepts and never writes a byte (a hung mail server). */

@@ -1,5 +1,5 @@
 // Small builders for simulator tests.
-import { instanceSpec, type EngineSpec, type InstanceSpec } from '../../src/vrrp/spec.js';
+import { instanceSpec, type EngineSpec, type InstanceSpec } from '../../src/vrrp/engine/spec.js';
 import type { RouterConfig } from '../../src/sim/cluster.js';
 
 export function router(

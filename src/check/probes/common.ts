@@ -1,7 +1,7 @@
 // What every probe shares: a single settle point, a hard deadline, abort support and cleanup, so a
 // probe can never hang, never throw out, and never leak a socket or a timer.
 import { isIPv6 } from 'node:net';
-import type { CheckerSpec, ProbeResult } from '../spec.js';
+import type { CheckerSpec, ProbeResult } from '../schedule/spec.js';
 
 /** A probe: does one check of `spec`, resolves within its deadline, never rejects. */
 export type Probe = (spec: CheckerSpec, signal?: AbortSignal) => Promise<ProbeResult>;

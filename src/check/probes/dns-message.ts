@@ -1,6 +1,6 @@
 // The two DNS messages DNS_CHECK needs: a one-question query (RD set, class IN) and the few header
 // fields of a reply that decide the verdict. Pure.
-import type { DnsQueryType } from '../spec.js';
+import type { DnsQueryType } from '../schedule/spec.js';
 
 export const DNS_TYPE_CODES: Record<DnsQueryType, number> = {
   A: 1,

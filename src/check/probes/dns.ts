@@ -5,7 +5,7 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
-import type { CheckerSpec, DnsCheckOptions, ProbeResult } from '../spec.js';
+import type { CheckerSpec, DnsCheckOptions, ProbeResult } from '../schedule/spec.js';
 import { dialAddress, errorText, runProbe } from './common.js';
 import { decodeDnsHeader, encodeDnsQuery } from './dns-message.js';
 

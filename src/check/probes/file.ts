@@ -3,7 +3,7 @@
 // otherwise value x weight (negated with reverse) is the offset added to the server weight, and an
 // offset at or below -254 (IPVS_WEIGHT_FAULT) fails it.
 import { readFile } from 'node:fs/promises';
-import type { CheckerSpec, FileCheckOptions, ProbeResult } from '../spec.js';
+import type { CheckerSpec, FileCheckOptions, ProbeResult } from '../schedule/spec.js';
 
 const WEIGHT_FAULT = -254;
 

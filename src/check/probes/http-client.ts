@@ -5,7 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { createHash } from 'node:crypto';
-import type { HttpProtocol } from '../spec.js';
+import type { HttpProtocol } from '../schedule/spec.js';
 import { errorText, hostPort, watchAbort } from './common.js';
 
 export interface HttpGetOptions {

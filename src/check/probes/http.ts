@@ -1,7 +1,7 @@
 // HTTP_GET and SSL_GET: every url block is fetched in turn; the server is healthy when each reply has an
 // accepted status code, the expected MD5 digest of its body (when one is given) and a body matching the
 // regex (or not matching it, with regex_no_match). JS RegExp stands in for keepalived's PCRE2.
-import type { CheckerSpec, HttpCheckOptions, HttpUrlSpec, ProbeResult } from '../spec.js';
+import type { CheckerSpec, HttpCheckOptions, HttpUrlSpec, ProbeResult } from '../schedule/spec.js';
 import { dialAddress, runProbe } from './common.js';
 import { httpGet, type HttpGetResult } from './http-client.js';
 

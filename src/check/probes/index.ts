@@ -1,5 +1,5 @@
 // Which probe runs which checker kind.
-import type { CheckerKind } from '../spec.js';
+import type { CheckerKind } from '../schedule/spec.js';
 import type { Probe } from './common.js';
 import { dnsProbe } from './dns.js';
 import { fileProbe } from './file.js';

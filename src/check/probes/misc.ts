@@ -3,7 +3,7 @@
 // whole group gets SIGTERM, and SIGKILL 2 s later if it lingers (keepalived's escalation); a script
 // killed that way counts as timed out.
 import { spawn } from 'node:child_process';
-import type { CheckerSpec, MiscCheckOptions, ProbeResult } from '../spec.js';
+import type { CheckerSpec, MiscCheckOptions, ProbeResult } from '../schedule/spec.js';
 import { errorText, watchAbort } from './common.js';
 
 const KILL_GRACE_MS = 2_000;

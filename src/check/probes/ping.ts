@@ -5,7 +5,7 @@
 import { isIPv6 } from 'node:net';
 import { native, isNativeError, type SockAddr } from '../../net/native.js';
 import { NativeSocket } from '../../net/socket.js';
-import type { CheckerSpec, ProbeResult } from '../spec.js';
+import type { CheckerSpec, ProbeResult } from '../schedule/spec.js';
 import { errorText, runProbe } from './common.js';
 
 const IPPROTO_ICMP = 1;

@@ -2,7 +2,7 @@
 // send "HELO <helo_name>", expect 250, send "QUIT", expect 221. Multi-line replies ("250-...") are
 // read to their last line. The whole dialog shares one connect_timeout deadline.
 import { connect } from 'node:net';
-import type { CheckerSpec, ProbeResult, SmtpCheckOptions } from '../spec.js';
+import type { CheckerSpec, ProbeResult, SmtpCheckOptions } from '../schedule/spec.js';
 import { dialAddress, errorText, runProbe } from './common.js';
 
 type Stage = { expect: number; next?: (heloName: string) => string; what: string };

@@ -4,7 +4,7 @@
 // 2.2 does; with a fixed bind_port it closes with an RST instead, since the TIME_WAIT a FIN leaves on
 // that port would make the next probe's bind/connect fail for a minute.
 import { encodeTcpProbe, errnoText, ETIMEDOUT, sharedTcpProber } from '../../net/tcp-prober.js';
-import type { CheckerSpec, ProbeResult } from '../spec.js';
+import type { CheckerSpec, ProbeResult } from '../schedule/spec.js';
 import { errorText, watchAbort } from './common.js';
 
 const CONNECTED: ProbeResult = Object.freeze({ ok: true, detail: 'connected' });

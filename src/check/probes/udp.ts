@@ -4,7 +4,7 @@
 // reply's length must lie in [min_reply_length, max_reply_length] and its bytes must match under the mask.
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { CheckerSpec, ProbeResult, UdpCheckOptions } from '../spec.js';
+import type { CheckerSpec, ProbeResult, UdpCheckOptions } from '../schedule/spec.js';
 import { dialAddress, errorText, runProbe } from './common.js';
 
 /** Why a reply fails, or undefined when it passes (keepalived's check_udp_reply). */

@@ -1,9 +1,14 @@
 // The typed model of a whole keepalived.conf: the ConfigNode tree dispatched by top-level keyword to
 // the block builders, then the semantic checks that need the whole picture.
 import type { ConfigNode, SourceLocation } from '../types.js';
-import { type BfdInstance, buildBfdInstance } from './bfd.js';
-import { checkVrrpReferences, finalizeInstances, warnUnresolvedVariables } from './checks.js';
-import { defaultGlobalDefs, type GlobalDefs, readGlobalDefs, TOP_LEVEL_GLOBAL_TABLE } from './global.js';
+import { type BfdInstance, buildBfdInstance } from './bfd/bfd-instance.js';
+import { checkVrrpReferences, finalizeInstances, warnUnresolvedVariables } from './vrrp/finalize.js';
+import {
+  defaultGlobalDefs,
+  type GlobalDefs,
+  readGlobalDefs,
+  TOP_LEVEL_GLOBAL_TABLE,
+} from './global/global.js';
 import {
   type GarpGroup,
   type InterfaceDelays,
@@ -13,10 +18,10 @@ import {
   readLinkbeatInterfaces,
   readTrackGroup,
   type TrackGroup,
-} from './interface-groups.js';
-import { buildSsl, buildVirtualServer, buildVirtualServerGroup } from './lvs.js';
-import { checkLvs } from './lvs-check.js';
-import type { SslConfig, VirtualServer, VirtualServerGroup } from './lvs-types.js';
+} from './global/interface-groups.js';
+import { buildSsl, buildVirtualServer, buildVirtualServerGroup } from './lvs/virtual-server.js';
+import { checkLvs } from './lvs/consistency.js';
+import type { SslConfig, VirtualServer, VirtualServerGroup } from './lvs/types.js';
 import {
   type IpAddressSpec,
   readAddressBlock,
@@ -24,12 +29,12 @@ import {
   readRuleBlock,
   type RouteSpec,
   type RuleSpec,
-} from './static.js';
-import { type SyncGroup, buildSyncGroup } from './sync-group.js';
-import { simpleHandlers } from './table.js';
-import type { BuildContext, Handlers } from './values.js';
-import { walk } from './values.js';
-import { buildVrrpInstance, type VrrpInstance } from './vrrp-instance.js';
+} from './static/routes.js';
+import { type SyncGroup, buildSyncGroup } from './vrrp/sync-group.js';
+import { simpleHandlers } from './shared/table.js';
+import type { BuildContext, Handlers } from './shared/values.js';
+import { walk } from './shared/values.js';
+import { buildVrrpInstance, type VrrpInstance } from './vrrp/instance.js';
 import {
   buildTrackFile,
   buildTrackProcess,
@@ -37,7 +42,7 @@ import {
   type TrackFile,
   type TrackProcess,
   type VrrpScript,
-} from './vrrp-script.js';
+} from './vrrp/script.js';
 
 export interface Model {
   global: GlobalDefs;

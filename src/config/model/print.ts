@@ -1,15 +1,15 @@
 // Model -> keepalived.conf text for the global and VRRP side. Reading the text back gives the same
 // model (the round-trip property test holds us to it), so it also serves --dump-config.
-import { printBfdInstance } from './bfd.js';
-import { inheritedInstanceDefaults } from './checks.js';
-import { printGlobalDefs, printTopLevelGlobals } from './global.js';
-import { printInterfaceGroups } from './interface-groups.js';
-import { printSsl, printVirtualServers } from './lvs-print.js';
+import { printBfdInstance } from './bfd/bfd-instance.js';
+import { inheritedInstanceDefaults } from './vrrp/finalize.js';
+import { printGlobalDefs, printTopLevelGlobals } from './global/global.js';
+import { printInterfaceGroups } from './global/interface-groups.js';
+import { printSsl, printVirtualServers } from './lvs/print.js';
 import type { Model } from './index.js';
-import { formatAddressLine, formatRouteLine, formatRuleLine } from './static.js';
-import { printSyncGroup } from './sync-group.js';
-import { printVrrpInstance } from './vrrp-instance.js';
-import { printTrackFile, printTrackProcess, printVrrpScript } from './vrrp-script.js';
+import { formatAddressLine, formatRouteLine, formatRuleLine } from './static/routes.js';
+import { printSyncGroup } from './vrrp/sync-group.js';
+import { printVrrpInstance } from './vrrp/instance.js';
+import { printTrackFile, printTrackProcess, printVrrpScript } from './vrrp/script.js';
 
 function block(keyword: string, lines: string[]): string[] {
   return [`${keyword} {`, ...lines.map((l) => `  ${l}`), '}'];
@@ -36,7 +36,7 @@ export function printVrrpSide(m: Model): string[] {
   return out;
 }
 
-/** The whole config text: global and VRRP side, then the LVS side (lvs-print.ts). */
+/** The whole config text: global and VRRP side, then the LVS side (lvs/print.ts). */
 export function printModel(m: Model): string {
   const vrrp = printVrrpSide(m);
   const ssl = m.ssl ? printSsl(m.ssl) : '';

@@ -8,7 +8,7 @@
 // its destinations' adds, edits and deletes; then the deletions of services that are gone (their
 // destinations go with them). New connections always find the new destinations before old ones leave.
 import { destinationId, serviceId } from './desired.js';
-import type { TunnelOptions } from '../../config/model/lvs-types.js';
+import type { TunnelOptions } from '../../config/model/lvs/types.js';
 import type { Destination, LbChange, LbTable, Service, ServiceAttributes } from './types.js';
 
 function attributesOf(s: ServiceAttributes): ServiceAttributes {

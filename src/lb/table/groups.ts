@@ -1,8 +1,8 @@
 // virtual_server_group entries as the kernel services keepalived creates for them (ipvswrapper.c
 // ipvs_group_range_cmd / ipvs_group_cmd): one service per address of a range, one per firewall mark.
-import { addressToBigInt, bigIntToAddress } from '../../config/model/lvs.js';
-import type { Family } from '../../config/model/ip.js';
-import type { VirtualServerGroup, VsgAddressEntry } from '../../config/model/lvs-types.js';
+import { addressToBigInt, bigIntToAddress } from '../../config/model/lvs/virtual-server.js';
+import type { Family } from '../../config/model/shared/ip.js';
+import type { VirtualServerGroup, VsgAddressEntry } from '../../config/model/lvs/types.js';
 
 export function lbFamily(family: Family): 'inet' | 'inet6' {
   return family === 4 ? 'inet' : 'inet6';

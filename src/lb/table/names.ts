@@ -2,7 +2,7 @@
 // (check_data.c format_vs / format_rs, utils.c inet_sockaddrtotrio): "[10.0.0.1]:tcp:80", "FWM 5",
 // "[GROUP]:0". The names depend on keepalived's resolved values (protocol defaulted to UDP, real-server
 // ports filled in from the virtual server, a group's member number), so resolve.ts computes them once.
-import type { LvsProtocol } from '../../config/model/lvs-types.js';
+import type { LvsProtocol } from '../../config/model/lvs/types.js';
 
 /** keepalived's protocol word: "none" where the service has no protocol (firewall marks). */
 export function protocolWord(protocol: LvsProtocol | undefined): string {

@@ -3,7 +3,7 @@
 // once, so desired.ts and tracker.ts work on settled values. What keepalived fixes with a warning is
 // fixed the same way here (the config layer reports it at -t); what keepalived drops is dropped and
 // listed in `ignored`.
-import type { Family } from '../../config/model/ip.js';
+import type { Family } from '../../config/model/shared/ip.js';
 import {
   DEFAULT_FORWARDING,
   DEFAULT_PERSISTENCE_TIMEOUT,
@@ -12,7 +12,7 @@ import {
   effectiveCheckTimings,
   effectiveForwarding,
   effectiveWeight,
-} from '../../config/model/lvs-defaults.js';
+} from '../../config/model/lvs/defaults.js';
 import type {
   CheckerKind,
   Forwarding,
@@ -25,8 +25,8 @@ import type {
   TunnelOptions,
   VirtualServer,
   VirtualServerGroup,
-} from '../../config/model/lvs-types.js';
-import { realServerId } from '../../check/from-model.js';
+} from '../../config/model/lvs/types.js';
+import { realServerId } from '../../check/schedule/from-model.js';
 import { groupFamilies, lbFamily, rangeAddresses } from './groups.js';
 import { addressTrio, fwmarkName, groupMemberName } from './names.js';
 import type { LbFamily, ServiceAttributes, ServiceKey } from './types.js';
@@ -39,7 +39,7 @@ export const WEIGHT_LIMIT = 2147483647;
 export type FlushOnStop = 'none' | 'vs' | 'full';
 
 export interface LbRealServer {
-  /** The checker scheduler's id for this server (check/from-model.ts realServerId). */
+  /** The checker scheduler's id for this server (check/schedule/from-model.ts realServerId). */
   id: string;
   /** keepalived's FMT_RS: "[10.0.0.2]:tcp:80". */
   name: string;

@@ -5,7 +5,7 @@
 // notify_up / notify_down scripts, the notify FIFO lines; table() is the kernel table for the state.
 // Pure: no I/O, no clock.
 import { canonicalAddress } from '../../common/inet.js';
-import type { ScriptRef } from '../../config/model/lvs-types.js';
+import type { ScriptRef } from '../../config/model/lvs/types.js';
 import {
   buildService,
   initialHealth,

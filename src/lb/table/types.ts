@@ -8,7 +8,7 @@ import type {
   LvsScheduler,
   LvsSchedFlag,
   TunnelOptions,
-} from '../../config/model/lvs-types.js';
+} from '../../config/model/lvs/types.js';
 
 export type LbFamily = 'inet' | 'inet6';
 

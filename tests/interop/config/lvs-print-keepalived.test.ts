@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { printVirtualServers } from '../../../src/config/model/lvs-print.js';
-import { printTrackFile } from '../../../src/config/model/vrrp-script.js';
+import { printVirtualServers } from '../../../src/config/model/lvs/print.js';
+import { printTrackFile } from '../../../src/config/model/vrrp/script.js';
 import { lvs } from '../../unit/config/lvs-helpers.js';
 import {
   keepalivedConfigTestSkipReason,
   keepalivedConfigTestSync,
 } from '../../helpers/keepalived-config-test.js';
 
-const corpusDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
+const corpusDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
 const files = existsSync(corpusDir) ? readdirSync(corpusDir).filter((f) => f.endsWith('.conf')) : [];
 
 void test(

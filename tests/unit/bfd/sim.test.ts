@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../../../src/sim/cluster.js';
-import { instanceSpec, type EngineSpec } from '../../../src/vrrp/spec.js';
+import { instanceSpec, type EngineSpec } from '../../../src/vrrp/engine/spec.js';
 
 const spec = (priority: number, trackBfd: boolean): EngineSpec => ({
   instances: [

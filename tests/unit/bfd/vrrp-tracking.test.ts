@@ -2,9 +2,9 @@
 // faults the instance, a weight moves its priority (reverse flips it), as keepalived's vrrp_track.c.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../../src/vrrp/engine.js';
+import { Engine } from '../../../src/vrrp/engine/engine.js';
 import { engineSpecFromModel } from '../../../src/vrrp/from-model.js';
-import { instanceSpec, type EngineSpec, type InstanceSpec } from '../../../src/vrrp/spec.js';
+import { instanceSpec, type EngineSpec, type InstanceSpec } from '../../../src/vrrp/engine/spec.js';
 import { build } from '../config/model-helpers.js';
 
 const spec = (inst: Partial<InstanceSpec>, bfdWeight = 0): EngineSpec => ({

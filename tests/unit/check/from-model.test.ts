@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../../src/config/index.js';
-import { checkPlanFromModel } from '../../../src/check/from-model.js';
+import { checkPlanFromModel } from '../../../src/check/schedule/from-model.js';
 import { MemoryHost } from '../config/memory-host.js';
 
 function plan(text: string, resolveUser?: (u: string) => { uid: number; gid: number } | undefined) {

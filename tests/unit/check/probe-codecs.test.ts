@@ -8,8 +8,8 @@ import { judgeUdpReply } from '../../../src/check/probes/udp.js';
 import { decodeDnsHeader, encodeDnsQuery } from '../../../src/check/probes/dns-message.js';
 import { decodeEchoReply, encodeEchoRequest, inetChecksum } from '../../../src/check/probes/ping.js';
 import { judgeTrackedValue } from '../../../src/check/probes/file.js';
-import { hexDump } from '../../../src/check/genhash.js';
-import type { UdpCheckOptions } from '../../../src/check/spec.js';
+import { hexDump } from '../../../src/check/probes/genhash.js';
+import type { UdpCheckOptions } from '../../../src/check/schedule/spec.js';
 
 describe('HTTP request and verdict', () => {
   test('requests are byte-identical to keepalived 2.2.7 genhash', () => {

@@ -3,9 +3,9 @@
 // are plugged in through the runner's `probes` option (as the simulator does); timings are a few ms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CheckRunner } from '../../../src/check/runner.js';
-import type { CheckAction } from '../../../src/check/schedule.js';
-import type { CheckerSpec, ProbeResult, RealServerSpec } from '../../../src/check/spec.js';
+import { CheckRunner } from '../../../src/daemon/checker/check-runner.js';
+import type { CheckAction } from '../../../src/check/schedule/scheduler.js';
+import type { CheckerSpec, ProbeResult, RealServerSpec } from '../../../src/check/schedule/spec.js';
 import type { Probe } from '../../../src/check/probes/index.js';
 
 type Emitted = Exclude<CheckAction, { type: 'start-probe' }>;

@@ -1,9 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CheckScheduler, type CheckAction } from '../../../src/check/schedule.js';
-import { DueQueue } from '../../../src/check/due-queue.js';
-import type { CheckOptions, CheckerSpec, CheckerTiming, RealServerSpec } from '../../../src/check/spec.js';
+import { CheckScheduler, type CheckAction } from '../../../src/check/schedule/scheduler.js';
+import { DueQueue } from '../../../src/check/schedule/due-queue.js';
+import type {
+  CheckOptions,
+  CheckerSpec,
+  CheckerTiming,
+  RealServerSpec,
+} from '../../../src/check/schedule/spec.js';
 
 const RS = '10.0.0.1:80';
 

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { parseCommandLine, type DaemonOptions } from '../../../src/cli/options.js';
-import { alreadyRunning, resolvePidFiles } from '../../../src/daemon/pidfile.js';
-import { consoleTimestamp, logFileFor } from '../../../src/daemon/log.js';
-import { signalNumber } from '../../../src/daemon/signals.js';
+import { alreadyRunning, resolvePidFiles } from '../../../src/daemon/process/pidfile.js';
+import { consoleTimestamp, logFileFor } from '../../../src/daemon/process/log.js';
+import { signalNumber } from '../../../src/daemon/process/signals.js';
 
 function options(argv: string[]): DaemonOptions {
   const r = parseCommandLine(argv);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsConfigHost } from '../../../src/cli/fs-config-host.js';
+import { FsConfigHost } from '../../../src/daemon/process/fs-config-host.js';
 import { readConfig } from '../../../src/config/read.js';
 import { Diagnostics, formatDiagnostic } from '../../../src/config/types.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FsConfigHost } from '../../../src/cli/fs-config-host.js';
+import { FsConfigHost } from '../../../src/daemon/process/fs-config-host.js';
 import { loadModel, type Model, printModel } from '../../../src/config/index.js';
 import { formatDiagnostic } from '../../../src/config/types.js';
 import {
@@ -15,7 +15,7 @@ import {
   keepalivedConfigTestSkipReason,
 } from '../../helpers/keepalived-config-test.js';
 
-const root = new URL('../../../../', import.meta.url).pathname;
+const root = new URL('../../../..', import.meta.url).pathname;
 const corpusDir = join(root, 'tests', 'corpus');
 /** Why keepalived's own config test cannot run here (it runs in a namespace holding eth0, ifb0, ifb1). */
 const oracleMissing = keepalivedConfigTestSkipReason();

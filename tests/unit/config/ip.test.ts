@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isLinkLocal6, parseIp, parsePrefix } from '../../../src/config/model/ip.js';
+import { isLinkLocal6, parseIp, parsePrefix } from '../../../src/config/model/shared/ip.js';
 
 void describe('ip', () => {
   void test('IPv6 text is kept in its canonical form; a zone is refused', () => {

@@ -14,9 +14,9 @@ import type {
   VirtualServer,
   VirtualServerGroup,
   VsgEntry,
-} from '../../../src/config/model/lvs-types.js';
-import { DNS_TYPES, LVS_SCHEDULERS, REGEX_OPTIONS } from '../../../src/config/model/lvs-types.js';
-import { bigIntToAddress, addressToBigInt } from '../../../src/config/model/lvs.js';
+} from '../../../src/config/model/lvs/types.js';
+import { DNS_TYPES, LVS_SCHEDULERS, REGEX_OPTIONS } from '../../../src/config/model/lvs/types.js';
+import { bigIntToAddress, addressToBigInt } from '../../../src/config/model/lvs/virtual-server.js';
 
 const AT = { file: '/k.conf', line: 1 };
 

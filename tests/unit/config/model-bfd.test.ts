@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { printBfdInstance, type BfdInstance } from '../../../src/config/model/bfd.js';
+import { printBfdInstance, type BfdInstance } from '../../../src/config/model/bfd/bfd-instance.js';
 import { build, stripLocations } from './model-helpers.js';
 
 const bfd = (body: string, name = 'b1') => `bfd_instance ${name} {\n${body}\n}\n`;

@@ -1,6 +1,6 @@
 // Shared helpers of the model tests: build a model from text, and list its diagnostics as printed.
 import { buildModel, type Model } from '../../../src/config/model/index.js';
-import type { BuildContext } from '../../../src/config/model/values.js';
+import type { BuildContext } from '../../../src/config/model/shared/values.js';
 import { Diagnostics, formatDiagnostic, type HostFacts } from '../../../src/config/types.js';
 import { miniTree } from './mini-tree.js';
 

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseHex } from '../../../src/config/model/checkers.js';
-import { checkLvs } from '../../../src/config/model/lvs-check.js';
-import { effectiveCheckTimings, effectiveRealServer } from '../../../src/config/model/lvs-defaults.js';
-import { formatHex, printSsl, printVirtualServers } from '../../../src/config/model/lvs-print.js';
-import type { Checker, RealServer, VirtualServer } from '../../../src/config/model/lvs-types.js';
-import { buildSsl, parseAddressRange } from '../../../src/config/model/lvs.js';
-import { printTrackFile } from '../../../src/config/model/vrrp-script.js';
+import { parseHex } from '../../../src/config/model/lvs/checkers.js';
+import { checkLvs } from '../../../src/config/model/lvs/consistency.js';
+import { effectiveCheckTimings, effectiveRealServer } from '../../../src/config/model/lvs/defaults.js';
+import { formatHex, printSsl, printVirtualServers } from '../../../src/config/model/lvs/print.js';
+import type { Checker, RealServer, VirtualServer } from '../../../src/config/model/lvs/types.js';
+import { buildSsl, parseAddressRange } from '../../../src/config/model/lvs/virtual-server.js';
+import { printTrackFile } from '../../../src/config/model/vrrp/script.js';
 import { Diagnostics, formatDiagnostic } from '../../../src/config/types.js';
 import { miniTree } from './mini-tree.js';
 import { arbLvs } from './lvs-arbitraries.js';
@@ -1005,7 +1005,7 @@ void describe('defaults and inheritance', () => {
 });
 
 void describe('printing', () => {
-  const corpusDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
+  const corpusDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
   const files = existsSync(corpusDir) ? readdirSync(corpusDir).filter((f) => f.endsWith('.conf')) : [];
 
   void test('the corpus holds at least 12 LVS configs', () => {
@@ -1073,7 +1073,7 @@ void describe('round trip property', () => {
 });
 
 void describe('LVS corpus facts', () => {
-  const corpusDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
+  const corpusDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
   const load = (name: string): { vs: VirtualServer[]; messages: string[] } => {
     const { model, messages } = lvs(readFileSync(join(corpusDir, name), 'utf8'));
     return { vs: model.virtualServers, messages };

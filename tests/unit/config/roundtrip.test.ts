@@ -1,25 +1,30 @@
 // Round trip: a random model of the global + VRRP side, printed by print.ts and read back by the real
 // reader (preprocessor + block parser + model builder), is the same model, without a diagnostic.
-// The LVS side rides along: the LVS models of the corpus (tests/corpus/lvs) are printed by lvs-print.ts
+// The LVS side rides along: the LVS models of the corpus (tests/corpus/lvs) are printed by lvs/print.ts
 // in the same text.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { FsConfigHost } from '../../../src/cli/fs-config-host.js';
+import { FsConfigHost } from '../../../src/daemon/process/fs-config-host.js';
 import { loadModel } from '../../../src/config/index.js';
-import { inheritedInstanceDefaults } from '../../../src/config/model/checks.js';
-import { defaultGlobalDefs, GLOBAL_TABLE, type GlobalDefs } from '../../../src/config/model/global.js';
+import { inheritedInstanceDefaults } from '../../../src/config/model/vrrp/finalize.js';
+import { defaultGlobalDefs, GLOBAL_TABLE, type GlobalDefs } from '../../../src/config/model/global/global.js';
 import { emptyModel, type Model } from '../../../src/config/model/index.js';
-import { parseIp } from '../../../src/config/model/ip.js';
+import { parseIp } from '../../../src/config/model/shared/ip.js';
 import { printModel } from '../../../src/config/model/print.js';
-import type { IpAddressSpec, PrefixValue, RouteSpec, RuleSpec } from '../../../src/config/model/static.js';
-import type { SimpleSpec } from '../../../src/config/model/table.js';
-import type { NotifyScripts, ScriptCommand, TrackRef } from '../../../src/config/model/tracking.js';
-import type { VrrpInstance } from '../../../src/config/model/vrrp-instance.js';
-import type { TrackFile, TrackProcess, VrrpScript } from '../../../src/config/model/vrrp-script.js';
-import type { SyncGroup } from '../../../src/config/model/sync-group.js';
+import type {
+  IpAddressSpec,
+  PrefixValue,
+  RouteSpec,
+  RuleSpec,
+} from '../../../src/config/model/static/routes.js';
+import type { SimpleSpec } from '../../../src/config/model/shared/table.js';
+import type { NotifyScripts, ScriptCommand, TrackRef } from '../../../src/config/model/vrrp/tracking.js';
+import type { VrrpInstance } from '../../../src/config/model/vrrp/instance.js';
+import type { TrackFile, TrackProcess, VrrpScript } from '../../../src/config/model/vrrp/script.js';
+import type { SyncGroup } from '../../../src/config/model/vrrp/sync-group.js';
 import { formatDiagnostic } from '../../../src/config/types.js';
 import { MemoryHost } from './memory-host.js';
 import { stripLocations } from './model-helpers.js';
@@ -567,7 +572,7 @@ void describe('print -> read round trip', () => {
     );
   });
 
-  const lvsDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
+  const lvsDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
   const lvsFiles = existsSync(lvsDir)
     ? readdirSync(lvsDir)
         .filter((f) => f.endsWith('.conf'))

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readKeyFileBytes, resolveHmacConfig } from '../../../src/daemon/hmac-keys.js';
-import type { AuthHmac } from '../../../src/config/model/vrrp-auth.js';
+import { readKeyFileBytes, resolveHmacConfig } from '../../../src/daemon/vrrp/hmac-keys.js';
+import type { AuthHmac } from '../../../src/config/model/vrrp/auth.js';
 
 const ascii = 'an-ascii-key-of-thirty-two-bytes';
 const model = (over: Partial<AuthHmac> = {}): AuthHmac => ({

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../../src/config/index.js';
-import { routeRequest, ruleRequest } from '../../../src/daemon/kernel-objects.js';
+import { routeRequest, ruleRequest } from '../../../src/daemon/vrrp/kernel-objects.js';
 import { RTPROT_KEEPALIVED } from '../../../src/net/netlink/rtnl-constants.js';
 import { MemoryHost } from '../config/memory-host.js';
 

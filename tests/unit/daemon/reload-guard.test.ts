@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Diagnostic } from '../../../src/config/types.js';
-import { ReloadGuard } from '../../../src/daemon/reload-guard.js';
+import { ReloadGuard } from '../../../src/daemon/process/config-file.js';
 
 const diag = (line: number, severity: Diagnostic['severity'], message: string): Diagnostic => ({
   file: '/etc/keepalived/keepalived.conf',

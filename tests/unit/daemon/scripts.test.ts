@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandWords, runScript, scriptInsecurity } from '../../../src/daemon/scripts.js';
+import { commandWords, runScript, scriptInsecurity } from '../../../src/system/scripts.js';
 
 describe('commandWords', () => {
   test('splits on blanks, groups quotes, honours escapes, rejects broken quoting', () => {

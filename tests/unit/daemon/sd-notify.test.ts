@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { native } from '../../../src/net/native.js';
 import { NativeSocket } from '../../../src/net/socket.js';
-import { notifySocketAddress, sdNotify } from '../../../src/daemon/sd-notify.js';
+import { notifySocketAddress, sdNotify } from '../../../src/daemon/process/sd-notify.js';
 
 function listener(path: string): NativeSocket {
   const c = native().constants;

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from '../config/model-helpers.js';
-import { realServerText, virtualServerText } from '../../../src/daemon/smtp-alert-checker.js';
+import { realServerText, virtualServerText } from '../../../src/daemon/alerts/checker-alerts.js';
 
 const text = `virtual_server 10.9.9.9 53 {
   protocol UDP

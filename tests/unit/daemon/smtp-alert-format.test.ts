@@ -16,7 +16,7 @@ import {
   virtualServerQuorumAlert,
   vrrpGroupAlert,
   vrrpInstanceAlert,
-} from '../../../src/daemon/smtp-alert-format.js';
+} from '../../../src/daemon/alerts/format.js';
 
 describe('VRRP alert texts', () => {
   test('instance transitions', () => {

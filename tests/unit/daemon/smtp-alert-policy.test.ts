@@ -1,7 +1,7 @@
 // When keepalived mails: smtp_alert precedence, VRRP dedupe, checker verdicts, quorum changes.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultGlobalDefs, type GlobalDefs } from '../../../src/config/model/global.js';
+import { defaultGlobalDefs, type GlobalDefs } from '../../../src/config/model/global/global.js';
 import {
   CheckerAlertTracker,
   QuorumTracker,
@@ -12,7 +12,7 @@ import {
   vrrpAlertEnabled,
   type CheckerAlertTarget,
   type CheckerView,
-} from '../../../src/daemon/smtp-alert-policy.js';
+} from '../../../src/daemon/alerts/policy.js';
 
 function globals(over: Partial<GlobalDefs>): GlobalDefs {
   return { ...defaultGlobalDefs(), ...over };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localIdentity, smtpFailureText } from '../../../src/daemon/smtp-alert.js';
+import { localIdentity, smtpFailureText } from '../../../src/daemon/alerts/smtp-sender.js';
 
 describe('smtpFailureText', () => {
   const server = '[10.0.0.9]:25';

@@ -2,7 +2,7 @@
 // from the base interface's MAC when that interface has no link-local address.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eui64LinkLocal, virtualRouterMac } from '../../../src/daemon/vmac.js';
+import { eui64LinkLocal, virtualRouterMac } from '../../../src/daemon/vrrp/vmac.js';
 
 describe('VMAC addresses', () => {
   test('00-00-5e-00-01-VRID for IPv4, 00-00-5e-00-02-VRID for IPv6 (RFC 5798 7.3)', () => {

@@ -4,10 +4,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../../src/config/index.js';
-import { Engine } from '../../../src/vrrp/engine.js';
+import { Engine } from '../../../src/vrrp/engine/engine.js';
 import { engineSpecFromModel } from '../../../src/vrrp/from-model.js';
-import { formatData, formatJson, formatStats, stateNumber } from '../../../src/daemon/vrrp-dump.js';
-import { onRawSignals, signalNumber } from '../../../src/daemon/signals.js';
+import { formatData, formatJson, formatStats, stateNumber } from '../../../src/daemon/vrrp/vrrp-dump.js';
+import { onRawSignals, signalNumber } from '../../../src/daemon/process/signals.js';
 import { MemoryHost } from '../config/memory-host.js';
 
 const CONF = '/etc/keepalived/keepalived.conf';
@@ -163,7 +163,7 @@ describe('realtime signals', () => {
 
 describe('checker service names', () => {
   test('keepalived FMT_RS / FMT_VS in the Adding/Removing service lines', async () => {
-    const { serviceNames, serviceChangeLine } = await import('../../../src/daemon/check-names.js');
+    const { serviceNames, serviceChangeLine } = await import('../../../src/daemon/checker/check-names.js');
     const text = `virtual_server 10.0.0.100 80 {
   protocol TCP
   real_server 10.0.0.2 8080 {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countProcesses, readTrackFileValue } from '../../../src/daemon/watchers.js';
+import { countProcesses, readTrackFileValue } from '../../../src/system/track-file.js';
 
 describe('track_file values', () => {
   test('the leading integer counts; anything else is 0', () => {

@@ -7,7 +7,7 @@ import { destinationId, serviceId } from '../../../src/lb/table/desired.js';
 import { VirtualServerTracker } from '../../../src/lb/table/tracker.js';
 import { resolveLbConfig } from '../../../src/lb/table/resolve.js';
 import type { Destination, LbChange, LbTable, Service, ServiceKey } from '../../../src/lb/table/types.js';
-import { LVS_SCHEDULERS, type LvsSchedFlag } from '../../../src/config/model/lvs-types.js';
+import { LVS_SCHEDULERS, type LvsSchedFlag } from '../../../src/config/model/lvs/types.js';
 import { arbLvs } from '../config/lvs-arbitraries.js';
 import { lbConfig } from './helpers.js';
 

@@ -10,7 +10,7 @@ import {
   nextAhSequence,
   verifyAh,
   type AhReceiveState,
-} from '../../../src/vrrp/auth-ah.js';
+} from '../../../src/vrrp/wire/auth-ah.js';
 import {
   appendHmacTrailer,
   clockSequence,
@@ -22,8 +22,8 @@ import {
   verifyHmacTrailer,
   type HmacConfig,
   type HmacVerifyInput,
-} from '../../../src/vrrp/auth-hmac.js';
-import { buildIpv4Packet, decodeIpv4Packet, encodeAdvert } from '../../../src/vrrp/packet.js';
+} from '../../../src/vrrp/wire/auth-hmac.js';
+import { buildIpv4Packet, decodeIpv4Packet, encodeAdvert } from '../../../src/vrrp/wire/packet.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { OutcomeTally } from '../../helpers/outcome-tally.js';
 import type { Advert } from '../../../src/vrrp/advert.js';
-import { checksumVerifies, internetChecksum, ipv4PseudoHeaderSum } from '../../../src/vrrp/checksum.js';
+import { checksumVerifies, internetChecksum, ipv4PseudoHeaderSum } from '../../../src/vrrp/wire/checksum.js';
 import { formatIpv6, parseIpv6 } from '../../../src/common/inet.js';
-import { ipv4HeaderChecksumOk, nextIpv4Id } from '../../../src/vrrp/ipv4.js';
+import { ipv4HeaderChecksumOk, nextIpv4Id } from '../../../src/vrrp/wire/ipv4.js';
 import {
   buildIpv4Packet,
   decodeIpv4Packet,
@@ -17,7 +17,7 @@ import {
   wirePdu,
   wireTrailer,
   type DecodeResult,
-} from '../../../src/vrrp/packet.js';
+} from '../../../src/vrrp/wire/packet.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

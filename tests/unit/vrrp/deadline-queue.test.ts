@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DeadlineQueue, type Scheduled } from '../../../src/vrrp/deadline-queue.js';
+import { DeadlineQueue, type Scheduled } from '../../../src/vrrp/engine/deadline-queue.js';
 
 class Item implements Scheduled {
   timerGeneration = 0;

@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Engine } from '../../../src/vrrp/engine.js';
-import type { Action, EngineEvent } from '../../../src/vrrp/engine.js';
+import { Engine } from '../../../src/vrrp/engine/engine.js';
+import type { Action, EngineEvent } from '../../../src/vrrp/engine/engine.js';
 import type { ReceivedAdvert } from '../../../src/vrrp/advert.js';
-import { instanceSpec } from '../../../src/vrrp/spec.js';
-import type { EngineSpec, InstanceSpec } from '../../../src/vrrp/spec.js';
+import { instanceSpec } from '../../../src/vrrp/engine/spec.js';
+import type { EngineSpec, InstanceSpec } from '../../../src/vrrp/engine/spec.js';
 
 const vip = (address: string) => ({ address, prefix: 24, options: {} });
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GarpScheduler } from '../../../src/vrrp/garp.js';
-import { DEFAULT_GARP } from '../../../src/vrrp/spec.js';
+import { GarpScheduler } from '../../../src/vrrp/engine/garp.js';
+import { DEFAULT_GARP } from '../../../src/vrrp/engine/spec.js';
 
 const targets = [
   { address: '10.0.0.1', ifname: 'eth0' },

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { setIpv4Id } from '../../../src/vrrp/ipv4.js';
-import { buildIpv4Packet } from '../../../src/vrrp/packet.js';
+import { setIpv4Id } from '../../../src/vrrp/wire/ipv4.js';
+import { buildIpv4Packet } from '../../../src/vrrp/wire/packet.js';
 import type { Advert } from '../../../src/vrrp/advert.js';
 
 // The daemon encodes a periodic advert once and only renumbers it: the bytes must be those a fresh encode

@@ -4,8 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Engine, type Action } from '../../../src/vrrp/engine.js';
-import { instanceSpec, type EngineSpec, type InstanceSpec } from '../../../src/vrrp/spec.js';
+import { Engine, type Action } from '../../../src/vrrp/engine/engine.js';
+import { instanceSpec, type EngineSpec, type InstanceSpec } from '../../../src/vrrp/engine/spec.js';
 
 const vip = (address: string) => ({ address, prefix: 24, options: {} });
 

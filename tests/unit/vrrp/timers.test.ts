@@ -1,7 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from '../../../src/vrrp/timers.js';
-import { compareAddresses } from '../../../src/vrrp/address-order.js';
+import {
+  later,
+  masterDownIntervalMs,
+  ownerDownIntervalMs,
+  skewTimeMs,
+} from '../../../src/vrrp/engine/timers.js';
+import { compareAddresses } from '../../../src/vrrp/engine/address-order.js';
 
 void describe('Skew_Time', () => {
   void test('v2: (256 - p) / 256 s in whole microseconds, whatever the interval', () => {

@@ -7,9 +7,9 @@ import {
   resolveTrackers,
   ScriptTracker,
   TrackerWorld,
-} from '../../../src/vrrp/trackers.js';
-import type { ScriptSpec } from '../../../src/vrrp/spec.js';
-import { instanceSpec } from '../../../src/vrrp/spec.js';
+} from '../../../src/vrrp/engine/trackers.js';
+import type { ScriptSpec } from '../../../src/vrrp/engine/spec.js';
+import { instanceSpec } from '../../../src/vrrp/engine/spec.js';
 
 const script = (over: Partial<ScriptSpec> = {}): ScriptSpec => ({
   name: 's',

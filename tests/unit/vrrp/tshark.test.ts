@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Advert } from '../../../src/vrrp/advert.js';
 import { parseIpv6 } from '../../../src/common/inet.js';
-import { buildIpv4Packet, encodeAdvert } from '../../../src/vrrp/packet.js';
+import { buildIpv4Packet, encodeAdvert } from '../../../src/vrrp/wire/packet.js';
 import { gated, missingTools, TOOLS } from '../../helpers/requirements.js';
 
 const TSHARK = TOOLS.tshark.command;

@@ -3,16 +3,16 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Advert } from '../../../src/vrrp/advert.js';
-import { authData } from '../../../src/vrrp/auth-ah.js';
-import { newHmacReceiveState, newHmacSendState, type HmacConfig } from '../../../src/vrrp/auth-hmac.js';
+import { authData } from '../../../src/vrrp/wire/auth-ah.js';
+import { newHmacReceiveState, newHmacSendState, type HmacConfig } from '../../../src/vrrp/wire/auth-hmac.js';
 import {
   buildIpv4Packet,
   decodeIpv4Packet,
   decodeVrrp,
   encodeAdvert,
   type Ipv4PacketOptions,
-} from '../../../src/vrrp/packet.js';
-import { countAccepted, countDrop, countSent, newStats } from '../../../src/vrrp/stats.js';
+} from '../../../src/vrrp/wire/packet.js';
+import { countAccepted, countDrop, countSent, newStats } from '../../../src/vrrp/engine/stats.js';
 import { OutcomeTally } from '../../helpers/outcome-tally.js';
 import {
   compileExpectations,
@@ -20,7 +20,7 @@ import {
   type AdvertExpectations,
   type ValidationContext,
   type ValidationResult,
-} from '../../../src/vrrp/validate.js';
+} from '../../../src/vrrp/wire/validate.js';
 
 const base: Advert = {
   version: 3,

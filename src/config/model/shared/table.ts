@@ -1,0 +1,116 @@
+// Table-driven keywords: most of keepalived's keywords are "one keyword, one typed value". Describing them
+// once as data gives both the reader (keyword -> typed field, with range checks) and the printer
+// (typed field -> keyword line), so the two can never disagree.
+import type { ConfigNode } from '../../types.js';
+import { type BuildContext, decimal, flag, type Handlers, int, rest } from './values.js';
+
+export type SimpleSpec =
+  /** Bare keyword or keyword + boolean word. */
+  | { kind: 'flag' }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'decimal'; min: number; max: number }
+  /** Exactly one word. */
+  | { kind: 'word' }
+  /** One or more words, kept as one string joined by spaces. */
+  | { kind: 'rest' }
+  /** Zero or more words (a bare keyword gives []). */
+  | { kind: 'words' }
+  /** An optional word: a bare keyword gives ''. */
+  | { kind: 'optword' };
+
+export interface SimpleKeyword<T> {
+  keyword: string;
+  field: keyof T & string;
+  spec: SimpleSpec;
+}
+
+function setField<T>(target: T, field: string, value: unknown): void {
+  (target as unknown as Record<string, unknown>)[field] = value;
+}
+
+function getField<T>(target: T, field: string): unknown {
+  return (target as unknown as Record<string, unknown>)[field];
+}
+
+/** Reads one simple keyword into its field; a rejected value leaves the field (its default) untouched. */
+export function readSimple<T>(target: T, entry: SimpleKeyword<T>, node: ConfigNode, ctx: BuildContext): void {
+  const spec = entry.spec;
+  let value: unknown;
+  switch (spec.kind) {
+    case 'flag':
+      value = flag(node, ctx);
+      break;
+    case 'int':
+      value = int(node, ctx, spec.min, spec.max);
+      break;
+    case 'decimal':
+      value = decimal(node, ctx, spec.min, spec.max);
+      break;
+    case 'word':
+      value = node.args[0];
+      if (value === undefined) ctx.diags.error(node, node.keyword, 'missing argument');
+      else if (node.args.length > 1) ctx.diags.warn(node, node.keyword, `extra arguments ignored`);
+      break;
+    case 'rest':
+      value = rest(node, ctx);
+      break;
+    case 'words':
+      value = [...node.args];
+      break;
+    case 'optword':
+      value = node.args[0] ?? '';
+      break;
+  }
+  if (value !== undefined) setField(target, entry.field, value);
+}
+
+/** Handlers for every entry of a table, writing into `target`. */
+export function simpleHandlers<T extends object>(
+  target: T | (() => T),
+  table: readonly SimpleKeyword<T>[],
+  ctx: BuildContext,
+): Handlers {
+  // A getter lets one set of handlers serve many targets in turn (see vrrp/instance.ts).
+  const get = typeof target === 'function' ? (target as () => T) : () => target;
+  const handlers: Handlers = {};
+  for (const entry of table) handlers[entry.keyword] = (node) => readSimple(get(), entry, node, ctx);
+  return handlers;
+}
+
+/** Quotes a word for keepalived.conf when it would otherwise split or start a comment. */
+export function quoteWord(word: string): string {
+  if (word !== '' && !/[\s#!{}"']/.test(word)) return word;
+  return `"${word}"`;
+}
+
+/** The keyword lines of every field that differs from `defaults` (fields equal to the default are omitted,
+ * since reading them back without the line yields the same default). */
+export function printSimple<T>(target: T, table: readonly SimpleKeyword<T>[], defaults: T): string[] {
+  const lines: string[] = [];
+  for (const { keyword, field, spec } of table) {
+    const v = getField(target, field);
+    if (v === undefined || JSON.stringify(v) === JSON.stringify(getField(defaults, field))) continue;
+    switch (spec.kind) {
+      case 'flag':
+        lines.push(v === true ? keyword : `${keyword} false`);
+        break;
+      case 'int':
+      case 'decimal':
+        lines.push(`${keyword} ${String(v)}`);
+        break;
+      case 'word':
+        lines.push(`${keyword} ${quoteWord(String(v))}`);
+        break;
+      case 'rest':
+        lines.push(`${keyword} ${String(v)}`);
+        break;
+      case 'words':
+        lines.push([keyword, ...(v as string[]).map(quoteWord)].join(' '));
+        break;
+      case 'optword':
+        lines.push(v === '' ? keyword : `${keyword} ${quoteWord(String(v))}`);
+        break;
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,177 @@
+// Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
+// file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
+import type { ConfigNode, Diagnostics, HostFacts } from '../../types.js';
+import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
+
+/** What every block builder carries: where to report, and facts about this host for semantic checks. */
+export interface BuildContext {
+  diags: Diagnostics;
+  hostFacts?: HostFacts;
+}
+
+/** The argument at `index`, or an error naming what is missing. */
+export function arg(node: ConfigNode, ctx: BuildContext, index = 0): string | undefined {
+  const v = node.args[index];
+  if (v === undefined) ctx.diags.error(node, node.keyword, `missing argument`);
+  return v;
+}
+
+/** An integer in [min, max]; anything else is an error and yields undefined (the caller keeps its default). */
+export function int(
+  node: ConfigNode,
+  ctx: BuildContext,
+  min: number,
+  max: number,
+  index = 0,
+): number | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  if (!/^[+-]?\d+$/.test(text)) {
+    ctx.diags.error(node, node.keyword, `'${text}' is not an integer`);
+    return undefined;
+  }
+  const v = Number(text);
+  if (v < min || v > max) {
+    ctx.diags.error(node, node.keyword, `${v} is out of range ${min}..${max}`);
+    return undefined;
+  }
+  return v;
+}
+
+/** A decimal number in [min, max] (advert_int 0.01, delay_loop 1.5, ...). */
+export function decimal(
+  node: ConfigNode,
+  ctx: BuildContext,
+  min: number,
+  max: number,
+  index = 0,
+): number | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) {
+    ctx.diags.error(node, node.keyword, `'${text}' is not a number`);
+    return undefined;
+  }
+  const v = Number(text);
+  if (v < min || v > max) {
+    ctx.diags.error(node, node.keyword, `${v} is out of range ${min}..${max}`);
+    return undefined;
+  }
+  return v;
+}
+
+const TRUE_WORDS = new Set(['true', 'on', 'yes', '1']);
+const FALSE_WORDS = new Set(['false', 'off', 'no', '0']);
+
+/** keepalived's boolean keywords: a bare keyword means true; an optional true/false-like word may follow. */
+export function flag(node: ConfigNode, ctx: BuildContext, index = 0): boolean {
+  const text = node.args[index];
+  if (text === undefined) return true;
+  const lower = text.toLowerCase();
+  if (TRUE_WORDS.has(lower)) return true;
+  if (FALSE_WORDS.has(lower)) return false;
+  ctx.diags.error(node, node.keyword, `'${text}' is not a boolean (true/false, on/off, yes/no)`);
+  return true;
+}
+
+/** The whole rest of the line as one string (scripts, e-mail addresses, names with spaces). */
+export function rest(node: ConfigNode, ctx: BuildContext, from = 0): string | undefined {
+  if (node.args.length <= from) {
+    ctx.diags.error(node, node.keyword, `missing argument`);
+    return undefined;
+  }
+  return node.args.slice(from).join(' ');
+}
+
+/** One of a fixed set of words (case-sensitive unless `fold`). */
+export function choice<T extends string>(
+  node: ConfigNode,
+  ctx: BuildContext,
+  allowed: readonly T[],
+  index = 0,
+  fold = false,
+): T | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  const match = allowed.find((a) => (fold ? a.toLowerCase() === text.toLowerCase() : a === text));
+  if (match === undefined)
+    ctx.diags.error(node, node.keyword, `'${text}' is not one of ${allowed.join(', ')}`);
+  return match;
+}
+
+/** A handler per keyword of a block. Unknown keywords are warned about and skipped, as keepalived does;
+ * deprecated synonyms are accepted with a warning naming the keyword that replaces them. */
+export type Handlers = Record<string, (node: ConfigNode) => void>;
+
+/** Handlers that receive the block's target (or build state) and the context as arguments. Such a table
+ * is written once at module level and serves every block: building a fresh set of closures per block
+ * cost more than reading the block when a config has thousands of them. */
+export type BlockHandlers<S> = Record<string, (node: ConfigNode, target: S, ctx: BuildContext) => void>;
+
+const NO_DEPRECATED: Readonly<Record<string, string>> = {};
+
+export function walk(
+  children: readonly ConfigNode[],
+  ctx: BuildContext,
+  handlers: Handlers,
+  blockName: string,
+  deprecated: Readonly<Record<string, string>> = NO_DEPRECATED,
+): void {
+  walkBlock(children, ctx, handlers, undefined, blockName, deprecated);
+}
+
+/** `walk` with a module-level handler table: each handler gets `target` and `ctx` passed in. */
+export function walkBlock<S>(
+  children: readonly ConfigNode[],
+  ctx: BuildContext,
+  handlers: BlockHandlers<S>,
+  target: S,
+  blockName: string,
+  deprecated: Readonly<Record<string, string>> = NO_DEPRECATED,
+): void {
+  for (const child of children) {
+    let keyword = child.keyword;
+    const replacement = deprecated[keyword];
+    if (replacement !== undefined) {
+      ctx.diags.warn(child, keyword, `deprecated keyword, use '${replacement}'`);
+      keyword = replacement;
+    }
+    const handler = handlers[keyword];
+    if (handler === undefined) {
+      ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
+      continue;
+    }
+    handler(keyword === child.keyword ? child : { ...child, keyword }, target, ctx);
+  }
+}
+
+/** Children of a block keyword; a block keyword written without `{` is an error. */
+export function blockChildren(node: ConfigNode, ctx: BuildContext): ConfigNode[] {
+  if (node.children === undefined) {
+    ctx.diags.error(node, node.keyword, `expects a block ({ ... })`);
+    return [];
+  }
+  return node.children;
+}
+
+// ---- addresses (added by the VRRP model; shared with the LVS model) ----
+export { parseIp, parsePrefix, formatPrefix, isLinkLocal6, isMulticast } from './ip.js';
+export type { Family, ParsedIp, ParsedPrefix } from './ip.js';
+
+/** An IP address (no prefix) at `index`; malformed text is an error naming the keyword. */
+export function ipAddress(node: ConfigNode, ctx: BuildContext, index = 0): ParsedIp | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  const ip = parseIp(text);
+  if (!ip) ctx.diags.error(node, node.keyword, `'${text}' is not a valid IP address`);
+  return ip;
+}
+
+/** An `address[/len]` at `index`; malformed text is an error naming the keyword. */
+export function ipPrefix(node: ConfigNode, ctx: BuildContext, index = 0): ParsedPrefix | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  const p = parsePrefix(text);
+  if (!p) ctx.diags.error(node, node.keyword, `'${text}' is not a valid IP address or prefix`);
+  return p;
+}

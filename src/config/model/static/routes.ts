@@ -1,0 +1,502 @@
+// The address and route lines shared by static_ipaddress/static_routes and by a vrrp_instance's
+// virtual_ipaddress(_excluded)/virtual_routes (rules are in rules.ts, re-exported here). Their syntax
+// follows `ip address add` / `ip route add` (full option names only, as keepalived).
+import type { ConfigNode, SourceLocation } from '../../types.js';
+import { type Family, formatPrefix, parseIp, parsePrefix } from '../shared/ip.js';
+import { bad, lineWords, type PrefixValue, type Scope, SCOPES, toPrefixValue } from '../shared/line-parts.js';
+import { type BuildContext, blockChildren } from '../shared/values.js';
+
+export type { PrefixValue, Scope } from '../shared/line-parts.js';
+export { lineWords } from '../shared/line-parts.js';
+export { formatRuleLine, parseRuleLine, readRuleBlock, type RuleSpec } from './rules.js';
+
+export interface IpAddressSpec extends PrefixValue {
+  location: SourceLocation;
+  family: Family;
+  /** An address, or '+'/'-' (set/clear the host bits). */
+  broadcast?: string;
+  dev?: string;
+  scope?: Scope;
+  label?: string;
+  peer?: PrefixValue;
+  home: boolean;
+  nodad: boolean;
+  mngtmpaddr: boolean;
+  noprefixroute: boolean;
+  autojoin: boolean;
+  noTrack: boolean;
+  useVmac: boolean;
+  trackGroup?: string;
+  preferredLft?: number | 'forever';
+}
+
+export type RouteType =
+  'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'local' | 'broadcast';
+const ROUTE_TYPES: readonly RouteType[] = [
+  'unicast',
+  'blackhole',
+  'unreachable',
+  'prohibit',
+  'throw',
+  'local',
+  'broadcast',
+];
+
+export interface Nexthop {
+  via?: string;
+  dev?: string;
+  weight?: number;
+  onlink: boolean;
+}
+
+export interface RouteSpec {
+  location: SourceLocation;
+  family: Family;
+  type: RouteType;
+  destination: PrefixValue;
+  /** Preferred source (`src`). */
+  src?: string;
+  /** Source prefix (`from`, IPv6). */
+  from?: PrefixValue;
+  via?: string;
+  /** keepalived's `or ADDR`: an alternative gateway (multipath without weights). */
+  or?: string;
+  dev?: string;
+  scope?: Scope;
+  table?: string;
+  metric?: number;
+  onlink: boolean;
+  noTrack: boolean;
+  trackGroup?: string;
+  /** How the route is installed: keepalived's default is prepend. */
+  mode: 'prepend' | 'add' | 'append';
+  nexthops: Nexthop[];
+  /** Remaining `ip route` options in order (mtu, advmss, protocol, tos, realms, ...), value text verbatim. */
+  options: Array<[string, string]>;
+}
+
+/** `ADDR[/LEN] [brd X] [dev IF] [scope S] [label L] [peer P] [home] [-nodad] ...`. */
+export function parseAddressLine(
+  node: ConfigNode,
+  ctx: BuildContext,
+  blockName: string,
+): IpAddressSpec | undefined {
+  const words = lineWords(node);
+  const first = words[0] ?? '';
+  const p = parsePrefix(first);
+  if (!p) return bad(node, ctx, blockName, `'${first}' is not a valid IP address`);
+  const spec: IpAddressSpec = {
+    location: { file: node.file, line: node.line },
+    family: p.family,
+    // Spelled out rather than spread from toPrefixValue: this runs for every address of a config.
+    address: p.address,
+    prefix: p.prefix,
+    hasPrefix: p.hasPrefix,
+    home: false,
+    nodad: false,
+    mngtmpaddr: false,
+    noprefixroute: false,
+    autojoin: false,
+    noTrack: false,
+    useVmac: false,
+  };
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] ?? '';
+    const next = words[i + 1];
+    const needValue = (): string | undefined => {
+      if (next === undefined) bad(node, ctx, blockName, `'${w}' needs a value`);
+      i++;
+      return next;
+    };
+    switch (w) {
+      case 'brd':
+      case 'broadcast': {
+        const v = needValue();
+        if (v === undefined) return undefined;
+        if (v !== '+' && v !== '-') {
+          const ip = parseIp(v);
+          if (!ip || ip.family !== p.family)
+            return bad(node, ctx, blockName, `invalid broadcast address '${v}'`);
+          spec.broadcast = ip.address;
+        } else spec.broadcast = v;
+        break;
+      }
+      case 'dev': {
+        const v = needValue();
+        if (v === undefined) return undefined;
+        spec.dev = v;
+        break;
+      }
+      case 'scope': {
+        const v = needValue();
+        if (v === undefined) return undefined;
+        const s = SCOPES.find((x) => x === v);
+        if (!s) return bad(node, ctx, blockName, `invalid scope '${v}' (${SCOPES.join(', ')})`);
+        spec.scope = s;
+        break;
+      }
+      case 'label': {
+        const v = needValue();
+        if (v === undefined) return undefined;
+        spec.label = v;
+        break;
+      }
+      case 'peer': {
+        const v = needValue();
+        if (v === undefined) return undefined;
+        const pp = parsePrefix(v);
+        if (!pp || pp.family !== p.family) return bad(node, ctx, blockName, `invalid peer address '${v}'`);
+        spec.peer = toPrefixValue(pp);
+        break;
+      }
+      case 'track_group': {
+        const v = needValue();
+        if (v === undefined) return undefined;
+        spec.trackGroup = v;
+        break;
+      }
+      case 'preferred_lft': {
+        const v = needValue();
+        if (v === undefined) return undefined;
+        if (v === 'forever') spec.preferredLft = 'forever';
+        else if (/^\d+$/.test(v) && Number(v) <= 4294967295) spec.preferredLft = Number(v);
+        else return bad(node, ctx, blockName, `invalid preferred_lft '${v}'`);
+        break;
+      }
+      case 'home':
+        spec.home = true;
+        break;
+      case '-nodad':
+      case 'nodad':
+        spec.nodad = true;
+        break;
+      case 'mngtmpaddr':
+        spec.mngtmpaddr = true;
+        break;
+      case 'noprefixroute':
+        spec.noprefixroute = true;
+        break;
+      case 'autojoin':
+        spec.autojoin = true;
+        break;
+      case 'no_track':
+        spec.noTrack = true;
+        break;
+      case 'use_vmac':
+        spec.useVmac = true;
+        break;
+      default:
+        return bad(node, ctx, blockName, `unknown address option '${w}'`);
+    }
+  }
+  return spec;
+}
+
+export function formatAddressLine(a: IpAddressSpec): string {
+  const parts = [formatPrefix(a)];
+  if (a.broadcast !== undefined) parts.push('brd', a.broadcast);
+  if (a.dev !== undefined) parts.push('dev', a.dev);
+  if (a.useVmac) parts.push('use_vmac');
+  if (a.scope !== undefined) parts.push('scope', a.scope);
+  if (a.label !== undefined) parts.push('label', a.label);
+  if (a.peer !== undefined) parts.push('peer', formatPrefix(a.peer));
+  if (a.home) parts.push('home');
+  if (a.nodad) parts.push('-nodad');
+  if (a.mngtmpaddr) parts.push('mngtmpaddr');
+  if (a.noprefixroute) parts.push('noprefixroute');
+  if (a.autojoin) parts.push('autojoin');
+  if (a.noTrack) parts.push('no_track');
+  if (a.trackGroup !== undefined) parts.push('track_group', a.trackGroup);
+  if (a.preferredLft !== undefined) parts.push('preferred_lft', String(a.preferredLft));
+  return parts.join(' ');
+}
+
+/** `ip route` options taking one value, kept verbatim (a leading `lock` is kept with the value). */
+const ROUTE_VALUE_OPTIONS = new Set([
+  'mtu',
+  'advmss',
+  'rtt',
+  'rttvar',
+  'reordering',
+  'window',
+  'cwnd',
+  'ssthresh',
+  'realms',
+  'rto_min',
+  'initcwnd',
+  'initrwnd',
+  'hoplimit',
+  'quickack',
+  'congctl',
+  'features',
+  'pref',
+  'expires',
+  'fastopen_no_cookie',
+  'tos',
+  'dsfield',
+  'protocol',
+  'proto',
+  'vrf',
+  'ttl-propagate',
+]);
+const ROUTE_LOCKABLE = new Set([
+  'mtu',
+  'advmss',
+  'rtt',
+  'rttvar',
+  'reordering',
+  'window',
+  'cwnd',
+  'ssthresh',
+]);
+
+export function parseRouteLine(
+  node: ConfigNode,
+  ctx: BuildContext,
+  blockName: string,
+): RouteSpec | undefined {
+  const words = lineWords(node);
+  let family: Family | undefined;
+  const setFamily = (f: Family, what: string): boolean => {
+    if (family !== undefined && family !== f) {
+      bad(node, ctx, blockName, `${what} is not of the route's address family`);
+      return false;
+    }
+    family = f;
+    return true;
+  };
+  const route: Partial<RouteSpec> & { nexthops: Nexthop[]; options: Array<[string, string]> } = {
+    location: { file: node.file, line: node.line },
+    type: 'unicast',
+    onlink: false,
+    noTrack: false,
+    mode: 'prepend',
+    nexthops: [],
+    options: [],
+  };
+  let currentHop: Nexthop | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    const next = words[i + 1];
+    const value = (): string | undefined => {
+      if (next === undefined) bad(node, ctx, blockName, `'${w}' needs a value`);
+      i++;
+      return next;
+    };
+    const addr = (): string | undefined => {
+      const v = value();
+      if (v === undefined) return undefined;
+      const ip = parseIp(v);
+      if (!ip) return bad(node, ctx, blockName, `'${v}' is not a valid IP address`);
+      return setFamily(ip.family, `'${v}'`) ? ip.address : undefined;
+    };
+    const prefix = (): PrefixValue | undefined => {
+      const v = value();
+      if (v === undefined) return undefined;
+      const p = parsePrefix(v);
+      if (!p) return bad(node, ctx, blockName, `'${v}' is not a valid IP prefix`);
+      return setFamily(p.family, `'${v}'`) ? toPrefixValue(p) : undefined;
+    };
+    if (currentHop) {
+      if (w === 'via' || w === 'gw') {
+        const a = addr();
+        if (a === undefined) return undefined;
+        currentHop.via = a;
+        continue;
+      }
+      if (w === 'dev') {
+        const v = value();
+        if (v === undefined) return undefined;
+        currentHop.dev = v;
+        continue;
+      }
+      if (w === 'weight') {
+        const v = value();
+        if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 256)
+          return bad(node, ctx, blockName, `invalid nexthop weight '${v ?? ''}' (1..256)`);
+        currentHop.weight = Number(v);
+        continue;
+      }
+      if (w === 'onlink') {
+        currentHop.onlink = true;
+        continue;
+      }
+    }
+    switch (w) {
+      case 'nexthop':
+        currentHop = { onlink: false };
+        route.nexthops.push(currentHop);
+        break;
+      case 'src': {
+        const a = addr();
+        if (a === undefined) return undefined;
+        route.src = a;
+        break;
+      }
+      case 'from': {
+        const p = prefix();
+        if (p === undefined) return undefined;
+        route.from = p;
+        break;
+      }
+      case 'to': {
+        const p = prefix();
+        if (p === undefined) return undefined;
+        route.destination = p;
+        break;
+      }
+      case 'via':
+      case 'gw': {
+        const a = addr();
+        if (a === undefined) return undefined;
+        route.via = a;
+        break;
+      }
+      case 'or': {
+        const a = addr();
+        if (a === undefined) return undefined;
+        route.or = a;
+        break;
+      }
+      case 'dev':
+      case 'oif': {
+        const v = value();
+        if (v === undefined) return undefined;
+        route.dev = v;
+        break;
+      }
+      case 'scope': {
+        const v = value();
+        if (v === undefined) return undefined;
+        const s = SCOPES.find((x) => x === v);
+        if (!s) return bad(node, ctx, blockName, `invalid scope '${v}' (${SCOPES.join(', ')})`);
+        route.scope = s;
+        break;
+      }
+      case 'table': {
+        const v = value();
+        if (v === undefined) return undefined;
+        route.table = v;
+        break;
+      }
+      case 'metric':
+      case 'priority':
+      case 'preference': {
+        const v = value();
+        if (v === undefined || !/^\d+$/.test(v) || Number(v) > 4294967295)
+          return bad(node, ctx, blockName, `invalid metric '${v ?? ''}'`);
+        route.metric = Number(v);
+        break;
+      }
+      case 'onlink':
+        route.onlink = true;
+        break;
+      case 'no_track':
+        route.noTrack = true;
+        break;
+      case 'track_group': {
+        const v = value();
+        if (v === undefined) return undefined;
+        route.trackGroup = v;
+        break;
+      }
+      case 'inet6':
+        if (!setFamily(6, 'inet6')) return undefined;
+        break;
+      case 'inet':
+        if (!setFamily(4, 'inet')) return undefined;
+        break;
+      case 'add':
+      case 'append':
+      case 'prepend':
+        route.mode = w;
+        break;
+      default: {
+        const type = ROUTE_TYPES.find((t) => t === w);
+        if (type) {
+          route.type = type;
+          break;
+        }
+        if (ROUTE_VALUE_OPTIONS.has(w)) {
+          let v = value();
+          if (v === undefined) return undefined;
+          if (v === 'lock' && ROUTE_LOCKABLE.has(w)) {
+            const locked = words[i + 1];
+            if (locked === undefined) return bad(node, ctx, blockName, `'${w} lock' needs a value`);
+            i++;
+            v = `lock ${locked}`;
+          }
+          route.options.push([w, v]);
+          break;
+        }
+        // The destination may be written without `to`.
+        if (route.destination === undefined) {
+          const p = parsePrefix(w);
+          if (p) {
+            if (!setFamily(p.family, `'${w}'`)) return undefined;
+            route.destination = toPrefixValue(p);
+            break;
+          }
+          if (w === 'default') {
+            route.destination = { address: 'default', prefix: 0, hasPrefix: false };
+            break;
+          }
+        }
+        return bad(node, ctx, blockName, `unknown route option '${w}'`);
+      }
+    }
+  }
+  if (route.destination === undefined) return bad(node, ctx, blockName, 'route has no destination');
+  if (route.destination.address === 'default') {
+    const f = family ?? 4;
+    route.destination = { address: f === 4 ? '0.0.0.0' : '::', prefix: 0, hasPrefix: true };
+  }
+  return { ...route, family: family ?? 4 } as RouteSpec;
+}
+
+export function formatRouteLine(r: RouteSpec): string {
+  const parts: string[] = [];
+  if (r.type !== 'unicast') parts.push(r.type);
+  if (r.src !== undefined) parts.push('src', r.src);
+  parts.push(formatPrefix(r.destination));
+  if (r.from !== undefined) parts.push('from', formatPrefix(r.from));
+  if (r.via !== undefined) parts.push('via', r.via);
+  if (r.or !== undefined) parts.push('or', r.or);
+  if (r.dev !== undefined) parts.push('dev', r.dev);
+  if (r.scope !== undefined) parts.push('scope', r.scope);
+  if (r.table !== undefined) parts.push('table', r.table);
+  if (r.metric !== undefined) parts.push('metric', String(r.metric));
+  if (r.onlink) parts.push('onlink');
+  for (const [k, v] of r.options) parts.push(k, v);
+  if (r.family === 6 && !r.destination.address.includes(':')) parts.push('inet6');
+  for (const h of r.nexthops) {
+    parts.push('nexthop');
+    if (h.via !== undefined) parts.push('via', h.via);
+    if (h.dev !== undefined) parts.push('dev', h.dev);
+    if (h.weight !== undefined) parts.push('weight', String(h.weight));
+    if (h.onlink) parts.push('onlink');
+  }
+  if (r.noTrack) parts.push('no_track');
+  if (r.trackGroup !== undefined) parts.push('track_group', r.trackGroup);
+  if (r.mode !== 'prepend') parts.push(r.mode);
+  return parts.join(' ');
+}
+
+/** Every line of an address block (static_ipaddress, virtual_ipaddress, ...). */
+export function readAddressBlock(node: ConfigNode, ctx: BuildContext): IpAddressSpec[] {
+  const out: IpAddressSpec[] = [];
+  for (const child of blockChildren(node, ctx)) {
+    const a = parseAddressLine(child, ctx, node.keyword);
+    if (a) out.push(a);
+  }
+  return out;
+}
+
+export function readRouteBlock(node: ConfigNode, ctx: BuildContext): RouteSpec[] {
+  const out: RouteSpec[] = [];
+  for (const child of blockChildren(node, ctx)) {
+    const r = parseRouteLine(child, ctx, node.keyword);
+    if (r) out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,534 @@
+// vrrp_instance: what one virtual router is, as written in the config. Values that keepalived derives
+// from other settings (version from the VIP family, priority from state, strict-mode adjustments, garp
+// values inherited from global_defs) are settled afterwards by finalize.ts `finalizeInstances`.
+import type { ConfigNode, SourceLocation } from '../../types.js';
+import { type Family } from '../shared/ip.js';
+import {
+  formatAddressLine,
+  formatRouteLine,
+  formatRuleLine,
+  type IpAddressSpec,
+  readAddressBlock,
+  readRouteBlock,
+  readRuleBlock,
+  type RouteSpec,
+  type RuleSpec,
+} from '../static/routes.js';
+import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
+import {
+  emptyTrackers,
+  notifyHandlers,
+  type NotifyScripts,
+  printNotify,
+  printTrackers,
+  trackHandlers,
+  type Trackers,
+} from './tracking.js';
+import { type GarpExtraIf, readGarpExtraIf } from '../global/global.js';
+import { type Authentication, type AuthHmac, readAuthentication, readAuthHmac } from './auth.js';
+
+export type { Authentication, AuthHmac, HmacKey } from './auth.js';
+import {
+  type BuildContext,
+  blockChildren,
+  choice,
+  decimal,
+  flag,
+  type Handlers,
+  int,
+  ipAddress,
+  walk,
+} from '../shared/values.js';
+
+export interface UnicastPeer {
+  location: SourceLocation;
+  address: string;
+  family: Family;
+  minTtl?: number;
+  maxTtl?: number;
+}
+
+export interface UseVmac {
+  name?: string;
+  mac?: string;
+  netlinkNotifyMsg: boolean;
+  group?: string;
+}
+
+export interface UseIpvlan {
+  name?: string;
+  address?: string;
+  mode?: 'bridge' | 'private' | 'vepa';
+  group?: string;
+}
+
+export interface VrrpInstance {
+  name: string;
+  location: SourceLocation;
+  /** Initial state as configured. */
+  state: 'MASTER' | 'BACKUP';
+  interface?: string;
+  vrf?: string;
+  useVmac?: UseVmac;
+  useVmacAddr: boolean;
+  vmacXmitBase: boolean;
+  useIpvlan?: UseIpvlan;
+  nativeIpv6: boolean;
+  dontTrackPrimary: boolean;
+  track: Trackers;
+  /** mcast_src_ip / unicast_src_ip (synonyms). */
+  srcIp?: string;
+  mcastDstIp?: string;
+  trackSrcIp: boolean;
+  /** 2 or 3; settled by finalizeInstances (global vrrp_version, IPv6 -> 3). */
+  version: 2 | 3;
+  /** Whether `version` was written in the instance. */
+  versionSet: boolean;
+  checkUnicastSrc: boolean;
+  unicastPeers: UnicastPeer[];
+  unicastFaultNoPeer: boolean;
+  unicastTtl?: number;
+  oldUnicastChecksum?: 'auto' | 'never';
+  v3ChecksumAsV2?: boolean;
+  garpMasterDelay?: number;
+  garpMasterRepeat?: number;
+  garpLowerPrioDelay?: number;
+  garpLowerPrioRepeat?: number;
+  garpMasterRefresh?: number;
+  garpMasterRefreshRepeat?: number;
+  garpExtraIf?: GarpExtraIf;
+  downTimerAdverts?: number;
+  timerExpiredBackup?: number;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  virtualRouterId?: number;
+  /** 1..255; 0 until finalizeInstances settles the default (255 for state MASTER, else 100). */
+  priority: number;
+  /** Seconds (0.01 resolution). */
+  advertInt: number;
+  authentication?: Authentication;
+  authHmac?: AuthHmac;
+  virtualIpaddresses: IpAddressSpec[];
+  virtualIpaddressesExcluded: IpAddressSpec[];
+  noVirtualIpaddress: boolean;
+  promoteSecondaries: boolean;
+  virtualRoutes: RouteSpec[];
+  virtualRules: RuleSpec[];
+  /** undefined until settled: true unless strict mode (then priority 255 only). */
+  accept?: boolean;
+  preempt: boolean;
+  preemptDelay: number;
+  skipCheckAdvAddr?: boolean;
+  strictMode?: boolean;
+  debug: number;
+  notify: NotifyScripts;
+  notifyPriorityChanges?: boolean;
+  smtpAlert?: boolean;
+  kernelRxBufSize?: number;
+  linkbeatUsePolling: boolean;
+  /** Deprecated `lvs_sync_daemon_interface` in the instance; moved to global lvs_sync_daemon by the checks. */
+  lvsSyncDaemonInterface?: string;
+  /** Address family of the instance, from native_ipv6 or its first VIP (settled by finalizeInstances). */
+  family: Family;
+}
+
+export function defaultVrrpInstance(name: string, location: SourceLocation): VrrpInstance {
+  return {
+    name,
+    location,
+    state: 'BACKUP',
+    useVmacAddr: false,
+    vmacXmitBase: false,
+    nativeIpv6: false,
+    dontTrackPrimary: false,
+    track: emptyTrackers(),
+    trackSrcIp: false,
+    version: 2,
+    versionSet: false,
+    checkUnicastSrc: false,
+    unicastPeers: [],
+    unicastFaultNoPeer: false,
+    priority: 0,
+    advertInt: 1,
+    virtualIpaddresses: [],
+    virtualIpaddressesExcluded: [],
+    noVirtualIpaddress: false,
+    promoteSecondaries: false,
+    virtualRoutes: [],
+    virtualRules: [],
+    preempt: true,
+    preemptDelay: 0,
+    debug: 0,
+    notify: {},
+    linkbeatUsePolling: false,
+    family: 4,
+  };
+}
+
+const flagKw = { kind: 'flag' } as const;
+const INSTANCE_TABLE: readonly SimpleKeyword<VrrpInstance>[] = [
+  { keyword: 'interface', field: 'interface', spec: { kind: 'word' } },
+  { keyword: 'vrf', field: 'vrf', spec: { kind: 'word' } },
+  { keyword: 'use_vmac_addr', field: 'useVmacAddr', spec: flagKw },
+  { keyword: 'vmac_xmit_base', field: 'vmacXmitBase', spec: flagKw },
+  { keyword: 'native_ipv6', field: 'nativeIpv6', spec: flagKw },
+  { keyword: 'dont_track_primary', field: 'dontTrackPrimary', spec: flagKw },
+  { keyword: 'track_src_ip', field: 'trackSrcIp', spec: flagKw },
+  { keyword: 'check_unicast_src', field: 'checkUnicastSrc', spec: flagKw },
+  { keyword: 'unicast_fault_no_peer', field: 'unicastFaultNoPeer', spec: flagKw },
+  { keyword: 'unicast_ttl', field: 'unicastTtl', spec: { kind: 'int', min: 0, max: 255 } },
+  { keyword: 'v3_checksum_as_v2', field: 'v3ChecksumAsV2', spec: flagKw },
+  { keyword: 'garp_master_delay', field: 'garpMasterDelay', spec: { kind: 'int', min: 0, max: 255 } },
+  { keyword: 'garp_master_repeat', field: 'garpMasterRepeat', spec: { kind: 'int', min: 0, max: 255 } },
+  { keyword: 'garp_lower_prio_delay', field: 'garpLowerPrioDelay', spec: { kind: 'int', min: 0, max: 255 } },
+  {
+    keyword: 'garp_lower_prio_repeat',
+    field: 'garpLowerPrioRepeat',
+    spec: { kind: 'int', min: 0, max: 255 },
+  },
+  {
+    keyword: 'garp_master_refresh',
+    field: 'garpMasterRefresh',
+    spec: { kind: 'int', min: 0, max: 2147483647 },
+  },
+  {
+    keyword: 'garp_master_refresh_repeat',
+    field: 'garpMasterRefreshRepeat',
+    spec: { kind: 'int', min: 1, max: 255 },
+  },
+  { keyword: 'down_timer_adverts', field: 'downTimerAdverts', spec: { kind: 'int', min: 1, max: 100 } },
+  { keyword: 'lower_prio_no_advert', field: 'lowerPrioNoAdvert', spec: flagKw },
+  { keyword: 'higher_prio_send_advert', field: 'higherPrioSendAdvert', spec: flagKw },
+  { keyword: 'no_virtual_ipaddress', field: 'noVirtualIpaddress', spec: flagKw },
+  { keyword: 'promote_secondaries', field: 'promoteSecondaries', spec: flagKw },
+  { keyword: 'skip_check_adv_addr', field: 'skipCheckAdvAddr', spec: flagKw },
+  { keyword: 'strict_mode', field: 'strictMode', spec: flagKw },
+  { keyword: 'debug', field: 'debug', spec: { kind: 'int', min: 0, max: 4 } },
+  { keyword: 'notify_priority_changes', field: 'notifyPriorityChanges', spec: flagKw },
+  { keyword: 'smtp_alert', field: 'smtpAlert', spec: flagKw },
+  { keyword: 'kernel_rx_buf_size', field: 'kernelRxBufSize', spec: { kind: 'int', min: 0, max: 2147483647 } },
+  { keyword: 'linkbeat_use_polling', field: 'linkbeatUsePolling', spec: flagKw },
+];
+
+/** Old keywords still accepted, with their replacement named in the warning. */
+const INSTANCE_DEPRECATED: Record<string, string> = {
+  vrrp_unicast_bind: 'unicast_src_ip',
+  vrrp_unicast_peer: 'unicast_peer',
+  virtual_ipaddress_excluded_static: 'virtual_ipaddress_excluded',
+};
+
+function readUnicastPeers(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance): void {
+  for (const child of blockChildren(node, ctx)) {
+    const words = [child.keyword, ...child.args];
+    const ip = ipAddress({ ...child, keyword: 'unicast_peer', args: words }, ctx, 0);
+    if (!ip) continue;
+    const peer: UnicastPeer = {
+      location: { file: child.file, line: child.line },
+      address: ip.address,
+      family: ip.family,
+    };
+    let ok = true;
+    for (let i = 1; i < words.length; i += 2) {
+      const w = words[i];
+      if (w !== 'min_ttl' && w !== 'max_ttl') {
+        ctx.diags.error(child, 'unicast_peer', `unknown option '${w ?? ''}' (min_ttl, max_ttl)`);
+        ok = false;
+        break;
+      }
+      const v = int({ ...child, keyword: 'unicast_peer', args: words }, ctx, 0, 255, i + 1);
+      if (v === undefined) {
+        ok = false;
+        break;
+      }
+      if (w === 'min_ttl') peer.minTtl = v;
+      else peer.maxTtl = v;
+    }
+    if (ok) inst.unicastPeers.push(peer);
+  }
+}
+
+function readUseVmac(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance): void {
+  const v: UseVmac = { netlinkNotifyMsg: false };
+  const args = node.args;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i] ?? '';
+    if (w === 'netlink_notify_msg') v.netlinkNotifyMsg = true;
+    else if (w === 'group' || w === 'name') {
+      const val = args[i + 1];
+      i++;
+      if (val === undefined) {
+        ctx.diags.error(node, node.keyword, `'${w}' needs a value`);
+        return;
+      }
+      if (w === 'group') v.group = val;
+      else v.name = val;
+    } else if (/^([0-9a-fA-F]{1,2}:){4,5}[0-9a-fA-F]{1,2}$/.test(w)) v.mac = w.toLowerCase();
+    else if (v.name === undefined && i === 0) v.name = w;
+    else {
+      ctx.diags.error(node, node.keyword, `unknown option '${w}'`);
+      return;
+    }
+  }
+  if (v.name !== undefined && v.name.length > 15) {
+    ctx.diags.error(node, node.keyword, `interface name '${v.name}' is longer than 15 characters`);
+    return;
+  }
+  inst.useVmac = v;
+}
+
+function readUseIpvlan(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance): void {
+  const v: UseIpvlan = {};
+  const args = node.args;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i] ?? '';
+    if (w === 'bridge' || w === 'private' || w === 'vepa') v.mode = w;
+    else if (w === 'group' || w === 'name') {
+      const val = args[i + 1];
+      i++;
+      if (val === undefined) {
+        ctx.diags.error(node, node.keyword, `'${w}' needs a value`);
+        return;
+      }
+      if (w === 'group') v.group = val;
+      else v.name = val;
+    } else if (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) && /[.:]/.test(w)) v.address = w;
+    else if (v.name === undefined && i === 0) v.name = w;
+    else {
+      ctx.diags.error(node, node.keyword, `unknown option '${w}'`);
+      return;
+    }
+  }
+  inst.useIpvlan = v;
+}
+
+/** The keyword handlers of vrrp_instance, built once per build context and pointed at each instance in
+ * turn: building a fresh set of closures for every instance made configs with thousands of them slow. */
+interface InstanceHandlers {
+  handlers: Handlers;
+  target(inst: VrrpInstance): void;
+}
+const handlerCache = new WeakMap<BuildContext, InstanceHandlers>();
+
+function instanceHandlers(ctx: BuildContext): InstanceHandlers {
+  const cached = handlerCache.get(ctx);
+  if (cached) return cached;
+  let inst = undefined as unknown as VrrpInstance;
+  const srcIp = (n: ConfigNode) => {
+    const ip = ipAddress(n, ctx);
+    if (ip) inst.srcIp = ip.address;
+  };
+  const handlers: Handlers = {
+    ...simpleHandlers(() => inst, INSTANCE_TABLE, ctx),
+    ...trackHandlers(ctx, () => inst.track),
+    ...notifyHandlers(ctx, () => inst.notify),
+    state: (n) => {
+      const v = choice(n, ctx, ['MASTER', 'BACKUP'] as const, 0, true);
+      if (v) inst.state = v;
+    },
+    virtual_router_id: (n) => {
+      const v = int(n, ctx, 1, 255);
+      if (v !== undefined) inst.virtualRouterId = v;
+    },
+    priority: (n) => {
+      const v = int(n, ctx, 1, 255);
+      if (v !== undefined) inst.priority = v;
+    },
+    advert_int: (n) => {
+      const v = decimal(n, ctx, 0.01, 255);
+      if (v !== undefined) inst.advertInt = Math.round(v * 100) / 100;
+    },
+    version: (n) => {
+      const v = int(n, ctx, 2, 3);
+      if (v === 2 || v === 3) {
+        inst.version = v;
+        inst.versionSet = true;
+      }
+    },
+    mcast_src_ip: srcIp,
+    unicast_src_ip: srcIp,
+    mcast_dst_ip: (n) => {
+      const ip = ipAddress(n, ctx);
+      if (!ip) return;
+      const multicast =
+        ip.family === 4 ? /^2(2[4-9]|3\d)\./.test(ip.address) : /^ff[0-9a-f]2:/.test(ip.address);
+      if (!multicast)
+        ctx.diags.error(
+          n,
+          n.keyword,
+          `'${ip.address}' is not a ${ip.family === 6 ? 'link-local ' : ''}multicast address`,
+        );
+      else inst.mcastDstIp = ip.address;
+    },
+    unicast_peer: (n) => readUnicastPeers(n, ctx, inst),
+    authentication: (n) => {
+      const a = readAuthentication(n, ctx);
+      if (a) inst.authentication = a;
+    },
+    auth_hmac: (n) => {
+      const h = readAuthHmac(n, ctx);
+      if (h) inst.authHmac = h;
+    },
+    use_vmac: (n) => readUseVmac(n, ctx, inst),
+    use_ipvlan: (n) => readUseIpvlan(n, ctx, inst),
+    virtual_ipaddress: (n) => inst.virtualIpaddresses.push(...readAddressBlock(n, ctx)),
+    virtual_ipaddress_excluded: (n) => inst.virtualIpaddressesExcluded.push(...readAddressBlock(n, ctx)),
+    virtual_routes: (n) => inst.virtualRoutes.push(...readRouteBlock(n, ctx)),
+    virtual_rules: (n) => inst.virtualRules.push(...readRuleBlock(n, ctx)),
+    accept: (n) => {
+      inst.accept = flag(n, ctx);
+    },
+    no_accept: (n) => {
+      inst.accept = !flag(n, ctx);
+    },
+    nopreempt: (n) => {
+      inst.preempt = !flag(n, ctx);
+    },
+    preempt: (n) => {
+      // keepalived keeps `preempt` only for backward compatibility: preempting is the default.
+      inst.preempt = flag(n, ctx);
+    },
+    preempt_delay: (n) => {
+      const v = decimal(n, ctx, 0, 1000);
+      if (v !== undefined) inst.preemptDelay = v;
+    },
+    garp_extra_if: (n) => {
+      const v = readGarpExtraIf(n, ctx);
+      if (v) inst.garpExtraIf = v;
+    },
+    old_unicast_checksum: (n) => {
+      const opt = n.args[0];
+      if (opt !== undefined && opt !== 'never')
+        ctx.diags.error(n, n.keyword, `unknown option '${opt}' (never)`);
+      else inst.oldUnicastChecksum = opt === 'never' ? 'never' : 'auto';
+    },
+    lvs_sync_daemon_interface: (n) => {
+      ctx.diags.warn(n, n.keyword, "deprecated in vrrp_instance, use global_defs 'lvs_sync_daemon'");
+      const v = n.args[0];
+      if (v === undefined) ctx.diags.error(n, n.keyword, 'missing argument');
+      else inst.lvsSyncDaemonInterface = v;
+    },
+    timer_expired_backup: (n) => {
+      const v = n.args.length === 0 ? 254 : int(n, ctx, 1, 254);
+      if (v !== undefined) inst.timerExpiredBackup = v;
+    },
+  };
+  const made = { handlers, target: (i: VrrpInstance) => (inst = i) };
+  handlerCache.set(ctx, made);
+  return made;
+}
+
+export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInstance | undefined {
+  const name = node.args[0];
+  if (name === undefined) {
+    ctx.diags.error(node, node.keyword, 'missing name');
+    return undefined;
+  }
+  const inst = defaultVrrpInstance(name, { file: node.file, line: node.line });
+  const h = instanceHandlers(ctx);
+  h.target(inst);
+  walk(blockChildren(node, ctx), ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
+  if (inst.nativeIpv6) {
+    const at = blockChildren(node, ctx).find((c) => c.keyword === 'native_ipv6');
+    if (at)
+      ctx.diags.warn(at, 'native_ipv6', 'deprecated: the address family comes from the virtual addresses');
+  }
+  if (inst.linkbeatUsePolling) {
+    const at = blockChildren(node, ctx).find((c) => c.keyword === 'linkbeat_use_polling');
+    if (at) ctx.diags.warn(at, 'linkbeat_use_polling', "deprecated keyword, use 'linkbeat_interfaces'");
+  }
+  return inst;
+}
+
+/** `name` is only needed (and only known to keepalived 2.4) when the name could be read as an option. */
+function vmacName(name: string): string[] {
+  const ambiguous =
+    ['name', 'group', 'netlink_notify_msg', 'bridge', 'private', 'vepa'].includes(name) ||
+    (/[:.]/.test(name) && /^[0-9a-fA-F:./]+$/.test(name));
+  return ambiguous ? ['name', name] : [name];
+}
+
+function printUseVmac(v: UseVmac): string {
+  const parts = ['use_vmac'];
+  if (v.name !== undefined) parts.push(...vmacName(v.name));
+  if (v.mac !== undefined) parts.push(v.mac);
+  if (v.netlinkNotifyMsg) parts.push('netlink_notify_msg');
+  if (v.group !== undefined) parts.push('group', v.group);
+  return parts.join(' ');
+}
+
+function printUseIpvlan(v: UseIpvlan): string {
+  const parts = ['use_ipvlan'];
+  if (v.name !== undefined) parts.push(...vmacName(v.name));
+  if (v.address !== undefined) parts.push(v.address);
+  if (v.mode !== undefined) parts.push(v.mode);
+  if (v.group !== undefined) parts.push('group', v.group);
+  return parts.join(' ');
+}
+
+function block(keyword: string, lines: string[]): string[] {
+  return [`${keyword} {`, ...lines.map((l) => `  ${l}`), '}'];
+}
+
+/** The instance as keepalived.conf text; every settled value is written explicitly. */
+export function printVrrpInstance(
+  i: VrrpInstance,
+  inherited: VrrpInstance = defaultVrrpInstance(i.name, i.location),
+): string[] {
+  const body: string[] = [`state ${i.state}`];
+  body.push(...printSimple(i, INSTANCE_TABLE, inherited));
+  if (i.virtualRouterId !== undefined) body.push(`virtual_router_id ${i.virtualRouterId}`);
+  if (i.priority !== 0) body.push(`priority ${i.priority}`);
+  body.push(`advert_int ${i.advertInt}`);
+  if (i.versionSet) body.push(`version ${i.version}`);
+  // keepalived 2.2 takes unicast_src_ip as a sign of unicast mode, so multicast instances say mcast_src_ip.
+  if (i.srcIp !== undefined)
+    body.push(`${i.unicastPeers.length > 0 ? 'unicast_src_ip' : 'mcast_src_ip'} ${i.srcIp}`);
+  if (i.mcastDstIp !== undefined) body.push(`mcast_dst_ip ${i.mcastDstIp}`);
+  if (i.unicastPeers.length > 0)
+    body.push(
+      ...block(
+        'unicast_peer',
+        i.unicastPeers.map(
+          (p) =>
+            p.address +
+            (p.minTtl !== undefined ? ` min_ttl ${p.minTtl}` : '') +
+            (p.maxTtl !== undefined ? ` max_ttl ${p.maxTtl}` : ''),
+        ),
+      ),
+    );
+  if (i.useVmac) body.push(printUseVmac(i.useVmac));
+  if (i.useIpvlan) body.push(printUseIpvlan(i.useIpvlan));
+  if (i.authentication)
+    body.push(
+      ...block('authentication', [
+        `auth_type ${i.authentication.type}`,
+        `auth_pass ${quoteWord(i.authentication.password)}`,
+      ]),
+    );
+  if (i.authHmac) {
+    const h = i.authHmac;
+    const lines = h.keys.map((k) => `key ${k.id} ${quoteWord(k.value)}`);
+    if (h.activeKey !== undefined) lines.push(`active_key ${h.activeKey}`);
+    lines.push(`anti_replay ${h.antiReplay}`, `mode ${h.mode}`);
+    if (h.timeWindow !== undefined) lines.push(`time_window ${h.timeWindow}`);
+    body.push(...block('auth_hmac', lines));
+  }
+  if (i.virtualIpaddresses.length > 0)
+    body.push(...block('virtual_ipaddress', i.virtualIpaddresses.map(formatAddressLine)));
+  if (i.virtualIpaddressesExcluded.length > 0)
+    body.push(...block('virtual_ipaddress_excluded', i.virtualIpaddressesExcluded.map(formatAddressLine)));
+  if (i.virtualRoutes.length > 0) body.push(...block('virtual_routes', i.virtualRoutes.map(formatRouteLine)));
+  if (i.virtualRules.length > 0) body.push(...block('virtual_rules', i.virtualRules.map(formatRuleLine)));
+  body.push(...printTrackers(i.track));
+  const defaultAccept = i.strictMode ? i.priority === 255 : true;
+  if (i.accept !== undefined && i.accept !== defaultAccept) body.push(i.accept ? 'accept' : 'no_accept');
+  if (!i.preempt) body.push('nopreempt');
+  if (i.preemptDelay !== 0) body.push(`preempt_delay ${i.preemptDelay}`);
+  if (i.garpExtraIf && JSON.stringify(i.garpExtraIf) !== JSON.stringify(inherited.garpExtraIf))
+    body.push(`garp_extra_if ${i.garpExtraIf.all ? 'all ' : ''}${i.garpExtraIf.interval}`);
+  if (i.oldUnicastChecksum !== undefined)
+    body.push(i.oldUnicastChecksum === 'never' ? 'old_unicast_checksum never' : 'old_unicast_checksum');
+  if (i.timerExpiredBackup !== undefined) body.push(`timer_expired_backup ${i.timerExpiredBackup}`);
+  body.push(...printNotify(i.notify));
+  return block(`vrrp_instance ${i.name}`, body);
+}

@@ -1,0 +1,190 @@
+// The BFD child, as keepalived's: runs every bfd_instance session and tells the supervisor when one goes
+// Up or falls Down, for the VRRP child (track_bfd) and the checker child (BFD_CHECK). The pure engine
+// decides; here are the sockets, a precise timer and keepalived's log lines.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BfdEngine } from '../../bfd/engine.js';
+import { bfdSessionSpecs } from '../../bfd/from-model.js';
+import { diagText } from '../../bfd/packet.js';
+import type { BfdAction, BfdEvent, BfdSessionSpec } from '../../bfd/spec.js';
+import type { DaemonOptions } from '../../cli/options.js';
+import { FsConfigHost } from '../process/fs-config-host.js';
+import { loadModel } from '../../config/index.js';
+import type { BfdInstance } from '../../config/model/bfd/bfd-instance.js';
+import { formatDiagnostic } from '../../config/types.js';
+import { ReloadGuard } from '../process/config-file.js';
+import { monotonicNowNs, PreciseTimer } from '../../net/precise-timer.js';
+import { BfdIo } from './bfd-io.js';
+import type { Logger } from '../process/log.js';
+import { removePidFile, writePidFile } from '../process/pidfile.js';
+import { dumpFile, dumpNaming } from '../process/dump-files.js';
+
+/** What the BFD child tells the supervisor, which relays it to the children the session is scoped to. */
+export interface BfdStateMessage {
+  type: 'bfd-state';
+  name: string;
+  up: boolean;
+  vrrp: boolean;
+  checker: boolean;
+}
+
+export class BfdDaemon {
+  private readonly reloadGuard = new ReloadGuard();
+  private engine: BfdEngine | undefined;
+  private io: BfdIo | undefined;
+  private timer: PreciseTimer | undefined;
+  private instances = new Map<string, BfdInstance>();
+  private lastRx = new Map<string, number>();
+  private readonly detectTimes = new Map<string, number>();
+
+  private dumpPath = dumpFile('keepalived_bfd.data', { useInstance: false });
+
+  constructor(
+    private readonly options: DaemonOptions,
+    private readonly log: Logger,
+    private readonly report: (message: BfdStateMessage) => void,
+  ) {}
+
+  private now(): number {
+    return Number(monotonicNowNs()) / 1e6;
+  }
+
+  start(): void {
+    writePidFile(this.options.bfdPidFile);
+    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
+      configId: this.options.configId,
+    });
+    for (const d of diagnostics)
+      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+    this.reloadGuard.accept(diagnostics);
+    this.dumpPath = dumpFile('keepalived_bfd.data', dumpNaming(this.options, model.global));
+    this.run(model.bfd);
+  }
+
+  private run(instances: readonly BfdInstance[]): void {
+    this.instances = new Map(instances.map((b) => [b.name, b]));
+    const specs = bfdSessionSpecs(instances);
+    this.engine = new BfdEngine(specs, { random: Math.random });
+    this.io = new BfdIo(
+      (ev) => this.feed(ev),
+      (message) => this.log.error(message),
+    );
+    this.io.open(specs);
+    this.timer = new PreciseTimer(() => this.feed({ type: 'timer' }));
+    for (const s of specs) this.describe(s);
+    // Every session starts Down: say so, so that trackers start from a known state (keepalived does too).
+    for (const b of instances) this.report(this.message(b, false));
+    this.feed({ type: 'start' });
+  }
+
+  private describe(s: BfdSessionSpec): void {
+    this.log.info(
+      `(${s.name}) neighbor ${s.neighbor}${s.source !== undefined ? ` source ${s.source}` : ''}` +
+        ` ${s.multihop ? 'multihop' : 'single hop'}, min_rx ${s.requiredMinRxUs / 1000} ms,` +
+        ` min_tx ${s.desiredMinTxUs / 1000} ms, idle_tx ${s.idleTxUs / 1000} ms, multiplier ${s.detectMult}` +
+        `${s.passive ? ', passive' : ''}`,
+    );
+  }
+
+  private feed(event: BfdEvent): void {
+    const engine = this.engine;
+    if (!engine) return;
+    const now = this.now();
+    if (event.type === 'packet') this.lastRx.set(event.from, now);
+    for (const a of engine.handle(now, event)) this.apply(now, a);
+    const next = engine.nextDeadline();
+    if (next === undefined) this.timer?.disarm();
+    else this.timer?.armAt(BigInt(Math.ceil(next * 1e6)));
+  }
+
+  private apply(now: number, a: BfdAction): void {
+    switch (a.type) {
+      case 'send':
+        this.io?.send(a.session, a.family, a.to, a.port, a.data);
+        return;
+      case 'state': {
+        const b = this.instances.get(a.session);
+        if (a.to === 'Down' && a.from === 'Up') {
+          if (a.diag === 1) {
+            const last = b ? this.lastRx.get(b.neighbor.address) : undefined;
+            if (last !== undefined)
+              this.log.warn(`(${a.session}) Expired after ${Math.round(now - last)} ms`);
+          }
+          this.log.warn(
+            `(${a.session}) Entering Down state (Local diagnostic - ${diagText(a.diag)},` +
+              ` Remote diagnostic - ${diagText(a.remoteDiag)})`,
+          );
+        } else if (a.to === 'Up') this.log.info(`(${a.session}) Entering Up state`);
+        else this.log.debug(`(${a.session}) Entering ${a.to} state`);
+        if (a.notify && b) this.report(this.message(b, a.to === 'Up'));
+        return;
+      }
+      case 'timers': {
+        // keepalived 2.2.7's wording, in microseconds; plus the transmit interval it shows in its table.
+        const was = this.detectTimes.get(a.session) ?? 0;
+        this.detectTimes.set(a.session, a.detectTimeUs);
+        if (was !== a.detectTimeUs)
+          this.log.info(`(${a.session}) Detection time is ${a.detectTimeUs} us (was ${was} us)`);
+        this.log.info(`(${a.session}) Transmit interval is ${a.txIntervalUs} us`);
+        return;
+      }
+      case 'drop':
+        this.log.debug(`BFD: discarding packet from ${a.from} (${a.reason})`);
+        return;
+    }
+  }
+
+  private message(b: BfdInstance, up: boolean): BfdStateMessage {
+    return { type: 'bfd-state', name: b.name, up, vrrp: b.notifyVrrp, checker: b.notifyChecker };
+  }
+
+  /** SIGUSR1: session parameters and counters, as keepalived's keepalived_bfd.data (in TMPDIR). */
+  dump(): void {
+    const sessions = this.engine?.snapshot() ?? [];
+    const drops = Object.fromEntries(this.engine?.drops ?? []);
+    writeFileSync(this.dumpPath, JSON.stringify({ sessions, drops }, null, 2) + '\n');
+  }
+
+  stop(): void {
+    this.timer?.close();
+    this.io?.close();
+    this.timer = undefined;
+    this.io = undefined;
+    this.engine = undefined;
+    removePidFile(this.options.bfdPidFile);
+  }
+
+  /** SIGHUP: a fresh set of sessions (keepalived keeps unchanged sessions' state; we restart them). */
+  reload(): void {
+    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
+      configId: this.options.configId,
+    });
+    const errors = this.reloadGuard.newErrors(diagnostics);
+    if (errors.length > 0) {
+      for (const d of errors) this.log.error(formatDiagnostic(d));
+      this.log.error(`configuration has ${errors.length} new error(s); keeping the running configuration`);
+      return;
+    }
+    this.reloadGuard.accept(diagnostics);
+    this.log.info('Reloading configuration');
+    const engine = this.engine;
+    if (!engine) return;
+    this.instances = new Map(model.bfd.map((b) => [b.name, b]));
+    const specs = bfdSessionSpecs(model.bfd);
+    // Sockets follow the new set of sessions; unchanged sessions keep their state (no flap for trackers).
+    this.io?.close();
+    this.io = new BfdIo(
+      (ev) => this.feed(ev),
+      (message) => this.log.error(message),
+    );
+    this.io.open(specs);
+    const now = this.now();
+    const { actions, fresh } = engine.reload(now, specs);
+    for (const name of fresh) {
+      const b = this.instances.get(name);
+      if (b) this.report(this.message(b, false));
+    }
+    for (const a of actions) this.apply(now, a);
+    this.feed({ type: 'timer' });
+  }
+}

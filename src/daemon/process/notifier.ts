@@ -1,0 +1,110 @@
+// Notify scripts and FIFOs, as keepalived runs them: the state's own script (notify_master, ...) as
+// written, then the generic `notify` script with four arguments appended (INSTANCE|GROUP, name, state,
+// priority), and one line `INSTANCE "VI_1" MASTER 100` on the notify FIFOs. Scripts run detached with
+// a timeout so that a hung one never holds the daemon.
+import { openSync, writeSync, closeSync, constants as fsc } from 'node:fs';
+import type { Logger } from './log.js';
+import { commandWords, runScript, scriptInsecurity, type ScriptResult } from '../../system/scripts.js';
+import { lookupUser, type UserIds } from '../../system/users.js';
+
+export interface ScriptPolicy {
+  /** enable_script_security: refuse scripts that a non-root user could change. */
+  secure: boolean;
+  /** script_user / group, resolved (undefined: run as ourselves). */
+  user?: UserIds;
+}
+
+/** keepalived's default script timeout for notify scripts (they have none, but we must never leak). */
+const NOTIFY_TIMEOUT_MS = 60_000;
+
+export function scriptPolicy(
+  enableScriptSecurity: boolean,
+  scriptUser: string | undefined,
+  log: Logger,
+): ScriptPolicy {
+  if (scriptUser !== undefined) {
+    const [name, group] = scriptUser.split(/\s+/);
+    const user = name === undefined ? undefined : lookupUser(name, group);
+    if (user === undefined) log.warn(`script_user '${scriptUser}' does not exist; scripts run as root`);
+    return { secure: enableScriptSecurity, ...(user ? { user } : {}) };
+  }
+  // keepalived's default: keepalived_script if such a user exists, else root (with a warning when secure).
+  const dflt = lookupUser('keepalived_script');
+  if (dflt === undefined && enableScriptSecurity) {
+    log.warn('default user keepalived_script for script execution does not exist - using root');
+  }
+  return { secure: enableScriptSecurity, ...(dflt ? { user: dflt } : {}) };
+}
+
+export class Notifier {
+  private readonly running = new Set<Promise<ScriptResult>>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly policy: ScriptPolicy,
+    private readonly fifos: string[],
+  ) {}
+
+  /** Runs `command` (a config command line) with `extraArgs` appended; resolves when it ends. */
+  run(command: string, extraArgs: string[] = [], timeoutMs = NOTIFY_TIMEOUT_MS): Promise<ScriptResult> {
+    const words = commandWords(command);
+    if (words === undefined || words.length === 0) {
+      this.log.error(`cannot run '${command}': bad quoting`);
+      return Promise.resolve({ code: undefined, signal: undefined, timedOut: false, error: 'bad quoting' });
+    }
+    if (this.policy.secure) {
+      const why = scriptInsecurity(words[0] as string);
+      if (why !== undefined) {
+        this.log.error(`script ${words[0]} is not secure (${why}), not running it`);
+        return Promise.resolve({ code: undefined, signal: undefined, timedOut: false, error: 'insecure' });
+      }
+    }
+    const p = runScript([...words, ...extraArgs], {
+      timeoutMs,
+      ...(this.policy.user ? { uid: this.policy.user.uid, gid: this.policy.user.gid } : {}),
+    });
+    this.running.add(p);
+    void p.then((r) => {
+      this.running.delete(p);
+      if (r.error !== undefined) this.log.error(`cannot run ${words[0]}: ${r.error}`);
+      else if (r.timedOut) this.log.warn(`script ${words[0]} timed out`);
+    });
+    return p;
+  }
+
+  /** The notifications of one state change: specific script, generic script, FIFO lines. */
+  notify(
+    kind: 'INSTANCE' | 'GROUP',
+    name: string,
+    state: string,
+    priority: number,
+    specific?: string,
+    generic?: string,
+  ): void {
+    if (specific !== undefined) void this.run(specific);
+    if (generic !== undefined) void this.run(generic, [kind, name, state, String(priority)]);
+    this.writeFifos(`${kind} "${name}" ${state} ${priority}\n`);
+  }
+
+  writeFifos(line: string): void {
+    for (const path of this.fifos) {
+      try {
+        // Non-blocking: with no reader the open fails (ENXIO) and the line is dropped, never blocking us.
+        const fd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK);
+        try {
+          writeSync(fd, line);
+        } finally {
+          closeSync(fd);
+        }
+      } catch {
+        // no reader: keepalived drops the line too
+      }
+    }
+  }
+
+  /** Waits for every script still running (at shutdown, so notify_stop completes). */
+  async drain(limitMs: number): Promise<void> {
+    const all = Promise.allSettled([...this.running]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, limitMs).unref())]);
+  }
+}

@@ -1,0 +1,201 @@
+// Daemon mode as keepalived runs it: log the start, read the configuration, enter the network namespace
+// (-s or net_namespace), work out the pid files (instance / namespace naming), refuse to start when a
+// running daemon holds them, detach unless -n, then supervise a VRRP child and a checker child.
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { release, version as osVersion } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../../config/index.js';
+import { printModel } from '../../config/model/print.js';
+import type { DaemonOptions } from '../../cli/options.js';
+import { FsConfigHost } from './fs-config-host.js';
+import { VERSION_STRING } from '../../common/version.js';
+import { native } from '../../net/native.js';
+import { Logger, logFileFor } from './log.js';
+import {
+  alreadyRunning,
+  removePidDir,
+  removePidFile,
+  resolvePidFiles,
+  runningPid,
+  type PidFiles,
+} from './pidfile.js';
+import { Supervisor, type ChildKind } from './supervisor.js';
+
+const LAUNCHER = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
+
+/** Passed from the parent to its children: what keepalived appends to every syslog ident (_NS_INSTANCE). */
+const IDENT_SUFFIX_ENV = 'KEEPALIVED_TS_IDENT_SUFFIX';
+/** Set for the detached daemon the foreground process starts: the start-up lines were logged already. */
+const DETACHED_ENV = 'KEEPALIVED_TS_DETACHED';
+
+/** keepalived's exit status when the configuration file cannot be read (KEEPALIVED_EXIT_NO_CONFIG). */
+export const EXIT_NO_CONFIG = 6;
+/** How long the foreground process waits for the detached daemon to write its pid file. */
+const DETACH_WAIT_MS = 10_000;
+
+/** -g FILE: keepalived's children log to FILE with _vrrp / _healthcheckers inserted. */
+const LOG_FILE_SUFFIX: Record<string, string> = {
+  Keepalived_vrrp: '_vrrp',
+  Keepalived_healthcheckers: '_healthcheckers',
+  Keepalived_bfd: '_bfd',
+};
+
+export function daemonLogger(o: DaemonOptions, ident: string): Logger {
+  const suffix = process.env[IDENT_SUFFIX_ENV] ?? '';
+  return new Logger({
+    console: o.logConsole,
+    syslog: !o.noSyslog,
+    facility: o.logFacility,
+    detail: o.logDetail,
+    ident: ident + suffix,
+    ...(o.logFile !== undefined ? { file: logFileFor(o.logFile, LOG_FILE_SUFFIX[ident] ?? '') } : {}),
+  });
+}
+
+/** keepalived's check_conf_file: the main file must be a readable regular file. */
+function configReadable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The words of the command line as keepalived logs them: quoted, in lines under 100 characters. */
+function commandLineLines(argv: readonly string[]): string[] {
+  const words = [process.argv[1] ?? 'keepalived-ts', ...argv].map((w) => `'${w}'`);
+  const lines: string[] = [];
+  let line = 'Command line:';
+  for (const w of words) {
+    if (line.length + w.length + 1 > 100 && line.trim() !== 'Command line:') {
+      lines.push(line);
+      line = '             ';
+    }
+    line += ` ${w}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** The pid-file options the children are started with, so that they use the files the parent resolved. */
+function pidArgs(files: PidFiles): string[] {
+  return ['-p', files.main, '-r', files.vrrp, '-c', files.checkers, '-b', files.bfd];
+}
+
+async function waitForPidFile(path: string, child: number): Promise<boolean> {
+  const deadline = Date.now() + DETACH_WAIT_MS;
+  while (Date.now() < deadline) {
+    if (runningPid(path) === child) return true;
+    try {
+      process.kill(child, 0);
+    } catch {
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<number> {
+  if (o.umask !== undefined) process.umask(o.umask);
+  const detached = process.env[DETACHED_ENV] === '1';
+  delete process.env[DETACHED_ENV];
+  const log = daemonLogger(o, 'Keepalived');
+  if (!detached) {
+    log.info(`Starting ${VERSION_STRING}`);
+    log.info(`Running on Linux ${release()} ${osVersion()}`);
+    for (const line of commandLineLines(argv)) log.info(line);
+    if (o.snmp) log.warn('SNMP is not supported by keepalived-ts; ignoring -x');
+  }
+
+  const configFile = resolve(o.configFile);
+  if (!configReadable(configFile)) {
+    log.error(`Configuration file '${o.configFile}' is not a regular non-executable file or cannot be read`);
+    log.info(`Stopped ${VERSION_STRING}`);
+    return EXIT_NO_CONFIG;
+  }
+  if (!detached) log.debug(`Opening file '${o.configFile}'.`);
+  const { model, diagnostics } = loadModel(configFile, new FsConfigHost(), {
+    configId: o.configId,
+    allConfig: o.allConfig,
+  });
+  if (!detached) log.info(`Configuration file ${o.configFile}`);
+  // The children report the config's diagnostics as they load it; the parent only says how many.
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors > 0) log.error(`${o.configFile}: ${errors} configuration error(s); run with -t for details`);
+
+  if (o.dumpConf && !detached) {
+    // keepalived -d: the configuration as read, in the log, then a normal run.
+    for (const line of printModel(model).split('\n')) if (line.trim() !== '') log.info(line);
+  }
+  const g = model.global;
+  const namespace = o.namespace ?? g.netNamespace;
+  if (o.namespace !== undefined && g.netNamespace !== undefined) {
+    log.info(
+      `Overriding config net_namespace '${g.netNamespace}' with command line namespace '${o.namespace}'`,
+    );
+  }
+  if (namespace !== undefined || g.instanceName !== undefined) {
+    const suffix = [namespace, g.instanceName]
+      .filter((p) => p !== undefined)
+      .map((p) => `_${p}`)
+      .join('');
+    process.env[IDENT_SUFFIX_ENV] = suffix;
+    if (!detached) log.info(`Changing syslog ident to Keepalived${suffix}`);
+  }
+  const files = resolvePidFiles(o, { instance: g.instanceName, namespace, usePidDir: g.usePidDir });
+  const daemonLog = daemonLogger(o, 'Keepalived');
+
+  if (namespace !== undefined) {
+    try {
+      // Threads keep the namespace they were in; the main thread is the one that opens sockets and forks.
+      native().setns(`/run/netns/${namespace}`);
+    } catch (e) {
+      daemonLog.error(`Unable to set network namespace ${namespace} - exiting (${(e as Error).message})`);
+      return 1;
+    }
+  }
+
+  const running = alreadyRunning(o, files);
+  if (running !== undefined) {
+    // keepalived exits 0 here: a second start is not an error for the init system.
+    daemonLog.info('daemon is already running');
+    return 0;
+  }
+
+  if (!o.dontFork) {
+    // keepalived forks and the foreground process exits; we start ourselves detached with -n and wait
+    // for the pid file, so that an init system reading it right after we exit finds it.
+    const child = spawn(process.execPath, [LAUNCHER, ...argv, '--dont-fork'], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, [DETACHED_ENV]: '1' },
+    });
+    child.unref();
+    if (child.pid !== undefined) await waitForPidFile(files.main, child.pid);
+    return 0;
+  }
+
+  const kinds: ChildKind[] = [];
+  // keepalived starts its BFD child when the configuration has bfd_instances, unless -B.
+  if (!o.noBfd && (model.bfd.length > 0 || o.runAll)) kinds.push('bfd');
+  if (!o.checkOnly && (model.instances.length > 0 || o.runAll)) kinds.push('vrrp');
+  if (!o.vrrpOnly && (model.virtualServers.length > 0 || o.runAll)) kinds.push('checker');
+  const resolved: DaemonOptions = {
+    ...o,
+    pidFile: files.main,
+    vrrpPidFile: files.vrrp,
+    checkersPidFile: files.checkers,
+    bfdPidFile: files.bfd,
+  };
+  const code = await new Supervisor(resolved, [...argv, ...pidArgs(files)], daemonLog, kinds).run();
+  // keepalived's parent removes its children's pid files too: a child that crashed leaves its own behind.
+  for (const path of [files.vrrp, files.checkers, files.bfd])
+    if (runningPid(path) === undefined) removePidFile(path);
+  removePidDir(files);
+  daemonLog.info(`Stopped ${VERSION_STRING}`);
+  return code;
+}

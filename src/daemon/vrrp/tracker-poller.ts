@@ -1,0 +1,64 @@
+// Feeds the engine the values of track_file files and the presence of track_process processes, polled
+// once a second, reporting only changes (and the first reading). init_file creates or resets a file first.
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Model } from '../../config/index.js';
+import type { EngineEvent } from '../../vrrp/engine/engine.js';
+import { countProcesses, readTrackFileValue } from '../../system/track-file.js';
+
+const POLL_MS = 1000;
+
+export class TrackerPoller {
+  private readonly fileValues = new Map<string, number>();
+  private readonly processUp = new Map<string, boolean>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly model: Model,
+    private readonly feed: (event: EngineEvent) => void,
+  ) {}
+
+  start(): void {
+    for (const f of this.model.trackFiles) {
+      if (f.file === undefined || f.initFile === undefined) continue;
+      if (f.initFile.overwrite || !existsSync(f.file)) {
+        try {
+          writeFileSync(f.file, `${f.initFile.value}\n`);
+        } catch {
+          // an unwritable file reads as 0, as keepalived treats it
+        }
+      }
+    }
+    if (this.model.trackFiles.length === 0 && this.model.trackProcesses.length === 0) return;
+    this.poll();
+    this.timer = setInterval(() => this.poll(), POLL_MS);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private poll(): void {
+    for (const f of this.model.trackFiles) {
+      if (f.file === undefined) continue;
+      const value = readTrackFileValue(f.file);
+      if (this.fileValues.get(f.name) !== value) {
+        this.fileValues.set(f.name, value);
+        this.feed({ type: 'file-value', name: f.name, value });
+      }
+    }
+    for (const p of this.model.trackProcesses) {
+      const [name, ...params] = p.process;
+      if (name === undefined) continue;
+      const count = countProcesses({
+        process: name,
+        ...(params.length > 0 ? { parameters: params.join(' '), paramMatch: p.paramMatch ?? 'exact' } : {}),
+      });
+      const running = count >= p.quorum && (p.quorumMax === undefined || count <= p.quorumMax);
+      if (this.processUp.get(p.name) !== running) {
+        this.processUp.set(p.name, running);
+        this.feed({ type: 'process', name: p.name, running });
+      }
+    }
+  }
+}

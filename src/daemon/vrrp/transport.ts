@@ -1,0 +1,156 @@
+// VRRP's sockets: one raw receive socket per interface, family and IP protocol (112 VRRP, 51 AH),
+// joined to the VRRP multicast group on that interface only; sends go out of the same socket. IPv4
+// packets carry our own IP header (IP_HDRINCL, as keepalived does, so TTL, TOS and AH coverage are
+// exact); IPv6 packets are payload only, with hop limit 255 and the source chosen per packet.
+import { native, type SockAddr } from '../../net/native.js';
+import { ipMreqn, ipv6Mreq, NativeSocket, type ReceivedMessage } from '../../net/socket.js';
+import type { TimedDatagram } from '../../net/timed-sender.js';
+import type { IpFamily } from '../../vrrp/advert.js';
+
+export interface RawVrrpPacket {
+  ifname: string;
+  family: IpFamily;
+  protocol: number;
+  /** IPv4: the whole IP packet. IPv6: the payload after the IPv6 header(s). */
+  data: Buffer;
+  /** IPv6 only (IPv4 carries them in its header). */
+  source?: string;
+  destination?: string;
+  hopLimit?: number;
+}
+
+interface Endpoint {
+  ifname: string;
+  ifindex: number;
+  family: IpFamily;
+  protocol: number;
+  socket: NativeSocket;
+  joined: Set<string>;
+}
+
+const IPV6_HOPS = 255;
+
+export class VrrpTransport {
+  private readonly endpoints = new Map<string, Endpoint>();
+
+  constructor(
+    private readonly onPacket: (p: RawVrrpPacket) => void,
+    private readonly onError: (where: string, e: Error) => void,
+  ) {}
+
+  /** Opens (once) the socket for this interface, family and protocol, and joins `groups` on it. */
+  open(ifname: string, family: IpFamily, protocol: number, groups: readonly string[]): void {
+    const key = `${ifname}/${family}/${protocol}`;
+    let ep = this.endpoints.get(key);
+    if (ep === undefined) {
+      const n = native();
+      const c = n.constants;
+      const ifindex = n.ifNameToIndex(ifname);
+      const socket = NativeSocket.open(family === 4 ? c.AF_INET : c.AF_INET6, c.SOCK_RAW, protocol);
+      try {
+        socket.setOption(c.SOL_SOCKET, c.SO_BINDTODEVICE, ifname);
+        if (family === 4) {
+          socket.setOption(c.IPPROTO_IP, c.IP_HDRINCL, 1);
+          socket.setOption(c.IPPROTO_IP, c.IP_MULTICAST_LOOP, 0);
+          socket.setOption(c.IPPROTO_IP, c.IP_MULTICAST_ALL, 0);
+          socket.setOption(c.IPPROTO_IP, c.IP_MULTICAST_IF, ipMreqn('0.0.0.0', ifindex));
+        } else {
+          // The kernel computes and verifies the VRRP checksum at offset 6 over the real pseudo-header.
+          socket.setOption(c.IPPROTO_IPV6, c.IPV6_CHECKSUM, 6);
+          socket.setOption(c.IPPROTO_IPV6, c.IPV6_RECVHOPLIMIT, 1);
+          socket.setOption(c.IPPROTO_IPV6, c.IPV6_RECVPKTINFO, 1);
+          socket.setOption(c.IPPROTO_IPV6, c.IPV6_MULTICAST_HOPS, IPV6_HOPS);
+          socket.setOption(c.IPPROTO_IPV6, c.IPV6_UNICAST_HOPS, IPV6_HOPS);
+          socket.setOption(c.IPPROTO_IPV6, c.IPV6_MULTICAST_IF, ifindex);
+          socket.setOption(c.IPPROTO_IPV6, c.IPV6_MULTICAST_LOOP, 0);
+        }
+      } catch (e) {
+        socket.close();
+        throw e;
+      }
+      ep = { ifname, ifindex, family, protocol, socket, joined: new Set() };
+      const endpoint = ep;
+      socket.onMessage(
+        (m) => this.receive(endpoint, m),
+        (e) => this.onError(`receive on ${ifname}`, e),
+      );
+      this.endpoints.set(key, ep);
+    }
+    for (const group of groups) this.join(ep, group);
+  }
+
+  private join(ep: Endpoint, group: string): void {
+    if (ep.joined.has(group)) return;
+    const c = native().constants;
+    if (ep.family === 4) ep.socket.setOption(c.IPPROTO_IP, c.IP_ADD_MEMBERSHIP, ipMreqn(group, ep.ifindex));
+    else ep.socket.setOption(c.IPPROTO_IPV6, c.IPV6_JOIN_GROUP, ipv6Mreq(group, ep.ifindex));
+    ep.joined.add(group);
+  }
+
+  private receive(ep: Endpoint, m: ReceivedMessage): void {
+    if (m.truncated) return;
+    const p: RawVrrpPacket = { ifname: ep.ifname, family: ep.family, protocol: ep.protocol, data: m.data };
+    if (ep.family === 6) {
+      if (m.from !== null && m.from.family === 'inet6') p.source = m.from.address;
+      if (m.dst !== undefined) p.destination = m.dst;
+      if (m.hopLimit !== undefined) p.hopLimit = m.hopLimit;
+    }
+    this.onPacket(p);
+  }
+
+  /** Sends a complete IPv4 packet (header included) towards `destination`. */
+  sendIpv4(ifname: string, protocol: number, packet: Uint8Array, destination: string): void {
+    const ep = this.endpoint(ifname, 4, protocol);
+    const to: SockAddr = { family: 'inet', address: destination };
+    ep.socket.send(packet, to);
+  }
+
+  /** Sends an IPv6 payload from `source` (which must be on the interface) to `destination`. */
+  sendIpv6(ifname: string, protocol: number, payload: Uint8Array, destination: string, source: string): void {
+    const ep = this.endpoint(ifname, 6, protocol);
+    const linkLocal =
+      destination.toLowerCase().startsWith('fe80:') || destination.toLowerCase().startsWith('ff02:');
+    const to: SockAddr = {
+      family: 'inet6',
+      address: destination,
+      ...(linkLocal ? { scopeId: ep.ifindex } : {}),
+    };
+    ep.socket.send(payload, to, { ifindex: ep.ifindex, source });
+  }
+
+  /** What sendIpv4 / sendIpv6 would write, as a datagram for the timed sender to write later. */
+  timedDatagram(
+    ifname: string,
+    family: IpFamily,
+    protocol: number,
+    data: Uint8Array,
+    destination: string,
+    source: string,
+  ): TimedDatagram {
+    const ep = this.endpoint(ifname, family, protocol);
+    if (family === 4) return { fd: ep.socket.fd, data, to: { family: 'inet', address: destination } };
+    const linkLocal =
+      destination.toLowerCase().startsWith('fe80:') || destination.toLowerCase().startsWith('ff02:');
+    return {
+      fd: ep.socket.fd,
+      data,
+      to: { family: 'inet6', address: destination, ...(linkLocal ? { scopeId: ep.ifindex } : {}) },
+      ifindex: ep.ifindex,
+      source,
+    };
+  }
+
+  private endpoint(ifname: string, family: IpFamily, protocol: number): Endpoint {
+    const ep = this.endpoints.get(`${ifname}/${family}/${protocol}`);
+    if (ep === undefined) {
+      this.open(ifname, family, protocol, []);
+      return this.endpoints.get(`${ifname}/${family}/${protocol}`) as Endpoint;
+    }
+    return ep;
+  }
+
+  closeAll(): void {
+    for (const ep of this.endpoints.values()) ep.socket.close();
+    this.endpoints.clear();
+  }
+}

@@ -1,0 +1,551 @@
+// The VRRP child: the pure engine meets the kernel here. Packets from the raw sockets are decoded and
+// validated, then fed to the engine with the monotonic time; the engine's actions become adverts on the
+// wire, addresses, routes and rules through rtnetlink, gratuitous ARP / NA frames, notify scripts and log
+// lines. EngineClock wakes the engine at its next deadline and sends periodic adverts on time.
+import { writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { native } from '../../net/native.js';
+import { resolve } from 'node:path';
+import type { DaemonOptions } from '../../cli/options.js';
+import { FsConfigHost } from '../process/fs-config-host.js';
+import { loadModel, type Model } from '../../config/index.js';
+import { formatDiagnostic } from '../../config/types.js';
+import type { IpAddressSpec } from '../../config/model/static/routes.js';
+import {
+  Rtnetlink,
+  RtnetlinkError,
+  subscribe,
+  type ClientAddressSpec,
+  type ClientRouteSpec,
+  type Subscription,
+} from '../../net/netlink/rtnetlink.js';
+import type { RuleSpec as NetlinkRule } from '../../net/netlink/rtnl-rule.js';
+import { applyInterfaceSettings, type InterfaceSetting } from '../../net/sysctl.js';
+import { monotonicNowNs } from '../../net/precise-timer.js';
+import { Engine, acceptAll, type Action } from '../../vrrp/engine/engine.js';
+import { engineSpecFromModel, instanceExtras } from '../../vrrp/from-model.js';
+import type { EngineSpec, InstanceSpec, NotifySpec } from '../../vrrp/engine/spec.js';
+import { Announcer } from './announcer.js';
+import { HostState, type HostChange } from './host-state.js';
+import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
+import { setUpVmac } from './vmac.js';
+import type { Logger } from '../process/log.js';
+import { Notifier, scriptPolicy } from '../process/notifier.js';
+import { removePidFile, writePidFile } from '../process/pidfile.js';
+import { VrrpSmtpAlerts } from '../alerts/vrrp-alerts.js';
+import { AdvertIo } from './advert-io.js';
+import { TrackerPoller } from './tracker-poller.js';
+import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats } from './vrrp-dump.js';
+import { dumpFile, dumpNaming, tmpFile } from '../process/dump-files.js';
+import { AdvertTrace } from './advert-trace.js';
+import { EngineClock } from './engine-clock.js';
+
+const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
+
+export class VrrpDaemon {
+  private model!: Model;
+  private spec!: EngineSpec;
+  private engine!: Engine;
+  private rtnl!: Rtnetlink;
+  private readonly host = new HostState();
+  private subscription: Subscription | undefined;
+  private clock: EngineClock | undefined;
+  private io!: AdvertIo;
+  private readonly announcer = new Announcer();
+  private notifier!: Notifier;
+  private smtpAlerts: VrrpSmtpAlerts | undefined;
+  private trackers: TrackerPoller | undefined;
+  private vmacUndo: InterfaceSetting[] = [];
+  private createdVmacs: string[] = [];
+  /** Kernel operations are applied in order, one chain, so that add and remove never race. */
+  private kernelQueue: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private keepVipsOnStop = false;
+  /** KTS_ADVERT_TRACE: advert timing diagnostics (bench/vrrp-jitter.ts). */
+  private readonly trace = AdvertTrace.fromEnv();
+
+  constructor(
+    private readonly options: DaemonOptions,
+    private readonly log: Logger,
+  ) {}
+
+  private now(): number {
+    return Number(monotonicNowNs()) / 1e6;
+  }
+
+  /** The error messages (without file:line) of the configuration running now: see reload(). */
+  private runningErrors = new Set<string>();
+
+  private loadSpec(): { model: Model; spec: EngineSpec; errors: number; newErrors: number } {
+    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
+      configId: this.options.configId,
+    });
+    for (const d of diagnostics)
+      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+    const errorMessages = diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${d.keyword}: ${d.message}`);
+    const newErrors = errorMessages.filter((m) => !this.runningErrors.has(m)).length;
+    this.runningErrors = new Set(errorMessages);
+    return { model, spec: engineSpecFromModel(model), errors: errorMessages.length, newErrors };
+  }
+
+  async start(): Promise<void> {
+    writePidFile(this.options.vrrpPidFile);
+    const loaded = this.loadSpec();
+    this.model = loaded.model;
+    this.spec = loaded.spec;
+    const g = this.model.global;
+    const fifos = [g.notifyFifo, g.vrrpNotifyFifo].filter((f): f is string => f !== undefined);
+    this.notifier = new Notifier(
+      this.log,
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
+      fifos,
+    );
+    this.smtpAlerts = new VrrpSmtpAlerts(this.model, this.log);
+
+    this.applyProcessPriority();
+    this.rtnl = await Rtnetlink.open();
+    await this.host.load(this.rtnl);
+    await this.createVmacs();
+    await this.host.load(this.rtnl);
+    await this.removeStaleAddresses();
+    this.applyStatic(true);
+
+    this.subscription = subscribe((e) => this.onHostChanges(this.host.apply(e)), {
+      onError: (err) => this.log.warn(`netlink: ${err.message}`),
+    });
+    this.spec.linksDown = this.linksDown();
+    this.fillSourceAddresses(this.spec);
+    this.engine = new Engine(this.spec, { validate: acceptAll });
+    this.io = new AdvertIo(this.host, this.log, (ev) => this.feed(ev), this.spec);
+    this.io.open();
+    this.clock = new EngineClock(
+      this.io,
+      (deadlineNs) => this.feed({ type: 'timer' }, deadlineNs),
+      // the native thread sent adverts at their deadline: the engine's timer event, when they left
+      (sent) => {
+        const at = this.clock?.eventTime(Number(sent.sentAtNs) / 1e6) ?? Number(sent.sentAtNs) / 1e6;
+        this.handle(at, { type: 'timer' }, sent.deadlineNs, sent.sentAtNs);
+      },
+    );
+    this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
+    this.trackers.start();
+    this.feed({ type: 'start' });
+  }
+
+  /** vrrp_priority (nice) and vrrp_rt_priority (SCHED_RR), as keepalived applies them to its VRRP child:
+   * realtime scheduling is what keeps advert timing tight on a busy host. */
+  private applyProcessPriority(): void {
+    const g = this.model.global;
+    try {
+      if (g.vrrpPriority !== undefined) setPriority(g.vrrpPriority);
+      if (g.vrrpRtPriority !== undefined) native().setScheduler('rr', g.vrrpRtPriority);
+    } catch (e) {
+      this.log.warn(`cannot set process priority: ${(e as Error).message}`);
+    }
+  }
+
+  /** An instance without mcast_src_ip / unicast_src_ip speaks from its interface's primary address; the
+   * engine needs to know it for the equal-priority tie-break. */
+  private fillSourceAddresses(spec: EngineSpec): void {
+    for (const inst of spec.instances) {
+      if (inst.sourceAddress !== undefined) continue;
+      const vips = new Set(inst.addresses.map((a) => a.address));
+      const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
+      if (primary !== undefined) inst.sourceAddress = primary;
+    }
+  }
+
+  /** Links that are down (or missing) now, as the engine's starting view. */
+  private linksDown(): string[] {
+    const names = new Set<string>();
+    for (const i of this.spec.instances) {
+      names.add(i.interface);
+      for (const t of i.trackInterfaces) names.add(t.ifname);
+    }
+    for (const gr of this.spec.syncGroups) for (const t of gr.trackInterfaces) names.add(t.ifname);
+    return [...names].filter((n) => !(this.host.link(n)?.up ?? false));
+  }
+
+  /** One event in, its actions applied, the timer re-armed. */
+  feed(event: Parameters<Engine['handle']>[1], deadlineNs?: bigint): void {
+    if (this.engine === undefined) return;
+    this.clock?.takeSent(); // adverts the native thread already sent come first
+    const now = this.now();
+    this.handle(this.clock?.eventTime(now) ?? now, event, deadlineNs);
+  }
+
+  private handle(
+    now: number,
+    event: Parameters<Engine['handle']>[1],
+    deadlineNs?: bigint,
+    tracedAt?: bigint,
+  ): void {
+    const startedAt = this.trace ? (tracedAt ?? monotonicNowNs()) : 0n;
+    let actions: Action[];
+    try {
+      actions = this.engine.handle(now, event);
+    } catch (e) {
+      // The engine is pure and tested; if it ever throws, keep the daemon and its state alive.
+      this.log.error(`engine error on ${event.type}: ${(e as Error).stack ?? String(e)}`);
+      return;
+    }
+    for (const a of actions) this.apply(a);
+    this.trace?.event(
+      tracedAt === undefined ? event.type : 'timer-native',
+      deadlineNs,
+      startedAt,
+      monotonicNowNs(),
+    );
+    this.clock?.schedule(this.engine, event, actions);
+  }
+
+  private apply(a: Action): void {
+    switch (a.type) {
+      case 'send-advert':
+        if (this.clock?.alreadySent(a)) return;
+        this.clock?.beforeJsSend(a.instance);
+        this.io.send(a);
+        return;
+      case 'add-addresses':
+      case 'remove-addresses':
+        if (a.type === 'remove-addresses' && this.keepVipsOnStop) return;
+        this.log.info(`(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} VIPs.`);
+        this.changeAddresses(
+          a.instance,
+          a.addresses.map((v) => v.address),
+          a.type === 'add-addresses',
+        );
+        return;
+      case 'add-routes':
+      case 'remove-routes':
+        if (a.type === 'remove-routes' && this.keepVipsOnStop) return;
+        this.changeRoutes(a.instance, a.type === 'add-routes');
+        return;
+      case 'add-rules':
+      case 'remove-rules':
+        this.changeRules(a.instance, a.type === 'add-rules');
+        return;
+      case 'send-garp':
+        this.sendGarp(a.instance, a.family, a.addresses);
+        return;
+      case 'notify':
+        this.runNotify(a);
+        return;
+      case 'state-change':
+        // The engine logs "Entering X STATE" itself; the reason is detail, except keepalived's own line for
+        // a BACKUP that heard no advert (monitoring watches for it).
+        if (a.reason === 'master-down timer') this.log.info(`(${a.instance}) Receive advertisement timeout`);
+        else if (a.reason !== '') this.log.debug(`(${a.instance}) ${a.from} -> ${a.to}: ${a.reason}`);
+        return;
+      case 'log':
+        this.log.log(a.level === 'notice' ? 'info' : a.level, a.message);
+        return;
+      case 'run-script':
+        this.runTrackScript(a.name, a.timeoutMs);
+        return;
+    }
+  }
+
+  private instance(name: string): InstanceSpec | undefined {
+    return this.spec.instances.find((i) => i.name === name);
+  }
+
+  /** Where an instance's VIPs live: the address's own dev, else the VMAC, else the interface. */
+  private vipDevice(inst: InstanceSpec, vip: IpAddressSpec): string {
+    return vip.dev ?? instanceExtras(inst).vmacName ?? inst.interface;
+  }
+
+  private enqueue(what: string, op: () => Promise<void>): void {
+    this.kernelQueue = this.kernelQueue.then(op).catch((e: unknown) => {
+      this.log.error(`${what}: ${(e as Error).message}`);
+    });
+  }
+
+  private changeAddresses(instance: string, addresses: string[], add: boolean): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    const extras = instanceExtras(inst);
+    const vips = [...extras.vips, ...extras.excluded].filter((v) => addresses.includes(v.address));
+    for (const vip of vips) {
+      const req = addressRequest(vip, this.vipDevice(inst, vip));
+      this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
+    }
+  }
+
+  private changeRoutes(instance: string, add: boolean): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    for (const r of instanceExtras(inst).routes) {
+      const req = routeRequest(r, instanceExtras(inst).vmacName ?? inst.interface);
+      this.route(add, req, `(${instance}) ${add ? 'adding' : 'removing'} route ${req.dst}`);
+    }
+  }
+
+  private changeRules(instance: string, add: boolean): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    for (const r of instanceExtras(inst).rules) {
+      this.rule(add, ruleRequest(r), `(${instance}) ${add ? 'adding' : 'removing'} rule`);
+    }
+  }
+
+  private sendGarp(instance: string, family: 4 | 6, addresses: string[]): void {
+    const inst = this.instance(instance);
+    if (inst === undefined) return;
+    const extras = instanceExtras(inst);
+    // Announce after the addresses are in place, from the device (and MAC) that holds each of them.
+    this.enqueue(`(${instance}) announcing`, async () => {
+      for (const address of addresses) {
+        // excluded addresses are announced too, from their own device
+        const vip = [...extras.vips, ...extras.excluded].find((v) => v.address === address);
+        const link = this.host.link(vip ? this.vipDevice(inst, vip) : inst.interface);
+        if (link === undefined || link.mac === undefined || !link.up) continue;
+        try {
+          this.announcer.announce(link.index, link.mac, family, [address]);
+          this.log.debug(
+            family === 4
+              ? `Sending gratuitous ARP on ${link.name} for ${address}`
+              : `Sending unsolicited Neighbour Advert on ${link.name} for ${address}`,
+          );
+        } catch (e) {
+          this.log.warn(
+            `(${instance}) gratuitous ${family === 4 ? 'ARP' : 'NA'} for ${address}: ${(e as Error).message}`,
+          );
+        }
+      }
+    });
+  }
+
+  private notifySpec(name: string, kind: 'INSTANCE' | 'GROUP'): NotifySpec | undefined {
+    if (kind === 'INSTANCE') return this.instance(name)?.notify;
+    return this.spec.syncGroups.find((g) => g.name === name)?.notify;
+  }
+
+  private runNotify(a: Extract<Action, { type: 'notify' }>): void {
+    this.smtpAlerts?.notify(a.kind, a.name, a.state);
+    const n = this.notifySpec(a.name, a.kind);
+    if (n === undefined) return;
+    const specific =
+      a.state === 'MASTER'
+        ? n.master
+        : a.state === 'BACKUP'
+          ? n.backup
+          : a.state === 'FAULT'
+            ? n.fault
+            : a.state === 'STOP'
+              ? n.stop
+              : undefined;
+    this.notifier.notify(a.kind, a.name, a.state, a.priority, specific, n.generic);
+  }
+
+  private runTrackScript(name: string, timeoutMs: number): void {
+    const script = this.spec.scripts.find((s) => s.name === name);
+    if (script?.command === undefined) {
+      this.feed({ type: 'script-result', name, ok: false });
+      return;
+    }
+    void this.notifier.run(script.command, [], timeoutMs).then((r) => {
+      if (this.stopping) return;
+      this.feed({
+        type: 'script-result',
+        name,
+        ok: r.code === 0,
+        ...(r.code !== undefined ? { exitStatus: r.code } : {}),
+      });
+    });
+  }
+
+  private onHostChanges(changes: HostChange[]): void {
+    if (changes.length > 0) this.clock?.invalidate();
+    for (const c of changes) {
+      if (c.kind === 'link') this.feed({ type: 'link', ifname: c.name, up: c.up });
+      else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
+      else if (c.kind === 'resync') {
+        void this.host.load(this.rtnl).then(() => {
+          for (const l of this.host.allLinks()) this.feed({ type: 'link', ifname: l.name, up: l.up });
+        });
+      }
+    }
+  }
+
+  /** Someone deleted a VIP a MASTER holds: put it back, unless the address line says no_track. */
+  private reinstate(ifname: string, address: string): void {
+    if (this.stopping) return;
+    const snap = this.engine.snapshot();
+    for (const inst of this.spec.instances) {
+      if (snap.instances.find((s) => s.name === inst.name)?.state !== 'MASTER') continue;
+      const vip = instanceExtras(inst).vips.find(
+        (v) => v.address === address && this.vipDevice(inst, v) === ifname,
+      );
+      if (vip === undefined || vip.noTrack) continue;
+      this.log.info(`(${inst.name}) virtual address ${address} was removed from ${ifname}; restoring it`);
+      this.changeAddresses(inst.name, [address], true);
+    }
+  }
+
+  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs (vmac.ts). */
+  private async createVmacs(): Promise<void> {
+    for (const inst of this.spec.instances) {
+      const name = instanceExtras(inst).vmacName;
+      if (name === undefined) continue;
+      try {
+        const { created, undo } = await setUpVmac(this.rtnl, this.host, inst);
+        if (created) this.createdVmacs.push(name);
+        this.vmacUndo.push(...undo);
+      } catch (e) {
+        this.log.error(
+          `(${inst.name}) cannot create VMAC ${name} on ${inst.interface}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** static_ipaddress / static_routes / static_rules: set at start whatever the VRRP state, removed at stop. */
+  private applyStatic(add: boolean): void {
+    const g = this.model.global;
+    for (const a of this.model.staticAddresses) {
+      const req = addressRequest(a, a.dev ?? g.defaultInterface);
+      this.address(add, req, `static address ${req.address}`);
+    }
+    for (const r of this.model.staticRoutes) {
+      const req = routeRequest(r, g.defaultInterface);
+      this.route(add, req, `static route ${req.dst}`);
+    }
+    for (const r of this.model.staticRules) this.rule(add, ruleRequest(r), 'static rule');
+  }
+
+  /** Adds or removes one address; "already there" / "already gone" is the state we wanted. */
+  private address(add: boolean, req: ClientAddressSpec, what: string): void {
+    this.enqueue(what, async () => {
+      try {
+        if (add) await this.rtnl.addAddress(req);
+        else await this.rtnl.deleteAddress(req);
+      } catch (e) {
+        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'EADDRNOTAVAIL')) return;
+        throw e;
+      }
+    });
+  }
+
+  private route(add: boolean, req: ClientRouteSpec, what: string): void {
+    this.enqueue(what, async () => {
+      try {
+        if (add) await this.rtnl.addRoute(req, { replace: true });
+        else await this.rtnl.deleteRoute(req);
+      } catch (e) {
+        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ESRCH')) return;
+        throw e;
+      }
+    });
+  }
+
+  private rule(add: boolean, req: NetlinkRule, what: string): void {
+    this.enqueue(what, async () => {
+      try {
+        if (add) await this.rtnl.addRule(req);
+        else await this.rtnl.deleteRule(req);
+      } catch (e) {
+        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ENOENT')) return;
+        throw e;
+      }
+    });
+  }
+
+  /** A previous run that crashed may have left VIPs behind: remove them before the first election. */
+  private async removeStaleAddresses(): Promise<void> {
+    for (const inst of this.spec.instances) {
+      for (const vip of instanceExtras(inst).vips) {
+        const dev = this.vipDevice(inst, vip);
+        if (!this.host.hasAddress(dev, vip.address)) continue;
+        this.log.info(`(${inst.name}) removing stale address ${vip.address} from ${dev}`);
+        try {
+          await this.rtnl.deleteAddress(addressRequest(vip, dev));
+        } catch (e) {
+          this.log.warn(`(${inst.name}) cannot remove stale ${vip.address}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** keepalived's DATA, STATS, STATS_CLEAR and JSON signals: /tmp/keepalived.{data,stats,json}. */
+  dump(kind: 'data' | 'stats' | 'stats-clear' | 'json'): void {
+    if (this.engine === undefined) return;
+    this.log.info(
+      kind === 'data'
+        ? `Printing VRRP data for process(${process.pid}) on signal`
+        : kind === 'json'
+          ? `Printing VRRP as json for process(${process.pid}) on signal`
+          : `Printing ${kind === 'stats-clear' ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`,
+    );
+    const snap = this.engine.snapshot();
+    const g = this.model.global;
+    const naming = dumpNaming(this.options, g);
+    const [path, text] =
+      kind === 'data'
+        ? [
+            dumpFile(DATA_FILE, naming),
+            formatData(snap, this.spec, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
+          ]
+        : kind === 'json'
+          ? [tmpFile(JSON_FILE), formatJson(snap, this.spec)]
+          : [tmpFile(STATS_FILE), formatStats(snap, this.spec)];
+    try {
+      // keepalived creates these 0600 (its umask 0177): they show the configuration.
+      writeFileSync(path, text, { mode: 0o600 });
+    } catch (e) {
+      this.log.error(`cannot write ${path}: ${(e as Error).message}`);
+    }
+    if (kind === 'stats-clear') this.engine.clearCounters();
+  }
+
+  async reload(): Promise<void> {
+    const previousErrors = this.runningErrors;
+    const loaded = this.loadSpec();
+    if (loaded.newErrors > 0) {
+      // A broken edit must not take the running cluster down: keep what runs, say where the problem is.
+      // Errors the running configuration had already (keepalived ignores such a line, e.g. a VIP of the
+      // other family, and so did our start) are no new breakage: refusing those would refuse every reload.
+      this.runningErrors = previousErrors;
+      this.log.error(`configuration has ${loaded.newErrors} new error(s); keeping the running configuration`);
+      return;
+    }
+    this.log.info('Reloading configuration');
+    this.model = loaded.model;
+    this.smtpAlerts?.reload(this.model);
+    loaded.spec.linksDown = this.linksDown();
+    this.fillSourceAddresses(loaded.spec);
+    this.spec = loaded.spec;
+    this.io.reconfigure(this.spec);
+    this.trackers?.stop();
+    this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
+    this.trackers.start();
+    this.feed({ type: 'reload', spec: this.spec });
+  }
+
+  /** SIGTERM: priority-0 adverts, VIPs released, notify_stop, then everything closed. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    // keepalived's STOP alerts never leave (it exits first): refuse new ones, give queued ones a second.
+    const mails = this.smtpAlerts?.close(1000);
+    // -V / --dont-release-vrrp: the VIPs stay where they are when the daemon stops.
+    this.keepVipsOnStop = this.options.dontReleaseVrrp;
+    this.feed({ type: 'shutdown' });
+    this.stopping = true;
+    this.trackers?.stop();
+    this.applyStatic(false);
+    await this.kernelQueue;
+    await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
+    await mails;
+    for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
+    await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
+    this.clock?.close();
+    this.trace?.write();
+    this.io.close();
+    this.announcer.closeAll();
+    this.subscription?.close();
+    this.rtnl.close();
+    removePidFile(this.options.vrrpPidFile);
+  }
+}

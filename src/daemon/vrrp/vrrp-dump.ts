@@ -1,0 +1,223 @@
+// What the VRRP child writes on keepalived's DATA, STATS and JSON signals, in keepalived's layout (people
+// parse these): /tmp/keepalived.data ("------< VRRP Topology >------", "   Key = value" lines),
+// /tmp/keepalived.stats (the per-instance counter tree) and /tmp/keepalived.json (an array of
+// {data, stats} objects with vrrp_json.c's field names). Pure: snapshot and spec in, text out.
+import type { EngineSnapshot, InstanceSnapshot } from '../../vrrp/engine/engine.js';
+import type { EngineSpec, InstanceSpec, VrrpState } from '../../vrrp/engine/spec.js';
+import { instanceExtras } from '../../vrrp/from-model.js';
+
+/** File names; dump-files.ts says in which directory (TMPDIR) and with which instance tag. */
+export const DATA_FILE = 'keepalived.data';
+export const STATS_FILE = 'keepalived.stats';
+export const JSON_FILE = 'keepalived.json';
+
+/** keepalived's VRRP_STATE_* numbers, as the JSON dump shows them. */
+const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
+
+export function stateNumber(state: VrrpState | string): number {
+  return STATE_NUMBER[state] ?? 0;
+}
+
+function vipText(inst: InstanceSpec, v: { address: string; prefix: number; ifname?: string }): string {
+  const full = inst.family === 4 ? v.prefix === 32 : v.prefix === 128;
+  return `${v.address}${full ? '' : `/${v.prefix}`} dev ${v.ifname ?? inst.interface} scope global`;
+}
+
+function vipTexts(inst: InstanceSpec, snap: InstanceSnapshot | undefined): string[] {
+  const set = snap?.state === 'MASTER' ? ' set' : '';
+  return inst.addresses.map((v) => vipText(inst, v) + set);
+}
+
+/** /tmp/keepalived.stats: one block per instance, keepalived's headings and indentation. */
+export function formatStats(snapshot: EngineSnapshot, spec?: EngineSpec): string {
+  return snapshot.instances
+    .map((i) => {
+      const c = i.counters;
+      const inst = spec?.instances.find((s) => s.name === i.name);
+      // keepalived 2.4's auth_hmac drop counters, only for instances that use it (2.2.7 has no such block).
+      const authExt =
+        inst !== undefined && instanceExtras(inst)?.authHmac !== undefined
+          ? [
+              '  Authentication Extension:',
+              `    Missing: ${c.auth_ext_missing}`,
+              `    Malformed: ${c.auth_ext_malformed}`,
+              `    Unknown Key: ${c.auth_ext_unknown_key}`,
+              `    Invalid HMAC: ${c.auth_ext_invalid_hmac}`,
+              `    Stale: ${c.auth_ext_stale}`,
+              `    Replay: ${c.auth_ext_replay}`,
+            ]
+          : [];
+      return [
+        `VRRP Instance: ${i.name}`,
+        '  Advertisements:',
+        `    Received: ${c.advert_rcvd}`,
+        `    Sent: ${c.advert_sent}`,
+        `  Became master: ${c.become_master}`,
+        `  Released master: ${c.release_master}`,
+        '  Packet Errors:',
+        `    Length: ${c.packet_len_err}`,
+        `    TTL: ${c.ip_ttl_err}`,
+        `    Invalid Type: ${c.invalid_type_rcvd}`,
+        `    Advertisement Interval: ${c.advert_interval_err}`,
+        `    Address List: ${c.addr_list_err}`,
+        '  Authentication Errors:',
+        `    Invalid Type: ${c.invalid_authtype}`,
+        `    Type Mismatch: ${c.authtype_mismatch}`,
+        `    Failure: ${c.auth_failure}`,
+        ...authExt,
+        '  Priority Zero:',
+        `    Received: ${c.pri_zero_rcvd}`,
+        `    Sent: ${c.pri_zero_sent}`,
+        '',
+      ].join('\n');
+    })
+    .join('');
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms / 10) / 100;
+}
+
+/** /tmp/keepalived.data: the VRRP topology section (and sync groups), with keepalived's field names. */
+export function formatData(
+  snapshot: EngineSnapshot,
+  spec: EngineSpec,
+  facts: { routerId?: string; defaultInterface?: string },
+): string {
+  const out: string[] = ['------< Global definitions >------'];
+  out.push(` Router ID = ${facts.routerId ?? ''}`);
+  if (facts.defaultInterface !== undefined) out.push(` Default interface = ${facts.defaultInterface}`);
+  if (snapshot.groups.length > 0) {
+    out.push('------< VRRP Sync groups >------');
+    for (const g of snapshot.groups) {
+      out.push(` VRRP Sync Group = ${g.name}, ${g.state}`);
+      out.push('   VRRP member instances :');
+      for (const m of g.members) out.push(`     ${m}`);
+    }
+  }
+  out.push('------< VRRP Topology >------');
+  for (const inst of spec.instances) {
+    const snap = snapshot.instances.find((s) => s.name === inst.name);
+    const vmac = instanceExtras(inst)?.vmacName;
+    out.push(` VRRP Instance = ${inst.name}`);
+    if (vmac !== undefined) out.push(`   Use VMAC, i/f ${vmac}`);
+    out.push(`   VRRP Version = ${inst.version}`);
+    if (snap !== undefined) {
+      out.push(`   State = ${snap.state}`);
+      out.push(`   Wantstate = ${snap.wantState}`);
+      if (snap.masterAddress !== undefined) out.push(`   Master router = ${snap.masterAddress}`);
+      if (snap.masterPriority !== undefined) out.push(`   Master priority = ${snap.masterPriority}`);
+      out.push(`   Number of interface and track script faults = ${snap.faults.length}`);
+    }
+    out.push(`   Interface = ${inst.interface}`);
+    if (inst.sourceAddress !== undefined) out.push(`   Using src_ip = ${inst.sourceAddress}`);
+    if (inst.unicastPeers.length > 0) {
+      out.push('   Unicast Peer :');
+      for (const p of inst.unicastPeers) out.push(`     ${p}`);
+    } else {
+      out.push(`   Multicast address ${inst.family === 4 ? '224.0.0.18' : 'ff02::12'}`);
+    }
+    out.push(`   Gratuitous ARP delay = ${seconds(inst.garp.masterDelayMs)}`);
+    out.push(`   Gratuitous ARP repeat = ${inst.garp.masterRepeat}`);
+    out.push(`   Gratuitous ARP refresh = ${seconds(inst.garp.masterRefreshMs)}`);
+    out.push(`   Gratuitous ARP refresh repeat = ${inst.garp.masterRefreshRepeat}`);
+    out.push(`   Gratuitous ARP lower priority delay = ${seconds(inst.garp.lowerPrioDelayMs)}`);
+    out.push(`   Gratuitous ARP lower priority repeat = ${inst.garp.lowerPrioRepeat}`);
+    out.push(`   Down timer adverts = ${inst.downTimerAdverts ?? 3}`);
+    out.push(`   Send advert after receive lower priority advert = ${!inst.lowerPrioNoAdvert}`);
+    out.push(`   Send advert after receive higher priority advert = ${inst.higherPrioSendAdvert}`);
+    out.push(`   Virtual Router ID = ${inst.vrid}`);
+    out.push(`   Priority = ${inst.priority}`);
+    if (snap !== undefined) out.push(`   Effective priority = ${snap.effectivePriority}`);
+    const interval = inst.advertIntervalCs / 100;
+    out.push(
+      `   Advert interval = ${Number.isInteger(interval) ? `${interval} sec` : `${interval * 1000} milli-sec`}`,
+    );
+    out.push(`   Accept = ${inst.accept ? 'enabled' : 'disabled'}`);
+    out.push(`   Preempt = ${inst.preempt ? 'enabled' : 'disabled'}`);
+    if (inst.preemptDelayMs > 0) out.push(`   Preempt delay = ${inst.preemptDelayMs / 1000} secs`);
+    out.push(`   Authentication type = ${authName(inst.authType)}`);
+    if (inst.trackInterfaces.length > 0) {
+      out.push('   Tracked interfaces :');
+      for (const t of inst.trackInterfaces) out.push(`     ${t.ifname} weight ${t.weight}`);
+    }
+    if (inst.trackScripts.length > 0) {
+      out.push('   Tracked scripts :');
+      for (const t of inst.trackScripts) out.push(`     ${t.name} weight ${t.weight ?? 0}`);
+    }
+    const vips = vipTexts(inst, snap);
+    out.push(`   Virtual IP (${vips.length}):`);
+    for (const v of vips) out.push(`     ${v}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function authName(type: string): string {
+  if (type === 'pass') return 'SIMPLE_PASSWORD';
+  if (type === 'ah') return 'IPSEC_AH';
+  return 'none';
+}
+
+/** /tmp/keepalived.json: keepalived's vrrp_json.c layout, one {data, stats} object per instance. */
+export function formatJson(snapshot: EngineSnapshot, spec: EngineSpec): string {
+  const list = spec.instances.map((inst) => {
+    const snap = snapshot.instances.find((s) => s.name === inst.name);
+    const c = snap?.counters;
+    const extras = instanceExtras(inst);
+    return {
+      data: {
+        iname: inst.name,
+        dont_track_primary: inst.dontTrackPrimary ? 1 : 0,
+        skip_check_adv_addr: inst.skipCheckAdvAddr ? 1 : 0,
+        strict_mode: inst.strict ? 1 : 0,
+        vmac_ifname: extras?.vmacName ?? '',
+        ifp_ifname: inst.interface,
+        master_priority: snap?.masterPriority ?? 0,
+        // The engine does not keep the wall-clock time of the last transition.
+        last_transition: 0,
+        garp_delay: seconds(inst.garp.masterDelayMs),
+        garp_refresh: seconds(inst.garp.masterRefreshMs),
+        garp_rep: inst.garp.masterRepeat,
+        garp_refresh_rep: inst.garp.masterRefreshRepeat,
+        garp_lower_prio_delay: seconds(inst.garp.lowerPrioDelayMs),
+        garp_lower_prio_rep: inst.garp.lowerPrioRepeat,
+        lower_prio_no_advert: inst.lowerPrioNoAdvert ? 1 : 0,
+        higher_prio_send_advert: inst.higherPrioSendAdvert ? 1 : 0,
+        vrid: inst.vrid,
+        base_priority: inst.priority,
+        effective_priority: snap?.effectivePriority ?? inst.priority,
+        vipset: snap?.state === 'MASTER',
+        promote_secondaries: false,
+        adver_int: inst.advertIntervalCs / 100,
+        master_adver_int: (snap?.masterAdvertIntervalCs ?? inst.advertIntervalCs) / 100,
+        accept: inst.accept ? 1 : 0,
+        nopreempt: !inst.preempt,
+        preempt_delay: inst.preemptDelayMs / 1000,
+        state: stateNumber(snap?.state ?? 'INIT'),
+        wantstate: stateNumber(snap?.wantState ?? 'INIT'),
+        version: inst.version,
+        smtp_alert: false,
+        notify_deleted: false,
+        vips: vipTexts(inst, snap),
+        auth_type: inst.authType === 'pass' ? 1 : inst.authType === 'ah' ? 2 : 0,
+      },
+      stats: {
+        advert_rcvd: c?.advert_rcvd ?? 0,
+        advert_sent: c?.advert_sent ?? 0,
+        become_master: c?.become_master ?? 0,
+        release_master: c?.release_master ?? 0,
+        packet_len_err: c?.packet_len_err ?? 0,
+        advert_interval_err: c?.advert_interval_err ?? 0,
+        ip_ttl_err: c?.ip_ttl_err ?? 0,
+        invalid_type_rcvd: c?.invalid_type_rcvd ?? 0,
+        addr_list_err: c?.addr_list_err ?? 0,
+        invalid_authtype: c?.invalid_authtype ?? 0,
+        authtype_mismatch: c?.authtype_mismatch ?? 0,
+        auth_failure: c?.auth_failure ?? 0,
+        pri_zero_rcvd: c?.pri_zero_rcvd ?? 0,
+        pri_zero_sent: c?.pri_zero_sent ?? 0,
+      },
+    };
+  });
+  return JSON.stringify(list);
+}

@@ -1,0 +1,611 @@
+// The sans-I/O VRRP engine: every instance, tracker and sync group of one router. Time (monotonic ms) and
+// events come in through handle(); what the daemon must do comes out as actions. No clocks, no sockets.
+
+import type { Advert, AdvertDropReason, IpFamily, ReceivedAdvert } from '../advert.js';
+import { GarpScheduler } from './garp.js';
+import { Instance } from './instance.js';
+import type { StepContext } from './instance.js';
+import type { EngineSpec, InstanceSpec, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
+import { newStats, type VrrpStats } from './stats.js';
+import { SyncGroup } from './sync-group.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { DUE_TOLERANCE_MS, later } from './timers.js';
+import { effectivePriority, evaluateTrackers, resolveTrackers, TrackerWorld } from './trackers.js';
+
+export type { VrrpState } from './spec.js';
+export { notifyScripts } from './spec.js';
+
+export type EngineEvent =
+  /** Begin: instances leave INIT. */
+  | { type: 'start' }
+  /** Fire everything due at `now`. */
+  | { type: 'timer' }
+  /** A decoded advert from the wire. The engine finds the instance by interface, family and VRID.
+   * `notes`: problems the codec's validation counted but accepted (keepalived's addr_list_err). */
+  | { type: 'advert'; received: ReceivedAdvert; notes?: readonly AdvertDropReason[] }
+  /** A packet the codec dropped before it became an advert; counted in the instance's statistics. */
+  | { type: 'advert-dropped'; ifname: string; family: IpFamily; vrid?: number; reason: AdvertDropReason }
+  | { type: 'link'; ifname: string; up: boolean }
+  /** A vrrp_script finished: ok is exit status 0 (a timeout is not ok). */
+  | { type: 'script-result'; name: string; ok: boolean; exitStatus?: number }
+  | { type: 'file-value'; name: string; value: number }
+  | { type: 'process'; name: string; running: boolean }
+  /** A bfd_instance session went Up or fell Down (from the BFD child). */
+  | { type: 'bfd'; name: string; up: boolean }
+  /** Stop everything: MASTERs send priority 0 and release their addresses. */
+  | { type: 'shutdown' }
+  /** Replace the configuration: kept instances keep their state, removed ones stop, new ones start. */
+  | { type: 'reload'; spec: EngineSpec };
+
+export type NotifyKind = 'INSTANCE' | 'GROUP';
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
+
+export type Action =
+  | {
+      type: 'send-advert';
+      instance: string;
+      ifname: string;
+      family: IpFamily;
+      /** Configured source address, if any (else the daemon uses the interface's primary address). */
+      source?: string;
+      to: 'multicast' | string[];
+      advert: Advert;
+    }
+  | { type: 'add-addresses'; instance: string; ifname: string; addresses: VipSpec[] }
+  | { type: 'remove-addresses'; instance: string; ifname: string; addresses: VipSpec[] }
+  | { type: 'add-routes'; instance: string; routes: RouteSpec[] }
+  | { type: 'remove-routes'; instance: string; routes: RouteSpec[] }
+  | { type: 'add-rules'; instance: string; rules: RuleSpec[] }
+  | { type: 'remove-rules'; instance: string; rules: RuleSpec[] }
+  /** One gratuitous ARP (IPv4) or unsolicited NA (IPv6) per listed address; bursts are paced by the engine. */
+  | { type: 'send-garp'; instance: string; ifname: string; family: IpFamily; addresses: string[] }
+  | {
+      type: 'notify';
+      name: string;
+      kind: NotifyKind;
+      state: VrrpState;
+      priority: number;
+      /** Scripts to run, in order: the state-specific one then the generic `notify` one. */
+      scripts: string[];
+    }
+  | { type: 'state-change'; instance: string; from: VrrpState; to: VrrpState; reason: string }
+  | { type: 'log'; level: LogLevel; message: string }
+  /** A vrrp_script is due: run it and report a script-result event. */
+  | { type: 'run-script'; name: string; timeoutMs: number };
+
+/** An advert a MASTER's timer will send at `at` (ms, the engine's clock) if nothing changes before. */
+export interface PlannedAdvert {
+  at: number;
+  action: Extract<Action, { type: 'send-advert' }>;
+}
+
+/** Per-instance counters under keepalived's names (see stats.ts). */
+export type InstanceCounters = VrrpStats;
+
+export interface InstanceSnapshot {
+  name: string;
+  state: VrrpState;
+  /** keepalived's wantstate: what the instance is heading for (e.g. BACKUP while FAULT). */
+  wantState: VrrpState;
+  basePriority: number;
+  effectivePriority: number;
+  /** Advert interval (cs) of the current master, learned from adverts in v3. */
+  masterAdvertIntervalCs: number;
+  masterAddress?: string;
+  masterPriority?: number;
+  /** Names of trackers currently faulting this instance. */
+  faults: string[];
+  syncGroup?: string;
+  counters: InstanceCounters;
+}
+
+export interface GroupSnapshot {
+  name: string;
+  state: VrrpState;
+  members: string[];
+}
+
+export interface EngineSnapshot {
+  instances: InstanceSnapshot[];
+  groups: GroupSnapshot[];
+}
+
+/** Per-advert validation supplied by the codec layer (validate.ts): returns why to drop, or undefined.
+ * `checkAddresses` is false when keepalived's skip_check_adv_addr lets a BACKUP skip the address list. */
+export type AdvertValidator = (
+  instance: InstanceSpec,
+  received: ReceivedAdvert,
+  options: { checkAddresses: boolean },
+) => AdvertDropReason | undefined;
+
+export interface EngineOptions {
+  /** Defaults to basicValidate (version, VRID, TTL, v2 auth type and interval). A daemon that already ran the
+   * codec's full validateAdvert (it needs the wire facts) passes `acceptAll` and reports drops as
+   * advert-dropped events. */
+  validate?: AdvertValidator;
+}
+
+/** For a daemon that validates adverts itself before handing them over. */
+export const acceptAll: AdvertValidator = () => undefined;
+
+/** Safety net: a timer event never loops more than this many times (each round makes progress). */
+const MAX_ROUNDS_PER_EVENT = 10_000;
+
+export class Engine {
+  private readonly options: EngineOptions;
+  private world: TrackerWorld;
+  private instances: Instance[] = [];
+  /** The instances' timers, earliest first (see deadline-queue.ts). */
+  private readonly deadlines = new DeadlineQueue<Instance>();
+  /** ifname -> (family << 8 | vrid) -> the first instance configured there: adverts find theirs at once. */
+  private byAddress = new Map<string, Map<number, Instance>>();
+  private groups: SyncGroup[] = [];
+  private readonly garp = new GarpScheduler();
+  /** Next run of each vrrp_script in use. */
+  private readonly scriptDue = new Map<string, number>();
+  private started = false;
+  private stopped = false;
+  /** Warnings from tracker resolution, logged at start. */
+  private ignoredTrackers: string[] = [];
+
+  /** vrrp_startup_delay (ms): read at start, not on reload (keepalived delays only its first start). */
+  private readonly startupDelayMs: number;
+
+  constructor(spec: EngineSpec, options: EngineOptions = {}) {
+    this.options = options;
+    this.startupDelayMs = spec.startupDelayMs ?? 0;
+    this.world = new TrackerWorld(
+      spec.scripts,
+      spec.trackFiles,
+      spec.trackProcesses,
+      spec.linksDown,
+      spec.processesDown,
+      spec.bfds,
+      spec.bfdsUp,
+    );
+    this.build(spec);
+  }
+
+  /** Feed one event at monotonic time `now` (ms); returns the actions to perform, in order. */
+  handle(now: number, event: EngineEvent): Action[] {
+    const ctx: StepContext = {
+      now,
+      out: [],
+      garp: this.garp,
+      validate: this.options.validate,
+      reason: event.type,
+    };
+    if (this.stopped) return ctx.out;
+    switch (event.type) {
+      case 'start':
+        this.start(ctx);
+        break;
+      case 'timer':
+        break;
+      case 'advert':
+        this.onAdvert(ctx, event.received, event.notes ?? []);
+        break;
+      case 'advert-dropped':
+        this.onDropped(ctx, event.ifname, event.family, event.vrid, event.reason);
+        break;
+      case 'link':
+        if (event.up) this.world.linksDown.delete(event.ifname);
+        else this.world.linksDown.add(event.ifname);
+        // keepalived's wording: monitoring greps for it.
+        this.log(ctx, 'info', `Netlink reports ${event.ifname} ${event.up ? 'up' : 'down'}`);
+        this.reevaluate(
+          ctx,
+          'interface',
+          event.ifname,
+          `interface ${event.ifname} ${event.up ? 'up' : 'down'}`,
+        );
+        break;
+      case 'script-result': {
+        const script = this.world.scripts.get(event.name);
+        if (!script) break;
+        if (script.report(event.ok)) {
+          this.log(
+            ctx,
+            'info',
+            script.status === 'ok'
+              ? `VRRP_Script(${event.name}) succeeded`
+              : `VRRP_Script(${event.name}) failed${event.exitStatus !== undefined ? ` (exited with status ${event.exitStatus})` : ''}`,
+          );
+          this.reevaluate(ctx, 'script', event.name, `script ${event.name} ${script.status}`);
+        }
+        break;
+      }
+      case 'file-value':
+        this.world.fileValues.set(event.name, event.value);
+        this.reevaluate(ctx, 'file', event.name, `track file ${event.name} = ${event.value}`);
+        break;
+      case 'process':
+        if (event.running) this.world.processesDown.delete(event.name);
+        else this.world.processesDown.add(event.name);
+        this.reevaluate(
+          ctx,
+          'process',
+          event.name,
+          `process ${event.name} ${event.running ? 'running' : 'stopped'}`,
+        );
+        break;
+      case 'bfd':
+        if (this.world.bfdsUp.has(event.name) === event.up) break;
+        if (event.up) this.world.bfdsUp.add(event.name);
+        else this.world.bfdsUp.delete(event.name);
+        this.reevaluate(ctx, 'bfd', event.name, `bfd ${event.name} ${event.up ? 'up' : 'down'}`);
+        break;
+      case 'shutdown':
+        for (const inst of this.instances) inst.shutdown(ctx);
+        for (const group of this.groups) group.stop(ctx);
+        this.scriptDue.clear();
+        this.stopped = true;
+        return ctx.out;
+      case 'reload':
+        this.reload(ctx, event.spec);
+        break;
+    }
+    if (this.started) this.runDue(ctx);
+    return ctx.out;
+  }
+
+  /** The earliest time a `timer` event is needed, or undefined when nothing is scheduled. */
+  nextDeadline(): number | undefined {
+    if (this.stopped || !this.started) return undefined;
+    let next = this.garp.nextDeadline();
+    const consider = (t: number | undefined): void => {
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    };
+    consider(this.deadlines.peek()?.at);
+    for (const t of this.scriptDue.values()) consider(t);
+    return next;
+  }
+
+  /**
+   * The periodic adverts MASTER instances will send when their advert timers fire, if no event changes
+   * things first. A driver may send them itself exactly on time (from a native thread, say) and then feed
+   * the `timer` event with the time they left: the engine emits the same send-advert actions, which the
+   * driver recognises as sent. The engine neither knows nor cares whether it does.
+   * `until`: only adverts planned at or before that time (cheap with many instances).
+   */
+  plannedAdverts(until = Infinity): PlannedAdvert[] {
+    if (this.stopped || !this.started) return [];
+    const planned: PlannedAdvert[] = [];
+    // With a bound, only the instances with a timer due by then are looked at (in configuration order).
+    const candidates = until === Infinity ? this.instances : this.deadlines.dueBy(until);
+    for (const inst of candidates) {
+      const p = inst.plannedAdvert();
+      if (p !== undefined && p.at <= until) planned.push(p);
+    }
+    return planned;
+  }
+
+  /** The address of the master an instance last accepted an advert from (for skip_check_adv_addr). */
+  masterAddress(instance: string): string | undefined {
+    return this.instances.find((i) => i.name === instance)?.masterAddress;
+  }
+
+  /** keepalived's STATS_CLEAR: every instance's counters back to zero. */
+  clearCounters(): void {
+    for (const i of this.instances) i.counters = newStats();
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      instances: this.instances.map((i) => ({
+        name: i.name,
+        state: i.state,
+        wantState: i.wantState,
+        basePriority: i.basePriority,
+        effectivePriority: i.effectivePriority,
+        masterAdvertIntervalCs: i.masterAdvertIntervalCs,
+        masterAddress: i.masterAddress,
+        masterPriority: i.masterPriority,
+        faults: [...i.faults],
+        syncGroup: i.group?.name,
+        counters: { ...i.counters },
+      })),
+      groups: this.groups.map((g) => ({
+        name: g.name,
+        state: g.state,
+        members: g.members.map((m) => m.name),
+      })),
+    };
+  }
+
+  // ---- setup ---------------------------------------------------------------------------------------------
+
+  private build(spec: EngineSpec): void {
+    this.setInstances(spec.instances.map((s) => new Instance(s)));
+    this.linkGroups(spec);
+  }
+
+  private setInstances(instances: Instance[]): void {
+    this.instances = instances;
+    this.byAddress = new Map();
+    for (const inst of instances) {
+      let byVrid = this.byAddress.get(inst.spec.interface);
+      if (byVrid === undefined) this.byAddress.set(inst.spec.interface, (byVrid = new Map()));
+      const key = (inst.spec.family << 8) | inst.spec.vrid;
+      if (!byVrid.has(key)) byVrid.set(key, inst);
+      inst.onTimersChanged = (i) => this.deadlines.update(i);
+    }
+    this.deadlines.reset(instances);
+  }
+
+  private linkGroups(spec: EngineSpec): void {
+    this.groups = [];
+    for (const inst of this.instances) inst.group = undefined;
+    for (const g of spec.syncGroups) {
+      const group = new SyncGroup(g);
+      for (const member of g.members) {
+        const inst = this.instances.find((i) => i.name === member);
+        if (inst && !inst.group) {
+          inst.group = group;
+          group.members.push(inst);
+        }
+      }
+      if (group.members.length > 0) this.groups.push(group);
+    }
+    this.ignoredTrackers = [];
+    for (const inst of this.instances) {
+      const ignored: string[] = [];
+      inst.trackers = resolveTrackers(inst.spec, inst.group?.spec, this.world, ignored);
+      for (const t of ignored)
+        this.ignoredTrackers.push(`(${inst.name}) ignoring tracked ${t} with weights due to SYNC group`);
+    }
+  }
+
+  /** Scripts some instance tracks; keepalived does not run the others. */
+  private scriptsInUse(): string[] {
+    const names = new Set<string>();
+    for (const inst of this.instances)
+      for (const t of inst.trackers) if (t.kind === 'script') names.add(t.name);
+    return [...names];
+  }
+
+  private applyVerdict(inst: Instance): void {
+    const v = evaluateTrackers(inst.trackers, this.world);
+    inst.faults = v.faults;
+    inst.initPending = v.initPending;
+    inst.effectivePriority = effectivePriority(inst.basePriority, v.delta);
+  }
+
+  /** Leave INIT: trackers first (a fault or an undecided unweighted script decides the start), then state. */
+  private startInstances(ctx: StepContext, instances: Instance[]): void {
+    for (const inst of instances) this.applyVerdict(inst);
+    for (const inst of instances) {
+      ctx.reason = 'init';
+      const groupFaulty = inst.group !== undefined && inst.group.faultyMembers().length > 0;
+      if (inst.faults.length > 0 || groupFaulty) {
+        // keepalived's vrrp_init_state: an instance already in FAULT forgets `state MASTER`, so even an
+        // address owner comes back up through BACKUP (try_up_instance keeps MASTER only if still wanted).
+        inst.wantState = 'FAULT';
+        inst.initFault(ctx);
+      } else if (!inst.initPending && !(inst.group && inst.group.initPendingMembers().length > 0)) {
+        inst.initState(ctx);
+      }
+    }
+    for (const group of this.groups)
+      if (group.members.some((m) => instances.includes(m))) group.initState(ctx);
+  }
+
+  private start(ctx: StepContext): void {
+    if (this.started) return;
+    this.started = true;
+    if (this.startupDelayMs > 0) {
+      this.log(ctx, 'info', `Delaying startup for ${this.startupDelayMs / 1000} seconds`);
+      const until = later(ctx.now, this.startupDelayMs);
+      for (const inst of this.instances) inst.delayedStartUntil = until;
+    }
+    for (const warning of this.ignoredTrackers) this.log(ctx, 'warning', warning);
+    this.startInstances(ctx, this.instances);
+    for (const name of this.scriptsInUse()) this.scriptDue.set(name, ctx.now);
+  }
+
+  // ---- events --------------------------------------------------------------------------------------------
+
+  private findInstance(ifname: string, family: number, vrid: number): Instance | undefined {
+    return this.byAddress.get(ifname)?.get((family << 8) | vrid);
+  }
+
+  private onAdvert(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[]): void {
+    if (!this.started) return;
+    const inst = this.findInstance(received.ifname, received.family, received.advert.vrid);
+    if (!inst) {
+      this.log(
+        ctx,
+        'debug',
+        `Unknown VRID(${received.advert.vrid}) received on interface(${received.ifname}). ignoring...`,
+      );
+      return;
+    }
+    ctx.reason = `advert from ${received.source} priority ${received.advert.priority}`;
+    const previous = inst.state;
+    inst.receive(ctx, received, notes);
+    inst.group?.afterTransition(inst, previous, ctx);
+  }
+
+  private onDropped(
+    ctx: StepContext,
+    ifname: string,
+    family: number,
+    vrid: number | undefined,
+    reason: AdvertDropReason,
+  ): void {
+    const inst = vrid === undefined ? undefined : this.findInstance(ifname, family, vrid);
+    if (!inst || !this.started) {
+      this.log(ctx, 'debug', `dropped packet on ${ifname}: ${reason}`);
+      return;
+    }
+    inst.receiveDropped(ctx, reason);
+  }
+
+  private log(ctx: StepContext, level: LogLevel, message: string): void {
+    ctx.out.push({ type: 'log', level, message });
+  }
+
+  /** A tracked object changed: recompute every instance that tracks it. */
+  private reevaluate(ctx: StepContext, kind: string, name: string, reason: string): void {
+    for (const inst of this.instances) {
+      if (!inst.trackers.some((t) => t.kind === kind && t.name === name)) continue;
+      if (!this.started) continue;
+      ctx.reason = reason;
+      this.reevaluateInstance(ctx, inst);
+    }
+  }
+
+  private reevaluateInstance(ctx: StepContext, inst: Instance): void {
+    if (inst.state === 'STOP') return;
+    const v = evaluateTrackers(inst.trackers, this.world);
+    const wasFaulty = inst.faults.length > 0;
+    const wasInitPending = inst.initPending;
+    inst.faults = v.faults;
+    inst.initPending = v.initPending;
+    inst.setEffectivePriority(ctx, effectivePriority(inst.basePriority, v.delta));
+    const isFaulty = v.faults.length > 0;
+    if (isFaulty && (!wasFaulty || inst.state === 'INIT')) this.goDown(ctx, inst);
+    else if (!isFaulty && !v.initPending && (wasFaulty || (wasInitPending && inst.state === 'INIT')))
+      this.tryUp(ctx, inst, inst.state === 'INIT');
+  }
+
+  /** keepalived's down_instance, with the sync group following into FAULT. */
+  private goDown(ctx: StepContext, inst: Instance): void {
+    inst.goDown(ctx);
+    if (inst.group && inst.group.state !== 'FAULT') inst.group.syncFault(inst, ctx);
+  }
+
+  /** keepalived's try_up_instance: come back once nothing faults us nor (for a group member) the group. */
+  private tryUp(ctx: StepContext, inst: Instance, leavingInit: boolean): void {
+    const group = inst.group;
+    inst.prepareUp();
+    if (group) {
+      const othersDown =
+        group.faultyMembers().some((m) => m !== inst) || group.initPendingMembers().length > 0;
+      if (othersDown) return;
+    }
+    const want = inst.wantState;
+    if (group && want === 'MASTER' && !group.canGotoMaster(inst, ctx)) inst.wantState = 'BACKUP';
+    if (leavingInit && inst.wantState !== 'MASTER') {
+      inst.initState(ctx);
+    } else inst.leaveFault(ctx);
+    inst.announceUnicastSource(ctx);
+    inst.wantState = want;
+    if (group) {
+      if (inst.state === 'MASTER') group.syncMaster(inst, ctx);
+      else group.syncBackup(inst, ctx);
+    }
+  }
+
+  /** Fire everything due at ctx.now: GARP pacing, scripts, instance timers (earliest first). */
+  private runDue(ctx: StepContext): void {
+    const now = ctx.now;
+    const dueBy = now + DUE_TOLERANCE_MS;
+    for (let round = 0; round < MAX_ROUNDS_PER_EVENT; round++) {
+      ctx.out.push(...this.garp.due(now, DUE_TOLERANCE_MS));
+      for (const [name, at] of this.scriptDue) {
+        if (at > dueBy) continue;
+        const script = this.world.scripts.get(name);
+        if (!script) continue;
+        ctx.out.push({ type: 'run-script', name, timeoutMs: script.spec.timeoutMs });
+        this.scriptDue.set(name, later(now, script.spec.intervalMs));
+      }
+      const next = this.deadlines.peek();
+      if (next === undefined || next.at > dueBy) return;
+      const due = next.item;
+      due.fireGarpTimers(ctx);
+      if (due.sands !== undefined && due.sands <= dueBy) {
+        ctx.reason = due.state === 'BACKUP' ? 'master-down timer' : 'advert timer';
+        const previous = due.state;
+        due.timeout(ctx);
+        due.group?.afterTransition(due, previous, ctx);
+      }
+    }
+    this.log(ctx, 'error', 'engine: timer processing did not settle');
+  }
+
+  // ---- reload --------------------------------------------------------------------------------------------
+
+  /** Swap in a new configuration. Instances are matched by name; kept ones keep their state and take the
+   * new settings (a MASTER adds and removes the addresses that changed), removed ones release and stop,
+   * new ones start as at boot. */
+  private reload(ctx: StepContext, spec: EngineSpec): void {
+    const oldWorld = this.world;
+    const world = new TrackerWorld(spec.scripts, spec.trackFiles, spec.trackProcesses, [], [], spec.bfds);
+    for (const b of oldWorld.bfdsUp) world.bfdsUp.add(b);
+    for (const l of oldWorld.linksDown) world.linksDown.add(l);
+    for (const p of oldWorld.processesDown) world.processesDown.add(p);
+    for (const [name, value] of oldWorld.fileValues)
+      if (world.fileValues.has(name)) world.fileValues.set(name, value);
+    for (const [name, tracker] of world.scripts) {
+      const old = oldWorld.scripts.get(name);
+      if (old) tracker.adopt(old);
+    }
+    this.world = world;
+    ctx.reason = 'reload';
+
+    const kept: Instance[] = [];
+    const added: Instance[] = [];
+    for (const s of spec.instances) {
+      const old = this.instances.find((i) => i.name === s.name);
+      if (
+        old &&
+        old.spec.vrid === s.vrid &&
+        old.spec.interface === s.interface &&
+        old.spec.family === s.family
+      ) {
+        this.updateInstance(ctx, old, s);
+        kept.push(old);
+      } else added.push(new Instance(s));
+    }
+    for (const old of this.instances) {
+      if (kept.includes(old)) continue;
+      this.log(ctx, 'info', `(${old.name}) removed by reload`);
+      old.removeByReload(ctx);
+    }
+    for (const old of this.instances) if (!kept.includes(old)) old.onTimersChanged = undefined;
+    this.setInstances([...kept, ...added]);
+    this.linkGroups(spec);
+    for (const g of this.groups) {
+      const states = new Set(g.members.map((m) => m.state));
+      if (states.size === 1) g.state = g.members[0]?.state ?? 'INIT';
+    }
+    for (const name of this.scriptsInUse()) if (!this.scriptDue.has(name)) this.scriptDue.set(name, ctx.now);
+    for (const name of [...this.scriptDue.keys()])
+      if (!this.scriptsInUse().includes(name)) this.scriptDue.delete(name);
+    if (!this.started) return;
+    for (const inst of kept) {
+      const before = inst.state;
+      this.reevaluateInstance(ctx, inst);
+      if (inst.state === before) inst.rearmAfterReload(ctx.now);
+    }
+    this.startInstances(ctx, added);
+  }
+
+  private updateInstance(ctx: StepContext, inst: Instance, spec: InstanceSpec): void {
+    const old = inst.spec;
+    if (inst.state === 'MASTER' && inst.vipSet) {
+      const newSet = new Set(spec.addresses.map((v) => v.address));
+      const oldSet = new Set(old.addresses.map((v) => v.address));
+      const removed = old.addresses.filter((v) => !newSet.has(v.address));
+      const addedVips = spec.addresses.filter((v) => !oldSet.has(v.address));
+      if (removed.length > 0)
+        ctx.out.push({
+          type: 'remove-addresses',
+          instance: inst.name,
+          ifname: spec.interface,
+          addresses: removed,
+        });
+      if (addedVips.length > 0)
+        ctx.out.push({
+          type: 'add-addresses',
+          instance: inst.name,
+          ifname: spec.interface,
+          addresses: addedVips,
+        });
+    }
+    inst.spec = spec;
+    if (inst.basePriority !== spec.priority) inst.basePriority = spec.priority;
+    if (spec.priority === 255) inst.effectivePriority = 255;
+  }
+}

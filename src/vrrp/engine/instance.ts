@@ -1,0 +1,642 @@
+// One VRRP instance's state machine: INIT, BACKUP, MASTER, FAULT, STOP, with keepalived 2.x's exact
+// reactions (vrrp.c / vrrp_scheduler.c): what is sent, added, removed and notified, in that order, and when
+// the instance's single timer (keepalived's "sands") fires next. Sync-group coordination lives in
+// sync-group.ts; it calls back into the transitions exported here.
+
+import type { Advert, AdvertDropReason, ReceivedAdvert } from '../advert.js';
+import { compareAddresses } from './address-order.js';
+import type { Action, AdvertValidator, LogLevel } from './engine.js';
+import type { GarpScheduler, GarpTarget } from './garp.js';
+import { notifyScripts } from './spec.js';
+import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
+import type { SyncGroup } from './sync-group.js';
+import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
+import { DUE_TOLERANCE_MS, later, skewTimeMs } from './timers.js';
+import type { ResolvedTracker } from './trackers.js';
+
+/** What a transition needs besides the instance: the time, where actions go, shared schedulers. */
+export interface StepContext {
+  now: number;
+  out: Action[];
+  garp: GarpScheduler;
+  validate?: AdvertValidator;
+  /** Why the current step happens, carried into state-change actions. */
+  reason: string;
+}
+
+/** Checks the engine does itself when the codec layer supplies no validator. */
+export function basicValidate(
+  spec: InstanceSpec,
+  received: ReceivedAdvert,
+  options: { checkAddresses: boolean },
+): AdvertDropReason | undefined {
+  const a = received.advert;
+  if (a.version !== spec.version) return 'version_err';
+  if (a.vrid !== spec.vrid) return 'vrid_mismatch';
+  if (spec.unicastPeers.length === 0 && received.ttl !== 255) return 'ip_ttl_err';
+  if (spec.version === 2) {
+    if (a.authType !== spec.authType) return 'authtype_mismatch';
+    if (a.intervalCs !== spec.advertIntervalCs) return 'advert_interval_err';
+  }
+  if (options.checkAddresses && spec.strict) {
+    const ours = spec.addresses.map((v) => v.address);
+    if (ours.length !== a.addresses.length || ours.some((x) => !a.addresses.includes(x)))
+      return 'addr_list_err';
+  }
+  return undefined;
+}
+
+export class Instance {
+  spec: InstanceSpec;
+  group: SyncGroup | undefined;
+  trackers: ResolvedTracker[] = [];
+
+  state: VrrpState = 'INIT';
+  wantState: VrrpState;
+  basePriority: number;
+  effectivePriority: number;
+  faults: string[] = [];
+  initPending = false;
+
+  /** Master_Adver_Interval in centiseconds (v3 learns it from the master's adverts). */
+  masterAdvertIntervalCs: number;
+  /** keepalived's ms_down_timer: what the BACKUP timer is (re)armed with. */
+  msDownTimerMs = 0;
+  /** The instance's one protocol timer: next advert (MASTER) or master-down (BACKUP). */
+  get sands(): number | undefined {
+    return this.sandsAt;
+  }
+  set sands(at: number | undefined) {
+    this.sandsAt = at;
+    this.timersChanged();
+  }
+  preemptTime: number | undefined;
+  masterAddress: string | undefined;
+  masterPriority: number | undefined;
+
+  vipSet = false;
+  get garpDelayAt(): number | undefined {
+    return this.garpDelayTimer;
+  }
+  set garpDelayAt(at: number | undefined) {
+    this.garpDelayTimer = at;
+    this.timersChanged();
+  }
+  get lowerPrioGarpAt(): readonly number[] {
+    return this.lowerPrioGarpTimers;
+  }
+  set lowerPrioGarpAt(at: readonly number[]) {
+    this.lowerPrioGarpTimers = at;
+    this.timersChanged();
+  }
+  garpRefreshAt: number | undefined;
+  counters: VrrpStats = newStats();
+
+  // Timer state behind the accessors above: every change bumps timerGeneration and tells the engine's
+  // deadline queue (onTimersChanged), so that the engine never scans all instances for the next one due.
+  private sandsAt: number | undefined;
+  private garpDelayTimer: number | undefined;
+  private lowerPrioGarpTimers: readonly number[] = [];
+  timerGeneration = 0;
+  onTimersChanged: ((inst: Instance) => void) | undefined;
+
+  private timersChanged(): void {
+    this.timerGeneration++;
+    this.onTimersChanged?.(this);
+  }
+
+  constructor(spec: InstanceSpec) {
+    this.spec = spec;
+    // keepalived (try_up_instance) honours `state MASTER` only for the address owner; any other instance
+    // starts as BACKUP and waits a full master-down interval, as keepalived 2.2.7 is seen to do.
+    this.wantState = spec.initialState === 'MASTER' && spec.priority === 255 ? 'MASTER' : 'BACKUP';
+    this.basePriority = spec.priority;
+    this.effectivePriority = spec.priority;
+    this.masterAdvertIntervalCs = spec.advertIntervalCs;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get isOwner(): boolean {
+    return this.basePriority === 255;
+  }
+
+  private get advertIntervalMs(): number {
+    return this.spec.advertIntervalCs * 10;
+  }
+
+  skewMs(): number {
+    return skewTimeMs(this.spec.version, this.effectivePriority, this.masterAdvertIntervalCs);
+  }
+
+  /** down_timer_adverts x Master_Adver_Interval + Skew_Time, with the current effective priority. */
+  downTimerMs(): number {
+    return (this.spec.downTimerAdverts ?? 3) * this.masterAdvertIntervalCs * 10 + this.skewMs();
+  }
+
+  /** End of vrrp_startup_delay, when one was configured. */
+  delayedStartUntil: number | undefined;
+
+  /** keepalived's vrrp_init_instance_sands: re-arm the protocol timer for the current state. During
+   * vrrp_startup_delay a BACKUP's master-down interval only begins when the delay ends. */
+  initSands(now: number): void {
+    if (this.state === 'MASTER') this.sands = later(now, this.advertIntervalMs);
+    else if (this.state === 'BACKUP') {
+      const delayed = this.delayedStartUntil !== undefined && now < this.delayedStartUntil;
+      this.sands = later(delayed ? (this.delayedStartUntil as number) : now, this.msDownTimerMs);
+    } else this.sands = undefined;
+  }
+
+  /** A reload re-runs keepalived's vrrp_init_state + vrrp_init_sands on kept instances: a BACKUP waits a
+   * whole new master-down interval (new priority, configured interval) from the reload, a MASTER (keepalived
+   * marks it reload_master) advertises at once. */
+  rearmAfterReload(now: number): void {
+    if (this.state === 'BACKUP') {
+      this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+      this.msDownTimerMs = this.downTimerMs();
+      this.initSands(now);
+    } else if (this.state === 'MASTER') this.sands = now;
+  }
+
+  nextDeadline(): number | undefined {
+    let next = this.sandsAt;
+    const garp = this.garpDelayTimer;
+    if (garp !== undefined && (next === undefined || garp < next)) next = garp;
+    for (const t of this.lowerPrioGarpTimers) if (next === undefined || t < next) next = t;
+    return next;
+  }
+
+  // ---- outputs -------------------------------------------------------------------------------------------
+
+  log(ctx: StepContext, level: LogLevel, message: string): void {
+    ctx.out.push({ type: 'log', level, message: `(${this.name}) ${message}` });
+  }
+
+  advert(priority: number): Advert {
+    return {
+      version: this.spec.version,
+      vrid: this.spec.vrid,
+      priority,
+      intervalCs: this.spec.advertIntervalCs,
+      addresses: this.spec.addresses.map((v) => v.address),
+      authType: this.spec.authType,
+    };
+  }
+
+  sendAdvert(ctx: StepContext, priority: number): void {
+    ctx.out.push(this.advertAction(priority));
+    this.counters.advert_sent++;
+  }
+
+  private advertAction(priority: number): Extract<Action, { type: 'send-advert' }> {
+    return {
+      type: 'send-advert',
+      instance: this.name,
+      ifname: this.spec.interface,
+      family: this.spec.family,
+      source: this.spec.sourceAddress,
+      to: this.spec.unicastPeers.length > 0 ? [...this.spec.unicastPeers] : 'multicast',
+      advert: this.advert(priority),
+    };
+  }
+
+  /** The periodic advert this MASTER's timer will send at `at` unless an event changes things first (see
+   * Engine.plannedAdverts); undefined in any other state, and before the first advert as MASTER. */
+  plannedAdvert(): { at: number; action: Extract<Action, { type: 'send-advert' }> } | undefined {
+    if (this.state !== 'MASTER' || !this.vipSet || this.sands === undefined) return undefined;
+    return { at: this.sands, action: this.advertAction(this.effectivePriority) };
+  }
+
+  private setState(ctx: StepContext, to: VrrpState): void {
+    const from = this.state;
+    this.state = to;
+    if (from !== to)
+      ctx.out.push({ type: 'state-change', instance: this.name, from, to, reason: ctx.reason });
+  }
+
+  notify(ctx: StepContext): void {
+    ctx.out.push({
+      type: 'notify',
+      name: this.name,
+      kind: 'INSTANCE',
+      state: this.state,
+      priority: this.effectivePriority,
+      scripts: notifyScripts(this.spec.notify, this.state),
+    });
+  }
+
+  private addressesByInterface(list: VipSpec[]): Map<string, VipSpec[]> {
+    const byIf = new Map<string, VipSpec[]>();
+    for (const v of list) {
+      const ifname = v.ifname ?? this.spec.interface;
+      const l = byIf.get(ifname) ?? [];
+      l.push(v);
+      byIf.set(ifname, l);
+    }
+    return byIf;
+  }
+
+  private garpTargets(): GarpTarget[] {
+    return [...this.spec.addresses, ...this.spec.excludedAddresses].map((v) => ({
+      address: v.address,
+      ifname: v.ifname ?? this.spec.interface,
+    }));
+  }
+
+  /** keepalived's try_up_instance with unicast peers: one gratuitous ARP / unsolicited NA for our own source
+   * address, at once, so that the master (which may have dropped us from its neighbour cache while we were
+   * down) can send its adverts to us straight away. */
+  announceUnicastSource(ctx: StepContext): void {
+    const source = this.spec.sourceAddress;
+    if (this.spec.unicastPeers.length === 0 || source === undefined) return;
+    ctx.out.push({
+      type: 'send-garp',
+      instance: this.name,
+      ifname: this.spec.interface,
+      family: this.spec.family,
+      addresses: [source],
+    });
+  }
+
+  /** keepalived's vrrp_send_link_update: `repeat` rounds over VIPs and eVIPs, only while they are set. */
+  sendLinkUpdate(ctx: StepContext, repeat: number): void {
+    if (!this.vipSet) return;
+    const targets = this.garpTargets();
+    // keepalived's line for each address of a burst (the packets themselves are logged with -D only).
+    if (repeat > 0) {
+      for (const t of targets) {
+        const what = t.address.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
+        this.log(ctx, 'info', `Sending/queueing ${what} on ${t.ifname} for ${t.address}`);
+      }
+    }
+    ctx.out.push(...ctx.garp.burst(ctx.now, this.name, targets, repeat, this.spec.garp));
+  }
+
+  // ---- transitions ---------------------------------------------------------------------------------------
+
+  /** Leave INIT for BACKUP (keepalived's vrrp_init_state). Only the address owner can still want MASTER here:
+   * it passes through BACKUP silently and times out at once (keepalived arms 1 us); the engine fires that
+   * timeout right after every instance is set up. Everything else logs BACKUP (init) and waits out the full
+   * master-down interval. */
+  initState(ctx: StepContext): void {
+    if (this.wantState === 'MASTER') {
+      this.setState(ctx, 'BACKUP');
+      this.msDownTimerMs = 0;
+      this.sands = ctx.now;
+      return;
+    }
+    this.msDownTimerMs = this.downTimerMs();
+    this.restoreInterface(ctx, false);
+    this.log(ctx, 'info', 'Entering BACKUP STATE (init)');
+    this.setState(ctx, 'BACKUP');
+    this.notify(ctx);
+    this.initSands(ctx.now);
+  }
+
+  /** Start in FAULT because a tracker is down from the outset. */
+  initFault(ctx: StepContext): void {
+    this.log(ctx, 'info', 'Entering FAULT STATE (init)');
+    this.setState(ctx, 'FAULT');
+    this.notify(ctx);
+    this.sands = undefined;
+  }
+
+  /** The protocol timer fired: BACKUP declares the master down, MASTER advertises. */
+  timeout(ctx: StepContext): void {
+    if (this.state === 'BACKUP') {
+      this.wantState = 'MASTER';
+      this.gotoMaster(ctx);
+    } else if (this.state === 'MASTER') {
+      this.masterTx(ctx);
+    }
+    this.initSands(ctx.now);
+  }
+
+  /** keepalived's vrrp_state_goto_master: a sync group may hold us back while another member wants BACKUP. */
+  gotoMaster(ctx: StepContext): void {
+    if (this.group && !this.group.canGotoMaster(this, ctx)) {
+      this.wantState = 'MASTER';
+      return;
+    }
+    this.setState(ctx, 'MASTER');
+    this.initSands(ctx.now);
+    this.masterTx(ctx);
+  }
+
+  /** Send an advert; on the first one as MASTER take the addresses (the advert goes first so the old
+   * master drops them before our gratuitous ARPs); later ones may carry the periodic GARP refresh. */
+  masterTx(ctx: StepContext): void {
+    this.sendAdvert(ctx, this.effectivePriority);
+    if (!this.vipSet) {
+      this.log(ctx, 'info', 'Entering MASTER STATE');
+      this.becomeMaster(ctx);
+      if (this.spec.garp.masterDelayMs > 0) this.garpDelayAt = later(ctx.now, this.spec.garp.masterDelayMs);
+    } else if (
+      this.spec.garp.masterRefreshMs > 0 &&
+      this.garpRefreshAt !== undefined &&
+      ctx.now > this.garpRefreshAt
+    ) {
+      this.sendLinkUpdate(ctx, this.spec.garp.masterRefreshRepeat);
+      this.garpRefreshAt = later(ctx.now, this.spec.garp.masterRefreshMs);
+    }
+  }
+
+  private becomeMaster(ctx: StepContext): void {
+    this.counters.become_master++;
+    this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+    for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
+      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
+    for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
+      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
+    this.vipSet = true;
+    if (this.spec.routes.length > 0)
+      ctx.out.push({ type: 'add-routes', instance: this.name, routes: this.spec.routes });
+    if (this.spec.rules.length > 0)
+      ctx.out.push({ type: 'add-rules', instance: this.name, rules: this.spec.rules });
+    this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
+    if (this.spec.garp.masterRefreshMs > 0)
+      this.garpRefreshAt = later(ctx.now, this.spec.garp.masterRefreshMs);
+    this.notify(ctx);
+  }
+
+  /** keepalived's vrrp_restore_interface: optionally a priority-0 advert, then rules, routes, addresses. */
+  restoreInterface(ctx: StepContext, sendPriorityZero: boolean): void {
+    if (sendPriorityZero) {
+      this.sendAdvert(ctx, 0);
+      this.counters.pri_zero_sent++;
+      this.log(ctx, 'info', 'sent 0 priority');
+    }
+    if (this.vipSet && this.spec.rules.length > 0)
+      ctx.out.push({ type: 'remove-rules', instance: this.name, rules: this.spec.rules });
+    if (this.vipSet && this.spec.routes.length > 0)
+      ctx.out.push({ type: 'remove-routes', instance: this.name, routes: this.spec.routes });
+    ctx.garp.cancel(this.name);
+    this.garpDelayAt = undefined;
+    this.lowerPrioGarpAt = [];
+    this.garpRefreshAt = undefined;
+    if (this.vipSet) {
+      for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
+        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
+      for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
+        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
+      this.vipSet = false;
+    }
+  }
+
+  /** keepalived's vrrp_state_leave_master, towards wantState (BACKUP or FAULT). Going to FAULT sends a
+   * priority-0 advert here and, with `sendPriorityZero`, a second one from restoreInterface, as keepalived does. */
+  leaveMaster(ctx: StepContext, sendPriorityZero: boolean): void {
+    const to = this.wantState;
+    if (to !== 'BACKUP' && to !== 'FAULT') return;
+    this.log(ctx, 'info', `Entering ${to} STATE`);
+    this.setState(ctx, to);
+    if (to === 'BACKUP') this.preemptTime = undefined;
+    else this.sendAdvert(ctx, 0);
+    this.restoreInterface(ctx, sendPriorityZero);
+    this.notify(ctx);
+    this.msDownTimerMs = this.downTimerMs();
+    this.initSands(ctx.now);
+    this.counters.release_master++;
+  }
+
+  /** keepalived's vrrp_state_leave_fault: settle into wantState from FAULT/INIT (or go MASTER). */
+  leaveFault(ctx: StepContext): void {
+    if (this.wantState === 'MASTER') this.gotoMaster(ctx);
+    else {
+      const to = this.wantState;
+      const from = this.state;
+      if (from !== to) this.log(ctx, 'info', `Entering ${to} STATE`);
+      this.setState(ctx, to);
+      if (to === 'FAULT' && from === 'MASTER') {
+        this.sendAdvert(ctx, 0);
+        this.restoreInterface(ctx, false);
+      }
+      if (from !== to) this.notify(ctx);
+      if (to === 'BACKUP') this.preemptTime = undefined;
+    }
+    this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+    this.msDownTimerMs = this.downTimerMs();
+    this.initSands(ctx.now);
+  }
+
+  /** keepalived's down_instance body: a tracker failed. */
+  goDown(ctx: StepContext): void {
+    this.wantState = 'FAULT';
+    if (this.state === 'MASTER') this.leaveMaster(ctx, true);
+    else this.leaveFault(ctx);
+  }
+
+  /** First half of keepalived's try_up_instance: pick the state to come back to and arm the timer. */
+  prepareUp(): void {
+    const ownerMaster = this.wantState === 'MASTER' && this.isOwner;
+    if (!ownerMaster) this.wantState = 'BACKUP';
+    this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
+    this.msDownTimerMs = ownerMaster ? this.masterAdvertIntervalCs * 10 + this.skewMs() : this.downTimerMs();
+  }
+
+  /** keepalived's vrrp_set_effective_priority: a BACKUP's timer moves by the change in its down interval. */
+  setEffectivePriority(ctx: StepContext, priority: number): void {
+    if (this.isOwner || priority === this.effectivePriority) return;
+    this.log(ctx, 'info', `Changing effective priority from ${this.effectivePriority} to ${priority}`);
+    this.effectivePriority = priority;
+    const old = this.msDownTimerMs;
+    this.msDownTimerMs = this.downTimerMs();
+    if (this.state === 'BACKUP' && this.sands !== undefined)
+      this.sands = later(this.sands, this.msDownTimerMs - old);
+  }
+
+  /** Fire the instance's delayed GARP bursts that are due. */
+  fireGarpTimers(ctx: StepContext): void {
+    const dueBy = ctx.now + DUE_TOLERANCE_MS;
+    if (this.garpDelayAt !== undefined && this.garpDelayAt <= dueBy) {
+      this.garpDelayAt = undefined;
+      this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
+    }
+    const due = this.lowerPrioGarpAt.filter((t) => t <= dueBy);
+    if (due.length > 0) {
+      this.lowerPrioGarpAt = this.lowerPrioGarpAt.filter((t) => t > dueBy);
+      for (let i = 0; i < due.length; i++) this.sendLinkUpdate(ctx, this.spec.garp.lowerPrioRepeat);
+    }
+  }
+
+  /** The lower-priority-advert GARP reaction (also run for the other members of our sync group). */
+  lowerPriorityGarp(ctx: StepContext): void {
+    const g = this.spec.garp;
+    if (g.lowerPrioRepeat <= 0) return;
+    this.sendLinkUpdate(ctx, g.lowerPrioRepeat);
+    if (g.lowerPrioDelayMs > 0)
+      this.lowerPrioGarpAt = [...this.lowerPrioGarpAt, later(ctx.now, g.lowerPrioDelayMs)];
+  }
+
+  // ---- reception -----------------------------------------------------------------------------------------
+
+  /** An advert for this instance arrived. Returns nothing; state changes show up in `state`. */
+  receive(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[] = []): void {
+    if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
+    // With skip_check_adv_addr, a BACKUP only checks the address list when the sender changes.
+    const checkAddresses =
+      this.state === 'MASTER' || !this.spec.skipCheckAdvAddr || this.masterAddress !== received.source;
+    const validate = ctx.validate ?? basicValidate;
+    const drop = validate(this.spec, received, { checkAddresses });
+    if (drop !== undefined) {
+      countDrop(this.counters, drop);
+      this.log(ctx, 'debug', `dropped advert from ${received.source}: ${drop}`);
+      if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
+    } else {
+      countAccepted(this.counters, received.advert.priority, notes);
+      if (this.state === 'BACKUP') this.backupReceive(ctx, received);
+      else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
+    }
+    // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
+    // (which has not just sent an advert).
+    if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
+  }
+
+  /** A packet dropped before it could be decoded, attributed to this instance. */
+  receiveDropped(ctx: StepContext, reason: AdvertDropReason): void {
+    if (this.state !== 'BACKUP' && this.state !== 'MASTER') return;
+    countDrop(this.counters, reason);
+    if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
+    if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
+  }
+
+  /** Keep the master-down deadline where it is: re-arming will add back exactly the time left. */
+  private ignoreAdvert(ctx: StepContext): void {
+    this.msDownTimerMs = this.sands === undefined ? 0 : Math.max(0, later(this.sands, -ctx.now));
+  }
+
+  private backupReceive(ctx: StepContext, received: ReceivedAdvert): void {
+    const a = received.advert;
+    if (a.priority === 0) {
+      // The master is leaving: take over after Skew_Time only.
+      this.msDownTimerMs = this.skewMs();
+      return;
+    }
+    const preemptDelayRunning =
+      this.spec.preemptDelayMs > 0 && (this.preemptTime === undefined || this.preemptTime > ctx.now);
+    if (!this.spec.preempt || a.priority >= this.effectivePriority || preemptDelayRunning) {
+      if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
+      this.msDownTimerMs = this.downTimerMs();
+      this.masterAddress = received.source;
+      this.masterPriority = a.priority;
+      if (this.spec.preemptDelayMs > 0) {
+        if (a.priority >= this.effectivePriority) this.preemptTime = undefined;
+        else if (this.preemptTime === undefined) this.preemptTime = later(ctx.now, this.spec.preemptDelayMs);
+      }
+      // A sync group may have held us in BACKUP wanting MASTER; a live master settles that.
+      this.wantState = 'BACKUP';
+      return;
+    }
+    // Preempting: discard the lower-priority advert and let the master-down timer run out.
+    this.log(
+      ctx,
+      'info',
+      `received lower priority (${a.priority}) advert from ${received.source} - discarding`,
+    );
+    this.masterAddress = received.source;
+    this.ignoreAdvert(ctx);
+  }
+
+  /** keepalived's vrrp_state_master_rx; true when we must yield to the sender. */
+  private masterReceive(ctx: StepContext, received: ReceivedAdvert): boolean {
+    const a = received.advert;
+    const ours = this.spec.sourceAddress;
+    const addrCmp = ours === undefined ? 0 : compareAddresses(received.source, ours);
+    const theyWin =
+      a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0);
+    if (a.priority === 0 || (this.spec.higherPrioSendAdvert && theyWin)) {
+      this.sendAdvert(ctx, this.effectivePriority);
+      if (a.priority === 0) return false;
+    }
+    if (a.priority === this.effectivePriority) {
+      if (addrCmp === 0)
+        this.log(
+          ctx,
+          'warning',
+          'WARNING - equal priority advert received from remote host with our IP address.',
+        );
+      else if (this.effectivePriority === 255) {
+        this.log(
+          ctx,
+          'error',
+          'CONFIGURATION ERROR: local and remote instances are both address owner - reducing local priority',
+        );
+        this.effectivePriority = 254;
+        this.basePriority = 254;
+      }
+    }
+    if (a.priority < this.effectivePriority || (a.priority === this.effectivePriority && addrCmp < 0)) {
+      this.log(
+        ctx,
+        'info',
+        `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
+      );
+      if (!this.spec.lowerPrioNoAdvert) this.sendAdvert(ctx, this.effectivePriority);
+      this.lowerPriorityGarp(ctx);
+      if (this.group)
+        for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);
+      if (this.spec.notify.masterRxLowerPri !== undefined)
+        ctx.out.push({
+          type: 'notify',
+          name: this.name,
+          kind: 'INSTANCE',
+          state: 'MASTER',
+          priority: this.effectivePriority,
+          scripts: [this.spec.notify.masterRxLowerPri],
+        });
+      return false;
+    }
+    if (a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0)) {
+      this.log(
+        ctx,
+        'info',
+        `Master received advert from ${received.source} with higher priority ${a.priority}, ours ${this.effectivePriority}`,
+      );
+      if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
+      this.msDownTimerMs = this.downTimerMs();
+      this.masterAddress = received.source;
+      this.masterPriority = a.priority;
+      this.wantState = 'BACKUP';
+      return true;
+    }
+    return false;
+  }
+
+  /** Removed from the configuration by a reload: release like a shutdown, notify with notify_deleted. */
+  removeByReload(ctx: StepContext): void {
+    const wasMaster = this.state === 'MASTER';
+    this.wantState = 'STOP';
+    this.setState(ctx, 'STOP');
+    if (wasMaster) this.restoreInterface(ctx, true);
+    ctx.garp.cancel(this.name);
+    this.sands = undefined;
+    const scripts = [this.spec.notify.deleted, this.spec.notify.generic].filter(
+      (x): x is string => x !== undefined,
+    );
+    ctx.out.push({
+      type: 'notify',
+      name: this.name,
+      kind: 'INSTANCE',
+      state: 'STOP',
+      priority: this.effectivePriority,
+      scripts,
+    });
+  }
+
+  /** Daemon stopping: a MASTER gives up with priority 0 and releases everything; all report STOP. */
+  shutdown(ctx: StepContext): void {
+    const wasMaster = this.state === 'MASTER';
+    this.wantState = 'STOP';
+    this.setState(ctx, 'STOP');
+    if (wasMaster) this.restoreInterface(ctx, true);
+    else {
+      ctx.garp.cancel(this.name);
+      this.garpDelayAt = undefined;
+      this.lowerPrioGarpAt = [];
+    }
+    this.notify(ctx);
+    this.sands = undefined;
+  }
+}
