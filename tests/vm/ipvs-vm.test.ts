@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { IpvsVm, ipvsVmSkipReason } from '../helpers/ipvs-vm.js';
 import { gated, missingTools } from '../helpers/requirements.js';
 
-const worktree = fileURLToPath(new URL('../../..', import.meta.url));
+const worktree = fileURLToPath(new URL('../../../', import.meta.url));
 
 const { after, before, describe, test } = gated(ipvsVmSkipReason() ?? missingTools('ipvsadm', 'keepalived'));
 

@@ -13,7 +13,7 @@ import {
   keepalivedConfigTestSync,
 } from '../../helpers/keepalived-config-test.js';
 
-const corpusDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
+const corpusDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
 const files = existsSync(corpusDir) ? readdirSync(corpusDir).filter((f) => f.endsWith('.conf')) : [];
 
 void test(

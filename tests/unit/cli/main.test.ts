@@ -10,7 +10,7 @@ import { NetnsLab } from '../../helpers/netns.js';
 import { needsRoot } from '../../helpers/requirements.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
-const EXAMPLES = fileURLToPath(new URL('../../../../examples', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
 
 function run(args: string[], ns?: string): { code: number | null; stdout: string; stderr: string } {
   const argv = [process.execPath, BIN, ...args];

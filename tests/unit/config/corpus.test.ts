@@ -15,7 +15,7 @@ import {
   keepalivedConfigTestSkipReason,
 } from '../../helpers/keepalived-config-test.js';
 
-const root = new URL('../../../..', import.meta.url).pathname;
+const root = new URL('../../../../', import.meta.url).pathname;
 const corpusDir = join(root, 'tests', 'corpus');
 /** Why keepalived's own config test cannot run here (it runs in a namespace holding eth0, ifb0, ifb1). */
 const oracleMissing = keepalivedConfigTestSkipReason();

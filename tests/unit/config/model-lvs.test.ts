@@ -1005,7 +1005,7 @@ void describe('defaults and inheritance', () => {
 });
 
 void describe('printing', () => {
-  const corpusDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
+  const corpusDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
   const files = existsSync(corpusDir) ? readdirSync(corpusDir).filter((f) => f.endsWith('.conf')) : [];
 
   void test('the corpus holds at least 12 LVS configs', () => {
@@ -1073,7 +1073,7 @@ void describe('round trip property', () => {
 });
 
 void describe('LVS corpus facts', () => {
-  const corpusDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
+  const corpusDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
   const load = (name: string): { vs: VirtualServer[]; messages: string[] } => {
     const { model, messages } = lvs(readFileSync(join(corpusDir, name), 'utf8'));
     return { vs: model.virtualServers, messages };

@@ -572,7 +572,7 @@ void describe('print -> read round trip', () => {
     );
   });
 
-  const lvsDir = new URL('../../../../tests/corpus/lvs', import.meta.url).pathname;
+  const lvsDir = new URL('../../../../tests/corpus/lvs/', import.meta.url).pathname;
   const lvsFiles = existsSync(lvsDir)
     ? readdirSync(lvsDir)
         .filter((f) => f.endsWith('.conf'))

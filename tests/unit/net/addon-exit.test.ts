@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const netDir = new URL('../../../src/net', import.meta.url).href;
+const netDir = new URL('../../../src/net/', import.meta.url).href;
 
 const prelude = `
 import { NativeSocket } from '${netDir}socket.js';

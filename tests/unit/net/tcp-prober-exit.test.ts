@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const netDir = new URL('../../../src/net', import.meta.url).href;
+const netDir = new URL('../../../src/net/', import.meta.url).href;
 const prelude = `
 import { TcpProber, encodeTcpProbe, errnoName } from '${netDir}tcp-prober.js';
 const refused = encodeTcpProbe({ address: '127.0.0.1', port: 1, timeoutMs: 60_000 });

@@ -219,7 +219,7 @@ describe('TimedSender', () => {
 describe('TimedSender at process exit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-timed-sender-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const netDir = new URL('../../../src/net', import.meta.url).href;
+  const netDir = new URL('../../../src/net/', import.meta.url).href;
   const scenarios: Record<string, string> = {
     'idle sender, script ends': `new TimedSender(() => {}); console.log('ok');`,
     'armed sender, process.exit(0)': `
