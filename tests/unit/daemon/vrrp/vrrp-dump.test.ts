@@ -1,0 +1,198 @@
+// The dump files keepalived's DATA, STATS and JSON signals write, in keepalived 2.2.7's layout (the expected
+// text below is what keepalived wrote for the same instance, less the fields the engine does not keep), and
+// the realtime signals reaching a handler through the native signal socket.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadModel } from '../../../../src/config/index.js';
+import { Engine } from '../../../../src/vrrp/engine/engine.js';
+import { engineSpecFromModel } from '../../../../src/vrrp/from-model.js';
+import { formatData, formatJson, formatStats, stateNumber } from '../../../../src/daemon/vrrp/vrrp-dump.js';
+import { onRawSignals, signalNumber } from '../../../../src/daemon/process/signals.js';
+import { MemoryHost } from '../../config/memory-host.js';
+
+const CONF = '/etc/keepalived/keepalived.conf';
+const TEXT = `global_defs {
+  router_id lb1
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 3
+  priority 100
+  virtual_ipaddress {
+    10.9.9.9
+    10.9.8.1/24
+  }
+}
+`;
+
+function started(): { engine: Engine; spec: ReturnType<typeof engineSpecFromModel> } {
+  const { model } = loadModel(CONF, new MemoryHost({ [CONF]: TEXT }));
+  const spec = engineSpecFromModel(model);
+  const engine = new Engine(spec);
+  engine.handle(0, { type: 'start' });
+  // No advert for the master-down interval: MASTER.
+  engine.handle(5000, { type: 'timer' });
+  return { engine, spec };
+}
+
+describe('VRRP dumps', () => {
+  test('/tmp/keepalived.stats: keepalived 2.2.7 headings and order', () => {
+    const { engine } = started();
+    const text = formatStats(engine.snapshot());
+    const lines = text.split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.replace(/: \d+$/, ': N')),
+      [
+        'VRRP Instance: V',
+        '  Advertisements:',
+        '    Received: N',
+        '    Sent: N',
+        '  Became master: N',
+        '  Released master: N',
+        '  Packet Errors:',
+        '    Length: N',
+        '    TTL: N',
+        '    Invalid Type: N',
+        '    Advertisement Interval: N',
+        '    Address List: N',
+        '  Authentication Errors:',
+        '    Invalid Type: N',
+        '    Type Mismatch: N',
+        '    Failure: N',
+        '  Priority Zero:',
+        '    Received: N',
+        '    Sent: N',
+        '',
+      ],
+    );
+    assert.match(text, /Became master: 1\n/);
+  });
+
+  test('STATS_CLEAR: counters back to zero', () => {
+    const { engine } = started();
+    assert.ok((engine.snapshot().instances[0]?.counters.advert_sent ?? 0) > 0);
+    engine.clearCounters();
+    assert.equal(engine.snapshot().instances[0]?.counters.advert_sent, 0);
+    assert.equal(engine.snapshot().instances[0]?.state, 'MASTER', 'clearing counters changes no state');
+  });
+
+  test('/tmp/keepalived.data: the VRRP Topology section with keepalived field names', () => {
+    const { engine, spec } = started();
+    const text = formatData(engine.snapshot(), spec, { routerId: 'lb1', defaultInterface: 'eth0' });
+    for (const line of [
+      '------< Global definitions >------',
+      ' Router ID = lb1',
+      '------< VRRP Topology >------',
+      ' VRRP Instance = V',
+      '   State = MASTER',
+      '   Interface = eth0',
+      '   Virtual Router ID = 3',
+      '   Priority = 100',
+      '   Effective priority = 100',
+      '   Advert interval = 1 sec',
+      '   Preempt = enabled',
+      '   Authentication type = none',
+      '   Virtual IP (2):',
+      '     10.9.9.9 dev eth0 scope global set',
+      '     10.9.8.1/24 dev eth0 scope global set',
+    ]) {
+      assert.ok(text.split('\n').includes(line), `missing ${JSON.stringify(line)} in\n${text}`);
+    }
+  });
+
+  test('/tmp/keepalived.json: vrrp_json.c keys and state numbers', () => {
+    const { engine, spec } = started();
+    const list = JSON.parse(formatJson(engine.snapshot(), spec)) as {
+      data: Record<string, unknown>;
+      stats: Record<string, unknown>;
+    }[];
+    assert.equal(list.length, 1);
+    const [entry] = list;
+    assert.deepEqual(Object.keys(entry?.stats ?? {}), [
+      'advert_rcvd',
+      'advert_sent',
+      'become_master',
+      'release_master',
+      'packet_len_err',
+      'advert_interval_err',
+      'ip_ttl_err',
+      'invalid_type_rcvd',
+      'addr_list_err',
+      'invalid_authtype',
+      'authtype_mismatch',
+      'auth_failure',
+      'pri_zero_rcvd',
+      'pri_zero_sent',
+    ]);
+    assert.equal(entry?.data.iname, 'V');
+    assert.equal(entry?.data.ifp_ifname, 'eth0');
+    assert.equal(entry?.data.vrid, 3);
+    assert.equal(entry?.data.state, 2);
+    assert.equal(entry?.data.vipset, true);
+    assert.deepEqual(entry?.data.vips, [
+      '10.9.9.9 dev eth0 scope global set',
+      '10.9.8.1/24 dev eth0 scope global set',
+    ]);
+    assert.deepEqual(['INIT', 'BACKUP', 'MASTER', 'FAULT'].map(stateNumber), [0, 1, 2, 3]);
+  });
+});
+
+describe('realtime signals', () => {
+  test('JSON and STATS_CLEAR reach the handler instead of killing the process', async () => {
+    const json = signalNumber('JSON') as number;
+    const clear = signalNumber('STATS_CLEAR') as number;
+    const seen: number[] = [];
+    const both = new Promise<void>((resolve) => {
+      onRawSignals([json, clear], (n) => {
+        seen.push(n);
+        if (seen.length === 2) resolve();
+      });
+    });
+    process.kill(process.pid, json);
+    process.kill(process.pid, clear);
+    // The signal socket does not keep the loop alive (a daemon has other handles): this timer does.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`signals seen: ${seen.join(',')}`)), 5000);
+    });
+    await Promise.race([both, timeout]);
+    clearTimeout(timer);
+    assert.deepEqual(seen.sort(), [json, clear].sort());
+  });
+});
+
+describe('checker service names', () => {
+  test('keepalived FMT_RS / FMT_VS in the Adding/Removing service lines', async () => {
+    const { serviceNames, serviceChangeLine } = await import('../../../../src/daemon/checker/check-names.js');
+    const text = `virtual_server 10.0.0.100 80 {
+  protocol TCP
+  real_server 10.0.0.2 8080 {
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+virtual_server fwmark 7 {
+  protocol UDP
+  real_server 10.0.0.3 53 {
+  }
+}
+`;
+    const { model } = loadModel(CONF, new MemoryHost({ [CONF]: text }));
+    const names = [...serviceNames(model.virtualServers).entries()];
+    assert.equal(names.length, 2);
+    const [tcp, fwm] = names;
+    assert.equal(
+      serviceChangeLine(tcp?.[1], tcp?.[0] ?? '', false),
+      'Removing service [10.0.0.2]:tcp:8080 from VS [10.0.0.100]:tcp:80',
+    );
+    assert.equal(
+      serviceChangeLine(tcp?.[1], tcp?.[0] ?? '', true),
+      'Adding service [10.0.0.2]:tcp:8080 to VS [10.0.0.100]:tcp:80',
+    );
+    assert.equal(
+      serviceChangeLine(fwm?.[1], fwm?.[0] ?? '', true),
+      'Adding service [10.0.0.3]:udp:53 to VS FWM 7',
+    );
+  });
+});
