@@ -4,63 +4,9 @@
 // non-option words reported as unexpected but not fatal, and bad options all reported before exit 1.
 
 import { tmpFile } from '../daemon/process/dump-files.js';
+import { defaultDaemonOptions, type DaemonOptions } from '../daemon/process/options.js';
 
-export interface DaemonOptions {
-  configFile: string;
-  vrrpOnly: boolean;
-  checkOnly: boolean;
-  /** -B: no BFD child. */
-  noBfd: boolean;
-  /** --all: start every child even without configuration for it. */
-  runAll: boolean;
-  dontFork: boolean;
-  logConsole: boolean;
-  /** -D once: detail; twice: extra detail (keepalived's LOG_EXTRA_DETAIL). */
-  logDetail: boolean;
-  logExtraDetail: boolean;
-  logFacility: string;
-  /** -g[FILE]: also log to FILE (keepalived inserts _vrrp / _healthcheckers before the extension). */
-  logFile?: string;
-  flushLogFile: boolean;
-  noSyslog: boolean;
-  configTest: boolean;
-  /** `-t=FILE`: where the config test writes its messages (stderr when absent). */
-  configTestLog?: string;
-  /** -d / --dump-conf: keepalived logs the configuration it read, then runs as usual. */
-  dumpConf: boolean;
-  /** --dump-config (keepalived-ts only): print the resolved model as JSON and exit. */
-  dumpConfig: boolean;
-  pidFile: string;
-  vrrpPidFile: string;
-  checkersPidFile: string;
-  bfdPidFile: string;
-  /** Which pid files were named on the command line (the others follow instance / namespace naming). */
-  pidFilesGiven: { main: boolean; vrrp: boolean; checkers: boolean; bfd: boolean };
-  configId?: string;
-  releaseVips: boolean;
-  dontReleaseVrrp: boolean;
-  dontReleaseIpvs: boolean;
-  dontRespawn: boolean;
-  allConfig: boolean;
-  /** -a: log every address added or removed, as netlink reports it. */
-  addressMonitoring: boolean;
-  snmp: boolean;
-  snmpAgentSocket?: string;
-  /** -m: raise RLIMIT_CORE; -M[PATTERN] also sets kernel.core_pattern (default 'core'). */
-  coreDump: boolean;
-  coreDumpPattern?: string;
-  namespace?: string;
-  umask?: number;
-  /** --signum=NAME: print the signal number and exit. */
-  signum?: string;
-  debugOptions?: string;
-  perf?: string;
-  configFd?: number;
-  noMemCheck: boolean;
-  ignoreSigint: boolean;
-  version: boolean;
-  help: boolean;
-}
+export type { DaemonOptions } from '../daemon/process/options.js';
 
 export type ParsedCommandLine =
   | {
@@ -102,10 +48,15 @@ function parseUmask(v: string): number | undefined {
   return n;
 }
 
+/** The options that are plain on/off switches. */
+type FlagName = {
+  [K in keyof DaemonOptions]-?: DaemonOptions[K] extends boolean ? K : never;
+}[keyof DaemonOptions];
+
 const flag =
-  (key: keyof DaemonOptions) =>
+  (key: FlagName) =>
   (o: DaemonOptions): undefined => {
-    (o as unknown as Record<string, unknown>)[key] = true;
+    o[key] = true;
     return undefined;
   };
 
@@ -258,43 +209,6 @@ const DEFS: OptionDef[] = [
 
 export const SUBCOMMANDS = ['simulate', 'genhash', 'status'] as const;
 
-export function defaultOptions(): DaemonOptions {
-  return {
-    configFile: '/etc/keepalived/keepalived.conf',
-    vrrpOnly: false,
-    checkOnly: false,
-    noBfd: false,
-    runAll: false,
-    dontFork: false,
-    logConsole: false,
-    logDetail: false,
-    logExtraDetail: false,
-    logFacility: 'daemon',
-    flushLogFile: false,
-    noSyslog: false,
-    configTest: false,
-    dumpConf: false,
-    dumpConfig: false,
-    pidFile: '/run/keepalived.pid',
-    vrrpPidFile: '/run/vrrp.pid',
-    checkersPidFile: '/run/checkers.pid',
-    bfdPidFile: '/run/bfd.pid',
-    pidFilesGiven: { main: false, vrrp: false, checkers: false, bfd: false },
-    releaseVips: false,
-    dontReleaseVrrp: false,
-    dontReleaseIpvs: false,
-    dontRespawn: false,
-    allConfig: false,
-    addressMonitoring: false,
-    snmp: false,
-    coreDump: false,
-    noMemCheck: false,
-    ignoreSigint: false,
-    version: false,
-    help: false,
-  };
-}
-
 /** getopt_long's lookup: an exact name, else a prefix that names one option only. */
 function findLong(name: string): OptionDef | undefined {
   const exact = DEFS.find((d) => d.long === name);
@@ -309,7 +223,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     return { kind: 'subcommand', name: first, args: argv.slice(1) };
   }
 
-  const o = defaultOptions();
+  const o = defaultDaemonOptions();
   const warnings: string[] = [];
   const errors: string[] = [];
   const unexpected: string[] = [];

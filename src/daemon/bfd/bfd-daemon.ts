@@ -2,17 +2,13 @@
 // Up or falls Down, for the VRRP child (track_bfd) and the checker child (BFD_CHECK). The pure engine
 // decides; here are the sockets, a precise timer and keepalived's log lines.
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { BfdEngine } from '../../bfd/engine.js';
 import { bfdSessionSpecs } from '../../bfd/from-model.js';
 import { diagText } from '../../bfd/packet.js';
 import type { BfdAction, BfdEvent, BfdSessionSpec } from '../../bfd/spec.js';
-import type { DaemonOptions } from '../../cli/options.js';
-import { FsConfigHost } from '../process/fs-config-host.js';
-import { loadModel } from '../../config/index.js';
+import type { DaemonOptions } from '../process/options.js';
 import type { BfdInstance } from '../../config/model/bfd/bfd-instance.js';
-import { formatDiagnostic } from '../../config/types.js';
-import { ReloadGuard } from '../process/config-file.js';
+import { ConfigFile } from '../process/config-file.js';
 import { monotonicNowNs, PreciseTimer } from '../../net/precise-timer.js';
 import { BfdIo } from './bfd-io.js';
 import type { Logger } from '../process/log.js';
@@ -29,7 +25,7 @@ export interface BfdStateMessage {
 }
 
 export class BfdDaemon {
-  private readonly reloadGuard = new ReloadGuard();
+  private readonly config: ConfigFile;
   private engine: BfdEngine | undefined;
   private io: BfdIo | undefined;
   private timer: PreciseTimer | undefined;
@@ -43,7 +39,9 @@ export class BfdDaemon {
     private readonly options: DaemonOptions,
     private readonly log: Logger,
     private readonly report: (message: BfdStateMessage) => void,
-  ) {}
+  ) {
+    this.config = new ConfigFile(options, log);
+  }
 
   private now(): number {
     return Number(monotonicNowNs()) / 1e6;
@@ -51,12 +49,7 @@ export class BfdDaemon {
 
   start(): void {
     writePidFile(this.options.bfdPidFile);
-    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
-      configId: this.options.configId,
-    });
-    for (const d of diagnostics)
-      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
-    this.reloadGuard.accept(diagnostics);
+    const model = this.config.load();
     this.dumpPath = dumpFile('keepalived_bfd.data', dumpNaming(this.options, model.global));
     this.run(model.bfd);
   }
@@ -156,17 +149,8 @@ export class BfdDaemon {
 
   /** SIGHUP: a fresh set of sessions (keepalived keeps unchanged sessions' state; we restart them). */
   reload(): void {
-    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
-      configId: this.options.configId,
-    });
-    const errors = this.reloadGuard.newErrors(diagnostics);
-    if (errors.length > 0) {
-      for (const d of errors) this.log.error(formatDiagnostic(d));
-      this.log.error(`configuration has ${errors.length} new error(s); keeping the running configuration`);
-      return;
-    }
-    this.reloadGuard.accept(diagnostics);
-    this.log.info('Reloading configuration');
+    const model = this.config.reload();
+    if (model === undefined) return;
     const engine = this.engine;
     if (!engine) return;
     this.instances = new Map(model.bfd.map((b) => [b.name, b]));

@@ -3,14 +3,11 @@
 // notify_up / notify_down scripts and lvs_notify_fifo lines. Programming the kernel's load-balancing
 // table from these verdicts belongs to the virtual-server data plane (lb/), which builds on this.
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { DaemonOptions } from '../../cli/options.js';
-import { FsConfigHost } from '../process/fs-config-host.js';
+import type { DaemonOptions } from '../process/options.js';
 import { checkPlanFromModel } from '../../check/schedule/from-model.js';
 import { CheckRunner } from './check-runner.js';
-import { loadModel } from '../../config/index.js';
-import { formatDiagnostic } from '../../config/types.js';
-import { ReloadGuard } from '../process/config-file.js';
+import type { Model } from '../../config/index.js';
+import { ConfigFile } from '../process/config-file.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
@@ -27,7 +24,7 @@ export interface ServerStatus {
 }
 
 export class CheckerDaemon {
-  private readonly reloadGuard = new ReloadGuard();
+  private readonly config: ConfigFile;
   private runner: CheckRunner | undefined;
   private notifier: Notifier | undefined;
   private smtpAlerts: CheckerSmtpAlerts | undefined;
@@ -39,20 +36,16 @@ export class CheckerDaemon {
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.config = new ConfigFile(options, log);
+  }
 
   start(): void {
     writePidFile(this.options.checkersPidFile);
-    this.build();
+    this.build(this.config.load());
   }
 
-  private build(): void {
-    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
-      configId: this.options.configId,
-    });
-    for (const d of diagnostics)
-      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
-    this.reloadGuard.accept(diagnostics);
+  private build(model: Model): void {
     const g = model.global;
     this.dumpPath = dumpFile('keepalived_check.data', dumpNaming(this.options, g));
     const fifos = [g.notifyFifo, g.lvsNotifyFifo].filter((f): f is string => f !== undefined);
@@ -120,20 +113,11 @@ export class CheckerDaemon {
   }
 
   async reload(): Promise<void> {
-    const { diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
-      configId: this.options.configId,
-    });
-    const errors = this.reloadGuard.newErrors(diagnostics);
-    if (errors.length > 0) {
-      // A broken edit must not stop the checks: keep what runs, say where the problem is.
-      for (const d of errors) this.log.error(formatDiagnostic(d));
-      this.log.error(`configuration has ${errors.length} new error(s); keeping the running configuration`);
-      return;
-    }
-    this.log.info('Reloading configuration');
+    const model = this.config.reload();
+    if (model === undefined) return; // a broken edit must not stop the checks
     await this.runner?.stop();
     await this.smtpAlerts?.close(1000);
-    this.build();
+    this.build(model);
   }
 
   async stop(): Promise<void> {

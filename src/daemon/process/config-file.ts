@@ -1,8 +1,14 @@
-// Which configuration errors refuse a SIGHUP reload. keepalived skips a line it cannot use (a VIP of the
-// other family, say) and runs on, and so does our start; refusing a reload for such an error would refuse
-// every reload of that file. So only errors the running configuration did not already have refuse it: a
-// broken edit keeps what runs, an old known problem does not block new changes.
-import type { Diagnostic } from '../../config/types.js';
+// The configuration file as every daemon process reads it (from disk, with -i and -e), its diagnostics in
+// the log, and the one reload rule. Which configuration errors refuse a SIGHUP reload: keepalived skips a
+// line it cannot use (a VIP of the other family, say) and runs on, and so does our start; refusing a reload
+// for such an error would refuse every reload of that file. So only errors the running configuration did
+// not already have refuse it: a broken edit keeps what runs, an old known problem does not block new changes.
+import { resolve } from 'node:path';
+import { loadModel, type Model } from '../../config/index.js';
+import { formatDiagnostic, type Diagnostic } from '../../config/types.js';
+import { FsConfigHost } from './fs-config-host.js';
+import type { Logger } from './log.js';
+import type { DaemonOptions } from './options.js';
 
 const errorKey = (d: Diagnostic): string => `${d.keyword ?? ''}: ${d.message}`;
 
@@ -18,5 +24,55 @@ export class ReloadGuard {
   /** The errors of a candidate configuration that the running one did not have. */
   newErrors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
     return diagnostics.filter((d) => d.severity === 'error' && !this.running.has(errorKey(d)));
+  }
+}
+
+/** Reads the configuration file the options name (`-f`, `-i`, `-e`). */
+export function readConfigFile(options: Pick<DaemonOptions, 'configFile' | 'configId' | 'allConfig'>): {
+  model: Model;
+  diagnostics: Diagnostic[];
+} {
+  return loadModel(resolve(options.configFile), new FsConfigHost(), {
+    configId: options.configId,
+    allConfig: options.allConfig,
+  });
+}
+
+/** A child's configuration: read at start and on every SIGHUP, each diagnostic logged, reloads judged by
+ * the ReloadGuard. */
+export class ConfigFile {
+  private readonly guard = new ReloadGuard();
+
+  constructor(
+    private readonly options: DaemonOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** The configuration at start: whatever it says, it runs. */
+  load(): Model {
+    const { model, diagnostics } = this.read();
+    this.guard.accept(diagnostics);
+    return model;
+  }
+
+  /** The configuration for a reload, or undefined when it has new errors (the running one stays). */
+  reload(): Model | undefined {
+    const { model, diagnostics } = this.read();
+    const errors = this.guard.newErrors(diagnostics);
+    if (errors.length > 0) {
+      // A broken edit must not take the running cluster down: keep what runs, say where the problem is.
+      this.log.error(`configuration has ${errors.length} new error(s); keeping the running configuration`);
+      return undefined;
+    }
+    this.guard.accept(diagnostics);
+    this.log.info('Reloading configuration');
+    return model;
+  }
+
+  private read(): { model: Model; diagnostics: Diagnostic[] } {
+    const loaded = readConfigFile(this.options);
+    for (const d of loaded.diagnostics)
+      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+    return loaded;
   }
 }

@@ -4,6 +4,7 @@
 // to a file with -g. Messages go through one function so that every subsystem's lines look alike.
 import { appendFileSync } from 'node:fs';
 import { SyslogClient, type SyslogFacility } from '../../net/syslog.js';
+import type { DaemonOptions } from './options.js';
 
 export type LogLevel = 'error' | 'warning' | 'notice' | 'info' | 'debug';
 
@@ -93,4 +94,27 @@ export class Logger {
   debug(m: string): void {
     this.log('debug', m);
   }
+}
+
+/** Passed from the parent to its children: what keepalived appends to every syslog ident (_NS_INSTANCE). */
+export const IDENT_SUFFIX_ENV = 'KEEPALIVED_TS_IDENT_SUFFIX';
+
+/** -g FILE: keepalived's children log to FILE with _vrrp / _healthcheckers inserted. */
+const LOG_FILE_SUFFIX: Record<string, string> = {
+  Keepalived_vrrp: '_vrrp',
+  Keepalived_healthcheckers: '_healthcheckers',
+  Keepalived_bfd: '_bfd',
+};
+
+/** The logger of a daemon process (the parent `Keepalived`, or a child's ident) as the options say. */
+export function daemonLogger(o: DaemonOptions, ident: string): Logger {
+  const suffix = process.env[IDENT_SUFFIX_ENV] ?? '';
+  return new Logger({
+    console: o.logConsole,
+    syslog: !o.noSyslog,
+    facility: o.logFacility,
+    detail: o.logDetail,
+    ident: ident + suffix,
+    ...(o.logFile !== undefined ? { file: logFileFor(o.logFile, LOG_FILE_SUFFIX[ident] ?? '') } : {}),
+  });
 }

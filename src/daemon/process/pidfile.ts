@@ -3,7 +3,7 @@
 // `instance NAME`, `net_namespace NAME` / -s NAME and use_pid_dir.
 import { readFileSync, rmSync, rmdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DaemonOptions } from '../../cli/options.js';
+import type { DaemonOptions } from './options.js';
 
 /** The pid recorded in `path` if that process is still alive. */
 export function runningPid(path: string): number | undefined {

@@ -6,27 +6,17 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { release, version as osVersion } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../../config/index.js';
 import { printModel } from '../../config/model/print.js';
-import type { DaemonOptions } from '../../cli/options.js';
-import { FsConfigHost } from './fs-config-host.js';
+import { readConfigFile } from './config-file.js';
+import type { DaemonOptions } from './options.js';
 import { VERSION_STRING } from '../../common/version.js';
 import { native } from '../../net/native.js';
-import { Logger, logFileFor } from './log.js';
-import {
-  alreadyRunning,
-  removePidDir,
-  removePidFile,
-  resolvePidFiles,
-  runningPid,
-  type PidFiles,
-} from './pidfile.js';
+import { daemonLogger, IDENT_SUFFIX_ENV } from './log.js';
+import { alreadyRunning, removePidDir, removePidFile, resolvePidFiles, runningPid } from './pidfile.js';
 import { Supervisor, type ChildKind } from './supervisor.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
 
-/** Passed from the parent to its children: what keepalived appends to every syslog ident (_NS_INSTANCE). */
-const IDENT_SUFFIX_ENV = 'KEEPALIVED_TS_IDENT_SUFFIX';
 /** Set for the detached daemon the foreground process starts: the start-up lines were logged already. */
 const DETACHED_ENV = 'KEEPALIVED_TS_DETACHED';
 
@@ -34,25 +24,6 @@ const DETACHED_ENV = 'KEEPALIVED_TS_DETACHED';
 export const EXIT_NO_CONFIG = 6;
 /** How long the foreground process waits for the detached daemon to write its pid file. */
 const DETACH_WAIT_MS = 10_000;
-
-/** -g FILE: keepalived's children log to FILE with _vrrp / _healthcheckers inserted. */
-const LOG_FILE_SUFFIX: Record<string, string> = {
-  Keepalived_vrrp: '_vrrp',
-  Keepalived_healthcheckers: '_healthcheckers',
-  Keepalived_bfd: '_bfd',
-};
-
-export function daemonLogger(o: DaemonOptions, ident: string): Logger {
-  const suffix = process.env[IDENT_SUFFIX_ENV] ?? '';
-  return new Logger({
-    console: o.logConsole,
-    syslog: !o.noSyslog,
-    facility: o.logFacility,
-    detail: o.logDetail,
-    ident: ident + suffix,
-    ...(o.logFile !== undefined ? { file: logFileFor(o.logFile, LOG_FILE_SUFFIX[ident] ?? '') } : {}),
-  });
-}
 
 /** keepalived's check_conf_file: the main file must be a readable regular file. */
 function configReadable(path: string): boolean {
@@ -78,11 +49,6 @@ function commandLineLines(argv: readonly string[]): string[] {
   }
   lines.push(line);
   return lines;
-}
-
-/** The pid-file options the children are started with, so that they use the files the parent resolved. */
-function pidArgs(files: PidFiles): string[] {
-  return ['-p', files.main, '-r', files.vrrp, '-c', files.checkers, '-b', files.bfd];
 }
 
 async function waitForPidFile(path: string, child: number): Promise<boolean> {
@@ -118,10 +84,7 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
     return EXIT_NO_CONFIG;
   }
   if (!detached) log.debug(`Opening file '${o.configFile}'.`);
-  const { model, diagnostics } = loadModel(configFile, new FsConfigHost(), {
-    configId: o.configId,
-    allConfig: o.allConfig,
-  });
+  const { model, diagnostics } = readConfigFile(o);
   if (!detached) log.info(`Configuration file ${o.configFile}`);
   // The children report the config's diagnostics as they load it; the parent only says how many.
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
@@ -191,7 +154,7 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
     checkersPidFile: files.checkers,
     bfdPidFile: files.bfd,
   };
-  const code = await new Supervisor(resolved, [...argv, ...pidArgs(files)], daemonLog, kinds).run();
+  const code = await new Supervisor(resolved, argv, daemonLog, kinds).run();
   // keepalived's parent removes its children's pid files too: a child that crashed leaves its own behind.
   for (const path of [files.vrrp, files.checkers, files.bfd])
     if (runningPid(path) === undefined) removePidFile(path);

@@ -3,7 +3,8 @@
 // HUP reloads, USR1/USR2 ask for data and statistics dumps.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { DaemonOptions } from '../../cli/options.js';
+import type { DaemonOptions } from './options.js';
+import { CHILD_OPTIONS_ENV } from './child.js';
 import type { Logger } from './log.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 import { onRawSignals, signalNumber } from './signals.js';
@@ -108,6 +109,8 @@ export class Supervisor {
       stdio: 'inherit',
       serialization: 'json',
       execArgv: [...process.execArgv, ...CHILD_NODE_FLAGS[s.kind]],
+      // The children run with the options this process resolved (pid files named); argv is for ps only.
+      env: { ...process.env, [CHILD_OPTIONS_ENV]: JSON.stringify(this.options) },
     });
     s.child = child;
     child.on('message', (m: unknown) => this.bfd.received(s.kind, m));

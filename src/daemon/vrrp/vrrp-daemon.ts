@@ -5,11 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { native } from '../../net/native.js';
-import { resolve } from 'node:path';
-import type { DaemonOptions } from '../../cli/options.js';
-import { FsConfigHost } from '../process/fs-config-host.js';
-import { loadModel, type Model } from '../../config/index.js';
-import { formatDiagnostic } from '../../config/types.js';
+import type { DaemonOptions } from '../process/options.js';
+import { ConfigFile } from '../process/config-file.js';
+import type { Model } from '../../config/index.js';
 import type { IpAddressSpec } from '../../config/model/static/routes.js';
 import {
   Rtnetlink,
@@ -64,37 +62,23 @@ export class VrrpDaemon {
   /** KTS_ADVERT_TRACE: advert timing diagnostics (bench/vrrp-jitter.ts). */
   private readonly trace = AdvertTrace.fromEnv();
 
+  private readonly config: ConfigFile;
+
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.config = new ConfigFile(options, log);
+  }
 
   private now(): number {
     return Number(monotonicNowNs()) / 1e6;
   }
 
-  /** The error messages (without file:line) of the configuration running now: see reload(). */
-  private runningErrors = new Set<string>();
-
-  private loadSpec(): { model: Model; spec: EngineSpec; errors: number; newErrors: number } {
-    const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
-      configId: this.options.configId,
-    });
-    for (const d of diagnostics)
-      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
-    const errorMessages = diagnostics
-      .filter((d) => d.severity === 'error')
-      .map((d) => `${d.keyword}: ${d.message}`);
-    const newErrors = errorMessages.filter((m) => !this.runningErrors.has(m)).length;
-    this.runningErrors = new Set(errorMessages);
-    return { model, spec: engineSpecFromModel(model), errors: errorMessages.length, newErrors };
-  }
-
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
-    const loaded = this.loadSpec();
-    this.model = loaded.model;
-    this.spec = loaded.spec;
+    this.model = this.config.load();
+    this.spec = engineSpecFromModel(this.model);
     const g = this.model.global;
     const fifos = [g.notifyFifo, g.vrrpNotifyFifo].filter((f): f is string => f !== undefined);
     this.notifier = new Notifier(
@@ -470,7 +454,7 @@ export class VrrpDaemon {
   }
 
   /** keepalived's DATA, STATS, STATS_CLEAR and JSON signals: /tmp/keepalived.{data,stats,json}. */
-  dump(kind: 'data' | 'stats' | 'stats-clear' | 'json'): void {
+  dump(kind: 'data' | 'stats' | 'stats-clear' | 'json' = 'data'): void {
     if (this.engine === undefined) return;
     this.log.info(
       kind === 'data'
@@ -501,22 +485,14 @@ export class VrrpDaemon {
   }
 
   async reload(): Promise<void> {
-    const previousErrors = this.runningErrors;
-    const loaded = this.loadSpec();
-    if (loaded.newErrors > 0) {
-      // A broken edit must not take the running cluster down: keep what runs, say where the problem is.
-      // Errors the running configuration had already (keepalived ignores such a line, e.g. a VIP of the
-      // other family, and so did our start) are no new breakage: refusing those would refuse every reload.
-      this.runningErrors = previousErrors;
-      this.log.error(`configuration has ${loaded.newErrors} new error(s); keeping the running configuration`);
-      return;
-    }
-    this.log.info('Reloading configuration');
-    this.model = loaded.model;
+    const model = this.config.reload();
+    if (model === undefined) return;
+    const spec = engineSpecFromModel(model);
+    this.model = model;
     this.smtpAlerts?.reload(this.model);
-    loaded.spec.linksDown = this.linksDown();
-    this.fillSourceAddresses(loaded.spec);
-    this.spec = loaded.spec;
+    spec.linksDown = this.linksDown();
+    this.fillSourceAddresses(spec);
+    this.spec = spec;
     this.io.reconfigure(this.spec);
     this.trackers?.stop();
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
