@@ -14,7 +14,7 @@ function routers(count: number, vridsPerRouter: (i: number) => number[]): Router
         version: 3,
         advertIntervalCs: 100,
         priority: 1 + ((i * 7 + vrid) % 254),
-        addresses: [{ address: `10.${vrid}.0.1`, prefix: 16, options: {} }],
+        addresses: [{ address: `10.${vrid}.0.1`, prefix: 16 }],
       }),
     );
     return {

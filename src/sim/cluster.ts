@@ -1,8 +1,11 @@
 // A whole VRRP cluster in one process: N routers running the very engine the daemon runs, on simulated
 // LANs with a simulated clock. Nothing here sleeps or touches the network; a seed replays a run exactly.
-import type { IpFamily, ReceivedAdvert } from '../vrrp/advert.js';
+import type { IpFamily } from '../vrrp/advert.js';
 import { Engine, type Action, type EngineEvent } from '../vrrp/engine/engine.js';
 import type { EngineSpec, InstanceSpec, VrrpState } from '../vrrp/engine/spec.js';
+import type { HmacConfig } from '../vrrp/wire/auth-hmac.js';
+import { defaultWireSettings, type AdvertWireSettings } from '../vrrp/wire/datagram.js';
+import { AdvertEndpoint, type ReceivedPacket } from '../vrrp/wire/endpoint.js';
 import { EventQueue } from './event-queue.js';
 import { Network, type NetworkConditions } from './network.js';
 import { Random } from './random.js';
@@ -10,6 +13,8 @@ import { Random } from './random.js';
 export interface RouterConfig {
   name: string;
   spec: EngineSpec;
+  /** How instances frame their adverts, by name (keepalived's defaults for the others). */
+  wire?: ReadonlyMap<string, { settings: AdvertWireSettings; hmac?: HmacConfig }>;
   /** Relative clock rate error, e.g. 1e-4 runs this router's clock 100 ppm fast. */
   clockDrift?: number;
 }
@@ -56,7 +61,7 @@ export interface RecordedAction {
 
 type QueueItem =
   | { kind: 'timer'; node: string; incarnation: number }
-  | { kind: 'deliver'; node: string; incarnation: number; received: ReceivedAdvert }
+  | { kind: 'deliver'; node: string; incarnation: number; packet: ReceivedPacket }
   | { kind: 'script'; node: string; incarnation: number; name: string }
   | { kind: 'scenario'; event: ScenarioEvent };
 
@@ -74,6 +79,8 @@ export class SimRouter {
   readonly trackerOk = new Map<string, boolean>();
   /** Address of this host per `ifname/family`, used as the advert source and to match unicast peers. */
   readonly addresses = new Map<string, string>();
+  /** Its adverts' bytes, and its judgement of the adverts it hears: the daemon's own (vrrp/wire). */
+  readonly wire = new AdvertEndpoint();
 
   readonly config: RouterConfig;
 
@@ -91,6 +98,18 @@ export class SimRouter {
       i.sourceAddress !== undefined ? i : { ...i, sourceAddress: this.addressOn(i.interface, i.family) },
     );
     this.config = { ...config, spec: { ...config.spec, instances } };
+    this.wire.configure(
+      instances.map((spec) => {
+        const wire = config.wire?.get(spec.name);
+        return {
+          spec,
+          settings: wire?.settings ?? defaultWireSettings(spec.family),
+          ...(wire?.hmac !== undefined ? { hmac: wire.hmac } : {}),
+          receiveOn: [spec.interface],
+        };
+      }),
+      (family) => [...this.addresses.values()].filter((a) => a.includes(':') === (family === 6)),
+    );
   }
 
   get name(): string {
@@ -116,7 +135,8 @@ function syntheticAddress(index: number, family: IpFamily): string {
   return family === 4 ? `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` : `fe80::${n.toString(16)}`;
 }
 
-const MULTICAST: Record<IpFamily, string> = { 4: '224.0.0.18', 6: 'ff02::12' };
+/** The simulated wall clock (auth_hmac's time window) starts here. */
+const REALTIME_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 export class Cluster {
   readonly routers: SimRouter[];
@@ -205,7 +225,8 @@ export class Cluster {
       case 'deliver': {
         const r = this.router(item.node);
         if (!r.running || r.incarnation !== item.incarnation) return;
-        this.feed(r, { type: 'advert', received: item.received });
+        for (const event of r.wire.receive(item.packet, REALTIME_EPOCH_MS + r.local(this.now)))
+          if (r.running && r.incarnation === item.incarnation) this.feed(r, event);
         return;
       }
       case 'script': {
@@ -354,26 +375,28 @@ export class Cluster {
 
   private transmit(r: SimRouter, a: Extract<Action, { type: 'send-advert' }>): void {
     const source = a.source ?? r.addressOn(a.ifname, a.family);
+    const datagrams = r.wire.datagrams(a, source, REALTIME_EPOCH_MS + r.local(this.now)) ?? [];
     const receivers = this.listeners.get(listenerKey(a.ifname, a.family, a.advert.vrid)) ?? [];
     for (const peer of receivers) {
       if (peer === r || !peer.running || !this.network.connected(r.name, peer.name)) continue;
       const peerAddress = peer.addressOn(a.ifname, a.family);
-      if (a.to !== 'multicast' && !a.to.includes(peerAddress)) continue;
-      const destination = a.to === 'multicast' ? MULTICAST[a.family] : peerAddress;
+      // multicast: the one datagram to the group; unicast: the one addressed to this peer
+      const datagram = datagrams.find((d) => a.to === 'multicast' || d.destination === peerAddress);
+      if (datagram === undefined) continue;
       for (const delay of this.network.deliveries()) {
-        const received: ReceivedAdvert = {
-          advert: { ...a.advert, addresses: [...a.advert.addresses] },
-          family: a.family,
-          source,
-          destination,
-          ttl: 255,
+        const packet: ReceivedPacket = {
           ifname: a.ifname,
+          family: a.family,
+          data: datagram.bytes.slice(), // the sender patches its cached bytes per advert (IPv4 id)
+          source,
+          destination: datagram.destination,
+          hopLimit: 255,
         };
         this.queue.push(this.now + delay, {
           kind: 'deliver',
           node: peer.name,
           incarnation: peer.incarnation,
-          received,
+          packet,
         });
       }
     }

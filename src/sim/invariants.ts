@@ -3,17 +3,21 @@
 import type { Cluster, SimRouter } from './cluster.js';
 import { virtualRouters } from './cluster.js';
 import type { InstanceSpec } from '../vrrp/engine/spec.js';
+import { masterDownIntervalMs, skewTimeMs } from '../vrrp/engine/timers.js';
 
-/** RFC 5798 master-down interval of a backup with this spec, ms. */
-export function masterDownIntervalMs(spec: InstanceSpec, masterIntervalCs = spec.advertIntervalCs): number {
-  const intervalMs = masterIntervalCs * 10;
-  const skewMs = ((256 - Math.min(spec.priority, 255)) * intervalMs) / 256;
-  return 3 * intervalMs + skewMs;
+/** The master-down interval of a backup with this spec (its configured priority), ms. */
+export function backupMasterDownMs(spec: InstanceSpec, masterIntervalCs = spec.advertIntervalCs): number {
+  return masterDownIntervalMs(
+    spec.version,
+    Math.min(spec.priority, 255),
+    masterIntervalCs,
+    spec.downTimerAdverts,
+  );
 }
 
 /** Skew time of a backup, ms: how long after a priority-0 advert it takes over. */
-export function skewTimeMs(spec: InstanceSpec, masterIntervalCs = spec.advertIntervalCs): number {
-  return ((256 - Math.min(spec.priority, 255)) * masterIntervalCs * 10) / 256;
+export function backupSkewMs(spec: InstanceSpec, masterIntervalCs = spec.advertIntervalCs): number {
+  return skewTimeMs(spec.version, Math.min(spec.priority, 255), masterIntervalCs);
 }
 
 /** Every running router holds an instance's VIPs exactly while that instance is MASTER. */
@@ -47,7 +51,7 @@ export function settleTimeMs(cluster: Cluster): number {
       ...spec.scripts.map((s) => s.intervalMs * Math.max(s.rise, s.fall) + s.timeoutMs),
     );
     for (const inst of spec.instances) {
-      worst = Math.max(worst, 2 * masterDownIntervalMs(inst) + inst.preemptDelayMs + scriptMs);
+      worst = Math.max(worst, 2 * backupMasterDownMs(inst) + inst.preemptDelayMs + scriptMs);
     }
   }
   const net = cluster.network.conditions;
@@ -138,7 +142,7 @@ export class TakeoverWatch {
         this.masterlessSince.set(id, since);
         // Backups may have learned a longer interval from the last master (v3): allow the longest.
         const longest = Math.max(...members.map((m) => m.spec.advertIntervalCs));
-        const mdi = Math.max(...inGroup.map((m) => masterDownIntervalMs(m.spec, longest)));
+        const mdi = Math.max(...inGroup.map((m) => backupMasterDownMs(m.spec, longest)));
         const bound = mdi * 1.001 + net.delayMs + net.jitterMs + 1;
         if (cluster.now - since > bound) {
           out.push(

@@ -43,7 +43,6 @@ export function randomScenario(seed: number): RandomScenario {
             {
               address: family === 4 ? `192.0.2.${v}` : `2001:db8::${v}`,
               prefix: family === 4 ? 24 : 64,
-              options: {},
             },
           ],
         }),

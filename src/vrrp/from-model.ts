@@ -1,14 +1,12 @@
-// From the config model (as written, with keepalived's defaults) to the engine's resolved spec: global
-// defaults folded into each instance, seconds into milliseconds, tracker weights settled. Pure.
+// From the config model (as written, with keepalived's defaults) to what runs VRRP: the engine's resolved
+// spec (global defaults folded into each instance, seconds into milliseconds, tracker weights settled) and,
+// per instance, what the wire and the kernel need besides (InstanceSetup). Pure.
 import type { Model } from '../config/index.js';
-import type {
-  IpAddressSpec,
-  RouteSpec as ModelRoute,
-  RuleSpec as ModelRule,
-} from '../config/model/static/routes.js';
+import type { IpAddressSpec } from '../config/model/static/routes.js';
 import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
 import type { AuthHmac, VrrpInstance } from '../config/model/vrrp/instance.js';
 import type { AuthType } from './advert.js';
+import type { AdvertWireSettings } from './wire/datagram.js';
 import type {
   EngineSpec,
   InstanceSpec,
@@ -20,20 +18,26 @@ import type {
   VipSpec,
 } from './engine/spec.js';
 
-/** What the daemon needs besides the engine's view: kept in InstanceSpec.options. */
-export interface InstanceExtras {
+/** What an instance needs besides the engine's view. */
+export interface InstanceSetup {
+  /** The engine's view: the very object in EngineSpec.instances. */
+  spec: InstanceSpec;
+  /** How its adverts are framed on the wire. */
+  wire: AdvertWireSettings;
+  /** auth_hmac as written (keys unresolved: `file:` keys are read by the daemon). */
+  authHmac?: AuthHmac;
   /** The model's address lines, for the kernel calls (brd, scope, label, flags). */
   vips: IpAddressSpec[];
   excluded: IpAddressSpec[];
-  routes: ModelRoute[];
-  rules: ModelRule[];
-  multicastGroup: string;
-  v3ChecksumAsV2: boolean;
-  oldUnicastChecksum: 'auto' | 'never' | undefined;
   vmacName?: string;
   vmacXmitBase: boolean;
-  /** auth_hmac as written (keys unresolved: `file:` keys are read by the daemon). */
-  authHmac?: AuthHmac;
+}
+
+/** A configuration's VRRP side, ready to run. */
+export interface VrrpSetup {
+  engine: EngineSpec;
+  /** By instance name, each holding the same InstanceSpec as `engine`. */
+  instances: ReadonlyMap<string, InstanceSetup>;
 }
 
 export function vipSpec(a: IpAddressSpec): VipSpec {
@@ -41,7 +45,6 @@ export function vipSpec(a: IpAddressSpec): VipSpec {
     address: a.address,
     prefix: a.prefix,
     ...(a.dev !== undefined ? { ifname: a.dev } : {}),
-    options: {},
   };
 }
 
@@ -74,23 +77,11 @@ function authType(inst: VrrpInstance): AuthType {
   return inst.authentication.type === 'AH' ? 'ah' : 'pass';
 }
 
-export function instanceSpecFromModel(inst: VrrpInstance, model: Model): InstanceSpec {
+export function instanceSetupFromModel(inst: VrrpInstance, model: Model): InstanceSetup {
   const g = model.global;
   const seconds = (s: number): number => Math.round(s * 1000);
   const masterDelay = inst.garpMasterDelay ?? g.vrrpGarpMasterDelay;
   const masterRepeat = inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
-  const extras: InstanceExtras = {
-    vips: inst.virtualIpaddresses,
-    excluded: inst.virtualIpaddressesExcluded,
-    routes: inst.virtualRoutes,
-    rules: inst.virtualRules,
-    multicastGroup: inst.mcastDstIp ?? (inst.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4),
-    v3ChecksumAsV2: inst.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
-    oldUnicastChecksum: inst.oldUnicastChecksum,
-    vmacXmitBase: inst.vmacXmitBase,
-    ...(inst.useVmac ? { vmacName: inst.useVmac.name ?? `vrrp.${inst.virtualRouterId ?? 0}` } : {}),
-    ...(inst.authHmac ? { authHmac: inst.authHmac } : {}),
-  };
   const spec: InstanceSpec = {
     name: inst.name,
     interface: inst.interface ?? '',
@@ -102,8 +93,8 @@ export function instanceSpecFromModel(inst: VrrpInstance, model: Model): Instanc
     advertIntervalCs: Math.max(1, Math.round(inst.advertInt * 100)),
     addresses: inst.virtualIpaddresses.map(vipSpec),
     excludedAddresses: inst.virtualIpaddressesExcluded.map(vipSpec),
-    routes: inst.virtualRoutes as unknown as Record<string, unknown>[],
-    rules: inst.virtualRules as unknown as Record<string, unknown>[],
+    routes: inst.virtualRoutes,
+    rules: inst.virtualRules,
     unicastPeers: inst.unicastPeers.map((p) => p.address),
     // keepalived (vrrp_complete_instance) clears nopreempt and preempt_delay for `state MASTER`.
     preempt: inst.preempt || inst.state === 'MASTER',
@@ -133,24 +124,36 @@ export function instanceSpecFromModel(inst: VrrpInstance, model: Model): Instanc
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     strict: inst.strictMode ?? g.vrrpStrict,
     useVmac: inst.useVmac !== undefined,
-    options: extras as unknown as Record<string, unknown>,
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
   if (inst.authentication !== undefined && spec.authType !== 'none')
     spec.authPass = inst.authentication.password;
-  return spec;
+  return {
+    spec,
+    wire: {
+      multicastGroup: inst.mcastDstIp ?? (inst.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4),
+      v3ChecksumAsV2: inst.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
+      oldUnicastChecksum: inst.oldUnicastChecksum,
+    },
+    ...(inst.authHmac ? { authHmac: inst.authHmac } : {}),
+    vips: inst.virtualIpaddresses,
+    excluded: inst.virtualIpaddressesExcluded,
+    vmacXmitBase: inst.vmacXmitBase,
+    ...(inst.useVmac ? { vmacName: inst.useVmac.name ?? `vrrp.${inst.virtualRouterId ?? 0}` } : {}),
+  };
 }
 
-/** The daemon-side extras of an instance spec built by instanceSpecFromModel. */
-export function instanceExtras(spec: InstanceSpec): InstanceExtras {
-  return spec.options as unknown as InstanceExtras;
-}
-
+/** The engine's spec of a configuration (what the simulator runs). */
 export function engineSpecFromModel(model: Model): EngineSpec {
+  return vrrpSetupFromModel(model).engine;
+}
+
+export function vrrpSetupFromModel(model: Model): VrrpSetup {
   // Instances the model flagged unusable (no VRID, no interface) are left out, as keepalived drops them.
-  const instances = model.instances
+  const setups = model.instances
     .filter((i) => i.virtualRouterId !== undefined && i.interface !== undefined)
-    .map((i) => instanceSpecFromModel(i, model));
+    .map((i) => instanceSetupFromModel(i, model));
+  const instances = setups.map((i) => i.spec);
   const names = new Set(instances.map((i) => i.name));
   const syncGroups: SyncGroupSpec[] = model.syncGroups.map((g) => ({
     name: g.name,
@@ -174,7 +177,7 @@ export function engineSpecFromModel(model: Model): EngineSpec {
     reverse: s.weightReverse,
     initFail: s.initFail,
   }));
-  return {
+  const engine: EngineSpec = {
     instances,
     syncGroups,
     scripts,
@@ -199,4 +202,5 @@ export function engineSpecFromModel(model: Model): EngineSpec {
       return { name: b.name, weight: session?.weight ?? 0, reverse: session?.weightReverse ?? false };
     }),
   };
+  return { engine, instances: new Map(setups.map((i) => [i.spec.name, i])) };
 }

@@ -11,7 +11,7 @@ const spec = (priority: number, trackBfd: boolean): EngineSpec => ({
       name: 'VI',
       vrid: 9,
       priority,
-      addresses: [{ address: '10.0.0.100', prefix: 24, options: {} }],
+      addresses: [{ address: '10.0.0.100', prefix: 24 }],
       ...(trackBfd ? { trackBfds: [{ name: 'to_core' }] } : {}),
     }),
   ],

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../../src/sim/cluster.js';
-import { InvariantChecker, masterDownIntervalMs, skewTimeMs } from '../../src/sim/invariants.js';
+import { backupMasterDownMs, backupSkewMs, InvariantChecker } from '../../src/sim/invariants.js';
 import { router, VIP4 } from './helpers.js';
 
 const TRANSIT = 0.3; // default delay 0.2 ms + jitter up to 0.1 ms
@@ -42,7 +42,7 @@ describe('simulated cluster', () => {
       c.schedule(10_000, { type: 'crash', node: 'a' });
       c.run(20_000);
       const took = (firstTransition(c, 'b', 'MASTER', 10_000) as number) - 10_000;
-      const bound = masterDownIntervalMs(c.router('b').config.spec.instances[0]!) + TRANSIT;
+      const bound = backupMasterDownMs(c.router('b').config.spec.instances[0]!) + TRANSIT;
       assert.ok(took > 0 && took <= bound, `advert ${cs} cs: took ${took} ms, bound ${bound} ms`);
       // ... and no sooner than the master-down interval minus one advert interval.
       assert.ok(took >= bound - cs * 10 - TRANSIT, `advert ${cs} cs: took ${took} ms, too early`);
@@ -55,7 +55,7 @@ describe('simulated cluster', () => {
     c.schedule(10_000, { type: 'stop', node: 'a' });
     c.run(20_000);
     const took = (firstTransition(c, 'b', 'MASTER', 10_000) as number) - 10_000;
-    const skew = skewTimeMs(c.router('b').config.spec.instances[0]!);
+    const skew = backupSkewMs(c.router('b').config.spec.instances[0]!);
     assert.ok(took <= skew + TRANSIT, `took ${took} ms, skew ${skew} ms`);
     assert.equal(c.stateOf('a', 'VI_1'), 'STOP');
   });

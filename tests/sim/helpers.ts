@@ -16,4 +16,4 @@ export function router(
   return { name, spec };
 }
 
-export const VIP4 = [{ address: '192.0.2.1', prefix: 24, options: {} }];
+export const VIP4 = [{ address: '192.0.2.1', prefix: 24 }];

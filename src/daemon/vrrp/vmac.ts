@@ -13,7 +13,7 @@ import { IFA_F_NODAD } from '../../net/netlink/rtnl-addr.js';
 import { RtnetlinkError, type Rtnetlink } from '../../net/netlink/rtnetlink.js';
 import { applyInterfaceSettings, vmacSettings, type InterfaceSetting } from '../../net/sysctl.js';
 import { formatIpv6 } from '../../common/inet.js';
-import { instanceExtras } from '../../vrrp/from-model.js';
+import type { InstanceSetup } from '../../vrrp/from-model.js';
 import type { InstanceSpec } from '../../vrrp/engine/spec.js';
 import type { HostState } from './host-state.js';
 
@@ -49,8 +49,8 @@ export interface VmacResult {
 }
 
 /** Creates (or adopts) the instance's VMAC, configures it as keepalived does, and brings it up. */
-export async function setUpVmac(rtnl: Rtnetlink, host: HostState, inst: InstanceSpec): Promise<VmacResult> {
-  const name = instanceExtras(inst).vmacName;
+export async function setUpVmac(rtnl: Rtnetlink, host: HostState, setup: InstanceSetup): Promise<VmacResult> {
+  const { spec: inst, vmacName: name } = setup;
   if (name === undefined) return { created: false, undo: [] };
   let created = false;
   if (host.link(name) === undefined) {
@@ -63,7 +63,7 @@ export async function setUpVmac(rtnl: Rtnetlink, host: HostState, inst: Instance
     });
     created = true;
   }
-  if (inst.family === 6 && !instanceExtras(inst).vmacXmitBase) {
+  if (inst.family === 6 && !setup.vmacXmitBase) {
     const linkLocal = vmacLinkLocal(inst, host);
     if (linkLocal !== undefined) {
       try {

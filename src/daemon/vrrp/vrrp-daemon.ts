@@ -8,7 +8,8 @@ import { native } from '../../net/native.js';
 import type { DaemonOptions } from '../process/options.js';
 import { ConfigFile } from '../process/config-file.js';
 import type { Model } from '../../config/index.js';
-import type { IpAddressSpec } from '../../config/model/static/routes.js';
+import type { IpAddressSpec, RouteSpec } from '../../config/model/static/routes.js';
+import type { RuleSpec } from '../../config/model/static/rules.js';
 import {
   Rtnetlink,
   RtnetlinkError,
@@ -20,9 +21,10 @@ import {
 import type { RuleSpec as NetlinkRule } from '../../net/netlink/rtnl-rule.js';
 import { applyInterfaceSettings, type InterfaceSetting } from '../../net/sysctl.js';
 import { monotonicNowNs } from '../../net/precise-timer.js';
-import { Engine, acceptAll, type Action } from '../../vrrp/engine/engine.js';
-import { engineSpecFromModel, instanceExtras } from '../../vrrp/from-model.js';
-import type { EngineSpec, InstanceSpec, NotifySpec } from '../../vrrp/engine/spec.js';
+import { Engine, type Action } from '../../vrrp/engine/engine.js';
+import { vrrpSetupFromModel, type InstanceSetup, type VrrpSetup } from '../../vrrp/from-model.js';
+import type { EngineSpec, NotifySpec } from '../../vrrp/engine/spec.js';
+import { nsToMs } from '../../common/units.js';
 import { Announcer } from './announcer.js';
 import { HostState, type HostChange } from './host-state.js';
 import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
@@ -42,7 +44,7 @@ const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
 export class VrrpDaemon {
   private model!: Model;
-  private spec!: EngineSpec;
+  private setup!: VrrpSetup;
   private engine!: Engine;
   private rtnl!: Rtnetlink;
   private readonly host = new HostState();
@@ -72,13 +74,17 @@ export class VrrpDaemon {
   }
 
   private now(): number {
-    return Number(monotonicNowNs()) / 1e6;
+    return nsToMs(monotonicNowNs());
+  }
+
+  private get spec(): EngineSpec {
+    return this.setup.engine;
   }
 
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
     this.model = this.config.load();
-    this.spec = engineSpecFromModel(this.model);
+    this.setup = vrrpSetupFromModel(this.model);
     const g = this.model.global;
     const fifos = [g.notifyFifo, g.vrrpNotifyFifo].filter((f): f is string => f !== undefined);
     this.notifier = new Notifier(
@@ -101,18 +107,18 @@ export class VrrpDaemon {
     });
     this.spec.linksDown = this.linksDown();
     this.fillSourceAddresses(this.spec);
-    this.engine = new Engine(this.spec, { validate: acceptAll });
-    this.io = new AdvertIo(this.host, this.log, (ev) => this.feed(ev), this.spec);
+    // Periodic adverts are armed: the clock sends them on time (a native thread) and reports each one.
+    this.engine = new Engine(this.spec, { periodicAdverts: 'arm' });
+    this.io = new AdvertIo(this.host, this.log, (ev) => this.feed(ev), this.setup);
     this.io.open();
-    this.clock = new EngineClock(
-      this.io,
-      (deadlineNs) => this.feed({ type: 'timer' }, deadlineNs),
-      // the native thread sent adverts at their deadline: the engine's timer event, when they left
-      (sent) => {
-        const at = this.clock?.eventTime(Number(sent.sentAtNs) / 1e6) ?? Number(sent.sentAtNs) / 1e6;
-        this.handle(at, { type: 'timer' }, sent.deadlineNs, sent.sentAtNs);
+    this.clock = new EngineClock(this.io, {
+      onTimer: (deadlineNs) => this.feed({ type: 'timer' }, deadlineNs),
+      // an armed advert left: the engine hears of it with the time it left
+      onSent: (instance, sentAtNs, send) => {
+        const at = this.clock?.eventTime(nsToMs(sentAtNs)) ?? nsToMs(sentAtNs);
+        this.handle(at, { type: 'advert-sent', instance }, send?.deadlineNs, sentAtNs);
       },
-    );
+    });
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
     this.feed({ type: 'start' });
@@ -177,20 +183,22 @@ export class VrrpDaemon {
     }
     for (const a of actions) this.apply(a);
     this.trace?.event(
-      tracedAt === undefined ? event.type : 'timer-native',
+      deadlineNs !== undefined && event.type === 'advert-sent' ? 'timer-native' : event.type,
       deadlineNs,
       startedAt,
       monotonicNowNs(),
     );
-    this.clock?.schedule(this.engine, event, actions);
+    this.clock?.schedule(this.engine);
   }
 
   private apply(a: Action): void {
     switch (a.type) {
       case 'send-advert':
-        if (this.clock?.alreadySent(a)) return;
-        this.clock?.beforeJsSend(a.instance);
         this.io.send(a);
+        return;
+      case 'arm-periodic-advert':
+      case 'disarm-periodic-advert':
+        this.clock?.apply(a);
         return;
       case 'add-addresses':
       case 'remove-addresses':
@@ -205,11 +213,11 @@ export class VrrpDaemon {
       case 'add-routes':
       case 'remove-routes':
         if (a.type === 'remove-routes' && this.keepVipsOnStop) return;
-        this.changeRoutes(a.instance, a.type === 'add-routes');
+        this.changeRoutes(a.instance, a.routes, a.type === 'add-routes');
         return;
       case 'add-rules':
       case 'remove-rules':
-        this.changeRules(a.instance, a.type === 'add-rules');
+        this.changeRules(a.instance, a.rules, a.type === 'add-rules');
         return;
       case 'send-garp':
         this.sendGarp(a.instance, a.family, a.addresses);
@@ -232,13 +240,13 @@ export class VrrpDaemon {
     }
   }
 
-  private instance(name: string): InstanceSpec | undefined {
-    return this.spec.instances.find((i) => i.name === name);
+  private instance(name: string): InstanceSetup | undefined {
+    return this.setup.instances.get(name);
   }
 
   /** Where an instance's VIPs live: the address's own dev, else the VMAC, else the interface. */
-  private vipDevice(inst: InstanceSpec, vip: IpAddressSpec): string {
-    return vip.dev ?? instanceExtras(inst).vmacName ?? inst.interface;
+  private vipDevice(inst: InstanceSetup, vip: IpAddressSpec): string {
+    return vip.dev ?? inst.vmacName ?? inst.spec.interface;
   }
 
   private enqueue(what: string, op: () => Promise<void>): void {
@@ -250,27 +258,24 @@ export class VrrpDaemon {
   private changeAddresses(instance: string, addresses: string[], add: boolean): void {
     const inst = this.instance(instance);
     if (inst === undefined) return;
-    const extras = instanceExtras(inst);
-    const vips = [...extras.vips, ...extras.excluded].filter((v) => addresses.includes(v.address));
+    const vips = [...inst.vips, ...inst.excluded].filter((v) => addresses.includes(v.address));
     for (const vip of vips) {
       const req = addressRequest(vip, this.vipDevice(inst, vip));
       this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
     }
   }
 
-  private changeRoutes(instance: string, add: boolean): void {
+  private changeRoutes(instance: string, routes: readonly RouteSpec[], add: boolean): void {
     const inst = this.instance(instance);
     if (inst === undefined) return;
-    for (const r of instanceExtras(inst).routes) {
-      const req = routeRequest(r, instanceExtras(inst).vmacName ?? inst.interface);
+    for (const r of routes) {
+      const req = routeRequest(r, inst.vmacName ?? inst.spec.interface);
       this.route(add, req, `(${instance}) ${add ? 'adding' : 'removing'} route ${req.dst}`);
     }
   }
 
-  private changeRules(instance: string, add: boolean): void {
-    const inst = this.instance(instance);
-    if (inst === undefined) return;
-    for (const r of instanceExtras(inst).rules) {
+  private changeRules(instance: string, rules: readonly RuleSpec[], add: boolean): void {
+    for (const r of rules) {
       this.rule(add, ruleRequest(r), `(${instance}) ${add ? 'adding' : 'removing'} rule`);
     }
   }
@@ -278,13 +283,12 @@ export class VrrpDaemon {
   private sendGarp(instance: string, family: 4 | 6, addresses: string[]): void {
     const inst = this.instance(instance);
     if (inst === undefined) return;
-    const extras = instanceExtras(inst);
     // Announce after the addresses are in place, from the device (and MAC) that holds each of them.
     this.enqueue(`(${instance}) announcing`, async () => {
       for (const address of addresses) {
         // excluded addresses are announced too, from their own device
-        const vip = [...extras.vips, ...extras.excluded].find((v) => v.address === address);
-        const link = this.host.link(vip ? this.vipDevice(inst, vip) : inst.interface);
+        const vip = [...inst.vips, ...inst.excluded].find((v) => v.address === address);
+        const link = this.host.link(vip ? this.vipDevice(inst, vip) : inst.spec.interface);
         if (link === undefined || link.mac === undefined || !link.up) continue;
         try {
           this.announcer.announce(link.index, link.mac, family, [address]);
@@ -303,7 +307,7 @@ export class VrrpDaemon {
   }
 
   private notifySpec(name: string, kind: 'INSTANCE' | 'GROUP'): NotifySpec | undefined {
-    if (kind === 'INSTANCE') return this.instance(name)?.notify;
+    if (kind === 'INSTANCE') return this.instance(name)?.spec.notify;
     return this.spec.syncGroups.find((g) => g.name === name)?.notify;
   }
 
@@ -358,21 +362,20 @@ export class VrrpDaemon {
   private reinstate(ifname: string, address: string): void {
     if (this.stopping) return;
     const snap = this.engine.snapshot();
-    for (const inst of this.spec.instances) {
-      if (snap.instances.find((s) => s.name === inst.name)?.state !== 'MASTER') continue;
-      const vip = instanceExtras(inst).vips.find(
-        (v) => v.address === address && this.vipDevice(inst, v) === ifname,
-      );
+    for (const inst of this.setup.instances.values()) {
+      const name = inst.spec.name;
+      if (snap.instances.find((s) => s.name === name)?.state !== 'MASTER') continue;
+      const vip = inst.vips.find((v) => v.address === address && this.vipDevice(inst, v) === ifname);
       if (vip === undefined || vip.noTrack) continue;
-      this.log.info(`(${inst.name}) virtual address ${address} was removed from ${ifname}; restoring it`);
-      this.changeAddresses(inst.name, [address], true);
+      this.log.info(`(${name}) virtual address ${address} was removed from ${ifname}; restoring it`);
+      this.changeAddresses(name, [address], true);
     }
   }
 
   /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs (vmac.ts). */
   private async createVmacs(): Promise<void> {
-    for (const inst of this.spec.instances) {
-      const name = instanceExtras(inst).vmacName;
+    for (const inst of this.setup.instances.values()) {
+      const name = inst.vmacName;
       if (name === undefined) continue;
       try {
         const { created, undo } = await setUpVmac(this.rtnl, this.host, inst);
@@ -380,7 +383,7 @@ export class VrrpDaemon {
         this.vmacUndo.push(...undo);
       } catch (e) {
         this.log.error(
-          `(${inst.name}) cannot create VMAC ${name} on ${inst.interface}: ${(e as Error).message}`,
+          `(${inst.spec.name}) cannot create VMAC ${name} on ${inst.spec.interface}: ${(e as Error).message}`,
         );
       }
     }
@@ -439,15 +442,15 @@ export class VrrpDaemon {
 
   /** A previous run that crashed may have left VIPs behind: remove them before the first election. */
   private async removeStaleAddresses(): Promise<void> {
-    for (const inst of this.spec.instances) {
-      for (const vip of instanceExtras(inst).vips) {
+    for (const inst of this.setup.instances.values()) {
+      for (const vip of inst.vips) {
         const dev = this.vipDevice(inst, vip);
         if (!this.host.hasAddress(dev, vip.address)) continue;
-        this.log.info(`(${inst.name}) removing stale address ${vip.address} from ${dev}`);
+        this.log.info(`(${inst.spec.name}) removing stale address ${vip.address} from ${dev}`);
         try {
           await this.rtnl.deleteAddress(addressRequest(vip, dev));
         } catch (e) {
-          this.log.warn(`(${inst.name}) cannot remove stale ${vip.address}: ${(e as Error).message}`);
+          this.log.warn(`(${inst.spec.name}) cannot remove stale ${vip.address}: ${(e as Error).message}`);
         }
       }
     }
@@ -470,11 +473,11 @@ export class VrrpDaemon {
       kind === 'data'
         ? [
             dumpFile(DATA_FILE, naming),
-            formatData(snap, this.spec, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
+            formatData(snap, this.setup, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
           ]
         : kind === 'json'
-          ? [tmpFile(JSON_FILE), formatJson(snap, this.spec)]
-          : [tmpFile(STATS_FILE), formatStats(snap, this.spec)];
+          ? [tmpFile(JSON_FILE), formatJson(snap, this.setup)]
+          : [tmpFile(STATS_FILE), formatStats(snap, this.setup)];
     try {
       // keepalived creates these 0600 (its umask 0177): they show the configuration.
       writeFileSync(path, text, { mode: 0o600 });
@@ -487,13 +490,13 @@ export class VrrpDaemon {
   async reload(): Promise<void> {
     const model = this.config.reload();
     if (model === undefined) return;
-    const spec = engineSpecFromModel(model);
+    const setup = vrrpSetupFromModel(model);
     this.model = model;
     this.smtpAlerts?.reload(this.model);
-    spec.linksDown = this.linksDown();
-    this.fillSourceAddresses(spec);
-    this.spec = spec;
-    this.io.reconfigure(this.spec);
+    setup.engine.linksDown = this.linksDown();
+    this.fillSourceAddresses(setup.engine);
+    this.setup = setup;
+    this.io.reconfigure(this.setup);
     this.trackers?.stop();
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();

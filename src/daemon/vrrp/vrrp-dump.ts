@@ -1,10 +1,10 @@
 // What the VRRP child writes on keepalived's DATA, STATS and JSON signals, in keepalived's layout (people
 // parse these): /tmp/keepalived.data ("------< VRRP Topology >------", "   Key = value" lines),
 // /tmp/keepalived.stats (the per-instance counter tree) and /tmp/keepalived.json (an array of
-// {data, stats} objects with vrrp_json.c's field names). Pure: snapshot and spec in, text out.
+// {data, stats} objects with vrrp_json.c's field names). Pure: snapshot and setup in, text out.
 import type { EngineSnapshot, InstanceSnapshot } from '../../vrrp/engine/engine.js';
-import type { EngineSpec, InstanceSpec, VrrpState } from '../../vrrp/engine/spec.js';
-import { instanceExtras } from '../../vrrp/from-model.js';
+import type { InstanceSpec, VrrpState } from '../../vrrp/engine/spec.js';
+import type { VrrpSetup } from '../../vrrp/from-model.js';
 
 /** File names; dump-files.ts says in which directory (TMPDIR) and with which instance tag. */
 export const DATA_FILE = 'keepalived.data';
@@ -29,14 +29,13 @@ function vipTexts(inst: InstanceSpec, snap: InstanceSnapshot | undefined): strin
 }
 
 /** /tmp/keepalived.stats: one block per instance, keepalived's headings and indentation. */
-export function formatStats(snapshot: EngineSnapshot, spec?: EngineSpec): string {
+export function formatStats(snapshot: EngineSnapshot, setup?: VrrpSetup): string {
   return snapshot.instances
     .map((i) => {
       const c = i.counters;
-      const inst = spec?.instances.find((s) => s.name === i.name);
       // keepalived 2.4's auth_hmac drop counters, only for instances that use it (2.2.7 has no such block).
       const authExt =
-        inst !== undefined && instanceExtras(inst)?.authHmac !== undefined
+        setup?.instances.get(i.name)?.authHmac !== undefined
           ? [
               '  Authentication Extension:',
               `    Missing: ${c.auth_ext_missing}`,
@@ -81,7 +80,7 @@ function seconds(ms: number): number {
 /** /tmp/keepalived.data: the VRRP topology section (and sync groups), with keepalived's field names. */
 export function formatData(
   snapshot: EngineSnapshot,
-  spec: EngineSpec,
+  setup: VrrpSetup,
   facts: { routerId?: string; defaultInterface?: string },
 ): string {
   const out: string[] = ['------< Global definitions >------'];
@@ -96,9 +95,8 @@ export function formatData(
     }
   }
   out.push('------< VRRP Topology >------');
-  for (const inst of spec.instances) {
+  for (const { spec: inst, vmacName: vmac } of setup.instances.values()) {
     const snap = snapshot.instances.find((s) => s.name === inst.name);
-    const vmac = instanceExtras(inst)?.vmacName;
     out.push(` VRRP Instance = ${inst.name}`);
     if (vmac !== undefined) out.push(`   Use VMAC, i/f ${vmac}`);
     out.push(`   VRRP Version = ${inst.version}`);
@@ -159,18 +157,18 @@ function authName(type: string): string {
 }
 
 /** /tmp/keepalived.json: keepalived's vrrp_json.c layout, one {data, stats} object per instance. */
-export function formatJson(snapshot: EngineSnapshot, spec: EngineSpec): string {
-  const list = spec.instances.map((inst) => {
+export function formatJson(snapshot: EngineSnapshot, setup: VrrpSetup): string {
+  const list = [...setup.instances.values()].map((extras) => {
+    const inst = extras.spec;
     const snap = snapshot.instances.find((s) => s.name === inst.name);
     const c = snap?.counters;
-    const extras = instanceExtras(inst);
     return {
       data: {
         iname: inst.name,
         dont_track_primary: inst.dontTrackPrimary ? 1 : 0,
         skip_check_adv_addr: inst.skipCheckAdvAddr ? 1 : 0,
         strict_mode: inst.strict ? 1 : 0,
-        vmac_ifname: extras?.vmacName ?? '',
+        vmac_ifname: extras.vmacName ?? '',
         ifp_ifname: inst.interface,
         master_priority: snap?.masterPriority ?? 0,
         // The engine does not keep the wall-clock time of the last transition.

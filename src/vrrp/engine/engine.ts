@@ -1,132 +1,28 @@
 // The sans-I/O VRRP engine: every instance, tracker and sync group of one router. Time (monotonic ms) and
 // events come in through handle(); what the daemon must do comes out as actions. No clocks, no sockets.
 
-import type { Advert, AdvertDropReason, IpFamily, ReceivedAdvert } from '../advert.js';
+import type { AdvertDropReason, ReceivedAdvert } from '../advert.js';
+import type { Action, EngineEvent, EngineSnapshot, LogLevel } from './events.js';
 import { GarpScheduler } from './garp.js';
 import { Instance } from './instance.js';
-import type { StepContext } from './instance.js';
-import type { EngineSpec, InstanceSpec, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
-import { newStats, type VrrpStats } from './stats.js';
+import type { EngineSpec, InstanceSpec } from './spec.js';
+import { newStats } from './stats.js';
+import type { StepContext } from './step.js';
 import { SyncGroup } from './sync-group.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { DUE_TOLERANCE_MS, later } from './timers.js';
 import { effectivePriority, evaluateTrackers, resolveTrackers, TrackerWorld } from './trackers.js';
 
+export type * from './events.js';
 export type { VrrpState } from './spec.js';
 export { notifyScripts } from './spec.js';
 
-export type EngineEvent =
-  /** Begin: instances leave INIT. */
-  | { type: 'start' }
-  /** Fire everything due at `now`. */
-  | { type: 'timer' }
-  /** A decoded advert from the wire. The engine finds the instance by interface, family and VRID.
-   * `notes`: problems the codec's validation counted but accepted (keepalived's addr_list_err). */
-  | { type: 'advert'; received: ReceivedAdvert; notes?: readonly AdvertDropReason[] }
-  /** A packet the codec dropped before it became an advert; counted in the instance's statistics. */
-  | { type: 'advert-dropped'; ifname: string; family: IpFamily; vrid?: number; reason: AdvertDropReason }
-  | { type: 'link'; ifname: string; up: boolean }
-  /** A vrrp_script finished: ok is exit status 0 (a timeout is not ok). */
-  | { type: 'script-result'; name: string; ok: boolean; exitStatus?: number }
-  | { type: 'file-value'; name: string; value: number }
-  | { type: 'process'; name: string; running: boolean }
-  /** A bfd_instance session went Up or fell Down (from the BFD child). */
-  | { type: 'bfd'; name: string; up: boolean }
-  /** Stop everything: MASTERs send priority 0 and release their addresses. */
-  | { type: 'shutdown' }
-  /** Replace the configuration: kept instances keep their state, removed ones stop, new ones start. */
-  | { type: 'reload'; spec: EngineSpec };
-
-export type NotifyKind = 'INSTANCE' | 'GROUP';
-export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
-
-export type Action =
-  | {
-      type: 'send-advert';
-      instance: string;
-      ifname: string;
-      family: IpFamily;
-      /** Configured source address, if any (else the daemon uses the interface's primary address). */
-      source?: string;
-      to: 'multicast' | string[];
-      advert: Advert;
-    }
-  | { type: 'add-addresses'; instance: string; ifname: string; addresses: VipSpec[] }
-  | { type: 'remove-addresses'; instance: string; ifname: string; addresses: VipSpec[] }
-  | { type: 'add-routes'; instance: string; routes: RouteSpec[] }
-  | { type: 'remove-routes'; instance: string; routes: RouteSpec[] }
-  | { type: 'add-rules'; instance: string; rules: RuleSpec[] }
-  | { type: 'remove-rules'; instance: string; rules: RuleSpec[] }
-  /** One gratuitous ARP (IPv4) or unsolicited NA (IPv6) per listed address; bursts are paced by the engine. */
-  | { type: 'send-garp'; instance: string; ifname: string; family: IpFamily; addresses: string[] }
-  | {
-      type: 'notify';
-      name: string;
-      kind: NotifyKind;
-      state: VrrpState;
-      priority: number;
-      /** Scripts to run, in order: the state-specific one then the generic `notify` one. */
-      scripts: string[];
-    }
-  | { type: 'state-change'; instance: string; from: VrrpState; to: VrrpState; reason: string }
-  | { type: 'log'; level: LogLevel; message: string }
-  /** A vrrp_script is due: run it and report a script-result event. */
-  | { type: 'run-script'; name: string; timeoutMs: number };
-
-/** An advert a MASTER's timer will send at `at` (ms, the engine's clock) if nothing changes before. */
-export interface PlannedAdvert {
-  at: number;
-  action: Extract<Action, { type: 'send-advert' }>;
-}
-
-/** Per-instance counters under keepalived's names (see stats.ts). */
-export type InstanceCounters = VrrpStats;
-
-export interface InstanceSnapshot {
-  name: string;
-  state: VrrpState;
-  /** keepalived's wantstate: what the instance is heading for (e.g. BACKUP while FAULT). */
-  wantState: VrrpState;
-  basePriority: number;
-  effectivePriority: number;
-  /** Advert interval (cs) of the current master, learned from adverts in v3. */
-  masterAdvertIntervalCs: number;
-  masterAddress?: string;
-  masterPriority?: number;
-  /** Names of trackers currently faulting this instance. */
-  faults: string[];
-  syncGroup?: string;
-  counters: InstanceCounters;
-}
-
-export interface GroupSnapshot {
-  name: string;
-  state: VrrpState;
-  members: string[];
-}
-
-export interface EngineSnapshot {
-  instances: InstanceSnapshot[];
-  groups: GroupSnapshot[];
-}
-
-/** Per-advert validation supplied by the codec layer (validate.ts): returns why to drop, or undefined.
- * `checkAddresses` is false when keepalived's skip_check_adv_addr lets a BACKUP skip the address list. */
-export type AdvertValidator = (
-  instance: InstanceSpec,
-  received: ReceivedAdvert,
-  options: { checkAddresses: boolean },
-) => AdvertDropReason | undefined;
-
 export interface EngineOptions {
-  /** Defaults to basicValidate (version, VRID, TTL, v2 auth type and interval). A daemon that already ran the
-   * codec's full validateAdvert (it needs the wire facts) passes `acceptAll` and reports drops as
-   * advert-dropped events. */
-  validate?: AdvertValidator;
+  /** How MASTERs' periodic adverts leave. 'send' (the default): a send-advert action at each advert timer.
+   * 'arm': arm-periodic-advert / disarm-periodic-advert actions, for a driver that sends them on time
+   * itself (a native thread) and reports each with an advert-sent event. Everything else is the same. */
+  periodicAdverts?: 'send' | 'arm';
 }
-
-/** For a daemon that validates adverts itself before handing them over. */
-export const acceptAll: AdvertValidator = () => undefined;
 
 /** Safety net: a timer event never loops more than this many times (each round makes progress). */
 const MAX_ROUNDS_PER_EVENT = 10_000;
@@ -139,7 +35,7 @@ export class Engine {
   private readonly deadlines = new DeadlineQueue<Instance>();
   /** ifname -> (family << 8 | vrid) -> the first instance configured there: adverts find theirs at once. */
   private byAddress = new Map<string, Map<number, Instance>>();
-  private groups: SyncGroup[] = [];
+  private groups: SyncGroup<Instance>[] = [];
   private readonly garp = new GarpScheduler();
   /** Next run of each vrrp_script in use. */
   private readonly scriptDue = new Map<string, number>();
@@ -150,6 +46,8 @@ export class Engine {
 
   /** vrrp_startup_delay (ms): read at start, not on reload (keepalived delays only its first start). */
   private readonly startupDelayMs: number;
+  /** 'arm' mode: instances whose periodic advert may have changed since the driver was last told. */
+  private readonly advertsChanged = new Set<Instance>();
 
   constructor(spec: EngineSpec, options: EngineOptions = {}) {
     this.options = options;
@@ -172,8 +70,8 @@ export class Engine {
       now,
       out: [],
       garp: this.garp,
-      validate: this.options.validate,
       reason: event.type,
+      armAdverts: this.options.periodicAdverts === 'arm',
     };
     if (this.stopped) return ctx.out;
     switch (event.type) {
@@ -181,6 +79,9 @@ export class Engine {
         this.start(ctx);
         break;
       case 'timer':
+        break;
+      case 'advert-sent':
+        this.onAdvertSent(ctx, event.instance);
         break;
       case 'advert':
         this.onAdvert(ctx, event.received, event.notes ?? []);
@@ -240,12 +141,14 @@ export class Engine {
         for (const group of this.groups) group.stop(ctx);
         this.scriptDue.clear();
         this.stopped = true;
+        this.settleArmedAdverts(ctx);
         return ctx.out;
       case 'reload':
         this.reload(ctx, event.spec);
         break;
     }
     if (this.started) this.runDue(ctx);
+    this.settleArmedAdverts(ctx);
     return ctx.out;
   }
 
@@ -259,25 +162,6 @@ export class Engine {
     consider(this.deadlines.peek()?.at);
     for (const t of this.scriptDue.values()) consider(t);
     return next;
-  }
-
-  /**
-   * The periodic adverts MASTER instances will send when their advert timers fire, if no event changes
-   * things first. A driver may send them itself exactly on time (from a native thread, say) and then feed
-   * the `timer` event with the time they left: the engine emits the same send-advert actions, which the
-   * driver recognises as sent. The engine neither knows nor cares whether it does.
-   * `until`: only adverts planned at or before that time (cheap with many instances).
-   */
-  plannedAdverts(until = Infinity): PlannedAdvert[] {
-    if (this.stopped || !this.started) return [];
-    const planned: PlannedAdvert[] = [];
-    // With a bound, only the instances with a timer due by then are looked at (in configuration order).
-    const candidates = until === Infinity ? this.instances : this.deadlines.dueBy(until);
-    for (const inst of candidates) {
-      const p = inst.plannedAdvert();
-      if (p !== undefined && p.at <= until) planned.push(p);
-    }
-    return planned;
   }
 
   /** The address of the master an instance last accepted an advert from (for skip_check_adv_addr). */
@@ -329,6 +213,10 @@ export class Engine {
       const key = (inst.spec.family << 8) | inst.spec.vrid;
       if (!byVrid.has(key)) byVrid.set(key, inst);
       inst.onTimersChanged = (i) => this.deadlines.update(i);
+      if (this.options.periodicAdverts === 'arm') {
+        inst.onAdvertChanged = (i) => this.advertsChanged.add(i);
+        this.advertsChanged.add(inst);
+      }
     }
     this.deadlines.reset(instances);
   }
@@ -337,7 +225,7 @@ export class Engine {
     this.groups = [];
     for (const inst of this.instances) inst.group = undefined;
     for (const g of spec.syncGroups) {
-      const group = new SyncGroup(g);
+      const group = new SyncGroup<Instance>(g);
       for (const member of g.members) {
         const inst = this.instances.find((i) => i.name === member);
         if (inst && !inst.group) {
@@ -424,6 +312,56 @@ export class Engine {
     const previous = inst.state;
     inst.receive(ctx, received, notes);
     inst.group?.afterTransition(inst, previous, ctx);
+  }
+
+  /** The driver sent an instance's armed periodic advert: the advert timer's work, without the sending. */
+  private onAdvertSent(ctx: StepContext, name: string): void {
+    if (!this.started) return;
+    const inst = this.instances.find((i) => i.name === name);
+    // Disarmed meanwhile (the report of a send that crossed the disarm): nothing armed to account for.
+    if (inst === undefined || inst.state !== 'MASTER' || inst.armedAt === undefined) return;
+    ctx.reason = 'advert timer';
+    ctx.sentByDriver = inst;
+    const previous = inst.state;
+    inst.timeout(ctx);
+    ctx.sentByDriver = undefined;
+    inst.group?.afterTransition(inst, previous, ctx);
+  }
+
+  /** 'arm' mode, at the end of every step: tell the driver about each periodic advert that changed. */
+  private settleArmedAdverts(ctx: StepContext): void {
+    if (!ctx.armAdverts || this.advertsChanged.size === 0) return;
+    for (const inst of this.advertsChanged) {
+      const at = this.stopped ? undefined : inst.periodicAdvertAt();
+      if (at === undefined) {
+        if (inst.armedAt === undefined) continue;
+        ctx.out.push({ type: 'disarm-periodic-advert', instance: inst.name });
+        inst.armedAt = undefined;
+        inst.armedSend = undefined;
+        continue;
+      }
+      const last = inst.armedSend;
+      // The same deadline, priority and configuration (a reload replaces the spec): the same advert.
+      if (
+        inst.armedAt === at &&
+        last !== undefined &&
+        last.advert.priority === inst.effectivePriority &&
+        inst.armedSpec === inst.spec
+      )
+        continue;
+      const send = inst.advertAction(inst.effectivePriority);
+      ctx.out.push({
+        type: 'arm-periodic-advert',
+        instance: inst.name,
+        at,
+        periodMs: inst.advertIntervalMs,
+        send,
+      });
+      inst.armedSend = send;
+      inst.armedSpec = inst.spec;
+      inst.armedAt = at;
+    }
+    this.advertsChanged.clear();
   }
 
   private onDropped(
@@ -514,7 +452,7 @@ export class Engine {
       if (next === undefined || next.at > dueBy) return;
       const due = next.item;
       due.fireGarpTimers(ctx);
-      if (due.sands !== undefined && due.sands <= dueBy) {
+      if (due.sands !== undefined && due.sands <= dueBy && !due.advertTimedByDriver) {
         ctx.reason = due.state === 'BACKUP' ? 'master-down timer' : 'advert timer';
         const previous = due.state;
         due.timeout(ctx);

@@ -3,7 +3,7 @@
 // interface are spaced by that interval (the rest wait in a queue), otherwise they all go at once.
 
 import type { IpFamily } from '../advert.js';
-import type { Action } from './engine.js';
+import type { Action } from './events.js';
 import type { GarpSpec } from './spec.js';
 import { later } from './timers.js';
 

@@ -4,57 +4,24 @@
 // sync-group.ts; it calls back into the transitions exported here.
 
 import type { Advert, AdvertDropReason, ReceivedAdvert } from '../advert.js';
+import { csToMs } from '../../common/units.js';
 import { compareAddresses } from './address-order.js';
-import type { Action, AdvertValidator, LogLevel } from './engine.js';
-import type { GarpScheduler, GarpTarget } from './garp.js';
+import type { LogLevel, SendAdvertAction } from './events.js';
+import type { GarpTarget } from './garp.js';
 import { notifyScripts } from './spec.js';
 import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
+import type { StepContext } from './step.js';
 import type { SyncGroup } from './sync-group.js';
 import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
-import { DUE_TOLERANCE_MS, later, skewTimeMs } from './timers.js';
+import { DUE_TOLERANCE_MS, later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 
-/** What a transition needs besides the instance: the time, where actions go, shared schedulers. */
-export interface StepContext {
-  now: number;
-  out: Action[];
-  garp: GarpScheduler;
-  validate?: AdvertValidator;
-  /** Why the current step happens, carried into state-change actions. */
-  reason: string;
-}
-
-/** Checks the engine does itself when the codec layer supplies no validator. */
-export function basicValidate(
-  spec: InstanceSpec,
-  received: ReceivedAdvert,
-  options: { checkAddresses: boolean },
-): AdvertDropReason | undefined {
-  const a = received.advert;
-  if (a.version !== spec.version) return 'version_err';
-  if (a.vrid !== spec.vrid) return 'vrid_mismatch';
-  if (spec.unicastPeers.length === 0 && received.ttl !== 255) return 'ip_ttl_err';
-  if (spec.version === 2) {
-    if (a.authType !== spec.authType) return 'authtype_mismatch';
-    if (a.intervalCs !== spec.advertIntervalCs) return 'advert_interval_err';
-  }
-  if (options.checkAddresses && spec.strict) {
-    const ours = spec.addresses.map((v) => v.address);
-    if (ours.length !== a.addresses.length || ours.some((x) => !a.addresses.includes(x)))
-      return 'addr_list_err';
-  }
-  return undefined;
-}
-
 export class Instance {
-  spec: InstanceSpec;
-  group: SyncGroup | undefined;
+  group: SyncGroup<Instance> | undefined;
   trackers: ResolvedTracker[] = [];
 
-  state: VrrpState = 'INIT';
   wantState: VrrpState;
   basePriority: number;
-  effectivePriority: number;
   faults: string[] = [];
   initPending = false;
 
@@ -103,15 +70,62 @@ export class Instance {
   private timersChanged(): void {
     this.timerGeneration++;
     this.onTimersChanged?.(this);
+    this.onAdvertChanged?.(this);
+  }
+
+  // What the periodic advert depends on (state, priority, configuration): a change tells the engine
+  // (onAdvertChanged), which re-arms or disarms the driver's periodic adverts in 'arm' mode.
+  private specValue: InstanceSpec;
+  private stateValue: VrrpState = 'INIT';
+  private effectivePriorityValue: number;
+  onAdvertChanged: ((inst: Instance) => void) | undefined;
+  /** 'arm' mode: the deadline the driver was last armed with (its advert, not the engine's timer). */
+  private armedAtValue: number | undefined;
+  /** 'arm' mode: the advert the driver was last armed with, and the configuration it came from. */
+  armedSend: SendAdvertAction | undefined;
+  armedSpec: InstanceSpec | undefined;
+
+  get spec(): InstanceSpec {
+    return this.specValue;
+  }
+  set spec(spec: InstanceSpec) {
+    this.specValue = spec;
+    this.onAdvertChanged?.(this);
+  }
+  get state(): VrrpState {
+    return this.stateValue;
+  }
+  set state(state: VrrpState) {
+    this.stateValue = state;
+    this.onAdvertChanged?.(this);
+  }
+  get effectivePriority(): number {
+    return this.effectivePriorityValue;
+  }
+  set effectivePriority(priority: number) {
+    this.effectivePriorityValue = priority;
+    this.onAdvertChanged?.(this);
+  }
+  get armedAt(): number | undefined {
+    return this.armedAtValue;
+  }
+  set armedAt(at: number | undefined) {
+    this.armedAtValue = at;
+    this.timersChanged();
+  }
+
+  /** Whether the protocol timer is the driver's armed periodic advert rather than the engine's own. */
+  get advertTimedByDriver(): boolean {
+    return this.armedAtValue !== undefined && this.sandsAt === this.armedAtValue;
   }
 
   constructor(spec: InstanceSpec) {
-    this.spec = spec;
+    this.specValue = spec;
     // keepalived (try_up_instance) honours `state MASTER` only for the address owner; any other instance
     // starts as BACKUP and waits a full master-down interval, as keepalived 2.2.7 is seen to do.
     this.wantState = spec.initialState === 'MASTER' && spec.priority === 255 ? 'MASTER' : 'BACKUP';
     this.basePriority = spec.priority;
-    this.effectivePriority = spec.priority;
+    this.effectivePriorityValue = spec.priority;
     this.masterAdvertIntervalCs = spec.advertIntervalCs;
   }
 
@@ -123,8 +137,8 @@ export class Instance {
     return this.basePriority === 255;
   }
 
-  private get advertIntervalMs(): number {
-    return this.spec.advertIntervalCs * 10;
+  get advertIntervalMs(): number {
+    return csToMs(this.spec.advertIntervalCs);
   }
 
   skewMs(): number {
@@ -133,7 +147,12 @@ export class Instance {
 
   /** down_timer_adverts x Master_Adver_Interval + Skew_Time, with the current effective priority. */
   downTimerMs(): number {
-    return (this.spec.downTimerAdverts ?? 3) * this.masterAdvertIntervalCs * 10 + this.skewMs();
+    return masterDownIntervalMs(
+      this.spec.version,
+      this.effectivePriority,
+      this.masterAdvertIntervalCs,
+      this.spec.downTimerAdverts,
+    );
   }
 
   /** End of vrrp_startup_delay, when one was configured. */
@@ -160,8 +179,9 @@ export class Instance {
     } else if (this.state === 'MASTER') this.sands = now;
   }
 
+  /** The earliest of the instance's timers the engine itself must fire. */
   nextDeadline(): number | undefined {
-    let next = this.sandsAt;
+    let next = this.advertTimedByDriver ? undefined : this.sandsAt;
     const garp = this.garpDelayTimer;
     if (garp !== undefined && (next === undefined || garp < next)) next = garp;
     for (const t of this.lowerPrioGarpTimers) if (next === undefined || t < next) next = t;
@@ -186,11 +206,22 @@ export class Instance {
   }
 
   sendAdvert(ctx: StepContext, priority: number): void {
-    ctx.out.push(this.advertAction(priority));
     this.counters.advert_sent++;
+    if (ctx.sentByDriver === this) {
+      ctx.sentByDriver = undefined; // the driver sent this one: the armed periodic advert
+      return;
+    }
+    if (this.armedAt !== undefined) {
+      // Our own advert goes now: the driver must not send an older one after it (re-armed after the step).
+      ctx.out.push({ type: 'disarm-periodic-advert', instance: this.name });
+      this.armedAt = undefined;
+      this.armedSend = undefined;
+    }
+    ctx.out.push(this.advertAction(priority));
   }
 
-  private advertAction(priority: number): Extract<Action, { type: 'send-advert' }> {
+  /** The advert this instance sends now, with `priority`. */
+  advertAction(priority: number): SendAdvertAction {
     return {
       type: 'send-advert',
       instance: this.name,
@@ -202,11 +233,11 @@ export class Instance {
     };
   }
 
-  /** The periodic advert this MASTER's timer will send at `at` unless an event changes things first (see
-   * Engine.plannedAdverts); undefined in any other state, and before the first advert as MASTER. */
-  plannedAdvert(): { at: number; action: Extract<Action, { type: 'send-advert' }> } | undefined {
-    if (this.state !== 'MASTER' || !this.vipSet || this.sands === undefined) return undefined;
-    return { at: this.sands, action: this.advertAction(this.effectivePriority) };
+  /** The deadline of this MASTER's next periodic advert, or undefined in any other state and before the
+   * first advert as MASTER: what 'arm' mode arms the driver with. */
+  periodicAdvertAt(): number | undefined {
+    if (this.state !== 'MASTER' || !this.vipSet) return undefined;
+    return this.sands;
   }
 
   private setState(ctx: StepContext, to: VrrpState): void {
@@ -433,7 +464,9 @@ export class Instance {
     const ownerMaster = this.wantState === 'MASTER' && this.isOwner;
     if (!ownerMaster) this.wantState = 'BACKUP';
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
-    this.msDownTimerMs = ownerMaster ? this.masterAdvertIntervalCs * 10 + this.skewMs() : this.downTimerMs();
+    this.msDownTimerMs = ownerMaster
+      ? ownerDownIntervalMs(this.spec.version, this.effectivePriority, this.masterAdvertIntervalCs)
+      : this.downTimerMs();
   }
 
   /** keepalived's vrrp_set_effective_priority: a BACKUP's timer moves by the change in its down interval. */
@@ -472,23 +505,13 @@ export class Instance {
 
   // ---- reception -----------------------------------------------------------------------------------------
 
-  /** An advert for this instance arrived. Returns nothing; state changes show up in `state`. */
+  /** An advert for this instance arrived, accepted by the wire layer's validation (vrrp/wire/reception.ts).
+   * Returns nothing; state changes show up in `state`. */
   receive(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[] = []): void {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
-    // With skip_check_adv_addr, a BACKUP only checks the address list when the sender changes.
-    const checkAddresses =
-      this.state === 'MASTER' || !this.spec.skipCheckAdvAddr || this.masterAddress !== received.source;
-    const validate = ctx.validate ?? basicValidate;
-    const drop = validate(this.spec, received, { checkAddresses });
-    if (drop !== undefined) {
-      countDrop(this.counters, drop);
-      this.log(ctx, 'debug', `dropped advert from ${received.source}: ${drop}`);
-      if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
-    } else {
-      countAccepted(this.counters, received.advert.priority, notes);
-      if (this.state === 'BACKUP') this.backupReceive(ctx, received);
-      else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
-    }
+    countAccepted(this.counters, received.advert.priority, notes);
+    if (this.state === 'BACKUP') this.backupReceive(ctx, received);
+    else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
     // (which has not just sent an advert).
     if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);

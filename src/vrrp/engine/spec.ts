@@ -2,21 +2,21 @@
 // the engine never reads keepalived.conf. Every time is in milliseconds, every default already applied.
 
 import type { AuthType, IpFamily, VrrpVersion } from '../advert.js';
+import type { RouteSpec } from '../../config/model/static/routes.js';
+import type { RuleSpec } from '../../config/model/static/rules.js';
+
+export type { RouteSpec } from '../../config/model/static/routes.js';
+export type { RuleSpec } from '../../config/model/static/rules.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
-/** A virtual address. `options` carries per-address settings (dev, scope, label, ...) through untouched. */
+/** A virtual address (the daemon finds the address line, with its scope, label..., by `address`). */
 export interface VipSpec {
   address: string;
   prefix: number;
   /** Interface the address lives on; the instance's interface when absent. */
   ifname?: string;
-  options: Record<string, unknown>;
 }
-
-/** Routes and rules are passthrough: the engine only says when to add or remove them. */
-export type RouteSpec = Record<string, unknown>;
-export type RuleSpec = Record<string, unknown>;
 
 /** A link this instance depends on. weight 0: link down faults the instance; otherwise it moves priority. */
 export interface TrackInterfaceSpec {
@@ -112,6 +112,7 @@ export interface InstanceSpec {
   advertIntervalCs: number;
   addresses: VipSpec[];
   excludedAddresses: VipSpec[];
+  /** virtual_routes / virtual_rules as written: the engine only says when to add or remove them. */
   routes: RouteSpec[];
   rules: RuleSpec[];
   /** Our primary address (mcast_src_ip / unicast_src_ip, else the interface's first address, filled in by the
@@ -145,8 +146,6 @@ export interface InstanceSpec {
   skipCheckAdvAddr: boolean;
   strict: boolean;
   useVmac: boolean;
-  /** Anything else the daemon wants to carry alongside. */
-  options?: Record<string, unknown>;
 }
 
 export interface SyncGroupSpec {

@@ -2,13 +2,28 @@
 // other member wants MASTER too (so a group never splits across routers); once one member is MASTER the
 // rest follow; one member falling back to BACKUP takes the others with it; one member's fault faults all.
 
-import type { Instance, StepContext } from './instance.js';
 import { notifyScripts } from './spec.js';
 import type { SyncGroupSpec, VrrpState } from './spec.js';
+import type { StepContext } from './step.js';
 
-export class SyncGroup {
+/** What a sync group asks of its members (instance.ts's Instance). */
+export interface GroupMember {
+  readonly name: string;
+  readonly state: VrrpState;
+  wantState: VrrpState;
+  readonly faults: readonly string[];
+  readonly initPending: boolean;
+  msDownTimerMs: number;
+  downTimerMs(): number;
+  initSands(now: number): void;
+  gotoMaster(ctx: StepContext): void;
+  leaveMaster(ctx: StepContext, sendPriorityZero: boolean): void;
+  leaveFault(ctx: StepContext): void;
+}
+
+export class SyncGroup<Member extends GroupMember = GroupMember> {
   state: VrrpState = 'INIT';
-  members: Instance[] = [];
+  members: Member[] = [];
 
   constructor(readonly spec: SyncGroupSpec) {}
 
@@ -17,11 +32,11 @@ export class SyncGroup {
   }
 
   /** Members whose own trackers fault them (not the ones only following the group into FAULT). */
-  faultyMembers(): Instance[] {
+  faultyMembers(): Member[] {
     return this.members.filter((m) => m.faults.length > 0);
   }
 
-  initPendingMembers(): Instance[] {
+  initPendingMembers(): Member[] {
     return this.members.filter((m) => m.initPending);
   }
 
@@ -45,7 +60,7 @@ export class SyncGroup {
 
   /** keepalived's vrrp_sync_can_goto_master. When another member still wants something else, the asking
    * member re-arms its master-down timer and waits. */
-  canGotoMaster(vrrp: Instance, ctx: StepContext): boolean {
+  canGotoMaster(vrrp: Member, ctx: StepContext): boolean {
     if (this.state === 'MASTER') return true;
     for (const other of this.members) {
       if (other !== vrrp && other.wantState !== 'MASTER') {
@@ -58,14 +73,14 @@ export class SyncGroup {
   }
 
   /** After a member changed state through the protocol (advert or timer), bring the others along. */
-  afterTransition(vrrp: Instance, previous: VrrpState, ctx: StepContext): void {
+  afterTransition(vrrp: Member, previous: VrrpState, ctx: StepContext): void {
     if (previous === vrrp.state) return;
     if (vrrp.state === 'MASTER') this.syncMaster(vrrp, ctx);
     else if (vrrp.state === 'BACKUP') this.syncBackup(vrrp, ctx);
     else if (vrrp.state === 'FAULT') this.syncFault(vrrp, ctx);
   }
 
-  syncMaster(vrrp: Instance, ctx: StepContext): void {
+  syncMaster(vrrp: Member, ctx: StepContext): void {
     if (this.state === 'MASTER') return;
     if (!this.canGotoMaster(vrrp, ctx)) return;
     ctx.reason = `sync group ${this.name}`;
@@ -78,7 +93,7 @@ export class SyncGroup {
     this.setState(ctx, 'MASTER');
   }
 
-  syncBackup(vrrp: Instance, ctx: StepContext): void {
+  syncBackup(vrrp: Member, ctx: StepContext): void {
     if (this.state === 'BACKUP') return;
     ctx.reason = `sync group ${this.name}`;
     for (const other of this.members) {
@@ -90,7 +105,7 @@ export class SyncGroup {
     this.setState(ctx, 'BACKUP');
   }
 
-  syncFault(vrrp: Instance, ctx: StepContext): void {
+  syncFault(vrrp: Member, ctx: StepContext): void {
     if (this.state === 'FAULT') return;
     ctx.reason = `sync group ${this.name}`;
     for (const other of this.members) {

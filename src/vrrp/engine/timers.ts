@@ -4,6 +4,7 @@
 // number of microseconds below 2^53).
 
 import type { VrrpVersion } from '../advert.js';
+import { csToMs } from '../../common/units.js';
 
 /** RFC 5798 Skew_Time. v3: ((256 - priority) * Master_Adver_Interval) / 256, computed in keepalived as
  * floor((256 - p) * intervalCs * 625 / 16) microseconds. v2 (RFC 3768): (256 - priority) / 256 seconds,
@@ -24,7 +25,7 @@ export function masterDownIntervalMs(
   masterIntervalCs: number,
   downTimerAdverts = 3,
 ): number {
-  return downTimerAdverts * masterIntervalCs * 10 + skewTimeMs(version, priority, masterIntervalCs);
+  return downTimerAdverts * csToMs(masterIntervalCs) + skewTimeMs(version, priority, masterIntervalCs);
 }
 
 /** keepalived's timer for an address owner coming back up: one interval plus skew instead of three. */
@@ -33,7 +34,7 @@ export function ownerDownIntervalMs(
   priority: number,
   masterIntervalCs: number,
 ): number {
-  return masterIntervalCs * 10 + skewTimeMs(version, priority, masterIntervalCs);
+  return csToMs(masterIntervalCs) + skewTimeMs(version, priority, masterIntervalCs);
 }
 
 /** A timer counts as due this close before its deadline. Clock conversions in drivers (drifting simulated

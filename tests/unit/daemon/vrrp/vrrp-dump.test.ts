@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../../../src/config/index.js';
 import { Engine } from '../../../../src/vrrp/engine/engine.js';
-import { engineSpecFromModel } from '../../../../src/vrrp/from-model.js';
+import { vrrpSetupFromModel, type VrrpSetup } from '../../../../src/vrrp/from-model.js';
 import { formatData, formatJson, formatStats, stateNumber } from '../../../../src/daemon/vrrp/vrrp-dump.js';
 import { onRawSignals, signalNumber } from '../../../../src/daemon/process/signals.js';
 import { MemoryHost } from '../../config/memory-host.js';
@@ -25,14 +25,14 @@ vrrp_instance V {
 }
 `;
 
-function started(): { engine: Engine; spec: ReturnType<typeof engineSpecFromModel> } {
+function started(): { engine: Engine; setup: VrrpSetup } {
   const { model } = loadModel(CONF, new MemoryHost({ [CONF]: TEXT }));
-  const spec = engineSpecFromModel(model);
-  const engine = new Engine(spec);
+  const setup = vrrpSetupFromModel(model);
+  const engine = new Engine(setup.engine);
   engine.handle(0, { type: 'start' });
   // No advert for the master-down interval: MASTER.
   engine.handle(5000, { type: 'timer' });
-  return { engine, spec };
+  return { engine, setup };
 }
 
 describe('VRRP dumps', () => {
@@ -77,8 +77,8 @@ describe('VRRP dumps', () => {
   });
 
   test('/tmp/keepalived.data: the VRRP Topology section with keepalived field names', () => {
-    const { engine, spec } = started();
-    const text = formatData(engine.snapshot(), spec, { routerId: 'lb1', defaultInterface: 'eth0' });
+    const { engine, setup } = started();
+    const text = formatData(engine.snapshot(), setup, { routerId: 'lb1', defaultInterface: 'eth0' });
     for (const line of [
       '------< Global definitions >------',
       ' Router ID = lb1',
@@ -101,8 +101,8 @@ describe('VRRP dumps', () => {
   });
 
   test('/tmp/keepalived.json: vrrp_json.c keys and state numbers', () => {
-    const { engine, spec } = started();
-    const list = JSON.parse(formatJson(engine.snapshot(), spec)) as {
+    const { engine, setup } = started();
+    const list = JSON.parse(formatJson(engine.snapshot(), setup)) as {
       data: Record<string, unknown>;
       stats: Record<string, unknown>;
     }[];

@@ -12,7 +12,7 @@ const spec = (inst: Partial<InstanceSpec>, bfdWeight = 0): EngineSpec => ({
     instanceSpec({
       name: 'VI',
       vrid: 1,
-      addresses: [{ address: '10.0.0.100', prefix: 24, options: {} }],
+      addresses: [{ address: '10.0.0.100', prefix: 24 }],
       ...inst,
     }),
   ],

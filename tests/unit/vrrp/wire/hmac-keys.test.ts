@@ -1,10 +1,7 @@
-// auth_hmac keys as written in keepalived.conf turned into the engine's HmacConfig.
+// auth_hmac keys as written in keepalived.conf turned into the wire layer's HmacConfig.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readKeyFileBytes, resolveHmacConfig } from '../../../../src/daemon/vrrp/hmac-keys.js';
+import { resolveHmacConfig } from '../../../../src/vrrp/wire/hmac-keys.js';
 import type { AuthHmac } from '../../../../src/config/model/vrrp/auth.js';
 
 const ascii = 'an-ascii-key-of-thirty-two-bytes';
@@ -55,18 +52,9 @@ describe('resolveHmacConfig', () => {
     assert.ok(short.problems.some((p) => p.includes('8 bytes')));
   });
   test('an explicit time_window wins', () => {
-    assert.equal(resolveHmacConfig(model({ timeWindow: 42 }), 100).config.timeWindowS, 42);
-  });
-  test('a key file loses one trailing newline, not other bytes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kts-hmac-'));
-    try {
-      const path = join(dir, 'key');
-      writeFileSync(path, `${ascii}\n`);
-      assert.equal(Buffer.from(readKeyFileBytes(path)).toString(), ascii);
-      writeFileSync(path, `${ascii} `);
-      assert.equal(readKeyFileBytes(path).length, ascii.length + 1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assert.equal(
+      resolveHmacConfig(model({ timeWindow: 42 }), 100, () => new Uint8Array()).config.timeWindowS,
+      42,
+    );
   });
 });

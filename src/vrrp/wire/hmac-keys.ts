@@ -1,25 +1,10 @@
 // auth_hmac keys as written in keepalived.conf (`hex:...`, `file:/path`, or the ASCII string itself) turned
-// into the engine's HmacConfig. Reading key files is I/O, so it lives here and not in the pure layers.
-import { readFileSync } from 'node:fs';
-
+// into the wire layer's HmacConfig. Reading key files is I/O: the caller passes the reader.
 import type { AuthHmac } from '../../config/model/vrrp/auth.js';
-import {
-  defaultHmacTimeWindowS,
-  hmacConfigProblems,
-  type HmacConfig,
-  type HmacKey,
-} from '../../vrrp/wire/auth-hmac.js';
+import { defaultHmacTimeWindowS, hmacConfigProblems, type HmacConfig, type HmacKey } from './auth-hmac.js';
 
+/** Reads a `file:` key (the daemon reads the file: system/key-file.ts). */
 export type ReadKeyFile = (path: string) => Uint8Array;
-
-/** A key file holds the key bytes; one trailing newline (as `echo` writes) is not part of the key. */
-export function readKeyFileBytes(path: string): Uint8Array {
-  const raw = readFileSync(path);
-  let end = raw.length;
-  if (end > 0 && raw[end - 1] === 0x0a) end--;
-  if (end > 0 && raw[end - 1] === 0x0d) end--;
-  return new Uint8Array(raw.subarray(0, end));
-}
 
 function keyBytes(value: string, readKeyFile: ReadKeyFile): Uint8Array {
   if (value.startsWith('hex:')) return Uint8Array.from(Buffer.from(value.slice(4), 'hex'));
@@ -38,7 +23,7 @@ export interface HmacResolution {
 export function resolveHmacConfig(
   model: AuthHmac,
   advertIntervalCs: number,
-  readKeyFile: ReadKeyFile = readKeyFileBytes,
+  readKeyFile: ReadKeyFile,
 ): HmacResolution {
   const problems: string[] = [];
   const keys: HmacKey[] = [];

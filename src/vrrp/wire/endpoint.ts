@@ -1,0 +1,252 @@
+// A router's VRRP wire side, pure: what its instances' adverts look like on the wire, and how it judges
+// the packets it receives, in keepalived's order (decode, then validate.ts per instance). The daemon puts
+// sockets around it; the simulator passes the bytes between its routers: both judge adverts alike.
+// Per instance it keeps what sending and receiving share: keepalived's one AH sequence counter (a backup
+// learns the master's, so that its own adverts continue above it when it takes over) and the auth_hmac
+// sequence and replay state, kept across a reconfiguration.
+import type { AdvertDropReason, IpFamily } from '../advert.js';
+import type { EngineEvent, SendAdvertAction } from '../engine/events.js';
+import type { InstanceSpec } from '../engine/spec.js';
+import { nextAhSequence, type AhReceiveState, type AhSendState } from './auth-ah.js';
+import {
+  hmacSends,
+  newHmacReceiveState,
+  newHmacSendState,
+  type HmacConfig,
+  type HmacReceiveState,
+  type HmacSendState,
+} from './auth-hmac.js';
+import { assembleAdvert, type AdvertDatagram, type AdvertWireSettings } from './datagram.js';
+import { IPPROTO_VRRP, nextIpv4Id, setIpv4Id } from './ipv4.js';
+import { decodeIpv4Packet, decodeVrrp } from './packet.js';
+import { compileExpectations, validateAdvert, type CompiledExpectations } from './validate.js';
+
+/** One instance as the wire side sees it. */
+export interface WireInstance {
+  spec: InstanceSpec;
+  settings: AdvertWireSettings;
+  /** auth_hmac with its keys resolved. */
+  hmac?: HmacConfig;
+  /** The devices its adverts arrive on (the interface, and its VMAC). */
+  receiveOn: readonly string[];
+}
+
+/** A packet from a raw socket. */
+export interface ReceivedPacket {
+  ifname: string;
+  family: IpFamily;
+  /** IPv4: the whole IP packet. IPv6: the VRRP payload. */
+  data: Uint8Array;
+  /** IPv6 only (IPv4 carries them in its header). */
+  source?: string;
+  destination?: string;
+  hopLimit?: number;
+}
+
+/** Why an instance dropped an advert, for a debug line. */
+export interface RefusedAdvert {
+  instance: string;
+  source: string;
+  detail: string;
+}
+
+interface InstanceWire {
+  instance: WireInstance;
+  expectations: CompiledExpectations;
+  ah: AhSendState & AhReceiveState;
+  hmac?: { config: HmacConfig; send: HmacSendState; receive: HmacReceiveState };
+  /** Source of the last accepted advert, for skip_check_adv_addr. */
+  lastMaster?: string;
+  /** Adverts without AH or auth_hmac encoded once per priority, source and destination: a MASTER sends the
+   * same bytes every interval but for the IPv4 identification (setIpv4Id). */
+  encoded?: Map<string, Uint8Array>;
+}
+
+/** A few keys per instance at most (priority changes, priority 0, unicast peers); more means churn. */
+const ENCODED_CACHE_LIMIT = 16;
+
+export class AdvertEndpoint {
+  private instances = new Map<string, InstanceWire>();
+  /** `ifname/family/vrid` -> instances receiving there. */
+  private byKey = new Map<string, InstanceWire[]>();
+  private ipId = 0;
+
+  /** Takes the instances to run (again, on a reload); `ownAddresses` are this host's, whose adverts are
+   * our own looped back. */
+  configure(instances: readonly WireInstance[], ownAddresses: (family: IpFamily) => string[]): void {
+    const old = this.instances;
+    this.instances = new Map();
+    this.byKey = new Map();
+    for (const instance of instances) {
+      const { spec } = instance;
+      const previous = old.get(spec.name);
+      const hmac = instance.hmac
+        ? {
+            config: instance.hmac,
+            send: previous?.hmac?.send ?? newHmacSendState(),
+            receive: previous?.hmac?.receive ?? newHmacReceiveState(),
+          }
+        : undefined;
+      const wire: InstanceWire = {
+        instance,
+        expectations: compileExpectations({
+          vrid: spec.vrid,
+          version: spec.version,
+          family: spec.family,
+          authType: spec.authType,
+          ...(spec.authPass !== undefined ? { authPass: spec.authPass } : {}),
+          intervalCs: spec.advertIntervalCs,
+          vips: spec.addresses.map((a) => a.address),
+          unicastPeers: spec.unicastPeers,
+          skipCheckAdvAddr: spec.skipCheckAdvAddr,
+          strict: spec.strict,
+          v3ChecksumAsV2: instance.settings.v3ChecksumAsV2,
+          ownAddresses: ownAddresses(spec.family),
+          ...(hmac ? { hmac: hmac.config } : {}),
+        }),
+        ah: previous?.ah ?? { sequence: 0 },
+        ...(hmac ? { hmac } : {}),
+      };
+      this.instances.set(spec.name, wire);
+      for (const ifname of instance.receiveOn) {
+        const key = `${ifname}/${spec.family}/${spec.vrid}`;
+        this.byKey.set(key, [...(this.byKey.get(key) ?? []), wire]);
+      }
+    }
+  }
+
+  /** The datagrams of one send-advert action from `source`, one per destination (each unicast peer, or the
+   * multicast group); undefined for an instance not configured. Throws for an address that does not parse. */
+  datagrams(a: SendAdvertAction, source: string, nowRealtimeMs: number): AdvertDatagram[] | undefined {
+    const wire = this.instances.get(a.instance);
+    if (wire === undefined) return undefined;
+    const { spec, settings } = wire.instance;
+    const unicast = a.to !== 'multicast';
+    const destinations = a.to === 'multicast' ? [settings.multicastGroup] : a.to;
+    const hmac = wire.hmac && hmacSends(wire.hmac.config) ? wire.hmac : undefined;
+    const out: AdvertDatagram[] = [];
+    for (const destination of destinations) {
+      if (a.family === 4) this.ipId = nextIpv4Id(this.ipId);
+      const ah = a.family === 4 && a.advert.authType === 'ah';
+      // Numbered or signed adverts differ every time; the others only by their IPv4 identification.
+      const key =
+        ah || hmac
+          ? undefined
+          : a.family === 4
+            ? `${a.advert.priority}/${source}/${destination}`
+            : `${a.advert.priority}`;
+      const cached = key === undefined ? undefined : wire.encoded?.get(key);
+      if (cached !== undefined) {
+        if (a.family === 4) setIpv4Id(cached, this.ipId);
+        out.push({ destination, protocol: IPPROTO_VRRP, bytes: cached });
+        continue;
+      }
+      const datagram = assembleAdvert(a.advert, {
+        family: a.family,
+        source,
+        destination,
+        unicast,
+        settings,
+        ...(spec.authPass !== undefined ? { authPass: spec.authPass } : {}),
+        ipId: a.family === 4 ? this.ipId : 0,
+        ...(ah ? { ahSequence: nextAhSequence(wire.ah) } : {}),
+        ...(hmac ? { hmac: { config: hmac.config, state: hmac.send, nowRealtimeMs } } : {}),
+      });
+      if (key !== undefined) this.remember(wire, key, datagram.bytes);
+      out.push(datagram);
+    }
+    return out;
+  }
+
+  /**
+   * The datagrams of a periodic advert that can go out many times unchanged (the daemon's timed sender):
+   * the IPv4 identification is left 0 for the kernel to fill per packet. Undefined when the adverts cannot
+   * repeat: AH and auth_hmac number or sign each one as it leaves. Throws for an address that does not parse.
+   */
+  repeatableDatagrams(a: SendAdvertAction, source: string): AdvertDatagram[] | undefined {
+    const wire = this.instances.get(a.instance);
+    if (wire === undefined || a.advert.authType === 'ah' || (wire.hmac && hmacSends(wire.hmac.config)))
+      return undefined;
+    const { spec, settings } = wire.instance;
+    const destinations = a.to === 'multicast' ? [settings.multicastGroup] : a.to;
+    return destinations.map((destination) =>
+      assembleAdvert(a.advert, {
+        family: a.family,
+        source,
+        destination,
+        unicast: a.to !== 'multicast',
+        settings,
+        ...(spec.authPass !== undefined ? { authPass: spec.authPass } : {}),
+        ipId: 0,
+      }),
+    );
+  }
+
+  /** Keeps an instance's encoded advert for its next sends (see InstanceWire.encoded). */
+  private remember(wire: InstanceWire, key: string, bytes: Uint8Array): void {
+    if (wire.encoded === undefined || wire.encoded.size >= ENCODED_CACHE_LIMIT) wire.encoded = new Map();
+    wire.encoded.set(key, bytes);
+  }
+
+  /**
+   * Judges a received packet: the engine events it makes (an advert for each instance that accepts it,
+   * advert-dropped for a malformed packet or an instance that refuses it; nothing for a VRID we do not run).
+   * `refused` hears each instance's refusal with its detail.
+   */
+  receive(p: ReceivedPacket, nowRealtimeMs: number, refused?: (r: RefusedAdvert) => void): EngineEvent[] {
+    const decoded =
+      p.family === 4
+        ? decodeIpv4Packet(p.data, p.ifname)
+        : decodeVrrp(p.data, {
+            family: 6,
+            source: p.source ?? '::',
+            destination: p.destination ?? 'ff02::12',
+            ttl: p.hopLimit ?? -1,
+            ifname: p.ifname,
+            checksumVerified: true,
+          });
+    if (!decoded.ok) {
+      return [
+        {
+          type: 'advert-dropped',
+          ifname: p.ifname,
+          family: p.family,
+          ...(decoded.vrid !== undefined ? { vrid: decoded.vrid } : {}),
+          reason: decoded.reason,
+        },
+      ];
+    }
+    const { received, wire } = decoded;
+    const targets = this.byKey.get(`${p.ifname}/${p.family}/${received.advert.vrid}`);
+    if (targets === undefined) return []; // a VRID we do not run: not ours to judge
+    const events: EngineEvent[] = [];
+    for (const target of targets) {
+      const { spec } = target.instance;
+      const result = validateAdvert(received, wire, target.expectations, {
+        ah: target.ah,
+        ...(target.hmac ? { hmac: target.hmac.receive } : {}),
+        nowRealtimeMs,
+        sameMasterAsLast: target.lastMaster === received.source,
+      });
+      if (!result.ok) {
+        if (result.reason === 'own_packet') continue; // our own advert, looped back: not counted
+        refused?.({ instance: spec.name, source: received.source, detail: result.detail });
+        const reason: AdvertDropReason = result.reason;
+        events.push({
+          type: 'advert-dropped',
+          ifname: spec.interface,
+          family: p.family,
+          vrid: received.advert.vrid,
+          reason,
+        });
+        continue;
+      }
+      target.lastMaster = received.source;
+      // The engine knows instances by their interface, also when the advert came in on the VMAC.
+      const onInterface =
+        received.ifname === spec.interface ? received : { ...received, ifname: spec.interface };
+      events.push({ type: 'advert', received: onInterface, notes: result.notes });
+    }
+    return events;
+  }
+}
