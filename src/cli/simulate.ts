@@ -5,7 +5,9 @@ import { formatDiagnostic } from '../config/types.js';
 import { Cluster, type RouterConfig } from '../sim/cluster.js';
 import { InvariantChecker } from '../sim/invariants.js';
 import { parseScenarioEvent, type TimedEvent } from '../sim/scenario.js';
-import { engineSpecFromModel } from '../vrrp/from-model.js';
+import { vrrpSetupFromModel, type VrrpSetup } from '../vrrp/from-model.js';
+import { resolveHmacConfig } from '../vrrp/wire/hmac-keys.js';
+import { readKeyFileBytes } from '../system/key-file.js';
 import { FsConfigHost } from '../daemon/process/fs-config-host.js';
 
 const USAGE = `usage: keepalived-ts simulate -f a.conf -f b.conf [...] [--duration SECONDS] [--seed N]
@@ -101,6 +103,20 @@ function parseArgs(args: string[]): SimulateArgs | string {
   return out;
 }
 
+/** How each instance frames its adverts, auth_hmac keys read: the simulated routers judge adverts as the
+ * daemon does. */
+function wireOf(setup: VrrpSetup): RouterConfig['wire'] {
+  return new Map(
+    [...setup.instances].map(([name, inst]) => {
+      const hmac =
+        inst.authHmac === undefined
+          ? undefined
+          : resolveHmacConfig(inst.authHmac, inst.spec.advertIntervalCs, readKeyFileBytes).config;
+      return [name, { settings: inst.wire, ...(hmac ? { hmac } : {}) }];
+    }),
+  );
+}
+
 export async function runSimulate(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === 'string') {
@@ -115,7 +131,8 @@ export async function runSimulate(argv: string[]): Promise<number> {
     const { model, diagnostics } = loadModel(resolve(file), new FsConfigHost(), { configId: name });
     for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     errors += diagnostics.filter((d) => d.severity === 'error').length;
-    routers.push({ name, spec: engineSpecFromModel(model) });
+    const setup = vrrpSetupFromModel(model);
+    routers.push({ name, spec: setup.engine, wire: wireOf(setup) });
   }
   if (errors > 0) {
     process.stderr.write(`keepalived-ts simulate: ${errors} configuration error(s), not simulating\n`);

@@ -18,3 +18,8 @@ export function nsToMs(ns: bigint): number {
 export function csToMs(cs: number): number {
   return cs * 10;
 }
+
+/** Centiseconds as seconds (v2 adverts and keepalived's dumps count seconds). */
+export function csToSeconds(cs: number): number {
+  return cs / 100;
+}

@@ -17,7 +17,7 @@ const STATEMENT_TEXT = Symbol('statementText');
  * by one space say the same thing to any word splitter.
  */
 export function statementText(node: ConfigNode): string {
-  const text: unknown = (node as unknown as Record<symbol, unknown>)[STATEMENT_TEXT];
+  const text: unknown = Reflect.get(node, STATEMENT_TEXT);
   return typeof text === 'string' ? text : [node.keyword, ...node.args].join(' ');
 }
 

@@ -1,39 +1,50 @@
-// Sends gratuitous ARPs and unsolicited neighbor advertisements as whole Ethernet frames through one
-// AF_PACKET socket. The socket is opened with protocol 0, so the kernel queues no received frames to it
-// (keepalived uses the rarely seen RARP ethertype for the same purpose).
-import { encodeGratuitousArp, BROADCAST_MAC, type MacAddress } from './arp.js';
+// Gratuitous ARPs and unsolicited neighbour advertisements, sent as whole Ethernet frames (arp.ts, ndp.ts)
+// on an AF_PACKET socket bound to each interface, so that the frames are exactly the ones we encoded. The
+// sockets are opened with protocol 0, so the kernel queues no received frames to them (keepalived uses the
+// rarely seen RARP ethertype for the same purpose).
+import type { IpFamily } from '../common/inet.js';
+import { encodeGratuitousArp, ETHERTYPE_ARP, type MacAddress } from './arp.js';
 import { native } from './native.js';
-import { ALL_NODES_MAC, encodeUnsolicitedNa, type UnsolicitedNaOptions } from './ndp.js';
+import { encodeUnsolicitedNa, ETHERTYPE_IPV6 } from './ndp.js';
 import { NativeSocket } from './socket.js';
 
-export class LinkAnnouncer {
-  private socket: NativeSocket | undefined;
+export class Announcer {
+  private readonly sockets = new Map<number, NativeSocket>();
 
-  private open(): NativeSocket {
-    if (!this.socket) {
-      const c = native().constants;
-      this.socket = NativeSocket.open(c.AF_PACKET, c.SOCK_RAW, 0, 64);
+  /** Sends one announcement per address from `mac` on interface `ifindex` (`router`: the NA's R flag);
+   * returns the bytes sent. */
+  announce(
+    ifindex: number,
+    mac: MacAddress,
+    family: IpFamily,
+    addresses: readonly string[],
+    router = false,
+  ): number {
+    const socket = this.socketFor(ifindex);
+    let sent = 0;
+    for (const address of addresses) {
+      const frame =
+        family === 4 ? encodeGratuitousArp(mac, address) : encodeUnsolicitedNa(mac, address, { router });
+      const protocol = family === 4 ? ETHERTYPE_ARP : ETHERTYPE_IPV6;
+      sent += socket.send(frame, { family: 'packet', ifindex, protocol });
     }
-    return this.socket;
+    return sent;
   }
 
-  /** Sends a prepared Ethernet frame out of `ifindex`; returns the bytes sent. */
-  sendFrame(ifindex: number, frame: Uint8Array, destinationMac: Uint8Array): number {
-    return this.open().send(frame, { family: 'packet', ifindex, addr: destinationMac });
+  private socketFor(ifindex: number): NativeSocket {
+    let s = this.sockets.get(ifindex);
+    if (s === undefined) {
+      const c = native().constants;
+      // Protocol 0: this socket only sends, so it receives nothing and needs no reading.
+      s = NativeSocket.open(c.AF_PACKET, c.SOCK_RAW, 0, 64);
+      s.bind({ family: 'packet', ifindex, protocol: 0 });
+      this.sockets.set(ifindex, s);
+    }
+    return s;
   }
 
-  /** Gratuitous ARP for IPv4 `ip` from `mac` on `ifindex`. */
-  gratuitousArp(ifindex: number, mac: MacAddress, ip: string): number {
-    return this.sendFrame(ifindex, encodeGratuitousArp(mac, ip), BROADCAST_MAC);
-  }
-
-  /** Unsolicited neighbor advertisement for IPv6 `ip` from `mac` on `ifindex`. */
-  unsolicitedNa(ifindex: number, mac: MacAddress, ip: string, options: UnsolicitedNaOptions = {}): number {
-    return this.sendFrame(ifindex, encodeUnsolicitedNa(mac, ip, options), ALL_NODES_MAC);
-  }
-
-  close(): void {
-    this.socket?.close();
-    this.socket = undefined;
+  closeAll(): void {
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
   }
 }

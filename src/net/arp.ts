@@ -3,7 +3,7 @@
 // VIP, sender hardware address the announcing interface's MAC (the VMAC when one is used), target hardware
 // address the broadcast address. 42 bytes, no padding (the driver pads to the 60-byte minimum).
 import { bytesToAddress } from '../common/inet.js';
-import { addressToBytes, bytesToMac, macToBytes } from './netlink/ip-text.js';
+import { addressBuffer, bytesToMac, macToBytes } from './netlink/ip-text.js';
 
 export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -26,7 +26,7 @@ export function macBytes(mac: MacAddress): Buffer {
 /** The Ethernet frame announcing that `ip` now lives at `senderMac`. */
 export function encodeGratuitousArp(senderMac: MacAddress, ip: string): Buffer {
   const mac = macBytes(senderMac);
-  const ipBytes = addressToBytes(ip);
+  const ipBytes = addressBuffer(ip);
   if (ipBytes.length !== 4) throw new RangeError(`gratuitous ARP needs an IPv4 address, got ${ip}`);
   const frame = Buffer.alloc(ARP_FRAME_LENGTH);
   BROADCAST_MAC.copy(frame, 0);

@@ -8,7 +8,7 @@
 // kernel still holds the VIP tentative or has not picked it as a usable source; a raw ICMPv6 socket would
 // let the kernel choose or refuse those. The cost is computing the ICMPv6 checksum here.
 import { bytesToAddress } from '../common/inet.js';
-import { addressToBytes, bytesToMac } from './netlink/ip-text.js';
+import { addressBuffer, bytesToMac } from './netlink/ip-text.js';
 import { ETHERNET_HEADER_LENGTH, macBytes, type MacAddress } from './arp.js';
 
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -50,9 +50,9 @@ export interface UnsolicitedNaOptions {
 /** The Ethernet frame announcing that IPv6 address `ip` now lives at `mac`. */
 export function encodeUnsolicitedNa(mac: MacAddress, ip: string, options: UnsolicitedNaOptions = {}): Buffer {
   const hw = macBytes(mac);
-  const target = addressToBytes(ip);
+  const target = addressBuffer(ip);
   if (target.length !== 16) throw new RangeError(`a neighbor advertisement needs an IPv6 address, got ${ip}`);
-  const allNodes = addressToBytes(ALL_NODES);
+  const allNodes = addressBuffer(ALL_NODES);
   const frame = Buffer.alloc(NA_FRAME_LENGTH);
   ALL_NODES_MAC.copy(frame, 0);
   hw.copy(frame, 6);

@@ -2,7 +2,7 @@
 // On each readable event it drains datagrams until EAGAIN (bounded per wakeup so one busy socket cannot
 // starve the event loop; the level-triggered poll fires again for the rest).
 import { endianness } from 'node:os';
-import { addressToBytes } from './netlink/ip-text.js';
+import { addressBuffer } from './netlink/ip-text.js';
 import { native, type PacketInfo, type PollHandle, type SockAddr } from './native.js';
 
 /** One received datagram, copied out of the socket's receive buffer. */
@@ -152,8 +152,8 @@ function writeHostUInt16(buf: Buffer, value: number, offset: number): void {
 /** struct ip_mreqn for IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP / IP_MULTICAST_IF, chosen by ifindex. */
 export function ipMreqn(group: string, ifindex: number, localAddress = '0.0.0.0'): Buffer {
   const buf = Buffer.alloc(12);
-  addressToBytes(group).copy(buf, 0);
-  addressToBytes(localAddress).copy(buf, 4);
+  addressBuffer(group).copy(buf, 0);
+  addressBuffer(localAddress).copy(buf, 4);
   writeHostInt32(buf, ifindex, 8);
   return buf;
 }
@@ -161,7 +161,7 @@ export function ipMreqn(group: string, ifindex: number, localAddress = '0.0.0.0'
 /** struct ipv6_mreq for IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP. */
 export function ipv6Mreq(group: string, ifindex: number): Buffer {
   const buf = Buffer.alloc(20);
-  addressToBytes(group).copy(buf, 0);
+  addressBuffer(group).copy(buf, 0);
   writeHostInt32(buf, ifindex, 16);
   return buf;
 }

@@ -4,7 +4,7 @@
 // a probe costs no socket object, timer or callback on the JS side.
 import { endianness } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
-import { addressToBytes } from './netlink/ip-text.js';
+import { addressBuffer } from './netlink/ip-text.js';
 import { native, type NativeAddon } from './native.js';
 
 /** Where one TCP probe connects from and to. */
@@ -60,7 +60,7 @@ export function encodeTcpProbe(target: TcpProbeTarget): Uint8Array {
   const o = TCP_PROBE_OFFSETS;
   const percent = target.address.indexOf('%');
   const zone = percent === -1 ? undefined : target.address.slice(percent + 1);
-  const destination = addressToBytes(percent === -1 ? target.address : target.address.slice(0, percent));
+  const destination = addressBuffer(percent === -1 ? target.address : target.address.slice(0, percent));
   const v6 = destination.length === 16;
   if (zone !== undefined && !v6) throw new RangeError(`a scope only applies to IPv6: ${target.address}`);
   checkPort(target.port, 'port');
@@ -69,7 +69,7 @@ export function encodeTcpProbe(target: TcpProbeTarget): Uint8Array {
   view.setUint16(o.port, target.port, le);
   record.set(destination, o.destination);
   if (target.bindTo !== undefined) {
-    const source = addressToBytes(target.bindTo);
+    const source = addressBuffer(target.bindTo);
     if (source.length !== destination.length) {
       throw new RangeError(`bindto ${target.bindTo} and ${target.address} are not the same family`);
     }

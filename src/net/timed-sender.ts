@@ -4,7 +4,7 @@
 // then again `period` after each send, `rounds` times in all unless re-armed. JS hears about every send
 // afterwards (onFired, then take()) and does its bookkeeping with the time the datagrams actually left.
 // Knows nothing of what the bytes mean.
-import { native, type Inet6Addr, type InetAddr } from './native.js';
+import { native, type Inet6Addr, type InetAddr, type NativeAddon } from './native.js';
 
 /** One datagram of a plan: written to `fd` (a non-blocking socket) with sendmsg. */
 export interface TimedDatagram {
@@ -60,13 +60,18 @@ interface TimedSenderAddon {
   timedSenderClose(h: SenderHandle): void;
 }
 
+/** The addon with the timed sender's entry points, which an older build may lack. */
+function addonWithSender(): Partial<TimedSenderAddon> {
+  return native() as NativeAddon & Partial<TimedSenderAddon>;
+}
+
 function addon(): TimedSenderAddon {
-  return native() as unknown as TimedSenderAddon;
+  return addonWithSender() as TimedSenderAddon;
 }
 
 /** Whether the loaded addon has the timed sender (an older build may not). */
 export function timedSenderAvailable(): boolean {
-  return typeof (native() as unknown as Partial<TimedSenderAddon>).timedSenderTake === 'function';
+  return typeof addonWithSender().timedSenderTake === 'function';
 }
 
 export class TimedSender {

@@ -1,7 +1,7 @@
 // Running the external programs a config names (notify scripts, vrrp_script, MISC_CHECK): split the
-// command as keepalived does, run it without a shell in its own process group, never block the event
-// loop, and kill the whole group when it outlives its timeout.
-import { spawn } from 'node:child_process';
+// command as keepalived does, run it in its own process group, never block the event loop, and kill the
+// whole group when it outlives its timeout, with keepalived's one escalation (SIGTERM, then SIGKILL).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import { splitQuotedEscaped } from '../config/lexical.js';
@@ -10,7 +10,12 @@ export interface ScriptResult {
   /** Exit status, or undefined when the script was killed by a signal or could not start. */
   code: number | undefined;
   signal: NodeJS.Signals | undefined;
+  /** Killed because it outlived its timeout. */
   timedOut: boolean;
+  /** Stopped because the caller aborted it (the result comes at once; the kill goes on). */
+  aborted?: boolean;
+  /** Still there after the SIGKILL (stuck in the kernel): given up on. */
+  stuck?: boolean;
   /** Set when the program could not be started at all (ENOENT, EACCES...). */
   error?: string;
 }
@@ -20,7 +25,15 @@ export interface RunOptions {
   uid?: number;
   gid?: number;
   env?: NodeJS.ProcessEnv;
+  /** Aborting kills the script as a timeout does, and resolves at once. */
+  signal?: AbortSignal;
 }
+
+/** keepalived's escalation for vrrp_script and MISC_CHECK alike: SIGTERM to the script's process group
+ * at its timeout, SIGKILL this much later if it lingers. */
+export const KILL_GRACE_MS = 2_000;
+/** After the SIGKILL a child that still does not exit (stuck in the kernel) is not waited for. */
+const UNKILLABLE_MS = 100;
 
 /** The words of a script's command line, split as keepalived splits them (quotes group, backslash
  * escapes); undefined when the quoting is broken. */
@@ -29,7 +42,16 @@ export function commandWords(command: string): string[] | undefined {
   return 'words' in r ? r.words : undefined;
 }
 
-/** Runs `argv` and resolves when it ends or is killed; never rejects. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs `argv` in its own process group and resolves when it ends or is killed; never rejects. */
 export function runScript(argv: readonly string[], opts: RunOptions = {}): Promise<ScriptResult> {
   return new Promise((resolve) => {
     const [file, ...args] = argv;
@@ -39,44 +61,68 @@ export function runScript(argv: readonly string[], opts: RunOptions = {}): Promi
     }
     let timedOut = false;
     let settled = false;
-    const finish = (r: ScriptResult): void => {
+    let timeout: NodeJS.Timeout | undefined;
+    let killer: NodeJS.Timeout | undefined;
+    let unwatch: (() => void) | undefined;
+    const settle = (r: ScriptResult): void => {
       if (settled) return;
       settled = true;
-      if (timer !== undefined) clearTimeout(timer);
-      if (killer !== undefined) clearTimeout(killer);
+      clearTimeout(timeout);
+      unwatch?.();
       resolve(r);
     };
-    const child = spawn(file, args, {
-      stdio: 'ignore',
-      detached: true, // its own process group, so a timeout kills the script's children too
-      uid: opts.uid,
-      gid: opts.gid,
-      env: opts.env ?? process.env,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    let killer: NodeJS.Timeout | undefined;
-    const killGroup = (signal: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        stdio: 'ignore',
+        detached: true, // its own process group, so a timeout kills the script's children too
+        uid: opts.uid,
+        gid: opts.gid,
+        env: opts.env ?? process.env,
+      });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      resolve({ code: undefined, signal: undefined, timedOut: false, error: err.code ?? err.message });
+      return;
+    }
+    const terminate = (): void => {
+      if (killer !== undefined) return;
+      killGroup(child.pid, 'SIGTERM');
+      killer = setTimeout(() => {
+        killGroup(child.pid, 'SIGKILL');
+        // Never wait on an unkillable child: the verdict is known.
+        killer = setTimeout(
+          () => settle({ code: undefined, signal: 'SIGKILL', timedOut, stuck: true }),
+          UNKILLABLE_MS,
+        );
+      }, KILL_GRACE_MS);
     };
     if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
-      timer = setTimeout(() => {
+      timeout = setTimeout(() => {
         timedOut = true;
-        killGroup('SIGTERM');
-        // keepalived follows a timed-out script's SIGTERM with SIGKILL if it lingers.
-        killer = setTimeout(() => killGroup('SIGKILL'), 1000);
+        terminate();
       }, opts.timeoutMs);
     }
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      finish({ code: undefined, signal: undefined, timedOut: false, error: err.code ?? err.message }),
-    );
-    child.on('exit', (code, signal) =>
-      finish({ code: code ?? undefined, signal: signal ?? undefined, timedOut }),
-    );
+    const abort = (): void => {
+      terminate(); // the kill goes on; the caller has its answer now
+      settle({ code: undefined, signal: undefined, timedOut: false, aborted: true });
+    };
+    if (opts.signal?.aborted) abort();
+    else if (opts.signal !== undefined) {
+      const signal = opts.signal;
+      signal.addEventListener('abort', abort, { once: true });
+      unwatch = () => signal.removeEventListener('abort', abort);
+    }
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(killer);
+      settle({ code: undefined, signal: undefined, timedOut: false, error: err.code ?? err.message });
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      // A script that died of SIGTERM: its leftover children die with the group, as keepalived does.
+      if (signal === 'SIGTERM') killGroup(child.pid, 'SIGKILL');
+      settle({ code: code ?? undefined, signal: signal ?? undefined, timedOut });
+    });
   });
 }
 

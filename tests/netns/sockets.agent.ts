@@ -2,11 +2,11 @@
 // socket layer there. Receivers print `ready` once listening, then one JSON line per matching packet;
 // senders print one JSON line per packet sent and exit. Every mode gives up after a timeout.
 import { readFileSync } from 'node:fs';
-import { LinkAnnouncer } from '../../src/net/announce.js';
+import { Announcer } from '../../src/net/announce.js';
 import { decodeArpFrame } from '../../src/net/arp.js';
 import { native } from '../../src/net/native.js';
 import { decodeNeighborAdvertFrame } from '../../src/net/ndp.js';
-import { addressToBytes } from '../../src/net/netlink/ip-text.js';
+import { addressBuffer } from '../../src/net/netlink/ip-text.js';
 import { ipMreqn, ipv6Mreq, NativeSocket } from '../../src/net/socket.js';
 import { refuseOutsideSuiteNamespace } from '../helpers/namespace-guard.js';
 
@@ -80,8 +80,8 @@ switch (mode) {
     header.writeUInt16BE(20 + payload.length, 2);
     header[8] = 255; // TTL
     header[9] = VRRP_PROTOCOL;
-    addressToBytes(source).copy(header, 12); // the kernel fills the checksum (and a zero source/id)
-    addressToBytes(group).copy(header, 16);
+    addressBuffer(source).copy(header, 12); // the kernel fills the checksum (and a zero source/id)
+    addressBuffer(group).copy(header, 16);
     say({ sent: raw.send(Buffer.concat([header, payload]), { family: 'inet', address: group }) });
     done(raw);
     break;
@@ -99,8 +99,8 @@ switch (mode) {
       // With the checksum field included, a correct packet sums to zero over the pseudo-header.
       const sum = (data: Buffer): number => {
         const pseudo = Buffer.alloc(40);
-        addressToBytes(from).copy(pseudo, 0);
-        addressToBytes(m.dst ?? '::').copy(pseudo, 16);
+        addressBuffer(from).copy(pseudo, 0);
+        addressBuffer(m.dst ?? '::').copy(pseudo, 16);
         pseudo.writeUInt32BE(data.length, 32);
         pseudo[39] = VRRP_PROTOCOL;
         let total = 0;
@@ -160,13 +160,11 @@ switch (mode) {
   case 'announce': {
     const [ip = '', router = 'no'] = rest;
     const mac = readFileSync(`/sys/class/net/${ifname}/address`, 'utf8').trim();
-    const announcer = new LinkAnnouncer();
-    const ifindex = ifindexOf(ifname);
-    const sent = ip.includes(':')
-      ? announcer.unsolicitedNa(ifindex, mac, ip, { router: router === 'router' })
-      : announcer.gratuitousArp(ifindex, mac, ip);
+    const announcer = new Announcer();
+    const family = ip.includes(':') ? 6 : 4;
+    const sent = announcer.announce(ifindexOf(ifname), mac, family, [ip], router === 'router');
     say({ sent, mac });
-    announcer.close();
+    announcer.closeAll();
     clearTimeout(giveUp);
     break;
   }

@@ -1,8 +1,8 @@
-// FILE_CHECK: read the tracked file's number (keepalived's track_file: the file holds an integer, an
-// unreadable or non-numeric file counts as 0). With weight 0 any non-zero value fails the check;
+// FILE_CHECK: read the tracked file's number (system/track-file.ts: the track_file reader the VRRP side
+// uses too). With weight 0 any non-zero value fails the check;
 // otherwise value x weight (negated with reverse) is the offset added to the server weight, and an
 // offset at or below -254 (IPVS_WEIGHT_FAULT) fails it.
-import { readFile } from 'node:fs/promises';
+import { readTrackFileValue } from '../../system/track-file.js';
 import type { CheckerSpec, FileCheckOptions, ProbeResult } from '../schedule/spec.js';
 
 const WEIGHT_FAULT = -254;
@@ -16,15 +16,7 @@ export function judgeTrackedValue(options: FileCheckOptions, value: number): Pro
   return { ok: true, detail: `value ${value}`, weightOffset: offset };
 }
 
-export async function fileProbe(spec: CheckerSpec): Promise<ProbeResult> {
+export function fileProbe(spec: CheckerSpec): Promise<ProbeResult> {
   const options = spec.options as FileCheckOptions;
-  let value = 0;
-  try {
-    const text = await readFile(options.path, 'latin1');
-    const parsed = Number.parseInt(text.trim(), 10);
-    value = Number.isNaN(parsed) ? 0 : parsed;
-  } catch {
-    value = 0;
-  }
-  return judgeTrackedValue(options, value);
+  return Promise.resolve(judgeTrackedValue(options, readTrackFileValue(options.path)));
 }

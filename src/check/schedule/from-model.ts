@@ -6,12 +6,13 @@
 import type { Checker, RealServer, VirtualServer } from '../../config/model/lvs/types.js';
 import type { TrackFile } from '../../config/model/vrrp/script.js';
 import {
+  CHECKER_OPTION_DEFAULTS,
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_DELAY_LOOP,
   effectiveCheckTimings,
   effectiveWeight,
 } from '../../config/model/lvs/defaults.js';
-import { CHECK_DEFAULTS, type CheckOptions, type CheckerSpec, type RealServerSpec } from './spec.js';
+import type { CheckOptions, CheckerSpec, RealServerSpec } from './spec.js';
 
 export interface CheckPlan {
   servers: RealServerSpec[];
@@ -165,7 +166,7 @@ function checkerSpecs(
           statusCodes:
             u.statusCodes.length > 0
               ? u.statusCodes.map((r): [number, number] => [r.from, r.to])
-              : CHECK_DEFAULTS.httpStatusCodes.map((r): [number, number] => [r[0], r[1]]),
+              : CHECKER_OPTION_DEFAULTS.httpStatusCodes.map((r): [number, number] => [r.from, r.to]),
           regex: u.regex,
           regexNoMatch: u.regexNoMatch,
           virtualhost: u.virtualhost,
@@ -177,7 +178,10 @@ function checkerSpecs(
       return [{ ...base, id, connect, options: opts }];
     }
     case 'SMTP_CHECK': {
-      const opts: CheckOptions = { kind: 'SMTP_CHECK', heloName: c.heloName ?? CHECK_DEFAULTS.smtpHelo };
+      const opts: CheckOptions = {
+        kind: 'SMTP_CHECK',
+        heloName: c.heloName ?? CHECKER_OPTION_DEFAULTS.smtpHelo,
+      };
       const specs: CheckerSpec[] = [{ ...base, id, connect, options: opts }];
       // Deprecated host{} blocks: keepalived itself advises one checker per host, which is what they become.
       c.hosts.forEach((h, i) =>
@@ -207,8 +211,8 @@ function checkerSpecs(
           connect,
           options: {
             kind: 'DNS_CHECK',
-            type: c.type ?? CHECK_DEFAULTS.dnsType,
-            name: c.name ?? CHECK_DEFAULTS.dnsName,
+            type: c.type ?? CHECKER_OPTION_DEFAULTS.dnsType,
+            name: c.name ?? CHECKER_OPTION_DEFAULTS.dnsName,
           },
         },
       ];
@@ -222,7 +226,7 @@ function checkerSpecs(
         // The model marks the bits that matter; the probe takes the bits to ignore.
         replyMask: pattern !== undefined ? Uint8Array.from(pattern.mask, (m) => ~m & 0xff) : undefined,
         minReplyLength: c.minReplyLength ?? 0,
-        maxReplyLength: c.maxReplyLength ?? CHECK_DEFAULTS.udpMaxReplyLength,
+        maxReplyLength: c.maxReplyLength ?? CHECKER_OPTION_DEFAULTS.udpMaxReplyLength,
       };
       return [{ ...base, id, connect, options: opts }];
     }

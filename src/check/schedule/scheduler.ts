@@ -11,8 +11,11 @@
 // - the next probe is due delay_loop (or delay_before_retry) after the probe finished, except for
 //   MISC_CHECK whose period runs from the script's start (keepalived's `last_ran`).
 // A real server is alive while all of its checkers are UP.
-import { CHECK_DEFAULTS, type CheckerSpec, type ProbeResult, type RealServerSpec } from './spec.js';
+import type { CheckerSpec, ProbeResult, RealServerSpec } from './spec.js';
 import { DueQueue } from './due-queue.js';
+
+/** keepalived delays every checker's first run by this before adding the warmup share. */
+const BOOTSTRAP_DELAY_MS = 1_000;
 
 export type CheckAction =
   /** Run the checker's probe now and report back with probeResult(). */
@@ -103,7 +106,7 @@ export class CheckScheduler {
     for (const checker of this.checkers.values()) {
       const warmup = checker.spec.timing.warmupMs;
       const jitter = warmup > 0 ? Math.floor(warmup * this.random()) : 0;
-      this.setDue(checker.spec.id, now + CHECK_DEFAULTS.bootstrapDelayMs + jitter);
+      this.setDue(checker.spec.id, now + BOOTSTRAP_DELAY_MS + jitter);
     }
     for (const server of this.servers.values()) this.announce(server, actions);
     return actions;

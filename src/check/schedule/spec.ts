@@ -2,18 +2,7 @@
 // inheritance (checker <- real_server <- virtual_server <- built-in default). The scheduler and the
 // probes read only these; mapping the parsed config onto them lives in from-model.ts.
 
-/** The checker keywords keepalived 2.4 knows inside a real_server block. */
-export type CheckerKind =
-  | 'TCP_CHECK'
-  | 'HTTP_GET'
-  | 'SSL_GET'
-  | 'MISC_CHECK'
-  | 'SMTP_CHECK'
-  | 'DNS_CHECK'
-  | 'UDP_CHECK'
-  | 'PING_CHECK'
-  | 'FILE_CHECK'
-  | 'BFD_CHECK';
+export type { CheckerKind } from '../../config/model/lvs/types.js';
 
 /** Where a probe connects from and to (keepalived's conn_opts). */
 export interface ConnectOptions {
@@ -184,21 +173,3 @@ export interface ProbeResult {
   /** FILE_CHECK: value x weight (x -1 with reverse), added to the server's weight. */
   weightOffset?: number;
 }
-
-/** keepalived's built-in defaults, in ms. */
-export const CHECK_DEFAULTS = {
-  delayLoopMs: 60_000,
-  connectTimeoutMs: 5_000,
-  retry: 1,
-  delayBeforeRetryMs: 1_000,
-  httpDelayBeforeRetryMs: 3_000,
-  miscRetry: 0,
-  dnsRetry: 3,
-  smtpHelo: 'smtpchecker.keepalived.org',
-  dnsType: 'SOA' as DnsQueryType,
-  dnsName: '.',
-  httpStatusCodes: [[200, 299]] as Array<[number, number]>,
-  udpMaxReplyLength: 255,
-  /** keepalived delays every checker's first run by this before adding the warmup share. */
-  bootstrapDelayMs: 1_000,
-} as const;

@@ -1,6 +1,7 @@
 // The e-mails keepalived sends when `smtp_alert` is on, as text: subjects, bodies and the one DATA block
 // (headers + body) its SMTP client writes (keepalived/core/smtp.c, vrrp_notify.c, check_*.c, ipwrapper.c
 // of 2.2.7). Pure: the time comes in as an argument; sending lives in smtp-sender.ts.
+import type { CheckerKind } from '../../config/model/lvs/types.js';
 
 /** What keepalived puts in the subject and the body of one alert. */
 export interface AlertText {
@@ -82,17 +83,8 @@ export function realServerAlert(
   };
 }
 
-/** The checker kinds that send real-server alerts, each with its own wording. */
-export type AlertCheckerKind =
-  | 'TCP_CHECK'
-  | 'HTTP_GET'
-  | 'SSL_GET'
-  | 'MISC_CHECK'
-  | 'SMTP_CHECK'
-  | 'DNS_CHECK'
-  | 'UDP_CHECK'
-  | 'PING_CHECK'
-  | 'BFD_CHECK';
+/** The checker kinds that send real-server alerts, each with its own wording (FILE_CHECK sends none). */
+export type AlertCheckerKind = Exclude<CheckerKind, 'FILE_CHECK'>;
 
 export interface CheckerOutcome {
   /** The checker's verdict: succeeded (UP) or failed (DOWN). */

@@ -14,6 +14,7 @@ import { BfdIo } from './bfd-io.js';
 import type { Logger } from '../process/log.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { dumpFile, dumpNaming } from '../process/dump-files.js';
+import { msToNs, nsToMs } from '../../common/units.js';
 
 /** What the BFD child tells the supervisor, which relays it to the children the session is scoped to. */
 export interface BfdStateMessage {
@@ -44,7 +45,7 @@ export class BfdDaemon {
   }
 
   private now(): number {
-    return Number(monotonicNowNs()) / 1e6;
+    return nsToMs(monotonicNowNs());
   }
 
   start(): void {
@@ -87,7 +88,7 @@ export class BfdDaemon {
     for (const a of engine.handle(now, event)) this.apply(now, a);
     const next = engine.nextDeadline();
     if (next === undefined) this.timer?.disarm();
-    else this.timer?.armAt(BigInt(Math.ceil(next * 1e6)));
+    else this.timer?.armAt(msToNs(next, 'up'));
   }
 
   private apply(now: number, a: BfdAction): void {

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { monotonicNowNs } from '../../net/precise-timer.js';
+import { NS_PER_MS } from '../../common/units.js';
 
 /** One engine event: kind, armed deadline (timer events, else 0), start and end, all ns. */
 export type TracedEvent = [kind: string, deadlineNs: number, startNs: number, endNs: number];
@@ -27,13 +28,15 @@ export class AdvertTrace {
   private readonly originNs: number;
 
   private constructor(private readonly file: string) {
-    this.originNs = Number(monotonicNowNs()) - performance.now() * 1e6;
+    this.originNs = Number(monotonicNowNs()) - performance.now() * NS_PER_MS;
     this.observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         if (this.gcs.length >= MAX_RECORDS) return;
-        const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
-        const start = this.originNs + e.startTime * 1e6;
-        this.gcs.push([kind, Math.round(start), Math.round(start + e.duration * 1e6)]);
+        // gc entries carry detail.kind, which @types/node 20's PerformanceEntry does not declare
+        const detail = Reflect.get(e, 'detail') as { kind?: number } | undefined;
+        const kind = detail?.kind ?? 0;
+        const start = this.originNs + e.startTime * NS_PER_MS;
+        this.gcs.push([kind, Math.round(start), Math.round(start + e.duration * NS_PER_MS)]);
       }
     });
     this.observer.observe({ entryTypes: ['gc'] });

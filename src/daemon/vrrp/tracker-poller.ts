@@ -3,7 +3,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Model } from '../../config/index.js';
 import type { EngineEvent } from '../../vrrp/engine/engine.js';
-import { countProcesses, readTrackFileValue } from '../../system/track-file.js';
+import { countProcesses } from '../../system/processes.js';
+import { readTrackFileValue } from '../../system/track-file.js';
 
 const POLL_MS = 1000;
 

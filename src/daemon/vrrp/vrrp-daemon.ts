@@ -25,7 +25,7 @@ import { Engine, type Action } from '../../vrrp/engine/engine.js';
 import { vrrpSetupFromModel, type InstanceSetup, type VrrpSetup } from '../../vrrp/from-model.js';
 import type { EngineSpec, NotifySpec } from '../../vrrp/engine/spec.js';
 import { nsToMs } from '../../common/units.js';
-import { Announcer } from './announcer.js';
+import { Announcer } from '../../net/announce.js';
 import { HostState, type HostChange } from './host-state.js';
 import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
 import { setUpVmac } from './vmac.js';

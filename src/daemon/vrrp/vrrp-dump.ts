@@ -5,6 +5,7 @@
 import type { EngineSnapshot, InstanceSnapshot } from '../../vrrp/engine/engine.js';
 import type { InstanceSpec, VrrpState } from '../../vrrp/engine/spec.js';
 import type { VrrpSetup } from '../../vrrp/from-model.js';
+import { csToSeconds } from '../../common/units.js';
 
 /** File names; dump-files.ts says in which directory (TMPDIR) and with which instance tag. */
 export const DATA_FILE = 'keepalived.data';
@@ -127,7 +128,7 @@ export function formatData(
     out.push(`   Virtual Router ID = ${inst.vrid}`);
     out.push(`   Priority = ${inst.priority}`);
     if (snap !== undefined) out.push(`   Effective priority = ${snap.effectivePriority}`);
-    const interval = inst.advertIntervalCs / 100;
+    const interval = csToSeconds(inst.advertIntervalCs);
     out.push(
       `   Advert interval = ${Number.isInteger(interval) ? `${interval} sec` : `${interval * 1000} milli-sec`}`,
     );
@@ -186,8 +187,8 @@ export function formatJson(snapshot: EngineSnapshot, setup: VrrpSetup): string {
         effective_priority: snap?.effectivePriority ?? inst.priority,
         vipset: snap?.state === 'MASTER',
         promote_secondaries: false,
-        adver_int: inst.advertIntervalCs / 100,
-        master_adver_int: (snap?.masterAdvertIntervalCs ?? inst.advertIntervalCs) / 100,
+        adver_int: csToSeconds(inst.advertIntervalCs),
+        master_adver_int: csToSeconds(snap?.masterAdvertIntervalCs ?? inst.advertIntervalCs),
         accept: inst.accept ? 1 : 0,
         nopreempt: !inst.preempt,
         preempt_delay: inst.preemptDelayMs / 1000,

@@ -19,8 +19,9 @@ export function familyOfAf(af: number): AddressFamily | undefined {
   return undefined;
 }
 
-/** Text to network-order bytes (4 or 16 of them) for netlink attributes; throws RangeError on anything else. */
-export function addressToBytes(text: string): Buffer {
+/** Address text as the Buffer of network-order bytes (4 or 16) netlink attributes and socket options take;
+ * throws RangeError on anything else (common/inet.ts's addressToBytes says undefined instead). */
+export function addressBuffer(text: string): Buffer {
   const bytes = parseAddress(text);
   if (!bytes) throw new RangeError(`not an IP address: ${JSON.stringify(text)}`);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -52,7 +53,7 @@ export function parseCidr(text: string, familyForDefault: AddressFamily = 4): Ci
     return { family, bytes: Buffer.alloc(family === 4 ? 4 : 16), prefixLen: 0 };
   }
   const slash = text.indexOf('/');
-  const bytes = addressToBytes(slash === -1 ? text : text.slice(0, slash));
+  const bytes = addressBuffer(slash === -1 ? text : text.slice(0, slash));
   const family: AddressFamily = bytes.length === 4 ? 4 : 6;
   const max = family === 4 ? 32 : 128;
   const lenText = slash === -1 ? String(max) : text.slice(slash + 1);

@@ -26,7 +26,7 @@ import {
 import { bytesToAddress } from '../../common/inet.js';
 import {
   type AddressFamily,
-  addressToBytes,
+  addressBuffer,
   afOf,
   familyOfAf,
   formatCidr,
@@ -197,7 +197,7 @@ function encodeMultipath(hops: NextHop[]): Buffer {
   const parts: Buffer[] = [];
   for (const hop of hops) {
     const inner = hop.gateway
-      ? encodeAttrs([attr.bytes(RTA_GATEWAY, addressToBytes(hop.gateway))])
+      ? encodeAttrs([attr.bytes(RTA_GATEWAY, addressBuffer(hop.gateway))])
       : Buffer.alloc(0);
     const b = Buffer.alloc(RTNEXTHOP_LEN);
     writeU16(b, RTNEXTHOP_LEN + inner.length, 0);
@@ -235,8 +235,8 @@ function routeMessage(spec: RouteSpec, type: number, flags: number): RtnlRequest
   const attrs: AttrSpec[] = [attr.u32(RTA_TABLE, table)];
   if (dst.prefixLen > 0) attrs.push(attr.bytes(RTA_DST, dst.bytes));
   if (from && from.prefixLen > 0) attrs.push(attr.bytes(RTA_SRC, from.bytes));
-  if (spec.prefsrc) attrs.push(attr.bytes(RTA_PREFSRC, addressToBytes(spec.prefsrc)));
-  if (spec.gateway) attrs.push(attr.bytes(RTA_GATEWAY, addressToBytes(spec.gateway)));
+  if (spec.prefsrc) attrs.push(attr.bytes(RTA_PREFSRC, addressBuffer(spec.prefsrc)));
+  if (spec.gateway) attrs.push(attr.bytes(RTA_GATEWAY, addressBuffer(spec.gateway)));
   if (spec.oif !== undefined) attrs.push(attr.u32(RTA_OIF, spec.oif));
   if (spec.priority !== undefined) attrs.push(attr.u32(RTA_PRIORITY, spec.priority));
   if (spec.metrics && Object.keys(spec.metrics).length) {

@@ -110,6 +110,14 @@ export interface RuleInfo extends Omit<RuleSpec, 'family' | 'action'> {
   flags: number;
 }
 
+type NumericRuleField = {
+  [K in keyof RuleInfo]-?: number extends RuleInfo[K]
+    ? RuleInfo[K] extends number | undefined
+      ? K
+      : never
+    : never;
+}[keyof RuleInfo];
+
 export function encodeFibRuleHdr(f: {
   family: number;
   dstLen: number;
@@ -235,7 +243,8 @@ export function decodeRule(payload: Buffer): DecodeResult<RuleInfo> {
   if (dst) info.to = formatCidr(dst.data, fixed[1] as number);
   if (fixed[3]) info.tos = fixed[3] as number;
   if (flags & FIB_RULE_INVERT) info.invert = true;
-  const u32s: [keyof RuleInfo, number][] = [
+  /** The rule's numeric fields, each read from one u32 attribute. */
+  const u32s: [NumericRuleField, number][] = [
     ['priority', FRA_PRIORITY],
     ['goto', FRA_GOTO],
     ['fwmark', FRA_FWMARK],
@@ -244,12 +253,11 @@ export function decodeRule(payload: Buffer): DecodeResult<RuleInfo> {
     ['suppressIfgroup', FRA_SUPPRESS_IFGROUP],
     ['realms', FRA_FLOW],
   ];
-  const record = info as unknown as Record<string, unknown>;
   for (const [key, type] of u32s) {
     const v = attrU32(findAttr(attrs, type));
     // The kernel reports unset suppress_* as -1.
     const unset = v === 0xffffffff && (type === FRA_SUPPRESS_PREFIXLEN || type === FRA_SUPPRESS_IFGROUP);
-    if (v !== undefined && !unset) record[key] = v;
+    if (v !== undefined && !unset) info[key] = v;
   }
   const iif = attrStr(findAttr(attrs, FRA_IIFNAME));
   if (iif !== undefined) info.iif = iif;

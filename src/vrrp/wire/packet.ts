@@ -27,6 +27,7 @@ import {
   readIpv4Header,
   writeIpv4Header,
 } from './ipv4.js';
+import { csToSeconds } from '../../common/units.js';
 
 export const VRRP_HEADER_LENGTH = 8;
 export const VRRP_TYPE_ADVERTISEMENT = 1;
@@ -106,7 +107,7 @@ export function encodeAdvert(advert: Advert, opts: EncodeOptions): Uint8Array {
   out[3] = advert.addresses.length;
   if (version === 2) {
     out[4] = AUTH_CODES[advert.authType];
-    out[5] = Math.min(255, Math.floor(advert.intervalCs / 100));
+    out[5] = Math.min(255, Math.floor(csToSeconds(advert.intervalCs)));
   } else {
     const cs = Math.min(0x0fff, Math.max(0, Math.round(advert.intervalCs)));
     out[4] = cs >> 8;

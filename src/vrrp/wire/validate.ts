@@ -13,6 +13,7 @@ import { type HmacConfig, type HmacReceiveState, verifyHmacTrailer } from './aut
 import { addressToBytes } from '../../common/inet.js';
 import { type ChecksumForm, type WireFacts, wirePdu, wireSource, wireTrailer } from './packet.js';
 import { VRRP_TTL } from './ipv4.js';
+import { csToSeconds } from '../../common/units.js';
 
 export interface UnicastPeerExpectation {
   address: string;
@@ -250,10 +251,10 @@ export function validateAdvert(
       );
       if (!check.ok) return drop('auth_failure', check.detail);
     }
-    if (advert.intervalCs !== Math.floor(exp.intervalCs / 100) * 100) {
+    if (advert.intervalCs !== Math.floor(csToSeconds(exp.intervalCs)) * 100) {
       return drop(
         'advert_interval_err',
-        `interval ${advert.intervalCs / 100} s, ours ${Math.floor(exp.intervalCs / 100)} s`,
+        `interval ${csToSeconds(advert.intervalCs)} s, ours ${Math.floor(csToSeconds(exp.intervalCs))} s`,
       );
     }
   }

@@ -442,7 +442,7 @@ function readLvsSyncDaemon(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): 
     return;
   }
   const sync: LvsSyncDaemon = { interface: ifname };
-  const numeric: Record<string, [keyof LvsSyncDaemon, number, number]> = {
+  const numeric: Record<string, ['syncId' | 'maxlen' | 'port' | 'ttl', number, number]> = {
     id: ['syncId', 0, 255],
     maxlen: ['maxlen', 1, 65507],
     port: ['port', 1, 65535],
@@ -453,7 +453,7 @@ function readLvsSyncDaemon(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): 
     const num = numeric[w];
     if (num) {
       const v = int(node, ctx, num[1], num[2], i + 1);
-      if (v !== undefined) (sync as unknown as Record<string, unknown>)[num[0]] = v;
+      if (v !== undefined) sync[num[0]] = v;
       i++;
     } else if (w === 'group') {
       const ip = ipAddress(node, ctx, i + 1);

@@ -20,6 +20,7 @@ import type {
   StatusRange,
   UdpCheck,
 } from './types.js';
+import { CHECKER_OPTION_DEFAULTS } from './defaults.js';
 import { DNS_TYPES, REGEX_OPTIONS, type RegexOption } from './types.js';
 import {
   CONNECT_TIMEOUT_MAX,
@@ -277,7 +278,6 @@ export function parseHex(words: readonly string[], wildcards: boolean): HexPatte
 }
 
 /** The default max_reply_length. */
-export const UDP_MAX_REPLY_DEFAULT = 255;
 
 const UDP_HANDLERS: BlockHandlers<UdpCheck> = {
   ...NETWORK_HANDLERS,
@@ -302,7 +302,7 @@ function buildUdp(node: ConfigNode, ctx: BuildContext): UdpCheck {
   const c: UdpCheck = { kind: 'UDP_CHECK', requireReply: false, at: locationOf(node) };
   walkBlock(blockChildren(node, ctx), ctx, UDP_HANDLERS, c, 'UDP_CHECK');
   const min = c.minReplyLength ?? 0;
-  const max = c.maxReplyLength ?? UDP_MAX_REPLY_DEFAULT;
+  const max = c.maxReplyLength ?? CHECKER_OPTION_DEFAULTS.udpMaxReplyLength;
   if (min > max)
     ctx.diags.warn(
       node,

@@ -1,7 +1,15 @@
 // keepalived's defaults and inheritance for LVS values, applied on demand to the as-written model.
 // keepalived resolves these after parsing (validate_check_config): real_server takes unset values from
 // its virtual_server, a checker from its real_server, and then the per-checker defaults below.
-import type { Checker, CheckerKind, Forwarding, RealServer, VirtualServer } from './types.js';
+import type {
+  Checker,
+  CheckerKind,
+  DnsType,
+  Forwarding,
+  RealServer,
+  StatusRange,
+  VirtualServer,
+} from './types.js';
 
 /** Seconds between checks when nothing says otherwise. */
 export const DEFAULT_DELAY_LOOP = 60;
@@ -12,6 +20,16 @@ export const DEFAULT_FORWARDING: Forwarding = { method: 'NAT' };
 export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
 /** What keepalived sets, with a warning, when an address service has no protocol: the kernel's own default. */
 export const DEFAULT_PROTOCOL = 'UDP';
+
+/** Checker options keepalived gives a value when the config does not: helo_name, DNS_CHECK's type and
+ * name, HTTP_GET's accepted status codes (200-299), UDP_CHECK's max_reply_len. */
+export const CHECKER_OPTION_DEFAULTS = {
+  smtpHelo: 'smtpchecker.keepalived.org',
+  dnsType: 'SOA' as DnsType,
+  dnsName: '.',
+  httpStatusCodes: [{ from: 200, to: 299 }] as readonly StatusRange[],
+  udpMaxReplyLength: 255,
+} as const;
 
 /** Per-checker defaults: retry, and delay_before_retry (undefined: the checker's delay_loop). */
 export const CHECKER_DEFAULTS: Record<CheckerKind, { retry: number; delayBeforeRetry?: number }> = {

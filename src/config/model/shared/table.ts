@@ -24,16 +24,22 @@ export interface SimpleKeyword<T> {
   spec: SimpleSpec;
 }
 
-function setField<T>(target: T, field: string, value: unknown): void {
-  (target as unknown as Record<string, unknown>)[field] = value;
+// The tables name fields as strings: Reflect reads and writes them whatever the target's type.
+function setField(target: object, field: string, value: unknown): void {
+  Reflect.set(target, field, value);
 }
 
-function getField<T>(target: T, field: string): unknown {
-  return (target as unknown as Record<string, unknown>)[field];
+function getField(target: object, field: string): unknown {
+  return Reflect.get(target, field) as unknown;
 }
 
 /** Reads one simple keyword into its field; a rejected value leaves the field (its default) untouched. */
-export function readSimple<T>(target: T, entry: SimpleKeyword<T>, node: ConfigNode, ctx: BuildContext): void {
+export function readSimple<T extends object>(
+  target: T,
+  entry: SimpleKeyword<T>,
+  node: ConfigNode,
+  ctx: BuildContext,
+): void {
   const spec = entry.spec;
   let value: unknown;
   switch (spec.kind) {
@@ -85,7 +91,11 @@ export function quoteWord(word: string): string {
 
 /** The keyword lines of every field that differs from `defaults` (fields equal to the default are omitted,
  * since reading them back without the line yields the same default). */
-export function printSimple<T>(target: T, table: readonly SimpleKeyword<T>[], defaults: T): string[] {
+export function printSimple<T extends object>(
+  target: T,
+  table: readonly SimpleKeyword<T>[],
+  defaults: T,
+): string[] {
   const lines: string[] = [];
   for (const { keyword, field, spec } of table) {
     const v = getField(target, field);

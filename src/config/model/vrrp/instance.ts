@@ -312,6 +312,7 @@ const handlerCache = new WeakMap<BuildContext, InstanceHandlers>();
 function instanceHandlers(ctx: BuildContext): InstanceHandlers {
   const cached = handlerCache.get(ctx);
   if (cached) return cached;
+  // The instance being read: target() sets it before any handler runs (the handlers outlive each instance).
   let inst = undefined as unknown as VrrpInstance;
   const srcIp = (n: ConfigNode) => {
     const ip = ipAddress(n, ctx);
