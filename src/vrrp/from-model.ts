@@ -2,7 +2,7 @@
 // spec (global defaults folded into each instance, seconds into milliseconds, tracker weights settled) and,
 // per instance, what the wire and the kernel need besides (InstanceSetup). Pure.
 import type { Model } from '../config/index.js';
-import type { IpAddressSpec } from '../config/model/static/routes.js';
+import type { IpAddressSpec } from '../config/model/static/addresses.js';
 import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
 import type { AuthHmac, VrrpInstance } from '../config/model/vrrp/instance.js';
 import type { AuthType } from './advert.js';

@@ -2,7 +2,8 @@
 // the block builders, then the semantic checks that need the whole picture.
 import type { ConfigNode, SourceLocation } from '../types.js';
 import { type BfdInstance, buildBfdInstance } from './bfd/bfd-instance.js';
-import { checkVrrpReferences, finalizeInstances, warnUnresolvedVariables } from './vrrp/finalize.js';
+import { checkVrrpReferences, finalizeInstances } from './vrrp/finalize.js';
+import { warnUnresolvedVariables } from './shared/unresolved-variables.js';
 import {
   defaultGlobalDefs,
   type GlobalDefs,
@@ -22,14 +23,9 @@ import {
 import { buildSsl, buildVirtualServer, buildVirtualServerGroup } from './lvs/virtual-server.js';
 import { checkLvs } from './lvs/consistency.js';
 import type { SslConfig, VirtualServer, VirtualServerGroup } from './lvs/types.js';
-import {
-  type IpAddressSpec,
-  readAddressBlock,
-  readRouteBlock,
-  readRuleBlock,
-  type RouteSpec,
-  type RuleSpec,
-} from './static/routes.js';
+import { type IpAddressSpec, readAddressBlock } from './static/addresses.js';
+import { readRouteBlock, type RouteSpec } from './static/routes.js';
+import { readRuleBlock, type RuleSpec } from './static/rules.js';
 import { type SyncGroup, buildSyncGroup } from './vrrp/sync-group.js';
 import { simpleHandlers } from './shared/table.js';
 import type { BuildContext, Handlers } from './shared/values.js';

@@ -1,11 +1,9 @@
 // The config's address, route and rule lines turned into rtnetlink requests, with keepalived's choices:
 // IPv6 VIPs without DAD, IPv4 VIPs labelled and with their broadcast as written, routes marked with
 // keepalived's protocol number so that they are recognisable as ours.
-import type {
-  IpAddressSpec,
-  RouteSpec as ModelRoute,
-  RuleSpec as ModelRule,
-} from '../../config/model/static/routes.js';
+import type { IpAddressSpec } from '../../config/model/static/addresses.js';
+import type { RouteSpec as ModelRoute } from '../../config/model/static/routes.js';
+import type { RuleSpec as ModelRule } from '../../config/model/static/rules.js';
 import {
   IFA_F_HOMEADDRESS,
   IFA_F_MANAGETEMPADDR,

@@ -8,7 +8,8 @@ import { native } from '../../net/native.js';
 import type { DaemonOptions } from '../process/options.js';
 import { ConfigFile } from '../process/config-file.js';
 import type { Model } from '../../config/index.js';
-import type { IpAddressSpec, RouteSpec } from '../../config/model/static/routes.js';
+import type { IpAddressSpec } from '../../config/model/static/addresses.js';
+import type { RouteSpec } from '../../config/model/static/routes.js';
 import type { RuleSpec } from '../../config/model/static/rules.js';
 import {
   Rtnetlink,

@@ -16,7 +16,7 @@ import type {
   VsgEntry,
 } from './types.js';
 import { quoteWord } from '../shared/table.js';
-import { formatScriptCommand } from '../vrrp/tracking.js';
+import { formatScriptCommand } from '../shared/script-command.js';
 
 type Lines = string[];
 

@@ -4,7 +4,7 @@
 // with defaults.ts. Keeping the model as written is what lets print.ts round-trip it exactly.
 import type { SourceLocation } from '../../types.js';
 import type { Family } from '../shared/ip.js';
-import type { ScriptCommand } from '../vrrp/tracking.js';
+import type { ScriptCommand } from '../shared/script-command.js';
 
 // ---- virtual_server_group ----
 

@@ -3,7 +3,7 @@
 import type { ConfigNode } from '../../types.js';
 import type { Family } from '../shared/ip.js';
 import type { Forwarding, LvsMethod, ScriptRef, TunnelOptions } from './types.js';
-import { readScriptCommand } from '../vrrp/tracking.js';
+import { readScriptCommand } from '../shared/script-command.js';
 import { type BuildContext, decimal, int, parseIp } from '../shared/values.js';
 
 export const UINT32_MAX = 4294967295;

@@ -1,7 +1,7 @@
-// Semantic checks of the VRRP side, after every block is read: settling values keepalived derives
-// (family, version, default priority, strict-mode adjustments, inherited global settings) and the
+// Finishing the VRRP side once every block is read: the values keepalived derives (family, version,
+// default priority, strict-mode adjustments, settings inherited from global_defs) and the checks of the
 // cross-references between blocks. Messages name the instance, since the same keyword appears in many.
-import type { ConfigNode, SourceLocation } from '../../types.js';
+import type { SourceLocation } from '../../types.js';
 import type { GlobalDefs } from '../global/global.js';
 import { isLinkLocal6 } from '../shared/ip.js';
 import type { SyncGroup } from './sync-group.js';
@@ -420,22 +420,4 @@ export function checkVrrpReferences(side: VrrpSide, ctx: BuildContext): void {
     );
   checkSyncGroups(side, known, ctx);
   checkInterfaces(side, ctx);
-}
-
-const UNRESOLVED = /\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/;
-
-/** The first `$NAME` in a word; the cheap test first, since almost no word has a `$`. */
-function unresolvedIn(word: string): string | undefined {
-  return word.includes('$') ? UNRESOLVED.exec(word)?.[0] : undefined;
-}
-
-/** A `$NAME` still present after preprocessing is almost always an undefined parameter. */
-export function warnUnresolvedVariables(nodes: readonly ConfigNode[], ctx: BuildContext): void {
-  for (const node of nodes) {
-    let found = unresolvedIn(node.keyword);
-    for (let i = 0; found === undefined && i < node.args.length; i++) found = unresolvedIn(node.args[i]);
-    if (found !== undefined)
-      ctx.diags.warn(node, node.keyword, `'${found}' is not a defined parameter, left as written`);
-    if (node.children) warnUnresolvedVariables(node.children, ctx);
-  }
 }

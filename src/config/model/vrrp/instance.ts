@@ -3,17 +3,9 @@
 // values inherited from global_defs) are settled afterwards by finalize.ts `finalizeInstances`.
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { type Family } from '../shared/ip.js';
-import {
-  formatAddressLine,
-  formatRouteLine,
-  formatRuleLine,
-  type IpAddressSpec,
-  readAddressBlock,
-  readRouteBlock,
-  readRuleBlock,
-  type RouteSpec,
-  type RuleSpec,
-} from '../static/routes.js';
+import { formatAddressLine, type IpAddressSpec, readAddressBlock } from '../static/addresses.js';
+import { formatRouteLine, readRouteBlock, type RouteSpec } from '../static/routes.js';
+import { formatRuleLine, readRuleBlock, type RuleSpec } from '../static/rules.js';
 import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
 import {
   emptyTrackers,

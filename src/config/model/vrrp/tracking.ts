@@ -1,8 +1,10 @@
 // What a vrrp_instance or vrrp_sync_group tracks (interfaces, scripts, files, processes, BFD sessions)
 // and the notify scripts both can run. Shared by instance.ts and sync-group.ts.
 import type { ConfigNode, SourceLocation } from '../../types.js';
-import { quoteWord } from '../shared/table.js';
 import { type BuildContext, blockChildren } from '../shared/values.js';
+import { formatScriptCommand, readScriptCommand, type ScriptCommand } from '../shared/script-command.js';
+
+export type { ScriptCommand } from '../shared/script-command.js';
 
 export interface TrackRef {
   location: SourceLocation;
@@ -114,43 +116,6 @@ export function printTrackers(t: Trackers): string[] {
     lines.push('}');
   }
   return lines;
-}
-
-/** A script to run, with the user (and group) to run it as. */
-export interface ScriptCommand {
-  /** The command line; a quoted string in the config is one command line with arguments. */
-  command: string;
-  user?: string;
-  /** Group; a leading ':' (set supplementary groups) is kept. */
-  group?: string;
-}
-
-/** `KEYWORD SCRIPT [username [:][groupname]]` (notify_*, startup_script, user of vrrp_script). */
-export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCommand | undefined {
-  const [command, user, group, ...extra] = node.args;
-  if (command === undefined) {
-    ctx.diags.error(node, node.keyword, 'missing argument');
-    return undefined;
-  }
-  if (extra.length > 0) {
-    ctx.diags.error(
-      node,
-      node.keyword,
-      `too many arguments: a script with arguments must be quoted ("${node.args.join(' ')}")`,
-    );
-    return undefined;
-  }
-  const out: ScriptCommand = { command };
-  if (user !== undefined) out.user = user;
-  if (group !== undefined) out.group = group;
-  return out;
-}
-
-export function formatScriptCommand(keyword: string, s: ScriptCommand): string {
-  const parts = [keyword, quoteWord(s.command)];
-  if (s.user !== undefined) parts.push(s.user);
-  if (s.group !== undefined) parts.push(s.group);
-  return parts.join(' ');
 }
 
 export interface NotifyScripts {

@@ -18,12 +18,10 @@ import {
 import { emptyModel, type Model } from '../../../../src/config/model/index.js';
 import { parseIp } from '../../../../src/config/model/shared/ip.js';
 import { printModel } from '../../../../src/config/model/print.js';
-import type {
-  IpAddressSpec,
-  PrefixValue,
-  RouteSpec,
-  RuleSpec,
-} from '../../../../src/config/model/static/routes.js';
+import type { IpAddressSpec } from '../../../../src/config/model/static/addresses.js';
+import type { PrefixValue } from '../../../../src/config/model/shared/line-parts.js';
+import type { RouteSpec } from '../../../../src/config/model/static/routes.js';
+import type { RuleSpec } from '../../../../src/config/model/static/rules.js';
 import type { SimpleSpec } from '../../../../src/config/model/shared/table.js';
 import type { NotifyScripts, ScriptCommand, TrackRef } from '../../../../src/config/model/vrrp/tracking.js';
 import type { VrrpInstance } from '../../../../src/config/model/vrrp/instance.js';

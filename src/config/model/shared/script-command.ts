@@ -1,0 +1,42 @@
+// A script a keyword names (notify scripts, startup/shutdown scripts, notify_up / notify_down, the user a
+// vrrp_script runs as), read and printed the same way by the VRRP and the LVS blocks.
+import type { ConfigNode } from '../../types.js';
+import { quoteWord } from './table.js';
+import type { BuildContext } from './values.js';
+
+/** A script to run, with the user (and group) to run it as. */
+export interface ScriptCommand {
+  /** The command line; a quoted string in the config is one command line with arguments. */
+  command: string;
+  user?: string;
+  /** Group; a leading ':' (set supplementary groups) is kept. */
+  group?: string;
+}
+
+/** `KEYWORD SCRIPT [username [:][groupname]]` (notify_*, startup_script, user of vrrp_script). */
+export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCommand | undefined {
+  const [command, user, group, ...extra] = node.args;
+  if (command === undefined) {
+    ctx.diags.error(node, node.keyword, 'missing argument');
+    return undefined;
+  }
+  if (extra.length > 0) {
+    ctx.diags.error(
+      node,
+      node.keyword,
+      `too many arguments: a script with arguments must be quoted ("${node.args.join(' ')}")`,
+    );
+    return undefined;
+  }
+  const out: ScriptCommand = { command };
+  if (user !== undefined) out.user = user;
+  if (group !== undefined) out.group = group;
+  return out;
+}
+
+export function formatScriptCommand(keyword: string, s: ScriptCommand): string {
+  const parts = [keyword, quoteWord(s.command)];
+  if (s.user !== undefined) parts.push(s.user);
+  if (s.group !== undefined) parts.push(s.group);
+  return parts.join(' ');
+}
