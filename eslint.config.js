@@ -31,6 +31,34 @@ export default tseslint.config(
     },
   },
   {
+    // The pure layers take time and events in (docs/architecture.md): no timers, clocks or process state.
+    // Their imports are checked by dependency-cruiser (.dependency-cruiser.cjs).
+    files: ['src/{config,vrrp,bfd,sim,common}/**/*.ts', 'src/check/schedule/**/*.ts', 'src/lb/table/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...[
+          'setTimeout',
+          'setInterval',
+          'setImmediate',
+          'clearTimeout',
+          'clearInterval',
+          'queueMicrotask',
+          'performance',
+          'process',
+        ].map((name) => ({ name, message: 'a pure layer takes time and events in (docs/architecture.md)' })),
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'a pure layer takes the time in (docs/architecture.md)' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
