@@ -6,6 +6,8 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sleep, VrrpLab } from '../tests/helpers/vrrp-lab.js';
+import { decodeIpv4Packet } from '../src/vrrp/wire/packet.js';
+import { csToSeconds } from '../src/common/units.js';
 
 /** Ethertype of our marker frames (IEEE local experimental 1): nothing on the LAN parses it. */
 export const MARKER_ETHERTYPE = 0x88b5;
@@ -98,20 +100,19 @@ export function decodeFrames(frames: PcapFrame[]): WireEvent[] {
       const at = 14 + MARKER_MAGIC.length;
       events.push({ kind: 'marker', tNs, id: data.readUInt32BE(at), phase: data[at + 4] as number });
     } else if (ethertype === 0x0800) {
-      const ihl = ((data[14] as number) & 0x0f) * 4;
-      if (data[14 + 9] !== 112) continue;
-      const v = 14 + ihl;
-      if (data.length < v + 8) continue;
-      const first = data[v] as number;
-      const version = first >> 4;
+      // the daemon's own decoder: what it would read of the same bytes
+      const decoded = decodeIpv4Packet(data.subarray(14), '');
+      if (!decoded.ok) continue;
+      const { received } = decoded;
+      const a = received.advert;
       events.push({
         kind: 'vrrp',
         tNs,
-        src: [...data.subarray(14 + 12, 14 + 16)].join('.'),
-        version,
-        vrid: data[v + 1] as number,
-        priority: data[v + 2] as number,
-        interval: version === 3 ? data.readUInt16BE(v + 4) & 0x0fff : (data[v + 5] as number),
+        src: received.source,
+        version: a.version,
+        vrid: a.vrid,
+        priority: a.priority,
+        interval: a.version === 3 ? a.intervalCs : csToSeconds(a.intervalCs),
       });
     }
   }

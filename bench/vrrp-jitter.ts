@@ -337,9 +337,7 @@ async function main(): Promise<void> {
         variants.push({ impl, load, rt });
       }
   await runWithLab('jit', async (lab) => {
-    const [m, obs] = lab.lan(['m', 'obs']);
-    lab.addAddress(m, `${MASTER_IP}/24`);
-    lab.addAddress(obs, '10.78.0.9/24');
+    const [m, obs] = lab.routers(['m', 'obs'], { ipv4: '10.78.0', hosts: [1, 9] });
     console.log(
       `VRRP advert period deviation |interval - advert_int| on the wire: one VRRPv3 master, instances at ` +
         `${INTERVALS.join(', ')} s, ${seconds} s of capture per variant (observer, kernel timestamps)`,

@@ -194,10 +194,7 @@ async function main(): Promise<void> {
   const skip = keepalivedSkipReason() ?? oursMissingReason();
   if (skip) throw new Error(skip);
   await runWithLab('tko', async (lab) => {
-    const [m, b, obs] = lab.lan(['m', 'b', 'obs']);
-    lab.addAddress({ ns: m.ns, ifname: 'eth0' }, `${MASTER_IP}/24`);
-    lab.addAddress({ ns: b.ns, ifname: 'eth0' }, `${BACKUP_IP}/24`);
-    lab.addAddress({ ns: obs.ns, ifname: 'eth0' }, '10.77.0.9/24');
+    const [m, b, obs] = lab.routers(['m', 'b', 'obs'], { ipv4: '10.77.0', hosts: [1, 2, 9] });
     const bridgeNs = `${lab.net.prefix}-br0`; // lan() names it so; member i sits on portI
     const self = fileURLToPath(import.meta.url);
     const cut = lab.net.spawn(bridgeNs, [process.execPath, self, '--cutter', 'port2']);

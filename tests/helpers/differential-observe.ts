@@ -3,8 +3,8 @@
 // the frames it sent (VRRP adverts, gratuitous ARP, unsolicited NA) decoded by tshark from a capture on
 // the node's own interfaces. The differential harness (differential.ts) compares these between a node
 // running Debian's keepalived and the same node running ours.
-import { spawnSync } from 'node:child_process';
 import { exec } from './netns.js';
+import { tsharkAdvert, tsharkRecords, VRRP_FIELDS } from './tshark.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Kernel state
@@ -116,27 +116,10 @@ export interface Frame {
   vrid?: number;
 }
 
+/** What is read of each frame: VRRP adverts, ARP and neighbour advertisements. */
 const FIELDS = [
   'frame.time_epoch',
-  'eth.src',
-  'ip.src',
-  'ipv6.src',
-  'ip.dst',
-  'ipv6.dst',
-  'ip.ttl',
-  'ipv6.hlim',
-  'vrrp.version',
-  'vrrp.type',
-  'vrrp.virt_rtr_id',
-  'vrrp.prio',
-  'vrrp.addr_count',
-  'vrrp.adver_int',
-  'vrrp.short_adver_int',
-  'vrrp.ip_addr',
-  'vrrp.ipv6_addr',
-  'vrrp.checksum.status',
-  'vrrp.auth_type',
-  'ah.spi',
+  ...VRRP_FIELDS,
   'arp.opcode',
   'arp.src.proto_ipv4',
   'arp.dst.proto_ipv4',
@@ -150,62 +133,19 @@ export const FRAME_FILTER = 'ip proto 112 or ip6 proto 112 or ip proto 51 or ip6
 
 /** The frames sent from `srcMac` in a pcap file of interface `ifname`. */
 export function decodeFrames(file: string, ifname: string, srcMac: string): Frame[] {
-  const r = spawnSync(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-Y',
-      `eth.src == ${srcMac} && (vrrp || arp || icmpv6.type == 136)`,
-      '-T',
-      'fields',
-      '-E',
-      'separator=\t',
-      '-E',
-      'aggregator=,',
-      ...FIELDS.flatMap((f) => ['-e', f]),
-    ],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  if (r.status !== 0) {
-    // an unknown preference only warns; anything else is a real failure
-    if (!r.stdout) throw new Error(`tshark -r ${file} failed (${r.status}): ${r.stderr}`);
-  }
+  const filter = `eth.src == ${srcMac} && (vrrp || arp || icmpv6.type == 136)`;
   const frames: Frame[] = [];
-  for (const line of r.stdout.split('\n')) {
-    if (!line.trim()) continue;
-    const f = line.split('\t');
-    const at = (name: string): string => f[FIELDS.indexOf(name)] ?? '';
-    const time = Number(at('frame.time_epoch'));
-    const base = { time, ifname, srcMac: at('eth.src') };
+  for (const r of tsharkRecords(file, filter, FIELDS, true)) {
+    const at = (name: string): string => r[name] ?? '';
+    const base = { time: Number(at('frame.time_epoch')), ifname, srcMac: at('eth.src') };
     if (at('vrrp.version')) {
-      const version = Number(at('vrrp.version'));
-      const interval = version === 3 ? at('vrrp.short_adver_int') : at('vrrp.adver_int');
-      const addresses = [at('vrrp.ip_addr'), at('vrrp.ipv6_addr')].filter((x) => x).join(',');
-      const status = at('vrrp.checksum.status');
-      const csum =
-        status === ''
-          ? '?'
-          : status === '1'
-            ? 'good'
-            : status === '0'
-              ? 'bad'
-              : status === '2'
-                ? 'unverified'
-                : `status${status}`;
-      const auth = at('ah.spi') ? ' ah' : at('vrrp.auth_type') ? ` auth ${at('vrrp.auth_type')}` : '';
+      const a = tsharkAdvert(r);
+      const auth = a.ah ? ' ah' : a.authType !== undefined ? ` auth ${a.authType}` : '';
       const text =
-        `v${version} type ${at('vrrp.type')} vrid ${at('vrrp.virt_rtr_id')} prio ${at('vrrp.prio')} ` +
-        `int ${interval} cnt ${at('vrrp.addr_count')} [${addresses}] ` +
-        `${at('ip.src') || at('ipv6.src')}>${at('ip.dst') || at('ipv6.dst')} ` +
-        `ttl ${at('ip.ttl') || at('ipv6.hlim')} csum ${csum}${auth}`;
-      frames.push({
-        ...base,
-        kind: 'advert',
-        text,
-        priority: Number(at('vrrp.prio')),
-        vrid: Number(at('vrrp.virt_rtr_id')),
-      });
+        `v${a.version} type ${a.type} vrid ${a.vrid} prio ${a.priority} ` +
+        `int ${a.interval} cnt ${a.addrCount} [${a.addresses.join(',')}] ` +
+        `${a.src}>${a.dst} ttl ${a.ttl} csum ${a.checksum}${auth}`;
+      frames.push({ ...base, kind: 'advert', text, priority: a.priority, vrid: a.vrid });
     } else if (at('arp.opcode')) {
       const src = at('arp.src.proto_ipv4');
       // announcements are requests (keepalived's and ours); a reply naming itself is the kernel answering

@@ -103,6 +103,16 @@ export interface LanMember {
   mac: string;
 }
 
+/** Addresses for the members of a LAN: `${ipv4}.N/24`, and `${ipv6}N/64` when given. */
+export interface AddressPlan {
+  /** The first three octets, e.g. '10.1.0'. */
+  ipv4: string;
+  /** The prefix up to the host number, e.g. '2001:db8:5::'. */
+  ipv6?: string;
+  /** Host numbers N in member order; 1, 2, 3... when absent. */
+  hosts?: number[];
+}
+
 export interface LanOptions {
   /** Interface name inside each member namespace (default 'eth0'; names are per namespace). */
   ifname?: string;
@@ -220,6 +230,21 @@ export class NetnsLab {
   addAddress(member: Pick<LanMember, 'ns' | 'ifname'>, cidr: string): void {
     const extra = cidr.includes(':') ? ['nodad'] : [];
     run(['ip', '-n', member.ns, 'addr', 'add', cidr, 'dev', member.ifname, ...extra]);
+  }
+
+  /**
+   * Routers (and observers) on one LAN, each with an address of its own: `${ipv4}.N/24` and, given an IPv6
+   * prefix, `${ipv6}N/64` (ipv6 '2001:db8:5::' gives 2001:db8:5::1), N being 1, 2, 3... in order or the
+   * `hosts` given (observers are usually 9).
+   */
+  routers(names: string[], plan: AddressPlan): LanMember[] {
+    const members = this.lan(names);
+    members.forEach((m, i) => {
+      const host = plan.hosts?.[i] ?? i + 1;
+      this.addAddress(m, `${plan.ipv4}.${host}/24`);
+      if (plan.ipv6 !== undefined) this.addAddress(m, `${plan.ipv6}${host}/64`);
+    });
+    return members;
   }
 
   /** Starts a tracked long-running process inside `ns`; cleanup() kills it if still running. */

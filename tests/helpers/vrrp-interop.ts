@@ -46,12 +46,11 @@ export interface HandoverResult {
 
 /** a = ours, b = keepalived, obs = observer: 10.5.0.{1,2,9}/24 and 2001:db8:5::{1,2,9}/64. */
 function hosts(lab: VrrpLab): [LanMember, LanMember, LanMember] {
-  const members = lab.lan(['ours', 'ka', 'obs']) as [LanMember, LanMember, LanMember];
-  members.forEach((m, i) => {
-    const host = [1, 2, 9][i] as number;
-    lab.addAddress(m, `10.5.0.${host}/24`);
-    lab.addAddress(m, `2001:db8:5::${host}/64`);
-  });
+  const members = lab.routers(['ours', 'ka', 'obs'], {
+    ipv4: '10.5.0',
+    ipv6: '2001:db8:5::',
+    hosts: [1, 2, 9],
+  }) as [LanMember, LanMember, LanMember];
   makeObserver(members[2]);
   return members;
 }

@@ -7,8 +7,7 @@
 // child and the scripts it started; cleanup() kills every group, then deletes the namespaces.
 //
 //   const lab = new VrrpLab('elect');
-//   const [a, b] = lab.lan(['a', 'b']);
-//   lab.addAddress(a, '10.1.0.1/24');
+//   const [a, b] = lab.routers(['a', 'b'], { ipv4: '10.1.0' });   // a 10.1.0.1/24, b 10.1.0.2/24
 //   const da = lab.start('ours', a, 'a', globalDefs('a') + instanceConfig({ name: 'VI_1', vrid: 7, ... }));
 //   await da.waitForState('VI_1', 'MASTER');
 //   ...; await lab.cleanup();
@@ -18,7 +17,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { missingTools } from './requirements.js';
-import { exec, NetnsLab, netnsSkipReason, run, type LanMember, type LanOptions } from './netns.js';
+import {
+  exec,
+  NetnsLab,
+  netnsSkipReason,
+  run,
+  type AddressPlan,
+  type LanMember,
+  type LanOptions,
+} from './netns.js';
 import { Capture } from './vrrp-capture.js';
 
 export { Capture, decodeAdverts, type DecodedAdvert } from './vrrp-capture.js';
@@ -357,6 +364,11 @@ export class VrrpLab {
 
   addAddress(member: Pick<LanMember, 'ns' | 'ifname'>, cidr: string): void {
     this.net.addAddress(member, cidr);
+  }
+
+  /** Routers (and observers) on one LAN, each with an address of its own (NetnsLab.routers). */
+  routers(names: string[], plan: AddressPlan): LanMember[] {
+    return this.net.routers(names, plan);
   }
 
   /** Writes a file into the lab's directory and returns its path. */

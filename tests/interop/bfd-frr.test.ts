@@ -3,9 +3,9 @@
 // takes both Down, each by its own detection time, and back Up when repaired. bfdd runs as user frr
 // from a directory of its own (config, pid, vty and control sockets), next to a zebra.
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, type LanMember } from '../helpers/netns.js';
+import type { LanMember } from '../helpers/netns.js';
 import {
   FRR_DIR,
   frrSkipReason,
@@ -17,6 +17,7 @@ import {
 } from '../helpers/vrrp-lab.js';
 import { bfdInstance, cutBfd, restoreBfd, startDaemon, waitForBfd } from '../netns/bfd-lab.js';
 import { gated } from '../helpers/requirements.js';
+import { FrrDaemons } from '../helpers/frr.js';
 
 const skipReason =
   frrSkipReason() ?? (existsSync(join(FRR_DIR, 'bfdd')) ? undefined : 'FRR bfdd not installed');
@@ -34,95 +35,41 @@ interface FrrPeer {
 }
 
 class FrrBfd {
-  readonly dir: string;
+  private readonly frr: FrrDaemons;
   bfdd?: VrrpDaemon;
 
-  constructor(
-    private readonly lab: VrrpLab,
-    private readonly member: LanMember,
-  ) {
-    this.dir = join(lab.dir, 'frr');
-    mkdirSync(this.dir, { recursive: true });
-    const uid = Number(run(['id', '-u', 'frr']).trim());
-    const gid = Number(run(['id', '-g', 'frr']).trim());
-    chownSync(lab.dir, uid, gid);
-    chownSync(this.dir, uid, gid);
-  }
-
-  private common(daemon: string): string[] {
-    return [
-      '-z',
-      join(this.dir, 'zserv.api'),
-      '--vty_socket',
-      this.dir,
-      '-i',
-      join(this.dir, `${daemon}.pid`),
-      '-f',
-      join(this.dir, `${daemon}.conf`),
-      '--log',
-      'stdout',
-      '--log-level',
-      'debug',
-    ];
+  constructor(lab: VrrpLab, member: LanMember) {
+    this.frr = new FrrDaemons(lab, member);
   }
 
   async start(peer: string, local: string): Promise<void> {
-    writeFileSync(join(this.dir, 'zebra.conf'), 'hostname frr\n');
-    const zebra = this.lab.startOther('frr-zebra', this.member.ns, [
-      join(FRR_DIR, 'zebra'),
-      ...this.common('zebra'),
-    ]);
-    await zebra.waitForLog(/zebra \S+ starting/, 10_000);
-    await waitUntil(() => existsSync(join(this.dir, 'zserv.api')), "zebra's zserv.api socket", 5000);
-    writeFileSync(
-      join(this.dir, 'bfdd.conf'),
-      [
-        'hostname frr',
-        // state changes are logged only with this
-        'debug bfd peer',
-        'bfd',
-        ` peer ${peer} local-address ${local}`,
-        '  receive-interval 100',
-        '  transmit-interval 100',
-        '  detect-multiplier 4',
-        ' !',
-        '!',
-        '',
-      ].join('\n'),
-    );
-    this.bfdd = this.lab.startOther('frr-bfdd', this.member.ns, [
-      join(FRR_DIR, 'bfdd'),
-      ...this.common('bfdd'),
-      '--bfdctl',
-      join(this.dir, 'bfdd.sock'),
-    ]);
+    await this.frr.startZebra();
+    const config = [
+      'hostname frr',
+      // state changes are logged only with this
+      'debug bfd peer',
+      'bfd',
+      ` peer ${peer} local-address ${local}`,
+      '  receive-interval 100',
+      '  transmit-interval 100',
+      '  detect-multiplier 4',
+      ' !',
+      '!',
+      '',
+    ].join('\n');
+    this.bfdd = this.frr.start('bfdd', config, 'frr-bfdd', ['--bfdctl', join(this.frr.dir, 'bfdd.sock')]);
     await this.bfdd.waitForLog(/session-new/, 10_000);
   }
 
   peer(): FrrPeer | undefined {
-    const out = run([
-      'ip',
-      'netns',
-      'exec',
-      this.member.ns,
-      'vtysh',
-      '--vty_socket',
-      this.dir,
-      '-d',
-      'bfdd',
-      '-c',
-      'show bfd peers json',
-    ]);
-    return (JSON.parse(out) as FrrPeer[])[0];
+    return (JSON.parse(this.frr.vtysh('bfdd', 'show bfd peers json')) as FrrPeer[])[0];
   }
 }
 
 void describe('BFD interop with FRR bfdd', () => {
   void test('Up, negotiated timers both ways, Down on a cut and Up again', async () => {
     await withLab('bfdfrr', async (lab) => {
-      const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];
-      lab.addAddress(f, '10.9.0.1/24');
-      lab.addAddress(o, '10.9.0.2/24');
+      const [f, o] = lab.routers(['frr', 'ours'], { ipv4: '10.9.0' }) as [LanMember, LanMember];
       const frr = new FrrBfd(lab, f);
       await frr.start('10.9.0.2', '10.9.0.1');
       // Ours: 50 ms both ways, multiplier 3; FRR: 100 ms, multiplier 4.

@@ -4,7 +4,7 @@
 // sides Down in about their detection times, and back Up when repaired.
 import assert from 'node:assert/strict';
 import { type LanMember } from '../helpers/netns.js';
-import { spawnSync } from 'node:child_process';
+import { tsharkRecords } from '../helpers/tshark.js';
 import { globalDefs, keepalivedSkipReason, sleep, withLab } from '../helpers/vrrp-lab.js';
 import { bfdInstance, cutBfd, restoreBfd, startDaemon, waitForBfd } from '../netns/bfd-lab.js';
 import { gated } from '../helpers/requirements.js';
@@ -37,30 +37,17 @@ function decodeBfd(file: string): WireBfd[] {
     'bfd.required_min_rx_interval',
     'bfd.detect_time_multiplier',
   ];
-  const r = spawnSync(
-    'tshark',
-    ['-r', file, '-Y', 'bfd', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [time, src, ttl, sp, dp, sta, tx, rx, mult] = l.split('\t');
-      return {
-        time: Number(time),
-        src: src ?? '',
-        ttl: Number(ttl),
-        srcPort: Number(sp),
-        dstPort: Number(dp),
-        state: Number(sta),
-        desiredMinTxUs: Number(tx),
-        requiredMinRxUs: Number(rx),
-        mult: Number(mult),
-      };
-    });
+  return tsharkRecords(file, 'bfd', fields).map((r) => ({
+    time: Number(r['frame.time_relative']),
+    src: r['ip.src'] ?? '',
+    ttl: Number(r['ip.ttl']),
+    srcPort: Number(r['udp.srcport']),
+    dstPort: Number(r['udp.dstport']),
+    state: Number(r['bfd.sta']),
+    desiredMinTxUs: Number(r['bfd.desired_min_tx_interval']),
+    requiredMinRxUs: Number(r['bfd.required_min_rx_interval']),
+    mult: Number(r['bfd.detect_time_multiplier']),
+  }));
 }
 
 function medianGapMs(packets: WireBfd[]): number {
@@ -72,9 +59,7 @@ function medianGapMs(packets: WireBfd[]): number {
 void describe('BFD interop with keepalived 2.2.7', () => {
   void test('Up both ways, negotiated timers, Down on a cut in about the detection time', async () => {
     await withLab('bfdka', async (lab) => {
-      const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-      lab.addAddress(a, '10.8.0.1/24');
-      lab.addAddress(b, '10.8.0.2/24');
+      const [a, b] = lab.routers(['a', 'b'], { ipv4: '10.8.0' }) as [LanMember, LanMember];
       // Ours: 50/50 ms x3; keepalived: rx 100, tx 80 ms x4.
       const ours = startDaemon(
         lab,

@@ -4,12 +4,9 @@
 // protodown instead of removing the address. FRR runs as its own user `frr`, so its files live in a
 // directory owned by frr.
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   addresses,
   daemonUnderTest,
-  FRR_DIR,
   frrSkipReason,
   globalDefs,
   hasAddress,
@@ -22,6 +19,7 @@ import {
 } from '../helpers/vrrp-lab.js';
 import { run, type LanMember } from '../helpers/netns.js';
 import { gated } from '../helpers/requirements.js';
+import { FrrDaemons } from '../helpers/frr.js';
 
 const skipReason = frrSkipReason();
 const { describe, test } = gated(skipReason);
@@ -61,28 +59,18 @@ const FAMILIES: Family[] = [
   },
 ];
 
-/** The frr user's uid and gid, from id(1). */
-function frrIds(): { uid: number; gid: number } {
-  return { uid: Number(run(['id', '-u', 'frr']).trim()), gid: Number(run(['id', '-g', 'frr']).trim()) };
-}
-
-/** FRR on a member: the VMAC macvlan with the VIP, then zebra and vrrpd with their own sockets and logs. */
+/** FRR on a member: the VMAC macvlan with the VIP, then zebra and vrrpd. */
 class FrrNode {
-  private readonly dir: string;
-  zebra?: VrrpDaemon;
+  private readonly frr: FrrDaemons;
   vrrpd?: VrrpDaemon;
   private starts = 0;
 
   constructor(
-    private readonly lab: VrrpLab,
+    lab: VrrpLab,
     private readonly member: LanMember,
     private readonly family: Family,
   ) {
-    this.dir = join(lab.dir, 'frr');
-    mkdirSync(this.dir, { recursive: true });
-    const { uid, gid } = frrIds();
-    chownSync(lab.dir, uid, gid);
-    chownSync(this.dir, uid, gid);
+    this.frr = new FrrDaemons(lab, member);
     const ip = (...args: string[]): string => run(['ip', '-n', member.ns, ...args]);
     const mv = family.macvlan;
     ip('link', 'add', mv, 'link', 'eth0', 'type', 'macvlan', 'mode', 'bridge');
@@ -97,34 +85,10 @@ class FrrNode {
       ...(family.name === 'IPv6' ? ['nodad'] : []),
     );
     ip('link', 'set', 'dev', mv, 'up');
-    writeFileSync(join(this.dir, 'zebra.conf'), 'hostname frr\n');
   }
 
-  private common(daemon: string): string[] {
-    return [
-      '-z',
-      join(this.dir, 'zserv.api'),
-      '--vty_socket',
-      this.dir,
-      '-i',
-      join(this.dir, `${daemon}.pid`),
-      '-f',
-      join(this.dir, `${daemon}.conf`),
-      '--log',
-      'stdout',
-      '--log-level',
-      'debug',
-    ];
-  }
-
-  /** Starts zebra and waits for its client socket: a vrrpd started earlier retries only after 10 s. */
   async startZebra(): Promise<void> {
-    this.zebra = this.lab.startOther('frr-zebra', this.member.ns, [
-      join(FRR_DIR, 'zebra'),
-      ...this.common('zebra'),
-    ]);
-    await this.zebra.waitForLog(/zebra \S+ starting/, 10_000);
-    await waitUntil(() => existsSync(join(this.dir, 'zserv.api')), "zebra's zserv.api socket", 5000);
+    await this.frr.startZebra();
   }
 
   /** Starts vrrpd with `priority`; resolves once the virtual router left Initialize. */
@@ -138,11 +102,7 @@ class FrrNode {
       ` vrrp ${VRID} ${this.family.keyword} ${this.family.vip}`,
       '',
     ].join('\n');
-    writeFileSync(join(this.dir, 'vrrpd.conf'), conf);
-    const vrrpd = this.lab.startOther(`frr-vrrpd-${++this.starts}`, this.member.ns, [
-      join(FRR_DIR, 'vrrpd'),
-      ...this.common('vrrpd'),
-    ]);
+    const vrrpd = this.frr.start('vrrpd', conf, `frr-vrrpd-${++this.starts}`);
     this.vrrpd = vrrpd;
     await vrrpd.waitForLog(new RegExp(`\\[${this.family.name}\\] Initialize -> Backup`), 15_000);
     return vrrpd;
@@ -169,12 +129,7 @@ class FrrNode {
 
 /** FRR's host (.1) and ours (.2) on one LAN, both families. */
 function pair(lab: VrrpLab): [LanMember, LanMember] {
-  const [f, o] = lab.lan(['frr', 'ours']) as [LanMember, LanMember];
-  lab.addAddress(f, '10.6.0.1/24');
-  lab.addAddress(o, '10.6.0.2/24');
-  lab.addAddress(f, '2001:db8:6::1/64');
-  lab.addAddress(o, '2001:db8:6::2/64');
-  return [f, o];
+  return lab.routers(['frr', 'ours'], { ipv4: '10.6.0', ipv6: '2001:db8:6::' }) as [LanMember, LanMember];
 }
 
 function oursConfig(family: Family, priority: number): string {

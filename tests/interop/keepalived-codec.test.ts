@@ -91,9 +91,7 @@ describe('codec interop with keepalived 2.2.7', () => {
   let a: LanMember;
   let b: LanMember;
   before(() => {
-    [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-    lab.addAddress(a, '10.77.0.1/24');
-    lab.addAddress(b, '10.77.0.2/24');
+    [a, b] = lab.routers(['a', 'b'], { ipv4: '10.77.0' }) as [LanMember, LanMember];
   });
   after(() => {
     lab.cleanup();

@@ -15,9 +15,7 @@ const MULT = 3;
 void describe('BFD, ours against ours', () => {
   void test('Up, Down within the detection time on a cut, track_bfd faults the instance', async () => {
     await withLab('bfd', async (lab) => {
-      const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-      lab.addAddress(a, '10.7.0.1/24');
-      lab.addAddress(b, '10.7.0.2/24');
+      const [a, b] = lab.routers(['a', 'b'], { ipv4: '10.7.0' }) as [LanMember, LanMember];
       const timers = [`min_rx ${TX_MS}`, `min_tx ${TX_MS}`, `multiplier ${MULT}`];
       const vrrp = (priority: number, track: boolean) =>
         instanceConfig({
@@ -87,9 +85,7 @@ void describe('BFD, ours against ours', () => {
 
   void test('BFD_CHECK mirrors the session: the real server leaves on a cut and comes back', async () => {
     await withLab('bfdchk', async (lab) => {
-      const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-      lab.addAddress(a, '10.7.1.1/24');
-      lab.addAddress(b, '10.7.1.2/24');
+      const [a, b] = lab.routers(['a', 'b'], { ipv4: '10.7.1' }) as [LanMember, LanMember];
       const timers = [`min_rx ${TX_MS}`, `min_tx ${TX_MS}`, `multiplier ${MULT}`];
       const vs = [
         'virtual_server 10.7.1.100 80 {',
@@ -135,11 +131,10 @@ void describe('BFD, ours against ours', () => {
 
   void test('IPv6 (hop limit) and multihop (port 4784, max_hops) sessions come Up side by side', async () => {
     await withLab('bfd6', async (lab) => {
-      const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-      lab.addAddress(a, '10.7.2.1/24');
-      lab.addAddress(b, '10.7.2.2/24');
-      lab.addAddress(a, 'fd00:7:2::1/64');
-      lab.addAddress(b, 'fd00:7:2::2/64');
+      const [a, b] = lab.routers(['a', 'b'], { ipv4: '10.7.2', ipv6: 'fd00:7:2::' }) as [
+        LanMember,
+        LanMember,
+      ];
       const timers = [`min_rx ${TX_MS}`, `min_tx ${TX_MS}`];
       const sessions = (me: string, peer: string, me6: string, peer6: string) =>
         bfdInstance('v6', [`neighbor_ip ${peer6}`, `source_ip ${me6}`, ...timers]) +
@@ -179,9 +174,7 @@ void describe('BFD, ours against ours', () => {
 
   void test('the received TTL is checked: a peer sending TTL 254 is discarded on a single hop', async () => {
     await withLab('bfdttl', async (lab) => {
-      const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-      lab.addAddress(a, '10.7.3.1/24');
-      lab.addAddress(b, '10.7.3.2/24');
+      const [a, b] = lab.routers(['a', 'b'], { ipv4: '10.7.3' }) as [LanMember, LanMember];
       startDaemon(
         lab,
         'ours',

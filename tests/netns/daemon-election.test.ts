@@ -27,10 +27,7 @@ const ADVERT = 0.3;
 
 /** Two nodes a (10.1.0.1) and b (10.1.0.2) on one LAN. */
 function pair(lab: VrrpLab): [LanMember, LanMember] {
-  const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-  lab.addAddress(a, '10.1.0.1/24');
-  lab.addAddress(b, '10.1.0.2/24');
-  return [a, b];
+  return lab.routers(['a', 'b'], { ipv4: '10.1.0' }) as [LanMember, LanMember];
 }
 
 function config(node: string, spec: Partial<InstanceSpec> & { priority: number }): string {

@@ -36,9 +36,7 @@ function gapsMs(adverts: DecodedAdvert[], vrid: number): number[] {
 describe('native timed sender (ours)', () => {
   test('periodic adverts leave once each from the sender thread; priority 0 is the last at stop', () =>
     withLab('tsend', async (lab) => {
-      const [m, obs] = lab.lan(['m', 'obs']);
-      lab.addAddress(m, '10.79.0.1/24');
-      lab.addAddress(obs, '10.79.0.9/24');
+      const [m, obs] = lab.routers(['m', 'obs'], { ipv4: '10.79.0', hosts: [1, 9] });
       const config =
         globalDefs('tsend') +
         instanceConfig({
@@ -103,9 +101,7 @@ describe('native timed sender (ours)', () => {
 
   test('a priority change reaches the adverts the thread sends', () =>
     withLab('tsprio', async (lab) => {
-      const [m, obs] = lab.lan(['m', 'obs']);
-      lab.addAddress(m, '10.79.0.1/24');
-      lab.addAddress(obs, '10.79.0.9/24');
+      const [m, obs] = lab.routers(['m', 'obs'], { ipv4: '10.79.0', hosts: [1, 9] });
       const track = lab.writeFile('prio.track', '0\n');
       const config =
         globalDefs('tsprio') +

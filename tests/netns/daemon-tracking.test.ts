@@ -26,10 +26,7 @@ const VIP = '10.2.0.100';
 const ADVERT = 0.3;
 
 function pair(lab: VrrpLab): [LanMember, LanMember] {
-  const [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-  lab.addAddress(a, '10.2.0.1/24');
-  lab.addAddress(b, '10.2.0.2/24');
-  return [a, b];
+  return lab.routers(['a', 'b'], { ipv4: '10.2.0' }) as [LanMember, LanMember];
 }
 
 function instance(spec: Partial<InstanceSpec> & { priority: number }): string {

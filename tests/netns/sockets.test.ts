@@ -34,11 +34,7 @@ describe('native sockets in network namespaces', () => {
 
   before(() => {
     lab = new NetnsLab('sock');
-    [a, b] = lab.lan(['a', 'b']) as [LanMember, LanMember];
-    lab.addAddress(a, '192.0.2.1/24');
-    lab.addAddress(b, '192.0.2.2/24');
-    lab.addAddress(a, '2001:db8::1/64');
-    lab.addAddress(b, '2001:db8::2/64');
+    [a, b] = lab.routers(['a', 'b'], { ipv4: '192.0.2', ipv6: '2001:db8::' }) as [LanMember, LanMember];
   });
   after(() => lab?.cleanup());
 
