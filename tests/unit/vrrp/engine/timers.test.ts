@@ -6,7 +6,6 @@ import {
   ownerDownIntervalMs,
   skewTimeMs,
 } from '../../../../src/vrrp/engine/timers.js';
-import { compareAddresses } from '../../../../src/vrrp/engine/address-order.js';
 
 void describe('Skew_Time', () => {
   void test('v2: (256 - p) / 256 s in whole microseconds, whatever the interval', () => {
@@ -36,25 +35,6 @@ void describe('Master_Down_Interval', () => {
   });
   void test('owner coming back up waits one interval plus skew', () => {
     assert.equal(ownerDownIntervalMs(2, 255, 100), 1003.906);
-  });
-});
-
-void describe('address order for the equal-priority tie-break', () => {
-  void test('IPv4 numeric, not textual', () => {
-    assert.equal(compareAddresses('10.0.0.40', '10.0.0.5'), 1);
-    assert.equal(compareAddresses('10.0.0.4', '10.0.0.5'), -1);
-    assert.equal(compareAddresses('192.168.1.1', '192.168.1.1'), 0);
-  });
-  void test('IPv6 with :: and embedded IPv4', () => {
-    assert.equal(compareAddresses('fe80::2', 'fe80::10'), -1);
-    assert.equal(compareAddresses('fe80::1:0', 'fe80::ffff'), 1);
-    assert.equal(compareAddresses('::ffff:10.0.0.1', '::ffff:a00:1'), 0);
-    assert.equal(compareAddresses('2001:db8:0:0:0:0:0:1', '2001:db8::1'), 0);
-  });
-  void test('mixed families or garbage compare equal', () => {
-    assert.equal(compareAddresses('10.0.0.1', 'fe80::1'), 0);
-    assert.equal(compareAddresses('10.0.0.256', '10.0.0.1'), 0);
-    assert.equal(compareAddresses('fe80:::1', 'fe80::1'), 0);
   });
 });
 
