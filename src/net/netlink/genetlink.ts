@@ -104,10 +104,17 @@ export interface GenlCommand extends GenlHeader {
   userHeader?: Uint8Array;
 }
 
+function padTo4(bytes: Uint8Array): Buffer {
+  const out = Buffer.alloc((bytes.length + 3) & ~3);
+  out.set(bytes, 0);
+  return out;
+}
+
 export function encodeGenlPayload(c: Omit<GenlCommand, 'family'>): Buffer {
   return Buffer.concat([
     encodeGenlHeader(c),
-    c.userHeader ? Buffer.from(c.userHeader) : Buffer.alloc(0),
+    // The family header is padded to 4 bytes before the attributes (NLMSG_ALIGN(hdrsize)).
+    padTo4(c.userHeader ?? new Uint8Array(0)),
     encodeAttrs(c.attrs ?? []),
   ]);
 }
