@@ -101,8 +101,7 @@ export class IpvsDataPlane implements DataPlane {
   async apply(changes: readonly LbChange[], next: LbTable): Promise<void> {
     const lookup = new TableLookup(next, this.held);
     const plans = changes.map((c) => this.plan(c, lookup));
-    const failed = await this.pipeline(plans);
-    for (const i of failed) await this.runWithFallbacks(plans[i] as Plan);
+    for (const { index, error } of await this.pipeline(plans)) await this.retry(plans[index] as Plan, error);
     this.held = next;
   }
 
@@ -178,45 +177,55 @@ export class IpvsDataPlane implements DataPlane {
     }
   }
 
-  /** Sends every plan's command, `window` at a time; resolves with the indexes of those refused. */
-  private async pipeline(plans: readonly Plan[]): Promise<number[]> {
-    const failed: number[] = [];
+  /** Sends every plan's command, `window` at a time; resolves with the refusals, in plan order. */
+  private async pipeline(plans: readonly Plan[]): Promise<Array<{ index: number; error: IpvsCommandError }>> {
+    const failed: Array<{ index: number; error: IpvsCommandError }> = [];
     let nextIndex = 0;
     let broken = false;
     const worker = async (): Promise<void> => {
       while (nextIndex < plans.length && !broken) {
-        const i = nextIndex++;
+        const index = nextIndex++;
         try {
-          await this.client.run((plans[i] as Plan).command);
+          await this.client.run((plans[index] as Plan).command);
         } catch (error) {
           // A socket failure or timeout (not a refusal) stops everything: the caller re-reads the kernel.
           if (!(error instanceof IpvsCommandError)) {
             broken = true;
             throw error;
           }
-          failed.push(i);
+          failed.push({ index, error });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.window, plans.length) }, worker));
-    return failed.sort((a, b) => a - b);
+    return failed.sort((a, b) => a.index - b.index);
   }
 
-  private async runWithFallbacks(p: Plan): Promise<void> {
+  /**
+   * A refused change, again: its fallback when the refusal has one, else the command itself (it may
+   * have failed only because an earlier change had not been made yet).
+   */
+  private async retry(p: Plan, refusal: IpvsCommandError): Promise<void> {
+    let error = refusal;
     let cmd = p.command;
+    let retried = false;
     for (;;) {
-      try {
-        await this.client.run(cmd);
-        return;
-      } catch (error) {
-        if (!(error instanceof IpvsCommandError)) throw error;
-        const fallback = cmd === p.command ? p.fallbacks[error.code] : undefined;
-        if (fallback === undefined) {
-          throw new Error(`IPVS: ${describeChange(p.change)}: ${error.message}`, { cause: error });
-        }
+      const fallback = cmd === p.command ? p.fallbacks[error.code] : undefined;
+      if (fallback !== undefined) {
         this.log(ipvsErrorLogLine(cmd.cmd, error.errno, p.service, p.destination));
         if (fallback === 'ignore') return;
         cmd = fallback;
+      } else if (cmd !== p.command || retried) {
+        throw new Error(`IPVS: ${describeChange(p.change)}: ${error.message}`, { cause: error });
+      } else {
+        retried = true;
+      }
+      try {
+        await this.client.run(cmd);
+        return;
+      } catch (e) {
+        if (!(e instanceof IpvsCommandError)) throw e;
+        error = e;
       }
     }
   }
