@@ -74,9 +74,13 @@ function forKernelDest(d: IpvsDestination): IpvsDestination {
   return rest;
 }
 
-const serviceNest = (s: IpvsService): AttrSpec => attr.nested(IPVS_CMD_ATTR_SERVICE, encodeServiceAttrs(s));
+// Nests carry NLA_F_NESTED, as libnl's nla_nest_start sets it in what keepalived sends (the kernel
+// accepts either; its own answers leave it out).
+const serviceNest = (s: IpvsService): AttrSpec =>
+  attr.nested(IPVS_CMD_ATTR_SERVICE, encodeServiceAttrs(s), true);
 const destNest = (d: IpvsDestination): AttrSpec =>
-  attr.nested(IPVS_CMD_ATTR_DEST, encodeDestinationAttrs(forKernelDest(d)));
+  attr.nested(IPVS_CMD_ATTR_DEST, encodeDestinationAttrs(forKernelDest(d)), true);
+const daemonNest = (d: IpvsDaemon): AttrSpec => attr.nested(IPVS_CMD_ATTR_DAEMON, encodeDaemonAttrs(d), true);
 const command = (cmd: number, attrs: AttrSpec[] = [], dump = false): IpvsCommand => ({ cmd, attrs, dump });
 
 export const ipvsCommands = {
@@ -96,10 +100,8 @@ export const ipvsCommands = {
     command(IPVS_CMD_DEL_DEST, [serviceNest(forKernel(s)), destNest(d)]),
   /** libipvs asks with the identity only. */
   dumpDestinations: (id: IpvsServiceId) => command(IPVS_CMD_GET_DEST, [serviceNest(serviceId(id))], true),
-  newDaemon: (d: IpvsDaemon) =>
-    command(IPVS_CMD_NEW_DAEMON, [attr.nested(IPVS_CMD_ATTR_DAEMON, encodeDaemonAttrs(d))]),
-  delDaemon: (d: IpvsDaemon) =>
-    command(IPVS_CMD_DEL_DAEMON, [attr.nested(IPVS_CMD_ATTR_DAEMON, encodeDaemonAttrs(d))]),
+  newDaemon: (d: IpvsDaemon) => command(IPVS_CMD_NEW_DAEMON, [daemonNest(d)]),
+  delDaemon: (d: IpvsDaemon) => command(IPVS_CMD_DEL_DAEMON, [daemonNest(d)]),
   dumpDaemons: () => command(IPVS_CMD_GET_DAEMON, [], true),
   setConfig: (t: IpvsTimeouts) => command(IPVS_CMD_SET_CONFIG, encodeTimeoutAttrs(t)),
   getConfig: () => command(IPVS_CMD_GET_CONFIG),

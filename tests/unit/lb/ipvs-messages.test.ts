@@ -4,7 +4,9 @@
 // it has those bytes. Rules used throughout:
 // - nlmsghdr: u32 length, u16 type (the IPVS family id, 0x23 here), u16 flags (REQUEST|ACK = 0x0005,
 //   plus DUMP = 0x0300 for dumps), u32 seq (1), u32 port (0); then genlmsghdr: cmd, version 1, 0000.
-// - attribute: u16 length (4 + payload, before padding), u16 type, payload padded to 4 bytes.
+// - attribute: u16 length (4 + payload, before padding), u16 type, payload padded to 4 bytes; the
+//   nests of a request (service, destination, daemon) have NLA_F_NESTED (0x8000) in their type, as
+//   libnl's nla_nest_start sets it in keepalived's requests (type 1 nested reads "0180").
 // - integers are host order (little-endian here) except ports and IPv4 netmasks/groups (network order:
 //   nla_get_be16 / be32 / in_addr in the kernel); addresses travel as 16 bytes (union nf_inet_addr).
 import { describe, test } from 'node:test';
@@ -57,7 +59,7 @@ const nat: Destination = {
 
 /** 10.0.0.1:80 TCP, wlc, no persistence: keepalived's srule (netmask /32 by default). */
 const WEB_SERVICE = `
-  5400 0100                      # IPVS_CMD_ATTR_SERVICE (1), nested, len 4 + 80
+  5400 0180                      # IPVS_CMD_ATTR_SERVICE (1) | NLA_F_NESTED (0x8000), len 4 + 80
     0600 0100 0200 0000          #   SVC_ATTR_AF (1): u16 2 (AF_INET)
     0600 0200 0600 0000          #   SVC_ATTR_PROTOCOL (2): u16 6 (TCP)
     1400 0300 0a000001 00000000 00000000 00000000   # SVC_ATTR_ADDR (3): 16 bytes, IPv4 first
@@ -83,7 +85,7 @@ void describe('IPVS service commands: golden bytes', () => {
       bytesOf(ipvsCommands.newService(serviceToWire(sticky6, true))),
       hex(`70000000 2300 0500 01000000 00000000   # len 112 = 16 + 4 + 92
            01 01 0000
-           5c00 0100                           # service nest, len 4 + 88
+           5c00 0180                           # service nest, len 4 + 88
              0600 0100 0a00 0000               #   AF: 10 (AF_INET6)
              0600 0200 0600 0000               #   PROTOCOL: TCP
              1400 0300 20010db8 00000000 00000000 00000001   # ADDR 2001:db8::1
@@ -102,7 +104,7 @@ void describe('IPVS service commands: golden bytes', () => {
       bytesOf(ipvsCommands.newService(serviceToWire(marked, true))),
       hex(`4c000000 2300 0500 01000000 00000000   # len 76 = 16 + 4 + 56
            01 01 0000
-           3800 0100                           # service nest, len 4 + 52
+           3800 0180                           # service nest, len 4 + 52
              0600 0100 0200 0000               #   AF: AF_INET
              0800 0500 05000000                #   FWMARK (5): 5 (no protocol, address or port)
              0700 0600 736800 00               #   SCHED_NAME "sh\\0"
@@ -140,7 +142,7 @@ void describe('IPVS destination commands: golden bytes', () => {
       hex(`b0000000 2300 0500 01000000 00000000   # len 176 = 16 + 4 + 84 + 72
            05 01 0000                          # IPVS_CMD_NEW_DEST (5)
            ${WEB_SERVICE}
-           4800 0200                           # IPVS_CMD_ATTR_DEST (2), len 4 + 68
+           4800 0280                           # IPVS_CMD_ATTR_DEST (2), len 4 + 68
              0600 0b00 0200 0000               #   DEST_ATTR_ADDR_FAMILY (11): AF_INET, first as keepalived
              1400 0100 c0a80102 00000000 00000000 00000000   # DEST_ATTR_ADDR (1): 192.168.1.2
              0600 0200 1f90 0000               #   DEST_ATTR_PORT (2): be16 8080 (NAT keeps its own port)
@@ -158,7 +160,7 @@ void describe('IPVS destination commands: golden bytes', () => {
       bytesOf(ipvsCommands.setDestination(serviceToWire(sticky6, false), destinationToWire(sticky6.key, d))),
       hex(`b0000000 2300 0500 01000000 00000000   # len 176 = 16 + 4 + 84 + 72
            06 01 0000                          # IPVS_CMD_SET_DEST (6)
-           5400 0100                           # service nest, len 4 + 80: no PE_NAME
+           5400 0180                           # service nest, len 4 + 80: no PE_NAME
              0600 0100 0a00 0000
              0600 0200 0600 0000
              1400 0300 20010db8 00000000 00000000 00000001
@@ -167,7 +169,7 @@ void describe('IPVS destination commands: golden bytes', () => {
              0c00 0700 00000000 ffffffff       #   FLAGS without PERSISTENT
              0800 0800 00000000                #   TIMEOUT 0
              0800 0900 80000000                #   NETMASK: the IPv6 default, 128
-           4800 0200
+           4800 0280
              0600 0b00 0a00 0000               #   ADDR_FAMILY AF_INET6
              1400 0100 20010db8 00000000 00000000 00000010
              0600 0200 01bb 0000
@@ -183,7 +185,7 @@ void describe('IPVS destination commands: golden bytes', () => {
     const dr = destinationToWire(web.key, { ...nat, method: 'DR', weight: 0 });
     assert.deepEqual(
       bytesOf(ipvsCommands.setDestination(serviceToWire(web, false), dr)).subarray(16 + 4 + 84),
-      hex(`4800 0200
+      hex(`4800 0280
              0600 0b00 0200 0000
              1400 0100 c0a80102 00000000 00000000 00000000
              0600 0200 0050 0000               #   PORT: be16 80, the service's (ipvs_cmd's rule)
@@ -203,7 +205,7 @@ void describe('IPVS destination commands: golden bytes', () => {
     const tun = { ...nat, method: 'TUN' as const, weight: 1, upperThreshold: 0, lowerThreshold: 0 };
     assert.deepEqual(
       destNest({ ...tun, tunnel: { type: 'gue', port: 6080, checksum: 'csum' } }),
-      hex(`6000 0200                           # dest nest, len 4 + 92
+      hex(`6000 0280                           # dest nest, len 4 + 92
              0600 0b00 0200 0000
              1400 0100 c0a80102 00000000 00000000 00000000
              0600 0200 0000 0000               #   PORT 0: a fwmark service, not NAT (the packet's port)
@@ -218,7 +220,7 @@ void describe('IPVS destination commands: golden bytes', () => {
     );
     assert.deepEqual(
       destNest(tun),
-      hex(`5000 0200                           # dest nest, len 4 + 76
+      hex(`5000 0280                           # dest nest, len 4 + 76
              0600 0b00 0200 0000
              1400 0100 c0a80102 00000000 00000000 00000000
              0600 0200 0000 0000
@@ -246,7 +248,7 @@ void describe('IPVS destination commands: golden bytes', () => {
       bytesOf(ipvsCommands.dumpDestinations(serviceToWire(web, false))),
       hex(`44000000 2300 0503 01000000 00000000   # len 68 = 16 + 4 + 48, REQUEST|ACK|DUMP
            08 01 0000                          # IPVS_CMD_GET_DEST (8)
-           3000 0100                           # service nest, len 4 + 44: AF, PROTOCOL, ADDR, PORT
+           3000 0180                           # service nest, len 4 + 44: AF, PROTOCOL, ADDR, PORT
              0600 0100 0200 0000
              0600 0200 0600 0000
              1400 0300 0a000001 00000000 00000000 00000000
@@ -271,7 +273,7 @@ void describe('IPVS sync daemon and configuration: golden bytes', () => {
       bytesOf(c),
       hex(`54000000 2300 0500 01000000 00000000   # len 84 = 16 + 4 + 64
            09 01 0000                          # IPVS_CMD_NEW_DAEMON (9)
-           4000 0300                           # IPVS_CMD_ATTR_DAEMON (3), len 4 + 60
+           4000 0380                           # IPVS_CMD_ATTR_DAEMON (3), len 4 + 60
              0800 0100 01000000                #   DAEMON_ATTR_STATE (1): IP_VS_STATE_MASTER
              0900 0200 65746830 00 000000      #   MCAST_IFN (2): "eth0\\0"
              0800 0300 07000000                #   SYNC_ID (3): 7
@@ -294,7 +296,7 @@ void describe('IPVS sync daemon and configuration: golden bytes', () => {
     );
     assert.deepEqual(
       six.subarray(20),
-      hex(`3400 0300                           # daemon nest, len 4 + 48
+      hex(`3400 0380                           # daemon nest, len 4 + 48
              0800 0100 02000000                #   STATE: IP_VS_STATE_BACKUP
              0900 0200 65746831 00 000000      #   "eth1\\0"
              0800 0300 00000000                #   SYNC_ID 0
@@ -305,7 +307,7 @@ void describe('IPVS sync daemon and configuration: golden bytes', () => {
       bytesOf(ipvsCommands.delDaemon({ state: IP_VS_STATE_BACKUP, syncId: 0 })),
       hex(`28000000 2300 0500 01000000 00000000   # len 40
            0a 01 0000                          # IPVS_CMD_DEL_DAEMON (10)
-           1400 0300 0800 0100 02000000 0800 0300 00000000`),
+           1400 0380 0800 0100 02000000 0800 0300 00000000`),
     );
   });
 
