@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { LvsSyncDaemon, LvsTimeouts } from '../../src/config/model/global.js';
 import { IpvsDataPlane, type SyncDaemonRole } from '../../src/lb/ipvs/plane.js';
+import type { IpvsService, IpvsServiceId } from '../../src/lb/ipvs/service.js';
 import type { LbChange, LbTable } from '../../src/lb/table/types.js';
 
 export type InnerStep =
@@ -15,7 +16,10 @@ export type InnerStep =
   | { restoreTimeouts: true }
   | { syncDaemon: { role: SyncDaemonRole; config: LvsSyncDaemon } }
   | { stopSyncDaemon: { role: SyncDaemonRole; syncId?: number } }
-  | { readTable: true };
+  | { readTable: true }
+  /** The client's GET_SERVICE (one service, with counters) and ZERO. */
+  | { getService: IpvsServiceId }
+  | { zero: true };
 
 export interface InnerRequest {
   steps: InnerStep[];
@@ -27,6 +31,8 @@ export interface InnerResult {
   error?: string;
   /** What readTable gave, for a readTable step. */
   table?: LbTable;
+  /** What getService gave (counters as decimal strings). */
+  service?: IpvsService | null;
   snapshot: string[];
   ms: number;
 }
@@ -65,6 +71,9 @@ async function main(): Promise<void> {
         else if ('stopSyncDaemon' in step)
           await plane.stopSyncDaemon(step.stopSyncDaemon.role, step.stopSyncDaemon.syncId);
         else if ('readTable' in step) result.table = await plane.readTable();
+        else if ('getService' in step)
+          result.service = (await plane.client.getService(step.getService)) ?? null;
+        else if ('zero' in step) await plane.client.zero();
       } catch (error) {
         result.error = (error as Error).message;
       }
@@ -77,7 +86,8 @@ async function main(): Promise<void> {
   } finally {
     plane.close();
   }
-  process.stdout.write(JSON.stringify({ results, log }));
+  const bigintAsText = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
+  process.stdout.write(JSON.stringify({ results, log }, bigintAsText));
 }
 
 await main();

@@ -2,7 +2,7 @@
 // command carries follow keepalived's libipvs (which follows ipvsadm's): the whole service on every
 // service and destination command, the whole destination on every destination command.
 
-import { type AttrSpec, attr, findAttr } from '../../net/netlink/codec.js';
+import { type AttrSpec, attr, encodeAttrs, findAttr, NLA_F_NESTED } from '../../net/netlink/codec.js';
 import type { GenlCommand, GenlMessage } from '../../net/netlink/genetlink.js';
 import {
   IP_VS_SVC_F_HASHED,
@@ -76,8 +76,22 @@ function forKernelDest(d: IpvsDestination): IpvsDestination {
 
 // Nests carry NLA_F_NESTED, as libnl's nla_nest_start sets it in what keepalived sends (the kernel
 // accepts either; its own answers leave it out).
-const serviceNest = (s: IpvsService): AttrSpec =>
-  attr.nested(IPVS_CMD_ATTR_SERVICE, encodeServiceAttrs(s), true);
+const serviceNests = new WeakMap<IpvsService, AttrSpec>();
+/**
+ * A service nest is encoded once per service object and reused by every destination command that
+ * names it (a table load names each service once per real server). Services are not changed in place.
+ */
+function serviceNest(s: IpvsService): AttrSpec {
+  let nest = serviceNests.get(s);
+  if (!nest) {
+    nest = {
+      type: IPVS_CMD_ATTR_SERVICE | NLA_F_NESTED,
+      value: encodeAttrs(encodeServiceAttrs(forKernel(s))),
+    };
+    serviceNests.set(s, nest);
+  }
+  return nest;
+}
 const destNest = (d: IpvsDestination): AttrSpec =>
   attr.nested(IPVS_CMD_ATTR_DEST, encodeDestinationAttrs(forKernelDest(d)), true);
 const daemonNest = (d: IpvsDaemon): AttrSpec => attr.nested(IPVS_CMD_ATTR_DAEMON, encodeDaemonAttrs(d), true);
@@ -85,19 +99,19 @@ const command = (cmd: number, attrs: AttrSpec[] = [], dump = false): IpvsCommand
 
 export const ipvsCommands = {
   /** Needs schedName, flags, timeout and netmask besides the identity (EINVAL otherwise). */
-  newService: (s: IpvsService) => command(IPVS_CMD_NEW_SERVICE, [serviceNest(forKernel(s))]),
-  setService: (s: IpvsService) => command(IPVS_CMD_SET_SERVICE, [serviceNest(forKernel(s))]),
+  newService: (s: IpvsService) => command(IPVS_CMD_NEW_SERVICE, [serviceNest(s)]),
+  setService: (s: IpvsService) => command(IPVS_CMD_SET_SERVICE, [serviceNest(s)]),
   /** The kernel reads only the identity; keepalived sends the whole service. */
-  delService: (s: IpvsService) => command(IPVS_CMD_DEL_SERVICE, [serviceNest(forKernel(s))]),
+  delService: (s: IpvsService) => command(IPVS_CMD_DEL_SERVICE, [serviceNest(s)]),
   getService: (id: IpvsServiceId) => command(IPVS_CMD_GET_SERVICE, [serviceNest(serviceId(id))]),
   dumpServices: () => command(IPVS_CMD_GET_SERVICE, [], true),
   /** Needs fwdMethod, weight, uThreshold and lThreshold besides address and port. */
   newDestination: (s: IpvsService, d: IpvsDestination) =>
-    command(IPVS_CMD_NEW_DEST, [serviceNest(forKernel(s)), destNest(d)]),
+    command(IPVS_CMD_NEW_DEST, [serviceNest(s), destNest(d)]),
   setDestination: (s: IpvsService, d: IpvsDestination) =>
-    command(IPVS_CMD_SET_DEST, [serviceNest(forKernel(s)), destNest(d)]),
+    command(IPVS_CMD_SET_DEST, [serviceNest(s), destNest(d)]),
   delDestination: (s: IpvsService, d: IpvsDestination) =>
-    command(IPVS_CMD_DEL_DEST, [serviceNest(forKernel(s)), destNest(d)]),
+    command(IPVS_CMD_DEL_DEST, [serviceNest(s), destNest(d)]),
   /** libipvs asks with the identity only. */
   dumpDestinations: (id: IpvsServiceId) => command(IPVS_CMD_GET_DEST, [serviceNest(serviceId(id))], true),
   newDaemon: (d: IpvsDaemon) => command(IPVS_CMD_NEW_DAEMON, [daemonNest(d)]),

@@ -65,8 +65,9 @@ interface Plan {
   command: IpvsCommand;
   service: IpvsService;
   destination?: IpvsDestination;
-  /** errno name -> the command to send instead ('ignore': the wanted state is already there). */
-  fallbacks: Partial<Record<string, IpvsCommand | 'ignore'>>;
+  /** errno name -> the command to send instead ('ignore': the wanted state is already there). Built only
+   * when needed: a table load would otherwise encode every command twice. */
+  fallbacks: Partial<Record<string, (() => IpvsCommand) | 'ignore'>>;
 }
 
 export class IpvsDataPlane implements DataPlane {
@@ -129,8 +130,12 @@ export class IpvsDataPlane implements DataPlane {
     switch (change.op) {
       case 'add-service': {
         const s = serviceToWire(change.service, true);
-        const cmd = ipvsCommands.newService(s);
-        return { change, command: cmd, service: s, fallbacks: { EEXIST: ipvsCommands.setService(s) } };
+        return {
+          change,
+          command: ipvsCommands.newService(s),
+          service: s,
+          fallbacks: { EEXIST: () => ipvsCommands.setService(s) },
+        };
       }
       case 'edit-service': {
         const s = serviceToWire(change.service, true);
@@ -138,7 +143,7 @@ export class IpvsDataPlane implements DataPlane {
           change,
           command: ipvsCommands.setService(s),
           service: s,
-          fallbacks: { ESRCH: ipvsCommands.newService(s) },
+          fallbacks: { ESRCH: () => ipvsCommands.newService(s) },
         };
       }
       case 'delete-service': {
@@ -146,15 +151,27 @@ export class IpvsDataPlane implements DataPlane {
         const s = attrs ? serviceToWire(attrs, true) : serviceKeyToWire(change.key);
         return { change, command: ipvsCommands.delService(s), service: s, fallbacks: { ESRCH: 'ignore' } };
       }
-      case 'add-destination':
+      case 'add-destination': {
+        const s = lookup.destinationService(change.service);
+        const d = destinationToWire(change.service, change.destination);
+        return {
+          change,
+          command: ipvsCommands.newDestination(s, d),
+          service: s,
+          destination: d,
+          fallbacks: { EEXIST: () => ipvsCommands.setDestination(s, d) },
+        };
+      }
       case 'edit-destination': {
         const s = lookup.destinationService(change.service);
         const d = destinationToWire(change.service, change.destination);
-        const add = ipvsCommands.newDestination(s, d);
-        const edit = ipvsCommands.setDestination(s, d);
-        return change.op === 'add-destination'
-          ? { change, command: add, service: s, destination: d, fallbacks: { EEXIST: edit } }
-          : { change, command: edit, service: s, destination: d, fallbacks: { ENOENT: add } };
+        return {
+          change,
+          command: ipvsCommands.setDestination(s, d),
+          service: s,
+          destination: d,
+          fallbacks: { ENOENT: () => ipvsCommands.newDestination(s, d) },
+        };
       }
       case 'delete-destination': {
         const s = lookup.destinationService(change.service);
@@ -214,7 +231,7 @@ export class IpvsDataPlane implements DataPlane {
       if (fallback !== undefined) {
         this.log(ipvsErrorLogLine(cmd.cmd, error.errno, p.service, p.destination));
         if (fallback === 'ignore') return;
-        cmd = fallback;
+        cmd = fallback();
       } else if (cmd !== p.command || retried) {
         throw new Error(`IPVS: ${describeChange(p.change)}: ${error.message}`, { cause: error });
       } else {
@@ -298,10 +315,19 @@ class TableLookup {
     return this.services.get(serviceKeyId(key));
   }
 
-  /** The service as keepalived names it in destination commands (no persistence fields). */
+  private readonly named = new Map<string, IpvsService>();
+
+  /** The service as keepalived names it in destination commands (no persistence fields); one object
+   * per service, so its encoding is shared by all of its destinations' commands. */
   destinationService(key: ServiceKey): IpvsService {
-    const s = this.service(key);
-    return s ? serviceToWire(s, false) : serviceKeyToWire(key);
+    const id = serviceKeyId(key);
+    let wire = this.named.get(id);
+    if (!wire) {
+      const s = this.services.get(id);
+      wire = s ? serviceToWire(s, false) : serviceKeyToWire(key);
+      this.named.set(id, wire);
+    }
+    return wire;
   }
 
   /** A destination being removed is in the table held before; its method fixes the port the kernel has. */
