@@ -4,7 +4,7 @@
 // lists (`ipvsadm-save -n`, `ipvsadm -Ln` with --persistent-conn, --thresholds, --tun-info, --timeout,
 // --daemon) must be the same, line for line, after every step.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +18,11 @@ const inner = fileURLToPath(new URL('./ipvs-plane.inner.js', import.meta.url));
 const NS = 'kts-vm-ipvs';
 
 function skipReason(): string | undefined {
-  return ipvsVmSkipReason() ?? (process.getuid?.() === 0 ? undefined : 'needs root');
+  const vm = ipvsVmSkipReason();
+  if (vm) return vm;
+  for (const tool of ['/usr/sbin/ipvsadm', '/usr/sbin/ipvsadm-save', '/usr/sbin/ipvsadm-restore'])
+    if (!existsSync(tool)) return `${tool} is not installed (Debian package ipvsadm)`;
+  return undefined;
 }
 
 const TABLE_VIEWS = [
