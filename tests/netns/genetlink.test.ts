@@ -1,16 +1,16 @@
 // Generic netlink against this machine's kernel. Read-only questions to the controller (no packet
 // leaves, nothing changes), so no namespace is needed: family look-up, a missing family, and how a
 // kernel without IPVS is reported.
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { GENL_ID_CTRL, GenericNetlink, GenlFamilyNotFoundError } from '../../src/net/netlink/genetlink.js';
 import { IpvsClient, probeIpvs } from '../../src/lb/ipvs/client.js';
 import { IpvsUnavailableError } from '../../src/lb/ipvs/errors.js';
+import { gated, needsRoot } from '../helpers/requirements.js';
 
-const skip = process.getuid?.() === 0 ? undefined : 'needs root (IPVS commands need CAP_NET_ADMIN)';
+const { describe, test } = gated(needsRoot());
 
-void describe('generic netlink on the real kernel', { skip }, () => {
+void describe('generic netlink on the real kernel', () => {
   void test('the controller describes itself: id 0x10, its "notify" group, its operations', async () => {
     const genl = GenericNetlink.open();
     try {

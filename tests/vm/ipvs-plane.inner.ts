@@ -3,11 +3,12 @@
 // for the whole run, as the checker child keeps one) and after each step runs the snapshot commands.
 // Prints {"results": [{error?, snapshot: [stdout...], ms}]} on stdout.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { LvsSyncDaemon, LvsTimeouts } from '../../src/config/model/global.js';
 import { IpvsDataPlane, type SyncDaemonRole } from '../../src/lb/ipvs/plane.js';
 import type { IpvsService, IpvsServiceId } from '../../src/lb/ipvs/service.js';
 import type { LbChange, LbTable } from '../../src/lb/table/types.js';
+import { refuseOutsideSuiteNamespace } from '../helpers/namespace-guard.js';
 
 export type InnerStep =
   | { apply: { changes: LbChange[]; next: LbTable } }
@@ -37,22 +38,8 @@ export interface InnerResult {
   ms: number;
 }
 
-/** Only inside a namespace mounted at /run/netns/kts-* (never a machine's own namespace). */
-function refuseOutsideSuiteNamespace(): void {
-  const self = statSync('/proc/self/ns/net');
-  const ours = readdirSync('/run/netns', { withFileTypes: true }).some((e) => {
-    if (!e.name.startsWith('kts-')) return false;
-    const s = statSync(`/run/netns/${e.name}`);
-    return s.ino === self.ino && s.dev === self.dev;
-  });
-  if (!ours) {
-    process.stderr.write('ipvs-plane.inner: refusing to run outside a kts-* network namespace\n');
-    process.exit(2);
-  }
-}
-
 async function main(): Promise<void> {
-  refuseOutsideSuiteNamespace();
+  refuseOutsideSuiteNamespace('ipvs-plane.inner.js');
   const request = JSON.parse(readFileSync(0, 'utf8')) as InnerRequest;
   const log: string[] = [];
   const plane = await IpvsDataPlane.open({ log: (l) => log.push(l) });

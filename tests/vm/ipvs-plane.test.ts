@@ -4,26 +4,20 @@
 // lists (`ipvsadm-save -n`, `ipvsadm -Ln` with --persistent-conn, --thresholds, --tun-info, --timeout,
 // --daemon) must be the same, line for line, after every step.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LVS_SCHEDULERS, type LvsScheduler } from '../../src/config/model/lvs-types.js';
 import type { Destination, LbChange, LbTable, Service, ServiceKey } from '../../src/lb/table/types.js';
 import { IpvsVm, ipvsVmSkipReason } from '../helpers/ipvs-vm.js';
+import { gated, missingTools } from '../helpers/requirements.js';
 import type { InnerRequest, InnerResult, InnerStep } from './ipvs-plane.inner.js';
 
 const inner = fileURLToPath(new URL('./ipvs-plane.inner.js', import.meta.url));
 const NS = 'kts-vm-ipvs';
 
-function skipReason(): string | undefined {
-  const vm = ipvsVmSkipReason();
-  if (vm) return vm;
-  for (const tool of ['/usr/sbin/ipvsadm', '/usr/sbin/ipvsadm-save', '/usr/sbin/ipvsadm-restore'])
-    if (!existsSync(tool)) return `${tool} is not installed (Debian package ipvsadm)`;
-  return undefined;
-}
+const { after, before, describe, test } = gated(ipvsVmSkipReason() ?? missingTools('ipvsadm'));
 
 const TABLE_VIEWS = [
   'ipvsadm-save -n',
@@ -155,7 +149,7 @@ function withService(t: LbTable, index: number, s: Service): LbTable {
   return { services: t.services.map((x, i) => (i === index ? s : x)) };
 }
 
-describe('IpvsDataPlane against the kernel (IPVS VM)', { skip: skipReason() ?? false }, () => {
+describe('IpvsDataPlane against the kernel (IPVS VM)', () => {
   let vm: IpvsVm;
   let shareDir: string;
   let runs = 0;
