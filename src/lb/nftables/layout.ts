@@ -208,6 +208,7 @@ function dispatchShape(kind: 'addr' | 'fwmark', family: LbFamily): SetShape {
         keyType: NFT_TYPE.MARK,
         dataLen: NFT_DATA_VERDICT_LEN,
         dataType: NFT_DATA_VERDICT,
+        byteOrder: { key: 'host' },
       }
     : {
         flags: 0,

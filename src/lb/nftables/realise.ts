@@ -260,7 +260,14 @@ export function realiseService(
   const slotsName = `${name}.slots`;
   sets.push({
     name: slotsName,
-    shape: { flags: 0, keyLen: 4, keyType: NFT_TYPE.MARK, dataLen: layout.len, dataType: layout.type },
+    shape: {
+      flags: 0,
+      keyLen: 4,
+      keyType: NFT_TYPE.MARK,
+      dataLen: layout.len,
+      dataType: layout.type,
+      byteOrder: { key: 'host' },
+    },
     elements: elementsOf(
       slots.slots.flatMap((d, i): [Buffer, Buffer][] =>
         d === undefined ? [] : [[hostU32(i), servers[d] as Buffer]],

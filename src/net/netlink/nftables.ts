@@ -2,7 +2,15 @@
 // nfnetlink messages ready for a batch (nfnetlink.ts). Protocol only: what the objects mean is the
 // caller's business. Integers are big-endian, nested attributes carry NLA_F_NESTED as nft(8) sends them.
 
-import { type AttrSpec, attr, encodeAttrs, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL } from './codec.js';
+import {
+  type AttrSpec,
+  attr,
+  encodeAttrs,
+  NLM_F_APPEND,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  writeU32,
+} from './codec.js';
 import { type NftExpr, type Verdict, dataValue, dataVerdict, encodeExpressions } from './nft-expr.js';
 import {
   type NfnlMessage,
@@ -45,6 +53,7 @@ const SET = {
   DESC: 9,
   ID: 10,
   TIMEOUT: 11,
+  USERDATA: 13,
 };
 const NFTA_SET_DESC_SIZE = 1;
 const ELEM_LIST = { TABLE: 1, SET: 2, ELEMENTS: 3 };
@@ -204,6 +213,31 @@ export interface SetSpec extends TableRef {
   timeoutMs?: number;
   /** Expected number of elements (a sizing hint for the kernel's backend choice). */
   sizeHint?: number;
+  /**
+   * For nft(8)'s listings only: the byte order of keys and values (nft assumes big-endian without it, and
+   * prints host-order numbers such as numgen or hash results backwards). Kept in NFTA_SET_USERDATA the
+   * way libnftnl does (NFTNL_UDATA_SET_KEYBYTEORDER / DATABYTEORDER TLVs); the kernel stores it unread.
+   */
+  byteOrder?: { key?: 'host' | 'big'; data?: 'host' | 'big' };
+}
+
+// libnftnl's set user data: { u8 type, u8 length, value } records; byte orders as nft's enum byteorder.
+const UDATA_SET_KEYBYTEORDER = 0;
+const UDATA_SET_DATABYTEORDER = 1;
+const NFT_BYTEORDER = { host: 1, big: 2 };
+
+function setUserdata(order: NonNullable<SetSpec['byteOrder']>): Buffer {
+  const records: Buffer[] = [];
+  const put = (type: number, value: number): void => {
+    const r = Buffer.alloc(6);
+    r[0] = type;
+    r[1] = 4;
+    writeU32(r, value, 2);
+    records.push(r);
+  };
+  if (order.key) put(UDATA_SET_KEYBYTEORDER, NFT_BYTEORDER[order.key]);
+  if (order.data) put(UDATA_SET_DATABYTEORDER, NFT_BYTEORDER[order.data]);
+  return Buffer.concat(records);
 }
 
 export function newSet(s: SetSpec): NfnlMessage {
@@ -220,6 +254,7 @@ export function newSet(s: SetSpec): NfnlMessage {
   }
   if (s.timeoutMs !== undefined) attrs.push(beAttr.u64(SET.TIMEOUT, s.timeoutMs));
   attrs.push(beAttr.u32(SET.ID, s.id));
+  if (s.byteOrder) attrs.push(attr.bytes(SET.USERDATA, setUserdata(s.byteOrder)));
   if (s.sizeHint !== undefined)
     attrs.push(attr.nested(SET.DESC, [beAttr.u32(NFTA_SET_DESC_SIZE, s.sizeHint)], true));
   return message(NFT_MSG_NEWSET, s.family, NLM_F_CREATE, attrs);
