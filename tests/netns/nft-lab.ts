@@ -105,6 +105,7 @@ export async function startNftLab(tag: string): Promise<NftLab> {
       lab.addAddress(cl, cidr);
     run(['ip', '-n', cl.ns, 'route', 'add', 'default', 'via', '10.10.0.1']);
     run(['ip', '-n', cl.ns, '-6', 'route', 'add', 'default', 'via', 'fd00:10::1']);
+    setSysctl(cl.ns, 'net.ipv4.ip_local_port_range', '1024 65000');
 
     const serverNs: string[] = [];
     for (const [i, member] of back.entries()) {

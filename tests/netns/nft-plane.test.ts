@@ -184,6 +184,64 @@ describe('nftables data plane in namespaces', { skip, timeout: 240_000 }, () => 
     await lab.client.request({ op: 'end', conn: 'b' });
   });
 
+  test('fo, dh, mh and sh-port', async () => {
+    const weighted = [1, 5, 3];
+    await plane.set(
+      service(
+        HTTP,
+        SERVERS.map((s, i) => destination(s.v4, NAT_PORT, { weight: weighted[i] })),
+        { scheduler: 'fo' },
+      ),
+    );
+    assert.deepEqual(await names(4), ['rs2', 'rs2', 'rs2', 'rs2']);
+    await plane.set(service(HTTP, nat4(), { scheduler: 'dh' }));
+    const byDestination = await names(4);
+    assert.equal(new Set(byDestination).size, 1, byDestination.join(' '));
+    await plane.set(service(HTTP, nat4(), { scheduler: 'mh' }));
+    const chosen = new Set<string>();
+    for (const from of EXTRA_CLIENTS) {
+      const got = await names(3, 80, VIP4, from);
+      assert.equal(new Set(got).size, 1, `${from}: ${got.join(' ')}`);
+      chosen.add(got[0] as string);
+    }
+    assert.ok(chosen.size >= 2, [...chosen].join(' '));
+    await plane.set(service(HTTP, nat4(), { scheduler: 'sh', schedFlags: ['sh-port'] }));
+    const byPort = await names(9, 80, VIP4, EXTRA_CLIENTS[0]);
+    assert.ok(new Set(byPort).size >= 2, `source ports hash apart: ${byPort.join(' ')}`);
+  });
+
+  test('persistence: IPv6 with a /64 granularity; entries expire after the timeout', async () => {
+    await plane.set(
+      service(
+        tcp(VIP6, 80),
+        SERVERS.map((s) => destination(s.v6, NAT_PORT)),
+        {
+          persistence: { timeoutS: 60, granularity: '64' },
+        },
+      ),
+      service(HTTP, nat4(), { persistence: { timeoutS: 1, granularity: '255.255.255.0' } }),
+    );
+    const v6 = await names(4, 80, VIP6);
+    assert.equal(new Set(v6).size, 1, v6.join(' '));
+    assert.match(
+      lab.nft(['list', 'map', 'inet', 'keepalived_ts', 'tcp6_fd00-10--100_80.persist']),
+      /fd00:10:: /,
+    );
+    // Clients of one /24 share their server.
+    const a = await names(2, 80, VIP4, EXTRA_CLIENTS[0]);
+    const b = await names(2, 80, VIP4, EXTRA_CLIENTS[5]);
+    assert.equal(new Set([...a, ...b]).size, 1, [...a, ...b].join(' '));
+    assert.match(
+      lab.nft(['list', 'map', 'inet', 'keepalived_ts', 'tcp4_10.10.0.100_80.persist']),
+      /10\.10\.0\.0 /,
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.doesNotMatch(
+      lab.nft(['list', 'map', 'inet', 'keepalived_ts', 'tcp4_10.10.0.100_80.persist']),
+      /10\.10\.0\.0 /,
+    );
+  });
+
   test('UDP and IPv6', async () => {
     await plane.set(
       service(HTTP, nat4()),

@@ -44,19 +44,25 @@ function serve(name: string, tcpPorts: number[], udpPorts: number[]): void {
   }
 }
 
-/** Connects, reads the first line; 'TIMEOUT' / 'ERR <code>' on failure. */
+/**
+ * Connects, reads the first line; 'TIMEOUT' / 'ERR <code>' on failure. `reset` ends with an RST, leaving
+ * no TIME_WAIT socket behind (a connection-rate loop would otherwise run out of source ports).
+ */
 function firstLine(
   host: string,
   port: number,
   from?: string,
   keep?: (s: net.Socket) => void,
+  reset = false,
 ): Promise<string> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port, localAddress: from, timeout: TIMEOUT_MS });
     let data = '';
     const done = (v: string): void => {
       resolve(v);
-      if (!keep) s.destroy();
+      if (keep) return;
+      if (reset && !s.destroyed) s.resetAndDestroy();
+      else s.destroy();
     };
     s.on('data', (c) => {
       data += c.toString();
@@ -98,7 +104,7 @@ async function requestsPerSecond(
   let failed = 0;
   const worker = async (): Promise<void> => {
     while (Date.now() < end) {
-      const line = await firstLine(host, port);
+      const line = await firstLine(host, port, undefined, undefined, true);
       if (line.startsWith('ERR') || line === 'TIMEOUT') failed++;
       else done++;
     }

@@ -141,7 +141,8 @@ export function byteInRegister(value: number): Buffer {
 export function serviceName(key: ServiceKey): string {
   const v = key.family === 'inet' ? '4' : '6';
   if (key.kind === 'fwmark') return `fwmark${v}_${key.fwmark}`;
-  return `${key.protocol.toLowerCase()}${v}_${key.address}_${key.port}`;
+  // nft(8) reads no ':' in a name, so IPv6 addresses are written with '-' (fd00:10::1 → fd00-10--1).
+  return `${key.protocol.toLowerCase()}${v}_${key.address.replaceAll(':', '-')}_${key.port}`;
 }
 
 /** The dispatch verdict map a service's key lives in. */

@@ -248,7 +248,7 @@ describe('realisations', () => {
       port: 443,
     };
     const r = realiseService(svc(key, [dest('2001:db8:1::1', 1, { family: 'inet6' })]), NO_ENV);
-    assert.equal(r.name, 'tcp6_2001:db8::10_443');
+    assert.equal(r.name, 'tcp6_2001-db8--10_443');
     assert.equal(r.dispatch.map, 'addr6');
     assert.equal(r.dispatch.key.length, 24);
     const slots = r.sets[0];
