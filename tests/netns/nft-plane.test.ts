@@ -7,6 +7,7 @@ import { exec, netnsRun, netnsSkipReason, waitForExit } from '../helpers/netns.j
 import type { LbTable, Service } from '../../src/lb/table/types.js';
 import {
   type Agent,
+  CLIENT4,
   destination,
   DR_PORT,
   EXTRA_CLIENTS,
@@ -288,7 +289,17 @@ describe('nftables data plane in namespaces', { skip, timeout: 240_000 }, () => 
     await plane.set(service(tcp(VIP4, DR_PORT), dr(4).slice(1)), service(tcp(VIP6, DR_PORT), dr(6)));
     assert.ok(!(await names(4, DR_PORT)).includes('rs1'));
     assert.equal(await lab.client.request({ op: 'send', conn: 'c', text: 'dr' }), 'rs1:dr');
+    // The client's connections, as the DR connection maps hold them ("10.10.0.2 . 40312 expires ...").
+    const held = (map: 'conns' | 'closing'): number =>
+      lab
+        .nft(['list', 'map', 'netdev', 'keepalived_ts', `tcp4_10.10.0.100_9080.${map}`])
+        .split(`${CLIENT4} . `).length - 1;
+    assert.equal(held('conns'), 1);
+    // Its FIN moves the connection to the short-lived closing map.
     await lab.client.request({ op: 'end', conn: 'c' });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(held('conns'), 0);
+    assert.ok(held('closing') >= 1);
   });
 
   test('an unsupported service is refused with its reason, and nothing changes', async () => {

@@ -43,6 +43,7 @@ export class NftablesPlane implements DataPlane {
   private readonly drIfindex = new Map<string, number>();
   private ingressDevices: readonly string[] | undefined;
   private closed = false;
+  private queue: Promise<void> = Promise.resolve();
   /** Figures of the last successful apply. */
   lastApply: ApplyStats | undefined;
 
@@ -65,25 +66,36 @@ export class NftablesPlane implements DataPlane {
     return this.state;
   }
 
-  async apply(changes: readonly LbChange[], next: LbTable): Promise<void> {
-    if (this.closed) throw new Error('nftables data plane closed');
-    const started = performance.now();
-    await this.resolveDrServers(next);
-    const plan = planApply(
-      this.state,
-      changes,
-      next,
-      { drIfindex: this.drIfindex },
-      {
-        ingressDevices: this.ingressDevices ?? [],
-      },
-    );
-    await this.commit(plan, started);
+  /** Applies are serialised: each is planned from the state the previous one left. */
+  apply(changes: readonly LbChange[], next: LbTable): Promise<void> {
+    return this.serialise(async () => {
+      const started = performance.now();
+      await this.resolveDrServers(next);
+      const plan = planApply(
+        this.state,
+        changes,
+        next,
+        { drIfindex: this.drIfindex },
+        { ingressDevices: this.ingressDevices ?? [] },
+      );
+      await this.commit(plan, started);
+    });
   }
 
-  async flush(): Promise<void> {
-    if (this.closed) throw new Error('nftables data plane closed');
-    await this.commit(planRemoveAll(), performance.now());
+  flush(): Promise<void> {
+    return this.serialise(() => this.commit(planRemoveAll(), performance.now()));
+  }
+
+  private serialise(work: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new Error('nftables data plane closed');
+      return work();
+    });
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   close(): void {
@@ -91,7 +103,8 @@ export class NftablesPlane implements DataPlane {
     this.closed = true;
     try {
       // Synchronous: the kernel commits inside sendmsg, so the tables are gone when this returns.
-      if (!this.options.keepOnClose && this.state.started) {
+      // Also when nothing was applied yet: a clean stop leaves no table of ours, not even a crashed run's.
+      if (!this.options.keepOnClose) {
         this.batch.commitAndForget(encodeOps(planRemoveAll().ops).messages);
       }
     } finally {

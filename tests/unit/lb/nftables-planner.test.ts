@@ -281,7 +281,7 @@ describe('realisations', () => {
     assert.equal(r?.table, 'netdev');
     assert.deepEqual(
       r?.sets.map((s) => s.name),
-      ['tcp4_192.0.2.10_80.slots', 'tcp4_192.0.2.10_80.conns'],
+      ['tcp4_192.0.2.10_80.slots', 'tcp4_192.0.2.10_80.conns', 'tcp4_192.0.2.10_80.closing'],
     );
     assert.deepEqual(r?.rules[0]?.at(-1), {
       kind: 'fwd',
