@@ -300,6 +300,14 @@ describe('nftables data plane in namespaces', { skip, timeout: 240_000 }, () => 
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(held('conns'), 0);
     assert.ok(held('closing') >= 1);
+    // DR with persistence: each client keeps its server.
+    await plane.set(
+      service(tcp(VIP4, DR_PORT), dr(4), { persistence: { timeoutS: 60, granularity: '255.255.255.255' } }),
+    );
+    for (const from of EXTRA_CLIENTS.slice(0, 3)) {
+      const got = await names(3, DR_PORT, VIP4, from);
+      assert.equal(new Set(got).size, 1, `${from}: ${got.join(' ')}`);
+    }
   });
 
   test('an unsupported service is refused with its reason, and nothing changes', async () => {
