@@ -6,12 +6,22 @@ import {
   type AttrSpec,
   attr,
   encodeAttrs,
+  align4,
+  NLA_F_NESTED,
   NLM_F_APPEND,
   NLM_F_CREATE,
   NLM_F_EXCL,
+  writeU16,
   writeU32,
 } from './codec.js';
-import { type NftExpr, type Verdict, dataValue, dataVerdict, encodeExpressions } from './nft-expr.js';
+import {
+  type NftExpr,
+  type Verdict,
+  dataValue,
+  dataVerdict,
+  encodeExpressions,
+  NFTA_DATA_VALUE,
+} from './nft-expr.js';
 import {
   type NfnlMessage,
   beAttr,
@@ -278,6 +288,39 @@ function elementAttrs(e: SetElement, withData: boolean): AttrSpec {
   return attr.nested(NFTA_LIST_ELEM, inner, true);
 }
 
+/**
+ * One element as NFTA_LIST_ELEM bytes. Value elements (the bulk of a large load) are written straight into
+ * one buffer, with the same bytes encodeAttrs would give; verdicts go through the generic encoder.
+ */
+function encodeElement(e: SetElement, withData: boolean): Buffer {
+  const data = withData ? e.data : undefined;
+  if (data !== undefined && !(data instanceof Uint8Array)) return encodeAttrs([elementAttrs(e, withData)]);
+  // nest(LIST_ELEM) { nest(KEY) { VALUE key } [ nest(DATA) { VALUE data } ] }
+  const valueLen = (n: number): number => 4 + align4(n);
+  const keyNest = 4 + valueLen(e.key.length);
+  const dataNest = data ? 4 + valueLen(data.length) : 0;
+  const out = Buffer.alloc(4 + keyNest + dataNest);
+  let off = 0;
+  const header = (len: number, type: number): void => {
+    writeU16(out, len, off);
+    writeU16(out, type, off + 2);
+    off += 4;
+  };
+  const value = (bytes: Uint8Array): void => {
+    header(4 + bytes.length, NFTA_DATA_VALUE);
+    out.set(bytes, off);
+    off += align4(bytes.length);
+  };
+  header(out.length, NFTA_LIST_ELEM | NLA_F_NESTED);
+  header(keyNest, ELEM.KEY | NLA_F_NESTED);
+  value(e.key);
+  if (data) {
+    header(dataNest, ELEM.DATA | NLA_F_NESTED);
+    value(data);
+  }
+  return out;
+}
+
 // A nested attribute's length is 16 bits: one message carries at most ~64 KiB of elements.
 const MAX_ELEMENT_BYTES = 60_000;
 
@@ -289,7 +332,8 @@ function elementMessages(
   flags: number,
 ): NfnlMessage[] {
   const out: NfnlMessage[] = [];
-  let chunk: AttrSpec[] = [];
+  // Each element is encoded once; a message's ELEMENTS nest is the concatenation of its elements.
+  let chunk: Buffer[] = [];
   let bytes = 0;
   const flush = (): void => {
     if (chunk.length === 0) return;
@@ -297,18 +341,17 @@ function elementMessages(
       message(op, s.family, flags, [
         attr.str(ELEM_LIST.TABLE, s.table),
         attr.str(ELEM_LIST.SET, s.set),
-        attr.nested(ELEM_LIST.ELEMENTS, chunk, true),
+        { type: ELEM_LIST.ELEMENTS | NLA_F_NESTED, value: Buffer.concat(chunk, bytes) },
       ]),
     );
     chunk = [];
     bytes = 0;
   };
   for (const e of elements) {
-    const a = elementAttrs(e, withData);
-    const size = encodeAttrs([a]).length;
-    if (bytes + size > MAX_ELEMENT_BYTES) flush();
-    chunk.push(a);
-    bytes += size;
+    const encoded = encodeElement(e, withData);
+    if (bytes + encoded.length > MAX_ELEMENT_BYTES) flush();
+    chunk.push(encoded);
+    bytes += encoded.length;
   }
   flush();
   return out;
