@@ -13,7 +13,10 @@
 //   table netdev keepalived_ts                     DR services, forwarded at layer 2 from the device's ingress
 //     chain ingress     (filter, ingress, devices) jump services
 //     chain services    addr4 / addr6 verdict maps
-//     chain <service>, map <service>.slots, map <service>.conns, [map <service>.persist, set <service>.live]
+//     chain <service>, map <service>.slots, map <service>.conns, [map <service>.closing (TCP)],
+//       [map <service>.persist, set <service>.live]
+// Service names come from their keys (tcp4_192.0.2.1_80, udp6_2001-db8--1_53, fwmark4_5), so a restart
+// finds them again and an operator can type them in nft(8).
 
 import { addressToBytes } from '../../common/inet.js';
 import type { LvsProtocol } from '../../config/model/lvs-types.js';
