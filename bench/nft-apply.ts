@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { NftablesPlane } from '../src/lb/nftables/plane.js';
 import type { Destination, LbChange, LbTable, Service } from '../src/lb/table/types.js';
 import { NetnsLab } from '../tests/helpers/netns.js';
-import { assertInsideTestNamespace } from '../tests/netns/nft-guard.js';
+import { refuseOutsideSuiteNamespace } from '../tests/helpers/namespace-guard.js';
 
 const services = Number(process.argv[2] ?? 1000);
 const destinations = Number(process.argv[3] ?? 10);
@@ -146,7 +146,7 @@ async function measure(scheduler: Service['scheduler']): Promise<void> {
 }
 
 if (process.env.KTS_NFT_BENCH_INNER === '1') {
-  assertInsideTestNamespace();
+  refuseOutsideSuiteNamespace('nft-apply.js');
   for (const scheduler of ['rr', 'sh', 'wrr'] as const) await measure(scheduler);
 } else {
   const lab = new NetnsLab('nftb');

@@ -6,7 +6,7 @@
 //             default route via lb; VIPs on lo for DR)
 //
 // The client reaches the servers only through the load balancer, which routes between the two LANs; the
-// plane agent runs in lb's namespace. Every real server answers TCP with its name (nft-traffic-agent.ts).
+// plane agent runs in lb's namespace. Every real server answers TCP with its name (nft-traffic.agent.ts).
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NetnsLab, netnsExec, netnsRun, run, setSysctl, waitForLine } from '../helpers/netns.js';
@@ -121,7 +121,7 @@ export async function startNftLab(tag: string): Promise<NftLab> {
       setSysctl(member.ns, 'net.ipv4.conf.all.arp_announce', 2);
       const server = lab.spawn(
         member.ns,
-        [process.execPath, agentScript('nft-traffic-agent'), s.name, `${NAT_PORT},${DR_PORT}`, `${UDP_PORT}`],
+        [process.execPath, agentScript('nft-traffic.agent'), s.name, `${NAT_PORT},${DR_PORT}`, `${UDP_PORT}`],
         {
           ...process.env,
           KTS_NFT_AGENT: 'server',
@@ -132,7 +132,7 @@ export async function startNftLab(tag: string): Promise<NftLab> {
     }
 
     const client = new Agent(
-      lab.spawn(cl.ns, [process.execPath, agentScript('nft-traffic-agent')], {
+      lab.spawn(cl.ns, [process.execPath, agentScript('nft-traffic.agent')], {
         ...process.env,
         KTS_NFT_AGENT: 'client',
       }),
@@ -145,7 +145,7 @@ export async function startNftLab(tag: string): Promise<NftLab> {
       serverNs,
       startPlane: (options = {}) =>
         new Agent(
-          lab.spawn(lb, [process.execPath, agentScript('nft-plane-agent')], {
+          lab.spawn(lb, [process.execPath, agentScript('nft-plane.agent')], {
             ...process.env,
             KTS_NFT_AGENT: 'plane',
             KTS_NFT_OPTIONS: JSON.stringify(options),

@@ -1,9 +1,9 @@
 // The nftables data plane on the real kernel, in namespaces (nft-lab.ts): a client on its own subnet, a
 // load balancer running the plane, three real servers. Traffic must spread as each scheduler says, survive
 // table changes it should survive, and our tables must come and go without touching anything else.
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exec, netnsRun, netnsSkipReason, waitForExit } from '../helpers/netns.js';
+import { netnsRun, netnsSkipReason, waitForExit } from '../helpers/netns.js';
+import { gated, missingTools } from '../helpers/requirements.js';
 import type { LbTable, Service } from '../../src/lb/table/types.js';
 import {
   type Agent,
@@ -23,9 +23,7 @@ import {
   VIP6,
 } from './nft-lab.js';
 
-const skip =
-  netnsSkipReason() ??
-  (exec(['nft', '--version']).status !== 0 ? 'nft (package nftables) is not installed' : undefined);
+const { after, before, describe, test } = gated(netnsSkipReason() ?? missingTools('nft'));
 
 /** Drives a plane agent with whole tables, sending the changes between them. */
 class Plane {
@@ -51,7 +49,7 @@ const [rs1, rs2, rs3] = SERVERS as [
 const nat4 = (weight = 1) => SERVERS.map((s) => destination(s.v4, NAT_PORT, { weight }));
 const HTTP = tcp(VIP4, 80);
 
-describe('nftables data plane in namespaces', { skip, timeout: 240_000 }, () => {
+describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
   let lab: NftLab;
   let plane: Plane;
   const names = (count: number, port = 80, host = VIP4, from?: string): Promise<string[]> =>

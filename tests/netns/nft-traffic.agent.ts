@@ -10,7 +10,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
-import { assertInsideTestNamespace } from './nft-guard.js';
+import { refuseOutsideSuiteNamespace } from '../helpers/namespace-guard.js';
+
+refuseOutsideSuiteNamespace('nft-traffic.agent.js');
 
 const role = process.env.KTS_NFT_AGENT;
 const TIMEOUT_MS = 2000;
@@ -116,12 +118,10 @@ async function requestsPerSecond(
 }
 
 if (role === 'server') {
-  assertInsideTestNamespace();
   const [name, tcp, udp] = process.argv.slice(2);
   const ports = (s?: string): number[] => (s ? s.split(',').filter(Boolean).map(Number) : []);
   serve(name ?? 'server', ports(tcp), ports(udp));
 } else if (role === 'client') {
-  assertInsideTestNamespace();
   const say = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
   const open = new Map<string, { socket: net.Socket; lines: string[]; wake?: () => void }>();
   type Cmd = {
