@@ -1,10 +1,14 @@
 #!/bin/sh
 # Proves the test suite's traffic stays in its namespaces: captures every packet on the host's own
-# interfaces (all but loopback) while COMMAND runs, then prints how many each interface saw.
-#   sh scripts/host-silence.sh npm test        (as root)
-# Exit status: COMMAND's, or 3 when any interface saw a packet during it.
+# interfaces (all but loopback) while COMMAND runs, then says how many each interface saw, and what.
+#   sh scripts/host-silence.sh [--ignore BPF] COMMAND [ARGS...]        (as root)
+# --ignore names the machine's own background traffic (its DNS look-ups, its package proxy) so that it
+# is not counted, e.g. --ignore 'udp port 53 or tcp port 443 or arp'. Exit status: COMMAND's, or 3 when
+# any interface saw a packet that was not ignored.
 set -u
-if [ "$#" -eq 0 ]; then echo "usage: host-silence.sh COMMAND [ARGS...]" >&2; exit 2; fi
+ignore=""
+if [ "${1:-}" = "--ignore" ]; then ignore=$2; shift 2; fi
+if [ "$#" -eq 0 ]; then echo "usage: host-silence.sh [--ignore BPF] COMMAND [ARGS...]" >&2; exit 2; fi
 command -v tcpdump >/dev/null || { echo "host-silence: needs tcpdump" >&2; exit 2; }
 dir=$(mktemp -d /tmp/kts-host-silence-XXXXXX)
 pids=""
@@ -24,11 +28,19 @@ wait 2>/dev/null
 seen=0
 for pcap in "$dir"/*.pcap; do
   ifname=$(basename "$pcap" .pcap)
-  count=$(tcpdump -r "$pcap" -n 2>/dev/null | wc -l)
-  echo "host-silence: $ifname: $count packets during '$*'"
+  all=$(tcpdump -r "$pcap" -n 2>/dev/null | wc -l)
+  if [ -n "$ignore" ]; then
+    tcpdump -r "$pcap" -n "not ($ignore)" 2>/dev/null >"$dir/$ifname.txt"
+  else
+    tcpdump -r "$pcap" -n 2>/dev/null >"$dir/$ifname.txt"
+  fi
+  count=$(wc -l <"$dir/$ifname.txt")
+  echo "host-silence: $ifname: $count packets during '$*' ($((all - count)) ignored as the machine's own background)"
   if [ "$count" -gt 0 ]; then
     seen=1
-    tcpdump -r "$pcap" -n 2>/dev/null | head -20 | sed 's/^/host-silence:   /'
+    # What they were: source > destination and protocol, most frequent first.
+    awk '{ print $2, $3, $4, $5 }' "$dir/$ifname.txt" | sed 's/\.[0-9]*\( \|:\|$\)/\1/g' | sort | uniq -c | sort -rn | head -15 |
+      sed 's/^/host-silence:   /'
   fi
 done
 rm -rf "$dir"
