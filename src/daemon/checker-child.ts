@@ -19,12 +19,10 @@ process.on('SIGINT', stop);
 process.on('disconnect', stop);
 process.on('SIGHUP', () => void daemon.reload());
 process.on('SIGUSR1', () => daemon.dump());
-try {
-  daemon.start();
-} catch (e) {
+daemon.start().catch((e: unknown) => {
   log.error(`checker child failed to start: ${(e as Error).stack ?? String(e)}`);
   process.exit(1);
-}
+});
 // BFD_CHECK: session states relayed by the supervisor from the BFD child; ask for the current ones.
 process.on('message', (m: unknown) => {
   if (isBfdStateMessage(m)) daemon.bfdState(m.name, m.up);

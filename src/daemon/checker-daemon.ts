@@ -1,7 +1,7 @@
-// The checker child: keepalived's health checkers against the real servers of every virtual server.
-// The pure scheduler decides, the probes do the I/O (check/runner.ts); here verdicts become log lines,
-// notify_up / notify_down scripts and lvs_notify_fifo lines. Programming the kernel's load-balancing
-// table from these verdicts belongs to the virtual-server data plane (lb/), which builds on this.
+// The checker child: keepalived's health checkers against the real servers of every virtual server, and
+// the load-balancing table they keep. The pure scheduler decides, the probes do the I/O (check/runner.ts);
+// each real server's verdict goes to the load balancer (load-balancer.ts: lb/table's tracker and a kernel
+// data plane), which says what keepalived says and runs: log lines, notify and quorum scripts, FIFO lines.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DaemonOptions } from '../cli/options.js';
@@ -16,9 +16,10 @@ import { Notifier, scriptPolicy } from './notifier.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { CheckerSmtpAlerts } from './smtp-alert-checker.js';
 import { lookupUser } from './users.js';
-import { serviceChangeLine, serviceNames } from './check-names.js';
 import { BfdCheckStates } from './bfd-check-states.js';
 import { dumpFile, dumpNaming } from './dump-files.js';
+import { LoadBalancer, type LoadBalancerHooks } from './load-balancer.js';
+import { LocalAddresses } from './local-addresses.js';
 
 export interface ServerStatus {
   id: string;
@@ -34,6 +35,8 @@ export class CheckerDaemon {
   private readonly status = new Map<string, ServerStatus>();
   /** BFD_CHECK: session states relayed from the BFD child. */
   private readonly bfd = new BfdCheckStates();
+  private lb: LoadBalancer | undefined;
+  private addresses: LocalAddresses | undefined;
   private dumpPath = dumpFile('keepalived_check.data', { useInstance: false });
 
   constructor(
@@ -41,12 +44,14 @@ export class CheckerDaemon {
     private readonly log: Logger,
   ) {}
 
-  start(): void {
+  /** Resolves once the checks run (the data plane chosen and the first table applied or queued). */
+  async start(): Promise<void> {
     writePidFile(this.options.checkersPidFile);
-    this.build();
+    await this.build();
   }
 
-  private build(): void {
+  /** Reads the configuration and starts the checks; `previous`: the load balancer a reload replaces. */
+  private async build(previous?: LoadBalancer): Promise<void> {
     const { model, diagnostics } = loadModel(resolve(this.options.configFile), new FsConfigHost(), {
       configId: this.options.configId,
     });
@@ -63,12 +68,24 @@ export class CheckerDaemon {
     );
     const plan = checkPlanFromModel(model, { resolveUser: (user, group) => lookupUser(user, group) });
     for (const p of plan.problems) this.log.warn(p);
-    this.log.info(
-      `checking ${plan.servers.length} real servers with ${plan.checkers.length} checkers ` +
-        `(the kernel load-balancing table is not programmed by this build)`,
-    );
     const notifier = this.notifier;
-    const names = serviceNames(model.virtualServers);
+    const checkersOf = new Map<string, string[]>();
+    for (const c of plan.checkers) checkersOf.set(c.server, [...(checkersOf.get(c.server) ?? []), c.id]);
+    const hooks: LoadBalancerHooks = {
+      log: this.log,
+      runScript: (script) => void notifier.run(script.command),
+      writeFifo: (line) => notifier.writeFifos(line),
+      setCheckersEnabled: (server, enabled) => {
+        for (const id of checkersOf.get(server) ?? []) this.runner?.setEnabled(id, enabled);
+      },
+    };
+    const lb =
+      previous !== undefined ? await previous.reload(model, hooks) : await LoadBalancer.open(model, hooks);
+    this.lb = lb;
+    this.log.info(
+      `checking ${plan.servers.length} real servers with ${plan.checkers.length} checkers` +
+        (plan.servers.length > 0 ? `; load balancing on ${lb.dataPlane ?? 'no kernel table'}` : ''),
+    );
     const mail = new CheckerSmtpAlerts(model, plan.checkers, this.log);
     this.smtpAlerts = mail;
     this.bfd.watch(plan.checkers);
@@ -81,23 +98,14 @@ export class CheckerDaemon {
         if (mail.active && this.runner !== undefined)
           mail.observe(this.runner.snapshot(), (s) => this.runner?.serverUp(s));
         switch (a.type) {
-          case 'server-state': {
+          case 'server-state':
             mail.serverState(a.server, a.up, a.weight);
-            const before = this.status.get(a.server);
             this.status.set(a.server, { id: a.server, up: a.up, weight: a.weight });
-            if (before === undefined || before.up !== a.up) {
-              // keepalived's wording; a server found up at start is added silently by keepalived (-D: logged).
-              const line = serviceChangeLine(names.get(a.server), a.server, a.up);
-              if (before !== undefined || !a.up) this.log.info(line);
-              else this.log.debug(line);
-              notifier.writeFifos(`RS ${a.server} ${a.up ? 'UP' : 'DOWN'}\n`);
-            } else if (before.weight !== a.weight) {
-              this.log.info(`Changing weight of ${a.server} to ${a.weight}`);
-            }
+            lb.serverState(a.server, a.up, a.weight);
             return;
-          }
           case 'notify':
-            void notifier.run(a.script);
+            // The load balancer runs notify_up / notify_down, at keepalived's moments (rs_init_notifies,
+            // omega at stop): the scheduler's own requests would run them twice.
             return;
           case 'log':
             this.log.info(a.message);
@@ -106,6 +114,11 @@ export class CheckerDaemon {
       },
     });
     mail.start(this.runner.snapshot());
+    // ha_suspend: the checkers of a virtual server run while its address is on this host.
+    if (lb.config.virtualServers.some((vs) => vs.haSuspend)) {
+      this.addresses = await LocalAddresses.watch((addresses) => lb.setLocalAddresses(addresses), this.log);
+      lb.start([], this.addresses.current());
+    } else lb.start();
     this.runner.start();
   }
 
@@ -133,11 +146,18 @@ export class CheckerDaemon {
     this.log.info('Reloading configuration');
     await this.runner?.stop();
     await this.smtpAlerts?.close(1000);
-    this.build();
+    // The new configuration's table replaces the old one: what both hold is edited in place, not
+    // removed and re-added (the planes turn an existing service's add into an edit).
+    const previous = this.lb;
+    await previous?.stop({ reload: true });
+    this.addresses?.close();
+    await this.build(previous);
   }
 
   async stop(): Promise<void> {
     await this.runner?.stop();
+    await this.lb?.stop();
+    this.addresses?.close();
     await this.notifier?.drain(5000);
     await this.smtpAlerts?.close(1000);
     removePidFile(this.options.checkersPidFile);
