@@ -362,7 +362,11 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'lvs_flush', field: 'lvsFlush', spec: flagKw },
   { keyword: 'lvs_flush_on_stop', field: 'lvsFlushOnStop', spec: optword },
   { keyword: 'rs_init_notifies', field: 'rsInitNotifies', spec: flagKw },
-  { keyword: 'lvs_data_plane', field: 'lvsDataPlane', spec: { kind: 'choice', values: ['auto', 'ipvs', 'nftables'] } },
+  {
+    keyword: 'lvs_data_plane',
+    field: 'lvsDataPlane',
+    spec: { kind: 'choice', values: ['auto', 'ipvs', 'nftables'] },
+  },
   { keyword: 'lvs_nftables_ingress', field: 'lvsNftablesIngress', spec: words },
   { keyword: 'min_auto_priority_delay', field: 'minAutoPriorityDelay', spec: ints(1, 10000000) },
   { keyword: 'vrrp_priority', field: 'vrrpPriority', spec: ints(-20, 19) },

@@ -64,7 +64,8 @@ export function readSimple<T>(target: T, entry: SimpleKeyword<T>, node: ConfigNo
       break;
     case 'choice':
       value = node.args[0];
-      if (value === undefined) ctx.diags.error(node, node.keyword, `missing argument (${spec.values.join(', ')})`);
+      if (value === undefined)
+        ctx.diags.error(node, node.keyword, `missing argument (${spec.values.join(', ')})`);
       else if (!spec.values.includes(value as string)) {
         ctx.diags.error(node, node.keyword, `'${String(value)}' is not one of ${spec.values.join(', ')}`);
         value = undefined;
