@@ -9,8 +9,8 @@ import type { ScriptRef } from '../config/model/lvs-types.js';
 import { probeIpvs } from '../lb/ipvs/client.js';
 import { IpvsDataPlane } from '../lb/ipvs/plane.js';
 import { NftablesPlane } from '../lb/nftables/plane.js';
-import { nftablesSupport } from '../lb/nftables/support.js';
-import { desiredTable, serviceId } from '../lb/table/desired.js';
+import { nftablesRefusals } from '../lb/nftables/config-check.js';
+import { serviceId } from '../lb/table/desired.js';
 import { diffTables } from '../lb/table/diff.js';
 import { resolveLbConfig, type LbConfig } from '../lb/table/resolve.js';
 import { VirtualServerTracker, type LbEffect } from '../lb/table/tracker.js';
@@ -193,23 +193,12 @@ export class LoadBalancer {
 
   /** nftables cannot realise every keepalived service: say which, where, and what to use instead. */
   private excludeUnsupported(model: Model): void {
-    // Judged with every real server in: a method or threshold of any of them may be what nftables lacks.
-    const everyoneUp = new Map<string, { up: boolean; weight: number }>();
-    for (const vs of this.config.virtualServers)
-      for (const rs of vs.realServers) everyoneUp.set(rs.id, { up: true, weight: Math.max(rs.weight, 1) });
-    const full = desiredTable(this.config, { servers: everyoneUp, quorumUp: [] });
-    const byKey = new Map(full.services.map((s) => [serviceId(s.key), s]));
-    for (const vs of this.config.virtualServers) {
-      for (const attributes of vs.services) {
-        const id = serviceId(attributes.key);
-        const why = nftablesSupport(attributes, byKey.get(id)?.destinations ?? []);
-        if (why === undefined || this.excluded.has(id)) continue;
-        this.excluded.add(id);
-        const at = model.virtualServers[vs.modelIndex]?.at;
-        this.hooks.log.error(
-          `${at ? `${at.file}:${at.line}: ` : ''}virtual_server ${vs.name}: not realised on the nftables data plane: ${why}`,
-        );
-      }
+    const locations = model.virtualServers.map((vs) => vs.at);
+    for (const r of nftablesRefusals(this.config, locations)) {
+      this.excluded.add(r.service);
+      this.hooks.log.error(
+        `${r.at ? `${r.at.file}:${r.at.line}: ` : ''}virtual_server ${r.virtualServer}: not realised on the nftables data plane: ${r.reason}`,
+      );
     }
   }
 }
