@@ -4,6 +4,7 @@
 // realises each batch of changes in the kernel: IPVS where the kernel has it, else nftables (our
 // `lvs_data_plane` keyword chooses). Where neither can run, the checkers go on without a table and say
 // so once; the VRRP side is never affected (keepalived itself exits when the kernel has no IPVS).
+import type { LvsSyncDaemon } from '../config/model/global.js';
 import type { Model } from '../config/model/index.js';
 import type { ScriptRef } from '../config/model/lvs-types.js';
 import { probeIpvs } from '../lb/ipvs/client.js';
@@ -47,6 +48,7 @@ export class LoadBalancer {
 
   /** After a reload: the table the previous configuration left in the kernel, to diff the first one from. */
   private inherited: LbTable | undefined;
+  private syncDaemon: LvsSyncDaemon | undefined;
   /** The table the last queued apply leads to. */
   private lastTable: LbTable = { services: [] };
 
@@ -72,6 +74,10 @@ export class LoadBalancer {
         : (options.plane ??
           (config.virtualServers.length > 0 ? await choosePlane(model, hooks.log) : undefined));
     const lb = new LoadBalancer(config, plane, hooks);
+    // lvs_sync_daemon without a VRRP instance: the checker process runs both roles (keepalived's
+    // checker_ipvs_syncd_needed); with an instance the VRRP process drives it (lvs-sync-daemon.ts).
+    const sync = model.global.lvsSyncDaemon;
+    if (sync !== undefined && sync.instance === undefined) lb.syncDaemon = sync;
     if (plane?.name === 'nftables') lb.excludeUnsupported(model);
     return lb;
   }
@@ -101,6 +107,14 @@ export class LoadBalancer {
       const timeouts = this.config.timeouts;
       if (timeouts !== undefined && plane instanceof IpvsDataPlane)
         this.enqueue('lvs_timeouts', () => plane.setTimeouts(timeouts));
+      const sync = this.syncDaemon;
+      if (sync !== undefined && plane instanceof IpvsDataPlane)
+        this.enqueue('lvs_sync_daemon', async () => {
+          for (const role of ['master', 'backup'] as const)
+            await plane.stopSyncDaemon(role, sync.syncId ?? 0);
+          await plane.startSyncDaemon('master', sync);
+          await plane.startSyncDaemon('backup', sync);
+        });
     }
     this.handle(this.tracker.start(verdicts, localAddresses));
   }
@@ -140,7 +154,13 @@ export class LoadBalancer {
     if (plane !== undefined && this.config.flushOnStop === 'full')
       this.enqueue('lvs_flush_onstop', () => plane.flush());
     await this.queue;
-    if (plane instanceof IpvsDataPlane) await plane.restoreTimeouts().catch(() => undefined);
+    if (plane instanceof IpvsDataPlane) {
+      await plane.restoreTimeouts().catch(() => undefined);
+      const sync = this.syncDaemon;
+      if (sync !== undefined)
+        for (const role of ['master', 'backup'] as const)
+          await plane.stopSyncDaemon(role, sync.syncId ?? 0).catch(() => undefined);
+    }
     plane?.close();
   }
 
