@@ -215,7 +215,7 @@ export class LoadBalancer {
   private excludeUnsupported(model: Model): void {
     const locations = model.virtualServers.map((vs) => vs.at);
     for (const r of nftablesRefusals(this.config, locations)) {
-      this.excluded.add(r.service);
+      for (const id of r.services) this.excluded.add(id);
       this.hooks.log.error(
         `${r.at ? `${r.at.file}:${r.at.line}: ` : ''}virtual_server ${r.virtualServer}: not realised on the nftables data plane: ${r.reason}`,
       );

@@ -7,8 +7,8 @@ import type { LbConfig } from '../table/resolve.js';
 import { nftablesSupport } from './support.js';
 
 export interface NftablesRefusal {
-  /** serviceId() of the kernel service left out. */
-  service: string;
+  /** serviceId() of the kernel services left out (a group's addresses are one service each). */
+  services: string[];
   /** keepalived's name of the virtual server ("[10.0.0.1]:tcp:80"). */
   virtualServer: string;
   at?: SourceLocation;
@@ -32,15 +32,19 @@ export function nftablesRefusals(
   const out: NftablesRefusal[] = [];
   const seen = new Set<string>();
   for (const vs of config.virtualServers) {
+    // One refusal per virtual server and reason, however many kernel services it has.
+    const byReason = new Map<string, string[]>();
     for (const attributes of vs.services) {
       const id = serviceId(attributes.key);
       if (seen.has(id)) continue;
       const reason = nftablesSupport(attributes, byKey.get(id)?.destinations ?? []);
       if (reason === undefined) continue;
       seen.add(id);
-      const at = locations[vs.modelIndex];
-      out.push({ service: id, virtualServer: vs.name, reason, ...(at ? { at } : {}) });
+      byReason.set(reason, [...(byReason.get(reason) ?? []), id]);
     }
+    const at = locations[vs.modelIndex];
+    for (const [reason, services] of byReason)
+      out.push({ services, virtualServer: vs.name, reason, ...(at ? { at } : {}) });
   }
   return out;
 }
