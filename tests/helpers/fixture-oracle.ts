@@ -60,6 +60,8 @@ export interface Evidence {
   expectations: ExpectVerdict[];
   differences: { record: number; t: number; what: string; expected: unknown; observed: unknown; note?: string }[];
   observed: { t: number; channel: string; seen: string; matched: boolean }[];
+  /** keepalived's console log with arrival times on the fixture's clock (the date prefix cut). */
+  log: string[];
   runMs: number;
 }
 
@@ -123,6 +125,7 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
   try {
     oracle.build(config);
     await oracle.startWatchers(config.lans.map((l) => l.ifname));
+    oracle.setInitialLinks(config.linksDown);
     const injectorMacs = new Set(
       config.lans.map((l) => {
         const r = spawnSync('ip', ['-n', oracle.p.ns, '-j', 'link', 'show', 'dev', l.ifname], { encoding: 'utf8' });
@@ -177,20 +180,26 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
       }
     }, 2);
 
-    // snapshots after each expectation that needs them
+    // snapshots after each expectation that needs them, half-way to the next event at most
     const snapshots: Promise<void>[] = [];
+    const eventTimes = timed.map((r) => r.line.t as number);
     for (const r of records) {
       const ex = r.line.expect as Json | undefined;
       if (!ex) continue;
       const t = r.line.t as number;
+      const gap = (eventTimes.find((x) => x > t) ?? Infinity) - t;
       if (ex.counters !== undefined || ex.priority !== undefined)
         snapshots.push(
-          sleepUntilWall(T0 + t + 15).then(async () => void json.set(r.index, await oracle.jsonSnapshot())),
+          sleepUntilWall(T0 + t + Math.min(20, gap / 2)).then(
+            async () => void json.set(r.index, await oracle.jsonSnapshot()),
+          ),
         );
       const types = [...((ex.actions as Json[]) ?? []), ...((ex.includes as Json[]) ?? [])].map((a) => String(a.type));
       if (types.some((x) => /-(addresses|routes|rules)$/.test(x)))
         snapshots.push(
-          sleepUntilWall(T0 + t + 60).then(async () => void kernel.set(r.index, await oracle.kernelSnapshot())),
+          sleepUntilWall(T0 + t + Math.min(60, gap / 2)).then(
+            async () => void kernel.set(r.index, await oracle.kernelSnapshot()),
+          ),
         );
     }
 
@@ -292,10 +301,20 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
             !spec.instances.some((i) => i.name === (o.action as { name?: string }).name && i.notify.masterRxLowerPri))
         ),
     );
+    // a state change the log shows is not counted again from the FIFO
+    const loggedChange = (o: (typeof notifyObs)[number]): boolean =>
+      o.action.type === 'state-change' &&
+      logObs.some(
+        (l) =>
+          l.action.type === 'state-change' &&
+          (l.action as { instance?: string }).instance === (o.action as { instance?: string }).instance &&
+          (l.action as { to?: string }).to === (o.action as { to?: string }).to &&
+          Math.abs(l.at - o.at) < 100,
+      );
     const observations = [
       ...wireObservations(frames, oracle.macs, spec),
       ...logObs,
-      ...notifyObs,
+      ...notifyObs.filter((o) => !loggedChange(o)),
       ...scriptRunObservations(oracle.eventsFifo.log.lines),
     ];
     events.sort((a, b) => a.t - b.t);
@@ -310,6 +329,7 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
       kernel,
       horizon,
       substitutions: config.substitutions,
+      linkDown: linkDownAt(records, config.linksDown),
     });
     const summary: Record<Verdict, number> = {
       agree: 0,
@@ -356,6 +376,7 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
       expectations: result.expectations,
       differences,
       observed: result.timeline,
+      log: oracle.log.lines.map((l) => `${round(l.at - T0).toFixed(3).padStart(10)} ${l.text.replace(/^\w{3} \w{3} [ \d]\d [\d:]{8} \d{4}: /, '')}`),
       runMs: Date.now() - began,
     };
   } finally {
@@ -372,6 +393,18 @@ function realTime(on: boolean): string {
   } catch (e) {
     return `normal (${String(e)})`;
   }
+}
+
+/** Whether keepalived's interface `ifname` is down at fixture time t (the fixture's link events). */
+function linkDownAt(records: FixtureRecord[], initiallyDown: string[]): (ifname: string, t: number) => boolean {
+  return (ifname, t) => {
+    let down = initiallyDown.includes(ifname);
+    for (const { line } of records) {
+      const ev = line.event as Json | undefined;
+      if (ev?.type === 'link' && ev.ifname === ifname && (line.t as number) <= t) down = ev.up !== true;
+    }
+    return down;
+  };
 }
 
 function pick(c: Check): Omit<Evidence['differences'][number], 'record' | 't'> {

@@ -60,6 +60,8 @@ export interface CompareInput {
   horizon: number;
   /** Fields of the fixture's records keepalived is given differently (from the config), by action type. */
   substitutions: string[];
+  /** Whether keepalived's interface is down at a fixture time (nothing it sends reaches the wire). */
+  linkDown: (ifname: string, t: number) => boolean;
 }
 
 export interface CompareResult {
@@ -122,6 +124,8 @@ function keyOf(a: Partial<Action> & { type: Action['type'] }): string {
   const r = a as Record<string, unknown>;
   const who = String(r.instance ?? r.name ?? '');
   if (a.type === 'send-garp') return `${a.type}:${who}:${String((r.addresses as string[] | undefined)?.[0])}`;
+  // a state change is paired by the state it enters: keepalived does not log every state it passes
+  if (a.type === 'state-change') return `${a.type}:${who}:${String(r.to)}`;
   return `${a.type}:${who}`;
 }
 
@@ -153,7 +157,7 @@ function match(engine: Item[], keepalived: Item[], tol: (c: Channel) => number):
       const ea = a[i] as Item;
       const kb = b[j] as Item;
       const d = kb.t - ea.t;
-      if (Math.abs(d) <= tol(ea.channel)) {
+      if (Math.abs(d) <= Math.max(tol(ea.channel), tol(kb.channel))) {
         ea.match = kb;
         kb.match = ea;
         i++;
@@ -319,6 +323,17 @@ function checkActions(ctx: Ctx): void {
       return;
     }
     const missing = items.filter((it) => !it.match);
+    const ifname = (engine.action as { ifname?: string }).ifname;
+    if (missing.length && items[0]?.channel === 'wire' && ifname && ctx.input.linkDown(ifname, engine.at)) {
+      ctx.checks.push({
+        what,
+        expected: x,
+        observed: null,
+        verdict: 'not-observable',
+        note: `${ifname} is down: nothing reaches the wire, and keepalived logs no failed priority-0 send on a down link`,
+      });
+      return;
+    }
     if (missing.length) {
       ctx.checks.push({
         what,
@@ -338,7 +353,10 @@ function checkActions(ctx: Ctx): void {
         : sortScripts(seen[0]?.action as Json);
     const ok = subset(part, observed);
     const offsets = seen.map((s, k) => round(s.t - (items[k] as Item).t));
-    const notes = [`seen at engine time ${offsets.map((o) => (o >= 0 ? `+${o}` : `${o}`)).join(', ')} ms`];
+    const notes = [
+      `seen ${offsets.map((o) => (o >= 0 ? `+${o}` : `${o}`)).join(', ')} ms from the engine's time`,
+      `as: ${(seen[0]?.source as Observation).seen}`,
+    ];
     if (hidden.length) notes.push(`not observable: ${hidden.join(', ')}`);
     const check: Check = { what, expected: x, observed, verdict: ok ? 'agree' : 'differ', note: notes.join('; ') };
     ctx.checks.push(check);
@@ -430,6 +448,17 @@ function checkState(ctx: Ctx, name: string, expected: VrrpState): void {
   });
 }
 
+/** The keepalived.json snapshot of this expectation, if it was taken after t and before the next event. */
+function validSnapshot(ctx: Ctx): { snap?: JsonSnapshot; why?: string } {
+  const snap = ctx.input.json.get(ctx.e.record.index);
+  if (!snap) return { why: 'no keepalived.json snapshot' };
+  const at = ctx.clock(snap.dumpedAt);
+  const next = ctx.eventTimes.find((t) => t > ctx.e.t);
+  if (next !== undefined && at >= next)
+    return { why: `keepalived.json was written at t=${round(at)}, after the next event at t=${next}` };
+  return { snap };
+}
+
 function checkPriority(ctx: Ctx, name: string, expected: number): void {
   const changes = ctx.input.priorities
     .filter((p) => p.instance === name)
@@ -438,13 +467,23 @@ function checkPriority(ctx: Ctx, name: string, expected: number): void {
   // before its first change (logged at start-up when a tracker moves it at once) it is the configured one
   let value = changes[0]?.from ?? ctx.input.spec.instances.find((i) => i.name === name)?.priority;
   for (const c of changes) if (c.t <= ctx.e.t) value = c.to;
-  const snap = ctx.input.json.get(ctx.e.record.index);
-  const fromJson = snap?.instances.find((i) => i.data.iname === name)?.data.effective_priority;
   const what = `effective priority of ${name} at t=${ctx.e.t}`;
+  const { snap, why } = validSnapshot(ctx);
+  const fromJson = snap?.instances.find((i) => i.data.iname === name)?.data.effective_priority;
+  if (typeof fromJson === 'number') {
+    // keepalived.json is the witness: a reload or a recovery from FAULT changes it without a log line
+    ctx.checks.push({
+      what,
+      expected,
+      observed: fromJson,
+      verdict: fromJson === expected ? 'agree' : 'differ',
+      note: `keepalived.json written at t=${round(ctx.clock((snap as JsonSnapshot).dumpedAt))}; its log says ${String(value)}`,
+    });
+    return;
+  }
   const near = changes.find((c) => Math.abs(c.t - ctx.e.t) <= ctx.tol('log') && (c.to === expected || c.from === expected));
   const agree = value === expected || !!near;
-  const notes: string[] = ['from keepalived\'s "Changing effective priority" log lines'];
-  if (fromJson !== undefined) notes.push(`keepalived.json just after: ${String(fromJson)}`);
+  const notes: string[] = [`from keepalived's "Changing effective priority" log lines (${why ?? 'no JSON'})`];
   if (near && value !== expected) notes.push(`change at t=${round(near.t)} is within tolerance`);
   ctx.checks.push({ what, expected, observed: value, verdict: agree ? 'agree' : 'differ', note: notes.join('; ') });
 }
@@ -471,10 +510,8 @@ const LOG_COUNTERS: Record<string, RegExp> = {
 };
 
 function checkCounters(ctx: Ctx, name: string, expected: Record<string, number>): void {
-  const snap = ctx.input.json.get(ctx.e.record.index);
+  const { snap, why } = validSnapshot(ctx);
   const stats = snap?.instances.find((i) => i.data.iname === name)?.stats;
-  const nextEvent = ctx.eventTimes.find((t) => t > ctx.e.t);
-  const late = snap && nextEvent !== undefined && ctx.clock(snap.readAt) > nextEvent;
   const inst = ctx.input.spec.instances.find((i) => i.name === name);
   for (const [key, value] of Object.entries(expected)) {
     const what = `counter ${name}.${key} at t=${ctx.e.t}`;
@@ -496,7 +533,7 @@ function checkCounters(ctx: Ctx, name: string, expected: Record<string, number>)
       continue;
     }
     if (!stats) {
-      ctx.checks.push({ what, expected: value, observed: null, verdict: 'not-observable', note: 'no keepalived.json snapshot' });
+      ctx.checks.push({ what, expected: value, observed: null, verdict: 'inconclusive', note: why ?? 'no stats' });
       continue;
     }
     const observed = stats[key];
@@ -504,8 +541,8 @@ function checkCounters(ctx: Ctx, name: string, expected: Record<string, number>)
       what,
       expected: value,
       observed: observed ?? null,
-      verdict: observed === undefined ? 'not-observable' : late ? 'inconclusive' : observed === value ? 'agree' : 'differ',
-      note: late ? 'keepalived.json was written after the next event' : 'keepalived.json (JSON signal) just after t',
+      verdict: observed === undefined ? 'not-observable' : observed === value ? 'agree' : 'differ',
+      note: `keepalived.json written at t=${round(ctx.clock((snap as JsonSnapshot).dumpedAt))}`,
     });
   }
 }

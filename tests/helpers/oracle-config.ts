@@ -60,7 +60,7 @@ export interface TrackFileWrapper {
 export interface OracleConfig {
   text: string;
   lans: OracleLan[];
-  /** Interfaces only tracked (no VRRP on them): dummy interfaces in keepalived's namespace. */
+  /** Interfaces only tracked (no VRRP on them): a veth pair's end in keepalived's namespace. */
   dummies: string[];
   linksDown: string[];
   scripts: ScriptWrapper[];
@@ -110,9 +110,12 @@ export class OracleConfigBuilder {
     out.push(`  notify_fifo ${this.files.notifyFifo}`);
     // scheduling only: on a loaded machine a normal-priority keepalived wakes tens of ms late
     out.push(`  vrrp_rt_priority ${KEEPALIVED_RT_PRIORITY}`);
+    // keepalived's default RLIMIT_RTTIME (10 ms) got its VRRP child SIGKILLed after a SIGHUP here
+    out.push('  vrrp_rlimit_rttime 1000000');
     const rt =
-      `vrrp_rt_priority ${KEEPALIVED_RT_PRIORITY} is added: keepalived's VRRP process runs SCHED_RR so that a ` +
-      'busy machine does not delay its timers (scheduling only, no protocol change)';
+      `vrrp_rt_priority ${KEEPALIVED_RT_PRIORITY} and vrrp_rlimit_rttime 1000000 are added: keepalived's VRRP ` +
+      'process runs SCHED_RR so that a busy machine does not delay its timers (scheduling only, no protocol ' +
+      'change); with the default 10 ms real-time CPU limit its VRRP child was killed after a reload';
     if (!this.substitutions.includes(rt)) this.substitutions.push(rt);
     const intervals = new Set(spec.instances.map((i) => i.garp.garpIntervalMs));
     const gna = new Set(spec.instances.map((i) => i.garp.gnaIntervalMs));
@@ -314,7 +317,26 @@ export class OracleConfigBuilder {
     return lines;
   }
 
-  /** The lab a spec needs: one LAN per VRRP interface, dummies for tracked-only interfaces. */
+  /**
+   * The address keepalived's interface gets for an instance: its sourceAddress, unless that is one of its
+   * own VIPs (the fixture's address owner). keepalived 2.2.7 never takes a VIP as an interface's address
+   * (the instance faults at start: "no IPv4 address for interface", and its start-up clean-up deletes the
+   * address), so the interface then gets x.y.z.250 of the same /24, and keepalived's adverts come from it.
+   */
+  interfaceAddress(inst: InstanceSpec): string {
+    const source = inst.sourceAddress as string;
+    if (!inst.addresses.some((a) => a.address === source)) return source;
+    if (source.includes(':')) throw new Error(`${inst.name}: an IPv6 owner needs a lab address`);
+    const own = source.replace(/\.\d+$/, '.250');
+    const note =
+      `${inst.name}: its source ${source} is also its VIP (address owner); keepalived 2.2.7 never uses a VIP as ` +
+      `the interface's address ("no IPv4 address for interface", and the start-up clean-up deletes it), so ` +
+      `the interface has ${own}/24 and keepalived's adverts come from ${own}`;
+    if (!this.substitutions.includes(note)) this.substitutions.push(note);
+    return own;
+  }
+
+  /** The lab a spec needs: one LAN per VRRP interface, a stand-alone link for each tracked-only interface. */
   topology(spec: EngineSpec): Pick<OracleConfig, 'lans' | 'dummies' | 'linksDown'> {
     const lans = new Map<string, OracleLan>();
     const lanOf = (ifname: string): OracleLan => {
@@ -329,7 +351,7 @@ export class OracleConfigBuilder {
     for (const inst of spec.instances) {
       const lan = lanOf(inst.interface);
       if (!inst.sourceAddress) throw new Error(`${inst.name}: no sourceAddress: the lab needs one`);
-      add(lan.keepalived, cidr(inst.sourceAddress));
+      add(lan.keepalived, cidr(this.interfaceAddress(inst)));
       for (const peer of inst.unicastPeers) add(lan.injector, cidr(peer));
     }
     for (const { line } of this.records) {

@@ -103,6 +103,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (!line.trim()) return;
   const cmd = JSON.parse(line) as Command;
   queue = queue.then(async () => {
+    socketFor(cmd.ifname, cmd.family); // opened now, not in the send's time
     await waitUntilWall(cmd.at);
     const sentAt = wallNow();
     try {

@@ -86,6 +86,8 @@ export interface KernelSnapshot {
 
 export interface JsonSnapshot {
   requestedAt: number;
+  /** When keepalived logged "Printing VRRP as json" (it writes the file right then). */
+  dumpedAt: number;
   readAt: number;
   /** keepalived.json: one object per instance ({data, stats}). */
   instances: { data: Record<string, unknown>; stats: Record<string, number> }[];
@@ -104,6 +106,7 @@ export class OracleLab {
   private ipBatch: ChildProcess | undefined;
   private agent: ChildProcess | undefined;
   private agentLog = new LineLog();
+  private signaller: ChildProcess | undefined;
   keepalived: VrrpDaemon | undefined;
   configPath = '';
   /** MACs of keepalived's interfaces (its frames on the wire). */
@@ -129,11 +132,12 @@ export class OracleLab {
       for (const cidr of lan.injector) this.lab.addAddress({ ns: this.p.ns, ifname: lan.ifname }, cidr);
       this.macs.add(this.mac(this.k.ns, lan.ifname));
     }
-    for (const name of config.dummies) {
-      run(['ip', '-n', this.k.ns, 'link', 'add', name, 'type', 'dummy']);
+    // tracked-only interfaces: a veth pair inside k (this kernel has no dummy driver); its far end stays up
+    config.dummies.forEach((name, i) => {
+      run(['ip', '-n', this.k.ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `trk${i}`]);
+      run(['ip', '-n', this.k.ns, 'link', 'set', `trk${i}`, 'up']);
       run(['ip', '-n', this.k.ns, 'link', 'set', name, 'up']);
-    }
-    for (const name of config.linksDown) run(['ip', '-n', this.k.ns, 'link', 'set', name, 'down']);
+    });
     const fifo = (name: string): string => {
       const path = join(this.dir, name);
       run(['mkfifo', '-m', '600', path]);
@@ -181,6 +185,11 @@ export class OracleLab {
     this.agent.stdout?.on('data', (c: string) => this.agentLog.feed(c));
     await this.agentLog.waitFor(/"ready"/, 0, 15_000);
     this.ipBatch = this.lab.net.spawn(this.k.ns, ['ip', '-force', '-batch', '-']);
+  }
+
+  /** Links down before keepalived starts (after tcpdump, which needs them up to start). */
+  setInitialLinks(linksDown: string[]): void {
+    for (const name of linksDown) run(['ip', '-n', this.k.ns, 'link', 'set', name, 'down']);
   }
 
   /** Starts keepalived (VRRP only, foreground, console log, detailed log, its own pid files and TMPDIR). */
@@ -266,35 +275,40 @@ export class OracleLab {
     return at;
   }
 
-  /** A realtime signal (Node's kill() only takes the named ones): through kill(1). */
-  private async signalNumber(signum: number): Promise<number> {
-    const at = wallNow();
-    const pid = this.keepalived?.child.pid;
-    if (pid !== undefined) await execFileAsync('kill', [`-${signum}`, String(pid)]);
-    return at;
-  }
 
-  /** keepalived.json, written by the VRRP child on the JSON signal. */
+  /**
+   * keepalived.json, written by the VRRP child on the JSON signal (a realtime signal, which Node's kill()
+   * does not take: a long-running bash sends it with its kill builtin, so no process starts at that moment).
+   */
   async jsonSnapshot(timeoutMs = 2000): Promise<JsonSnapshot | undefined> {
     const path = join(this.dir, 'keepalived.json');
-    const before = (() => {
+    const pid = this.keepalived?.child.pid;
+    if (pid === undefined || !this.keepalived?.running) return undefined;
+    if (!this.signaller) this.signaller = spawn('bash', ['-s'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const mtime = (): number => {
       try {
         return statSync(path).mtimeMs;
       } catch {
         return 0;
       }
-    })();
-    const requestedAt = await this.signalNumber(this.jsonSignal);
-    const deadline = requestedAt + timeoutMs;
+    };
+    const before = mtime();
+    const from = this.log.lines.length;
+    const requestedAt = wallNow();
+    this.signaller.stdin?.write(`kill -${this.jsonSignal} ${pid}\n`);
+    const dumped = await this.log.waitFor(/Printing VRRP as json/, from, timeoutMs).catch(() => undefined);
+    if (!dumped) return undefined;
+    const deadline = wallNow() + timeoutMs;
     while (wallNow() < deadline) {
-      await sleep(3);
       try {
-        if (statSync(path).mtimeMs === before) continue;
-        const instances = JSON.parse(readFileSync(path, 'utf8')) as JsonSnapshot['instances'];
-        return { requestedAt, readAt: wallNow(), instances };
+        if (mtime() !== before) {
+          const instances = JSON.parse(readFileSync(path, 'utf8')) as JsonSnapshot['instances'];
+          return { requestedAt, dumpedAt: dumped.at, readAt: wallNow(), instances };
+        }
       } catch {
         // not written completely yet
       }
+      await sleep(1);
     }
     return undefined;
   }
@@ -327,6 +341,7 @@ export class OracleLab {
 
   async cleanup(): Promise<void> {
     this.agent?.stdin?.end();
+    this.signaller?.stdin?.end();
     this.ipBatch?.stdin?.end();
     this.notifyFifo?.close();
     this.eventsFifo?.close();

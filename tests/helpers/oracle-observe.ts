@@ -211,8 +211,10 @@ export function wireObservations(frames: WireFrame[], macs: Set<string>, spec: E
   return out;
 }
 
+const SOCKPOOL_RE = /VRRP sockpool:/;
 const STATE_RE = /\((\S+)\) (?:Entering|entering) (BACKUP|MASTER|FAULT) (?:STATE|state)/;
 const VIPS_RE = /\((\S+)\) (setting|removing) VIPs\./;
+const SEND_ERROR_RE = /\((\S+)\):? (?:send advert error|Cant send advert to)/;
 const PRIORITY_RE = /\((\S+)\) Changing effective priority from (\d+) to (\d+)/;
 
 /** A priority change keepalived logged. */
@@ -225,7 +227,7 @@ export interface PriorityChange {
 
 /**
  * State changes and VIP changes from keepalived's log (lines at or after `since`), priority changes apart.
- * The "removing VIPs" of an instance before its first state (keepalived's clean-up at start) is left out.
+ * keepalived's "removing VIPs" before its timers are armed (its clean-up at start) is left out.
  */
 export function logObservations(
   lines: TimedLine[],
@@ -234,7 +236,10 @@ export function logObservations(
   const observations: Observation[] = [];
   const priorities: PriorityChange[] = [];
   const last = new Map<string, VrrpState>();
+  // what keepalived does before its timers are armed (the first socket pool line) is start-up
+  let armed = false;
   for (const { at, text } of lines) {
+    if (SOCKPOOL_RE.test(text)) armed = true;
     const s = STATE_RE.exec(text);
     if (s) {
       const instance = s[1] as string;
@@ -248,14 +253,20 @@ export function logObservations(
       continue;
     }
     const v = VIPS_RE.exec(text);
-    // before an instance's first state keepalived clears stale VIPs: a start-up clean-up, not an action
-    if (v && at >= since && last.has(v[1] as string)) {
+    // before its timers are armed keepalived clears stale VIPs: a start-up clean-up, not an action
+    if (v && at >= since && armed) {
       observations.push({
         at,
         channel: 'log',
         action: { type: v[2] === 'setting' ? 'add-addresses' : 'remove-addresses', instance: v[1] as string },
         seen: text,
       });
+      continue;
+    }
+    // an advert keepalived could not send (its link is down) still counts as one it sent (advert_sent)
+    const e = SEND_ERROR_RE.exec(text);
+    if (e && at >= since) {
+      observations.push({ at, channel: 'log', action: { type: 'send-advert', instance: e[1] as string }, seen: text });
       continue;
     }
     const p = PRIORITY_RE.exec(text);
@@ -271,7 +282,8 @@ const FIFO_RE = /^(INSTANCE|GROUP) "([^"]+)" (\S+) (\d+)$/;
  * Notifications from keepalived's notify_fifo, with the wrapper scripts that ran for them. A script belongs
  * to the notification of its owner whose state its role names (the generic `notify` to every one), the
  * first such script line at or after the FIFO line. MASTER_RX_LOWER_PRI is the engine's notify MASTER for
- * notify_master_rx_lower_pri. A STOP is also the engine's state-change to STOP.
+ * notify_master_rx_lower_pri. Each INSTANCE notification also stands for a state change (the caller drops
+ * it where the log shows the same change).
  */
 export function fifoObservations(fifo: TimedLine[], scripts: TimedLine[], wrappers: NotifyWrapper[]): Observation[] {
   const out: Observation[] = [];
@@ -313,6 +325,15 @@ export function fifoObservations(fifo: TimedLine[], scripts: TimedLine[], wrappe
       },
       seen: text.trim() + (ran.length ? ` (ran ${ran.join(', ')})` : ''),
     });
+    // a state keepalived reaches without logging it (a sync group member taken to FAULT) still notifies
+    if (kind === 'INSTANCE' && !rxLower && state !== 'STOP' && last.get(name) !== state) {
+      out.push({
+        at,
+        channel: 'fifo',
+        action: { type: 'state-change', instance: name, from: last.get(name) ?? 'INIT', to: state },
+        seen: text.trim(),
+      });
+    }
     if (kind === 'INSTANCE' && state === 'STOP') {
       out.push({
         at,
