@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { release } from 'node:os';
 import type { EngineSpec } from '../../src/vrrp/spec.js';
 import { buildSpec, fixtureHash, readFixture, replayFixture, type FixtureRecord, type Json } from './vrrp-fixture.js';
-import { KEEPALIVED_RT_PRIORITY, OracleConfigBuilder, type OracleConfig } from './oracle-config.js';
+import { ORACLE_RT_PRIORITY, OracleConfigBuilder, type OracleConfig } from './oracle-config.js';
 import { native } from '../../src/net/native.js';
 import { OracleLab, type JsonSnapshot, type KernelSnapshot } from './oracle-lab.js';
 import { advertPacket, droppedPacket, type InjectedPacket } from './oracle-packets.js';
@@ -180,19 +180,22 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
       }
     }, 2);
 
-    // snapshots after each expectation that needs them, half-way to the next event at most
+    // snapshots after each expectation that needs them: once keepalived has taken the script results due
+    // by then, and half-way to the next event or engine action at most
     const snapshots: Promise<void>[] = [];
-    const eventTimes = timed.map((r) => r.line.t as number);
+    const nextTimes = [...timed.map((r) => r.line.t as number), ...replay.timeline.map((a) => a.at)].sort((a, b) => a - b);
     for (const r of records) {
       const ex = r.line.expect as Json | undefined;
       if (!ex) continue;
       const t = r.line.t as number;
-      const gap = (eventTimes.find((x) => x > t) ?? Infinity) - t;
+      const gap = (nextTimes.find((x) => x > t) ?? Infinity) - t;
+      const resultsDue = (): Promise<unknown> =>
+        Promise.all(scripts.results.filter((x) => x.t <= t).map((x) => x.taken?.promise));
       if (ex.counters !== undefined || ex.priority !== undefined)
         snapshots.push(
-          sleepUntilWall(T0 + t + Math.min(20, gap / 2)).then(
-            async () => void json.set(r.index, await oracle.jsonSnapshot()),
-          ),
+          sleepUntilWall(T0 + t + Math.min(5, gap / 2))
+            .then(() => Promise.race([resultsDue(), sleepUntilWall(T0 + t + gap / 2)]))
+            .then(async () => void json.set(r.index, await oracle.jsonSnapshot())),
         );
       const types = [...((ex.actions as Json[]) ?? []), ...((ex.includes as Json[]) ?? [])].map((a) => String(a.type));
       if (types.some((x) => /-(addresses|routes|rules)$/.test(x)))
@@ -261,6 +264,10 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
           event.note = `event type ${String(ev.type)} is not driven by the oracle`;
       }
     }
+    await sleepUntilWall(T0 + horizon + 500);
+    clearInterval(watchScripts);
+    for (const res of scripts.results) res.taken?.resolve();
+    await Promise.all([...snapshots, ...answering]);
     // script results that no run carried stay unreproduced
     for (const res of scripts.results)
       if (!res.delivered)
@@ -269,12 +276,8 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
           what: `script-result ${res.name} ${res.ok ? 'ok' : 'failed'}`,
           plannedWall: T0 + res.t,
           how: 'exit status of the waiting vrrp_script wrapper',
-          note: res.why ?? 'no run of the script was waiting for it: keepalived runs a vrrp_script only at its interval',
+          note: 'no run of the script was waiting for it: keepalived runs a vrrp_script only at its interval',
         });
-
-    await sleepUntilWall(T0 + horizon + 500);
-    clearInterval(watchScripts);
-    await Promise.all([...snapshots, ...answering]);
     if (daemon.running) await daemon.stop('SIGTERM', 10_000).catch(() => undefined);
     realTime(false);
     const captures = await oracle.stopCaptures();
@@ -385,11 +388,11 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
   }
 }
 
-/** Puts this (main) thread on SCHED_FIFO 10 or back; returns what it got. */
+/** Puts this (main) thread on SCHED_FIFO (above keepalived) or back; returns what it got. */
 function realTime(on: boolean): string {
   try {
-    native().setScheduler(on ? 'fifo' : 'other', on ? KEEPALIVED_RT_PRIORITY : 0);
-    return on ? `SCHED_FIFO ${KEEPALIVED_RT_PRIORITY}` : 'normal';
+    native().setScheduler(on ? 'fifo' : 'other', on ? ORACLE_RT_PRIORITY : 0);
+    return on ? `SCHED_FIFO ${ORACLE_RT_PRIORITY}` : 'normal';
   } catch (e) {
     return `normal (${String(e)})`;
   }
@@ -435,7 +438,8 @@ interface ScriptResult {
   /** The engine run (its time) this result answers. */
   run?: number;
   delivered?: boolean;
-  why?: string;
+  /** Settles when keepalived has taken the result (its log line) or gave no sign of it in 200 ms. */
+  taken?: { promise: Promise<void>; resolve: () => void };
 }
 
 interface ScriptPlan {
@@ -463,7 +467,9 @@ function planScripts(records: FixtureRecord[], timeline: { at: number; action: {
     const t = line.t as number;
     const run = [...(runs.get(name) ?? [])].reverse().find((r) => r <= t && !taken.has(`${name}@${r}`));
     if (run !== undefined) taken.add(`${name}@${run}`);
-    results.push({ name, t, ok: ev.ok === true, ...(run !== undefined ? { run } : {}) });
+    let resolve = (): void => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    results.push({ name, t, ok: ev.ok === true, ...(run !== undefined ? { run } : {}), taken: { promise, resolve } });
   }
   return { runs, results, seen: new Set() };
 }
@@ -482,15 +488,24 @@ async function answerRun(
   const result = run !== undefined ? plan.results.find((r) => r.name === name && r.run === run) : undefined;
   if (result) {
     await waitUntilWall(T0 + result.t);
+    const from = oracle.log.lines.length;
     const at = oracle.answerScript(name, result.ok ? 0 : 1);
     result.delivered = true;
+    // the wrapper runs at normal priority and may exit late on a busy machine: the result's time is when
+    // keepalived logs it, when it logs it (a result that changes nothing is not logged)
+    const re = new RegExp(`VRRP_Script\\(${name}\\) (succeeded|failed)|Script \`${name}\` now returning`);
+    const taken = await oracle.log.waitFor(re, from, 200).catch(() => undefined);
     events.push({
       t: result.t,
       what: `script-result ${name} ${result.ok ? 'ok' : 'failed'}`,
       plannedWall: T0 + result.t,
-      actualWall: at,
-      how: 'exit status written to the waiting vrrp_script wrapper',
+      actualWall: taken?.at ?? at,
+      how: taken
+        ? `keepalived's log line "${taken.text.replace(/^.*?: /, '')}"`
+        : 'exit status written to the waiting vrrp_script wrapper (keepalived logs no change)',
+      ...(taken ? { note: `exit status written ${(taken.at - at).toFixed(1)} ms before` } : {}),
     });
+    result.taken?.resolve();
     return;
   }
   // a run the fixture gives no result for: the script answers as it last did (no change for keepalived)

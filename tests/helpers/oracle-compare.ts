@@ -6,7 +6,7 @@
 //                   no log line carries, a counter only SNMP exposes)
 //   not-reproducible the fixture drives an event keepalived cannot receive in this lab (a script result with
 //                   no script run to carry it, an IPv6 packet the kernel drops before keepalived)
-//   inconclusive    it differs, but after an event that could not be reproduced
+//   inconclusive    it comes after an event that could not be reproduced (agreement would be by chance)
 // Times: keepalived's observations are put on the fixture's clock piecewise: an observation at wall time w
 // is at t_e + (w - wall_e), e being the last driven event at or before w (the start is anchored at the
 // log line keepalived prints right after arming its timers). The engine's own timeline (the replay of the
@@ -19,8 +19,13 @@ import type { JsonSnapshot, KernelSnapshot } from './oracle-lab.js';
 
 export type Verdict = 'agree' | 'differ' | 'not-observable' | 'not-reproducible' | 'inconclusive';
 
-/** Tolerances, ms, by channel (how late or early keepalived's action may be seen). */
-export const TOLERANCE_MS: Record<Channel, number> = { wire: 20, log: 30, fifo: 30, script: 50 };
+/**
+ * Tolerances, ms, by channel (how late or early keepalived's action may be seen). The machine is a busy
+ * 2-core box: keepalived and the oracle's drivers run real-time, the log and FIFO lines cross a pipe, and
+ * the script wrappers run at normal priority (keepalived's scripts do not inherit its real-time policy), so
+ * under load they start tens of ms late.
+ */
+export const TOLERANCE_MS: Record<Channel, number> = { wire: 20, log: 30, fifo: 30, script: 100 };
 
 export interface Check {
   what: string;
@@ -240,10 +245,11 @@ export function compare(input: CompareInput): CompareResult {
     for (const [name, counters] of Object.entries((e.expect.counters as Json | undefined) ?? {}))
       checkCounters(ctx, name, counters as Record<string, number>);
     if (e.expect.deadline !== undefined) checkDeadline(ctx, e.expect.deadline as number | null);
+    // after an event keepalived could not be given, agreement and difference alike may be by chance
     for (const c of checks)
-      if (c.verdict === 'differ' && e.t >= notReproducedAt) {
+      if ((c.verdict === 'differ' || c.verdict === 'agree') && e.t >= notReproducedAt) {
+        c.note = `${c.note ? `${c.note}; ` : ''}would be ${c.verdict}, but comes after an event at t=${notReproducedAt} that could not be reproduced`;
         c.verdict = 'inconclusive';
-        c.note = `${c.note ? `${c.note}; ` : ''}after an event at t=${notReproducedAt} that could not be reproduced`;
       }
     return { record: e.record.index, t: e.t, checks };
   });
@@ -370,7 +376,17 @@ function checkActions(ctx: Ctx): void {
     orderByChannel.set(channel, list);
   });
   // the order the fixture gives, as far as one channel shows it
-  for (const [channel, list] of orderByChannel) {
+  for (const [channel, all] of orderByChannel) {
+    // two vrrp_scripts due at one engine instant are independent timers: keepalived's order is their drift
+    const list = channel === 'script' ? [] : all;
+    if (channel === 'script' && all.length > 1)
+      ctx.checks.push({
+        what: `order of actions ${all.map((x) => x.index).join(', ')} (vrrp_script runs)`,
+        expected: all.map((x) => x.index),
+        observed: [...all].sort((a, b) => a.at - b.at).map((x) => x.index),
+        verdict: 'not-observable',
+        note: "runs of different scripts due at one instant are independent timers; keepalived's order follows their sub-millisecond drift",
+      });
     if (list.length < 2) continue;
     const inOrder = list.every((x, k) => k === 0 || x.at >= (list[k - 1] as { at: number }).at);
     ctx.checks.push({
@@ -533,7 +549,15 @@ function checkCounters(ctx: Ctx, name: string, expected: Record<string, number>)
       continue;
     }
     if (!stats) {
-      ctx.checks.push({ what, expected: value, observed: null, verdict: 'inconclusive', note: why ?? 'no stats' });
+      const stop = ctx.input.events.find((ev) => ev.what.startsWith('shutdown') && ev.t <= ctx.e.t);
+      ctx.checks.push({
+        what,
+        expected: value,
+        observed: null,
+        ...(stop
+          ? { verdict: 'not-observable', note: `keepalived is stopping (SIGTERM at t=${stop.t}): it writes no keepalived.json` }
+          : { verdict: 'inconclusive', note: why ?? 'no stats' }),
+      });
       continue;
     }
     const observed = stats[key];
@@ -553,6 +577,7 @@ function checkDeadline(ctx: Ctx, deadline: number | null): void {
   const { e } = ctx;
   const nextEvent = ctx.eventTimes.find((t) => t > e.t);
   const end = Math.min(nextEvent ?? ctx.input.horizon, ctx.input.horizon);
+  const quiet = nextEvent === undefined || deadline === null || nextEvent > deadline;
   const what = `deadline ${deadline === null ? 'none' : deadline} after t=${e.t}`;
   const timed = (from: number, to: number): Item[] =>
     ctx.kItems.filter((k) => TIMED.has(k.action.type) && k.t > from + ctx.tol(k.channel) && k.t < to - ctx.tol(k.channel));
@@ -566,30 +591,24 @@ function checkDeadline(ctx: Ctx, deadline: number | null): void {
     });
     return;
   }
-  if (nextEvent !== undefined && nextEvent <= deadline) {
-    ctx.checks.push({
-      what,
-      expected: deadline,
-      observed: null,
-      verdict: 'not-observable',
-      note: `the fixture's next event at t=${nextEvent} comes first: what the timer would do is not seen`,
-    });
-    return;
-  }
   if (deadline > ctx.input.horizon) {
     ctx.checks.push({ what, expected: deadline, observed: null, verdict: 'not-observable', note: 'beyond the run' });
     return;
   }
+  // the timer is seen by what it does at its time, if it still fires then (a later event may move it)
   const due = ctx.input.replay.timeline.filter((a) => a.at === deadline);
   const items = due.flatMap((a) => ctx.byEngineAction.get(a) ?? []);
-  const early = timed(e.t, deadline);
+  // with no event in between, keepalived must also do nothing timed before it
+  const early = quiet ? timed(e.t, deadline) : [];
   if (!items.length) {
     ctx.checks.push({
       what,
       expected: deadline,
       observed: early.length ? early.map(describeItem) : null,
       verdict: early.length ? 'differ' : 'not-observable',
-      note: `the engine's timer at ${deadline} has no visible action (${due.map((a) => a.action.type).join(', ') || 'none'})`,
+      note: quiet
+        ? `the engine's timer at ${deadline} has no visible action (${due.map((a) => a.action.type).join(', ') || 'none'})`
+        : `the fixture's next event at t=${String(nextEvent)} comes first and the timer does nothing visible at ${deadline}`,
     });
     return;
   }

@@ -70,8 +70,10 @@ export interface OracleConfig {
   substitutions: string[];
 }
 
-/** Real-time priority of keepalived's VRRP process, and of the oracle's own time-keeping processes. */
+/** Real-time priority of keepalived's VRRP process. */
 export const KEEPALIVED_RT_PRIORITY = 10;
+/** Real-time priority of the oracle's own drivers and observers: above keepalived's, so they are on time. */
+export const ORACLE_RT_PRIORITY = 20;
 
 const ROLE_KEYWORDS: Record<string, string> = {
   master: 'notify_master',

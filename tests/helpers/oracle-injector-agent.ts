@@ -88,9 +88,9 @@ function send(cmd: Command): void {
 }
 
 // real-time, so that a loaded machine does not make the sends late (children would not inherit it)
-let scheduling = 'SCHED_FIFO 10';
+let scheduling = 'SCHED_FIFO 20';
 try {
-  native().setScheduler('fifo', 10);
+  native().setScheduler('fifo', 20); // the oracle's ORACLE_RT_PRIORITY: above keepalived's
 } catch (e) {
   scheduling = `normal (${String(e)})`;
 }

@@ -282,7 +282,8 @@ export class OracleLab {
    */
   async jsonSnapshot(timeoutMs = 2000): Promise<JsonSnapshot | undefined> {
     const path = join(this.dir, 'keepalived.json');
-    const pid = this.keepalived?.child.pid;
+    // straight to the VRRP child, which writes the file (the parent would only pass the signal on)
+    const pid = this.vrrpChildPid();
     if (pid === undefined || !this.keepalived?.running) return undefined;
     if (!this.signaller) this.signaller = spawn('bash', ['-s'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const mtime = (): number => {
@@ -311,6 +312,15 @@ export class OracleLab {
       await sleep(1);
     }
     return undefined;
+  }
+
+  private vrrpChildPid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.dir, 'vrrp.pid'), 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Addresses, routes and rules of k (as `ip -j` prints them, reduced to lines). */
