@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     let evidence: Evidence | undefined;
     let attempts = 0;
     let late: string | undefined;
-    for (; attempts <= retries; ) {
+    for (; attempts <= retries;) {
       attempts++;
       evidence = await runFixtureOracle(file, { log: (l) => console.log(l) });
       late = driverLate(evidence);
@@ -59,13 +59,17 @@ async function main(): Promise<void> {
     lines.push(line);
     console.log(line);
     for (const d of evidence.differences)
-      console.log(`    record ${d.record} t=${d.t}: ${d.what}\n      expected ${JSON.stringify(d.expected)}\n      observed ${JSON.stringify(d.observed)}${d.note ? `\n      (${d.note})` : ''}`);
+      console.log(
+        `    record ${d.record} t=${d.t}: ${d.what}\n      expected ${JSON.stringify(d.expected)}\n      observed ${JSON.stringify(d.observed)}${d.note ? `\n      (${d.note})` : ''}`,
+      );
     if (write) {
       const path = fileURLToPath(new URL(file.replace(/\.jsonl$/, '.keepalived.json'), FIXTURE_DIR));
       writeFileSync(path, JSON.stringify(record, null, 1) + '\n');
     }
   }
-  console.log(`\n${lines.join('\n')}\n${files.length} fixtures in ${Math.round((Date.now() - began) / 1000)} s`);
+  console.log(
+    `\n${lines.join('\n')}\n${files.length} fixtures in ${Math.round((Date.now() - began) / 1000)} s`,
+  );
 }
 
 main().catch((e: unknown) => {

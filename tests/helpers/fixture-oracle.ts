@@ -15,7 +15,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { release } from 'node:os';
 import type { EngineSpec } from '../../src/vrrp/spec.js';
-import { buildSpec, fixtureHash, readFixture, replayFixture, type FixtureRecord, type Json } from './vrrp-fixture.js';
+import {
+  buildSpec,
+  fixtureHash,
+  readFixture,
+  replayFixture,
+  type FixtureRecord,
+  type Json,
+} from './vrrp-fixture.js';
 import { ORACLE_RT_PRIORITY, OracleConfigBuilder, type OracleConfig } from './oracle-config.js';
 import { native } from '../../src/net/native.js';
 import { OracleLab, type JsonSnapshot, type KernelSnapshot } from './oracle-lab.js';
@@ -28,42 +35,12 @@ import {
   wireObservations,
   type WireFrame,
 } from './oracle-observe.js';
-import { compare, TOLERANCE_MS, type Check, type DrivenEvent, type ExpectVerdict, type Verdict } from './oracle-compare.js';
+import { compare, TOLERANCE_MS, type Check, type DrivenEvent, type Verdict } from './oracle-compare.js';
 import { KEEPALIVED_BIN, sleep } from './vrrp-lab.js';
+import { EVIDENCE_FORMAT, type Evidence } from './oracle-evidence.js';
+
+export { EVIDENCE_FORMAT, type Evidence } from './oracle-evidence.js';
 import { waitUntilWall, wallNow } from './wall-clock.js';
-
-export const EVIDENCE_FORMAT = 1;
-
-export interface Evidence {
-  format: number;
-  fixture: string;
-  fixtureSha256: string;
-  what: string;
-  keepalived: string;
-  kernel: string;
-  date: string;
-  verdict: 'agree' | 'differ';
-  summary: Record<Verdict, number>;
-  tolerancesMs: Record<string, number>;
-  timeBase: {
-    anchor: string;
-    launchToAnchorMs: number;
-    /** Scheduling of the oracle's time-keeping thread while it ran. */
-    scheduling: string;
-    /** How far each driven event was from its planned time (ms); reloads: SIGHUP to re-armed timers. */
-    eventOffsetsMs: { t: number; what: string; ms: number | null }[];
-  };
-  config: string[];
-  reloadConfigs: string[][];
-  substitutions: string[];
-  events: DrivenEvent[];
-  expectations: ExpectVerdict[];
-  differences: { record: number; t: number; what: string; expected: unknown; observed: unknown; note?: string }[];
-  observed: { t: number; channel: string; seen: string; matched: boolean }[];
-  /** keepalived's console log with arrival times on the fixture's clock (the date prefix cut). */
-  log: string[];
-  runMs: number;
-}
 
 export interface OracleOptions {
   log?: (line: string) => void;
@@ -107,7 +84,11 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
   const rawSpec = specRecord.line.spec as Json;
   let spec: EngineSpec = buildSpec(rawSpec);
   const oracle = new OracleLab('fo');
-  const files = { dir: oracle.dir, notifyFifo: `${oracle.dir}/notify.fifo`, eventsFifo: `${oracle.dir}/events.fifo` };
+  const files = {
+    dir: oracle.dir,
+    notifyFifo: `${oracle.dir}/notify.fifo`,
+    eventsFifo: `${oracle.dir}/events.fifo`,
+  };
   const builder = new OracleConfigBuilder(files, records);
   const configText = builder.config(rawSpec, spec);
   const config: OracleConfig = {
@@ -128,7 +109,9 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
     oracle.setInitialLinks(config.linksDown);
     const injectorMacs = new Set(
       config.lans.map((l) => {
-        const r = spawnSync('ip', ['-n', oracle.p.ns, '-j', 'link', 'show', 'dev', l.ifname], { encoding: 'utf8' });
+        const r = spawnSync('ip', ['-n', oracle.p.ns, '-j', 'link', 'show', 'dev', l.ifname], {
+          encoding: 'utf8',
+        });
         return (JSON.parse(r.stdout) as { address: string }[])[0]?.address ?? '';
       }),
     );
@@ -141,11 +124,22 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
     const anchorLine = await oracle.log.waitFor(/VRRP sockpool:/, 0, 15_000);
     const T0 = anchorLine.at;
     say(`  keepalived pid ${daemon.child.pid}: timers armed ${(T0 - launchedAt).toFixed(1)} ms after launch`);
-    events.push({ t: 0, what: 'start', plannedWall: T0, actualWall: T0, how: 'first "VRRP sockpool:" log line' });
+    events.push({
+      t: 0,
+      what: 'start',
+      plannedWall: T0,
+      actualWall: T0,
+      how: 'first "VRRP sockpool:" log line',
+    });
 
     // injected packets: all queued now, each sent by the agent at its time
     const timed = records.filter((r) => r.line.event !== undefined && typeof r.line.t === 'number');
-    const injections: { t: number; packet: InjectedPacket; event: DrivenEvent; sent: Promise<{ sentAt: number }> }[] = [];
+    const injections: {
+      t: number;
+      packet: InjectedPacket;
+      event: DrivenEvent;
+      sent: Promise<{ sentAt: number }>;
+    }[] = [];
     let id = 0;
     for (const r of timed) {
       const ev = r.line.event as Json;
@@ -155,11 +149,17 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
       else if (ev.type === 'advert-dropped') {
         const lan = config.lans.find((l) => l.ifname === ev.ifname);
         const source = lan?.injector.find((a) => a.includes(':') === (ev.family === 6))?.split('/')[0];
-        if (!source) throw new Error(`${file}: no injector address on ${String(ev.ifname)} for a malformed packet`);
+        if (!source)
+          throw new Error(`${file}: no injector address on ${String(ev.ifname)} for a malformed packet`);
         packet = droppedPacket(ev, spec, source);
       }
       if (!packet) continue;
-      const event: DrivenEvent = { t, what: `${String(ev.type)}: ${packet.summary}`, plannedWall: T0 + t, how: 'capture on keepalived\'s interface' };
+      const event: DrivenEvent = {
+        t,
+        what: `${String(ev.type)}: ${packet.summary}`,
+        plannedWall: T0 + t,
+        how: "capture on keepalived's interface",
+      };
       events.push(event);
       const sent = oracle.inject(++id, T0 + t, packet);
       sent.catch(() => undefined);
@@ -183,12 +183,14 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
     // snapshots after each expectation that needs them: once keepalived has taken the script results due
     // by then, and half-way to the next event or engine action at most
     const snapshots: Promise<void>[] = [];
-    const nextTimes = [...timed.map((r) => r.line.t as number), ...replay.timeline.map((a) => a.at)].sort((a, b) => a - b);
+    const nextTimes = [...timed.map((r) => r.line.t as number), ...replay.timeline.map((a) => a.at)].sort(
+      (a, b) => a - b,
+    );
     for (const r of records) {
       const ex = r.line.expect as Json | undefined;
       if (!ex) continue;
       const t = r.line.t as number;
-      const gap = (nextTimes.find((x) => x > t) ?? Infinity) - t;
+      const gap = Math.min(1000, (nextTimes.find((x) => x > t) ?? Infinity) - t);
       const resultsDue = (): Promise<unknown> =>
         Promise.all(scripts.results.filter((x) => x.t <= t).map((x) => x.taken?.promise));
       if (ex.counters !== undefined || ex.priority !== undefined)
@@ -197,7 +199,9 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
             .then(() => Promise.race([resultsDue(), sleepUntilWall(T0 + t + gap / 2)]))
             .then(async () => void json.set(r.index, await oracle.jsonSnapshot())),
         );
-      const types = [...((ex.actions as Json[]) ?? []), ...((ex.includes as Json[]) ?? [])].map((a) => String(a.type));
+      const types = [...((ex.actions as Json[]) ?? []), ...((ex.includes as Json[]) ?? [])].map((a) =>
+        String(a.type),
+      );
       if (types.some((x) => /-(addresses|routes|rules)$/.test(x)))
         snapshots.push(
           sleepUntilWall(T0 + t + Math.min(60, gap / 2)).then(
@@ -218,7 +222,7 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
         case 'link':
           event.what = `link ${String(ev.ifname)} ${ev.up ? 'up' : 'down'}`;
           event.actualWall = oracle.setLink(String(ev.ifname), ev.up === true);
-          event.how = 'written to `ip -batch` in keepalived\'s namespace';
+          event.how = "written to `ip -batch` in keepalived's namespace";
           break;
         case 'file-value': {
           const f = config.trackFiles.find((x) => x.name === ev.name);
@@ -233,7 +237,7 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
           if (!f?.forProcess) throw new Error(`no stand-in for process ${String(ev.name)}`);
           const running = ev.running === true;
           // a positive weight counts while running, the others while not running (processSubstitute)
-          const value = (f.forProcess.weight > 0) === running ? 1 : 0;
+          const value = f.forProcess.weight > 0 === running ? 1 : 0;
           event.what = `process ${String(ev.name)} ${running ? 'running' : 'stopped'} (stand-in file ${f.name} = ${value})`;
           event.actualWall = writeTrackFile(f.path, value);
           event.how = 'stand-in track file written';
@@ -252,7 +256,9 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
           const rearmed = await oracle.log.waitFor(/VRRP sockpool:/, from, 10_000).catch(() => undefined);
           event.actualWall = rearmed?.at;
           event.how = 'the "VRRP sockpool:" log line after SIGHUP (timers re-armed)';
-          event.note = rearmed ? `SIGHUP sent ${(rearmed.at - hupAt).toFixed(1)} ms before` : 'keepalived did not re-arm';
+          event.note = rearmed
+            ? `SIGHUP sent ${(rearmed.at - hupAt).toFixed(1)} ms before`
+            : 'keepalived did not re-arm';
           break;
         }
         case 'shutdown':
@@ -290,18 +296,29 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
     }
     for (const ifname of new Set(injections.map((i) => i.packet.ifname))) {
       const sent = injections.filter((i) => i.packet.ifname === ifname);
-      const seen = frames.filter((f) => f.ifname === ifname && injectorMacs.has(f.srcMac) && f.kind === 'advert');
-      if (seen.length === sent.length) sent.forEach((s, k) => (s.event.actualWall = (seen[k] as WireFrame).at));
-      else for (const s of sent) s.event.how = `injector's send time (capture shows ${seen.length} of ${sent.length})`;
+      const seen = frames.filter(
+        (f) => f.ifname === ifname && injectorMacs.has(f.srcMac) && f.kind === 'advert',
+      );
+      if (seen.length === sent.length)
+        sent.forEach((s, k) => (s.event.actualWall = (seen[k] as WireFrame).at));
+      else
+        for (const s of sent)
+          s.event.how = `injector's send time (capture shows ${seen.length} of ${sent.length})`;
     }
 
     const { observations: logObs, priorities } = logObservations(oracle.log.lines, launchedAt);
-    const notifyObs = fifoObservations(oracle.notifyFifo.log.lines, oracle.eventsFifo.log.lines, config.notifies).filter(
+    const notifyObs = fifoObservations(
+      oracle.notifyFifo.log.lines,
+      oracle.eventsFifo.log.lines,
+      config.notifies,
+    ).filter(
       (o) =>
         !(
           o.action.type === 'notify' &&
-          (o.seen.includes('MASTER_RX_LOWER_PRI') &&
-            !spec.instances.some((i) => i.name === (o.action as { name?: string }).name && i.notify.masterRxLowerPri))
+          o.seen.includes('MASTER_RX_LOWER_PRI') &&
+          !spec.instances.some(
+            (i) => i.name === (o.action as { name?: string }).name && i.notify.masterRxLowerPri,
+          )
         ),
     );
     // a state change the log shows is not counted again from the FIFO
@@ -375,11 +392,20 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
       config: configText.split('\n'),
       reloadConfigs,
       substitutions: config.substitutions,
-      events: events.map((e) => ({ ...e, plannedWall: round(e.plannedWall - T0), ...(e.actualWall !== undefined ? { actualWall: round(e.actualWall - T0) } : {}) })),
+      events: events.map((e) => ({
+        ...e,
+        plannedWall: round(e.plannedWall - T0),
+        ...(e.actualWall !== undefined ? { actualWall: round(e.actualWall - T0) } : {}),
+      })),
       expectations: result.expectations,
       differences,
       observed: result.timeline,
-      log: oracle.log.lines.map((l) => `${round(l.at - T0).toFixed(3).padStart(10)} ${l.text.replace(/^\w{3} \w{3} [ \d]\d [\d:]{8} \d{4}: /, '')}`),
+      log: oracle.log.lines.map(
+        (l) =>
+          `${round(l.at - T0)
+            .toFixed(3)
+            .padStart(10)} ${l.text.replace(/^\w{3} \w{3} [ \d]\d [\d:]{8} \d{4}: /, '')}`,
+      ),
       runMs: Date.now() - began,
     };
   } finally {
@@ -399,7 +425,10 @@ function realTime(on: boolean): string {
 }
 
 /** Whether keepalived's interface `ifname` is down at fixture time t (the fixture's link events). */
-function linkDownAt(records: FixtureRecord[], initiallyDown: string[]): (ifname: string, t: number) => boolean {
+function linkDownAt(
+  records: FixtureRecord[],
+  initiallyDown: string[],
+): (ifname: string, t: number) => boolean {
   return (ifname, t) => {
     let down = initiallyDown.includes(ifname);
     for (const { line } of records) {
@@ -451,7 +480,10 @@ interface ScriptPlan {
 }
 
 /** Each fixture result goes to the latest engine run of its script before it that no result took yet. */
-function planScripts(records: FixtureRecord[], timeline: { at: number; action: { type: string; name?: string } }[]): ScriptPlan {
+function planScripts(
+  records: FixtureRecord[],
+  timeline: { at: number; action: { type: string; name?: string } }[],
+): ScriptPlan {
   const runs = new Map<string, number[]>();
   for (const a of timeline)
     if (a.action.type === 'run-script') {
@@ -469,7 +501,13 @@ function planScripts(records: FixtureRecord[], timeline: { at: number; action: {
     if (run !== undefined) taken.add(`${name}@${run}`);
     let resolve = (): void => undefined;
     const promise = new Promise<void>((r) => (resolve = r));
-    results.push({ name, t, ok: ev.ok === true, ...(run !== undefined ? { run } : {}), taken: { promise, resolve } });
+    results.push({
+      name,
+      t,
+      ok: ev.ok === true,
+      ...(run !== undefined ? { run } : {}),
+      taken: { promise, resolve },
+    });
   }
   return { runs, results, seen: new Set() };
 }
@@ -483,7 +521,9 @@ async function answerRun(
   T0: number,
   events: DrivenEvent[],
 ): Promise<void> {
-  const run = (plan.runs.get(name) ?? []).find((r) => Math.abs(r - ft) <= 300 && !plan.seen.has(`${name}@${r}`));
+  const run = (plan.runs.get(name) ?? []).find(
+    (r) => Math.abs(r - ft) <= 300 && !plan.seen.has(`${name}@${r}`),
+  );
   if (run !== undefined) plan.seen.add(`${name}@${run}`);
   const result = run !== undefined ? plan.results.find((r) => r.name === name && r.run === run) : undefined;
   if (result) {

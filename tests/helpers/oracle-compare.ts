@@ -206,7 +206,9 @@ function observablePart(expected: Json): { part: Json; hidden: string[] } {
 }
 
 function sortScripts(action: Json): Json {
-  return Array.isArray(action.scripts) ? { ...action, scripts: [...(action.scripts as string[])].sort() } : action;
+  return Array.isArray(action.scripts)
+    ? { ...action, scripts: [...(action.scripts as string[])].sort() }
+    : action;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -227,7 +229,10 @@ export function compare(input: CompareInput): CompareResult {
     list.push(item);
     byEngineAction.set(item.source as TimedAction, list);
   }
-  const notReproducedAt = Math.min(...events.filter((e) => e.actualWall === undefined).map((e) => e.t), Infinity);
+  const notReproducedAt = Math.min(
+    ...events.filter((e) => e.actualWall === undefined).map((e) => e.t),
+    Infinity,
+  );
   const eventTimes = replay.expects.length ? fixtureEventTimes(input) : [];
 
   const expectations = replay.expects.map((e, n): ExpectVerdict => {
@@ -255,7 +260,12 @@ export function compare(input: CompareInput): CompareResult {
   });
   const timeline = kItems
     .sort((a, b) => a.t - b.t)
-    .map((i) => ({ t: round(i.t), channel: i.channel, seen: (i.source as Observation).seen, matched: !!i.match }));
+    .map((i) => ({
+      t: round(i.t),
+      channel: i.channel,
+      seen: (i.source as Observation).seen,
+      matched: !!i.match,
+    }));
   return { expectations, timeline };
 }
 
@@ -294,12 +304,15 @@ function kernelCheck(ctx: Ctx, expected: Json): Check {
   let shown: string[] = [];
   if (type.endsWith('-addresses')) {
     const wanted = ((expected.addresses as Json[] | undefined) ?? []).map((a) => String(a.address));
-    if (!wanted.length) return { what, expected, observed: snap.addresses, verdict: 'agree', note: 'no address named' };
+    if (!wanted.length)
+      return { what, expected, observed: snap.addresses, verdict: 'agree', note: 'no address named' };
     present = wanted.map((w) => snap.addresses.some((l) => l.split(' ')[1]?.split('/')[0] === w));
     shown = snap.addresses;
   } else if (type.endsWith('-routes')) {
     const wanted = ((expected.routes as Json[] | undefined) ?? []).map((r) => String(r.to));
-    present = wanted.length ? wanted.map((w) => snap.routes.some((l) => l.startsWith(`${w} `))) : [snap.routes.some((l) => / via /.test(l))];
+    present = wanted.length
+      ? wanted.map((w) => snap.routes.some((l) => l.startsWith(`${w} `)))
+      : [snap.routes.some((l) => / via /.test(l))];
     shown = snap.routes;
   } else {
     const tables = ((expected.rules as Json[] | undefined) ?? []).map((r) => String(r.table));
@@ -309,7 +322,13 @@ function kernelCheck(ctx: Ctx, expected: Json): Check {
     shown = snap.rules;
   }
   const ok = present.every((p) => p === adding);
-  return { what, expected, observed: shown, verdict: ok ? 'agree' : 'differ', note: 'kernel state, no timing' };
+  return {
+    what,
+    expected,
+    observed: shown,
+    verdict: ok ? 'agree' : 'differ',
+    note: 'kernel state, no timing',
+  };
 }
 
 function checkActions(ctx: Ctx): void {
@@ -325,7 +344,13 @@ function checkActions(ctx: Ctx): void {
     }
     const items = ctx.byEngineAction.get(engine) ?? [];
     if (!items.length) {
-      ctx.checks.push({ what, expected: x, observed: null, verdict: 'not-observable', note: 'no channel shows it' });
+      ctx.checks.push({
+        what,
+        expected: x,
+        observed: null,
+        verdict: 'not-observable',
+        note: 'no channel shows it',
+      });
       return;
     }
     const missing = items.filter((it) => !it.match);
@@ -355,7 +380,10 @@ function checkActions(ctx: Ctx): void {
     // a send-garp for several addresses is seen as one frame each: compare with the frames together
     const observed: Json =
       x.type === 'send-garp'
-        ? { ...(seen[0]?.action as Json), addresses: seen.map((s) => (s.action as { addresses: string[] }).addresses[0]) }
+        ? {
+            ...(seen[0]?.action as Json),
+            addresses: seen.map((s) => (s.action as { addresses: string[] }).addresses[0]),
+          }
         : sortScripts(seen[0]?.action as Json);
     const ok = subset(part, observed);
     const offsets = seen.map((s, k) => round(s.t - (items[k] as Item).t));
@@ -364,7 +392,13 @@ function checkActions(ctx: Ctx): void {
       `as: ${(seen[0]?.source as Observation).seen}`,
     ];
     if (hidden.length) notes.push(`not observable: ${hidden.join(', ')}`);
-    const check: Check = { what, expected: x, observed, verdict: ok ? 'agree' : 'differ', note: notes.join('; ') };
+    const check: Check = {
+      what,
+      expected: x,
+      observed,
+      verdict: ok ? 'agree' : 'differ',
+      note: notes.join('; '),
+    };
     ctx.checks.push(check);
     if (hidden.some((h) => h.startsWith('addresses')) && ok) {
       const k = kernelCheck(ctx, x);
@@ -423,7 +457,9 @@ function checkIncludes(ctx: Ctx, wanted: Json): void {
   }
   const { part, hidden } = observablePart(wanted);
   const tol = ctx.tol(channel);
-  const candidates = ctx.kItems.filter((k) => k.t > previous - tol && k.t <= e.t + tol && k.action.type === wanted.type);
+  const candidates = ctx.kItems.filter(
+    (k) => k.t > previous - tol && k.t <= e.t + tol && k.action.type === wanted.type,
+  );
   const hit = candidates.find((k) => subset(part, sortScripts(k.action as Json)));
   ctx.checks.push({
     what,
@@ -453,14 +489,20 @@ function checkState(ctx: Ctx, name: string, expected: VrrpState): void {
   }
   // at a boundary: keepalived's change into (or out of) the expected state is within tolerance of t
   const near = changes.find(
-    (c) => Math.abs(c.t - ctx.e.t) <= ctx.tol(c.channel) && [String((c.action as { to: string }).to), String((c.action as { from: string }).from)].includes(expected),
+    (c) =>
+      Math.abs(c.t - ctx.e.t) <= ctx.tol(c.channel) &&
+      [String((c.action as { to: string }).to), String((c.action as { from: string }).from)].includes(
+        expected,
+      ),
   );
   ctx.checks.push({
     what,
     expected,
     observed: state,
     verdict: near ? 'agree' : 'differ',
-    ...(near ? { note: `keepalived's change ${describeItem(near)} is within ±${ctx.tol(near.channel)} ms of t` } : {}),
+    ...(near
+      ? { note: `keepalived's change ${describeItem(near)} is within ±${ctx.tol(near.channel)} ms of t` }
+      : {}),
   });
 }
 
@@ -497,26 +539,41 @@ function checkPriority(ctx: Ctx, name: string, expected: number): void {
     });
     return;
   }
-  const near = changes.find((c) => Math.abs(c.t - ctx.e.t) <= ctx.tol('log') && (c.to === expected || c.from === expected));
+  const near = changes.find(
+    (c) => Math.abs(c.t - ctx.e.t) <= ctx.tol('log') && (c.to === expected || c.from === expected),
+  );
   const agree = value === expected || !!near;
   const notes: string[] = [`from keepalived's "Changing effective priority" log lines (${why ?? 'no JSON'})`];
   if (near && value !== expected) notes.push(`change at t=${round(near.t)} is within tolerance`);
-  ctx.checks.push({ what, expected, observed: value, verdict: agree ? 'agree' : 'differ', note: notes.join('; ') });
+  ctx.checks.push({
+    what,
+    expected,
+    observed: value,
+    verdict: agree ? 'agree' : 'differ',
+    note: notes.join('; '),
+  });
 }
 
 function checkGroup(ctx: Ctx, name: string, expected: string): void {
   const changes = ctx.kItems
-    .filter((k) => k.action.type === 'notify' && (k.action as { kind?: string }).kind === 'GROUP' && (k.action as { name?: string }).name === name)
+    .filter(
+      (k) =>
+        k.action.type === 'notify' &&
+        (k.action as { kind?: string }).kind === 'GROUP' &&
+        (k.action as { name?: string }).name === name,
+    )
     .sort((a, b) => a.t - b.t);
   let state = 'INIT';
   for (const c of changes) if (c.t <= ctx.e.t) state = String((c.action as { state: string }).state);
-  const near = changes.find((c) => Math.abs(c.t - ctx.e.t) <= ctx.tol('fifo') && (c.action as { state: string }).state === expected);
+  const near = changes.find(
+    (c) => Math.abs(c.t - ctx.e.t) <= ctx.tol('fifo') && (c.action as { state: string }).state === expected,
+  );
   ctx.checks.push({
     what: `sync group ${name} at t=${ctx.e.t}`,
     expected,
     observed: state,
     verdict: state === expected || near ? 'agree' : 'differ',
-    note: 'from keepalived\'s notify_fifo GROUP lines',
+    note: "from keepalived's notify_fifo GROUP lines",
   });
 }
 
@@ -533,7 +590,9 @@ function checkCounters(ctx: Ctx, name: string, expected: Record<string, number>)
     const what = `counter ${name}.${key} at t=${ctx.e.t}`;
     if (LOG_COUNTERS[key]) {
       const re = LOG_COUNTERS[key] as RegExp;
-      const count = ctx.input.log.filter((l) => l.text.includes(`(${name})`) && re.test(l.text) && ctx.clock(l.at) <= ctx.e.t + ctx.tol('log')).length;
+      const count = ctx.input.log.filter(
+        (l) => l.text.includes(`(${name})`) && re.test(l.text) && ctx.clock(l.at) <= ctx.e.t + ctx.tol('log'),
+      ).length;
       const v6checksum = key === 'chk_err' && inst?.family === 6;
       ctx.checks.push({
         what,
@@ -555,7 +614,10 @@ function checkCounters(ctx: Ctx, name: string, expected: Record<string, number>)
         expected: value,
         observed: null,
         ...(stop
-          ? { verdict: 'not-observable', note: `keepalived is stopping (SIGTERM at t=${stop.t}): it writes no keepalived.json` }
+          ? {
+              verdict: 'not-observable',
+              note: `keepalived is stopping (SIGTERM at t=${stop.t}): it writes no keepalived.json`,
+            }
           : { verdict: 'inconclusive', note: why ?? 'no stats' }),
       });
       continue;
@@ -571,7 +633,14 @@ function checkCounters(ctx: Ctx, name: string, expected: Record<string, number>)
   }
 }
 
-const TIMED = new Set(['send-advert', 'send-garp', 'state-change', 'run-script', 'add-addresses', 'remove-addresses']);
+const TIMED = new Set([
+  'send-advert',
+  'send-garp',
+  'state-change',
+  'run-script',
+  'add-addresses',
+  'remove-addresses',
+]);
 
 function checkDeadline(ctx: Ctx, deadline: number | null): void {
   const { e } = ctx;
@@ -580,7 +649,9 @@ function checkDeadline(ctx: Ctx, deadline: number | null): void {
   const quiet = nextEvent === undefined || deadline === null || nextEvent > deadline;
   const what = `deadline ${deadline === null ? 'none' : deadline} after t=${e.t}`;
   const timed = (from: number, to: number): Item[] =>
-    ctx.kItems.filter((k) => TIMED.has(k.action.type) && k.t > from + ctx.tol(k.channel) && k.t < to - ctx.tol(k.channel));
+    ctx.kItems.filter(
+      (k) => TIMED.has(k.action.type) && k.t > from + ctx.tol(k.channel) && k.t < to - ctx.tol(k.channel),
+    );
   if (deadline === null) {
     const early = timed(e.t, end);
     ctx.checks.push({
@@ -592,7 +663,13 @@ function checkDeadline(ctx: Ctx, deadline: number | null): void {
     return;
   }
   if (deadline > ctx.input.horizon) {
-    ctx.checks.push({ what, expected: deadline, observed: null, verdict: 'not-observable', note: 'beyond the run' });
+    ctx.checks.push({
+      what,
+      expected: deadline,
+      observed: null,
+      verdict: 'not-observable',
+      note: 'beyond the run',
+    });
     return;
   }
   // the timer is seen by what it does at its time, if it still fires then (a later event may move it)
@@ -601,14 +678,26 @@ function checkDeadline(ctx: Ctx, deadline: number | null): void {
   // with no event in between, keepalived must also do nothing timed before it
   const early = quiet ? timed(e.t, deadline) : [];
   if (!items.length) {
+    // with nothing in between, keepalived's next timed action is where its timer is: if the engine's timer
+    // has no visible action, keepalived must at least do nothing before it, nor at it unless the engine does
+    const next = quiet ? timed(e.t, end + 1)[0] : undefined;
+    const silentTimer = e.deadline === deadline;
+    const nextAtDeadline = next && Math.abs(next.t - deadline) <= ctx.tol(next.channel);
+    const verdict: Verdict = early.length || (!silentTimer && !nextAtDeadline) ? 'differ' : 'not-observable';
     ctx.checks.push({
       what,
       expected: deadline,
-      observed: early.length ? early.map(describeItem) : null,
-      verdict: early.length ? 'differ' : 'not-observable',
-      note: quiet
-        ? `the engine's timer at ${deadline} has no visible action (${due.map((a) => a.action.type).join(', ') || 'none'})`
-        : `the fixture's next event at t=${String(nextEvent)} comes first and the timer does nothing visible at ${deadline}`,
+      observed: early.length
+        ? early.map(describeItem)
+        : next
+          ? `next timed action: ${describeItem(next)}`
+          : null,
+      verdict,
+      note: !quiet
+        ? `the fixture's next event at t=${String(nextEvent)} comes first and the timer does nothing visible at ${deadline}`
+        : silentTimer
+          ? `the engine's timer at ${deadline} has no visible action (${due.map((a) => a.action.type).join(', ') || 'none'}); keepalived did nothing timed before it`
+          : `the engine's own next deadline is ${String(e.deadline)}: keepalived's next timed action decides`,
     });
     return;
   }

@@ -131,8 +131,10 @@ export class OracleConfigBuilder {
     if (spec.startupDelayMs !== undefined) out.push(`  vrrp_startup_delay ${seconds(spec.startupDelayMs)}`);
     out.push('}', '');
     for (const s of spec.scripts) out.push(...this.script(s));
-    for (const f of spec.trackFiles) out.push(...this.trackFile(f.name, f.weight, f.reverse, f.initialValue ?? 0));
-    for (const p of spec.trackProcesses) out.push(...this.processSubstitute(p.name, p.weight, p.reverse, spec));
+    for (const f of spec.trackFiles)
+      out.push(...this.trackFile(f.name, f.weight, f.reverse, f.initialValue ?? 0));
+    for (const p of spec.trackProcesses)
+      out.push(...this.processSubstitute(p.name, p.weight, p.reverse, spec));
     for (const g of spec.syncGroups) {
       out.push(`vrrp_sync_group ${g.name} {`, '  group {', ...g.members.map((m) => `    ${m}`), '  }');
       out.push(...this.notifyLines(g.name, g.notify as Record<string, string | undefined>));
@@ -266,8 +268,11 @@ export class OracleConfigBuilder {
     if (garp.masterRefreshRepeat !== undefined)
       lines.push(`  garp_master_refresh_repeat ${inst.garp.masterRefreshRepeat}`);
     if (garp.lowerPrioDelayMs !== undefined)
-      lines.push(`  garp_lower_prio_delay ${wholeSeconds(inst.garp.lowerPrioDelayMs, 'garp_lower_prio_delay')}`);
-    if (garp.lowerPrioRepeat !== undefined) lines.push(`  garp_lower_prio_repeat ${inst.garp.lowerPrioRepeat}`);
+      lines.push(
+        `  garp_lower_prio_delay ${wholeSeconds(inst.garp.lowerPrioDelayMs, 'garp_lower_prio_delay')}`,
+      );
+    if (garp.lowerPrioRepeat !== undefined)
+      lines.push(`  garp_lower_prio_repeat ${inst.garp.lowerPrioRepeat}`);
     if (inst.authType !== 'none')
       lines.push(
         '  authentication {',
@@ -275,17 +280,23 @@ export class OracleConfigBuilder {
         `    auth_pass ${inst.authPass ?? 'secret'}`,
         '  }',
       );
-    if (inst.unicastPeers.length) lines.push('  unicast_peer {', ...inst.unicastPeers.map((p) => `    ${p}`), '  }');
+    if (inst.unicastPeers.length)
+      lines.push('  unicast_peer {', ...inst.unicastPeers.map((p) => `    ${p}`), '  }');
     lines.push(...this.notifyLines(inst.name, inst.notify as Record<string, string | undefined>));
     if (inst.trackInterfaces.length)
       lines.push(
         '  track_interface {',
         ...inst.trackInterfaces.map(
-          (t) => `    ${t.ifname}${t.weight !== 0 || t.reverse ? ` weight ${t.weight}` : ''}${t.reverse ? ' reverse' : ''}`,
+          (t) =>
+            `    ${t.ifname}${t.weight !== 0 || t.reverse ? ` weight ${t.weight}` : ''}${t.reverse ? ' reverse' : ''}`,
         ),
         '  }',
       );
-    const refs = (keyword: string, list: InstanceSpec['trackScripts'], rename = (n: string): string => n): void => {
+    const refs = (
+      keyword: string,
+      list: InstanceSpec['trackScripts'],
+      rename = (n: string): string => n,
+    ): void => {
       if (!list.length) return;
       lines.push(
         `  ${keyword} {`,
@@ -298,7 +309,10 @@ export class OracleConfigBuilder {
     };
     refs('track_script', inst.trackScripts);
     // track_process stand-ins are track files too (processSubstitute)
-    const files = [...inst.trackFiles, ...inst.trackProcesses.map((p) => ({ ...p, name: `process_${p.name}` }))];
+    const files = [
+      ...inst.trackFiles,
+      ...inst.trackProcesses.map((p) => ({ ...p, name: `process_${p.name}` })),
+    ];
     refs('track_file', files);
     if (inst.trackBfds?.length) throw new Error(`${inst.name}: track_bfd is not mapped`);
     if (inst.addresses.length)
@@ -310,11 +324,15 @@ export class OracleConfigBuilder {
     if (inst.excludedAddresses.length)
       lines.push(
         '  virtual_ipaddress_excluded {',
-        ...inst.excludedAddresses.map((a) => `    ${a.address}/${a.prefix}${a.ifname ? ` dev ${a.ifname}` : ''}`),
+        ...inst.excludedAddresses.map(
+          (a) => `    ${a.address}/${a.prefix}${a.ifname ? ` dev ${a.ifname}` : ''}`,
+        ),
         '  }',
       );
-    if (inst.routes.length) lines.push('  virtual_routes {', ...inst.routes.map((r) => `    ${routeText(r)}`), '  }');
-    if (inst.rules.length) lines.push('  virtual_rules {', ...inst.rules.map((r) => `    ${ruleText(r)}`), '  }');
+    if (inst.routes.length)
+      lines.push('  virtual_routes {', ...inst.routes.map((r) => `    ${routeText(r)}`), '  }');
+    if (inst.rules.length)
+      lines.push('  virtual_rules {', ...inst.rules.map((r) => `    ${ruleText(r)}`), '  }');
     lines.push('}', '');
     return lines;
   }

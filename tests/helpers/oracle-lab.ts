@@ -6,7 +6,16 @@
 // state. Everything keepalived writes goes to the lab's temp directory: pid files (-p -r -c -b) and its
 // TMPDIR (keepalived.json and friends); nothing to the host's /run or /tmp/keepalived.*.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, constants, openSync, closeSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  openSync,
+  closeSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,7 +177,9 @@ export class OracleLab {
   }
 
   private mac(ns: string, ifname: string): string {
-    const [link] = JSON.parse(run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', ifname])) as { address: string }[];
+    const [link] = JSON.parse(run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', ifname])) as {
+      address: string;
+    }[];
     return link?.address ?? '';
   }
 
@@ -246,11 +257,13 @@ export class OracleLab {
       ...(packet.hopLimit !== undefined ? { hopLimit: packet.hopLimit } : {}),
     };
     this.agent?.stdin?.write(`${JSON.stringify(cmd)}\n`);
-    return this.agentLog.waitFor(new RegExp(`^\\{"id":${id},`), 0, Math.max(0, at - wallNow()) + 10_000).then((l) => {
-      const r = JSON.parse(l.text) as { sentAt?: number; lateMs?: number; error?: string };
-      if (r.error !== undefined) throw new Error(`injector: ${r.error}`);
-      return { sentAt: r.sentAt as number, lateMs: r.lateMs as number };
-    });
+    return this.agentLog
+      .waitFor(new RegExp(`^\\{"id":${id},`), 0, Math.max(0, at - wallNow()) + 10_000)
+      .then((l) => {
+        const r = JSON.parse(l.text) as { sentAt?: number; lateMs?: number; error?: string };
+        if (r.error !== undefined) throw new Error(`injector: ${r.error}`);
+        return { sentAt: r.sentAt as number, lateMs: r.lateMs as number };
+      });
   }
 
   /** `ip link set dev IFNAME up|down` in k, through the running `ip -batch`; returns when written. */
@@ -274,7 +287,6 @@ export class OracleLab {
     this.keepalived?.child.kill(sig);
     return at;
   }
-
 
   /**
    * keepalived.json, written by the VRRP child on the JSON signal (a realtime signal, which Node's kill()
@@ -335,7 +347,8 @@ export class OracleLab {
       for (const a of (link.addr_info as Record<string, unknown>[] | undefined) ?? [])
         if (a.local) addresses.push(`${String(link.ifname)} ${String(a.local)}/${String(a.prefixlen)}`);
     const routes = (await ipJson(['-4', 'route', 'show', 'table', 'all'])).map(
-      (r) => `${String(r.dst)}${r.gateway ? ` via ${String(r.gateway)}` : ''} table ${String(r.table ?? 'main')}`,
+      (r) =>
+        `${String(r.dst)}${r.gateway ? ` via ${String(r.gateway)}` : ''} table ${String(r.table ?? 'main')}`,
     );
     const rules = (await ipJson(['-4', 'rule', 'show'])).map(
       (r) => `${r.src ? `from ${String(r.src)}` : 'from all'} table ${String(r.table)}`,

@@ -149,7 +149,9 @@ export function wireObservations(frames: WireFrame[], macs: Set<string>, spec: E
   const mine = frames.filter((f) => macs.has(f.srcMac)).sort((a, b) => a.at - b.at);
   for (const f of mine) {
     if (f.kind === 'advert') {
-      const inst = spec.instances.find((i) => i.vrid === f.vrid && i.family === f.family && i.interface === f.ifname);
+      const inst = spec.instances.find(
+        (i) => i.vrid === f.vrid && i.family === f.family && i.interface === f.ifname,
+      );
       const multicast = f.dst === '224.0.0.18' || f.dst === 'ff02::12';
       const prev = out.at(-1);
       const prevAction = prev?.action as Extract<Action, { type: 'send-advert' }> | undefined;
@@ -249,7 +251,12 @@ export function logObservations(
       if (from === to) continue;
       last.set(instance, to);
       if (at >= since)
-        observations.push({ at, channel: 'log', action: { type: 'state-change', instance, from, to }, seen: text });
+        observations.push({
+          at,
+          channel: 'log',
+          action: { type: 'state-change', instance, from, to },
+          seen: text,
+        });
       continue;
     }
     const v = VIPS_RE.exec(text);
@@ -266,12 +273,16 @@ export function logObservations(
     // an advert keepalived could not send (its link is down) still counts as one it sent (advert_sent)
     const e = SEND_ERROR_RE.exec(text);
     if (e && at >= since) {
-      observations.push({ at, channel: 'log', action: { type: 'send-advert', instance: e[1] as string }, seen: text });
+      observations.push({
+        at,
+        channel: 'log',
+        action: { type: 'send-advert', instance: e[1] as string },
+        seen: text,
+      });
       continue;
     }
     const p = PRIORITY_RE.exec(text);
-    if (p)
-      priorities.push({ at, instance: p[1] as string, from: Number(p[2]), to: Number(p[3]) });
+    if (p) priorities.push({ at, instance: p[1] as string, from: Number(p[2]), to: Number(p[3]) });
   }
   return { observations, priorities };
 }
@@ -285,7 +296,11 @@ const FIFO_RE = /^(INSTANCE|GROUP) "([^"]+)" (\S+) (\d+)$/;
  * notify_master_rx_lower_pri. Each INSTANCE notification also stands for a state change (the caller drops
  * it where the log shows the same change).
  */
-export function fifoObservations(fifo: TimedLine[], scripts: TimedLine[], wrappers: NotifyWrapper[]): Observation[] {
+export function fifoObservations(
+  fifo: TimedLine[],
+  scripts: TimedLine[],
+  wrappers: NotifyWrapper[],
+): Observation[] {
   const out: Observation[] = [];
   const used = new Set<number>();
   const last = new Map<string, VrrpState>();
@@ -300,7 +315,16 @@ export function fifoObservations(fifo: TimedLine[], scripts: TimedLine[], wrappe
     const state = (rxLower ? 'MASTER' : event) as VrrpState;
     const roles = rxLower
       ? ['masterRxLowerPri']
-      : [state === 'MASTER' ? 'master' : state === 'BACKUP' ? 'backup' : state === 'FAULT' ? 'fault' : 'stop', 'generic'];
+      : [
+          state === 'MASTER'
+            ? 'master'
+            : state === 'BACKUP'
+              ? 'backup'
+              : state === 'FAULT'
+                ? 'fault'
+                : 'stop',
+          'generic',
+        ];
     const ran: string[] = [];
     for (const role of roles) {
       const w = wrappers.find((x) => x.owner === name && x.role === role);
@@ -351,6 +375,15 @@ export function fifoObservations(fifo: TimedLine[], scripts: TimedLine[], wrappe
 export function scriptRunObservations(scripts: TimedLine[]): Observation[] {
   return scripts.flatMap(({ at, text }) => {
     const m = /^run (\S+)/.exec(text);
-    return m ? [{ at, channel: 'script' as const, action: { type: 'run-script' as const, name: m[1] as string }, seen: text }] : [];
+    return m
+      ? [
+          {
+            at,
+            channel: 'script' as const,
+            action: { type: 'run-script' as const, name: m[1] as string },
+            seen: text,
+          },
+        ]
+      : [];
   });
 }

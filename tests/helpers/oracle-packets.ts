@@ -64,7 +64,9 @@ export function advertPacket(raw: Json, spec: EngineSpec): InjectedPacket {
   const event = expandEvent(raw, spec);
   if (event.type !== 'advert') throw new Error('not an advert event');
   const { received } = event;
-  const inst = spec.instances.find((i) => i.name === (raw.instance ?? spec.instances[0]?.name)) as InstanceSpec;
+  const inst = spec.instances.find(
+    (i) => i.name === (raw.instance ?? spec.instances[0]?.name),
+  ) as InstanceSpec;
   const a = received.advert;
   return {
     ifname: received.ifname,
@@ -91,7 +93,8 @@ function adjustChecksum(pdu: Uint8Array, wordDelta: number): void {
 export function droppedPacket(raw: Json, spec: EngineSpec, source: string): InjectedPacket {
   const family = raw.family as IpFamily;
   const inst = spec.instances.find(
-    (i) => i.interface === raw.ifname && i.family === family && (raw.vrid === undefined || i.vrid === raw.vrid),
+    (i) =>
+      i.interface === raw.ifname && i.family === family && (raw.vrid === undefined || i.vrid === raw.vrid),
   );
   if (!inst) throw new Error(`advert-dropped: no instance on ${String(raw.ifname)}`);
   const advert: Advert = {

@@ -64,27 +64,23 @@ export function buildSpec(raw: Json): EngineSpec {
     const partial = i as Partial<InstanceSpec> & Pick<InstanceSpec, 'name' | 'vrid'>;
     return instanceSpec({ ...partial, garp: { ...DEFAULT_GARP, ...(partial.garp ?? {}) } });
   });
-  const syncGroups = ((raw.syncGroups as Json[]) ?? []).map(
-    (g): SyncGroupSpec => ({
-      notify: {},
-      trackInterfaces: [],
-      trackScripts: [],
-      trackFiles: [],
-      trackProcesses: [],
-      ...(g as Partial<SyncGroupSpec> & Pick<SyncGroupSpec, 'name' | 'members'>),
-    }),
-  );
-  const scripts = ((raw.scripts as Json[]) ?? []).map(
-    (s): ScriptSpec => ({
-      intervalMs: 1000,
-      timeoutMs: 1000,
-      rise: 1,
-      fall: 1,
-      weight: 0,
-      reverse: false,
-      ...(s as Partial<ScriptSpec> & Pick<ScriptSpec, 'name'>),
-    }),
-  );
+  const syncGroups = ((raw.syncGroups as Json[]) ?? []).map((g): SyncGroupSpec => ({
+    notify: {},
+    trackInterfaces: [],
+    trackScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
+    ...(g as Partial<SyncGroupSpec> & Pick<SyncGroupSpec, 'name' | 'members'>),
+  }));
+  const scripts = ((raw.scripts as Json[]) ?? []).map((s): ScriptSpec => ({
+    intervalMs: 1000,
+    timeoutMs: 1000,
+    rise: 1,
+    fall: 1,
+    weight: 0,
+    reverse: false,
+    ...(s as Partial<ScriptSpec> & Pick<ScriptSpec, 'name'>),
+  }));
   return {
     instances,
     syncGroups,
