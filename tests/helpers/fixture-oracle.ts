@@ -23,7 +23,12 @@ import {
   type FixtureRecord,
   type Json,
 } from './vrrp-fixture.js';
-import { ORACLE_RT_PRIORITY, OracleConfigBuilder, type OracleConfig } from './oracle-config.js';
+import {
+  KEEPALIVED_RT_PRIORITY,
+  ORACLE_RT_PRIORITY,
+  OracleConfigBuilder,
+  type OracleConfig,
+} from './oracle-config.js';
 import { native } from '../../src/net/native.js';
 import { OracleLab, type JsonSnapshot, type KernelSnapshot } from './oracle-lab.js';
 import { advertPacket, droppedPacket, type InjectedPacket } from './oracle-packets.js';
@@ -90,6 +95,11 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
     eventsFifo: `${oracle.dir}/events.fifo`,
   };
   const builder = new OracleConfigBuilder(files, records);
+  builder.substitutions.push(
+    `keepalived runs under chrt --rr ${KEEPALIVED_RT_PRIORITY} (its VRRP child and scripts inherit it), the ` +
+      `oracle's drivers at SCHED_FIFO ${ORACLE_RT_PRIORITY}: scheduling only, so that a loaded machine does not ` +
+      'shift the times; the configuration is untouched by it',
+  );
   const configText = builder.config(rawSpec, spec);
   const config: OracleConfig = {
     text: configText,

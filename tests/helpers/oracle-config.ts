@@ -70,7 +70,7 @@ export interface OracleConfig {
   substitutions: string[];
 }
 
-/** Real-time priority of keepalived's VRRP process. */
+/** Real-time priority keepalived is started with (chrt --rr, inherited by its VRRP child and scripts). */
 export const KEEPALIVED_RT_PRIORITY = 10;
 /** Real-time priority of the oracle's own drivers and observers: above keepalived's, so they are on time. */
 export const ORACLE_RT_PRIORITY = 20;
@@ -110,15 +110,6 @@ export class OracleConfigBuilder {
   config(raw: Json, spec: EngineSpec): string {
     const out: string[] = ['global_defs {', '  router_id oracle', '  script_user root'];
     out.push(`  notify_fifo ${this.files.notifyFifo}`);
-    // scheduling only: on a loaded machine a normal-priority keepalived wakes tens of ms late
-    out.push(`  vrrp_rt_priority ${KEEPALIVED_RT_PRIORITY}`);
-    // keepalived's default RLIMIT_RTTIME (10 ms) got its VRRP child SIGKILLed after a SIGHUP here
-    out.push('  vrrp_rlimit_rttime 1000000');
-    const rt =
-      `vrrp_rt_priority ${KEEPALIVED_RT_PRIORITY} and vrrp_rlimit_rttime 1000000 are added: keepalived's VRRP ` +
-      'process runs SCHED_RR so that a busy machine does not delay its timers (scheduling only, no protocol ' +
-      'change); with the default 10 ms real-time CPU limit its VRRP child was killed after a reload';
-    if (!this.substitutions.includes(rt)) this.substitutions.push(rt);
     const intervals = new Set(spec.instances.map((i) => i.garp.garpIntervalMs));
     const gna = new Set(spec.instances.map((i) => i.garp.gnaIntervalMs));
     if (intervals.size > 1 || gna.size > 1)

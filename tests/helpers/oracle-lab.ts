@@ -24,7 +24,7 @@ import { run, type LanMember } from './netns.js';
 import { FRAME_FILTER } from './differential-observe.js';
 import { KEEPALIVED_BIN, sleep, VrrpDaemon, VrrpLab, type Capture } from './vrrp-lab.js';
 import { wallNow } from './wall-clock.js';
-import type { OracleConfig } from './oracle-config.js';
+import { KEEPALIVED_RT_PRIORITY, type OracleConfig } from './oracle-config.js';
 import type { TimedLine } from './oracle-observe.js';
 import type { InjectedPacket } from './oracle-packets.js';
 
@@ -213,7 +213,13 @@ export class OracleLab {
       vrrpPid: join(this.dir, 'vrrp.pid'),
       checkersPid: join(this.dir, 'checkers.pid'),
     };
+    // real-time round-robin from the start, inherited by the VRRP child and the scripts it runs: on a
+    // loaded machine a normal-priority keepalived wakes tens of ms late. Not keepalived's own
+    // vrrp_rt_priority: with it, its VRRP child was SIGKILLed (RLIMIT_RTTIME) after a SIGHUP here.
     const argv = [
+      'chrt',
+      '--rr',
+      String(KEEPALIVED_RT_PRIORITY),
       KEEPALIVED_BIN,
       '--no-syslog',
       '-P',
