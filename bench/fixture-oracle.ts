@@ -20,6 +20,9 @@ function driverLate(e: Evidence): string | undefined {
   return late.length ? late.map((o) => `${o.what} at t=${o.t}: ${o.ms} ms`).join('; ') : undefined;
 }
 
+// Ctrl-C or a kill: exit through process.exit so the labs' exit hooks kill keepalived and delete namespaces
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
 async function main(): Promise<void> {
   const skip = keepalivedSkipReason();
   if (skip) throw new Error(`cannot run the oracle: ${skip}`);

@@ -176,6 +176,9 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
       injections.push({ t, packet, event, sent });
     }
 
+    // background work (script answers, snapshots) must not crash the run: what fails is reported at the end
+    const failures: string[] = [];
+    const failed = (e: unknown): void => void failures.push(String(e));
     // vrrp_script runs: each is answered with the fixture's result meant for it, or at once with the last
     const scripts = planScripts(records, replay.timeline);
     let scriptLines = 0;
@@ -186,7 +189,7 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
         const m = /^run (\S+)/.exec((lines[scriptLines] as { text: string }).text);
         if (!m) continue;
         const at = (lines[scriptLines] as { at: number }).at;
-        answering.push(answerRun(oracle, scripts, m[1] as string, at - T0, T0, events));
+        answering.push(answerRun(oracle, scripts, m[1] as string, at - T0, T0, events).catch(failed));
       }
     }, 2);
 
@@ -207,16 +210,17 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
         snapshots.push(
           sleepUntilWall(T0 + t + Math.min(5, gap / 2))
             .then(() => Promise.race([resultsDue(), sleepUntilWall(T0 + t + gap / 2)]))
-            .then(async () => void json.set(r.index, await oracle.jsonSnapshot())),
+            .then(async () => void json.set(r.index, await oracle.jsonSnapshot()))
+            .catch(failed),
         );
       const types = [...((ex.actions as Json[]) ?? []), ...((ex.includes as Json[]) ?? [])].map((a) =>
         String(a.type),
       );
       if (types.some((x) => /-(addresses|routes|rules)$/.test(x)))
         snapshots.push(
-          sleepUntilWall(T0 + t + Math.min(60, gap / 2)).then(
-            async () => void kernel.set(r.index, await oracle.kernelSnapshot()),
-          ),
+          sleepUntilWall(T0 + t + Math.min(60, gap / 2))
+            .then(async () => void kernel.set(r.index, await oracle.kernelSnapshot()))
+            .catch(failed),
         );
     }
 
@@ -284,6 +288,7 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
     clearInterval(watchScripts);
     for (const res of scripts.results) res.taken?.resolve();
     await Promise.all([...snapshots, ...answering]);
+    if (failures.length) throw new Error(`${file}: ${failures.join('; ')}`);
     // script results that no run carried stay unreproduced
     for (const res of scripts.results)
       if (!res.delivered)

@@ -12,6 +12,7 @@ import {
   openSync,
   closeSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -102,6 +103,13 @@ export interface JsonSnapshot {
   instances: { data: Record<string, unknown>; stats: Record<string, number> }[];
 }
 
+// a run cut short (Ctrl-C, a crash) still leaves no temp directory behind; VrrpLab's own exit hook kills
+// keepalived and NetnsLab's deletes the namespaces
+const liveDirs = new Set<string>();
+process.on('exit', () => {
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export class OracleLab {
   readonly lab: VrrpLab;
   readonly dir: string;
@@ -125,6 +133,7 @@ export class OracleLab {
   constructor(tag: string) {
     this.lab = new VrrpLab(tag);
     this.dir = this.lab.dir;
+    liveDirs.add(this.dir);
   }
 
   /** Namespaces, LANs, addresses, dummies, FIFOs and wrapper files for `config`. */
@@ -377,5 +386,6 @@ export class OracleLab {
     for (const fd of this.verdictFds.values()) closeSync(fd);
     this.verdictFds.clear();
     await this.lab.cleanup();
+    liveDirs.delete(this.dir);
   }
 }
