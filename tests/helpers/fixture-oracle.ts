@@ -546,8 +546,8 @@ async function answerRun(
     const from = oracle.log.lines.length;
     const at = oracle.answerScript(name, result.ok ? 0 : 1);
     result.delivered = true;
-    // the wrapper runs at normal priority and may exit late on a busy machine: the result's time is when
-    // keepalived logs it, when it logs it (a result that changes nothing is not logged)
+    // the wrapper (a forked /bin/sh) may exit late on a busy machine: the result's time is when keepalived
+    // logs it, when it logs it (a result that changes nothing is not logged)
     const re = new RegExp(`VRRP_Script\\(${name}\\) (succeeded|failed)|Script \`${name}\` now returning`);
     const taken = await oracle.log.waitFor(re, from, 200).catch(() => undefined);
     events.push({
