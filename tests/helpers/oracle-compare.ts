@@ -663,13 +663,10 @@ function checkDeadline(ctx: Ctx, deadline: number | null): void {
     return;
   }
   if (deadline > ctx.input.horizon) {
-    ctx.checks.push({
-      what,
-      expected: deadline,
-      observed: null,
-      verdict: 'not-observable',
-      note: 'beyond the run',
-    });
+    const note = quiet
+      ? 'beyond the run'
+      : `the fixture's next event at t=${String(nextEvent)} comes first, and the run ends before ${deadline}`;
+    ctx.checks.push({ what, expected: deadline, observed: null, verdict: 'not-observable', note });
     return;
   }
   // the timer is seen by what it does at its time, if it still fires then (a later event may move it)
