@@ -30,7 +30,7 @@ import {
   type OracleConfig,
 } from './oracle-config.js';
 import { native } from '../../src/net/native.js';
-import { OracleLab, type JsonSnapshot, type KernelSnapshot } from './oracle-lab.js';
+import { OracleLab, realTimeAllowed, type JsonSnapshot, type KernelSnapshot } from './oracle-lab.js';
 import { advertPacket, droppedPacket, type InjectedPacket } from './oracle-packets.js';
 import {
   decodeWire,
@@ -96,9 +96,12 @@ export async function runFixtureOracle(file: string, options: OracleOptions = {}
   };
   const builder = new OracleConfigBuilder(files, records);
   builder.substitutions.push(
-    `keepalived runs under chrt --rr ${KEEPALIVED_RT_PRIORITY} (its VRRP child and scripts inherit it), the ` +
-      `oracle's drivers at SCHED_FIFO ${ORACLE_RT_PRIORITY}: scheduling only, so that a loaded machine does not ` +
-      'shift the times; the configuration is untouched by it',
+    realTimeAllowed()
+      ? `keepalived runs under chrt --rr ${KEEPALIVED_RT_PRIORITY} (its VRRP child and scripts inherit it), the ` +
+          `oracle's drivers at SCHED_FIFO ${ORACLE_RT_PRIORITY}: scheduling only, so that a loaded machine does ` +
+          'not shift the times; the configuration is untouched by it'
+      : 'real-time scheduling is not allowed here: keepalived and the drivers run at normal priority, so a ' +
+          'loaded machine may shift the times',
   );
   const configText = builder.config(rawSpec, spec);
   const config: OracleConfig = {

@@ -103,6 +103,13 @@ export interface JsonSnapshot {
   instances: { data: Record<string, unknown>; stats: Record<string, number> }[];
 }
 
+let realTime: boolean | undefined;
+/** Whether this machine lets us run real-time (root without CAP_SYS_NICE, e.g. in some containers, does not). */
+export function realTimeAllowed(): boolean {
+  realTime ??= spawnSync('chrt', ['--rr', String(KEEPALIVED_RT_PRIORITY), 'true']).status === 0;
+  return realTime;
+}
+
 // a run cut short (Ctrl-C, a crash) still leaves no temp directory behind; VrrpLab's own exit hook kills
 // keepalived and NetnsLab's deletes the namespaces
 const liveDirs = new Set<string>();
@@ -226,9 +233,7 @@ export class OracleLab {
     // loaded machine a normal-priority keepalived wakes tens of ms late. Not keepalived's own
     // vrrp_rt_priority: with it, its VRRP child was SIGKILLed (RLIMIT_RTTIME) after a SIGHUP here.
     const argv = [
-      'chrt',
-      '--rr',
-      String(KEEPALIVED_RT_PRIORITY),
+      ...(realTimeAllowed() ? ['chrt', '--rr', String(KEEPALIVED_RT_PRIORITY)] : []),
       KEEPALIVED_BIN,
       '--no-syslog',
       '-P',
