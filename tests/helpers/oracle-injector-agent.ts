@@ -5,34 +5,13 @@
 //   -> {"id": 1, "sentAt": 1.7e12, "lateMs": 0.02}          (or {"id": 1, "error": "..."})
 // IPv4 packets are whole IP packets (IP_HDRINCL: any source, any TTL); IPv6 ones are VRRP payloads sent
 // from `source` with hop limit `hopLimit`. It refuses to run outside a kts-* test namespace.
-import { readdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { native } from '../../src/net/native.js';
 import { ipMreqn, NativeSocket } from '../../src/net/socket.js';
 import { waitUntilWall, wallNow } from './wall-clock.js';
+import { refuseOutsideSuiteNamespace } from './namespace-guard.js';
 
-/** The kts-* namespace this process runs in, or undefined when it is not inside one. */
-function testNamespace(): string | undefined {
-  const self = statSync('/proc/self/ns/net');
-  try {
-    const init = statSync('/proc/1/ns/net');
-    if (self.ino === init.ino && self.dev === init.dev) return undefined;
-  } catch {
-    // pid 1's namespace may be hidden from us: the match with a kts-* namespace below is what counts
-  }
-  for (const name of readdirSync('/run/netns')) {
-    if (!name.startsWith('kts-')) continue;
-    const ns = statSync(`/run/netns/${name}`);
-    if (ns.ino === self.ino && ns.dev === self.dev) return name;
-  }
-  return undefined;
-}
-
-const namespace = testNamespace();
-if (!namespace) {
-  process.stderr.write('oracle-injector-agent: not inside a kts-* test namespace; refusing to send\n');
-  process.exit(2);
-}
+const namespace = refuseOutsideSuiteNamespace('oracle-injector-agent.js');
 
 interface Command {
   id: number;

@@ -256,7 +256,11 @@ export class OracleLab {
       detached: true,
       env: { ...process.env, TMPDIR: this.dir },
     });
-    const daemon = new VrrpDaemon('keepalived', 'keepalived', this.k.ns, child, files);
+    const daemon = new VrrpDaemon('keepalived', 'keepalived', this.k.ns, child, {
+      ...files,
+      bfdPid: join(this.dir, 'bfd.pid'),
+      tmpDir: this.dir,
+    });
     child.stdout?.on('data', (c: string) => this.log.feed(c));
     child.stderr?.on('data', (c: string) => this.log.feed(c));
     this.lab.daemons.push(daemon);
