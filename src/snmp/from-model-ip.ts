@@ -5,7 +5,6 @@ import type { IpAddressSpec, RouteSpec, RuleSpec } from '../config/model/static.
 import { addressToBytes, formatIpv4 } from '../common/inet.js';
 import type {
   AddressInfo,
-  Family,
   InterfaceInfo,
   MetricWithLock,
   NexthopInfo,
@@ -241,6 +240,3 @@ export function ruleInfo(rule: RuleSpec, isSet: boolean, r: IpResolvers): RuleIn
   if (flag('l3mdev')) info.l3mdev = true;
   return info;
 }
-
-/** The family-appropriate all-zero address. */
-export const anyAddress = (family: Family): string => (family === 4 ? '0.0.0.0' : '::');

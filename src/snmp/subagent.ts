@@ -1,7 +1,7 @@
 // keepalived's SNMP subagent: keeps an AgentX session to snmpd open (reconnecting when it goes), registers
 // the MIBs this process serves with their sysORTable rows, answers from the latest snapshot, and sends the
-// notifications keepalived sends. The daemon calls update() whenever its state changes and the *Changed()
-// methods right after the update that carries the change (see README in this folder's index.ts).
+// notifications keepalived sends. The daemon calls update() whenever its state changes, and the
+// *Changed() methods right after the update() that carries the change.
 import { KEEPALIVED_OID } from './mib/builder.js';
 import { buildView, registrations, type ServedMibs, type ViewOptions } from './mib/serve.js';
 import {
@@ -28,10 +28,10 @@ import type { VarBind } from './types.js';
 export interface SnmpSubagentOptions {
   /** What this process serves (mib/serve.ts servedMibs). */
   mibs: ServedMibs;
-  /** Seconds between attempts to reach the master when it is away (keepalived's net-snmp: its ping
-   * interval, 120 s). */
+  /** Milliseconds between attempts to reach the master while it is away (default 5 s; keepalived's
+   * net-snmp retries at its ping interval, 120 s). */
   reconnectIntervalMs?: number;
-  /** How often to ping the master to find out it went (keepalived: 120 s). */
+  /** Milliseconds between pings that find out the master went (default 15 s; keepalived: 120 s). */
   pingIntervalMs?: number;
   /** o.descr of the Open-PDU. */
   descr?: string;
@@ -47,6 +47,7 @@ export class SnmpSubagent {
   private pingTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private address = DEFAULT_AGENTX_ADDRESS;
+  private startedAt = 0;
 
   constructor(private readonly options: SnmpSubagentOptions) {}
 
@@ -65,6 +66,7 @@ export class SnmpSubagent {
       throw new Error(`SNMP socket '${socket}': only unix: and tcp: AgentX transports are supported`);
     this.address = socket;
     this.stopped = false;
+    this.startedAt = Date.now();
     return this.connect();
   }
 
@@ -185,6 +187,7 @@ export class SnmpSubagent {
       address,
       id: KEEPALIVED_OID,
       descr: this.options.descr ?? 'Keepalived',
+      startedAt: this.startedAt,
       respond: (pdu, uptime) => respond(this.view, pdu, uptime),
       onClosed: (why) => {
         if (this.session !== session) return;

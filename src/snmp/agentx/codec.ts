@@ -177,14 +177,13 @@ export function decodePdu(buf: Uint8Array): DecodeResult {
     }
 
     stage = 'body';
+    const otherFlags = flags & (FLAG.instanceRegistration | FLAG.newIndex | FLAG.anyIndex);
     const common = {
       sessionId,
       transactionId,
       packetId,
       ...(context !== undefined ? { context } : {}),
-      ...(flags & (FLAG.instanceRegistration | FLAG.newIndex | FLAG.anyIndex)
-        ? { flags: flags & (FLAG.instanceRegistration | FLAG.newIndex | FLAG.anyIndex) }
-        : {}),
+      ...(otherFlags ? { flags: otherFlags } : {}),
     };
     const pdu = decodeBody(r, type, common);
 

@@ -141,9 +141,11 @@ export type Pdu = PduHeader &
 
 export type PduOf<T extends PduTypeName> = Extract<Pdu, { type: T }>;
 
-/** The PDU types whose payload may start with a context (RFC 2741 6.1.1: all but Open, Close, the three
- * Set phases after TestSet, and Response). */
+/** The PDU types whose payload may start with a context: RFC 2741 6.1.1 names all but Open, Close, the
+ * three Set phases after TestSet and Response; net-snmp's subagent also puts an (empty) one in its
+ * Responses when it registered with one, so a Response may carry it too. */
 export const MAY_HAVE_CONTEXT: ReadonlySet<PduTypeName> = new Set<PduTypeName>([
+  'response',
   'register',
   'unregister',
   'get',

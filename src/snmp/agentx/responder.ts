@@ -82,8 +82,9 @@ export function respond(view: MibView, pdu: Pdu, sysUpTime: number): PduOf<'resp
     index,
     varbinds,
   });
-  // Only the default context is served (keepalived registers nothing else).
-  if (pdu.context !== undefined && ['get', 'getNext', 'getBulk', 'testSet'].includes(pdu.type))
+  // Only the default context is served (keepalived registers nothing else); net-snmp's master names it
+  // with an empty context string.
+  if (pdu.context?.length && ['get', 'getNext', 'getBulk', 'testSet'].includes(pdu.type))
     return reply([], AGENTX_ERROR.unsupportedContext);
   switch (pdu.type) {
     case 'get':

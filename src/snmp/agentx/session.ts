@@ -7,6 +7,9 @@ import type { Oid, VarBind } from '../types.js';
 import { decodePdu, encodePdu, frameLength } from './codec.js';
 import { AGENTX_ERROR, CLOSE_REASON, type Pdu, type PduOf } from './pdu.js';
 
+/** SNMPv2-MIB::sysUpTime.0. */
+const SYS_UPTIME = [1, 3, 6, 1, 2, 1, 1, 3, 0];
+
 /** net-snmp's default master socket. */
 export const DEFAULT_AGENTX_ADDRESS = 'unix:/var/agentx/master';
 
@@ -39,6 +42,8 @@ export interface AgentxSessionOptions {
   requestTimeoutMs?: number;
   /** Answers a request from the master (responder.ts's respond); undefined sends nothing. */
   respond: (pdu: Pdu, sysUpTime: number) => Pdu | undefined;
+  /** Date.now() of the agent's start: sysUpTime counts from it (default: when the session opens). */
+  startedAt?: number;
   /** Called once when the connection is gone (closed by either side, or broken). */
   onClosed?: (why: string) => void;
   log?: SessionLog;
@@ -67,7 +72,8 @@ export class AgentxSession {
     return this.socket !== undefined && this.sessionId !== 0;
   }
 
-  /** Hundredths of a second since the session opened: res.sysUpTime of our answers. */
+  /** Hundredths of a second since the agent started: res.sysUpTime of our answers, sysUpTime.0 of our
+   * notifications. */
   private uptime(): number {
     return Math.floor((Date.now() - this.openedAt) / 10);
   }
@@ -95,7 +101,7 @@ export class AgentxSession {
     socket.on('close', () => {
       if (this.socket === socket) this.lost('connection closed');
     });
-    this.openedAt = Date.now();
+    this.openedAt = this.options.startedAt ?? Date.now();
     const res = await this.request({
       type: 'open',
       sessionId: 0,
@@ -146,9 +152,11 @@ export class AgentxSession {
     await this.request({ ...this.ids(), type: 'removeAgentCaps', id });
   }
 
-  /** Sends a notification: `varbinds` start with snmpTrapOID.0 (the master adds sysUpTime.0 when absent). */
+  /** Sends a notification: `varbinds` start with snmpTrapOID.0; sysUpTime.0 (ours, as net-snmp's
+   * subagents send it) goes in front. */
   async notify(varbinds: VarBind[]): Promise<void> {
-    const res = await this.request({ ...this.ids(), type: 'notify', varbinds });
+    const upTime: VarBind = { oid: SYS_UPTIME, value: { type: 'timeticks', value: this.uptime() >>> 0 } };
+    const res = await this.request({ ...this.ids(), type: 'notify', varbinds: [upTime, ...varbinds] });
     if (res.error !== AGENTX_ERROR.noError) throw new Error(`AgentX Notify refused (error ${res.error})`);
   }
 
