@@ -28,6 +28,16 @@ describe('AgentX responder', () => {
     );
   });
 
+  test('two values for one OID: the first added stays', () => {
+    const b = new ViewBuilder();
+    b.cell([1, 3, 9, 2, 1, 2], [1], integer(1));
+    b.cell([1, 3, 9, 2, 1, 2], [1], integer(2));
+    assert.deepEqual(
+      b.view().entries.map((e) => e.value),
+      [integer(1)],
+    );
+  });
+
   test('Get: the object, noSuchInstance under a known object, noSuchObject elsewhere', () => {
     const r = respond(
       view(),
