@@ -12,9 +12,10 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadModel } from '../../src/config/index.js';
 import { FsConfigHost } from '../../src/cli/fs-config-host.js';
+import { VERSION_STRING } from '../../src/cli/version.js';
 import { snapshotFromModel, type HostFacts } from '../../src/snmp/from-model.js';
 import { resolveCommandPath } from '../../src/snmp/resolve-command.js';
-import { servedMibs } from '../../src/snmp/mib/serve.js';
+import { servedMibs, snmpSwitches } from '../../src/snmp/mib/serve.js';
 import type { InterfaceInfo, ScriptResult } from '../../src/snmp/snapshot.js';
 import { SnmpSubagent } from '../../src/snmp/subagent.js';
 import type { EngineSnapshot, VrrpState } from '../../src/vrrp/engine.js';
@@ -120,23 +121,14 @@ async function run(cmd: Command): Promise<unknown> {
       const startedAtMs = Date.now();
       const g = model.global;
       agent = new SnmpSubagent({
-        mibs: servedMibs(
-          {
-            enableSnmpVrrp: g.enableSnmpVrrp,
-            enableSnmpRfcv2: g.enableSnmpRfcv2 || g.enableSnmpRfc,
-            enableSnmpRfcv3: g.enableSnmpRfcv3 || g.enableSnmpRfc,
-            enableSnmpChecker: g.enableSnmpChecker,
-          },
-          'vrrp',
-          false,
-        ),
+        mibs: servedMibs(snmpSwitches(g), 'vrrp', false),
         log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
       });
       rebuild = (e) =>
         agent?.update(
           snapshotFromModel({
             model,
-            version: 'Keepalived v0.1.0 (keepalived-ts)',
+            version: VERSION_STRING,
             host,
             engine: e,
             trackers: { scripts: state.scripts, files: new Map(Object.entries(cmd.files)) },

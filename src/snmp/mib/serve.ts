@@ -3,6 +3,7 @@
 // VRRPV3-MIB with enable_snmp_rfcv3; the checker process registers KEEPALIVED-MIB check with
 // enable_snmp_checker; the global objects go with the checker when it runs with SNMP, else with the VRRP
 // process (vrrp_handles_global_oid). -x turns every enable_snmp_* on. Pure.
+import type { GlobalDefs } from '../../config/model/global.js';
 import type { Oid } from '../types.js';
 import type { SnmpSnapshot } from '../snapshot.js';
 import type { MibView } from '../agentx/responder.js';
@@ -26,6 +27,22 @@ export interface SnmpSwitches {
   enableSnmpRfcv2: boolean;
   enableSnmpRfcv3: boolean;
   enableSnmpChecker: boolean;
+}
+
+/** The switches from global_defs (enable_snmp_rfc meaning both RFC MIBs) and -x / --snmp (all of them). */
+export function snmpSwitches(g: GlobalDefs, snmpOption = false): SnmpSwitches {
+  return {
+    enableSnmpVrrp: snmpOption || g.enableSnmpVrrp,
+    enableSnmpRfcv2: snmpOption || g.enableSnmpRfcv2 || g.enableSnmpRfc,
+    enableSnmpRfcv3: snmpOption || g.enableSnmpRfcv3 || g.enableSnmpRfc,
+    enableSnmpChecker: snmpOption || g.enableSnmpChecker,
+  };
+}
+
+/** The master agent's socket: -A / --snmp-agent-socket, else snmp_socket (keepalived ignores the keyword
+ * when the option gave one), else net-snmp's default. */
+export function snmpSocket(g: GlobalDefs, agentSocketOption?: string): string {
+  return agentSocketOption ?? g.snmpSocket ?? 'unix:/var/agentx/master';
 }
 
 /** What one process serves: `role` is the process; `checkerRunning` whether a checker process runs. */

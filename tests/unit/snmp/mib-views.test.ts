@@ -8,7 +8,14 @@ import { globalView } from '../../../src/snmp/mib/keepalived-global.js';
 import { vrrpView } from '../../../src/snmp/mib/keepalived-vrrp.js';
 import { checkView } from '../../../src/snmp/mib/keepalived-check.js';
 import { vrrpRfc2787View, vrrpRfc6527View } from '../../../src/snmp/mib/vrrp-rfc.js';
-import { buildView, registrations, servedMibs } from '../../../src/snmp/mib/serve.js';
+import {
+  buildView,
+  registrations,
+  servedMibs,
+  snmpSocket,
+  snmpSwitches,
+} from '../../../src/snmp/mib/serve.js';
+import { defaultGlobalDefs } from '../../../src/config/model/global.js';
 import { commandText } from '../../../src/snmp/mib/builder.js';
 import { RULE_ACTION } from '../../../src/snmp/snapshot.js';
 import {
@@ -530,6 +537,20 @@ describe('which MIBs a process serves', () => {
       '1.3.6.1.4.1.9586.100.5.1',
       '1.3.6.1.4.1.9586.100.5.2',
     ]);
+  });
+
+  test('switches and socket from global_defs and the command line', () => {
+    const g = { ...defaultGlobalDefs(), enableSnmpRfc: true, snmpSocket: 'unix:/run/x' };
+    assert.deepEqual(snmpSwitches(g), {
+      enableSnmpVrrp: false,
+      enableSnmpRfcv2: true,
+      enableSnmpRfcv3: true,
+      enableSnmpChecker: false,
+    });
+    assert.ok(Object.values(snmpSwitches(defaultGlobalDefs(), true)).every(Boolean));
+    assert.equal(snmpSocket(g), 'unix:/run/x');
+    assert.equal(snmpSocket(g, 'tcp:localhost:705'), 'tcp:localhost:705');
+    assert.equal(snmpSocket(defaultGlobalDefs()), 'unix:/var/agentx/master');
   });
 
   test('commandText quotes every word', () => {
