@@ -49,9 +49,9 @@ module.exports = {
       severity: 'error',
       comment:
         'config, vrrp, bfd, check/schedule, lb/table, sim and common import nothing of the I/O rooms ' +
-        '(net, system, check/probes, daemon, cli).',
+        '(net, system, check/probes, lb/ipvs, lb/nftables, snmp, daemon, cli).',
       from: { path: PURE },
-      to: { path: '^src/(net|system|check/probes|daemon|cli)/' },
+      to: { path: '^src/(net|system|check/probes|lb/ipvs|lb/nftables|snmp|daemon|cli)/' },
     },
     {
       name: 'net-knows-no-protocol',

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the kernel tiers of the test suite need (Debian 12, as root), without
-# letting apt start or enable their services on this machine: keepalived, FRR, nginx and dnsmasq are
-# started by the tests themselves, inside network namespaces, never on the host's own interfaces.
+# letting apt start or enable their services on this machine: keepalived, FRR, nginx, dnsmasq, snmpd and
+# snmptrapd are started by the tests themselves, inside network namespaces, never on the host's own
+# interfaces (snmptrapd also ships a systemd socket unit, disabled with its service below).
 # qemu, Debian's generic kernel, busybox-static and ipvsadm make the VM tier (IPVS, absent from this
 # machine's kernel): the VM has no network device at all.
 set -eu
 PACKAGES="iproute2 nftables tcpdump tshark keepalived frr nginx dnsmasq ca-certificates openssl python3
-  ipvsadm qemu-system-x86 linux-image-amd64 busybox-static xz-utils"
-SERVICES="keepalived frr nginx dnsmasq ipvsadm"
+  ipvsadm qemu-system-x86 linux-image-amd64 busybox-static xz-utils snmpd snmp snmptrapd"
+SERVICES="keepalived frr nginx dnsmasq ipvsadm snmpd snmptrapd snmptrapd.socket"
 
 if [ "$(id -u)" != 0 ]; then
   echo "install-test-deps: needs root (apt-get); run the suite without it with 'npm test'" >&2

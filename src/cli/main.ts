@@ -2,7 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { release, version as osVersion } from 'node:os';
 import { resolve } from 'node:path';
-import { loadModel } from '../config/index.js';
+import { loadModel, type Model } from '../config/index.js';
+import { nftablesRefusals } from '../lb/nftables/config-check.js';
+import { resolveLbConfig } from '../lb/table/resolve.js';
 import { formatDiagnostic, type Diagnostic } from '../config/types.js';
 import { FsConfigHost } from '../daemon/process/fs-config-host.js';
 import { readHostFacts } from './host-facts.js';
@@ -81,11 +83,13 @@ async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
     return 0;
   }
   if (o.configTest || o.dumpConfig) {
+    const hostFacts = readHostFacts();
     const { model, diagnostics } = loadModel(resolve(o.configFile), new FsConfigHost(), {
       configId: o.configId,
-      hostFacts: readHostFacts(),
+      hostFacts,
       allConfig: o.allConfig,
     });
+    diagnostics.push(...dataPlaneDiagnostics(model, hostFacts?.ipvs));
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     if (o.configTest) {
       report(diagnostics, o.configTestLog);
@@ -99,6 +103,34 @@ async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
   // The daemon is done: sockets it leaves open (syslog, signal watch) must not keep the process alive.
   // Console lines are already out (stderr to a file or pipe is synchronous on Linux).
   process.exit(code);
+}
+
+/**
+ * What the load-balancing data plane cannot do with this configuration: on nftables (chosen by
+ * `lvs_data_plane nftables`, an error; or because this kernel has no IPVS, a warning) some schedulers
+ * and methods have no realisation, and the daemon leaves those virtual servers out.
+ */
+function dataPlaneDiagnostics(model: Model, kernelHasIpvs: boolean | undefined): Diagnostic[] {
+  const want = model.global.lvsDataPlane ?? 'auto';
+  if (want === 'ipvs' || (want === 'auto' && kernelHasIpvs !== false) || model.virtualServers.length === 0)
+    return [];
+  const why = want === 'nftables' ? 'lvs_data_plane nftables' : 'this kernel has no IPVS';
+  return nftablesRefusals(
+    resolveLbConfig(model),
+    model.virtualServers.map((vs) => vs.at),
+  ).flatMap((r) =>
+    r.at
+      ? [
+          {
+            file: r.at.file,
+            line: r.at.line,
+            severity: want === 'nftables' ? ('error' as const) : ('warning' as const),
+            keyword: 'virtual_server',
+            message: `${r.virtualServer} cannot run on the nftables data plane (${why}): ${r.reason}`,
+          },
+        ]
+      : [],
+  );
 }
 
 function report(diagnostics: Diagnostic[], logFile: string | undefined): void {

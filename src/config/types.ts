@@ -75,4 +75,6 @@ export interface ConfigHost {
  * checks are skipped. */
 export interface HostFacts {
   interfaces: ReadonlySet<string>;
+  /** Whether this kernel has IPVS (loaded or loadable); undefined when unknown. */
+  ipvs?: boolean;
 }

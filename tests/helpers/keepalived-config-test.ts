@@ -3,6 +3,7 @@
 // for them, holding the interfaces the corpus uses (eth0, ifb0, ifb1: veth pairs), never against the
 // host's own interfaces. One namespace per test process, created on first use, removed at exit.
 import { execFile, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { NetnsLab, run } from './netns.js';
 import { firstReason, missingTools, needsRoot, TOOLS } from './requirements.js';
 
@@ -64,6 +65,19 @@ export function keepalivedConfigTest(file: string, extra: string[] = []): Promis
 export function keepalivedConfigTestSync(file: string, extra: string[] = []): ConfigTestResult {
   const r = spawnSync('ip', argv(file, extra), { encoding: 'utf8', timeout: 20_000 });
   return { status: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+const OURS = fileURLToPath(new URL('../../../bin/keepalived-ts', import.meta.url));
+
+/** Our own `keepalived-ts -t -f FILE`, in the same namespace (the same interfaces, no IPVS). */
+export function oursConfigTest(file: string): Promise<ConfigTestResult> {
+  const args = ['netns', 'exec', configTestNamespace(), process.execPath, OURS, '-t', '-f', file];
+  return new Promise((resolve) => {
+    execFile('ip', args, { timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ status: code, output: `${stdout}${stderr}` });
+    });
+  });
 }
 
 /** Removes the namespace now (it also goes at process exit). */

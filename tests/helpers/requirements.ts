@@ -38,6 +38,9 @@ export const TOOLS = {
   qemu: { command: 'qemu-system-x86_64', pkg: 'qemu-system-x86' },
   ipvsadm: { command: '/usr/sbin/ipvsadm', pkg: 'ipvsadm' },
   busybox: { command: '/bin/busybox', pkg: 'busybox-static' },
+  snmpd: { command: '/usr/sbin/snmpd', pkg: 'snmpd' },
+  snmpwalk: { command: 'snmpwalk', pkg: 'snmp' },
+  snmptrapd: { command: '/usr/sbin/snmptrapd', pkg: 'snmptrapd' },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;

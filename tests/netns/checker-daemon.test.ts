@@ -6,11 +6,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NetnsLab, netnsSkipReason } from '../helpers/netns.js';
-import { gated } from '../helpers/requirements.js';
+import { NetnsLab, netnsExec, netnsRun, netnsSkipReason } from '../helpers/netns.js';
+import { gated, missingTools } from '../helpers/requirements.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/keepalived-ts', import.meta.url));
-const skip = netnsSkipReason();
+const skip = netnsSkipReason() ?? missingTools('nft', 'python3');
 const { describe, test, before, after } = gated(skip);
 
 /** Collects a process's stderr and waits for a line matching `re`. */
@@ -43,6 +43,16 @@ describe('checker daemon (-C)', () => {
     lab.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** Our nftables table as `nft list` prints it ('' when there is none). */
+  const nftTable = (): string => netnsExec(ns, ['nft', 'list', 'table', 'inet', 'keepalived_ts']).stdout;
+  const waitFor = async (ok: () => boolean, what: string): Promise<void> => {
+    const until = Date.now() + 10_000;
+    while (!ok()) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}:\n${nftTable()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
 
   test('a real server that stops answering is removed, notify_down runs; back up, notify_up runs', async () => {
     const marks = join(dir, 'marks');
@@ -77,7 +87,7 @@ describe('checker daemon (-C)', () => {
         '-C',
         '-n',
         '-l',
-        '-D', // the first verdict (server up at start) is only logged with -D, as in keepalived
+        '-D',
         '-f',
         conf,
         '-p',
@@ -92,7 +102,14 @@ describe('checker daemon (-C)', () => {
       { ...process.env, TMPDIR: dir },
     );
     const wait = watch(daemon);
-    await wait(/Adding service \[127\.0\.0\.1\]:tcp:18080 to VS \[10\.9\.9\.9\]:tcp:80/, 10_000);
+    // keepalived starts a non-alpha real server in the pool, silently, and activates its checker.
+    await wait(
+      /Activating healthchecker for service \[127\.0\.0\.1\]:tcp:18080 for VS \[10\.9\.9\.9\]:tcp:80/,
+      10_000,
+    );
+    // No IPVS in this kernel: the nftables data plane holds the service, with the real server in it.
+    await waitFor(() => nftTable().includes('127.0.0.1'), 'the real server in our nftables table');
+    assert.match(nftTable(), /10\.9\.9\.9/);
     server.kill('SIGKILL');
     const killedAt = Date.now();
     await wait(/Removing service \[127\.0\.0\.1\]:tcp:18080 from VS \[10\.9\.9\.9\]:tcp:80/, 10_000);
@@ -104,9 +121,10 @@ describe('checker daemon (-C)', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(readFileSync(marks, 'utf8').trim(), 'down');
+    await waitFor(() => !nftTable().includes('127.0.0.1'), 'the real server out of the table');
     lab.spawn(ns, ['python3', '-m', 'http.server', '18080', '--bind', '127.0.0.1']);
-    // The second 'Adding' is the server coming back.
-    await wait(/Adding service \[127\.0\.0\.1\]:tcp:18080 to VS[^\n]*\n(.|\n)*Adding service/, 10_000);
+    await wait(/Adding service \[127\.0\.0\.1\]:tcp:18080 to VS \[10\.9\.9\.9\]:tcp:80/, 10_000);
+    await waitFor(() => nftTable().includes('127.0.0.1'), 'the real server back in the table');
     const end2 = Date.now() + 3000;
     while (!readFileSync(marks, 'utf8').includes('up') && Date.now() < end2) {
       await new Promise((r) => setTimeout(r, 50));
@@ -115,5 +133,10 @@ describe('checker daemon (-C)', () => {
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon.once('exit', r));
     assert.equal(existsSync(join(dir, 'c.pid')), false, 'the checker pid file is removed at exit');
+    assert.doesNotMatch(
+      netnsRun(ns, ['nft', 'list', 'tables']),
+      /keepalived_ts/,
+      'a clean stop removes our table',
+    );
   });
 });

@@ -34,7 +34,8 @@ function bracket(address: string): string {
 export function virtualServerLabel(vs: VirtualServer): string {
   const k = vs.key;
   if (k.kind === 'fwmark') return `fwmark ${k.fwmark}`;
-  if (k.kind === 'group') return `group ${k.group}`;
+  // One group may serve several protocols (a TCP and a UDP virtual server on the same addresses).
+  if (k.kind === 'group') return `group ${k.group}/${vs.protocol ?? 'TCP'}`;
   return `${bracket(k.address)}:${k.port ?? 0}/${vs.protocol ?? 'TCP'}`;
 }
 

@@ -1,21 +1,23 @@
-// The checker child: keepalived's health checkers against the real servers of every virtual server.
-// The pure scheduler decides, the probes do the I/O (daemon/checker/check-runner.ts); here verdicts become log lines,
-// notify_up / notify_down scripts and lvs_notify_fifo lines. Programming the kernel's load-balancing
-// table from these verdicts belongs to the virtual-server data plane (lb/), which builds on this.
+// The checker child: keepalived's health checkers against the real servers of every virtual server, and
+// the load-balancing table they keep. The pure scheduler decides, the probes do the I/O (check-runner.ts);
+// each real server's verdict goes to the load balancer (daemon/lb/load-balancer.ts: lb/table's tracker and
+// a kernel data plane), which says what keepalived says and runs: log lines, notify and quorum scripts,
+// FIFO lines.
 import { writeFileSync } from 'node:fs';
-import type { DaemonOptions } from '../process/options.js';
 import { checkPlanFromModel } from '../../check/schedule/from-model.js';
-import { CheckRunner } from './check-runner.js';
 import type { Model } from '../../config/index.js';
+import { lookupUser } from '../../system/users.js';
+import { CheckerSmtpAlerts } from '../alerts/checker-alerts.js';
+import { LoadBalancer, type LoadBalancerHooks } from '../lb/load-balancer.js';
 import { ConfigFile } from '../process/config-file.js';
+import { dumpFile, dumpNaming } from '../process/dump-files.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
+import type { DaemonOptions } from '../process/options.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
-import { CheckerSmtpAlerts } from '../alerts/checker-alerts.js';
-import { lookupUser } from '../../system/users.js';
-import { serviceChangeLine, serviceNames } from './check-names.js';
 import { BfdCheckStates } from './bfd-check-states.js';
-import { dumpFile, dumpNaming } from '../process/dump-files.js';
+import { CheckRunner } from './check-runner.js';
+import { LocalAddresses } from './local-addresses.js';
 
 export interface ServerStatus {
   id: string;
@@ -31,6 +33,8 @@ export class CheckerDaemon {
   private readonly status = new Map<string, ServerStatus>();
   /** BFD_CHECK: session states relayed from the BFD child. */
   private readonly bfd = new BfdCheckStates();
+  private lb: LoadBalancer | undefined;
+  private addresses: LocalAddresses | undefined;
   private dumpPath = dumpFile('keepalived_check.data', { useInstance: false });
 
   constructor(
@@ -40,12 +44,14 @@ export class CheckerDaemon {
     this.config = new ConfigFile(options, log);
   }
 
-  start(): void {
+  /** Resolves once the checks run (the data plane chosen and the first table applied or queued). */
+  async start(): Promise<void> {
     writePidFile(this.options.checkersPidFile);
-    this.build(this.config.load());
+    await this.build(this.config.load());
   }
 
-  private build(model: Model): void {
+  /** Starts the checks of `model`; `previous`: the load balancer a reload replaces. */
+  private async build(model: Model, previous?: LoadBalancer): Promise<void> {
     const g = model.global;
     this.dumpPath = dumpFile('keepalived_check.data', dumpNaming(this.options, g));
     const fifos = [g.notifyFifo, g.lvsNotifyFifo].filter((f): f is string => f !== undefined);
@@ -56,12 +62,24 @@ export class CheckerDaemon {
     );
     const plan = checkPlanFromModel(model, { resolveUser: (user, group) => lookupUser(user, group) });
     for (const p of plan.problems) this.log.warn(p);
-    this.log.info(
-      `checking ${plan.servers.length} real servers with ${plan.checkers.length} checkers ` +
-        `(the kernel load-balancing table is not programmed by this build)`,
-    );
     const notifier = this.notifier;
-    const names = serviceNames(model.virtualServers);
+    const checkersOf = new Map<string, string[]>();
+    for (const c of plan.checkers) checkersOf.set(c.server, [...(checkersOf.get(c.server) ?? []), c.id]);
+    const hooks: LoadBalancerHooks = {
+      log: this.log,
+      runScript: (script) => void notifier.run(script.command),
+      writeFifo: (line) => notifier.writeFifos(line),
+      setCheckersEnabled: (server, enabled) => {
+        for (const id of checkersOf.get(server) ?? []) this.runner?.setEnabled(id, enabled);
+      },
+    };
+    const lb =
+      previous !== undefined ? await previous.reload(model, hooks) : await LoadBalancer.open(model, hooks);
+    this.lb = lb;
+    this.log.info(
+      `checking ${plan.servers.length} real servers with ${plan.checkers.length} checkers` +
+        (plan.servers.length > 0 ? `; load balancing on ${lb.dataPlane ?? 'no kernel table'}` : ''),
+    );
     const mail = new CheckerSmtpAlerts(model, plan.checkers, this.log);
     this.smtpAlerts = mail;
     this.bfd.watch(plan.checkers);
@@ -74,23 +92,14 @@ export class CheckerDaemon {
         if (mail.active && this.runner !== undefined)
           mail.observe(this.runner.snapshot(), (s) => this.runner?.serverUp(s));
         switch (a.type) {
-          case 'server-state': {
+          case 'server-state':
             mail.serverState(a.server, a.up, a.weight);
-            const before = this.status.get(a.server);
             this.status.set(a.server, { id: a.server, up: a.up, weight: a.weight });
-            if (before === undefined || before.up !== a.up) {
-              // keepalived's wording; a server found up at start is added silently by keepalived (-D: logged).
-              const line = serviceChangeLine(names.get(a.server), a.server, a.up);
-              if (before !== undefined || !a.up) this.log.info(line);
-              else this.log.debug(line);
-              notifier.writeFifos(`RS ${a.server} ${a.up ? 'UP' : 'DOWN'}\n`);
-            } else if (before.weight !== a.weight) {
-              this.log.info(`Changing weight of ${a.server} to ${a.weight}`);
-            }
+            lb.serverState(a.server, a.up, a.weight);
             return;
-          }
           case 'notify':
-            void notifier.run(a.script);
+            // The load balancer runs notify_up / notify_down, at keepalived's moments (rs_init_notifies,
+            // omega at stop): the scheduler's own requests would run them twice.
             return;
           case 'log':
             this.log.info(a.message);
@@ -99,6 +108,11 @@ export class CheckerDaemon {
       },
     });
     mail.start(this.runner.snapshot());
+    // ha_suspend: the checkers of a virtual server run while its address is on this host.
+    if (lb.config.virtualServers.some((vs) => vs.haSuspend)) {
+      this.addresses = await LocalAddresses.watch((addresses) => lb.setLocalAddresses(addresses), this.log);
+      lb.start([], this.addresses.current());
+    } else lb.start();
     this.runner.start();
   }
 
@@ -117,11 +131,18 @@ export class CheckerDaemon {
     if (model === undefined) return; // a broken edit must not stop the checks
     await this.runner?.stop();
     await this.smtpAlerts?.close(1000);
-    this.build(model);
+    // The new configuration's table replaces the old one: what both hold is edited in place, not
+    // removed and re-added (the planes turn an existing service's add into an edit).
+    const previous = this.lb;
+    await previous?.stop({ reload: true });
+    this.addresses?.close();
+    await this.build(model, previous);
   }
 
   async stop(): Promise<void> {
     await this.runner?.stop();
+    await this.lb?.stop();
+    this.addresses?.close();
     await this.notifier?.drain(5000);
     await this.smtpAlerts?.close(1000);
     removePidFile(this.options.checkersPidFile);

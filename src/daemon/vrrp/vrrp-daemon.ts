@@ -40,6 +40,7 @@ import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats }
 import { dumpFile, dumpNaming, tmpFile } from '../process/dump-files.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
+import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
@@ -82,6 +83,9 @@ export class VrrpDaemon {
     return this.setup.engine;
   }
 
+  /** lvs_sync_daemon: the IPVS sync daemon following its VRRP instance. */
+  private syncDaemon: LvsSyncDaemonControl | undefined;
+
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
     this.model = this.config.load();
@@ -94,6 +98,12 @@ export class VrrpDaemon {
       fifos,
     );
     this.smtpAlerts = new VrrpSmtpAlerts(this.model, this.log);
+    this.syncDaemon = LvsSyncDaemonControl.create(
+      g.lvsSyncDaemon,
+      (name) => this.spec.instances.find((i) => i.name === name)?.vrid,
+      this.log,
+    );
+    this.syncDaemon?.start();
 
     this.applyProcessPriority();
     this.rtnl = await Rtnetlink.open();
@@ -227,6 +237,7 @@ export class VrrpDaemon {
         this.runNotify(a);
         return;
       case 'state-change':
+        this.syncDaemon?.stateChanged(a.instance, a.to);
         // The engine logs "Entering X STATE" itself; the reason is detail, except keepalived's own line for
         // a BACKUP that heard no advert (monitoring watches for it).
         if (a.reason === 'master-down timer') this.log.info(`(${a.instance}) Receive advertisement timeout`);
@@ -516,6 +527,7 @@ export class VrrpDaemon {
     this.trackers?.stop();
     this.applyStatic(false);
     await this.kernelQueue;
+    await this.syncDaemon?.stop();
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
     await mails;
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);

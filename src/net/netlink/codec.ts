@@ -155,18 +155,38 @@ export interface Attr {
   data: Buffer;
 }
 
-export function encodeAttrs(attrs: readonly AttrSpec[]): Buffer {
-  const parts: Buffer[] = [];
+/** Bytes `attrs` take once encoded (each attribute padded to 4 bytes). */
+function attrsSize(attrs: readonly AttrSpec[]): number {
+  let n = 0;
   for (const a of attrs) {
-    const value = Array.isArray(a.value) ? encodeAttrs(a.value) : Buffer.from(a.value as Uint8Array);
-    const len = NLA_HDRLEN + value.length;
-    const b = Buffer.alloc(align4(len));
-    writeU16(b, len, 0);
-    writeU16(b, a.type | (Array.isArray(a.value) && a.nestedFlag ? NLA_F_NESTED : 0), 2);
-    value.copy(b, NLA_HDRLEN);
-    parts.push(b);
+    n += align4(NLA_HDRLEN + (Array.isArray(a.value) ? attrsSize(a.value) : (a.value as Uint8Array).length));
   }
-  return Buffer.concat(parts);
+  return n;
+}
+
+function writeAttrs(out: Buffer, offset: number, attrs: readonly AttrSpec[]): number {
+  let off = offset;
+  for (const a of attrs) {
+    const start = off;
+    off += NLA_HDRLEN;
+    if (Array.isArray(a.value)) {
+      off = writeAttrs(out, off, a.value);
+    } else {
+      out.set(a.value as Uint8Array, off);
+      off += (a.value as Uint8Array).length;
+    }
+    writeU16(out, off - start, start);
+    writeU16(out, a.type | (Array.isArray(a.value) && a.nestedFlag ? NLA_F_NESTED : 0), start + 2);
+    off = start + align4(off - start);
+  }
+  return off;
+}
+
+/** One buffer for the whole list: the checker child encodes thousands of these in a table load. */
+export function encodeAttrs(attrs: readonly AttrSpec[]): Buffer {
+  const out = Buffer.alloc(attrsSize(attrs));
+  writeAttrs(out, 0, attrs);
+  return out;
 }
 
 export function decodeAttrs(buf: Buffer): DecodeResult<Attr[]> {

@@ -1,23 +1,15 @@
-// An async rtnetlink client: requests matched to replies by sequence number, kernel errors as
-// errno-named exceptions, dumps collected until NLMSG_DONE, and a separate socket for notifications.
+// An async rtnetlink client (request bookkeeping in requester.ts): kernel errors as errno-named
+// exceptions, dumps decoded into links/addresses/routes/rules, and a separate socket for notifications.
 
 import {
   type NetlinkMessage,
-  decodeAck,
-  decodeDoneStatus,
   decodeMessages,
-  encodeMessage,
   errnoName,
   NLM_F_ACK,
   NLM_F_DUMP,
-  NLM_F_DUMP_INTR,
-  NLM_F_MULTI,
   NLM_F_REQUEST,
-  NLMSG_DONE,
-  NLMSG_ERROR,
-  NLMSG_NOOP,
-  NLMSG_OVERRUN,
 } from './codec.js';
+import { NetlinkRequester } from './requester.js';
 import { type AddressFamily } from './ip-text.js';
 import {
   type AddressInfo,
@@ -93,43 +85,16 @@ export interface RtnetlinkOptions {
   timeoutMs?: number;
 }
 
-interface Pending {
-  type: number;
-  expectsAck: boolean;
-  replies: NetlinkMessage[];
-  interrupted: boolean;
-  resolve: (replies: NetlinkMessage[]) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-const DUMP_RETRIES = 3;
-
 export class Rtnetlink {
-  private nextSeq = 1;
-  private readonly pending = new Map<number, Pending>();
-  private closed = false;
-  private dumpQueue: Promise<void> = Promise.resolve();
-  private reading = false;
-  private readonly timeoutMs: number;
+  private readonly link: NetlinkRequester;
 
-  constructor(
-    private readonly transport: NetlinkTransport,
-    options: RtnetlinkOptions = {},
-  ) {
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    // An idle client must not hold the process open; a request in flight does, through its timeout timer.
-    transport.setKeepAlive?.(false);
-  }
-
-  /** Reads only while requests are in flight, so an idle client holds no event-loop handle at all. */
-  private startReading(): void {
-    if (this.reading) return;
-    this.reading = true;
-    this.transport.onMessage(
-      (d) => this.receive(d),
-      (e) => this.failAll(e),
-    );
+  constructor(transport: NetlinkTransport, options: RtnetlinkOptions = {}) {
+    this.link = new NetlinkRequester(transport, {
+      timeoutMs: options.timeoutMs,
+      name: 'rtnetlink',
+      makeError: (errno, request, kernelMessage) =>
+        new RtnetlinkError(errnoName(errno), errno, request.type, kernelMessage),
+    });
   }
 
   /** A client on its own NETLINK_ROUTE socket from the native addon. */
@@ -138,121 +103,22 @@ export class Rtnetlink {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(new Error('rtnetlink client closed'));
-    this.transport.close();
+    this.link.close();
   }
 
   /** Send one request; resolves with its reply messages (none for a plain ack). */
   request(req: RtnlRequest): Promise<NetlinkMessage[]> {
-    if (this.closed) return Promise.reject(new Error('rtnetlink client closed'));
-    const seq = this.nextSeq;
-    this.nextSeq = this.nextSeq >= 0x7fffffff ? 1 : this.nextSeq + 1;
-    return new Promise<NetlinkMessage[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.settle(seq);
-        reject(Object.assign(new Error(`rtnetlink request ${req.type} timed out`), { code: 'ETIMEDOUT' }));
-      }, this.timeoutMs);
-      this.pending.set(seq, {
-        type: req.type,
-        expectsAck: (req.flags & NLM_F_ACK) !== 0,
-        replies: [],
-        interrupted: false,
-        resolve,
-        reject,
-        timer,
-      });
-      this.startReading();
-      try {
-        this.transport.send(
-          encodeMessage({ type: req.type, flags: req.flags, seq, pid: 0, payload: req.payload }),
-        );
-      } catch (error) {
-        this.settle(seq);
-        reject(error as Error);
-      }
-    });
+    return this.link.request(req);
   }
 
-  private settle(seq: number): Pending | undefined {
-    const p = this.pending.get(seq);
-    if (!p) return undefined;
-    clearTimeout(p.timer);
-    this.pending.delete(seq);
-    if (this.pending.size === 0 && this.reading && this.transport.stopReading && !this.closed) {
-      this.transport.stopReading();
-      this.reading = false;
+  /** Runs a dump (queued behind others, again if interrupted) and decodes what it returns. */
+  private async dump(req: RtnlRequest): Promise<RtnlObject[]> {
+    const out: RtnlObject[] = [];
+    for (const m of await this.link.dump(req)) {
+      const r = decodeRtnlMessage(m);
+      if (r.ok && r.value) out.push(r.value);
     }
-    return p;
-  }
-
-  private failAll(error: Error): void {
-    for (const seq of [...this.pending.keys()]) this.settle(seq)?.reject(error);
-  }
-
-  private receive(datagram: Buffer): void {
-    const decoded = decodeMessages(datagram);
-    if (!decoded.ok) {
-      this.failAll(
-        Object.assign(new Error(`malformed netlink reply: ${decoded.error}`), { code: 'EBADMSG' }),
-      );
-      return;
-    }
-    for (const msg of decoded.value) {
-      const p = this.pending.get(msg.seq);
-      if (!p || msg.type === NLMSG_NOOP || msg.type === NLMSG_OVERRUN) continue;
-      if (msg.flags & NLM_F_DUMP_INTR) p.interrupted = true;
-      if (msg.type === NLMSG_ERROR) {
-        const ack = decodeAck(msg);
-        this.settle(msg.seq);
-        if (!ack.ok) p.reject(Object.assign(new Error(ack.error), { code: 'EBADMSG' }));
-        else if (ack.value.errno === 0) p.resolve(p.replies);
-        else
-          p.reject(
-            new RtnetlinkError(errnoName(ack.value.errno), ack.value.errno, p.type, ack.value.extackMessage),
-          );
-      } else if (msg.type === NLMSG_DONE) {
-        const status = decodeDoneStatus(msg);
-        this.settle(msg.seq);
-        if (status > 0) p.reject(new RtnetlinkError(errnoName(status), status, p.type));
-        else if (p.interrupted) p.reject(Object.assign(new Error('dump interrupted'), { code: 'EINTR' }));
-        else p.resolve(p.replies);
-      } else {
-        p.replies.push(msg);
-        // A single (non-multipart) answer completes the request unless an ack is still to come.
-        if (!(msg.flags & NLM_F_MULTI) && !p.expectsAck) this.settle(msg.seq)?.resolve(p.replies);
-      }
-    }
-  }
-
-  /**
-   * Runs a dump, retrying when the kernel says the table changed under it (NLM_F_DUMP_INTR). Dumps queue
-   * behind each other: the kernel allows one in progress per socket (EBUSY otherwise).
-   */
-  private dump(req: RtnlRequest): Promise<RtnlObject[]> {
-    const run = this.dumpQueue.then(() => this.dumpNow(req));
-    this.dumpQueue = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  private async dumpNow(req: RtnlRequest): Promise<RtnlObject[]> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const replies = await this.request(req);
-        const out: RtnlObject[] = [];
-        for (const m of replies) {
-          const r = decodeRtnlMessage(m);
-          if (r.ok && r.value) out.push(r.value);
-        }
-        return out;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'EINTR' || attempt >= DUMP_RETRIES) throw error;
-      }
-    }
+    return out;
   }
 
   async listLinks(): Promise<LinkInfo[]> {

@@ -14,6 +14,8 @@ export interface NetlinkTransport {
   stopReading?(): void;
   /** Whether the open socket alone keeps the process alive (request clients turn it off). */
   setKeepAlive?(keepAlive: boolean): void;
+  /** Grows the send buffer so that one datagram of `bytes` fits (nfnetlink batches are one datagram). */
+  setSendBuffer?(bytes: number): void;
   close(): void;
 }
 
@@ -73,6 +75,20 @@ export function openNetlinkSocket(options: NetlinkSocketOptions = {}): NetlinkTr
     },
     stopReading: () => sock.stopReading(),
     setKeepAlive: (keepAlive) => sock.setKeepAlive(keepAlive),
+    setSendBuffer: (bytes) => {
+      // The kernel doubles the value and refuses datagrams above it; SO_SNDBUFFORCE (root) passes
+      // net.core.wmem_max, which is often only 208 KiB.
+      const force = c['SO_SNDBUFFORCE'];
+      if (force !== undefined) {
+        try {
+          sock.setOption(c.SOL_SOCKET, force, bytes);
+          return;
+        } catch {
+          /* not privileged: the plain option, capped by wmem_max */
+        }
+      }
+      sock.setOption(c.SOL_SOCKET, c['SO_SNDBUF'] as number, bytes);
+    },
     close: () => sock.close(),
   };
 }

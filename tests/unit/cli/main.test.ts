@@ -45,6 +45,26 @@ describe('keepalived-ts command line', () => {
     assert.match(r.stderr, new RegExp(`^${file}:3: error: virtual_router_id: `, 'm'));
   });
 
+  test('-t with lvs_data_plane nftables: a scheduler nftables cannot realise is an error at its file:line', () => {
+    const file = join(dir, 'nft.conf');
+    writeFileSync(
+      file,
+      'global_defs {\n  lvs_data_plane nftables\n}\n' +
+        'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched lc\n  real_server 10.1.1.1 80 {\n  }\n}\n' +
+        'virtual_server 10.0.0.2 80 {\n  protocol TCP\n  lvs_sched rr\n  real_server 10.1.1.1 80 {\n  }\n}\n',
+    );
+    const r = run(['-t', '-f', file]);
+    assert.equal(r.code, 5, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0] as string,
+      new RegExp(
+        `^${file}:4: error: virtual_server: \\[10\\.0\\.0\\.1\\]:tcp:80 cannot run on the nftables data plane .*lb_algo lc.*use `,
+      ),
+    );
+  });
+
   test('-t=FILE writes the messages to that file', () => {
     const file = join(dir, 'bad2.conf');
     const log = join(dir, 'test.log');

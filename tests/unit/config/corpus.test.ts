@@ -13,6 +13,7 @@ import { formatDiagnostic } from '../../../src/config/types.js';
 import {
   keepalivedConfigTest,
   keepalivedConfigTestSkipReason,
+  oursConfigTest,
 } from '../../helpers/keepalived-config-test.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
@@ -281,6 +282,18 @@ void describe('config corpus', () => {
     void test(`keepalived 2.2.7 -t accepts ${rel}`, { skip }, async () => {
       const r = await (run as Promise<{ status: number; output: string }>);
       assert.equal(r.status, 0, `keepalived -t failed:\n${r.output}`);
+    });
+    // Our -t gives the same verdict on the same host (the same interfaces, no IPVS).
+    const ours = skip === undefined ? oursConfigTest(file) : undefined;
+    void test(`keepalived-ts -t gives keepalived's verdict on ${rel}`, { skip }, async () => {
+      const [theirs, mine] = await Promise.all([run, ours] as Array<
+        Promise<{ status: number; output: string }>
+      >);
+      assert.equal(
+        mine?.status === 0,
+        theirs?.status === 0,
+        `keepalived:\n${theirs?.output}\nours:\n${mine?.output}`,
+      );
     });
   }
 });

@@ -125,6 +125,11 @@ export interface GlobalDefs {
   /** undefined: not set; '' : set; 'VS': remove virtual servers only. */
   lvsFlushOnStop?: string;
   rsInitNotifies: boolean;
+  /** keepalived-ts only: which kernel table realises the virtual servers; unset means 'auto' (IPVS where
+   * the kernel has it, else nftables). keepalived warns about the keyword and skips it. */
+  lvsDataPlane?: 'auto' | 'ipvs' | 'nftables';
+  /** keepalived-ts only: the interfaces the nftables plane hooks for DR services (unset: all but lo). */
+  lvsNftablesIngress?: string[];
   // scheduling
   maxAutoPriority?: number;
   minAutoPriorityDelay: number;
@@ -357,6 +362,12 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'lvs_flush', field: 'lvsFlush', spec: flagKw },
   { keyword: 'lvs_flush_on_stop', field: 'lvsFlushOnStop', spec: optword },
   { keyword: 'rs_init_notifies', field: 'rsInitNotifies', spec: flagKw },
+  {
+    keyword: 'lvs_data_plane',
+    field: 'lvsDataPlane',
+    spec: { kind: 'choice', values: ['auto', 'ipvs', 'nftables'] },
+  },
+  { keyword: 'lvs_nftables_ingress', field: 'lvsNftablesIngress', spec: words },
   { keyword: 'min_auto_priority_delay', field: 'minAutoPriorityDelay', spec: ints(1, 10000000) },
   { keyword: 'vrrp_priority', field: 'vrrpPriority', spec: ints(-20, 19) },
   { keyword: 'checker_priority', field: 'checkerPriority', spec: ints(-20, 19) },

@@ -35,7 +35,7 @@ export interface AddressPort {
   port?: number;
 }
 
-/** `ADDRESS [PORT]` starting at args[index]; more words are an error. */
+/** `ADDRESS [PORT]` starting at args[index]; more words are an error. A port of 0 is no port. */
 export function addressPort(node: ConfigNode, ctx: BuildContext, index = 0): AddressPort | undefined {
   const text = node.args[index];
   if (text === undefined) {
@@ -52,7 +52,8 @@ export function addressPort(node: ConfigNode, ctx: BuildContext, index = 0): Add
     return undefined;
   }
   const out: AddressPort = { family: ip.family, address: ip.address };
-  if (node.args[index + 1] !== undefined) {
+  // keepalived reads a port of all zeros as no port at all (alloc_vs / alloc_rs / alloc_ssvr, since 2.0.7).
+  if (node.args[index + 1] !== undefined && !/^0+$/.test(node.args[index + 1] as string)) {
     const p = port(node, ctx, index + 1);
     if (p === undefined) return undefined;
     out.port = p;

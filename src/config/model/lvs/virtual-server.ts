@@ -296,8 +296,9 @@ interface VirtualServerBuild {
 function addRealServer(n: ConfigNode, b: VirtualServerBuild, ctx: BuildContext): void {
   const rs = buildRealServer(n, ctx);
   if (!rs) return;
-  // Only the real server's own lvs_method counts here: keepalived checks before inheriting the VS's.
-  if (rs.forwarding?.method !== 'TUN') {
+  // keepalived's real server starts with the virtual server's lvs_method as written so far (alloc_rs), and
+  // a tunnelled one may be of the other family.
+  if ((rs.forwarding ?? b.vs.forwarding)?.method !== 'TUN') {
     if (b.family === undefined) b.family = rs.family;
     else if (b.family !== rs.family) {
       ctx.diags.error(

@@ -20,14 +20,15 @@ export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCo
     ctx.diags.error(node, node.keyword, 'missing argument');
     return undefined;
   }
-  if (extra.length > 0) {
-    ctx.diags.error(
+  // keepalived reads the words after the script as USER [GROUP] and ignores any more; arguments meant
+  // for the script are a classic slip, so say what happens (the script runs as that user, if it exists).
+  if (extra.length > 0)
+    ctx.diags.warn(
       node,
       node.keyword,
-      `too many arguments: a script with arguments must be quoted ("${node.args.join(' ')}")`,
+      `'${user} ${group}' is read as the user and group to run ${command} as, and '${extra.join(' ')}' is ignored: ` +
+        `quote the command to pass it arguments ("${node.args.join(' ')}")`,
     );
-    return undefined;
-  }
   const out: ScriptCommand = { command };
   if (user !== undefined) out.user = user;
   if (group !== undefined) out.group = group;

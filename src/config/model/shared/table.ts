@@ -16,7 +16,9 @@ export type SimpleSpec =
   /** Zero or more words (a bare keyword gives []). */
   | { kind: 'words' }
   /** An optional word: a bare keyword gives ''. */
-  | { kind: 'optword' };
+  | { kind: 'optword' }
+  /** Exactly one word out of `values`. */
+  | { kind: 'choice'; values: readonly string[] };
 
 export interface SimpleKeyword<T> {
   keyword: string;
@@ -66,6 +68,15 @@ export function readSimple<T extends object>(
     case 'optword':
       value = node.args[0] ?? '';
       break;
+    case 'choice':
+      value = node.args[0];
+      if (value === undefined)
+        ctx.diags.error(node, node.keyword, `missing argument (${spec.values.join(', ')})`);
+      else if (!spec.values.includes(value as string)) {
+        ctx.diags.error(node, node.keyword, `'${String(value)}' is not one of ${spec.values.join(', ')}`);
+        value = undefined;
+      } else if (node.args.length > 1) ctx.diags.warn(node, node.keyword, `extra arguments ignored`);
+      break;
   }
   if (value !== undefined) setField(target, entry.field, value);
 }
@@ -109,6 +120,7 @@ export function printSimple<T extends object>(
         lines.push(`${keyword} ${String(v)}`);
         break;
       case 'word':
+      case 'choice':
         lines.push(`${keyword} ${quoteWord(String(v))}`);
         break;
       case 'rest':

@@ -212,3 +212,28 @@ test('problems instead of throwing: missing misc_path, unknown user, unknown tra
   const m = q.checkers[0]?.options;
   assert.ok(m?.kind === 'MISC_CHECK' && m.uid === 1000 && m.gid === 100);
 });
+
+test('a group serving two protocols gets one real server and checker per virtual server', () => {
+  const p = plan(`
+virtual_server_group G {
+  10.0.0.1 80
+}
+virtual_server group G {
+  protocol TCP
+  real_server 10.9.0.1 80 {
+    TCP_CHECK {
+    }
+  }
+}
+virtual_server group G {
+  protocol UDP
+  real_server 10.9.0.1 80 {
+    TCP_CHECK {
+    }
+  }
+}
+`);
+  const ids = p.servers.map((s) => s.id);
+  assert.deepEqual(ids, ['group G/TCP -> 10.9.0.1:80', 'group G/UDP -> 10.9.0.1:80']);
+  assert.equal(new Set(p.checkers.map((c) => c.id)).size, 2);
+});

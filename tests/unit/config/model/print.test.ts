@@ -258,6 +258,8 @@ function simpleValue(spec: SimpleSpec): fc.Arbitrary<unknown> {
       return fc.array(word, { maxLength: 3 });
     case 'optword':
       return fc.oneof(fc.constant(''), word);
+    case 'choice':
+      return fc.constantFrom(...spec.values);
   }
 }
 

@@ -160,39 +160,3 @@ describe('realtime signals', () => {
     assert.deepEqual(seen.sort(), [json, clear].sort());
   });
 });
-
-describe('checker service names', () => {
-  test('keepalived FMT_RS / FMT_VS in the Adding/Removing service lines', async () => {
-    const { serviceNames, serviceChangeLine } = await import('../../../../src/daemon/checker/check-names.js');
-    const text = `virtual_server 10.0.0.100 80 {
-  protocol TCP
-  real_server 10.0.0.2 8080 {
-    TCP_CHECK {
-      connect_timeout 1
-    }
-  }
-}
-virtual_server fwmark 7 {
-  protocol UDP
-  real_server 10.0.0.3 53 {
-  }
-}
-`;
-    const { model } = loadModel(CONF, new MemoryHost({ [CONF]: text }));
-    const names = [...serviceNames(model.virtualServers).entries()];
-    assert.equal(names.length, 2);
-    const [tcp, fwm] = names;
-    assert.equal(
-      serviceChangeLine(tcp?.[1], tcp?.[0] ?? '', false),
-      'Removing service [10.0.0.2]:tcp:8080 from VS [10.0.0.100]:tcp:80',
-    );
-    assert.equal(
-      serviceChangeLine(tcp?.[1], tcp?.[0] ?? '', true),
-      'Adding service [10.0.0.2]:tcp:8080 to VS [10.0.0.100]:tcp:80',
-    );
-    assert.equal(
-      serviceChangeLine(fwm?.[1], fwm?.[0] ?? '', true),
-      'Adding service [10.0.0.3]:udp:53 to VS FWM 7',
-    );
-  });
-});

@@ -370,7 +370,11 @@ test('a group used by two virtual servers: one verdict moves the server in both'
     }`),
   );
   t.start();
-  const effects = t.serverState('group G -> 10.9.0.1:80', false, 1);
+  // Each virtual server has its own real server, checked by its own checkers (as in keepalived).
+  const effects = [
+    ...t.serverState('group G/TCP -> 10.9.0.1:80', false, 1),
+    ...t.serverState('group G/UDP -> 10.9.0.1:80', false, 1),
+  ];
   assert.deepEqual(logs(effects), [
     'Removing service [10.9.0.1]:tcp:80 from VS [G]:0',
     'Lost quorum 1-0=1 > 0 for VS [G]:0',

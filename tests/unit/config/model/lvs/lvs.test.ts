@@ -146,6 +146,22 @@ void describe('virtual_server', () => {
     );
   });
 
+  void test('a port of 0 is no port, as keepalived reads it (virtual, real and sorry servers)', () => {
+    const { model, messages } = lvs(
+      'virtual_server 10.0.0.1 0 {\n  protocol TCP\n  persistence_timeout 60\n' +
+        '  sorry_server 10.1.1.9 00\n  real_server 10.1.1.1 0 {\n  }\n}\n',
+    );
+    const vs = model.virtualServers[0];
+    assert.ok(vs, messages.join('; '));
+    assert.deepEqual(vs.key, { kind: 'address', family: 4, address: '10.0.0.1' });
+    assert.equal(vs.realServers[0]?.port, undefined);
+    assert.equal(vs.sorryServer?.port, undefined);
+    assert.deepEqual(
+      messages.filter((m) => m.includes('error')),
+      [],
+    );
+  });
+
   void test('bad keys are reported and the block dropped', () => {
     const { model, messages } = lvs(
       'virtual_server 10.0.0.999 80 {\n}\nvirtual_server fwmark x {\n}\nvirtual_server group {\n}\nvirtual_server 10.0.0.1 80 90 {\n}\n',
@@ -462,7 +478,7 @@ void describe('real_server', () => {
       '/k.conf:4: error: weight: -1 is out of range 0..2147483647',
       '/k.conf:5: error: uthreshold: 5000000000 is out of range 0..4294967295',
       '/k.conf:7: warning: notify_up: notify_up script already specified - ignoring',
-      '/k.conf:8: error: notify_down: too many arguments: a script with arguments must be quoted ("/bin/a x y z")',
+      "/k.conf:8: warning: notify_down: 'x y' is read as the user and group to run /bin/a as, and 'z' is ignored: quote the command to pass it arguments (\"/bin/a x y z\")",
       "/k.conf:9: error: inhibit_on_failure: 'maybe' is not a boolean (true/false, on/off, yes/no)",
       '/k.conf:11: error: real_server: address family of 2001:db8::1 does not match the virtual server - skipping real server',
       '/k.conf:16: warning: real_server: real server 10.1.1.1 port 80 is duplicated - ignoring the second',

@@ -395,15 +395,17 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
     ]);
   });
 
-  void test('notify scripts with user and group; unquoted arguments rejected', () => {
+  void test('notify scripts with user and group; unquoted arguments read as keepalived reads them', () => {
     const { model, messages } = build(
       basic(
         '  notify_master "/bin/n.sh master" root :wheel\n  notify_deleted\n  notify_backup /bin/n.sh backup x y',
       ),
     );
+    // keepalived 2.2.7 accepts it (-t exits 0): 'backup' is the user, 'x' the group, 'y' ignored.
     assert.deepEqual(messages, [
-      'test.conf:6: error: notify_backup: too many arguments: a script with arguments must be quoted ("/bin/n.sh backup x y")',
+      "test.conf:6: warning: notify_backup: 'backup x' is read as the user and group to run /bin/n.sh as, and 'y' is ignored: quote the command to pass it arguments (\"/bin/n.sh backup x y\")",
     ]);
+    assert.deepEqual(model.instances[0]?.notify.backup, { command: '/bin/n.sh', user: 'backup', group: 'x' });
     assert.deepEqual(model.instances[0]?.notify.master, {
       command: '/bin/n.sh master',
       user: 'root',

@@ -1,0 +1,59 @@
+// The addresses this host holds, kept current from rtnetlink (for ha_suspend: a virtual server's checkers
+// run only while its address is here, as keepalived's checker process follows its netlink address events).
+// One entry per interface holding an address: the same VIP on two interfaces counts twice.
+import { Rtnetlink, subscribe, type Subscription } from '../../net/netlink/rtnetlink.js';
+import type { AddressInfo } from '../../net/netlink/rtnl-addr.js';
+import type { Logger } from '../process/log.js';
+
+export class LocalAddresses {
+  private readonly held = new Map<string, string>();
+  private subscription: Subscription | undefined;
+
+  private constructor(private readonly onChange: (addresses: string[]) => void) {}
+
+  /** Lists the addresses now, then calls `onChange` with the whole list after every change. */
+  static async watch(onChange: (addresses: string[]) => void, log: Logger): Promise<LocalAddresses> {
+    const watcher = new LocalAddresses(onChange);
+    watcher.subscription = subscribe(
+      (event) => {
+        if (event.kind === 'overrun') void watcher.reread(log);
+        else if (event.kind === 'address') {
+          const key = entryKey(event.address);
+          if (event.removed) watcher.held.delete(key);
+          else watcher.held.set(key, event.address.address);
+          watcher.onChange(watcher.current());
+        }
+      },
+      { keepAlive: false, onError: (e) => log.warn(`address monitor: ${e.message}`) },
+    );
+    await watcher.reread(log, false);
+    return watcher;
+  }
+
+  current(): string[] {
+    return [...this.held.values()];
+  }
+
+  close(): void {
+    this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  private async reread(log: Logger, notify = true): Promise<void> {
+    const client = Rtnetlink.open();
+    try {
+      const all = await client.listAddresses();
+      this.held.clear();
+      for (const a of all) this.held.set(entryKey(a), a.address);
+      if (notify) this.onChange(this.current());
+    } catch (e) {
+      log.warn(`cannot list this host's addresses: ${(e as Error).message}`);
+    } finally {
+      client.close();
+    }
+  }
+}
+
+function entryKey(a: AddressInfo): string {
+  return `${a.ifindex} ${a.address}`;
+}
