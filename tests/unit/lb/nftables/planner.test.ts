@@ -1,11 +1,16 @@
 // The pure planner: which nf_tables operations a table change becomes, without a kernel.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMPTY_STATE, planApply, planRemoveAll, type PlaneState } from '../../../src/lb/nftables/planner.js';
-import { describeOp, encodeOps, type NftOp } from '../../../src/lb/nftables/ops.js';
-import { NftablesUnsupportedError, realiseService } from '../../../src/lb/nftables/realise.js';
-import { hostU32, R_SERVER } from '../../../src/lb/nftables/layout.js';
-import type { Destination, LbChange, LbTable, Service, ServiceKey } from '../../../src/lb/table/types.js';
+import {
+  EMPTY_STATE,
+  planApply,
+  planRemoveAll,
+  type PlaneState,
+} from '../../../../src/lb/nftables/planner.js';
+import { describeOp, encodeOps, type NftOp } from '../../../../src/lb/nftables/ops.js';
+import { NftablesUnsupportedError, realiseService } from '../../../../src/lb/nftables/realise.js';
+import { hostU32, R_SERVER } from '../../../../src/lb/nftables/layout.js';
+import type { Destination, LbChange, LbTable, Service, ServiceKey } from '../../../../src/lb/table/types.js';
 
 const VIP: ServiceKey = { kind: 'address', family: 'inet', protocol: 'TCP', address: '192.0.2.10', port: 80 };
 const OTHER: ServiceKey = {

@@ -25,11 +25,11 @@
 // Every message was sent with NLM_F_REQUEST | NLM_F_ACK.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessages } from '../../../src/net/netlink/codec.js';
-import { GenericNetlink } from '../../../src/net/netlink/genetlink.js';
-import { IpvsDataPlane } from '../../../src/lb/ipvs/plane.js';
-import type { Destination, LbChange, LbTable, Service } from '../../../src/lb/table/types.js';
-import { FakeIpvsKernel } from '../../helpers/fake-ipvs-kernel.js';
+import { decodeMessages } from '../../../../src/net/netlink/codec.js';
+import { GenericNetlink } from '../../../../src/net/netlink/genetlink.js';
+import { IpvsDataPlane } from '../../../../src/lb/ipvs/plane.js';
+import type { Destination, LbChange, LbTable, Service } from '../../../../src/lb/table/types.js';
+import { FakeIpvsKernel } from '../../../helpers/fake-ipvs-kernel.js';
 
 const KEEPALIVED_RUN = [
   '0f010000', // GET_INFO (ipvs_init)

@@ -3,18 +3,18 @@
 // daemon. The same plane against the real kernel is tests/vm/ipvs-plane.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GenericNetlink } from '../../../src/net/netlink/genetlink.js';
-import * as K from '../../../src/lb/ipvs/constants.js';
-import { IpvsUnavailableError } from '../../../src/lb/ipvs/errors.js';
-import { IpvsDataPlane } from '../../../src/lb/ipvs/plane.js';
+import { GenericNetlink } from '../../../../src/net/netlink/genetlink.js';
+import * as K from '../../../../src/lb/ipvs/constants.js';
+import { IpvsUnavailableError } from '../../../../src/lb/ipvs/errors.js';
+import { IpvsDataPlane } from '../../../../src/lb/ipvs/plane.js';
 import type {
   Destination,
   LbChange,
   LbTable,
   Service,
   ServiceAttributes,
-} from '../../../src/lb/table/types.js';
-import { FakeIpvsKernel } from '../../helpers/fake-ipvs-kernel.js';
+} from '../../../../src/lb/table/types.js';
+import { FakeIpvsKernel } from '../../../helpers/fake-ipvs-kernel.js';
 
 async function openPlane(kernel = new FakeIpvsKernel(), window?: number) {
   const log: string[] = [];

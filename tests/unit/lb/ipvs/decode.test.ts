@@ -4,11 +4,11 @@
 // Little-endian host assumed (x86-64, arm64): no PAD attributes before 64-bit counters there.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessages, NLMSG_DONE } from '../../../src/net/netlink/codec.js';
-import { decodeGenlMessage } from '../../../src/net/netlink/genetlink.js';
-import { decodeIpvsReply, type IpvsReply } from '../../../src/lb/ipvs/messages.js';
-import { decodeStats } from '../../../src/lb/ipvs/stats.js';
-import { destinationFromWire, serviceFromWire } from '../../../src/lb/ipvs/table-wire.js';
+import { decodeMessages, NLMSG_DONE } from '../../../../src/net/netlink/codec.js';
+import { decodeGenlMessage } from '../../../../src/net/netlink/genetlink.js';
+import { decodeIpvsReply, type IpvsReply } from '../../../../src/lb/ipvs/messages.js';
+import { decodeStats } from '../../../../src/lb/ipvs/stats.js';
+import { destinationFromWire, serviceFromWire } from '../../../../src/lb/ipvs/table-wire.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#[^\n]*/g, '').replace(/[^0-9a-f]/gi, ''), 'hex');
 

@@ -5,8 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { attr, decodeMessages, encodeMessage, NLM_F_MULTI } from '../../../src/net/netlink/codec.js';
-import { decodeGenlMessage, encodeGenlPayload } from '../../../src/net/netlink/genetlink.js';
+import { attr, decodeMessages, encodeMessage, NLM_F_MULTI } from '../../../../src/net/netlink/codec.js';
+import { decodeGenlMessage, encodeGenlPayload } from '../../../../src/net/netlink/genetlink.js';
 import {
   AF_INET,
   AF_INET6,
@@ -18,26 +18,26 @@ import {
   IPVS_CMD_NEW_SERVICE,
   IPVS_CMD_SET_CONFIG,
   IPVS_CMD_SET_INFO,
-} from '../../../src/lb/ipvs/constants.js';
+} from '../../../../src/lb/ipvs/constants.js';
 import {
   encodeDaemonAttrs,
   encodeInfoAttrs,
   encodeTimeoutAttrs,
   type IpvsDaemon,
-} from '../../../src/lb/ipvs/daemon.js';
-import { encodeDestinationAttrs, type IpvsDestination } from '../../../src/lb/ipvs/destination.js';
-import { decodeIpvsReply, type IpvsReply } from '../../../src/lb/ipvs/messages.js';
-import { encodeServiceAttrs, type IpvsService } from '../../../src/lb/ipvs/service.js';
-import type { IpvsStats } from '../../../src/lb/ipvs/stats.js';
+} from '../../../../src/lb/ipvs/daemon.js';
+import { encodeDestinationAttrs, type IpvsDestination } from '../../../../src/lb/ipvs/destination.js';
+import { decodeIpvsReply, type IpvsReply } from '../../../../src/lb/ipvs/messages.js';
+import { encodeServiceAttrs, type IpvsService } from '../../../../src/lb/ipvs/service.js';
+import type { IpvsStats } from '../../../../src/lb/ipvs/stats.js';
 import {
   destinationFromWire,
   destinationToWire,
   serviceFromWire,
   serviceToWire,
-} from '../../../src/lb/ipvs/table-wire.js';
-import { bytesToAddress } from '../../../src/common/inet.js';
-import type { Destination, ServiceAttributes, ServiceKey } from '../../../src/lb/table/types.js';
-import { LVS_SCHEDULERS, type LvsSchedFlag } from '../../../src/config/model/lvs/types.js';
+} from '../../../../src/lb/ipvs/table-wire.js';
+import { bytesToAddress } from '../../../../src/common/inet.js';
+import type { Destination, ServiceAttributes, ServiceKey } from '../../../../src/lb/table/types.js';
+import { LVS_SCHEDULERS, type LvsSchedFlag } from '../../../../src/config/model/lvs/types.js';
 
 const FAMILY = 0x23;
 const u16 = fc.integer({ min: 0, max: 0xffff });

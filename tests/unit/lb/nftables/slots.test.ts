@@ -11,10 +11,10 @@ import {
   slotTable,
   SlotTableError,
   weightedRoundRobinSlots,
-} from '../../../src/lb/nftables/slots.js';
-import { nftablesSupport } from '../../../src/lb/nftables/support.js';
-import { LVS_SCHEDULERS } from '../../../src/config/model/lvs/types.js';
-import type { Destination, ServiceAttributes } from '../../../src/lb/table/types.js';
+} from '../../../../src/lb/nftables/slots.js';
+import { nftablesSupport } from '../../../../src/lb/nftables/support.js';
+import { LVS_SCHEDULERS } from '../../../../src/config/model/lvs/types.js';
+import type { Destination, ServiceAttributes } from '../../../../src/lb/table/types.js';
 
 function dest(address: string, weight = 1, extra: Partial<Destination> = {}): Destination {
   return {

@@ -2,14 +2,19 @@
 // change and leaves the plane's idea of the kernel unchanged, close removes our tables synchronously.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessages, encodeAck, NLM_F_ACK, type NetlinkMessage } from '../../../src/net/netlink/codec.js';
-import { NfnetlinkBatchClient } from '../../../src/net/netlink/nfnetlink-batch.js';
-import { NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END } from '../../../src/net/netlink/nfnetlink.js';
-import { NFT_MSG_DELTABLE, NFT_MSG_NEWRULE } from '../../../src/net/netlink/nftables.js';
-import { Rtnetlink } from '../../../src/net/netlink/rtnetlink.js';
-import type { NetlinkTransport } from '../../../src/net/netlink/transport.js';
-import { NftablesPlane } from '../../../src/lb/nftables/plane.js';
-import type { Destination, LbChange, Service } from '../../../src/lb/table/types.js';
+import {
+  decodeMessages,
+  encodeAck,
+  NLM_F_ACK,
+  type NetlinkMessage,
+} from '../../../../src/net/netlink/codec.js';
+import { NfnetlinkBatchClient } from '../../../../src/net/netlink/nfnetlink-batch.js';
+import { NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END } from '../../../../src/net/netlink/nfnetlink.js';
+import { NFT_MSG_DELTABLE, NFT_MSG_NEWRULE } from '../../../../src/net/netlink/nftables.js';
+import { Rtnetlink } from '../../../../src/net/netlink/rtnetlink.js';
+import type { NetlinkTransport } from '../../../../src/net/netlink/transport.js';
+import { NftablesPlane } from '../../../../src/lb/nftables/plane.js';
+import type { Destination, LbChange, Service } from '../../../../src/lb/table/types.js';
 
 type Verdict = (m: NetlinkMessage) => number;
 

@@ -11,12 +11,12 @@
 //   nla_get_be16 / be32 / in_addr in the kernel); addresses travel as 16 bytes (union nf_inet_addr).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeMessage } from '../../../src/net/netlink/codec.js';
-import { genlRequest } from '../../../src/net/netlink/genetlink.js';
-import { IP_VS_STATE_BACKUP, IP_VS_STATE_MASTER } from '../../../src/lb/ipvs/constants.js';
-import { type IpvsCommand, ipvsCommands, toGenlCommand } from '../../../src/lb/ipvs/messages.js';
-import { destinationToWire, serviceToWire } from '../../../src/lb/ipvs/table-wire.js';
-import type { Destination, ServiceAttributes } from '../../../src/lb/table/types.js';
+import { encodeMessage } from '../../../../src/net/netlink/codec.js';
+import { genlRequest } from '../../../../src/net/netlink/genetlink.js';
+import { IP_VS_STATE_BACKUP, IP_VS_STATE_MASTER } from '../../../../src/lb/ipvs/constants.js';
+import { type IpvsCommand, ipvsCommands, toGenlCommand } from '../../../../src/lb/ipvs/messages.js';
+import { destinationToWire, serviceToWire } from '../../../../src/lb/ipvs/table-wire.js';
+import type { Destination, ServiceAttributes } from '../../../../src/lb/table/types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#[^\n]*/g, '').replace(/[^0-9a-f]/gi, ''), 'hex');
 const FAMILY = 0x23;
