@@ -11,6 +11,7 @@
 //   { id, op: 'watch', host, port, everyMs, timeoutMs, durationMs }
 //        → a new connection every everyMs (each given timeoutMs) for durationMs: for each,
 //          { sentAt, answeredAt? (Date.now(); absent when it failed), body }
+//   { id, op: 'rps', host, port, seconds, concurrency } → requests per second, a new connection each
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -194,6 +195,29 @@ async function watch(
   return Promise.all(attempts);
 }
 
+/** Requests per second, each on a new connection (HTTP/1.0), `concurrency` at a time, for `seconds`. */
+async function requestsPerSecond(
+  host: string,
+  port: number,
+  seconds: number,
+  concurrency: number,
+): Promise<number> {
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  let failed = 0;
+  const worker = async (): Promise<void> => {
+    while (Date.now() < end) {
+      const body = await httpGet(host, port);
+      if (body === 'TIMEOUT' || body.startsWith('ERR')) failed++;
+      else done++;
+    }
+  };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failed > done / 100) throw new Error(`${failed} failed requests of ${done + failed}`);
+  return (done * 1000) / (Date.now() - started);
+}
+
 interface Command {
   id: number;
   op: string;
@@ -207,6 +231,8 @@ interface Command {
   everyMs?: number;
   timeoutMs?: number;
   durationMs?: number;
+  seconds?: number;
+  concurrency?: number;
 }
 
 const held = new Map<string, HeldConnection>();
@@ -237,6 +263,8 @@ async function run(c: Command): Promise<unknown> {
       return null;
     case 'watch':
       return watch(c.host, c.port, c.everyMs ?? 50, c.timeoutMs ?? 300, c.durationMs ?? 5000);
+    case 'rps':
+      return requestsPerSecond(c.host, c.port, c.seconds ?? 5, c.concurrency ?? 32);
     default:
       throw new Error(`unknown op ${c.op}`);
   }

@@ -246,12 +246,22 @@ describe('load balancing end to end: two balancers, VRRP, checkers, nftables', {
     const victim = REAL_SERVERS.find((s) => s.name !== kept) as RealServer;
     const inSlots = (): boolean => lab.slots(1, tcp4(80)).some((s: Slot) => s.address === victim.v4);
     assert.ok(inSlots());
+    // Persistent clients (VS :83) of the victim must move to another server, and then stay there.
+    const persistentOf = async (): Promise<Map<string, string>> => {
+      const m = new Map<string, string>();
+      for (const from of CLIENTS4) m.set(from, (await http(HTTP_PERSIST.port, 1, from))[0] as string);
+      return m;
+    };
+    const before = await persistentOf();
+    const moving = CLIENTS4.filter((c) => before.get(c) === victim.name);
+    assert.ok(moving.length > 0, `no persistent client on ${victim.name}: ${[...before.values()].join(' ')}`);
 
-    await lab.stopNginx(victim.name);
     let drainedMs = 0;
+    let moved = new Map<string, string>();
+    const stoppedAt = Date.now();
+    await lab.stopNginx(victim.name);
     // Whatever happens, the next tests need the server back.
     try {
-      const stoppedAt = Date.now();
       const boundMs = (DELAY_LOOP + RETRY * DELAY_BEFORE_RETRY + CONNECT_TIMEOUT) * 1000 + SLACK_MS;
       await waitUntil(() => !inSlots(), `${victim.name} out of lb1's table`, boundMs + 5000, 20);
       drainedMs = Date.now() - stoppedAt;
@@ -280,6 +290,16 @@ describe('load balancing end to end: two balancers, VRRP, checkers, nftables', {
         () => !lab.slots(2, tcp4(80)).some((s) => s.address === victim.v4),
         `${victim.name} out of lb2's table`,
       );
+      await waitUntil(
+        () => !lab.slots(1, tcp4(HTTP_PERSIST.port)).some((s) => s.address === victim.v4),
+        `${victim.name} out of VS :83`,
+      );
+      moved = await persistentOf();
+      for (const c of CLIENTS4) {
+        const now = moved.get(c) as string;
+        if (moving.includes(c)) assert.ok(now !== victim.name && now.startsWith('rs'), `${c} went to ${now}`);
+        else assert.equal(now, before.get(c), `${c} moved though its server is up`);
+      }
     } catch (error) {
       lab.startNginx(victim.name);
       throw error;
@@ -293,6 +313,7 @@ describe('load balancing end to end: two balancers, VRRP, checkers, nftables', {
     const backMs = Date.now() - startedAt;
     assert.ok(backMs <= backBoundMs, `back after ${backMs} ms (bound ${backBoundMs} ms)`);
     assertInTurn(await http(80, 6));
+    assert.deepEqual(await persistentOf(), moved, 'persistent clients stay where they are');
     await lab.client.request({ op: 'drop', conn: 'kept' });
     for (const i of [1, 2] as const)
       await waitUntil(
