@@ -1,7 +1,8 @@
 // Requests per second through the VIP (our full daemon on the balancer, nftables data plane, NAT) vs
 // straight to a real server, in the namespaces of tests/helpers/lb-lab.ts: client -> router -> balancer ->
 // nginx. Both paths take the same hops (the router routes the back LAN through the balancer, which
-// forwards it) and the same conntrack; only the VIP path goes through our table and its DNAT. Measured with
+// forwards it) and the same conntrack; only the VIP path goes through our table and its DNAT. A third path,
+// one hand-written `dnat to` rule in a table of its own, is the floor any NAT pays. Measured with
 // wrk (Debian package wrk) when it is installed, else with the lab's node client (a new connection per
 // request only); each way is run in two modes:
 //   keep-alive   wrk's default: 64 connections, many requests each (the plane acts on the first packet only)
@@ -9,7 +10,7 @@
 // Rounds alternate between the paths; medians are printed.
 //   node dist/bench/lb-rps.js [seconds=5] [rounds=3] [connections=64]
 import { spawnSync } from 'node:child_process';
-import { netnsExec, setSysctl } from '../tests/helpers/netns.js';
+import { netnsExec, netnsRun, setSysctl } from '../tests/helpers/netns.js';
 import { LbLab, REAL_SERVERS, VIP4 } from '../tests/helpers/lb-lab.js';
 import { waitUntil } from '../tests/helpers/vrrp-lab.js';
 
@@ -63,8 +64,15 @@ try {
   await waitUntil(() => lab.slots(1, `tcp4_${VIP4}_80`).length === 3, 'the VIP service in the table', 20_000);
   await waitUntil(() => lab.slots(1, `tcp4_${VIP4}_81`).length === 1, 'the :81 service in the table', 20_000);
 
+  // The floor of any NAT: one hand-written DNAT rule in a table of its own, beside ours.
+  netnsRun(lbNs, ['nft', '-f', '-'], {
+    input:
+      'table ip kts_bench_baseline {\n  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n' +
+      `    ip daddr ${VIP4} tcp dport 82 dnat to ${rs1.v4}:80\n  }\n}\n`,
+  });
   const paths = [
     { name: `straight to ${rs1.name} (${rs1.v4}:80), routed by the balancer`, host: rs1.v4, port: 80 },
+    { name: `one hand-written nft DNAT rule to ${rs1.name} (${VIP4}:82)`, host: VIP4, port: 82 },
     { name: `through the VIP, NAT to ${rs1.name} alone (${VIP4}:81)`, host: VIP4, port: 81 },
     { name: `through the VIP, NAT rr over 3 servers (${VIP4}:80)`, host: VIP4, port: 80 },
   ];
