@@ -99,7 +99,9 @@ try {
   await lb.waitForState('VI_FRONT', 'MASTER', 20_000);
   await waitUntil(() => lab.slots(1, SERVICE).length === 3, 'every real server in the table', 20_000);
   const watch = new TableWatch(lab);
-  await sleep(1000);
+  // Past every checker's first probe (1 s + up to delay_loop after start): before it, keepalived's first
+  // failure is final without retries.
+  await sleep(Math.max(1000, lb.startedAt + 3500 + delayLoop * 1000 - Date.now()));
   const failed: number[] = [];
   const verdict: number[] = [];
   const back: number[] = [];

@@ -35,6 +35,8 @@ const CONNECT_TIMEOUT = 1;
 /** What a loaded 2-core machine may add to any protocol bound (scheduling, our log, nft's commit). */
 const SLACK_MS = 1500;
 const ADVERT_INT = 0.5;
+/** From a daemon's launch until each of its checkers has probed once (Node start, 1 s, delay_loop, probe). */
+const CHECKER_WARMUP_MS = 1000 + 1000 + DELAY_LOOP * 1000 + 1500;
 const PRIORITY = { lb1: 150, lb2: 100 };
 
 const TIMING = [
@@ -186,6 +188,10 @@ describe('load balancing end to end: two balancers, VRRP, checkers, nftables', {
     await lb1.waitForState('VI_FRONT', 'MASTER', 20_000);
     await lb1.waitForState('VI_BACK', 'MASTER', 5000);
     await lb2.waitForState('VI_FRONT', 'BACKUP', 5000);
+    // keepalived's checkers start with their retries spent (the first failure before a first success is
+    // final): give every checker its first probe, 1 s + up to delay_loop after its start, before any test
+    // stops a server.
+    await sleep(lb2.startedAt + CHECKER_WARMUP_MS - Date.now());
     for (const i of [1, 2] as const)
       await waitUntil(
         () => servesEveryone(i),
