@@ -46,6 +46,8 @@ interface Run {
   table: Record<string, string>;
   /** What the daemon left in the table after its stop (SIGTERM). */
   left: Record<string, string>;
+  /** Its exit status after the stop, and whether it had to be killed. */
+  exit: { status: number | undefined; killed: boolean };
   log: string;
   ms: number;
 }
@@ -102,9 +104,9 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
       );
       const running = (await daemon.exitStatus()) === undefined;
       const table = await readTable(vm, ns, options.timeouts);
-      await daemon.stop();
+      const exit = await daemon.stop();
       const left = await readTable(vm, ns, options.timeouts);
-      return { impl, running, table, left, log: await daemon.log(), ms: Date.now() - t0 };
+      return { impl, running, table, left, exit, log: await daemon.log(), ms: Date.now() - t0 };
     } finally {
       await vm.exec(`ip netns del ${ns}`);
     }
@@ -205,6 +207,10 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         problems.push(`${name}: nothing to run: keepalived running ${k.running}, ours ${o.running}`);
     } else if (k.running !== o.running)
       problems.push(`${name}: keepalived running ${k.running}, keepalived-ts ${o.running}`);
+    if (JSON.stringify(k.exit) !== JSON.stringify(o.exit))
+      problems.push(
+        `${name}: exit after SIGTERM: keepalived ${JSON.stringify(k.exit)}, ours ${JSON.stringify(o.exit)}`,
+      );
     for (const [view, want] of Object.entries(k.table))
       if (o.table[view] !== want)
         problems.push(
