@@ -346,6 +346,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         destination(s, '10.0.0.1', RS1) === undefined &&
         weightOf(s, '10.0.0.2', RS1) === 0 &&
         destination(s, '10.0.0.3', '192.168.3.99') !== undefined &&
+        (weightOf(s, '10.0.0.4', '192.168.3.98') ?? 0) > 0 &&
         destination(s, '10.0.0.5', RS1) === undefined &&
         weightOf(s, '10.0.0.6', RS1) === 10,
     },
@@ -356,6 +357,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         destination(s, '10.0.0.1', RS1) !== undefined &&
         weightOf(s, '10.0.0.2', RS1) === 3 &&
         destination(s, '10.0.0.3', '192.168.3.99') === undefined &&
+        weightOf(s, '10.0.0.4', '192.168.3.98') === 0 &&
         destination(s, '10.0.0.5', RS1) !== undefined &&
         destination(s, '10.0.0.6', RS1) === undefined,
     },
