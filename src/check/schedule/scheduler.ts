@@ -172,6 +172,7 @@ export class CheckScheduler {
         });
       } else {
         checker.retryIt = 0;
+        this.dropDynamicWeight(checker, server, result);
         const after = checker.hasRun && retry > 0 ? ` after ${retry} retries` : '';
         actions.push({
           type: 'log',
@@ -243,6 +244,18 @@ export class CheckScheduler {
     if (result.exitCode === checker.lastExitCode) return;
     checker.lastExitCode = result.exitCode;
     server.dynamicWeight = result.exitCode >= 2 ? result.exitCode - 2 : undefined;
+  }
+
+  /**
+   * misc_dynamic: a script's final failure takes back the weight it had set, with the server's fall
+   * (keepalived's check_misc.c does it then, without a line), and is remembered as the last exit code:
+   * a later exit 0 finds the configured weight already in place.
+   */
+  private dropDynamicWeight(checker: CheckerState, server: ServerState, result: ProbeResult): void {
+    const options = checker.spec.options;
+    if (options.kind !== 'MISC_CHECK' || !options.dynamic || result.exitCode === undefined) return;
+    checker.lastExitCode = result.exitCode;
+    server.dynamicWeight = undefined;
   }
 
   private effectiveWeight(server: ServerState): number {

@@ -87,10 +87,60 @@ const GENERIC_TEXTS = new Map<number, string>([
   [EMSGSIZE, 'Module is wrong version'],
 ]);
 
-/** keepalived's text for `errno` after `cmd` (its table first, then the errno's name). */
+// strerror() for the errnos keepalived can see after libnl's mapping (below) that libipvs has no text for.
+const STRERROR = new Map<number, string>([
+  [ERRNO.ENOENT, 'No such file or directory'],
+  [4, 'Interrupted system call'],
+  [9, 'Bad file descriptor'],
+  [11, 'Resource temporarily unavailable'],
+  [13, 'Permission denied'],
+  [16, 'Device or resource busy'],
+  [ERRNO.EEXIST, 'File exists'],
+  [19, 'No such device'],
+  [34, 'Numerical result out of range'],
+  [93, 'Protocol not supported'],
+  [99, 'Cannot assign requested address'],
+]);
+
+/** keepalived's text for `errno` after `cmd` (its table first, then strerror, then the errno's name). */
 export function ipvsStrerror(cmd: number, errno: number): string {
   for (const [c, e, text] of COMMAND_TEXTS) if (c === cmd && e === errno) return text;
-  return GENERIC_TEXTS.get(errno) ?? errnoName(errno);
+  return GENERIC_TEXTS.get(errno) ?? STRERROR.get(errno) ?? errnoName(errno);
+}
+
+// libnl-3 turns the kernel's errno into its own code (nl_syserr2nlerr) and keepalived's libipvs turns that
+// back (nlerr2syserr): ESRCH arrives as ENOENT, ENOBUFS as ENOMEM, and any errno libnl does not list as
+// its generic failure, which comes back as 1 (EPERM). keepalived's lines show the errno after that trip.
+const LIBNL_ERRNO = new Map<number, number>([
+  [ERRNO.ESRCH, ERRNO.ENOENT],
+  [98, ERRNO.EEXIST], // EADDRINUSE
+  [88, 9], // ENOTSOCK -> EBADF
+  [ENOPROTOOPT, ERRNO.EINVAL],
+  [14, ERRNO.EINVAL], // EFAULT
+  [105, ERRNO.ENOMEM], // ENOBUFS
+]);
+const LIBNL_KEEPS = new Set([
+  9,
+  ERRNO.EEXIST,
+  99,
+  ERRNO.ENOENT,
+  4,
+  11,
+  13,
+  ERRNO.EINVAL,
+  ERRNO.ENOMEM,
+  EAFNOSUPPORT,
+  93,
+  EOPNOTSUPP,
+  ERRNO.EPERM,
+  16,
+  34,
+  19,
+]);
+
+/** The errno keepalived 2.2.7 (libipvs over libnl-3) sees for the kernel's `errno`. */
+export function keepalivedErrno(errno: number): number {
+  return LIBNL_ERRNO.get(errno) ?? (LIBNL_KEEPS.has(errno) ? errno : ERRNO.EPERM);
 }
 
 // keepalived names commands by their old setsockopt numbers (IP_VS_BASE_CTL = 1152) even over netlink.
@@ -124,7 +174,7 @@ export function formatServiceForLog(s: IpvsServiceId): string {
 
 /**
  * keepalived's line for a failed command: "IPVS cmd IP_VS_SO_SET_ADDDEST(1159) error: Destination
- * already exists(17) (10.0.0.1:tcp:80 -> 192.168.0.2:80)".
+ * already exists(17) (10.0.0.1:tcp:80 -> 192.168.0.2:80)". `errno` is the kernel's.
  */
 export function ipvsErrorLogLine(
   cmd: number,
@@ -142,5 +192,6 @@ export function ipvsErrorLogLine(
   } else if (service && destination) {
     what = ` (${formatServiceForLog(service)} -> ${destination.address}:${destination.port})`;
   }
-  return `IPVS cmd ${name}(${number}) error: ${ipvsStrerror(cmd, errno)}(${errno})${what}`;
+  const seen = keepalivedErrno(errno);
+  return `IPVS cmd ${name}(${number}) error: ${ipvsStrerror(cmd, seen)}(${seen})${what}`;
 }

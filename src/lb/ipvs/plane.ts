@@ -102,7 +102,14 @@ export class IpvsDataPlane implements DataPlane {
   async apply(changes: readonly LbChange[], next: LbTable): Promise<void> {
     const lookup = new TableLookup(next, this.held);
     const plans = changes.map((c) => this.plan(c, lookup));
-    for (const { index, error } of await this.pipeline(plans)) await this.retry(plans[index] as Plan, error);
+    // Every refused change is retried and, failing again, logged as keepalived logs it; the first
+    // failure is then thrown (keepalived too goes on with the next command after a failed one).
+    let firstFailure: Error | undefined;
+    for (const { index, error } of await this.pipeline(plans)) {
+      const failure = await this.retry(plans[index] as Plan, error);
+      firstFailure ??= failure;
+    }
+    if (firstFailure) throw firstFailure;
     this.held = next;
   }
 
@@ -220,9 +227,10 @@ export class IpvsDataPlane implements DataPlane {
 
   /**
    * A refused change, again: its fallback when the refusal has one, else the command itself (it may
-   * have failed only because an earlier change had not been made yet).
+   * have failed only because an earlier change had not been made yet). Resolves with the failure
+   * when that is refused too (after logging keepalived's line for it).
    */
-  private async retry(p: Plan, refusal: IpvsCommandError): Promise<void> {
+  private async retry(p: Plan, refusal: IpvsCommandError): Promise<Error | undefined> {
     let error = refusal;
     let cmd = p.command;
     let retried = false;
@@ -230,16 +238,17 @@ export class IpvsDataPlane implements DataPlane {
       const fallback = cmd === p.command ? p.fallbacks[error.code] : undefined;
       if (fallback !== undefined) {
         this.log(ipvsErrorLogLine(cmd.cmd, error.errno, p.service, p.destination));
-        if (fallback === 'ignore') return;
+        if (fallback === 'ignore') return undefined;
         cmd = fallback();
       } else if (cmd !== p.command || retried) {
-        throw new Error(`IPVS: ${describeChange(p.change)}: ${error.message}`, { cause: error });
+        this.log(ipvsErrorLogLine(cmd.cmd, error.errno, p.service, p.destination));
+        return new Error(`IPVS: ${describeChange(p.change)}: ${error.message}`, { cause: error });
       } else {
         retried = true;
       }
       try {
         await this.client.run(cmd);
-        return;
+        return undefined;
       } catch (e) {
         if (!(e instanceof IpvsCommandError)) throw e;
         error = e;

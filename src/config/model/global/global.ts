@@ -361,6 +361,8 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'disable_local_igmp', field: 'disableLocalIgmp', spec: flagKw },
   { keyword: 'lvs_flush', field: 'lvsFlush', spec: flagKw },
   { keyword: 'lvs_flush_on_stop', field: 'lvsFlushOnStop', spec: optword },
+  // keepalived's older spelling, still accepted (without a warning) by 2.2.7 and 2.4.
+  { keyword: 'lvs_flush_onstop', field: 'lvsFlushOnStop', spec: optword },
   { keyword: 'rs_init_notifies', field: 'rsInitNotifies', spec: flagKw },
   {
     keyword: 'lvs_data_plane',

@@ -223,6 +223,29 @@ describe('CheckScheduler verdicts (keepalived counting)', () => {
     ]);
   });
 
+  test('misc_dynamic: a failure takes the dynamic weight back as the server falls (keepalived)', () => {
+    const misc: CheckOptions = { kind: 'MISC_CHECK', command: 'x', timeoutMs: 1000, dynamic: true };
+    const s = new CheckScheduler([server()], [checker('m', { retry: 0 }, misc)], () => 0);
+    s.start(0);
+    s.tick(1_000);
+    assert.deepEqual(states(s.probeResult(1_000, 'm', { ok: true, detail: '', exitCode: 12 })), [[true, 10]]);
+    s.tick(11_000);
+    // Down with the configured weight at once: the load balancer restores it without a line.
+    assert.deepEqual(states(s.probeResult(11_000, 'm', { ok: false, detail: '', exitCode: 1 })), [
+      [false, 5],
+    ]);
+    s.tick(21_000);
+    // Back up on exit 0: the weight is already the configured one.
+    assert.deepEqual(states(s.probeResult(21_000, 'm', { ok: true, detail: '', exitCode: 0 })), [[true, 5]]);
+    s.tick(31_000);
+    assert.deepEqual(states(s.probeResult(31_000, 'm', { ok: false, detail: '', exitCode: 1 })), [
+      [false, 5],
+    ]);
+    s.tick(41_000);
+    // A dynamic weight again after the failure.
+    assert.deepEqual(states(s.probeResult(41_000, 'm', { ok: true, detail: '', exitCode: 5 })), [[true, 3]]);
+  });
+
   test('FILE_CHECK weight offsets add to the configured weight', () => {
     const file: CheckOptions = { kind: 'FILE_CHECK', path: '/x', weight: 2, reverse: false };
     const s = new CheckScheduler([server()], [checker('f', {}, file)], () => 0);

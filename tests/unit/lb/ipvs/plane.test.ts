@@ -150,7 +150,8 @@ void describe('IPVS data plane (stand-in kernel)', () => {
     assert.deepEqual(log, [
       'IPVS cmd IP_VS_SO_SET_EDITDEST(1161) error: No such destination(2) (10.0.0.1:tcp:80 -> 192.168.1.1:8080)',
       'IPVS cmd IP_VS_SO_SET_DELDEST(1160) error: No such destination(2) (10.0.0.1:tcp:80 -> 192.168.1.9:8080)',
-      'IPVS cmd IP_VS_SO_SET_DEL(1156) error: No such service(3) (10.0.0.1:tcp:81)',
+      // The kernel says ESRCH; keepalived, through libnl, sees and prints ENOENT.
+      'IPVS cmd IP_VS_SO_SET_DEL(1156) error: No such file or directory(2) (10.0.0.1:tcp:81)',
     ]);
     plane.close();
   });
@@ -174,9 +175,9 @@ void describe('IPVS data plane (stand-in kernel)', () => {
   });
 
   void test("a refusal with no fallback fails the apply, naming the change and keepalived's reason", async () => {
-    const { plane } = await openPlane();
-    // The kernel knows no such scheduler (ENOENT); the server after it fails too (ESRCH).
-    const t = table({ ...web, scheduler: 'nonesuch' as Service['scheduler'], destinations: [rs(1)] });
+    const { plane, log } = await openPlane();
+    // The kernel knows no such scheduler (ENOENT); the servers after it fail too (ESRCH).
+    const t = table({ ...web, scheduler: 'nonesuch' as Service['scheduler'], destinations: [rs(1), rs(2)] });
     await assert.rejects(plane.apply(addAll(t), t), (e: Error) => {
       assert.equal(
         e.message,
@@ -185,6 +186,12 @@ void describe('IPVS data plane (stand-in kernel)', () => {
       return true;
     });
     assert.deepEqual(plane.table, table(), 'the table held is the one before');
+    // One line per refused command, as keepalived 2.2.7 logs them (seen in tests/vm/lvs-keepalived.test.ts).
+    assert.deepEqual(log, [
+      'IPVS cmd IP_VS_SO_SET_ADD(1154) error: Scheduler or persistence engine not found(2) (10.0.0.1:tcp:80)',
+      'IPVS cmd IP_VS_SO_SET_ADDDEST(1159) error: No such file or directory(2) (10.0.0.1:tcp:80 -> 192.168.1.1:8080)',
+      'IPVS cmd IP_VS_SO_SET_ADDDEST(1159) error: No such file or directory(2) (10.0.0.1:tcp:80 -> 192.168.1.2:8080)',
+    ]);
     plane.close();
   });
 
