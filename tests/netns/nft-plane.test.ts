@@ -168,6 +168,13 @@ describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
     assert.notEqual(moved[0], 'rs1');
     assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[1]), ['rs2', 'rs2']);
     assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[2]), ['rs3', 'rs3']);
+    // rs1 back: the client it lost stays where it went; removed, then back, the same.
+    await plane.set(service(HTTP, nat4(), persistent));
+    assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[0]), [moved[0], moved[0]]);
+    await plane.set(service(HTTP, nat4().slice(1), persistent));
+    assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[1]), ['rs2', 'rs2']);
+    await plane.set(service(HTTP, nat4(), persistent));
+    assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[0]), [moved[0], moved[0]]);
   });
 
   test('removing a server stops new connections to it, an established one carries on; adding it back', async () => {
@@ -360,6 +367,13 @@ describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
     for (const port of [53, UDP_PORT])
       answered(await lab.client.request<string[]>({ op: 'udp', host: VIP4, port, count: 2 }));
     answered([await lab.client.request<string>({ op: 'open', conn: 'l', host: VIP4, port: NAT_PORT })]);
+    // rs3 leaves every service: the rules of a departed server are listed too.
+    await plane.set(
+      ...services.map((x) => ({
+        ...x,
+        destinations: x.destinations.filter((d) => d.address !== rs3.v4 && d.address !== rs3.v6),
+      })),
+    );
 
     const nft = (args: string[]) => {
       const r = netnsExec(lab.lb, ['nft', ...args]);
