@@ -2,9 +2,10 @@
 // load balancer running the plane, three real servers. Traffic must spread as each scheduler says, survive
 // table changes it should survive, and our tables must come and go without touching anything else.
 import assert from 'node:assert/strict';
-import { netnsRun, netnsSkipReason, waitForExit } from '../helpers/netns.js';
+import { netnsExec, netnsRun, netnsSkipReason, waitForExit } from '../helpers/netns.js';
 import { gated, missingTools } from '../helpers/requirements.js';
-import type { LbTable, Service } from '../../src/lb/table/types.js';
+import type { LbTable, Service, ServiceKey } from '../../src/lb/table/types.js';
+import { serviceName } from '../../src/lb/nftables/layout.js';
 import {
   type Agent,
   CLIENT4,
@@ -46,6 +47,14 @@ const [rs1, rs2, rs3] = SERVERS as [
   (typeof SERVERS)[number],
   (typeof SERVERS)[number],
 ];
+/** Listing of a persistent service's clients ("10.10.0.21 . 10.20.0.11 . 8080 expires 59s..."). */
+const persistSet = (key: ServiceKey): string => `${serviceName(key)}.persist`;
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const serverNamed = (name: string): (typeof SERVERS)[number] => {
+  const s = SERVERS.find((x) => x.name === name);
+  assert.ok(s, `no server ${name}`);
+  return s;
+};
 const nat4 = (weight = 1) => SERVERS.map((s) => destination(s.v4, NAT_PORT, { weight }));
 const HTTP = tcp(VIP4, 80);
 
@@ -143,9 +152,13 @@ describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
     }
     // rr picks for new clients in turn.
     assert.deepEqual(first, ['rs1', 'rs2', 'rs3']);
-    // The persistence map holds one entry per client, with a timeout.
-    const persist = lab.nft(['list', 'map', 'inet', 'keepalived_ts', 'tcp4_10.10.0.100_80.persist']);
-    for (const from of EXTRA_CLIENTS.slice(0, 3)) assert.ok(persist.includes(from), persist);
+    // Each client is remembered, with a timeout, with the server it went to.
+    const remembered = lab.nft(['list', 'set', 'inet', 'keepalived_ts', persistSet(HTTP)]);
+    for (const [i, from] of EXTRA_CLIENTS.slice(0, 3).entries()) {
+      const server = (SERVERS[i] as (typeof SERVERS)[number]).v4;
+      assert.ok(remembered.includes(`${from} . ${server} . ${NAT_PORT} `), remembered);
+      assert.equal(remembered.split(`${from} . `).length - 1, 1, remembered);
+    }
     // rs1 quiesced (weight 0): its client moves, the others stay.
     await plane.set(
       service(HTTP, [destination(rs1.v4, NAT_PORT, { weight: 0 }), ...nat4().slice(1)], persistent),
@@ -155,6 +168,13 @@ describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
     assert.notEqual(moved[0], 'rs1');
     assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[1]), ['rs2', 'rs2']);
     assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[2]), ['rs3', 'rs3']);
+    // rs1 back: the client it lost stays where it went; removed, then back, the same.
+    await plane.set(service(HTTP, nat4(), persistent));
+    assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[0]), [moved[0], moved[0]]);
+    await plane.set(service(HTTP, nat4().slice(1), persistent));
+    assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[1]), ['rs2', 'rs2']);
+    await plane.set(service(HTTP, nat4(), persistent));
+    assert.deepEqual(await names(2, 80, VIP4, EXTRA_CLIENTS[0]), [moved[0], moved[0]]);
   });
 
   test('removing a server stops new connections to it, an established one carries on; adding it back', async () => {
@@ -222,23 +242,19 @@ describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
     );
     const v6 = await names(4, 80, VIP6);
     assert.equal(new Set(v6).size, 1, v6.join(' '));
+    const v6Server = serverNamed(v6[0] as string);
     assert.match(
-      lab.nft(['list', 'map', 'inet', 'keepalived_ts', 'tcp6_fd00-10--100_80.persist']),
-      /fd00:10:: /,
+      lab.nft(['list', 'set', 'inet', 'keepalived_ts', persistSet(tcp(VIP6, 80))]),
+      new RegExp(`fd00:10:: \\. ${escaped(v6Server.v6)} \\. ${NAT_PORT} `),
     );
     // Clients of one /24 share their server.
     const a = await names(2, 80, VIP4, EXTRA_CLIENTS[0]);
     const b = await names(2, 80, VIP4, EXTRA_CLIENTS[5]);
     assert.equal(new Set([...a, ...b]).size, 1, [...a, ...b].join(' '));
-    assert.match(
-      lab.nft(['list', 'map', 'inet', 'keepalived_ts', 'tcp4_10.10.0.100_80.persist']),
-      /10\.10\.0\.0 /,
-    );
+    const entry = `10.10.0.0 . ${serverNamed(a[0] as string).v4} . ${NAT_PORT} `;
+    assert.ok(lab.nft(['list', 'set', 'inet', 'keepalived_ts', persistSet(HTTP)]).includes(entry));
     await new Promise((r) => setTimeout(r, 2500));
-    assert.doesNotMatch(
-      lab.nft(['list', 'map', 'inet', 'keepalived_ts', 'tcp4_10.10.0.100_80.persist']),
-      /10\.10\.0\.0 /,
-    );
+    assert.ok(!lab.nft(['list', 'set', 'inet', 'keepalived_ts', persistSet(HTTP)]).includes(entry));
   });
 
   test('UDP and IPv6', async () => {
@@ -287,11 +303,12 @@ describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
     await plane.set(service(tcp(VIP4, DR_PORT), dr(4).slice(1)), service(tcp(VIP6, DR_PORT), dr(6)));
     assert.ok(!(await names(4, DR_PORT)).includes('rs1'));
     assert.equal(await lab.client.request({ op: 'send', conn: 'c', text: 'dr' }), 'rs1:dr');
-    // The client's connections, as the DR connection maps hold them ("10.10.0.2 . 40312 expires ...").
-    const held = (map: 'conns' | 'closing'): number =>
+    // The client's connections with rs1, as the DR connection sets hold them ("10.10.0.2 . 40312 .
+    // 10.20.0.11 expires ...").
+    const held = (set: 'conns' | 'closing'): number =>
       lab
-        .nft(['list', 'map', 'netdev', 'keepalived_ts', `tcp4_10.10.0.100_9080.${map}`])
-        .split(`${CLIENT4} . `).length - 1;
+        .nft(['list', 'set', 'netdev', 'keepalived_ts', `tcp4_10.10.0.100_9080.${set}`])
+        .match(new RegExp(`${escaped(CLIENT4)} \\. \\d+ \\. ${escaped(rs1.v4)} `, 'g'))?.length ?? 0;
     assert.equal(held('conns'), 1);
     // Its FIN moves the connection to the short-lived closing map.
     await lab.client.request({ op: 'end', conn: 'c' });
@@ -306,6 +323,103 @@ describe('nftables data plane in namespaces', { timeout: 240_000 }, () => {
       const got = await names(3, DR_PORT, VIP4, from);
       assert.equal(new Set(got).size, 1, `${from}: ${got.join(' ')}`);
     }
+  });
+
+  test('nft(8) lists every kind of service we install, with traffic in its dynamic sets', async () => {
+    const udp = (address: string, port: number): ServiceKey => ({
+      kind: 'address',
+      family: address.includes(':') ? 'inet6' : 'inet',
+      protocol: 'UDP',
+      address,
+      port,
+    });
+    const v4 = (port: number, extra: Partial<Parameters<typeof destination>[2]> = {}) =>
+      SERVERS.map((x) => destination(x.v4, port, extra));
+    const v6 = (port: number, extra: Partial<Parameters<typeof destination>[2]> = {}) =>
+      SERVERS.map((x) => destination(x.v6, port, extra));
+    const dr = { method: 'DR' } as const;
+    const slash24 = { persistence: { timeoutS: 60, granularity: '255.255.255.0' } };
+    const slash64 = { persistence: { timeoutS: 60, granularity: '64' } };
+    const services = [
+      service(tcp(VIP4, 80), v4(NAT_PORT)),
+      service(tcp(VIP4, 81), v4(NAT_PORT, { weight: 2 }), { scheduler: 'wrr' }),
+      service(tcp(VIP4, 82), v4(NAT_PORT), { scheduler: 'sh', schedFlags: ['sh-port'] }),
+      service(tcp(VIP4, 83), v4(NAT_PORT), { scheduler: 'dh' }),
+      service(tcp(VIP4, 84), v4(NAT_PORT), { scheduler: 'mh' }),
+      service(tcp(VIP4, 85), v4(NAT_PORT), { scheduler: 'fo' }),
+      service(tcp(VIP4, 86), v4(NAT_PORT), slash24),
+      service(tcp(VIP6, 86), v6(NAT_PORT), slash64),
+      service(udp(VIP4, 53), v4(UDP_PORT)),
+      service({ kind: 'fwmark', family: 'inet', fwmark: 5 }, v4(NAT_PORT)),
+      service(tcp(VIP4, DR_PORT), v4(DR_PORT, dr)),
+      service(tcp(VIP6, DR_PORT), v6(DR_PORT, dr)),
+      service(tcp(VIP4, NAT_PORT), v4(NAT_PORT, dr), slash24),
+      service(tcp(VIP6, NAT_PORT), v6(NAT_PORT, dr), slash64),
+      service(udp(VIP4, UDP_PORT), v4(UDP_PORT, dr), { scheduler: 'sh' }),
+    ];
+    await plane.set(...services);
+
+    // Traffic through each, leaving entries in the persistence and connection sets (one DR connection open).
+    const answered = (got: string[]): void => assert.match(got.join(' '), /^rs[123]( rs[123])*$/);
+    for (const port of [80, 81, 82, 83, 84, 85, 86, DR_PORT, NAT_PORT]) answered(await names(2, port));
+    for (const port of [86, DR_PORT, NAT_PORT]) answered(await names(2, port, VIP6));
+    answered(await names(2, 9000));
+    for (const port of [53, UDP_PORT])
+      answered(await lab.client.request<string[]>({ op: 'udp', host: VIP4, port, count: 2 }));
+    answered([await lab.client.request<string>({ op: 'open', conn: 'l', host: VIP4, port: NAT_PORT })]);
+    // rs3 leaves every service: the rules of a departed server are listed too.
+    await plane.set(
+      ...services.map((x) => ({
+        ...x,
+        destinations: x.destinations.filter((d) => d.address !== rs3.v4 && d.address !== rs3.v6),
+      })),
+    );
+
+    const nft = (args: string[]) => {
+      const r = netnsExec(lab.lb, ['nft', ...args]);
+      assert.equal(r.status, 0, `nft ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      assert.equal(r.stderr, '', `nft ${args.join(' ')}`);
+      return r.stdout;
+    };
+    const text = nft(['list', 'ruleset']);
+    assert.match(text, /^table inet keepalived_ts \{$/m);
+    assert.match(text, /^table netdev keepalived_ts \{$/m);
+    assert.match(text, /^table inet user_marks \{$/m);
+    // The rules name their servers, and the dynamic sets show their entries.
+    const rs1To = (key: ServiceKey, port: number) => `${serviceName(key)}.to_${rs1.v4}_${port}`;
+    assert.match(
+      text,
+      new RegExp(
+        `chain ${rs1To(tcp(VIP4, 86), NAT_PORT)} \\{\\s+update @\\S+ \\{ [^}]+ \\} dnat ip to ${rs1.v4}:${NAT_PORT}`,
+      ),
+    );
+    assert.ok(text.includes(`fwd ip to ${rs1.v4} device "eth1"`), text);
+    assert.ok(text.includes(`fwd ip6 to ${rs1.v6} device "eth1"`), text);
+    assert.match(
+      text,
+      /set tcp4_10\.10\.0\.100_86\.persist \{[^}]+elements = \{ 10\.10\.0\.0 \. 10\.20\.0\.1[123] \. 8080 /,
+    );
+    assert.match(
+      text,
+      /set tcp4_10\.10\.0\.100_8080\.conns \{[^}]+elements = \{ 10\.10\.0\.2 \. \d+ \. 10\.20\.0\.1[123] /,
+    );
+
+    type NftJson = { nftables: Record<string, { family?: string; table?: string; name?: string }>[] };
+    const json = JSON.parse(nft(['-j', 'list', 'ruleset'])) as NftJson;
+    const ours = (kind: string) =>
+      json.nftables.flatMap((o) => (o[kind]?.table === 'keepalived_ts' ? [o[kind]] : []));
+    const tables = json.nftables.flatMap((o) => (o.table?.name === 'keepalived_ts' ? [o.table.family] : []));
+    assert.deepEqual(tables.sort(), ['inet', 'netdev']);
+    const chains = ours('chain');
+    for (const s of services)
+      assert.ok(
+        chains.some((c) => c?.name === serviceName(s.key)),
+        `chain ${serviceName(s.key)} listed`,
+      );
+    assert.ok(ours('rule').length > 100);
+    // Every chain of ours lists on its own, as an operator would look at it.
+    for (const c of chains) nft(['list', 'chain', c?.family as string, 'keepalived_ts', c?.name as string]);
+    await lab.client.request({ op: 'end', conn: 'l' });
   });
 
   test('an unsupported service is refused with its reason, and nothing changes', async () => {

@@ -1,18 +1,29 @@
 // DR connection tracking of our own. At a device's ingress there is no conntrack, and a scheduler such as
 // rr would send each packet of a connection somewhere else; so, as IPVS keeps a connection table, a DR
-// service keeps dynamic maps from (client address . client port) to the server its connection went to:
+// service remembers each connection with the server it went to, as client address . client port . server
+// address in its sets:
 //   conns    the connections in progress; refreshed by every packet (TCP 900 s, UDP 300 s, as IPVS);
 //   closing  TCP connections that sent FIN or RST, kept a short while for their last packets (IPVS's
 //            FIN_WAIT / TIME_WAIT: 120 s), so that closed connections do not hold memory for 900 s.
-// A SYN never takes a `closing` entry (a reused client port is a new connection, scheduled anew).
-// Pure: set shapes and rules.
+// The service chain looks for the connection with each followed server <rs>, in conns first, then in
+// closing, before it schedules:
+//     FIN or RST  saddr . sport . <rs> @S.conns    move it to closing, fwd to <rs>
+//                 saddr . sport . <rs> @S.conns    refresh, fwd to <rs>
+//     not a SYN   saddr . sport . <rs> @S.closing  fwd to <rs>
+//     a SYN       delete @S.closing { saddr . sport . <rs> }  (the client port reused for a new connection)
+// One rule per server rather than one map from connection to server: nft(8) cannot print a rule that
+// forwards to (or records) a server read from a map, so each rule forwards to its own server's address.
+// The rules stay in the service chain (no chain per server): the kernel checks every chain reachable from
+// a base chain again at each commit that adds a rule, so chains would make every change of any service
+// slower. A server removed from the service stays followed while it drains (its connections carry on, as
+// IPVS's do). Pure: set shapes and rules.
 
 import type { NftExpr } from '../../net/netlink/nft-expr.js';
 import { NFT_SET_EVAL, NFT_SET_TIMEOUT } from '../../net/netlink/nftables.js';
 import type { LvsProtocol } from '../../config/model/lvs/types.js';
 import type { LbFamily } from '../table/types.js';
-import { concatType, FAMILY, NFT_TYPE, R_INDEX, R_SCRATCH, R_SERVER, type RealisedSet } from './layout.js';
-import { action, connectionKey, type ServerLayout } from './rule-parts.js';
+import { concatType, FAMILY, NFT_TYPE, R_INDEX, R_KEY, serviceSets, type RealisedSet } from './layout.js';
+import { action, connectionKey, loadServer, type ServerLayout } from './rule-parts.js';
 
 /** Lifetime of a DR connection entry after its last packet (IPVS: TCP established 900 s, UDP 300 s). */
 export const DR_CONNECTION_TIMEOUT_MS: Record<LvsProtocol, number> = {
@@ -22,19 +33,19 @@ export const DR_CONNECTION_TIMEOUT_MS: Record<LvsProtocol, number> = {
 };
 /** Lifetime of a closing TCP connection's entry (IPVS: FIN_WAIT and TIME_WAIT 120 s). */
 export const DR_CLOSING_TIMEOUT_MS = 120_000;
-/** Bound of each map (when full, new connections are not forwarded but reach the host). */
+/** Bound of each set (when full, new connections are not forwarded but reach the host). */
 export const DR_CONNECTION_LIMIT = 1 << 20;
 
 const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
 
-export interface ConnectionTracking {
-  sets: RealisedSet[];
-  /** Rules that forward packets of known connections; they come first in the service chain. */
-  rules: NftExpr[][];
-  /** Appended to a rule that has just chosen a server (in R_SERVER): record the connection. */
-  remember: NftExpr[];
+/** A real server whose connections a DR service follows. */
+export interface TrackedServer {
+  /** serverTag() of its destination. */
+  tag: string;
+  /** Its address . ifindex, as serverBytes() lays them out. */
+  server: Buffer;
 }
 
 /** `tcp flags & mask` compared with zero (`eq` or `neq`). */
@@ -53,66 +64,85 @@ function tcpFlags(mask: number, op: 'eq' | 'neq'): NftExpr[] {
   ];
 }
 
-export function drConnectionTracking(
+const tracksClosing = (protocol: LvsProtocol): boolean => protocol === 'TCP';
+
+/** The connection sets of a DR service. */
+export function connectionSets(name: string, family: LbFamily, protocol: LvsProtocol): RealisedSet[] {
+  const f = FAMILY[family];
+  const shape = (timeoutMs: number): RealisedSet['shape'] => ({
+    flags: NFT_SET_TIMEOUT | NFT_SET_EVAL,
+    keyLen: f.addressLen + 4 + f.addressLen,
+    keyType: concatType(f.addressType, NFT_TYPE.INET_SERVICE, f.addressType),
+    timeoutMs,
+    sizeHint: DR_CONNECTION_LIMIT,
+  });
+  const names = serviceSets(name);
+  const sets: RealisedSet[] = [
+    { name: names.conns, shape: shape(DR_CONNECTION_TIMEOUT_MS[protocol]), elements: new Map() },
+  ];
+  if (tracksClosing(protocol))
+    sets.push({ name: names.closing, shape: shape(DR_CLOSING_TIMEOUT_MS), elements: new Map() });
+  return sets;
+}
+
+/**
+ * Rules of the service chain, before any scheduling: the packets of each followed server's connections,
+ * then those of its closing ones.
+ */
+export function connectionRules(
   name: string,
   family: LbFamily,
   protocol: LvsProtocol,
   layout: ServerLayout,
-): ConnectionTracking {
-  const f = FAMILY[family];
-  const conns = `${name}.conns`;
-  const shape = (timeoutMs: number): RealisedSet['shape'] => ({
-    flags: NFT_SET_TIMEOUT | NFT_SET_EVAL,
-    keyLen: f.addressLen + 4,
-    keyType: concatType(f.addressType, NFT_TYPE.INET_SERVICE),
-    dataLen: layout.len,
-    dataType: layout.type,
-    timeoutMs,
-    sizeHint: DR_CONNECTION_LIMIT,
+  tracked: readonly TrackedServer[],
+): NftExpr[][] {
+  const sets = serviceSets(name);
+  const rules: NftExpr[][] = [];
+  const lookup = (set: string): NftExpr => ({ kind: 'lookup', set, sreg: R_KEY });
+  const dynset = (set: string, op: 'add' | 'update' | 'delete'): NftExpr => ({
+    kind: 'dynset',
+    set,
+    op,
+    keyReg: R_KEY,
   });
-  const key = connectionKey(family);
-  const sets: RealisedSet[] = [
-    { name: conns, shape: shape(DR_CONNECTION_TIMEOUT_MS[protocol]), elements: new Map() },
-  ];
-  const known: NftExpr[] = [
-    ...key,
-    { kind: 'lookup', set: conns, sreg: R_SCRATCH, dreg: R_SERVER },
-    { kind: 'dynset', set: conns, op: 'update', keyReg: R_SCRATCH, dataReg: R_SERVER },
-    action(layout),
-  ];
-  const remember: NftExpr[] = [
-    ...key,
-    { kind: 'dynset', set: conns, op: 'update', keyReg: R_SCRATCH, dataReg: R_SERVER },
-  ];
-  if (protocol !== 'TCP') return { sets, rules: [known], remember };
-
-  const closing = `${name}.closing`;
-  sets.push({ name: closing, shape: shape(DR_CLOSING_TIMEOUT_MS), elements: new Map() });
-  return {
-    sets,
-    rules: [
-      // The last packets of a closed connection (never a SYN).
-      [
-        ...key,
-        ...tcpFlags(TCP_SYN, 'eq'),
-        { kind: 'lookup', set: closing, sreg: R_SCRATCH, dreg: R_SERVER },
-        action(layout),
-      ],
-      // FIN or RST: the connection moves to `closing`.
-      [
-        ...key,
+  for (const t of tracked) {
+    const key = connectionKey(family, t.server);
+    const forward = [...loadServer(t.server, layout), action(layout)];
+    if (tracksClosing(protocol)) {
+      // FIN or RST: the connection moves to `closing` (the flags first: most packets stop there).
+      rules.push([
         ...tcpFlags(TCP_FIN | TCP_RST, 'neq'),
-        { kind: 'lookup', set: conns, sreg: R_SCRATCH, dreg: R_SERVER },
-        { kind: 'dynset', set: closing, op: 'add', keyReg: R_SCRATCH, dataReg: R_SERVER },
-        // A map's dynset names a data register even to delete (the kernel refuses one without).
-        { kind: 'dynset', set: conns, op: 'delete', keyReg: R_SCRATCH, dataReg: R_SERVER },
+        ...key,
+        lookup(sets.conns),
+        dynset(sets.conns, 'delete'),
+        dynset(sets.closing, 'add'),
+        ...forward,
+      ]);
+    }
+    rules.push([...key, lookup(sets.conns), dynset(sets.conns, 'update'), ...forward]);
+  }
+  if (tracksClosing(protocol)) {
+    for (const t of tracked) {
+      const key = connectionKey(family, t.server);
+      // The last packets of a closed connection (never a SYN).
+      rules.push([
+        ...tcpFlags(TCP_SYN, 'eq'),
+        ...key,
+        lookup(sets.closing),
+        ...loadServer(t.server, layout),
         action(layout),
-      ],
-      known,
-    ],
-    remember: [
-      ...remember,
-      { kind: 'dynset', set: closing, op: 'delete', keyReg: R_SCRATCH, dataReg: R_SERVER },
-    ],
-  };
+      ]);
+      // A SYN: a new connection from a reused client port, scheduled anew; the closed one is forgotten.
+      rules.push([...tcpFlags(TCP_SYN, 'neq'), ...key, dynset(sets.closing, 'delete')]);
+    }
+  }
+  return rules;
+}
+
+/** Expressions that record the packet's connection as one of this server's (a new connection's rule). */
+export function recordConnection(name: string, family: LbFamily, server: Buffer): NftExpr[] {
+  return [
+    ...connectionKey(family, server),
+    { kind: 'dynset', set: serviceSets(name).conns, op: 'update', keyReg: R_KEY },
+  ];
 }

@@ -9,14 +9,31 @@
 //     map addr4         ip daddr . meta l4proto . th dport : verdict
 //     map addr6         ip6 daddr . meta l4proto . th dport : verdict
 //     map fwmark4/6     meta mark : verdict
-//     chain <service>, map <service>.slots, [map <service>.persist, set <service>.live]
+//     chain <service>, and as the service needs:
+//       map <service>.slots                        slot : server (NAT without persistence)
+//       set <service>.slots                        slot . server (sh, dh, mh, fo with rules per server)
+//       map <service>.slots, chain <service>.schedule, chains <service>.to_<rs>
+//                                                  rr / wrr with rules per server: slot : goto to_<rs>
+//       sets <service>.live, <service>.persist     persistence: live servers; masked client . server
 //   table netdev keepalived_ts                     DR services, forwarded at layer 2 from the device's ingress
 //     chain ingress     (filter, ingress, devices) jump services
 //     chain services    addr4 / addr6 verdict maps
-//     chain <service>, map <service>.slots, map <service>.conns, [map <service>.closing (TCP)],
-//       [map <service>.persist, set <service>.live]
-// Service names come from their keys (tcp4_192.0.2.1_80, udp6_2001-db8--1_53, fwmark4_5), so a restart
-// finds them again and an operator can type them in nft(8).
+//     chain <service> and its objects as above (always with rules per server), and sets <service>.conns,
+//       [TCP] <service>.closing: client . client port . server (connections.ts)
+// Service names come from their keys (tcp4_192.0.2.1_80, udp6_2001-db8--1_53, fwmark4_5), real servers' from
+// their address and port (<rs> = 10.0.0.1_8080), so a restart finds them again and an operator can type
+// them in nft(8).
+//
+// Every rule is one nft(8) itself can print (Debian 12's nft 1.0.6 included): a map lookup's result only
+// ever feeds dnat (NAT without persistence: `dnat to <index> map @slots`), never a set lookup, a dynset or
+// fwd, which nft cannot print (it aborts, or refuses the whole listing). So a rule that must know the
+// chosen server (persistence, DR's connection tracking, fwd) names it: one rule per real server, its
+// server in the key of the service's set it looks up (client . server, slot . server), or a chain per
+// server that the rr / wrr slot verdict map jumps to (a counter cannot be read again by another rule).
+// Two kernel costs shape this (server-rules.ts): the kernel finds a set by name in a list of the table's
+// sets, so sets are per service, never per server; and each commit that adds a rule (or a verdict map
+// element naming a chain) checks again every rule reachable from a base chain, so a real server's removal
+// or return changes set elements only, wherever the scheduler allows (all but rr and wrr's counter).
 
 import { addressToBytes } from '../../common/inet.js';
 import type { LvsProtocol } from '../../config/model/lvs/types.js';
@@ -64,13 +81,16 @@ export function concatType(...types: number[]): number {
 
 // ---- registers ----
 
-/** Slot index computed by the scheduler. */
+/** Slot index computed by the scheduler; also the TCP flags a DR rule tests. */
 export const R_INDEX = reg32(0);
 /** The chosen real server: address (1 or 4 registers) then port or ifindex (1 register). */
 export const R_SERVER = reg32(1);
-/** The client key of a persistent service (masked source address). */
-export const R_CLIENT = reg32(6);
-/** Scheduler hash input; reused afterwards for a DR connection's key (source address . source port). */
+/**
+ * A set key naming a server: the persistence key (masked client address . server id) or a DR connection's
+ * key (client address . client port . server address), up to 9 registers.
+ */
+export const R_KEY = reg32(6);
+/** Scheduler hash input. */
 export const R_SCRATCH = reg32(10);
 
 // ---- protocol facts ----
@@ -148,6 +168,41 @@ export function serviceName(key: ServiceKey): string {
   return `${key.protocol.toLowerCase()}${v}_${key.address.replaceAll(':', '-')}_${key.port}`;
 }
 
+/** A real server in object names: its address ('-' for ':', as serviceName) and port. */
+export function serverTag(d: { address: string; port: number }): string {
+  return `${d.address.replaceAll(':', '-')}_${d.port}`;
+}
+
+/** The chain that sends a new connection to one real server (rr and wrr with persistence, or DR). */
+export function serverChain(service: string, tag: string): string {
+  return `${service}.to_${tag}`;
+}
+
+/** rr and wrr with rules per server: the chain of the counter and its slot verdict map. */
+export function scheduleChain(service: string): string {
+  return `${service}.schedule`;
+}
+
+/** The names of a service's sets. */
+export function serviceSets(service: string): {
+  slots: string;
+  live: string;
+  persist: string;
+  conns: string;
+  closing: string;
+} {
+  return {
+    slots: `${service}.slots`,
+    /** Persistence: the live servers (address [. port]). */
+    live: `${service}.live`,
+    /** Persistence: the clients, as masked client address . server. */
+    persist: `${service}.persist`,
+    /** DR: connections in progress, and TCP connections closing: client address . port . server address. */
+    conns: `${service}.conns`,
+    closing: `${service}.closing`,
+  };
+}
+
 /** The dispatch verdict map a service's key lives in. */
 export function dispatchMap(key: ServiceKey): string {
   const v = key.family === 'inet' ? '4' : '6';
@@ -207,7 +262,7 @@ export type SetShape = Omit<SetSpec, 'family' | 'table' | 'name' | 'id'>;
 export interface RealisedSet {
   name: string;
   shape: SetShape;
-  /** Elements by the hex of their key. */
+  /** Elements by the hex of their key (never those the packet path adds: dynamic sets are realised empty). */
   elements: ReadonlyMap<string, SetElement>;
 }
 

@@ -13,6 +13,7 @@ import {
   deleteSetElements,
   deleteTable,
   flushChain,
+  flushSetElements,
   newChain,
   newRule,
   newSet,
@@ -30,6 +31,8 @@ export type NftOp = (
   | { op: 'add-rule'; table: TableRef; chain: string; exprs: NftExpr[] }
   | { op: 'add-set'; table: TableRef; name: string; shape: SetShape }
   | { op: 'delete-set'; table: TableRef; name: string }
+  /** Every element of a set (a verdict map's elements release the chains they name). */
+  | { op: 'flush-set'; table: TableRef; name: string }
   | { op: 'add-elements'; table: TableRef; set: string; elements: SetElement[] }
   | { op: 'delete-elements'; table: TableRef; set: string; elements: SetElement[] }
 ) & {
@@ -75,6 +78,9 @@ export function encodeOps(ops: readonly NftOp[]): EncodedOps {
       case 'delete-set':
         produced = [deleteSet({ ...o.table, name: o.name })];
         break;
+      case 'flush-set':
+        produced = [flushSetElements({ ...o.table, set: o.name })];
+        break;
       case 'add-elements':
         produced = newSetElements({ ...o.table, set: o.set }, o.elements);
         break;
@@ -110,6 +116,8 @@ export function describeOp(o: NftOp): string {
       return `add ${o.shape.dataLen !== undefined ? 'map' : 'set'} ${t(o.table)} ${o.name}`;
     case 'delete-set':
       return `delete set ${t(o.table)} ${o.name}`;
+    case 'flush-set':
+      return `flush set ${t(o.table)} ${o.name}`;
     case 'add-elements':
       return `add element ${t(o.table)} ${o.set} (${o.elements.length})`;
     case 'delete-elements':

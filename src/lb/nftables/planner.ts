@@ -1,13 +1,14 @@
 // The pure planner: from what the kernel holds (the realisations of the services we programmed), a list
 // of table changes and the next table, the nf_tables operations of ONE transaction that touch only what
-// changed: a real server's removal is a few element deletions in its service's maps (plus, for rr and
-// wrr, its chain's one rule with the new modulus), never a rebuild.
+// changed: a real server's removal is a few element deletions in its service's maps, plus, where the
+// rules name servers or count them, that service chain's rules rewritten (flush and add, in the same
+// transaction) and the server's own chain and sets deleted; never a rebuild of anything else.
 //
 // The first plan of a run replaces whatever a previous run left (`add table; delete table; add table` in
 // the same transaction: atomic, and no error when there was nothing).
 
 import type { LbChange, LbTable, Service, ServiceKey } from '../table/types.js';
-import type { SetElement } from '../../net/netlink/nftables.js';
+import { NFT_DATA_VERDICT, type SetElement } from '../../net/netlink/nftables.js';
 import {
   jumpToServices,
   type PlaneTable,
@@ -19,6 +20,7 @@ import {
 import type { NftOp } from './ops.js';
 import {
   type PlaneEnvironment,
+  type RealisedChain,
   type RealisedSet,
   realiseService,
   type ServiceRealisation,
@@ -91,18 +93,41 @@ function sameData(a: SetElement['data'], b: SetElement['data']): boolean {
   return sameJson(a, b);
 }
 
-function addSetOps(ref: ReturnType<typeof tableRef>, set: RealisedSet, cause: string): NftOp[] {
-  const ops: NftOp[] = [{ op: 'add-set', table: ref, name: set.name, shape: set.shape, cause }];
-  if (set.elements.size)
-    ops.push({ op: 'add-elements', table: ref, set: set.name, elements: [...set.elements.values()], cause });
-  return ops;
+function isVerdictMap(set: RealisedSet): boolean {
+  return set.shape.dataType === NFT_DATA_VERDICT;
 }
 
+/** The sets and chains a chain's rules name (lookups, dynsets, jumps and gotos). */
+function namedBy(chain: RealisedChain): Set<string> {
+  const names = new Set<string>();
+  for (const rule of chain.rules) {
+    for (const e of rule) {
+      if (e.kind === 'lookup' || e.kind === 'dynset') names.add(e.set);
+      else if (e.kind === 'verdict' && (e.verdict.code === 'jump' || e.verdict.code === 'goto'))
+        names.add(e.verdict.chain);
+    }
+  }
+  return names;
+}
+
+// Objects are created before what names them and deleted after: sets, then chains, then rules, then
+// elements (a verdict map's elements name chains); the dispatch element last.
 function addServiceOps(r: ServiceRealisation, cause: string): NftOp[] {
   const ref = tableRef(r.table);
-  const ops: NftOp[] = r.sets.flatMap((s) => addSetOps(ref, s, cause));
-  ops.push({ op: 'add-chain', chain: { ...ref, name: r.name }, cause });
-  for (const exprs of r.rules) ops.push({ op: 'add-rule', table: ref, chain: r.name, exprs, cause });
+  const ops: NftOp[] = r.sets.map((s) => ({
+    op: 'add-set',
+    table: ref,
+    name: s.name,
+    shape: s.shape,
+    cause,
+  }));
+  for (const c of r.chains) ops.push({ op: 'add-chain', chain: { ...ref, name: c.name }, cause });
+  for (const c of r.chains)
+    for (const exprs of c.rules) ops.push({ op: 'add-rule', table: ref, chain: c.name, exprs, cause });
+  for (const s of r.sets) {
+    if (s.elements.size)
+      ops.push({ op: 'add-elements', table: ref, set: s.name, elements: [...s.elements.values()], cause });
+  }
   ops.push({
     op: 'add-elements',
     table: ref,
@@ -117,9 +142,13 @@ function removeServiceOps(r: ServiceRealisation, cause: string): NftOp[] {
   const ref = tableRef(r.table);
   const ops: NftOp[] = [
     { op: 'delete-elements', table: ref, set: r.dispatch.map, elements: [{ key: r.dispatch.key }], cause },
-    // Deleting a chain deletes its rules, which releases the sets they name.
-    { op: 'delete-chain', chain: { ...ref, name: r.name }, cause },
   ];
+  // A verdict map's elements hold the chains they name until the elements go.
+  for (const s of r.sets)
+    if (isVerdictMap(s) && s.elements.size) ops.push({ op: 'flush-set', table: ref, name: s.name, cause });
+  // Deleting a chain deletes its rules, which releases the sets and chains they name; the service chain
+  // (which names the others) goes first.
+  for (const c of r.chains) ops.push({ op: 'delete-chain', chain: { ...ref, name: c.name }, cause });
   for (const s of r.sets) ops.push({ op: 'delete-set', table: ref, name: s.name, cause });
   return ops;
 }
@@ -129,41 +158,67 @@ function changeServiceOps(old: ServiceRealisation, next: ServiceRealisation, cau
   const ref = tableRef(next.table);
   const oldSets = new Map(old.sets.map((s) => [s.name, s]));
   const nextSets = new Map(next.sets.map((s) => [s.name, s]));
-  const removed = old.sets.filter((s) => !nextSets.has(s.name));
-  const added = next.sets.filter((s) => !oldSets.has(s.name));
+  const removedSets = old.sets.filter((s) => !nextSets.has(s.name));
+  const addedSets = next.sets.filter((s) => !oldSets.has(s.name));
   const reshaped = next.sets.filter((s) => {
     const o = oldSets.get(s.name);
     return o !== undefined && !sameJson(o.shape, s.shape);
   });
-  const kept = next.sets.filter((s) => {
+  const keptSets = next.sets.filter((s) => {
     const o = oldSets.get(s.name);
     return o !== undefined && sameJson(o.shape, s.shape);
   });
-  const rulesChanged = !sameJson(old.rules, next.rules) || removed.length > 0 || reshaped.length > 0;
+  // Sets that go away (or come back with another shape): the rules naming them go first.
+  const goneSets = new Set([...removedSets, ...reshaped].map((s) => s.name));
+
+  const oldChains = new Map(old.chains.map((c) => [c.name, c]));
+  const nextChains = new Map(next.chains.map((c) => [c.name, c]));
+  const removedChains = old.chains.filter((c) => !nextChains.has(c.name));
+  const addedChains = next.chains.filter((c) => !oldChains.has(c.name));
+  const rewritten = next.chains.filter((c) => {
+    const o = oldChains.get(c.name);
+    return o !== undefined && (!sameJson(o.rules, c.rules) || [...namedBy(o)].some((n) => goneSets.has(n)));
+  });
 
   const ops: NftOp[] = [];
-  if (rulesChanged) ops.push({ op: 'flush-chain', chain: { ...ref, name: next.name }, cause });
-  for (const s of [...removed, ...reshaped]) ops.push({ op: 'delete-set', table: ref, name: s.name, cause });
-  for (const s of [...reshaped, ...added]) ops.push(...addSetOps(ref, s, cause));
-  for (const s of kept) {
+  for (const c of rewritten) ops.push({ op: 'flush-chain', chain: { ...ref, name: c.name }, cause });
+  const fresh = new Map<string, SetElement[]>();
+  for (const s of keptSets) {
     const before = (oldSets.get(s.name) as RealisedSet).elements;
     const gone: SetElement[] = [];
-    const fresh: SetElement[] = [];
+    const added: SetElement[] = [];
     for (const [k, e] of before) {
       const now = s.elements.get(k);
       if (!now || !sameData(e.data, now.data)) gone.push({ key: e.key });
     }
     for (const [k, e] of s.elements) {
       const was = before.get(k);
-      if (!was || !sameData(was.data, e.data)) fresh.push(e);
+      if (!was || !sameData(was.data, e.data)) added.push(e);
     }
     // A changed value is a deletion then an addition: the kernel refuses to overwrite a map value.
     if (gone.length) ops.push({ op: 'delete-elements', table: ref, set: s.name, elements: gone, cause });
-    if (fresh.length) ops.push({ op: 'add-elements', table: ref, set: s.name, elements: fresh, cause });
+    if (added.length) fresh.set(s.name, added);
   }
-  if (rulesChanged) {
-    for (const exprs of next.rules) ops.push({ op: 'add-rule', table: ref, chain: next.name, exprs, cause });
+  for (const s of [...removedSets, ...reshaped]) {
+    const o = oldSets.get(s.name) as RealisedSet;
+    if (isVerdictMap(o) && o.elements.size) ops.push({ op: 'flush-set', table: ref, name: s.name, cause });
   }
+  for (const c of removedChains) ops.push({ op: 'delete-chain', chain: { ...ref, name: c.name }, cause });
+  for (const s of [...removedSets, ...reshaped])
+    ops.push({ op: 'delete-set', table: ref, name: s.name, cause });
+  for (const s of [...reshaped, ...addedSets])
+    ops.push({ op: 'add-set', table: ref, name: s.name, shape: s.shape, cause });
+  for (const c of addedChains) ops.push({ op: 'add-chain', chain: { ...ref, name: c.name }, cause });
+  const withRules = new Set([...addedChains, ...rewritten]);
+  for (const c of next.chains) {
+    if (!withRules.has(c)) continue;
+    for (const exprs of c.rules) ops.push({ op: 'add-rule', table: ref, chain: c.name, exprs, cause });
+  }
+  for (const s of [...reshaped, ...addedSets]) {
+    if (s.elements.size)
+      ops.push({ op: 'add-elements', table: ref, set: s.name, elements: [...s.elements.values()], cause });
+  }
+  for (const [set, elements] of fresh) ops.push({ op: 'add-elements', table: ref, set, elements, cause });
   return ops;
 }
 
@@ -193,7 +248,8 @@ export function planApply(
   const realised = new Map<string, ServiceRealisation | undefined>();
   for (const name of causes.keys()) {
     const service = byName.get(name);
-    realised.set(name, service ? realiseService(service, env, state.services.get(name)?.table) : undefined);
+    const previous = state.started ? state.services.get(name) : undefined;
+    realised.set(name, service ? realiseService(service, env, previous) : undefined);
   }
 
   const ops: NftOp[] = [];

@@ -10,8 +10,8 @@ import {
   hostU32,
   NFT_TYPE,
   portBytes,
-  R_CLIENT,
   R_INDEX,
+  R_KEY,
   R_SCRATCH,
   R_SERVER,
   serviceName,
@@ -98,14 +98,14 @@ export function loadSourcePort(dreg: number): NftExpr {
   return { kind: 'payload', base: 'transport', offset: 0, len: 2, dreg };
 }
 
-/** The scheduler's slot index into R_INDEX. */
-export function indexExprs(table: SlotTable, family: LbFamily): NftExpr[] {
+/** The scheduler's slot index into `dreg` (R_INDEX unless it starts a set key). */
+export function indexExprs(table: SlotTable, family: LbFamily, dreg = R_INDEX): NftExpr[] {
   const index = table.index;
   switch (index.kind) {
     case 'counter':
-      return [{ kind: 'numgen', type: 'inc', dreg: R_INDEX, modulus: index.modulus }];
+      return [{ kind: 'numgen', type: 'inc', dreg, modulus: index.modulus }];
     case 'constant':
-      return [{ kind: 'immediate', dreg: R_INDEX, data: hostU32(0) }];
+      return [{ kind: 'immediate', dreg, data: hostU32(0) }];
     case 'hash': {
       const f = FAMILY[family];
       const load = [loadAddress(family, index.of === 'destination' ? 'destination' : 'source', R_SCRATCH)];
@@ -114,10 +114,7 @@ export function indexExprs(table: SlotTable, family: LbFamily): NftExpr[] {
         load.push(loadSourcePort(R_SCRATCH + registersFor(f.addressLen)));
         len += 4;
       }
-      return [
-        ...load,
-        { kind: 'hash', sreg: R_SCRATCH, dreg: R_INDEX, len, modulus: index.modulus, seed: HASH_SEED },
-      ];
+      return [...load, { kind: 'hash', sreg: R_SCRATCH, dreg, len, modulus: index.modulus, seed: HASH_SEED }];
     }
   }
 }
@@ -136,31 +133,76 @@ export function granularityMask(family: LbFamily, granularity: string): Buffer {
   return mask;
 }
 
-/** The client key of a persistent service into R_CLIENT: its source address under the granularity mask. */
-export function clientKey(family: LbFamily, granularity: string): NftExpr[] {
+/**
+ * The persistence key into R_KEY: the client's source address under the granularity mask, then the
+ * server (serverKeyBytes) it persists on. Returns the expressions and the register the server starts at.
+ */
+export function persistenceKey(
+  family: LbFamily,
+  granularity: string,
+  server: Buffer,
+  layout: ServerLayout,
+): { exprs: NftExpr[]; serverReg: number } {
   const f = FAMILY[family];
   const mask = granularityMask(family, granularity);
-  const load = loadAddress(family, 'source', R_CLIENT);
-  if (mask.every((b) => b === 0xff)) return [load];
-  return [
-    load,
-    {
+  const exprs: NftExpr[] = [loadAddress(family, 'source', R_KEY)];
+  if (!mask.every((b) => b === 0xff)) {
+    exprs.push({
       kind: 'bitwise',
-      sreg: R_CLIENT,
-      dreg: R_CLIENT,
+      sreg: R_KEY,
+      dreg: R_KEY,
       len: f.addressLen,
       mask,
       xor: Buffer.alloc(f.addressLen),
-    },
+    });
+  }
+  const serverReg = R_KEY + registersFor(f.addressLen);
+  exprs.push(...loadServer(server, layout, serverReg, false));
+  return { exprs, serverReg };
+}
+
+/** A DR connection's key into R_KEY: source address . source port . the server's address. */
+export function connectionKey(family: LbFamily, server: Buffer): NftExpr[] {
+  const regs = registersFor(FAMILY[family].addressLen);
+  return [
+    loadAddress(family, 'source', R_KEY),
+    loadSourcePort(R_KEY + regs),
+    { kind: 'immediate', dreg: R_KEY + regs + 1, data: server.subarray(0, FAMILY[family].addressLen) },
   ];
 }
 
-/** A DR connection's key into R_SCRATCH: source address . source port. */
-export function connectionKey(family: LbFamily): NftExpr[] {
-  return [
-    loadAddress(family, 'source', R_SCRATCH),
-    loadSourcePort(R_SCRATCH + registersFor(FAMILY[family].addressLen)),
-  ];
+/**
+ * Load one real server (serverBytes) into `dreg` as nft(8) itself does: the address, then the port (2
+ * bytes) or, unless `withDevice` is false, the ifindex, each by its own immediate (nft prints one
+ * expression per register it reads).
+ */
+export function loadServer(
+  server: Buffer,
+  layout: ServerLayout,
+  dreg = R_SERVER,
+  withDevice = true,
+): NftExpr[] {
+  const addressLen = FAMILY[layout.family].addressLen;
+  const next = dreg + registersFor(addressLen);
+  const out: NftExpr[] = [{ kind: 'immediate', dreg, data: server.subarray(0, addressLen) }];
+  if (layout.dr) {
+    if (withDevice)
+      out.push({ kind: 'immediate', dreg: next, data: server.subarray(addressLen, addressLen + 4) });
+  } else if (layout.withPort) {
+    out.push({ kind: 'immediate', dreg: next, data: server.subarray(addressLen, addressLen + 2) });
+  }
+  return out;
+}
+
+/** A real server as a part of a set key: its address [. port] (a DR server's device is not part of it). */
+export function serverKeyBytes(server: Buffer, layout: ServerLayout): Buffer {
+  return layout.dr ? server.subarray(0, FAMILY[layout.family].addressLen) : server;
+}
+
+/** nft(8)'s datatypes of serverKeyBytes(). */
+export function serverKeyTypes(layout: ServerLayout): number[] {
+  const address = FAMILY[layout.family].addressType;
+  return layout.withPort ? [address, NFT_TYPE.INET_SERVICE] : [address];
 }
 
 /** Send the packet to the server in R_SERVER: dnat (NAT) or fwd to it on its device (DR). */

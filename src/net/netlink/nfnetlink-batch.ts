@@ -42,7 +42,7 @@ interface InFlight {
   errors: { index: number; errno: number; kernelMessage?: string }[];
   resolve: () => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Receive buffer: room for the error replies of a large refused batch (each echoes its message). */
@@ -123,18 +123,15 @@ export class NfnetlinkBatchClient {
     );
     const batch = encodeBatch(flagged, this.takeSeqs(messages.length + 2));
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.settle();
-        reject(Object.assign(new Error('nf_tables transaction not answered'), { code: 'ETIMEDOUT' }));
-      }, this.timeoutMs);
-      this.inFlight = {
+      const inFlight: InFlight = {
         beginSeq: batch.beginSeq,
         lastSeq: batch.endSeq - 1,
         errors: [],
         resolve,
         reject,
-        timer,
+        timer: undefined,
       };
+      this.inFlight = inFlight;
       this.transport.onMessage(
         (d) => this.receive(d),
         (e) => this.settle()?.reject(e),
@@ -145,6 +142,15 @@ export class NfnetlinkBatchClient {
       } catch (error) {
         this.settle();
         reject(error as Error);
+        return;
+      }
+      // Armed once sendmsg returns: the kernel runs the whole transaction inside it (seconds for a large
+      // first load), and only the wait for its answer is bounded.
+      if (this.inFlight === inFlight) {
+        inFlight.timer = setTimeout(() => {
+          this.settle();
+          reject(Object.assign(new Error('nf_tables transaction not answered'), { code: 'ETIMEDOUT' }));
+        }, this.timeoutMs);
       }
     });
   }

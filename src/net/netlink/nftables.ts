@@ -374,5 +374,14 @@ export function deleteSetElements(
   return elementMessages(NFT_MSG_DELSETELEM, s, elements, false, 0);
 }
 
+/** DELSETELEM without an element list: every element of the set goes (nft's `flush set`), and with them the
+ * references a verdict map's elements hold on chains, within the same transaction. */
+export function flushSetElements(s: TableRef & { set: string }): NfnlMessage {
+  return message(NFT_MSG_DELSETELEM, s.family, 0, [
+    attr.str(ELEM_LIST.TABLE, s.table),
+    attr.str(ELEM_LIST.SET, s.set),
+  ]);
+}
+
 /** NLM_F_EXCL for callers who want "create, fail if present". */
 export const NFT_CREATE_EXCLUSIVE = NLM_F_CREATE | NLM_F_EXCL;

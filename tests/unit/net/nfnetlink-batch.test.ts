@@ -107,6 +107,18 @@ describe('NfnetlinkBatchClient', () => {
     client.close();
   });
 
+  test('the time the kernel spends inside sendmsg (a large transaction) does not count against the timeout', async () => {
+    const kernel = scriptedKernel((msgs) => {
+      // The kernel commits inside sendmsg: the caller is blocked all along.
+      const until = Date.now() + 150;
+      while (Date.now() < until);
+      return [encodeAck(msgs[msgs.length - 2] as NetlinkMessage, 0)];
+    });
+    const client = new NfnetlinkBatchClient(kernel.transport, { timeoutMs: 50 });
+    await client.commit([table('a')]);
+    client.close();
+  });
+
   test('an empty batch sends nothing; an unanswered one times out', async () => {
     const kernel = scriptedKernel(() => []);
     const client = new NfnetlinkBatchClient(kernel.transport, { timeoutMs: 50 });
