@@ -7,7 +7,8 @@
 // mh) or a constant (fo), and S.slots maps it to a server's address [. port].
 // Every other service needs to know which server it chose, which nft(8) can only print from a rule that
 // names the server (layout.ts): its service chain has rules per real server (server-rules.ts). A DR
-// service (netdev table) forwards with `fwd` to the server's address on its device instead of dnat, and follows its connections itself (no conntrack at ingress; connections.ts).
+// service (netdev table) forwards with `fwd` to the server's address on its device instead of dnat, and
+// follows its connections itself (no conntrack at ingress; connections.ts).
 
 import type { Service } from '../table/types.js';
 import {
