@@ -313,15 +313,35 @@ http {
    */
   slots(index: 1 | 2, serviceName: string): Slot[] {
     const ns = this.balancerNs[index - 1] as string;
-    const r = netnsExec(ns, ['nft', '-j', 'list', 'map', 'inet', 'keepalived_ts', `${serviceName}.slots`]);
+    const r = netnsExec(ns, ['nft', '-j', 'list', 'table', 'inet', 'keepalived_ts']);
     if (r.status !== 0) return [];
-    const parsed = JSON.parse(r.stdout) as {
-      nftables: { map?: { elem?: [number, { concat: [string, number] }][] } }[];
-    };
-    const elems = parsed.nftables.find((o) => o.map)?.map?.elem ?? [];
-    return elems
-      .map(([slot, v]) => ({ slot, address: v.concat[0], port: v.concat[1] }))
-      .sort((a, b) => a.slot - b.slot);
+    // The plane's layouts (src/lb/nftables/layout.ts): a map slot : address . port (NAT without
+    // persistence), a verdict map slot : goto <service>.to_<address>_<port> (rr / wrr with rules per
+    // server), or a set of slot . address . port (hash schedulers with rules per server).
+    type Elem = unknown;
+    const objects = (JSON.parse(r.stdout) as { nftables: Record<string, { name?: string; elem?: Elem[] }>[] })
+      .nftables;
+    const named = objects.flatMap((o) => [o.map, o.set]).find((x) => x?.name === `${serviceName}.slots`);
+    const out: Slot[] = [];
+    for (const e of named?.elem ?? []) {
+      if (Array.isArray(e)) {
+        const [slot, v] = e as [number, { concat?: [string, number]; goto?: { target: string } }];
+        if (v.concat) out.push({ slot, address: v.concat[0], port: v.concat[1] });
+        else if (v.goto) {
+          const tag = v.goto.target.slice(`${serviceName}.to_`.length);
+          const cut = tag.lastIndexOf('_');
+          out.push({
+            slot,
+            address: tag.slice(0, cut).replaceAll('-', ':'),
+            port: Number(tag.slice(cut + 1)),
+          });
+        }
+      } else {
+        const c = (e as { concat?: [number, string, number] }).concat;
+        if (c) out.push({ slot: c[0], address: c[1], port: c[2] });
+      }
+    }
+    return out.sort((a, b) => a.slot - b.slot);
   }
 
   /** `nft list table inet keepalived_ts` in balancer `index` ('' when there is none). */
