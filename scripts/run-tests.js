@@ -119,8 +119,15 @@ for (const x of results.filter((x) => x.outcome === 'skip' || x.outcome === 'hid
 
 console.log('');
 for (const [reason, n] of [...skips].sort((a, b) => b[1] - a[1])) console.log(`  skipped ${n}: ${reason}`);
-for (const x of results.filter((x) => x.outcome === 'fail' || x.outcome === 'cancelled'))
+// The first lines of each failure's message come last, so that a log cut to its tail still says why.
+for (const x of results.filter((x) => x.outcome === 'fail' || x.outcome === 'cancelled')) {
   console.log(`  ${x.outcome === 'fail' ? 'FAILED' : 'CANCELLED'}: ${x.tier}: ${x.file} › ${x.name}`);
+  const why = String(x.error ?? '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, 8);
+  for (const l of why) console.log(`      ${l.slice(0, 160)}`);
+}
 for (const p of problems) console.log(`  PROBLEM: ${p}`);
 const failed = count('fail') + count('cancelled');
 const skipped = count('skip') + count('hidden-skip');
