@@ -47,7 +47,7 @@ const CASES: DiffCase[] = [
     instances: ['VI_1'],
     steps: ['start', 'kill-peer', 'link-down', 'link-up', 'term'],
     // kill-peer lasts past the delayed GARP burst (garp_master_delay 5 s), which must not meet the link down
-    stepMs: { start: 4000, 'kill-peer': 10_000, 'link-down': 2000, 'link-up': 3000, term: 2500 },
+    stepMs: { start: 4000, 'kill-peer': 12_000, 'link-down': 2000, 'link-up': 4000, term: 2500 },
     config: (ctx) => globals(ctx) + instance(ctx, { lines: ['dont_track_primary'] }),
   },
   {

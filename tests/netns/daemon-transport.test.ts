@@ -61,13 +61,15 @@ async function startPair(
     `${tag}-a`,
     globalDefs('a') + instanceConfig({ ...spec('a'), priority: 200 }),
   );
+  // b starts once a is MASTER: started together on a loaded machine, b's master-down timer could expire
+  // before a's first advert, and b's brief (correct) MASTER would spoil the tests' "b stayed BACKUP".
+  await da.waitForState('VI_1', 'MASTER', 12_000);
   const db = lab.start(
     impl,
     b,
     `${tag}-b`,
     globalDefs('b') + instanceConfig({ ...spec('b'), priority: 100 }),
   );
-  await da.waitForState('VI_1', 'MASTER', 12_000);
   await db.waitForState('VI_1', 'BACKUP', 12_000);
   return { da, db };
 }
