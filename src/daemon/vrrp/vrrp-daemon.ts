@@ -290,10 +290,6 @@ export class VrrpDaemon {
     const settings = firewallSettings(this.model);
     if (settings === undefined) return;
     if (settings.impliedBy !== undefined) this.log.info(settings.impliedBy);
-    if (this.model.global.vrrpIptables !== undefined)
-      this.log.warn(
-        "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
-      );
     try {
       this.firewall = VrrpFirewall.open(settings, this.log);
     } catch (e) {
