@@ -41,6 +41,8 @@ import { dumpFile, dumpNaming, tmpFile } from '../process/dump-files.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
+import { dropsVipTraffic, firewallAddresses, firewallSettings } from '../../vrrp/firewall/settings.js';
+import { VrrpFirewall } from './firewall.js';
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
@@ -57,6 +59,8 @@ export class VrrpDaemon {
   private notifier!: Notifier;
   private smtpAlerts: VrrpSmtpAlerts | undefined;
   private trackers: TrackerPoller | undefined;
+  /** vrrp_strict / no_accept / nftables: the drop rules of a MASTER that is not in accept mode. */
+  private firewall: VrrpFirewall | undefined;
   private vmacUndo: InterfaceSetting[] = [];
   private createdVmacs: string[] = [];
   /** Kernel operations are applied in order, one chain, so that add and remove never race. */
@@ -106,6 +110,7 @@ export class VrrpDaemon {
     this.syncDaemon?.start();
 
     this.applyProcessPriority();
+    this.openFirewall();
     this.rtnl = await Rtnetlink.open();
     await this.host.load(this.rtnl);
     await this.createVmacs();
@@ -214,12 +219,15 @@ export class VrrpDaemon {
       case 'add-addresses':
       case 'remove-addresses':
         if (a.type === 'remove-addresses' && this.keepVipsOnStop) return;
+        // keepalived: the drop rules go in before the VIPs, and come out after them
+        if (a.type === 'add-addresses') this.changeFirewall(a.instance, a.addresses, true);
         this.log.info(`(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} VIPs.`);
         this.changeAddresses(
           a.instance,
           a.addresses.map((v) => v.address),
           a.type === 'add-addresses',
         );
+        if (a.type === 'remove-addresses') this.changeFirewall(a.instance, a.addresses, false);
         return;
       case 'add-routes':
       case 'remove-routes':
@@ -275,6 +283,37 @@ export class VrrpDaemon {
       const req = addressRequest(vip, this.vipDevice(inst, vip));
       this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
     }
+  }
+
+  /** The firewall of the configuration, if it asks for one (vrrp/firewall/settings.ts). */
+  private openFirewall(): void {
+    const settings = firewallSettings(this.model);
+    if (settings === undefined) return;
+    if (settings.impliedBy !== undefined) this.log.info(settings.impliedBy);
+    try {
+      this.firewall = VrrpFirewall.open(settings, this.log);
+    } catch (e) {
+      this.log.error(`nftables: cannot open the netfilter socket: ${(e as Error).message}`);
+    }
+  }
+
+  /** Adds or removes an instance's VIPs in the firewall's drop sets (none for an owner or accept mode). */
+  private changeFirewall(instance: string, vips: readonly { address: string }[], add: boolean): void {
+    const firewall = this.firewall;
+    const modelInstance = this.model.instances.find((i) => i.name === instance);
+    if (firewall === undefined || modelInstance === undefined || !dropsVipTraffic(modelInstance)) return;
+    const wanted = new Set(vips.map((v) => v.address));
+    const addresses = firewallAddresses(
+      modelInstance,
+      firewall.settings,
+      this.instance(instance)?.vmacName,
+    ).filter((f) => wanted.has(f.address));
+    this.log.debug(`(${instance}) ${add ? 'setting' : 'removing'} firewall drop rule`);
+    this.enqueue(`(${instance}) nftables`, () =>
+      add
+        ? firewall.add(instance, addresses, (dev) => this.host.link(dev)?.index)
+        : firewall.remove(instance, addresses),
+    );
   }
 
   private changeRoutes(instance: string, routes: readonly RouteSpec[], add: boolean): void {
@@ -527,6 +566,7 @@ export class VrrpDaemon {
     this.trackers?.stop();
     this.applyStatic(false);
     await this.kernelQueue;
+    this.firewall?.close();
     await this.syncDaemon?.stop();
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
     await mails;

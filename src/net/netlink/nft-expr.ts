@@ -80,6 +80,9 @@ const PAYLOAD = { DREG: 1, BASE: 2, OFFSET: 3, LEN: 4 };
 export const NFT_META_PROTOCOL = 1;
 export const NFT_META_MARK = 3;
 export const NFT_META_IIF = 4;
+export const NFT_META_OIF = 5;
+export const NFT_META_IIFNAME = 6;
+export const NFT_META_OIFNAME = 7;
 export const NFT_META_NFPROTO = 15;
 export const NFT_META_L4PROTO = 16;
 const META = { DREG: 1, KEY: 2, SREG: 3 };
@@ -127,7 +130,7 @@ const IMMEDIATE = { DREG: 1, DATA: 2 };
 // ---- the expressions ----
 
 export type PayloadBase = 'link' | 'network' | 'transport';
-export type MetaKey = 'protocol' | 'mark' | 'iif' | 'nfproto' | 'l4proto';
+export type MetaKey = 'protocol' | 'mark' | 'iif' | 'oif' | 'iifname' | 'oifname' | 'nfproto' | 'l4proto';
 export type IpFamilyName = 'ipv4' | 'ipv6';
 
 export type NftExpr =
@@ -167,6 +170,8 @@ export type NftExpr =
       timeoutMs?: number;
     }
   | { kind: 'immediate'; dreg: number; data: Uint8Array }
+  /** Packet and byte counts of the rule (the kernel starts them at zero). */
+  | { kind: 'counter' }
   | { kind: 'verdict'; verdict: Verdict };
 
 const PAYLOAD_BASES: Record<PayloadBase, number> = {
@@ -178,6 +183,9 @@ const META_KEYS: Record<MetaKey, number> = {
   protocol: NFT_META_PROTOCOL,
   mark: NFT_META_MARK,
   iif: NFT_META_IIF,
+  oif: NFT_META_OIF,
+  iifname: NFT_META_IIFNAME,
+  oifname: NFT_META_OIFNAME,
   nfproto: NFT_META_NFPROTO,
   l4proto: NFT_META_L4PROTO,
 };
@@ -287,6 +295,8 @@ export function expressionAttrs(e: NftExpr): { name: string; data: AttrSpec[] } 
         name: 'immediate',
         data: [beAttr.u32(IMMEDIATE.DREG, e.dreg), dataValue(IMMEDIATE.DATA, e.data)],
       };
+    case 'counter':
+      return { name: 'counter', data: [] };
     case 'verdict':
       return {
         name: 'immediate',

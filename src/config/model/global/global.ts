@@ -557,6 +557,24 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
         g.vrrpGarpMasterRefreshRepeat = 1;
       }
     },
+    // Debian's keepalived 2.2.7 is built with nftables only (global_parser.c 1167-1177, 2350-2353):
+    // vrrp_iptables asks for the nftables firewall, vrrp_ipsets is not a keyword of that build.
+    vrrp_iptables: (n: ConfigNode) => {
+      g.vrrpIptables = [...n.args];
+      ctx.diags.warn(
+        n,
+        n.keyword,
+        "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
+      );
+    },
+    vrrp_ipsets: (n: ConfigNode) => {
+      g.vrrpIpsets = [...n.args];
+      ctx.diags.warn(
+        n,
+        n.keyword,
+        'ipsets are not supported (keepalived 2.2.7 as Debian builds it does not know this keyword): ignored; the VRRP firewall uses nftables',
+      );
+    },
     dynamic_interfaces: (n: ConfigNode) => {
       const opt = n.args[0];
       if (opt !== undefined && opt !== 'allow_if_changes')
