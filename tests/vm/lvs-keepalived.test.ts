@@ -94,7 +94,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
     try {
       const daemon = new VmDaemon(vm, impl, ns, `/tmp/${ns}`, worktree);
       await daemon.start(configPath);
-      await daemon.waitStarted(90_000);
+      await daemon.waitStarted(180_000);
       // keepalived adds its services before it says "Startup complete"; ours applies them just after its
       // "checking" line: wait for keepalived's table (a difference shows when that never comes).
       const expect = options.expect;
@@ -102,7 +102,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         vm,
         ns,
         (s) => expect === undefined || normaliseView(s) === expect,
-        expect === undefined ? 3_000 : 30_000,
+        expect === undefined ? 3_000 : 90_000,
       );
       const running = (await daemon.exitStatus()) === undefined;
       const table = await readTable(vm, ns, options.timeouts);
@@ -394,10 +394,10 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         await vm.run(step.act);
         if (i === 0) {
           await daemon.start(configPath);
-          await daemon.waitStarted(90_000);
+          await daemon.waitStarted(180_000);
         }
         const t = Date.now();
-        const { save, accepted } = await waitForTable(vm, NS.lb, step.reached, 40_000, 2_500);
+        const { save, accepted } = await waitForTable(vm, NS.lb, step.reached, 90_000, 2_500);
         if (!accepted)
           assert.fail(
             `${impl}: step "${step.name}" not reached; table:\n${save}\nlog:\n${(await daemon.log()).slice(-3000)}`,
