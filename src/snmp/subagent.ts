@@ -45,6 +45,8 @@ export interface SnmpSubagentOptions {
 export class SnmpSubagent {
   private session: AgentxSession | undefined;
   private snapshot: SnmpSnapshot | undefined;
+  /** Where fresh state comes from when the master asks (track()). */
+  private builder: (() => SnmpSnapshot) | undefined;
   private view: MibView = emptyView();
   private stale = false;
   /** Set by a state change: the next request rebuilds the view whatever its age. */
@@ -79,8 +81,17 @@ export class SnmpSubagent {
 
   /** The state to answer from from now on. Cheap: the view is rebuilt when the master next asks, at
    * most once per refreshIntervalMs (counters may lag that much), at once after a state change. */
-  update(snapshot: SnmpSnapshot): void {
+  update(snapshot: SnmpSnapshot, urgent = false): void {
     this.snapshot = snapshot;
+    this.stale = true;
+    if (urgent) this.urgent = true;
+  }
+
+  /** Live state: `build` is called when the master asks and the view is older than refreshIntervalMs
+   * (never more often), so that counters and tracker states are served without the daemon pushing
+   * snapshots at every event. update() still sets the state a notification describes. */
+  track(build: () => SnmpSnapshot): void {
+    this.builder = build;
     this.stale = true;
   }
 
@@ -88,7 +99,15 @@ export class SnmpSubagent {
   currentView(): MibView {
     const now = Date.now();
     const due = this.urgent || now - this.builtAt >= (this.options.refreshIntervalMs ?? 1000);
-    if (this.stale && this.snapshot && due) {
+    if ((this.stale || this.builder) && due) {
+      if (this.builder) {
+        try {
+          this.snapshot = this.builder();
+        } catch (e) {
+          this.options.log?.('warning', `SNMP: cannot read the state: ${(e as Error).message}`);
+        }
+      }
+      if (!this.snapshot) return this.view;
       this.view = buildView(this.snapshot, this.options.mibs, this.options.view);
       this.stale = false;
       this.urgent = false;
@@ -115,23 +134,27 @@ export class SnmpSubagent {
 
   /** An instance entered the state the last update() gave it. */
   async instanceStateChanged(name: string): Promise<void> {
-    const i = this.instance(name);
-    if (!i) return;
-    for (const vbs of instanceNotifications(
-      i,
-      this.snapshot?.global.routerId,
-      this.switches(),
-      this.v3ForV2(),
-    ))
-      await this.notify(vbs);
+    for (const vbs of this.instanceNotifications(name)) await this.notify(vbs);
   }
 
   /** A sync group entered the state the last update() gave it. */
   async syncGroupStateChanged(name: string): Promise<void> {
+    for (const vbs of this.syncGroupNotifications(name)) await this.notify(vbs);
+  }
+
+  /** The notifications instanceStateChanged() sends, from the last update() (to queue them). */
+  instanceNotifications(name: string): VarBind[][] {
+    const i = this.instance(name);
+    if (!i) return [];
+    return instanceNotifications(i, this.snapshot?.global.routerId, this.switches(), this.v3ForV2());
+  }
+
+  /** The notification syncGroupStateChanged() sends, from the last update(), as a list of 0 or 1. */
+  syncGroupNotifications(name: string): VarBind[][] {
     const g = this.snapshot?.vrrp?.syncGroups.find((x) => x.name === name);
     const on = this.switches();
-    if (!g || !on.traps || !on.vrrp) return;
-    await this.notify(syncGroupStateTrap(g, this.snapshot?.global.routerId));
+    if (!g || !on.traps || !on.vrrp) return [];
+    return [syncGroupStateTrap(g, this.snapshot?.global.routerId)];
   }
 
   /** An advert failed authentication (RFC 2787 vrrpTrapAuthFailure, VRRPv2 instances). */
