@@ -2,7 +2,7 @@
 // the MIBs this process serves with their sysORTable rows, answers from the latest snapshot, and sends the
 // notifications keepalived sends. The daemon calls update() whenever its state changes, and the
 // *Changed() methods right after the update() that carries the change.
-import { KEEPALIVED_OID } from './mib/builder.js';
+import { KEEPALIVED_OID, SNMP_TRAP_OID } from './mib/builder.js';
 import { buildView, registrations, type ServedMibs, type ViewOptions } from './mib/serve.js';
 import {
   instanceNotifications,
@@ -23,7 +23,14 @@ import {
   type SessionLog,
 } from './agentx/session.js';
 import type { SnmpSnapshot, VrrpInstanceInfo } from './snapshot.js';
-import type { VarBind } from './types.js';
+import { objectId, type VarBind } from './types.js';
+
+/** The coldStart notification net-snmp's init_snmp() sends for a subagent (keepalived's included): SNMPv2-MIB
+ * coldStart, snmpTrapEnterprise.0 = NET-SNMP-TC linux (net-snmp's sysObjectID on Linux). */
+const COLD_START: VarBind[] = [
+  { oid: SNMP_TRAP_OID, value: objectId([1, 3, 6, 1, 6, 3, 1, 1, 5, 1]) },
+  { oid: [1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0], value: objectId([1, 3, 6, 1, 4, 1, 8072, 3, 2, 10]) },
+];
 
 export interface SnmpSubagentOptions {
   /** What this process serves (mib/serve.ts servedMibs). */
@@ -57,6 +64,7 @@ export class SnmpSubagent {
   private stopped = false;
   private address = DEFAULT_AGENTX_ADDRESS;
   private startedAt = 0;
+  private coldStartSent = false;
 
   constructor(private readonly options: SnmpSubagentOptions) {}
 
@@ -256,6 +264,11 @@ export class SnmpSubagent {
       return false;
     }
     this.options.log?.('info', 'SNMP: AgentX subagent connected');
+    if (!this.coldStartSent) {
+      // Once per process, on the first registration, as net-snmp does.
+      this.coldStartSent = true;
+      void this.notify(COLD_START);
+    }
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       // A lost master shows up as a failed ping: drop the session, the close handler reconnects.
