@@ -59,6 +59,8 @@ export class SnmpSubagent {
   /** Set by a state change: the next request rebuilds the view whatever its age. */
   private urgent = false;
   private builtAt = 0;
+  /** How long the last view took to build. */
+  private buildMs = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -106,7 +108,9 @@ export class SnmpSubagent {
   /** The objects served now, sorted (what snmpwalk would show). */
   currentView(): MibView {
     const now = Date.now();
-    const due = this.urgent || now - this.builtAt >= (this.options.refreshIntervalMs ?? 1000);
+    // A large view is rebuilt less often: the daemon's thread spends at most a tenth of its time here.
+    const interval = Math.max(this.options.refreshIntervalMs ?? 1000, 10 * this.buildMs);
+    const due = this.urgent || now - this.builtAt >= interval;
     if ((this.stale || this.builder) && due) {
       if (this.builder) {
         try {
@@ -117,6 +121,7 @@ export class SnmpSubagent {
       }
       if (!this.snapshot) return this.view;
       this.view = buildView(this.snapshot, this.options.mibs, this.options.view);
+      this.buildMs = Date.now() - now;
       this.stale = false;
       this.urgent = false;
       this.builtAt = now;

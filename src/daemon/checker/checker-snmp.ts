@@ -20,6 +20,7 @@ import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp
 import { realServerStateTrap, quorumStateTrap } from '../../snmp/mib/traps.js';
 import type { SnmpSnapshot } from '../../snmp/snapshot.js';
 import { SnmpSubagent } from '../../snmp/subagent.js';
+import type { VarBind } from '../../snmp/types.js';
 import type { Logger } from '../process/log.js';
 import type { DaemonOptions } from '../process/options.js';
 import { cachedResolver, startAgent } from '../process/snmp-common.js';
@@ -43,6 +44,7 @@ export class CheckerSnmp {
   private readonly agent: SnmpSubagent;
   private readonly resolve = cachedResolver(resolveCommandPath);
   private traps: Promise<void> = Promise.resolve();
+  private readonly pending: Notification[] = [];
 
   private constructor(
     model: Model,
@@ -81,10 +83,16 @@ export class CheckerSnmp {
     this.agent.track(() => this.snapshot());
   }
 
-  /** The load balancer reported a real server's or a quorum's change: keepalived's notification. */
+  /** The load balancer reported a real server's or a quorum's change: keepalived's notification. The
+   * changes of one verdict (or of a shutdown) are taken together, on one snapshot. */
   notify(n: Notification): void {
-    const vs = this.model.virtualServers[n.virtualServer];
-    if (vs === undefined) return;
+    this.pending.push(n);
+    if (this.pending.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const changes = this.pending.splice(0);
+    if (changes.length === 0) return;
     let snap: SnmpSnapshot;
     try {
       snap = this.snapshot();
@@ -92,34 +100,37 @@ export class CheckerSnmp {
       this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
       return;
     }
-    const info = snap.checker?.virtualServers[n.virtualServer];
-    if (info === undefined) return;
-    // The state at the moment of the change (a shutdown reports its servers one by one).
-    const alive = new Set(n.aliveServers);
-    vs.realServers.forEach((rs, r) => {
-      const x = info.realServers[r];
-      if (x) x.alive = alive.has(realServerId(vs, rs));
-    });
-    info.quorumUp = n.quorumUp;
     this.agent.update(snap, true);
-    const r =
-      n.server === undefined ? -1 : vs.realServers.findIndex((rs) => realServerId(vs, rs) === n.server);
-    const send = (): Promise<void> => {
-      const on = snap.global.trapsEnabled;
-      if (!on) return Promise.resolve();
-      const rsInfo = info.realServers[r];
-      if (n.server !== undefined && rsInfo === undefined) return Promise.resolve();
-      return this.agent.notify(
-        rsInfo
-          ? realServerStateTrap(rsInfo, info, snap.global.routerId)
-          : quorumStateTrap(info, n.stopping, snap.global.routerId),
-      );
+    if (!snap.global.trapsEnabled) return;
+    const lists: VarBind[][] = [];
+    for (const n of changes) {
+      const vs = this.model.virtualServers[n.virtualServer];
+      const info = snap.checker?.virtualServers[n.virtualServer];
+      if (vs === undefined || info === undefined) continue;
+      // The state at the moment of the change (a shutdown reports its servers one by one).
+      const alive = new Set(n.aliveServers);
+      const ids = vs.realServers.map((rs) => realServerId(vs, rs));
+      ids.forEach((id, r) => {
+        const x = info.realServers[r];
+        if (x) x.alive = alive.has(id);
+      });
+      info.quorumUp = n.quorumUp;
+      if (n.server === undefined) lists.push(quorumStateTrap(info, n.stopping, snap.global.routerId));
+      else {
+        const rs = info.realServers[ids.indexOf(n.server)];
+        if (rs) lists.push(realServerStateTrap(rs, info, snap.global.routerId));
+      }
+    }
+    if (lists.length === 0) return;
+    const send = async (): Promise<void> => {
+      for (const vbs of lists) await this.agent.notify(vbs);
     };
     this.traps = this.traps.then(send, send);
   }
 
   /** Sends what is queued (the stop notifications), then unregisters and closes. */
   async close(waitMs = 1000): Promise<void> {
+    this.flush();
     await Promise.race([this.traps, new Promise((r) => setTimeout(r, waitMs).unref())]);
     await this.agent.close();
   }

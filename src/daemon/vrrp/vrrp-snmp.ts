@@ -14,6 +14,7 @@ import { resolveCommandPath } from '../../snmp/resolve-command.js';
 import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp/mib/serve.js';
 import type { InterfaceInfo, ScriptResult, SnmpSnapshot, SnmpVrrpState } from '../../snmp/snapshot.js';
 import { SnmpSubagent } from '../../snmp/subagent.js';
+import type { VarBind } from '../../snmp/types.js';
 import type { EngineSnapshot, TrackerStates as EngineTrackers } from '../../vrrp/engine/engine.js';
 import type { Logger } from '../process/log.js';
 import type { DaemonOptions } from '../process/options.js';
@@ -51,6 +52,7 @@ export class VrrpSnmp {
   private readonly resolve = cachedResolver(resolveCommandPath);
   /** Notifications leave in the order the engine decided them. */
   private traps: Promise<void> = Promise.resolve();
+  private readonly pending: Array<{ kind: 'INSTANCE' | 'GROUP'; name: string; state: SnmpVrrpState }> = [];
 
   private constructor(
     model: Model,
@@ -93,8 +95,16 @@ export class VrrpSnmp {
     this.agent.track(() => this.snapshot());
   }
 
-  /** An instance or sync group entered `state` (the engine's notify action): keepalived's traps. */
+  /** An instance or sync group entered `state` (the engine's notify action): keepalived's traps. The
+   * changes of one engine step are taken together, on one snapshot, right after the step. */
   stateChanged(kind: 'INSTANCE' | 'GROUP', name: string, state: SnmpVrrpState): void {
+    this.pending.push({ kind, name, state });
+    if (this.pending.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const changes = this.pending.splice(0);
+    if (changes.length === 0) return;
     let snap: SnmpSnapshot;
     try {
       snap = this.snapshot();
@@ -102,28 +112,30 @@ export class VrrpSnmp {
       this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
       return;
     }
-    // The state this notification is about, even if the same step moved on.
-    const v = snap.vrrp;
-    if (kind === 'INSTANCE') {
-      const i = v?.instances.find((x) => x.name === name);
-      if (i) i.state = state;
-    } else {
-      const g = v?.syncGroups.find((x) => x.name === name);
-      if (g) g.state = state;
-    }
     this.agent.update(snap, true);
-    // The varbinds are taken now; they leave in order, one notification after the other.
-    const list =
-      kind === 'INSTANCE' ? this.agent.instanceNotifications(name) : this.agent.syncGroupNotifications(name);
-    if (list.length === 0) return;
+    const lists: VarBind[][] = [];
+    for (const { kind, name, state } of changes) {
+      // The state this notification is about, even if the engine moved on since.
+      if (kind === 'INSTANCE') {
+        const i = snap.vrrp?.instances.find((x) => x.name === name);
+        if (i) i.state = state;
+        lists.push(...this.agent.instanceNotifications(name));
+      } else {
+        const g = snap.vrrp?.syncGroups.find((x) => x.name === name);
+        if (g) g.state = state;
+        lists.push(...this.agent.syncGroupNotifications(name));
+      }
+    }
+    if (lists.length === 0) return;
     const send = async (): Promise<void> => {
-      for (const vbs of list) await this.agent.notify(vbs);
+      for (const vbs of lists) await this.agent.notify(vbs);
     };
     this.traps = this.traps.then(send, send);
   }
 
   /** Sends what is queued (the STOP notifications), then unregisters and closes. */
   async close(waitMs = 1000): Promise<void> {
+    this.flush();
     await Promise.race([this.traps, new Promise((r) => setTimeout(r, waitMs).unref())]);
     await this.agent.close();
   }
