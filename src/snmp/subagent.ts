@@ -67,6 +67,7 @@ export class SnmpSubagent {
   private address = DEFAULT_AGENTX_ADDRESS;
   private startedAt = 0;
   private coldStartSent = false;
+  private unreachableReported = false;
 
   constructor(private readonly options: SnmpSubagentOptions) {}
 
@@ -260,15 +261,19 @@ export class SnmpSubagent {
       if (this.session === session) {
         this.session = undefined;
         session.destroy();
-        this.options.log?.(
-          'warning',
-          `SNMP: cannot reach the master agent at ${this.address}: ${(e as Error).message}`,
-        );
+        // Said once per outage, not at every retry.
+        if (!this.unreachableReported)
+          this.options.log?.(
+            'warning',
+            `SNMP: cannot reach the master agent at ${this.address}: ${(e as Error).message}; retrying`,
+          );
+        this.unreachableReported = true;
         this.scheduleReconnect();
       }
       return false;
     }
     this.options.log?.('info', 'SNMP: AgentX subagent connected');
+    this.unreachableReported = false;
     if (!this.coldStartSent) {
       // Once per process, on the first registration, as net-snmp does.
       this.coldStartSent = true;
