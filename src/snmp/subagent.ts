@@ -2,7 +2,7 @@
 // the MIBs this process serves with their sysORTable rows, answers from the latest snapshot, and sends the
 // notifications keepalived sends. The daemon calls update() whenever its state changes, and the
 // *Changed() methods right after the update() that carries the change.
-import { KEEPALIVED_OID } from './mib/builder.js';
+import { KEEPALIVED_OID, SNMP_TRAP_OID } from './mib/builder.js';
 import { buildView, registrations, type ServedMibs, type ViewOptions } from './mib/serve.js';
 import {
   instanceNotifications,
@@ -23,7 +23,14 @@ import {
   type SessionLog,
 } from './agentx/session.js';
 import type { SnmpSnapshot, VrrpInstanceInfo } from './snapshot.js';
-import type { VarBind } from './types.js';
+import { objectId, type VarBind } from './types.js';
+
+/** The coldStart notification net-snmp's init_snmp() sends for a subagent (keepalived's included): SNMPv2-MIB
+ * coldStart, snmpTrapEnterprise.0 = NET-SNMP-TC linux (net-snmp's sysObjectID on Linux). */
+const COLD_START: VarBind[] = [
+  { oid: SNMP_TRAP_OID, value: objectId([1, 3, 6, 1, 6, 3, 1, 1, 5, 1]) },
+  { oid: [1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0], value: objectId([1, 3, 6, 1, 4, 1, 8072, 3, 2, 10]) },
+];
 
 export interface SnmpSubagentOptions {
   /** What this process serves (mib/serve.ts servedMibs). */
@@ -45,16 +52,22 @@ export interface SnmpSubagentOptions {
 export class SnmpSubagent {
   private session: AgentxSession | undefined;
   private snapshot: SnmpSnapshot | undefined;
+  /** Where fresh state comes from when the master asks (track()). */
+  private builder: (() => SnmpSnapshot) | undefined;
   private view: MibView = emptyView();
   private stale = false;
   /** Set by a state change: the next request rebuilds the view whatever its age. */
   private urgent = false;
   private builtAt = 0;
+  /** How long the last view took to build. */
+  private buildMs = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private address = DEFAULT_AGENTX_ADDRESS;
   private startedAt = 0;
+  private coldStartSent = false;
+  private unreachableReported = false;
 
   constructor(private readonly options: SnmpSubagentOptions) {}
 
@@ -79,17 +92,37 @@ export class SnmpSubagent {
 
   /** The state to answer from from now on. Cheap: the view is rebuilt when the master next asks, at
    * most once per refreshIntervalMs (counters may lag that much), at once after a state change. */
-  update(snapshot: SnmpSnapshot): void {
+  update(snapshot: SnmpSnapshot, urgent = false): void {
     this.snapshot = snapshot;
+    this.stale = true;
+    if (urgent) this.urgent = true;
+  }
+
+  /** Live state: `build` is called when the master asks and the view is older than refreshIntervalMs
+   * (never more often), so that counters and tracker states are served without the daemon pushing
+   * snapshots at every event. update() still sets the state a notification describes. */
+  track(build: () => SnmpSnapshot): void {
+    this.builder = build;
     this.stale = true;
   }
 
   /** The objects served now, sorted (what snmpwalk would show). */
   currentView(): MibView {
     const now = Date.now();
-    const due = this.urgent || now - this.builtAt >= (this.options.refreshIntervalMs ?? 1000);
-    if (this.stale && this.snapshot && due) {
+    // A large view is rebuilt less often: the daemon's thread spends at most a tenth of its time here.
+    const interval = Math.max(this.options.refreshIntervalMs ?? 1000, 10 * this.buildMs);
+    const due = this.urgent || now - this.builtAt >= interval;
+    if ((this.stale || this.builder) && due) {
+      if (this.builder) {
+        try {
+          this.snapshot = this.builder();
+        } catch (e) {
+          this.options.log?.('warning', `SNMP: cannot read the state: ${(e as Error).message}`);
+        }
+      }
+      if (!this.snapshot) return this.view;
       this.view = buildView(this.snapshot, this.options.mibs, this.options.view);
+      this.buildMs = Date.now() - now;
       this.stale = false;
       this.urgent = false;
       this.builtAt = now;
@@ -115,23 +148,27 @@ export class SnmpSubagent {
 
   /** An instance entered the state the last update() gave it. */
   async instanceStateChanged(name: string): Promise<void> {
-    const i = this.instance(name);
-    if (!i) return;
-    for (const vbs of instanceNotifications(
-      i,
-      this.snapshot?.global.routerId,
-      this.switches(),
-      this.v3ForV2(),
-    ))
-      await this.notify(vbs);
+    for (const vbs of this.instanceNotifications(name)) await this.notify(vbs);
   }
 
   /** A sync group entered the state the last update() gave it. */
   async syncGroupStateChanged(name: string): Promise<void> {
+    for (const vbs of this.syncGroupNotifications(name)) await this.notify(vbs);
+  }
+
+  /** The notifications instanceStateChanged() sends, from the last update() (to queue them). */
+  instanceNotifications(name: string): VarBind[][] {
+    const i = this.instance(name);
+    if (!i) return [];
+    return instanceNotifications(i, this.snapshot?.global.routerId, this.switches(), this.v3ForV2());
+  }
+
+  /** The notification syncGroupStateChanged() sends, from the last update(), as a list of 0 or 1. */
+  syncGroupNotifications(name: string): VarBind[][] {
     const g = this.snapshot?.vrrp?.syncGroups.find((x) => x.name === name);
     const on = this.switches();
-    if (!g || !on.traps || !on.vrrp) return;
-    await this.notify(syncGroupStateTrap(g, this.snapshot?.global.routerId));
+    if (!g || !on.traps || !on.vrrp) return [];
+    return [syncGroupStateTrap(g, this.snapshot?.global.routerId)];
   }
 
   /** An advert failed authentication (RFC 2787 vrrpTrapAuthFailure, VRRPv2 instances). */
@@ -224,15 +261,24 @@ export class SnmpSubagent {
       if (this.session === session) {
         this.session = undefined;
         session.destroy();
-        this.options.log?.(
-          'warning',
-          `SNMP: cannot reach the master agent at ${this.address}: ${(e as Error).message}`,
-        );
+        // Said once per outage, not at every retry.
+        if (!this.unreachableReported)
+          this.options.log?.(
+            'warning',
+            `SNMP: cannot reach the master agent at ${this.address}: ${(e as Error).message}; retrying`,
+          );
+        this.unreachableReported = true;
         this.scheduleReconnect();
       }
       return false;
     }
     this.options.log?.('info', 'SNMP: AgentX subagent connected');
+    this.unreachableReported = false;
+    if (!this.coldStartSent) {
+      // Once per process, on the first registration, as net-snmp does.
+      this.coldStartSent = true;
+      void this.notify(COLD_START);
+    }
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       // A lost master shows up as a failed ping: drop the session, the close handler reconnects.

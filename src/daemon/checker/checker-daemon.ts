@@ -17,6 +17,7 @@ import type { DaemonOptions } from '../process/options.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { BfdCheckStates } from './bfd-check-states.js';
 import { CheckRunner } from './check-runner.js';
+import { CheckerSnmp, type CheckerSnmpSource } from './checker-snmp.js';
 import { LocalAddresses } from './local-addresses.js';
 
 export interface ServerStatus {
@@ -36,6 +37,12 @@ export class CheckerDaemon {
   private lb: LoadBalancer | undefined;
   private addresses: LocalAddresses | undefined;
   private dumpPath = dumpFile('keepalived_check.data', { useInstance: false });
+  /** enable_snmp_checker / -x: the AgentX subagent (started once, as keepalived's). */
+  private snmp: CheckerSnmp | undefined;
+  private readonly snmpSource: CheckerSnmpSource = {
+    lb: () => this.lb?.liveState(),
+    checkers: () => this.runner?.snapshot() ?? [],
+  };
 
   constructor(
     private readonly options: DaemonOptions,
@@ -47,7 +54,11 @@ export class CheckerDaemon {
   /** Resolves once the checks run (the data plane chosen and the first table applied or queued). */
   async start(): Promise<void> {
     writePidFile(this.options.checkersPidFile);
-    await this.build(this.config.load());
+    const model = this.config.load();
+    // Connected before the checks start, so that the first notifications leave.
+    this.snmp = CheckerSnmp.create(model, this.options, this.snmpSource, this.log);
+    await this.snmp?.start();
+    await this.build(model);
   }
 
   /** Starts the checks of `model`; `previous`: the load balancer a reload replaces. */
@@ -72,7 +83,9 @@ export class CheckerDaemon {
       setCheckersEnabled: (server, enabled) => {
         for (const id of checkersOf.get(server) ?? []) this.runner?.setEnabled(id, enabled);
       },
+      notification: (e) => this.snmp?.notify(e),
     };
+    this.snmp?.reload(model, this.snmpSource);
     const lb =
       previous !== undefined ? await previous.reload(model, hooks) : await LoadBalancer.open(model, hooks);
     this.lb = lb;
@@ -142,6 +155,7 @@ export class CheckerDaemon {
   async stop(): Promise<void> {
     await this.runner?.stop();
     await this.lb?.stop();
+    await this.snmp?.close();
     this.addresses?.close();
     await this.notifier?.drain(5000);
     await this.smtpAlerts?.close(1000);

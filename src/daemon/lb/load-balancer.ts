@@ -29,6 +29,8 @@ export interface LoadBalancerHooks {
   setCheckersEnabled(serverId: string, enabled: boolean): void;
   /** Effects for the SMTP alerts (quorum changes, omega shutdown). */
   alert?(effect: Extract<LbEffect, { type: 'quorum' | 'server-shutdown' }>): void;
+  /** keepalived's SNMP notifications (real server and quorum states). */
+  notification?(effect: Extract<LbEffect, { type: 'notification' }>): void;
 }
 
 export interface LoadBalancerOptions {
@@ -134,6 +136,18 @@ export class LoadBalancer {
     return this.filterTable(this.tracker.table());
   }
 
+  /** The real servers' states by checker id, and the quorum of each virtual server by its position in
+   * model.virtualServers (what SNMP shows). */
+  liveState(): {
+    servers: ReadonlyMap<string, { up: boolean; weight: number }>;
+    quorumUp: Map<number, boolean>;
+  } {
+    const state = this.tracker.state();
+    const quorumUp = new Map<number, boolean>();
+    this.config.virtualServers.forEach((vs, v) => quorumUp.set(vs.modelIndex, state.quorumUp[v] ?? false));
+    return { servers: state.servers, quorumUp };
+  }
+
   /** Resolves once every change asked for so far has been applied (or has failed and been logged). */
   settled(): Promise<void> {
     return this.queue;
@@ -182,6 +196,9 @@ export class LoadBalancer {
         case 'quorum':
         case 'server-shutdown':
           this.hooks.alert?.(e);
+          break;
+        case 'notification':
+          this.hooks.notification?.(e);
           break;
       }
     }

@@ -74,7 +74,6 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
     log.info(`Starting ${VERSION_STRING}`);
     log.info(`Running on Linux ${release()} ${osVersion()}`);
     for (const line of commandLineLines(argv)) log.info(line);
-    if (o.snmp) log.warn('SNMP is not supported by keepalived-ts; ignoring -x');
   }
 
   const configFile = resolve(o.configFile);

@@ -43,6 +43,8 @@ import { EngineClock } from './engine-clock.js';
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { dropsVipTraffic, firewallAddresses, firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
+import { VrrpSnmp } from './vrrp-snmp.js';
+import { hostInterfaces } from './snmp-interfaces.js';
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
@@ -89,6 +91,8 @@ export class VrrpDaemon {
 
   /** lvs_sync_daemon: the IPVS sync daemon following its VRRP instance. */
   private syncDaemon: LvsSyncDaemonControl | undefined;
+  /** enable_snmp_vrrp / enable_snmp_rfc* / -x: the AgentX subagent. */
+  private snmp: VrrpSnmp | undefined;
 
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
@@ -137,6 +141,18 @@ export class VrrpDaemon {
     });
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
+    // keepalived connects its subagent before the first election, so that the first traps leave.
+    this.snmp = VrrpSnmp.create(
+      this.model,
+      this.options,
+      {
+        engine: () => this.engine?.snapshot(),
+        trackers: () => this.engine?.trackerStates(),
+        interfaces: () => hostInterfaces(this.host),
+      },
+      this.log,
+    );
+    await this.snmp?.start();
     this.feed({ type: 'start' });
   }
 
@@ -364,6 +380,7 @@ export class VrrpDaemon {
 
   private runNotify(a: Extract<Action, { type: 'notify' }>): void {
     this.smtpAlerts?.notify(a.kind, a.name, a.state);
+    this.snmp?.stateChanged(a.kind, a.name, a.state);
     const n = this.notifySpec(a.name, a.kind);
     if (n === undefined) return;
     const specific =
@@ -544,6 +561,7 @@ export class VrrpDaemon {
     const setup = vrrpSetupFromModel(model);
     this.model = model;
     this.smtpAlerts?.reload(this.model);
+    this.snmp?.reload(this.model);
     setup.engine.linksDown = this.linksDown();
     this.fillSourceAddresses(setup.engine);
     this.setup = setup;
@@ -570,6 +588,7 @@ export class VrrpDaemon {
     await this.syncDaemon?.stop();
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
     await mails;
+    await this.snmp?.close();
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
     this.clock?.close();

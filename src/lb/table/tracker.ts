@@ -42,7 +42,21 @@ export type LbEffect =
   /** A live real server removed at shutdown with omega (keepalived mails "=> Shutting down <="). */
   | { type: 'server-shutdown'; server: string; virtualServer: string }
   /** ha_suspend: run (true) or suspend (false) the checkers of this real server. */
-  | { type: 'checkers'; server: string; enabled: boolean };
+  | { type: 'checkers'; server: string; enabled: boolean }
+  /**
+   * keepalived's SNMP notifications: a real server's new state (check_snmp_rs_trap; `server` set) or a
+   * virtual server's quorum state (check_snmp_quorum_trap). `virtualServer` is its position in
+   * model.virtualServers; `aliveServers` the ids of its real servers alive at that moment; `stopping`:
+   * sent while shutting down (the quorum then reads "stopping").
+   */
+  | {
+      type: 'notification';
+      virtualServer: number;
+      server?: string;
+      stopping: boolean;
+      quorumUp: boolean;
+      aliveServers: string[];
+    };
 
 interface ServerState {
   alive: boolean;
@@ -337,6 +351,20 @@ export class VirtualServerTracker {
     if (script)
       effects.push({ type: 'script', event: alive ? 'notify_up' : 'notify_down', script, stopping });
     effects.push({ type: 'fifo', line: `RS ${rs.name} ${vs.name} ${alive ? 'UP' : 'DOWN'}\n` });
+    effects.push(this.notification(vs, stopping, rs.id));
+  }
+
+  private notification(vs: LbVirtualServer, stopping: boolean, server?: string): LbEffect {
+    const v = this.config.virtualServers.indexOf(vs);
+    const state = this.states[v] as VirtualServerState;
+    return {
+      type: 'notification',
+      virtualServer: vs.modelIndex,
+      ...(server !== undefined ? { server } : {}),
+      stopping,
+      quorumUp: state.quorumUp,
+      aliveServers: vs.realServers.filter((_rs, r) => state.servers[r]?.alive).map((rs) => rs.id),
+    };
   }
 
   /** update_quorum_state(): gain or lose the quorum, swapping the sorry server in or out. */
@@ -386,6 +414,7 @@ export class VirtualServerTracker {
   ): void {
     const vs = this.config.virtualServers[v] as LbVirtualServer;
     const up = (this.states[v] as VirtualServerState).quorumUp;
+    effects.push(this.notification(vs, stopping));
     if (stopping && !vs.omega) return;
     const script = up ? vs.quorumUp : vs.quorumDown;
     if (script) effects.push({ type: 'script', event: up ? 'quorum_up' : 'quorum_down', script, stopping });
@@ -422,7 +451,10 @@ export class VirtualServerTracker {
     });
     if (!inTable || !server.alive) return;
     server.alive = false;
-    if (!vs.omega) return;
+    if (!vs.omega) {
+      effects.push(this.notification(vs, true, rs.id));
+      return;
+    }
     this.serverNotifies(vs, rs, false, true, effects);
     effects.push({ type: 'server-shutdown', server: rs.id, virtualServer: vs.name });
   }

@@ -11,7 +11,13 @@ import type { StepContext } from './step.js';
 import { SyncGroup } from './sync-group.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { DUE_TOLERANCE_MS, later } from './timers.js';
-import { effectivePriority, evaluateTrackers, resolveTrackers, TrackerWorld } from './trackers.js';
+import {
+  effectivePriority,
+  evaluateTrackers,
+  resolveTrackers,
+  TrackerWorld,
+  type ScriptStatus,
+} from './trackers.js';
 
 export type * from './events.js';
 export type { VrrpState } from './spec.js';
@@ -26,6 +32,13 @@ export interface EngineOptions {
 
 /** Safety net: a timer event never loops more than this many times (each round makes progress). */
 const MAX_ROUNDS_PER_EVENT = 10_000;
+
+export interface TrackerStates {
+  scripts: ReadonlyMap<string, ScriptStatus>;
+  files: ReadonlyMap<string, number>;
+  bfdsUp: ReadonlySet<string>;
+  processesDown: ReadonlySet<string>;
+}
 
 export class Engine {
   private readonly options: EngineOptions;
@@ -194,6 +207,18 @@ export class Engine {
         state: g.state,
         members: g.members.map((m) => m.name),
       })),
+    };
+  }
+
+  /** The trackers' states now: each vrrp_script's status, each track_file's value, the BFD sessions up
+   * and the track_processes without their quorum (SNMP shows them). */
+  trackerStates(): TrackerStates {
+    const w = this.world;
+    return {
+      scripts: new Map([...w.scripts].map(([name, t]) => [name, t.status])),
+      files: new Map(w.fileValues),
+      bfdsUp: new Set(w.bfdsUp),
+      processesDown: new Set(w.processesDown),
     };
   }
 

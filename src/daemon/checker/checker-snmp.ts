@@ -1,0 +1,165 @@
+// The checker child's SNMP subagent, as keepalived's checker process runs it (check_snmp.c): started once
+// at start with enable_snmp_checker (or -x), it registers the global objects and KEEPALIVED-MIB check,
+// answers from the live state (each real server's state and weight from the load balancer, its failed
+// checkers from the scheduler, each virtual server's quorum) and sends realServerStateChange and
+// virtualServerQuorumStateChange when the load balancer reports them (ipwrapper.c's do_rs_notifies /
+// do_vs_notifies, clear_service_rs at stop). IPVS counters read 0: we do not read them back from the kernel.
+import { hostname } from 'node:os';
+import type { Model } from '../../config/index.js';
+import { VERSION_STRING } from '../../common/version.js';
+import { realServerId, virtualServerLabel } from '../../check/schedule/from-model.js';
+import type { CheckerSnapshot } from '../../check/schedule/scheduler.js';
+import type { LbEffect } from '../../lb/table/tracker.js';
+import {
+  checkerSnapshotFromModel,
+  type RealServerRuntime,
+  type VirtualServerRuntime,
+} from '../../snmp/from-model-check.js';
+import { resolveCommandPath } from '../../snmp/resolve-command.js';
+import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp/mib/serve.js';
+import { realServerStateTrap, quorumStateTrap } from '../../snmp/mib/traps.js';
+import type { SnmpSnapshot } from '../../snmp/snapshot.js';
+import { SnmpSubagent } from '../../snmp/subagent.js';
+import type { VarBind } from '../../snmp/types.js';
+import type { Logger } from '../process/log.js';
+import type { DaemonOptions } from '../process/options.js';
+import { cachedResolver, startAgent } from '../process/snmp-common.js';
+
+/** What the checker knows now. */
+export interface CheckerSnmpSource {
+  /** Real servers by checker id; quorums by position in model.virtualServers. */
+  lb():
+    | {
+        servers: ReadonlyMap<string, { up: boolean; weight: number }>;
+        quorumUp: ReadonlyMap<number, boolean>;
+      }
+    | undefined;
+  checkers(): readonly CheckerSnapshot[];
+}
+
+type Notification = Extract<LbEffect, { type: 'notification' }>;
+
+export class CheckerSnmp {
+  private model: Model;
+  private readonly agent: SnmpSubagent;
+  private readonly resolve = cachedResolver(resolveCommandPath);
+  private traps: Promise<void> = Promise.resolve();
+  private readonly pending: Notification[] = [];
+
+  private constructor(
+    model: Model,
+    private readonly socket: string,
+    mibs: ReturnType<typeof servedMibs>,
+    private source: CheckerSnmpSource,
+    private readonly log: Logger,
+  ) {
+    this.model = model;
+    this.agent = new SnmpSubagent({
+      mibs,
+      log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
+    });
+    this.agent.track(() => this.snapshot());
+  }
+
+  static create(
+    model: Model,
+    options: DaemonOptions,
+    source: CheckerSnmpSource,
+    log: Logger,
+  ): CheckerSnmp | undefined {
+    const mibs = servedMibs(snmpSwitches(model.global, options.snmp), 'checker', true);
+    if (!servesAnything(mibs)) return undefined;
+    return new CheckerSnmp(model, snmpSocket(model.global, options.snmpAgentSocket), mibs, source, log);
+  }
+
+  async start(): Promise<void> {
+    await startAgent(this.agent, this.socket, this.log);
+  }
+
+  /** A reload: the same session, the new configuration's objects and state. */
+  reload(model: Model, source: CheckerSnmpSource): void {
+    this.model = model;
+    this.source = source;
+    this.agent.track(() => this.snapshot());
+  }
+
+  /** The load balancer reported a real server's or a quorum's change: keepalived's notification. The
+   * changes of one verdict (or of a shutdown) are taken together, on one snapshot. */
+  notify(n: Notification): void {
+    this.pending.push(n);
+    if (this.pending.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const changes = this.pending.splice(0);
+    if (changes.length === 0) return;
+    let snap: SnmpSnapshot;
+    try {
+      snap = this.snapshot();
+    } catch (e) {
+      this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
+      return;
+    }
+    this.agent.update(snap, true);
+    if (!snap.global.trapsEnabled) return;
+    const lists: VarBind[][] = [];
+    for (const n of changes) {
+      const vs = this.model.virtualServers[n.virtualServer];
+      const info = snap.checker?.virtualServers[n.virtualServer];
+      if (vs === undefined || info === undefined) continue;
+      // The state at the moment of the change (a shutdown reports its servers one by one).
+      const alive = new Set(n.aliveServers);
+      const ids = vs.realServers.map((rs) => realServerId(vs, rs));
+      ids.forEach((id, r) => {
+        const x = info.realServers[r];
+        if (x) x.alive = alive.has(id);
+      });
+      info.quorumUp = n.quorumUp;
+      if (n.server === undefined) lists.push(quorumStateTrap(info, n.stopping, snap.global.routerId));
+      else {
+        const rs = info.realServers[ids.indexOf(n.server)];
+        if (rs) lists.push(realServerStateTrap(rs, info, snap.global.routerId));
+      }
+    }
+    if (lists.length === 0) return;
+    const send = async (): Promise<void> => {
+      for (const vbs of lists) await this.agent.notify(vbs);
+    };
+    this.traps = this.traps.then(send, send);
+  }
+
+  /** Sends what is queued (the stop notifications), then unregisters and closes. */
+  async close(waitMs = 1000): Promise<void> {
+    this.flush();
+    await Promise.race([this.traps, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    await this.agent.close();
+  }
+
+  private snapshot(): SnmpSnapshot {
+    const live = this.source.lb();
+    const failed = new Map<string, number>();
+    for (const c of this.source.checkers()) if (!c.up) failed.set(c.server, (failed.get(c.server) ?? 0) + 1);
+    const realServers = new Map<string, RealServerRuntime>();
+    const virtualServers = new Map<string, VirtualServerRuntime>();
+    this.model.virtualServers.forEach((vs, v) => {
+      const quorumUp = live?.quorumUp.get(v);
+      if (quorumUp !== undefined) virtualServers.set(virtualServerLabel(vs), { quorumUp });
+      for (const rs of vs.realServers) {
+        const id = realServerId(vs, rs);
+        const s = live?.servers.get(id);
+        const rt: RealServerRuntime = { failedChecks: failed.get(id) ?? 0 };
+        if (s) {
+          rt.alive = s.up;
+          rt.weight = s.weight;
+        }
+        realServers.set(id, rt);
+      }
+    });
+    return checkerSnapshotFromModel(
+      this.model,
+      VERSION_STRING,
+      { interfaces: new Map(), localName: hostname() },
+      { realServers, virtualServers, resolveCommand: this.resolve },
+    );
+  }
+}

@@ -1,0 +1,32 @@
+// What the VRRP and checker children's SNMP subagents share: the first connection (bounded, so that a
+// master agent that does not answer never holds the daemon's start up; the subagent keeps trying in the
+// background) and a cache of script paths as keepalived resolves them (the file system is read once per
+// command, not at every walk).
+import type { SnmpSubagent } from '../../snmp/subagent.js';
+import type { Logger } from './log.js';
+
+/** How long a child's start waits for the master agent. */
+const FIRST_CONNECT_WAIT_MS = 1000;
+
+export async function startAgent(agent: SnmpSubagent, socket: string, log: Logger): Promise<void> {
+  log.info('Starting SNMP subagent');
+  const connecting = agent.start(socket).catch((e: unknown) => {
+    // An address we cannot use (udp:...): said once, SNMP stays off, the daemon runs.
+    log.error(`SNMP: ${(e as Error).message}`);
+    return false;
+  });
+  await Promise.race([connecting, new Promise((r) => setTimeout(r, FIRST_CONNECT_WAIT_MS).unref())]);
+}
+
+export function cachedResolver(resolve: (words: string[]) => string[]): (words: string[]) => string[] {
+  const cache = new Map<string, string[]>();
+  return (words) => {
+    const key = words.join('\0');
+    let out = cache.get(key);
+    if (out === undefined) {
+      out = resolve(words);
+      cache.set(key, out);
+    }
+    return out;
+  };
+}

@@ -1,0 +1,157 @@
+// The VRRP child's SNMP subagent, as keepalived's VRRP process runs it (vrrp_snmp.c): started once at start
+// when enable_snmp_vrrp, enable_snmp_rfc(v2/v3) or -x asks for it, it registers KEEPALIVED-MIB vrrp,
+// VRRP-MIB and VRRPV3-MIB as switched on (and the global objects unless the checker process serves them),
+// answers from the daemon's live state (engine, trackers, interfaces), and sends the notifications of
+// send_instance_notifies / send_group_notifies when an instance or sync group changes state. A reload keeps
+// the session and its registrations (keepalived does not re-register either) and serves the new config.
+// Nothing here waits on snmpd in the daemon's event path: notifications are queued, requests answered from
+// a view built at most once a second.
+import { hostname } from 'node:os';
+import type { Model } from '../../config/index.js';
+import { VERSION_STRING } from '../../common/version.js';
+import { snapshotFromModel, type HostFacts, type TrackerStates } from '../../snmp/from-model.js';
+import { resolveCommandPath } from '../../snmp/resolve-command.js';
+import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp/mib/serve.js';
+import type { InterfaceInfo, ScriptResult, SnmpSnapshot, SnmpVrrpState } from '../../snmp/snapshot.js';
+import { SnmpSubagent } from '../../snmp/subagent.js';
+import type { VarBind } from '../../snmp/types.js';
+import type { EngineSnapshot, TrackerStates as EngineTrackers } from '../../vrrp/engine/engine.js';
+import type { Logger } from '../process/log.js';
+import type { DaemonOptions } from '../process/options.js';
+import { cachedResolver, startAgent } from '../process/snmp-common.js';
+
+/** What the daemon knows now. */
+export interface VrrpSnmpSource {
+  engine(): EngineSnapshot | undefined;
+  trackers(): EngineTrackers | undefined;
+  interfaces(): ReadonlyMap<string, InterfaceInfo>;
+}
+
+const SCRIPT_RESULT = { init: 'init', ok: 'good', failed: 'bad' } as const satisfies Record<
+  string,
+  ScriptResult
+>;
+
+function trackerStates(model: Model, t: EngineTrackers | undefined): TrackerStates {
+  if (t === undefined) return {};
+  return {
+    scripts: new Map([...t.scripts].map(([name, s]) => [name, SCRIPT_RESULT[s]])),
+    files: t.files,
+    bfds: new Map([...t.bfdsUp].map((name) => [name, true])),
+    // The process count is the tracker poller's; SNMP shows whether the quorum holds.
+    processes: new Map(
+      model.trackProcesses.map((p) => [p.name, { running: 0, haveQuorum: !t.processesDown.has(p.name) }]),
+    ),
+  };
+}
+
+export class VrrpSnmp {
+  private model: Model;
+  private readonly agent: SnmpSubagent;
+  private readonly startedAtMs = Date.now();
+  private readonly resolve = cachedResolver(resolveCommandPath);
+  /** Notifications leave in the order the engine decided them. */
+  private traps: Promise<void> = Promise.resolve();
+  private readonly pending: Array<{ kind: 'INSTANCE' | 'GROUP'; name: string; state: SnmpVrrpState }> = [];
+
+  private constructor(
+    model: Model,
+    private readonly socket: string,
+    mibs: ReturnType<typeof servedMibs>,
+    private readonly source: VrrpSnmpSource,
+    private readonly log: Logger,
+  ) {
+    this.model = model;
+    this.agent = new SnmpSubagent({
+      mibs,
+      log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
+    });
+    this.agent.track(() => this.snapshot());
+  }
+
+  /** The subagent this configuration and these options ask for, or undefined (no SNMP). */
+  static create(
+    model: Model,
+    options: DaemonOptions,
+    source: VrrpSnmpSource,
+    log: Logger,
+  ): VrrpSnmp | undefined {
+    const switches = snmpSwitches(model.global, options.snmp);
+    // keepalived's running_checker(): the global objects go to the checker when it serves SNMP.
+    const checkerRunning = !options.vrrpOnly && (model.virtualServers.length > 0 || options.runAll);
+    const mibs = servedMibs(switches, 'vrrp', checkerRunning);
+    if (!servesAnything(mibs)) return undefined;
+    return new VrrpSnmp(model, snmpSocket(model.global, options.snmpAgentSocket), mibs, source, log);
+  }
+
+  /** Connects (waiting a moment at most: keepalived connects before its first election too). */
+  async start(): Promise<void> {
+    await startAgent(this.agent, this.socket, this.log);
+  }
+
+  /** A reload: the same session and registrations, the new configuration's objects. */
+  reload(model: Model): void {
+    this.model = model;
+    this.agent.track(() => this.snapshot());
+  }
+
+  /** An instance or sync group entered `state` (the engine's notify action): keepalived's traps. The
+   * changes of one engine step are taken together, on one snapshot, right after the step. */
+  stateChanged(kind: 'INSTANCE' | 'GROUP', name: string, state: SnmpVrrpState): void {
+    this.pending.push({ kind, name, state });
+    if (this.pending.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const changes = this.pending.splice(0);
+    if (changes.length === 0) return;
+    let snap: SnmpSnapshot;
+    try {
+      snap = this.snapshot();
+    } catch (e) {
+      this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
+      return;
+    }
+    this.agent.update(snap, true);
+    const lists: VarBind[][] = [];
+    for (const { kind, name, state } of changes) {
+      // The state this notification is about, even if the engine moved on since.
+      if (kind === 'INSTANCE') {
+        const i = snap.vrrp?.instances.find((x) => x.name === name);
+        if (i) i.state = state;
+        lists.push(...this.agent.instanceNotifications(name));
+      } else {
+        const g = snap.vrrp?.syncGroups.find((x) => x.name === name);
+        if (g) g.state = state;
+        lists.push(...this.agent.syncGroupNotifications(name));
+      }
+    }
+    if (lists.length === 0) return;
+    const send = async (): Promise<void> => {
+      for (const vbs of lists) await this.agent.notify(vbs);
+    };
+    this.traps = this.traps.then(send, send);
+  }
+
+  /** Sends what is queued (the STOP notifications), then unregisters and closes. */
+  async close(waitMs = 1000): Promise<void> {
+    this.flush();
+    await Promise.race([this.traps, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    await this.agent.close();
+  }
+
+  private snapshot(): SnmpSnapshot {
+    const host: HostFacts = { interfaces: this.source.interfaces(), localName: hostname() };
+    const engine = this.source.engine();
+    return snapshotFromModel({
+      model: this.model,
+      version: VERSION_STRING,
+      host,
+      ...(engine ? { engine } : {}),
+      trackers: trackerStates(this.model, this.source.trackers()),
+      resolveCommand: this.resolve,
+      startedAtMs: this.startedAtMs,
+      nowMs: Date.now(),
+    });
+  }
+}
