@@ -37,11 +37,21 @@ export type SyncDaemonRole = 'master' | 'backup';
 const roleState = (role: SyncDaemonRole): number =>
   role === 'master' ? IP_VS_STATE_MASTER : IP_VS_STATE_BACKUP;
 
+/** Ids by key object: successive tables share their keys (the tracker builds them from the config), and
+ * canonicalising every service's address on every apply would cost the whole table per verdict. */
+const keyIds = new WeakMap<ServiceKey, string>();
+
 /** "address|inet|TCP|10.0.0.1|80" or "fwmark|inet6|5": equal for equal keys whatever the address text. */
 export function serviceKeyId(k: ServiceKey): string {
-  return k.kind === 'fwmark'
-    ? `fwmark|${k.family}|${k.fwmark}`
-    : `address|${k.family}|${k.protocol}|${canonicalAddress(k.address) ?? k.address}|${k.port}`;
+  let id = keyIds.get(k);
+  if (id === undefined) {
+    id =
+      k.kind === 'fwmark'
+        ? `fwmark|${k.family}|${k.fwmark}`
+        : `address|${k.family}|${k.protocol}|${canonicalAddress(k.address) ?? k.address}|${k.port}`;
+    keyIds.set(k, id);
+  }
+  return id;
 }
 
 const destinationId = (d: Pick<Destination, 'family' | 'address' | 'port'>): string =>

@@ -427,3 +427,42 @@ test('takeChanges: the whole table at start, then only what a verdict changed, t
     ['delete-service', 'delete-service'],
   );
 });
+
+test('table() reuses what takeChanges() handed out and stays desiredTable() of state() through verdicts', () => {
+  // Two virtual servers sharing a real server, a sorry server and a quorum: verdicts move several services.
+  const config = lbConfig(`virtual_server 10.0.0.1 80 {
+    protocol TCP
+    quorum 2
+    sorry_server 10.0.9.9 80
+    real_server 10.0.1.1 80 { }
+    real_server 10.0.1.2 80 { }
+  }
+  virtual_server 10.0.0.2 80 {
+    protocol TCP
+    real_server 10.0.1.1 80 { }
+    real_server 10.0.1.3 80 { weight 3 }
+  }`);
+  const t = new VirtualServerTracker(config);
+  t.start();
+  const servers = ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.3:80'];
+  const byId = (rs: string, vs = '10.0.0.1'): string => `${vs}:80/TCP -> ${rs}`;
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let step = 0; step < 200; step++) {
+    const rs = servers[random(servers.length)] as string;
+    const vs = rs === '10.0.1.3:80' ? '10.0.0.2' : '10.0.0.1';
+    t.serverState(byId(rs, vs), random(2) === 0, 1 + random(3));
+    // Sometimes the changes are taken (the held services are then reused), sometimes not yet.
+    if (random(3) > 0) t.takeChanges();
+    assert.deepEqual(t.table(), desiredTable(config, t.state()), `after step ${step}`);
+  }
+  t.takeChanges();
+  const before = t.table();
+  t.serverState(byId('10.0.1.2:80'), false, 1);
+  const after = t.table();
+  assert.equal(after.services[1], before.services[1], 'the untouched virtual server is not rebuilt');
+  assert.notDeepEqual(after.services[0], before.services[0]);
+});
