@@ -5,7 +5,14 @@
 import type { Diagnostic } from './types.js';
 
 /** keepalived's KEEPALIVED_CHK_EXIT_* codes. */
-export const CONFIG_TEST_EXIT = { ok: 0, cannotRun: 4, configErrors: 5, security: 6 } as const;
+export const CONFIG_TEST_EXIT = {
+  ok: 0,
+  cannotRun: 4,
+  configErrors: 5,
+  security: 6,
+  /** KEEPALIVED_EXIT_NO_CONFIG: the same number as security. */
+  notConfigured: 6,
+} as const;
 
 export interface ConfigTestRule {
   /** Ours only (--config-test-warnings-ok): warnings do not count, only errors do. */
@@ -15,9 +22,12 @@ export interface ConfigTestRule {
 /** The exit code of `-t` for these diagnostics (notes never count). */
 export function configTestExitCode(diagnostics: readonly Diagnostic[], rule: ConfigTestRule = {}): number {
   const counted = diagnostics.filter(
-    (d) => d.severity === 'error' || (d.severity === 'warning' && !rule.warningsOk),
+    (d) =>
+      d.rank !== 'uncounted' && (d.severity === 'error' || (d.severity === 'warning' && !rule.warningsOk)),
   );
   if (counted.length === 0) return CONFIG_TEST_EXIT.ok;
+  // An include check that failed: keepalived exits "not configured" (6) before it gives any verdict.
+  if (counted.some((d) => d.rank === 'no-config')) return CONFIG_TEST_EXIT.notConfigured;
   if (counted.some((d) => d.rank === 'security')) return CONFIG_TEST_EXIT.security;
   if (counted.some((d) => d.rank === undefined)) return CONFIG_TEST_EXIT.configErrors;
   return CONFIG_TEST_EXIT.cannotRun;

@@ -28,8 +28,10 @@ export type Severity = 'error' | 'warning' | 'note';
 
 /** How keepalived 2.2.7 ranks the same finding (its config_err_t), which sets `-t`'s exit code: `fatal`
  * (a file not found, a bad interface: keepalived cannot run the config), `security` (scripts without
- * script_security); anything else it reports is an ordinary configuration error. */
-export type KeepalivedRank = 'fatal' | 'security';
+ * script_security), `uncounted` (printed with its line but ranked CONFIG_OK: an include matching nothing
+ * without include checks), `no-config` (an include failing an include check: keepalived then exits 6 before
+ * its verdict, config test or not); anything else it reports is an ordinary configuration error. */
+export type KeepalivedRank = 'fatal' | 'security' | 'uncounted' | 'no-config';
 
 export interface Diagnostic extends SourceLocation {
   severity: Severity;
