@@ -429,25 +429,24 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
   const inst = defaultVrrpInstance(name, { file: node.file, line: node.line });
   const h = instanceHandlers(ctx);
   h.target(inst);
-  walk(blockChildren(node, ctx), ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
-  const unicastAt = blockChildren(node, ctx).find((c) => UNICAST_KEYWORDS.has(c.keyword));
+  const children = blockChildren(node, ctx);
+  walk(children, ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
+  const unicastAt = children.find((c) => UNICAST_KEYWORDS.has(c.keyword));
   if (unicastAt && inst.unicastPeers.length === 0 && !inst.unicastFaultNoPeer)
     ctx.diags.warn(
       unicastAt,
       unicastAt.keyword,
       `(${name}) a unicast keyword has been specified without any unicast peers: multicast is used (deprecated usage)`,
     );
-  const ifAt = blockChildren(node, ctx)
-    .filter((c) => c.keyword === 'interface')
-    .pop();
+  const ifAt = children.filter((c) => c.keyword === 'interface').pop();
   if (ifAt) inst.interfaceLocation = { file: ifAt.file, line: ifAt.line };
   if (inst.nativeIpv6) {
-    const at = blockChildren(node, ctx).find((c) => c.keyword === 'native_ipv6');
+    const at = children.find((c) => c.keyword === 'native_ipv6');
     if (at)
       ctx.diags.warn(at, 'native_ipv6', 'deprecated: the address family comes from the virtual addresses');
   }
   if (inst.linkbeatUsePolling) {
-    const at = blockChildren(node, ctx).find((c) => c.keyword === 'linkbeat_use_polling');
+    const at = children.find((c) => c.keyword === 'linkbeat_use_polling');
     if (at) ctx.diags.warn(at, 'linkbeat_use_polling', "deprecated keyword, use 'linkbeat_interfaces'");
   }
   return inst;
