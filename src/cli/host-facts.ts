@@ -1,11 +1,12 @@
 // Facts about this host that the config checks use (the edge: reads /sys).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { release } from 'node:os';
 import type { HostFacts } from '../config/types.js';
 
 export function readHostFacts(): HostFacts | undefined {
   try {
-    return { interfaces: new Set(readdirSync('/sys/class/net')), ipvs: kernelHasIpvs() };
+    return { interfaces: new Set(readdirSync('/sys/class/net')), ipvs: kernelHasIpvs(), scriptFound };
   } catch {
     return undefined;
   }
@@ -18,4 +19,19 @@ function kernelHasIpvs(): boolean {
     existsSync('/sys/module/ip_vs') ||
     existsSync(`/lib/modules/${release()}/kernel/net/netfilter/ipvs`)
   );
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** As keepalived finds a script: a path as it is, a bare name through PATH. */
+function scriptFound(program: string): boolean {
+  if (program.includes('/')) return isFile(program);
+  const path = process.env['PATH'] ?? '/usr/bin:/bin';
+  return path.split(':').some((dir) => dir !== '' && isFile(join(dir, program)));
 }

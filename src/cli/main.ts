@@ -6,6 +6,7 @@ import { loadModel, type Model } from '../config/index.js';
 import { nftablesRefusals } from '../lb/nftables/config-check.js';
 import { resolveLbConfig } from '../lb/table/resolve.js';
 import { formatDiagnostic, type Diagnostic } from '../config/types.js';
+import { CONFIG_TEST_EXIT, configTestExitCode } from '../config/config-test-exit.js';
 import { FsConfigHost } from '../daemon/process/fs-config-host.js';
 import { readHostFacts } from './host-facts.js';
 import { helpText, parseCommandLine, type DaemonOptions } from './options.js';
@@ -17,8 +18,8 @@ import { VERSION, VERSION_STRING } from '../common/version.js';
 
 export { VERSION };
 
-/** keepalived's exit status for a configuration that fails -t. */
-const EXIT_CONFIG_ERROR = 5;
+/** --dump-config's exit status for a configuration with errors (keepalived -t's for those). */
+const EXIT_CONFIG_ERROR = CONFIG_TEST_EXIT.configErrors;
 /** keepalived exits 1 for bad options (after naming each) and for an unknown --signum name. */
 const EXIT_BAD_OPTION = 1;
 
@@ -93,7 +94,7 @@ async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     if (o.configTest) {
       report(diagnostics, o.configTestLog);
-      return errors > 0 ? EXIT_CONFIG_ERROR : 0;
+      return configTestExitCode(diagnostics, { warningsOk: o.configTestWarningsOk });
     }
     report(diagnostics, undefined);
     process.stdout.write(JSON.stringify(model, null, 2) + '\n');
@@ -124,7 +125,8 @@ function dataPlaneDiagnostics(model: Model, kernelHasIpvs: boolean | undefined):
           {
             file: r.at.file,
             line: r.at.line,
-            severity: want === 'nftables' ? ('error' as const) : ('warning' as const),
+            // keepalived knows no nftables data plane: this host's lack of IPVS is ours to point out.
+            severity: want === 'nftables' ? ('error' as const) : ('note' as const),
             keyword: 'virtual_server',
             message: `${r.virtualServer} cannot run on the nftables data plane (${why}): ${r.reason}`,
           },

@@ -191,6 +191,7 @@ const DEFS: OptionDef[] = [
       return undefined;
     },
   },
+  { long: 'config-test-warnings-ok', value: 'none', apply: flag('configTestWarningsOk') },
   {
     long: 'config-fd',
     value: 'required',
@@ -354,6 +355,7 @@ export function helpText(prog: string): string {
       --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
                                 stderr by default
+      --config-test-warnings-ok With -t: exit 0 when there are only warnings (keepalived-ts)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 `;

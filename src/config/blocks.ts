@@ -23,6 +23,16 @@ export function statementText(node: ConfigNode): string {
 
 const NEEDS_TEXT = /["'\\]/;
 
+// Where a block's closing `}` stood: keepalived checks a block when it closes and names that line.
+// A non-enumerable symbol property like STATEMENT_TEXT.
+const BLOCK_END = Symbol('blockEnd');
+
+/** The line of a block's closing brace (the node's own line for a statement or an unclosed block). */
+export function blockEnd(node: ConfigNode): SourceLocation {
+  const end: unknown = Reflect.get(node, BLOCK_END);
+  return (end as SourceLocation | undefined) ?? { file: node.file, line: node.line };
+}
+
 interface OpenBlock {
   /** Undefined for a `{` that had no statement before it: its contents are parsed and dropped. */
   node: ConfigNode | undefined;
@@ -75,7 +85,10 @@ export class BlockParser {
         if (block === undefined) diags.error(line, undefined, "unexpected '}' with no block open");
         else {
           // Trimmed to size when the block closes, for the same reason as `args` below.
-          if (block.node) block.node.children = this.children.slice();
+          if (block.node) {
+            block.node.children = this.children.slice();
+            Reflect.defineProperty(block.node, BLOCK_END, { value: { file: line.file, line: line.line } });
+          }
           this.children = block.outer;
         }
         this.candidate = undefined;

@@ -58,7 +58,13 @@ class Preprocessor {
     const path = posix.resolve(this.host.cwd, mainFile);
     const text = this.host.readFile(path);
     if (text === undefined) {
-      this.diags.error({ file: path, line: 0 }, undefined, 'cannot read configuration file');
+      this.diags.ranked(
+        'fatal',
+        'error',
+        { file: path, line: 0 },
+        undefined,
+        'cannot read configuration file',
+      );
       return;
     }
     this.readFile(path, text, NO_INCLUDE_CHECKS);
@@ -281,8 +287,11 @@ class Preprocessor {
       return true;
     }
     const checks = effectiveChecks(this.currentFile.checks, keyword);
+    // keepalived prints every include problem; only those its include checks make errors count (as fatal).
     const report = (isError: boolean, message: string): void =>
-      isError ? this.diags.error(at, keyword, message) : this.diags.warn(at, keyword, message);
+      isError
+        ? this.diags.ranked('no-config', 'error', at, keyword, message)
+        : this.diags.ranked('uncounted', 'warning', at, keyword, message);
     const absolute = posix.resolve(posix.dirname(this.currentFile.path), pattern);
     const alternatives = expandBraces(absolute);
     const matched: string[] = [];
@@ -294,7 +303,10 @@ class Preprocessor {
           (alternatives.length > 1 && checks.braceMatch) ||
           checks.wildcardMatch ||
           (checks.match && !hasWildcard(alternative));
-        const quiet = !isError && hasWildcard(alternative);
+        // Without a check keepalived says nothing of a wildcard matching nothing in a directory that exists.
+        const dir = posix.dirname(alternative);
+        const quiet =
+          !isError && hasWildcard(alternative) && (hasWildcard(dir) || this.host.glob(dir).length > 0);
         const which = alternatives.length > 1 ? `'${alternative}' (from '${pattern}')` : `'${pattern}'`;
         if (!quiet) report(isError, `no file matches ${which}`);
         failed ||= isError;

@@ -22,13 +22,24 @@ export interface ConfigNode extends SourceLocation {
   children?: ConfigNode[];
 }
 
-export type Severity = 'error' | 'warning';
+/** `note`: something keepalived 2.2.7 says nothing about (a deprecated spelling it takes silently, a
+ * limit of this host): printed, never counted by the config test's exit code. */
+export type Severity = 'error' | 'warning' | 'note';
+
+/** How keepalived 2.2.7 ranks the same finding (its config_err_t), which sets `-t`'s exit code: `fatal`
+ * (a file not found, a bad interface: keepalived cannot run the config), `security` (scripts without
+ * script_security), `uncounted` (printed with its line but ranked CONFIG_OK: an include matching nothing
+ * without include checks), `no-config` (an include failing an include check: keepalived then exits 6 before
+ * its verdict, config test or not); anything else it reports is an ordinary configuration error. */
+export type KeepalivedRank = 'fatal' | 'security' | 'uncounted' | 'no-config';
 
 export interface Diagnostic extends SourceLocation {
   severity: Severity;
   /** The keyword the message is about, when there is one. */
   keyword?: string;
   message: string;
+  /** Set when keepalived ranks this finding other than as an ordinary configuration error. */
+  rank?: KeepalivedRank;
 }
 
 /** The one format every diagnostic is printed in: `file:line: severity: keyword: message`. */
@@ -47,6 +58,22 @@ export class Diagnostics {
 
   warn(at: SourceLocation, keyword: string | undefined, message: string): void {
     this.items.push({ file: at.file, line: at.line, severity: 'warning', keyword, message });
+  }
+
+  /** What keepalived is silent about: said to the user, never counted against the config. */
+  note(at: SourceLocation, keyword: string | undefined, message: string): void {
+    this.items.push({ file: at.file, line: at.line, severity: 'note', keyword, message });
+  }
+
+  /** A finding keepalived ranks `fatal` or `security` (see KeepalivedRank). */
+  ranked(
+    rank: KeepalivedRank,
+    severity: 'error' | 'warning',
+    at: SourceLocation,
+    keyword: string | undefined,
+    message: string,
+  ): void {
+    this.items.push({ file: at.file, line: at.line, severity, keyword, message, rank });
   }
 
   get errorCount(): number {
@@ -77,4 +104,6 @@ export interface HostFacts {
   interfaces: ReadonlySet<string>;
   /** Whether this kernel has IPVS (loaded or loadable); undefined when unknown. */
   ipvs?: boolean;
+  /** Whether the program a script line names is a file here (a bare name looked up in PATH). */
+  scriptFound?: (program: string) => boolean;
 }

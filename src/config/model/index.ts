@@ -1,5 +1,7 @@
 // The typed model of a whole keepalived.conf: the ConfigNode tree dispatched by top-level keyword to
 // the block builders, then the semantic checks that need the whole picture.
+import { checkScriptSecurity } from './shared/script-security.js';
+import { checkStaticInterfaces, vrrpStopsOnMissingInterface } from './static/interface-checks.js';
 import type { ConfigNode, SourceLocation } from '../types.js';
 import { type BfdInstance, buildBfdInstance } from './bfd/bfd-instance.js';
 import { checkVrrpReferences, finalizeInstances } from './vrrp/finalize.js';
@@ -161,6 +163,22 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   walk(nodes, ctx, handlers, 'the top level', { vrrp_track_file: 'track_file' });
   finalizeInstances(m, ctx);
   checkVrrpReferences(m, ctx);
+  const interfaceUsers = {
+    dynamicInterfaces: m.global.dynamicInterfaces,
+    staticAddresses: m.staticAddresses,
+    staticRoutes: m.staticRoutes,
+    virtualRoutes: m.instances.map((i) => i.virtualRoutes),
+  };
+  checkStaticInterfaces(interfaceUsers, ctx);
+  const vrrpStops = vrrpStopsOnMissingInterface(
+    {
+      ...interfaceUsers,
+      instances: m.instances,
+      syncGroupTracks: m.syncGroups.flatMap((g) => g.track.interfaces.map((t) => t.name)),
+    },
+    ctx,
+  );
+  checkScriptSecurity(m, ctx, { vrrpStops });
   checkLvs(m.virtualServerGroups, m.virtualServers, ctx, {
     trackFiles: new Set(m.trackFiles.map((f) => f.name)),
     bfdInstances: new Set(m.bfdInstances.map((b) => b.name)),

@@ -72,7 +72,7 @@ export class ConfigFile {
   private read(): { model: Model; diagnostics: Diagnostic[] } {
     const loaded = readConfigFile(this.options);
     for (const d of loaded.diagnostics)
-      this.log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+      this.log.log(d.severity === 'note' ? 'notice' : d.severity, formatDiagnostic(d));
     return loaded;
   }
 }

@@ -23,6 +23,8 @@ export interface DaemonOptions {
   configTest: boolean;
   /** `-t=FILE`: where the config test writes its messages (stderr when absent). */
   configTestLog?: string;
+  /** --config-test-warnings-ok (keepalived-ts only): -t exits 0 when there are only warnings. */
+  configTestWarningsOk: boolean;
   /** -d / --dump-conf: keepalived logs the configuration it read, then runs as usual. */
   dumpConf: boolean;
   /** --dump-config (keepalived-ts only): print the resolved model as JSON and exit. */
@@ -68,6 +70,7 @@ export function defaultDaemonOptions(): DaemonOptions {
     noBfd: false,
     runAll: false,
     dontFork: false,
+    configTestWarningsOk: false,
     logConsole: false,
     logDetail: false,
     logExtraDetail: false,

@@ -10,6 +10,7 @@ import { newStats } from './stats.js';
 import type { StepContext } from './step.js';
 import { SyncGroup } from './sync-group.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { dispatchBySource } from '../dispatch.js';
 import { DUE_TOLERANCE_MS, later } from './timers.js';
 import {
   effectivePriority,
@@ -46,8 +47,9 @@ export class Engine {
   private instances: Instance[] = [];
   /** The instances' timers, earliest first (see deadline-queue.ts). */
   private readonly deadlines = new DeadlineQueue<Instance>();
-  /** ifname -> (family << 8 | vrid) -> the first instance configured there: adverts find theirs at once. */
-  private byAddress = new Map<string, Map<number, Instance>>();
+  /** ifname -> (family << 8 | vrid) -> the instances configured there (several only for unicast instances
+   * told apart by their peers): adverts find theirs at once. */
+  private byAddress = new Map<string, Map<number, Instance[]>>();
   private groups: SyncGroup<Instance>[] = [];
   private readonly garp = new GarpScheduler();
   /** Next run of each vrrp_script in use. */
@@ -100,7 +102,7 @@ export class Engine {
         this.onAdvert(ctx, event.received, event.notes ?? []);
         break;
       case 'advert-dropped':
-        this.onDropped(ctx, event.ifname, event.family, event.vrid, event.reason);
+        this.onDropped(ctx, event.ifname, event.family, event.vrid, event.reason, event.source);
         break;
       case 'link':
         if (event.up) this.world.linksDown.delete(event.ifname);
@@ -236,7 +238,9 @@ export class Engine {
       let byVrid = this.byAddress.get(inst.spec.interface);
       if (byVrid === undefined) this.byAddress.set(inst.spec.interface, (byVrid = new Map()));
       const key = (inst.spec.family << 8) | inst.spec.vrid;
-      if (!byVrid.has(key)) byVrid.set(key, inst);
+      const sharing = byVrid.get(key);
+      if (sharing === undefined) byVrid.set(key, [inst]);
+      else sharing.push(inst);
       inst.onTimersChanged = (i) => this.deadlines.update(i);
       if (this.options.periodicAdverts === 'arm') {
         inst.onAdvertChanged = (i) => this.advertsChanged.add(i);
@@ -318,21 +322,31 @@ export class Engine {
 
   // ---- events --------------------------------------------------------------------------------------------
 
-  private findInstance(ifname: string, family: number, vrid: number): Instance | undefined {
-    return this.byAddress.get(ifname)?.get((family << 8) | vrid);
+  /** The instance a packet is for; `source` tells apart unicast instances sharing the VRID (dispatch.ts). */
+  private findInstance(ifname: string, family: number, vrid: number, source?: string): Instance | undefined {
+    const sharing = this.byAddress.get(ifname)?.get((family << 8) | vrid);
+    return (
+      sharing &&
+      dispatchBySource(sharing, source, (i) => ({
+        unicastPeers: i.spec.unicastPeers,
+        lastSource: i.lastAdvertSource,
+      }))
+    );
   }
 
   private onAdvert(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[]): void {
     if (!this.started) return;
-    const inst = this.findInstance(received.ifname, received.family, received.advert.vrid);
+    const inst = this.findInstance(received.ifname, received.family, received.advert.vrid, received.source);
     if (!inst) {
       this.log(
         ctx,
         'debug',
-        `Unknown VRID(${received.advert.vrid}) received on interface(${received.ifname}). ignoring...`,
+        `Unknown VRID(${received.advert.vrid}) received on interface(${received.ifname}) from ${received.source}. ignoring...`,
       );
       return;
     }
+    // keepalived remembers the source of what reaches a BACKUP or MASTER (FAULT and INIT ignore adverts).
+    if (inst.state === 'BACKUP' || inst.state === 'MASTER') inst.lastAdvertSource = received.source;
     ctx.reason = `advert from ${received.source} priority ${received.advert.priority}`;
     const previous = inst.state;
     inst.receive(ctx, received, notes);
@@ -395,12 +409,15 @@ export class Engine {
     family: number,
     vrid: number | undefined,
     reason: AdvertDropReason,
+    source?: string,
   ): void {
-    const inst = vrid === undefined ? undefined : this.findInstance(ifname, family, vrid);
+    const inst = vrid === undefined ? undefined : this.findInstance(ifname, family, vrid, source);
     if (!inst || !this.started) {
       this.log(ctx, 'debug', `dropped packet on ${ifname}: ${reason}`);
       return;
     }
+    if (source !== undefined && (inst.state === 'BACKUP' || inst.state === 'MASTER'))
+      inst.lastAdvertSource = source;
     inst.receiveDropped(ctx, reason);
   }
 

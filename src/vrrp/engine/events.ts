@@ -18,7 +18,15 @@ export type EngineEvent =
   | { type: 'advert'; received: ReceivedAdvert; notes?: readonly AdvertDropReason[] }
   /** A packet the wire layer dropped (malformed, or refused by the instance's validation); counted in the
    * instance's statistics. */
-  | { type: 'advert-dropped'; ifname: string; family: IpFamily; vrid?: number; reason: AdvertDropReason }
+  | {
+      type: 'advert-dropped';
+      ifname: string;
+      family: IpFamily;
+      vrid?: number;
+      /** The sender, when known: tells apart unicast instances sharing the VRID. */
+      source?: string;
+      reason: AdvertDropReason;
+    }
   | { type: 'link'; ifname: string; up: boolean }
   /** A vrrp_script finished: ok is exit status 0 (a timeout is not ok). */
   | { type: 'script-result'; name: string; ok: boolean; exitStatus?: number }

@@ -40,6 +40,8 @@ export class Instance {
   preemptTime: number | undefined;
   masterAddress: string | undefined;
   masterPriority: number | undefined;
+  /** Source of the last advert dispatched here, which tells apart instances sharing a VRID (dispatch.ts). */
+  lastAdvertSource: string | undefined;
 
   vipSet = false;
   get garpDelayAt(): number | undefined {

@@ -19,6 +19,7 @@ import {
 import { assembleAdvert, type AdvertDatagram, type AdvertWireSettings } from './datagram.js';
 import { IPPROTO_VRRP, nextIpv4Id, setIpv4Id } from './ipv4.js';
 import { decodeIpv4Packet, decodeVrrp } from './packet.js';
+import { dispatchBySource } from '../dispatch.js';
 import { compileExpectations, validateAdvert, type CompiledExpectations } from './validate.js';
 
 /** One instance as the wire side sees it. */
@@ -57,6 +58,8 @@ interface InstanceWire {
   hmac?: { config: HmacConfig; send: HmacSendState; receive: HmacReceiveState };
   /** Source of the last accepted advert, for skip_check_adv_addr. */
   lastMaster?: string;
+  /** Source of the last advert dispatched to this instance, to tell apart those sharing a VRID. */
+  lastSource?: string;
   /** Adverts without AH or auth_hmac encoded once per priority, source and destination: a MASTER sends the
    * same bytes every interval but for the IPv4 identification (setIpv4Id). */
   encoded?: Map<string, Uint8Array>;
@@ -217,36 +220,42 @@ export class AdvertEndpoint {
       ];
     }
     const { received, wire } = decoded;
-    const targets = this.byKey.get(`${p.ifname}/${p.family}/${received.advert.vrid}`);
-    if (targets === undefined) return []; // a VRID we do not run: not ours to judge
-    const events: EngineEvent[] = [];
-    for (const target of targets) {
-      const { spec } = target.instance;
-      const result = validateAdvert(received, wire, target.expectations, {
-        ah: target.ah,
-        ...(target.hmac ? { hmac: target.hmac.receive } : {}),
-        nowRealtimeMs,
-        sameMasterAsLast: target.lastMaster === received.source,
-      });
-      if (!result.ok) {
-        if (result.reason === 'own_packet') continue; // our own advert, looped back: not counted
-        refused?.({ instance: spec.name, source: received.source, detail: result.detail });
-        const reason: AdvertDropReason = result.reason;
-        events.push({
+    const sharing = this.byKey.get(`${p.ifname}/${p.family}/${received.advert.vrid}`);
+    // A VRID we do not run, or (several unicast instances sharing it) a source none of them knows.
+    const target =
+      sharing &&
+      dispatchBySource(sharing, received.source, (w) => ({
+        unicastPeers: w.instance.spec.unicastPeers,
+        lastSource: w.lastSource,
+      }));
+    if (target === undefined) return [];
+    if (sharing !== undefined && sharing.length > 1) target.lastSource = received.source;
+    const { spec } = target.instance;
+    const result = validateAdvert(received, wire, target.expectations, {
+      ah: target.ah,
+      ...(target.hmac ? { hmac: target.hmac.receive } : {}),
+      nowRealtimeMs,
+      sameMasterAsLast: target.lastMaster === received.source,
+    });
+    if (!result.ok) {
+      if (result.reason === 'own_packet') return []; // our own advert, looped back: not counted
+      refused?.({ instance: spec.name, source: received.source, detail: result.detail });
+      const reason: AdvertDropReason = result.reason;
+      return [
+        {
           type: 'advert-dropped',
           ifname: spec.interface,
           family: p.family,
           vrid: received.advert.vrid,
+          source: received.source,
           reason,
-        });
-        continue;
-      }
-      target.lastMaster = received.source;
-      // The engine knows instances by their interface, also when the advert came in on the VMAC.
-      const onInterface =
-        received.ifname === spec.interface ? received : { ...received, ifname: spec.interface };
-      events.push({ type: 'advert', received: onInterface, notes: result.notes });
+        },
+      ];
     }
-    return events;
+    target.lastMaster = received.source;
+    // The engine knows instances by their interface, also when the advert came in on the VMAC.
+    const onInterface =
+      received.ifname === spec.interface ? received : { ...received, ifname: spec.interface };
+    return [{ type: 'advert', received: onInterface, notes: result.notes }];
   }
 }

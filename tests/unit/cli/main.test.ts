@@ -70,12 +70,47 @@ describe('keepalived-ts command line', () => {
     const log = join(dir, 'test.log');
     writeFileSync(file, 'global_defs {\n  no_such_keyword 1\n}\n');
     const r = run([`--config-test=${log}`, '-f', file]);
-    assert.equal(r.code, 0, 'an unknown keyword is a warning, not an error');
+    assert.equal(r.code, 5, 'an unknown keyword fails the test, as in keepalived 2.2.7');
     assert.equal(r.stderr, '');
     assert.match(
       spawnSync('cat', [log], { encoding: 'utf8' }).stdout,
       new RegExp(`${file}:2: warning: no_such_keyword: `),
     );
+  });
+
+  test('--config-test-warnings-ok: only errors fail -t', () => {
+    const file = join(dir, 'warn.conf');
+    writeFileSync(file, 'global_defs {\n  no_such_keyword 1\n}\n');
+    const r = run(['-t', '--config-test-warnings-ok', '-f', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`^${file}:2: warning: no_such_keyword: `, 'm'));
+    const bad = join(dir, 'bad3.conf');
+    writeFileSync(
+      bad,
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n  priority 100\n}\n',
+    );
+    assert.equal(run(['-t', '--config-test-warnings-ok', '-f', bad]).code, 5);
+  });
+
+  test('-t exits 6 for scripts run without enable_script_security, and notes do not count', () => {
+    const file = join(dir, 'insecure.conf');
+    writeFileSync(
+      file,
+      'vrrp_script chk {\n  script "/bin/sh -c true"\n}\n' +
+        'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 30\n  priority 100\n' +
+        '  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n',
+    );
+    const r = run(['-t', '-f', file]);
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /SECURITY VIOLATION - scripts are being executed but script_security not enabled/);
+    const noted = join(dir, 'noted.conf');
+    writeFileSync(
+      noted,
+      'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lb_algo rr\n  real_server 10.1.1.1 80 {\n  }\n}\n',
+    );
+    const n = run(['-t', '-f', noted]);
+    assert.equal(n.code, 0, n.stderr);
+    assert.match(n.stderr, new RegExp(`^${noted}:3: note: lb_algo: deprecated keyword`, 'm'));
   });
 
   test('--dump-config prints the resolved model as JSON', () => {

@@ -17,7 +17,8 @@ export function stripLocations(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
-      if (k !== 'location' && k !== 'at' && v !== undefined) out[k] = stripLocations(v);
+      if (k !== 'location' && k !== 'at' && !k.endsWith('Location') && v !== undefined)
+        out[k] = stripLocations(v);
     return out;
   }
   return value;

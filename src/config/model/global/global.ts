@@ -331,8 +331,9 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'vrrp_garp_lower_prio_delay', field: 'vrrpGarpLowerPrioDelay', spec: ints(0, 255) },
   { keyword: 'vrrp_garp_master_refresh', field: 'vrrpGarpMasterRefresh', spec: ints(0, MAX_INT) },
   { keyword: 'vrrp_garp_master_refresh_repeat', field: 'vrrpGarpMasterRefreshRepeat', spec: ints(1, 255) },
-  { keyword: 'vrrp_garp_interval', field: 'vrrpGarpInterval', spec: decimals(0, 1) },
-  { keyword: 'vrrp_gna_interval', field: 'vrrpGnaInterval', spec: decimals(0, 1) },
+  // keepalived reads microseconds from 1: 0 is refused (and leaves the default, no pacing).
+  { keyword: 'vrrp_garp_interval', field: 'vrrpGarpInterval', spec: decimals(0.000001, 4294.967295) },
+  { keyword: 'vrrp_gna_interval', field: 'vrrpGnaInterval', spec: decimals(0.000001, 4294.967295) },
   { keyword: 'vrrp_min_garp', field: 'vrrpMinGarp', spec: flagKw },
   { keyword: 'vrrp_down_timer_adverts', field: 'vrrpDownTimerAdverts', spec: ints(1, 100) },
   { keyword: 'vrrp_lower_prio_no_advert', field: 'vrrpLowerPrioNoAdvert', spec: flagKw },

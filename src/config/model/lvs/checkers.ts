@@ -225,7 +225,8 @@ const SMTP_HANDLERS: BlockHandlers<SmtpCheck> = {
   ...NETWORK_HANDLERS,
   helo_name: (n, c, ctx) => assign(c, 'heloName', rest(n, ctx)),
   host: (n, c, ctx) => {
-    ctx.diags.warn(n, n.keyword, 'deprecated: use one SMTP_CHECK per host instead of host blocks');
+    // keepalived only logs this (no config error).
+    ctx.diags.note(n, n.keyword, 'deprecated: use one SMTP_CHECK per host instead of host blocks');
     const h: SmtpHost = { at: locationOf(n) };
     walkBlock(blockChildren(n, ctx), ctx, CONNECT_HANDLERS, h, 'host');
     c.hosts.push(h);

@@ -102,24 +102,10 @@ export function checkLvs(
       }
     }
 
+    checkPorts(vs, group, hasFwmark, name, warn);
     let weightSum = 0;
     for (const rs of vs.realServers) {
       weightSum += effectiveWeight(vs, rs);
-      const method = effectiveForwarding(vs, rs).method;
-      if (method !== 'NAT' && rs.port !== undefined) {
-        if (isFwmark)
-          warn(
-            rs.at,
-            'real_server',
-            `fwmark virtual server ${name}, real server ${rs.address} has port specified - port will be ignored`,
-          );
-        else if (vs.key.kind === 'address' && vs.key.port !== undefined && rs.port !== vs.key.port)
-          warn(
-            rs.at,
-            'real_server',
-            `virtual server ${name} and real server ${rs.address} ports don't match - using ${vs.key.port}`,
-          );
-      }
       if (vs.sorryServer && vs.sorryServer.address === rs.address && vs.sorryServer.port === rs.port) {
         const rsInhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure;
         if (vs.sorryServer.inhibit !== rsInhibit)
@@ -166,5 +152,69 @@ export function checkLvs(
   }
   for (const g of groups)
     if (!used.has(g.name) && byName.get(g.name) === g)
-      warn(g.at, 'virtual_server_group', `${g.name} is not used by any virtual_server`);
+      ctx.diags.note(g.at, 'virtual_server_group', `${g.name} is not used by any virtual_server`);
+}
+
+/** keepalived's port rules: a real or sorry server that is not NAT keeps the virtual server's port (or
+ * none for a firewall mark); keepalived says so and corrects it. */
+function checkPorts(
+  vs: VirtualServer,
+  group: VirtualServerGroup | undefined,
+  hasFwmark: boolean,
+  name: string,
+  warn: (at: SourceLocation, kw: string, msg: string) => void,
+): void {
+  const rsPorted = vs.realServers.filter(
+    (rs) => effectiveForwarding(vs, rs).method !== 'NAT' && (rs.port ?? 0) !== 0,
+  );
+  const sorry = vs.sorryServer;
+  const sorryMethod = sorry?.forwarding?.method ?? vs.forwarding?.method ?? 'NAT';
+  const sorryPort = sorry !== undefined && sorryMethod !== 'NAT' ? (sorry.port ?? 0) : 0;
+  if (group) {
+    if (hasFwmark) {
+      for (const rs of rsPorted)
+        warn(
+          rs.at,
+          'real_server',
+          `fwmark virtual server ${name}, real server ${rs.address} has port specified - port will be ignored`,
+        );
+      if (sorry && sorryPort !== 0)
+        warn(sorry.at, 'sorry_server', `fwmark virtual server ${name}, sorry server has port specified`);
+    }
+    for (const e of group.entries) {
+      if (e.kind !== 'address') continue;
+      for (const rs of rsPorted)
+        if ((e.port ?? 0) !== rs.port)
+          warn(rs.at, 'real_server', `virtual server ${name}:[${e.first}] and real server ports don't match`);
+      if (sorry && sorryPort !== 0 && (e.port ?? 0) !== sorryPort)
+        warn(sorry.at, 'sorry_server', `virtual server ${name}, sorry server has port specified`);
+    }
+    return;
+  }
+  const fwmark = vs.key.kind === 'fwmark';
+  const vsPort = vs.key.kind === 'address' ? (vs.key.port ?? 0) : 0;
+  for (const rs of rsPorted) {
+    if (fwmark)
+      warn(
+        rs.at,
+        'real_server',
+        `fwmark virtual server ${name}, real server ${rs.address} has port specified - clearing`,
+      );
+    else if (rs.port !== vsPort)
+      warn(
+        rs.at,
+        'real_server',
+        `virtual server ${name} and real server ${rs.address} ports don't match - resetting to ${vsPort}`,
+      );
+  }
+  if (sorry && sorryPort !== 0) {
+    if (fwmark)
+      warn(
+        sorry.at,
+        'sorry_server',
+        `fwmark virtual server ${name}, sorry server has port specified - clearing`,
+      );
+    else if (sorryPort !== vsPort)
+      warn(sorry.at, 'sorry_server', `virtual server ${name} and sorry server ports don't match - resetting`);
+  }
 }

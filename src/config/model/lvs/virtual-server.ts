@@ -3,6 +3,7 @@
 // address family clashes with its virtual server's (and is not tunnelled) is dropped, as is a repeated
 // real server. Inheritance is left to defaults.ts (keepalived applies it after parsing, in
 // validate_check_config, so the model keeps the values as written).
+import { blockEnd } from '../../blocks.js';
 import type { ConfigNode } from '../../types.js';
 import { buildChecker } from './checkers.js';
 import { addressToBytes, formatAddress } from '../../../common/inet.js';
@@ -302,7 +303,7 @@ function addRealServer(n: ConfigNode, b: VirtualServerBuild, ctx: BuildContext):
     if (b.family === undefined) b.family = rs.family;
     else if (b.family !== rs.family) {
       ctx.diags.error(
-        n,
+        blockEnd(n),
         n.keyword,
         `address family of ${rs.address} does not match the virtual server - skipping real server`,
       );

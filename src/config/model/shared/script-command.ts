@@ -22,8 +22,9 @@ export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCo
   }
   // keepalived reads the words after the script as USER [GROUP] and ignores any more; arguments meant
   // for the script are a classic slip, so say what happens (the script runs as that user, if it exists).
+  // keepalived logs this but does not count it against the config (-t passes): a note here too.
   if (extra.length > 0)
-    ctx.diags.warn(
+    ctx.diags.note(
       node,
       node.keyword,
       `'${user} ${group}' is read as the user and group to run ${command} as, and '${extra.join(' ')}' is ignored: ` +

@@ -110,6 +110,9 @@ export type BlockHandlers<S> = Record<string, (node: ConfigNode, target: S, ctx:
 
 const NO_DEPRECATED: Readonly<Record<string, string>> = {};
 
+/** Old names keepalived 2.2.7 takes without a word: ours only notes them (they do not fail -t). */
+const TAKEN_SILENTLY = new Set(['lb_algo', 'lb_kind', 'enable_snmp_keepalived', 'vrrp_track_file']);
+
 export function walk(
   children: readonly ConfigNode[],
   ctx: BuildContext,
@@ -133,7 +136,8 @@ export function walkBlock<S>(
     let keyword = child.keyword;
     const replacement = deprecated[keyword];
     if (replacement !== undefined) {
-      ctx.diags.warn(child, keyword, `deprecated keyword, use '${replacement}'`);
+      const say = TAKEN_SILENTLY.has(keyword) ? 'note' : 'warn';
+      ctx.diags[say](child, keyword, `deprecated keyword, use '${replacement}'`);
       keyword = replacement;
     }
     const handler = handlers[keyword];

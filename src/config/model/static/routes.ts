@@ -114,6 +114,7 @@ export function parseRouteLine(
     options: [],
   };
   let currentHop: Nexthop | undefined;
+  let skippedAfterFamily: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i] ?? '';
     const next = words[i + 1];
@@ -138,6 +139,7 @@ export function parseRouteLine(
     };
     if (currentHop) {
       if (w === 'via' || w === 'gw') {
+        if (w === 'gw') ctx.diags.warn(node, 'gw', "deprecated in routes, use 'via'");
         const a = addr();
         if (a === undefined) return undefined;
         currentHop.via = a;
@@ -186,12 +188,14 @@ export function parseRouteLine(
       }
       case 'via':
       case 'gw': {
+        if (w === 'gw') ctx.diags.warn(node, 'gw', "deprecated in routes, use 'via'");
         const a = addr();
         if (a === undefined) return undefined;
         route.via = a;
         break;
       }
       case 'or': {
+        ctx.diags.warn(node, 'or', "deprecated in routes, use 'nexthop'");
         const a = addr();
         if (a === undefined) return undefined;
         route.or = a;
@@ -240,10 +244,14 @@ export function parseRouteLine(
         break;
       }
       case 'inet6':
-        if (!setFamily(6, 'inet6')) return undefined;
-        break;
       case 'inet':
-        if (!setFamily(4, 'inet')) return undefined;
+        if (!setFamily(w === 'inet6' ? 6 : 4, w)) return undefined;
+        // keepalived (2.2.7 and 2.4) steps over the word after a route's inet/inet6 as well: routes that
+        // start `inet6 PREFIX ...` lose their destination there. Read them as keepalived does.
+        if (!currentHop && next !== undefined) {
+          skippedAfterFamily = next;
+          i++;
+        }
         break;
       case 'add':
       case 'append':
@@ -285,7 +293,15 @@ export function parseRouteLine(
       }
     }
   }
-  if (route.destination === undefined) return bad(node, ctx, blockName, 'route has no destination');
+  if (route.destination === undefined)
+    return bad(
+      node,
+      ctx,
+      blockName,
+      skippedAfterFamily === undefined
+        ? 'route has no destination'
+        : `route has no destination: keepalived skips the word after inet/inet6 ('${skippedAfterFamily}'); put inet6 at the end of the line`,
+    );
   if (route.destination.address === 'default') {
     const f = family ?? 4;
     route.destination = { address: f === 4 ? '0.0.0.0' : '::', prefix: 0, hasPrefix: true };

@@ -115,6 +115,12 @@ export function parseRuleLine(node: ConfigNode, ctx: BuildContext, blockName: st
     }
   }
   rule.family = family ?? 4;
+  if (rule.preference === undefined)
+    ctx.diags.warn(
+      node,
+      blockName,
+      'rule has no preference specified: the kernel picks one, which is probably not what you want',
+    );
   return rule;
 }
 

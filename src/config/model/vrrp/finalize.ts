@@ -237,6 +237,11 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
     );
     inst.authHmac = undefined;
   }
+  if (inst.authentication?.type === 'AH' && inst.state === 'MASTER' && inst.priority !== 255) {
+    // An AH sequence number must be learnt from an advert before taking over.
+    warn(ctx, at, 'state', `${n} initial state MASTER is incompatible with AH authentication - BACKUP used`);
+    inst.state = 'BACKUP';
+  }
   if (!inst.preempt && inst.priority === 255) {
     warn(ctx, at, 'nopreempt', `${n} nopreempt is incompatible with priority 255, ignored`);
     inst.preempt = true;
@@ -395,7 +400,12 @@ function checkInterfaces(side: VrrpSide, ctx: BuildContext): void {
   for (const inst of side.instances) {
     const n = `(${inst.name})`;
     if (inst.interface !== undefined && !present.has(inst.interface))
-      err(ctx, inst.location, 'interface', `${n} interface ${inst.interface} does not exist on this host`);
+      err(
+        ctx,
+        inst.interfaceLocation ?? inst.location,
+        'interface',
+        `${n} interface ${inst.interface} does not exist on this host`,
+      );
     for (const t of inst.track.interfaces)
       if (!present.has(t.name))
         warn(ctx, t.location, 'track_interface', `${n} interface ${t.name} does not exist on this host`);

@@ -60,6 +60,8 @@ export interface VrrpInstance {
   /** Initial state as configured. */
   state: 'MASTER' | 'BACKUP';
   interface?: string;
+  /** Where `interface` was set: keepalived's messages about it point there. */
+  interfaceLocation?: SourceLocation;
   vrf?: string;
   useVmac?: UseVmac;
   useVmacAddr: boolean;
@@ -410,6 +412,14 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
   return made;
 }
 
+/** Keywords that ask for unicast: without peers keepalived falls back to multicast, and says so. */
+const UNICAST_KEYWORDS = new Set([
+  'unicast_src_ip',
+  'unicast_peer',
+  'check_unicast_src',
+  'old_unicast_checksum',
+]);
+
 export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInstance | undefined {
   const name = node.args[0];
   if (name === undefined) {
@@ -419,14 +429,24 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
   const inst = defaultVrrpInstance(name, { file: node.file, line: node.line });
   const h = instanceHandlers(ctx);
   h.target(inst);
-  walk(blockChildren(node, ctx), ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
+  const children = blockChildren(node, ctx);
+  walk(children, ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
+  const unicastAt = children.find((c) => UNICAST_KEYWORDS.has(c.keyword));
+  if (unicastAt && inst.unicastPeers.length === 0 && !inst.unicastFaultNoPeer)
+    ctx.diags.warn(
+      unicastAt,
+      unicastAt.keyword,
+      `(${name}) a unicast keyword has been specified without any unicast peers: multicast is used (deprecated usage)`,
+    );
+  const ifAt = children.filter((c) => c.keyword === 'interface').pop();
+  if (ifAt) inst.interfaceLocation = { file: ifAt.file, line: ifAt.line };
   if (inst.nativeIpv6) {
-    const at = blockChildren(node, ctx).find((c) => c.keyword === 'native_ipv6');
+    const at = children.find((c) => c.keyword === 'native_ipv6');
     if (at)
       ctx.diags.warn(at, 'native_ipv6', 'deprecated: the address family comes from the virtual addresses');
   }
   if (inst.linkbeatUsePolling) {
-    const at = blockChildren(node, ctx).find((c) => c.keyword === 'linkbeat_use_polling');
+    const at = children.find((c) => c.keyword === 'linkbeat_use_polling');
     if (at) ctx.diags.warn(at, 'linkbeat_use_polling', "deprecated keyword, use 'linkbeat_interfaces'");
   }
   return inst;

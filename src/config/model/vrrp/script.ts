@@ -1,4 +1,5 @@
 // The named objects VRRP instances and sync groups track: vrrp_script, track_file, vrrp_track_process.
+import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { printSimple, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
 import { type BuildContext, blockChildren, choice, decimal, int, walk } from '../shared/values.js';
@@ -109,7 +110,11 @@ export function buildVrrpScript(node: ConfigNode, ctx: BuildContext): VrrpScript
     { ...simpleHandlers(s, SCRIPT_TABLE, ctx), weight: (n) => readWeight(n, ctx, 253, s) },
     'vrrp_script',
   );
-  if (s.script === undefined) ctx.diags.error(node, node.keyword, `${name}: no script specified`);
+  if (s.script === undefined) {
+    // keepalived checks the block as it closes, and drops the script: trackers naming it are told so.
+    ctx.diags.error(blockEnd(node), node.keyword, `${name}: no script specified - removing`);
+    return undefined;
+  }
   return s;
 }
 

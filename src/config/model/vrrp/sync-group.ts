@@ -47,6 +47,7 @@ export function buildSyncGroup(node: ConfigNode, ctx: BuildContext): SyncGroup |
     ctx,
     {
       group: (n) => {
+        if (n.children?.length === 0) ctx.diags.warn(n, n.keyword, `${name}: empty group block`);
         // Members may be on separate lines or several on one line.
         for (const child of blockChildren(n, ctx))
           for (const m of [child.keyword, ...child.args])
@@ -67,7 +68,9 @@ export function buildSyncGroup(node: ConfigNode, ctx: BuildContext): SyncGroup |
     'vrrp_sync_group',
     { global_tracking: 'sync_group_tracking_weight' },
   );
-  if (g.members.length === 0) ctx.diags.error(node, node.keyword, `${name}: no group { } of instances`);
+  // keepalived drops a sync group without a group block, without a word.
+  if (node.children !== undefined && !node.children.some((c) => c.keyword === 'group'))
+    ctx.diags.note(node, node.keyword, `${name}: no group { } of instances, ignored`);
   return g;
 }
 

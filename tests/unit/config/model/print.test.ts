@@ -393,8 +393,11 @@ function instance(index: number, g: GlobalDefs, names: Names): fc.Arbitrary<Vrrp
           // nopreempt with the address owner is undone by the checks, so only generate it below 255.
           i.preempt = r.priority === 255 ? true : r.preempt;
           i.preemptDelay = r.preemptDelay;
-          if (r.auth && i.version === 2) i.authentication = { location: LOC, ...r.auth };
-          else if (r.hmac)
+          if (r.auth && i.version === 2) {
+            i.authentication = { location: LOC, ...r.auth };
+            // keepalived starts an AH instance that is not the address owner as BACKUP: the checks do too.
+            if (r.auth.type === 'AH' && i.priority !== 255) i.state = 'BACKUP';
+          } else if (r.hmac)
             i.authHmac = JSON.parse(
               JSON.stringify({
                 location: LOC,

@@ -54,6 +54,34 @@ function deliver(
 const base = { vrid: 7, addresses: [{ address: '10.0.0.100', prefix: 24 }] };
 
 describe('AdvertEndpoint', () => {
+  test('unicast instances sharing a VRID: a packet is judged once, by the instance its sender is a peer of', () => {
+    const peerOf = (name: string, peer: string) =>
+      instanceSpec({ name, ...base, sourceAddress: '10.9.0.1', unicastPeers: [peer] });
+    const a = peerOf('A', '10.9.0.2');
+    const b = peerOf('B', '10.9.0.3');
+    const refused: string[] = [];
+    const to = new AdvertEndpoint();
+    to.configure(
+      [a, b].map((spec) => ({ spec, settings: defaultWireSettings(4), receiveOn: ['eth0'] })),
+      () => ['10.9.0.1'],
+    );
+    const sender = instanceSpec({ name: 'S', ...base, unicastPeers: ['10.9.0.1'] });
+    const judged = (source: string): EngineEvent[] => {
+      const events: EngineEvent[] = [];
+      for (const d of endpoint(sender).datagrams(send(sender, 150), source, 0) ?? [])
+        events.push(
+          ...to.receive({ family: 4, ifname: 'eth0', data: d.bytes }, 0, (r) => refused.push(r.instance)),
+        );
+      return events;
+    };
+    const fromB = judged('10.9.0.3');
+    assert.equal(fromB.length, 1);
+    assert.equal(fromB[0]?.type === 'advert' ? fromB[0].received.source : '', '10.9.0.3');
+    assert.equal(judged('10.9.0.2').length, 1);
+    assert.deepEqual(judged('10.9.0.99'), [], 'a sender that is no peer of either reaches neither');
+    assert.deepEqual(refused, []);
+  });
+
   test('an advert from a peer is accepted; one for a VRID we do not run is not ours to judge', () => {
     const a = instanceSpec({ name: 'A', ...base });
     const b = instanceSpec({ name: 'B', ...base });
@@ -70,7 +98,14 @@ describe('AdvertEndpoint', () => {
     const to = endpoint(b, undefined, ['10.0.0.2']);
     const drop = deliver(endpoint(a), send(a, 150), '10.0.0.1', to, 'eth0');
     assert.deepEqual(drop, [
-      { type: 'advert-dropped', ifname: 'eth0', family: 4, vrid: 7, reason: 'auth_failure' },
+      {
+        type: 'advert-dropped',
+        ifname: 'eth0',
+        family: 4,
+        vrid: 7,
+        source: '10.0.0.1',
+        reason: 'auth_failure',
+      },
     ]);
     const refused: string[] = [];
     const [d] = endpoint(a).datagrams(send(a, 150), '10.0.0.1', 0) ?? [];

@@ -265,8 +265,8 @@ void describe('virtual_server', () => {
     const { vs, messages } = oneVs(vsText('  lb_algo rr\n  lb_kind DR\n  real_server 10.1.1.1 80 {\n  }'));
     assert.deepEqual([vs.scheduler, vs.forwarding], ['rr', { method: 'DR' }]);
     assert.deepEqual(messages, [
-      "/k.conf:3: warning: lb_algo: deprecated keyword, use 'lvs_sched'",
-      "/k.conf:4: warning: lb_kind: deprecated keyword, use 'lvs_method'",
+      "/k.conf:3: note: lb_algo: deprecated keyword, use 'lvs_sched'",
+      "/k.conf:4: note: lb_kind: deprecated keyword, use 'lvs_method'",
     ]);
   });
 
@@ -378,6 +378,7 @@ void describe('virtual_server', () => {
     );
     assert.deepEqual(messages, [
       '/k.conf:3: warning: sorry_server_inhibit: used before or without sorry_server - ignoring',
+      "/k.conf:4: warning: sorry_server: virtual server 10.0.0.1:80 and sorry server ports don't match - resetting",
     ]);
     assert.deepEqual(stripLocations(vs.sorryServer), {
       family: 4,
@@ -478,9 +479,9 @@ void describe('real_server', () => {
       '/k.conf:4: error: weight: -1 is out of range 0..2147483647',
       '/k.conf:5: error: uthreshold: 5000000000 is out of range 0..4294967295',
       '/k.conf:7: warning: notify_up: notify_up script already specified - ignoring',
-      "/k.conf:8: warning: notify_down: 'x y' is read as the user and group to run /bin/a as, and 'z' is ignored: quote the command to pass it arguments (\"/bin/a x y z\")",
+      "/k.conf:8: note: notify_down: 'x y' is read as the user and group to run /bin/a as, and 'z' is ignored: quote the command to pass it arguments (\"/bin/a x y z\")",
       "/k.conf:9: error: inhibit_on_failure: 'maybe' is not a boolean (true/false, on/off, yes/no)",
-      '/k.conf:11: error: real_server: address family of 2001:db8::1 does not match the virtual server - skipping real server',
+      '/k.conf:12: error: real_server: address family of 2001:db8::1 does not match the virtual server - skipping real server',
       '/k.conf:16: warning: real_server: real server 10.1.1.1 port 80 is duplicated - ignoring the second',
     ]);
     assert.deepEqual(
@@ -683,7 +684,7 @@ void describe('checkers: SMTP, DNS, UDP, PING, MISC, FILE, BFD', () => {
       ].join('\n'),
     );
     assert.deepEqual(messages, [
-      '/k.conf:7: warning: host: deprecated: use one SMTP_CHECK per host instead of host blocks',
+      '/k.conf:7: note: host: deprecated: use one SMTP_CHECK per host instead of host blocks',
     ]);
     assert.deepEqual(stripLocations(c), {
       kind: 'SMTP_CHECK',
@@ -904,7 +905,7 @@ void describe('checkLvs', () => {
       '/k.conf:7: error: virtual_server_group: USED is defined more than once',
       '/k.conf:16: error: virtual_server: virtual_server_group MISSING is not defined',
       '/k.conf:28: error: virtual_server: 10.0.0.1:80 is defined more than once',
-      '/k.conf:4: warning: virtual_server_group: SPARE is not used by any virtual_server',
+      '/k.conf:4: note: virtual_server_group: SPARE is not used by any virtual_server',
     ]);
   });
 
@@ -924,10 +925,10 @@ void describe('checkLvs', () => {
       '/k.conf:6: warning: virtual_server: 10.0.0.2:80 has no real servers - ignoring',
       '/k.conf:9: warning: ha_suspend: fwmark 4: cannot be used with fwmarks - ignoring',
       '/k.conf:9: warning: protocol: fwmark 4: protocol specified for fwmark - protocol will be ignored',
-      '/k.conf:13: warning: real_server: fwmark virtual server fwmark 4, real server 10.1.1.1 has port specified - port will be ignored',
+      '/k.conf:13: warning: real_server: fwmark virtual server fwmark 4, real server 10.1.1.1 has port specified - clearing',
       '/k.conf:16: warning: quorum: 5 for 10.0.0.1:80 exceeds total weight of real servers 2, reducing quorum to 2',
       '/k.conf:16: warning: hysteresis: 10.0.0.1:80: hysteresis 3 >= quorum 2',
-      "/k.conf:28: warning: real_server: virtual server 10.0.0.9:80 and real server 10.1.1.1 ports don't match - using 80",
+      "/k.conf:28: warning: real_server: virtual server 10.0.0.9:80 and real server 10.1.1.1 ports don't match - resetting to 80",
     ]);
   });
 

@@ -69,7 +69,7 @@ ${basic()}`);
 `);
     assert.deepEqual(messages, [
       'test.conf:2: warning: bogus_keyword: unknown keyword in global_defs, ignored',
-      "test.conf:3: warning: enable_snmp_keepalived: deprecated keyword, use 'enable_snmp_vrrp'",
+      "test.conf:3: note: enable_snmp_keepalived: deprecated keyword, use 'enable_snmp_vrrp'",
       'test.conf:4: error: vrrp_garp_master_repeat: 300 is out of range 0..255',
       "test.conf:5: error: smtp_alert: 'maybe' is not a boolean (true/false, on/off, yes/no)",
       "test.conf:6: error: vrrp_mcast_group4: 'ff02::1' is not an IPv4 address",
@@ -149,8 +149,8 @@ vrrp_track_file tf {
 `);
     assert.deepEqual(messages, [
       'test.conf:3: error: weight: 254 is out of range -253..253',
-      'test.conf:1: error: vrrp_script: chk: no script specified',
-      "test.conf:5: warning: vrrp_track_file: deprecated keyword, use 'track_file'",
+      'test.conf:1: error: vrrp_script: chk: no script specified - removing',
+      "test.conf:5: note: vrrp_track_file: deprecated keyword, use 'track_file'",
     ]);
   });
 });
@@ -301,6 +301,7 @@ void describe('vrrp_instance values', () => {
       "test.conf:7: error: virtual_ipaddress: invalid scope 'galaxy' (global, site, link, host, nowhere)",
       "test.conf:8: error: virtual_ipaddress: unknown address option 'colour'",
       "test.conf:11: error: unicast_src_ip: '10.0.0' is not a valid IP address",
+      'test.conf:11: warning: unicast_src_ip: (VI_1) a unicast keyword has been specified without any unicast peers: multicast is used (deprecated usage)',
     ]);
   });
 
@@ -318,7 +319,10 @@ void describe('vrrp_instance values', () => {
     to 2001:db8::/32 table 7 pref 102
   }`),
     );
-    assert.deepEqual(messages, []);
+    // keepalived tracks a route by its dev: a route with none (nexthops only) cannot be tracked.
+    assert.deepEqual(messages, [
+      'test.conf:7: warning: no_track: cannot track route 10.7.0.0/16 with no interface specified, not tracking (add dev, or no_track)',
+    ]);
     const [r1, r2, r3, r4] = model.instances[0]?.virtualRoutes ?? [];
     assert.deepEqual(r1 && [r1.src, r1.destination.address, r1.via, r1.dev, r1.table, r1.metric], [
       '10.0.0.1',
@@ -406,7 +410,7 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
     );
     // keepalived 2.2.7 accepts it (-t exits 0): 'backup' is the user, 'x' the group, 'y' ignored.
     assert.deepEqual(messages, [
-      "test.conf:6: warning: notify_backup: 'backup x' is read as the user and group to run /bin/n.sh as, and 'y' is ignored: quote the command to pass it arguments (\"/bin/n.sh backup x y\")",
+      "test.conf:6: note: notify_backup: 'backup x' is read as the user and group to run /bin/n.sh as, and 'y' is ignored: quote the command to pass it arguments (\"/bin/n.sh backup x y\")",
     ]);
     assert.deepEqual(model.instances[0]?.notify.backup, { command: '/bin/n.sh', user: 'backup', group: 'x' });
     assert.deepEqual(model.instances[0]?.notify.master, {
@@ -729,7 +733,7 @@ void describe('cross-references', () => {
     assert.deepEqual(build(text).messages, []);
     const facts = { interfaces: new Set(['lo', 'eth0']) };
     assert.deepEqual(build(text.replace('eth0', 'eth7'), facts).messages, [
-      'test.conf:1: error: interface: (VI_1) interface eth7 does not exist on this host',
+      'test.conf:2: error: interface: (VI_1) interface eth7 does not exist on this host',
       'test.conf:5: warning: track_interface: (VI_1) interface eth9 does not exist on this host',
       'test.conf:8: warning: dev: (VI_1) interface eth8 of 10.0.0.1 does not exist on this host',
     ]);
