@@ -11,7 +11,14 @@ import type { StepContext } from './step.js';
 import { SyncGroup } from './sync-group.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { DUE_TOLERANCE_MS, later } from './timers.js';
-import { effectivePriority, evaluateTrackers, resolveTrackers, TrackerWorld } from './trackers.js';
+import {
+  effectivePriority,
+  evaluateTrackers,
+  resolveTrackers,
+  trackerContributions,
+  type TrackerContribution,
+  TrackerWorld,
+} from './trackers.js';
 
 export type * from './events.js';
 export type { VrrpState } from './spec.js';
@@ -172,6 +179,28 @@ export class Engine {
   /** keepalived's STATS_CLEAR: every instance's counters back to zero. */
   clearCounters(): void {
     for (const i of this.instances) i.counters = newStats();
+  }
+
+  /** What the status listener shows beyond the snapshot: each tracker's part in the effective priority,
+   * the instance's one protocol timer (when it fires next) and its master-down interval now. */
+  instanceDetail(
+    name: string,
+  ): { trackers: TrackerContribution[]; timerAt?: number; masterDownIntervalMs: number } | undefined {
+    const inst = this.instances.find((i) => i.name === name);
+    if (inst === undefined) return undefined;
+    const sands = inst.sands;
+    return {
+      trackers: trackerContributions(inst.trackers, this.world),
+      ...(sands !== undefined && Number.isFinite(sands) ? { timerAt: sands } : {}),
+      masterDownIntervalMs: inst.downTimerMs(),
+    };
+  }
+
+  /** Instances that track `kind:name` (a tracker event's reach). */
+  trackedBy(kind: string, name: string): string[] {
+    return this.instances
+      .filter((i) => i.trackers.some((t) => t.kind === kind && t.name === name))
+      .map((i) => i.name);
   }
 
   snapshot(): EngineSnapshot {

@@ -65,6 +65,8 @@ export function readStatusHttp(node: ConfigNode, ctx: BuildContext): StatusHttpC
             n.keyword,
             "a token is printable ASCII without '\"' (it travels in an HTTP header)",
           );
+        else if (t.trim() !== t)
+          ctx.diags.error(n, n.keyword, 'a token cannot start or end with a space (HTTP trims them)');
         else cfg.token = t;
       },
       tls_certificate: (n) => {
