@@ -18,11 +18,17 @@ import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { BfdCheckStates } from './bfd-check-states.js';
 import { CheckRunner } from './check-runner.js';
 import { LocalAddresses } from './local-addresses.js';
+import { CheckerStatusReporter, type CheckerStatusMessage } from './status-reporter.js';
 
 export interface ServerStatus {
   id: string;
   up: boolean;
   weight: number;
+}
+
+/** Over IPC to the supervisor, which passes it on to the VRRP child; dropped when the channel is gone. */
+function sendToParent(m: CheckerStatusMessage): void {
+  if (process.connected) process.send?.(m);
 }
 
 export class CheckerDaemon {
@@ -36,6 +42,8 @@ export class CheckerDaemon {
   private lb: LoadBalancer | undefined;
   private addresses: LocalAddresses | undefined;
   private dumpPath = dumpFile('keepalived_check.data', { useInstance: false });
+  /** status_http: the report and verdict events for the VRRP child's listener. */
+  private statusReporter: CheckerStatusReporter | undefined;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -80,6 +88,12 @@ export class CheckerDaemon {
       `checking ${plan.servers.length} real servers with ${plan.checkers.length} checkers` +
         (plan.servers.length > 0 ? `; load balancing on ${lb.dataPlane ?? 'no kernel table'}` : ''),
     );
+    this.statusReporter?.close();
+    this.statusReporter =
+      model.statusHttp !== undefined && process.send !== undefined
+        ? new CheckerStatusReporter(model.virtualServers, plan.checkers, () => this.runner, sendToParent)
+        : undefined;
+    const reporter = this.statusReporter;
     const mail = new CheckerSmtpAlerts(model, plan.checkers, this.log);
     this.smtpAlerts = mail;
     this.bfd.watch(plan.checkers);
@@ -96,6 +110,7 @@ export class CheckerDaemon {
             mail.serverState(a.server, a.up, a.weight);
             this.status.set(a.server, { id: a.server, up: a.up, weight: a.weight });
             lb.serverState(a.server, a.up, a.weight);
+            reporter?.verdict(a.server, a.up, a.weight);
             return;
           case 'notify':
             // The load balancer runs notify_up / notify_down, at keepalived's moments (rs_init_notifies,
@@ -114,6 +129,7 @@ export class CheckerDaemon {
       lb.start([], this.addresses.current());
     } else lb.start();
     this.runner.start();
+    reporter?.changed();
   }
 
   /** A bfd_instance session went Up or Down (BFD child -> supervisor -> here). */
@@ -140,6 +156,7 @@ export class CheckerDaemon {
   }
 
   async stop(): Promise<void> {
+    this.statusReporter?.close();
     await this.runner?.stop();
     await this.lb?.stop();
     this.addresses?.close();

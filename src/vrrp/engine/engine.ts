@@ -196,6 +196,16 @@ export class Engine {
     };
   }
 
+  /** Effective priority and whether a tracker faults it, for the instances named (cheap: no counters). */
+  priorities(names: readonly string[]): Array<{ name: string; effective: number; faulty: boolean }> {
+    const out: Array<{ name: string; effective: number; faulty: boolean }> = [];
+    for (const name of names) {
+      const i = this.instances.find((x) => x.name === name);
+      if (i !== undefined) out.push({ name, effective: i.effectivePriority, faulty: i.faults.length > 0 });
+    }
+    return out;
+  }
+
   /** Instances that track `kind:name` (a tracker event's reach). */
   trackedBy(kind: string, name: string): string[] {
     return this.instances

@@ -1,0 +1,161 @@
+// The status listener's state in the VRRP child: the event history (state changes with their reasons,
+// tracker changes, checker verdicts, BFD sessions), the last BFD states and checker report, the
+// Prometheus registry, and the HTTP servers of the current status_http block. It outlives reloads (the
+// history and the counters carry on; the servers reopen only when the block changed).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StatusHttpConfig } from '../../config/model/global/status-http.js';
+import { isCheckerReportMessage, type CheckerReport } from '../../api/checker-status.js';
+import { EventHistory, type StatusEventBody } from '../../api/events.js';
+import { SNAPSHOT_FAMILIES, snapshotSamples, type Sample } from '../../api/metrics.js';
+import { buildStatus, type StatusDocument, type StatusInput } from '../../api/status.js';
+import type { Logger } from '../process/log.js';
+import { StatusHttpServer } from './status-http.js';
+
+/** What the service reads from the VRRP daemon at each request. */
+export interface StatusSource {
+  input(): Omit<StatusInput, 'bfd' | 'checker' | 'transitions' | 'generatedAt'>;
+  garpDelayS(instance: string): number;
+}
+
+export class StatusService {
+  readonly history = new EventHistory();
+  private readonly bfd = new Map<string, boolean>();
+  private checker: CheckerReport | undefined;
+  private server: StatusHttpServer | undefined;
+  private opening: Promise<void> = Promise.resolve();
+  private readonly registry = new Registry();
+  private samples = new Map<string, Sample[]>();
+  private readonly transitions: Counter;
+  private readonly verdicts: Counter;
+  private readonly requests: Histogram;
+
+  constructor(
+    private readonly source: StatusSource,
+    private readonly log: Logger,
+  ) {
+    const registers = [this.registry];
+    const samplesOf = (name: string): Sample[] => this.samples.get(name) ?? [];
+    for (const f of SNAPSHOT_FAMILIES) {
+      const spec = {
+        name: f.name,
+        help: f.help,
+        labelNames: f.labelNames,
+        registers,
+        // filled from the document built for this scrape
+        collect(this: Gauge | Counter): void {
+          this.reset();
+          for (const s of samplesOf(f.name)) {
+            if (this instanceof Gauge) this.set(s.labels, s.value);
+            else this.inc(s.labels, s.value);
+          }
+        },
+      };
+      if (f.type === 'gauge') new Gauge(spec);
+      else new Counter(spec);
+    }
+    this.transitions = new Counter({
+      name: 'keepalived_vrrp_transitions_total',
+      help: 'State changes of an instance since the daemon started',
+      labelNames: ['iname', 'from', 'to'],
+      registers,
+    });
+    this.verdicts = new Counter({
+      name: 'keepalived_checker_verdicts_total',
+      help: 'Real server verdicts (in or out of the pool) since the daemon started',
+      labelNames: ['virtual_server', 'real_server', 'up'],
+      registers,
+    });
+    this.requests = new Histogram({
+      name: 'keepalived_status_http_request_duration_seconds',
+      help: "Time the VRRP child's JavaScript thread spent answering a status request",
+      labelNames: ['path', 'code'],
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    });
+    // process health: CPU, memory, event-loop delay, GC (prom-client's process and nodejs_* metrics)
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Opens, keeps or closes the servers for the configuration's status_http block. */
+  configure(cfg: StatusHttpConfig | undefined): Promise<void> {
+    this.opening = this.opening.then(async () => {
+      if (this.server?.sameConfig(cfg)) return;
+      await this.server?.close();
+      this.server = undefined;
+      if (cfg === undefined) return;
+      this.server = await StatusHttpServer.open(
+        cfg,
+        {
+          status: () => JSON.stringify(this.document()),
+          metrics: async () => {
+            this.samples = snapshotSamples(this.document(), (n) => this.source.garpDelayS(n));
+            const body = await this.registry.metrics();
+            this.samples = new Map();
+            return { contentType: this.registry.contentType, body };
+          },
+          history: this.history,
+          measured: (path, code, seconds) => this.requests.observe({ path, code: String(code) }, seconds),
+        },
+        this.log,
+      );
+    });
+    return this.opening;
+  }
+
+  document(): StatusDocument {
+    return buildStatus({
+      ...this.source.input(),
+      generatedAt: new Date().toISOString(),
+      bfd: this.bfd,
+      ...(this.checker !== undefined ? { checker: this.checker } : {}),
+      transitions: this.history.recent('state-change', 50),
+    });
+  }
+
+  event(body: StatusEventBody): void {
+    const e = this.history.push(body, new Date().toISOString());
+    if (body.type === 'state-change')
+      this.transitions.inc({ iname: body.instance, from: body.from, to: body.to });
+    if (body.type === 'checker')
+      this.verdicts.inc({
+        virtual_server: body.virtualServer,
+        real_server: body.realServer,
+        up: String(body.up),
+      });
+    this.server?.publish(e);
+  }
+
+  bfdState(name: string, up: boolean): void {
+    if (this.bfd.get(name) === up) return;
+    const known = this.bfd.has(name);
+    this.bfd.set(name, up);
+    if (known || !up) this.event({ type: 'bfd', session: name, up });
+  }
+
+  /** A message relayed from the checker child (status-reporter.ts). */
+  checkerMessage(m: unknown): void {
+    if (isCheckerReportMessage(m)) this.checker = m.report;
+    else if (
+      typeof m === 'object' &&
+      m !== null &&
+      (m as { type?: unknown }).type === 'checker-event' &&
+      typeof (m as { event?: unknown }).event === 'object'
+    ) {
+      const e = (m as { event: Extract<StatusEventBody, { type: 'checker' }> }).event;
+      this.event({
+        type: 'checker',
+        virtualServer: String(e.virtualServer),
+        realServer: String(e.realServer),
+        up: e.up === true,
+        weight: Number(e.weight),
+        reason: String(e.reason),
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.opening;
+    await this.server?.close();
+    this.server = undefined;
+  }
+}
