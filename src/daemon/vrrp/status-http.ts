@@ -188,6 +188,12 @@ export class StatusHttpServer {
       if (r.gap) head += sseGap(last, r.events[0]?.seq);
       for (const e of r.events) head += sseFrame(e);
     } else head += sseComment(`live from ${this.handlers.history.lastSeq}`);
+    // ?follow=0: the history only, then the end (keepalived-ts events without --follow)
+    if (url.searchParams.get('follow') === '0') {
+      res.end(head);
+      done(200);
+      return;
+    }
     res.write(head);
     this.streams.add(st);
     done(200);
