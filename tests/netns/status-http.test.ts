@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { globalDefs, instanceConfig, waitUntil, withLab, type VrrpLab } from '../helpers/vrrp-lab.js';
 import { netnsExec, netnsSkipReason, type LanMember } from '../helpers/netns.js';
-import { gated } from '../helpers/requirements.js';
+import { gated, missingTools } from '../helpers/requirements.js';
 import type { StatusDocument } from '../../src/api/status.js';
 import type { StatusEvent } from '../../src/api/events.js';
 
-const { describe, test } = gated(netnsSkipReason());
+const { describe, test } = gated(netnsSkipReason() ?? missingTools('python3'));
 const agent = fileURLToPath(new URL('./status-client.agent.js', import.meta.url));
 const VIP = '10.1.0.100';
 const PORT = 9650;
@@ -230,5 +230,77 @@ describe('status_http listener', () => {
       for (const text of [JSON.stringify(after), m.body, JSON.stringify(all), none.body, table.stdout])
         for (const s of SECRETS) assert.ok(!text.includes(s), `${s} leaked`);
       for (const s of SECRETS) assert.ok(!db.log(10_000).includes(s), `${s} in the log`);
+    }));
+
+  test("the checker child's real servers: health and last check in /status, verdicts on /events and /metrics", () =>
+    withLab('stc', async (lab) => {
+      const [a] = lab.routers(['a'], { ipv4: '10.1.0' }) as [LanMember];
+      // one real server answers, the other port has nobody
+      lab.spawnOther(a.ns, ['python3', '-m', 'http.server', '--bind', '127.0.0.1', '18081']);
+      const conf =
+        config('a', '10.1.0.1', 150) +
+        `virtual_server ${VIP} 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 127.0.0.1 18081 {
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+  real_server 127.0.0.1 18082 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+`;
+      // every child the configuration needs: VRRP and checker
+      const d = lab.start('ours', a, 'stc-a', conf, []);
+      await d.waitForState('VI_1', 'MASTER', 15_000);
+      const rs = (doc: StatusDocument, port: number) =>
+        doc.virtualServers[0]?.realServers.find((r) => r.port === port);
+      await waitUntil(
+        () => {
+          const doc = status(a, '10.1.0.1');
+          return rs(doc, 18082)?.up === false && rs(doc, 18081)?.checkers[0]?.last?.ok === true;
+        },
+        () => `real servers: ${JSON.stringify(status(a, '10.1.0.1').virtualServers)}\n${d.log()}`,
+        15_000,
+      );
+      const doc = status(a, '10.1.0.1');
+      assert.ok(validate(doc), JSON.stringify(validate.errors));
+      assert.equal(doc.virtualServers[0]?.name, `${VIP}:80/TCP`);
+      assert.equal(rs(doc, 18081)?.up, true);
+      const down = rs(doc, 18082)?.checkers[0];
+      assert.equal(down?.kind, 'TCP_CHECK');
+      assert.equal(down?.up, false);
+      assert.equal(down?.last?.ok, false);
+      assert.ok((down?.last?.detail ?? '') !== '', JSON.stringify(down));
+
+      const history = await events(lab, a, '10.1.0.1', ['0', '10000', 'history']);
+      const verdict = history
+        .filter((m) => m.event === 'checker')
+        .map((m) => JSON.parse(m.data) as StatusEvent)
+        .find((e) => e.type === 'checker' && e.realServer === '127.0.0.1:18082');
+      assert.ok(verdict && verdict.type === 'checker', JSON.stringify(history));
+      assert.equal(verdict.up, false);
+      assert.equal(verdict.virtualServer, `${VIP}:80/TCP`);
+      assert.match(verdict.reason, /^TCP_CHECK: ./);
+
+      const m = get(a, '10.1.0.1', '/metrics', TOKEN).body;
+      assert.ok(
+        m.includes(
+          `keepalived_checker_real_server_up{virtual_server="${VIP}:80/TCP",real_server="127.0.0.1:18082"} 0`,
+        ),
+        m,
+      );
+      assert.ok(
+        m.includes(
+          `keepalived_checker_real_server_up{virtual_server="${VIP}:80/TCP",real_server="127.0.0.1:18081"} 1`,
+        ),
+      );
     }));
 });
