@@ -216,8 +216,10 @@ export function snapshotSamples(
       add('keepalived_vrrp_tracker_fault', labels, t.fault ? 1 : 0);
     }
     if (i.master.priority !== undefined) add('keepalived_vrrp_master_priority', base, i.master.priority);
+    // a reason appears once it counted something: 17 zero series per instance would dominate a scrape
     for (const reason of DROP_REASONS)
-      add('keepalived_vrrp_adverts_dropped_total', { ...base, reason }, i.counters[reason]);
+      if (i.counters[reason] > 0)
+        add('keepalived_vrrp_adverts_dropped_total', { ...base, reason }, i.counters[reason]);
   }
   for (const [name, status] of scripts)
     if (status === 'ok' || status === 'failed')

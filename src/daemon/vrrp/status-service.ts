@@ -2,6 +2,7 @@
 // tracker changes, checker verdicts, BFD sessions), the last BFD states and checker report, the
 // Prometheus registry, and the HTTP servers of the current status_http block. It outlives reloads (the
 // history and the counters carry on; the servers reopen only when the block changed).
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StatusHttpConfig } from '../../config/model/global/status-http.js';
 import { isCheckerReportMessage, type CheckerReport } from '../../api/checker-status.js';
@@ -10,6 +11,9 @@ import { SNAPSHOT_FAMILIES, snapshotSamples, type Sample } from '../../api/metri
 import { buildStatus, type StatusDocument, type StatusInput } from '../../api/status.js';
 import type { Logger } from '../process/log.js';
 import { StatusHttpServer } from './status-http.js';
+
+/** Requests closer together than this share one answer (its generatedAt says when it was built). */
+const CACHE_MS = 250;
 
 /** What the service reads from the VRRP daemon at each request. */
 export interface StatusSource {
@@ -28,6 +32,8 @@ export class StatusService {
   private readonly transitions: Counter;
   private readonly verdicts: Counter;
   private readonly requests: Histogram;
+  private metricsCache: { at: number; text: Promise<{ contentType: string; body: string }> } | undefined;
+  private statusCache: { at: number; text: string } | undefined;
 
   constructor(
     private readonly source: StatusSource,
@@ -35,14 +41,20 @@ export class StatusService {
   ) {
     const registers = [this.registry];
     const samplesOf = (name: string): Sample[] => this.samples.get(name) ?? [];
+    // prom-client starts every family's collect at once: a chain gives each its own turn of the loop
+    let turn: Promise<void> = Promise.resolve();
+    const nextTurn = (): Promise<void> =>
+      (turn = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve))));
     for (const f of SNAPSHOT_FAMILIES) {
       const spec = {
         name: f.name,
         help: f.help,
         labelNames: f.labelNames,
         registers,
-        // filled from the document built for this scrape
-        collect(this: Gauge | Counter): void {
+        // filled from the document built for this scrape; each family after a turn of the event loop, so
+        // that a scrape of thousands of instances never holds received adverts up for long
+        async collect(this: Gauge | Counter): Promise<void> {
+          await nextTurn();
           this.reset();
           for (const s of samplesOf(f.name)) {
             if (this instanceof Gauge) this.set(s.labels, s.value);
@@ -86,13 +98,8 @@ export class StatusService {
       this.server = await StatusHttpServer.open(
         cfg,
         {
-          status: () => JSON.stringify(this.document()),
-          metrics: async () => {
-            this.samples = snapshotSamples(this.document(), (n) => this.source.garpDelayS(n));
-            const body = await this.registry.metrics();
-            this.samples = new Map();
-            return { contentType: this.registry.contentType, body };
-          },
+          status: () => this.statusText(),
+          metrics: () => this.metrics(),
           history: this.history,
           measured: (path, code, seconds) => this.requests.observe({ path, code: String(code) }, seconds),
         },
@@ -100,6 +107,36 @@ export class StatusService {
       );
     });
     return this.opening;
+  }
+
+  /** The Prometheus text of this moment: scrapes within CACHE_MS of one another share one rendering (and
+   * overlapping ones the same), so that however often clients ask, the work stays bounded. */
+  metrics(): Promise<{ contentType: string; body: string }> {
+    const now = performance.now();
+    if (this.metricsCache !== undefined && now - this.metricsCache.at < CACHE_MS)
+      return this.metricsCache.text;
+    const text = this.renderMetrics();
+    this.metricsCache = { at: now, text };
+    text.catch(() => (this.metricsCache = undefined));
+    return text;
+  }
+
+  /** The Prometheus text rendered now (no cache). */
+  async renderMetrics(): Promise<{ contentType: string; body: string }> {
+    this.samples = snapshotSamples(this.document(), (n) => this.source.garpDelayS(n));
+    try {
+      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    } finally {
+      this.samples = new Map();
+    }
+  }
+
+  /** /status as JSON text, shared by the requests of the same CACHE_MS. */
+  statusText(): string {
+    const now = performance.now();
+    if (this.statusCache === undefined || now - this.statusCache.at >= CACHE_MS)
+      this.statusCache = { at: now, text: JSON.stringify(this.document()) };
+    return this.statusCache.text;
   }
 
   document(): StatusDocument {
@@ -114,6 +151,9 @@ export class StatusService {
 
   event(body: StatusEventBody): void {
     const e = this.history.push(body, new Date().toISOString());
+    // the next request sees the change
+    this.statusCache = undefined;
+    this.metricsCache = undefined;
     if (body.type === 'state-change')
       this.transitions.inc({ iname: body.instance, from: body.from, to: body.to });
     if (body.type === 'checker')

@@ -42,6 +42,8 @@ export class Engine {
   private readonly deadlines = new DeadlineQueue<Instance>();
   /** ifname -> (family << 8 | vrid) -> the first instance configured there: adverts find theirs at once. */
   private byAddress = new Map<string, Map<number, Instance>>();
+  /** Instances by name, for the status listener's per-instance questions. */
+  private byName = new Map<string, Instance>();
   private groups: SyncGroup<Instance>[] = [];
   private readonly garp = new GarpScheduler();
   /** Next run of each vrrp_script in use. */
@@ -186,7 +188,7 @@ export class Engine {
   instanceDetail(
     name: string,
   ): { trackers: TrackerContribution[]; timerAt?: number; masterDownIntervalMs: number } | undefined {
-    const inst = this.instances.find((i) => i.name === name);
+    const inst = this.byName.get(name);
     if (inst === undefined) return undefined;
     const sands = inst.sands;
     return {
@@ -200,7 +202,7 @@ export class Engine {
   priorities(names: readonly string[]): Array<{ name: string; effective: number; faulty: boolean }> {
     const out: Array<{ name: string; effective: number; faulty: boolean }> = [];
     for (const name of names) {
-      const i = this.instances.find((x) => x.name === name);
+      const i = this.byName.get(name);
       if (i !== undefined) out.push({ name, effective: i.effectivePriority, faulty: i.faults.length > 0 });
     }
     return out;
@@ -246,6 +248,7 @@ export class Engine {
   private setInstances(instances: Instance[]): void {
     this.instances = instances;
     this.byAddress = new Map();
+    this.byName = new Map(instances.map((i) => [i.name, i]));
     for (const inst of instances) {
       let byVrid = this.byAddress.get(inst.spec.interface);
       if (byVrid === undefined) this.byAddress.set(inst.spec.interface, (byVrid = new Map()));
