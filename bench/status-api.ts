@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     ms.sort((a, b) => a - b);
     process.stdout.write(
       `${what}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms, ` +
-        `${(bytes / 1024).toFixed(0)} KiB (${(1000 / quantile(ms, 0.5)).toFixed(0)} per CPU-second)\n`,
+        `${(bytes / 1024).toFixed(0)} KiB (${(1000 / quantile(ms, 0.5)).toFixed(0)} per second, one at a time)\n`,
     );
   };
   process.stdout.write(
