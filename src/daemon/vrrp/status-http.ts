@@ -85,6 +85,14 @@ export class StatusHttpServer {
     return s;
   }
 
+  /** The addresses actually listened on (a port 0 in tests becomes the one the kernel chose). */
+  addresses(): Array<{ address: string; port: number }> {
+    return this.servers.flatMap((server) => {
+      const a = server.address();
+      return a !== null && typeof a === 'object' ? [{ address: a.address, port: a.port }] : [];
+    });
+  }
+
   /** Whether this server runs the same configuration (a reload keeps it open). */
   sameConfig(cfg: StatusHttpConfig | undefined): boolean {
     const strip = (c: StatusHttpConfig | undefined): string =>
