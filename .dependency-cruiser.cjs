@@ -1,6 +1,6 @@
 // The layer rules of docs/architecture.md, checked by `npm test` (npm run lint:layers) before the tests:
 // a wrong import fails the run with the name of the rule it breaks. Type-only imports count too.
-const PURE = '^src/(config|vrrp|bfd|check/schedule|lb/table|sim|common)/';
+const PURE = '^src/(config|vrrp|bfd|check/schedule|lb/table|sim|common|api)/';
 /** Node modules that do I/O, or schedule work: a pure layer takes time and events in, gives actions out. */
 const IO_MODULES = [
   'child_process',
@@ -39,7 +39,7 @@ module.exports = {
       name: 'pure-layer-no-io-module',
       severity: 'error',
       comment:
-        'config, vrrp, bfd, check/schedule, lb/table, sim and common import no I/O module (no sockets, ' +
+        'config, vrrp, bfd, check/schedule, lb/table, sim, common and api import no I/O module (no sockets, ' +
         'files, processes, OS facts, timers): they take time and events in and give actions out.',
       from: { path: PURE },
       to: { dependencyTypes: ['core'], path: IO_PATH },
@@ -48,10 +48,19 @@ module.exports = {
       name: 'pure-layer-no-io-room',
       severity: 'error',
       comment:
-        'config, vrrp, bfd, check/schedule, lb/table, sim and common import nothing of the I/O rooms ' +
+        'config, vrrp, bfd, check/schedule, lb/table, sim, common and api import nothing of the I/O rooms ' +
         '(net, system, check/probes, lb/ipvs, lb/nftables, snmp, daemon, cli).',
       from: { path: PURE },
       to: { path: '^src/(net|system|check/probes|lb/ipvs|lb/nftables|snmp|daemon|cli)/' },
+    },
+    {
+      name: 'api-above-the-engines',
+      severity: 'error',
+      comment:
+        'api/ (the status document, events, metrics as data) reads what the engines hold; nothing below the ' +
+        'daemon imports it.',
+      from: { path: '^src/(config|vrrp|bfd|check|lb|sim|common|net|system|snmp)/' },
+      to: { path: '^src/api/' },
     },
     {
       name: 'net-knows-no-protocol',

@@ -33,7 +33,11 @@ export default tseslint.config(
   {
     // The pure layers take time and events in (docs/architecture.md): no timers, clocks or process state.
     // Their imports are checked by dependency-cruiser (.dependency-cruiser.cjs).
-    files: ['src/{config,vrrp,bfd,sim,common}/**/*.ts', 'src/check/schedule/**/*.ts', 'src/lb/table/**/*.ts'],
+    files: [
+      'src/{config,vrrp,bfd,sim,common,api}/**/*.ts',
+      'src/check/schedule/**/*.ts',
+      'src/lb/table/**/*.ts',
+    ],
     rules: {
       'no-restricted-globals': [
         'error',

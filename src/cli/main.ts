@@ -12,6 +12,7 @@ import { readHostFacts } from './host-facts.js';
 import { helpText, parseCommandLine, type DaemonOptions } from './options.js';
 import { runSimulate } from './simulate.js';
 import { runGenhash } from './genhash.js';
+import { runEvents, runStatus } from './status-command.js';
 import { runDaemon } from '../daemon/process/run.js';
 import { signalNumber } from '../daemon/process/signals.js';
 import { VERSION, VERSION_STRING } from '../common/version.js';
@@ -34,6 +35,8 @@ export async function main(argv: string[]): Promise<void> {
       for (const w of parsed.warnings ?? []) process.stderr.write(w + '\n');
       if (parsed.name === 'simulate') process.exitCode = await runSimulate(parsed.args);
       else if (parsed.name === 'genhash') process.exitCode = await runGenhash(parsed.args);
+      else if (parsed.name === 'status') process.exitCode = await runStatus(parsed.args);
+      else if (parsed.name === 'events') process.exitCode = await runEvents(parsed.args);
       else {
         process.stderr.write(`keepalived-ts: '${parsed.name}' is not available yet\n`);
         process.exitCode = 2;

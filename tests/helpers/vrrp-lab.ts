@@ -388,7 +388,14 @@ export class VrrpLab {
    * Starts a VRRP daemon in `member`'s namespace with `config` (written to <label>.conf), in the
    * foreground, logging to the console. Fails the test at once when `impl` is ours and not built.
    */
-  start(impl: Implementation, member: Pick<LanMember, 'ns'>, label: string, config: string): VrrpDaemon {
+  start(
+    impl: Implementation,
+    member: Pick<LanMember, 'ns'>,
+    label: string,
+    config: string,
+    /** Which children run: the VRRP one only by default; [] runs every child the config needs. */
+    subsystems: string[] = ['-P'],
+  ): VrrpDaemon {
     if (impl === 'ours') {
       const missing = oursMissingReason();
       if (missing) throw new Error(missing);
@@ -397,8 +404,8 @@ export class VrrpLab {
     writeFileSync(files.config, config);
     const argv =
       impl === 'ours'
-        ? [process.execPath, OURS_LAUNCHER, '-P', '-n', '-l', '-D', ...this.fileArgs(files)]
-        : [KEEPALIVED_BIN, '--no-syslog', '-P', '-n', '-l', '-D', ...this.fileArgs(files)];
+        ? [process.execPath, OURS_LAUNCHER, ...subsystems, '-n', '-l', '-D', ...this.fileArgs(files)]
+        : [KEEPALIVED_BIN, '--no-syslog', ...subsystems, '-n', '-l', '-D', ...this.fileArgs(files)];
     const child = spawn('ip', ['netns', 'exec', member.ns, ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // a process group of its own: see kill9()

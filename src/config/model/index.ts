@@ -22,6 +22,7 @@ import {
   readTrackGroup,
   type TrackGroup,
 } from './global/interface-groups.js';
+import { readStatusHttp, type StatusHttpConfig } from './global/status-http.js';
 import { buildSsl, buildVirtualServer, buildVirtualServerGroup } from './lvs/virtual-server.js';
 import { checkLvs } from './lvs/consistency.js';
 import type { SslConfig, VirtualServer, VirtualServerGroup } from './lvs/types.js';
@@ -65,6 +66,8 @@ export interface Model {
   bfd: BfdInstance[];
   /** The top-level SSL block used by SSL_GET checkers. */
   ssl?: SslConfig;
+  /** keepalived-ts's status listener (status_http); absent: off. */
+  statusHttp?: StatusHttpConfig;
 }
 
 export function emptyModel(): Model {
@@ -147,6 +150,12 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     virtual_server: (n) => {
       const s = buildVirtualServer(n, ctx);
       if (s) m.virtualServers.push(s);
+    },
+    status_http: (n) => {
+      if (m.statusHttp) ctx.diags.warn(n, n.keyword, 'status_http is already defined, this one replaces it');
+      const cfg = readStatusHttp(n, ctx);
+      if (cfg) m.statusHttp = cfg;
+      else delete m.statusHttp;
     },
     SSL: (n) => {
       if (m.ssl) ctx.diags.warn(n, n.keyword, 'SSL is already defined, this one replaces it');

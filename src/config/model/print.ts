@@ -4,6 +4,7 @@ import { printBfdInstance } from './bfd/bfd-instance.js';
 import { inheritedInstanceDefaults } from './vrrp/finalize.js';
 import { printGlobalDefs, printTopLevelGlobals } from './global/global.js';
 import { printInterfaceGroups } from './global/interface-groups.js';
+import { printStatusHttp } from './global/status-http.js';
 import { printSsl, printVirtualServers } from './lvs/print.js';
 import type { Model } from './index.js';
 import { formatAddressLine } from './static/addresses.js';
@@ -24,6 +25,7 @@ export function printVrrpSide(m: Model): string[] {
   const global = printGlobalDefs(m.global);
   if (global.length > 0) out.push(...block('global_defs', global));
   out.push(...printInterfaceGroups(m));
+  if (m.statusHttp !== undefined) out.push(...printStatusHttp(m.statusHttp));
   if (m.staticAddresses.length > 0)
     out.push(...block('static_ipaddress', m.staticAddresses.map(formatAddressLine)));
   if (m.staticRoutes.length > 0) out.push(...block('static_routes', m.staticRoutes.map(formatRouteLine)));

@@ -33,10 +33,12 @@ export class BfdRelay {
   received(from: Kind, m: unknown): void {
     if (from === 'bfd' && isBfdStateMessage(m)) {
       this.states.set(m.name, m);
-      if (m.vrrp) this.deliver('vrrp', m);
+      // every session goes to the VRRP child: track_bfd uses those scoped to it (m.vrrp), the status
+      // listener shows them all
+      this.deliver('vrrp', m);
       if (m.checker) this.deliver('checker', m);
     } else if ((from === 'vrrp' || from === 'checker') && isSyncRequest(m)) {
-      for (const s of this.states.values()) if (from === 'vrrp' ? s.vrrp : s.checker) this.deliver(from, s);
+      for (const s of this.states.values()) if (from === 'vrrp' || s.checker) this.deliver(from, s);
     }
   }
 

@@ -35,6 +35,9 @@ export class CheckRunner {
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
   private running = false;
+  /** When each probe in flight started (monotonic ms), and each checker's last result, for /status. */
+  private readonly startedAt = new Map<string, number>();
+  readonly lastResults = new Map<string, ProbeResult & { durationMs: number; finishedAt: number }>();
 
   constructor(private readonly options: CheckRunnerOptions) {
     this.scheduler = new CheckScheduler(options.servers, options.checkers, options.random ?? Math.random);
@@ -121,6 +124,7 @@ export class CheckRunner {
       started = Promise.reject(e);
     }
     this.inFlight++;
+    this.startedAt.set(id, this.now());
     // One reaction per probe (not a catch/then chain): thousands of probes settle every second.
     started.then(
       (result) => this.settled(id, result),
@@ -134,7 +138,14 @@ export class CheckRunner {
       this.onDrained = undefined;
     }
     if (!this.running) return;
-    this.apply(this.scheduler.probeResult(this.now(), id, result));
+    const now = this.now();
+    const began = this.startedAt.get(id);
+    this.lastResults.set(id, {
+      ...result,
+      durationMs: began === undefined ? 0 : now - began,
+      finishedAt: Date.now(),
+    });
+    this.apply(this.scheduler.probeResult(now, id, result));
     this.arm();
   }
 }

@@ -19,11 +19,17 @@ import { BfdCheckStates } from './bfd-check-states.js';
 import { CheckRunner } from './check-runner.js';
 import { CheckerSnmp, type CheckerSnmpSource } from './checker-snmp.js';
 import { LocalAddresses } from './local-addresses.js';
+import { CheckerStatusReporter, type CheckerStatusMessage } from './status-reporter.js';
 
 export interface ServerStatus {
   id: string;
   up: boolean;
   weight: number;
+}
+
+/** Over IPC to the supervisor, which passes it on to the VRRP child; dropped when the channel is gone. */
+function sendToParent(m: CheckerStatusMessage): void {
+  if (process.connected) process.send?.(m);
 }
 
 export class CheckerDaemon {
@@ -43,6 +49,8 @@ export class CheckerDaemon {
     lb: () => this.lb?.liveState(),
     checkers: () => this.runner?.snapshot() ?? [],
   };
+  /** status_http: the report and verdict events for the VRRP child's listener. */
+  private statusReporter: CheckerStatusReporter | undefined;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -93,6 +101,12 @@ export class CheckerDaemon {
       `checking ${plan.servers.length} real servers with ${plan.checkers.length} checkers` +
         (plan.servers.length > 0 ? `; load balancing on ${lb.dataPlane ?? 'no kernel table'}` : ''),
     );
+    this.statusReporter?.close();
+    this.statusReporter =
+      model.statusHttp !== undefined && process.send !== undefined
+        ? new CheckerStatusReporter(model.virtualServers, plan.checkers, () => this.runner, sendToParent)
+        : undefined;
+    const reporter = this.statusReporter;
     const mail = new CheckerSmtpAlerts(model, plan.checkers, this.log);
     this.smtpAlerts = mail;
     this.bfd.watch(plan.checkers);
@@ -109,6 +123,7 @@ export class CheckerDaemon {
             mail.serverState(a.server, a.up, a.weight);
             this.status.set(a.server, { id: a.server, up: a.up, weight: a.weight });
             lb.serverState(a.server, a.up, a.weight);
+            reporter?.verdict(a.server, a.up, a.weight);
             return;
           case 'notify':
             // The load balancer runs notify_up / notify_down, at keepalived's moments (rs_init_notifies,
@@ -127,6 +142,7 @@ export class CheckerDaemon {
       lb.start([], this.addresses.current());
     } else lb.start();
     this.runner.start();
+    reporter?.changed();
   }
 
   /** A bfd_instance session went Up or Down (BFD child -> supervisor -> here). */
@@ -153,6 +169,7 @@ export class CheckerDaemon {
   }
 
   async stop(): Promise<void> {
+    this.statusReporter?.close();
     await this.runner?.stop();
     await this.lb?.stop();
     await this.snmp?.close();

@@ -10,6 +10,7 @@ import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 import { onRawSignals, signalNumber } from './signals.js';
 import { sdNotify } from './sd-notify.js';
 import { BfdRelay } from '../bfd/relay.js';
+import { StatusRelay } from './status-relay.js';
 
 export type ChildKind = 'vrrp' | 'checker' | 'bfd';
 
@@ -60,6 +61,8 @@ export class Supervisor {
   private stopping = false;
   /** BFD session states from the BFD child, passed on to the VRRP and checker children. */
   private readonly bfd = new BfdRelay((kind) => this.children.find((c) => c.kind === kind)?.child);
+  /** The checker child's health report and events, passed on to the VRRP child (status_http). */
+  private readonly status = new StatusRelay(() => this.children.find((c) => c.kind === 'vrrp')?.child);
   private resolveDone: (() => void) | undefined;
 
   constructor(
@@ -113,7 +116,10 @@ export class Supervisor {
       env: { ...process.env, [CHILD_OPTIONS_ENV]: JSON.stringify(this.options) },
     });
     s.child = child;
-    child.on('message', (m: unknown) => this.bfd.received(s.kind, m));
+    child.on('message', (m: unknown) => {
+      this.bfd.received(s.kind, m);
+      this.status.received(s.kind, m);
+    });
     this.log.info(`Starting ${CHILD_TITLE[s.kind]} child process, pid=${child.pid ?? '?'}`);
     child.on('exit', (code, signal) => {
       s.child = undefined;

@@ -22,8 +22,16 @@ const daemon = await runChild(
     }
   },
 );
-// track_bfd: session states relayed by the supervisor from the BFD child; ask for the current ones.
+// track_bfd: session states relayed by the supervisor from the BFD child (all of them: the status listener
+// shows every session, the engine hears those scoped to VRRP); the checker child's health report for the
+// status listener. Ask for the current ones.
 process.on('message', (m: unknown) => {
-  if (isBfdStateMessage(m)) daemon.feed({ type: 'bfd', name: m.name, up: m.up });
+  if (isBfdStateMessage(m)) {
+    if (m.vrrp) daemon.feed({ type: 'bfd', name: m.name, up: m.up });
+    daemon.bfdStatus(m.name, m.up);
+  } else daemon.statusMessage(m);
 });
-if (process.connected) process.send?.({ type: 'bfd-sync' });
+if (process.connected) {
+  process.send?.({ type: 'bfd-sync' });
+  process.send?.({ type: 'status-sync' });
+}

@@ -45,6 +45,14 @@ import { dropsVipTraffic, firewallAddresses, firewallSettings } from '../../vrrp
 import { VrrpFirewall } from './firewall.js';
 import { VrrpSnmp } from './vrrp-snmp.js';
 import { hostInterfaces } from './snmp-interfaces.js';
+import { StatusService } from './status-service.js';
+import { VERSION } from '../../common/version.js';
+import {
+  trackerEffects,
+  trackerOf,
+  type InstancePriority,
+  type TrackedObject,
+} from '../../api/tracker-events.js';
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
@@ -69,6 +77,9 @@ export class VrrpDaemon {
   private kernelQueue: Promise<void> = Promise.resolve();
   private stopping = false;
   private keepVipsOnStop = false;
+  /** status_http: the listener and its event history (absent until a configuration has the block). */
+  private status: StatusService | undefined;
+  private readonly startedAt = new Date().toISOString();
   /** KTS_ADVERT_TRACE: advert timing diagnostics (bench/vrrp-jitter.ts). */
   private readonly trace = AdvertTrace.fromEnv();
 
@@ -153,7 +164,49 @@ export class VrrpDaemon {
       this.log,
     );
     await this.snmp?.start();
+    // the listener's history starts with the first transitions; its sockets open right after
+    this.createStatusService();
     this.feed({ type: 'start' });
+    await this.configureStatus();
+  }
+
+  /** status_http: open, keep or close the listener for the current configuration. */
+  private async configureStatus(): Promise<void> {
+    this.createStatusService();
+    await this.status?.configure(this.model.statusHttp);
+  }
+
+  private createStatusService(): void {
+    if (this.model.statusHttp !== undefined && this.status === undefined)
+      this.status = new StatusService(
+        {
+          input: () => ({
+            snapshot: this.engine.snapshot(),
+            specs: new Map([...this.setup.instances].map(([name, i]) => [name, i.spec])),
+            detail: (name) => this.engine.instanceDetail(name),
+            now: this.now(),
+            daemon: {
+              implementation: 'keepalived-ts',
+              version: VERSION,
+              pid: process.pid,
+              startedAt: this.startedAt,
+              ...(this.model.global.routerId !== undefined ? { routerId: this.model.global.routerId } : {}),
+            },
+          }),
+          garpDelayS: (name) => (this.instance(name)?.spec.garp.masterDelayMs ?? 0) / 1000,
+        },
+        this.log,
+      );
+  }
+
+  /** A BFD session's state (every session, for the status listener). */
+  bfdStatus(name: string, up: boolean): void {
+    this.status?.bfdState(name, up);
+  }
+
+  /** Another IPC message: the checker child's report or verdict events for the status listener. */
+  statusMessage(m: unknown): void {
+    this.status?.checkerMessage(m);
   }
 
   /** vrrp_priority (nice) and vrrp_rt_priority (SCHED_RR), as keepalived applies them to its VRRP child:
@@ -195,7 +248,23 @@ export class VrrpDaemon {
     if (this.engine === undefined) return;
     this.clock?.takeSent(); // adverts the native thread already sent come first
     const now = this.now();
+    const tracker = this.status !== undefined ? trackerOf(event) : undefined;
+    const before = tracker && this.engine.priorities(this.engine.trackedBy(tracker.kind, tracker.name));
     this.handle(this.clock?.eventTime(now) ?? now, event, deadlineNs);
+    if (tracker !== undefined && before !== undefined && before.length > 0)
+      this.trackerChanged(tracker, before);
+  }
+
+  /** status_http: a tracker event that moved some instance's priority or fault is an event of its own. */
+  private trackerChanged(tracker: TrackedObject, before: InstancePriority[]): void {
+    const effects = trackerEffects(before, this.engine.priorities(before.map((b) => b.name)));
+    if (effects.length > 0)
+      this.status?.event({
+        type: 'tracker',
+        tracker: `${tracker.kind}:${tracker.name}`,
+        reason: tracker.reason,
+        effects,
+      });
   }
 
   private handle(
@@ -262,6 +331,14 @@ export class VrrpDaemon {
         return;
       case 'state-change':
         this.syncDaemon?.stateChanged(a.instance, a.to);
+        this.status?.event({
+          type: 'state-change',
+          instance: a.instance,
+          from: a.from,
+          to: a.to,
+          reason: a.reason,
+          priority: this.engine.priorities([a.instance])[0]?.effective ?? 0,
+        });
         // The engine logs "Entering X STATE" itself; the reason is detail, except keepalived's own line for
         // a BACKUP that heard no advert (monitoring watches for it).
         if (a.reason === 'master-down timer') this.log.info(`(${a.instance}) Receive advertisement timeout`);
@@ -570,6 +647,7 @@ export class VrrpDaemon {
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
     this.feed({ type: 'reload', spec: this.spec });
+    await this.configureStatus();
   }
 
   /** SIGTERM: priority-0 adverts, VIPs released, notify_stop, then everything closed. */
@@ -577,6 +655,7 @@ export class VrrpDaemon {
     if (this.stopping) return;
     // keepalived's STOP alerts never leave (it exits first): refuse new ones, give queued ones a second.
     const mails = this.smtpAlerts?.close(1000);
+    const listener = this.status?.close();
     // -V / --dont-release-vrrp: the VIPs stay where they are when the daemon stops.
     this.keepVipsOnStop = this.options.dontReleaseVrrp;
     this.feed({ type: 'shutdown' });
@@ -589,6 +668,7 @@ export class VrrpDaemon {
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
     await mails;
     await this.snmp?.close();
+    await listener;
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
     this.clock?.close();

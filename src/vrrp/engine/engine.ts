@@ -16,6 +16,8 @@ import {
   effectivePriority,
   evaluateTrackers,
   resolveTrackers,
+  trackerContributions,
+  type TrackerContribution,
   TrackerWorld,
   type ScriptStatus,
 } from './trackers.js';
@@ -50,6 +52,8 @@ export class Engine {
   /** ifname -> (family << 8 | vrid) -> the instances configured there (several only for unicast instances
    * told apart by their peers): adverts find theirs at once. */
   private byAddress = new Map<string, Map<number, Instance[]>>();
+  /** Instances by name, for the status listener's per-instance questions. */
+  private byName = new Map<string, Instance>();
   private groups: SyncGroup<Instance>[] = [];
   private readonly garp = new GarpScheduler();
   /** Next run of each vrrp_script in use. */
@@ -189,6 +193,38 @@ export class Engine {
     for (const i of this.instances) i.counters = newStats();
   }
 
+  /** What the status listener shows beyond the snapshot: each tracker's part in the effective priority,
+   * the instance's one protocol timer (when it fires next) and its master-down interval now. */
+  instanceDetail(
+    name: string,
+  ): { trackers: TrackerContribution[]; timerAt?: number; masterDownIntervalMs: number } | undefined {
+    const inst = this.byName.get(name);
+    if (inst === undefined) return undefined;
+    const sands = inst.sands;
+    return {
+      trackers: trackerContributions(inst.trackers, this.world),
+      ...(sands !== undefined && Number.isFinite(sands) ? { timerAt: sands } : {}),
+      masterDownIntervalMs: inst.downTimerMs(),
+    };
+  }
+
+  /** Effective priority and whether a tracker faults it, for the instances named (cheap: no counters). */
+  priorities(names: readonly string[]): Array<{ name: string; effective: number; faulty: boolean }> {
+    const out: Array<{ name: string; effective: number; faulty: boolean }> = [];
+    for (const name of names) {
+      const i = this.byName.get(name);
+      if (i !== undefined) out.push({ name, effective: i.effectivePriority, faulty: i.faults.length > 0 });
+    }
+    return out;
+  }
+
+  /** Instances that track `kind:name` (a tracker event's reach). */
+  trackedBy(kind: string, name: string): string[] {
+    return this.instances
+      .filter((i) => i.trackers.some((t) => t.kind === kind && t.name === name))
+      .map((i) => i.name);
+  }
+
   snapshot(): EngineSnapshot {
     return {
       instances: this.instances.map((i) => ({
@@ -234,6 +270,7 @@ export class Engine {
   private setInstances(instances: Instance[]): void {
     this.instances = instances;
     this.byAddress = new Map();
+    this.byName = new Map(instances.map((i) => [i.name, i]));
     for (const inst of instances) {
       let byVrid = this.byAddress.get(inst.spec.interface);
       if (byVrid === undefined) this.byAddress.set(inst.spec.interface, (byVrid = new Map()));

@@ -216,3 +216,35 @@ export function effectivePriority(base: number, delta: number): number {
   if (base === 255) return 255;
   return Math.min(254, Math.max(1, base + delta));
 }
+
+/** One tracker as the status listener shows it: what it observes now and what that does to the instance. */
+export interface TrackerContribution {
+  kind: TrackerKind;
+  name: string;
+  weight: number;
+  reverse: boolean;
+  /** 'up' / 'down' for links, processes and BFD; a script's 'ok' / 'failed' / 'init'; a file's value. */
+  status: string;
+  /** Added to the base priority now (0 for an unweighted tracker). */
+  contribution: number;
+  /** Whether this tracker alone holds the instance in FAULT. */
+  fault: boolean;
+}
+
+/** evaluateTrackers, tracker by tracker (the same rules; the sum of `contribution` is its `delta`). */
+export function trackerContributions(
+  trackers: readonly ResolvedTracker[],
+  world: TrackerWorld,
+): TrackerContribution[] {
+  return trackers.map((t) => {
+    const v = evaluateTrackers([t], world);
+    const base = { kind: t.kind, name: t.name, weight: t.weight, reverse: t.reverse };
+    let status: string;
+    if (t.kind === 'file') status = String(world.fileValues.get(t.name) ?? 0);
+    else if (t.kind === 'interface') status = world.linksDown.has(t.name) ? 'down' : 'up';
+    else if (t.kind === 'process') status = world.processesDown.has(t.name) ? 'down' : 'up';
+    else if (t.kind === 'bfd') status = world.bfdsUp.has(t.name) ? 'up' : 'down';
+    else status = world.scripts.get(t.name)?.status ?? 'init';
+    return { ...base, status, contribution: v.delta, fault: v.faults.length > 0 };
+  });
+}

@@ -1,0 +1,243 @@
+// What /metrics shows, as metric families computed from a /status document. Names and labels follow the
+// keepalived exporter most people run (mehdy/keepalived-exporter: keepalived_up, keepalived_vrrp_state
+// {iname,intf,vrid,ip_address}, keepalived_advertisements_sent_total{iname,intf,vrid}, ...), so that its
+// dashboards and alerts keep working; what it has no name for is named by Prometheus conventions under
+// keepalived_vrrp_*, keepalived_checker_* and keepalived_bfd_*. Pure: the daemon feeds prom-client.
+import type { VrrpStats } from '../vrrp/engine/stats.js';
+import type { InstanceStatus, StatusDocument } from './status.js';
+
+export type MetricType = 'gauge' | 'counter';
+
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: MetricType;
+  labelNames: readonly string[];
+}
+
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The exporter's state numbers (keepalived's VRRP_STATE_*). */
+const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
+
+const INSTANCE_LABELS = ['iname', 'intf', 'vrid'] as const;
+const VIP_LABELS = ['iname', 'intf', 'vrid', 'ip_address'] as const;
+
+/** keepalived's counter -> the exporter's metric name. */
+export const EXPORTER_COUNTERS: ReadonlyArray<readonly [keyof VrrpStats, string, string]> = [
+  ['advert_rcvd', 'keepalived_advertisements_received_total', 'Advertisements received'],
+  ['advert_sent', 'keepalived_advertisements_sent_total', 'Advertisements sent'],
+  ['become_master', 'keepalived_become_master_total', 'Became master'],
+  ['release_master', 'keepalived_release_master_total', 'Released master'],
+  ['packet_len_err', 'keepalived_packet_length_errors_total', 'Packet length errors'],
+  ['advert_interval_err', 'keepalived_advertisements_interval_errors_total', 'Advertisement interval errors'],
+  ['ip_ttl_err', 'keepalived_ip_ttl_errors_total', 'TTL errors'],
+  ['invalid_type_rcvd', 'keepalived_invalid_type_received_total', 'Invalid type errors'],
+  ['addr_list_err', 'keepalived_address_list_errors_total', 'Address list errors'],
+  ['invalid_authtype', 'keepalived_authentication_invalid_total', 'Authentication invalid'],
+  ['authtype_mismatch', 'keepalived_authentication_mismatch_total', 'Authentication mismatch'],
+  ['auth_failure', 'keepalived_authentication_failure_total', 'Authentication failure'],
+  ['pri_zero_rcvd', 'keepalived_priority_zero_received_total', 'Priority zero received'],
+  ['pri_zero_sent', 'keepalived_priority_zero_sent_total', 'Priority zero sent'],
+];
+
+/** Counters of dropped adverts, by keepalived's counter name as the reason (one family, a label each). */
+export const DROP_REASONS: ReadonlyArray<keyof VrrpStats> = [
+  'packet_len_err',
+  'advert_interval_err',
+  'ip_ttl_err',
+  'invalid_type_rcvd',
+  'addr_list_err',
+  'invalid_authtype',
+  'authtype_mismatch',
+  'auth_failure',
+  'vers_err',
+  'vrid_err',
+  'chk_err',
+  'auth_ext_missing',
+  'auth_ext_malformed',
+  'auth_ext_unknown_key',
+  'auth_ext_invalid_hmac',
+  'auth_ext_stale',
+  'auth_ext_replay',
+];
+
+export const SNAPSHOT_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'keepalived_up',
+    help: 'Status of keepalived (1: the VRRP child answers)',
+    type: 'gauge',
+    labelNames: [],
+  },
+  {
+    name: 'keepalived_vrrp_state',
+    help: 'State of vrrp (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT)',
+    type: 'gauge',
+    labelNames: VIP_LABELS,
+  },
+  {
+    name: 'keepalived_vrrp_excluded_state',
+    help: 'State of vrrp with excluded VIP',
+    type: 'gauge',
+    labelNames: VIP_LABELS,
+  },
+  ...EXPORTER_COUNTERS.map(([, name, help]): MetricFamily => ({
+    name,
+    help,
+    type: 'counter',
+    labelNames: INSTANCE_LABELS,
+  })),
+  {
+    name: 'keepalived_gratuitous_arp_delay_total',
+    help: 'Gratuitous ARP delay (s)',
+    type: 'counter',
+    labelNames: INSTANCE_LABELS,
+  },
+  {
+    name: 'keepalived_script_status',
+    help: 'Tracker script status (0 BAD, 1 GOOD)',
+    type: 'gauge',
+    labelNames: ['name'],
+  },
+  {
+    name: 'keepalived_vrrp_base_priority',
+    help: 'Configured priority',
+    type: 'gauge',
+    labelNames: INSTANCE_LABELS,
+  },
+  {
+    name: 'keepalived_vrrp_effective_priority',
+    help: 'Priority after tracker weights',
+    type: 'gauge',
+    labelNames: INSTANCE_LABELS,
+  },
+  {
+    name: 'keepalived_vrrp_tracker_priority_contribution',
+    help: "A tracker's part in the effective priority",
+    type: 'gauge',
+    labelNames: ['iname', 'tracker'],
+  },
+  {
+    name: 'keepalived_vrrp_tracker_fault',
+    help: '1 while this tracker holds the instance in FAULT',
+    type: 'gauge',
+    labelNames: ['iname', 'tracker'],
+  },
+  {
+    name: 'keepalived_vrrp_master_priority',
+    help: 'Priority of the master as this router knows it',
+    type: 'gauge',
+    labelNames: INSTANCE_LABELS,
+  },
+  {
+    name: 'keepalived_vrrp_adverts_dropped_total',
+    help: "Adverts dropped, by keepalived's counter name",
+    type: 'counter',
+    labelNames: [...INSTANCE_LABELS, 'reason'],
+  },
+  {
+    name: 'keepalived_sync_group_state',
+    help: 'State of a sync group (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT)',
+    type: 'gauge',
+    labelNames: ['name'],
+  },
+  {
+    name: 'keepalived_bfd_session_up',
+    help: '1 while the BFD session is Up',
+    type: 'gauge',
+    labelNames: ['name'],
+  },
+  {
+    name: 'keepalived_checker_real_server_up',
+    help: '1 while the real server is in the pool',
+    type: 'gauge',
+    labelNames: ['virtual_server', 'real_server'],
+  },
+  {
+    name: 'keepalived_checker_real_server_weight',
+    help: 'Weight of the real server',
+    type: 'gauge',
+    labelNames: ['virtual_server', 'real_server'],
+  },
+  {
+    name: 'keepalived_checker_up',
+    help: "1 while the checker's verdict is up",
+    type: 'gauge',
+    labelNames: ['virtual_server', 'real_server', 'checker'],
+  },
+  {
+    name: 'keepalived_checker_last_duration_seconds',
+    help: "The checker's last probe duration",
+    type: 'gauge',
+    labelNames: ['virtual_server', 'real_server', 'checker'],
+  },
+];
+
+function instanceLabels(i: InstanceStatus): Record<string, string> {
+  return { iname: i.name, intf: i.interface, vrid: String(i.vrid) };
+}
+
+function bracketed(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Every sample of SNAPSHOT_FAMILIES for one document, by family name. `garpDelayS`: per instance.
+ * Scripts are those some instance tracks (keepalived runs no other). */
+export function snapshotSamples(
+  doc: StatusDocument,
+  garpDelayS: (instance: string) => number,
+): Map<string, Sample[]> {
+  const scripts = new Map<string, string>();
+  const out = new Map<string, Sample[]>(SNAPSHOT_FAMILIES.map((f) => [f.name, []]));
+  const add = (name: string, labels: Record<string, string>, value: number): void => {
+    out.get(name)?.push({ labels, value });
+  };
+  add('keepalived_up', {}, 1);
+  for (const i of doc.instances) {
+    const base = instanceLabels(i);
+    const state = STATE_NUMBER[i.state] ?? 0;
+    // the exporter writes one sample per VIP, and one with an empty address when there is none
+    if (i.vips.length === 0) add('keepalived_vrrp_state', { ...base, ip_address: '' }, state);
+    for (const v of i.vips)
+      add('keepalived_vrrp_state', { ...base, intf: v.interface, ip_address: v.address }, state);
+    for (const v of i.excludedVips)
+      add('keepalived_vrrp_excluded_state', { ...base, intf: v.interface, ip_address: v.address }, state);
+    for (const [counter, name] of EXPORTER_COUNTERS) add(name, base, i.counters[counter]);
+    add('keepalived_gratuitous_arp_delay_total', base, garpDelayS(i.name));
+    add('keepalived_vrrp_base_priority', base, i.priority.base);
+    add('keepalived_vrrp_effective_priority', base, i.priority.effective);
+    for (const t of i.priority.trackers) {
+      if (t.kind === 'script') scripts.set(t.name, t.status);
+      const labels = { iname: i.name, tracker: `${t.kind}:${t.name}` };
+      add('keepalived_vrrp_tracker_priority_contribution', labels, t.contribution);
+      add('keepalived_vrrp_tracker_fault', labels, t.fault ? 1 : 0);
+    }
+    if (i.master.priority !== undefined) add('keepalived_vrrp_master_priority', base, i.master.priority);
+    // a reason appears once it counted something: 17 zero series per instance would dominate a scrape
+    for (const reason of DROP_REASONS)
+      if (i.counters[reason] > 0)
+        add('keepalived_vrrp_adverts_dropped_total', { ...base, reason }, i.counters[reason]);
+  }
+  for (const [name, status] of scripts)
+    if (status === 'ok' || status === 'failed')
+      add('keepalived_script_status', { name }, status === 'ok' ? 1 : 0);
+  for (const g of doc.syncGroups)
+    add('keepalived_sync_group_state', { name: g.name }, STATE_NUMBER[g.state] ?? 0);
+  for (const b of doc.bfd) add('keepalived_bfd_session_up', { name: b.name }, b.up ? 1 : 0);
+  for (const vs of doc.virtualServers)
+    for (const rs of vs.realServers) {
+      const labels = { virtual_server: vs.name, real_server: bracketed(rs.address, rs.port) };
+      add('keepalived_checker_real_server_up', labels, rs.up ? 1 : 0);
+      add('keepalived_checker_real_server_weight', labels, rs.weight);
+      for (const c of rs.checkers) {
+        const cl = { ...labels, checker: c.id };
+        add('keepalived_checker_up', cl, c.up ? 1 : 0);
+        if (c.last !== undefined)
+          add('keepalived_checker_last_duration_seconds', cl, c.last.durationMs / 1000);
+      }
+    }
+  return out;
+}

@@ -1,0 +1,211 @@
+// The status listener's sockets (status_http): one HTTP (or HTTPS) server per `listen` line, in the VRRP
+// child. GET /status, /metrics and /events; a bearer token when configured (401 otherwise). Its work is
+// bounded: few connections, short timeouts, a cap on event streams and on what a slow stream may buffer.
+// The periodic adverts leave from the native sender thread whatever this does; what a request costs the
+// JavaScript thread is measured (keepalived_status_http_request_duration_seconds).
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { StatusHttpConfig } from '../../config/model/global/status-http.js';
+import type { EventHistory, StatusEvent } from '../../api/events.js';
+import { authorized, parseLastEventId, sseComment, sseFrame, sseGap } from '../../api/sse.js';
+import type { Logger } from '../process/log.js';
+
+const MAX_CONNECTIONS = 64;
+const MAX_EVENT_STREAMS = 32;
+/** A stream whose client reads slower than this much buffered output is closed (it reconnects with
+ * Last-Event-ID and loses nothing the history still holds). */
+const MAX_STREAM_BUFFER = 1 << 20;
+const KEEPALIVE_COMMENT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface StatusHandlers {
+  status(): string;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  history: EventHistory;
+  /** Each answered request: path, status code, seconds of the JavaScript thread it took. */
+  measured(path: string, code: number, seconds: number): void;
+}
+
+interface Stream {
+  res: ServerResponse;
+}
+
+export class StatusHttpServer {
+  private readonly servers: Server[] = [];
+  private readonly streams = new Set<Stream>();
+  private keepalive: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly cfg: StatusHttpConfig,
+    private readonly handlers: StatusHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens every listen line; a line that cannot be opened is logged and skipped (the VRRP side runs on). */
+  static async open(cfg: StatusHttpConfig, handlers: StatusHandlers, log: Logger): Promise<StatusHttpServer> {
+    const s = new StatusHttpServer(cfg, handlers, log);
+    let tls: { cert: Buffer; key: Buffer } | undefined;
+    if (cfg.tlsCertificate !== undefined && cfg.tlsKey !== undefined) {
+      try {
+        tls = { cert: readFileSync(cfg.tlsCertificate), key: readFileSync(cfg.tlsKey) };
+      } catch (e) {
+        log.error(
+          `status_http: cannot read the TLS certificate or key: ${(e as Error).message}; listener off`,
+        );
+        return s;
+      }
+    }
+    for (const l of cfg.listen) {
+      const onRequest = (req: IncomingMessage, res: ServerResponse): void => s.request(req, res);
+      const server = tls !== undefined ? createTlsServer({ ...tls }, onRequest) : createServer(onRequest);
+      server.maxConnections = MAX_CONNECTIONS;
+      server.requestTimeout = REQUEST_TIMEOUT_MS;
+      server.headersTimeout = REQUEST_TIMEOUT_MS;
+      const where = l.family === 6 ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host: l.address, port: l.port, ipv6Only: l.family === 6 }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        server.on('error', (e) => log.warn(`status_http ${where}: ${e.message}`));
+        s.servers.push(server);
+        log.info(`status_http: listening on ${tls ? 'https' : 'http'}://${where}`);
+      } catch (e) {
+        log.error(`status_http: cannot listen on ${where}: ${(e as Error).message}`);
+      }
+    }
+    s.keepalive = setInterval(() => {
+      for (const st of s.streams) s.write(st, sseComment('keepalive'));
+    }, KEEPALIVE_COMMENT_MS);
+    s.keepalive.unref();
+    return s;
+  }
+
+  /** The addresses actually listened on (a port 0 in tests becomes the one the kernel chose). */
+  addresses(): Array<{ address: string; port: number }> {
+    return this.servers.flatMap((server) => {
+      const a = server.address();
+      return a !== null && typeof a === 'object' ? [{ address: a.address, port: a.port }] : [];
+    });
+  }
+
+  /** Whether this server runs the same configuration (a reload keeps it open). */
+  sameConfig(cfg: StatusHttpConfig | undefined): boolean {
+    const strip = (c: StatusHttpConfig | undefined): string =>
+      JSON.stringify(
+        c && { ...c, location: undefined, listen: c.listen.map((l) => ({ ...l, location: undefined })) },
+      );
+    return strip(cfg) === strip(this.cfg);
+  }
+
+  /** A new event for every open stream. */
+  publish(e: StatusEvent): void {
+    if (this.streams.size === 0) return;
+    const frame = sseFrame(e);
+    for (const st of this.streams) this.write(st, frame);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.keepalive);
+    for (const st of this.streams) st.res.end();
+    this.streams.clear();
+    await Promise.all(
+      this.servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+  }
+
+  private write(st: Stream, text: string): void {
+    if (st.res.writableLength > MAX_STREAM_BUFFER) {
+      this.streams.delete(st);
+      st.res.destroy();
+      return;
+    }
+    st.res.write(text);
+  }
+
+  private request(req: IncomingMessage, res: ServerResponse): void {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://listener');
+    const path = url.pathname;
+    const done = (code: number): void =>
+      this.handlers.measured(
+        ['/status', '/metrics', '/events'].includes(path) ? path : 'other',
+        code,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    const reply = (code: number, type: string, body: string, headers: Record<string, string> = {}): void => {
+      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+      res.end(body);
+      done(code);
+    };
+    if (!authorized(req.headers.authorization, this.cfg.token)) {
+      reply(401, 'application/json', '{"error":"unauthorized"}\n', { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      reply(405, 'application/json', '{"error":"method not allowed"}\n', { allow: 'GET, HEAD' });
+      return;
+    }
+    try {
+      if (path === '/status') reply(200, 'application/json', this.handlers.status());
+      else if (path === '/metrics')
+        void this.handlers.metrics().then(
+          (m) => reply(200, m.contentType, m.body),
+          (e: unknown) => reply(500, 'text/plain', `metrics: ${(e as Error).message}\n`),
+        );
+      else if (path === '/events') this.events(req, res, url, done);
+      else reply(404, 'application/json', '{"error":"not found","paths":["/status","/metrics","/events"]}\n');
+    } catch (e) {
+      this.log.error(`status_http ${path}: ${(e as Error).stack ?? String(e)}`);
+      if (!res.headersSent) reply(500, 'application/json', '{"error":"internal"}\n');
+    }
+  }
+
+  private events(req: IncomingMessage, res: ServerResponse, url: URL, done: (code: number) => void): void {
+    if (this.streams.size >= MAX_EVENT_STREAMS) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
+      res.end('{"error":"too many event streams"}\n');
+      done(503);
+      return;
+    }
+    const header = req.headers['last-event-id'];
+    const last = parseLastEventId(
+      (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('lastEventId'),
+    );
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const st: Stream = { res };
+    // what the client missed (Last-Event-ID), else nothing old: the stream starts now
+    let head = 'retry: 2000\n\n';
+    if (last !== undefined) {
+      const r = this.handlers.history.since(last);
+      if (r.gap) head += sseGap(last, r.events[0]?.seq);
+      for (const e of r.events) head += sseFrame(e);
+    } else head += sseComment(`live from ${this.handlers.history.lastSeq}`);
+    // ?follow=0: the history only, then the end (keepalived-ts events without --follow)
+    if (url.searchParams.get('follow') === '0') {
+      res.end(head);
+      done(200);
+      return;
+    }
+    res.write(head);
+    this.streams.add(st);
+    done(200);
+    res.on('close', () => this.streams.delete(st));
+    req.socket.setTimeout(0);
+  }
+}

@@ -1,0 +1,201 @@
+// The status listener's state in the VRRP child: the event history (state changes with their reasons,
+// tracker changes, checker verdicts, BFD sessions), the last BFD states and checker report, the
+// Prometheus registry, and the HTTP servers of the current status_http block. It outlives reloads (the
+// history and the counters carry on; the servers reopen only when the block changed).
+import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StatusHttpConfig } from '../../config/model/global/status-http.js';
+import { isCheckerReportMessage, type CheckerReport } from '../../api/checker-status.js';
+import { EventHistory, type StatusEventBody } from '../../api/events.js';
+import { SNAPSHOT_FAMILIES, snapshotSamples, type Sample } from '../../api/metrics.js';
+import { buildStatus, type StatusDocument, type StatusInput } from '../../api/status.js';
+import type { Logger } from '../process/log.js';
+import { StatusHttpServer } from './status-http.js';
+
+/** Requests closer together than this share one answer (its generatedAt says when it was built). */
+const CACHE_MS = 250;
+
+/** What the service reads from the VRRP daemon at each request. */
+export interface StatusSource {
+  input(): Omit<StatusInput, 'bfd' | 'checker' | 'transitions' | 'generatedAt'>;
+  garpDelayS(instance: string): number;
+}
+
+export class StatusService {
+  readonly history = new EventHistory();
+  private readonly bfd = new Map<string, boolean>();
+  private checker: CheckerReport | undefined;
+  private server: StatusHttpServer | undefined;
+  private opening: Promise<void> = Promise.resolve();
+  private readonly registry = new Registry();
+  private samples = new Map<string, Sample[]>();
+  private readonly transitions: Counter;
+  private readonly verdicts: Counter;
+  private readonly requests: Histogram;
+  private metricsCache: { at: number; text: Promise<{ contentType: string; body: string }> } | undefined;
+  private statusCache: { at: number; text: string } | undefined;
+
+  constructor(
+    private readonly source: StatusSource,
+    private readonly log: Logger,
+  ) {
+    const registers = [this.registry];
+    const samplesOf = (name: string): Sample[] => this.samples.get(name) ?? [];
+    // prom-client starts every family's collect at once: a chain gives each its own turn of the loop
+    let turn: Promise<void> = Promise.resolve();
+    const nextTurn = (): Promise<void> =>
+      (turn = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve))));
+    for (const f of SNAPSHOT_FAMILIES) {
+      const spec = {
+        name: f.name,
+        help: f.help,
+        labelNames: f.labelNames,
+        registers,
+        // filled from the document built for this scrape; each family after a turn of the event loop, so
+        // that a scrape of thousands of instances never holds received adverts up for long
+        async collect(this: Gauge | Counter): Promise<void> {
+          await nextTurn();
+          this.reset();
+          for (const s of samplesOf(f.name)) {
+            if (this instanceof Gauge) this.set(s.labels, s.value);
+            else this.inc(s.labels, s.value);
+          }
+        },
+      };
+      if (f.type === 'gauge') new Gauge(spec);
+      else new Counter(spec);
+    }
+    this.transitions = new Counter({
+      name: 'keepalived_vrrp_transitions_total',
+      help: 'State changes of an instance since the daemon started',
+      labelNames: ['iname', 'from', 'to'],
+      registers,
+    });
+    this.verdicts = new Counter({
+      name: 'keepalived_checker_verdicts_total',
+      help: 'Real server verdicts (in or out of the pool) since the daemon started',
+      labelNames: ['virtual_server', 'real_server', 'up'],
+      registers,
+    });
+    this.requests = new Histogram({
+      name: 'keepalived_status_http_request_duration_seconds',
+      help: "Time the VRRP child's JavaScript thread spent answering a status request",
+      labelNames: ['path', 'code'],
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    });
+    // process health: CPU, memory, event-loop delay, GC (prom-client's process and nodejs_* metrics)
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Opens, keeps or closes the servers for the configuration's status_http block. */
+  configure(cfg: StatusHttpConfig | undefined): Promise<void> {
+    this.opening = this.opening.then(async () => {
+      if (this.server?.sameConfig(cfg)) return;
+      await this.server?.close();
+      this.server = undefined;
+      if (cfg === undefined) return;
+      this.server = await StatusHttpServer.open(
+        cfg,
+        {
+          status: () => this.statusText(),
+          metrics: () => this.metrics(),
+          history: this.history,
+          measured: (path, code, seconds) => this.requests.observe({ path, code: String(code) }, seconds),
+        },
+        this.log,
+      );
+    });
+    return this.opening;
+  }
+
+  /** The Prometheus text of this moment: scrapes within CACHE_MS of one another share one rendering (and
+   * overlapping ones the same), so that however often clients ask, the work stays bounded. */
+  metrics(): Promise<{ contentType: string; body: string }> {
+    const now = performance.now();
+    if (this.metricsCache !== undefined && now - this.metricsCache.at < CACHE_MS)
+      return this.metricsCache.text;
+    const text = this.renderMetrics();
+    this.metricsCache = { at: now, text };
+    text.catch(() => (this.metricsCache = undefined));
+    return text;
+  }
+
+  /** The Prometheus text rendered now (no cache). */
+  async renderMetrics(): Promise<{ contentType: string; body: string }> {
+    this.samples = snapshotSamples(this.document(), (n) => this.source.garpDelayS(n));
+    try {
+      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    } finally {
+      this.samples = new Map();
+    }
+  }
+
+  /** /status as JSON text, shared by the requests of the same CACHE_MS. */
+  statusText(): string {
+    const now = performance.now();
+    if (this.statusCache === undefined || now - this.statusCache.at >= CACHE_MS)
+      this.statusCache = { at: now, text: JSON.stringify(this.document()) };
+    return this.statusCache.text;
+  }
+
+  document(): StatusDocument {
+    return buildStatus({
+      ...this.source.input(),
+      generatedAt: new Date().toISOString(),
+      bfd: this.bfd,
+      ...(this.checker !== undefined ? { checker: this.checker } : {}),
+      transitions: this.history.recent('state-change', 50),
+    });
+  }
+
+  event(body: StatusEventBody): void {
+    const e = this.history.push(body, new Date().toISOString());
+    // the next request sees the change
+    this.statusCache = undefined;
+    this.metricsCache = undefined;
+    if (body.type === 'state-change')
+      this.transitions.inc({ iname: body.instance, from: body.from, to: body.to });
+    if (body.type === 'checker')
+      this.verdicts.inc({
+        virtual_server: body.virtualServer,
+        real_server: body.realServer,
+        up: String(body.up),
+      });
+    this.server?.publish(e);
+  }
+
+  bfdState(name: string, up: boolean): void {
+    if (this.bfd.get(name) === up) return;
+    const known = this.bfd.has(name);
+    this.bfd.set(name, up);
+    if (known || !up) this.event({ type: 'bfd', session: name, up });
+  }
+
+  /** A message relayed from the checker child (status-reporter.ts). */
+  checkerMessage(m: unknown): void {
+    if (isCheckerReportMessage(m)) this.checker = m.report;
+    else if (
+      typeof m === 'object' &&
+      m !== null &&
+      (m as { type?: unknown }).type === 'checker-event' &&
+      typeof (m as { event?: unknown }).event === 'object'
+    ) {
+      const e = (m as { event: Extract<StatusEventBody, { type: 'checker' }> }).event;
+      this.event({
+        type: 'checker',
+        virtualServer: String(e.virtualServer),
+        realServer: String(e.realServer),
+        up: e.up === true,
+        weight: Number(e.weight),
+        reason: String(e.reason),
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.opening;
+    await this.server?.close();
+    this.server = undefined;
+  }
+}
