@@ -58,6 +58,10 @@ napi_value js_get_scheduler(napi_env env, napi_callback_info info);
 napi_value js_signal_socket(napi_env env, napi_callback_info info);
 napi_value js_rt_signals(napi_env env, napi_callback_info info);
 napi_value js_setns(napi_env env, napi_callback_info info);
+napi_value js_set_thread_name(napi_env env, napi_callback_info info);
+napi_value js_lock_memory(napi_env env, napi_callback_info info);
+napi_value js_set_affinity(napi_env env, napi_callback_info info);
+napi_value js_set_rlimit(napi_env env, napi_callback_info info);
 
 /* Batched TCP connect prober (tcp_probe.c); the record layout is shared with src/net/tcp-prober.ts. */
 #define TCP_PROBE_RECORD_SIZE 72

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "addon.h"
@@ -127,6 +128,7 @@ static const struct {
     C(ETH_P_IPV6),
     C(TCP_PROBE_RECORD_SIZE), C(TCP_PROBE_F_BIND_ADDR), C(TCP_PROBE_F_BIND_DEVICE),
     C(TCP_PROBE_F_SCOPE_FROM_IFNAME), C(TCP_PROBE_F_MARK), C(TCP_PROBE_F_GRACEFUL_CLOSE),
+    C(RLIMIT_RTTIME),
 };
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default_jsproperty, NULL}
@@ -165,6 +167,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("signalSocket", js_signal_socket),
       FN("rtSignals", js_rt_signals),
       FN("setns", js_setns),
+      FN("setThreadName", js_set_thread_name),
+      FN("lockMemory", js_lock_memory),
+      FN("setAffinity", js_set_affinity),
+      FN("setRlimit", js_set_rlimit),
   };
   napi_value table, v;
   if (!readiness_init(env)) return NULL;

@@ -5,7 +5,9 @@
  *    process-wide handler writes the signal number into a datagram socket pair; JS reads the other end
  *    with recvmsg when pollStart says it is readable (the self-pipe trick, async-signal-safe);
  *  - entering a named network namespace (keepalived -s NAME) with setns(2), on the calling thread (the
- *    main thread: children forked from it start in that namespace).
+ *    main thread: children forked from it start in that namespace);
+ *  - the process settings keepalived applies to itself and its children (process names, *_no_swap,
+ *    *_cpu_affinity, *_rlimit_rttime): prctl(PR_SET_NAME), mlockall, sched_setaffinity, setrlimit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +16,9 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -88,5 +93,64 @@ napi_value js_setns(napi_env env, napi_callback_info info) {
     return throw_errno(env, "setns", err);
   }
   close(fd);
+  return NULL;
+}
+
+/* setThreadName(name): the calling thread's name (its comm, what ps and top show), at most 15 bytes. */
+napi_value js_set_thread_name(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char name[16];
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &n) != napi_ok)
+    return throw_type(env, "setThreadName takes a string");
+  if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) return throw_errno(env, "prctl", errno);
+  return NULL;
+}
+
+/* lockMemory(): mlockall of the pages mapped now and later, each locked once touched (MCL_ONFAULT), so
+ * that the large address space reservations of a JS engine are not faulted in. */
+napi_value js_lock_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0) return throw_errno(env, "mlockall", errno);
+  return NULL;
+}
+
+/* setAffinity(tid, cpus: number[]): sched_setaffinity of one thread (0: the calling one). */
+napi_value js_set_affinity(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t tid = 0;
+  bool is_array = false;
+  uint32_t count = 0;
+  cpu_set_t set;
+  if (!arg_int(env, argv[0], &tid)) return NULL;
+  napi_is_array(env, argv[1], &is_array);
+  if (!is_array) return throw_type(env, "setAffinity takes an array of cpu numbers");
+  napi_get_array_length(env, argv[1], &count);
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    int32_t cpu = 0;
+    napi_get_element(env, argv[1], i, &item);
+    if (!arg_int(env, item, &cpu)) return NULL;
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return throw_type(env, "cpu number out of range");
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(tid, sizeof(set), &set) < 0) return throw_errno(env, "sched_setaffinity", errno);
+  return NULL;
+}
+
+/* setRlimit(resource, soft, hard): setrlimit of the process; a negative value is RLIM_INFINITY. */
+napi_value js_set_rlimit(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t resource = 0;
+  int64_t soft = 0, hard = 0;
+  if (!arg_int(env, argv[0], &resource)) return NULL;
+  if (napi_get_value_int64(env, argv[1], &soft) != napi_ok || napi_get_value_int64(env, argv[2], &hard) != napi_ok)
+    return throw_type(env, "setRlimit takes numbers");
+  struct rlimit lim = {
+      .rlim_cur = soft < 0 ? RLIM_INFINITY : (rlim_t)soft,
+      .rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard,
+  };
+  if (setrlimit(resource, &lim) < 0) return throw_errno(env, "setrlimit", errno);
   return NULL;
 }

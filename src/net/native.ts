@@ -106,6 +106,7 @@ export interface NativeConstants {
   readonly ETH_P_ARP: number;
   readonly ETH_P_RARP: number;
   readonly ETH_P_IPV6: number;
+  readonly RLIMIT_RTTIME: number;
 }
 
 /** The addon's exports. Every failing call throws an Error whose `code` is the errno name. */
@@ -145,6 +146,14 @@ export interface NativeAddon {
   rtSignals(): { min: number; max: number };
   /** The calling (main) thread joins the network namespace bound at `path`. */
   setns(path: string): void;
+  /** prctl(PR_SET_NAME): the calling (main) thread's name, the process name ps shows (15 bytes kept). */
+  setThreadName(name: string): void;
+  /** mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT). */
+  lockMemory(): void;
+  /** sched_setaffinity of thread `tid` (0: the calling one) to the listed CPUs. */
+  setAffinity(tid: number, cpus: number[]): void;
+  /** setrlimit(resource, soft, hard); a negative value is unlimited. */
+  setRlimit(resource: number, soft: number, hard: number): void;
   constants: NativeConstants;
 }
 

@@ -1,6 +1,8 @@
 // The BFD child, as keepalived's: runs every bfd_instance session and tells the supervisor when one goes
 // Up or falls Down, for the VRRP child (track_bfd) and the checker child (BFD_CHECK). The pure engine
 // decides; here are the sockets, a precise timer and keepalived's log lines.
+import { cpus } from 'node:os';
+import { ProcessControl, processSettings } from '../process/process-settings.js';
 import { writeFileSync } from 'node:fs';
 import { BfdEngine } from '../../bfd/engine.js';
 import { bfdSessionSpecs } from '../../bfd/from-model.js';
@@ -27,6 +29,7 @@ export interface BfdStateMessage {
 
 export class BfdDaemon {
   private readonly config: ConfigFile;
+  private readonly processControl: ProcessControl;
   private engine: BfdEngine | undefined;
   private io: BfdIo | undefined;
   private timer: PreciseTimer | undefined;
@@ -42,6 +45,7 @@ export class BfdDaemon {
     private readonly report: (message: BfdStateMessage) => void,
   ) {
     this.config = new ConfigFile(options, log);
+    this.processControl = new ProcessControl('BFD', log);
   }
 
   private now(): number {
@@ -53,6 +57,7 @@ export class BfdDaemon {
     const model = this.config.load();
     this.dumpPath = dumpFile('keepalived_bfd.data', dumpNaming(this.options, model.global));
     this.run(model.bfd);
+    this.processControl.apply(processSettings(model.global, 'bfd', cpus().length));
   }
 
   private run(instances: readonly BfdInstance[]): void {
@@ -150,8 +155,13 @@ export class BfdDaemon {
 
   /** SIGHUP: a fresh set of sessions (keepalived keeps unchanged sessions' state; we restart them). */
   reload(): void {
+    this.processControl.reset();
     const model = this.config.reload();
-    if (model === undefined) return;
+    if (model === undefined) {
+      this.processControl.reapply();
+      return;
+    }
+    this.processControl.apply(processSettings(model.global, 'bfd', cpus().length));
     const engine = this.engine;
     if (!engine) return;
     this.instances = new Map(model.bfd.map((b) => [b.name, b]));

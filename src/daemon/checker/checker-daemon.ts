@@ -3,6 +3,8 @@
 // each real server's verdict goes to the load balancer (daemon/lb/load-balancer.ts: lb/table's tracker and
 // a kernel data plane), which says what keepalived says and runs: log lines, notify and quorum scripts,
 // FIFO lines.
+import { cpus } from 'node:os';
+import { ProcessControl, processSettings } from '../process/process-settings.js';
 import { writeFileSync } from 'node:fs';
 import { checkPlanFromModel } from '../../check/schedule/from-model.js';
 import type { Model } from '../../config/index.js';
@@ -34,6 +36,7 @@ function sendToParent(m: CheckerStatusMessage): void {
 
 export class CheckerDaemon {
   private readonly config: ConfigFile;
+  private readonly processControl: ProcessControl;
   private runner: CheckRunner | undefined;
   private notifier: Notifier | undefined;
   private smtpAlerts: CheckerSmtpAlerts | undefined;
@@ -57,6 +60,7 @@ export class CheckerDaemon {
     private readonly log: Logger,
   ) {
     this.config = new ConfigFile(options, log);
+    this.processControl = new ProcessControl('Checker', log);
   }
 
   /** Resolves once the checks run (the data plane chosen and the first table applied or queued). */
@@ -67,6 +71,7 @@ export class CheckerDaemon {
     this.snmp = CheckerSnmp.create(model, this.options, this.snmpSource, this.log);
     await this.snmp?.start();
     await this.build(model);
+    this.processControl.apply(processSettings(model.global, 'checker', cpus().length));
   }
 
   /** Starts the checks of `model`; `previous`: the load balancer a reload replaces. */
@@ -156,8 +161,13 @@ export class CheckerDaemon {
   }
 
   async reload(): Promise<void> {
+    // keepalived reloads with normal scheduling, and applies checker_* again after.
+    this.processControl.reset();
     const model = this.config.reload();
-    if (model === undefined) return; // a broken edit must not stop the checks
+    if (model === undefined) {
+      this.processControl.reapply();
+      return; // a broken edit must not stop the checks
+    }
     await this.runner?.stop();
     await this.smtpAlerts?.close(1000);
     // The new configuration's table replaces the old one: what both hold is edited in place, not
@@ -166,6 +176,7 @@ export class CheckerDaemon {
     await previous?.stop({ reload: true });
     this.addresses?.close();
     await this.build(model, previous);
+    this.processControl.apply(processSettings(model.global, 'checker', cpus().length));
   }
 
   async stop(): Promise<void> {

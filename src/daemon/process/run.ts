@@ -13,7 +13,9 @@ import { VERSION_STRING } from '../../common/version.js';
 import { native } from '../../net/native.js';
 import { daemonLogger, IDENT_SUFFIX_ENV } from './log.js';
 import { alreadyRunning, removePidDir, removePidFile, resolvePidFiles, runningPid } from './pidfile.js';
-import { Supervisor, type ChildKind } from './supervisor.js';
+import { Supervisor, type ChildKind, type LifecycleScripts } from './supervisor.js';
+import { Notifier, scriptPolicy } from './notifier.js';
+import { parentProcessName, setProcessName } from './process-settings.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
 
@@ -153,7 +155,19 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
     checkersPidFile: files.checkers,
     bfdPidFile: files.bfd,
   };
-  const code = await new Supervisor(resolved, argv, daemonLog, kinds).run();
+  // process_name: the parent's name, once it is the process that stays (keepalived: after reading the config).
+  const parentName = parentProcessName(g);
+  if (parentName !== undefined) setProcessName(parentName, daemonLog);
+  const scripts: LifecycleScripts = {
+    notifier: new Notifier(daemonLog, scriptPolicy(g.enableScriptSecurity, g.scriptUser, daemonLog), []),
+    ...(g.startupScript !== undefined
+      ? { startup: { command: g.startupScript, timeoutMs: g.startupScriptTimeout * 1000 } }
+      : {}),
+    ...(g.shutdownScript !== undefined
+      ? { shutdown: { command: g.shutdownScript, timeoutMs: g.shutdownScriptTimeout * 1000 } }
+      : {}),
+  };
+  const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts).run();
   // keepalived's parent removes its children's pid files too: a child that crashed leaves its own behind.
   for (const path of [files.vrrp, files.checkers, files.bfd])
     if (runningPid(path) === undefined) removePidFile(path);

@@ -11,6 +11,7 @@ import { onRawSignals, signalNumber } from './signals.js';
 import { sdNotify } from './sd-notify.js';
 import { BfdRelay } from '../bfd/relay.js';
 import { StatusRelay } from './status-relay.js';
+import type { Notifier } from './notifier.js';
 
 export type ChildKind = 'vrrp' | 'checker' | 'bfd';
 
@@ -49,6 +50,14 @@ const RESPAWN_MIN_MS = 1000;
 const RESPAWN_MAX_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 
+/** startup_script / shutdown_script: run by the parent before it starts its children and after they
+ * stopped, each waited for up to its timeout (then killed as keepalived kills them). */
+export interface LifecycleScripts {
+  notifier: Notifier;
+  startup?: { command: string; timeoutMs: number };
+  shutdown?: { command: string; timeoutMs: number };
+}
+
 interface Supervised {
   kind: ChildKind;
   child?: ChildProcess;
@@ -70,6 +79,7 @@ export class Supervisor {
     private readonly argv: readonly string[],
     private readonly log: Logger,
     kinds: ChildKind[],
+    private readonly scripts?: LifecycleScripts,
   ) {
     for (const kind of kinds) this.children.push({ kind, restarts: 0, startedAt: 0 });
   }
@@ -83,7 +93,6 @@ export class Supervisor {
       return 0;
     }
     writePidFile(this.options.pidFile);
-    for (const s of this.children) this.spawn(s);
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     process.on('SIGTERM', () => this.stop('SIGTERM'));
     if (!this.options.ignoreSigint) process.on('SIGINT', () => this.stop('SIGINT'));
@@ -96,14 +105,29 @@ export class Supervisor {
     // Only the VRRP child consumes STATS, STATS_CLEAR and JSON (keepalived's propagate_signal).
     process.on('SIGUSR2', () => this.forward('SIGUSR2', 'vrrp'));
     forwardRealtimeSignals((signum) => this.forward(signum, 'vrrp'), this.log);
+    await this.runLifecycleScript('startup');
+    if (!this.stopping) for (const s of this.children) this.spawn(s);
     if (this.children.length === 0) {
       this.log.info('Warning - keepalived has no configuration to run');
     }
     // Debian's keepalived.service is Type=notify: systemd waits for this.
     sdNotify(`READY=1\nMAINPID=${process.pid}`);
     await done;
+    await this.runLifecycleScript('shutdown');
     removePidFile(this.options.pidFile);
     return 0;
+  }
+
+  private async runLifecycleScript(which: 'startup' | 'shutdown'): Promise<void> {
+    const script = this.scripts?.[which];
+    if (script === undefined || this.scripts === undefined) return;
+    this.log.debug(`Running ${which} script ${script.command}`);
+    const r = await this.scripts.notifier.run(script.command, [], script.timeoutMs);
+    // keepalived's wording ("<type> script failed", its type being "startup script").
+    if (r.code !== undefined && r.code !== 0)
+      this.log.info(`${which} script script failed, status ${r.code}`);
+    else if (r.timedOut) this.log.info(`${which} script timed out`);
+    else if (r.code === 0) this.log.debug(`${which} script script succeeded`);
   }
 
   private spawn(s: Supervised): void {

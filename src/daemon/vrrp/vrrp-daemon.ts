@@ -3,8 +3,7 @@
 // wire, addresses, routes and rules through rtnetlink, gratuitous ARP / NA frames, notify scripts and log
 // lines. EngineClock wakes the engine at its next deadline and sends periodic adverts on time.
 import { writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
-import { native } from '../../net/native.js';
+import { cpus } from 'node:os';
 import type { DaemonOptions } from '../process/options.js';
 import { ConfigFile } from '../process/config-file.js';
 import type { Model } from '../../config/index.js';
@@ -32,6 +31,7 @@ import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
 import { setUpVmac } from './vmac.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
+import { ProcessControl, processSettings } from '../process/process-settings.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { VrrpSmtpAlerts } from '../alerts/vrrp-alerts.js';
 import { AdvertIo } from './advert-io.js';
@@ -90,6 +90,7 @@ export class VrrpDaemon {
     private readonly log: Logger,
   ) {
     this.config = new ConfigFile(options, log);
+    this.processControl = new ProcessControl('VRRP', log);
   }
 
   private now(): number {
@@ -102,6 +103,7 @@ export class VrrpDaemon {
 
   /** lvs_sync_daemon: the IPVS sync daemon following its VRRP instance. */
   private syncDaemon: LvsSyncDaemonControl | undefined;
+  private readonly processControl: ProcessControl;
   /** enable_snmp_vrrp / enable_snmp_rfc* / -x: the AgentX subagent. */
   private snmp: VrrpSnmp | undefined;
 
@@ -124,7 +126,7 @@ export class VrrpDaemon {
     );
     this.syncDaemon?.start();
 
-    this.applyProcessPriority();
+    this.applyProcessSettings();
     this.openFirewall();
     this.rtnl = await Rtnetlink.open();
     await this.host.load(this.rtnl);
@@ -209,16 +211,10 @@ export class VrrpDaemon {
     this.status?.checkerMessage(m);
   }
 
-  /** vrrp_priority (nice) and vrrp_rt_priority (SCHED_RR), as keepalived applies them to its VRRP child:
-   * realtime scheduling is what keeps advert timing tight on a busy host. */
-  private applyProcessPriority(): void {
-    const g = this.model.global;
-    try {
-      if (g.vrrpPriority !== undefined) setPriority(g.vrrpPriority);
-      if (g.vrrpRtPriority !== undefined) native().setScheduler('rr', g.vrrpRtPriority);
-    } catch (e) {
-      this.log.warn(`cannot set process priority: ${(e as Error).message}`);
-    }
+  /** vrrp_process_name, vrrp_priority, vrrp_rt_priority (SCHED_RR, which keeps advert timing tight on a busy
+   * host), vrrp_rlimit_rttime, vrrp_no_swap, vrrp_cpu_affinity, as keepalived applies them to its VRRP child. */
+  private applyProcessSettings(): void {
+    this.processControl.apply(processSettings(this.model.global, 'vrrp', cpus().length));
   }
 
   /** An instance without mcast_src_ip / unicast_src_ip speaks from its interface's primary address; the
@@ -633,8 +629,13 @@ export class VrrpDaemon {
   }
 
   async reload(): Promise<void> {
+    // keepalived reloads with normal scheduling: a long parse must not hit RLIMIT_RTTIME.
+    this.processControl.reset();
     const model = this.config.reload();
-    if (model === undefined) return;
+    if (model === undefined) {
+      this.processControl.reapply();
+      return;
+    }
     const setup = vrrpSetupFromModel(model);
     this.model = model;
     this.smtpAlerts?.reload(this.model);
@@ -648,6 +649,7 @@ export class VrrpDaemon {
     this.trackers.start();
     this.feed({ type: 'reload', spec: this.spec });
     await this.configureStatus();
+    this.applyProcessSettings();
   }
 
   /** SIGTERM: priority-0 adverts, VIPs released, notify_stop, then everything closed. */
