@@ -47,7 +47,8 @@ function procView(pid: number): ProcView {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const threadCpus = readdirSync(`/proc/${pid}/task`).map(
     (tid) =>
-      /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? '?',
+      /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ??
+      '?',
   );
   return {
     comm: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(),
@@ -110,7 +111,10 @@ describe(`process settings (${impl})`, () => {
       );
       // the startup script (1 s) ran to its end before any child started
       assert.ok(existsSync(startMark), `startup script ran\n${d.log()}`);
-      assert.ok(statSync(files.vrrpPid).mtimeMs >= statSync(startMark).mtimeMs, 'children after startup_script');
+      assert.ok(
+        statSync(files.vrrpPid).mtimeMs >= statSync(startMark).mtimeMs,
+        'children after startup_script',
+      );
 
       const parent = procView(pidOf(files.pid));
       assert.equal(parent.comm, 'kts_parent_ps');
@@ -150,4 +154,121 @@ describe(`process settings (${impl})`, () => {
       assert.equal(await d.stop(), 0, d.log());
       assert.equal(readFileSync(stopMark, 'utf8').trim(), 'stopped', `shutdown script ran\n${d.log()}`);
     }));
+
+  test('process_names; a realtime priority with the default RLIMIT_RTTIME; all kept after SIGHUP', () =>
+    withLab('psetn', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.7.0.1/24');
+      const config =
+        globalDefs('a', ['process_names', 'bfd_rt_priority 3', 'bfd_no_swap', 'vrrp_priority -4']) +
+        instanceConfig({ name: 'VI_PN', vrid: 72, priority: 150, advertInt: 1, vips: ['10.7.0.100/24'] }) +
+        bfdInstance('BFD_PN', ['neighbor_ip 10.7.0.2', 'source_ip 10.7.0.1']);
+      const d = lab.start(impl, a, 'pn', config, []);
+      await d.waitForState('VI_PN', 'MASTER', 15_000);
+      const files = d.files;
+      const [vrrpPid, bfdPid] = await waitUntil(
+        () =>
+          existsSync(files.vrrpPid) && existsSync(files.bfdPid)
+            ? [pidOf(files.vrrpPid), pidOf(files.bfdPid)]
+            : undefined,
+        () => `VRRP and BFD pid files\n${d.log()}`,
+        10_000,
+      );
+      /** `reloaded`: keepalived 2.2.7 restores an RLIMIT_RTTIME it never read at a reload (2.4.3 too)
+       * (reset_process_priorities), 0/0, and does not set it again: a hard limit of 0 gets a realtime
+       * child SIGKILLed at its next busy tick. Ours sets the configured limit again. */
+      const settled = async (reloaded = false): Promise<void> => {
+        const bfd = await waitUntil(
+          () => {
+            const v = procView(bfdPid);
+            return v.policy === SCHED_RR ? v : undefined;
+          },
+          () => `BFD child realtime: ${JSON.stringify(procView(bfdPid))}\n${d.log()}`,
+          5000,
+        );
+        assert.equal(bfd.comm, 'keepalived_bfd');
+        assert.equal(bfd.rtPriority, 3);
+        // keepalived's default bfd_rlimit_rttime (10000 us), half of it as the soft limit
+        assert.deepEqual(bfd.rttime, reloaded && impl === 'keepalived' ? ['0', '0'] : ['5000', '10000']);
+        assert.ok(bfd.vmLckKb > 0, `BFD child memory locked (VmLck ${bfd.vmLckKb} kB)`);
+        const vrrp = await waitUntil(
+          () => {
+            const v = procView(vrrpPid);
+            return v.nice === -4 ? v : undefined;
+          },
+          () => `VRRP child nice -4: ${JSON.stringify(procView(vrrpPid))}\n${d.log()}`,
+          5000,
+        );
+        assert.equal(vrrp.comm, 'keepalived_vrrp');
+        assert.equal(vrrp.policy, SCHED_OTHER);
+        assert.deepEqual(vrrp.rttime, ['unlimited', 'unlimited']);
+        assert.equal(vrrp.vmLckKb, 0, 'VRRP child memory not locked');
+      };
+      await settled();
+      const mark = d.mark();
+      process.kill(pidOf(files.pid), 'SIGHUP');
+      await d.waitForLog(/Reloading/i, 10_000, mark);
+      await new Promise((r) => setTimeout(r, 2000));
+      await settled(true);
+      assert.equal(pidOf(files.bfdPid), bfdPid, `the same BFD child after the reload\n${d.log()}`);
+      assert.equal(pidOf(files.vrrpPid), vrrpPid, `the same VRRP child after the reload\n${d.log()}`);
+      assert.equal(await d.stop(), 0, d.log());
+    }));
+});
+
+// keepalived's checker child exits (FATAL, taking the daemon with it) without the ip_vs module.
+const checkerSkip =
+  skipReason ??
+  (impl === 'keepalived' && !existsSync('/proc/net/ip_vs')
+    ? "not applicable: keepalived's checker child needs the ip_vs kernel module, absent here"
+    : undefined);
+
+gated(checkerSkip).describe(`process settings of the checker child (${impl})`, () => {
+  gated(checkerSkip).test(
+    'checker_process_name, checker_priority, checker_no_swap, checker_cpu_affinity',
+    () =>
+      withLab('psetc', async (lab) => {
+        const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+        lab.addAddress(a, '10.7.0.1/24');
+        const config =
+          globalDefs('a', [
+            'checker_process_name kts_check_ps',
+            'checker_priority -4',
+            'checker_no_swap',
+            'checker_cpu_affinity 0',
+          ]) +
+          [
+            'virtual_server 10.7.0.1 80 {',
+            '  lvs_method NAT',
+            '  protocol TCP',
+            '  real_server 10.7.0.2 80 {',
+            '    TCP_CHECK {',
+            '      connect_timeout 1',
+            '    }',
+            '  }',
+            '}',
+            '',
+          ].join('\n');
+        const d = lab.start(impl, a, 'pc', config, []);
+        const files = d.files;
+        const checkerPid = await waitUntil(
+          () => (existsSync(files.checkersPid) ? pidOf(files.checkersPid) : undefined),
+          () => `checker pid file\n${d.log()}`,
+          10_000,
+        );
+        const checker = await waitUntil(
+          () => {
+            const v = procView(checkerPid);
+            return v.nice === -4 ? v : undefined;
+          },
+          () => `checker child nice -4: ${JSON.stringify(procView(checkerPid))}\n${d.log()}`,
+          10_000,
+        );
+        assert.equal(checker.comm, 'kts_check_ps');
+        assert.equal(checker.policy, SCHED_OTHER);
+        assert.ok(checker.vmLckKb > 0, `checker child memory locked (VmLck ${checker.vmLckKb} kB)`);
+        assert.deepEqual([...new Set(checker.threadCpus)], ['0'], 'every checker thread on CPU 0');
+        assert.equal(await d.stop(), 0, d.log());
+      }),
+  );
 });
