@@ -131,7 +131,8 @@ describe(`process settings (${impl})`, () => {
       assert.equal(vrrp.comm, 'kts_vrrp_proces');
       assert.equal(vrrp.rtPriority, 4);
       assert.equal(vrrp.nice, 0, 'vrrp_priority is not applied with vrrp_rt_priority');
-      assert.deepEqual(vrrp.rttime, ['200000', '400000']);
+      // ours: never below 1 s (RTTIME_FLOOR_US: a Node thread's GC pause can outlast keepalived's 10 ms)
+      assert.deepEqual(vrrp.rttime, impl === 'keepalived' ? ['200000', '400000'] : ['500000', '1000000']);
       assert.ok(vrrp.vmLckKb > 0, `VRRP child memory locked (VmLck ${vrrp.vmLckKb} kB)`);
       assert.deepEqual([...new Set(vrrp.threadCpus)], [String(lastCpu)], 'every VRRP thread on the last CPU');
 
@@ -188,8 +189,11 @@ describe(`process settings (${impl})`, () => {
         );
         assert.equal(bfd.comm, 'keepalived_bfd');
         assert.equal(bfd.rtPriority, 3);
-        // keepalived's default bfd_rlimit_rttime (10000 us), half of it as the soft limit
-        assert.deepEqual(bfd.rttime, reloaded && impl === 'keepalived' ? ['0', '0'] : ['5000', '10000']);
+        // keepalived's default bfd_rlimit_rttime (10000 us), half of it as the soft limit; ours the 1 s floor
+        assert.deepEqual(
+          bfd.rttime,
+          impl !== 'keepalived' ? ['500000', '1000000'] : reloaded ? ['0', '0'] : ['5000', '10000'],
+        );
         assert.ok(bfd.vmLckKb > 0, `BFD child memory locked (VmLck ${bfd.vmLckKb} kB)`);
         const vrrp = await waitUntil(
           () => {

@@ -18,6 +18,8 @@ import type { GlobalDefs } from '../../config/model/global/global.js';
 import { native } from '../../net/native.js';
 import type { Logger } from './log.js';
 
+/** The least RLIMIT_RTTIME (us) a child of ours runs under with a realtime priority. */
+export const RTTIME_FLOOR_US = 1_000_000;
 export type ProcessKind = 'vrrp' | 'checker' | 'bfd';
 
 /** The kernel keeps 15 bytes of a process name (TASK_COMM_LEN - 1); keepalived truncates to that. */
@@ -201,7 +203,11 @@ export class ProcessControl {
       );
       this.sigxcpuHandled = true;
     }
-    if (this.setRttime(Math.floor(rlimitRttime / 2), rlimitRttime)) this.rttimeLimited = true;
+    // A Node thread cannot promise keepalived's 10 ms without a blocking call (a garbage collection's
+    // pause can be longer), and the hard limit's SIGKILL would take the child down: the limit is never
+    // below RTTIME_FLOOR_US (README, Migrating).
+    const hard = Math.max(rlimitRttime, RTTIME_FLOOR_US);
+    if (this.setRttime(Math.floor(hard / 2), hard)) this.rttimeLimited = true;
   }
 
   private setRttime(soft: number, hard: number): boolean {
