@@ -581,9 +581,30 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   vrrp_track_file: TRACK_FILE,
 };
 
+/** Keywords keepalived-ts takes that keepalived 2.4.3's tables do not have: its own, and the names
+ * keepalived's man page gives where its code reads another. */
+export const OWN_KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
+  '': {
+    track_process: uses(VRRP, 'trackProcesses'),
+    status_http: uses('src/daemon/vrrp/vrrp-daemon.ts', 'statusHttp'),
+  },
+  global_defs: {
+    ...TOP_LEVEL_GLOBALS,
+    set_supplementary_groups: note(NOT_IMPLEMENTED),
+    lvs_data_plane: uses('src/daemon/lb/load-balancer.ts', 'lvsDataPlane'),
+    lvs_nftables_ingress: uses('src/daemon/lb/load-balancer.ts', 'lvsNftablesIngress'),
+    state_file_location: alias('state_dump_file'),
+    stats_file_location: alias('stats_dump_file'),
+    json_file_location: alias('json_dump_file'),
+    state_dump_file: GLOBAL_DEFS.state_dump_file ?? note(NOT_IMPLEMENTED),
+    stats_dump_file: GLOBAL_DEFS.stats_dump_file ?? note(NOT_IMPLEMENTED),
+    json_dump_file: GLOBAL_DEFS.json_dump_file ?? note(NOT_IMPLEMENTED),
+  },
+};
+
 /** The block paths whose last level is named `block` (walk() knows a block by its own keyword only). */
 const BY_LAST_LEVEL = new Map<string, BlockSupport[]>();
-for (const [path, table] of Object.entries(KEYWORD_SUPPORT)) {
+for (const [path, table] of [...Object.entries(KEYWORD_SUPPORT), ...Object.entries(OWN_KEYWORD_SUPPORT)]) {
   const last = path === '' ? 'the top level' : (path.split(' > ').pop() ?? path);
   const list = BY_LAST_LEVEL.get(last) ?? [];
   list.push(table);

@@ -7,7 +7,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadModel } from '../../../src/config/index.js';
-import { KEYWORD_SUPPORT, type KeywordSupport } from '../../../src/config/keyword-support.js';
+import {
+  KEYWORD_SUPPORT,
+  OWN_KEYWORD_SUPPORT,
+  type KeywordSupport,
+} from '../../../src/config/keyword-support.js';
 import { configTestExitCode } from '../../../src/config/config-test-exit.js';
 import type { Diagnostic } from '../../../src/config/types.js';
 import { MemoryHost } from './memory-host.js';
@@ -81,8 +85,12 @@ function configFor(slot: KeywordSlot): { text: string; line: number } {
   return { text: lines.join('\n') + '\n', line };
 }
 
-function resolve(block: string, keyword: string): KeywordSupport | undefined {
-  const entries = KEYWORD_SUPPORT[block] ?? {};
+function resolve(
+  registry: typeof KEYWORD_SUPPORT,
+  block: string,
+  keyword: string,
+): KeywordSupport | undefined {
+  const entries = registry[block] ?? {};
   let entry = entries[keyword];
   for (let hops = 0; entry?.kind === 'alias' && hops < 3; hops++) entry = entries[entry.of];
   return entry;
@@ -101,6 +109,36 @@ function source(path: string): string | undefined {
   return sourceCache.get(path);
 }
 
+/** What is wrong with `slot` as keyword-support says it works; [] when nothing. */
+function problems(slot: KeywordSlot, registry: typeof KEYWORD_SUPPORT): string[] {
+  const failures: string[] = [];
+  const support = resolve(registry, slot.block, slot.keyword);
+  if (support === undefined) return [`${label(slot)}: not in keyword-support.ts`];
+  const { line, diagnostics } = diagnosticsFor(slot);
+  const here = diagnostics.filter((d) => d.file === FILE && d.line === line);
+  const unknown = here.find((d) => d.message.startsWith('unknown keyword'));
+  if (support.kind === 'implemented') {
+    if (unknown) failures.push(`${label(slot)}: implemented, yet the parser says '${unknown.message}'`);
+    const text = source(support.consumer);
+    if (text === undefined) failures.push(`${label(slot)}: consumer ${support.consumer} does not exist`);
+    else if (!new RegExp(`\\b${support.field}\\b`).test(text))
+      failures.push(`${label(slot)}: ${support.consumer} does not read ${support.field}`);
+  } else if (support.kind === 'note') {
+    const byParser = support.reportedByParser === true;
+    const said = here.find(
+      (d) =>
+        d.keyword === slot.keyword &&
+        d.severity === (byParser ? 'warning' : 'note') &&
+        (byParser || d.message === support.reason),
+    );
+    if (!said)
+      failures.push(
+        `${label(slot)}: no ${byParser ? 'warning' : 'note'} at line ${line} (got: ${here.map((d) => d.message).join(' | ') || 'nothing'})`,
+      );
+  }
+  return failures;
+}
+
 function label(slot: KeywordSlot): string {
   return `${slot.block === '' ? '(top level)' : slot.block} > ${slot.keyword}`;
 }
@@ -112,36 +150,19 @@ describe("keepalived 2.4.3's keyword table, keyword by keyword", () => {
   });
 
   it('every keyword has an effect here or is said with a note at its file:line', () => {
-    const failures: string[] = [];
-    for (const slot of table.keywords) {
-      const support = resolve(slot.block, slot.keyword);
-      if (support === undefined) {
-        failures.push(`${label(slot)}: not in keyword-support.ts`);
-        continue;
-      }
-      const { line, diagnostics } = diagnosticsFor(slot);
-      const here = diagnostics.filter((d) => d.file === FILE && d.line === line);
-      const unknown = here.find((d) => d.message.startsWith('unknown keyword'));
-      if (support.kind === 'implemented') {
-        if (unknown) failures.push(`${label(slot)}: implemented, yet the parser says '${unknown.message}'`);
-        const text = source(support.consumer);
-        if (text === undefined) failures.push(`${label(slot)}: consumer ${support.consumer} does not exist`);
-        else if (!new RegExp(`\\b${support.field}\\b`).test(text))
-          failures.push(`${label(slot)}: ${support.consumer} does not read ${support.field}`);
-      } else if (support.kind === 'note') {
-        const said = here.find(
-          (d) =>
-            d.keyword === slot.keyword &&
-            (support.reportedByParser === true ? d.severity === 'warning' : d.severity === 'note') &&
-            (support.reportedByParser === true || d.message === support.reason),
-        );
-        if (!said)
-          failures.push(
-            `${label(slot)}: no ${support.reportedByParser === true ? 'warning' : 'note'} at line ${line} (got: ${here.map((d) => d.message).join(' | ') || 'nothing'})`,
-          );
-      }
-    }
+    const failures = table.keywords.flatMap((slot) => problems(slot, KEYWORD_SUPPORT));
     assert.deepEqual(failures, []);
+  });
+
+  it("so does every keyword keepalived-ts takes beyond keepalived 2.4.3's tables", () => {
+    const slots = Object.entries(OWN_KEYWORD_SUPPORT).flatMap(([block, entries]) =>
+      Object.keys(entries).map((keyword) => ({ block, keyword, opensBlock: false, source: 'keepalived-ts' })),
+    );
+    assert.ok(slots.length > 0);
+    assert.deepEqual(
+      slots.flatMap((slot) => problems(slot, OWN_KEYWORD_SUPPORT)),
+      [],
+    );
   });
 
   it('keyword-support.ts names only keywords keepalived 2.4.3 has, in the blocks it has them', () => {
