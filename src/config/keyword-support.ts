@@ -46,11 +46,9 @@ const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only'
 const NO_STARTUP_SCRIPTS = 'keepalived-ts runs no startup or shutdown script';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
-const NO_LOG_ALL_FAILURES = 'keepalived-ts logs checker state changes only, not every failure';
-const NO_REGEX_OPTION = 'keepalived-ts matches regex with JavaScript RegExp defaults; this option is ignored';
-const NO_TLS_COMPLIANT = 'keepalived-ts always closes TLS connections with close_notify';
-const NO_SSL_BLOCK =
-  'SSL_GET here uses no client certificate, key or CA (the SSL block is read by genhash only)';
+const DEFAULT_VMAC = "keepalived-ts uses keepalived's default VMAC names (vrrp.VRID) and addresses";
+const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
+const NO_SSL_BLOCK = 'keepalived-ts does not use the SSL block (client certificate, key, CA, password)';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
 const NO_GARP_GROUP = 'keepalived-ts does not implement garp_group';
 const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
@@ -107,7 +105,7 @@ const GLOBAL_DEFS: BlockSupport = {
   shutdown_script_timeout: note(NO_STARTUP_SCRIPTS),
   max_auto_priority: note(NO_PROCESS_TUNING),
   min_auto_priority_delay: note(NO_PROCESS_TUNING),
-  checker_log_all_failures: note(NO_LOG_ALL_FAILURES),
+  checker_log_all_failures: note(NOT_IMPLEMENTED),
   dynamic_interfaces: uses('src/config/model/static/interface-checks.ts', 'dynamicInterfaces'),
   default_interface: uses('src/daemon/vrrp/vrrp-daemon.ts', 'defaultInterface'),
   disable_local_igmp: note(NOT_IMPLEMENTED),
@@ -197,10 +195,10 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_rx_bufs_policy: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
   vrrp_rx_bufs_multiplier: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
   vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
-  log_unknown_vrids: note('keepalived-ts does not log adverts for VRIDs it does not run'),
+  log_unknown_vrids: note(NOT_IMPLEMENTED),
   vrrp_owner_ignore_adverts: note(NOT_IMPLEMENTED),
-  vmac_prefix: note("keepalived-ts names VMAC interfaces with keepalived's default prefix"),
-  vmac_addr_prefix: note("keepalived-ts names VMAC interfaces with keepalived's default prefix"),
+  vmac_prefix: note(DEFAULT_VMAC),
+  vmac_addr_prefix: note(DEFAULT_VMAC),
   umask: uses('src/daemon/process/options.ts', 'umask'),
   random_seed: note(NOT_IMPLEMENTED),
   reload_check_config: note(NO_RELOAD_OPTION),
@@ -331,7 +329,7 @@ const CHECKER_COMMON: BlockSupport = {
     delay_loop: 'delayLoop',
     alpha: 'alpha',
   }),
-  log_all_failures: note(NO_LOG_ALL_FAILURES),
+  log_all_failures: note(NOT_IMPLEMENTED),
 };
 
 const URL: BlockSupport = {
@@ -546,8 +544,8 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   },
   'virtual_server > real_server > HTTP_GET': HTTP_GET,
   'virtual_server > real_server > HTTP_GET > url': URL,
-  'virtual_server > real_server > SSL_GET': { ...HTTP_GET, tls_compliant: note(NO_TLS_COMPLIANT) },
-  'virtual_server > real_server > SSL_GET > url': { ...URL, tls_compliant: note(NO_TLS_COMPLIANT) },
+  'virtual_server > real_server > SSL_GET': { ...HTTP_GET, tls_compliant: note(NOT_IMPLEMENTED) },
+  'virtual_server > real_server > SSL_GET > url': { ...URL, tls_compliant: note(NOT_IMPLEMENTED) },
   'virtual_server > real_server > DNS_CHECK': {
     ...CONNECTION,
     ...CHECKER_COMMON,
