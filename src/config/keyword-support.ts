@@ -554,7 +554,8 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   'virtual_server > real_server > FILE_CHECK': readBy(CHECK, { track_file: 'trackFile', weight: 'weight' }),
   'virtual_server > real_server > BFD_CHECK': {
     name: uses(CHECK, 'name'),
-    alpha: note(NOT_IMPLEMENTED),
+    // Settled with the real server's value by effectiveCheckTimings, read by the scheduler as t.alpha.
+    alpha: uses('src/config/model/lvs/defaults.ts', 'alpha'),
   },
   bfd_instance: {
     ...readBy(BFD, {

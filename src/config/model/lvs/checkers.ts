@@ -390,7 +390,10 @@ function buildFile(node: ConfigNode, ctx: BuildContext): FileCheck | undefined {
   return c;
 }
 
-const BFD_HANDLERS: BlockHandlers<BfdCheck> = { name: (n, c, ctx) => assign(c, 'name', arg(n, ctx)) };
+const BFD_HANDLERS: BlockHandlers<BfdCheck> = {
+  name: (n, c, ctx) => assign(c, 'name', arg(n, ctx)),
+  alpha: (n, c, ctx) => (c.alpha = flag(n, ctx)),
+};
 
 function buildBfd(node: ConfigNode, ctx: BuildContext): BfdCheck | undefined {
   const c: BfdCheck = { kind: 'BFD_CHECK', at: locationOf(node) };

@@ -800,6 +800,20 @@ void describe('checkers: SMTP, DNS, UDP, PING, MISC, FILE, BFD', () => {
     ]);
     const b = oneChecker('    BFD_CHECK {\n      name bfd1\n    }');
     assert.deepEqual(stripLocations(b.c), { kind: 'BFD_CHECK', name: 'bfd1' });
+    // alpha (keepalived 2.4): the checker starts down; without it, the real server's alpha applies.
+    const a = oneVs(
+      vsText('  real_server 10.1.1.1 80 {\n    BFD_CHECK {\n      name bfd1\n      alpha\n    }\n  }'),
+    );
+    assert.deepEqual(a.messages, ['/k.conf:4: error: BFD_CHECK: bfd_instance bfd1 not configured']);
+    const rs = a.vs.realServers[0];
+    const ac = rs?.checkers[0];
+    assert.ok(rs && ac?.kind === 'BFD_CHECK' && ac.alpha === true);
+    assert.equal(effectiveCheckTimings(a.vs, rs, ac).alpha, true);
+    const plain = oneVs(vsText('  real_server 10.1.1.1 80 {\n    BFD_CHECK {\n      name bfd1\n    }\n  }'));
+    const prs = plain.vs.realServers[0];
+    const pc = prs?.checkers[0];
+    assert.ok(prs && pc);
+    assert.equal(effectiveCheckTimings(plain.vs, prs, pc).alpha, false);
     const noName = oneChecker('    BFD_CHECK {\n    }');
     assert.deepEqual(noName.messages, [
       '/k.conf:4: error: BFD_CHECK: no name specified - ignoring the checker',
