@@ -191,11 +191,12 @@ const HTTP_HANDLERS: BlockHandlers<HttpCheck> = {
   virtualhost: (n, c, ctx) => assign(c, 'virtualhost', arg(n, ctx)),
   http_protocol: (n, c, ctx) => assign(c, 'httpProtocol', choice(n, ctx, ['1.0', '1.0C', '1.1'] as const)),
   fast_recovery: (n, c, ctx) => (c.fastRecovery = flag(n, ctx)),
+  // keepalived 2.4 takes it in HTTP_GET too, where it changes nothing (no TLS).
+  enable_sni: (n, c, ctx) => (c.enableSni = flag(n, ctx)),
 };
 
 const SSL_HANDLERS: BlockHandlers<HttpCheck> = {
   ...HTTP_HANDLERS,
-  enable_sni: (n, c, ctx) => (c.enableSni = flag(n, ctx)),
   tls_compliant: (n, c, ctx) => (c.tlsCompliant = flag(n, ctx)),
 };
 
@@ -221,6 +222,18 @@ function buildHttp(node: ConfigNode, ctx: BuildContext, kind: 'HTTP_GET' | 'SSL_
 
 // ---- SMTP_CHECK ----
 
+/** A host block: its connection keywords are the host's, the timing ones the whole checker's (as keepalived
+ * 2.4 reads them: they set the SMTP_CHECK that holds the host). */
+const SMTP_HOST_HANDLERS: BlockHandlers<{ host: SmtpHost; checker: SmtpCheck }> = {
+  ...timingHandlers((s: { checker: SmtpCheck }) => s.checker),
+  ...Object.fromEntries(
+    Object.entries(CONNECT_HANDLERS).map(([keyword, read]) => [
+      keyword,
+      (n: ConfigNode, s: { host: SmtpHost }, ctx: BuildContext) => read(n, s.host, ctx),
+    ]),
+  ),
+};
+
 const SMTP_HANDLERS: BlockHandlers<SmtpCheck> = {
   ...NETWORK_HANDLERS,
   helo_name: (n, c, ctx) => assign(c, 'heloName', rest(n, ctx)),
@@ -228,7 +241,7 @@ const SMTP_HANDLERS: BlockHandlers<SmtpCheck> = {
     // keepalived only logs this (no config error).
     ctx.diags.note(n, n.keyword, 'deprecated: use one SMTP_CHECK per host instead of host blocks');
     const h: SmtpHost = { at: locationOf(n) };
-    walkBlock(blockChildren(n, ctx), ctx, CONNECT_HANDLERS, h, 'host');
+    walkBlock(blockChildren(n, ctx), ctx, SMTP_HOST_HANDLERS, { host: h, checker: c }, 'host');
     c.hosts.push(h);
   },
 };
@@ -377,7 +390,10 @@ function buildFile(node: ConfigNode, ctx: BuildContext): FileCheck | undefined {
   return c;
 }
 
-const BFD_HANDLERS: BlockHandlers<BfdCheck> = { name: (n, c, ctx) => assign(c, 'name', arg(n, ctx)) };
+const BFD_HANDLERS: BlockHandlers<BfdCheck> = {
+  name: (n, c, ctx) => assign(c, 'name', arg(n, ctx)),
+  alpha: (n, c, ctx) => (c.alpha = flag(n, ctx)),
+};
 
 function buildBfd(node: ConfigNode, ctx: BuildContext): BfdCheck | undefined {
   const c: BfdCheck = { kind: 'BFD_CHECK', at: locationOf(node) };

@@ -99,8 +99,10 @@ export interface EffectiveCheckTimings {
 export function effectiveCheckTimings(vs: VirtualServer, rs: RealServer, c: Checker): EffectiveCheckTimings {
   const r = effectiveRealServer(vs, rs);
   const defaults = CHECKER_DEFAULTS[c.kind];
-  if (c.kind === 'FILE_CHECK' || c.kind === 'BFD_CHECK')
-    return { alpha: r.alpha, retry: 0, warmup: 0, delayLoop: r.delayLoop, delayBeforeRetry: 0 };
+  if (c.kind === 'FILE_CHECK' || c.kind === 'BFD_CHECK') {
+    const alpha = c.kind === 'BFD_CHECK' ? (c.alpha ?? r.alpha) : r.alpha;
+    return { alpha, retry: 0, warmup: 0, delayLoop: r.delayLoop, delayBeforeRetry: 0 };
+  }
   const delayLoop = c.delayLoop ?? r.delayLoop;
   const out: EffectiveCheckTimings = {
     alpha: c.alpha ?? r.alpha,

@@ -176,7 +176,7 @@ export function printChecker(c: Checker): Lines {
         ...(c.dynamic ? ['dynamic'] : []),
       ]);
     case 'BFD_CHECK':
-      return block(c.kind, opt('name', c.name));
+      return block(c.kind, [...opt('name', c.name), ...bool('alpha', c.alpha)]);
   }
 }
 

@@ -346,6 +346,8 @@ export interface BfdCheck {
   kind: 'BFD_CHECK';
   /** Name of the bfd_instance it follows. */
   name?: string;
+  /** Starts down until the session is up (unset: the real server's). */
+  alpha?: boolean;
   at: SourceLocation;
 }
 

@@ -1,6 +1,7 @@
 // Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
 // file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
 import type { ConfigNode, Diagnostics, HostFacts } from '../../types.js';
+import { aliasOf, keywordSupport } from '../../keyword-support.js';
 import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
 
 /** What every block builder carries: where to report, and facts about this host for semantic checks. */
@@ -140,9 +141,20 @@ export function walkBlock<S>(
       ctx.diags[say](child, keyword, `deprecated keyword, use '${replacement}'`);
       keyword = replacement;
     }
-    const handler = handlers[keyword];
+    let handler = handlers[keyword];
+    // Another name keepalived 2.4.3 gives a keyword of this block: read as the keyword it names.
+    const aliased = handler === undefined ? aliasOf(blockName, keyword) : undefined;
+    if (aliased !== undefined && handlers[aliased] !== undefined) {
+      keyword = aliased;
+      handler = handlers[aliased];
+    }
+    // Accepted without an effect here: said at its line, never counted by -t (see keyword-support.ts).
+    const support = keywordSupport(blockName, child.keyword);
+    if (support?.kind === 'note' && support.reportedByParser !== true)
+      ctx.diags.note(child, child.keyword, support.reason);
     if (handler === undefined) {
-      ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
+      if (support?.kind !== 'note')
+        ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
       continue;
     }
     handler(keyword === child.keyword ? child : { ...child, keyword }, target, ctx);

@@ -513,7 +513,7 @@ void describe('checkers: common options', () => {
         '    }',
       ].join('\n'),
     );
-    assert.deepEqual(messages, []);
+    assert.deepEqual(messages, ['/k.conf:17: note: log_all_failures: not implemented in keepalived-ts']);
     assert.deepEqual(stripLocations(c), {
       kind: 'TCP_CHECK',
       connectIp: '10.2.2.2',
@@ -589,7 +589,14 @@ void describe('checkers: HTTP_GET and SSL_GET', () => {
         '    }',
       ].join('\n'),
     );
-    assert.deepEqual(messages, ["/k.conf:21: warning: nb_get_retry: deprecated keyword, use 'retry'"]);
+    assert.deepEqual(messages, [
+      '/k.conf:13: note: regex_options: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
+      '/k.conf:14: note: regex_stack: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
+      '/k.conf:15: note: regex_min_offset: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
+      '/k.conf:16: note: regex_max_offset: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
+      '/k.conf:20: note: fast_recovery: not implemented in keepalived-ts',
+      "/k.conf:21: warning: nb_get_retry: deprecated keyword, use 'retry'",
+    ]);
     assert.deepEqual(stripLocations(c), {
       kind: 'HTTP_GET',
       urls: [
@@ -646,12 +653,15 @@ void describe('checkers: HTTP_GET and SSL_GET', () => {
       "/k.conf:7: error: status_code: '600' is not a status code or range within 100-599",
       "/k.conf:7: error: status_code: '2xx' is not a status code or range within 100-599",
       "/k.conf:8: error: digest: 'abc' is not 32 hexadecimal characters",
+      '/k.conf:9: note: regex_options: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
       "/k.conf:9: error: regex_options: unknown regex option 'bogus'",
+      '/k.conf:10: note: regex_stack: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
       '/k.conf:10: error: regex_stack: start 10 is greater than max 5',
+      '/k.conf:11: note: regex_min_offset: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
+      '/k.conf:12: note: regex_max_offset: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
       '/k.conf:5: warning: url: regex_min_offset is greater than regex_max_offset: the regex never matches',
       '/k.conf:14: error: url: url has no path - ignoring the url',
       "/k.conf:17: error: http_protocol: '2.0' is not one of 1.0, 1.0C, 1.1",
-      '/k.conf:18: warning: enable_sni: unknown keyword in HTTP_GET, ignored',
     ]);
     assert.equal(c?.kind === 'HTTP_GET' ? c.urls.length : -1, 1);
   });
@@ -660,7 +670,7 @@ void describe('checkers: HTTP_GET and SSL_GET', () => {
     const ssl = oneChecker(
       '    SSL_GET {\n      url {\n        path /\n      }\n      enable_sni\n      tls_compliant\n    }',
     );
-    assert.deepEqual(ssl.messages, []);
+    assert.deepEqual(ssl.messages, ['/k.conf:9: note: tls_compliant: not implemented in keepalived-ts']);
     assert.ok(ssl.c?.kind === 'SSL_GET' && ssl.c.enableSni && ssl.c.tlsCompliant);
     const none = oneChecker('    HTTP_GET {\n      connect_timeout 3\n    }');
     assert.equal(none.c, undefined);
@@ -790,6 +800,20 @@ void describe('checkers: SMTP, DNS, UDP, PING, MISC, FILE, BFD', () => {
     ]);
     const b = oneChecker('    BFD_CHECK {\n      name bfd1\n    }');
     assert.deepEqual(stripLocations(b.c), { kind: 'BFD_CHECK', name: 'bfd1' });
+    // alpha (keepalived 2.4): the checker starts down; without it, the real server's alpha applies.
+    const a = oneVs(
+      vsText('  real_server 10.1.1.1 80 {\n    BFD_CHECK {\n      name bfd1\n      alpha\n    }\n  }'),
+    );
+    assert.deepEqual(a.messages, ['/k.conf:4: error: BFD_CHECK: bfd_instance bfd1 not configured']);
+    const rs = a.vs.realServers[0];
+    const ac = rs?.checkers[0];
+    assert.ok(rs && ac?.kind === 'BFD_CHECK' && ac.alpha === true);
+    assert.equal(effectiveCheckTimings(a.vs, rs, ac).alpha, true);
+    const plain = oneVs(vsText('  real_server 10.1.1.1 80 {\n    BFD_CHECK {\n      name bfd1\n    }\n  }'));
+    const prs = plain.vs.realServers[0];
+    const pc = prs?.checkers[0];
+    assert.ok(prs && pc);
+    assert.equal(effectiveCheckTimings(plain.vs, prs, pc).alpha, false);
     const noName = oneChecker('    BFD_CHECK {\n    }');
     assert.deepEqual(noName.messages, [
       '/k.conf:4: error: BFD_CHECK: no name specified - ignoring the checker',
@@ -881,6 +905,7 @@ void describe('remaining diagnostics', () => {
     assert.deepEqual(messages, [
       "/k.conf:5: error: connect_ip: '10.0.0.x' is not a valid IP address",
       '/k.conf:7: error: bindto: 2001:db8::5 does not match the address family of connect_ip',
+      '/k.conf:10: note: regex_stack: keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body',
       '/k.conf:10: error: regex_stack: 0 is out of range 1..4294967295',
       '/k.conf:11: error: status_code: missing argument',
       "/k.conf:16: error: user: unexpected 'c' after the group",
@@ -1062,6 +1087,11 @@ void describe('printing', () => {
     assert.ok(node);
     const ssl = buildSsl(node, ctx);
     assert.deepEqual(ctx.diags.items.map(formatDiagnostic), [
+      'test.conf:2: note: password: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
+      'test.conf:3: note: ca: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
+      'test.conf:4: note: certificate: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
+      'test.conf:5: note: key: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
+      'test.conf:6: note: ca: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
       'test.conf:6: warning: ca: already specified - replacing',
     ]);
     assert.equal(

@@ -32,6 +32,8 @@ net_namespace blue
 ${basic()}`);
     // Debian's keepalived 2.2.7 has no iptables: it says so and uses nftables (the VRRP firewall)
     assert.deepEqual(messages, [
+      'test.conf:12: note: vrrp_garp_extra_if: keepalived-ts sends gratuitous ARP/NA only on the instance interface',
+      'test.conf:13: note: max_auto_priority: keepalived-ts does not apply this process setting (scheduling, memory or limits)',
       "test.conf:15: warning: vrrp_iptables: iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
     ]);
     const g = model.global;
@@ -118,7 +120,7 @@ vrrp_track_process haproxy {
   terminate_delay 1.5
 }
 `);
-    assert.deepEqual(messages, []);
+    assert.deepEqual(messages, ['test.conf:15: note: terminate_delay: not implemented in keepalived-ts']);
     const s = model.vrrpScripts[0];
     assert.deepEqual(
       s && [s.script, s.interval, s.timeout, s.weight, s.weightReverse, s.rise, s.fall, s.initFail],
@@ -437,7 +439,12 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
   kernel_rx_buf_size 8192
   timer_expired_backup`),
     );
-    assert.deepEqual(messages, []);
+    assert.deepEqual(messages, [
+      'test.conf:8: note: garp_extra_if: keepalived-ts sends gratuitous ARP/NA only on the instance interface',
+      'test.conf:14: note: debug: not implemented in keepalived-ts',
+      'test.conf:15: note: kernel_rx_buf_size: keepalived-ts leaves VRRP socket receive buffers at their defaults',
+      'test.conf:16: note: timer_expired_backup: not implemented in keepalived-ts',
+    ]);
     const i = model.instances[0];
     assert.deepEqual(i?.useVmac, { name: 'vrrp51', mac: '00:00:5e:00:01', netlinkNotifyMsg: true });
     assert.deepEqual(
@@ -688,6 +695,7 @@ void describe('cross-references', () => {
 `,
     );
     assert.deepEqual(messages, [
+      'test.conf:20: note: notify_priority_changes: keepalived-ts does not report priority changes to notify scripts or FIFOs',
       "test.conf:22: warning: global_tracking: deprecated keyword, use 'sync_group_tracking_weight'",
     ]);
     const g = model.syncGroups[0];
@@ -777,6 +785,10 @@ vrrp_bogus {
 }
 `);
     assert.deepEqual(messages, [
+      'test.conf:10: note: linkbeat_interfaces: keepalived-ts follows link state through netlink only',
+      'test.conf:13: note: interface_up_down_delays: not implemented in keepalived-ts',
+      'test.conf:16: note: track_group: keepalived-ts does not implement static track_group',
+      'test.conf:17: note: group: keepalived-ts does not implement static track_group',
       'test.conf:21: warning: vrrp_bogus: unknown keyword in the top level, ignored',
     ]);
     assert.equal(model.staticAddresses[0]?.scope, 'global');
