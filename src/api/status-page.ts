@@ -27,7 +27,8 @@ section h2 { margin:0 0 6px; font-size:14px; text-transform:uppercase; letter-sp
 table { border-collapse:collapse; width:100%; background:#fff; border:1px solid var(--line); }
 th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 th { background:#e9ecf2; font-weight:600; white-space:nowrap; }
-td.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+th .muted { font-weight:400; }
 .state { font-weight:700; color:#fff; text-align:center; border-radius:3px; padding:1px 6px; display:inline-block;
   min-width:64px; }
 .s-MASTER { background:var(--master); } .s-BACKUP { background:var(--backup); } .s-FAULT { background:var(--fault); }
@@ -151,9 +152,9 @@ function renderServers() {
       el('th', { colspan: '3', text: up + ' of ' + vs.realServers.length + ' up' })));
     for (const r of vs.realServers) {
       const key = 'r:' + vs.name + '|' + r.address + ':' + r.port;
-      const checks = r.checkers.map((c) => c.kind + ' ' + (c.up ? 'up' : 'down') +
+      // the verdict's own words once one arrived live, else each checker's last result at load
+      const checks = r.note ? [r.note] : r.checkers.map((c) => c.kind + ' ' + (c.up ? 'up' : 'down') +
         (c.last ? ': ' + (c.last.ok ? 'ok' : c.last.detail) + ' (' + c.last.durationMs + ' ms)' : ''));
-      if (r.note) checks.push(r.note);
       body.append(el('tr', { class: (r.up ? 'up' : 'down') + (changed.has(key) ? ' changed' : ''), 'data-server': r.address + ':' + r.port },
         el('td', { text: r.address + ':' + r.port }), el('td', {}, el('b', { text: r.up ? 'UP' : 'DOWN' })),
         el('td', { class: 'num', text: r.weight }), el('td', { class: 'reason', text: checks.join('; ') }),
@@ -233,6 +234,8 @@ function apply(e) {
         if (x.priorityTo > 0 && x.priorityTo < 255) t.contribution = x.priorityTo - i.priority.base - others;
         t.fault = x.faultTo;
         t.note = e.reason;
+        const status = trackerStatus(e.reason);
+        if (status !== undefined) t.status = status;
       }
       i.faults = i.faults.filter((f) => f !== e.tracker).concat(x.faultTo ? [e.tracker] : []);
       changed.add('i:' + i.name);
@@ -246,6 +249,16 @@ function apply(e) {
     const b = doc.bfd.find((b) => b.name === e.session);
     if (b) b.up = e.up; else doc.bfd.push({ name: e.session, up: e.up });
   }
+}
+
+// A tracker's status (as /status words it) from its event's reason (src/api/tracker-events.ts).
+function trackerStatus(reason) {
+  let m;
+  if ((m = /^(?:interface|bfd) \\S+ (up|down)$/.exec(reason))) return m[1];
+  if ((m = /^script \\S+ (succeeded|failed)/.exec(reason))) return m[1] === 'succeeded' ? 'ok' : 'failed';
+  if ((m = /^track file \\S+ = (\\S+)$/.exec(reason))) return m[1];
+  if ((m = /^process \\S+ (running|stopped)$/.exec(reason))) return m[1] === 'running' ? 'up' : 'down';
+  return undefined;
 }
 
 async function loadStatus() {
@@ -354,7 +367,7 @@ export const STATUS_PAGE = `<!doctype html>
 <main>
 <section><h2>VRRP instances</h2>
 <table id="instances"><thead><tr><th>Instance</th><th>State</th><th>Priority</th><th>Trackers</th><th>VRID</th>
-<th>Interface</th><th>Master</th><th>Virtual IPs</th><th>Last transition</th><th>Adverts rx / tx</th></tr></thead>
+<th>Interface</th><th>Master</th><th>Virtual IPs</th><th>Last transition</th><th>Adverts rx / tx <span class="muted">at load</span></th></tr></thead>
 <tbody></tbody></table></section>
 <section id="groups-section" hidden><h2>Sync groups</h2>
 <table id="groups"><thead><tr><th>Group</th><th>State</th><th>Members</th></tr></thead><tbody></tbody></table></section>

@@ -168,7 +168,7 @@ describe('status page (GET /)', () => {
       const done = await browser.next('done');
       assert.equal(done.row?.[1], 'MASTER');
       assert.match(done.row?.[2] ?? '', /^80\s*\/\s*100$/);
-      assert.match(done.row?.[3] ?? '', /file:weightfile\s+\S+\s+-20/, 'the tracker event moved its part');
+      assert.match(done.row?.[3] ?? '', /file:weightfile\s+-10\s+-20/, 'the tracker event moved its part');
       assert.equal(done.row?.[6], 'self');
       assert.match(done.row?.[8] ?? '', /BACKUP\u2192MASTER: master-down timer/);
       const takeover = done.timeline?.find((r) => r[2] === 'state-change' && r[4]?.includes('MASTER'));
