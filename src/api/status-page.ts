@@ -315,8 +315,13 @@ async function follow() {
 
 async function dispatch(type, data) {
   if (type === 'gap') {
-    // events were lost while away: the document is stale, the timeline has a hole
-    if (lastSeq > 0) await loadStatus();
+    // events were lost while away (or the daemon restarted and numbers from 1 again): start over from a
+    // fresh document; the history that follows in this stream fills the timeline again
+    if (lastSeq === 0) return;
+    timeline.length = 0;
+    seen.clear();
+    lastSeq = 0;
+    await loadStatus();
     return;
   }
   let e;
