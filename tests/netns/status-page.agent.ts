@@ -3,8 +3,8 @@
 //   status-page.agent.js URL TOKEN INSTANCE SCREENSHOT
 // It opens URL/ (the document request alone carries the token, as a proxy in front would add it), enters
 // the token in the page's own form (the page's requests then carry it), waits for INSTANCE in BACKUP, says
-// so, waits (without reloading) for it to become MASTER, takes a screenshot and reports what the browser
-// saw. One JSON line per phase on stdout: loaded, updated, done.
+// so, waits (without reloading) for it to become MASTER, takes a screenshot, waits for it to be BACKUP
+// again and reports what the browser saw. One JSON line per phase on stdout: loaded, updated, shot, done.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,13 +52,16 @@ async function main(): Promise<void> {
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame()) navigations++;
     });
-    const requests: Array<{ path: string; status: number; auth: boolean }> = [];
+    const requests: Array<{ path: string; status: number; auth: boolean; lastEventId?: string }> = [];
     page.on('response', (r) => {
       const req = r.request();
       requests.push({
         path: new URL(req.url()).pathname,
         status: r.status(),
         auth: req.headers().authorization === `Bearer ${token}`,
+        ...(req.headers()['last-event-id'] !== undefined
+          ? { lastEventId: req.headers()['last-event-id'] }
+          : {}),
       });
     });
     const documentUrl = `${base}/`;
@@ -83,6 +86,10 @@ async function main(): Promise<void> {
     // the flash of the changed row fades, and the timeline's relative times settle
     await page.waitForTimeout(3000);
     if (screenshot !== '') await page.screenshot({ path: screenshot, fullPage: true });
+    say({ phase: 'shot' });
+    // the test reloads the daemon with another listener (the stream drops, the page resumes) and brings
+    // the old master back, which takes over again
+    await stateCell.filter({ hasText: /^BACKUP$/ }).waitFor({ timeout: 40_000 });
     const timeline = (await page.evaluate(
       `[...document.querySelectorAll('#timeline tbody tr')].map((tr) => [...tr.cells].map((c) => c.innerText))`,
     )) as string[][];

@@ -2,10 +2,11 @@
 // from inside the backup router's namespace. Two of our daemons; the page of the backup shows it BACKUP
 // under the master's address with its tracker's part in its priority and its real servers' health; a
 // tracker change and then the master's death (SIGKILL) reach the page over /events without a reload, the
-// takeover within a few seconds of the daemon logging it. The page and its requests need the token; the
+// takeover within a few seconds of the daemon logging it; a reload of the listener drops the stream, which
+// the page resumes with Last-Event-ID, and sees the old master come back. The page and its requests need the token; the
 // page holds no secret. KTS_STATUS_PAGE_PNG=path keeps the screenshot (docs/status-page.png is one).
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globalDefs, instanceConfig, withLab, type VrrpLab } from '../helpers/vrrp-lab.js';
@@ -20,10 +21,10 @@ const PORT = 9650;
 const TOKEN = 'kts-page-token-4567';
 const PASSWORD = 'pw5ecret';
 
-function config(node: string, address: string, priority: number, extra = ''): string {
+function config(node: string, address: string, priority: number, extra = '', moreListen = ''): string {
   return (
     globalDefs(node) +
-    `status_http {\n  listen ${address} ${PORT}\n  token ${TOKEN}\n}\n` +
+    `status_http {\n  listen ${address} ${PORT}\n${moreListen}  token ${TOKEN}\n}\n` +
     extra +
     instanceConfig({
       name: 'VI_1',
@@ -60,13 +61,13 @@ function realServers(): string {
 }
 
 interface Phase {
-  phase: 'loaded' | 'updated' | 'done';
+  phase: 'loaded' | 'updated' | 'shot' | 'done';
   row?: string[];
   at?: number;
   timeline?: string[][];
   servers?: string[][];
   navigations?: number;
-  requests?: Array<{ path: string; status: number; auth: boolean }>;
+  requests?: Array<{ path: string; status: number; auth: boolean; lastEventId?: string }>;
   problems?: string[];
   csp?: string;
 }
@@ -166,13 +167,30 @@ describe('status page (GET /)', () => {
       t.diagnostic(`the page showed the takeover ${lagMs} ms after the daemon logged it`);
       assert.ok(lagMs < 3000, `the page showed the takeover ${lagMs} ms after the daemon logged it`);
 
+      await browser.next('shot');
+      // a reload that changes the listener closes the page's stream: it comes back with Last-Event-ID
+      const bConfig = (more: string): string =>
+        config('b', '10.1.0.2', 100, `vrrp_track_file weightfile {\n  file ${track}\n}\n`, more) +
+        realServers();
+      writeFileSync(db.files.config, bConfig(`  listen 127.0.0.1 ${PORT + 1}\n`));
+      const reloadMark = db.mark();
+      db.killGroup('SIGHUP');
+      await db.waitForLog(/status_http: listening on http:\/\/127\.0\.0\.1:9651/, 10_000, reloadMark);
+      await new Promise((r) => setTimeout(r, 3000));
+      // the old master comes back and takes over again
+      const back = lab.start('ours', a, 'sp-a2', config('a', '10.1.0.1', 200));
+      await back.waitForState('VI_1', 'MASTER', 15_000);
+      await db.waitForState('VI_1', 'BACKUP', 15_000, since);
+
       const done = await browser.next('done');
-      assert.equal(done.row?.[1], 'MASTER');
+      assert.equal(done.row?.[1], 'BACKUP');
       assert.match(done.row?.[2] ?? '', /^80\s*\/\s*100$/);
       assert.match(done.row?.[3] ?? '', /file:weightfile\s+-10\s+-20/, 'the tracker event moved its part');
-      assert.equal(done.row?.[6], 'self');
-      assert.match(done.row?.[8] ?? '', /BACKUP\u2192MASTER: master-down timer/);
-      const takeover = done.timeline?.find((r) => r[2] === 'state-change' && r[4]?.includes('MASTER'));
+      assert.equal(done.row?.[6], '10.1.0.1 (200)', 'the master named by the advert that made us BACKUP');
+      assert.match(done.row?.[8] ?? '', /MASTER\u2192BACKUP: /);
+      const takeover = done.timeline?.find(
+        (r) => r[2] === 'state-change' && r[4]?.includes('BACKUP \u2192 MASTER'),
+      );
       assert.ok(takeover, JSON.stringify(done.timeline));
       assert.equal(takeover[5], 'master-down timer');
       assert.ok(
@@ -199,8 +217,13 @@ describe('status page (GET /)', () => {
       );
       const streams = pageRequests.filter((r) => r.path === '/events');
       assert.ok(
-        streams.length >= 1 && streams.every((r) => r.status === 200 && r.auth),
+        streams.length >= 2 && streams.every((r) => r.status === 200 && r.auth),
         JSON.stringify(streams),
+      );
+      const takeoverSeq = Number(takeover[1]?.replace('#', ''));
+      assert.ok(
+        Number(streams[1]?.lastEventId) >= takeoverSeq,
+        `resumed after ${streams[1]?.lastEventId}, the takeover was #${takeoverSeq}`,
       );
       assert.ok(
         pageRequests.every((r) => !r.path.includes(TOKEN)),
