@@ -6,7 +6,7 @@
 // the page resumes with Last-Event-ID, and sees the old master come back. The page and its requests need the token; the
 // page holds no secret. KTS_STATUS_PAGE_PNG=path keeps the screenshot (docs/status-page.png is one).
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globalDefs, instanceConfig, withLab, type VrrpLab } from '../helpers/vrrp-lab.js';
@@ -74,7 +74,19 @@ interface Phase {
 
 /** Starts the browser agent in `member`'s namespace; `next()` resolves with each phase line in turn. */
 function browse(lab: VrrpLab, member: LanMember, url: string, screenshot: string) {
-  const child = lab.spawnOther(member.ns, [process.execPath, pageAgent, url, TOKEN, 'VI_1', screenshot]);
+  // the browser's profile and playwright's files go to the lab's directory, removed with it
+  const tmp = join(lab.dir, 'browser');
+  mkdirSync(tmp);
+  const child = lab.spawnOther(member.ns, [
+    'env',
+    `TMPDIR=${tmp}`,
+    process.execPath,
+    pageAgent,
+    url,
+    TOKEN,
+    'VI_1',
+    screenshot,
+  ]);
   const phases: Phase[] = [];
   const waiting: Array<() => void> = [];
   let err = '';
@@ -96,6 +108,11 @@ function browse(lab: VrrpLab, member: LanMember, url: string, screenshot: string
   });
   let taken = 0;
   return {
+    /** Resolves with the agent's exit code (it closes the browser after its last line). */
+    async exit(): Promise<number | null> {
+      while (exited === undefined) await new Promise<void>((r) => waiting.push(r));
+      return exited;
+    },
     async next(name: Phase['phase']): Promise<Phase> {
       for (;;) {
         const p = phases[taken];
@@ -240,6 +257,7 @@ describe('status page (GET /)', () => {
       const png = readFileSync(shot);
       assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG');
       if (process.env.KTS_STATUS_PAGE_PNG) copyFileSync(shot, process.env.KTS_STATUS_PAGE_PNG);
+      assert.equal(await browser.exit(), 0, 'the browser closed');
       for (const s of [TOKEN, PASSWORD]) assert.ok(!db.log(10_000).includes(s), `${s} in the log`);
     }));
 });
