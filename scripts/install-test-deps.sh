@@ -4,10 +4,11 @@
 # snmptrapd are started by the tests themselves, inside network namespaces, never on the host's own
 # interfaces (snmptrapd also ships a systemd socket unit, disabled with its service below).
 # qemu, Debian's generic kernel, busybox-static and ipvsadm make the VM tier (IPVS, absent from this
-# machine's kernel): the VM has no network device at all.
+# machine's kernel): the VM has no network device at all. chromium is the browser of the status page test
+# (driven by playwright-core, inside a namespace).
 set -eu
 PACKAGES="iproute2 nftables tcpdump tshark keepalived frr nginx dnsmasq ca-certificates openssl python3
-  ipvsadm qemu-system-x86 linux-image-amd64 busybox-static xz-utils snmpd snmp snmptrapd"
+  ipvsadm qemu-system-x86 linux-image-amd64 busybox-static xz-utils snmpd snmp snmptrapd chromium"
 SERVICES="keepalived frr nginx dnsmasq ipvsadm snmpd snmptrapd snmptrapd.socket"
 
 if [ "$(id -u)" != 0 ]; then

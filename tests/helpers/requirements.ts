@@ -41,6 +41,7 @@ export const TOOLS = {
   snmpd: { command: '/usr/sbin/snmpd', pkg: 'snmpd' },
   snmpwalk: { command: 'snmpwalk', pkg: 'snmp' },
   snmptrapd: { command: '/usr/sbin/snmptrapd', pkg: 'snmptrapd' },
+  chromium: { command: '/usr/bin/chromium', pkg: 'chromium' },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;

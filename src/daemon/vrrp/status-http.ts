@@ -1,14 +1,17 @@
 // The status listener's sockets (status_http): one HTTP (or HTTPS) server per `listen` line, in the VRRP
-// child. GET /status, /metrics and /events; a bearer token when configured (401 otherwise). Its work is
+// child. GET / (the web page), /status, /metrics and /events; a bearer token when configured (401
+// otherwise), for the page as for the rest. Its work is
 // bounded: few connections, short timeouts, a cap on event streams and on what a slow stream may buffer.
 // The periodic adverts leave from the native sender thread whatever this does; what a request costs the
 // JavaScript thread is measured (keepalived_status_http_request_duration_seconds).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { StatusHttpConfig } from '../../config/model/global/status-http.js';
 import type { EventHistory, StatusEvent } from '../../api/events.js';
 import { authorized, parseLastEventId, sseComment, sseFrame, sseGap } from '../../api/sse.js';
+import { STATUS_PAGE, STATUS_PAGE_SCRIPT, STATUS_PAGE_STYLE } from '../../api/status-page.js';
 import type { Logger } from '../process/log.js';
 
 const MAX_CONNECTIONS = 64;
@@ -18,6 +21,16 @@ const MAX_EVENT_STREAMS = 32;
 const MAX_STREAM_BUFFER = 1 << 20;
 const KEEPALIVE_COMMENT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+
+const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+/** The page may run its own inline script and style (by hash) and talk to this listener, nothing else. */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    `default-src 'none'; script-src ${cspHash(STATUS_PAGE_SCRIPT)}; style-src ${cspHash(STATUS_PAGE_STYLE)}; ` +
+    "connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
 
 export interface StatusHandlers {
   status(): string;
@@ -139,7 +152,7 @@ export class StatusHttpServer {
     const path = url.pathname;
     const done = (code: number): void =>
       this.handlers.measured(
-        ['/status', '/metrics', '/events'].includes(path) ? path : 'other',
+        ['/', '/status', '/metrics', '/events'].includes(path) ? path : 'other',
         code,
         Number(process.hrtime.bigint() - started) / 1e9,
       );
@@ -157,14 +170,20 @@ export class StatusHttpServer {
       return;
     }
     try {
-      if (path === '/status') reply(200, 'application/json', this.handlers.status());
+      if (path === '/') reply(200, 'text/html; charset=utf-8', STATUS_PAGE, PAGE_HEADERS);
+      else if (path === '/status') reply(200, 'application/json', this.handlers.status());
       else if (path === '/metrics')
         void this.handlers.metrics().then(
           (m) => reply(200, m.contentType, m.body),
           (e: unknown) => reply(500, 'text/plain', `metrics: ${(e as Error).message}\n`),
         );
       else if (path === '/events') this.events(req, res, url, done);
-      else reply(404, 'application/json', '{"error":"not found","paths":["/status","/metrics","/events"]}\n');
+      else
+        reply(
+          404,
+          'application/json',
+          '{"error":"not found","paths":["/","/status","/metrics","/events"]}\n',
+        );
     } catch (e) {
       this.log.error(`status_http ${path}: ${(e as Error).stack ?? String(e)}`);
       if (!res.headersSent) reply(500, 'application/json', '{"error":"internal"}\n');

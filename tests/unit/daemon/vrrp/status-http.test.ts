@@ -1,6 +1,7 @@
 // The status listener's HTTP side on loopback: the token (401 with the Bearer challenge), methods and
-// paths, the event stream (Last-Event-ID, live events, ?follow=0, the cap on streams), and HTTPS.
+// paths, the page (GET /), the event stream (Last-Event-ID, live events, ?follow=0, the cap on streams), and HTTPS.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -10,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusHttpServer } from '../../../../src/daemon/vrrp/status-http.js';
 import { EventHistory } from '../../../../src/api/events.js';
+import { STATUS_PAGE, STATUS_PAGE_SCRIPT, STATUS_PAGE_STYLE } from '../../../../src/api/status-page.js';
 import { Logger } from '../../../../src/daemon/process/log.js';
 import { missingTools } from '../../../helpers/requirements.js';
 
@@ -121,10 +123,25 @@ void describe('status listener (HTTP on loopback)', () => {
     const head = await ask(port, '/status', { method: 'HEAD', headers: auth });
     assert.equal(head.status, 200);
     assert.equal(head.body, '');
-    assert.equal((await ask(port, '/', { headers: auth })).status, 404);
+    assert.equal((await ask(port, '/nope', { headers: auth })).status, 404);
     const m = await ask(port, '/metrics', { headers: auth });
     assert.equal(m.body, 'keepalived_up 1\n');
     assert.match(m.headers['content-type'] ?? '', /text\/plain/);
+  });
+
+  void test('the page: the token like every path, HTML with a policy that allows its own script and style', async () => {
+    assert.equal((await ask(port, '/')).status, 401);
+    const r = await ask(port, '/', { headers: auth });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(r.body, STATUS_PAGE);
+    const hash = (t: string): string => `'sha256-${createHash('sha256').update(t).digest('base64')}'`;
+    const csp = String(r.headers['content-security-policy'] ?? '');
+    assert.match(csp, /^default-src 'none'; /);
+    assert.ok(csp.includes(`script-src ${hash(STATUS_PAGE_SCRIPT)};`), csp);
+    assert.ok(csp.includes(`style-src ${hash(STATUS_PAGE_STYLE)};`), csp);
+    assert.ok(csp.includes("connect-src 'self'"), csp);
+    assert.ok(measured.includes('/ 401') && measured.includes('/ 200'));
   });
 
   void test('events: Last-Event-ID resumes (with a gap notice), live events follow, ?follow=0 ends', async () => {
