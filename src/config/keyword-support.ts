@@ -74,7 +74,8 @@ function processTuning(prefix: 'vrrp' | 'checker' | 'bfd'): BlockSupport {
     rlimit_rttime: 'RlimitRttime',
   };
   const out: Record<string, KeywordSupport> = {};
-  for (const [kw, f] of Object.entries(field)) out[`${prefix}_${kw}`] = uses(PROCESS_SETTINGS, `${prefix}${f}`);
+  for (const [kw, f] of Object.entries(field))
+    out[`${prefix}_${kw}`] = uses(PROCESS_SETTINGS, `${prefix}${f}`);
   out[`${prefix}_rlimit_rtime`] = alias(`${prefix}_rlimit_rttime`);
   return out;
 }

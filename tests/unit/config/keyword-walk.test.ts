@@ -178,12 +178,12 @@ describe("keepalived 2.4.3's keyword table, keyword by keyword", () => {
   });
 
   it('a note never changes the verdict of -t', () => {
-    const text = 'global_defs {\n  router_id r1\n  vrrp_process_name kts-vrrp\n}\n';
+    const text = 'global_defs {\n  router_id r1\n  use_symlink_paths\n}\n';
     const { diagnostics } = loadModel(FILE, new MemoryHost({ [FILE]: text }));
     const said = diagnostics.filter((d) => d.line === 3);
     assert.deepEqual(
       said.map((d) => [d.severity, d.keyword, d.message]),
-      [['note', 'vrrp_process_name', 'keepalived-ts does not rename its processes']],
+      [['note', 'use_symlink_paths', 'not implemented in keepalived-ts']],
     );
     assert.equal(configTestExitCode(diagnostics), 0);
   });
