@@ -204,7 +204,8 @@ export class IpvsVm {
   exec(cmdline: string, options: { timeoutMs?: number; input?: string } = {}): Promise<VmExecResult> {
     if (this.exited) return Promise.reject(new Error('the VM is not running'));
     const id = this.nextId++;
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    // Generous: under TCG on a loaded 2-core host a few `ip` / `ipvsadm` commands have taken over 30 s.
+    const timeoutMs = options.timeoutMs ?? 120_000;
     return new Promise<VmExecResult>((resolve, reject) => {
       // The agent enforces the timeout; this one only catches an agent that stopped answering.
       const guard = setTimeout(() => {
