@@ -7,14 +7,43 @@ import type { SplitBrainHealedReport, SplitBrainReport, TakeoverReport } from '.
 /** Monotonic ms -> wall-clock ISO 8601. */
 export type WallClock = (monotonicMs: number) => string;
 
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export interface LastAdvert {
+  at: string;
+  from: string;
+  priority: number;
+  handledAfterMs?: number;
+}
+
+/** The last advert of a takeover report for the status listener; `start` is where the timing starts. */
+export function lastAdvertOf(
+  r: TakeoverReport,
+  wall: WallClock,
+): { advert: LastAdvert; start: number } | undefined {
+  const last = r.lastAdvert;
+  if (last === undefined) return undefined;
+  const start = last.arrivedAt ?? last.at;
+  return {
+    start,
+    advert: {
+      at: wall(start),
+      from: last.from,
+      priority: last.priority,
+      ...(last.arrivedAt !== undefined ? { handledAfterMs: round3(last.at - last.arrivedAt) } : {}),
+    },
+  };
+}
+
 /** One takeover (BACKUP -> MASTER), the last of each instance in /status, and the `takeover` event. */
 export interface TakeoverTiming {
   /** When the instance decided to become MASTER (wall clock). */
   decidedAt: string;
   reason: string;
   masterDownIntervalMs: number;
-  /** The last advert heard from the old master, absent when none was heard (a start, a lone router). */
-  lastAdvert?: { at: string; from: string; priority: number };
+  /** The last advert heard from the old master, absent when none was heard (a start, a lone router): when
+   * the kernel received it (else when the daemon handled it), and how long the daemon took to handle it. */
+  lastAdvert?: LastAdvert;
   /** From the last advert heard: to the decision, to the kernel acknowledging the VIPs, to the first
    * gratuitous ARP / unsolicited NA sent. */
   sinceLastAdvertMs?: { decided: number; vipsInstalled?: number; firstGarp?: number };
@@ -28,22 +57,20 @@ export interface TakeoverObserved {
   firstGarpAt?: number;
 }
 
-const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
-
 export function takeoverTiming(r: TakeoverReport, seen: TakeoverObserved, wall: WallClock): TakeoverTiming {
   const since = (from: number): { vipsInstalled?: number; firstGarp?: number } => ({
     ...(seen.vipsInstalledAt !== undefined ? { vipsInstalled: round3(seen.vipsInstalledAt - from) } : {}),
     ...(seen.firstGarpAt !== undefined ? { firstGarp: round3(seen.firstGarpAt - from) } : {}),
   });
-  const last = r.lastAdvert;
+  const last = lastAdvertOf(r, wall);
   return {
     decidedAt: wall(r.decidedAt),
     reason: r.reason,
     masterDownIntervalMs: r.masterDownIntervalMs,
     ...(last !== undefined
       ? {
-          lastAdvert: { at: wall(last.at), from: last.from, priority: last.priority },
-          sinceLastAdvertMs: { decided: round3(r.decidedAt - last.at), ...since(last.at) },
+          lastAdvert: last.advert,
+          sinceLastAdvertMs: { decided: round3(r.decidedAt - last.start), ...since(last.start) },
         }
       : {}),
     sinceDecisionMs: since(r.decidedAt),

@@ -4,6 +4,7 @@
 // the log, /status, /metrics and /events. It only observes: nothing here delays or changes what is sent.
 import { performance } from 'node:perf_hooks';
 import {
+  lastAdvertOf,
   splitBrainHealedLogLine,
   splitBrainLogLine,
   splitBrainStatus,
@@ -79,13 +80,13 @@ export class FailoverReporter {
   transitionDetail(instance: string): TransitionTakeover | undefined {
     const r = this.pending.get(instance)?.report;
     if (r === undefined) return undefined;
-    const last = r.lastAdvert;
+    const last = lastAdvertOf(r, this.wall);
     return {
       masterDownIntervalMs: r.masterDownIntervalMs,
       ...(last !== undefined
         ? {
-            lastAdvert: { at: this.wall(last.at), from: last.from, priority: last.priority },
-            sinceLastAdvertMs: Math.round((r.decidedAt - last.at) * 1000) / 1000,
+            lastAdvert: last.advert,
+            sinceLastAdvertMs: Math.round((r.decidedAt - last.start) * 1000) / 1000,
           }
         : {}),
     };

@@ -564,7 +564,12 @@ export class Instance {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
     countAccepted(this.counters, received.advert.priority, notes);
     if (this.state === 'BACKUP') {
-      this.lastHeard = { at: ctx.now, from: received.source, priority: received.advert.priority };
+      this.lastHeard = {
+        at: ctx.now,
+        from: received.source,
+        priority: received.advert.priority,
+        ...(received.arrivedAt !== undefined ? { arrivedAt: received.arrivedAt } : {}),
+      };
       this.backupReceive(ctx, received);
     } else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert

@@ -9,6 +9,8 @@ export interface HeardAdvert {
   at: number;
   from: string;
   priority: number;
+  /** When the kernel received it (same clock), when the daemon knows. */
+  arrivedAt?: number;
 }
 
 /** BACKUP -> MASTER. */
