@@ -134,6 +134,41 @@ void describe('engine reports: takeover timing', () => {
     assert.ok(Math.abs(t.decidedAt - stoppedAt - 609.375) < 0.01, `${t.decidedAt - stoppedAt}`);
   });
 
+  void test("the kernel's receive time of the last advert rides along, and changes no timer", () => {
+    const engine = new Engine({
+      instances: [router(100, B)],
+      syncGroups: [],
+      scripts: [],
+      trackFiles: [],
+      trackProcesses: [],
+    });
+    engine.handle(0, { type: 'start' });
+    const advert = {
+      version: 2 as const,
+      vrid: 10,
+      priority: 200,
+      intervalCs: 100,
+      addresses: ['10.0.0.100'],
+      authType: 'none' as const,
+    };
+    const received: ReceivedAdvert = {
+      advert,
+      family: 4,
+      source: A,
+      destination: '224.0.0.18',
+      ttl: 255,
+      ifname: 'eth0',
+      arrivedAt: 999.25,
+    };
+    engine.handle(1000, { type: 'advert', received });
+    // the master-down timer runs from the handling (keepalived's behaviour), not from the arrival
+    assert.equal(engine.nextDeadline(), 1000 + masterDownIntervalMs(2, 100, 100));
+    engine.handle(engine.nextDeadline() as number, { type: 'timer' });
+    const t = engine.reports().find((r) => r.type === 'takeover');
+    assert.ok(t?.type === 'takeover');
+    assert.deepEqual(t.lastAdvert, { at: 1000, arrivedAt: 999.25, from: A, priority: 200 });
+  });
+
   void test('a start with nobody else on the LAN reports a takeover with no advert heard', () => {
     const lan = new Lan(router(100, B));
     lan.start();
