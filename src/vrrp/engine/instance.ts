@@ -15,8 +15,7 @@ import type { SyncGroup } from './sync-group.js';
 import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
 import { DUE_TOLERANCE_MS, later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
-import type { HeardAdvert } from './reports.js';
-import { SplitBrainWatch } from './split-brain.js';
+import { InstanceObserver } from './observer.js';
 
 export class Instance {
   group: SyncGroup<Instance> | undefined;
@@ -44,10 +43,8 @@ export class Instance {
   masterPriority: number | undefined;
   /** Source of the last advert dispatched here, which tells apart instances sharing a VRID (dispatch.ts). */
   lastAdvertSource: string | undefined;
-  /** The last advert heard while BACKUP: where a takeover's timing starts. */
-  lastHeard: HeardAdvert | undefined;
-  /** Other masters heard while we stay MASTER (split brain). */
-  readonly splitBrain = new SplitBrainWatch();
+  /** Takeovers and split brain, for the reports only (observer.ts). */
+  readonly observer = new InstanceObserver(this);
 
   vipSet = false;
   get garpDelayAt(): number | undefined {
@@ -253,44 +250,8 @@ export class Instance {
     this.state = to;
     if (from !== to) {
       ctx.out.push({ type: 'state-change', instance: this.name, from, to, reason: ctx.reason });
-      this.observeTransition(ctx, from, to);
+      this.observer.transition(ctx, from, to);
     }
-  }
-
-  /** Reports only: a takeover's start, the end of a split brain when we leave MASTER. */
-  private observeTransition(ctx: StepContext, from: VrrpState, to: VrrpState): void {
-    if (from === 'BACKUP' && to === 'MASTER')
-      ctx.reports?.push({
-        type: 'takeover',
-        instance: this.name,
-        decidedAt: ctx.now,
-        reason: ctx.reason,
-        ...(this.lastHeard !== undefined ? { lastAdvert: this.lastHeard } : {}),
-        masterDownIntervalMs: this.downTimerMs(),
-      });
-    if (from === 'MASTER')
-      ctx.reports?.push(
-        ...this.splitBrain.end(
-          ctx.now,
-          { instance: this.name, vrid: this.spec.vrid },
-          `we left MASTER for ${to}`,
-        ),
-      );
-    if (to === 'BACKUP') this.lastHeard = undefined;
-  }
-
-  /** What the split-brain watch compares the other master with. */
-  private splitBrainContext(): Parameters<SplitBrainWatch['heard']>[4] {
-    return {
-      instance: this.name,
-      vrid: this.spec.vrid,
-      us: {
-        ...(this.spec.sourceAddress !== undefined ? { address: this.spec.sourceAddress } : {}),
-        priority: this.effectivePriority,
-        addresses: this.spec.addresses.map((v) => v.address),
-      },
-      intervalMs: this.downTimerMs(),
-    };
   }
 
   notify(ctx: StepContext): void {
@@ -387,13 +348,7 @@ export class Instance {
       this.gotoMaster(ctx);
     } else if (this.state === 'MASTER') {
       this.masterTx(ctx);
-      ctx.reports?.push(
-        ...this.splitBrain.expire(ctx.now, {
-          instance: this.name,
-          vrid: this.spec.vrid,
-          intervalMs: this.downTimerMs(),
-        }),
-      );
+      this.observer.advertised(ctx);
     }
     this.initSands(ctx.now);
   }
@@ -564,12 +519,7 @@ export class Instance {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
     countAccepted(this.counters, received.advert.priority, notes);
     if (this.state === 'BACKUP') {
-      this.lastHeard = {
-        at: ctx.now,
-        from: received.source,
-        priority: received.advert.priority,
-        ...(received.arrivedAt !== undefined ? { arrivedAt: received.arrivedAt } : {}),
-      };
+      this.observer.heardAsBackup(ctx, received);
       this.backupReceive(ctx, received);
     } else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
@@ -657,14 +607,7 @@ export class Instance {
         `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
       );
       if (!this.spec.lowerPrioNoAdvert) this.sendAdvert(ctx, this.effectivePriority);
-      const splitBrain = this.splitBrain.heard(
-        ctx.now,
-        received.source,
-        a.priority,
-        a.addresses,
-        this.splitBrainContext(),
-      );
-      if (splitBrain !== undefined) ctx.reports?.push(splitBrain);
+      this.observer.heardAsMaster(ctx, received);
       this.lowerPriorityGarp(ctx);
       if (this.group)
         for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);
