@@ -36,6 +36,8 @@ export class StatusService {
   private readonly takeoverSeconds: Histogram;
   private readonly splitBrain: Gauge;
   private readonly splitBrains: Counter;
+  /** Other masters of the split-brain episodes under way, by instance. */
+  private readonly splitBrainOthers = new Map<string, Set<string>>();
   private metricsCache: { at: number; text: Promise<{ contentType: string; body: string }> } | undefined;
   private statusCache: { at: number; text: string } | undefined;
 
@@ -182,11 +184,16 @@ export class StatusService {
     if (body.type === 'takeover')
       for (const { stage, seconds } of takeoverStages(body.timing))
         this.takeoverSeconds.observe({ iname: body.instance, stage }, seconds);
-    if (body.type === 'split-brain') {
-      this.splitBrain.set({ iname: body.instance }, 1);
-      this.splitBrains.inc({ iname: body.instance });
+    if (body.type === 'split-brain' || body.type === 'split-brain-healed') {
+      // one gauge per instance, however many other masters: 1 while any episode is under way
+      let others = this.splitBrainOthers.get(body.instance);
+      if (others === undefined) this.splitBrainOthers.set(body.instance, (others = new Set()));
+      if (body.type === 'split-brain') {
+        others.add(body.other.address);
+        this.splitBrains.inc({ iname: body.instance });
+      } else others.delete(body.other);
+      this.splitBrain.set({ iname: body.instance }, others.size > 0 ? 1 : 0);
     }
-    if (body.type === 'split-brain-healed') this.splitBrain.set({ iname: body.instance }, 0);
     if (body.type === 'checker')
       this.verdicts.inc({
         virtual_server: body.virtualServer,
