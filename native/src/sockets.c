@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addon.h"
@@ -256,11 +257,11 @@ napi_value js_getsockopt_int(napi_env env, napi_callback_info info) {
   return int_result(env, value);
 }
 
-/* Control-message space for one pktinfo plus one hop limit / TTL, suitably aligned. */
+/* Control-message space for one pktinfo, one hop limit / TTL and a receive timestamp, suitably aligned. */
 typedef union {
   struct cmsghdr align;
   char space[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +
-             2 * CMSG_SPACE(sizeof(int))];
+             2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct timespec))];
 } control_buf;
 
 /* sendto(fd, data, to?, pktinfo?): pktinfo { ifindex, source? } adds IPV6_PKTINFO (inet6 `to`)
@@ -321,9 +322,11 @@ napi_value js_sendto(napi_env env, napi_callback_info info) {
 }
 
 /* recvmsg(fd, buf): reads one datagram into `buf` without blocking. Returns null when nothing is
- * queued (EAGAIN), else { length, truncated, from, ifindex?, dst?, hopLimit?, ttl? }; the
+ * queued (EAGAIN), else { length, truncated, from, ifindex?, dst?, hopLimit?, ttl?, queuedNs? }; the
  * optional fields come from ancillary data the caller enabled (IPV6_RECVPKTINFO, IP_PKTINFO,
- * IPV6_RECVHOPLIMIT, IP_RECVTTL), or from sockaddr_ll for packet sockets. */
+ * IPV6_RECVHOPLIMIT, IP_RECVTTL, SO_TIMESTAMPNS), or from sockaddr_ll for packet sockets. queuedNs:
+ * how long ago the kernel received the datagram (its SO_TIMESTAMPNS stamp against CLOCK_REALTIME now),
+ * so that the caller can place the arrival on any clock of its own. */
 napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   ARGS(2);
   int32_t fd;
@@ -381,6 +384,14 @@ napi_value js_recvmsg(napi_env env, napi_callback_info info) {
       int ttl;
       memcpy(&ttl, CMSG_DATA(cm), sizeof(ttl));
       set_u32(env, result, "ttl", (uint32_t)ttl);
+    } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec stamp, now;
+      napi_value queued;
+      memcpy(&stamp, CMSG_DATA(cm), sizeof(stamp));
+      clock_gettime(CLOCK_REALTIME, &now);
+      double ns = (double)(now.tv_sec - stamp.tv_sec) * 1e9 + (double)(now.tv_nsec - stamp.tv_nsec);
+      napi_create_double(env, ns, &queued);
+      napi_set_named_property(env, result, "queuedNs", queued);
     }
   }
   return result;

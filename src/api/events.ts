@@ -1,7 +1,9 @@
-// What /events streams: one event per state change, tracker change, checker verdict and BFD session
-// change, each with a sequence number, a wall-clock time and its reason. A bounded history keeps the last
-// ones so that a client reconnecting with Last-Event-ID gets what it missed (or learns that some is lost).
+// What /events streams: one event per state change, takeover (its timing), split brain (and its end),
+// tracker change, checker verdict and BFD session change, each with a sequence number, a wall-clock time
+// and its reason. A bounded history keeps the last ones so that a client reconnecting with Last-Event-ID
+// gets what it missed (or learns that some is lost).
 import type { VrrpState } from '../vrrp/engine/spec.js';
+import type { SplitBrainStatus, TakeoverTiming } from './failover.js';
 
 /** Events kept for Last-Event-ID resumption. */
 export const DEFAULT_HISTORY = 1000;
@@ -24,6 +26,23 @@ export type StatusEventBody =
       reason: string;
       /** Our effective priority at the time. */
       priority: number;
+      /** BACKUP -> MASTER: what the decision rests on (the whole timing follows in a `takeover` event once
+       * the VIPs are in and the first gratuitous ARP / NA left). */
+      takeover?: Pick<TakeoverTiming, 'lastAdvert' | 'masterDownIntervalMs'> & { sinceLastAdvertMs?: number };
+    }
+  | { type: 'takeover'; instance: string; timing: TakeoverTiming }
+  | ({ type: 'split-brain'; instance: string; vrid: number } & Omit<
+      SplitBrainStatus,
+      'active' | 'healedAt' | 'healedReason'
+    >)
+  | {
+      type: 'split-brain-healed';
+      instance: string;
+      vrid: number;
+      /** The other master of the episode. */
+      other: string;
+      durationMs: number;
+      reason: string;
     }
   | {
       type: 'tracker';

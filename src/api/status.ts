@@ -3,6 +3,7 @@
 // counters; sync groups; BFD sessions; virtual and real servers (the checker child's report); the recent
 // transitions with their reasons. Built from what the VRRP child holds; pure, and chosen field by field,
 // so that no secret of the configuration (auth_pass, auth_hmac keys, SMTP, the token) can appear in it.
+import type { SplitBrainStatus, TakeoverTiming } from './failover.js';
 import type { EngineSnapshot, InstanceSnapshot } from '../vrrp/engine/events.js';
 import type { InstanceSpec, VipSpec, VrrpState } from '../vrrp/engine/spec.js';
 import type { VrrpStats } from '../vrrp/engine/stats.js';
@@ -10,7 +11,7 @@ import type { TrackerContribution } from '../vrrp/engine/trackers.js';
 import type { CheckerReport, VirtualServerStatus } from './checker-status.js';
 import type { StatusEvent } from './events.js';
 
-export const STATUS_SCHEMA_VERSION = 1;
+export const STATUS_SCHEMA_VERSION = 2;
 
 /** Transitions shown in /status (the full recent history is /events). */
 export const RECENT_TRANSITIONS = 50;
@@ -48,6 +49,10 @@ export interface InstanceStatus {
   faults: string[];
   syncGroup?: string;
   lastTransition?: { at: string; from: VrrpState; to: VrrpState; reason: string };
+  /** The last BACKUP -> MASTER of this instance, with its timing. */
+  lastTakeover?: TakeoverTiming;
+  /** The split brain under way (active), or the last one (healed). */
+  splitBrain?: SplitBrainStatus;
   /** keepalived's statistic names (/tmp/keepalived.stats, the JSON dump). */
   counters: VrrpStats;
 }
@@ -91,6 +96,9 @@ export interface StatusInput {
   bfd: ReadonlyMap<string, boolean>;
   checker?: CheckerReport;
   transitions: StatusEvent[];
+  /** Each instance's last takeover and split brain (daemon/vrrp/failover-reporter.ts). */
+  takeovers?: ReadonlyMap<string, TakeoverTiming>;
+  splitBrains?: ReadonlyMap<string, SplitBrainStatus>;
 }
 
 function vip(spec: InstanceSpec, v: VipSpec): VipStatus {
@@ -142,6 +150,10 @@ function instanceStatus(
   if (snap.syncGroup !== undefined) out.syncGroup = snap.syncGroup;
   if (last !== undefined)
     out.lastTransition = { at: last.at, from: last.from, to: last.to, reason: last.reason };
+  const takeover = input.takeovers?.get(snap.name);
+  if (takeover !== undefined) out.lastTakeover = takeover;
+  const splitBrain = input.splitBrains?.get(snap.name);
+  if (splitBrain !== undefined) out.splitBrain = splitBrain;
   return out;
 }
 

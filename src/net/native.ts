@@ -58,6 +58,8 @@ export interface RecvResult {
   dst?: string;
   hopLimit?: number;
   ttl?: number;
+  /** SO_TIMESTAMPNS: how long ago (ns) the kernel received the datagram. */
+  queuedNs?: number;
 }
 
 /** Opaque handle of a libuv poll watching one descriptor. */
@@ -78,6 +80,7 @@ export interface NativeConstants {
   readonly SOL_SOCKET: number;
   readonly SOL_NETLINK: number;
   readonly SO_BINDTODEVICE: number;
+  readonly SO_TIMESTAMPNS: number;
   readonly SO_RCVBUF: number;
   readonly IP_HDRINCL: number;
   readonly IP_MULTICAST_TTL: number;

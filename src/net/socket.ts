@@ -18,6 +18,8 @@ export interface ReceivedMessage {
   hopLimit?: number;
   /** IPv4 TTL (IP_RECVTTL). */
   ttl?: number;
+  /** SO_TIMESTAMPNS: how long (ns) the datagram waited since the kernel received it, as read. */
+  queuedNs?: number;
 }
 
 export type MessageHandler = (message: ReceivedMessage) => void;
@@ -81,6 +83,7 @@ export class NativeSocket {
     if (r.dst !== undefined) message.dst = r.dst;
     if (r.hopLimit !== undefined) message.hopLimit = r.hopLimit;
     if (r.ttl !== undefined) message.ttl = r.ttl;
+    if (r.queuedNs !== undefined) message.queuedNs = r.queuedNs;
     return message;
   }
 

@@ -30,6 +30,9 @@ export interface ReceivedAdvert {
   ttl: number;
   /** Interface it arrived on. */
   ifname: string;
+  /** When the kernel received it (monotonic ms, the engine's clock), when the socket says. Reported only
+   * (a takeover's timing starts there); the protocol runs on the time the advert is handled. */
+  arrivedAt?: number;
 }
 
 /** Why an incoming packet was dropped. Names follow keepalived's per-instance statistics where one exists. */

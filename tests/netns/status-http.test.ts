@@ -171,14 +171,18 @@ describe('status_http listener', () => {
         `${takeover.at} vs kill at ${new Date(killedAt).toISOString()}`,
       );
 
-      // Last-Event-ID resumes: the history after the event before it holds it, and it alone
+      // Last-Event-ID resumes: the history after the event before it holds it, and then only the takeover's
+      // timing (the event that follows a BACKUP -> MASTER once the VIPs are in and the first GARP left)
       const resumed = await events(lab, b, '10.1.0.2', [String(takeover.seq - 1), '10000', 'history']);
       const resumedEvents = resumed
         .filter((m) => m.event !== 'gap')
         .map((m) => JSON.parse(m.data) as StatusEvent);
       assert.deepEqual(
-        resumedEvents.map((e) => e.seq),
-        [takeover.seq],
+        resumedEvents.map((e) => [e.seq, e.type]),
+        [
+          [takeover.seq, 'state-change'],
+          [takeover.seq + 1, 'takeover'],
+        ],
       );
       const all = await events(lab, b, '10.1.0.2', ['0', '10000', 'history']);
       const seqs = all.map((m) => Number(m.id));

@@ -178,7 +178,12 @@ export class AdvertIo {
     const events = this.wire.receive(p, Date.now(), (r) =>
       this.log.debug(`(${r.instance}) dropped advert from ${r.source}: ${r.detail}`),
     );
-    for (const event of events) this.feed(event);
+    for (const event of events)
+      this.feed(
+        event.type === 'advert' && p.arrivedAt !== undefined
+          ? { ...event, received: { ...event.received, arrivedAt: p.arrivedAt } }
+          : event,
+      );
   }
 
   close(): void {

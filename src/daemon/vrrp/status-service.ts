@@ -8,6 +8,7 @@ import type { StatusHttpConfig } from '../../config/model/global/status-http.js'
 import { isCheckerReportMessage, type CheckerReport } from '../../api/checker-status.js';
 import { EventHistory, type StatusEventBody } from '../../api/events.js';
 import { SNAPSHOT_FAMILIES, snapshotSamples, type Sample } from '../../api/metrics.js';
+import { takeoverStages } from '../../api/failover.js';
 import { buildStatus, type StatusDocument, type StatusInput } from '../../api/status.js';
 import type { Logger } from '../process/log.js';
 import { StatusHttpServer } from './status-http.js';
@@ -32,6 +33,11 @@ export class StatusService {
   private readonly transitions: Counter;
   private readonly verdicts: Counter;
   private readonly requests: Histogram;
+  private readonly takeoverSeconds: Histogram;
+  private readonly splitBrain: Gauge;
+  private readonly splitBrains: Counter;
+  /** Other masters of the split-brain episodes under way, by instance. */
+  private readonly splitBrainOthers = new Map<string, Set<string>>();
   private metricsCache: { at: number; text: Promise<{ contentType: string; body: string }> } | undefined;
   private statusCache: { at: number; text: string } | undefined;
 
@@ -82,6 +88,25 @@ export class StatusService {
       help: "Time the VRRP child's JavaScript thread spent answering a status request",
       labelNames: ['path', 'code'],
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    });
+    this.takeoverSeconds = new Histogram({
+      name: 'keepalived_vrrp_takeover_seconds',
+      help: 'Takeovers (BACKUP to MASTER): time from the last advert heard from the old master to the decision (stage decided), to the kernel acknowledging the VIPs (vips_installed) and to the first gratuitous ARP / unsolicited NA sent (first_garp)',
+      labelNames: ['iname', 'stage'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 3.5, 4, 5, 7.5, 10, 30],
+      registers,
+    });
+    this.splitBrain = new Gauge({
+      name: 'keepalived_vrrp_split_brain',
+      help: 'Whether this router, MASTER, hears another master for the same VRID (1) or not (0)',
+      labelNames: ['iname'],
+      registers,
+    });
+    this.splitBrains = new Counter({
+      name: 'keepalived_vrrp_split_brain_total',
+      help: 'Split-brain episodes detected since the daemon started',
+      labelNames: ['iname'],
       registers,
     });
     // process health: CPU, memory, event-loop delay, GC (prom-client's process and nodejs_* metrics)
@@ -156,6 +181,19 @@ export class StatusService {
     this.metricsCache = undefined;
     if (body.type === 'state-change')
       this.transitions.inc({ iname: body.instance, from: body.from, to: body.to });
+    if (body.type === 'takeover')
+      for (const { stage, seconds } of takeoverStages(body.timing))
+        this.takeoverSeconds.observe({ iname: body.instance, stage }, seconds);
+    if (body.type === 'split-brain' || body.type === 'split-brain-healed') {
+      // one gauge per instance, however many other masters: 1 while any episode is under way
+      let others = this.splitBrainOthers.get(body.instance);
+      if (others === undefined) this.splitBrainOthers.set(body.instance, (others = new Set()));
+      if (body.type === 'split-brain') {
+        others.add(body.other.address);
+        this.splitBrains.inc({ iname: body.instance });
+      } else others.delete(body.other);
+      this.splitBrain.set({ iname: body.instance }, others.size > 0 ? 1 : 0);
+    }
     if (body.type === 'checker')
       this.verdicts.inc({
         virtual_server: body.virtualServer,

@@ -6,6 +6,8 @@ import { native, type SockAddr } from '../../net/native.js';
 import { ipMreqn, ipv6Mreq, NativeSocket, type ReceivedMessage } from '../../net/socket.js';
 import type { TimedDatagram } from '../../net/timed-sender.js';
 import type { IpFamily } from '../../vrrp/advert.js';
+import { monotonicNowNs } from '../../net/precise-timer.js';
+import { nsToMs } from '../../common/units.js';
 
 export interface RawVrrpPacket {
   ifname: string;
@@ -17,6 +19,8 @@ export interface RawVrrpPacket {
   source?: string;
   destination?: string;
   hopLimit?: number;
+  /** When the kernel received it (SO_TIMESTAMPNS), on the monotonic ms clock of the engine. */
+  arrivedAt?: number;
 }
 
 interface Endpoint {
@@ -49,6 +53,8 @@ export class VrrpTransport {
       const socket = NativeSocket.open(family === 4 ? c.AF_INET : c.AF_INET6, c.SOCK_RAW, protocol);
       try {
         socket.setOption(c.SOL_SOCKET, c.SO_BINDTODEVICE, ifname);
+        // the kernel's receive time of each advert: where a takeover's timing starts (failover-reporter.ts)
+        socket.setOption(c.SOL_SOCKET, c.SO_TIMESTAMPNS, 1);
         if (family === 4) {
           socket.setOption(c.IPPROTO_IP, c.IP_HDRINCL, 1);
           socket.setOption(c.IPPROTO_IP, c.IP_MULTICAST_LOOP, 0);
@@ -90,6 +96,7 @@ export class VrrpTransport {
   private receive(ep: Endpoint, m: ReceivedMessage): void {
     if (m.truncated) return;
     const p: RawVrrpPacket = { ifname: ep.ifname, family: ep.family, protocol: ep.protocol, data: m.data };
+    if (m.queuedNs !== undefined) p.arrivedAt = nsToMs(monotonicNowNs()) - m.queuedNs / 1e6;
     if (ep.family === 6) {
       if (m.from !== null && m.from.family === 'inet6') p.source = m.from.address;
       if (m.dst !== undefined) p.destination = m.dst;

@@ -40,6 +40,7 @@ import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats }
 import { dumpFile, dumpNaming, tmpFile } from '../process/dump-files.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
+import { FailoverReporter, type TransitionTakeover } from './failover-reporter.js';
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { dropsVipTraffic, firewallAddresses, firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
@@ -80,6 +81,8 @@ export class VrrpDaemon {
   /** status_http: the listener and its event history (absent until a configuration has the block). */
   private status: StatusService | undefined;
   private readonly startedAt = new Date().toISOString();
+  /** Takeover timing and split brain: the log, and the status listener when there is one. */
+  private readonly failover: FailoverReporter;
   /** KTS_ADVERT_TRACE: advert timing diagnostics (bench/vrrp-jitter.ts). */
   private readonly trace = AdvertTrace.fromEnv();
 
@@ -91,6 +94,11 @@ export class VrrpDaemon {
   ) {
     this.config = new ConfigFile(options, log);
     this.processControl = new ProcessControl('VRRP', log);
+    this.failover = new FailoverReporter(
+      log,
+      (body) => this.status?.event(body),
+      () => this.now(),
+    );
   }
 
   private now(): number {
@@ -187,6 +195,8 @@ export class VrrpDaemon {
             specs: new Map([...this.setup.instances].map(([name, i]) => [name, i.spec])),
             detail: (name) => this.engine.instanceDetail(name),
             now: this.now(),
+            takeovers: this.failover.takeovers,
+            splitBrains: this.failover.splitBrains,
             daemon: {
               implementation: 'keepalived-ts',
               version: VERSION,
@@ -278,7 +288,11 @@ export class VrrpDaemon {
       this.log.error(`engine error on ${event.type}: ${(e as Error).stack ?? String(e)}`);
       return;
     }
+    const takeovers = this.failover.step(this.engine.reports());
     for (const a of actions) this.apply(a);
+    // after the step's addresses and first announcements, in the kernel queue's order
+    for (const instance of takeovers)
+      this.enqueue(`(${instance}) takeover timing`, () => Promise.resolve(this.failover.settle(instance)));
     this.trace?.event(
       deadlineNs !== undefined && event.type === 'advert-sent' ? 'timer-native' : event.type,
       deadlineNs,
@@ -308,6 +322,10 @@ export class VrrpDaemon {
           a.addresses.map((v) => v.address),
           a.type === 'add-addresses',
         );
+        if (a.type === 'add-addresses')
+          this.enqueue(`(${a.instance}) VIPs`, () =>
+            Promise.resolve(this.failover.vipsInstalled(a.instance)),
+          );
         if (a.type === 'remove-addresses') this.changeFirewall(a.instance, a.addresses, false);
         return;
       case 'add-routes':
@@ -334,6 +352,7 @@ export class VrrpDaemon {
           to: a.to,
           reason: a.reason,
           priority: this.engine.priorities([a.instance])[0]?.effective ?? 0,
+          ...this.takeoverDetail(a),
         });
         // The engine logs "Entering X STATE" itself; the reason is detail, except keepalived's own line for
         // a BACKUP that heard no advert (monitoring watches for it).
@@ -347,6 +366,12 @@ export class VrrpDaemon {
         this.runTrackScript(a.name, a.timeoutMs);
         return;
     }
+  }
+
+  private takeoverDetail(a: Extract<Action, { type: 'state-change' }>): { takeover?: TransitionTakeover } {
+    const takeover =
+      a.from === 'BACKUP' && a.to === 'MASTER' ? this.failover.transitionDetail(a.instance) : undefined;
+    return takeover !== undefined ? { takeover } : {};
   }
 
   private instance(name: string): InstanceSetup | undefined {
@@ -432,6 +457,7 @@ export class VrrpDaemon {
         if (link === undefined || link.mac === undefined || !link.up) continue;
         try {
           this.announcer.announce(link.index, link.mac, family, [address]);
+          this.failover.announced(instance);
           this.log.debug(
             family === 4
               ? `Sending gratuitous ARP on ${link.name} for ${address}`

@@ -3,6 +3,7 @@
 
 import type { AdvertDropReason, ReceivedAdvert } from '../advert.js';
 import type { Action, EngineEvent, EngineSnapshot, LogLevel } from './events.js';
+import type { EngineReport } from './reports.js';
 import { GarpScheduler } from './garp.js';
 import { Instance } from './instance.js';
 import type { EngineSpec, InstanceSpec } from './spec.js';
@@ -23,6 +24,7 @@ import {
 } from './trackers.js';
 
 export type * from './events.js';
+export type * from './reports.js';
 export type { VrrpState } from './spec.js';
 export { notifyScripts } from './spec.js';
 
@@ -83,14 +85,24 @@ export class Engine {
     this.build(spec);
   }
 
+  /** What the last handle() observed (takeovers, split brain), in order; replaced by the next one. */
+  private lastReports: EngineReport[] = [];
+
+  /** The reports of the last handle() call (see reports.ts): observations, never actions. */
+  reports(): readonly EngineReport[] {
+    return this.lastReports;
+  }
+
   /** Feed one event at monotonic time `now` (ms); returns the actions to perform, in order. */
   handle(now: number, event: EngineEvent): Action[] {
+    this.lastReports = [];
     const ctx: StepContext = {
       now,
       out: [],
       garp: this.garp,
       reason: event.type,
       armAdverts: this.options.periodicAdverts === 'arm',
+      reports: this.lastReports,
     };
     if (this.stopped) return ctx.out;
     switch (event.type) {

@@ -15,6 +15,7 @@ import type { SyncGroup } from './sync-group.js';
 import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
 import { DUE_TOLERANCE_MS, later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
+import { InstanceObserver } from './observer.js';
 
 export class Instance {
   group: SyncGroup<Instance> | undefined;
@@ -42,6 +43,8 @@ export class Instance {
   masterPriority: number | undefined;
   /** Source of the last advert dispatched here, which tells apart instances sharing a VRID (dispatch.ts). */
   lastAdvertSource: string | undefined;
+  /** Takeovers and split brain, for the reports only (observer.ts). */
+  readonly observer = new InstanceObserver(this);
 
   vipSet = false;
   get garpDelayAt(): number | undefined {
@@ -245,8 +248,10 @@ export class Instance {
   private setState(ctx: StepContext, to: VrrpState): void {
     const from = this.state;
     this.state = to;
-    if (from !== to)
+    if (from !== to) {
       ctx.out.push({ type: 'state-change', instance: this.name, from, to, reason: ctx.reason });
+      this.observer.transition(ctx, from, to);
+    }
   }
 
   notify(ctx: StepContext): void {
@@ -343,6 +348,7 @@ export class Instance {
       this.gotoMaster(ctx);
     } else if (this.state === 'MASTER') {
       this.masterTx(ctx);
+      this.observer.advertised(ctx);
     }
     this.initSands(ctx.now);
   }
@@ -512,8 +518,10 @@ export class Instance {
   receive(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[] = []): void {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
     countAccepted(this.counters, received.advert.priority, notes);
-    if (this.state === 'BACKUP') this.backupReceive(ctx, received);
-    else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
+    if (this.state === 'BACKUP') {
+      this.observer.heardAsBackup(ctx, received);
+      this.backupReceive(ctx, received);
+    } else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
     // (which has not just sent an advert).
     if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
@@ -599,6 +607,7 @@ export class Instance {
         `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
       );
       if (!this.spec.lowerPrioNoAdvert) this.sendAdvert(ctx, this.effectivePriority);
+      this.observer.heardAsMaster(ctx, received);
       this.lowerPriorityGarp(ctx);
       if (this.group)
         for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);

@@ -2,6 +2,7 @@
 // the shared GARP scheduler, why the step happens.
 import type { Action } from './events.js';
 import type { GarpScheduler } from './garp.js';
+import type { EngineReport } from './reports.js';
 
 export interface StepContext {
   now: number;
@@ -13,4 +14,6 @@ export interface StepContext {
   armAdverts: boolean;
   /** The instance whose armed periodic advert the driver just sent (an advert-sent event). */
   sentByDriver?: unknown;
+  /** What the step observed (takeovers, split brain): read by the daemon, never acted upon. */
+  reports?: EngineReport[];
 }
