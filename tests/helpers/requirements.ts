@@ -42,6 +42,8 @@ export const TOOLS = {
   snmpwalk: { command: 'snmpwalk', pkg: 'snmp' },
   snmptrapd: { command: '/usr/sbin/snmptrapd', pkg: 'snmptrapd' },
   chromium: { command: '/usr/bin/chromium', pkg: 'chromium' },
+  dpkgDeb: { command: 'dpkg-deb', pkg: 'dpkg' },
+  systemdAnalyze: { command: 'systemd-analyze', pkg: 'systemd' },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
