@@ -29,6 +29,7 @@ export class DemoLab {
   readonly bridgeNs = `${this.prefix}-br`;
   private readonly namespaces: string[] = [];
   private readonly children = new Set<ChildProcess>();
+  private stopping = false;
 
   /** A new namespace with loopback up. */
   private namespace(ns: string): void {
@@ -92,6 +93,7 @@ export class DemoLab {
 
   /** Starts `argv` inside `ns` in a process group of its own (so a terminal's Ctrl-C reaches only us). */
   spawn(ns: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+    if (this.stopping) throw new Error('the demo is stopping');
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -106,6 +108,7 @@ export class DemoLab {
 
   /** SIGTERM to every process group still running, then SIGKILL to those that outlive `graceMs`. */
   async stopChildren(graceMs: number): Promise<void> {
+    this.stopping = true;
     const running = [...this.children];
     const exited = running.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
     for (const c of running) signalGroup(c, 'SIGTERM');
@@ -120,6 +123,7 @@ export class DemoLab {
    * namespace, deletes the namespaces. Returns the namespaces it deleted.
    */
   removeAll(): string[] {
+    this.stopping = true;
     for (const c of this.children) signalGroup(c, 'SIGKILL');
     const removed: string[] = [];
     for (const ns of this.namespaces.splice(0).reverse()) {

@@ -147,6 +147,7 @@ class LiveDemo {
   private readonly started = Date.now();
   private readonly timeline: Array<{ at: number; text: string }> = [];
   private cleaning: Promise<void> | undefined;
+  private interrupted = false;
 
   constructor(private readonly quick: boolean) {}
 
@@ -160,6 +161,7 @@ class LiveDemo {
 
   async run(): Promise<number> {
     const onSignal = (signal: NodeJS.Signals): void => {
+      this.interrupted = true;
       this.say(`\n${signal}: stopping the demo and removing what it created`);
       void this.cleanup().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     };
@@ -171,7 +173,8 @@ class LiveDemo {
       await this.scenario();
       return 0;
     } catch (e) {
-      process.stderr.write(`keepalived-ts demo: ${(e as Error).message}\n`);
+      // after a signal, the scenario's waits fail as its processes go: that is no error to report
+      if (!this.interrupted) process.stderr.write(`keepalived-ts demo: ${(e as Error).message}\n`);
       return 1;
     } finally {
       await this.cleanup();
