@@ -111,8 +111,17 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
       const left = await readTable(vm, ns, options.timeouts);
       return { impl, running, table, left, exit, log: await daemon.log(), ms: Date.now() - t0 };
     } finally {
-      await vm.exec(`ip netns del ${ns}`);
+      await leaveNamespace(ns);
     }
+  }
+
+  /**
+   * A namespace of a finished run is emptied of processes but not deleted: in this VM a namespace's
+   * teardown has been seen to stall (every later `ip netns add` and `ipvsadm` then hung for minutes),
+   * and the VM, with everything in it, goes away at the end of the file anyway.
+   */
+  async function leaveNamespace(ns: string): Promise<void> {
+    await vm.exec(`for p in $(ip netns pids ${ns}); do kill -9 $p; done; true`);
   }
 
   test('1. same config, same table: the corpus without its checkers', async () => {
@@ -198,7 +207,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
       assert.doesNotMatch(log, /Startup complete/, 'keepalived never finishes starting');
       console.log(`# ${name}: keepalived 2.2.7 loops on the range crossing an octet (documented difference)`);
     } finally {
-      await vm.exec(`ip netns del ${ns}`);
+      await leaveNamespace(ns);
     }
   }
 
