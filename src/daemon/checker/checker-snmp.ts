@@ -23,7 +23,7 @@ import { SnmpSubagent } from '../../snmp/subagent.js';
 import type { VarBind } from '../../snmp/types.js';
 import type { Logger } from '../process/log.js';
 import type { DaemonOptions } from '../process/options.js';
-import { cachedResolver, startAgent } from '../process/snmp-common.js';
+import { cachedResolver, NotificationQueue, startAgent } from '../process/snmp-common.js';
 
 /** What the checker knows now. */
 export interface CheckerSnmpSource {
@@ -42,8 +42,8 @@ type Notification = Extract<LbEffect, { type: 'notification' }>;
 export class CheckerSnmp {
   private model: Model;
   private readonly agent: SnmpSubagent;
+  private readonly notifications: NotificationQueue;
   private readonly resolve = cachedResolver(resolveCommandPath);
-  private traps: Promise<void> = Promise.resolve();
   private readonly pending: Notification[] = [];
 
   private constructor(
@@ -58,6 +58,7 @@ export class CheckerSnmp {
       mibs,
       log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
     });
+    this.notifications = new NotificationQueue(this.agent);
     this.agent.track(() => this.snapshot());
   }
 
@@ -121,17 +122,13 @@ export class CheckerSnmp {
         if (rs) lists.push(realServerStateTrap(rs, info, snap.global.routerId));
       }
     }
-    if (lists.length === 0) return;
-    const send = async (): Promise<void> => {
-      for (const vbs of lists) await this.agent.notify(vbs);
-    };
-    this.traps = this.traps.then(send, send);
+    this.notifications.send(lists);
   }
 
   /** Sends what is queued (the stop notifications), then unregisters and closes. */
   async close(waitMs = 1000): Promise<void> {
     this.flush();
-    await Promise.race([this.traps, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    await this.notifications.drain(waitMs);
     await this.agent.close();
   }
 

@@ -1,8 +1,9 @@
 // What the VRRP and checker children's SNMP subagents share: the first connection (bounded, so that a
 // master agent that does not answer never holds the daemon's start up; the subagent keeps trying in the
 // background) and a cache of script paths as keepalived resolves them (the file system is read once per
-// command, not at every walk).
+// command, not at every walk), and the queue their notifications leave through.
 import type { SnmpSubagent } from '../../snmp/subagent.js';
+import type { VarBind } from '../../snmp/types.js';
 import type { Logger } from './log.js';
 
 /** How long a child's start waits for the master agent. */
@@ -29,4 +30,24 @@ export function cachedResolver(resolve: (words: string[]) => string[]): (words: 
     }
     return out;
   };
+}
+
+/** Notifications leave one after another, in the order the daemon's events made them, never holding the
+ * event path up; a stop waits for what is queued, for a bounded time. */
+export class NotificationQueue {
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(private readonly agent: SnmpSubagent) {}
+
+  send(lists: VarBind[][]): void {
+    if (lists.length === 0) return;
+    const run = async (): Promise<void> => {
+      for (const vbs of lists) await this.agent.notify(vbs);
+    };
+    this.sending = this.sending.then(run, run);
+  }
+
+  async drain(waitMs: number): Promise<void> {
+    await Promise.race([this.sending, new Promise((r) => setTimeout(r, waitMs).unref())]);
+  }
 }

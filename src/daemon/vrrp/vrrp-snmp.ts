@@ -18,7 +18,7 @@ import type { VarBind } from '../../snmp/types.js';
 import type { EngineSnapshot, TrackerStates as EngineTrackers } from '../../vrrp/engine/engine.js';
 import type { Logger } from '../process/log.js';
 import type { DaemonOptions } from '../process/options.js';
-import { cachedResolver, startAgent } from '../process/snmp-common.js';
+import { cachedResolver, NotificationQueue, startAgent } from '../process/snmp-common.js';
 
 /** What the daemon knows now. */
 export interface VrrpSnmpSource {
@@ -48,10 +48,10 @@ function trackerStates(model: Model, t: EngineTrackers | undefined): TrackerStat
 export class VrrpSnmp {
   private model: Model;
   private readonly agent: SnmpSubagent;
+  private readonly notifications: NotificationQueue;
   private readonly startedAtMs = Date.now();
   private readonly resolve = cachedResolver(resolveCommandPath);
-  /** Notifications leave in the order the engine decided them. */
-  private traps: Promise<void> = Promise.resolve();
+  /** This engine step's state changes, made notifications once the step is done (one snapshot). */
   private readonly pending: Array<{ kind: 'INSTANCE' | 'GROUP'; name: string; state: SnmpVrrpState }> = [];
 
   private constructor(
@@ -66,6 +66,7 @@ export class VrrpSnmp {
       mibs,
       log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
     });
+    this.notifications = new NotificationQueue(this.agent);
     this.agent.track(() => this.snapshot());
   }
 
@@ -126,17 +127,13 @@ export class VrrpSnmp {
         lists.push(...this.agent.syncGroupNotifications(name));
       }
     }
-    if (lists.length === 0) return;
-    const send = async (): Promise<void> => {
-      for (const vbs of lists) await this.agent.notify(vbs);
-    };
-    this.traps = this.traps.then(send, send);
+    this.notifications.send(lists);
   }
 
   /** Sends what is queued (the STOP notifications), then unregisters and closes. */
   async close(waitMs = 1000): Promise<void> {
     this.flush();
-    await Promise.race([this.traps, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    await this.notifications.drain(waitMs);
     await this.agent.close();
   }
 
