@@ -118,7 +118,7 @@ const GLOBAL_DEFS: BlockSupport = {
   checker_log_all_failures: note(NOT_IMPLEMENTED),
   dynamic_interfaces: uses('src/config/model/static/interface-checks.ts', 'dynamicInterfaces'),
   default_interface: uses('src/daemon/vrrp/vrrp-daemon.ts', 'defaultInterface'),
-  disable_local_igmp: note(NOT_IMPLEMENTED),
+  disable_local_igmp: uses('src/daemon/vrrp/vrrp-daemon.ts', 'disableLocalIgmp'),
   v3_checksum_as_v2: uses(VRRP, 'v3ChecksumAsV2'),
   ...readBy(LB, {
     lvs_timeouts: 'lvsTimeouts',

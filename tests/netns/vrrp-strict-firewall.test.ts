@@ -2,8 +2,9 @@
 // keepalived and by ours in turn, and in each state (BACKUP at start, MASTER, BACKUP again after a
 // higher-priority router took over, after SIGTERM) `nft list ruleset` in the node's namespace must be the
 // same (counters normalised), and the same TCP connections to the VIPs from another namespace must be
-// dropped or answered. Three configurations: vrrp_strict's defaults (no accept mode: drop), vrrp_strict
-// with `accept` (no rules), and `no_accept` without strict mode with every nftables keyword set.
+// dropped or answered. Five configurations: vrrp_strict's defaults (no accept mode: drop), vrrp_strict
+// with `accept` (no rules), `no_accept` without strict mode with every nftables keyword set, and use_vmac
+// with and without strict mode (the VMACs' multicast report rules, from the start).
 import assert from 'node:assert/strict';
 import {
   globalDefs,
@@ -31,7 +32,16 @@ interface Variant {
   drops: boolean;
   /** What keepalived's MASTER ruleset must contain (so that the comparison has something to compare). */
   masterHas?: RegExp[];
+  /** What keepalived builds before the first MASTER (use_vmac: the VMAC objects); nothing otherwise. */
+  backupHas?: RegExp[];
 }
+
+// use_vmac: the VMACs' map and multicast report rules exist from the start, whatever the state.
+const VMAC_OBJECTS = [
+  /map vmac_map \{\s*type iface_index : iface_index\s*elements = \{ "vrrp\.41" : "eth0" \}/,
+  /ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map drop/,
+  /icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set drop/,
+];
 
 const VARIANTS: Variant[] = [
   {
@@ -54,6 +64,21 @@ const VARIANTS: Variant[] = [
       /ip daddr @vips counter packets 0 bytes 0 drop/,
       /ip6 daddr \. iifname @vips_link_local_name counter packets 0 bytes 0 drop/,
     ],
+  },
+  {
+    name: 'use_vmac without strict mode (the firewall is implied, nothing dropped)',
+    global: [],
+    instance: ['use_vmac'],
+    drops: false,
+    backupHas: VMAC_OBJECTS,
+  },
+  {
+    name: 'vrrp_strict with use_vmac and disable_local_igmp (no IPv4 VMAC objects)',
+    global: ['vrrp_strict', 'disable_local_igmp'],
+    instance: ['use_vmac'],
+    drops: true,
+    backupHas: [VMAC_OBJECTS[2]!, /^(?![\s\S]*ip protocol igmp)/],
+    masterHas: [/set vips \{\s*type ipv4_addr\s*elements = \{ 10\.9\.0\.100, 10\.9\.0\.101 \}/],
   },
 ];
 
@@ -136,7 +161,9 @@ for (const v of VARIANTS) {
       const theirs = await withLab('sfwk', (lab) => observe(lab, 'keepalived', v));
       const ours = await withLab('sfwo', (lab) => observe(lab, 'ours', v));
       // What keepalived does, so that the comparison cannot pass on two empty observations.
-      assert.equal(theirs.backupAtStart, '', 'keepalived builds nothing before the first MASTER');
+      if (v.backupHas === undefined)
+        assert.equal(theirs.backupAtStart, '', 'keepalived builds nothing before the first MASTER');
+      else for (const re of v.backupHas) assert.match(theirs.backupAtStart, re);
       assert.equal(theirs.stopped, '', 'keepalived removes its tables when it stops');
       const expected = v.drops ? 'dropped' : 'answered';
       assert.deepEqual(theirs.traffic, { ipv4: expected, ipv6: expected });
@@ -145,10 +172,10 @@ for (const v of VARIANTS) {
         for (const re of v.masterHas ?? []) assert.match(theirs.master, re);
         // back in BACKUP the tables stay, their VIP sets empty
         assert.match(theirs.backupAgain, /set vips \{\s*type ipv4_addr\s*\}/);
-      } else {
+      } else if (v.backupHas === undefined) {
         assert.equal(theirs.master, '');
         assert.equal(theirs.backupAgain, '');
-      }
+      } else assert.doesNotMatch(theirs.master, /set vips/);
       // Ours, state by state.
       assert.equal(ours.backupAtStart, theirs.backupAtStart, 'BACKUP at start');
       assert.equal(ours.master, theirs.master, 'MASTER');

@@ -27,7 +27,7 @@ import type {
   FirewallRule,
   FirewallSetType,
 } from '../../vrrp/firewall/planner.js';
-import { FirewallPlanner, type IfindexOf } from '../../vrrp/firewall/planner.js';
+import { FirewallPlanner, type FirewallVmac, type IfindexOf } from '../../vrrp/firewall/planner.js';
 import type { FirewallAddress, FirewallSettings } from '../../vrrp/firewall/settings.js';
 import type { Logger } from '../process/log.js';
 
@@ -42,7 +42,15 @@ const IPPROTO_ICMPV6 = 58;
 const TYPE_BITS = 6;
 const NFT_TYPE = { IPADDR: 7, IP6ADDR: 8, IFINDEX: 20, ICMPV6_TYPE: 29, IFNAME: 41 };
 
-const SET_SHAPES: Record<FirewallSetType, { keyType: number; keyLen: number; byteOrder: 'big' | 'host' }> = {
+interface SetShape {
+  keyType: number;
+  keyLen: number;
+  byteOrder: 'big' | 'host';
+  /** A map's values: nft's type and length (host byte order, as keepalived declares them). */
+  data?: { type: number; len: number };
+}
+
+const SET_SHAPES: Record<FirewallSetType, SetShape> = {
   ipv4_addr: { keyType: NFT_TYPE.IPADDR, keyLen: 4, byteOrder: 'big' },
   ipv6_addr: { keyType: NFT_TYPE.IP6ADDR, keyLen: 16, byteOrder: 'big' },
   icmpv6_type: { keyType: NFT_TYPE.ICMPV6_TYPE, keyLen: 1, byteOrder: 'host' },
@@ -56,7 +64,46 @@ const SET_SHAPES: Record<FirewallSetType, { keyType: number; keyLen: number; byt
     keyLen: 16 + IFNAMSIZ,
     byteOrder: 'host',
   },
+  iface_index: { keyType: NFT_TYPE.IFINDEX, keyLen: 4, byteOrder: 'host' },
+  'iface_index : iface_index': {
+    keyType: NFT_TYPE.IFINDEX,
+    keyLen: 4,
+    byteOrder: 'host',
+    data: { type: NFT_TYPE.IFINDEX, len: 4 },
+  },
 };
+
+// IGMP's protocol number, ICMPv6's MLDv2 report and router solicitation types.
+const IPPROTO_IGMP = 2;
+const ICMPV6_MLD2_REPORT = 143;
+const ND_ROUTER_SOLICIT = 133;
+
+/** An interface index as the kernel keeps it in a register or set (host order). */
+function ifindexBytes(ifindex: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(ifindex >>> 0, 0);
+  return b;
+}
+
+/** `meta oifkind "macvlan"`: the kind name compared as IFNAMSIZ bytes, as keepalived does. */
+function macvlanKind(): NftExpr[] {
+  const kind = Buffer.alloc(IFNAMSIZ);
+  kind.write('macvlan', 'ascii');
+  return [
+    { kind: 'meta', key: 'oifkind', dreg: REG_2 },
+    { kind: 'cmp', sreg: REG_2, op: 'eq', data: kind },
+  ];
+}
+
+/** `icmpv6 type TYPE` (meta l4proto, then the type byte). */
+function icmpv6Type(type: number): NftExpr[] {
+  return [
+    { kind: 'meta', key: 'l4proto', dreg: REG_1 },
+    { kind: 'cmp', sreg: REG_1, op: 'eq', data: Buffer.from([IPPROTO_ICMPV6]) },
+    { kind: 'payload', base: 'transport', offset: 0, len: 1, dreg: REG_1 },
+    { kind: 'cmp', sreg: REG_1, op: 'eq', data: Buffer.from([type]) },
+  ];
+}
 
 // Where the addresses are in the network header.
 const ADDRESS_AT = {
@@ -66,11 +113,10 @@ const ADDRESS_AT = {
 
 function elementKey(e: FirewallElement): Buffer {
   if ('icmpv6Type' in e) return Buffer.from([e.icmpv6Type]);
+  if (!('address' in e)) return ifindexBytes(e.ifindex);
   const address = addressBuffer(e.address);
   if ('ifindex' in e) {
-    const index = Buffer.alloc(4);
-    index.writeUInt32LE(e.ifindex >>> 0, 0); // host order, as the kernel's ifindex
-    return Buffer.concat([address, index]);
+    return Buffer.concat([address, ifindexBytes(e.ifindex)]);
   }
   if ('ifname' in e) {
     const name = Buffer.alloc(IFNAMSIZ);
@@ -121,6 +167,37 @@ export function ruleExpressions(family: FirewallFamily, rule: FirewallRule, coun
         ...tail({ kind: 'verdict', verdict: { code: 'goto', chain: rule.goto } }),
       ];
     }
+    case 'move-multicast-report': {
+      // the report's destination in NFT_REG_1, the base interface's index (looked up by the VMAC's) in
+      // NFT_REG_2, a copy sent there, the original dropped
+      const match: NftExpr[] =
+        family === 'ip'
+          ? [
+              { kind: 'payload', base: 'network', offset: 9, len: 1, dreg: REG_1 },
+              { kind: 'cmp', sreg: REG_1, op: 'eq', data: Buffer.from([IPPROTO_IGMP]) },
+              { kind: 'payload', base: 'network', offset: 16, len: 4, dreg: REG_1 },
+            ]
+          : [
+              ...icmpv6Type(ICMPV6_MLD2_REPORT),
+              { kind: 'payload', base: 'network', offset: 24, len: 16, dreg: REG_1 },
+            ];
+      return [
+        ...match,
+        ...macvlanKind(),
+        { kind: 'meta', key: 'oif', dreg: REG_2 },
+        { kind: 'lookup', set: rule.map, sreg: REG_2, dreg: REG_2 },
+        { kind: 'dup', addrReg: REG_1, devReg: REG_2 },
+        ...tail({ kind: 'verdict', verdict: { code: rule.verdict } }),
+      ];
+    }
+    case 'vmac-router-solicit':
+      return [
+        ...icmpv6Type(ND_ROUTER_SOLICIT),
+        ...macvlanKind(),
+        { kind: 'meta', key: 'oif', dreg: REG_2 },
+        { kind: 'lookup', set: rule.set, sreg: REG_2 },
+        ...tail({ kind: 'verdict', verdict: { code: rule.verdict } }),
+      ];
   }
 }
 
@@ -161,7 +238,8 @@ function firewallMessages(table: string, o: FirewallOp, setId: number): NfnlMess
           flags: o.constant ? NFT_SET_CONSTANT : 0,
           keyLen: shape.keyLen,
           keyType: shape.keyType,
-          byteOrder: { key: shape.byteOrder },
+          ...(shape.data ? { dataType: shape.data.type, dataLen: shape.data.len } : {}),
+          byteOrder: { key: shape.byteOrder, ...(shape.data ? { data: 'host' as const } : {}) },
         }),
       ];
     }
@@ -169,7 +247,10 @@ function firewallMessages(table: string, o: FirewallOp, setId: number): NfnlMess
       return [newRule({ ...ref, chain: o.chain, exprs: ruleExpressions(o.family, o.rule, o.counter) })];
     case 'add-elements':
     case 'delete-elements': {
-      const elements: SetElement[] = o.elements.map((e) => ({ key: elementKey(e) }));
+      const elements: SetElement[] = o.elements.map((e) => ({
+        key: elementKey(e),
+        ...('base' in e && e.base !== undefined ? { data: ifindexBytes(e.base) } : {}),
+      }));
       return o.op === 'add-elements'
         ? newSetElements({ ...ref, set: o.set }, elements)
         : deleteSetElements({ ...ref, set: o.set }, elements);
@@ -204,6 +285,17 @@ export class VrrpFirewall {
   /** Entering MASTER: drop traffic to and from these VIPs. Resolves once the kernel has the rules. */
   add(instance: string, addresses: readonly FirewallAddress[], ifindexOf: IfindexOf): Promise<void> {
     return this.run(() => this.planner.add(instance, addresses, ifindexOf));
+  }
+
+  /** A VMAC was created: its multicast reports go out of its base interface, its router solicitations
+   * are dropped. */
+  addVmac(vmac: FirewallVmac): Promise<void> {
+    return this.run(() => this.planner.addVmac(vmac));
+  }
+
+  /** A VMAC is about to be deleted. */
+  removeVmac(ifindex: number): Promise<void> {
+    return this.run(() => this.planner.removeVmac(ifindex));
   }
 
   /** Leaving MASTER (or VIPs gone at a reload): stop dropping them. */

@@ -19,7 +19,8 @@ import {
   type Subscription,
 } from '../../net/netlink/rtnetlink.js';
 import type { RuleSpec as NetlinkRule } from '../../net/netlink/rtnl-rule.js';
-import { applyInterfaceSettings, type InterfaceSetting } from '../../net/sysctl.js';
+import { applyInterfaceSettings, writeSysctl, type InterfaceSetting } from '../../net/sysctl.js';
+import type { FirewallFamily } from '../../vrrp/firewall/planner.js';
 import { monotonicNowNs } from '../../net/precise-timer.js';
 import { Engine, type Action } from '../../vrrp/engine/engine.js';
 import { vrrpSetupFromModel, type InstanceSetup, type VrrpSetup } from '../../vrrp/from-model.js';
@@ -56,6 +57,8 @@ import {
 } from '../../api/tracker-events.js';
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
+/** Whether IGMP reports are sent for link-local groups (a per-namespace sysctl). */
+const LOCAL_IGMP_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
 
 export class VrrpDaemon {
   private model!: Model;
@@ -74,6 +77,8 @@ export class VrrpDaemon {
   private firewall: VrrpFirewall | undefined;
   private vmacUndo: InterfaceSetting[] = [];
   private createdVmacs: string[] = [];
+  /** disable_local_igmp in effect: the sysctl's value before we set it ('' when it was already 0). */
+  private localIgmpSaved: string | undefined;
   /** Kernel operations are applied in order, one chain, so that add and remove never race. */
   private kernelQueue: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -138,8 +143,10 @@ export class VrrpDaemon {
     this.openFirewall();
     this.rtnl = await Rtnetlink.open();
     await this.host.load(this.rtnl);
+    await this.disableLocalIgmp();
     await this.createVmacs();
     await this.host.load(this.rtnl);
+    await this.addVmacsToFirewall();
     await this.removeStaleAddresses();
     this.applyStatic(true);
 
@@ -556,6 +563,40 @@ export class VrrpDaemon {
     }
   }
 
+  /** The firewall's VMAC objects (multicast reports out of the base interface, router solicitations
+   * dropped), for each VMAC, in the families it serves: its own, and the other one when it has excluded
+   * VIPs of it; none for IPv4 with disable_local_igmp (vrrp_vmac.c, netlink_link_add_vmac). */
+  private async addVmacsToFirewall(): Promise<void> {
+    const firewall = this.firewall;
+    if (firewall === undefined) return;
+    for (const inst of this.setup.instances.values()) {
+      const vmac = inst.vmacName === undefined ? undefined : this.host.link(inst.vmacName);
+      const base = this.host.link(inst.spec.interface);
+      if (vmac === undefined || base === undefined) continue;
+      if (inst.spec.family === 4 && this.localIgmpSaved !== undefined) continue;
+      const own: FirewallFamily = inst.spec.family === 4 ? 'ip' : 'ip6';
+      const other: FirewallFamily = own === 'ip' ? 'ip6' : 'ip';
+      const families = inst.excluded.some((a) => a.family !== inst.spec.family) ? [own, other] : [own];
+      // before the first state is entered, as keepalived creates them with the VMAC
+      await firewall.addVmac({ ifindex: vmac.index, base: base.index, families }).catch((e: unknown) => {
+        this.log.error(`(${inst.spec.name}) nftables VMAC: ${(e as Error).message}`);
+      });
+    }
+  }
+
+  /** disable_local_igmp: no IGMP reports for link-local groups (the VRRP group among them) while we run;
+   * the sysctl is put back at stop if we changed it (vrrp_daemon.c, set_disable_local_igmp). */
+  private async disableLocalIgmp(): Promise<void> {
+    if (!this.model.global.disableLocalIgmp) return;
+    try {
+      const previous = await writeSysctl(LOCAL_IGMP_REPORTS, 0);
+      if (previous === '1') this.localIgmpSaved = previous;
+      else this.localIgmpSaved = '';
+    } catch (e) {
+      this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);
+    }
+  }
+
   /** static_ipaddress / static_routes / static_rules: set at start whatever the VRRP state, removed at stop. */
   private applyStatic(add: boolean): void {
     const g = this.model.global;
@@ -699,6 +740,10 @@ export class VrrpDaemon {
     await listener;
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
+    if (this.localIgmpSaved === '1')
+      await writeSysctl(LOCAL_IGMP_REPORTS, 1).catch((e: unknown) => {
+        this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);
+      });
     this.clock?.close();
     this.trace?.write();
     this.io.close();

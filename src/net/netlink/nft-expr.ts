@@ -85,6 +85,7 @@ export const NFT_META_IIFNAME = 6;
 export const NFT_META_OIFNAME = 7;
 export const NFT_META_NFPROTO = 15;
 export const NFT_META_L4PROTO = 16;
+export const NFT_META_OIFKIND = 27;
 const META = { DREG: 1, KEY: 2, SREG: 3 };
 
 export const NFT_CMP_EQ = 0;
@@ -95,6 +96,8 @@ const BITWISE = { SREG: 1, DREG: 2, LEN: 3, MASK: 4, XOR: 5 };
 
 export const NFT_LOOKUP_F_INV = 1;
 const LOOKUP = { SET: 1, SREG: 2, DREG: 3, FLAGS: 5 };
+
+const DUP = { SREG_ADDR: 1, SREG_DEV: 2 };
 
 export const NFT_NG_INCREMENTAL = 0;
 export const NFT_NG_RANDOM = 1;
@@ -130,7 +133,8 @@ const IMMEDIATE = { DREG: 1, DATA: 2 };
 // ---- the expressions ----
 
 export type PayloadBase = 'link' | 'network' | 'transport';
-export type MetaKey = 'protocol' | 'mark' | 'iif' | 'oif' | 'iifname' | 'oifname' | 'nfproto' | 'l4proto';
+export type MetaKey =
+  'protocol' | 'mark' | 'iif' | 'oif' | 'iifname' | 'oifname' | 'nfproto' | 'l4proto' | 'oifkind';
 export type IpFamilyName = 'ipv4' | 'ipv6';
 
 export type NftExpr =
@@ -172,6 +176,8 @@ export type NftExpr =
   | { kind: 'immediate'; dreg: number; data: Uint8Array }
   /** Packet and byte counts of the rule (the kernel starts them at zero). */
   | { kind: 'counter' }
+  /** A copy of the packet sent to the address in addrReg through the device whose index is in devReg. */
+  | { kind: 'dup'; addrReg: number; devReg: number }
   | { kind: 'verdict'; verdict: Verdict };
 
 const PAYLOAD_BASES: Record<PayloadBase, number> = {
@@ -188,6 +194,7 @@ const META_KEYS: Record<MetaKey, number> = {
   oifname: NFT_META_OIFNAME,
   nfproto: NFT_META_NFPROTO,
   l4proto: NFT_META_L4PROTO,
+  oifkind: NFT_META_OIFKIND,
 };
 const DYNSET_OPS = { add: NFT_DYNSET_OP_ADD, update: NFT_DYNSET_OP_UPDATE, delete: NFT_DYNSET_OP_DELETE };
 
@@ -297,6 +304,11 @@ export function expressionAttrs(e: NftExpr): { name: string; data: AttrSpec[] } 
       };
     case 'counter':
       return { name: 'counter', data: [] };
+    case 'dup':
+      return {
+        name: 'dup',
+        data: [beAttr.u32(DUP.SREG_ADDR, e.addrReg), beAttr.u32(DUP.SREG_DEV, e.devReg)],
+      };
     case 'verdict':
       return {
         name: 'immediate',

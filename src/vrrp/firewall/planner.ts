@@ -1,18 +1,22 @@
 // The VRRP firewall's nftables objects, planned as keepalived 2.2.7 builds them (vrrp_nftables.c), so that
 // `nft list ruleset` shows the same tables, chains, sets and rules in the same order. Pure: it takes the
-// VIPs of an instance entering or leaving MASTER and gives the operations of one nf_tables transaction;
-// the daemon encodes and commits them (daemon/vrrp/firewall.ts).
+// VIPs of an instance entering or leaving MASTER, and the VMACs the daemon creates, and gives the
+// operations of one nf_tables transaction; the daemon encodes and commits them (daemon/vrrp/firewall.ts).
 //
-// What keepalived builds, and when:
-// - Nothing until the first VIP of a family needs a drop rule. Then, once per run: any table of that name
-//   left by an earlier run is deleted (both families), and the family's table is built:
-//     ip:  chain out (hook output), chain in (hook input), set vips, rules `in: ip daddr @vips drop`,
-//          `out: ip saddr @vips drop`
-//     ip6: chain out, chain in, chains in_link_local and out_link_local (regular), set vips, constant set
+// What keepalived builds, and when (each step once per run, in this order of need):
+// - A family's table: at the first need of either family, any table of that name left by an earlier run
+//   is deleted (both families); then the table and its chain out (hook output).
+// - A family's VIP objects, at its first VIP that needs a drop rule:
+//     ip:  chain in (hook input), set vips, rules `in: ip daddr @vips drop`, `out: ip saddr @vips drop`
+//     ip6: chain in, chains in_link_local and out_link_local (regular), set vips, constant set
 //          neighbor-discovery {NS, NA}, rules `in: icmpv6 type @neighbor-discovery accept`,
 //          `in: ip6 daddr fe80::/10 goto in_link_local`, the same two in out (saddr), then the vips drops.
 //   The first link-local VIP adds set vips_link_local (address . iif index) or vips_link_local_name
 //   (address . iif name) and one drop rule in each link-local chain.
+// - A family's VMAC objects, at the first VMAC (use_vmac) of an instance of that family (or with VIPs of
+//   it): map vmac_map (VMAC index : base index) and the rule that sends IGMP (ip) / MLDv2 reports (ip6)
+//   leaving a macvlan out of its base interface instead; ip6 also set vmac_set and a rule dropping router
+//   solicitations sent from a VMAC. Each VMAC is an element of those, from its creation to its deletion.
 // - Entering MASTER adds the instance's VIPs to the sets; leaving removes them. The tables stay, empty,
 //   until the daemon stops, which deletes them.
 import type { FirewallAddress, FirewallSettings } from './settings.js';
@@ -21,7 +25,14 @@ export type FirewallFamily = 'ip' | 'ip6';
 export type FirewallDirection = 'in' | 'out';
 
 export type FirewallSetType =
-  'ipv4_addr' | 'ipv6_addr' | 'icmpv6_type' | 'ipv6_addr . iface_index' | 'ipv6_addr . ifname';
+  | 'ipv4_addr'
+  | 'ipv6_addr'
+  | 'icmpv6_type'
+  | 'ipv6_addr . iface_index'
+  | 'ipv6_addr . ifname'
+  | 'iface_index'
+  /** A map from a VMAC's index to its base interface's index. */
+  | 'iface_index : iface_index';
 
 /** A rule, by what it matches (its realisation in expressions is the daemon's). */
 export type FirewallRule =
@@ -38,13 +49,20 @@ export type FirewallRule =
   /** `icmpv6 type @SET accept`. */
   | { match: 'icmpv6-type'; set: string; verdict: 'accept' }
   /** `ip6 daddr|saddr fe80::/10 goto CHAIN`. */
-  | { match: 'link-local'; direction: FirewallDirection; goto: string };
+  | { match: 'link-local'; direction: FirewallDirection; goto: string }
+  /** `ip protocol igmp` / `icmpv6 type mld2-listener-report`, `meta oifkind "macvlan" dup to ip[6] daddr
+   * device oif map @MAP drop`: multicast reports leave by the base interface, not the VMAC. */
+  | { match: 'move-multicast-report'; map: string; verdict: 'drop' }
+  /** `icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @SET drop`. */
+  | { match: 'vmac-router-solicit'; set: string; verdict: 'drop' };
 
 export type FirewallElement =
   | { address: string }
   | { address: string; ifindex: number }
   | { address: string; ifname: string }
-  | { icmpv6Type: number };
+  | { icmpv6Type: number }
+  /** A VMAC in vmac_set, or (with `base`) in vmac_map. */
+  | { ifindex: number; base?: number };
 
 export type FirewallOp =
   /** Delete this table in these families if it exists (what an earlier run left). */
@@ -65,7 +83,15 @@ export type FirewallOp =
 export const ND_NEIGHBOR_SOLICIT = 135;
 export const ND_NEIGHBOR_ADVERT = 136;
 
-type Setup = 'ip' | 'ip6' | 'll-ifindex' | 'll-ifname';
+type Setup =
+  FirewallFamily | `${FirewallFamily}-vips` | `${FirewallFamily}-vmac` | 'll-ifindex' | 'll-ifname';
+
+/** A VMAC as the firewall sees it: its index, its base interface's, and the families it serves. */
+export interface FirewallVmac {
+  ifindex: number;
+  base: number;
+  families: readonly FirewallFamily[];
+}
 
 /** One element of one set, as the firewall holds it. */
 interface Held {
@@ -81,6 +107,8 @@ export class FirewallPlanner {
   private readonly done = new Set<Setup>();
   /** Elements held for each instance, by element key; an element shared by instances stays until the last. */
   private readonly held = new Map<string, Map<string, Held>>();
+  /** VMACs in the VMAC objects, by family and index. */
+  private readonly vmacs = new Map<string, FirewallVmac>();
 
   constructor(readonly settings: FirewallSettings) {}
 
@@ -135,6 +163,7 @@ export class FirewallPlanner {
     const ops: FirewallOp[] = this.tablesBuilt.map((family) => ({ op: 'delete-table', family }) as const);
     this.done.clear();
     this.held.clear();
+    this.vmacs.clear();
     return ops;
   }
 
@@ -160,11 +189,10 @@ export class FirewallPlanner {
   /** The objects this address needs that are not built yet, in keepalived's order. */
   private setUp(ops: FirewallOp[], a: FirewallAddress): void {
     const family: FirewallFamily = a.family === 4 ? 'ip' : 'ip6';
-    if (!this.done.has(family)) {
-      if (!this.done.has('ip') && !this.done.has('ip6'))
-        ops.push({ op: 'delete-stale-tables', families: ['ip', 'ip6'] });
-      ops.push(...(family === 'ip' ? this.ipTable() : this.ip6Table()));
-      this.done.add(family);
+    if (!this.done.has(`${family}-vips`)) {
+      this.tableOf(ops, family);
+      ops.push(...(family === 'ip' ? this.ipVips() : this.ip6Vips()));
+      this.done.add(`${family}-vips`);
     }
     if (a.linkLocal !== undefined) {
       const setup: Setup = a.linkLocal === 'ifname' ? 'll-ifname' : 'll-ifindex';
@@ -173,6 +201,44 @@ export class FirewallPlanner {
         this.done.add(setup);
       }
     }
+  }
+
+  /** The family's table and its output chain (nft_setup_ipv4 / nft_setup_ipv6), once. */
+  private tableOf(ops: FirewallOp[], family: FirewallFamily): void {
+    if (this.done.has(family)) return;
+    if (!this.done.has('ip') && !this.done.has('ip6'))
+      ops.push({ op: 'delete-stale-tables', families: ['ip', 'ip6'] });
+    ops.push({ op: 'add-table', family }, this.baseChain(family, 'out'));
+    this.done.add(family);
+  }
+
+  /** A VMAC was created: its multicast reports leave by its base interface (and, in ip6, its router
+   * solicitations are dropped), in each family it serves (nft_add_vmac). */
+  addVmac(vmac: FirewallVmac): FirewallOp[] {
+    const ops: FirewallOp[] = [];
+    for (const family of vmac.families) {
+      if (!this.done.has(`${family}-vmac`)) {
+        this.tableOf(ops, family);
+        ops.push(...this.vmacObjects(family));
+        this.done.add(`${family}-vmac`);
+      }
+      ops.push(...vmacElements('add-elements', family, vmac));
+      this.vmacs.set(`${family} ${vmac.ifindex}`, { ...vmac, families: [family] });
+    }
+    return ops;
+  }
+
+  /** A VMAC is about to be deleted: its elements go (nft_remove_vmac). */
+  removeVmac(ifindex: number): FirewallOp[] {
+    const ops: FirewallOp[] = [];
+    for (const family of ['ip', 'ip6'] as const) {
+      const key = `${family} ${ifindex}`;
+      const vmac = this.vmacs.get(key);
+      if (vmac === undefined) continue;
+      this.vmacs.delete(key);
+      ops.push(...vmacElements('delete-elements', family, vmac));
+    }
+    return ops;
   }
 
   private baseChain(family: FirewallFamily, name: 'in' | 'out'): FirewallOp {
@@ -188,10 +254,8 @@ export class FirewallPlanner {
     return { op: 'add-rule', family, chain, rule, counter: this.settings.counters };
   }
 
-  private ipTable(): FirewallOp[] {
+  private ipVips(): FirewallOp[] {
     return [
-      { op: 'add-table', family: 'ip' },
-      this.baseChain('ip', 'out'),
       this.baseChain('ip', 'in'),
       { op: 'add-set', family: 'ip', name: 'vips', type: 'ipv4_addr' },
       this.rule('ip', 'in', { match: 'address', direction: 'in', set: 'vips', verdict: 'drop' }),
@@ -199,11 +263,9 @@ export class FirewallPlanner {
     ];
   }
 
-  private ip6Table(): FirewallOp[] {
+  private ip6Vips(): FirewallOp[] {
     const nd = 'neighbor-discovery';
     return [
-      { op: 'add-table', family: 'ip6' },
-      this.baseChain('ip6', 'out'),
       this.baseChain('ip6', 'in'),
       { op: 'add-chain', family: 'ip6', name: 'in_link_local' },
       { op: 'add-chain', family: 'ip6', name: 'out_link_local' },
@@ -222,6 +284,16 @@ export class FirewallPlanner {
       this.rule('ip6', 'in', { match: 'address', direction: 'in', set: 'vips', verdict: 'drop' }),
       this.rule('ip6', 'out', { match: 'address', direction: 'out', set: 'vips', verdict: 'drop' }),
     ];
+  }
+
+  /** nft_setup_igmp: the map (and in ip6 the set) of VMACs and the rules that use them. */
+  private vmacObjects(family: FirewallFamily): FirewallOp[] {
+    const ops: FirewallOp[] = [{ op: 'add-set', family, name: VMAC_MAP, type: 'iface_index : iface_index' }];
+    if (family === 'ip6') ops.push({ op: 'add-set', family, name: VMAC_SET, type: 'iface_index' });
+    ops.push(this.rule(family, 'out', { match: 'move-multicast-report', map: VMAC_MAP, verdict: 'drop' }));
+    if (family === 'ip6')
+      ops.push(this.rule(family, 'out', { match: 'vmac-router-solicit', set: VMAC_SET, verdict: 'drop' }));
+    return ops;
   }
 
   private linkLocalObjects(byName: boolean): FirewallOp[] {
@@ -249,6 +321,22 @@ export class FirewallPlanner {
       }),
     ];
   }
+}
+
+const VMAC_MAP = 'vmac_map';
+const VMAC_SET = 'vmac_set';
+
+/** A VMAC's elements: in vmac_map (index : base index), and in ip6 also in vmac_set. */
+function vmacElements(
+  op: 'add-elements' | 'delete-elements',
+  family: FirewallFamily,
+  vmac: FirewallVmac,
+): FirewallOp[] {
+  const ops: FirewallOp[] = [
+    { op, family, set: VMAC_MAP, elements: [{ ifindex: vmac.ifindex, base: vmac.base }] },
+  ];
+  if (family === 'ip6') ops.push({ op, family, set: VMAC_SET, elements: [{ ifindex: vmac.ifindex }] });
+  return ops;
 }
 
 function elementKey(h: Held): string {

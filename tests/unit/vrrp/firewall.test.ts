@@ -175,6 +175,45 @@ describe('FirewallPlanner', () => {
     assert.equal(lines(p.remove('B')).length, 1);
   });
 
+  test("a VMAC builds the family's table, map and multicast rule before any VIP, as keepalived does", () => {
+    const p = new FirewallPlanner(SETTINGS);
+    assert.deepEqual(lines(p.addVmac({ ifindex: 7, base: 2, families: ['ip'] })), [
+      'delete-stale ip ip6',
+      'add-table ip',
+      'chain ip out output -1',
+      'set ip vmac_map iface_index : iface_index',
+      'rule ip out move-multicast-report',
+      'add-elements ip vmac_map [{"ifindex":7,"base":2}]',
+    ]);
+    // the VIP objects come later, after the table's output chain that is already there
+    assert.deepEqual(lines(p.add('VI_1', v4, ifindex)).slice(0, 4), [
+      'chain ip in input -1',
+      'set ip vips ipv4_addr',
+      'rule ip in address',
+      'rule ip out address',
+    ]);
+    // an IPv6 VMAC (or an IPv4 one with IPv6 excluded VIPs) also gets the set and router solicitation drop
+    assert.deepEqual(lines(p.addVmac({ ifindex: 8, base: 2, families: ['ip6'] })), [
+      'add-table ip6',
+      'chain ip6 out output -1',
+      'set ip6 vmac_map iface_index : iface_index',
+      'set ip6 vmac_set iface_index',
+      'rule ip6 out move-multicast-report',
+      'rule ip6 out vmac-router-solicit',
+      'add-elements ip6 vmac_map [{"ifindex":8,"base":2}]',
+      'add-elements ip6 vmac_set [{"ifindex":8}]',
+    ]);
+    assert.deepEqual(lines(p.addVmac({ ifindex: 9, base: 3, families: ['ip'] })), [
+      'add-elements ip vmac_map [{"ifindex":9,"base":3}]',
+    ]);
+    assert.deepEqual(lines(p.removeVmac(8)), [
+      'delete-elements ip6 vmac_map [{"ifindex":8,"base":2}]',
+      'delete-elements ip6 vmac_set [{"ifindex":8}]',
+    ]);
+    assert.deepEqual(p.removeVmac(8), []);
+    assert.deepEqual(lines(p.stop()), ['delete-table ip', 'delete-table ip6']);
+  });
+
   test('removing some addresses of an instance (a reload) leaves the others', () => {
     const p = new FirewallPlanner(SETTINGS);
     const two = [...v4, { family: 4 as const, address: '10.0.0.101', device: 'eth0' }];
@@ -196,6 +235,36 @@ describe("ruleExpressions (keepalived's registers and offsets)", () => {
     assert.deepEqual(
       ruleExpressions('ip', rule, true).map((e) => e.kind),
       ['payload', 'lookup', 'counter', 'verdict'],
+    );
+  });
+  test('ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map drop', () => {
+    const kind = Buffer.alloc(16);
+    kind.write('macvlan');
+    assert.deepEqual(
+      ruleExpressions('ip', { match: 'move-multicast-report', map: 'vmac_map', verdict: 'drop' }, false),
+      [
+        { kind: 'payload', base: 'network', offset: 9, len: 1, dreg: 1 },
+        { kind: 'cmp', sreg: 1, op: 'eq', data: Buffer.from([2]) },
+        { kind: 'payload', base: 'network', offset: 16, len: 4, dreg: 1 },
+        { kind: 'meta', key: 'oifkind', dreg: 2 },
+        { kind: 'cmp', sreg: 2, op: 'eq', data: kind },
+        { kind: 'meta', key: 'oif', dreg: 2 },
+        { kind: 'lookup', set: 'vmac_map', sreg: 2, dreg: 2 },
+        { kind: 'dup', addrReg: 1, devReg: 2 },
+        { kind: 'verdict', verdict: { code: 'drop' } },
+      ],
+    );
+  });
+  test('icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set drop', () => {
+    const exprs = ruleExpressions(
+      'ip6',
+      { match: 'vmac-router-solicit', set: 'vmac_set', verdict: 'drop' },
+      true,
+    );
+    assert.deepEqual(exprs[3], { kind: 'cmp', sreg: 1, op: 'eq', data: Buffer.from([133]) });
+    assert.deepEqual(
+      exprs.map((e) => e.kind),
+      ['meta', 'cmp', 'payload', 'cmp', 'meta', 'cmp', 'meta', 'lookup', 'counter', 'verdict'],
     );
   });
   test('ip6 saddr . oifname @vips_link_local_name drop reads the address into reg 1, the name into reg 2', () => {
