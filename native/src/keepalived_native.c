@@ -128,7 +128,7 @@ static const struct {
     C(ETH_P_IPV6),
     C(TCP_PROBE_RECORD_SIZE), C(TCP_PROBE_F_BIND_ADDR), C(TCP_PROBE_F_BIND_DEVICE),
     C(TCP_PROBE_F_SCOPE_FROM_IFNAME), C(TCP_PROBE_F_MARK), C(TCP_PROBE_F_GRACEFUL_CLOSE),
-    C(RLIMIT_RTTIME),
+    C(RLIMIT_RTTIME), C(RLIMIT_CORE),
 };
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default_jsproperty, NULL}

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { release, version as osVersion } from 'node:os';
 import { resolve } from 'node:path';
 import { loadModel, type Model } from '../config/index.js';
+import { redactSecrets } from '../config/model/redact.js';
 import { nftablesRefusals } from '../lb/nftables/config-check.js';
 import { resolveLbConfig } from '../lb/table/resolve.js';
 import { formatDiagnostic, type Diagnostic } from '../config/types.js';
@@ -102,7 +103,7 @@ async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
       return configTestExitCode(diagnostics, { warningsOk: o.configTestWarningsOk });
     }
     report(diagnostics, undefined);
-    process.stdout.write(JSON.stringify(model, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(redactSecrets(model), null, 2) + '\n');
     return errors > 0 ? EXIT_CONFIG_ERROR : 0;
   }
   const code = await runDaemon(o, argv);

@@ -110,6 +110,7 @@ export interface NativeConstants {
   readonly ETH_P_RARP: number;
   readonly ETH_P_IPV6: number;
   readonly RLIMIT_RTTIME: number;
+  readonly RLIMIT_CORE: number;
 }
 
 /** The addon's exports. Every failing call throws an Error whose `code` is the errno name. */

@@ -16,6 +16,8 @@ import { alreadyRunning, removePidDir, removePidFile, resolvePidFiles, runningPi
 import { Supervisor, type ChildKind, type LifecycleScripts } from './supervisor.js';
 import { Notifier, scriptPolicy } from './notifier.js';
 import { parentProcessName, setProcessName } from './process-settings.js';
+import { applyCoreDumpPolicy } from './core-dump.js';
+import { redactSecrets } from '../../config/model/redact.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
 
@@ -93,7 +95,7 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
 
   if (o.dumpConf && !detached) {
     // keepalived -d: the configuration as read, in the log, then a normal run.
-    for (const line of printModel(model).split('\n')) if (line.trim() !== '') log.info(line);
+    for (const line of printModel(redactSecrets(model)).split('\n')) if (line.trim() !== '') log.info(line);
   }
   const g = model.global;
   const namespace = o.namespace ?? g.netNamespace;
@@ -167,7 +169,9 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
       ? { shutdown: { command: g.shutdownScript, timeoutMs: g.shutdownScriptTimeout * 1000 } }
       : {}),
   };
+  const restoreCoreDump = applyCoreDumpPolicy(o, daemonLog);
   const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts).run();
+  restoreCoreDump();
   // keepalived's parent removes its children's pid files too: a child that crashed leaves its own behind.
   for (const path of [files.vrrp, files.checkers, files.bfd])
     if (runningPid(path) === undefined) removePidFile(path);
