@@ -154,11 +154,17 @@ export class DbusObjects {
       const xml = this.introspect(call.path);
       if (xml !== undefined) return this.checked(call, '', { kind: 'reply', signature: 's', body: [xml] });
     }
-    if (object === undefined || iface === undefined)
+    if (object === undefined)
       return {
         kind: 'error',
         name: `${ERROR}.UnknownMethod`,
-        text: `No such interface “${iface ?? ''}” on object at path ${call.path}`,
+        text: `Object does not exist at path “${call.path}”`,
+      };
+    if (iface === undefined)
+      return {
+        kind: 'error',
+        name: `${ERROR}.UnknownMethod`,
+        text: `No such interface “” on object at path ${call.path}`,
       };
     if (iface === PROPERTIES) return this.properties(call, object);
     const own = object.kind === 'vrrp' ? VRRP_INTERFACE : INSTANCE_INTERFACE;
