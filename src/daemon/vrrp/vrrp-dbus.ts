@@ -148,7 +148,8 @@ export class VrrpDbus {
 
   /** keepalived's words (it says "session bus" for the system bus too); DBus is off from here on. */
   private lost(why: string): void {
-    if (this.closed) return;
+    // said once: a connection that fails may report more than one error
+    if (this.closed || this.bus === undefined) return;
     this.log.info(`Lost the name ${this.serviceName} on the session bus`);
     this.log.debug(`DBus: ${why}`);
     this.owned = false;
@@ -214,6 +215,8 @@ export class VrrpDbus {
       bus?.send(Message.newSignal(path, iface, name, signature, body));
     } catch (e) {
       this.log.info(`Emitting DBus signal ${iface}.${name} on ${path} failed: ${(e as Error).message}`);
+      // the bus went away: DBus is off, as keepalived's on_name_lost leaves it
+      this.lost((e as Error).message);
     }
   }
 
