@@ -9,7 +9,7 @@
 // failover it causes (eth0 down: FAULT; up: BACKUP, then MASTER), of ReloadConfig (VrrpReloaded) and of the
 // stop (STOP, VrrpStopped). Ours must give the same, GDBus's version comment aside.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Message, MessageType, sessionBus, type MessageBus } from 'dbus-next';
 import { gated, missingTools, firstReason } from '../helpers/requirements.js';
@@ -249,8 +249,17 @@ async function runOne(
     );
 
     const methods: string[] = [];
-    for (const m of ['PrintData', 'PrintStats', 'PrintStatsClear'])
+    const dumps: string[] = [];
+    for (const [m, file] of [
+      ['PrintData', 'keepalived.data'],
+      ['PrintStats', 'keepalived.stats'],
+      ['PrintStatsClear', 'keepalived.stats'],
+    ] as const) {
       methods.push(await c.call(VRRP_PATH, 'org.keepalived.Vrrp1.Vrrp', m));
+      // the file is there when the reply arrives
+      dumps.push(`${m}: ${file} ${existsSync(join(d.files.tmpDir, file)) ? 'written' : 'missing'}`);
+      rmSync(join(d.files.tmpDir, file), { force: true });
+    }
     const garpMark = d.mark();
     methods.push(await c.call(V4, 'org.keepalived.Vrrp1.Instance', 'SendGarp'));
     await d.waitForLog(/Sending garps on VI_1 on DBus request/, 5000, garpMark);
@@ -269,9 +278,6 @@ async function runOne(
         'SendGarp',
       ),
       await c.call(V6, 'org.freedesktop.DBus.Peer', 'Ping'),
-    );
-    const dumps = ['keepalived.data', 'keepalived.stats'].map(
-      (f) => `${f} ${existsSync(join(d.files.tmpDir, f)) ? 'written' : 'missing'}`,
     );
 
     // A failover: eth0 down (both FAULT), up again (BACKUP, then MASTER by the master-down timer).
@@ -317,6 +323,10 @@ describe('the daemon on DBus (dbus-daemon, gdbus)', () => {
           status(V6, 1),
         ]);
         assert.deepEqual(theirs.stop.slice(-1), [`${VRRP_PATH} VrrpStopped []`]);
+        assert.ok(
+          theirs.dumps.every((l) => l.endsWith(' written')),
+          theirs.dumps.join(', '),
+        );
         const ours = await runOne(lab, a, address, 'ours');
         for (const key of Object.keys(theirs) as (keyof DbusRecord)[]) {
           // Two instances' signals of one moment may leave in either order: each object's own order counts.

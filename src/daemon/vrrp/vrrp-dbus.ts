@@ -231,8 +231,12 @@ export class VrrpDbus {
       signature: msg.signature || '',
       body: msg.body ?? [],
     });
+    const request = answer.kind === 'reply' ? answer.request : undefined;
+    // keepalived answers once the work is done (the dump file is there when the reply arrives), except
+    // ReloadConfig, answered before the reload starts
+    if (request !== undefined && request.type !== 'reload') this.run(request);
     this.reply(bus, msg, answer);
-    if (answer.kind === 'reply' && answer.request) this.run(answer.request);
+    if (request?.type === 'reload') this.run(request);
     return true;
   }
 
@@ -258,7 +262,7 @@ export class VrrpDbus {
     bus.send(Message.newMethodReturn(msg, answer.signature, marshalBody(answer.signature, answer.body)));
   }
 
-  /** What a call asked of the daemon, after its reply (keepalived answers ReloadConfig first too). */
+  /** What a call asked of the daemon. */
   private run(request: DbusRequest): void {
     switch (request.type) {
       case 'print-data':
