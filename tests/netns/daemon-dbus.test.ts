@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Message, MessageType, sessionBus, type MessageBus } from 'dbus-next';
 import { gated, missingTools, firstReason } from '../helpers/requirements.js';
 import { exec } from '../helpers/netns.js';
@@ -52,7 +53,10 @@ const CONFIG =
   instanceConfig({ name: 'VI_1', vrid: 51, priority: 100, vips: ['10.9.0.100/24'] }) +
   instanceConfig({ name: 'VI_6', vrid: 52, priority: 100, vips: ['2001:db8::100/64'] });
 
-/** A private bus that lets everyone own and call anything. */
+/** The policy the Debian package installs (the test runs as root, whom it lets own and call the name). */
+const BUS_POLICY = fileURLToPath(new URL('../../../packaging/dbus/keepalived-ts.conf', import.meta.url));
+
+/** A private bus that lets everyone own and call anything, with the package's policy read too. */
 function busConfig(socket: string): string {
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -66,6 +70,7 @@ function busConfig(socket: string): string {
     <allow send_destination="*"/>
     <allow receive_sender="*"/>
   </policy>
+  <include>${BUS_POLICY}</include>
 </busconfig>
 `;
 }
