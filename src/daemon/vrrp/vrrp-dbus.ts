@@ -67,6 +67,9 @@ export class VrrpDbus {
   /** Set once the name is ours: before that, state changes are not signalled (keepalived neither). */
   private owned = false;
   private closed = false;
+  /** Instance name -> the path its VrrpStatusChange leaves from (keepalived signals on the instance's
+   * path even when another instance's object holds it). */
+  private signalPaths = new Map<string, string>();
 
   private constructor(
     private model: Model,
@@ -102,7 +105,10 @@ export class VrrpDbus {
   }
 
   private build(): DbusObjects {
-    return new DbusObjects(this.naming(), instancesOf(this.host.setup()), (name) => this.host.state(name));
+    const naming = this.naming();
+    const instances = instancesOf(this.host.setup());
+    this.signalPaths = new Map(instances.map((i) => [i.name, instanceObjectPath(naming, i)]));
+    return new DbusObjects(naming, instances, (name) => this.host.state(name));
   }
 
   /** Connects and takes the name in the background. */
@@ -165,11 +171,9 @@ export class VrrpDbus {
   /** An instance's notify (keepalived's send_instance_notifies): VrrpStatusChange on its object. */
   stateChanged(instance: string, state: VrrpState): void {
     if (!this.owned) return;
-    const inst = instancesOf(this.host.setup()).find((i) => i.name === instance);
-    if (inst === undefined) return;
-    this.signal(instanceObjectPath(this.objects.naming, inst), INSTANCE_INTERFACE, 'VrrpStatusChange', 'u', [
-      STATE_CODE[state],
-    ]);
+    const path = this.signalPaths.get(instance);
+    if (path === undefined) return;
+    this.signal(path, INSTANCE_INTERFACE, 'VrrpStatusChange', 'u', [STATE_CODE[state]]);
   }
 
   /** A reload: the new configuration's objects, then VrrpReloaded. */
