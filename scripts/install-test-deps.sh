@@ -5,10 +5,12 @@
 # interfaces (snmptrapd also ships a systemd socket unit, disabled with its service below).
 # qemu, Debian's generic kernel, busybox-static and ipvsadm make the VM tier (IPVS, absent from this
 # machine's kernel): the VM has no network device at all. chromium is the browser of the status page test
-# (driven by playwright-core, inside a namespace).
+# (driven by playwright-core, inside a namespace). dbus-daemon and gdbus (libglib2.0-bin) serve the DBus
+# test: it starts a private bus of its own inside its namespace (the host's system bus is left alone).
 set -eu
 PACKAGES="iproute2 nftables tcpdump tshark keepalived frr nginx dnsmasq ca-certificates openssl python3
-  ipvsadm qemu-system-x86 linux-image-amd64 busybox-static xz-utils snmpd snmp snmptrapd chromium systemd"
+  ipvsadm qemu-system-x86 linux-image-amd64 busybox-static xz-utils snmpd snmp snmptrapd chromium systemd
+  dbus-daemon libglib2.0-bin"
 SERVICES="keepalived frr nginx dnsmasq ipvsadm snmpd snmptrapd snmptrapd.socket"
 
 if [ "$(id -u)" != 0 ]; then

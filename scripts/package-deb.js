@@ -81,6 +81,11 @@ try {
   const unitDir = join(stage, 'lib', 'systemd', 'system');
   mkdirSync(unitDir, { recursive: true });
   cpSync(join(root, 'packaging', 'keepalived-ts.service'), join(unitDir, 'keepalived-ts.service'));
+  // enable_dbus: the system bus lets root own org.keepalived.Vrrp1 (a policy in /usr/share is the
+  // package's default; an administrator's file in /etc/dbus-1/system.d overrides it).
+  const busPolicyDir = join(stage, 'usr', 'share', 'dbus-1', 'system.d');
+  mkdirSync(busPolicyDir, { recursive: true });
+  cpSync(join(root, 'packaging', 'dbus', 'keepalived-ts.conf'), join(busPolicyDir, 'keepalived-ts.conf'));
   mkdirSync(join(stage, 'etc', 'default'), { recursive: true });
   cpSync(join(root, 'packaging', 'default', 'keepalived-ts'), join(stage, 'etc', 'default', 'keepalived-ts'));
 

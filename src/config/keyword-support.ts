@@ -37,7 +37,6 @@ const POLLER = 'src/daemon/vrrp/tracker-poller.ts';
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
 const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defaults';
-const NO_DBUS = 'keepalived-ts has no DBus interface';
 const NO_FIFO_SCRIPT = 'keepalived-ts writes the FIFO but starts no script to read it';
 const NO_PRIORITY_NOTIFY = 'keepalived-ts does not report priority changes to notify scripts or FIFOs';
 const NO_EXTRA_GARP = 'keepalived-ts sends gratuitous ARP/NA only on the instance interface';
@@ -187,9 +186,11 @@ const GLOBAL_DEFS: BlockSupport = {
   enable_snmp_keepalived: alias('enable_snmp_vrrp'),
   snmp_vs_stats_update_interval: note(NOT_IMPLEMENTED),
   snmp_rs_stats_update_interval: note(NOT_IMPLEMENTED),
-  enable_dbus: note(NO_DBUS),
-  dbus_service_name: note(NO_DBUS),
-  dbus_no_interface_name: note(NO_DBUS),
+  ...readBy('src/daemon/vrrp/vrrp-dbus.ts', {
+    enable_dbus: 'enableDbus',
+    dbus_service_name: 'dbusServiceName',
+    dbus_no_interface_name: 'dbusNoInterfaceName',
+  }),
   script_user: uses('src/daemon/checker/checker-daemon.ts', 'scriptUser'),
   enable_script_security: uses('src/daemon/checker/checker-daemon.ts', 'enableScriptSecurity'),
   vrrp_netlink_cmd_rcv_bufs: note(NETLINK_BUFS),

@@ -44,6 +44,8 @@ export const TOOLS = {
   chromium: { command: '/usr/bin/chromium', pkg: 'chromium' },
   dpkgDeb: { command: 'dpkg-deb', pkg: 'dpkg' },
   systemdAnalyze: { command: 'systemd-analyze', pkg: 'systemd' },
+  dbusDaemon: { command: '/usr/bin/dbus-daemon', pkg: 'dbus-daemon' },
+  gdbus: { command: 'gdbus', pkg: 'libglib2.0-bin' },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;

@@ -104,6 +104,8 @@ void describe('the Debian package, unpacked into a throwaway root', () => {
       'usr/lib/keepalived-ts/native/build/Release/keepalived_native.node',
       'usr/lib/keepalived-ts/node_modules/prom-client/package.json',
       'usr/lib/keepalived-ts/node_modules/nodemailer/package.json',
+      'usr/lib/keepalived-ts/node_modules/dbus-next/package.json',
+      'usr/share/dbus-1/system.d/keepalived-ts.conf',
       UNIT,
       'etc/default/keepalived-ts',
     ])

@@ -46,6 +46,7 @@ import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { dropsVipTraffic, firewallAddresses, firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
 import { VrrpSnmp } from './vrrp-snmp.js';
+import { VrrpDbus } from './vrrp-dbus.js';
 import { hostInterfaces } from './snmp-interfaces.js';
 import { StatusService } from './status-service.js';
 import { VERSION } from '../../common/version.js';
@@ -119,6 +120,10 @@ export class VrrpDaemon {
   private readonly processControl: ProcessControl;
   /** enable_snmp_vrrp / enable_snmp_rfc* / -x: the AgentX subagent. */
   private snmp: VrrpSnmp | undefined;
+  /** enable_dbus: org.keepalived.Vrrp1 on the system bus. */
+  private dbus: VrrpDbus | undefined;
+  /** The state each instance's last notify announced (tells notify_master_rx_lower_pri's call apart). */
+  private readonly lastNotified = new Map<string, string>();
 
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
@@ -181,10 +186,40 @@ export class VrrpDaemon {
       this.log,
     );
     await this.snmp?.start();
+    // keepalived starts its DBus thread before the first election; the name is taken in the background.
+    this.configureDbus(false);
     // the listener's history starts with the first transitions; its sockets open right after
     this.createStatusService();
     this.feed({ type: 'start' });
     await this.configureStatus();
+  }
+
+  /** enable_dbus: start, reload (VrrpReloaded) or stop the bus service for the current configuration. */
+  private configureDbus(reload: boolean): void {
+    if (!this.model.global.enableDbus) {
+      if (this.dbus) void this.dbus.close();
+      this.dbus = undefined;
+      return;
+    }
+    if (this.dbus && reload) {
+      this.dbus.reload(this.model);
+      return;
+    }
+    this.dbus = VrrpDbus.create(
+      this.model,
+      this.options,
+      {
+        setup: () => this.setup,
+        state: (name) => this.engine?.snapshot().instances.find((i) => i.name === name)?.state,
+        printData: () => this.dump('data', 'dbus'),
+        printStats: (clear) => this.dump(clear ? 'stats-clear' : 'stats', 'dbus'),
+        sendGarp: (instance) => this.feed({ type: 'send-garp-now', instance }),
+        // keepalived signals its parent, which reloads every child
+        reloadConfig: () => process.kill(process.ppid, 'SIGHUP'),
+      },
+      this.log,
+    );
+    this.dbus?.start();
   }
 
   /** status_http: open, keep or close the listener for the current configuration. */
@@ -484,9 +519,25 @@ export class VrrpDaemon {
     return this.spec.syncGroups.find((g) => g.name === name)?.notify;
   }
 
+  /** notify_master_rx_lower_pri's call is no state change: keepalived runs only that script for it. */
+  private isRxLowerPriNotify(a: Extract<Action, { type: 'notify' }>): boolean {
+    const script = this.instance(a.name)?.spec.notify.masterRxLowerPri;
+    return (
+      script !== undefined &&
+      a.state === 'MASTER' &&
+      a.scripts.length === 1 &&
+      a.scripts[0] === script &&
+      this.lastNotified.get(a.name) === 'MASTER'
+    );
+  }
+
   private runNotify(a: Extract<Action, { type: 'notify' }>): void {
     this.smtpAlerts?.notify(a.kind, a.name, a.state);
     this.snmp?.stateChanged(a.kind, a.name, a.state);
+    if (a.kind === 'INSTANCE' && !this.isRxLowerPriNotify(a)) {
+      this.lastNotified.set(a.name, a.state);
+      this.dbus?.stateChanged(a.name, a.state);
+    }
     const n = this.notifySpec(a.name, a.kind);
     if (n === undefined) return;
     const specific =
@@ -665,15 +716,17 @@ export class VrrpDaemon {
   }
 
   /** keepalived's DATA, STATS, STATS_CLEAR and JSON signals: /tmp/keepalived.{data,stats,json}. */
-  dump(kind: 'data' | 'stats' | 'stats-clear' | 'json' = 'data'): void {
+  dump(kind: 'data' | 'stats' | 'stats-clear' | 'json' = 'data', via: 'signal' | 'dbus' = 'signal'): void {
     if (this.engine === undefined) return;
-    this.log.info(
-      kind === 'data'
-        ? `Printing VRRP data for process(${process.pid}) on signal`
-        : kind === 'json'
-          ? `Printing VRRP as json for process(${process.pid}) on signal`
-          : `Printing ${kind === 'stats-clear' ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`,
-    );
+    // a DBus request has its own log line
+    if (via === 'signal')
+      this.log.info(
+        kind === 'data'
+          ? `Printing VRRP data for process(${process.pid}) on signal`
+          : kind === 'json'
+            ? `Printing VRRP as json for process(${process.pid}) on signal`
+            : `Printing ${kind === 'stats-clear' ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`,
+      );
     const snap = this.engine.snapshot();
     const g = this.model.global;
     const naming = dumpNaming(this.options, g);
@@ -715,6 +768,7 @@ export class VrrpDaemon {
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
     this.feed({ type: 'reload', spec: this.spec });
+    this.configureDbus(true);
     await this.configureStatus();
     this.applyProcessSettings();
   }
@@ -737,6 +791,7 @@ export class VrrpDaemon {
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
     await mails;
     await this.snmp?.close();
+    await this.dbus?.close();
     await listener;
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);

@@ -177,6 +177,9 @@ export class Engine {
       case 'reload':
         this.reload(ctx, event.spec);
         break;
+      case 'send-garp-now':
+        this.instances.find((i) => i.name === event.instance)?.sendLinkUpdate(ctx, 1);
+        break;
     }
     if (this.started) this.runDue(ctx);
     this.settleArmedAdverts(ctx);

@@ -36,6 +36,9 @@ export type EngineEvent =
   | { type: 'bfd'; name: string; up: boolean }
   /** Stop everything: MASTERs send priority 0 and release their addresses. */
   | { type: 'shutdown' }
+  /** One round of gratuitous ARPs / unsolicited NAs for the instance's addresses if they are set (DBus's
+   * SendGarp: keepalived's vrrp_send_link_update with one repeat). */
+  | { type: 'send-garp-now'; instance: string }
   /** Replace the configuration: kept instances keep their state, removed ones stop, new ones start. */
   | { type: 'reload'; spec: EngineSpec };
 
