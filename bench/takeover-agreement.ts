@@ -40,12 +40,20 @@ function config(routerId: string, priority: number, advertInt: number, listen?: 
   );
 }
 
-/** Gratuitous ARPs for the VIP (sender = target = VIP) in a capture, with their kernel timestamps. */
-function garpTimes(file: string): bigint[] {
+/** Gratuitous ARPs for the VIP (sender = target = VIP) from `mac` in a capture, with their kernel
+ * timestamps (the master sends its own after it took the VIP back: those are not the backup's). */
+function garpTimes(file: string, mac: string): bigint[] {
   const ip = VIP.split('.').map(Number);
   const isVip = (b: Buffer, at: number): boolean => ip.every((x, k) => b[at + k] === x);
+  const hw = Buffer.from(mac.replace(/:/g, ''), 'hex');
   return readPcap(file).flatMap(({ tNs, data }) =>
-    data.length >= 42 && data.readUInt16BE(12) === 0x0806 && isVip(data, 28) && isVip(data, 38) ? [tNs] : [],
+    data.length >= 42 &&
+    data.readUInt16BE(12) === 0x0806 &&
+    data.subarray(22, 28).equals(hw) &&
+    isVip(data, 28) &&
+    isVip(data, 38)
+      ? [tNs]
+      : [],
   );
 }
 
@@ -118,7 +126,8 @@ async function main(): Promise<void> {
       port(true);
       await master.waitForState('VI_1', 'MASTER', 20_000, masterSince);
       await backup.waitForState('VI_1', 'BACKUP', 20_000, since);
-      await sleep(1000 + Math.random() * advertInt * 1000); // a different phase each time
+      // past the master's own delayed gratuitous ARPs (vrrp_garp_master_delay 1), at a new phase each time
+      await sleep(2500 + Math.random() * advertInt * 1000);
       process.stderr.write(`takeover ${i + 1}/${trials}\r`);
     }
     const events = takeoverEvents(b.ns);
@@ -126,7 +135,7 @@ async function main(): Promise<void> {
     await capture.stop();
     const wire = decodeFrames(readPcap(capture.file));
     const masterAdverts = wire.flatMap((e) => (e.kind === 'vrrp' && e.src === MASTER_IP ? [e.tNs] : []));
-    const garps = garpTimes(capture.file);
+    const garps = garpTimes(capture.file, b.mac);
     const rows: Row[] = [];
     const problems: string[] = [];
     for (const [k, e] of events.entries()) {
