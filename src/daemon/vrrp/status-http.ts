@@ -26,7 +26,7 @@ const KEEPALIVE_COMMENT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Answers being written at once: each write hands up to a socket buffer (megabytes once TCP has grown it)
  * to the kernel, and on a veth the receiver's side of TCP runs in the same system call; the others wait. */
-const MAX_SENDING = 4;
+const MAX_SENDING = 16;
 /** Longest a turn of the event loop spends starting answers before it lets the rest of the loop run. */
 const SLICE_MS = 2;
 
