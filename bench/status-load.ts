@@ -7,8 +7,13 @@
 // polling and while idle. Then the same with a token configured (every request goes through the auth path).
 //   node dist/bench/status-load.js [seconds=15] [paths=status,metrics] [tokens=off,on] [connections=64]
 // KTS_BENCH_WRK_THREADS: wrk threads (default 1: the other core is left to the daemon and the capture).
+// KTS_BENCH_TRACE=1: the VRRP child records its advert timing (KTS_ADVERT_TRACE); per phase, how far its
+// JavaScript thread lagged behind the native sender's sends, and its garbage collections.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { native } from '../src/net/native.js';
+import type { AdvertTraceFile } from '../src/daemon/vrrp/advert-trace.js';
 import {
   globalDefs,
   instanceConfig,
@@ -167,16 +172,23 @@ function jitter(events: WireEvent[]): JitterRow[] {
 interface PhaseResult {
   token: boolean;
   phase: Phase;
+  /** CLOCK_MONOTONIC ns: the phase's window, for the trace. */
+  window: [number, number];
   wrk?: WrkResult;
   jitter: JitterRow[];
   vrrpCpuPercent: number;
   load: string;
 }
 
+const traceFile = (lab: VrrpLab, withToken: boolean): string =>
+  join(lab.dir, `trace-${withToken ? 'token' : 'open'}.json`);
+
 async function startDaemon(lab: VrrpLab, ns: string, withToken: boolean): Promise<VrrpDaemon> {
   const total = INTERFACES * PER_INTERFACE;
   const started = Date.now();
+  if (process.env.KTS_BENCH_TRACE === '1') process.env.KTS_ADVERT_TRACE = traceFile(lab, withToken);
   const daemon = lab.start('ours', { ns }, `load-${withToken ? 'token' : 'open'}`, config(withToken));
+  delete process.env.KTS_ADVERT_TRACE;
   const masters = (): number => daemon.lines.filter((l) => /Entering MASTER STATE/i.test(l)).length;
   await waitUntil(() => !daemon.running || masters() >= total, `${total} instances MASTER`, 180_000, 250);
   if (!daemon.running) throw new Error(`the daemon exited during start-up\n${daemon.log()}`);
@@ -212,14 +224,46 @@ async function measurePhase(
   const load = loadLine();
   const before = ticks();
   const t0 = process.hrtime.bigint();
+  const windowStart = Number(native().monotonicNow());
   const wrk =
     phase === 'idle'
       ? await sleep(seconds * 1000).then(() => undefined)
       : await runWrk(hosts.client, phase, seconds, connections, withToken);
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const window: [number, number] = [windowStart, Number(native().monotonicNow())];
   const vrrpCpuPercent = ((ticks() - before) / CLOCK_TICKS / elapsed) * 100;
   const events = await capture.stop();
-  return { token: withToken, phase, ...(wrk ? { wrk } : {}), jitter: jitter(events), vrrpCpuPercent, load };
+  return {
+    token: withToken,
+    phase,
+    window,
+    ...(wrk ? { wrk } : {}),
+    jitter: jitter(events),
+    vrrpCpuPercent,
+    load,
+  };
+}
+
+/** KTS_BENCH_TRACE: per phase, the JS thread's lag behind the native sends and its GCs (ms). */
+function explainPhases(file: string, phases: PhaseResult[]): void {
+  if (!existsSync(file)) return;
+  const trace = JSON.parse(readFileSync(file, 'utf8')) as AdvertTraceFile;
+  for (const r of phases) {
+    const [from, to] = r.window;
+    const lag = summarize(
+      trace.events
+        .filter((e) => e[0] === 'timer-native' && e[2] >= from && e[2] <= to)
+        .map((e) => (e[3] - e[2]) / 1e6),
+    );
+    const gcs = trace.gcs.filter(([, s]) => s >= from && s <= to);
+    const gc = summarize(gcs.map(([, s, e]) => (e - s) / 1e6));
+    console.log(
+      `  trace ${(r.token ? 'token ' : 'open  ') + r.phase.padEnd(8)} JS bookkeeping after the native send: ` +
+        `p50 ${lag.p50.toFixed(2)} p99 ${lag.p99.toFixed(2)} max ${lag.max.toFixed(1)} ms (${lag.n} sends); ` +
+        `${gcs.length} GCs, ${gcs.filter(([k]) => k === 2).length} mark-sweep, longest ${gc.max.toFixed(1)} ms, ` +
+        `${gcs.reduce((t, [, s, e]) => t + (e - s) / 1e6, 0).toFixed(0)} ms in all`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -267,6 +311,10 @@ async function main(): Promise<void> {
       const late = daemon.lines.filter((l) => /late|behind|overrun|missed/i.test(l));
       if (late.length > 0) console.log(`  daemon log (late/behind): ${late.slice(0, 5).join(' | ')}`);
       await daemon.stop('SIGTERM', 30_000);
+      explainPhases(
+        traceFile(lab, withToken),
+        results.filter((r) => r.token === withToken),
+      );
     }
     console.log(
       `\n${'listener'.padEnd(8)}${'phase'.padEnd(9)}${'req/s'.padStart(8)}${'lat p50'.padStart(9)}${'lat p99'.padStart(9)}` +

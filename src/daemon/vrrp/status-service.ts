@@ -20,8 +20,18 @@ import {
 import type { Logger } from '../process/log.js';
 import { StatusHttpServer } from './status-http.js';
 
-/** Requests closer together than this share one answer (its generatedAt says when it was built). */
+/** Requests closer together than this share one answer (its generatedAt says when it was built)... */
 const CACHE_MS = 250;
+/** ...or than this many times the answer took to build (on the clock: slices included), up to
+ * CACHE_MAX_MS: on a crowded host a document of thousands of instances takes seconds to build in slices,
+ * and building it back to back fills the young generation with it, whose collections (each a chance
+ * for the thread to lose its CPU) then held the loop for 0.3 s at a time (bench/status-load.ts). */
+const CACHE_BUILD_FACTOR = 4;
+const CACHE_MAX_MS = 2000;
+
+/** How long an answer that took `buildMs` to build is shared. */
+const shareFor = (buildMs: number): number =>
+  Math.min(CACHE_MAX_MS, Math.max(CACHE_MS, CACHE_BUILD_FACTOR * buildMs));
 /** Longest an answer's building holds the event loop before it lets the rest run: the native advert
  * sender's plans are topped up from that loop, a few tens of ms ahead (engine-clock.ts), and on a busy
  * host a few ms of CPU can take several times that on the clock. */
@@ -60,8 +70,9 @@ export class StatusService {
   /** Other masters of the split-brain episodes under way, by instance. */
   private readonly splitBrainOthers = new Map<string, Set<string>>();
   /** Answers shared within CACHE_MS, as bytes: every request writes the same Buffer (no encoding, no copy). */
-  private metricsCache: { at: number; text: Promise<{ contentType: string; body: Buffer }> } | undefined;
-  private statusCache: { at: number; text: Promise<Buffer> } | undefined;
+  private metricsCache:
+    { at: number; validMs: number; text: Promise<{ contentType: string; body: Buffer }> } | undefined;
+  private statusCache: { at: number; validMs: number; text: Promise<Buffer> } | undefined;
 
   constructor(
     private readonly source: StatusSource,
@@ -160,15 +171,19 @@ export class StatusService {
    * overlapping ones the same), so that however often clients ask, the work stays bounded. */
   metrics(): Promise<{ contentType: string; body: Buffer }> {
     const now = performance.now();
-    if (this.metricsCache !== undefined && now - this.metricsCache.at < CACHE_MS)
+    if (this.metricsCache !== undefined && now - this.metricsCache.at < this.metricsCache.validMs)
       return this.metricsCache.text;
-    const text = this.renderMetrics().then((m) => ({
-      contentType: m.contentType,
-      body: Buffer.from(m.body),
-    }));
-    this.metricsCache = { at: now, text };
-    text.catch(() => (this.metricsCache = undefined));
-    return text;
+    const cache = {
+      at: now,
+      validMs: CACHE_MS,
+      text: this.renderMetrics().then((m) => {
+        cache.validMs = shareFor(performance.now() - now);
+        return { contentType: m.contentType, body: Buffer.from(m.body) };
+      }),
+    };
+    this.metricsCache = cache;
+    cache.text.catch(() => (this.metricsCache = undefined));
+    return cache.text;
   }
 
   /** The Prometheus text rendered now (no cache), in slices of the event loop. */
@@ -191,10 +206,17 @@ export class StatusService {
   /** /status as JSON bytes, shared by the requests of the same CACHE_MS (and overlapping ones). */
   statusText(): Promise<Buffer> {
     const now = performance.now();
-    if (this.statusCache === undefined || now - this.statusCache.at >= CACHE_MS) {
-      const text = this.renderStatus();
-      this.statusCache = { at: now, text };
-      text.catch(() => (this.statusCache = undefined));
+    if (this.statusCache === undefined || now - this.statusCache.at >= this.statusCache.validMs) {
+      const cache = {
+        at: now,
+        validMs: CACHE_MS,
+        text: this.renderStatus().then((body) => {
+          cache.validMs = shareFor(performance.now() - now);
+          return body;
+        }),
+      };
+      this.statusCache = cache;
+      cache.text.catch(() => (this.statusCache = undefined));
     }
     return this.statusCache.text;
   }
