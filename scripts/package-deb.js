@@ -7,6 +7,7 @@
 //
 //   node scripts/package-deb.js [--out DIR]     prints the path of the .deb it wrote (default DIR: dist/deb)
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
@@ -124,6 +125,8 @@ try {
     ].join('\n'),
   );
   writeFileSync(join(debian, 'conffiles'), '/etc/default/keepalived-ts\n');
+  // DEBIAN/md5sums, as dh_md5sums writes it (debsums and dpkg --verify check the installed files against it)
+  writeFileSync(join(debian, 'md5sums'), md5sums(stage, ['DEBIAN', 'etc']));
   for (const script of ['postinst', 'prerm', 'postrm']) {
     cpSync(join(root, 'packaging', 'debian', script), join(debian, script));
     chmodSync(join(debian, script), 0o755);
@@ -150,4 +153,19 @@ function duKiB(dir) {
   };
   walk(dir);
   return total;
+}
+
+/** `md5  path` lines for every regular file under `dir` but the top-level folders `skip` (conffiles have
+ * their sums in the conffiles database, as with dh_md5sums), sorted by path. */
+function md5sums(dir, skip) {
+  const lines = [];
+  const walk = (rel) => {
+    const p = join(dir, rel);
+    const s = lstatSync(p);
+    if (s.isDirectory()) {
+      for (const name of readdirSync(p).sort()) walk(rel === '' ? name : `${rel}/${name}`);
+    } else if (s.isFile()) lines.push(`${createHash('md5').update(readFileSync(p)).digest('hex')}  ${rel}`);
+  };
+  for (const top of readdirSync(dir).sort()) if (!skip.includes(top)) walk(top);
+  return lines.join('\n') + '\n';
 }

@@ -190,13 +190,28 @@ export function snapshotSamples(
   doc: StatusDocument,
   garpDelayS: (instance: string) => number,
 ): Map<string, Sample[]> {
-  const scripts = new Map<string, string>();
-  const out = new Map<string, Sample[]>(SNAPSHOT_FAMILIES.map((f) => [f.name, []]));
-  const add = (name: string, labels: Record<string, string>, value: number): void => {
-    out.get(name)?.push({ labels, value });
-  };
-  add('keepalived_up', {}, 1);
-  for (const i of doc.instances) {
+  const samples = new SnapshotSamples(garpDelayS);
+  for (const i of doc.instances) samples.instance(i);
+  return samples.finish(doc);
+}
+
+/** snapshotSamples() an instance at a time (the daemon spreads thousands over turns of its loop). */
+export class SnapshotSamples {
+  private readonly scripts = new Map<string, string>();
+  private readonly out = new Map<string, Sample[]>(SNAPSHOT_FAMILIES.map((f) => [f.name, []]));
+
+  constructor(private readonly garpDelayS: (instance: string) => number) {
+    this.add('keepalived_up', {}, 1);
+  }
+
+  private add(name: string, labels: Record<string, string>, value: number): void {
+    this.out.get(name)?.push({ labels, value });
+  }
+
+  instance(i: InstanceStatus): void {
+    const add = this.add.bind(this);
+    const scripts = this.scripts;
+    const garpDelayS = this.garpDelayS;
     const base = instanceLabels(i);
     const state = STATE_NUMBER[i.state] ?? 0;
     // the exporter writes one sample per VIP, and one with an empty address when there is none
@@ -221,23 +236,29 @@ export function snapshotSamples(
       if (i.counters[reason] > 0)
         add('keepalived_vrrp_adverts_dropped_total', { ...base, reason }, i.counters[reason]);
   }
-  for (const [name, status] of scripts)
-    if (status === 'ok' || status === 'failed')
-      add('keepalived_script_status', { name }, status === 'ok' ? 1 : 0);
-  for (const g of doc.syncGroups)
-    add('keepalived_sync_group_state', { name: g.name }, STATE_NUMBER[g.state] ?? 0);
-  for (const b of doc.bfd) add('keepalived_bfd_session_up', { name: b.name }, b.up ? 1 : 0);
-  for (const vs of doc.virtualServers)
-    for (const rs of vs.realServers) {
-      const labels = { virtual_server: vs.name, real_server: bracketed(rs.address, rs.port) };
-      add('keepalived_checker_real_server_up', labels, rs.up ? 1 : 0);
-      add('keepalived_checker_real_server_weight', labels, rs.weight);
-      for (const c of rs.checkers) {
-        const cl = { ...labels, checker: c.id };
-        add('keepalived_checker_up', cl, c.up ? 1 : 0);
-        if (c.last !== undefined)
-          add('keepalived_checker_last_duration_seconds', cl, c.last.durationMs / 1000);
+
+  /** The samples of everything but the instances; the whole set. */
+  finish(doc: StatusDocument): Map<string, Sample[]> {
+    const add = this.add.bind(this);
+    const out = this.out;
+    for (const [name, status] of this.scripts)
+      if (status === 'ok' || status === 'failed')
+        add('keepalived_script_status', { name }, status === 'ok' ? 1 : 0);
+    for (const g of doc.syncGroups)
+      add('keepalived_sync_group_state', { name: g.name }, STATE_NUMBER[g.state] ?? 0);
+    for (const b of doc.bfd) add('keepalived_bfd_session_up', { name: b.name }, b.up ? 1 : 0);
+    for (const vs of doc.virtualServers)
+      for (const rs of vs.realServers) {
+        const labels = { virtual_server: vs.name, real_server: bracketed(rs.address, rs.port) };
+        add('keepalived_checker_real_server_up', labels, rs.up ? 1 : 0);
+        add('keepalived_checker_real_server_weight', labels, rs.weight);
+        for (const c of rs.checkers) {
+          const cl = { ...labels, checker: c.id };
+          add('keepalived_checker_up', cl, c.up ? 1 : 0);
+          if (c.last !== undefined)
+            add('keepalived_checker_last_duration_seconds', cl, c.last.durationMs / 1000);
+        }
       }
-    }
-  return out;
+    return out;
+  }
 }

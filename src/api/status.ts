@@ -157,17 +157,29 @@ function instanceStatus(
   return out;
 }
 
-export function buildStatus(input: StatusInput): StatusDocument {
-  const transitions = input.transitions.filter(
+const stateChanges = (input: StatusInput): Array<Extract<StatusEvent, { type: 'state-change' }>> =>
+  input.transitions.filter(
     (e): e is Extract<StatusEvent, { type: 'state-change' }> => e.type === 'state-change',
   );
+
+/** The document's instances one at a time, so that a caller may spread thousands over several turns of
+ * its event loop (the daemon does: see daemon/vrrp/status-service.ts). */
+export function* statusInstances(input: StatusInput): Generator<InstanceStatus> {
   const lastOf = new Map<string, Extract<StatusEvent, { type: 'state-change' }>>();
-  for (const t of transitions) lastOf.set(t.instance, t);
-  const instances: InstanceStatus[] = [];
+  for (const t of stateChanges(input)) lastOf.set(t.instance, t);
   for (const snap of input.snapshot.instances) {
     const spec = input.specs.get(snap.name);
-    if (spec !== undefined) instances.push(instanceStatus(snap, spec, input, lastOf.get(snap.name)));
+    if (spec !== undefined) yield instanceStatus(snap, spec, input, lastOf.get(snap.name));
   }
+}
+
+export function buildStatus(input: StatusInput): StatusDocument {
+  return assembleStatus(input, [...statusInstances(input)]);
+}
+
+/** The document around instances built by statusInstances(). */
+export function assembleStatus(input: StatusInput, instances: InstanceStatus[]): StatusDocument {
+  const transitions = stateChanges(input);
   const doc: StatusDocument = {
     schemaVersion: STATUS_SCHEMA_VERSION,
     generatedAt: input.generatedAt,

@@ -20,6 +20,10 @@ export interface ReceivedMessage {
   ttl?: number;
   /** SO_TIMESTAMPNS: how long (ns) the datagram waited since the kernel received it, as read. */
   queuedNs?: number;
+  /** With queuedNs: when the kernel received it on CLOCK_MONOTONIC (ns), from a clock read taken as soon
+   * as recvmsg returned (a read later, after the message went through its handlers, would make the
+   * datagram look tens of microseconds younger than it is). */
+  receivedAtNs?: bigint;
 }
 
 export type MessageHandler = (message: ReceivedMessage) => void;
@@ -74,6 +78,7 @@ export class NativeSocket {
   receive(): ReceivedMessage | null {
     const r = native().recvmsg(this.fd, this.receiveBuffer);
     if (r === null) return null;
+    const readAt = r.queuedNs !== undefined ? native().monotonicNow() : 0n;
     const message: ReceivedMessage = {
       data: Buffer.from(this.receiveBuffer.subarray(0, r.length)),
       from: r.from,
@@ -83,7 +88,10 @@ export class NativeSocket {
     if (r.dst !== undefined) message.dst = r.dst;
     if (r.hopLimit !== undefined) message.hopLimit = r.hopLimit;
     if (r.ttl !== undefined) message.ttl = r.ttl;
-    if (r.queuedNs !== undefined) message.queuedNs = r.queuedNs;
+    if (r.queuedNs !== undefined) {
+      message.queuedNs = r.queuedNs;
+      message.receivedAtNs = readAt - BigInt(Math.round(r.queuedNs));
+    }
     return message;
   }
 

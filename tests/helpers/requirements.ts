@@ -43,6 +43,7 @@ export const TOOLS = {
   snmptrapd: { command: '/usr/sbin/snmptrapd', pkg: 'snmptrapd' },
   chromium: { command: '/usr/bin/chromium', pkg: 'chromium' },
   dpkgDeb: { command: 'dpkg-deb', pkg: 'dpkg' },
+  aptGet: { command: 'apt-get', pkg: 'apt' },
   systemdAnalyze: { command: 'systemd-analyze', pkg: 'systemd' },
   dbusDaemon: { command: '/usr/bin/dbus-daemon', pkg: 'dbus-daemon' },
   gdbus: { command: 'gdbus', pkg: 'libglib2.0-bin' },

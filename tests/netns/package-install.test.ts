@@ -1,9 +1,12 @@
 // The Debian package (npm run package:deb) as a user gets it: built from this checkout, unpacked into a
 // throwaway root with `dpkg-deb -x` (an `apt install` would change this host; a debootstrap chroot takes
-// minutes), its launcher run from there inside network namespaces, its unit checked by systemd-analyze.
+// minutes: scripts/try-deb-in-chroot.sh does that by hand), its launcher run from there inside network
+// namespaces, its unit checked by systemd-analyze; `apt-get install --simulate` resolves its Depends against
+// this host's packages without changing anything, and its archive is checked with dpkg-deb --info/--contents.
 // The daemon is started from the unpacked tree the way keepalived-ts.service starts it (--dont-fork,
 // $NOTIFY_SOCKET set), and must say READY=1 with its own pid as systemd's Type=notify expects.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -22,7 +25,7 @@ import { exec, NetnsLab, netnsExec, run, waitForExit, type LanMember } from '../
 import { firstReason, gated, missingTools, needsRoot } from '../helpers/requirements.js';
 
 const { describe, test, before, after } = gated(
-  firstReason(needsRoot(), missingTools('dpkgDeb', 'systemdAnalyze')),
+  firstReason(needsRoot(), missingTools('dpkgDeb', 'systemdAnalyze', 'aptGet')),
 );
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -114,6 +117,75 @@ void describe('the Debian package, unpacked into a throwaway root', () => {
       assert.ok(!existsSync(join(lib, 'node_modules', dev)), `dev dependency ${dev} is not shipped`);
     assert.ok(!existsSync(join(lib, 'dist', 'tests')), 'tests are not shipped');
     assert.match(readFileSync(join(root, 'etc/default/keepalived-ts'), 'utf8'), /^DAEMON_ARGS=""$/m);
+  });
+
+  void test('dpkg-deb --info / --contents: maintainer scripts, root-owned files where a package puts them, md5sums of each', () => {
+    const info = run(['dpkg-deb', '--info', deb]);
+    for (const script of ['postinst', 'prerm', 'postrm'])
+      assert.match(info, new RegExp(`^\\s+\\d+ bytes,\\s+\\d+ lines\\s+\\*\\s+${script}\\s+#!/bin/sh$`, 'm'));
+    for (const member of ['control', 'conffiles', 'md5sums'])
+      assert.match(info, new RegExp(`^\\s+\\d+ bytes,\\s+\\d+ lines\\s+${member}\\b`, 'm'));
+    assert.match(info, /^ Installed-Size: \d+$/m);
+
+    const allowed =
+      /^\.\/(|etc\/|etc\/default\/|etc\/default\/keepalived-ts|lib\/|lib\/systemd\/|lib\/systemd\/system\/|lib\/systemd\/system\/keepalived-ts\.service|usr\/|usr\/bin\/|usr\/bin\/keepalived-ts|usr\/lib\/|usr\/lib\/keepalived-ts\/.*|usr\/share\/|usr\/share\/doc\/|usr\/share\/doc\/keepalived-ts\/.*)$/;
+    const files: string[] = [];
+    for (const line of run(['dpkg-deb', '--contents', deb]).trim().split('\n')) {
+      const [mode = '', owner = '', , , , path = '', ...rest] = line.split(/\s+/);
+      assert.equal(owner, 'root/root', line);
+      assert.match(path, allowed, `${path}: outside the package's own places`);
+      assert.ok(!/[sS]/.test(mode) && mode[8] !== 'w', `${line}: no set-id or world-writable entries`);
+      assert.equal(rest.length, 0, `${line}: no links`);
+      if (mode.startsWith('-')) files.push(path.slice(2));
+    }
+    assert.ok(files.includes('usr/bin/keepalived-ts'));
+
+    const control = join(work, 'control-md5');
+    run(['dpkg-deb', '--control', deb, control]);
+    const sums = new Map(
+      readFileSync(join(control, 'md5sums'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(34), l.slice(0, 32)] as const),
+    );
+    // every file but the conffile, with the sum of what dpkg-deb -x unpacked
+    assert.deepEqual([...sums.keys()].sort(), files.filter((f) => f !== 'etc/default/keepalived-ts').sort());
+    for (const [file, sum] of sums)
+      assert.equal(
+        createHash('md5')
+          .update(readFileSync(join(root, file)))
+          .digest('hex'),
+        sum,
+        file,
+      );
+  });
+
+  void test('apt-get install --simulate resolves its Depends on this host (changing nothing), and refuses an unmet one', () => {
+    const installed = () => exec(['dpkg-query', '-W', '-f', '${Status} ${Version}', 'keepalived-ts']).stdout;
+    const before = installed();
+    // --simulate takes no lock and changes nothing (apt-get(8)); a path with a slash is a local .deb
+    const ok = exec(['apt-get', 'install', '--simulate', '--no-install-recommends', deb], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /^Inst keepalived-ts \(\d+\.\d+\.\d+ local-deb \[\w+\]\)/m);
+    assert.match(ok.stdout, /^Conf keepalived-ts /m);
+    assert.doesNotMatch(ok.stdout, /^Remv /m, 'installing removes nothing (keepalived stays)');
+    assert.equal(installed(), before, 'the host is unchanged');
+
+    // the same package wanting a Node that does not exist: apt must refuse it
+    const raw = join(work, 'raw');
+    run(['dpkg-deb', '-R', deb, raw]);
+    const controlFile = join(raw, 'DEBIAN', 'control');
+    writeFileSync(
+      controlFile,
+      readFileSync(controlFile, 'utf8').replace(/^Depends: .*$/m, 'Depends: nodejs (>= 999)'),
+    );
+    const unmeetable = join(work, 'unmeetable.deb');
+    run(['dpkg-deb', '--root-owner-group', '-Zxz', '-b', raw, unmeetable], { timeoutMs: 120_000 });
+    const refused = exec(['apt-get', 'install', '--simulate', unmeetable], { timeoutMs: 120_000 });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stdout + refused.stderr, /nodejs \(>= 999\)/);
   });
 
   void test('keepalived-ts --version and -t run from the unpacked root, inside namespaces', () => {

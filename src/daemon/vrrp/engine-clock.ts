@@ -9,7 +9,11 @@
 // Ordering: an event is handled at most just before the earliest deadline the thread still holds, since
 // the thread may be sending right then; that send's report follows, with the time it actually left.
 // A slot sends at most ROUNDS_AHEAD_MS (and at least one interval) ahead of JS re-arming it: a JS thread
-// starved of CPU for a moment does not delay adverts, one that stopped answering soon stops them.
+// starved of CPU for a moment does not delay adverts, one that stopped answering soon stops them. The
+// moment is 250 ms: a JS thread kept busy (a status listener polled flat out) on a host with many more
+// runnable threads than cores waits tens of ms between its slices, and at 50 ms the adverts of 0.01 s
+// instances stopped for 50-250 ms at a time (bench/status-load.ts); a hung or dead daemon still falls
+// silent within a quarter of a second (KTS_ADVERT_AHEAD_MS=n sets it, for comparison).
 // The thread runs SCHED_FIFO at priority SENDER_RT_PRIORITY (vrrp_rt_priority + 1, if higher), and at nice
 // SENDER_NICE should that be refused: it needs microseconds per advert, so this costs the host nothing, and
 // gets it a CPU promptly when the host is busy, whatever CFS group (autogroup, cgroup) the daemon competes
@@ -36,7 +40,7 @@ import type { AdvertIo } from './advert-io.js';
  * tolerance and the thread's microsecond rounding, so the engine does not see it after a send it has not
  * heard of. */
 const BEFORE_HELD_MS = 0.002;
-const ROUNDS_AHEAD_MS = 50;
+const ROUNDS_AHEAD_MS = Number(process.env.KTS_ADVERT_AHEAD_MS ?? 250) || 250;
 const SENDER_NICE = -10;
 const SENDER_RT_PRIORITY = 1;
 

@@ -2,12 +2,15 @@
 // child. GET / (the web page), /status, /metrics and /events; a bearer token when configured (401
 // otherwise), for the page as for the rest. Its work is
 // bounded: few connections, short timeouts, a cap on event streams and on what a slow stream may buffer.
-// The periodic adverts leave from the native sender thread whatever this does; what a request costs the
-// JavaScript thread is measured (keepalived_status_http_request_duration_seconds).
+// The periodic adverts leave from the native sender thread whatever this does, but that thread's plans are
+// topped up from the JavaScript loop (a few tens of ms ahead): answers are therefore paced, so that many
+// clients asking for megabytes at once never hold the loop for long (bench/status-load.ts). What a request
+// costs the JavaScript thread is measured (keepalived_status_http_request_duration_seconds).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import { performance } from 'node:perf_hooks';
 import type { StatusHttpConfig } from '../../config/model/global/status-http.js';
 import type { EventHistory, StatusEvent } from '../../api/events.js';
 import { authorized, parseLastEventId, sseComment, sseFrame, sseGap } from '../../api/sse.js';
@@ -21,6 +24,11 @@ const MAX_EVENT_STREAMS = 32;
 const MAX_STREAM_BUFFER = 1 << 20;
 const KEEPALIVE_COMMENT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Answers being written at once: each write hands up to a socket buffer (megabytes once TCP has grown it)
+ * to the kernel, and on a veth the receiver's side of TCP runs in the same system call; the others wait. */
+const MAX_SENDING = 16;
+/** Longest a turn of the event loop spends starting answers before it lets the rest of the loop run. */
+const SLICE_MS = 2;
 
 const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 /** The page may run its own inline script and style (by hash) and talk to this listener, nothing else. */
@@ -32,9 +40,12 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+const PAGE_BYTES = Buffer.from(STATUS_PAGE);
+
 export interface StatusHandlers {
-  status(): string;
-  metrics(): Promise<{ contentType: string; body: string }>;
+  /** The /status document (a Buffer when it is shared between answers: written without a copy). */
+  status(): string | Buffer | Promise<string | Buffer>;
+  metrics(): Promise<{ contentType: string; body: string | Buffer }>;
   history: EventHistory;
   /** Each answered request: path, status code, seconds of the JavaScript thread it took. */
   measured(path: string, code: number, seconds: number): void;
@@ -44,10 +55,19 @@ interface Stream {
   res: ServerResponse;
 }
 
+/** An answer waiting for its turn: `write` writes it and says it was measured. */
+interface Answer {
+  res: ServerResponse;
+  write(): void;
+}
+
 export class StatusHttpServer {
   private readonly servers: Server[] = [];
   private readonly streams = new Set<Stream>();
   private keepalive: NodeJS.Timeout | undefined;
+  private readonly answers: Answer[] = [];
+  private sending = 0;
+  private pumpScheduled = false;
 
   private constructor(
     private readonly cfg: StatusHttpConfig,
@@ -124,6 +144,7 @@ export class StatusHttpServer {
 
   async close(): Promise<void> {
     clearInterval(this.keepalive);
+    this.answers.length = 0;
     for (const st of this.streams) st.res.end();
     this.streams.clear();
     await Promise.all(
@@ -147,7 +168,7 @@ export class StatusHttpServer {
   }
 
   private request(req: IncomingMessage, res: ServerResponse): void {
-    const started = process.hrtime.bigint();
+    let started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://listener');
     const path = url.pathname;
     const done = (code: number): void =>
@@ -156,11 +177,19 @@ export class StatusHttpServer {
         code,
         Number(process.hrtime.bigint() - started) / 1e9,
       );
-    const reply = (code: number, type: string, body: string, headers: Record<string, string> = {}): void => {
-      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', ...headers });
-      res.end(body);
-      done(code);
-    };
+    // queued behind the answers being written; measured from when its turn comes
+    const reply = (
+      code: number,
+      type: string,
+      body: string | Buffer,
+      headers: Record<string, string> = {},
+    ): void =>
+      this.answer(res, () => {
+        started = process.hrtime.bigint();
+        res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+        res.end(body);
+        done(code);
+      });
     if (!authorized(req.headers.authorization, this.cfg.token)) {
       reply(401, 'application/json', '{"error":"unauthorized"}\n', { 'www-authenticate': 'Bearer' });
       return;
@@ -170,8 +199,14 @@ export class StatusHttpServer {
       return;
     }
     try {
-      if (path === '/') reply(200, 'text/html; charset=utf-8', STATUS_PAGE, PAGE_HEADERS);
-      else if (path === '/status') reply(200, 'application/json', this.handlers.status());
+      if (path === '/') reply(200, 'text/html; charset=utf-8', PAGE_BYTES, PAGE_HEADERS);
+      else if (path === '/status')
+        void Promise.resolve()
+          .then(() => this.handlers.status())
+          .then(
+            (body) => reply(200, 'application/json', body),
+            (e: unknown) => reply(500, 'text/plain', `status: ${(e as Error).message}\n`),
+          );
       else if (path === '/metrics')
         void this.handlers.metrics().then(
           (m) => reply(200, m.contentType, m.body),
@@ -188,6 +223,47 @@ export class StatusHttpServer {
       this.log.error(`status_http ${path}: ${(e as Error).stack ?? String(e)}`);
       if (!res.headersSent) reply(500, 'application/json', '{"error":"internal"}\n');
     }
+  }
+
+  /** Queues an answer; see MAX_SENDING and SLICE_MS. */
+  private answer(res: ServerResponse, write: () => void): void {
+    this.answers.push({ res, write });
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.answers.length === 0 || this.sending >= MAX_SENDING) return;
+    this.pumpScheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    const sliceEnd = performance.now() + SLICE_MS;
+    while (this.answers.length > 0 && this.sending < MAX_SENDING && performance.now() < sliceEnd) {
+      const a = this.answers.shift() as Answer;
+      if (a.res.destroyed) continue; // the client left while it waited
+      this.sending++;
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        this.sending--;
+        this.schedulePump();
+      };
+      a.res.once('finish', release);
+      a.res.once('close', release);
+      try {
+        a.write();
+      } catch (e) {
+        this.log.error(`status_http: ${(e as Error).stack ?? String(e)}`);
+        if (!a.res.headersSent) {
+          a.res.writeHead(500, { 'content-type': 'application/json' });
+          a.res.end('{"error":"internal"}\n');
+        } else a.res.destroy();
+      }
+    }
+    this.schedulePump();
   }
 
   private events(req: IncomingMessage, res: ServerResponse, url: URL, done: (code: number) => void): void {

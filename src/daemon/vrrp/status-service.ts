@@ -7,14 +7,45 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { StatusHttpConfig } from '../../config/model/global/status-http.js';
 import { isCheckerReportMessage, type CheckerReport } from '../../api/checker-status.js';
 import { EventHistory, type StatusEventBody } from '../../api/events.js';
-import { SNAPSHOT_FAMILIES, snapshotSamples, type Sample } from '../../api/metrics.js';
+import { SNAPSHOT_FAMILIES, SnapshotSamples, type Sample } from '../../api/metrics.js';
 import { takeoverStages } from '../../api/failover.js';
-import { buildStatus, type StatusDocument, type StatusInput } from '../../api/status.js';
+import {
+  assembleStatus,
+  buildStatus,
+  statusInstances,
+  type InstanceStatus,
+  type StatusDocument,
+  type StatusInput,
+} from '../../api/status.js';
 import type { Logger } from '../process/log.js';
 import { StatusHttpServer } from './status-http.js';
 
-/** Requests closer together than this share one answer (its generatedAt says when it was built). */
+/** Requests closer together than this share one answer (its generatedAt says when it was built)... */
 const CACHE_MS = 250;
+/** ...or than this many times the answer took to build (on the clock: slices included), up to
+ * CACHE_MAX_MS: on a crowded host a document of thousands of instances takes seconds to build in slices,
+ * and building it back to back fills the young generation with it, whose collections (each a chance
+ * for the thread to lose its CPU) then held the loop for 0.3 s at a time (bench/status-load.ts). */
+const CACHE_BUILD_FACTOR = 4;
+const CACHE_MAX_MS = 2000;
+
+/** How long an answer that took `buildMs` to build is shared. */
+const shareFor = (buildMs: number): number =>
+  Math.min(CACHE_MAX_MS, Math.max(CACHE_MS, CACHE_BUILD_FACTOR * buildMs));
+/** Longest an answer's building holds the event loop before it lets the rest run: the native advert
+ * sender's plans are topped up from that loop, a few tens of ms ahead (engine-clock.ts), and on a busy
+ * host a few ms of CPU can take several times that on the clock. */
+const SLICE_MS = 3;
+
+/** Yields to the event loop once SLICE_MS have passed since the last time. */
+class Slicer {
+  private since = performance.now();
+  async next(): Promise<void> {
+    if (performance.now() - this.since < SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
+}
 
 /** What the service reads from the VRRP daemon at each request. */
 export interface StatusSource {
@@ -38,8 +69,10 @@ export class StatusService {
   private readonly splitBrains: Counter;
   /** Other masters of the split-brain episodes under way, by instance. */
   private readonly splitBrainOthers = new Map<string, Set<string>>();
-  private metricsCache: { at: number; text: Promise<{ contentType: string; body: string }> } | undefined;
-  private statusCache: { at: number; text: string } | undefined;
+  /** Answers shared within CACHE_MS, as bytes: every request writes the same Buffer (no encoding, no copy). */
+  private metricsCache:
+    { at: number; validMs: number; text: Promise<{ contentType: string; body: Buffer }> } | undefined;
+  private statusCache: { at: number; validMs: number; text: Promise<Buffer> } | undefined;
 
   constructor(
     private readonly source: StatusSource,
@@ -136,19 +169,33 @@ export class StatusService {
 
   /** The Prometheus text of this moment: scrapes within CACHE_MS of one another share one rendering (and
    * overlapping ones the same), so that however often clients ask, the work stays bounded. */
-  metrics(): Promise<{ contentType: string; body: string }> {
+  metrics(): Promise<{ contentType: string; body: Buffer }> {
     const now = performance.now();
-    if (this.metricsCache !== undefined && now - this.metricsCache.at < CACHE_MS)
+    if (this.metricsCache !== undefined && now - this.metricsCache.at < this.metricsCache.validMs)
       return this.metricsCache.text;
-    const text = this.renderMetrics();
-    this.metricsCache = { at: now, text };
-    text.catch(() => (this.metricsCache = undefined));
-    return text;
+    const cache = {
+      at: now,
+      validMs: CACHE_MS,
+      text: this.renderMetrics().then((m) => {
+        cache.validMs = shareFor(performance.now() - now);
+        return { contentType: m.contentType, body: Buffer.from(m.body) };
+      }),
+    };
+    this.metricsCache = cache;
+    cache.text.catch(() => (this.metricsCache = undefined));
+    return cache.text;
   }
 
-  /** The Prometheus text rendered now (no cache). */
+  /** The Prometheus text rendered now (no cache), in slices of the event loop. */
   async renderMetrics(): Promise<{ contentType: string; body: string }> {
-    this.samples = snapshotSamples(this.document(), (n) => this.source.garpDelayS(n));
+    const slicer = new Slicer();
+    const { input, instances } = await this.instancesInSlices(slicer);
+    const samples = new SnapshotSamples((n) => this.source.garpDelayS(n));
+    for (const i of instances) {
+      samples.instance(i);
+      await slicer.next();
+    }
+    this.samples = samples.finish(assembleStatus(input, []));
     try {
       return { contentType: this.registry.contentType, body: await this.registry.metrics() };
     } finally {
@@ -156,22 +203,65 @@ export class StatusService {
     }
   }
 
-  /** /status as JSON text, shared by the requests of the same CACHE_MS. */
-  statusText(): string {
+  /** /status as JSON bytes, shared by the requests of the same CACHE_MS (and overlapping ones). */
+  statusText(): Promise<Buffer> {
     const now = performance.now();
-    if (this.statusCache === undefined || now - this.statusCache.at >= CACHE_MS)
-      this.statusCache = { at: now, text: JSON.stringify(this.document()) };
+    if (this.statusCache === undefined || now - this.statusCache.at >= this.statusCache.validMs) {
+      const cache = {
+        at: now,
+        validMs: CACHE_MS,
+        text: this.renderStatus().then((body) => {
+          cache.validMs = shareFor(performance.now() - now);
+          return body;
+        }),
+      };
+      this.statusCache = cache;
+      cache.text.catch(() => (this.statusCache = undefined));
+    }
     return this.statusCache.text;
   }
 
+  /** /status built and serialised now (no cache), in slices of the event loop; the same text as
+   * JSON.stringify(document()), the instances serialised one by one. */
+  async renderStatus(): Promise<Buffer> {
+    const slicer = new Slicer();
+    const { input, instances } = await this.instancesInSlices(slicer);
+    const parts: string[] = [];
+    for (const i of instances) {
+      parts.push(JSON.stringify(i));
+      await slicer.next();
+    }
+    const { schemaVersion, generatedAt, daemon, instances: _none, ...rest } = assembleStatus(input, []);
+    const head = JSON.stringify({ schemaVersion, generatedAt, daemon }).slice(0, -1);
+    const tail = JSON.stringify(rest).slice(1);
+    return Buffer.from(`${head},"instances":[${parts.join(',')}]${tail === '}' ? '' : ','}${tail}`);
+  }
+
   document(): StatusDocument {
-    return buildStatus({
+    return buildStatus(this.input());
+  }
+
+  private input(): StatusInput {
+    return {
       ...this.source.input(),
       generatedAt: new Date().toISOString(),
       bfd: this.bfd,
       ...(this.checker !== undefined ? { checker: this.checker } : {}),
       transitions: this.history.recent('state-change', 50),
-    });
+    };
+  }
+
+  /** The document's instances, built from one snapshot of the engine over as many turns as it takes. */
+  private async instancesInSlices(
+    slicer: Slicer,
+  ): Promise<{ input: StatusInput; instances: InstanceStatus[] }> {
+    const input = this.input();
+    const instances: InstanceStatus[] = [];
+    for (const i of statusInstances(input)) {
+      instances.push(i);
+      await slicer.next();
+    }
+    return { input, instances };
   }
 
   event(body: StatusEventBody): void {

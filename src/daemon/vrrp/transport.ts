@@ -6,7 +6,6 @@ import { native, type SockAddr } from '../../net/native.js';
 import { ipMreqn, ipv6Mreq, NativeSocket, type ReceivedMessage } from '../../net/socket.js';
 import type { TimedDatagram } from '../../net/timed-sender.js';
 import type { IpFamily } from '../../vrrp/advert.js';
-import { monotonicNowNs } from '../../net/precise-timer.js';
 import { nsToMs } from '../../common/units.js';
 
 export interface RawVrrpPacket {
@@ -96,7 +95,7 @@ export class VrrpTransport {
   private receive(ep: Endpoint, m: ReceivedMessage): void {
     if (m.truncated) return;
     const p: RawVrrpPacket = { ifname: ep.ifname, family: ep.family, protocol: ep.protocol, data: m.data };
-    if (m.queuedNs !== undefined) p.arrivedAt = nsToMs(monotonicNowNs()) - m.queuedNs / 1e6;
+    if (m.receivedAtNs !== undefined) p.arrivedAt = nsToMs(m.receivedAtNs);
     if (ep.family === 6) {
       if (m.from !== null && m.from.family === 'inet6') p.source = m.from.address;
       if (m.dst !== undefined) p.destination = m.dst;

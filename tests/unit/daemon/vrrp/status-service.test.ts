@@ -132,3 +132,52 @@ test('reloads keep, reopen or close the sockets; history, caching and metrics', 
     await service.close();
   }
 });
+
+test('answers of thousands of instances are built in slices of the event loop, with the same text', async () => {
+  const instances = 1200;
+  let text = '';
+  for (let i = 0; i < instances; i++)
+    text += `vrrp_instance V${i} {\n  interface eth${Math.floor(i / 250)}\n  virtual_router_id ${(i % 250) + 1}\n  priority 100\n  virtual_ipaddress {\n    10.${i >> 8}.${i & 255}.1\n  }\n}\n`;
+  const { model } = loadModel(CONF, new MemoryHost({ [CONF]: text }));
+  const setup = vrrpSetupFromModel(model);
+  const engine = new Engine(setup.engine);
+  engine.handle(0, { type: 'start' });
+  const service = new StatusService(
+    {
+      input: () => ({
+        snapshot: engine.snapshot(),
+        specs: new Map([...setup.instances].map(([n, i]) => [n, i.spec])),
+        detail: (n) => engine.instanceDetail(n),
+        now: 0,
+        daemon: {
+          implementation: 'keepalived-ts',
+          version: 't',
+          pid: 1,
+          startedAt: new Date(0).toISOString(),
+        },
+      }),
+      garpDelayS: () => 5,
+    },
+    new Logger({ console: false, syslog: false, facility: 'daemon', detail: false, ident: 't' }),
+  );
+  // turns of the event loop that ran while an answer was being built
+  let turns = 0;
+  let counting = true;
+  const tick = (): void => {
+    turns++;
+    if (counting) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const sliced = (await service.renderStatus()).toString();
+  const statusTurns = turns;
+  const metrics = (await service.renderMetrics()).body;
+  counting = false;
+  const whole = service.document();
+  const parsed = JSON.parse(sliced) as { generatedAt: string; instances: unknown[] };
+  assert.equal(parsed.instances.length, instances);
+  assert.equal(sliced, JSON.stringify({ ...whole, generatedAt: parsed.generatedAt }));
+  assert.ok(statusTurns > 1, `the loop turned ${statusTurns} times while /status was built`);
+  assert.ok(turns - statusTurns > 1, `the loop turned ${turns - statusTurns} times while /metrics was built`);
+  assert.equal(metrics.match(/^keepalived_vrrp_state\{/gm)?.length, instances);
+  await service.close();
+});
