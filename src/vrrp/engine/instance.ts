@@ -16,6 +16,8 @@ import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
 import { DUE_TOLERANCE_MS, later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 import { InstanceObserver } from './observer.js';
+import { handoverTimerAt, releasingDeadline, type HandoverOutcome, type HandoverState } from './handover.js';
+import type { HandoverReport } from './reports.js';
 
 export class Instance {
   group: SyncGroup<Instance> | undefined;
@@ -63,6 +65,16 @@ export class Instance {
   }
   garpRefreshAt: number | undefined;
   counters: VrrpStats = newStats();
+
+  /** A planned handover under way or its hold (handover.ts); its deadline is one of the instance's timers. */
+  get handover(): HandoverState | undefined {
+    return this.handoverState;
+  }
+  set handover(h: HandoverState | undefined) {
+    this.handoverState = h;
+    this.timersChanged();
+  }
+  private handoverState: HandoverState | undefined;
 
   // Timer state behind the accessors above: every change bumps timerGeneration and tells the engine's
   // deadline queue (onTimersChanged), so that the engine never scans all instances for the next one due.
@@ -190,6 +202,8 @@ export class Instance {
     const garp = this.garpDelayTimer;
     if (garp !== undefined && (next === undefined || garp < next)) next = garp;
     for (const t of this.lowerPrioGarpTimers) if (next === undefined || t < next) next = t;
+    const handover = handoverTimerAt(this.handoverState);
+    if (handover !== undefined && (next === undefined || handover < next)) next = handover;
     return next;
   }
 
@@ -210,7 +224,7 @@ export class Instance {
     };
   }
 
-  sendAdvert(ctx: StepContext, priority: number): void {
+  sendAdvert(ctx: StepContext, priority: number, to?: string): void {
     this.counters.advert_sent++;
     if (ctx.sentByDriver === this) {
       ctx.sentByDriver = undefined; // the driver sent this one: the armed periodic advert
@@ -222,18 +236,23 @@ export class Instance {
       this.armedAt = undefined;
       this.armedSend = undefined;
     }
-    ctx.out.push(this.advertAction(priority));
+    ctx.out.push(this.advertAction(priority, to));
   }
 
-  /** The advert this instance sends now, with `priority`. */
-  advertAction(priority: number): SendAdvertAction {
+  /** The advert this instance sends now, with `priority` (to one peer only when `to` is given). */
+  advertAction(priority: number, to?: string): SendAdvertAction {
     return {
       type: 'send-advert',
       instance: this.name,
       ifname: this.spec.interface,
       family: this.spec.family,
       source: this.spec.sourceAddress,
-      to: this.spec.unicastPeers.length > 0 ? [...this.spec.unicastPeers] : 'multicast',
+      to:
+        to !== undefined
+          ? [to]
+          : this.spec.unicastPeers.length > 0
+            ? [...this.spec.unicastPeers]
+            : 'multicast',
       advert: this.advert(priority),
     };
   }
@@ -241,7 +260,8 @@ export class Instance {
   /** The deadline of this MASTER's next periodic advert, or undefined in any other state and before the
    * first advert as MASTER: what 'arm' mode arms the driver with. */
   periodicAdvertAt(): number | undefined {
-    if (this.state !== 'MASTER' || !this.vipSet) return undefined;
+    if (this.state !== 'MASTER' || !this.vipSet || this.handoverState?.phase === 'releasing')
+      return undefined;
     return this.sands;
   }
 
@@ -347,8 +367,11 @@ export class Instance {
       this.wantState = 'MASTER';
       this.gotoMaster(ctx);
     } else if (this.state === 'MASTER') {
-      this.masterTx(ctx);
-      this.observer.advertised(ctx);
+      if (this.handoverState?.phase === 'releasing') this.sendReleasingAdvert(ctx);
+      else {
+        this.masterTx(ctx);
+        this.observer.advertised(ctx);
+      }
     }
     this.initSands(ctx.now);
   }
@@ -383,6 +406,7 @@ export class Instance {
   }
 
   private becomeMaster(ctx: StepContext): void {
+    if (this.handoverState !== undefined) this.endHandover(ctx, 'released', 'became MASTER again');
     this.counters.become_master++;
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
     for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
@@ -434,6 +458,10 @@ export class Instance {
     if (to === 'BACKUP') this.preemptTime = undefined;
     else this.sendAdvert(ctx, 0);
     this.restoreInterface(ctx, sendPriorityZero);
+    if (this.handoverState?.phase === 'releasing') {
+      if (to === 'BACKUP') this.holdAfterRelease(ctx);
+      else this.endHandover(ctx, 'aborted', `entering ${to}`);
+    }
     this.notify(ctx);
     this.msDownTimerMs = this.downTimerMs();
     this.initSands(ctx.now);
@@ -521,7 +549,8 @@ export class Instance {
     if (this.state === 'BACKUP') {
       this.observer.heardAsBackup(ctx, received);
       this.backupReceive(ctx, received);
-    } else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
+    } else if (this.handoverState?.phase === 'releasing') this.releasingReceive(ctx, received);
+    else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
     // (which has not just sent an advert).
     if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
@@ -549,7 +578,8 @@ export class Instance {
     }
     const preemptDelayRunning =
       this.spec.preemptDelayMs > 0 && (this.preemptTime === undefined || this.preemptTime > ctx.now);
-    if (!this.spec.preempt || a.priority >= this.effectivePriority || preemptDelayRunning) {
+    const held = this.handoverState?.phase === 'held';
+    if (!this.spec.preempt || held || a.priority >= this.effectivePriority || preemptDelayRunning) {
       if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
       this.msDownTimerMs = this.downTimerMs();
       this.masterAddress = received.source;
@@ -636,6 +666,128 @@ export class Instance {
       return true;
     }
     return false;
+  }
+
+  // ---- planned handover (handover.ts) --------------------------------------------------------------------
+
+  /** Begin a handover: priority 0 out (to `to` only, when named), the VIPs stay until the new master speaks. */
+  startHandover(ctx: StepContext, to: string | undefined, holdMs: number | undefined): void {
+    this.handover = {
+      phase: 'releasing',
+      ...(to !== undefined ? { to } : {}),
+      requestedAt: ctx.now,
+      deadline: releasingDeadline(
+        ctx.now,
+        this.spec.version,
+        this.spec.advertIntervalCs,
+        this.spec.downTimerAdverts,
+      ),
+      ...(holdMs !== undefined ? { holdMs } : {}),
+    };
+    this.log(
+      ctx,
+      'info',
+      `planned handover${to !== undefined ? ` to ${to}` : ''}: keeping the VIPs until the new master advertises`,
+    );
+    this.sendReleasingAdvert(ctx);
+    this.initSands(ctx.now);
+    this.report(ctx, 'started', 'handover requested');
+  }
+
+  /** While releasing, every advert timer sends priority 0 again (in case the first was lost): a backup that
+   * got one takes over within Skew_Time, shorter than the advert interval. */
+  private sendReleasingAdvert(ctx: StepContext): void {
+    this.sendAdvert(ctx, 0, this.handoverState?.to);
+    this.counters.pri_zero_sent++;
+    this.log(ctx, 'info', 'sent 0 priority');
+  }
+
+  /** An advert while releasing: any router advertising a priority above 0 is the new master; we yield. */
+  private releasingReceive(ctx: StepContext, received: ReceivedAdvert): void {
+    const a = received.advert;
+    if (a.priority === 0 || received.source === this.spec.sourceAddress) return;
+    const h = this.handoverState as HandoverState;
+    this.log(ctx, 'info', `handover: new master ${received.source} (priority ${a.priority}) advertises`);
+    this.handover = { ...h, newMaster: received.source };
+    if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
+    this.masterAddress = received.source;
+    this.masterPriority = a.priority;
+    this.wantState = 'BACKUP';
+    this.leaveMaster(ctx, false);
+  }
+
+  /** The VIPs are gone (new master heard, or the deadline): the hold begins. */
+  private holdAfterRelease(ctx: StepContext): void {
+    const h = this.handoverState as HandoverState;
+    const holdUntil = h.holdMs !== undefined ? ctx.now + h.holdMs : undefined;
+    const { holdUntil: _previous, ...rest } = h;
+    this.handover = { ...rest, phase: 'held', ...(holdUntil !== undefined ? { holdUntil } : {}) };
+    const heard = h.newMaster !== undefined;
+    this.report(
+      ctx,
+      heard ? 'completed' : 'timed-out',
+      heard
+        ? `new master ${h.newMaster as string} advertised`
+        : 'no new master advertised within the master-down interval: VIPs dropped anyway',
+      { durationMs: ctx.now - h.requestedAt },
+    );
+    this.log(
+      ctx,
+      'info',
+      `handover ${heard ? 'done' : 'timed out'}: holding BACKUP without preemption${holdUntil !== undefined ? ` for ${(h.holdMs as number) / 1000} s` : ' until released'}`,
+    );
+  }
+
+  /** The handover's deadline or the hold's end came. */
+  fireHandoverTimer(ctx: StepContext): void {
+    const h = this.handoverState;
+    const at = handoverTimerAt(h);
+    if (h === undefined || at === undefined || at > ctx.now + DUE_TOLERANCE_MS) return;
+    if (h.phase === 'held') {
+      this.endHandover(ctx, 'released', 'hold time over');
+      return;
+    }
+    ctx.reason = 'handover deadline';
+    this.log(ctx, 'info', 'handover: no new master advertised in time, dropping the VIPs anyway');
+    if (this.state !== 'MASTER') {
+      this.endHandover(ctx, 'aborted', `no longer MASTER (${this.state})`);
+      return;
+    }
+    this.wantState = 'BACKUP';
+    this.leaveMaster(ctx, false);
+  }
+
+  /** Forget the handover (a release, the hold's end, a reload...), reporting why. */
+  endHandover(ctx: StepContext, outcome: HandoverOutcome, reason: string): void {
+    const h = this.handoverState;
+    if (h === undefined) return;
+    this.report(ctx, outcome, reason);
+    this.handover = undefined;
+    this.log(ctx, 'info', `handover ${outcome === 'released' ? 'hold ended' : outcome}: ${reason}`);
+    // A MASTER that stops releasing advertises its real priority at once (the backups' skew timers stop).
+    if (this.state === 'MASTER' && h.phase === 'releasing') this.sands = ctx.now;
+  }
+
+  private report(
+    ctx: StepContext,
+    outcome: HandoverOutcome,
+    reason: string,
+    extra: Partial<HandoverReport> = {},
+  ): void {
+    const h = this.handoverState;
+    ctx.reports?.push({
+      type: 'handover',
+      instance: this.name,
+      outcome,
+      at: ctx.now,
+      ...(h?.to !== undefined ? { to: h.to } : {}),
+      ...(h?.newMaster !== undefined && this.masterPriority !== undefined
+        ? { newMaster: { address: h.newMaster, priority: this.masterPriority } }
+        : {}),
+      ...(h?.holdUntil !== undefined ? { holdUntil: h.holdUntil } : {}),
+      reason,
+      ...extra,
+    });
   }
 
   /** Removed from the configuration by a reload: release like a shutdown, notify with notify_deleted. */
