@@ -51,6 +51,7 @@ function client(): void {
   refuseOutsideSuiteNamespace('bench/handover.js');
   const sock = createSocket('udp4');
   const answered = new Map<number, string>();
+  const sentAt: number[] = [];
   let seq = 0;
   sock.on('message', (msg) => {
     if (msg.length >= 4) answered.set(msg.readUInt32BE(0), msg.subarray(4).toString());
@@ -58,6 +59,7 @@ function client(): void {
   sock.bind(0, () => {
     const timer = setInterval(() => {
       const b = Buffer.alloc(4);
+      sentAt.push(Date.now());
       b.writeUInt32BE(seq++);
       sock.send(b, PORT, VIP, () => undefined);
     }, INTERVAL_MS);
@@ -69,8 +71,10 @@ function client(): void {
         let run = 0;
         let longest = 0;
         const by = new Map<string, number>();
+        let firstFromB: number | undefined;
         for (let i = 0; i < seq; i++) {
           const who = answered.get(i);
+          if (who === 'b' && firstFromB === undefined) firstFromB = sentAt[i];
           if (who === undefined) {
             lost++;
             longest = Math.max(longest, ++run);
@@ -80,7 +84,7 @@ function client(): void {
           }
         }
         process.stdout.write(
-          `${JSON.stringify({ sent: seq, lost, longestOutageMs: longest * INTERVAL_MS, by: Object.fromEntries(by) })}\n`,
+          `${JSON.stringify({ sent: seq, lost, longestOutageMs: longest * INTERVAL_MS, firstFromB, by: Object.fromEntries(by) })}\n`,
         );
         sock.close();
       }, 500);
@@ -102,6 +106,10 @@ interface Trial {
   sent: number;
   lost: number;
   longestOutageMs: number;
+  /** Wall clock: when the first datagram b answered was sent. */
+  firstFromB?: number;
+  /** From the action's start to that datagram (ms). */
+  movedAfterMs?: number;
 }
 
 function config(node: string, address: string, priority: number, impl: Implementation): string {
@@ -153,11 +161,14 @@ class Bench {
     ]);
     await waitForLine(client, (l) => l === 'ready');
     await sleep(1000);
+    const actionAt = Date.now();
     await action();
     await sleep(SETTLE_MS);
     client.kill('SIGUSR2');
     const line = await waitForLine(client, (l) => l.startsWith('{'), 5000);
-    return JSON.parse(line) as Trial;
+    const t = JSON.parse(line) as Trial;
+    if (t.firstFromB !== undefined) t.movedAfterMs = t.firstFromB - actionAt;
+    return t;
   }
 
   async row(r: Row, trials: number): Promise<Trial[]> {
@@ -231,7 +242,9 @@ async function main(): Promise<void> {
       `VIP moved from m (priority 200) to b (100): VRRPv2, advert_int 1 s, preempt; a UDP datagram to the VIP every ${INTERVAL_MS} ms, answered by whichever router holds it; ${trials} trials each`,
     );
     console.log(loadLine());
-    console.log(`\n${'way'.padEnd(44)} ${'lost (each trial)'.padEnd(20)} longest outage (ms)`);
+    console.log(
+      `\n${'way'.padEnd(52)} ${'lost (each trial)'.padEnd(20)} ${'longest outage (ms)'.padEnd(24)} VIP on b after (ms)`,
+    );
     for (const r of rows) {
       const label =
         r.way === 'handover'
@@ -239,14 +252,12 @@ async function main(): Promise<void> {
           : `${r.way === 'reload' ? 'priority 200->50 + SIGHUP' : 'SIGTERM the master'} (${r.master === 'ours' ? 'ours' : 'keepalived 2.2.7'})`;
       try {
         const t = await bench.row(r, trials);
-        console.log(
-          `${label.padEnd(44)} ${t
-            .map((x) => x.lost)
-            .join(', ')
-            .padEnd(20)} ${t.map((x) => x.longestOutageMs).join(', ')}`,
-        );
+        const moved = t.map((x) => (x.movedAfterMs === undefined ? '-' : String(x.movedAfterMs)));
+        const lost = t.map((x) => x.lost).join(', ');
+        const outage = t.map((x) => x.longestOutageMs).join(', ');
+        console.log(`${label.padEnd(52)} ${lost.padEnd(20)} ${outage.padEnd(24)} ${moved.join(', ')}`);
       } catch (e) {
-        console.log(`${label.padEnd(44)} failed: ${(e as Error).message.split('\n')[0] ?? ''}`);
+        console.log(`${label.padEnd(52)} failed: ${(e as Error).message.split('\n')[0] ?? ''}`);
         lab.killAll();
       }
     }
