@@ -16,8 +16,15 @@ import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
 import { DUE_TOLERANCE_MS, later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 import { InstanceObserver } from './observer.js';
-import { handoverTimerAt, releasingDeadline, type HandoverOutcome, type HandoverState } from './handover.js';
-import type { HandoverReport } from './reports.js';
+import { handoverTimerAt, type HandoverOutcome, type HandoverState } from './handover.js';
+import {
+  endHandover,
+  fireHandoverTimer,
+  holdAfterRelease,
+  releasingReceive,
+  sendReleasingAdvert,
+  startHandover,
+} from './handover-steps.js';
 
 export class Instance {
   group: SyncGroup<Instance> | undefined;
@@ -367,7 +374,7 @@ export class Instance {
       this.wantState = 'MASTER';
       this.gotoMaster(ctx);
     } else if (this.state === 'MASTER') {
-      if (this.handoverState?.phase === 'releasing') this.sendReleasingAdvert(ctx);
+      if (this.handoverState?.phase === 'releasing') sendReleasingAdvert(this, ctx);
       else {
         this.masterTx(ctx);
         this.observer.advertised(ctx);
@@ -459,7 +466,7 @@ export class Instance {
     else this.sendAdvert(ctx, 0);
     this.restoreInterface(ctx, sendPriorityZero);
     if (this.handoverState?.phase === 'releasing') {
-      if (to === 'BACKUP') this.holdAfterRelease(ctx);
+      if (to === 'BACKUP') holdAfterRelease(this, ctx);
       else this.endHandover(ctx, 'aborted', `entering ${to}`);
     }
     this.notify(ctx);
@@ -549,7 +556,7 @@ export class Instance {
     if (this.state === 'BACKUP') {
       this.observer.heardAsBackup(ctx, received);
       this.backupReceive(ctx, received);
-    } else if (this.handoverState?.phase === 'releasing') this.releasingReceive(ctx, received);
+    } else if (this.handoverState?.phase === 'releasing') releasingReceive(this, ctx, received);
     else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
     // (which has not just sent an advert).
@@ -668,126 +675,18 @@ export class Instance {
     return false;
   }
 
-  // ---- planned handover (handover.ts) --------------------------------------------------------------------
+  // ---- planned handover (handover-steps.ts) --------------------------------------------------------------
 
-  /** Begin a handover: priority 0 out (to `to` only, when named), the VIPs stay until the new master speaks. */
   startHandover(ctx: StepContext, to: string | undefined, holdMs: number | undefined): void {
-    this.handover = {
-      phase: 'releasing',
-      ...(to !== undefined ? { to } : {}),
-      requestedAt: ctx.now,
-      deadline: releasingDeadline(
-        ctx.now,
-        this.spec.version,
-        this.spec.advertIntervalCs,
-        this.spec.downTimerAdverts,
-      ),
-      ...(holdMs !== undefined ? { holdMs } : {}),
-    };
-    this.log(
-      ctx,
-      'info',
-      `planned handover${to !== undefined ? ` to ${to}` : ''}: keeping the VIPs until the new master advertises`,
-    );
-    this.sendReleasingAdvert(ctx);
-    this.initSands(ctx.now);
-    this.report(ctx, 'started', 'handover requested');
+    startHandover(this, ctx, to, holdMs);
   }
 
-  /** While releasing, every advert timer sends priority 0 again (in case the first was lost): a backup that
-   * got one takes over within Skew_Time, shorter than the advert interval. */
-  private sendReleasingAdvert(ctx: StepContext): void {
-    this.sendAdvert(ctx, 0, this.handoverState?.to);
-    this.counters.pri_zero_sent++;
-    this.log(ctx, 'info', 'sent 0 priority');
-  }
-
-  /** An advert while releasing: any router advertising a priority above 0 is the new master; we yield. */
-  private releasingReceive(ctx: StepContext, received: ReceivedAdvert): void {
-    const a = received.advert;
-    if (a.priority === 0 || received.source === this.spec.sourceAddress) return;
-    const h = this.handoverState as HandoverState;
-    this.log(ctx, 'info', `handover: new master ${received.source} (priority ${a.priority}) advertises`);
-    this.handover = { ...h, newMaster: received.source };
-    if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
-    this.masterAddress = received.source;
-    this.masterPriority = a.priority;
-    this.wantState = 'BACKUP';
-    this.leaveMaster(ctx, false);
-  }
-
-  /** The VIPs are gone (new master heard, or the deadline): the hold begins. */
-  private holdAfterRelease(ctx: StepContext): void {
-    const h = this.handoverState as HandoverState;
-    const holdUntil = h.holdMs !== undefined ? ctx.now + h.holdMs : undefined;
-    const { holdUntil: _previous, ...rest } = h;
-    this.handover = { ...rest, phase: 'held', ...(holdUntil !== undefined ? { holdUntil } : {}) };
-    const heard = h.newMaster !== undefined;
-    this.report(
-      ctx,
-      heard ? 'completed' : 'timed-out',
-      heard
-        ? `new master ${h.newMaster as string} advertised`
-        : 'no new master advertised within the master-down interval: VIPs dropped anyway',
-      { durationMs: ctx.now - h.requestedAt },
-    );
-    this.log(
-      ctx,
-      'info',
-      `handover ${heard ? 'done' : 'timed out'}: holding BACKUP without preemption${holdUntil !== undefined ? ` for ${(h.holdMs as number) / 1000} s` : ' until released'}`,
-    );
-  }
-
-  /** The handover's deadline or the hold's end came. */
   fireHandoverTimer(ctx: StepContext): void {
-    const h = this.handoverState;
-    const at = handoverTimerAt(h);
-    if (h === undefined || at === undefined || at > ctx.now + DUE_TOLERANCE_MS) return;
-    if (h.phase === 'held') {
-      this.endHandover(ctx, 'released', 'hold time over');
-      return;
-    }
-    ctx.reason = 'handover deadline';
-    this.log(ctx, 'info', 'handover: no new master advertised in time, dropping the VIPs anyway');
-    if (this.state !== 'MASTER') {
-      this.endHandover(ctx, 'aborted', `no longer MASTER (${this.state})`);
-      return;
-    }
-    this.wantState = 'BACKUP';
-    this.leaveMaster(ctx, false);
+    fireHandoverTimer(this, ctx);
   }
 
-  /** Forget the handover (a release, the hold's end, a reload...), reporting why. */
   endHandover(ctx: StepContext, outcome: HandoverOutcome, reason: string): void {
-    const h = this.handoverState;
-    if (h === undefined) return;
-    this.report(ctx, outcome, reason);
-    this.handover = undefined;
-    this.log(ctx, 'info', `handover ${outcome === 'released' ? 'hold ended' : outcome}: ${reason}`);
-    // A MASTER that stops releasing advertises its real priority at once (the backups' skew timers stop).
-    if (this.state === 'MASTER' && h.phase === 'releasing') this.sands = ctx.now;
-  }
-
-  private report(
-    ctx: StepContext,
-    outcome: HandoverOutcome,
-    reason: string,
-    extra: Partial<HandoverReport> = {},
-  ): void {
-    const h = this.handoverState;
-    ctx.reports?.push({
-      type: 'handover',
-      instance: this.name,
-      outcome,
-      at: ctx.now,
-      ...(h?.to !== undefined ? { to: h.to } : {}),
-      ...(h?.newMaster !== undefined && this.masterPriority !== undefined
-        ? { newMaster: { address: h.newMaster, priority: this.masterPriority } }
-        : {}),
-      ...(h?.holdUntil !== undefined ? { holdUntil: h.holdUntil } : {}),
-      reason,
-      ...extra,
-    });
+    endHandover(this, ctx, outcome, reason);
   }
 
   /** Removed from the configuration by a reload: release like a shutdown, notify with notify_deleted. */
