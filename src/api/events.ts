@@ -1,8 +1,9 @@
 // What /events streams: one event per state change, takeover (its timing), split brain (and its end),
-// tracker change, checker verdict and BFD session change, each with a sequence number, a wall-clock time
+// tracker change, checker verdict, BFD session change and planned handover step, each with a sequence number, a wall-clock time
 // and its reason. A bounded history keeps the last ones so that a client reconnecting with Last-Event-ID
 // gets what it missed (or learns that some is lost).
 import type { VrrpState } from '../vrrp/engine/spec.js';
+import type { HandoverOutcome } from '../vrrp/engine/handover.js';
 import type { SplitBrainStatus, TakeoverTiming } from './failover.js';
 
 /** Events kept for Last-Event-ID resumption. */
@@ -60,7 +61,19 @@ export type StatusEventBody =
       weight: number;
       reason: string;
     }
-  | { type: 'bfd'; session: string; up: boolean };
+  | { type: 'bfd'; session: string; up: boolean }
+  | {
+      /** A planned handover's step (keepalived-ts handover): started, completed (the new master advertised,
+       * VIPs removed, hold begins), timed-out (VIPs removed at the deadline), aborted, released (hold over). */
+      type: 'handover';
+      instance: string;
+      outcome: HandoverOutcome;
+      to?: string;
+      newMaster?: { address: string; priority: number };
+      /** completed, timed-out: from the request to the VIPs' removal. */
+      durationMs?: number;
+      reason: string;
+    };
 
 export type StatusEventType = StatusEventBody['type'];
 

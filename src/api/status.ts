@@ -11,7 +11,7 @@ import type { TrackerContribution } from '../vrrp/engine/trackers.js';
 import type { CheckerReport, VirtualServerStatus } from './checker-status.js';
 import type { StatusEvent } from './events.js';
 
-export const STATUS_SCHEMA_VERSION = 2;
+export const STATUS_SCHEMA_VERSION = 3;
 
 /** Transitions shown in /status (the full recent history is /events). */
 export const RECENT_TRANSITIONS = 50;
@@ -53,8 +53,24 @@ export interface InstanceStatus {
   lastTakeover?: TakeoverTiming;
   /** The split brain under way (active), or the last one (healed). */
   splitBrain?: SplitBrainStatus;
+  /** A planned handover under way (releasing: MASTER, priority 0 sent, VIPs kept until the new master
+   * advertises) or its hold (held: BACKUP, not preempting); absent otherwise. */
+  handover?: HandoverStatus;
   /** keepalived's statistic names (/tmp/keepalived.stats, the JSON dump). */
   counters: VrrpStats;
+}
+
+export interface HandoverStatus {
+  phase: 'releasing' | 'held';
+  requestedAt: string;
+  /** The one unicast peer told (keepalived-ts handover --to). */
+  to?: string;
+  /** held: the router whose advert completed the handover (absent: the release timed out). */
+  newMaster?: string;
+  /** releasing: when the VIPs go even without a new master, from now. */
+  deadlineInMs?: number;
+  /** held: when the hold ends by itself, from now (absent: until released or reloaded). */
+  holdEndsInMs?: number;
 }
 
 export interface StatusDocument {
@@ -154,6 +170,18 @@ function instanceStatus(
   if (takeover !== undefined) out.lastTakeover = takeover;
   const splitBrain = input.splitBrains?.get(snap.name);
   if (splitBrain !== undefined) out.splitBrain = splitBrain;
+  const h = snap.handover;
+  if (h !== undefined) {
+    const inMs = (at: number): number => Math.max(0, Math.round(at - input.now));
+    out.handover = {
+      phase: h.phase,
+      requestedAt: new Date(Date.parse(input.generatedAt) - (input.now - h.requestedAt)).toISOString(),
+      ...(h.to !== undefined ? { to: h.to } : {}),
+      ...(h.newMaster !== undefined ? { newMaster: h.newMaster } : {}),
+      ...(h.phase === 'releasing' ? { deadlineInMs: inMs(h.deadline) } : {}),
+      ...(h.holdUntil !== undefined ? { holdEndsInMs: inMs(h.holdUntil) } : {}),
+    };
+  }
   return out;
 }
 

@@ -14,6 +14,7 @@ import { helpText, parseCommandLine, type DaemonOptions } from './options.js';
 import { runSimulate } from './simulate.js';
 import { runGenhash } from './genhash.js';
 import { runEvents, runStatus } from './status-command.js';
+import { runHandover } from './handover-command.js';
 import { runDemo } from './demo-live.js';
 import { runDaemon } from '../daemon/process/run.js';
 import { signalNumber } from '../daemon/process/signals.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<void> {
       else if (parsed.name === 'genhash') process.exitCode = await runGenhash(parsed.args);
       else if (parsed.name === 'status') process.exitCode = await runStatus(parsed.args);
       else if (parsed.name === 'events') process.exitCode = await runEvents(parsed.args);
+      else if (parsed.name === 'handover') process.exitCode = await runHandover(parsed.args);
       else if (parsed.name === 'demo') process.exitCode = await runDemo(parsed.args);
       else {
         process.stderr.write(`keepalived-ts: '${parsed.name}' is not available yet\n`);

@@ -208,7 +208,7 @@ const DEFS: OptionDef[] = [
   { short: 'h', long: 'help', value: 'none', final: true, apply: flag('help') },
 ];
 
-export const SUBCOMMANDS = ['simulate', 'genhash', 'status', 'events', 'demo'] as const;
+export const SUBCOMMANDS = ['simulate', 'genhash', 'status', 'events', 'handover', 'demo'] as const;
 
 /** getopt_long's lookup: an exact name, else a prefix that names one option only. */
 function findLong(name: string): OptionDef | undefined {
@@ -318,6 +318,7 @@ export function helpText(prog: string): string {
        ${prog} simulate -f a.conf -f b.conf [--duration S] [--seed N] [--loss P] [--event 'T ACTION NODE'] [--json]
        ${prog} status [--url URL] [--token TOKEN] [--json]     (the status_http listener, as tables)
        ${prog} events [--url URL] [--token TOKEN] [--follow]   (its events, as JSON lines)
+       ${prog} handover INSTANCE [--to ADDRESS] [--hold SECONDS] [--release] [--wait]   (planned handover)
        ${prog} demo --live [--quick]   (as root: a failover between two routers in namespaces of its own)
   -f, --use-file=FILE          Use the specified configuration file
                                 default '/etc/keepalived/keepalived.conf'

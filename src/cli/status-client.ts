@@ -108,29 +108,50 @@ function targetFromConfig(
   };
 }
 
-/** Opens `path` on the listener; resolves with the response (status and a readable body). */
+/** Opens `path` on the listener (a POST when `body` is given); resolves with the response (status and a
+ * readable body). */
 export function open(
   target: Target,
   path: string,
   headers: Record<string, string> = {},
+  body?: string,
 ): Promise<IncomingMessage> {
   const url = new URL(path, target.url.endsWith('/') ? target.url : `${target.url}/`);
   const all: Record<string, string> = { accept: '*/*', ...headers };
   if (target.token !== undefined) all.authorization = `Bearer ${target.token}`;
+  const method = body !== undefined ? 'POST' : 'GET';
+  if (body !== undefined) {
+    all['content-type'] = 'application/json';
+    all['content-length'] = String(Buffer.byteLength(body));
+  }
   return new Promise((resolve, reject) => {
     const req =
       url.protocol === 'https:'
         ? httpsRequest(url, {
+            method,
             headers: all,
             rejectUnauthorized: !target.insecure,
             ...(target.ca !== undefined ? { ca: readFileSync(target.ca) } : {}),
           })
-        : httpRequest(url, { headers: all });
+        : httpRequest(url, { method, headers: all });
     req.on('response', resolve);
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url.origin} within 10 s`)));
-    req.end();
+    req.end(body);
   });
+}
+
+/** One POST of a JSON body; the status code and the body as text. */
+export async function postJson(
+  target: Target,
+  path: string,
+  body: string,
+): Promise<{ code: number; body: string }> {
+  const res = await open(target, path, {}, body);
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of res) text += chunk as string;
+  return { code: res.statusCode ?? 0, body: text };
 }
 
 /** One GET; the body as text, or an error naming the status. */

@@ -53,7 +53,7 @@ export class FailoverReporter {
         this.splitBrains.set(r.instance, status);
         const { active: _active, ...episode } = status;
         this.publish({ type: 'split-brain', instance: r.instance, vrid: r.vrid, ...episode });
-      } else {
+      } else if (r.type === 'split-brain-healed') {
         this.log.info(splitBrainHealedLogLine(r));
         const last = this.splitBrains.get(r.instance);
         if (last !== undefined && last.other.address === r.other)

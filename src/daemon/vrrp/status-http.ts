@@ -1,6 +1,7 @@
 // The status listener's sockets (status_http): one HTTP (or HTTPS) server per `listen` line, in the VRRP
 // child. GET / (the web page), /status, /metrics and /events; a bearer token when configured (401
-// otherwise), for the page as for the rest. Its work is
+// otherwise), for the page as for the rest. POST /instances/NAME/handover and /release (api/handover.ts)
+// only when a token is configured (403 otherwise). Its work is
 // bounded: few connections, short timeouts, a cap on event streams and on what a slow stream may buffer.
 // The periodic adverts leave from the native sender thread whatever this does, but that thread's plans are
 // topped up from the JavaScript loop (a few tens of ms ahead): answers are therefore paced, so that many
@@ -15,6 +16,13 @@ import type { StatusHttpConfig } from '../../config/model/global/status-http.js'
 import type { EventHistory, StatusEvent } from '../../api/events.js';
 import { authorized, parseLastEventId, sseComment, sseFrame, sseGap } from '../../api/sse.js';
 import { STATUS_PAGE, STATUS_PAGE_SCRIPT, STATUS_PAGE_STYLE } from '../../api/status-page.js';
+import {
+  isHandoverPath,
+  MAX_HANDOVER_BODY,
+  parseHandoverRequest,
+  type HandoverAnswer,
+  type HandoverRequest,
+} from '../../api/handover.js';
 import type { Logger } from '../process/log.js';
 
 const MAX_CONNECTIONS = 64;
@@ -49,6 +57,8 @@ export interface StatusHandlers {
   history: EventHistory;
   /** Each answered request: path, status code, seconds of the JavaScript thread it took. */
   measured(path: string, code: number, seconds: number): void;
+  /** A planned handover or release (absent: POST paths answer 404). */
+  handover?(request: HandoverRequest): HandoverAnswer;
 }
 
 interface Stream {
@@ -173,7 +183,11 @@ export class StatusHttpServer {
     const path = url.pathname;
     const done = (code: number): void =>
       this.handlers.measured(
-        ['/', '/status', '/metrics', '/events'].includes(path) ? path : 'other',
+        ['/', '/status', '/metrics', '/events'].includes(path)
+          ? path
+          : isHandoverPath(path)
+            ? 'handover'
+            : 'other',
         code,
         Number(process.hrtime.bigint() - started) / 1e9,
       );
@@ -192,6 +206,10 @@ export class StatusHttpServer {
       });
     if (!authorized(req.headers.authorization, this.cfg.token)) {
       reply(401, 'application/json', '{"error":"unauthorized"}\n', { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    if (req.method === 'POST' && isHandoverPath(path) && this.handlers.handover !== undefined) {
+      this.post(req, path, this.handlers.handover, reply);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -264,6 +282,42 @@ export class StatusHttpServer {
       }
     }
     this.schedulePump();
+  }
+
+  /** A handover POST: only with a token configured (the request carried it: checked before), a small body. */
+  private post(
+    req: IncomingMessage,
+    path: string,
+    handover: NonNullable<StatusHandlers['handover']>,
+    reply: (code: number, type: string, body: string) => void,
+  ): void {
+    const json = (code: number, body: unknown): void =>
+      reply(code, 'application/json', JSON.stringify(body) + '\n');
+    if (this.cfg.token === undefined) {
+      req.resume();
+      json(403, { error: 'POST needs a token in the status_http block' });
+      return;
+    }
+    let body = '';
+    let tooLong = false;
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      if (tooLong) return;
+      body += chunk;
+      if (body.length > MAX_HANDOVER_BODY) tooLong = true;
+    });
+    req.on('end', () => {
+      if (tooLong) return json(413, { error: 'body too long' });
+      const request = parseHandoverRequest(path, body);
+      if (typeof request === 'string') return json(400, { error: request });
+      try {
+        const answer = handover(request);
+        json(answer.code, answer.body);
+      } catch (e) {
+        this.log.error(`status_http ${path}: ${(e as Error).stack ?? String(e)}`);
+        json(500, { error: 'internal' });
+      }
+    });
   }
 
   private events(req: IncomingMessage, res: ServerResponse, url: URL, done: (code: number) => void): void {

@@ -9,6 +9,7 @@ import { isCheckerReportMessage, type CheckerReport } from '../../api/checker-st
 import { EventHistory, type StatusEventBody } from '../../api/events.js';
 import { SNAPSHOT_FAMILIES, SnapshotSamples, type Sample } from '../../api/metrics.js';
 import { takeoverStages } from '../../api/failover.js';
+import type { HandoverAnswer, HandoverRequest } from '../../api/handover.js';
 import {
   assembleStatus,
   buildStatus,
@@ -51,6 +52,8 @@ class Slicer {
 export interface StatusSource {
   input(): Omit<StatusInput, 'bfd' | 'checker' | 'transitions' | 'generatedAt'>;
   garpDelayS(instance: string): number;
+  /** POST /instances/NAME/handover and /release (api/handover.ts). */
+  handover?(request: HandoverRequest): HandoverAnswer;
 }
 
 export class StatusService {
@@ -67,6 +70,7 @@ export class StatusService {
   private readonly takeoverSeconds: Histogram;
   private readonly splitBrain: Gauge;
   private readonly splitBrains: Counter;
+  private readonly handovers: Counter;
   /** Other masters of the split-brain episodes under way, by instance. */
   private readonly splitBrainOthers = new Map<string, Set<string>>();
   /** Answers shared within CACHE_MS, as bytes: every request writes the same Buffer (no encoding, no copy). */
@@ -142,6 +146,12 @@ export class StatusService {
       labelNames: ['iname'],
       registers,
     });
+    this.handovers = new Counter({
+      name: 'keepalived_vrrp_handovers_total',
+      help: 'Planned handovers by outcome: started, completed (the new master advertised), timed-out (VIPs dropped at the deadline), aborted, released (the hold ended)',
+      labelNames: ['iname', 'outcome'],
+      registers,
+    });
     // process health: CPU, memory, event-loop delay, GC (prom-client's process and nodejs_* metrics)
     collectDefaultMetrics({ register: this.registry });
   }
@@ -160,6 +170,9 @@ export class StatusService {
           metrics: () => this.metrics(),
           history: this.history,
           measured: (path, code, seconds) => this.requests.observe({ path, code: String(code) }, seconds),
+          ...(this.source.handover !== undefined
+            ? { handover: (r: HandoverRequest) => this.source.handover?.(r) as HandoverAnswer }
+            : {}),
         },
         this.log,
       );
@@ -274,6 +287,7 @@ export class StatusService {
     if (body.type === 'takeover')
       for (const { stage, seconds } of takeoverStages(body.timing))
         this.takeoverSeconds.observe({ iname: body.instance, stage }, seconds);
+    if (body.type === 'handover') this.handovers.inc({ iname: body.instance, outcome: body.outcome });
     if (body.type === 'split-brain' || body.type === 'split-brain-healed') {
       // one gauge per instance, however many other masters: 1 while any episode is under way
       let others = this.splitBrainOthers.get(body.instance);

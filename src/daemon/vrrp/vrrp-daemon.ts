@@ -22,7 +22,8 @@ import type { RuleSpec as NetlinkRule } from '../../net/netlink/rtnl-rule.js';
 import { applyInterfaceSettings, writeSysctl, type InterfaceSetting } from '../../net/sysctl.js';
 import type { FirewallFamily } from '../../vrrp/firewall/planner.js';
 import { monotonicNowNs } from '../../net/precise-timer.js';
-import { Engine, type Action } from '../../vrrp/engine/engine.js';
+import { Engine, type Action, type HandoverReport } from '../../vrrp/engine/engine.js';
+import type { HandoverAnswer, HandoverRequest } from '../../api/handover.js';
 import { vrrpSetupFromModel, type InstanceSetup, type VrrpSetup } from '../../vrrp/from-model.js';
 import type { EngineSpec, NotifySpec } from '../../vrrp/engine/spec.js';
 import { nsToMs } from '../../common/units.js';
@@ -248,6 +249,7 @@ export class VrrpDaemon {
             },
           }),
           garpDelayS: (name) => (this.instance(name)?.spec.garp.masterDelayMs ?? 0) / 1000,
+          handover: (r) => this.handoverRequest(r),
         },
         this.log,
       );
@@ -331,6 +333,7 @@ export class VrrpDaemon {
       return;
     }
     const takeovers = this.failover.step(this.engine.reports());
+    for (const r of this.engine.reports()) if (r.type === 'handover') this.handoverEvent(r);
     for (const a of actions) this.apply(a);
     // after the step's addresses and first announcements, in the kernel queue's order
     for (const instance of takeovers)
@@ -408,6 +411,51 @@ export class VrrpDaemon {
         this.runTrackScript(a.name, a.timeoutMs);
         return;
     }
+  }
+
+  /** POST /instances/NAME/handover or /release: checked against the engine, then fed to it. */
+  private handoverRequest(r: HandoverRequest): HandoverAnswer {
+    if (r.action === 'release') {
+      if (!this.engine.handoverActive(r.instance))
+        return { code: 409, body: { error: `no handover under way or held for ${r.instance}` } };
+      this.feed({ type: 'handover-release', instance: r.instance });
+      return { code: 200, body: { instance: r.instance, released: true } };
+    }
+    const why = this.engine.handoverRefusal(r.instance, r.to);
+    if (why !== undefined) return { code: why.startsWith('no instance') ? 404 : 409, body: { error: why } };
+    this.log.info(
+      `(${r.instance}) planned handover requested${r.to !== undefined ? ` to ${r.to}` : ''}${r.holdMs !== undefined ? `, hold ${r.holdMs / 1000} s` : ''}`,
+    );
+    this.feed({
+      type: 'handover',
+      instance: r.instance,
+      ...(r.to !== undefined ? { to: r.to } : {}),
+      ...(r.holdMs !== undefined ? { holdMs: r.holdMs } : {}),
+    });
+    const snap = this.engine.snapshot().instances.find((i) => i.name === r.instance);
+    const h = snap?.handover;
+    return {
+      code: 202,
+      body: {
+        instance: r.instance,
+        phase: h?.phase ?? 'unknown',
+        ...(snap?.syncGroup !== undefined ? { syncGroup: snap.syncGroup } : {}),
+        ...(h !== undefined ? { deadlineInMs: Math.round(h.deadline - h.requestedAt) } : {}),
+      },
+    };
+  }
+
+  /** A handover step the engine reported: /events and the counter (the engine logged it already). */
+  private handoverEvent(r: HandoverReport): void {
+    this.status?.event({
+      type: 'handover',
+      instance: r.instance,
+      outcome: r.outcome,
+      ...(r.to !== undefined ? { to: r.to } : {}),
+      ...(r.newMaster !== undefined ? { newMaster: r.newMaster } : {}),
+      ...(r.durationMs !== undefined ? { durationMs: Math.round(r.durationMs * 1000) / 1000 } : {}),
+      reason: r.reason,
+    });
   }
 
   private takeoverDetail(a: Extract<Action, { type: 'state-change' }>): { takeover?: TransitionTakeover } {

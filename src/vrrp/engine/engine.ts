@@ -13,6 +13,7 @@ import { SyncGroup } from './sync-group.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { dispatchBySource } from '../dispatch.js';
 import { DUE_TOLERANCE_MS, later } from './timers.js';
+import { handoverRefusal } from './handover.js';
 import {
   effectivePriority,
   evaluateTrackers,
@@ -180,6 +181,17 @@ export class Engine {
       case 'send-garp-now':
         this.instances.find((i) => i.name === event.instance)?.sendLinkUpdate(ctx, 1);
         break;
+      case 'handover':
+        this.startHandover(ctx, event.instance, event.to, event.holdMs);
+        break;
+      case 'handover-release':
+        for (const m of this.handoverMembers(event.instance))
+          m.endHandover(
+            ctx,
+            m.handover?.phase === 'releasing' ? 'aborted' : 'released',
+            'released on request',
+          );
+        break;
     }
     if (this.started) this.runDue(ctx);
     this.settleArmedAdverts(ctx);
@@ -196,6 +208,22 @@ export class Engine {
     consider(this.deadlines.peek()?.at);
     for (const t of this.scriptDue.values()) consider(t);
     return next;
+  }
+
+  /** Why a handover of `instance` (and its sync group) cannot start now, or undefined when it can. */
+  handoverRefusal(instance: string, to?: string): string | undefined {
+    const inst = this.byName.get(instance);
+    if (inst === undefined) return `no instance ${instance}`;
+    for (const m of this.handoverMembers(instance)) {
+      const why = handoverRefusal(m.state, m.handover, m.spec.unicastPeers, to);
+      if (why !== undefined) return m === inst ? why : `${m.name} (same sync group): ${why}`;
+    }
+    return undefined;
+  }
+
+  /** Whether `instance` (or its sync group) has a handover under way or held. */
+  handoverActive(instance: string): boolean {
+    return this.handoverMembers(instance).some((m) => m.handover !== undefined);
   }
 
   /** The address of the master an instance last accepted an advert from (for skip_check_adv_addr). */
@@ -254,6 +282,7 @@ export class Engine {
         faults: [...i.faults],
         syncGroup: i.group?.name,
         counters: { ...i.counters },
+        ...(i.handover !== undefined ? { handover: { ...i.handover } } : {}),
       })),
       groups: this.groups.map((g) => ({
         name: g.name,
@@ -373,6 +402,24 @@ export class Engine {
   }
 
   // ---- events --------------------------------------------------------------------------------------------
+
+  /** An instance and the rest of its sync group: a handover moves them together. */
+  private handoverMembers(name: string): Instance[] {
+    const inst = this.byName.get(name);
+    if (inst === undefined) return [];
+    return inst.group !== undefined ? [...inst.group.members] : [inst];
+  }
+
+  private startHandover(ctx: StepContext, name: string, to?: string, holdMs?: number): void {
+    if (!this.started) return;
+    const why = this.handoverRefusal(name, to);
+    if (why !== undefined) {
+      this.log(ctx, 'warning', `(${name}) handover refused: ${why}`);
+      return;
+    }
+    ctx.reason = 'planned handover';
+    for (const m of this.handoverMembers(name)) m.startHandover(ctx, to, holdMs);
+  }
 
   /** The instance a packet is for; `source` tells apart unicast instances sharing the VRID (dispatch.ts). */
   private findInstance(ifname: string, family: number, vrid: number, source?: string): Instance | undefined {
@@ -546,6 +593,9 @@ export class Engine {
       if (next === undefined || next.at > dueBy) return;
       const due = next.item;
       due.fireGarpTimers(ctx);
+      const beforeHandover = due.state;
+      due.fireHandoverTimer(ctx);
+      due.group?.afterTransition(due, beforeHandover, ctx);
       if (due.sands !== undefined && due.sands <= dueBy && !due.advertTimedByDriver) {
         ctx.reason = due.state === 'BACKUP' ? 'master-down timer' : 'advert timer';
         const previous = due.state;
@@ -607,6 +657,8 @@ export class Engine {
       if (!this.scriptsInUse().includes(name)) this.scriptDue.delete(name);
     if (!this.started) return;
     for (const inst of kept) {
+      if (inst.handover !== undefined)
+        inst.endHandover(ctx, inst.handover.phase === 'releasing' ? 'aborted' : 'released', 'reload');
       const before = inst.state;
       this.reevaluateInstance(ctx, inst);
       if (inst.state === before) inst.rearmAfterReload(ctx.now);

@@ -3,6 +3,7 @@
 import type { Advert, AdvertDropReason, IpFamily, ReceivedAdvert } from '../advert.js';
 import type { EngineSpec, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
 import type { VrrpStats } from './stats.js';
+import type { HandoverState } from './handover.js';
 
 export type EngineEvent =
   /** Begin: instances leave INIT. */
@@ -40,7 +41,12 @@ export type EngineEvent =
    * SendGarp: keepalived's vrrp_send_link_update with one repeat). */
   | { type: 'send-garp-now'; instance: string }
   /** Replace the configuration: kept instances keep their state, removed ones stop, new ones start. */
-  | { type: 'reload'; spec: EngineSpec };
+  | { type: 'reload'; spec: EngineSpec }
+  /** Planned handover of a MASTER instance and its sync group (handover.ts); `to`: the one unicast peer to
+   * tell; `holdMs`: how long to hold BACKUP afterwards (absent: until handover-release or a reload). */
+  | { type: 'handover'; instance: string; to?: string; holdMs?: number }
+  /** End a handover's hold (or give up one still releasing). */
+  | { type: 'handover-release'; instance: string };
 
 export type NotifyKind = 'INSTANCE' | 'GROUP';
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
@@ -113,6 +119,8 @@ export interface InstanceSnapshot {
   faults: string[];
   syncGroup?: string;
   counters: InstanceCounters;
+  /** A planned handover under way or held (engine times). */
+  handover?: HandoverState;
 }
 
 export interface GroupSnapshot {

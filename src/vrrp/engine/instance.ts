@@ -16,6 +16,15 @@ import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
 import { DUE_TOLERANCE_MS, later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 import { InstanceObserver } from './observer.js';
+import { handoverTimerAt, type HandoverOutcome, type HandoverState } from './handover.js';
+import {
+  endHandover,
+  fireHandoverTimer,
+  holdAfterRelease,
+  releasingReceive,
+  sendReleasingAdvert,
+  startHandover,
+} from './handover-steps.js';
 
 export class Instance {
   group: SyncGroup<Instance> | undefined;
@@ -63,6 +72,16 @@ export class Instance {
   }
   garpRefreshAt: number | undefined;
   counters: VrrpStats = newStats();
+
+  /** A planned handover under way or its hold (handover.ts); its deadline is one of the instance's timers. */
+  get handover(): HandoverState | undefined {
+    return this.handoverState;
+  }
+  set handover(h: HandoverState | undefined) {
+    this.handoverState = h;
+    this.timersChanged();
+  }
+  private handoverState: HandoverState | undefined;
 
   // Timer state behind the accessors above: every change bumps timerGeneration and tells the engine's
   // deadline queue (onTimersChanged), so that the engine never scans all instances for the next one due.
@@ -190,6 +209,8 @@ export class Instance {
     const garp = this.garpDelayTimer;
     if (garp !== undefined && (next === undefined || garp < next)) next = garp;
     for (const t of this.lowerPrioGarpTimers) if (next === undefined || t < next) next = t;
+    const handover = handoverTimerAt(this.handoverState);
+    if (handover !== undefined && (next === undefined || handover < next)) next = handover;
     return next;
   }
 
@@ -210,7 +231,7 @@ export class Instance {
     };
   }
 
-  sendAdvert(ctx: StepContext, priority: number): void {
+  sendAdvert(ctx: StepContext, priority: number, to?: string): void {
     this.counters.advert_sent++;
     if (ctx.sentByDriver === this) {
       ctx.sentByDriver = undefined; // the driver sent this one: the armed periodic advert
@@ -222,18 +243,23 @@ export class Instance {
       this.armedAt = undefined;
       this.armedSend = undefined;
     }
-    ctx.out.push(this.advertAction(priority));
+    ctx.out.push(this.advertAction(priority, to));
   }
 
-  /** The advert this instance sends now, with `priority`. */
-  advertAction(priority: number): SendAdvertAction {
+  /** The advert this instance sends now, with `priority` (to one peer only when `to` is given). */
+  advertAction(priority: number, to?: string): SendAdvertAction {
     return {
       type: 'send-advert',
       instance: this.name,
       ifname: this.spec.interface,
       family: this.spec.family,
       source: this.spec.sourceAddress,
-      to: this.spec.unicastPeers.length > 0 ? [...this.spec.unicastPeers] : 'multicast',
+      to:
+        to !== undefined
+          ? [to]
+          : this.spec.unicastPeers.length > 0
+            ? [...this.spec.unicastPeers]
+            : 'multicast',
       advert: this.advert(priority),
     };
   }
@@ -241,7 +267,8 @@ export class Instance {
   /** The deadline of this MASTER's next periodic advert, or undefined in any other state and before the
    * first advert as MASTER: what 'arm' mode arms the driver with. */
   periodicAdvertAt(): number | undefined {
-    if (this.state !== 'MASTER' || !this.vipSet) return undefined;
+    if (this.state !== 'MASTER' || !this.vipSet || this.handoverState?.phase === 'releasing')
+      return undefined;
     return this.sands;
   }
 
@@ -347,8 +374,11 @@ export class Instance {
       this.wantState = 'MASTER';
       this.gotoMaster(ctx);
     } else if (this.state === 'MASTER') {
-      this.masterTx(ctx);
-      this.observer.advertised(ctx);
+      if (this.handoverState?.phase === 'releasing') sendReleasingAdvert(this, ctx);
+      else {
+        this.masterTx(ctx);
+        this.observer.advertised(ctx);
+      }
     }
     this.initSands(ctx.now);
   }
@@ -383,6 +413,7 @@ export class Instance {
   }
 
   private becomeMaster(ctx: StepContext): void {
+    if (this.handoverState !== undefined) this.endHandover(ctx, 'released', 'became MASTER again');
     this.counters.become_master++;
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
     for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
@@ -434,6 +465,10 @@ export class Instance {
     if (to === 'BACKUP') this.preemptTime = undefined;
     else this.sendAdvert(ctx, 0);
     this.restoreInterface(ctx, sendPriorityZero);
+    if (this.handoverState?.phase === 'releasing') {
+      if (to === 'BACKUP') holdAfterRelease(this, ctx);
+      else this.endHandover(ctx, 'aborted', `entering ${to}`);
+    }
     this.notify(ctx);
     this.msDownTimerMs = this.downTimerMs();
     this.initSands(ctx.now);
@@ -521,7 +556,8 @@ export class Instance {
     if (this.state === 'BACKUP') {
       this.observer.heardAsBackup(ctx, received);
       this.backupReceive(ctx, received);
-    } else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
+    } else if (this.handoverState?.phase === 'releasing') releasingReceive(this, ctx, received);
+    else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
     // (which has not just sent an advert).
     if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
@@ -549,7 +585,8 @@ export class Instance {
     }
     const preemptDelayRunning =
       this.spec.preemptDelayMs > 0 && (this.preemptTime === undefined || this.preemptTime > ctx.now);
-    if (!this.spec.preempt || a.priority >= this.effectivePriority || preemptDelayRunning) {
+    const held = this.handoverState?.phase === 'held';
+    if (!this.spec.preempt || held || a.priority >= this.effectivePriority || preemptDelayRunning) {
       if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
       this.msDownTimerMs = this.downTimerMs();
       this.masterAddress = received.source;
@@ -636,6 +673,20 @@ export class Instance {
       return true;
     }
     return false;
+  }
+
+  // ---- planned handover (handover-steps.ts) --------------------------------------------------------------
+
+  startHandover(ctx: StepContext, to: string | undefined, holdMs: number | undefined): void {
+    startHandover(this, ctx, to, holdMs);
+  }
+
+  fireHandoverTimer(ctx: StepContext): void {
+    fireHandoverTimer(this, ctx);
+  }
+
+  endHandover(ctx: StepContext, outcome: HandoverOutcome, reason: string): void {
+    endHandover(this, ctx, outcome, reason);
   }
 
   /** Removed from the configuration by a reload: release like a shutdown, notify with notify_deleted. */

@@ -3,6 +3,8 @@
 // reads a step's reports after the step and adds what only it knows (when the kernel acknowledged the VIPs,
 // when the first gratuitous ARP left).
 
+import type { HandoverOutcome } from './handover.js';
+
 /** An advert as the engine last heard it from the master, before a takeover. */
 export interface HeardAdvert {
   /** Engine time (monotonic ms) the advert was handled at. */
@@ -66,4 +68,22 @@ export interface SplitBrainHealedReport {
   reason: string;
 }
 
-export type EngineReport = TakeoverReport | SplitBrainReport | SplitBrainHealedReport;
+/** A planned handover's progress (handover.ts). */
+export interface HandoverReport {
+  type: 'handover';
+  instance: string;
+  outcome: HandoverOutcome;
+  /** Engine time (monotonic ms) of this step. */
+  at: number;
+  /** The one peer the priority-0 adverts went to, when named. */
+  to?: string;
+  /** completed: the new master's address and priority. */
+  newMaster?: { address: string; priority: number };
+  /** completed, timed-out: ms from the request to the VIPs' removal. */
+  durationMs?: number;
+  /** The hold's end (engine time), when it has one. */
+  holdUntil?: number;
+  reason: string;
+}
+
+export type EngineReport = TakeoverReport | SplitBrainReport | SplitBrainHealedReport | HandoverReport;

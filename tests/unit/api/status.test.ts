@@ -84,7 +84,8 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 ajv.addFormat('date-time', true);
 const validate = ajv.compile(schema);
 
-function run(): { doc: StatusDocument; history: EventHistory } {
+/** `handoverAt`: ask V for a planned handover then, and build the document `until` later. */
+function run(handoverAt?: number, until = 0): { doc: StatusDocument; history: EventHistory } {
   const { model, diagnostics } = loadModel(CONF, new MemoryHost({ [CONF]: TEXT }));
   assert.deepEqual(
     diagnostics.filter((d) => d.severity === 'error'),
@@ -107,6 +108,12 @@ function run(): { doc: StatusDocument; history: EventHistory } {
   record(engine.handle(0, { type: 'start' }), 0);
   record(engine.handle(100, { type: 'script-result', name: 'chk', ok: false }), 100);
   record(engine.handle(5000, { type: 'timer' }), 5000);
+  let now = 5000;
+  if (handoverAt !== undefined) {
+    engine.handle(handoverAt, { type: 'handover', instance: 'V', holdMs: 60_000 });
+    for (now = handoverAt; now < handoverAt + until; now += 100)
+      record(engine.handle(now, { type: 'timer' }), now);
+  }
   const checker = buildCheckerReport(
     model.virtualServers,
     {
@@ -134,8 +141,8 @@ function run(): { doc: StatusDocument; history: EventHistory } {
     snapshot: engine.snapshot(),
     specs: new Map([...setup.instances].map(([n, s]) => [n, s.spec])),
     detail: (n) => engine.instanceDetail(n),
-    now: 5000,
-    generatedAt: new Date(5000).toISOString(),
+    now,
+    generatedAt: new Date(now).toISOString(),
     daemon: {
       implementation: 'keepalived-ts',
       version: '0.1.0',
@@ -158,6 +165,22 @@ void describe('/status document', () => {
     const drift = structuredClone(doc) as unknown as { instances: Array<Record<string, unknown>> };
     (drift.instances[0] as Record<string, unknown>).surprise = 1;
     assert.equal(validate(drift), false);
+  });
+
+  void test('a planned handover shows (releasing, then held) and stays valid against the schema', () => {
+    const releasing = run(5000).doc.instances.find((i) => i.name === 'V');
+    assert.equal(releasing?.state, 'MASTER');
+    assert.equal(releasing?.handover?.phase, 'releasing');
+    assert.equal(releasing?.handover?.requestedAt, new Date(5000).toISOString());
+    assert.ok((releasing?.handover?.deadlineInMs ?? 0) > 3000);
+    const { doc } = run(5000, 6000);
+    assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+    const held = doc.instances.find((i) => i.name === 'V');
+    // nobody else here: the VIPs went at the deadline and the hold began
+    assert.equal(held?.state, 'BACKUP');
+    assert.equal(held?.handover?.phase, 'held');
+    assert.equal(held?.handover?.newMaster, undefined);
+    assert.ok((held?.handover?.holdEndsInMs ?? 0) > 50_000);
   });
 
   void test("each tracker's part in the effective priority, the master, timers and VIPs", () => {

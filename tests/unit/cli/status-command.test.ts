@@ -67,7 +67,7 @@ void describe('status client arguments', () => {
 });
 
 const DOC: StatusDocument = {
-  schemaVersion: 2,
+  schemaVersion: 3,
   generatedAt: '2026-01-01T00:00:00.000Z',
   daemon: {
     implementation: 'keepalived-ts',
