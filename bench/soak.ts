@@ -24,8 +24,8 @@
 // second quarter; one of our instances goes longer than --max-gap intervals without an advert.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -39,6 +39,7 @@ import {
   type VrrpDaemon,
   type VrrpLab,
 } from '../tests/helpers/vrrp-lab.js';
+import { exec, setSysctl } from '../tests/helpers/netns.js';
 import { endpoint } from './checkers.js';
 import { CLOCK_TICKS, fmt, runWithLab } from './lab.js';
 import { AdvertWatch, type GapWindow } from './soak-adverts.js';
@@ -65,6 +66,8 @@ interface Options {
   delayLoop: number;
   /** Seconds between /metrics scrapes (a multiple of the sample period). */
   scrapeSeconds: number;
+  /** conntrack's TIME_WAIT timeout in the daemon's namespace, seconds; undefined: the kernel's (120). */
+  conntrackTimeWait: number | undefined;
   maxGapIntervals: number;
   csv: string;
   svg: string;
@@ -76,6 +79,7 @@ function parseOptions(argv: string[]): Options {
     sampleSeconds: 10,
     delayLoop: 5,
     scrapeSeconds: 60,
+    conntrackTimeWait: 30,
     maxGapIntervals: 1.5,
     csv: 'docs/soak-samples.csv',
     svg: 'docs/soak-memory.svg',
@@ -86,6 +90,8 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--sample') o.sampleSeconds = Number(value);
     else if (flag === '--delay-loop') o.delayLoop = Number(value);
     else if (flag === '--scrape') o.scrapeSeconds = Number(value);
+    else if (flag === '--conntrack-time-wait')
+      o.conntrackTimeWait = value === 'kernel' ? undefined : Number(value);
     else if (flag === '--max-gap') o.maxGapIntervals = Number(value);
     else if (flag === '--csv') o.csv = value;
     else if (flag === '--svg') o.svg = value;
@@ -204,6 +210,11 @@ function fdCount(pid: number): number {
   }
 }
 
+function conntrackCount(ns: string): number {
+  const r = exec(['ip', 'netns', 'exec', ns, 'cat', '/proc/sys/net/netfilter/nf_conntrack_count']);
+  return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+}
+
 function readPid(path: string): number | undefined {
   try {
     const pid = Number(readFileSync(path, 'utf8').trim());
@@ -290,6 +301,8 @@ interface Row {
   master: number;
   backup: number;
   scrapeMs: number;
+  /** Connections conntrack tracks in the daemon's namespace. */
+  conntrack: number;
 }
 
 const mean = (xs: number[]): number => {
@@ -330,6 +343,11 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
     lab.addAddress({ ns: d.ns, ifname: 'eth0' }, `${bfdAddress(s, false)}/24`);
     lab.addAddress({ ns: p.ns, ifname: 'eth0' }, `${bfdAddress(s, true)}/24`);
   }
+  // The nftables data plane's NAT chains turn conntrack on in d, and so every health check is tracked
+  // too: 2,000 connections/s kept 120 s in TIME_WAIT fill the 262,144 entries the kernel allows a
+  // namespace, which then drops new connections (checks fail, BFD flaps). See docs/reliability-soak.md.
+  if (o.conntrackTimeWait !== undefined)
+    setSysctl(d.ns, 'net.netfilter.nf_conntrack_tcp_timeout_time_wait', o.conntrackTimeWait);
   console.log(
     `soak: ${o.minutes} min, a sample every ${o.sampleSeconds} s; ${INTERFACES * PER_INTERFACE} VRRP instances, ` +
       `${VIRTUAL_SERVERS * REAL_PER_VS} TCP_CHECKs (delay_loop ${o.delayLoop} s), ${BFD_SESSIONS} BFD sessions; ` +
@@ -434,7 +452,7 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
     console.log(
       `\n${'t s'.padStart(5)}${'load'.padStart(6)}` +
         ROLES.map((r) => `  ${r.padEnd(8)}cpu%   rss  heap  fds  eld99`).join('') +
-        `  adv/s miss  maxgap  vrrp  bfd  rs-out`,
+        `  adv/s miss  maxgap  vrrp  bfd  rs-out  ct`,
     );
     for (let k = 1; k <= samples; k++) {
       await sleep(Math.max(0, t0 + k * o.sampleSeconds * 1000 - Date.now()));
@@ -509,6 +527,7 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
         master: stateCounts.get('2') ?? NaN,
         backup: stateCounts.get('1') ?? NaN,
         scrapeMs: metrics.ms,
+        conntrack: conntrackCount(d.ns),
       };
       rows.push(row);
       console.log(
@@ -518,7 +537,7 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
             return `  ${fmt(x.cpuPercent, 1, 12)}${fmt(x.rssMb, 0, 6)}${fmt(x.heapGcMb, 1, 6)}${fmt(x.fds, 0, 5)}${fmt(x.eldP99Ms, 0, 7)}`;
           }).join('') +
           `${fmt(row.ours.adverts / o.sampleSeconds, 0, 7)}${fmt(row.ours.missed, 0, 5)}${fmt(row.ours.maxGapMs, 0, 8)}` +
-          `${fmt(row.transitions, 0, 6)}${fmt(row.bfdChanges, 0, 5)}${fmt(row.removals, 0, 6)}`,
+          `${fmt(row.transitions, 0, 6)}${fmt(row.bfdChanges, 0, 5)}${fmt(row.removals, 0, 6)}${fmt(row.conntrack, 0, 8)}`,
       );
       if (!ours.running) break;
     }
@@ -628,6 +647,10 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
       .map((r) => r.scrapeMs)
       .filter(Number.isFinite)
       .sort((a, b) => a - b);
+    const ct = rows.map((r) => r.conntrack).filter(Number.isFinite);
+    summary.push(
+      `conntrack entries in the daemon's namespace: last ${ct.at(-1) ?? '-'}, max ${Math.max(...ct)} (limit 262144 here)`,
+    );
     summary.push(
       `/metrics scrape (curl in the namespace, wall): median ${fmt(scrapes[scrapes.length >> 1] ?? NaN, 0, 0)} ms, max ${fmt(scrapes.at(-1) ?? NaN, 0, 0)} ms; ` +
         `load average over the run: median ${fmt([...rows.map((r) => r.load1)].sort((a, b) => a - b)[rows.length >> 1] ?? NaN, 1, 0)}, max ${fmt(Math.max(...rows.map((r) => r.load1)), 1, 0)} (${cpus().length} cores)`,
@@ -651,6 +674,11 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
     console.log(summary.join('\n'));
 
     writeOutputs(o, rows);
+    if (failures.length) {
+      const logFile = join(tmpdir(), `kts-soak-${process.pid}.log`);
+      writeFileSync(logFile, ours.lines.slice(mark).join('\n') + '\n');
+      console.log(`our daemon's log during the soak: ${logFile}`);
+    }
     console.log(
       failures.length ? `\nFAIL\n  ${failures.join('\n  ')}` : '\nPASS: no growth, no missed advert, no flap',
     );
@@ -695,6 +723,7 @@ function writeOutputs(o: Options, rows: Row[]): void {
     'vrrp_master',
     'vrrp_backup',
     'scrape_ms',
+    'conntrack',
   );
   const data = rows.map((row) => [
     row.t,
@@ -731,6 +760,7 @@ function writeOutputs(o: Options, rows: Row[]): void {
     row.master,
     row.backup,
     row.scrapeMs,
+    row.conntrack,
   ]);
   for (const path of [o.csv, o.svg])
     if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });
