@@ -44,7 +44,7 @@ const NO_EXTRA_GARP = 'keepalived-ts sends gratuitous ARP/NA only on the instanc
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
-const DEFAULT_VMAC = "keepalived-ts uses keepalived's default VMAC names (vrrp.VRID) and addresses";
+const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
 const NO_SSL_BLOCK = 'keepalived-ts does not use the SSL block (client certificate, key, CA, password)';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
@@ -207,8 +207,8 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
   log_unknown_vrids: note(NOT_IMPLEMENTED),
   vrrp_owner_ignore_adverts: note(NOT_IMPLEMENTED),
-  vmac_prefix: note(DEFAULT_VMAC),
-  vmac_addr_prefix: note(DEFAULT_VMAC),
+  vmac_prefix: uses(VRRP, 'vmacPrefix'),
+  vmac_addr_prefix: note(NO_VMAC_ADDR),
   umask: uses('src/daemon/process/options.ts', 'umask'),
   random_seed: note(NOT_IMPLEMENTED),
   reload_check_config: note(NO_RELOAD_OPTION),
