@@ -154,6 +154,15 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
       multicastGroup: inst.mcastDstIp ?? (inst.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4),
       v3ChecksumAsV2: inst.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
       oldUnicastChecksum: inst.oldUnicastChecksum,
+      ...(inst.unicastTtl !== undefined ? { ttl: inst.unicastTtl } : {}),
+      checkUnicastSource: inst.checkUnicastSrc,
+      peerTtls: inst.unicastPeers
+        .filter((p) => p.minTtl !== undefined || p.maxTtl !== undefined)
+        .map((p) => ({
+          address: p.address,
+          ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}),
+          ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}),
+        })),
     },
     ...(inst.authHmac ? { authHmac: inst.authHmac } : {}),
     vips: inst.virtualIpaddresses,
