@@ -33,13 +33,12 @@ const ALERTS = 'src/daemon/alerts/policy.ts';
 const PROCESS = 'src/daemon/process/run.ts';
 const SNMP = 'src/snmp/mib/serve.ts';
 const POLLER = 'src/daemon/vrrp/tracker-poller.ts';
+const FIFOS = 'src/daemon/process/notify-fifos.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
 const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defaults';
 const NO_DBUS = 'keepalived-ts has no DBus interface';
-const NO_FIFO_SCRIPT = 'keepalived-ts writes the FIFO but starts no script to read it';
-const NO_PRIORITY_NOTIFY = 'keepalived-ts does not report priority changes to notify scripts or FIFOs';
 const NO_EXTRA_GARP = 'keepalived-ts sends gratuitous ARP/NA only on the instance interface';
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
@@ -167,14 +166,14 @@ const GLOBAL_DEFS: BlockSupport = {
   nftables_ipvs: note(NO_IPVS_NFT),
   nftables_ipvs_priority: note(NO_IPVS_NFT),
   nftables_ipvs_start_fwmark: note(NO_IPVS_NFT),
-  notify_fifo: uses('src/daemon/vrrp/vrrp-daemon.ts', 'notifyFifo'),
-  notify_fifo_script: note(NO_FIFO_SCRIPT),
-  vrrp_notify_fifo: uses('src/daemon/vrrp/vrrp-daemon.ts', 'vrrpNotifyFifo'),
-  vrrp_notify_fifo_script: note(NO_FIFO_SCRIPT),
-  vrrp_notify_priority_changes: note(NO_PRIORITY_NOTIFY),
+  notify_fifo: uses(FIFOS, 'notifyFifo'),
+  notify_fifo_script: uses(FIFOS, 'notifyFifoScript'),
+  vrrp_notify_fifo: uses(FIFOS, 'vrrpNotifyFifo'),
+  vrrp_notify_fifo_script: uses(FIFOS, 'vrrpNotifyFifoScript'),
+  vrrp_notify_priority_changes: uses(FINALIZE, 'vrrpNotifyPriorityChanges'),
   fifo_write_vrrp_states_on_reload: note(NOT_IMPLEMENTED),
-  lvs_notify_fifo: uses('src/daemon/checker/checker-daemon.ts', 'lvsNotifyFifo'),
-  lvs_notify_fifo_script: note(NO_FIFO_SCRIPT),
+  lvs_notify_fifo: uses(FIFOS, 'lvsNotifyFifo'),
+  lvs_notify_fifo_script: uses(FIFOS, 'lvsNotifyFifoScript'),
   ...readBy(SNMP, {
     snmp_socket: 'snmpSocket',
     enable_snmp_vrrp: 'enableSnmpVrrp',
@@ -250,7 +249,7 @@ const VRRP_SYNC_GROUP: BlockSupport = {
   smtp_alert: uses(ALERTS, 'smtpAlert'),
   global_tracking: alias('sync_group_tracking_weight'),
   sync_group_tracking_weight: uses(VRRP, 'syncGroupTrackingWeight'),
-  notify_priority_changes: note(NO_PRIORITY_NOTIFY),
+  notify_priority_changes: uses(FINALIZE, 'notifyPriorityChanges'),
 };
 
 const VRRP_INSTANCE: BlockSupport = {
@@ -312,7 +311,7 @@ const VRRP_INSTANCE: BlockSupport = {
   promote_secondaries: note("keepalived-ts does not change the interface's promote_secondaries setting"),
   linkbeat_use_polling: note(NO_LINKBEAT_POLL),
   debug: note(NOT_IMPLEMENTED),
-  notify_priority_changes: note(NO_PRIORITY_NOTIFY),
+  notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),
   timer_expired_backup: note(NOT_IMPLEMENTED),
   thread_timer_expired: note(NOT_IMPLEMENTED),
   garp_extra_if: note(NO_EXTRA_GARP),

@@ -144,6 +144,8 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     strict: inst.strictMode ?? g.vrrpStrict,
     useVmac: inst.useVmac !== undefined,
+    ...(inst.notifyPriorityChanges === true ? { notifyPriorityChanges: true } : {}),
+    ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
   if (inst.authentication !== undefined && spec.authType !== 'none')

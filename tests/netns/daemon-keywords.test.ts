@@ -3,6 +3,8 @@
 // check_unicast_src (unicast adverts from a non-peer, or outside a peer's min_ttl..max_ttl, are refused,
 // so the backup takes over). KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived 2.2.7.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   daemonUnderTest,
   globalDefs,
@@ -177,5 +179,52 @@ describe(`keywords applied on the kernel (${impl})`, () => {
       const stranger = backup('kwsrc-b3', '10.6.0.3', ['check_unicast_src']);
       await stranger.waitForState('VI_1', 'MASTER', 12_000);
       await stranger.stop();
+    }));
+
+  test('vrrp_notify_fifo with its script, and notify_priority_changes: the lines keepalived writes', () =>
+    withLab('kwfifo', async (lab) => {
+      const [a] = pair(lab);
+      const fifo = join(lab.dir, 'notify.fifo');
+      const out = join(lab.dir, 'fifo.out');
+      const flag = join(lab.dir, 'down');
+      // The FIFO's script gets the FIFO's path as its last argument and copies what it reads.
+      const reader = lab.writeScript(
+        'fifo-reader',
+        `echo "args $*" > ${out}\nwhile read -r line; do echo "$line" >> ${out}; done < "$2"`,
+      );
+      const check = lab.writeScript('check', `test ! -e ${flag}`);
+      const d = lab.start(
+        impl,
+        a,
+        'kwfifo-a',
+        globalDefs('a', [`vrrp_notify_fifo ${fifo}`, `vrrp_notify_fifo_script "${reader} first"`]) +
+          `vrrp_script chk {\n  script ${check}\n  interval 1\n  weight -10\n  fall 1\n  rise 1\n}\n` +
+          instanceConfig({
+            name: 'VI_1',
+            vrid: 65,
+            priority: 100,
+            version: 3,
+            vips: ['10.6.0.165/24'],
+            trackScripts: ['chk'],
+            extra: ['notify_priority_changes'],
+          }),
+      );
+      await d.waitForState('VI_1', 'MASTER', 12_000);
+      assert.ok(statSync(fifo).isFIFO(), 'the daemon created the FIFO');
+      const lines = (): string[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n') : []);
+      await waitUntil(
+        () => lines().includes('INSTANCE "VI_1" MASTER 100'),
+        () => lines().join(' | '),
+        5000,
+      );
+      writeFileSync(flag, '');
+      await waitUntil(
+        () => lines().includes('INSTANCE "VI_1" MASTER_PRIORITY 90'),
+        () => lines().join(' | '),
+        6000,
+      );
+      assert.equal(lines()[0], `args first ${fifo}`);
+      await d.stop();
+      await waitUntil(() => !existsSync(fifo), 'the FIFO it created is removed at stop', 5000);
     }));
 });

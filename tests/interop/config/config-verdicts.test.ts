@@ -160,6 +160,13 @@ global_defs {
   }
 }
 `,
+  'notify-fifo-twice': `global_defs {
+  notify_fifo /tmp/kts-fifo-a
+  notify_fifo /tmp/kts-fifo-b
+  vrrp_notify_fifo_script /bin/true
+  vrrp_notify_fifo_script /bin/false
+}
+`,
   'vmac-prefix-twice': `global_defs {
   vmac_prefix kv
   vmac_prefix other

@@ -509,6 +509,43 @@ export function readGarpExtraIf(node: ConfigNode, ctx: BuildContext): GarpExtraI
   return v === undefined ? undefined : { all, interval: v };
 }
 
+type FifoField =
+  | 'notifyFifo'
+  | 'notifyFifoScript'
+  | 'vrrpNotifyFifo'
+  | 'vrrpNotifyFifoScript'
+  | 'lvsNotifyFifo'
+  | 'lvsNotifyFifoScript';
+
+/** `PREFIXnotify_fifo` and `PREFIXnotify_fifo_script`: keepalived keeps the first of each and reports the
+ * others (global_parser.c notify_fifo / notify_fifo_script). */
+function firstFifoWins(
+  g: GlobalDefs,
+  ctx: BuildContext,
+  prefix: '' | 'vrrp_' | 'lvs_',
+): Record<string, (n: ConfigNode) => void> {
+  const base = prefix === '' ? 'notifyFifo' : prefix === 'vrrp_' ? 'vrrpNotifyFifo' : 'lvsNotifyFifo';
+  const one = (field: FifoField, what: string) => (n: ConfigNode) => {
+    if (n.args.length === 0) {
+      ctx.diags.warn(
+        n,
+        n.keyword,
+        what.endsWith('script') ? `No ${what} specified` : `No ${what} name specified`,
+      );
+      return;
+    }
+    if (g[field] !== undefined) {
+      ctx.diags.warn(n, n.keyword, `${what} already specified - ignoring ${n.args[0]}`);
+      return;
+    }
+    g[field] = n.args.join(' ');
+  };
+  return {
+    [`${prefix}notify_fifo`]: one(base, `${prefix}notify_fifo`),
+    [`${prefix}notify_fifo_script`]: one(`${base}Script` as FifoField, `${prefix}notify_fifo_script`),
+  };
+}
+
 /** Reads a global_defs block into `g` (global_defs may appear more than once; later values win). */
 export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): void {
   g.location ??= { file: node.file, line: node.line };
@@ -554,6 +591,9 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
       else g.vmacPrefix = v;
       vmacPrefixSet = true;
     },
+    ...firstFifoWins(g, ctx, ''),
+    ...firstFifoWins(g, ctx, 'vrrp_'),
+    ...firstFifoWins(g, ctx, 'lvs_'),
     vmac_addr_prefix: (n: ConfigNode) => {
       const v = arg(n, ctx);
       if (v === undefined) return;
