@@ -114,7 +114,7 @@ const GLOBAL_DEFS: BlockSupport = {
   }),
   max_auto_priority: note(NO_PROCESS_TUNING),
   min_auto_priority_delay: note(NO_PROCESS_TUNING),
-  checker_log_all_failures: note(NOT_IMPLEMENTED),
+  checker_log_all_failures: uses(CHECK, 'checkerLogAllFailures'),
   dynamic_interfaces: uses('src/config/model/static/interface-checks.ts', 'dynamicInterfaces'),
   default_interface: uses('src/daemon/vrrp/vrrp-daemon.ts', 'defaultInterface'),
   disable_local_igmp: note(NOT_IMPLEMENTED),
@@ -338,7 +338,7 @@ const CHECKER_COMMON: BlockSupport = {
     delay_loop: 'delayLoop',
     alpha: 'alpha',
   }),
-  log_all_failures: note(NOT_IMPLEMENTED),
+  log_all_failures: uses(CHECK, 'logAllFailures'),
 };
 
 const URL: BlockSupport = {

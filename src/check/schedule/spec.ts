@@ -34,6 +34,9 @@ export interface CheckerTiming {
   warmupMs: number;
   /** alpha: the checker (and so its real server) starts DOWN until a probe succeeds. */
   alpha: boolean;
+  /** log_all_failures: every failed probe of an UP checker is logged, not only the one that takes it
+   * DOWN (keepalived logs the retries only then). */
+  logAllFailures?: boolean;
 }
 
 /** One url block of HTTP_GET / SSL_GET. */
