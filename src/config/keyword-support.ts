@@ -351,8 +351,8 @@ const URL: BlockSupport = {
     regex_no_match: 'regexNoMatch',
   }),
   regex_options: note(NO_REGEX_OPTION),
-  regex_min_offset: note(NO_REGEX_OPTION),
-  regex_max_offset: note(NO_REGEX_OPTION),
+  regex_min_offset: uses(CHECK, 'regexMinOffset'),
+  regex_max_offset: uses(CHECK, 'regexMaxOffset'),
   regex_stack: note(NO_REGEX_OPTION),
 };
 

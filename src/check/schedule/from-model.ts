@@ -178,6 +178,8 @@ function checkerSpecs(
               : CHECKER_OPTION_DEFAULTS.httpStatusCodes.map((r): [number, number] => [r.from, r.to]),
           regex: u.regex,
           regexNoMatch: u.regexNoMatch,
+          ...(u.regexMinOffset !== undefined ? { regexMinOffset: u.regexMinOffset } : {}),
+          ...(u.regexMaxOffset !== undefined ? { regexMaxOffset: u.regexMaxOffset } : {}),
           virtualhost: u.virtualhost,
         })),
         virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost,

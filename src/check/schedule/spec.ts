@@ -49,6 +49,9 @@ export interface HttpUrlSpec {
   /** A regular expression the body must match (or must not, with regexNoMatch). */
   regex?: string;
   regexNoMatch?: boolean;
+  /** regex_min_offset / regex_max_offset: the body offsets (inclusive) a match may start at. */
+  regexMinOffset?: number;
+  regexMaxOffset?: number;
   /** virtualhost for this url, overriding the checker's. */
   virtualhost?: string;
 }
