@@ -264,8 +264,9 @@ typedef union {
              2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct timespec))];
 } control_buf;
 
-/* sendto(fd, data, to?, pktinfo?): pktinfo { ifindex, source? } adds IPV6_PKTINFO (inet6 `to`)
- * or IP_PKTINFO (inet `to`) so the caller picks the outgoing interface and source address. */
+/* sendto(fd, data, to?, pktinfo?): pktinfo { ifindex, source?, hopLimit? } adds IPV6_PKTINFO (inet6 `to`,
+ * and IPV6_HOPLIMIT with hopLimit) or IP_PKTINFO (inet `to`) so the caller picks the outgoing interface and
+ * source address. */
 napi_value js_sendto(napi_env env, napi_callback_info info) {
   ARGS(4);
   int32_t fd;
@@ -314,6 +315,16 @@ napi_value js_sendto(napi_env env, napi_callback_info info) {
       cm->cmsg_type = IPV6_PKTINFO;
       cm->cmsg_len = CMSG_LEN(sizeof(pi));
       memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+      /* hopLimit (0..255): IPV6_HOPLIMIT for this datagram only; absent (or -1): the socket's. */
+      int hop_limit = (int)prop_u32(env, argv[3], "hopLimit", UINT32_MAX);
+      if (hop_limit >= 0 && hop_limit <= 255) {
+        msg.msg_controllen += CMSG_SPACE(sizeof(int));
+        cm = CMSG_NXTHDR(&msg, cm);
+        cm->cmsg_level = IPPROTO_IPV6;
+        cm->cmsg_type = IPV6_HOPLIMIT;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &hop_limit, sizeof(int));
+      }
     }
   }
   ssize_t sent = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -33,17 +33,16 @@ const ALERTS = 'src/daemon/alerts/policy.ts';
 const PROCESS = 'src/daemon/process/run.ts';
 const SNMP = 'src/snmp/mib/serve.ts';
 const POLLER = 'src/daemon/vrrp/tracker-poller.ts';
+const FIFOS = 'src/daemon/process/notify-fifos.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
 const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defaults';
-const NO_FIFO_SCRIPT = 'keepalived-ts writes the FIFO but starts no script to read it';
-const NO_PRIORITY_NOTIFY = 'keepalived-ts does not report priority changes to notify scripts or FIFOs';
 const NO_EXTRA_GARP = 'keepalived-ts sends gratuitous ARP/NA only on the instance interface';
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
-const DEFAULT_VMAC = "keepalived-ts uses keepalived's default VMAC names (vrrp.VRID) and addresses";
+const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
 const NO_SSL_BLOCK = 'keepalived-ts does not use the SSL block (client certificate, key, CA, password)';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
@@ -114,7 +113,7 @@ const GLOBAL_DEFS: BlockSupport = {
   }),
   max_auto_priority: note(NO_PROCESS_TUNING),
   min_auto_priority_delay: note(NO_PROCESS_TUNING),
-  checker_log_all_failures: note(NOT_IMPLEMENTED),
+  checker_log_all_failures: uses(CHECK, 'checkerLogAllFailures'),
   dynamic_interfaces: uses('src/config/model/static/interface-checks.ts', 'dynamicInterfaces'),
   default_interface: uses('src/daemon/vrrp/vrrp-daemon.ts', 'defaultInterface'),
   disable_local_igmp: uses('src/daemon/vrrp/vrrp-daemon.ts', 'disableLocalIgmp'),
@@ -159,21 +158,21 @@ const GLOBAL_DEFS: BlockSupport = {
   // keepalived 2.2.7 as Debian builds it does not know vrrp_ipsets: the parser warns as it does.
   vrrp_ipsets: { kind: 'note', reason: 'keepalived-ts uses no ipsets', reportedByParser: true },
   nftables: uses('src/daemon/vrrp/vrrp-daemon.ts', 'nftables'),
-  vrrp_check_unicast_src: note(NOT_IMPLEMENTED),
+  vrrp_check_unicast_src: uses(FINALIZE, 'vrrpCheckUnicastSrc'),
   ...processTuning('vrrp'),
   ...processTuning('checker'),
   ...processTuning('bfd'),
   nftables_ipvs: note(NO_IPVS_NFT),
   nftables_ipvs_priority: note(NO_IPVS_NFT),
   nftables_ipvs_start_fwmark: note(NO_IPVS_NFT),
-  notify_fifo: uses('src/daemon/vrrp/vrrp-daemon.ts', 'notifyFifo'),
-  notify_fifo_script: note(NO_FIFO_SCRIPT),
-  vrrp_notify_fifo: uses('src/daemon/vrrp/vrrp-daemon.ts', 'vrrpNotifyFifo'),
-  vrrp_notify_fifo_script: note(NO_FIFO_SCRIPT),
-  vrrp_notify_priority_changes: note(NO_PRIORITY_NOTIFY),
+  notify_fifo: uses(FIFOS, 'notifyFifo'),
+  notify_fifo_script: uses(FIFOS, 'notifyFifoScript'),
+  vrrp_notify_fifo: uses(FIFOS, 'vrrpNotifyFifo'),
+  vrrp_notify_fifo_script: uses(FIFOS, 'vrrpNotifyFifoScript'),
+  vrrp_notify_priority_changes: uses(FINALIZE, 'vrrpNotifyPriorityChanges'),
   fifo_write_vrrp_states_on_reload: note(NOT_IMPLEMENTED),
-  lvs_notify_fifo: uses('src/daemon/checker/checker-daemon.ts', 'lvsNotifyFifo'),
-  lvs_notify_fifo_script: note(NO_FIFO_SCRIPT),
+  lvs_notify_fifo: uses(FIFOS, 'lvsNotifyFifo'),
+  lvs_notify_fifo_script: uses(FIFOS, 'lvsNotifyFifoScript'),
   ...readBy(SNMP, {
     snmp_socket: 'snmpSocket',
     enable_snmp_vrrp: 'enableSnmpVrrp',
@@ -208,8 +207,8 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
   log_unknown_vrids: note(NOT_IMPLEMENTED),
   vrrp_owner_ignore_adverts: note(NOT_IMPLEMENTED),
-  vmac_prefix: note(DEFAULT_VMAC),
-  vmac_addr_prefix: note(DEFAULT_VMAC),
+  vmac_prefix: uses(VRRP, 'vmacPrefix'),
+  vmac_addr_prefix: note(NO_VMAC_ADDR),
   umask: uses('src/daemon/process/options.ts', 'umask'),
   random_seed: note(NOT_IMPLEMENTED),
   reload_check_config: note(NO_RELOAD_OPTION),
@@ -251,7 +250,7 @@ const VRRP_SYNC_GROUP: BlockSupport = {
   smtp_alert: uses(ALERTS, 'smtpAlert'),
   global_tracking: alias('sync_group_tracking_weight'),
   sync_group_tracking_weight: uses(VRRP, 'syncGroupTrackingWeight'),
-  notify_priority_changes: note(NO_PRIORITY_NOTIFY),
+  notify_priority_changes: uses(FINALIZE, 'notifyPriorityChanges'),
 };
 
 const VRRP_INSTANCE: BlockSupport = {
@@ -306,14 +305,14 @@ const VRRP_INSTANCE: BlockSupport = {
   use_vmac_addr: note(NOT_IMPLEMENTED),
   use_ipvlan: note('keepalived-ts creates no ipvlan interfaces'),
   unicast_fault_no_peer: note(NOT_IMPLEMENTED),
-  check_unicast_src: note(NOT_IMPLEMENTED),
+  check_unicast_src: uses(VRRP, 'checkUnicastSrc'),
   vrf: note('keepalived-ts does not bind instances to a VRF'),
   track_src_ip: note(NOT_IMPLEMENTED),
-  unicast_ttl: note(NOT_IMPLEMENTED),
+  unicast_ttl: uses(VRRP, 'unicastTtl'),
   promote_secondaries: note("keepalived-ts does not change the interface's promote_secondaries setting"),
   linkbeat_use_polling: note(NO_LINKBEAT_POLL),
   debug: note(NOT_IMPLEMENTED),
-  notify_priority_changes: note(NO_PRIORITY_NOTIFY),
+  notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),
   timer_expired_backup: note(NOT_IMPLEMENTED),
   thread_timer_expired: note(NOT_IMPLEMENTED),
   garp_extra_if: note(NO_EXTRA_GARP),
@@ -340,7 +339,7 @@ const CHECKER_COMMON: BlockSupport = {
     delay_loop: 'delayLoop',
     alpha: 'alpha',
   }),
-  log_all_failures: note(NOT_IMPLEMENTED),
+  log_all_failures: uses(CHECK, 'logAllFailures'),
 };
 
 const URL: BlockSupport = {
@@ -353,8 +352,8 @@ const URL: BlockSupport = {
     regex_no_match: 'regexNoMatch',
   }),
   regex_options: note(NO_REGEX_OPTION),
-  regex_min_offset: note(NO_REGEX_OPTION),
-  regex_max_offset: note(NO_REGEX_OPTION),
+  regex_min_offset: uses(CHECK, 'regexMinOffset'),
+  regex_max_offset: uses(CHECK, 'regexMaxOffset'),
   regex_stack: note(NO_REGEX_OPTION),
 };
 

@@ -47,6 +47,8 @@ export interface UnixAddr {
 export interface PacketInfo {
   ifindex: number;
   source?: string;
+  /** IPv6 only: this datagram's hop limit (IPV6_HOPLIMIT), instead of the socket's. */
+  hopLimit?: number;
 }
 
 /** What recvmsg read into the caller's buffer; optional fields come from enabled ancillary data. */

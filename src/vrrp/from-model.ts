@@ -7,6 +7,7 @@ import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
 import type { AuthHmac, VrrpInstance } from '../config/model/vrrp/instance.js';
 import type { AuthType } from './advert.js';
 import type { AdvertWireSettings } from './wire/datagram.js';
+import { assignVmacNames, type VmacRequest } from './vmac-names.js';
 import type {
   EngineSpec,
   InstanceSpec,
@@ -77,7 +78,26 @@ function authType(inst: VrrpInstance): AuthType {
   return inst.authentication.type === 'AH' ? 'ah' : 'pass';
 }
 
-export function instanceSetupFromModel(inst: VrrpInstance, model: Model): InstanceSetup {
+function vmacRequest(inst: VrrpInstance): VmacRequest {
+  return {
+    ...(inst.useVmac?.name !== undefined ? { name: inst.useVmac.name } : {}),
+    vrid: inst.virtualRouterId ?? 0,
+    family: inst.family,
+  };
+}
+
+/** Interface names the configuration uses, which a generated VMAC name must not take. */
+function configuredInterfaces(model: Model): string[] {
+  const names: string[] = [];
+  for (const i of model.instances) {
+    if (i.interface !== undefined) names.push(i.interface);
+    names.push(...i.track.interfaces.map((t) => t.name));
+  }
+  return names;
+}
+
+/** `vmacName`: the name vrrpSetupFromModel picked (assignVmacNames); alone, the instance's own. */
+export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacName?: string): InstanceSetup {
   const g = model.global;
   const seconds = (s: number): number => Math.round(s * 1000);
   const masterDelay = inst.garpMasterDelay ?? g.vrrpGarpMasterDelay;
@@ -124,6 +144,8 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model): Instan
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     strict: inst.strictMode ?? g.vrrpStrict,
     useVmac: inst.useVmac !== undefined,
+    ...(inst.notifyPriorityChanges === true ? { notifyPriorityChanges: true } : {}),
+    ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
   if (inst.authentication !== undefined && spec.authType !== 'none')
@@ -134,12 +156,23 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model): Instan
       multicastGroup: inst.mcastDstIp ?? (inst.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4),
       v3ChecksumAsV2: inst.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
       oldUnicastChecksum: inst.oldUnicastChecksum,
+      ...(inst.unicastTtl !== undefined ? { ttl: inst.unicastTtl } : {}),
+      checkUnicastSource: inst.checkUnicastSrc,
+      peerTtls: inst.unicastPeers
+        .filter((p) => p.minTtl !== undefined || p.maxTtl !== undefined)
+        .map((p) => ({
+          address: p.address,
+          ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}),
+          ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}),
+        })),
     },
     ...(inst.authHmac ? { authHmac: inst.authHmac } : {}),
     vips: inst.virtualIpaddresses,
     excluded: inst.virtualIpaddressesExcluded,
     vmacXmitBase: inst.vmacXmitBase,
-    ...(inst.useVmac ? { vmacName: inst.useVmac.name ?? `vrrp.${inst.virtualRouterId ?? 0}` } : {}),
+    ...(inst.useVmac
+      ? { vmacName: vmacName ?? assignVmacNames([vmacRequest(inst)], model.global.vmacPrefix)[0] }
+      : {}),
   };
 }
 
@@ -150,9 +183,13 @@ export function engineSpecFromModel(model: Model): EngineSpec {
 
 export function vrrpSetupFromModel(model: Model): VrrpSetup {
   // Instances the model flagged unusable (no VRID, no interface) are left out, as keepalived drops them.
-  const setups = model.instances
-    .filter((i) => i.virtualRouterId !== undefined && i.interface !== undefined)
-    .map((i) => instanceSetupFromModel(i, model));
+  const usable = model.instances.filter((i) => i.virtualRouterId !== undefined && i.interface !== undefined);
+  const vmacNames = assignVmacNames(
+    usable.map((i) => (i.useVmac ? vmacRequest(i) : undefined)),
+    model.global.vmacPrefix,
+    configuredInterfaces(model),
+  );
+  const setups = usable.map((i, n) => instanceSetupFromModel(i, model, vmacNames[n]));
   const instances = setups.map((i) => i.spec);
   const names = new Set(instances.map((i) => i.name));
   const syncGroups: SyncGroupSpec[] = model.syncGroups.map((g) => ({

@@ -5,6 +5,15 @@ import type { CheckerSpec, HttpCheckOptions, HttpUrlSpec, ProbeResult } from '..
 import { dialAddress, runProbe } from './common.js';
 import { httpGet, type HttpGetResult } from './http-client.js';
 
+/** Whether the body has a match of url.regex starting within regex_min_offset..regex_max_offset (text
+ * before the minimum is still seen by lookbehinds, as PCRE2's start offset lets it be). */
+export function regexMatches(url: HttpUrlSpec, body: string): boolean {
+  const re = new RegExp(url.regex ?? '', 'g');
+  re.lastIndex = url.regexMinOffset ?? 0;
+  const m = re.exec(body);
+  return m !== null && (url.regexMaxOffset === undefined || m.index <= url.regexMaxOffset);
+}
+
 /** Why a reply fails a url block, or undefined when it passes. */
 export function judgeHttpReply(url: HttpUrlSpec, reply: HttpGetResult): string | undefined {
   const accepted = url.statusCodes.some(([lo, hi]) => reply.statusCode >= lo && reply.statusCode <= hi);
@@ -13,7 +22,7 @@ export function judgeHttpReply(url: HttpUrlSpec, reply: HttpGetResult): string |
     return `MD5 digest ${reply.md5} for ${url.path} differs from ${url.digest.toLowerCase()}`;
   }
   if (url.regex !== undefined) {
-    const matched = new RegExp(url.regex).test(reply.body.toString('latin1'));
+    const matched = regexMatches(url, reply.body.toString('latin1'));
     if (matched === (url.regexNoMatch ?? false)) {
       return `body of ${url.path} ${matched ? 'matches' : 'does not match'} regex ${url.regex}`;
     }

@@ -48,7 +48,11 @@ function vsPort(vs: VirtualServer): number | undefined {
 }
 
 export function checkPlanFromModel(
-  model: { virtualServers: readonly VirtualServer[]; trackFiles?: readonly TrackFile[] },
+  model: {
+    virtualServers: readonly VirtualServer[];
+    trackFiles?: readonly TrackFile[];
+    global?: { checkerLogAllFailures: boolean };
+  },
   options: FromModelOptions = {},
 ): CheckPlan {
   const plan: CheckPlan = { servers: [], checkers: [], problems: [] };
@@ -86,7 +90,7 @@ function checkerSpecs(
   c: Checker,
   id: string,
   server: string,
-  model: { trackFiles?: readonly TrackFile[] },
+  model: { trackFiles?: readonly TrackFile[]; global?: { checkerLogAllFailures: boolean } },
   options: FromModelOptions,
 ): CheckerSpec[] | string {
   const t = effectiveCheckTimings(vs, rs, c);
@@ -98,6 +102,10 @@ function checkerSpecs(
       delayBeforeRetryMs: t.delayBeforeRetry * 1000,
       warmupMs: t.warmup * 1000,
       alpha: t.alpha,
+      // the checker's log_all_failures, or global_defs' checker_log_all_failures
+      ...(('logAllFailures' in c && c.logAllFailures === true) || model.global?.checkerLogAllFailures === true
+        ? { logAllFailures: true }
+        : {}),
     },
     // ha_suspend: the daemon enables these while the virtual address is present.
     enabled: !vs.haSuspend,
@@ -170,6 +178,8 @@ function checkerSpecs(
               : CHECKER_OPTION_DEFAULTS.httpStatusCodes.map((r): [number, number] => [r.from, r.to]),
           regex: u.regex,
           regexNoMatch: u.regexNoMatch,
+          ...(u.regexMinOffset !== undefined ? { regexMinOffset: u.regexMinOffset } : {}),
+          ...(u.regexMaxOffset !== undefined ? { regexMaxOffset: u.regexMaxOffset } : {}),
           virtualhost: u.virtualhost,
         })),
         virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost,

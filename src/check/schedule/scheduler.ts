@@ -164,12 +164,14 @@ export class CheckScheduler {
         checker.isUp = true;
       }
     } else if (checker.isUp || !checker.hasRun) {
-      if (checker.retryIt < retry) {
-        checker.retryIt++;
+      // keepalived says each failed attempt of an UP checker only with log_all_failures.
+      if (checker.spec.timing.logAllFailures === true && checker.isUp)
         actions.push({
           type: 'log',
-          message: `${name()} on ${server.spec.id} failed (${result.detail}), retry ${checker.retryIt}/${retry}`,
+          message: `${name()} on ${server.spec.id} failed (${result.detail}), attempt ${checker.retryIt + 1} of ${retry + 1}`,
         });
+      if (checker.retryIt < retry) {
+        checker.retryIt++;
       } else {
         checker.retryIt = 0;
         this.dropDynamicWeight(checker, server, result);

@@ -34,6 +34,9 @@ export interface CheckerTiming {
   warmupMs: number;
   /** alpha: the checker (and so its real server) starts DOWN until a probe succeeds. */
   alpha: boolean;
+  /** log_all_failures: every failed probe of an UP checker is logged, not only the one that takes it
+   * DOWN (keepalived logs the retries only then). */
+  logAllFailures?: boolean;
 }
 
 /** One url block of HTTP_GET / SSL_GET. */
@@ -46,6 +49,9 @@ export interface HttpUrlSpec {
   /** A regular expression the body must match (or must not, with regexNoMatch). */
   regex?: string;
   regexNoMatch?: boolean;
+  /** regex_min_offset / regex_max_offset: the body offsets (inclusive) a match may start at. */
+  regexMinOffset?: number;
+  regexMaxOffset?: number;
   /** virtualhost for this url, overriding the checker's. */
   virtualhost?: string;
 }

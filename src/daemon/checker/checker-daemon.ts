@@ -15,6 +15,7 @@ import { ConfigFile } from '../process/config-file.js';
 import { dumpFile, dumpNaming } from '../process/dump-files.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
+import { NotifyFifos, notifyFifoSpecs } from '../process/notify-fifos.js';
 import type { DaemonOptions } from '../process/options.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { BfdCheckStates } from './bfd-check-states.js';
@@ -39,6 +40,8 @@ export class CheckerDaemon {
   private readonly processControl: ProcessControl;
   private runner: CheckRunner | undefined;
   private notifier: Notifier | undefined;
+  /** notify_fifo / lvs_notify_fifo (with their scripts). */
+  private fifos: NotifyFifos | undefined;
   private smtpAlerts: CheckerSmtpAlerts | undefined;
   private readonly status = new Map<string, ServerStatus>();
   /** BFD_CHECK: session states relayed from the BFD child. */
@@ -78,12 +81,15 @@ export class CheckerDaemon {
   private async build(model: Model, previous?: LoadBalancer): Promise<void> {
     const g = model.global;
     this.dumpPath = dumpFile('keepalived_check.data', dumpNaming(this.options, g));
-    const fifos = [g.notifyFifo, g.lvsNotifyFifo].filter((f): f is string => f !== undefined);
+    // A reload reopens the FIFOs of the new configuration (keepalived closes and reopens them too).
+    this.fifos?.close();
+    this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'checker', true, this.log), this.log);
     this.notifier = new Notifier(
       this.log,
       scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
-      fifos,
+      this.fifos,
     );
+    this.fifos.start(this.notifier, 'lvs');
     const plan = checkPlanFromModel(model, { resolveUser: (user, group) => lookupUser(user, group) });
     for (const p of plan.problems) this.log.warn(p);
     const notifier = this.notifier;
@@ -186,6 +192,7 @@ export class CheckerDaemon {
     await this.snmp?.close();
     this.addresses?.close();
     await this.notifier?.drain(5000);
+    this.fifos?.close();
     await this.smtpAlerts?.close(1000);
     removePidFile(this.options.checkersPidFile);
   }

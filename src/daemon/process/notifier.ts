@@ -2,7 +2,6 @@
 // written, then the generic `notify` script with four arguments appended (INSTANCE|GROUP, name, state,
 // priority), and one line `INSTANCE "VI_1" MASTER 100` on the notify FIFOs. Scripts run detached with
 // a timeout so that a hung one never holds the daemon.
-import { openSync, writeSync, closeSync, constants as fsc } from 'node:fs';
 import type { Logger } from './log.js';
 import { commandWords, runScript, scriptInsecurity, type ScriptResult } from '../../system/scripts.js';
 import { lookupUser, type UserIds } from '../../system/users.js';
@@ -36,17 +35,41 @@ export function scriptPolicy(
   return { secure: enableScriptSecurity, ...(dflt ? { user: dflt } : {}) };
 }
 
+/** Where notification lines go (notify-fifos.ts). */
+export interface FifoWriter {
+  write(line: string): void;
+}
+
+const NO_FIFOS: FifoWriter = { write: () => undefined };
+
 export class Notifier {
   private readonly running = new Set<Promise<ScriptResult>>();
 
   constructor(
     private readonly log: Logger,
     private readonly policy: ScriptPolicy,
-    private readonly fifos: string[],
+    private readonly fifos: FifoWriter = NO_FIFOS,
   ) {}
 
   /** Runs `command` (a config command line) with `extraArgs` appended; resolves when it ends. */
   run(command: string, extraArgs: string[] = [], timeoutMs = NOTIFY_TIMEOUT_MS): Promise<ScriptResult> {
+    const p = this.start(command, extraArgs, { timeoutMs });
+    this.running.add(p);
+    void p.then(() => this.running.delete(p));
+    return p;
+  }
+
+  /** A script that runs as long as the daemon (a notify FIFO's reader): no timeout, stopped by `signal`,
+   * not waited for by drain(). */
+  runUntilAborted(command: string, extraArgs: string[], signal: AbortSignal): Promise<ScriptResult> {
+    return this.start(command, extraArgs, { timeoutMs: 0, signal });
+  }
+
+  private start(
+    command: string,
+    extraArgs: string[],
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ScriptResult> {
     const words = commandWords(command);
     if (words === undefined || words.length === 0) {
       this.log.error(`cannot run '${command}': bad quoting`);
@@ -60,12 +83,10 @@ export class Notifier {
       }
     }
     const p = runScript([...words, ...extraArgs], {
-      timeoutMs,
+      ...opts,
       ...(this.policy.user ? { uid: this.policy.user.uid, gid: this.policy.user.gid } : {}),
     });
-    this.running.add(p);
     void p.then((r) => {
-      this.running.delete(p);
       if (r.error !== undefined) this.log.error(`cannot run ${words[0]}: ${r.error}`);
       else if (r.timedOut) this.log.warn(`script ${words[0]} timed out`);
     });
@@ -87,19 +108,7 @@ export class Notifier {
   }
 
   writeFifos(line: string): void {
-    for (const path of this.fifos) {
-      try {
-        // Non-blocking: with no reader the open fails (ENXIO) and the line is dropped, never blocking us.
-        const fd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK);
-        try {
-          writeSync(fd, line);
-        } finally {
-          closeSync(fd);
-        }
-      } catch {
-        // no reader: keepalived drops the line too
-      }
-    }
+    this.fifos.write(line);
   }
 
   /** Waits for every script still running (at shutdown, so notify_stop completes). */

@@ -122,7 +122,7 @@ export class AdvertIo {
     try {
       for (const d of this.wire.datagrams(a, source, Date.now()) ?? []) {
         if (a.family === 4) this.transport.sendIpv4(tx, d.protocol, d.bytes, d.destination);
-        else this.transport.sendIpv6(tx, d.protocol, d.bytes, d.destination, source);
+        else this.transport.sendIpv6(tx, d.protocol, d.bytes, d.destination, source, d.hopLimit);
       }
       this.sendWorks(a.instance);
     } catch (e) {

@@ -112,7 +112,14 @@ export class VrrpTransport {
   }
 
   /** Sends an IPv6 payload from `source` (which must be on the interface) to `destination`. */
-  sendIpv6(ifname: string, protocol: number, payload: Uint8Array, destination: string, source: string): void {
+  sendIpv6(
+    ifname: string,
+    protocol: number,
+    payload: Uint8Array,
+    destination: string,
+    source: string,
+    hopLimit?: number,
+  ): void {
     const ep = this.endpoint(ifname, 6, protocol);
     const linkLocal =
       destination.toLowerCase().startsWith('fe80:') || destination.toLowerCase().startsWith('ff02:');
@@ -121,7 +128,11 @@ export class VrrpTransport {
       address: destination,
       ...(linkLocal ? { scopeId: ep.ifindex } : {}),
     };
-    ep.socket.send(payload, to, { ifindex: ep.ifindex, source });
+    ep.socket.send(payload, to, {
+      ifindex: ep.ifindex,
+      source,
+      ...(hopLimit !== undefined ? { hopLimit } : {}),
+    });
   }
 
   /** What sendIpv4 / sendIpv6 would write, as a datagram for the timed sender to write later. */

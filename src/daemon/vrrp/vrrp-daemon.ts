@@ -33,6 +33,7 @@ import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
 import { setUpVmac } from './vmac.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
+import { NotifyFifos, notifyFifoSpecs } from '../process/notify-fifos.js';
 import { ProcessControl, processSettings } from '../process/process-settings.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { VrrpSmtpAlerts } from '../alerts/vrrp-alerts.js';
@@ -73,6 +74,8 @@ export class VrrpDaemon {
   private io!: AdvertIo;
   private readonly announcer = new Announcer();
   private notifier!: Notifier;
+  /** notify_fifo / vrrp_notify_fifo (with their scripts), held open from start to stop. */
+  private fifos: NotifyFifos | undefined;
   private smtpAlerts: VrrpSmtpAlerts | undefined;
   private trackers: TrackerPoller | undefined;
   /** vrrp_strict / no_accept / nftables: the drop rules of a MASTER that is not in accept mode. */
@@ -131,12 +134,15 @@ export class VrrpDaemon {
     this.model = this.config.load();
     this.setup = vrrpSetupFromModel(this.model);
     const g = this.model.global;
-    const fifos = [g.notifyFifo, g.vrrpNotifyFifo].filter((f): f is string => f !== undefined);
+    const checkerRunning =
+      !this.options.vrrpOnly && (this.model.virtualServers.length > 0 || this.options.runAll);
+    this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'vrrp', checkerRunning, this.log), this.log);
     this.notifier = new Notifier(
       this.log,
       scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
-      fifos,
+      this.fifos,
     );
+    this.fifos.start(this.notifier, 'vrrp');
     this.smtpAlerts = new VrrpSmtpAlerts(this.model, this.log);
     this.syncDaemon = LvsSyncDaemonControl.create(
       g.lvsSyncDaemon,
@@ -388,6 +394,12 @@ export class VrrpDaemon {
       case 'notify':
         this.runNotify(a);
         return;
+      case 'priority-change':
+        // vrrp_notify.c send_instance_priority_notifies: the FIFOs only, no script.
+        this.notifier?.writeFifos(
+          `INSTANCE "${a.instance}" ${a.state === 'MASTER' ? 'MASTER' : 'BACKUP'}_PRIORITY ${a.priority}\n`,
+        );
+        return;
       case 'state-change':
         this.syncDaemon?.stateChanged(a.instance, a.to);
         this.status?.event({
@@ -580,6 +592,11 @@ export class VrrpDaemon {
   }
 
   private runNotify(a: Extract<Action, { type: 'notify' }>): void {
+    if (a.event !== undefined) {
+      for (const script of a.scripts) void this.notifier.run(script);
+      this.notifier.writeFifos(`${a.kind} "${a.name}" ${a.event} ${a.priority}\n`);
+      return;
+    }
     this.smtpAlerts?.notify(a.kind, a.name, a.state);
     this.snmp?.stateChanged(a.kind, a.name, a.state);
     if (a.kind === 'INSTANCE' && !this.isRxLowerPriNotify(a)) {
@@ -837,6 +854,7 @@ export class VrrpDaemon {
     this.firewall?.close();
     await this.syncDaemon?.stop();
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
+    this.fifos?.close();
     await mails;
     await this.snmp?.close();
     await this.dbus?.close();

@@ -95,7 +95,13 @@ export type Action =
       priority: number;
       /** Scripts to run, in order: the state-specific one then the generic `notify` one. */
       scripts: string[];
+      /** Not a state change but keepalived's event: notify_master_rx_lower_pri (its script only, and the
+       * event's name on the notify FIFOs). */
+      event?: 'MASTER_RX_LOWER_PRI';
     }
+  /** notify_priority_changes: the effective priority changed (keepalived writes it to the notify FIFOs
+   * only, as MASTER_PRIORITY for a MASTER, BACKUP_PRIORITY in any other state). */
+  | { type: 'priority-change'; instance: string; state: VrrpState; priority: number }
   | { type: 'state-change'; instance: string; from: VrrpState; to: VrrpState; reason: string }
   | { type: 'log'; level: LogLevel; message: string }
   /** A vrrp_script is due: run it and report a script-result event. */

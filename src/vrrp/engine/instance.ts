@@ -521,6 +521,8 @@ export class Instance {
     this.msDownTimerMs = this.downTimerMs();
     if (this.state === 'BACKUP' && this.sands !== undefined)
       this.sands = later(this.sands, this.msDownTimerMs - old);
+    if (this.spec.notifyPriorityChanges === true)
+      ctx.out.push({ type: 'priority-change', instance: this.name, state: this.state, priority });
   }
 
   /** Fire the instance's delayed GARP bursts that are due. */
@@ -648,14 +650,17 @@ export class Instance {
       this.lowerPriorityGarp(ctx);
       if (this.group)
         for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);
-      if (this.spec.notify.masterRxLowerPri !== undefined)
+      // keepalived's send_event_notify: the script if any, and a MASTER_RX_LOWER_PRI line on the FIFOs.
+      const rxLower = this.spec.notify.masterRxLowerPri;
+      if (rxLower !== undefined || this.spec.notifyFifo === true)
         ctx.out.push({
           type: 'notify',
           name: this.name,
           kind: 'INSTANCE',
           state: 'MASTER',
           priority: this.effectivePriority,
-          scripts: [this.spec.notify.masterRxLowerPri],
+          scripts: rxLower !== undefined ? [rxLower] : [],
+          event: 'MASTER_RX_LOWER_PRI',
         });
       return false;
     }

@@ -146,6 +146,10 @@ export interface InstanceSpec {
   skipCheckAdvAddr: boolean;
   strict: boolean;
   useVmac: boolean;
+  /** notify_priority_changes: each change of the effective priority is written to the notify FIFOs. */
+  notifyPriorityChanges?: boolean;
+  /** A notify FIFO is configured: events without a script (MASTER_RX_LOWER_PRI) are still reported. */
+  notifyFifo?: boolean;
 }
 
 export interface SyncGroupSpec {

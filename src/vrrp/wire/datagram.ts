@@ -16,6 +16,14 @@ export interface AdvertWireSettings {
   v3ChecksumAsV2: boolean;
   /** old_unicast_checksum: `auto` computes unicast v3 checksums over the multicast group. */
   oldUnicastChecksum: 'auto' | 'never' | undefined;
+  /** unicast_ttl. IPv4: the TTL of every advert (keepalived writes it into its IP header whatever the
+   * destination); IPv6: the hop limit of unicast adverts only. Unset: 255 (IPv6: the socket's 255). */
+  ttl?: number;
+  /** check_unicast_src (or vrrp_check_unicast_src, or a peer's min_ttl/max_ttl): unicast adverts must come
+   * from a unicast_peer, with a TTL/hop limit in that peer's range. */
+  checkUnicastSource?: boolean;
+  /** unicast_peer lines with min_ttl/max_ttl (peers absent here take 0..255). */
+  peerTtls?: { address: string; minTtl?: number; maxTtl?: number }[];
 }
 
 /** keepalived's defaults: the RFC groups and checksums. */
@@ -29,6 +37,8 @@ export function defaultWireSettings(family: IpFamily): AdvertWireSettings {
 
 export interface AdvertDatagram {
   destination: string;
+  /** IPv6 unicast_ttl: the hop limit this datagram leaves with (else the socket's). */
+  hopLimit?: number;
   /** IPPROTO_VRRP, or IPPROTO_AH for a v2 AH advert over IPv4. */
   protocol: number;
   bytes: Uint8Array;
@@ -67,7 +77,7 @@ export function assembleAdvert(advert: Advert, o: AssembleOptions): AdvertDatagr
       source: o.source,
       destination: o.destination,
       id: o.ipId,
-      ...(o.ttl !== undefined ? { ttl: o.ttl } : {}),
+      ...((o.ttl ?? o.settings.ttl) !== undefined ? { ttl: o.ttl ?? o.settings.ttl } : {}),
       checksumMode: checksumModeFor(o.settings, o.unicast),
       multicastGroup4: o.settings.multicastGroup,
       ...(o.authPass !== undefined ? { authPass: o.authPass } : {}),
@@ -89,5 +99,11 @@ export function assembleAdvert(advert: Advert, o: AssembleOptions): AdvertDatagr
         nowRealtimeMs: o.hmac.nowRealtimeMs,
       })
     : pdu;
-  return { destination: o.destination, protocol: IPPROTO_VRRP, bytes };
+  const hopLimit = o.unicast ? o.settings.ttl : undefined;
+  return {
+    destination: o.destination,
+    protocol: IPPROTO_VRRP,
+    bytes,
+    ...(hopLimit !== undefined ? { hopLimit } : {}),
+  };
 }

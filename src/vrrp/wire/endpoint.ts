@@ -100,7 +100,10 @@ export class AdvertEndpoint {
           ...(spec.authPass !== undefined ? { authPass: spec.authPass } : {}),
           intervalCs: spec.advertIntervalCs,
           vips: spec.addresses.map((a) => a.address),
-          unicastPeers: spec.unicastPeers,
+          unicastPeers: spec.unicastPeers.map(
+            (address) => instance.settings.peerTtls?.find((p) => p.address === address) ?? address,
+          ),
+          checkUnicastSource: instance.settings.checkUnicastSource ?? false,
           skipCheckAdvAddr: spec.skipCheckAdvAddr,
           strict: spec.strict,
           v3ChecksumAsV2: instance.settings.v3ChecksumAsV2,
@@ -141,7 +144,13 @@ export class AdvertEndpoint {
       const cached = key === undefined ? undefined : wire.encoded?.get(key);
       if (cached !== undefined) {
         if (a.family === 4) setIpv4Id(cached, this.ipId);
-        out.push({ destination, protocol: IPPROTO_VRRP, bytes: cached });
+        const hopLimit = a.family === 6 && unicast ? settings.ttl : undefined;
+        out.push({
+          destination,
+          protocol: IPPROTO_VRRP,
+          bytes: cached,
+          ...(hopLimit !== undefined ? { hopLimit } : {}),
+        });
         continue;
       }
       const datagram = assembleAdvert(a.advert, {
@@ -171,6 +180,8 @@ export class AdvertEndpoint {
     if (wire === undefined || a.advert.authType === 'ah' || (wire.hmac && hmacSends(wire.hmac.config)))
       return undefined;
     const { spec, settings } = wire.instance;
+    // unicast_ttl over IPv6 is a per-datagram hop limit, which only the ordinary send path sets.
+    if (a.family === 6 && a.to !== 'multicast' && settings.ttl !== undefined) return undefined;
     const destinations = a.to === 'multicast' ? [settings.multicastGroup] : a.to;
     return destinations.map((destination) =>
       assembleAdvert(a.advert, {

@@ -150,6 +150,37 @@ global_defs {
   router_id a
 }
 `,
+  'unicast-ttl-without-peers': `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 5
+  unicast_ttl 5
+  virtual_ipaddress {
+    10.0.0.1
+  }
+}
+`,
+  'notify-fifo-twice': `global_defs {
+  notify_fifo /tmp/kts-fifo-a
+  notify_fifo /tmp/kts-fifo-b
+  vrrp_notify_fifo_script /bin/true
+  vrrp_notify_fifo_script /bin/false
+}
+`,
+  'vmac-prefix-twice': `global_defs {
+  vmac_prefix kv
+  vmac_prefix other
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  use_vmac
+  virtual_router_id 5
+  virtual_ipaddress {
+    10.0.0.1
+  }
+}
+`,
   'track-script-not-defined': `vrrp_instance VI_1 {
   interface eth0
   virtual_router_id 5

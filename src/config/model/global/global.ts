@@ -3,7 +3,7 @@
 // read by hand below.
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
-import { type BuildContext, blockChildren, flag, int, ipAddress, walk } from '../shared/values.js';
+import { type BuildContext, arg, blockChildren, flag, int, ipAddress, walk } from '../shared/values.js';
 
 export interface SmtpServer {
   host: string;
@@ -344,8 +344,7 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'vrrp_strict', field: 'vrrpStrict', spec: flagKw },
   { keyword: 'vrrp_notify_priority_changes', field: 'vrrpNotifyPriorityChanges', spec: flagKw },
   { keyword: 'log_unknown_vrids', field: 'logUnknownVrids', spec: flagKw },
-  { keyword: 'vmac_prefix', field: 'vmacPrefix', spec: word },
-  { keyword: 'vmac_addr_prefix', field: 'vmacAddrPrefix', spec: word },
+  // vmac_prefix / vmac_addr_prefix: read by hand below (the first one wins, as in keepalived).
   { keyword: 'vrrp_startup_delay', field: 'vrrpStartupDelay', spec: decimals(0, 3600) },
   { keyword: 'vrrp_delay_after_boot', field: 'vrrpDelayAfterBoot', spec: decimals(0, 3600) },
   { keyword: 'vrrp_rx_bufs_policy', field: 'vrrpRxBufsPolicy', spec: word },
@@ -510,9 +509,47 @@ export function readGarpExtraIf(node: ConfigNode, ctx: BuildContext): GarpExtraI
   return v === undefined ? undefined : { all, interval: v };
 }
 
+type FifoField =
+  | 'notifyFifo'
+  | 'notifyFifoScript'
+  | 'vrrpNotifyFifo'
+  | 'vrrpNotifyFifoScript'
+  | 'lvsNotifyFifo'
+  | 'lvsNotifyFifoScript';
+
+/** `PREFIXnotify_fifo` and `PREFIXnotify_fifo_script`: keepalived keeps the first of each and reports the
+ * others (global_parser.c notify_fifo / notify_fifo_script). */
+function firstFifoWins(
+  g: GlobalDefs,
+  ctx: BuildContext,
+  prefix: '' | 'vrrp_' | 'lvs_',
+): Record<string, (n: ConfigNode) => void> {
+  const base = prefix === '' ? 'notifyFifo' : prefix === 'vrrp_' ? 'vrrpNotifyFifo' : 'lvsNotifyFifo';
+  const one = (field: FifoField, what: string) => (n: ConfigNode) => {
+    if (n.args.length === 0) {
+      ctx.diags.warn(
+        n,
+        n.keyword,
+        what.endsWith('script') ? `No ${what} specified` : `No ${what} name specified`,
+      );
+      return;
+    }
+    if (g[field] !== undefined) {
+      ctx.diags.warn(n, n.keyword, `${what} already specified - ignoring ${n.args[0]}`);
+      return;
+    }
+    g[field] = n.args.join(' ');
+  };
+  return {
+    [`${prefix}notify_fifo`]: one(base, `${prefix}notify_fifo`),
+    [`${prefix}notify_fifo_script`]: one(`${base}Script` as FifoField, `${prefix}notify_fifo_script`),
+  };
+}
+
 /** Reads a global_defs block into `g` (global_defs may appear more than once; later values win). */
 export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): void {
   g.location ??= { file: node.file, line: node.line };
+  let vmacPrefixSet = g.vmacPrefix !== defaultGlobalDefs().vmacPrefix;
   const handlers = {
     ...simpleHandlers(g, GLOBAL_TABLE, ctx),
     // keepalived reads the block word by word: `a@x b@y` on one line are two addresses.
@@ -544,6 +581,25 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
     vrrp_garp_extra_if: (n: ConfigNode) => {
       const v = readGarpExtraIf(n, ctx);
       if (v) g.vrrpGarpExtraIf = v;
+    },
+    // keepalived keeps the first value and reports the later ones (global_parser.c vrrp_vmac_prefix_handler).
+    vmac_prefix: (n: ConfigNode) => {
+      const v = arg(n, ctx);
+      if (v === undefined) return;
+      if (vmacPrefixSet)
+        ctx.diags.warn(n, n.keyword, `vmac prefix has already been specified - ignoring ${v}`);
+      else g.vmacPrefix = v;
+      vmacPrefixSet = true;
+    },
+    ...firstFifoWins(g, ctx, ''),
+    ...firstFifoWins(g, ctx, 'vrrp_'),
+    ...firstFifoWins(g, ctx, 'lvs_'),
+    vmac_addr_prefix: (n: ConfigNode) => {
+      const v = arg(n, ctx);
+      if (v === undefined) return;
+      if (g.vmacAddrPrefix !== undefined)
+        ctx.diags.warn(n, n.keyword, `vmac_addr prefix has already been specified - ignoring ${v}`);
+      else g.vmacAddrPrefix = v;
     },
     max_auto_priority: (n: ConfigNode) => {
       const v = n.args.length === 0 ? 99 : int(n, ctx, -1, 99);
@@ -625,6 +681,8 @@ export function printGlobalDefs(g: GlobalDefs): string[] {
   if (g.vrrpGarpExtraIf)
     lines.push(`vrrp_garp_extra_if ${g.vrrpGarpExtraIf.all ? 'all ' : ''}${g.vrrpGarpExtraIf.interval}`);
   if (g.maxAutoPriority !== undefined) lines.push(`max_auto_priority ${g.maxAutoPriority}`);
+  if (g.vmacPrefix !== d.vmacPrefix) lines.push(`vmac_prefix ${quoteWord(g.vmacPrefix)}`);
+  if (g.vmacAddrPrefix !== undefined) lines.push(`vmac_addr_prefix ${quoteWord(g.vmacAddrPrefix)}`);
   if (g.dynamicInterfaces)
     lines.push(
       g.dynamicInterfacesAllowIfChanges ? 'dynamic_interfaces allow_if_changes' : 'dynamic_interfaces',

@@ -279,6 +279,12 @@ function weighted(t: Trackers): TrackRef[] {
 }
 
 export function finalizeInstances(side: VrrpSide, ctx: BuildContext): void {
+  // notify_priority_changes: the instance's own, else its sync group's, else the global one (vrrp.c).
+  for (const group of side.syncGroups)
+    if (group.notifyPriorityChanges !== undefined)
+      for (const member of group.members)
+        for (const inst of side.instances)
+          if (inst.name === member.name) inst.notifyPriorityChanges ??= group.notifyPriorityChanges;
   for (const inst of side.instances) {
     finalizeInstance(inst, side.global, ctx);
     // The old per-instance form means: run the sync daemon on that interface, following this instance.

@@ -1,6 +1,7 @@
 // vrrp_instance: what one virtual router is, as written in the config. Values that keepalived derives
 // from other settings (version from the VIP family, priority from state, strict-mode adjustments, garp
 // values inherited from global_defs) are settled afterwards by finalize.ts `finalizeInstances`.
+import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { type Family } from '../shared/ip.js';
 import { formatAddressLine, type IpAddressSpec, readAddressBlock } from '../static/addresses.js';
@@ -438,6 +439,16 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
       unicastAt.keyword,
       `(${name}) a unicast keyword has been specified without any unicast peers: multicast is used (deprecated usage)`,
     );
+  // vrrp_parser.c vrrp_end_handler, at the block's `}`: the TTL becomes 0, which keepalived then writes
+  // into every IPv4 advert of the instance.
+  if (inst.unicastTtl !== undefined && inst.unicastPeers.length === 0) {
+    ctx.diags.warn(
+      blockEnd(node),
+      'unicast_ttl',
+      `(${name}): Cannot use unicast_ttl without unicast peers - resetting`,
+    );
+    inst.unicastTtl = 0;
+  }
   const ifAt = children.filter((c) => c.keyword === 'interface').pop();
   if (ifAt) inst.interfaceLocation = { file: ifAt.file, line: ifAt.line };
   if (inst.nativeIpv6) {

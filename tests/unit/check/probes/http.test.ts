@@ -39,6 +39,21 @@ describe('HTTP request and verdict', () => {
     elapsedMs: 1,
   });
 
+  test('regex_min_offset / regex_max_offset: a match must start within them (both inclusive)', () => {
+    const url = { path: '/', statusCodes: [[200, 299]] as Array<[number, number]>, regex: 'ok' };
+    const body = reply(200, 'ok....ok..');
+    assert.equal(judgeHttpReply({ ...url, regexMinOffset: 1, regexMaxOffset: 6 }, body), undefined);
+    assert.notEqual(judgeHttpReply({ ...url, regexMinOffset: 1, regexMaxOffset: 5 }, body), undefined);
+    assert.notEqual(judgeHttpReply({ ...url, regexMinOffset: 7 }, body), undefined);
+    assert.equal(judgeHttpReply({ ...url, regexMaxOffset: 0 }, body), undefined);
+    // text before the minimum is still there for a lookbehind
+    assert.equal(judgeHttpReply({ ...url, regex: '(?<=\\.)ok', regexMinOffset: 6 }, body), undefined);
+    assert.notEqual(
+      judgeHttpReply({ ...url, regexNoMatch: true, regexMinOffset: 1, regexMaxOffset: 6 }, body),
+      undefined,
+    );
+  });
+
   test('status ranges, digest (case-insensitive) and regex', () => {
     const url = { path: '/', statusCodes: [[200, 299]] as Array<[number, number]> };
     assert.equal(judgeHttpReply(url, reply(204, '')), undefined);

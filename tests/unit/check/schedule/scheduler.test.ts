@@ -136,6 +136,24 @@ describe('CheckScheduler verdicts (keepalived counting)', () => {
     );
   });
 
+  test('log_all_failures: each failed attempt of an UP checker is logged; without it only the verdict', () => {
+    const logs = (logAllFailures: boolean): string[] => {
+      const s = new CheckScheduler([server()], [checker('c', { retry: 2, logAllFailures })], () => 0);
+      s.start(0);
+      const { actions } = drive(s, 30_000, (n) => (n === 0 ? ok : fail));
+      return actions
+        .flatMap((a) => (a.action.type === 'log' ? [a.action.message] : []))
+        .filter((m) => m.startsWith('TCP_CHECK'));
+    };
+    assert.deepEqual(logs(false), [`TCP_CHECK c on ${RS} failed after 2 retries (refused)`]);
+    assert.deepEqual(logs(true), [
+      `TCP_CHECK c on ${RS} failed (refused), attempt 1 of 3`,
+      `TCP_CHECK c on ${RS} failed (refused), attempt 2 of 3`,
+      `TCP_CHECK c on ${RS} failed (refused), attempt 3 of 3`,
+      `TCP_CHECK c on ${RS} failed after 2 retries (refused)`,
+    ]);
+  });
+
   test('retry 0: the first failure of an UP server is final', () => {
     const s = new CheckScheduler([server()], [checker('c', { retry: 0 })], () => 0);
     s.start(0);

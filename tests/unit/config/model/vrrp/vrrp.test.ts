@@ -695,7 +695,6 @@ void describe('cross-references', () => {
 `,
     );
     assert.deepEqual(messages, [
-      'test.conf:20: note: notify_priority_changes: keepalived-ts does not report priority changes to notify scripts or FIFOs',
       "test.conf:22: warning: global_tracking: deprecated keyword, use 'sync_group_tracking_weight'",
     ]);
     const g = model.syncGroups[0];

@@ -1,0 +1,54 @@
+// The name of each instance's VMAC when `use_vmac` gives none, as keepalived 2.2.7/2.4.3 picks it
+// (vrrp.c create_vmac_name): `PREFIX.VRID` (vmac_prefix, default "vrrp"), the prefix cut so the name fits
+// IFNAMSIZ (15 characters); when that name is taken by another instance's VMAC or by an interface the
+// configuration names, `PREFIXn.VRID` with n = 1, 2, ... (IPv6 instances try 6 first, then 1, 2, ...,
+// skipping 6). Instances are named in configuration order, after every name use_vmac gives. Pure.
+
+/** Longest interface name the kernel takes (IFNAMSIZ less the NUL). */
+const MAX_IFNAME = 15;
+
+/** `prefix` + `num` + `.vrid`, the prefix shortened as keepalived does when the whole is too long. */
+function candidate(prefix: string, num: number | undefined, vrid: number): string {
+  const tail = `${num ?? ''}.${vrid}`;
+  const keep = Math.max(0, MAX_IFNAME - tail.length);
+  return prefix.slice(0, keep) + tail;
+}
+
+/** The numbers keepalived appends, in order, after the plain name is taken. */
+function* suffixes(family: 4 | 6): Generator<number> {
+  if (family === 6) yield 6;
+  for (let n = 1; n < 1000; n++) if (family === 4 || n !== 6) yield n;
+}
+
+export interface VmacRequest {
+  /** The name use_vmac gives, if any. */
+  name?: string;
+  vrid: number;
+  family: 4 | 6;
+}
+
+/**
+ * One name per request (undefined entries stay undefined: no VMAC). `taken` holds interface names the
+ * configuration already uses (instance and tracked interfaces), which keepalived knows before naming.
+ */
+export function assignVmacNames(
+  requests: readonly (VmacRequest | undefined)[],
+  prefix: string,
+  taken: Iterable<string> = [],
+): (string | undefined)[] {
+  const used = new Set<string>(taken);
+  for (const r of requests) if (r?.name !== undefined) used.add(r.name);
+  return requests.map((r) => {
+    if (r === undefined) return undefined;
+    if (r.name !== undefined) return r.name;
+    let name = candidate(prefix, undefined, r.vrid);
+    if (used.has(name)) {
+      for (const n of suffixes(r.family)) {
+        name = candidate(prefix, n, r.vrid);
+        if (!used.has(name)) break;
+      }
+    }
+    used.add(name);
+    return name;
+  });
+}
