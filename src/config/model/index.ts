@@ -124,6 +124,7 @@ function addNamed<T extends { name: string; location: { file: string; line: numb
 export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   const m = emptyModel();
   warnUnresolvedVariables(nodes, ctx);
+  const vrrpCtx: BuildContext = { ...ctx, missingArgumentStops: true };
   const handlers: Handlers = {
     ...simpleHandlers(m.global, TOP_LEVEL_GLOBAL_TABLE, ctx),
     global_defs: (n) => readGlobalDefs(n, ctx, m.global),
@@ -137,20 +138,22 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     static_ipaddress: (n) => m.staticAddresses.push(...readAddressBlock(n, ctx)),
     static_routes: (n) => m.staticRoutes.push(...readRouteBlock(n, ctx)),
     static_rules: (n) => m.staticRules.push(...readRuleBlock(n, ctx)),
-    vrrp_script: (n) => addNamed(m.vrrpScripts, buildVrrpScript(n, ctx), n, ctx),
+    vrrp_script: (n) => addNamed(m.vrrpScripts, buildVrrpScript(n, vrrpCtx), n, ctx),
     track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx),
     vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
     track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
-    vrrp_sync_group: (n) => addNamed(m.syncGroups, buildSyncGroup(n, ctx), n, ctx),
-    vrrp_instance: (n) => addNamed(m.instances, buildVrrpInstance(n, ctx), n, ctx),
-    virtual_server_group: (n) => {
-      const g = buildVirtualServerGroup(n, ctx);
-      if (g) m.virtualServerGroups.push(g);
-    },
-    virtual_server: (n) => {
-      const s = buildVirtualServer(n, ctx);
-      if (s) m.virtualServers.push(s);
-    },
+    vrrp_sync_group: (n) => addNamed(m.syncGroups, buildSyncGroup(n, vrrpCtx), n, ctx),
+    vrrp_instance: (n) => addNamed(m.instances, buildVrrpInstance(n, vrrpCtx), n, ctx),
+    virtual_server_group: (n) =>
+      checkerSide(ctx, () => {
+        const g = buildVirtualServerGroup(n, ctx);
+        if (g) m.virtualServerGroups.push(g);
+      }),
+    virtual_server: (n) =>
+      checkerSide(ctx, () => {
+        const s = buildVirtualServer(n, ctx);
+        if (s) m.virtualServers.push(s);
+      }),
     status_http: (n) => {
       if (m.statusHttp) ctx.diags.warn(n, n.keyword, 'status_http is already defined, this one replaces it');
       const cfg = readStatusHttp(n, ctx);
@@ -188,9 +191,18 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     ctx,
   );
   checkScriptSecurity(m, ctx, { vrrpStops });
-  checkLvs(m.virtualServerGroups, m.virtualServers, ctx, {
-    trackFiles: new Set(m.trackFiles.map((f) => f.name)),
-    bfdInstances: new Set(m.bfdInstances.map((b) => b.name)),
-  });
+  checkerSide(ctx, () =>
+    checkLvs(m.virtualServerGroups, m.virtualServers, ctx, {
+      trackFiles: new Set(m.trackFiles.map((f) => f.name)),
+      bfdInstances: new Set(m.bfdInstances.map((b) => b.name)),
+    }),
+  );
   return m;
+}
+
+/** Marks what `build` reports as found by keepalived's checker process alone (see Diagnostic.checker). */
+function checkerSide(ctx: BuildContext, build: () => void): void {
+  const from = ctx.diags.items.length;
+  build();
+  for (const d of ctx.diags.items.slice(from)) d.checker = true;
 }

@@ -2,7 +2,7 @@
 // --dir): each case is a minimal config written for the test, with keepalived's verdict as the oracle.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { configTestExitCode } from '../../../src/config/config-test-exit.js';
+import { configTestExitCode, diagnosticsUntilParserStop } from '../../../src/config/config-test-exit.js';
 import { loadModel } from '../../../src/config/index.js';
 import type { Diagnostic, HostFacts } from '../../../src/config/types.js';
 import { MemoryHost } from './memory-host.js';
@@ -15,7 +15,8 @@ const HOST: HostFacts = {
 };
 
 function configTest(text: string): { status: number; lines: string[]; diagnostics: Diagnostic[] } {
-  const { diagnostics } = loadModel(FILE, new MemoryHost({ [FILE]: text }), { hostFacts: HOST });
+  const loaded = loadModel(FILE, new MemoryHost({ [FILE]: text }), { hostFacts: HOST });
+  const diagnostics = diagnosticsUntilParserStop(loaded.diagnostics);
   const counted = diagnostics.filter((d) => d.severity !== 'note');
   return {
     status: configTestExitCode(diagnostics),
@@ -50,5 +51,30 @@ void describe('real-world -t verdicts', () => {
     );
     assert.deepEqual(present.lines, []);
     assert.equal(present.status, 0);
+  });
+
+  it('a VRRP keyword without its argument stops keepalived at that line: exit 2, nothing after it', () => {
+    const r = configTest(`vrrp_instance VI_1 {
+  interface eth9
+  virtual_router_id 51
+  priority
+  bogus_keyword
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+virtual_server 192.0.2.10 80 {
+  bogus_vs_keyword
+}
+`);
+    assert.equal(r.status, 2);
+    // The missing interface is checked as keepalived reads line 2; its checker process reads 10-11 on
+    // its own. Line 5's unknown keyword comes after the stop.
+    const lines = [...new Set(r.lines.map((l) => Number(l.split(':')[0])))].sort((a, b) => a - b);
+    assert.deepEqual(lines, [2, 4, 10, 11], r.lines.join('\n'));
+  });
+  it('a vrrp_script without a name stops keepalived too; a global keyword without one does not', () => {
+    assert.equal(configTest('vrrp_script {\n  script "/bin/true"\n}\n').status, 2);
+    assert.equal(configTest('global_defs {\n  router_id\n}\n').status, 5);
   });
 });

@@ -8,12 +8,21 @@ import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js'
 export interface BuildContext {
   diags: Diagnostics;
   hostFacts?: HostFacts;
+  /** Inside vrrp_instance, vrrp_script and vrrp_sync_group keepalived 2.2.7's handlers read their argument
+   * without checking it is there: a missing one stops its parser (exit 2) instead of being skipped. */
+  missingArgumentStops?: boolean;
+}
+
+/** The error for a keyword written without its argument (see BuildContext.missingArgumentStops). */
+export function missingArgument(node: ConfigNode, ctx: BuildContext, what = 'missing argument'): void {
+  if (ctx.missingArgumentStops) ctx.diags.ranked('abort', 'error', node, node.keyword, what);
+  else ctx.diags.error(node, node.keyword, what);
 }
 
 /** The argument at `index`, or an error naming what is missing. */
 export function arg(node: ConfigNode, ctx: BuildContext, index = 0): string | undefined {
   const v = node.args[index];
-  if (v === undefined) ctx.diags.error(node, node.keyword, `missing argument`);
+  if (v === undefined) missingArgument(node, ctx);
   return v;
 }
 
@@ -78,7 +87,7 @@ export function flag(node: ConfigNode, ctx: BuildContext, index = 0): boolean {
 /** The whole rest of the line as one string (scripts, e-mail addresses, names with spaces). */
 export function rest(node: ConfigNode, ctx: BuildContext, from = 0): string | undefined {
   if (node.args.length <= from) {
-    ctx.diags.error(node, node.keyword, `missing argument`);
+    missingArgument(node, ctx);
     return undefined;
   }
   return node.args.slice(from).join(' ');
