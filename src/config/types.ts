@@ -111,4 +111,7 @@ export interface HostFacts {
   ipvs?: boolean;
   /** Whether the program a script line names is a file here (a bare name looked up in PATH). */
   scriptFound?: (program: string) => boolean;
+  /** Whether this host has the user / the group (scripts run as one): undefined when unknown. */
+  userExists?: (name: string) => boolean;
+  groupExists?: (name: string) => boolean;
 }

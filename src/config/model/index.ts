@@ -1,6 +1,7 @@
 // The typed model of a whole keepalived.conf: the ConfigNode tree dispatched by top-level keyword to
 // the block builders, then the semantic checks that need the whole picture.
 import { checkScriptSecurity } from './shared/script-security.js';
+import { ScriptUsers } from './shared/script-user.js';
 import { checkStaticInterfaces, vrrpStopsOnMissingInterface } from './static/interface-checks.js';
 import type { ConfigNode, SourceLocation } from '../types.js';
 import { type BfdInstance, buildBfdInstance } from './bfd/bfd-instance.js';
@@ -125,9 +126,13 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   const m = emptyModel();
   warnUnresolvedVariables(nodes, ctx);
   const vrrpCtx: BuildContext = { ...ctx, missingArgumentStops: true };
+  const scriptUsers = new ScriptUsers(ctx);
   const handlers: Handlers = {
     ...simpleHandlers(m.global, TOP_LEVEL_GLOBAL_TABLE, ctx),
-    global_defs: (n) => readGlobalDefs(n, ctx, m.global),
+    global_defs: (n) => {
+      readGlobalDefs(n, ctx, m.global);
+      scriptUsers.global(n, m.global);
+    },
     linkbeat_interfaces: (n) => m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, ctx)),
     interface_up_down_delays: (n) => m.interfaceUpDownDelays.push(...readInterfaceDelays(n, ctx)),
     garp_group: (n) => {
@@ -138,7 +143,10 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     static_ipaddress: (n) => m.staticAddresses.push(...readAddressBlock(n, ctx)),
     static_routes: (n) => m.staticRoutes.push(...readRouteBlock(n, ctx)),
     static_rules: (n) => m.staticRules.push(...readRuleBlock(n, ctx)),
-    vrrp_script: (n) => addNamed(m.vrrpScripts, buildVrrpScript(n, vrrpCtx), n, ctx),
+    vrrp_script: (n) => {
+      const s = buildVrrpScript(n, vrrpCtx);
+      addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx);
+    },
     track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx),
     vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
     track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),

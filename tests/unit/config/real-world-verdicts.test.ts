@@ -12,6 +12,8 @@ const FILE = '/etc/keepalived/keepalived.conf';
 const HOST: HostFacts = {
   interfaces: new Set(['lo', 'eth0']),
   scriptFound: (program) => program === '/bin/true' || program === 'true',
+  userExists: (name) => name === 'root' || name === 'nobody',
+  groupExists: (name) => name === 'root' || name === 'nogroup',
 };
 
 function configTest(text: string): { status: number; lines: string[]; diagnostics: Diagnostic[] } {
@@ -47,7 +49,7 @@ void describe('real-world -t verdicts', () => {
       `${missing.lines}`,
     );
     const present = configTest(
-      `global_defs {\n  enable_script_security\n}\nvrrp_script chk {\n  script "/bin/true"\n}\n${INSTANCE}`,
+      `global_defs {\n  enable_script_security\n  script_user root\n}\nvrrp_script chk {\n  script "/bin/true"\n}\n${INSTANCE}`,
     );
     assert.deepEqual(present.lines, []);
     assert.equal(present.status, 0);
@@ -76,5 +78,45 @@ virtual_server 192.0.2.10 80 {
   it('a vrrp_script without a name stops keepalived too; a global keyword without one does not', () => {
     assert.equal(configTest('vrrp_script {\n  script "/bin/true"\n}\n').status, 2);
     assert.equal(configTest('global_defs {\n  router_id\n}\n').status, 5);
+  });
+
+  it('track_script naming a vrrp_script defined further down does not find it', () => {
+    const r = configTest(`${INSTANCE}vrrp_script chk {\n  script "/bin/true"\n}\n`);
+    assert.ok(
+      r.lines.some((l) => l.startsWith('9: ')),
+      r.lines.join('\n'),
+    );
+    const before = configTest(`vrrp_script chk {\n  script "/bin/true"\n}\n${INSTANCE}`);
+    assert.ok(!before.lines.some((l) => l.startsWith('12: ')), before.lines.join('\n'));
+  });
+
+  it("scripts' users: a missing script_user, or keepalived_script with script security, removes vrrp_scripts", () => {
+    const script = 'vrrp_script chk {\n  script "/bin/true"\n}\n';
+    const badGlobal = configTest(`global_defs {\n  script_user nosuchuser\n}\n${script}${INSTANCE}`);
+    assert.deepEqual(
+      badGlobal.lines.map((l) => l.split(':')[0]),
+      ['2', '6', '15'],
+      badGlobal.lines.join('\n'),
+    );
+    // With script security and no script_user keepalived wants the user keepalived_script.
+    const secure = configTest(`global_defs {\n  enable_script_security\n}\n${script}${INSTANCE}`);
+    assert.ok(
+      secure.lines.includes('6: Unable to set default user keepalived_script for script'),
+      `${secure.lines}`,
+    );
+    assert.ok(secure.lines.includes('6: Unable to set default user for vrrp script chk - removing'));
+    const named = configTest(
+      `global_defs {\n  enable_script_security\n  script_user nobody nogroup\n}\n${script}${INSTANCE}`,
+    );
+    assert.deepEqual(named.lines, []);
+    const ownUser = configTest(`vrrp_script chk {\n  script "/bin/true"\n  user ghost\n}\n${INSTANCE}`);
+    assert.equal(ownUser.lines[0]?.split(':')[0], '3');
+  });
+
+  it('an empty notification_email block is reported at its closing brace', () => {
+    const r = configTest('global_defs {\n  notification_email {\n  }\n}\n');
+    assert.equal(r.status, 5);
+    assert.deepEqual(r.lines, ['3: Warning - empty notification_email block']);
+    assert.equal(configTest('global_defs {\n  notification_email {\n    a@example.com\n  }\n}\n').status, 0);
   });
 });
