@@ -119,4 +119,16 @@ virtual_server 192.0.2.10 80 {
     assert.deepEqual(r.lines, ['3: Warning - empty notification_email block']);
     assert.equal(configTest('global_defs {\n  notification_email {\n    a@example.com\n  }\n}\n').status, 0);
   });
+
+  it("an unknown top-level block's lines are read as top-level keywords, its '}' included", () => {
+    const r = configTest(
+      'vrrp_scritp chk {\n  script "/bin/true"\n  interval 2\n}\nglobal_defs {\n  router_id r1\n}\n',
+    );
+    assert.equal(r.status, 5);
+    assert.deepEqual(
+      r.lines.map((l) => l.split(':')[0]),
+      ['1', '2', '3', '4'],
+      r.lines.join('\n'),
+    );
+  });
 });

@@ -1,5 +1,6 @@
 // Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
 // file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
+import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, Diagnostics, HostFacts } from '../../types.js';
 import { aliasOf, keywordSupport } from '../../keyword-support.js';
 import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
@@ -133,6 +134,9 @@ export function walk(
   walkBlock(children, ctx, handlers, undefined, blockName, deprecated);
 }
 
+/** The name index.ts gives the top level of the file when it walks it. */
+const TOP_LEVEL = 'the top level';
+
 /** `walk` with a module-level handler table: each handler gets `target` and `ctx` passed in. */
 export function walkBlock<S>(
   children: readonly ConfigNode[],
@@ -164,6 +168,12 @@ export function walkBlock<S>(
     if (handler === undefined) {
       if (support?.kind !== 'note')
         ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
+      if (blockName === TOP_LEVEL && child.children !== undefined && support?.kind !== 'note') {
+        // keepalived ignores the '{' of an unknown top-level keyword and reads what follows as top-level
+        // keywords, its closing '}' included.
+        walkBlock(child.children, ctx, handlers, target, blockName, deprecated);
+        ctx.diags.warn(blockEnd(child), '}', `unknown keyword in ${blockName}, ignored`);
+      }
       continue;
     }
     handler(keyword === child.keyword ? child : { ...child, keyword }, target, ctx);
