@@ -58,5 +58,7 @@ export function diagnosticsUntilParserStop(diagnostics: readonly Diagnostic[]): 
 
 /** What keepalived checks as it reads the line (interfaces, files) where ours checks once all is read. */
 function readTimeCheck(d: Diagnostic): boolean {
-  return d.rank === 'fatal' || d.keyword === 'interface' || d.keyword === 'track_interface';
+  const absentInterface =
+    (d.keyword === 'interface' || d.keyword === 'track_interface') && d.message.includes('does not exist');
+  return d.rank === 'fatal' || absentInterface;
 }
