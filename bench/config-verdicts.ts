@@ -1,6 +1,7 @@
 // keepalived 2.2.7's `-t` against ours on keepalived's own sample configs (Debian's package) and on
 // tests/corpus/**/*.conf: per file, both exit codes and the lines each one flags, then the totals.
 //   node dist/bench/config-verdicts.js [-v] [FILE ...]      (root: keepalived runs in a namespace)
+//   node dist/bench/config-verdicts.js [-v] --dir DIR        (every *.conf under DIR, e.g. real-world ones)
 // -v prints both outputs for every file that disagrees.
 import { relative } from 'node:path';
 import {
@@ -25,7 +26,13 @@ interface Tally {
   theirLines: number;
   ourLines: number;
   sharedLines: number;
+  /** Files where both the exit code and the flagged lines agree. */
+  bothSame: number;
 }
+
+const PARALLEL = 3;
+
+const percent = (n: number, of: number): string => `${of === 0 ? 0 : ((100 * n) / of).toFixed(1)}%`;
 
 const short = (file: string, line: string): string => line.slice(line.lastIndexOf('/') + 1).replace(file, '');
 
@@ -49,16 +56,31 @@ const indent = (s: string): string =>
     .join('');
 
 async function tallyOf(label: string, files: string[], base: string, verbose: boolean): Promise<Tally> {
-  const t: Tally = { files: 0, sameStatus: 0, sameLines: 0, theirLines: 0, ourLines: 0, sharedLines: 0 };
+  const t: Tally = {
+    files: 0,
+    sameStatus: 0,
+    sameLines: 0,
+    theirLines: 0,
+    ourLines: 0,
+    sharedLines: 0,
+    bothSame: 0,
+  };
   console.log(`# ${label}`);
-  const runs = files.map((f) => compareConfigTest(f));
-  for (const [i, run] of runs.entries()) {
-    const c = await run;
+  // A few at a time: hundreds of node and keepalived processes at once would swamp the machine.
+  const runs: Promise<VerdictComparison>[] = [];
+  const startUpTo = (n: number): void => {
+    while (runs.length < Math.min(n, files.length)) runs.push(compareConfigTest(files[runs.length] ?? ''));
+  };
+  startUpTo(PARALLEL);
+  for (let i = 0; i < files.length; i++) {
+    const c = await (runs[i] as Promise<VerdictComparison>);
+    startUpTo(i + 1 + PARALLEL);
     const name = relative(base, files[i] ?? '');
     printOne(name, c, verbose);
     t.files++;
     if (c.sameStatus) t.sameStatus++;
     if (c.sameLines) t.sameLines++;
+    if (c.sameStatus && c.sameLines) t.bothSame++;
     t.theirLines += c.theirs.lines.length;
     t.ourLines += c.ours.lines.length;
     t.sharedLines += c.theirs.lines.filter((l) => c.ours.lines.includes(l)).length;
@@ -75,8 +97,18 @@ async function main(): Promise<void> {
   if (skip) throw new Error(`cannot run keepalived's config test: ${skip}`);
   const args = process.argv.slice(2);
   const verbose = args.includes('-v');
-  const chosen = args.filter((a) => a !== '-v');
+  const dirAt = args.indexOf('--dir');
+  const dir = dirAt >= 0 ? args[dirAt + 1] : undefined;
+  const chosen = args.filter((a, i) => a !== '-v' && (dirAt < 0 || (i !== dirAt && i !== dirAt + 1)));
   try {
+    if (dir !== undefined) {
+      const t = await tallyOf(`configs under ${dir}`, corpusFiles(dir), dir, verbose);
+      console.log(
+        `agreement: exit code ${percent(t.sameStatus, t.files)}, flagged lines ${percent(t.sameLines, t.files)}, ` +
+          `both ${percent(t.bothSame, t.files)} of ${t.files} files`,
+      );
+      return;
+    }
     if (chosen.length > 0) {
       await tallyOf('chosen files', chosen, process.cwd(), verbose);
       return;

@@ -7,7 +7,11 @@ import { redactSecrets } from '../config/model/redact.js';
 import { nftablesRefusals } from '../lb/nftables/config-check.js';
 import { resolveLbConfig } from '../lb/table/resolve.js';
 import { formatDiagnostic, type Diagnostic } from '../config/types.js';
-import { CONFIG_TEST_EXIT, configTestExitCode } from '../config/config-test-exit.js';
+import {
+  CONFIG_TEST_EXIT,
+  configTestExitCode,
+  diagnosticsUntilParserStop,
+} from '../config/config-test-exit.js';
 import { FsConfigHost } from '../daemon/process/fs-config-host.js';
 import { readHostFacts } from './host-facts.js';
 import { helpText, parseCommandLine, type DaemonOptions } from './options.js';
@@ -99,11 +103,12 @@ async function runOptions(o: DaemonOptions, argv: string[]): Promise<number> {
       allConfig: o.allConfig,
     });
     diagnostics.push(...dataPlaneDiagnostics(model, hostFacts?.ipvs));
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
     if (o.configTest) {
-      report(diagnostics, o.configTestLog);
-      return configTestExitCode(diagnostics, { warningsOk: o.configTestWarningsOk });
+      const seen = diagnosticsUntilParserStop(diagnostics);
+      report(seen, o.configTestLog);
+      return configTestExitCode(seen, { warningsOk: o.configTestWarningsOk });
     }
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
     report(diagnostics, undefined);
     process.stdout.write(JSON.stringify(redactSecrets(model), null, 2) + '\n');
     return errors > 0 ? EXIT_CONFIG_ERROR : 0;

@@ -30,8 +30,10 @@ export type Severity = 'error' | 'warning' | 'note';
  * (a file not found, a bad interface: keepalived cannot run the config), `security` (scripts without
  * script_security), `uncounted` (printed with its line but ranked CONFIG_OK: an include matching nothing
  * without include checks), `no-config` (an include failing an include check: keepalived then exits 6 before
- * its verdict, config test or not); anything else it reports is an ordinary configuration error. */
-export type KeepalivedRank = 'fatal' | 'security' | 'uncounted' | 'no-config';
+ * its verdict, config test or not), `abort` (a keyword without the argument its handler reads: keepalived's
+ * parser exits 2 on the spot, reading and checking nothing after it); anything else it reports is an
+ * ordinary configuration error. */
+export type KeepalivedRank = 'fatal' | 'security' | 'uncounted' | 'no-config' | 'abort';
 
 export interface Diagnostic extends SourceLocation {
   severity: Severity;
@@ -40,6 +42,9 @@ export interface Diagnostic extends SourceLocation {
   message: string;
   /** Set when keepalived ranks this finding other than as an ordinary configuration error. */
   rank?: KeepalivedRank;
+  /** Found in virtual servers, which keepalived's checker process reads on its own: its VRRP parser stopping
+   * (rank `abort`) does not silence them. */
+  checker?: boolean;
 }
 
 /** The one format every diagnostic is printed in: `file:line: severity: keyword: message`. */
@@ -106,4 +111,7 @@ export interface HostFacts {
   ipvs?: boolean;
   /** Whether the program a script line names is a file here (a bare name looked up in PATH). */
   scriptFound?: (program: string) => boolean;
+  /** Whether this host has the user / the group (scripts run as one): undefined when unknown. */
+  userExists?: (name: string) => boolean;
+  groupExists?: (name: string) => boolean;
 }

@@ -1,6 +1,7 @@
 // The typed model of a whole keepalived.conf: the ConfigNode tree dispatched by top-level keyword to
 // the block builders, then the semantic checks that need the whole picture.
 import { checkScriptSecurity } from './shared/script-security.js';
+import { ScriptUsers } from './shared/script-user.js';
 import { checkStaticInterfaces, vrrpStopsOnMissingInterface } from './static/interface-checks.js';
 import type { ConfigNode, SourceLocation } from '../types.js';
 import { type BfdInstance, buildBfdInstance } from './bfd/bfd-instance.js';
@@ -124,9 +125,14 @@ function addNamed<T extends { name: string; location: { file: string; line: numb
 export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   const m = emptyModel();
   warnUnresolvedVariables(nodes, ctx);
+  const vrrpCtx: BuildContext = { ...ctx, missingArgumentStops: true };
+  const scriptUsers = new ScriptUsers(ctx);
   const handlers: Handlers = {
     ...simpleHandlers(m.global, TOP_LEVEL_GLOBAL_TABLE, ctx),
-    global_defs: (n) => readGlobalDefs(n, ctx, m.global),
+    global_defs: (n) => {
+      readGlobalDefs(n, ctx, m.global);
+      scriptUsers.global(n, m.global);
+    },
     linkbeat_interfaces: (n) => m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, ctx)),
     interface_up_down_delays: (n) => m.interfaceUpDownDelays.push(...readInterfaceDelays(n, ctx)),
     garp_group: (n) => {
@@ -137,20 +143,25 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     static_ipaddress: (n) => m.staticAddresses.push(...readAddressBlock(n, ctx)),
     static_routes: (n) => m.staticRoutes.push(...readRouteBlock(n, ctx)),
     static_rules: (n) => m.staticRules.push(...readRuleBlock(n, ctx)),
-    vrrp_script: (n) => addNamed(m.vrrpScripts, buildVrrpScript(n, ctx), n, ctx),
+    vrrp_script: (n) => {
+      const s = buildVrrpScript(n, vrrpCtx);
+      addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx);
+    },
     track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx),
     vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
     track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
-    vrrp_sync_group: (n) => addNamed(m.syncGroups, buildSyncGroup(n, ctx), n, ctx),
-    vrrp_instance: (n) => addNamed(m.instances, buildVrrpInstance(n, ctx), n, ctx),
-    virtual_server_group: (n) => {
-      const g = buildVirtualServerGroup(n, ctx);
-      if (g) m.virtualServerGroups.push(g);
-    },
-    virtual_server: (n) => {
-      const s = buildVirtualServer(n, ctx);
-      if (s) m.virtualServers.push(s);
-    },
+    vrrp_sync_group: (n) => addNamed(m.syncGroups, buildSyncGroup(n, vrrpCtx), n, ctx),
+    vrrp_instance: (n) => addNamed(m.instances, buildVrrpInstance(n, vrrpCtx), n, ctx),
+    virtual_server_group: (n) =>
+      checkerSide(ctx, () => {
+        const g = buildVirtualServerGroup(n, ctx);
+        if (g) m.virtualServerGroups.push(g);
+      }),
+    virtual_server: (n) =>
+      checkerSide(ctx, () => {
+        const s = buildVirtualServer(n, ctx);
+        if (s) m.virtualServers.push(s);
+      }),
     status_http: (n) => {
       if (m.statusHttp) ctx.diags.warn(n, n.keyword, 'status_http is already defined, this one replaces it');
       const cfg = readStatusHttp(n, ctx);
@@ -188,9 +199,18 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     ctx,
   );
   checkScriptSecurity(m, ctx, { vrrpStops });
-  checkLvs(m.virtualServerGroups, m.virtualServers, ctx, {
-    trackFiles: new Set(m.trackFiles.map((f) => f.name)),
-    bfdInstances: new Set(m.bfdInstances.map((b) => b.name)),
-  });
+  checkerSide(ctx, () =>
+    checkLvs(m.virtualServerGroups, m.virtualServers, ctx, {
+      trackFiles: new Set(m.trackFiles.map((f) => f.name)),
+      bfdInstances: new Set(m.bfdInstances.map((b) => b.name)),
+    }),
+  );
   return m;
+}
+
+/** Marks what `build` reports as found by keepalived's checker process alone (see Diagnostic.checker). */
+function checkerSide(ctx: BuildContext, build: () => void): void {
+  const from = ctx.diags.items.length;
+  build();
+  for (const d of ctx.diags.items.slice(from)) d.checker = true;
 }

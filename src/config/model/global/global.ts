@@ -1,6 +1,7 @@
 // global_defs (and the few global keywords keepalived accepts at the top level), with keepalived 2.4's
 // defaults. Most keywords are one typed value and live in GLOBAL_TABLE; the few with structure are
 // read by hand below.
+import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
 import { type BuildContext, arg, blockChildren, flag, int, ipAddress, walk } from '../shared/values.js';
@@ -554,7 +555,10 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
     ...simpleHandlers(g, GLOBAL_TABLE, ctx),
     // keepalived reads the block word by word: `a@x b@y` on one line are two addresses.
     notification_email: (n: ConfigNode) => {
-      for (const child of blockChildren(n, ctx)) g.notificationEmail.push(child.keyword, ...child.args);
+      const children = blockChildren(n, ctx);
+      if (n.children !== undefined && children.length === 0)
+        ctx.diags.warn(blockEnd(n), n.keyword, 'Warning - empty notification_email block');
+      for (const child of children) g.notificationEmail.push(child.keyword, ...child.args);
     },
     smtp_connect_timeout: (n: ConfigNode) => {
       const v = int(n, ctx, 0, MAX_INT);

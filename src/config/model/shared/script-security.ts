@@ -73,10 +73,28 @@ function checkerCandidates(m: Model): Candidate[] {
   ];
 }
 
+/**
+ * keepalived checks every vrrp_script's program (script_security or not) and disables, as an ordinary
+ * config error, one whose file is not there: "Disabling track script NAME since not found/accessible".
+ */
+function reportMissingTrackScripts(
+  scripts: readonly VrrpScript[],
+  ctx: BuildContext,
+  found: (program: string) => boolean,
+): void {
+  for (const s of scripts) {
+    const p = s.script !== undefined ? program(s.script) : undefined;
+    if (p !== undefined && !found(p))
+      ctx.diags.warn(s.location, 'script', `Disabling track script ${s.name} since not found/accessible`);
+  }
+}
+
 /** `vrrpStops`: keepalived's VRRP process stops before its check (a missing interface), so no VRRP report. */
 export function checkScriptSecurity(m: Model, ctx: BuildContext, o: { vrrpStops: boolean }): void {
   const found = ctx.hostFacts?.scriptFound;
-  if (m.global.enableScriptSecurity || found === undefined) return;
+  if (found === undefined) return;
+  if (!o.vrrpStops && m.instances.length > 0) reportMissingTrackScripts(m.vrrpScripts, ctx, found);
+  if (m.global.enableScriptSecurity) return;
   const report = (what: string, candidates: Candidate[]): void => {
     const hit = candidates.find((c) => {
       const p = program(c.command);

@@ -2,7 +2,7 @@
 // once as data gives both the reader (keyword -> typed field, with range checks) and the printer
 // (typed field -> keyword line), so the two can never disagree.
 import type { ConfigNode } from '../../types.js';
-import { type BuildContext, decimal, flag, type Handlers, int, rest } from './values.js';
+import { type BuildContext, decimal, flag, type Handlers, int, missingArgument, rest } from './values.js';
 
 export type SimpleSpec =
   /** Bare keyword or keyword + boolean word. */
@@ -56,7 +56,7 @@ export function readSimple<T extends object>(
       break;
     case 'word':
       value = node.args[0];
-      if (value === undefined) ctx.diags.error(node, node.keyword, 'missing argument');
+      if (value === undefined) missingArgument(node, ctx);
       else if (node.args.length > 1) ctx.diags.warn(node, node.keyword, `extra arguments ignored`);
       break;
     case 'rest':
@@ -70,8 +70,7 @@ export function readSimple<T extends object>(
       break;
     case 'choice':
       value = node.args[0];
-      if (value === undefined)
-        ctx.diags.error(node, node.keyword, `missing argument (${spec.values.join(', ')})`);
+      if (value === undefined) missingArgument(node, ctx, `missing argument (${spec.values.join(', ')})`);
       else if (!spec.values.includes(value as string)) {
         ctx.diags.error(node, node.keyword, `'${String(value)}' is not one of ${spec.values.join(', ')}`);
         value = undefined;

@@ -1,5 +1,6 @@
 // Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
 // file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
+import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, Diagnostics, HostFacts } from '../../types.js';
 import { aliasOf, keywordSupport } from '../../keyword-support.js';
 import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
@@ -8,12 +9,21 @@ import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js'
 export interface BuildContext {
   diags: Diagnostics;
   hostFacts?: HostFacts;
+  /** Inside vrrp_instance, vrrp_script and vrrp_sync_group keepalived 2.2.7's handlers read their argument
+   * without checking it is there: a missing one stops its parser (exit 2) instead of being skipped. */
+  missingArgumentStops?: boolean;
+}
+
+/** The error for a keyword written without its argument (see BuildContext.missingArgumentStops). */
+export function missingArgument(node: ConfigNode, ctx: BuildContext, what = 'missing argument'): void {
+  if (ctx.missingArgumentStops) ctx.diags.ranked('abort', 'error', node, node.keyword, what);
+  else ctx.diags.error(node, node.keyword, what);
 }
 
 /** The argument at `index`, or an error naming what is missing. */
 export function arg(node: ConfigNode, ctx: BuildContext, index = 0): string | undefined {
   const v = node.args[index];
-  if (v === undefined) ctx.diags.error(node, node.keyword, `missing argument`);
+  if (v === undefined) missingArgument(node, ctx);
   return v;
 }
 
@@ -78,7 +88,7 @@ export function flag(node: ConfigNode, ctx: BuildContext, index = 0): boolean {
 /** The whole rest of the line as one string (scripts, e-mail addresses, names with spaces). */
 export function rest(node: ConfigNode, ctx: BuildContext, from = 0): string | undefined {
   if (node.args.length <= from) {
-    ctx.diags.error(node, node.keyword, `missing argument`);
+    missingArgument(node, ctx);
     return undefined;
   }
   return node.args.slice(from).join(' ');
@@ -124,6 +134,9 @@ export function walk(
   walkBlock(children, ctx, handlers, undefined, blockName, deprecated);
 }
 
+/** The name index.ts gives the top level of the file when it walks it. */
+const TOP_LEVEL = 'the top level';
+
 /** `walk` with a module-level handler table: each handler gets `target` and `ctx` passed in. */
 export function walkBlock<S>(
   children: readonly ConfigNode[],
@@ -155,6 +168,12 @@ export function walkBlock<S>(
     if (handler === undefined) {
       if (support?.kind !== 'note')
         ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
+      if (blockName === TOP_LEVEL && child.children !== undefined && support?.kind !== 'note') {
+        // keepalived ignores the '{' of an unknown top-level keyword and reads what follows as top-level
+        // keywords, its closing '}' included.
+        walkBlock(child.children, ctx, handlers, target, blockName, deprecated);
+        ctx.diags.warn(blockEnd(child), '}', `unknown keyword in ${blockName}, ignored`);
+      }
       continue;
     }
     handler(keyword === child.keyword ? child : { ...child, keyword }, target, ctx);

@@ -1,7 +1,7 @@
 // A vrrp_instance's authentication: the VRRPv2 `authentication` block (PASS, AH) and keepalived 2.4's
 // `auth_hmac` extension.
 import type { ConfigNode, SourceLocation } from '../../types.js';
-import { type BuildContext, blockChildren, choice, int, walk } from '../shared/values.js';
+import { type BuildContext, blockChildren, choice, int, missingArgument, walk } from '../shared/values.js';
 
 export interface Authentication {
   location: SourceLocation;
@@ -40,7 +40,7 @@ export function readAuthentication(node: ConfigNode, ctx: BuildContext): Authent
       auth_pass: (n) => {
         const p = n.args[0];
         if (p === undefined) {
-          ctx.diags.error(n, n.keyword, 'missing argument');
+          missingArgument(n, ctx);
           return;
         }
         if (p.length > 8)

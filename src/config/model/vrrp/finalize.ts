@@ -296,12 +296,21 @@ export function finalizeInstances(side: VrrpSide, ctx: BuildContext): void {
 }
 
 /** The names a tracker may refer to, by kind. */
-type KnownTrackables = Record<'scripts' | 'files' | 'processes' | 'bfds', Set<string>>;
+type KnownTrackables = Record<'scripts' | 'files' | 'processes' | 'bfds', Set<string>> & {
+  /** Where each vrrp_script is defined (the first one of a name). */
+  scriptAt: Map<string, SourceLocation>;
+};
+
+/** Whether `def` comes after `use` in the same file (across files the reading order is not known here). */
+function definedLater(def: SourceLocation, use: SourceLocation): boolean {
+  return def.file === use.file && def.line > use.line;
+}
 
 // Built once for all instances and sync groups: per owner it made the checks quadratic.
 function knownTrackables(side: VrrpSide): KnownTrackables {
   return {
     scripts: new Set(side.vrrpScripts.map((s) => s.name)),
+    scriptAt: new Map([...side.vrrpScripts].reverse().map((s) => [s.name, s.location])),
     files: new Set(side.trackFiles.map((f) => f.name)),
     processes: new Set(side.trackProcesses.map((p) => p.name)),
     bfds: new Set((side.bfdInstances ?? []).map((b) => b.name)),
@@ -324,7 +333,18 @@ function checkTrackRefs(owner: string, t: Trackers, known: KnownTrackables, ctx:
   } as const;
   for (const kind of ['scripts', 'files', 'processes', 'bfds'] as const) {
     t[kind] = t[kind].filter((ref) => {
-      if (known[kind].has(ref.name)) return true;
+      if (known[kind].has(ref.name)) {
+        const at = kind === 'scripts' ? known.scriptAt.get(ref.name) : undefined;
+        if (at === undefined || !definedLater(at, ref.location)) return true;
+        // keepalived looks the script up as it reads track_script: one defined further down is not found.
+        warn(
+          ctx,
+          ref.location,
+          kw[kind],
+          `(${owner}) vrrp_script '${ref.name}' is defined after it is tracked, ignored`,
+        );
+        return false;
+      }
       warn(ctx, ref.location, kw[kind], `(${owner}) ${what[kind]} '${ref.name}' is not defined, ignored`);
       return false;
     });

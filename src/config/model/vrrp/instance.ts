@@ -30,6 +30,7 @@ import {
   type Handlers,
   int,
   ipAddress,
+  missingArgument,
   walk,
 } from '../shared/values.js';
 
@@ -400,7 +401,7 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
     lvs_sync_daemon_interface: (n) => {
       ctx.diags.warn(n, n.keyword, "deprecated in vrrp_instance, use global_defs 'lvs_sync_daemon'");
       const v = n.args[0];
-      if (v === undefined) ctx.diags.error(n, n.keyword, 'missing argument');
+      if (v === undefined) missingArgument(n, ctx);
       else inst.lvsSyncDaemonInterface = v;
     },
     timer_expired_backup: (n) => {

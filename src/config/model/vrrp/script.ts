@@ -2,7 +2,15 @@
 import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { printSimple, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
-import { type BuildContext, blockChildren, choice, decimal, int, walk } from '../shared/values.js';
+import {
+  type BuildContext,
+  blockChildren,
+  choice,
+  decimal,
+  int,
+  missingArgument,
+  walk,
+} from '../shared/values.js';
 
 export interface VrrpScript {
   name: string;
@@ -96,7 +104,7 @@ function printWeight(t: { weight: number; weightReverse: boolean }): string[] {
 
 function nameOf(node: ConfigNode, ctx: BuildContext): string | undefined {
   const name = node.args[0];
-  if (name === undefined) ctx.diags.error(node, node.keyword, 'missing name');
+  if (name === undefined) missingArgument(node, ctx, 'missing name');
   return name;
 }
 

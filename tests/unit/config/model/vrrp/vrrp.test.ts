@@ -789,6 +789,8 @@ vrrp_bogus {
       'test.conf:16: note: track_group: keepalived-ts does not implement static track_group',
       'test.conf:17: note: group: keepalived-ts does not implement static track_group',
       'test.conf:21: warning: vrrp_bogus: unknown keyword in the top level, ignored',
+      // Its closing '}' too, as keepalived reads it (this test's reader does not note where blocks end).
+      'test.conf:21: warning: }: unknown keyword in the top level, ignored',
     ]);
     assert.equal(model.staticAddresses[0]?.scope, 'global');
     assert.deepEqual(model.staticRoutes[0]?.destination, { address: '0.0.0.0', prefix: 0, hasPrefix: true });

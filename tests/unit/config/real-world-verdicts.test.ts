@@ -1,0 +1,134 @@
+// -t verdicts that real-world configs showed to differ from keepalived 2.2.7's (bench/config-verdicts.ts
+// --dir): each case is a minimal config written for the test, with keepalived's verdict as the oracle.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { configTestExitCode, diagnosticsUntilParserStop } from '../../../src/config/config-test-exit.js';
+import { loadModel } from '../../../src/config/index.js';
+import type { Diagnostic, HostFacts } from '../../../src/config/types.js';
+import { MemoryHost } from './memory-host.js';
+
+const FILE = '/etc/keepalived/keepalived.conf';
+
+const HOST: HostFacts = {
+  interfaces: new Set(['lo', 'eth0']),
+  scriptFound: (program) => program === '/bin/true' || program === 'true',
+  userExists: (name) => name === 'root' || name === 'nobody',
+  groupExists: (name) => name === 'root' || name === 'nogroup',
+};
+
+function configTest(text: string): { status: number; lines: string[]; diagnostics: Diagnostic[] } {
+  const loaded = loadModel(FILE, new MemoryHost({ [FILE]: text }), { hostFacts: HOST });
+  const diagnostics = diagnosticsUntilParserStop(loaded.diagnostics);
+  const counted = diagnostics.filter((d) => d.severity !== 'note');
+  return {
+    status: configTestExitCode(diagnostics),
+    lines: [...new Set(counted.map((d) => `${d.line}: ${d.message}`))],
+    diagnostics,
+  };
+}
+
+const INSTANCE = `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+  track_script {
+    chk
+  }
+}
+`;
+
+void describe('real-world -t verdicts', () => {
+  it('a vrrp_script whose program is missing is disabled with a counted report', () => {
+    const missing = configTest(`vrrp_script chk {\n  script "/etc/keepalived/none.sh"\n}\n${INSTANCE}`);
+    assert.equal(missing.status, 5);
+    assert.ok(
+      missing.lines.includes('1: Disabling track script chk since not found/accessible'),
+      `${missing.lines}`,
+    );
+    const present = configTest(
+      `global_defs {\n  enable_script_security\n  script_user root\n}\nvrrp_script chk {\n  script "/bin/true"\n}\n${INSTANCE}`,
+    );
+    assert.deepEqual(present.lines, []);
+    assert.equal(present.status, 0);
+  });
+
+  it('a VRRP keyword without its argument stops keepalived at that line: exit 2, nothing after it', () => {
+    const r = configTest(`vrrp_instance VI_1 {
+  interface eth9
+  virtual_router_id 51
+  priority
+  bogus_keyword
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+virtual_server 192.0.2.10 80 {
+  bogus_vs_keyword
+}
+`);
+    assert.equal(r.status, 2);
+    // The missing interface is checked as keepalived reads line 2; its checker process reads 10-11 on
+    // its own. Line 5's unknown keyword comes after the stop.
+    const lines = [...new Set(r.lines.map((l) => Number(l.split(':')[0])))].sort((a, b) => a - b);
+    assert.deepEqual(lines, [2, 4, 10, 11], r.lines.join('\n'));
+  });
+  it('a vrrp_script without a name stops keepalived too; a global keyword without one does not', () => {
+    assert.equal(configTest('vrrp_script {\n  script "/bin/true"\n}\n').status, 2);
+    assert.equal(configTest('global_defs {\n  router_id\n}\n').status, 5);
+  });
+
+  it('track_script naming a vrrp_script defined further down does not find it', () => {
+    const r = configTest(`${INSTANCE}vrrp_script chk {\n  script "/bin/true"\n}\n`);
+    assert.ok(
+      r.lines.some((l) => l.startsWith('9: ')),
+      r.lines.join('\n'),
+    );
+    const before = configTest(`vrrp_script chk {\n  script "/bin/true"\n}\n${INSTANCE}`);
+    assert.ok(!before.lines.some((l) => l.startsWith('12: ')), before.lines.join('\n'));
+  });
+
+  it("scripts' users: a missing script_user, or keepalived_script with script security, removes vrrp_scripts", () => {
+    const script = 'vrrp_script chk {\n  script "/bin/true"\n}\n';
+    const badGlobal = configTest(`global_defs {\n  script_user nosuchuser\n}\n${script}${INSTANCE}`);
+    assert.deepEqual(
+      badGlobal.lines.map((l) => l.split(':')[0]),
+      ['2', '6', '15'],
+      badGlobal.lines.join('\n'),
+    );
+    // With script security and no script_user keepalived wants the user keepalived_script.
+    const secure = configTest(`global_defs {\n  enable_script_security\n}\n${script}${INSTANCE}`);
+    assert.ok(
+      secure.lines.includes('6: Unable to set default user keepalived_script for script'),
+      `${secure.lines}`,
+    );
+    assert.ok(secure.lines.includes('6: Unable to set default user for vrrp script chk - removing'));
+    const named = configTest(
+      `global_defs {\n  enable_script_security\n  script_user nobody nogroup\n}\n${script}${INSTANCE}`,
+    );
+    assert.deepEqual(named.lines, []);
+    const ownUser = configTest(`vrrp_script chk {\n  script "/bin/true"\n  user ghost\n}\n${INSTANCE}`);
+    assert.equal(ownUser.lines[0]?.split(':')[0], '3');
+  });
+
+  it('an empty notification_email block is reported at its closing brace', () => {
+    const r = configTest('global_defs {\n  notification_email {\n  }\n}\n');
+    assert.equal(r.status, 5);
+    assert.deepEqual(r.lines, ['3: Warning - empty notification_email block']);
+    assert.equal(configTest('global_defs {\n  notification_email {\n    a@example.com\n  }\n}\n').status, 0);
+  });
+
+  it("an unknown top-level block's lines are read as top-level keywords, its '}' included", () => {
+    const r = configTest(
+      'vrrp_scritp chk {\n  script "/bin/true"\n  interval 2\n}\nglobal_defs {\n  router_id r1\n}\n',
+    );
+    assert.equal(r.status, 5);
+    assert.deepEqual(
+      r.lines.map((l) => l.split(':')[0]),
+      ['1', '2', '3', '4'],
+      r.lines.join('\n'),
+    );
+  });
+});
