@@ -99,7 +99,23 @@ export class AdvertIo {
     return inst.vmacName !== undefined && !inst.vmacXmitBase ? inst.vmacName : inst.spec.interface;
   }
 
-  /** Changes whenever adverts prepared for the timed sender may be stale (a reload). */
+  /** After a link change: an interface deleted and created again gets new sockets (keepalived rebinds
+   * its instances to the new ifindex too); adverts prepared on the old ones are stale. */
+  refreshSockets(): void {
+    if (!this.opened) return;
+    let reopened: string[];
+    try {
+      reopened = this.transport.reopenRecreated();
+    } catch (e) {
+      this.log.error(`cannot reopen VRRP sockets: ${(e as Error).message}`);
+      return;
+    }
+    if (reopened.length === 0) return;
+    this.reloads++;
+    for (const ifname of reopened) this.log.info(`${ifname} was created again: VRRP sockets reopened on it`);
+  }
+
+  /** Changes whenever adverts prepared for the timed sender may be stale (a reload, sockets reopened). */
   get generation(): number {
     return this.reloads;
   }

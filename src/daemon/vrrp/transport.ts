@@ -156,6 +156,26 @@ export class VrrpTransport {
     return ep;
   }
 
+  /**
+   * Reopens the sockets of interfaces that were deleted and created again under the same name: a socket
+   * stays bound to the old ifindex and sends nothing (ENODEV). Returns the interfaces reopened.
+   */
+  reopenRecreated(): string[] {
+    const stale = [...this.endpoints.entries()].filter(([, ep]) => {
+      try {
+        return native().ifNameToIndex(ep.ifname) !== ep.ifindex;
+      } catch {
+        return false; // not there (yet): nothing to bind to
+      }
+    });
+    for (const [key, ep] of stale) {
+      ep.socket.close();
+      this.endpoints.delete(key);
+      this.open(ep.ifname, ep.family, ep.protocol, [...ep.joined]);
+    }
+    return [...new Set(stale.map(([, ep]) => ep.ifname))];
+  }
+
   closeAll(): void {
     for (const ep of this.endpoints.values()) ep.socket.close();
     this.endpoints.clear();

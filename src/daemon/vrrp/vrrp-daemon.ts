@@ -514,6 +514,7 @@ export class VrrpDaemon {
 
   private onHostChanges(changes: HostChange[]): void {
     if (changes.length > 0) this.clock?.invalidate();
+    if (changes.some((c) => c.kind === 'link')) this.io.refreshSockets();
     for (const c of changes) {
       if (c.kind === 'link') this.feed({ type: 'link', ifname: c.name, up: c.up });
       else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
