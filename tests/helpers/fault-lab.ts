@@ -47,9 +47,12 @@ export function lossProblems(routers: Pick<LanMember, 'ns'>[], plan: VipPlan): s
   for (const [vip, want] of Object.entries(plan)) {
     const holders = held.get(vip) ?? [];
     if (holders.length > 1) problems.push(`${vip} on ${holders.length} routers: ${holders.join(', ')}`);
-    else if (want === undefined && holders.length === 1) problems.push(`${vip} on ${holders[0]}, should be nowhere`);
-    else if (want !== undefined && holders.length === 0) problems.push(`${vip} missing (should be on ${want})`);
-    else if (want !== undefined && holders[0] !== want) problems.push(`${vip} on ${holders[0]}, should be on ${want}`);
+    else if (want === undefined && holders.length === 1)
+      problems.push(`${vip} on ${holders[0]}, should be nowhere`);
+    else if (want !== undefined && holders.length === 0)
+      problems.push(`${vip} missing (should be on ${want})`);
+    else if (want !== undefined && holders[0] !== want)
+      problems.push(`${vip} on ${holders[0]}, should be on ${want}`);
   }
   return problems;
 }
@@ -91,7 +94,10 @@ export async function waitForNoLoss(
 function allAddresses(ns: string): string[] {
   const r = exec(['ip', '-n', ns, '-j', 'addr', 'show']);
   if (r.status !== 0) return [];
-  const links = JSON.parse(r.stdout) as { ifname: string; addr_info: { local?: string; prefixlen?: number }[] }[];
+  const links = JSON.parse(r.stdout) as {
+    ifname: string;
+    addr_info: { local?: string; prefixlen?: number }[];
+  }[];
   return links
     .filter((l) => l.ifname !== 'lo')
     .flatMap((l) => l.addr_info.filter((a) => a.local).map((a) => `${a.local}/${a.prefixlen}`));
@@ -110,7 +116,9 @@ export function hostSnapshot(ns: string): string {
     .sort();
   return [
     '# links',
-    cmd(['-o', 'link', 'show']).replace(/ state \S+/g, '').replace(/ qlen \d+/g, ''),
+    cmd(['-o', 'link', 'show'])
+      .replace(/ state \S+/g, '')
+      .replace(/ qlen \d+/g, ''),
     '# addresses',
     ...addrs,
     '# routes',

@@ -127,7 +127,11 @@ export async function masterCrash(lab: VrrpLab, impl: Implementation): Promise<F
     },
     logs(da2, db)(),
   );
-  return [takeover, restart, { fault: 'master crash', what: 'stale VIP left by the kill', value: stale, bound: 1, unit: 'count' }];
+  return [
+    takeover,
+    restart,
+    { fault: 'master crash', what: 'stale VIP left by the kill', value: stale, bound: 1, unit: 'count' },
+  ];
 }
 
 /** The master cut off the LAN (its bridge port leaves the bridge), then put back. */
@@ -386,8 +390,7 @@ function trackedScript(lab: VrrpLab): { script: string; mode: (m: string) => voi
     ].join('\n'),
   );
   const top =
-    'vrrp_script chk {\n' +
-    `  script "${script}"\n  interval 1\n  timeout 1\n  fall 1\n  rise 1\n}\n`;
+    'vrrp_script chk {\n' + `  script "${script}"\n  interval 1\n  timeout 1\n  fall 1\n  rise 1\n}\n`;
   return { script, mode: (m) => lab.writeFile('mode', `${m}\n`), top };
 }
 
@@ -424,14 +427,26 @@ export async function trackerScripts(lab: VrrpLab, impl: Implementation): Promis
   const fault = await d.waitForState('VI_1', 'FAULT', 6000, since);
   figures.push(
     record(
-      { fault: 'tracker hangs', what: 'hang -> FAULT', value: fault.at - at, bound: 2000 + SLACK_MS + 1000, unit: 'ms' },
+      {
+        fault: 'tracker hangs',
+        what: 'hang -> FAULT',
+        value: fault.at - at,
+        bound: 2000 + SLACK_MS + 1000,
+        unit: 'ms',
+      },
       d.log(),
     ),
   );
   await sleep(4000);
   figures.push(
     record(
-      { fault: 'tracker hangs', what: 'hung scripts alive after 4 runs', value: processesIn(a.ns, 'sleep 30'), bound: 1, unit: 'count' },
+      {
+        fault: 'tracker hangs',
+        what: 'hung scripts alive after 4 runs',
+        value: processesIn(a.ns, 'sleep 30'),
+        bound: 1,
+        unit: 'count',
+      },
       d.log(),
     ),
   );
@@ -441,7 +456,13 @@ export async function trackerScripts(lab: VrrpLab, impl: Implementation): Promis
   const back = await d.waitForState('VI_1', 'MASTER', 6000, since);
   figures.push(
     record(
-      { fault: 'tracker hangs', what: 'pass again -> MASTER', value: back.at - at, bound: 2000 + masterDownMs(200) + SLACK_MS, unit: 'ms' },
+      {
+        fault: 'tracker hangs',
+        what: 'pass again -> MASTER',
+        value: back.at - at,
+        bound: 2000 + masterDownMs(200) + SLACK_MS,
+        unit: 'ms',
+      },
       d.log(),
     ),
   );
@@ -454,11 +475,23 @@ export async function trackerScripts(lab: VrrpLab, impl: Implementation): Promis
   t.mode('pass');
   figures.push(
     record(
-      { fault: 'tracker floods', what: 'state changes in 5 runs', value: entered(d, 'FAULT', since) + entered(d, 'BACKUP', since), bound: 0, unit: 'count' },
+      {
+        fault: 'tracker floods',
+        what: 'state changes in 5 runs',
+        value: entered(d, 'FAULT', since) + entered(d, 'BACKUP', since),
+        bound: 0,
+        unit: 'count',
+      },
       d.log(),
     ),
     record(
-      { fault: 'tracker floods', what: 'VRRP child RSS growth (MB)', value: Math.max(0, rssMb(d.files.vrrpPid) - before), bound: 50, unit: 'count' },
+      {
+        fault: 'tracker floods',
+        what: 'VRRP child RSS growth (MB)',
+        value: Math.max(0, rssMb(d.files.vrrpPid) - before),
+        bound: 50,
+        unit: 'count',
+      },
       d.log(),
     ),
   );
@@ -475,7 +508,13 @@ export async function trackerScripts(lab: VrrpLab, impl: Implementation): Promis
   figures.push(
     { fault: 'tracker flaps', what: 'FAULT entries in 5 s', value: flapped, bound: 5, unit: 'count' },
     record(
-      { fault: 'tracker flaps', what: 'pass again -> MASTER with VIP, stable 1.5 s', value: settled, bound: 2000 + masterDownMs(200) + SLACK_MS, unit: 'ms' },
+      {
+        fault: 'tracker flaps',
+        what: 'pass again -> MASTER with VIP, stable 1.5 s',
+        value: settled,
+        bound: 2000 + masterDownMs(200) + SLACK_MS,
+        unit: 'ms',
+      },
       d.log(),
     ),
   );
@@ -495,11 +534,12 @@ function pidIn(path: string): number | undefined {
   }
 }
 
+/** Whether `pid` runs (a zombie does not: an orphan waits for the host's init to reap it). */
 function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -510,10 +550,7 @@ function alive(pid: number | undefined): boolean {
  * a new one; the VIP stays (checker, BFD) or is back within the bound (VRRP: the new child starts as
  * BACKUP, clears the dead one's VIP and wins the election after master-down).
  */
-export async function childKilled(
-  lab: VrrpLab,
-  kind: 'vrrp' | 'checker' | 'bfd',
-): Promise<FaultFigure[]> {
+export async function childKilled(lab: VrrpLab, kind: 'vrrp' | 'checker' | 'bfd'): Promise<FaultFigure[]> {
   const [a] = lab.routers(['a', 'x'], { ipv4: '10.61.0' }) as [LanMember];
   const d = lab.start('ours', a, 'a', config('a', 200), ['--all']);
   await d.waitForState('VI_1', 'MASTER', 15_000);
@@ -535,7 +572,13 @@ export async function childKilled(
   );
   const figures = [
     record(
-      { fault: `${kind} child SIGKILL`, what: 'kill -> new child running', value: respawned - killedAt, bound: START_MS, unit: 'ms' },
+      {
+        fault: `${kind} child SIGKILL`,
+        what: 'kill -> new child running',
+        value: respawned - killedAt,
+        bound: START_MS,
+        unit: 'ms',
+      },
       d.log(),
     ),
   ];
@@ -544,7 +587,13 @@ export async function childKilled(
     const restored = await waitForNoLoss([a], { [VIP]: a.ns }, killedAt, 5000, 500, logs(d));
     figures.push(
       record(
-        { fault: 'vrrp child SIGKILL', what: 'kill -> MASTER with VIP again', value: restored, bound: START_MS + masterDownMs(200) + SLACK_MS, unit: 'ms' },
+        {
+          fault: 'vrrp child SIGKILL',
+          what: 'kill -> MASTER with VIP again',
+          value: restored,
+          bound: START_MS + masterDownMs(200) + SLACK_MS,
+          unit: 'ms',
+        },
         d.log(),
       ),
     );
@@ -557,7 +606,10 @@ export async function childKilled(
       await sleep(20);
     }
     figures.push(
-      record({ fault: `${kind} child SIGKILL`, what: 'VIP missing (polls)', value: gaps, bound: 0, unit: 'count' }, d.log()),
+      record(
+        { fault: `${kind} child SIGKILL`, what: 'VIP missing (polls)', value: gaps, bound: 0, unit: 'count' },
+        d.log(),
+      ),
     );
     assert.equal(entered(d, 'BACKUP', since) + entered(d, 'FAULT', since), 0, d.log());
   }
@@ -581,19 +633,37 @@ export async function parentKilled(lab: VrrpLab): Promise<FaultFigure[]> {
   await sleep(500);
   const killedAt = Date.now();
   process.kill(d.child.pid as number, 'SIGKILL');
-  const gone = await waitUntil(
-    () => (!hasAddress(a.ns, VIP) && children.every((p) => !alive(p)) ? Date.now() : undefined),
-    () => `children gone and VIP removed\n${d.log()}`,
+  // when each thing happened: the VIP removed, each child gone
+  const when: Record<string, number> = {};
+  await waitUntil(
+    () => {
+      const now = Date.now();
+      if (when.vip === undefined && !hasAddress(a.ns, VIP)) when.vip = now - killedAt;
+      children.forEach((p, i) => {
+        const name = ['vrrp', 'checker', 'bfd'][i] as string;
+        if (when[name] === undefined && !alive(p)) when[name] = now - killedAt;
+      });
+      return Object.keys(when).length === 4;
+    },
+    () => `children gone and VIP removed (${JSON.stringify(when)})\n${d.log()}`,
     10_000,
     20,
   );
+  const gone = killedAt + Math.max(...Object.values(when));
+  console.log(`parent SIGKILL: ${JSON.stringify(when)} ms after the kill`);
   const adverts = await capture.stop();
   const last = adverts.filter((x) => x.src === A).at(-1);
   assert.equal(last?.priority, 0, `a's last advert: ${JSON.stringify(last)}\n${d.log()}`);
   assertNothingLeft(a.ns, before);
   return [
     record(
-      { fault: 'parent SIGKILL', what: 'kill -> children exited, VIP removed, priority 0 sent', value: gone - killedAt, bound: 2000, unit: 'ms' },
+      {
+        fault: 'parent SIGKILL',
+        what: 'kill -> children exited, VIP removed, priority 0 sent',
+        value: gone - killedAt,
+        bound: 2000,
+        unit: 'ms',
+      },
       d.log(),
     ),
   ];
@@ -608,7 +678,14 @@ const VIP3 = '10.61.0.103';
 function twoInstances(vi2Priority: number, vi2Vips: string[]): string {
   return (
     globalDefs('a') +
-    instanceConfig({ name: 'VI_1', vrid: 61, version: 3, advertInt: ADVERT_S, priority: 200, vips: [`${VIP}/24`] }) +
+    instanceConfig({
+      name: 'VI_1',
+      vrid: 61,
+      version: 3,
+      advertInt: ADVERT_S,
+      priority: 200,
+      vips: [`${VIP}/24`],
+    }) +
     instanceConfig({
       name: 'VI_2',
       vrid: 62,
@@ -644,28 +721,69 @@ export async function reloads(lab: VrrpLab, impl: Implementation): Promise<Fault
   writeConfig(lab, d, twoInstances(160, [VIP2, VIP3]));
   const hupAt = Date.now();
   process.kill(d.child.pid as number, 'SIGHUP');
-  const applied = await waitUntil(() => (hasAddress(a.ns, VIP3) ? Date.now() : undefined), () => `VIP3\n${d.log()}`, 10_000, 20);
+  const applied = await waitUntil(
+    () => (hasAddress(a.ns, VIP3) ? Date.now() : undefined),
+    () => `VIP3\n${d.log()}`,
+    10_000,
+    20,
+  );
   await sleep(1000);
-  const vi1Deleted = events.split('\n').filter((l) => l.startsWith('Deleted') && l.includes(`${VIP}/`)).length;
+  const vi1Deleted = events
+    .split('\n')
+    .filter((l) => l.startsWith('Deleted') && l.includes(`${VIP}/`)).length;
   const figures = [
-    record({ fault: 'SIGHUP, config changed', what: 'HUP -> new VIP set', value: applied - hupAt, bound: 2000 + SLACK_MS, unit: 'ms' }, d.log()),
-    record({ fault: 'SIGHUP, config changed', what: 'unchanged instance VIP deletions', value: vi1Deleted, bound: 0, unit: 'count' }, `${events}\n${d.log()}`),
+    record(
+      {
+        fault: 'SIGHUP, config changed',
+        what: 'HUP -> new VIP set',
+        value: applied - hupAt,
+        bound: 2000 + SLACK_MS,
+        unit: 'ms',
+      },
+      d.log(),
+    ),
+    record(
+      {
+        fault: 'SIGHUP, config changed',
+        what: 'unchanged instance VIP deletions',
+        value: vi1Deleted,
+        bound: 0,
+        unit: 'count',
+      },
+      `${events}\n${d.log()}`,
+    ),
   ];
 
   // the storm: 100 HUPs in a second, the file switching between two configs, the last with VIP2 only
   const configs = [twoInstances(150, [VIP2]), twoInstances(160, [VIP2, VIP3])];
   const pid = d.child.pid as number;
   for (let i = 0; i < 100; i++) {
-    writeConfig(lab, d, configs[i % 2] as string);
+    writeConfig(lab, d, configs[(i + 1) % 2] as string);
     process.kill(pid, 'SIGHUP');
     await sleep(10);
   }
   const lastAt = Date.now();
-  const settled = await waitForNoLoss([a], { [VIP]: a.ns, [VIP2]: a.ns, [VIP3]: undefined }, lastAt, 20_000, 2000, logs(d));
+  const settled = await waitForNoLoss(
+    [a],
+    { [VIP]: a.ns, [VIP2]: a.ns, [VIP3]: undefined },
+    lastAt,
+    20_000,
+    2000,
+    logs(d),
+  );
   assert.ok(d.running, d.log());
   assert.equal(d.state('VI_1'), 'MASTER', d.log());
   figures.push(
-    record({ fault: 'SIGHUP storm (100 in 1 s)', what: 'last HUP -> last config applied, stable 2 s', value: settled, bound: 10_000, unit: 'ms' }, d.log()),
+    record(
+      {
+        fault: 'SIGHUP storm (100 in 1 s)',
+        what: 'last HUP -> last config applied, stable 2 s',
+        value: settled,
+        bound: 10_000,
+        unit: 'ms',
+      },
+      d.log(),
+    ),
   );
   return figures;
 }
@@ -681,7 +799,13 @@ export async function interfaceRecreated(lab: VrrpLab, impl: Implementation): Pr
   run(['ip', '-n', a.ns, 'link', 'del', a.ifname]);
   const m = await db.waitForState('VI_1', 'MASTER', 5000, since);
   const takeover = record(
-    { fault: 'interface deleted', what: 'delete -> backup MASTER', value: m.at - delAt, bound: masterDownMs(100) + SLACK_MS, unit: 'ms' },
+    {
+      fault: 'interface deleted',
+      what: 'delete -> backup MASTER',
+      value: m.at - delAt,
+      bound: masterDownMs(100) + SLACK_MS,
+      unit: 'ms',
+    },
     logs(da, db)(),
   );
   assert.ok(da.running, `a survives its interface going\n${da.log()}`);
@@ -695,7 +819,13 @@ export async function interfaceRecreated(lab: VrrpLab, impl: Implementation): Pr
   return [
     takeover,
     record(
-      { fault: 'interface deleted', what: 'recreated -> VIP on a only', value: back, bound: masterDownMs(200) + 1000 + SLACK_MS, unit: 'ms' },
+      {
+        fault: 'interface deleted',
+        what: 'recreated -> VIP on a only',
+        value: back,
+        bound: masterDownMs(200) + 1000 + SLACK_MS,
+        unit: 'ms',
+      },
       logs(da, db)(),
     ),
   ];
@@ -711,7 +841,13 @@ export async function interfaceRenamed(lab: VrrpLab, impl: Implementation): Prom
   run(['ip', '-n', a.ns, 'link', 'set', 'eth9', 'up']);
   const m = await db.waitForState('VI_1', 'MASTER', 5000, since);
   const takeover = record(
-    { fault: 'interface renamed', what: 'rename -> backup MASTER', value: m.at - at, bound: masterDownMs(100) + SLACK_MS, unit: 'ms' },
+    {
+      fault: 'interface renamed',
+      what: 'rename -> backup MASTER',
+      value: m.at - at,
+      bound: masterDownMs(100) + SLACK_MS,
+      unit: 'ms',
+    },
     logs(da, db)(),
   );
   await sleep(1000);
@@ -723,7 +859,13 @@ export async function interfaceRenamed(lab: VrrpLab, impl: Implementation): Prom
   return [
     takeover,
     record(
-      { fault: 'interface renamed', what: 'renamed back -> VIP on a only', value: back, bound: masterDownMs(200) + 1000 + SLACK_MS, unit: 'ms' },
+      {
+        fault: 'interface renamed',
+        what: 'renamed back -> VIP on a only',
+        value: back,
+        bound: masterDownMs(200) + 1000 + SLACK_MS,
+        unit: 'ms',
+      },
       logs(da, db)(),
     ),
   ];
@@ -740,10 +882,16 @@ export async function addressChanged(lab: VrrpLab, impl: Implementation): Promis
   await sleep(3000);
   const adverts = await capture.stop();
   assertNoLoss([a, b], { [VIP]: a.ns }, logs(da, db)());
-  const changes = entered(da, 'BACKUP', sinceA) + entered(da, 'FAULT', sinceA) + entered(db, 'MASTER', sinceB);
+  const changes =
+    entered(da, 'BACKUP', sinceA) + entered(da, 'FAULT', sinceA) + entered(db, 'MASTER', sinceB);
   const fromNew = adverts.filter((x) => x.src === '10.61.0.11' && x.priority === 200).length;
   assert.ok(fromNew >= 5, `adverts from the new address: ${fromNew}\n${da.log()}`);
-  return [record({ fault: 'own address changed', what: 'state changes in 3 s', value: changes, bound: 0, unit: 'count' }, logs(da, db)())];
+  return [
+    record(
+      { fault: 'own address changed', what: 'state changes in 3 s', value: changes, bound: 0, unit: 'count' },
+      logs(da, db)(),
+    ),
+  ];
 }
 
 /** A VIP deleted by hand on the master: back on the master within the bound, nowhere else. */
@@ -754,7 +902,13 @@ export async function vipRemoved(lab: VrrpLab, impl: Implementation): Promise<Fa
   const back = await waitForNoLoss([a, b], { [VIP]: a.ns }, at, 5000, 1000, logs(da, db));
   return [
     record(
-      { fault: 'VIP removed by hand', what: 'removal -> VIP back on a only', value: back, bound: ADVERT_S * 1000 + SLACK_MS, unit: 'ms' },
+      {
+        fault: 'VIP removed by hand',
+        what: 'removal -> VIP back on a only',
+        value: back,
+        bound: ADVERT_S * 1000 + SLACK_MS,
+        unit: 'ms',
+      },
       logs(da, db)(),
     ),
   ];
@@ -768,10 +922,21 @@ export async function vipRemoved(lab: VrrpLab, impl: Implementation): Promise<Fa
  * (MASTER with the VIP) or has exited non-zero saying why; never alive without the VIP and silent.
  */
 export async function resourceLimit(lab: VrrpLab, limit: string, why: RegExp): Promise<'runs' | 'exits'> {
+  // a child that cannot start stops the whole daemon, saying so (keepalived's "permanent error")
   const [a] = lab.routers(['a', 'x'], { ipv4: '10.61.0' }) as [LanMember];
   const files = lab.daemonFiles('lim');
   lab.writeFile('lim.conf', config('a', 200));
-  const argv = ['prlimit', limit, process.execPath, OURS_LAUNCHER, '-P', '-n', '-l', '-D', ...lab.fileArgs({ ...files, config: `${lab.dir}/lim.conf` })];
+  const argv = [
+    'prlimit',
+    limit,
+    process.execPath,
+    OURS_LAUNCHER,
+    '-P',
+    '-n',
+    '-l',
+    '-D',
+    ...lab.fileArgs({ ...files, config: `${lab.dir}/lim.conf` }),
+  ];
   const d = lab.startOther('lim', a.ns, argv, { impl: 'ours', files });
   const outcome = await waitUntil(
     () => (!d.running ? 'exits' : hasAddress(a.ns, VIP) ? 'runs' : undefined),
@@ -780,7 +945,14 @@ export async function resourceLimit(lab: VrrpLab, limit: string, why: RegExp): P
   );
   if (outcome === 'exits') {
     assert.notEqual(d.exitCode, 0, d.log());
-    assert.ok(d.lines.some((l) => why.test(l)), `${limit}: exited without saying why (${why})\n${d.log()}`);
+    assert.ok(
+      d.lines.some((l) => why.test(l)),
+      `${limit}: exited without saying why (${why})\n${d.log()}`,
+    );
+    assert.ok(
+      d.lines.some((l) => /exited with permanent error FATAL\. Terminating/.test(l)),
+      `${limit}: the parent did not stop for its child's failure\n${d.log()}`,
+    );
   } else {
     await sleep(2000);
     assert.ok(d.running && hasAddress(a.ns, VIP), `${limit}: ran, then stopped\n${d.log()}`);
@@ -826,7 +998,13 @@ export async function termPriorityZero(
   return {
     figures: [
       record(
-        { fault: 'SIGTERM priority 0', what: `stops without priority 0 on the wire (of ${stops})`, value: missing.length, bound: 0, unit: 'count' },
+        {
+          fault: 'SIGTERM priority 0',
+          what: `stops without priority 0 on the wire (of ${stops})`,
+          value: missing.length,
+          bound: 0,
+          unit: 'count',
+        },
         missing.slice(0, 3).join('\n'),
       ),
     ],

@@ -21,7 +21,8 @@ import { gated, missingTools } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 const { describe, test } = gated(
-  (impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason()) ?? missingTools('nft', 'tcpdump', 'tshark'),
+  (impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason()) ??
+    missingTools('nft', 'tcpdump', 'tshark'),
 );
 
 /** A test body: the scenario in a lab of its own (figures printed and asserted by the scenario). */
@@ -32,23 +33,53 @@ function fault(tag: string, scenario: (lab: VrrpLab) => Promise<unknown>): () =>
 }
 
 describe(`faults: network (${impl})`, () => {
-  test('master crash (SIGKILL of its tree): backup takes over within master-down; restart: VIP back on it alone', fault('fcrash', (lab) => masterCrash(lab, impl)));
+  test(
+    'master crash (SIGKILL of its tree): backup takes over within master-down; restart: VIP back on it alone',
+    fault('fcrash', (lab) => masterCrash(lab, impl)),
+  );
 
-  test('host cut off the LAN: backup takes over within master-down; reconnected: one holder within an interval', fault('fcut', (lab) => hostLoss(lab, impl)));
+  test(
+    'host cut off the LAN: backup takes over within master-down; reconnected: one holder within an interval',
+    fault('fcut', (lab) => hostLoss(lab, impl)),
+  );
 
-  test('link flapping every 200 ms for 4 s: the daemons survive and settle on one holder', fault('fflap', (lab) => linkFlap(lab, impl, 4000)));
+  test(
+    'link flapping every 200 ms for 4 s: the daemons survive and settle on one holder',
+    fault('fflap', (lab) => linkFlap(lab, impl, 4000)),
+  );
 
-  test('3 routers partitioned and healed: exactly one master within one advert interval of the heal', fault('fpart', (lab) => partition(lab, impl)));
+  test(
+    '3 routers partitioned and healed: exactly one master within one advert interval of the heal',
+    fault('fpart', (lab) => partition(lab, impl)),
+  );
 
-  test('every advert duplicated: no state change', fault('fdup', (lab) => duplicatedAdverts(lab, impl, 3000)));
+  test(
+    'every advert duplicated: no state change',
+    fault('fdup', (lab) => duplicatedAdverts(lab, impl, 3000)),
+  );
 
-  test('adverts delayed 0-450 ms at random (reordered at a 300 ms interval): no state change', fault('fdelay', (lab) => delayedAdverts(lab, impl, 5000)));
+  test(
+    'adverts delayed 0-450 ms at random (reordered at a 300 ms interval): no state change',
+    fault('fdelay', (lab) => delayedAdverts(lab, impl, 5000)),
+  );
 
-  test('interface deleted: backup takes over; recreated: MASTER again', fault('fifdel', (lab) => interfaceRecreated(lab, impl)));
+  test(
+    'interface deleted: backup takes over; recreated: MASTER again',
+    fault('fifdel', (lab) => interfaceRecreated(lab, impl)),
+  );
 
-  test('interface renamed away and back: backup takes over, then MASTER again', fault('fifren', (lab) => interfaceRenamed(lab, impl)));
+  test(
+    'interface renamed away and back: backup takes over, then MASTER again',
+    fault('fifren', (lab) => interfaceRenamed(lab, impl)),
+  );
 
-  test('own address changed: no state change; adverts from the new address', fault('faddr', (lab) => addressChanged(lab, impl)));
+  test(
+    'own address changed: no state change; adverts from the new address',
+    fault('faddr', (lab) => addressChanged(lab, impl)),
+  );
 
-  test('a VIP deleted by hand: back on the master alone within an interval', fault('fvip', (lab) => vipRemoved(lab, impl)));
+  test(
+    'a VIP deleted by hand: back on the master alone within an interval',
+    fault('fvip', (lab) => vipRemoved(lab, impl)),
+  );
 });

@@ -155,12 +155,15 @@ export class Supervisor {
       const permanent = permanentExit(code);
       if (permanent !== undefined) {
         // It could not start (no descriptors, no memory, no permission...): restarting would not help.
-        this.log.info(`${title} child process(${child.pid ?? '?'}) exited with permanent error ${permanent}. Terminating`);
+        this.log.info(
+          `${title} child process(${child.pid ?? '?'}) exited with permanent error ${permanent}. Terminating`,
+        );
         this.exitCode = code ?? 1;
         this.stop('SIGTERM');
         return;
       }
-      if (code !== null && code !== 0) this.log.info(`${title} child process(${child.pid ?? '?'}) exited with status ${code}`);
+      if (code !== null && code !== 0)
+        this.log.info(`${title} child process(${child.pid ?? '?'}) exited with status ${code}`);
       if (this.options.dontRespawn) {
         this.log.warn(`${title} child process(${child.pid ?? '?'}) died: Exiting`);
         this.stop('SIGTERM');

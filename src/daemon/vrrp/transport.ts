@@ -23,6 +23,12 @@ export interface RawVrrpPacket {
   arrivedAt?: number;
 }
 
+/** When an advert that waited `queuedNs` in the socket arrived, on the monotonic ms clock read as `nowMs`
+ * (the read time when the wait is not plausible: the realtime clock was stepped meanwhile). */
+export function arrivalTime(nowMs: number, queuedNs: number): number {
+  return queuedNs >= 0 && queuedNs <= MAX_QUEUED_NS ? nowMs - queuedNs / 1e6 : nowMs;
+}
+
 interface Endpoint {
   ifname: string;
   ifindex: number;
@@ -33,6 +39,10 @@ interface Endpoint {
 }
 
 const IPV6_HOPS = 255;
+/** Longest plausible wait of an advert in the socket queue. The kernel stamps arrivals on the realtime
+ * clock: a queued time outside [0, this] means that clock was stepped between the stamp and the read (by
+ * an hour, say), and the read time stands instead, or the engine's timers would jump with the wall clock. */
+const MAX_QUEUED_NS = 2e9;
 
 export class VrrpTransport {
   private readonly endpoints = new Map<string, Endpoint>();
@@ -96,7 +106,7 @@ export class VrrpTransport {
   private receive(ep: Endpoint, m: ReceivedMessage): void {
     if (m.truncated) return;
     const p: RawVrrpPacket = { ifname: ep.ifname, family: ep.family, protocol: ep.protocol, data: m.data };
-    if (m.queuedNs !== undefined) p.arrivedAt = nsToMs(monotonicNowNs()) - m.queuedNs / 1e6;
+    if (m.queuedNs !== undefined) p.arrivedAt = arrivalTime(nsToMs(monotonicNowNs()), m.queuedNs);
     if (ep.family === 6) {
       if (m.from !== null && m.from.family === 'inet6') p.source = m.from.address;
       if (m.dst !== undefined) p.destination = m.dst;

@@ -374,6 +374,10 @@ export class VrrpDaemon {
     return takeover !== undefined ? { takeover } : {};
   }
 
+  /** The instances of the configuration before the last reload: what a reload removes (a VIP, a route,
+   * a whole instance) is described there only. */
+  private retired: ReadonlyMap<string, InstanceSetup> = new Map();
+
   private instance(name: string): InstanceSetup | undefined {
     return this.setup.instances.get(name);
   }
@@ -390,12 +394,17 @@ export class VrrpDaemon {
   }
 
   private changeAddresses(instance: string, addresses: string[], add: boolean): void {
-    const inst = this.instance(instance);
-    if (inst === undefined) return;
-    const vips = [...inst.vips, ...inst.excluded].filter((v) => addresses.includes(v.address));
-    for (const vip of vips) {
-      const req = addressRequest(vip, this.vipDevice(inst, vip));
-      this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
+    // A reload that drops a VIP (or a whole instance) removes what only the old configuration describes.
+    const places = [this.instance(instance), add ? undefined : this.retired.get(instance)];
+    const left = new Set(addresses);
+    for (const inst of places) {
+      if (inst === undefined) continue;
+      const vips = [...inst.vips, ...inst.excluded].filter((v) => left.has(v.address));
+      for (const vip of vips) {
+        const req = addressRequest(vip, this.vipDevice(inst, vip));
+        this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
+      }
+      for (const vip of vips) left.delete(vip.address);
     }
   }
 
@@ -431,7 +440,7 @@ export class VrrpDaemon {
   }
 
   private changeRoutes(instance: string, routes: readonly RouteSpec[], add: boolean): void {
-    const inst = this.instance(instance);
+    const inst = this.instance(instance) ?? (add ? undefined : this.retired.get(instance));
     if (inst === undefined) return;
     for (const r of routes) {
       const req = routeRequest(r, inst.vmacName ?? inst.spec.interface);
@@ -669,6 +678,7 @@ export class VrrpDaemon {
     this.snmp?.reload(this.model);
     setup.engine.linksDown = this.linksDown();
     this.fillSourceAddresses(setup.engine);
+    this.retired = this.setup.instances;
     this.setup = setup;
     this.io.reconfigure(this.setup);
     this.trackers?.stop();
