@@ -894,17 +894,25 @@ export async function addressChanged(lab: VrrpLab, impl: Implementation): Promis
   ];
 }
 
-/** A VIP deleted by hand on the master: back on the master within the bound, nowhere else. */
+/**
+ * A VIP deleted by hand on the master: as keepalived 2.2.7 (set_vrrp_backup), it leaves MASTER (priority
+ * 0, BACKUP notified) and takes over again after its skew time, setting the VIP anew; b stays BACKUP.
+ */
 export async function vipRemoved(lab: VrrpLab, impl: Implementation): Promise<FaultFigure[]> {
   const { a, b, da, db } = await masterAndBackup(lab, impl);
+  const sinceA = da.mark();
+  const sinceB = db.mark();
   const at = Date.now();
   run(['ip', '-n', a.ns, 'addr', 'del', `${VIP}/24`, 'dev', a.ifname]);
+  await da.waitForState('VI_1', 'MASTER', 5000, sinceA);
   const back = await waitForNoLoss([a, b], { [VIP]: a.ns }, at, 5000, 1000, logs(da, db));
+  assert.equal(entered(da, 'BACKUP', sinceA), 1, `a passes through BACKUP once\n${da.log()}`);
+  assert.equal(entered(db, 'MASTER', sinceB), 0, `b stays BACKUP\n${db.log()}`);
   return [
     record(
       {
         fault: 'VIP removed by hand',
-        what: 'removal -> VIP back on a only',
+        what: 'removal -> VIP back on a only (via BACKUP, skew time)',
         value: back,
         bound: ADVERT_S * 1000 + SLACK_MS,
         unit: 'ms',

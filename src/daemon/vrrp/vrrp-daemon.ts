@@ -535,7 +535,8 @@ export class VrrpDaemon {
     }
   }
 
-  /** Someone deleted a VIP a MASTER holds: put it back, unless the address line says no_track. */
+  /** Someone deleted a VIP a MASTER holds: the engine leaves MASTER and comes back at once, as keepalived
+   * does (set_vrrp_backup), unless the address line says no_track. */
   private reinstate(ifname: string, address: string): void {
     if (this.stopping) return;
     const snap = this.engine.snapshot();
@@ -544,8 +545,7 @@ export class VrrpDaemon {
       if (snap.instances.find((s) => s.name === name)?.state !== 'MASTER') continue;
       const vip = inst.vips.find((v) => v.address === address && this.vipDevice(inst, v) === ifname);
       if (vip === undefined || vip.noTrack) continue;
-      this.log.info(`(${name}) virtual address ${address} was removed from ${ifname}; restoring it`);
-      this.changeAddresses(name, [address], true);
+      this.feed({ type: 'vip-removed', instance: name, address });
     }
   }
 
