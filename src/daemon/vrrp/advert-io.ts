@@ -115,7 +115,13 @@ export class AdvertIo {
     for (const ifname of reopened) this.log.info(`${ifname} was created again: VRRP sockets reopened on it`);
   }
 
-  /** Changes whenever adverts prepared for the timed sender may be stale (a reload, sockets reopened). */
+  /** An instance's advert source address changed: adverts prepared ahead carry the old one. */
+  sourcesChanged(): void {
+    this.reloads++;
+  }
+
+  /** Changes whenever adverts prepared for the timed sender may be stale (a reload, sockets reopened,
+   * a source address changed). */
   get generation(): number {
     return this.reloads;
   }
@@ -123,7 +129,10 @@ export class AdvertIo {
   /** The address an instance's adverts come from: the configured one, else the interface's primary. */
   private sourceOf(inst: InstanceSetup, a: SendAdvertAction): string | undefined {
     const vips = new Set(inst.spec.addresses.map((v) => v.address));
-    return a.source ?? this.host.primaryAddress(inst.spec.interface, a.family, vips);
+    // the instance's source now (it follows the interface's primary address), not the one it was armed with
+    return (
+      inst.spec.sourceAddress ?? a.source ?? this.host.primaryAddress(inst.spec.interface, a.family, vips)
+    );
   }
 
   send(a: SendAdvertAction): void {

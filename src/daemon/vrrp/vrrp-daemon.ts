@@ -230,12 +230,35 @@ export class VrrpDaemon {
   /** An instance without mcast_src_ip / unicast_src_ip speaks from its interface's primary address; the
    * engine needs to know it for the equal-priority tie-break. */
   private fillSourceAddresses(spec: EngineSpec): void {
+    this.autoSources.clear();
     for (const inst of spec.instances) {
       if (inst.sourceAddress !== undefined) continue;
+      this.autoSources.add(inst.name);
       const vips = new Set(inst.addresses.map((a) => a.address));
       const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
       if (primary !== undefined) inst.sourceAddress = primary;
     }
+  }
+
+  /**
+   * The interface's address changed: an instance whose adverts come from its primary address (no
+   * unicast_src_ip) follows it, as keepalived does, rather than sending from an address the host no
+   * longer has. Returns whether any source changed.
+   */
+  private refreshSourceAddresses(): boolean {
+    let changed = false;
+    for (const inst of this.spec.instances) {
+      if (!this.autoSources.has(inst.name)) continue;
+      const current = inst.sourceAddress;
+      if (current !== undefined && this.host.hasAddress(inst.interface, current)) continue;
+      const vips = new Set(inst.addresses.map((a) => a.address));
+      const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
+      if (primary === undefined || primary === current) continue;
+      inst.sourceAddress = primary;
+      this.log.info(`(${inst.name}) adverts now sent from ${primary} (${current ?? 'none'} is gone)`);
+      changed = true;
+    }
+    return changed;
   }
 
   /** Links that are down (or missing) now, as the engine's starting view. */
@@ -373,6 +396,9 @@ export class VrrpDaemon {
       a.from === 'BACKUP' && a.to === 'MASTER' ? this.failover.transitionDetail(a.instance) : undefined;
     return takeover !== undefined ? { takeover } : {};
   }
+
+  /** Instances whose advert source is the interface's primary address (no unicast_src_ip). */
+  private readonly autoSources = new Set<string>();
 
   /** The instances of the configuration before the last reload: what a reload removes (a VIP, a route,
    * a whole instance) is described there only. */
@@ -522,6 +548,7 @@ export class VrrpDaemon {
   }
 
   private onHostChanges(changes: HostChange[]): void {
+    if (changes.length > 0 && this.refreshSourceAddresses()) this.io.sourcesChanged();
     if (changes.length > 0) this.clock?.invalidate();
     if (changes.some((c) => c.kind === 'link')) this.io.refreshSockets();
     for (const c of changes) {
