@@ -87,7 +87,7 @@ for (const name of chosen) {
       };
       row.failures.push(message);
       rows.set(key, row);
-      console.error(`${name} run ${i + 1}/${times}: FAILED: ${message}`);
+      console.error(`${name} run ${i + 1}/${times}: FAILED: ${(e as Error).message}`);
     }
   }
 }

@@ -115,9 +115,9 @@ describe('faults: processes (ours)', () => {
   });
 
   test(
-    'SIGTERM: every stop puts a priority-0 advert on the wire (5 stops; 200 in bench/faults.ts)',
+    'SIGTERM: every stop puts a priority-0 advert on the wire (3 stops; 200 in bench/faults.ts)',
     fault('fterm', async (lab) => {
-      const { missing } = await termPriorityZero(lab, 'ours', 5);
+      const { missing } = await termPriorityZero(lab, 'ours', 3);
       assert.deepEqual(missing, []);
     }),
   );

@@ -55,12 +55,12 @@ describe(`faults: network (${impl})`, () => {
 
   test(
     'every advert duplicated: no state change',
-    fault('fdup', (lab) => duplicatedAdverts(lab, impl, 3000)),
+    fault('fdup', (lab) => duplicatedAdverts(lab, impl, 2000)),
   );
 
   test(
     'adverts delayed 0-450 ms at random (reordered at a 300 ms interval): no state change',
-    fault('fdelay', (lab) => delayedAdverts(lab, impl, 5000)),
+    fault('fdelay', (lab) => delayedAdverts(lab, impl, 3000)),
   );
 
   test(
