@@ -147,7 +147,18 @@ export class NanoCapture {
     name: string,
   ): Promise<NanoCapture> {
     const file = join(lab.dir, `${name}.pcap`);
-    const argv = ['tcpdump', '-i', ifname, '-n', '-U', '-B', '8192', '--time-stamp-precision=nano'];
+    // --immediate-mode: packets are not held back in a ring block a stop would drop (vrrp-lab.ts capture)
+    const argv = [
+      'tcpdump',
+      '-i',
+      ifname,
+      '-n',
+      '-U',
+      '--immediate-mode',
+      '-B',
+      '8192',
+      '--time-stamp-precision=nano',
+    ];
     const child = lab.spawnOther(ns, [...argv, '-w', file, filter]);
     let stderr = '';
     await new Promise<void>((resolve, reject) => {

@@ -10,7 +10,7 @@
 set -eu
 PACKAGES="iproute2 nftables tcpdump tshark keepalived frr nginx dnsmasq ca-certificates openssl python3
   ipvsadm qemu-system-x86 linux-image-amd64 busybox-static xz-utils snmpd snmp snmptrapd chromium systemd
-  dbus-daemon libglib2.0-bin"
+  dbus-daemon libglib2.0-bin libfaketime"
 SERVICES="keepalived frr nginx dnsmasq ipvsadm snmpd snmptrapd snmptrapd.socket"
 
 if [ "$(id -u)" != 0 ]; then

@@ -38,7 +38,7 @@ export class Capture {
   /** Stops tcpdump (flushing the file) and decodes the VRRP packets in it. */
   async stop(): Promise<DecodedAdvert[]> {
     if (this.child.exitCode === null && this.child.pid !== undefined) {
-      await sleep(250); // let tcpdump drain what the kernel already holds: SIGINT drops unread packets
+      await sleep(250); // let tcpdump write what it read (--immediate-mode: it reads each packet at once)
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
       process.kill(-this.child.pid, 'SIGINT');
       await Promise.race([exited, sleep(3000)]);

@@ -531,7 +531,19 @@ export class VrrpLab {
     filter = 'ip proto 112 or ip6 proto 112 or ip proto 51 or ip6 proto 51',
   ): Promise<Capture> {
     const file = join(this.dir, `${ns}-${ifname}-${this.others.length}.pcap`);
-    const child = this.spawnOther(ns, ['tcpdump', '-i', ifname, '-U', '-n', '-w', file, filter]);
+    // --immediate-mode: without it libpcap hands packets over in TPACKET_V3 blocks, after up to a second,
+    // and a capture stopped meanwhile loses the last ones (a priority-0 advert logged as sent, "missing").
+    const child = this.spawnOther(ns, [
+      'tcpdump',
+      '-i',
+      ifname,
+      '-U',
+      '--immediate-mode',
+      '-n',
+      '-w',
+      file,
+      filter,
+    ]);
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr}`)), 10_000);

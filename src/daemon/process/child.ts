@@ -3,6 +3,7 @@
 // must not leave an orphan holding VIPs), reload on SIGHUP, dump on SIGUSR1, and exit 1 if it cannot start.
 import { daemonLogger, type Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
+import { EXIT_FATAL, EXIT_PROGRAM_ERROR } from './respawn-policy.js';
 
 /** The environment variable the supervisor passes its resolved options in (JSON). */
 export const CHILD_OPTIONS_ENV = 'KEEPALIVED_TS_CHILD_OPTIONS';
@@ -51,6 +52,12 @@ export async function runChild<D extends ChildDaemon>(
         },
       );
   };
+  // A crash is restarted by the supervisor (as keepalived's after a SIGSEGV); Node would exit 1, which the
+  // supervisor reads as "cannot start" (keepalived's FATAL) and stops everything for.
+  process.on('uncaughtException', (e) => {
+    log.error(`${title} child crashed: ${e.stack ?? String(e)}`);
+    process.exit(EXIT_PROGRAM_ERROR);
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
@@ -61,7 +68,7 @@ export async function runChild<D extends ChildDaemon>(
     await daemon.start();
   } catch (e) {
     log.error(`${title} child failed to start: ${(e as Error).stack ?? String(e)}`);
-    process.exit(1);
+    process.exit(EXIT_FATAL);
   }
   return daemon;
 }

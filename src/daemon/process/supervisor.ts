@@ -12,6 +12,7 @@ import { sdNotify } from './sd-notify.js';
 import { BfdRelay } from '../bfd/relay.js';
 import { StatusRelay } from './status-relay.js';
 import type { Notifier } from './notifier.js';
+import { permanentExit, restartDelay, type RespawnState } from './respawn-policy.js';
 
 export type ChildKind = 'vrrp' | 'checker' | 'bfd';
 
@@ -45,9 +46,6 @@ function forwardRealtimeSignals(forward: (signum: number) => void, log: Logger):
   }
 }
 
-/** Restart backoff: a child that keeps dying is restarted at most once a second, then less often. */
-const RESPAWN_MIN_MS = 1000;
-const RESPAWN_MAX_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 
 /** startup_script / shutdown_script: run by the parent before it starts its children and after they
@@ -61,7 +59,7 @@ export interface LifecycleScripts {
 interface Supervised {
   kind: ChildKind;
   child?: ChildProcess;
-  restarts: number;
+  respawn: RespawnState;
   startedAt: number;
 }
 
@@ -73,6 +71,8 @@ export class Supervisor {
   /** The checker child's health report and events, passed on to the VRRP child (status_http). */
   private readonly status = new StatusRelay(() => this.children.find((c) => c.kind === 'vrrp')?.child);
   private resolveDone: (() => void) | undefined;
+  /** The daemon's exit status: a child's permanent error status, else 0. */
+  private exitCode = 0;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -81,7 +81,7 @@ export class Supervisor {
     kinds: ChildKind[],
     private readonly scripts?: LifecycleScripts,
   ) {
-    for (const kind of kinds) this.children.push({ kind, restarts: 0, startedAt: 0 });
+    for (const kind of kinds) this.children.push({ kind, respawn: { nextDelayS: 0 }, startedAt: 0 });
   }
 
   /** Runs until stopped by a signal; resolves with the exit code. */
@@ -115,7 +115,7 @@ export class Supervisor {
     await done;
     await this.runLifecycleScript('shutdown');
     removePidFile(this.options.pidFile);
-    return 0;
+    return this.exitCode;
   }
 
   private async runLifecycleScript(which: 'startup' | 'shutdown'): Promise<void> {
@@ -151,18 +151,32 @@ export class Supervisor {
         if (this.children.every((c) => c.child === undefined)) this.resolveDone?.();
         return;
       }
-      this.log.warn(`${s.kind} child exited (code ${code ?? '-'}, signal ${signal ?? '-'})`);
-      if (this.options.dontRespawn) {
-        this.log.info('not restarting it (-R); stopping');
+      const title = CHILD_TITLE[s.kind];
+      const permanent = permanentExit(code);
+      if (permanent !== undefined) {
+        // It could not start (no descriptors, no memory, no permission...): restarting would not help.
+        this.log.info(
+          `${title} child process(${child.pid ?? '?'}) exited with permanent error ${permanent}. Terminating`,
+        );
+        this.exitCode = code ?? 1;
         this.stop('SIGTERM');
         return;
       }
-      const lived = Date.now() - s.startedAt;
-      s.restarts = lived > RESPAWN_MAX_MS ? 0 : s.restarts + 1;
-      const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_MIN_MS * 2 ** Math.max(0, s.restarts - 1));
+      if (code !== null && code !== 0)
+        this.log.info(`${title} child process(${child.pid ?? '?'}) exited with status ${code}`);
+      if (this.options.dontRespawn) {
+        this.log.warn(`${title} child process(${child.pid ?? '?'}) died: Exiting`);
+        this.stop('SIGTERM');
+        return;
+      }
+      if (signal !== null) this.log.info(`${title} child process(${child.pid ?? '?'}) killed by ${signal}`);
+      this.log.warn(`${title} child process(${child.pid ?? '?'}) died: Respawning`);
+      const delay = restartDelay(s.respawn, Date.now() - s.startedAt);
+      if (delay.limited)
+        this.log.info(`Restart of ${title} process delayed ${delay.seconds} seconds to limit respawn rate`);
       setTimeout(() => {
         if (!this.stopping) this.spawn(s);
-      }, delay);
+      }, delay.seconds * 1000);
     });
   }
 

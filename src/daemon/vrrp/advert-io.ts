@@ -99,7 +99,29 @@ export class AdvertIo {
     return inst.vmacName !== undefined && !inst.vmacXmitBase ? inst.vmacName : inst.spec.interface;
   }
 
-  /** Changes whenever adverts prepared for the timed sender may be stale (a reload). */
+  /** After a link change: an interface deleted and created again gets new sockets (keepalived rebinds
+   * its instances to the new ifindex too); adverts prepared on the old ones are stale. */
+  refreshSockets(): void {
+    if (!this.opened) return;
+    let reopened: string[];
+    try {
+      reopened = this.transport.reopenRecreated();
+    } catch (e) {
+      this.log.error(`cannot reopen VRRP sockets: ${(e as Error).message}`);
+      return;
+    }
+    if (reopened.length === 0) return;
+    this.reloads++;
+    for (const ifname of reopened) this.log.info(`${ifname} was created again: VRRP sockets reopened on it`);
+  }
+
+  /** An instance's advert source address changed: adverts prepared ahead carry the old one. */
+  sourcesChanged(): void {
+    this.reloads++;
+  }
+
+  /** Changes whenever adverts prepared for the timed sender may be stale (a reload, sockets reopened,
+   * a source address changed). */
   get generation(): number {
     return this.reloads;
   }
@@ -107,7 +129,10 @@ export class AdvertIo {
   /** The address an instance's adverts come from: the configured one, else the interface's primary. */
   private sourceOf(inst: InstanceSetup, a: SendAdvertAction): string | undefined {
     const vips = new Set(inst.spec.addresses.map((v) => v.address));
-    return a.source ?? this.host.primaryAddress(inst.spec.interface, a.family, vips);
+    // the instance's source now (it follows the interface's primary address), not the one it was armed with
+    return (
+      inst.spec.sourceAddress ?? a.source ?? this.host.primaryAddress(inst.spec.interface, a.family, vips)
+    );
   }
 
   send(a: SendAdvertAction): void {

@@ -22,6 +22,12 @@ export interface RawVrrpPacket {
   arrivedAt?: number;
 }
 
+/** When an advert that waited `queuedNs` in the socket arrived, on the monotonic ms clock read as `nowMs`
+ * (the read time when the wait is not plausible: the realtime clock was stepped meanwhile). */
+export function arrivalTime(nowMs: number, queuedNs: number): number {
+  return queuedNs >= 0 && queuedNs <= MAX_QUEUED_NS ? nowMs - queuedNs / 1e6 : nowMs;
+}
+
 interface Endpoint {
   ifname: string;
   ifindex: number;
@@ -32,6 +38,10 @@ interface Endpoint {
 }
 
 const IPV6_HOPS = 255;
+/** Longest plausible wait of an advert in the socket queue. The kernel stamps arrivals on the realtime
+ * clock: a queued time outside [0, this] means that clock was stepped between the stamp and the read (by
+ * an hour, say), and the read time stands instead, or the engine's timers would jump with the wall clock. */
+const MAX_QUEUED_NS = 2e9;
 
 export class VrrpTransport {
   private readonly endpoints = new Map<string, Endpoint>();
@@ -95,7 +105,12 @@ export class VrrpTransport {
   private receive(ep: Endpoint, m: ReceivedMessage): void {
     if (m.truncated) return;
     const p: RawVrrpPacket = { ifname: ep.ifname, family: ep.family, protocol: ep.protocol, data: m.data };
-    if (m.receivedAtNs !== undefined) p.arrivedAt = nsToMs(m.receivedAtNs);
+    // The arrival on the monotonic clock: the read's time (taken as recvmsg returned) less the time the
+    // kernel says it waited, unless that wait is implausible (the realtime clock stepped meanwhile).
+    if (m.queuedNs !== undefined && m.receivedAtNs !== undefined) {
+      const readAtMs = nsToMs(m.receivedAtNs + BigInt(Math.round(m.queuedNs)));
+      p.arrivedAt = arrivalTime(readAtMs, m.queuedNs);
+    }
     if (ep.family === 6) {
       if (m.from !== null && m.from.family === 'inet6') p.source = m.from.address;
       if (m.dst !== undefined) p.destination = m.dst;
@@ -164,6 +179,26 @@ export class VrrpTransport {
       return this.endpoints.get(`${ifname}/${family}/${protocol}`) as Endpoint;
     }
     return ep;
+  }
+
+  /**
+   * Reopens the sockets of interfaces that were deleted and created again under the same name: a socket
+   * stays bound to the old ifindex and sends nothing (ENODEV). Returns the interfaces reopened.
+   */
+  reopenRecreated(): string[] {
+    const stale = [...this.endpoints.entries()].filter(([, ep]) => {
+      try {
+        return native().ifNameToIndex(ep.ifname) !== ep.ifindex;
+      } catch {
+        return false; // not there (yet): nothing to bind to
+      }
+    });
+    for (const [key, ep] of stale) {
+      ep.socket.close();
+      this.endpoints.delete(key);
+      this.open(ep.ifname, ep.family, ep.protocol, [...ep.joined]);
+    }
+    return [...new Set(stale.map(([, ep]) => ep.ifname))];
   }
 
   closeAll(): void {

@@ -280,12 +280,35 @@ export class VrrpDaemon {
   /** An instance without mcast_src_ip / unicast_src_ip speaks from its interface's primary address; the
    * engine needs to know it for the equal-priority tie-break. */
   private fillSourceAddresses(spec: EngineSpec): void {
+    this.autoSources.clear();
     for (const inst of spec.instances) {
       if (inst.sourceAddress !== undefined) continue;
+      this.autoSources.add(inst.name);
       const vips = new Set(inst.addresses.map((a) => a.address));
       const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
       if (primary !== undefined) inst.sourceAddress = primary;
     }
+  }
+
+  /**
+   * The interface's address changed: an instance whose adverts come from its primary address (no
+   * unicast_src_ip) follows it, as keepalived does, rather than sending from an address the host no
+   * longer has. Returns whether any source changed.
+   */
+  private refreshSourceAddresses(): boolean {
+    let changed = false;
+    for (const inst of this.spec.instances) {
+      if (!this.autoSources.has(inst.name)) continue;
+      const current = inst.sourceAddress;
+      if (current !== undefined && this.host.hasAddress(inst.interface, current)) continue;
+      const vips = new Set(inst.addresses.map((a) => a.address));
+      const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
+      if (primary === undefined || primary === current) continue;
+      inst.sourceAddress = primary;
+      this.log.info(`(${inst.name}) adverts now sent from ${primary} (${current ?? 'none'} is gone)`);
+      changed = true;
+    }
+    return changed;
   }
 
   /** Links that are down (or missing) now, as the engine's starting view. */
@@ -476,6 +499,13 @@ export class VrrpDaemon {
     return takeover !== undefined ? { takeover } : {};
   }
 
+  /** Instances whose advert source is the interface's primary address (no unicast_src_ip). */
+  private readonly autoSources = new Set<string>();
+
+  /** The instances of the configuration before the last reload: what a reload removes (a VIP, a route,
+   * a whole instance) is described there only. */
+  private retired: ReadonlyMap<string, InstanceSetup> = new Map();
+
   private instance(name: string): InstanceSetup | undefined {
     return this.setup.instances.get(name);
   }
@@ -492,12 +522,17 @@ export class VrrpDaemon {
   }
 
   private changeAddresses(instance: string, addresses: string[], add: boolean): void {
-    const inst = this.instance(instance);
-    if (inst === undefined) return;
-    const vips = [...inst.vips, ...inst.excluded].filter((v) => addresses.includes(v.address));
-    for (const vip of vips) {
-      const req = addressRequest(vip, this.vipDevice(inst, vip));
-      this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
+    // A reload that drops a VIP (or a whole instance) removes what only the old configuration describes.
+    const places = [this.instance(instance), add ? undefined : this.retired.get(instance)];
+    const left = new Set(addresses);
+    for (const inst of places) {
+      if (inst === undefined) continue;
+      const vips = [...inst.vips, ...inst.excluded].filter((v) => left.has(v.address));
+      for (const vip of vips) {
+        const req = addressRequest(vip, this.vipDevice(inst, vip));
+        this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
+      }
+      for (const vip of vips) left.delete(vip.address);
     }
   }
 
@@ -533,7 +568,7 @@ export class VrrpDaemon {
   }
 
   private changeRoutes(instance: string, routes: readonly RouteSpec[], add: boolean): void {
-    const inst = this.instance(instance);
+    const inst = this.instance(instance) ?? (add ? undefined : this.retired.get(instance));
     if (inst === undefined) return;
     for (const r of routes) {
       const req = routeRequest(r, inst.vmacName ?? inst.spec.interface);
@@ -636,7 +671,9 @@ export class VrrpDaemon {
   }
 
   private onHostChanges(changes: HostChange[]): void {
+    if (changes.length > 0 && this.refreshSourceAddresses()) this.io.sourcesChanged();
     if (changes.length > 0) this.clock?.invalidate();
+    if (changes.some((c) => c.kind === 'link')) this.io.refreshSockets();
     for (const c of changes) {
       if (c.kind === 'link') this.feed({ type: 'link', ifname: c.name, up: c.up });
       else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
@@ -648,7 +685,8 @@ export class VrrpDaemon {
     }
   }
 
-  /** Someone deleted a VIP a MASTER holds: put it back, unless the address line says no_track. */
+  /** Someone deleted a VIP a MASTER holds: the engine leaves MASTER and comes back at once, as keepalived
+   * does (set_vrrp_backup), unless the address line says no_track. */
   private reinstate(ifname: string, address: string): void {
     if (this.stopping) return;
     const snap = this.engine.snapshot();
@@ -657,8 +695,7 @@ export class VrrpDaemon {
       if (snap.instances.find((s) => s.name === name)?.state !== 'MASTER') continue;
       const vip = inst.vips.find((v) => v.address === address && this.vipDevice(inst, v) === ifname);
       if (vip === undefined || vip.noTrack) continue;
-      this.log.info(`(${name}) virtual address ${address} was removed from ${ifname}; restoring it`);
-      this.changeAddresses(name, [address], true);
+      this.feed({ type: 'vip-removed', instance: name, address });
     }
   }
 
@@ -827,6 +864,7 @@ export class VrrpDaemon {
     this.snmp?.reload(this.model);
     setup.engine.linksDown = this.linksDown();
     this.fillSourceAddresses(setup.engine);
+    this.retired = this.setup.instances;
     this.setup = setup;
     this.io.reconfigure(this.setup);
     this.trackers?.stop();

@@ -168,6 +168,9 @@ export class Engine {
         else this.world.bfdsUp.delete(event.name);
         this.reevaluate(ctx, 'bfd', event.name, `bfd ${event.name} ${event.up ? 'up' : 'down'}`);
         break;
+      case 'vip-removed':
+        this.onVipRemoved(ctx, event.instance, event.address);
+        break;
       case 'shutdown':
         for (const inst of this.instances) inst.shutdown(ctx);
         for (const group of this.groups) group.stop(ctx);
@@ -546,6 +549,26 @@ export class Engine {
     if (isFaulty && (!wasFaulty || inst.state === 'INIT')) this.goDown(ctx, inst);
     else if (!isFaulty && !v.initPending && (wasFaulty || (wasInitPending && inst.state === 'INIT')))
       this.tryUp(ctx, inst, inst.state === 'INIT');
+  }
+
+  /**
+   * keepalived's set_vrrp_backup: a VIP of a MASTER was deleted by someone else. The instance (and every
+   * MASTER of its sync group) leaves MASTER as usual (priority 0, addresses removed, notify BACKUP) with its
+   * down timer cut to the skew time, so that it takes over again at once, setting every VIP anew with its
+   * gratuitous ARPs; a backup of higher priority may win meanwhile, as with keepalived.
+   */
+  private onVipRemoved(ctx: StepContext, name: string, address: string): void {
+    const inst = this.instances.find((i) => i.name === name);
+    if (inst === undefined || inst.state !== 'MASTER') return;
+    this.log(ctx, 'info', `(${name}) virtual address ${address} was removed: leaving MASTER to set it again`);
+    const leaving = inst.group ? inst.group.members.filter((m) => m.state === 'MASTER') : [inst];
+    for (const m of leaving) {
+      m.wantState = 'BACKUP';
+      m.leaveMaster(ctx, true);
+      m.msDownTimerMs = m.skewMs();
+      m.initSands(ctx.now);
+    }
+    if (inst.group) inst.group.state = 'BACKUP';
   }
 
   /** keepalived's down_instance, with the sync group following into FAULT. */

@@ -35,6 +35,8 @@ export type EngineEvent =
   | { type: 'process'; name: string; running: boolean }
   /** A bfd_instance session went Up or fell Down (from the BFD child). */
   | { type: 'bfd'; name: string; up: boolean }
+  /** Someone else deleted a VIP of this instance from the interface (keepalived's address_is_ours). */
+  | { type: 'vip-removed'; instance: string; address: string }
   /** Stop everything: MASTERs send priority 0 and release their addresses. */
   | { type: 'shutdown' }
   /** One round of gratuitous ARPs / unsolicited NAs for the instance's addresses if they are set (DBus's

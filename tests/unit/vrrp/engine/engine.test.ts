@@ -205,6 +205,35 @@ void describe('two routers on one LAN', () => {
     assert.equal(lan.state('B'), 'MASTER');
   });
 
+  void test('a VIP deleted on the MASTER (keepalived set_vrrp_backup): BACKUP, priority 0, MASTER again after its skew', () => {
+    const lan = new Lan(
+      new Map([
+        ['A', new Engine(engineSpec(router('VI', 150, '10.0.0.1')))],
+        ['B', new Engine(engineSpec(router('VI', 100, '10.0.0.2')))],
+      ]),
+    );
+    lan.send('A', { type: 'start' });
+    lan.send('B', { type: 'start' });
+    lan.runUntil(10_000);
+    assert.equal(lan.state('A'), 'MASTER');
+    const mark = lan.log.length;
+    lan.send('A', { type: 'vip-removed', instance: 'VI', address: '10.0.0.100' });
+    assert.equal(lan.state('A'), 'BACKUP');
+    const sent = lan.log.slice(mark).filter((l) => l.node === 'A');
+    assert.ok(sent.some((l) => l.action.type === 'send-advert' && l.action.advert.priority === 0));
+    assert.ok(sent.some((l) => l.action.type === 'remove-addresses'));
+    // A's skew (150: 414 ms at 1 s) is shorter than B's (609 ms after the priority 0): A comes back
+    lan.runUntil(10_000 + 414.0625);
+    assert.equal(lan.state('A'), 'MASTER');
+    assert.equal(lan.state('B'), 'BACKUP');
+    assert.ok(lan.log.slice(mark).some((l) => l.node === 'A' && l.action.type === 'add-addresses'));
+    // on a BACKUP it changes nothing
+    const before = lan.log.length;
+    lan.send('B', { type: 'vip-removed', instance: 'VI', address: '10.0.0.100' });
+    assert.equal(lan.state('B'), 'BACKUP');
+    assert.equal(lan.log.length, before);
+  });
+
   void test('equal priorities: after a partition heals, the higher address keeps MASTER', () => {
     const lan = new Lan(
       new Map([
