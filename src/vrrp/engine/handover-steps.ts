@@ -60,18 +60,23 @@ export function sendReleasingAdvert(m: HandoverMember, ctx: StepContext): void {
   m.log(ctx, 'info', 'sent 0 priority');
 }
 
-/** An advert while releasing: any router advertising a priority above 0 is the new master; we yield. */
+/** How long the VIPs stay after the new master's first advert: it sends that advert before its own VIPs
+ * are installed and announced (gratuitous ARP / NA), so leaving at once could lose the few packets sent
+ * to us in between; for this short while both answer for them ("make before break"). */
+export const YIELD_GRACE_MS = 200;
+
+/** An advert while releasing: any router advertising a priority above 0 is the new master; we yield to it
+ * once YIELD_GRACE_MS have passed. */
 export function releasingReceive(m: HandoverMember, ctx: StepContext, received: ReceivedAdvert): void {
   const a = received.advert;
   if (a.priority === 0 || received.source === m.spec.sourceAddress) return;
   const h = m.handover as HandoverState;
+  if (h.newMaster !== undefined) return; // heard already: yielding at the grace's end
   m.log(ctx, 'info', `handover: new master ${received.source} (priority ${a.priority}) advertises`);
-  m.handover = { ...h, newMaster: received.source };
+  m.handover = { ...h, newMaster: received.source, deadline: Math.min(h.deadline, ctx.now + YIELD_GRACE_MS) };
   if (m.spec.version === 3) m.masterAdvertIntervalCs = a.intervalCs;
   m.masterAddress = received.source;
   m.masterPriority = a.priority;
-  m.wantState = 'BACKUP';
-  m.leaveMaster(ctx, false);
 }
 
 /** The VIPs are gone (new master heard, or the deadline): the hold begins. */
@@ -106,8 +111,13 @@ export function fireHandoverTimer(m: HandoverMember, ctx: StepContext): void {
     endHandover(m, ctx, 'released', 'hold time over');
     return;
   }
-  ctx.reason = 'handover deadline';
-  m.log(ctx, 'info', 'handover: no new master advertised in time, dropping the VIPs anyway');
+  if (h.newMaster !== undefined) {
+    ctx.reason = `handover to ${h.newMaster}`;
+    m.log(ctx, 'info', `handover: yielding to the new master ${h.newMaster}`);
+  } else {
+    ctx.reason = 'handover deadline';
+    m.log(ctx, 'info', 'handover: no new master advertised in time, dropping the VIPs anyway');
+  }
   if (m.state !== 'MASTER') {
     endHandover(m, ctx, 'aborted', `no longer MASTER (${m.state})`);
     return;

@@ -1,5 +1,6 @@
 // Planned handover in the engine (handover.ts): priority 0 out, VIPs kept until the new master advertises,
 // then a hold without preemption; on a LAN of engines with 1 ms latency that honours unicast destinations.
+import { YIELD_GRACE_MS } from '../../../../src/vrrp/engine/handover-steps.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../../../src/vrrp/engine/engine.js';
@@ -157,9 +158,10 @@ void describe('planned handover (engine)', () => {
     const added = lan.vipChanges(B, 'add-addresses', t0);
     assert.equal(added.length, 1);
     assert.equal(added[0], t0 + LATENCY_MS + skewTimeMs(2, 100, 100));
-    // A kept its VIPs until B's first advert reached it, then removed them
+    // A kept its VIPs until B's first advert reached it, and a grace after (B's VIPs and gratuitous ARPs
+    // follow its advert), then removed them
     const removed = lan.vipChanges(A, 'remove-addresses', t0);
-    assert.deepEqual(removed, [(added[0] as number) + LATENCY_MS]);
+    assert.deepEqual(removed, [(added[0] as number) + LATENCY_MS + YIELD_GRACE_MS]);
     assert.equal(lan.state(A), 'BACKUP');
     assert.equal(lan.state(B), 'MASTER');
     assert.deepEqual(lan.outcomes(A), ['started', 'completed']);
