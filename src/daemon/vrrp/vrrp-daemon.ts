@@ -206,6 +206,7 @@ export class VrrpDaemon {
             },
           }),
           garpDelayS: (name) => (this.instance(name)?.spec.garp.masterDelayMs ?? 0) / 1000,
+          wire: () => this.io.tally,
         },
         this.log,
       );
