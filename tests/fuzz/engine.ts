@@ -288,28 +288,30 @@ export function fuzz(target: FuzzTarget, corpus: Uint8Array[], opts: FuzzOptions
   };
 
   {
-    // The starting corpus: everything runs; what adds coverage is kept as a mutation parent.
     cov.take(new Set()); // forget what ran before
-    for (const input of corpus) {
-      runOne(input);
-      if (cov.take(seen) > 0 || entries.length === 0) entries.push(input);
-    }
     // Inputs that were new as a group are halved until the one(s) adding features are found.
-    const hunt = (group: Uint8Array[]): void => {
+    const hunt = (group: Uint8Array[], mutants = true): void => {
       if (group.length === 1) {
         runOne(group[0]!);
         if (cov.take(seen) > 0) {
           entries.push(group[0]!);
-          newEntries.push(group[0]!);
+          if (mutants) newEntries.push(group[0]!);
         }
         return;
       }
       const half = group.length >> 1;
       for (const part of [group.slice(0, half), group.slice(half)]) {
         for (const input of part) runOne(input);
-        if (cov.take(seen, new Set()) > 0) hunt(part);
+        if (cov.take(seen, new Set()) > 0) hunt(part, mutants);
       }
     };
+    // The starting corpus, in groups: what adds coverage is kept as a mutation parent.
+    for (let at = 0; at < corpus.length; at += 32) {
+      const group = corpus.slice(at, at + 32);
+      for (const input of group) runOne(input);
+      if (cov.take(seen, new Set()) > 0) hunt(group, false);
+    }
+    if (entries.length === 0) entries.push(corpus[0] ?? new Uint8Array(0));
     let batchSize = opts.batch ?? 64;
     while (performance.now() - started < opts.durationMs && findings.length < (opts.maxFindings ?? 20)) {
       const batch: Uint8Array[] = [];

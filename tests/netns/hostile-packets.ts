@@ -6,7 +6,9 @@
 // sent with the given source (IPV6_FREEBIND) and hop limit, their checksum computed here over the real
 // pseudo-header unless the category is about a bad one. Expected verdicts are written out by hand from
 // keepalived's rules (RFC 3768/5798 and vrrp_check_packet); `kernel` means the receiving kernel drops the
-// packet before the daemon reads it (IPv6 raw sockets with IPV6_CHECKSUM verify the checksum).
+// packet at the socket before the daemon reads it (IPv6 raw sockets with IPV6_CHECKSUM verify the
+// checksum; the socket's drop count shows it); `martian` that its IP layer drops it before any socket (a
+// source address that is one of its own: the wire side would call it `own_packet`).
 import type { AdvertDropReason, Advert } from '../../src/vrrp/advert.js';
 import { addressToBytes } from '../../src/common/inet.js';
 import { buildIpv4Packet, encodeAdvert } from '../../src/vrrp/wire/packet.js';
@@ -49,7 +51,7 @@ export const SENDER6 = '2001:db8:8::3';
 export const GROUP4 = '224.0.0.18';
 export const GROUP6 = 'ff02::12';
 
-export type Verdict = AdvertDropReason | 'accepted' | 'kernel';
+export type Verdict = AdvertDropReason | 'accepted' | 'kernel' | 'martian';
 
 export interface Shot {
   family: 4 | 6;
@@ -436,8 +438,8 @@ export function hostileCategories(scale: number, captured: Captured = {}, nowMs 
     add({
       name: "v4 router a's IPSEC-AH advert replayed",
       family: 4,
-      // a hears its own address (not counted by keepalived); b has seen that sequence number already
-      expect: { a: 'own_packet', b: 'auth_failure' },
+      // a's kernel refuses its own source from outside; b has seen that sequence number already
+      expect: { a: 'martian', b: 'auth_failure' },
       chargedVrid: 22,
       shots: repeat(n(3000), () => ({ family: 4, bytes: captured.ah! })),
     });
@@ -445,7 +447,7 @@ export function hostileCategories(scale: number, captured: Captured = {}, nowMs 
     add({
       name: "v4 router a's auth_hmac advert replayed",
       family: 4,
-      expect: { a: 'own_packet', b: 'hmac_replay' },
+      expect: { a: 'martian', b: 'hmac_replay' },
       chargedVrid: 23,
       shots: repeat(n(3000), () => ({ family: 4, bytes: captured.hmac4! })),
     });

@@ -36,7 +36,7 @@ const IPV6_FREEBIND = 78;
 const VRRP_PORTS = new Set(['0070', '0033']); // protocols 112 and 51 as /proc/net/raw shows them
 /** Bytes queued on the routers' VRRP sockets above which the sender waits. */
 const QUEUE_LIMIT = 48 * 1024;
-const BURST = 16;
+const BURST = 32;
 
 const tx4 = NativeSocket.open(c.AF_INET, c.SOCK_RAW, IPPROTO_RAW);
 tx4.setOption(c.SOL_SOCKET, c.SO_BINDTODEVICE, ifname);
@@ -68,8 +68,10 @@ function queued(): number {
   return total;
 }
 
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 async function roomToSend(): Promise<void> {
-  for (let waited = 0; queued() > QUEUE_LIMIT; waited++) await sleep(waited < 5 ? 0 : 1);
+  for (let waited = 0; queued() > QUEUE_LIMIT; waited++) await (waited < 50 ? tick() : sleep(1));
 }
 
 /** Sends one packet; true when the kernel took it. */

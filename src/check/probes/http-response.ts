@@ -21,27 +21,33 @@ export type HttpReplyOutcome = { ok: true; reply: HttpReply } | { ok: false; err
 export class HttpResponseReader {
   private readonly chunks: Buffer[] = [];
   private received = 0;
+  /** Offset of the blank line ending the header block, once seen. */
   private headerEnd = -1;
   private contentLength: number | undefined;
-  /** Where the next search for the blank line starts (the bytes before it were searched already). */
-  private searchFrom = 0;
+  /** The last bytes before the current chunk (up to 3), where a blank line split across chunks starts. */
+  private carry: Buffer = Buffer.alloc(0);
 
   constructor(private readonly maxBodyBytes: number) {}
 
-  /** Takes the next bytes; returns the outcome once the reply is complete or refused, else undefined. */
+  /** Takes the next bytes; returns the outcome once the reply is complete or refused, else undefined. Each
+   * byte is looked at a bounded number of times, however the reply is split (a server sending one byte at
+   * a time costs no more than one sending it whole). */
   push(chunk: Buffer): HttpReplyOutcome | undefined {
+    const offset = this.received;
     this.chunks.push(chunk);
     this.received += chunk.length;
     if (this.headerEnd < 0) {
-      const all = this.joined();
-      this.headerEnd = all.indexOf(HEADER_END, this.searchFrom);
-      if (this.headerEnd >= 0) {
-        const m = /\r\ncontent-length:\s*(\d+)/i.exec(all.subarray(0, this.headerEnd).toString('latin1'));
+      const window = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+      const at = window.indexOf(HEADER_END);
+      if (at >= 0) {
+        this.headerEnd = offset - this.carry.length + at;
+        const header = this.joined().subarray(0, this.headerEnd).toString('latin1');
+        const m = /\r\ncontent-length:\s*(\d+)/i.exec(header);
         if (m !== null) this.contentLength = Number(m[1]);
       } else if (this.received > MAX_HEADER_BYTES) {
         return { ok: false, error: 'HTTP header too large' };
       } else {
-        this.searchFrom = Math.max(0, all.length - (HEADER_END.length - 1));
+        this.carry = Buffer.from(window.subarray(Math.max(0, window.length - (HEADER_END.length - 1))));
       }
     }
     if (this.headerEnd >= 0) {
@@ -76,7 +82,7 @@ export class HttpResponseReader {
     };
   }
 
-  /** The bytes so far as one buffer (joined once, then kept joined). */
+  /** The bytes so far as one buffer (joined when asked, then kept joined). */
   private joined(): Buffer {
     if (this.chunks.length > 1) {
       const all = Buffer.concat(this.chunks);
