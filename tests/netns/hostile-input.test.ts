@@ -353,10 +353,13 @@ describe('hostile input on the wire', () => {
         const got = read(member, address);
         const counted = got.wire.get('4/auth_failure')! - (floodBefore[w].wire.get('4/auth_failure') ?? 0);
         const dropped = socketDrops(pids[w])[4] - floodDrops[w][4];
-        assert.equal(
-          counted + dropped,
-          done.flood,
-          `${who}: every flood packet read and counted, or dropped by its socket`,
+        // the socket's drop count may also hold a few of a's own adverts, lost in the same full buffer
+        assert.ok(
+          counted <= done.flood &&
+            counted + dropped >= done.flood &&
+            counted + dropped <= done.flood + 5 * (done.seconds + 5),
+          `${who}: every flood packet read and counted, or dropped by its socket: ` +
+            `${counted} + ${dropped} for ${done.flood}`,
         );
         assert.ok(d.running, `${who} survived the flood\n${d.log()}`);
         const u = usage(pids[w]);
