@@ -4,9 +4,9 @@
 // the header block (keepalived hashes what it receives; a chunked body is hashed with its framing).
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { createHash } from 'node:crypto';
 import type { HttpProtocol } from '../schedule/spec.js';
 import { errorText, hostPort, watchAbort } from './common.js';
+import { HttpResponseReader, type HttpReplyOutcome } from './http-response.js';
 
 export interface HttpGetOptions {
   /** Address to dial (may carry %scope for IPv6 link-local). */
@@ -50,18 +50,13 @@ export function buildRequest(
   return `GET ${opts.path} HTTP/${version}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${host}\r\n\r\n`;
 }
 
-const HEADER_END = Buffer.from('\r\n\r\n');
-
 export function httpGet(opts: HttpGetOptions): Promise<HttpGetOutcome> {
   const started = performance.now();
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
   return new Promise<HttpGetOutcome>((resolve) => {
     let done = false;
     let socket: Socket | undefined;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let headerEnd = -1;
-    let contentLength: number | undefined;
+    const reader = new HttpResponseReader(maxBody);
     let unwatch: () => void = () => undefined;
 
     const finish = (outcome: HttpGetOutcome): void => {
@@ -77,44 +72,19 @@ export function httpGet(opts: HttpGetOptions): Promise<HttpGetOutcome> {
     if (opts.signal !== undefined)
       unwatch = watchAbort(opts.signal, () => finish({ ok: false, error: 'aborted' }));
 
+    const settle = (outcome: HttpReplyOutcome): void =>
+      finish(
+        outcome.ok
+          ? { ok: true, response: { ...outcome.reply, elapsedMs: performance.now() - started } }
+          : outcome,
+      );
     const complete = (): void => {
-      const all = Buffer.concat(chunks);
-      if (headerEnd < 0)
-        return finish({ ok: false, error: 'connection closed before the end of the headers' });
-      const header = all.subarray(0, headerEnd);
-      let body = all.subarray(headerEnd + HEADER_END.length);
-      if (contentLength !== undefined && body.length > contentLength) body = body.subarray(0, contentLength);
-      const statusLine = /^HTTP\/\d\.\d\s+(\d{3})/.exec(header.toString('latin1'));
-      if (statusLine === null) return finish({ ok: false, error: 'malformed HTTP status line' });
-      finish({
-        ok: true,
-        response: {
-          statusCode: Number(statusLine[1]),
-          header,
-          body,
-          md5: createHash('md5').update(body).digest('hex'),
-          elapsedMs: performance.now() - started,
-        },
-      });
+      if (!done) settle(reader.end());
     };
-
     const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      received += chunk.length;
-      if (headerEnd < 0) {
-        const all = Buffer.concat(chunks);
-        headerEnd = all.indexOf(HEADER_END);
-        if (headerEnd >= 0) {
-          const m = /\r\ncontent-length:\s*(\d+)/i.exec(all.subarray(0, headerEnd).toString('latin1'));
-          if (m !== null) contentLength = Number(m[1]);
-        } else if (received > 64 * 1024) {
-          return finish({ ok: false, error: 'HTTP header too large' });
-        }
-      }
-      if (headerEnd >= 0) {
-        const bodyBytes = received - headerEnd - HEADER_END.length;
-        if ((contentLength !== undefined && bodyBytes >= contentLength) || bodyBytes >= maxBody) complete();
-      }
+      if (done) return;
+      const outcome = reader.push(chunk);
+      if (outcome !== undefined) settle(outcome);
     };
 
     try {

@@ -6,7 +6,7 @@ import { getSystemErrorName } from 'node:util';
 import type { EngineEvent, SendAdvertAction } from '../../vrrp/engine/events.js';
 import type { InstanceSetup, VrrpSetup } from '../../vrrp/from-model.js';
 import type { HmacConfig } from '../../vrrp/wire/auth-hmac.js';
-import { AdvertEndpoint } from '../../vrrp/wire/endpoint.js';
+import { AdvertEndpoint, type WireTally } from '../../vrrp/wire/endpoint.js';
 import { resolveHmacConfig } from '../../vrrp/wire/hmac-keys.js';
 import { IPPROTO_AH, IPPROTO_VRRP } from '../../vrrp/wire/ipv4.js';
 import type { TimedDatagram } from '../../net/timed-sender.js';
@@ -97,6 +97,11 @@ export class AdvertIo {
   /** Adverts leave from the VMAC (so the source MAC is the virtual one) unless vmac_xmit_base. */
   private txDevice(inst: InstanceSetup): string {
     return inst.vmacName !== undefined && !inst.vmacXmitBase ? inst.vmacName : inst.spec.interface;
+  }
+
+  /** Every packet read so far, by family and verdict (accepted, or why it was dropped). */
+  get tally(): WireTally {
+    return this.wire.tally;
   }
 
   /** After a link change: an interface deleted and created again gets new sockets (keepalived rebinds

@@ -20,6 +20,7 @@ import {
 } from '../../api/status.js';
 import type { Logger } from '../process/log.js';
 import { StatusHttpServer } from './status-http.js';
+import type { WireTally } from '../../vrrp/wire/endpoint.js';
 
 /** Requests closer together than this share one answer (its generatedAt says when it was built)... */
 const CACHE_MS = 250;
@@ -54,6 +55,8 @@ export interface StatusSource {
   garpDelayS(instance: string): number;
   /** POST /instances/NAME/handover and /release (api/handover.ts). */
   handover?(request: HandoverRequest): HandoverAnswer;
+  /** Every VRRP packet read, by family and verdict. */
+  wire?(): WireTally;
 }
 
 export class StatusService {
@@ -108,6 +111,26 @@ export class StatusService {
       if (f.type === 'gauge') new Gauge(spec);
       else new Counter(spec);
     }
+    const wire = (): WireTally | undefined => this.source.wire?.();
+    new Counter({
+      name: 'keepalived_vrrp_packets_received_total',
+      help: 'VRRP packets read from the raw sockets, by verdict: accepted, or the reason it was dropped (also those no instance counts: a VRID not run here (vrid_mismatch), too short to name one, a foreign protocol, our own)',
+      labelNames: ['family', 'verdict'],
+      registers,
+      collect(this: Counter): void {
+        this.reset();
+        const tally = wire();
+        if (tally === undefined) return;
+        for (const [family, counts] of [
+          ['4', tally.ipv4],
+          ['6', tally.ipv6],
+        ] as const) {
+          if (counts.received === 0) continue;
+          this.inc({ family, verdict: 'accepted' }, counts.accepted);
+          for (const [reason, n] of Object.entries(counts.dropped)) this.inc({ family, verdict: reason }, n);
+        }
+      },
+    });
     this.transitions = new Counter({
       name: 'keepalived_vrrp_transitions_total',
       help: 'State changes of an instance since the daemon started',

@@ -256,6 +256,7 @@ export class VrrpDaemon {
           }),
           garpDelayS: (name) => (this.instance(name)?.spec.garp.masterDelayMs ?? 0) / 1000,
           handover: (r) => this.handoverRequest(r),
+          wire: () => this.io.tally,
         },
         this.log,
       );

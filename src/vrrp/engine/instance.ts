@@ -569,8 +569,13 @@ export class Instance {
   receiveDropped(ctx: StepContext, reason: AdvertDropReason): void {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return;
     countDrop(this.counters, reason);
-    if (this.state === 'BACKUP') this.ignoreAdvert(ctx);
-    if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
+    // A MASTER answers a dropped packet with nothing, so its next advert stays due when it was. keepalived
+    // re-arms it here (now + advert_int), which lets anyone on the LAN hold a MASTER's adverts back with
+    // a stream of invalid packets for its VRID until the backups take over (tests/netns/hostile-input).
+    if (this.state === 'BACKUP') {
+      this.ignoreAdvert(ctx);
+      this.initSands(ctx.now);
+    }
   }
 
   /** Keep the master-down deadline where it is: re-arming will add back exactly the time left. */

@@ -65,6 +65,25 @@ interface InstanceWire {
   encoded?: Map<string, Uint8Array>;
 }
 
+/**
+ * Every packet the wire side judged, by family, under exactly one verdict: `accepted` (an instance took
+ * it) or the reason it was dropped. Drops that keepalived counts per instance only when it can name the
+ * instance (a packet too short to carry a VRID, a VRID no instance runs (`vrid_mismatch`), a foreign IP
+ * protocol, our own adverts looped back) are counted here too, so that hostile traffic is accounted for
+ * whole.
+ */
+export interface WireCounts {
+  received: number;
+  accepted: number;
+  dropped: Partial<Record<AdvertDropReason, number>>;
+}
+
+export type WireTally = Record<'ipv4' | 'ipv6', WireCounts>;
+
+function newWireCounts(): WireCounts {
+  return { received: 0, accepted: 0, dropped: {} };
+}
+
 /** A few keys per instance at most (priority changes, priority 0, unicast peers); more means churn. */
 const ENCODED_CACHE_LIMIT = 16;
 
@@ -73,6 +92,8 @@ export class AdvertEndpoint {
   /** `ifname/family/vrid` -> instances receiving there. */
   private byKey = new Map<string, InstanceWire[]>();
   private ipId = 0;
+  /** Kept across reconfigurations, like keepalived's counters. */
+  readonly tally: WireTally = { ipv4: newWireCounts(), ipv6: newWireCounts() };
 
   /** Takes the instances to run (again, on a reload); `ownAddresses` are this host's, whose adverts are
    * our own looped back. */
@@ -208,6 +229,19 @@ export class AdvertEndpoint {
    * `refused` hears each instance's refusal with its detail.
    */
   receive(p: ReceivedPacket, nowRealtimeMs: number, refused?: (r: RefusedAdvert) => void): EngineEvent[] {
+    const counts = p.family === 4 ? this.tally.ipv4 : this.tally.ipv6;
+    counts.received++;
+    const events = this.judge(p, nowRealtimeMs, refused);
+    if (events.verdict === 'accepted') counts.accepted++;
+    else counts.dropped[events.verdict] = (counts.dropped[events.verdict] ?? 0) + 1;
+    return events.out;
+  }
+
+  private judge(
+    p: ReceivedPacket,
+    nowRealtimeMs: number,
+    refused: ((r: RefusedAdvert) => void) | undefined,
+  ): { verdict: AdvertDropReason | 'accepted'; out: EngineEvent[] } {
     const decoded =
       p.family === 4
         ? decodeIpv4Packet(p.data, p.ifname)
@@ -220,7 +254,7 @@ export class AdvertEndpoint {
             checksumVerified: true,
           });
     if (!decoded.ok) {
-      return [
+      const out: EngineEvent[] = [
         {
           type: 'advert-dropped',
           ifname: p.ifname,
@@ -229,18 +263,18 @@ export class AdvertEndpoint {
           reason: decoded.reason,
         },
       ];
+      return { verdict: decoded.reason, out };
     }
     const { received, wire } = decoded;
     const sharing = this.byKey.get(`${p.ifname}/${p.family}/${received.advert.vrid}`);
     // A VRID we do not run, or (several unicast instances sharing it) a source none of them knows.
-    const target =
-      sharing &&
-      dispatchBySource(sharing, received.source, (w) => ({
-        unicastPeers: w.instance.spec.unicastPeers,
-        lastSource: w.lastSource,
-      }));
-    if (target === undefined) return [];
-    if (sharing !== undefined && sharing.length > 1) target.lastSource = received.source;
+    if (sharing === undefined) return { verdict: 'vrid_mismatch', out: [] };
+    const target = dispatchBySource(sharing, received.source, (w) => ({
+      unicastPeers: w.instance.spec.unicastPeers,
+      lastSource: w.lastSource,
+    }));
+    if (target === undefined) return { verdict: 'unicast_peer_unknown', out: [] };
+    if (sharing.length > 1) target.lastSource = received.source;
     const { spec } = target.instance;
     const result = validateAdvert(received, wire, target.expectations, {
       ah: target.ah,
@@ -249,24 +283,25 @@ export class AdvertEndpoint {
       sameMasterAsLast: target.lastMaster === received.source,
     });
     if (!result.ok) {
-      if (result.reason === 'own_packet') return []; // our own advert, looped back: not counted
+      // our own advert, looped back: not an instance's drop
+      if (result.reason === 'own_packet') return { verdict: 'own_packet', out: [] };
       refused?.({ instance: spec.name, source: received.source, detail: result.detail });
-      const reason: AdvertDropReason = result.reason;
-      return [
+      const out: EngineEvent[] = [
         {
           type: 'advert-dropped',
           ifname: spec.interface,
           family: p.family,
           vrid: received.advert.vrid,
           source: received.source,
-          reason,
+          reason: result.reason,
         },
       ];
+      return { verdict: result.reason, out };
     }
     target.lastMaster = received.source;
     // The engine knows instances by their interface, also when the advert came in on the VMAC.
     const onInterface =
       received.ifname === spec.interface ? received : { ...received, ifname: spec.interface };
-    return [{ type: 'advert', received: onInterface, notes: result.notes }];
+    return { verdict: 'accepted', out: [{ type: 'advert', received: onInterface, notes: result.notes }] };
   }
 }
