@@ -1,4 +1,4 @@
-// The fault matrix, repeated (issue #14; docs/reliability-faults.md): every scenario of
+// The fault matrix, repeated (issue #14; docs/reliability.md, Faults): every scenario of
 // tests/helpers/fault-scenarios.ts run N times in labs of its own, plus the long ones the kernel tests keep
 // short (a link flapping for 30 s, advert loss at 5 % for 60 s and 20 % for longer, 200 SIGTERMs). Prints
 // each figure's worst case and median against its bound; exits 1 if any run broke its bound.

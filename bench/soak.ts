@@ -19,7 +19,7 @@
 //                           [--conntrack-time-wait 30|kernel]
 //                           [--csv docs/soak-samples.csv] [--svg docs/soak-memory.svg]
 //
-// Criteria (see docs/reliability-soak.md): the floor (lowest value of the last minute) of a process's heap
+// Criteria (see docs/reliability.md, Soak): the floor (lowest value of the last minute) of a process's heap
 // after GC grows (Theil-Sen slope over the second half) above 4 MB/h and by more than 0.5 MB over that half, or its RSS above 20 MB/h and by more
 // than 3 MB; a process's lowest descriptor count over the last quarter is above its highest over the
 // second quarter; one of our instances goes longer than --max-gap intervals without an advert.
@@ -350,7 +350,7 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
   }
   // The nftables data plane's NAT chains turn conntrack on in d, and so every health check is tracked
   // too: 2,000 connections/s kept 120 s in TIME_WAIT fill the 262,144 entries the kernel allows a
-  // namespace, which then drops new connections (checks fail, BFD flaps). See docs/reliability-soak.md.
+  // namespace, which then drops new connections (checks fail, BFD flaps). See docs/reliability.md, Soak.
   if (o.conntrackTimeWait !== undefined)
     setSysctl(d.ns, 'net.netfilter.nf_conntrack_tcp_timeout_time_wait', o.conntrackTimeWait);
   console.log(

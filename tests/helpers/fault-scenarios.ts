@@ -1,7 +1,7 @@
 // The fault matrix (issue #14): each scenario builds routers on a namespace LAN of its own, injects one
 // fault, asserts the expected outcome and its time bound, and returns what it measured. The kernel tests
 // (tests/netns/daemon-faults*.test.ts) run each once, kept short; bench/faults.ts repeats them and prints
-// the worst case of every figure (docs/reliability-faults.md).
+// the worst case of every figure (docs/reliability.md, Faults).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// The fault matrix on the process side (issue #14; docs/reliability-faults.md): the VRRP, checker and BFD
+// The fault matrix on the process side (issue #14; docs/reliability.md, Faults): the VRRP, checker and BFD
 // children SIGKILLed (the parent starts new ones, as keepalived's does), the parent SIGKILLed (its
 // children stop and clean up, as keepalived's do on PR_SET_PDEATHSIG), SIGHUP under traffic and a SIGHUP
 // storm, tracker scripts that hang, flood and flap, too few file descriptors and too little memory,

@@ -1,4 +1,4 @@
-// The fault matrix on the network side (issue #14; docs/reliability-faults.md): crash and restart, a host
+// The fault matrix on the network side (issue #14; docs/reliability.md, Faults): crash and restart, a host
 // cut off, a flapping link, a partition of three routers, duplicated and delayed/reordered adverts, the
 // interface deleted / renamed / readdressed, a VIP deleted by hand. Each states its outcome and time bound,
 // asserts both and prints the measured figure (`FAULT ... | value | bound`); bench/faults.ts repeats them.
