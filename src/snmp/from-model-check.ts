@@ -44,6 +44,8 @@ export interface VirtualServerRuntime {
   alive?: boolean;
   quorumUp?: boolean;
   stats?: IpvsStats;
+  /** The sorry server's IPVS counters. */
+  sorry?: RealServerRuntime;
 }
 
 export interface CheckerRuntime {
@@ -74,15 +76,21 @@ function tunnel(f: Forwarding): TunnelInfo | undefined {
   return t;
 }
 
-/** persistence_granularity: an IPv4 netmask as a number, or an IPv6 prefix length. */
+/** persistence_granularity: an IPv4 netmask as a number, or an IPv6 prefix length; unset, all ones
+ * (keepalived's alloc_vs default, which its SNMP shows as FF FF FF FF). */
 function granularity(text: string | undefined): number {
-  if (text === undefined) return 0;
+  if (text === undefined) return 0xffffffff;
   const v4 = parseIpv4(text);
   if (v4 >= 0) return v4 >>> 0;
   return /^\d+$/.test(text) ? Number(text) : 0;
 }
 
-function sorryServerInfo(s: SorryServer, vs: VirtualServer, vsPort: number): RealServerInfo {
+function sorryServerInfo(
+  s: SorryServer,
+  vs: VirtualServer,
+  vsPort: number,
+  rt: RealServerRuntime | undefined,
+): RealServerInfo {
   const f = s.forwarding ?? vs.forwarding ?? { method: 'NAT' };
   const info: RealServerInfo = {
     family: s.family,
@@ -94,10 +102,10 @@ function sorryServerInfo(s: SorryServer, vs: VirtualServer, vsPort: number): Rea
     lowerLimit: 0,
     inhibit: s.inhibit,
     failedChecks: 0,
-    stats: zeroIpvsStats(),
-    activeConns: 0,
-    inactiveConns: 0,
-    persistentConns: 0,
+    stats: rt?.stats ?? zeroIpvsStats(),
+    activeConns: rt?.activeConns ?? 0,
+    inactiveConns: rt?.inactiveConns ?? 0,
+    persistentConns: rt?.persistentConns ?? 0,
     forwarding: f.method,
     alpha: false,
     smtpAlert: false,
@@ -233,7 +241,7 @@ export function checkerInfo(model: Model, runtime: CheckerRuntime = {}): Checker
     if (vs.warmup !== undefined) info.warmupUs = Math.round(vs.warmup * US);
     if (vs.virtualhost !== undefined) info.virtualhost = vs.virtualhost;
     if (vs.snmpName !== undefined) info.snmpName = vs.snmpName;
-    if (vs.sorryServer) info.sorryServer = sorryServerInfo(vs.sorryServer, vs, port);
+    if (vs.sorryServer) info.sorryServer = sorryServerInfo(vs.sorryServer, vs, port, rt?.sorry);
     return info;
   });
   const info: CheckerInfo = { vsGroups, virtualServers, lvsTimeouts: {} };

@@ -16,6 +16,7 @@ import {
 } from './mib/traps.js';
 import { inRfc2787, inRfc6527 } from './mib/vrrp-rfc.js';
 import { emptyView, respond, type MibView } from './agentx/responder.js';
+import type { Pdu } from './agentx/pdu.js';
 import {
   AgentxSession,
   DEFAULT_AGENTX_ADDRESS,
@@ -54,6 +55,7 @@ export class SnmpSubagent {
   private snapshot: SnmpSnapshot | undefined;
   /** Where fresh state comes from when the master asks (track()). */
   private builder: (() => SnmpSnapshot) | undefined;
+  private prepare: (() => Promise<void>) | undefined;
   private view: MibView = emptyView();
   private stale = false;
   /** Set by a state change: the next request rebuilds the view whatever its age. */
@@ -101,17 +103,32 @@ export class SnmpSubagent {
   /** Live state: `build` is called when the master asks and the view is older than refreshIntervalMs
    * (never more often), so that counters and tracker states are served without the daemon pushing
    * snapshots at every event. update() still sets the state a notification describes. */
-  track(build: () => SnmpSnapshot): void {
+  track(build: () => SnmpSnapshot, prepare?: () => Promise<void>): void {
     this.builder = build;
+    this.prepare = prepare;
     this.stale = true;
+  }
+
+  /** What the master asks is answered from the current view; when that view is due for a rebuild and
+   * the daemon reads some state asynchronously (the IPVS counters), that read comes first. */
+  private async answer(pdu: Pdu, uptime: number): Promise<Pdu | undefined> {
+    if (this.prepare && this.rebuildDue(Date.now()))
+      await this.prepare().catch((e: unknown) => {
+        this.options.log?.('warning', `SNMP: cannot read the state: ${(e as Error).message}`);
+      });
+    return respond(this.currentView(), pdu, uptime);
+  }
+
+  private rebuildDue(now: number): boolean {
+    const interval = Math.max(this.options.refreshIntervalMs ?? 1000, 10 * this.buildMs);
+    return this.urgent || now - this.builtAt >= interval;
   }
 
   /** The objects served now, sorted (what snmpwalk would show). */
   currentView(): MibView {
     const now = Date.now();
     // A large view is rebuilt less often: the daemon's thread spends at most a tenth of its time here.
-    const interval = Math.max(this.options.refreshIntervalMs ?? 1000, 10 * this.buildMs);
-    const due = this.urgent || now - this.builtAt >= interval;
+    const due = this.rebuildDue(now);
     if ((this.stale || this.builder) && due) {
       if (this.builder) {
         try {
@@ -242,7 +259,8 @@ export class SnmpSubagent {
       id: KEEPALIVED_OID,
       descr: this.options.descr ?? 'Keepalived',
       startedAt: this.startedAt,
-      respond: (pdu, uptime) => respond(this.currentView(), pdu, uptime),
+      respond: (pdu, uptime) =>
+        this.prepare ? this.answer(pdu, uptime) : respond(this.currentView(), pdu, uptime),
       onClosed: (why) => {
         if (this.session !== session) return;
         this.options.log?.('warning', `SNMP: AgentX session lost (${why})`);

@@ -30,6 +30,7 @@ import {
   type Impl,
 } from '../helpers/lvs-vm-runs.js';
 import { gated, missingTools } from '../helpers/requirements.js';
+import { parseWalk } from '../netns/snmp-lab.js';
 
 const worktree = fileURLToPath(new URL('../../../', import.meta.url));
 const CORPUS_DIRS = ['tests/corpus/lvs', 'tests/corpus/lvs-vm'].map((d) => join(worktree, d));
@@ -56,6 +57,49 @@ interface Run {
 
 /** keepalived 2.2.7 never finishes a range whose end is past its first address's last octet (below). */
 const CROSS_OCTET_RANGE = /^(\s*)(\d+\.\d+\.\d+)\.(\d+)-(\d+)\.(\d+)\.(\d+)\.(\d+)(\s.*)$/m;
+
+/** KEEPALIVED-MIB's check subtree. */
+const CHECK_MIB = '.1.3.6.1.4.1.9586.100.5.3';
+
+/** IPVS's rate estimates (virtualServerRate*, realServerRate*): they follow the time of each packet. */
+const RATE_COLUMNS = new RegExp(
+  `^${CHECK_MIB.replace(/\./g, '\\.')}\\.(3\\.1\\.(3[2-6]|4[1-9]|50)|4\\.1\\.(2[2-6]|3[0-9]))\\.`,
+);
+/** IPVS's counters (virtualServerStats*, realServerStats*): equal only once both daemons have read them
+ * after the same traffic (they refresh at most every 5 s, as keepalived's do). */
+const COUNTER_COLUMNS = new RegExp(
+  `^${CHECK_MIB.replace(/\./g, '\\.')}\\.(3\\.1\\.(2[7-9]|3[01]|3[89]|40)|4\\.1\\.(1[4-9]|2[01]|2[7-9]))\\.`,
+);
+
+/** Connection counts (virtualServerStatsConns(64), realServerStatsConns(64)): the same requests give the
+ * same counts. Packets and bytes follow TCP's timing (delayed acknowledgements), so they agree only
+ * closely. */
+const CONNS_COLUMNS = new RegExp(
+  `^${CHECK_MIB.replace(/\./g, '\\.')}\\.(3\\.1\\.(27|38)|4\\.1\\.(14|27))\\.`,
+);
+
+/** Counters of packets and bytes within 10 % of each other (both zero, or both not). */
+function close(t: string, o: string): boolean {
+  const n = (v: string): number => Number(/(\d+)$/.exec(v)?.[1] ?? NaN);
+  const [a, b] = [n(t), n(o)];
+  return a === b || (a > 0 && b > 0 && Math.abs(a - b) <= 0.1 * Math.max(a, b));
+}
+
+/** keepalived's check walk against ours, OID by OID; one line per difference the masks do not explain. */
+function compareCheckWalks(
+  theirs: Map<string, string>,
+  ours: Map<string, string>,
+  masks: readonly RegExp[],
+): string[] {
+  const report: string[] = [];
+  for (const oid of new Set([...theirs.keys(), ...ours.keys()])) {
+    const t = theirs.get(oid);
+    const o = ours.get(oid);
+    if (t === o || (t !== undefined && o !== undefined && masks.some((m) => m.test(oid)))) continue;
+    report.push(`${oid}: keepalived ${t ?? '(absent)'}, ours ${o ?? '(absent)'}`);
+  }
+  return report;
+}
 
 describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)', () => {
   let vm: IpvsVm;
@@ -233,6 +277,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         problems.push(
           `${name}: ${view} after stop:\n--- keepalived\n${want}\n--- keepalived-ts\n${o.left[view]}`,
         );
+
     const kLines = serviceLines(k.log);
     const oLines = serviceLines(o.log);
     const onlyK = kLines.filter((l) => !oLines.includes(l));
@@ -294,8 +339,11 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
   const vs = (vip: string, options: string, servers: string): string =>
     `virtual_server ${vip} 80 {\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n${options}${servers}}\n`;
 
+  // The checker's SNMP (KEEPALIVED-MIB's check objects) is walked at each step too: snmpd runs in the
+  // director's namespace of the VM, its AgentX socket and state in SNMP_DIR.
+  const SNMP_DIR = '/run/kts-lvs-snmp';
   const healthConfig = [
-    `global_defs {\n  router_id kts_vm_health\n  script_user root\n  enable_script_security\n  lvs_flush\n  lvs_flush_onstop\n}\n`,
+    `global_defs {\n  router_id kts_vm_health\n  script_user root\n  enable_script_security\n  lvs_flush\n  lvs_flush_onstop\n  enable_snmp_checker\n  snmp_socket unix:${SNMP_DIR}/agentx.sock\n}\n`,
     // Plain removal (and the traffic of part 3).
     vs('10.0.0.1', '', rs(RS1, 1, check('tcp', 1)) + rs(RS2, 2, check('tcp', 1))),
     // inhibit_on_failure: weight 0 instead of removal.
@@ -389,14 +437,50 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
       ]),
     );
 
+  const snmpEnv = `SNMP_PERSISTENT_DIR=${SNMP_DIR}/state MIBS=`;
+  /** snmpd (master agentx) in the director's namespace, as the kernel tier's snmp-lab starts it. */
+  async function startSnmpd(): Promise<void> {
+    const conf = [
+      'master agentx',
+      `agentXSocket ${SNMP_DIR}/agentx.sock`,
+      'agentaddress udp:127.0.0.1:161',
+      'rocommunity public 127.0.0.1',
+    ].join('\\n');
+    await vm.run(
+      `mkdir -p ${SNMP_DIR}/state && printf '${conf}\\n' > ${SNMP_DIR}/snmpd.conf && ` +
+        `${snmpEnv} setsid ip netns exec ${NS.lb} snmpd -f -C -c ${SNMP_DIR}/snmpd.conf -Lf ${SNMP_DIR}/snmpd.log ` +
+        `-p ${SNMP_DIR}/snmpd.pid </dev/null >/dev/null 2>&1 & ` +
+        `for i in $(seq 100); do [ -S ${SNMP_DIR}/agentx.sock ] && exit 0; sleep 0.2; done; exit 1`,
+    );
+  }
+  async function stopSnmpd(): Promise<void> {
+    await vm.exec(`kill $(cat ${SNMP_DIR}/snmpd.pid) 2>/dev/null; rm -rf ${SNMP_DIR}; true`);
+  }
+  /** KEEPALIVED-MIB's check objects as the agent serves them now (empty when nothing is registered). */
+  async function walkCheck(): Promise<Map<string, string>> {
+    const r = await vm.exec(
+      `${snmpEnv} ip netns exec ${NS.lb} snmpwalk -v2c -c public -m '' -On -Ot -t 5 127.0.0.1 ${CHECK_MIB}`,
+      { timeoutMs: 60_000 },
+    );
+    return parseWalk(r.stdout);
+  }
+
   /** One daemon through every step; `during(step)` runs after each step's table was read. */
   async function healthRun(
     impl: Impl,
     configPath: string,
     during?: (step: number) => Promise<void>,
-  ): Promise<{ tables: Array<Record<string, string>>; left: Record<string, string>; log: string }> {
+  ): Promise<{
+    tables: Array<Record<string, string>>;
+    walks: Array<Map<string, string>>;
+    finalWalk: Map<string, string>;
+    left: Record<string, string>;
+    log: string;
+  }> {
     await vm.run(`ipvsadm -C; ${inNs(NS.lb, 'ipvsadm -C && ' + FOREIGN.join(' && '))}`);
     await vm.run(`${startRealServer(1)} && ${startRealServer(2)}`);
+    await startSnmpd();
+    const walks: Array<Map<string, string>> = [];
     const daemon = new VmDaemon(vm, impl, NS.lb, `/tmp/kts-lvs-health-${impl}`, worktree);
     const tables: Array<Record<string, string>> = [];
     try {
@@ -414,12 +498,16 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
           );
         console.log(`# ${impl}: ${step.name}: ${Date.now() - t} ms`);
         tables.push(masked(await readTable(vm, NS.lb)));
+        walks.push(await walkCheck());
         await during?.(i);
       }
+      await new Promise((r) => setTimeout(r, 6_000));
+      const finalWalk = await walkCheck();
       await daemon.stop();
-      return { tables, left: await readTable(vm, NS.lb), log: await daemon.log() };
+      return { tables, walks, finalWalk, left: await readTable(vm, NS.lb), log: await daemon.log() };
     } finally {
       await daemon.stop(2_000);
+      await stopSnmpd();
       await vm.exec(`kill $(cat ${MISC_DIR}/rs1.pid) $(cat ${MISC_DIR}/rs2.pid) 2>/dev/null`);
     }
   }
@@ -443,7 +531,12 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
     await vm.run(topology);
     const configPath = join(shareDir, 'health.conf');
     writeFileSync(configPath, healthConfig);
-    const k = await healthRun('keepalived', configPath);
+    // The same requests in both runs: the IPVS counters SNMP shows must then agree.
+    const trafficK: string[][] = [];
+    const k = await healthRun('keepalived', configPath, async (step) => {
+      if (step === 0) trafficK.push(await requests(6));
+      if (step === 1) trafficK.push(await requests(4));
+    });
     const traffic: string[][] = [];
     const o = await healthRun('keepalived-ts', configPath, async (step) => {
       if (step === 0) traffic.push(await requests(6));
@@ -453,6 +546,32 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
       assert.deepEqual(o.tables[i], k.tables[i], `after "${step.name}"`);
     assert.deepEqual(o.left, k.left, 'what is left after the stop (lvs_flush_onstop: nothing)');
     assert.equal(k.left['ipvsadm-save -n'], '', 'lvs_flush_onstop emptied the table');
+    await t.test("4. the checker's SNMP objects are keepalived's at every step, OID by OID", () => {
+      for (const [i, step] of steps.entries()) {
+        const theirs = k.walks[i] ?? new Map<string, string>();
+        const ours = o.walks[i] ?? new Map<string, string>();
+        assert.ok(theirs.size > 50, `keepalived serves its check objects (${theirs.size}) at "${step.name}"`);
+        const report = compareCheckWalks(theirs, ours, [RATE_COLUMNS, COUNTER_COLUMNS]);
+        console.log(`# SNMP at "${step.name}": ${theirs.size} objects, ${report.length} differences`);
+        assert.deepEqual(report, [], `after "${step.name}"`);
+      }
+      // After the last step and 6 s more, both have read the kernel's counters since the last request:
+      // connections equal, packets and bytes within 10 %.
+      const final = compareCheckWalks(k.finalWalk, o.finalWalk, [RATE_COLUMNS]).filter((line) => {
+        const m = /^(\S+): keepalived (.*), ours (.*)$/.exec(line);
+        return !(
+          m &&
+          COUNTER_COLUMNS.test(m[1] ?? '') &&
+          !CONNS_COLUMNS.test(m[1] ?? '') &&
+          close(m[2] ?? '', m[3] ?? '')
+        );
+      });
+      const conns = [...o.finalWalk].filter(([oid, v]) => COUNTER_COLUMNS.test(oid) && !/: 0$/.test(v));
+      console.log(`# SNMP after the traffic: ${conns.length} non-zero counters, ${final.length} differences`);
+      assert.ok(conns.length > 0, 'the traffic shows in the counters');
+      assert.deepEqual(final, [], 'after the traffic, counters included');
+      assert.deepEqual(trafficK, traffic, 'keepalived sent the same requests to the same servers');
+    });
     const kLines = serviceLines(k.log);
     const oLines = serviceLines(o.log);
     const onlyK = kLines.filter((l) => !oLines.includes(l));

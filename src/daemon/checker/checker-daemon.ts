@@ -53,6 +53,7 @@ export class CheckerDaemon {
   private snmp: CheckerSnmp | undefined;
   private readonly snmpSource: CheckerSnmpSource = {
     lb: () => this.lb?.liveState(),
+    counters: async () => this.lb?.counters(),
     checkers: () => this.runner?.snapshot() ?? [],
   };
   /** status_http: the report and verdict events for the VRRP child's listener. */

@@ -18,7 +18,8 @@ import {
 import { resolveCommandPath } from '../../snmp/resolve-command.js';
 import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp/mib/serve.js';
 import { realServerStateTrap, quorumStateTrap } from '../../snmp/mib/traps.js';
-import type { SnmpSnapshot } from '../../snmp/snapshot.js';
+import type { IpvsStats, SnmpSnapshot } from '../../snmp/snapshot.js';
+import type { IpvsCounters, LbCounters, RealServerCounters } from '../../lb/table/counters.js';
 import { SnmpSubagent } from '../../snmp/subagent.js';
 import type { VarBind } from '../../snmp/types.js';
 import type { Logger } from '../process/log.js';
@@ -35,6 +36,36 @@ export interface CheckerSnmpSource {
       }
     | undefined;
   checkers(): readonly CheckerSnapshot[];
+  /** The IPVS counters now (undefined without IPVS). */
+  counters?(): Promise<LbCounters | undefined>;
+}
+
+/** How old the IPVS counters may be when served (keepalived's STATS_REFRESH, seconds). */
+const COUNTERS_REFRESH_MS = 5000;
+
+/** A counter set in the snapshot's spelling. */
+function snmpStats(c: IpvsCounters): IpvsStats {
+  return {
+    conns: c.conns,
+    inPkts: c.inpkts,
+    outPkts: c.outpkts,
+    inBytes: c.inbytes,
+    outBytes: c.outbytes,
+    cps: c.cps,
+    inPps: c.inpps,
+    outPps: c.outpps,
+    inBps: c.inbps,
+    outBps: c.outbps,
+  };
+}
+
+function serverRuntime(c: RealServerCounters): RealServerRuntime {
+  return {
+    stats: snmpStats(c.stats),
+    activeConns: c.activeConns,
+    inactiveConns: c.inactConns,
+    persistentConns: c.persistConns,
+  };
 }
 
 type Notification = Extract<LbEffect, { type: 'notification' }>;
@@ -45,6 +76,8 @@ export class CheckerSnmp {
   private readonly notifications: NotificationQueue;
   private readonly resolve = cachedResolver(resolveCommandPath);
   private readonly pending: Notification[] = [];
+  private counters: LbCounters | undefined;
+  private countersAt = 0;
 
   private constructor(
     model: Model,
@@ -59,7 +92,10 @@ export class CheckerSnmp {
       log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
     });
     this.notifications = new NotificationQueue(this.agent);
-    this.agent.track(() => this.snapshot());
+    this.agent.track(
+      () => this.snapshot(),
+      () => this.refreshCounters(),
+    );
   }
 
   static create(
@@ -81,7 +117,10 @@ export class CheckerSnmp {
   reload(model: Model, source: CheckerSnmpSource): void {
     this.model = model;
     this.source = source;
-    this.agent.track(() => this.snapshot());
+    this.agent.track(
+      () => this.snapshot(),
+      () => this.refreshCounters(),
+    );
   }
 
   /** The load balancer reported a real server's or a quorum's change: keepalived's notification. The
@@ -132,6 +171,14 @@ export class CheckerSnmp {
     await this.agent.close();
   }
 
+  /** Reads the kernel's counters again when those held are older than keepalived would serve them. */
+  private async refreshCounters(): Promise<void> {
+    const read = this.source.counters;
+    if (read === undefined || Date.now() - this.countersAt < COUNTERS_REFRESH_MS) return;
+    this.countersAt = Date.now();
+    this.counters = await read.call(this.source);
+  }
+
   private snapshot(): SnmpSnapshot {
     const live = this.source.lb();
     const failed = new Map<string, number>();
@@ -140,11 +187,18 @@ export class CheckerSnmp {
     const virtualServers = new Map<string, VirtualServerRuntime>();
     this.model.virtualServers.forEach((vs, v) => {
       const quorumUp = live?.quorumUp.get(v);
-      if (quorumUp !== undefined) virtualServers.set(virtualServerLabel(vs), { quorumUp });
+      const vsCounters = this.counters?.virtualServers.get(v);
+      const sorry = this.counters?.sorryServers.get(v);
+      virtualServers.set(virtualServerLabel(vs), {
+        ...(quorumUp !== undefined ? { quorumUp } : {}),
+        ...(vsCounters ? { stats: snmpStats(vsCounters) } : {}),
+        ...(sorry ? { sorry: serverRuntime(sorry) } : {}),
+      });
       for (const rs of vs.realServers) {
         const id = realServerId(vs, rs);
         const s = live?.servers.get(id);
-        const rt: RealServerRuntime = { failedChecks: failed.get(id) ?? 0 };
+        const c = this.counters?.realServers.get(id);
+        const rt: RealServerRuntime = { failedChecks: failed.get(id) ?? 0, ...(c ? serverRuntime(c) : {}) };
         if (s) {
           rt.alive = s.up;
           rt.weight = s.weight;

@@ -9,6 +9,7 @@ import type { Model } from '../../config/model/index.js';
 import type { ScriptRef } from '../../config/model/lvs/types.js';
 import { probeIpvs } from '../../lb/ipvs/client.js';
 import { IpvsDataPlane } from '../../lb/ipvs/plane.js';
+import { lbCounters, type LbCounters } from '../../lb/table/counters.js';
 import { NftablesPlane } from '../../lb/nftables/plane.js';
 import { nftablesRefusals } from '../../lb/nftables/config-check.js';
 import { serviceId } from '../../lb/table/desired.js';
@@ -146,6 +147,13 @@ export class LoadBalancer {
     const quorumUp = new Map<number, boolean>();
     this.config.virtualServers.forEach((vs, v) => quorumUp.set(vs.modelIndex, state.quorumUp[v] ?? false));
     return { servers: state.servers, quorumUp };
+  }
+
+  /** The IPVS counters of each virtual and real server (SNMP's), or undefined without IPVS. */
+  async counters(): Promise<LbCounters | undefined> {
+    const plane = this.plane;
+    if (!(plane instanceof IpvsDataPlane)) return undefined;
+    return lbCounters(this.config, await plane.readCounters());
   }
 
   /** Resolves once every change asked for so far has been applied (or has failed and been logged). */

@@ -9,6 +9,13 @@
 import { canonicalAddress } from '../../common/inet.js';
 import type { LvsSyncDaemon, LvsTimeouts } from '../../config/model/global/global.js';
 import type { DataPlane, Destination, LbChange, LbTable, Service, ServiceKey } from '../table/types.js';
+import {
+  counterKey,
+  zeroCounters,
+  type DestinationCounters,
+  type IpvsCounters,
+  type KernelCounters,
+} from '../table/counters.js';
 import { type IpvsClientOptions, IpvsClient } from './client.js';
 import { IP_VS_STATE_BACKUP, IP_VS_STATE_MASTER } from './constants.js';
 import type { IpvsDaemon, IpvsTimeouts } from './daemon.js';
@@ -127,6 +134,31 @@ export class IpvsDataPlane implements DataPlane {
   async flush(): Promise<void> {
     await this.client.flush();
     this.held = { services: [] };
+  }
+
+  /** Every service's counters and its destinations', as the kernel keeps them now (SNMP's figures). */
+  async readCounters(): Promise<KernelCounters> {
+    const out = new Map<string, { stats: IpvsCounters; destinations: DestinationCounters[] }>();
+    for (const s of await this.client.listServices()) {
+      const attrs = serviceFromWire(s);
+      if (!attrs) continue;
+      const destinations: DestinationCounters[] = [];
+      for (const d of await this.client.listDestinations(s)) {
+        const dest = destinationFromWire(d);
+        if (!dest) continue;
+        destinations.push({
+          family: dest.family,
+          address: dest.address,
+          port: dest.port,
+          activeConns: d.activeConns ?? 0,
+          inactConns: d.inactConns ?? 0,
+          persistConns: d.persistConns ?? 0,
+          stats: d.stats64 ?? d.stats ?? zeroCounters(),
+        });
+      }
+      out.set(counterKey(attrs.key), { stats: s.stats64 ?? s.stats ?? zeroCounters(), destinations });
+    }
+    return out;
   }
 
   /** What the kernel holds, in table terms (entries the table cannot express are left out). */

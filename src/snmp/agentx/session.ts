@@ -41,7 +41,7 @@ export interface AgentxSessionOptions {
   /** How long to wait for the master's Response to our own PDUs. */
   requestTimeoutMs?: number;
   /** Answers a request from the master (responder.ts's respond); undefined sends nothing. */
-  respond: (pdu: Pdu, sysUpTime: number) => Pdu | undefined;
+  respond: (pdu: Pdu, sysUpTime: number) => Pdu | undefined | Promise<Pdu | undefined>;
   /** Date.now() of the agent's start: sysUpTime counts from it (default: when the session opens). */
   startedAt?: number;
   /** Called once when the connection is gone (closed by either side, or broken). */
@@ -272,7 +272,14 @@ export class AgentxSession {
       return;
     }
     const answer = this.options.respond(pdu, this.uptime());
-    if (answer) this.socket?.write(encodePdu(answer));
+    if (answer instanceof Promise)
+      void answer.then(
+        (a) => {
+          if (a) this.socket?.write(encodePdu(a));
+        },
+        (e: unknown) => this.options.log?.('warning', `AgentX: no answer: ${(e as Error).message}`),
+      );
+    else if (answer) this.socket?.write(encodePdu(answer));
   }
 
   private failPending(why: string): void {

@@ -87,6 +87,8 @@ test('virtual servers, real servers and groups from the config, runtime facts by
     ['rr', 'DR', 6_000_000, 0xffffff00, 2, false],
   );
   assert.deepEqual(web.quorumUpCommand, ['/bin/echo', 'up']);
+  // persistence_granularity unset: all ones, as keepalived's SNMP shows it (FF FF FF FF)
+  assert.equal(mark.persistenceGranularity, 0xffffffff);
   const [r1, r2] = web.realServers;
   assert.deepEqual(
     [r1?.alive, r1?.weight, r1?.failedChecks, r1?.notifyDown, r1?.forwarding],
