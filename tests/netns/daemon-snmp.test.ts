@@ -7,7 +7,8 @@
 // keepalived's defects aside, as in snmp.test.ts), and send the same notifications on its way to MASTER.
 // Then snmpd restarts: our subagent must register again by itself, and the notifications of eth1 going
 // down and of the stop must reach snmptrapd and equal keepalived's. Checker: keepalived 2.2.7's checker
-// needs IPVS, which this kernel lacks, so ours runs alone: the check objects follow the live state of the
+// needs IPVS, which this kernel lacks, so ours runs alone here (tests/vm/lvs-keepalived.test.ts compares
+// both in the IPVS VM): the check objects follow the live state of the
 // real servers, and their notifications leave when one comes up and when the checker stops.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
