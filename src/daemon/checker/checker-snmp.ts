@@ -77,7 +77,7 @@ export class CheckerSnmp {
   private readonly resolve = cachedResolver(resolveCommandPath);
   private readonly pending: Notification[] = [];
   private counters: LbCounters | undefined;
-  private countersAt = 0;
+  private countersAt = -Infinity;
 
   private constructor(
     model: Model,
@@ -174,8 +174,8 @@ export class CheckerSnmp {
   /** Reads the kernel's counters again when those held are older than keepalived would serve them. */
   private async refreshCounters(): Promise<void> {
     const read = this.source.counters;
-    if (read === undefined || Date.now() - this.countersAt < COUNTERS_REFRESH_MS) return;
-    this.countersAt = Date.now();
+    if (read === undefined || performance.now() - this.countersAt < COUNTERS_REFRESH_MS) return;
+    this.countersAt = performance.now();
     this.counters = await read.call(this.source);
   }
 
