@@ -22,20 +22,10 @@ import {
   IPVS_STATS_ATTR_OUTPPS,
 } from './constants.js';
 import { attrCounter, u64Attr } from './wire-common.js';
+import type { IpvsCounters } from '../table/counters.js';
 
-export interface IpvsStats {
-  conns: bigint;
-  inpkts: bigint;
-  outpkts: bigint;
-  inbytes: bigint;
-  outbytes: bigint;
-  /** Rates the kernel's estimator computes: connections, packets and bytes per second. */
-  cps: bigint;
-  inpps: bigint;
-  outpps: bigint;
-  inbps: bigint;
-  outbps: bigint;
-}
+/** The kernel's counters of a service or destination: one shape with the table's sums (lb/table/counters.ts). */
+export type IpvsStats = IpvsCounters;
 
 const FIELDS: ReadonlyArray<[keyof IpvsStats, number]> = [
   ['conns', IPVS_STATS_ATTR_CONNS],

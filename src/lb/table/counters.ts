@@ -7,7 +7,8 @@ import { canonicalAddress } from '../../common/inet.js';
 import type { LbConfig } from './resolve.js';
 import type { LbFamily, ServiceKey } from './types.js';
 
-/** The counters IPVS keeps per service and per destination (its ip_vs_stats_user, 64-bit). */
+/** The counters IPVS keeps per service and per destination (its ip_vs_stats_user, 64-bit); the IPVS
+ * codec (lb/ipvs/stats.ts) decodes into this shape. */
 export interface IpvsCounters {
   conns: bigint;
   inpkts: bigint;
