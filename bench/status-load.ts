@@ -255,11 +255,18 @@ function explainPhases(file: string, phases: PhaseResult[]): void {
         .filter((e) => e[0] === 'timer-native' && e[2] >= from && e[2] <= to)
         .map((e) => (e[3] - e[2]) / 1e6),
     );
+    // The native thread's own lateness: when it sent against the deadline it was armed for.
+    const late = summarize(
+      trace.events
+        .filter((e) => e[0] === 'timer-native' && e[2] >= from && e[2] <= to)
+        .map((e) => (e[2] - e[1]) / 1e6),
+    );
     const gcs = trace.gcs.filter(([, s]) => s >= from && s <= to);
     const gc = summarize(gcs.map(([, s, e]) => (e - s) / 1e6));
     console.log(
       `  trace ${(r.token ? 'token ' : 'open  ') + r.phase.padEnd(8)} JS bookkeeping after the native send: ` +
         `p50 ${lag.p50.toFixed(2)} p99 ${lag.p99.toFixed(2)} max ${lag.max.toFixed(1)} ms (${lag.n} sends); ` +
+        `native send after its deadline p50 ${late.p50.toFixed(3)} p99 ${late.p99.toFixed(3)} max ${late.max.toFixed(2)} ms; ` +
         `${gcs.length} GCs, ${gcs.filter(([k]) => k === 2).length} mark-sweep, longest ${gc.max.toFixed(1)} ms, ` +
         `${gcs.reduce((t, [, s, e]) => t + (e - s) / 1e6, 0).toFixed(0)} ms in all`,
     );

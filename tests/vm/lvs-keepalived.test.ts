@@ -477,7 +477,19 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
     left: Record<string, string>;
     log: string;
   }> {
-    await vm.run(`ipvsadm -C; ${inNs(NS.lb, 'ipvsadm -C && ' + FOREIGN.join(' && '))}`);
+    // The connections of the previous run (TIME_WAIT: two minutes) would still count in the kernel's
+    // inactive-connection gauges that SNMP shows: wait until the table has none.
+    const drained = Date.now();
+    await vm.run(
+      inNs(
+        NS.lb,
+        'ipvsadm -C; for i in $(seq 180); do [ $(ipvsadm -Lnc | wc -l) -le 2 ] && exit 0; sleep 1; done; ipvsadm -Lnc; exit 1',
+      ),
+      { timeoutMs: 200_000 },
+    );
+    console.log(`# ${impl}: connection table empty after ${Date.now() - drained} ms`);
+    await vm.run('ipvsadm -C');
+    await vm.run(inNs(NS.lb, FOREIGN.join(' && ')));
     await vm.run(`${startRealServer(1)} && ${startRealServer(2)}`);
     await startSnmpd();
     const walks: Array<Map<string, string>> = [];
