@@ -155,8 +155,12 @@ export class NanoCapture {
       '-n',
       '-U',
       '--immediate-mode',
+      // Adverts are small: a short snapshot packs many more frames into the kernel's ring, which a busy
+      // machine (the status-load bench) otherwise overflows before tcpdump is scheduled.
+      '-s',
+      '256',
       '-B',
-      '8192',
+      '65536',
       '--time-stamp-precision=nano',
     ];
     const child = lab.spawnOther(ns, [...argv, '-w', file, filter]);

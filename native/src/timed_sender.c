@@ -161,6 +161,38 @@ static int send_one(const datagram_t *d) {
   return sendmsg(d->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? errno : 0;
 }
 
+/* During a burst, after this many sends the clock is read again and due fast slots go first. */
+#define BURST_CHECK_EVERY 16
+#define FAST_PERIOD_NS 100000000ull
+
+/* Under the lock: sends a due slot's datagrams, records the send, moves or ends its plan; 1 if recorded. */
+static int send_slot(sender_t *s, uint32_t i, uint64_t now) {
+  slot_t *slot = &s->slots[i];
+  if (s->nrecords == MAX_RECORDS) { /* JS has not taken anything for very long: stop, do not queue */
+    slot->armed = 0;
+    return 0;
+  }
+  int error = 0;
+  for (size_t k = 0; k < slot->n; k++) {
+    int e = send_one(&slot->dgrams[k]);
+    if (e != 0 && error == 0) error = e;
+  }
+  record_t *r = &s->records[s->nrecords++];
+  r->slot = i;
+  r->plan_id = slot->plan_id;
+  r->deadline_ns = slot->deadline_ns;
+  r->sent_at_ns = now;
+  r->error = error;
+  slot->untaken++;
+  if (--slot->rounds_left == 0 || slot->period_ns == 0) {
+    slot->armed = 0; /* the datagrams stay for a renewal */
+  } else {
+    uint64_t next = now + slot->period_ns;
+    slot->deadline_ns = (next + 999) / 1000 * 1000; /* a caller counting in microseconds is not early */
+  }
+  return 1;
+}
+
 static void *sender_thread(void *arg) {
   sender_t *s = (sender_t *)arg;
   pthread_setname_np(pthread_self(), "kts-timed-send");
@@ -193,31 +225,20 @@ static void *sender_thread(void *arg) {
     }
     /* Trust the clock, not the expiry: JS may have moved deadlines since it was signalled. */
     uint64_t now = now_ns();
+    uint32_t sent = 0;
     for (uint32_t i = 0; i < s->top; i++) {
       slot_t *slot = &s->slots[i];
       if (!slot->armed || slot->deadline_ns > now) continue;
-      if (s->nrecords == MAX_RECORDS) { /* JS has not taken anything for very long: stop, do not queue */
-        slot->armed = 0;
-        continue;
-      }
-      int error = 0;
-      for (size_t k = 0; k < slot->n; k++) {
-        int e = send_one(&slot->dgrams[k]);
-        if (e != 0 && error == 0) error = e;
-      }
-      record_t *r = &s->records[s->nrecords++];
-      r->slot = i;
-      r->plan_id = slot->plan_id;
-      r->deadline_ns = slot->deadline_ns;
-      r->sent_at_ns = now;
-      r->error = error;
-      slot->untaken++;
-      notify = 1;
-      if (--slot->rounds_left == 0 || slot->period_ns == 0) {
-        slot->armed = 0; /* the datagrams stay for a renewal */
-      } else {
-        uint64_t next = now + slot->period_ns;
-        slot->deadline_ns = (next + 999) / 1000 * 1000; /* a caller counting in microseconds is not early */
+      notify |= send_slot(s, i, now);
+      /* Hundreds of slow adverts due together (instances started together keep their phase) take
+       * milliseconds to send: a fast one falling due meanwhile goes next, not after them all. */
+      if (++sent % BURST_CHECK_EVERY == 0) {
+        now = now_ns();
+        for (uint32_t k = 0; k < s->top; k++) {
+          slot_t *fast = &s->slots[k];
+          if (fast->armed && fast->period_ns != 0 && fast->period_ns <= FAST_PERIOD_NS && fast->deadline_ns <= now)
+            notify |= send_slot(s, k, now);
+        }
       }
     }
     timer_follow(s);

@@ -37,6 +37,11 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_SENDING = 16;
 /** Longest a turn of the event loop spends starting answers before it lets the rest of the loop run. */
 const SLICE_MS = 2;
+/** Bytes of answers written per second at most, all clients together (a token bucket holding a quarter
+ * second): a client polling as fast as it can gets ~100 /status of 1,000 instances per second, or
+ * thousands of a small config, and no longer a core's worth of rendering and of the kernel's copying. */
+export const MAX_BYTES_PER_SECOND = 128 * 1024 * 1024;
+export const BURST_BYTES = MAX_BYTES_PER_SECOND / 4;
 
 const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 /** The page may run its own inline script and style (by hash) and talk to this listener, nothing else. */
@@ -68,6 +73,7 @@ interface Stream {
 /** An answer waiting for its turn: `write` writes it and says it was measured. */
 interface Answer {
   res: ServerResponse;
+  bytes: number;
   write(): void;
 }
 
@@ -78,6 +84,9 @@ export class StatusHttpServer {
   private readonly answers: Answer[] = [];
   private sending = 0;
   private pumpScheduled = false;
+  /** The token bucket of MAX_BYTES_PER_SECOND: bytes that may still leave, as of `budgetAt` (ms). */
+  private budget = BURST_BYTES;
+  private budgetAt = performance.now();
 
   private constructor(
     private readonly cfg: StatusHttpConfig,
@@ -198,7 +207,7 @@ export class StatusHttpServer {
       body: string | Buffer,
       headers: Record<string, string> = {},
     ): void =>
-      this.answer(res, () => {
+      this.answer(res, Buffer.byteLength(body), () => {
         started = process.hrtime.bigint();
         res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', ...headers });
         res.end(body);
@@ -243,24 +252,40 @@ export class StatusHttpServer {
     }
   }
 
-  /** Queues an answer; see MAX_SENDING and SLICE_MS. */
-  private answer(res: ServerResponse, write: () => void): void {
-    this.answers.push({ res, write });
+  /** Queues an answer; see MAX_SENDING, SLICE_MS and MAX_BYTES_PER_SECOND. */
+  private answer(res: ServerResponse, bytes: number, write: () => void): void {
+    this.answers.push({ res, bytes, write });
     this.schedulePump();
   }
 
   private schedulePump(): void {
     if (this.pumpScheduled || this.answers.length === 0 || this.sending >= MAX_SENDING) return;
     this.pumpScheduled = true;
-    setImmediate(() => this.pump());
+    const wait = this.refill() > 0 ? 0 : Math.ceil((-this.budget / MAX_BYTES_PER_SECOND) * 1000) + 1;
+    if (wait === 0) setImmediate(() => this.pump());
+    else setTimeout(() => this.pump(), wait).unref();
+  }
+
+  /** The bucket as of now. */
+  private refill(): number {
+    const now = performance.now();
+    this.budget = Math.min(BURST_BYTES, this.budget + ((now - this.budgetAt) / 1000) * MAX_BYTES_PER_SECOND);
+    this.budgetAt = now;
+    return this.budget;
   }
 
   private pump(): void {
     this.pumpScheduled = false;
     const sliceEnd = performance.now() + SLICE_MS;
-    while (this.answers.length > 0 && this.sending < MAX_SENDING && performance.now() < sliceEnd) {
+    while (
+      this.answers.length > 0 &&
+      this.sending < MAX_SENDING &&
+      performance.now() < sliceEnd &&
+      this.refill() > 0
+    ) {
       const a = this.answers.shift() as Answer;
       if (a.res.destroyed) continue; // the client left while it waited
+      this.budget -= a.bytes; // may go below zero: one large answer is not held back for ever
       this.sending++;
       let released = false;
       const release = (): void => {

@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusHttpServer } from '../../../../src/daemon/vrrp/status-http.js';
+import {
+  BURST_BYTES,
+  MAX_BYTES_PER_SECOND,
+  StatusHttpServer,
+} from '../../../../src/daemon/vrrp/status-http.js';
+import { performance } from 'node:perf_hooks';
 import { EventHistory } from '../../../../src/api/events.js';
 import { STATUS_PAGE, STATUS_PAGE_SCRIPT, STATUS_PAGE_STYLE } from '../../../../src/api/status-page.js';
 import { Logger } from '../../../../src/daemon/process/log.js';
@@ -235,5 +240,51 @@ void describe('status listener over HTTPS', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+void describe('status listener: bytes per second bounded', () => {
+  const body = Buffer.alloc(48 * 1024 * 1024, 0x20);
+  let server: StatusHttpServer;
+  let port = 0;
+  before(async () => {
+    server = await StatusHttpServer.open(
+      {
+        location: { file: 'x', line: 1 },
+        listen: [{ location: { file: 'x', line: 2 }, address: '127.0.0.1', family: 4, port: 0 }],
+      },
+      {
+        status: () => body,
+        metrics: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
+        history: new EventHistory(1),
+        measured: () => undefined,
+      },
+      log,
+    );
+    port = server.addresses()[0]?.port ?? 0;
+  });
+  after(() => server.close());
+
+  void test('three 48 MiB answers at once leave no faster than the bucket allows', async () => {
+    const size = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/status' }, (res) => {
+          let n = 0;
+          res.on('data', (c: Buffer) => (n += c.length));
+          res.on('end', () => resolve(n));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const started = performance.now();
+    const sizes = await Promise.all([size(), size(), size()]);
+    const elapsed = (performance.now() - started) / 1000;
+    assert.deepEqual(sizes, [body.length, body.length, body.length]);
+    // the bucket's burst pays for the first, the third starts once the first two's overdraft is earned back
+    const least = (3 * body.length - BURST_BYTES - body.length) / MAX_BYTES_PER_SECOND;
+    assert.ok(
+      elapsed >= least * 0.95,
+      `${elapsed.toFixed(3)} s for 144 MiB; the bucket allows no less than ${least.toFixed(3)} s`,
+    );
   });
 });
