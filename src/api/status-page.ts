@@ -176,6 +176,15 @@ function describe(e) {
       (x.faultTo !== x.faultFrom ? (x.faultTo ? ' FAULT' : ' fault cleared') : '')).join(', ') || 'no effect', e.reason];
     case 'checker': return [e.realServer, (e.up ? 'UP' : 'DOWN') + ' in ' + e.virtualServer + ' (weight ' + e.weight + ')', e.reason];
     case 'bfd': return [e.session, 'BFD ' + (e.up ? 'Up' : 'Down'), ''];
+    case 'takeover': {
+      const t = e.timing, since = t.sinceLastAdvertMs, d = t.sinceDecisionMs;
+      return [e.instance, 'MASTER in ' + (since && since.vipsInstalled !== undefined ? since.vipsInstalled + ' ms after the last advert'
+        : d.vipsInstalled !== undefined ? d.vipsInstalled + ' ms after the decision' : '?'), t.reason];
+    }
+    case 'split-brain': return [e.instance, 'split brain with ' + e.other.address + ' prio ' + e.other.priority, e.cause];
+    case 'split-brain-healed': return [e.instance, 'split brain over after ' + Math.round(e.durationMs) + ' ms', e.reason];
+    case 'handover': return [e.instance, 'handover ' + e.outcome + (e.newMaster ? ' to ' + e.newMaster.address + ' prio ' +
+      e.newMaster.priority : e.to ? ' to ' + e.to : '') + (e.durationMs !== undefined ? ' in ' + e.durationMs + ' ms' : ''), e.reason];
     default: return [e.type, '', ''];
   }
 }

@@ -210,6 +210,13 @@ describe('status page (GET /)', () => {
       );
       assert.ok(takeover, JSON.stringify(done.timeline));
       assert.equal(takeover[5], 'master-down timer');
+      // the takeover's timing follows in its own row, in words
+      assert.ok(
+        done.timeline?.some(
+          (r) => r[2] === 'takeover' && /^MASTER in [\d.]+ ms after the last advert$/.test(r[4] ?? ''),
+        ),
+        JSON.stringify(done.timeline),
+      );
       assert.ok(
         done.timeline?.some((r) => r[2] === 'tracker' && r[3] === 'file:weightfile'),
         JSON.stringify(done.timeline),
