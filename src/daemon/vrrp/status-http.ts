@@ -2,7 +2,8 @@
 // child. GET / (the web page), /status, /metrics and /events; a bearer token when configured (401
 // otherwise), for the page as for the rest. POST /instances/NAME/handover and /release (api/handover.ts)
 // only when a token is configured (403 otherwise). Its work is
-// bounded: few connections, short timeouts, a cap on event streams and on what a slow stream may buffer.
+// bounded: few connections, short timeouts, a cap on event streams and on what a slow stream may buffer,
+// and on the bytes of answers written per second.
 // The periodic adverts leave from the native sender thread whatever this does, but that thread's plans are
 // topped up from the JavaScript loop (a few tens of ms ahead): answers are therefore paced, so that many
 // clients asking for megabytes at once never hold the loop for long (bench/status-load.ts). What a request
