@@ -16,6 +16,7 @@ import {
 } from '../helpers/fault-scenarios.js';
 import { assertNoLoss, record } from '../helpers/fault-lab.js';
 import {
+  daemonUnderTest,
   globalDefs,
   instanceConfig,
   OURS_LAUNCHER,
@@ -27,7 +28,15 @@ import {
 import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
 import { gated, missingTools } from '../helpers/requirements.js';
 
-const { describe, test } = gated(netnsSkipReason() ?? missingTools('nft', 'tcpdump', 'tshark'));
+// Every scenario here runs our daemon (keepalived's side of them is in daemon-faults.test.ts): the oracle
+// tier (KTS_DAEMON_IMPL=keepalived) would only run ours a second time.
+const { describe, test } = gated(
+  (daemonUnderTest() !== 'ours'
+    ? 'not applicable: these scenarios fault our own processes; keepalived runs in daemon-faults.test.ts'
+    : undefined) ??
+    netnsSkipReason() ??
+    missingTools('nft', 'tcpdump', 'tshark'),
+);
 const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
 function fault(tag: string, scenario: (lab: VrrpLab) => Promise<unknown>): () => Promise<void> {
