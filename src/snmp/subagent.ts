@@ -188,20 +188,22 @@ export class SnmpSubagent {
     return [syncGroupStateTrap(g, this.snapshot?.global.routerId)];
   }
 
-  /** An advert failed authentication (RFC 2787 vrrpTrapAuthFailure, VRRPv2 instances). */
-  async authFailure(name: string, source: string, error: AuthErrorType): Promise<void> {
+  /** An advert failed authentication: RFC 2787's vrrpTrapAuthFailure (VRRPv2 instances), from the last
+   * update() (to queue it). */
+  authFailureNotifications(name: string, source: string, error: AuthErrorType): VarBind[][] {
     const i = this.instance(name);
     const on = this.switches();
-    if (!i || !on.traps || !on.rfcv2 || !inRfc2787(i)) return;
-    await this.notify(rfc2787AuthFailureTrap(i, source, error));
+    if (!i || !on.traps || !on.rfcv2 || !inRfc2787(i)) return [];
+    return [rfc2787AuthFailureTrap(i, source, error)];
   }
 
-  /** An advert had a protocol error; the last update() carries protoErrorReason (RFC 6527). */
-  async protocolError(name: string): Promise<void> {
+  /** An advert had a protocol error: RFC 6527's vrrpv3NotifyProtoError with the protoErrorReason of the
+   * last update() (to queue it). */
+  protocolErrorNotifications(name: string): VarBind[][] {
     const i = this.instance(name);
     const on = this.switches();
-    if (!i || !on.traps || !on.rfcv3 || !inRfc6527(i, this.v3ForV2())) return;
-    await this.notify(rfc6527ProtoErrorTrap(i));
+    if (!i || !on.traps || !on.rfcv3 || !inRfc6527(i, this.v3ForV2())) return [];
+    return [rfc6527ProtoErrorTrap(i)];
   }
 
   /** A real server went up or down (positions as in the snapshot's lists, from 0). */

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { gated, missingTools } from '../helpers/requirements.js';
-import { run } from '../helpers/netns.js';
+import { netnsExec, run } from '../helpers/netns.js';
 import { keepalivedSkipReason, sleep, waitUntil, withLab, type VrrpLab } from '../helpers/vrrp-lab.js';
 import {
   compareWalks,
@@ -41,6 +41,9 @@ const GROUP_TRAP = `${KEEPALIVED}.2.10.0.1`;
 const CHECK = `${KEEPALIVED}.3`;
 /** SNMPv2-MIB coldStart. */
 const COLD_START = '.1.3.6.1.6.3.1.1.5.1';
+/** VRRP-MIB's vrrpTrapAuthFailure (RFC 2787) and VRRPV3-MIB's vrrpv3NotifyProtoError (RFC 6527). */
+const AUTH_FAILURE_TRAP = '.1.3.6.1.2.1.68.0.2';
+const PROTO_ERROR_TRAP = '.1.3.6.1.2.1.207.0.2';
 
 /** One notification as comparable text: its varbinds (sysUpTime.0 left out) in order. */
 const trapText = (t: Trap): string => t.varbinds.join(' | ');
@@ -153,6 +156,87 @@ describe('the daemon serves SNMP and sends its notifications (snmpd, snmpwalk, s
       assert.ok(theirLater.downTraps.length >= 3, 'keepalived notified the FAULTs');
       assert.deepEqual(ourLater.downTraps, theirLater.downTraps, 'notifications on eth1 down');
       assert.deepEqual(ourLater.stopTraps, theirLater.stopTraps, 'notifications at stop');
+    }));
+
+  test("bad adverts: RFC 2787's authentication and RFC 6527's protocol-error notifications, as keepalived's", (t) =>
+    withLab('esnmp', async (lab) => {
+      const [a, sender] = lab.lan(['a', 's']);
+      assert.ok(a && sender);
+      lab.addAddress(a, '10.7.0.1/24');
+      lab.addAddress(sender, '10.7.0.9/24');
+      const { socket, trapLog } = await startSnmpd(lab, a.ns);
+      const conf = `global_defs {
+  router_id lab1
+  enable_snmp_rfcv2
+  enable_snmp_rfcv3
+  enable_traps
+  snmp_socket unix:${socket}
+}
+vrrp_instance VI_1 {
+  state MASTER
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    10.7.0.100/24
+  }
+}
+vrrp_instance VI_2 {
+  state MASTER
+  interface eth0
+  virtual_router_id 52
+  priority 150
+  version 3
+  advert_int 1
+  virtual_ipaddress {
+    10.7.0.101/24
+  }
+}
+`;
+      const agent = fileURLToPath(new URL('./bad-advert.agent.js', import.meta.url));
+      const kinds = [
+        'pass:51:10.7.0.100',
+        'authtype:51:10.7.0.100',
+        'ttl:52:10.7.0.101',
+        'version:52:10.7.0.101',
+        'checksum:52:10.7.0.101',
+      ];
+      const runOne = async (impl: 'keepalived' | 'ours', label: string): Promise<string[]> => {
+        const d = lab.start(impl, a, label, conf);
+        for (const name of ['VI_1', 'VI_2']) await d.waitForState(name, 'MASTER', 20_000);
+        await sleep(1500);
+        const mark = fileSize(trapLog);
+        const r = netnsExec(sender.ns, [process.execPath, agent, 'eth0', '10.7.0.9', ...kinds], {
+          timeoutMs: 15_000,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        await sleep(1500);
+        const traps = trapsSince(trapLog, mark)
+          .filter((x) => x.line.includes(AUTH_FAILURE_TRAP) || x.line.includes(PROTO_ERROR_TRAP))
+          .map(trapText);
+        await d.stop();
+        return traps;
+      };
+      const theirs = await runOne('keepalived', 'k');
+      await sleep(1000);
+      const ours = await runOne('ours', 'o');
+      t.diagnostic(`keepalived: ${theirs.length} notifications, ours ${ours.length}:\n${theirs.join('\n')}`);
+      assert.equal(
+        theirs.filter((x) => x.includes(AUTH_FAILURE_TRAP)).length,
+        2,
+        'keepalived: two auth failures',
+      );
+      assert.equal(
+        theirs.filter((x) => x.includes(PROTO_ERROR_TRAP)).length,
+        3,
+        'keepalived: three protocol errors',
+      );
+      assert.deepEqual(ours, theirs);
     }));
 
   test('checker child: real servers and quorum from live state, their notifications', (t) =>

@@ -363,7 +363,9 @@ export class VrrpDaemon {
       return;
     }
     const takeovers = this.failover.step(this.engine.reports());
-    for (const r of this.engine.reports()) if (r.type === 'handover') this.handoverEvent(r);
+    for (const r of this.engine.reports())
+      if (r.type === 'handover') this.handoverEvent(r);
+      else if (r.type === 'advert-error') this.snmp?.advertError(r);
     for (const a of actions) this.apply(a);
     // after the step's addresses and first announcements, in the kernel queue's order
     for (const instance of takeovers)

@@ -7,12 +7,21 @@
 // Nothing here waits on snmpd in the daemon's event path: notifications are queued, requests answered from
 // a view built at most once a second.
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Model } from '../../config/index.js';
 import { VERSION_STRING } from '../../common/version.js';
 import { snapshotFromModel, type HostFacts, type TrackerStates } from '../../snmp/from-model.js';
 import { resolveCommandPath } from '../../snmp/resolve-command.js';
 import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp/mib/serve.js';
-import type { InterfaceInfo, ScriptResult, SnmpSnapshot, SnmpVrrpState } from '../../snmp/snapshot.js';
+import type {
+  InterfaceInfo,
+  ProtoErrorReason,
+  ScriptResult,
+  SnmpSnapshot,
+  SnmpVrrpState,
+} from '../../snmp/snapshot.js';
+import type { AuthErrorType } from '../../snmp/mib/traps.js';
+import type { AdvertErrorReport, AdvertErrorReason } from '../../vrrp/engine/reports.js';
 import { SnmpSubagent } from '../../snmp/subagent.js';
 import type { VarBind } from '../../snmp/types.js';
 import type { EngineSnapshot, TrackerStates as EngineTrackers } from '../../vrrp/engine/engine.js';
@@ -26,6 +35,22 @@ export interface VrrpSnmpSource {
   trackers(): EngineTrackers | undefined;
   interfaces(): ReadonlyMap<string, InterfaceInfo>;
 }
+
+/** RFC 2787's vrrpTrapAuthErrorType and RFC 6527's vrrpv3StatisticsProtoErrReason of each drop reason, as
+ * keepalived's vrrp_check_packet() gives them. */
+const AUTH_ERROR: Partial<Record<AdvertErrorReason, AuthErrorType>> = {
+  invalid_authtype: 1,
+  authtype_mismatch: 2,
+  auth_failure: 3,
+};
+const PROTO_ERROR: Partial<Record<AdvertErrorReason, ProtoErrorReason>> = {
+  ip_ttl_err: 1,
+  version_err: 2,
+  checksum_err: 3,
+};
+/** keepalived notifies every bad packet; a flood of them would queue notifications without end here, so
+ * each instance sends at most this many per second (the counters still count every packet). */
+const ERROR_NOTIFICATIONS_PER_SECOND = 10;
 
 const SCRIPT_RESULT = { init: 'init', ok: 'good', failed: 'bad' } as const satisfies Record<
   string,
@@ -53,11 +78,15 @@ export class VrrpSnmp {
   private readonly resolve = cachedResolver(resolveCommandPath);
   /** This engine step's state changes, made notifications once the step is done (one snapshot). */
   private readonly pending: Array<{ kind: 'INSTANCE' | 'GROUP'; name: string; state: SnmpVrrpState }> = [];
+  /** vrrpv3StatisticsProtoErrReason: each instance's last protocol error. */
+  private readonly protoErrors = new Map<string, ProtoErrorReason>();
+  /** Error notifications sent per instance in the current second: [second, count]. */
+  private readonly errorBudget = new Map<string, [number, number]>();
 
   private constructor(
     model: Model,
     private readonly socket: string,
-    mibs: ReturnType<typeof servedMibs>,
+    private readonly mibs: ReturnType<typeof servedMibs>,
     private readonly source: VrrpSnmpSource,
     private readonly log: Logger,
   ) {
@@ -130,6 +159,34 @@ export class VrrpSnmp {
     this.notifications.send(lists);
   }
 
+  /** An advert dropped for an authentication or protocol error (engine report): keepalived's RFC 2787 /
+   * RFC 6527 notifications, when those MIBs and traps are on. */
+  advertError(r: AdvertErrorReport): void {
+    const proto = PROTO_ERROR[r.reason];
+    if (proto !== undefined) this.protoErrors.set(r.instance, proto);
+    const auth = AUTH_ERROR[r.reason];
+    if (auth !== undefined ? !this.mibs.rfcv2 : !this.mibs.rfcv3) return;
+    // RFC 2787's trap carries an IPv4 source (vrrpTrapPacketSrc)
+    if (auth !== undefined && (r.source === undefined || r.source.includes(':'))) return;
+    const second = Math.floor(performance.now() / 1000);
+    const [at, count] = this.errorBudget.get(r.instance) ?? [second, 0];
+    if (at === second && count >= ERROR_NOTIFICATIONS_PER_SECOND) return;
+    this.errorBudget.set(r.instance, [second, at === second ? count + 1 : 1]);
+    let snap: SnmpSnapshot;
+    try {
+      snap = this.snapshot();
+    } catch (e) {
+      this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
+      return;
+    }
+    this.agent.update(snap, true);
+    this.notifications.send(
+      auth !== undefined && r.source !== undefined
+        ? this.agent.authFailureNotifications(r.instance, r.source, auth)
+        : this.agent.protocolErrorNotifications(r.instance),
+    );
+  }
+
   /** Sends what is queued (the STOP notifications), then unregisters and closes. */
   async close(waitMs = 1000): Promise<void> {
     this.flush();
@@ -146,6 +203,7 @@ export class VrrpSnmp {
       host,
       ...(engine ? { engine } : {}),
       trackers: trackerStates(this.model, this.source.trackers()),
+      runtime: new Map([...this.protoErrors].map(([name, reason]) => [name, { protoErrorReason: reason }])),
       resolveCommand: this.resolve,
       startedAtMs: this.startedAtMs,
       nowMs: Date.now(),

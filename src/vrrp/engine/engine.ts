@@ -3,7 +3,7 @@
 
 import type { AdvertDropReason, ReceivedAdvert } from '../advert.js';
 import type { Action, EngineEvent, EngineSnapshot, LogLevel } from './events.js';
-import type { EngineReport } from './reports.js';
+import { isAdvertErrorReason, type EngineReport } from './reports.js';
 import { GarpScheduler } from './garp.js';
 import { Instance } from './instance.js';
 import type { EngineSpec, InstanceSpec } from './spec.js';
@@ -518,9 +518,17 @@ export class Engine {
       this.log(ctx, 'debug', `dropped packet on ${ifname}: ${reason}`);
       return;
     }
-    if (source !== undefined && (inst.state === 'BACKUP' || inst.state === 'MASTER'))
-      inst.lastAdvertSource = source;
+    const listening = inst.state === 'BACKUP' || inst.state === 'MASTER';
+    if (source !== undefined && listening) inst.lastAdvertSource = source;
     inst.receiveDropped(ctx, reason);
+    if (listening && isAdvertErrorReason(reason))
+      ctx.reports?.push({
+        type: 'advert-error',
+        instance: inst.name,
+        reason,
+        ...(source !== undefined ? { source } : {}),
+        at: ctx.now,
+      });
   }
 
   private log(ctx: StepContext, level: LogLevel, message: string): void {

@@ -3,6 +3,7 @@
 // reads a step's reports after the step and adds what only it knows (when the kernel acknowledged the VIPs,
 // when the first gratuitous ARP left).
 
+import type { AdvertDropReason } from '../advert.js';
 import type { HandoverOutcome } from './handover.js';
 
 /** An advert as the engine last heard it from the master, before a takeover. */
@@ -86,4 +87,30 @@ export interface HandoverReport {
   reason: string;
 }
 
-export type EngineReport = TakeoverReport | SplitBrainReport | SplitBrainHealedReport | HandoverReport;
+/** An advert for a BACKUP or MASTER instance dropped for one of the reasons keepalived notifies over SNMP:
+ * an authentication error (RFC 2787's vrrpTrapAuthFailure) or a protocol error (RFC 6527's
+ * vrrpv3NotifyProtoError). */
+export interface AdvertErrorReport {
+  type: 'advert-error';
+  instance: string;
+  reason: AdvertErrorReason;
+  /** The packet's source, when it was read. */
+  source?: string;
+  at: number;
+}
+
+export const ADVERT_ERROR_REASONS = [
+  'invalid_authtype',
+  'authtype_mismatch',
+  'auth_failure',
+  'ip_ttl_err',
+  'version_err',
+  'checksum_err',
+] as const satisfies readonly AdvertDropReason[];
+export type AdvertErrorReason = (typeof ADVERT_ERROR_REASONS)[number];
+
+export const isAdvertErrorReason = (r: AdvertDropReason): r is AdvertErrorReason =>
+  (ADVERT_ERROR_REASONS as readonly string[]).includes(r);
+
+export type EngineReport =
+  TakeoverReport | SplitBrainReport | SplitBrainHealedReport | HandoverReport | AdvertErrorReport;
