@@ -44,7 +44,6 @@ const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
 const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
-const NO_SSL_BLOCK = 'keepalived-ts does not use the SSL block (client certificate, key, CA, password)';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
 const NO_GARP_GROUP = 'keepalived-ts does not implement garp_group';
 const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
@@ -471,7 +470,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     vrrp_script: uses(VRRP, 'vrrpScripts'),
     vrrp_track_process: uses(VRRP, 'trackProcesses'),
     interface_up_down_delays: note(NOT_IMPLEMENTED),
-    SSL: note(NO_SSL_BLOCK),
+    SSL: uses('src/daemon/checker/checker-daemon.ts', 'ssl'),
     virtual_server_group: uses(LB, 'virtualServerGroups'),
     virtual_server: uses(LB, 'virtualServers'),
     bfd_instance: uses(BFD, 'bfd'),
@@ -521,12 +520,12 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     fork_delay: note(NOT_IMPLEMENTED),
     full_command: note(NOT_IMPLEMENTED),
   },
-  SSL: {
-    password: note(NO_SSL_BLOCK),
-    ca: note(NO_SSL_BLOCK),
-    certificate: note(NO_SSL_BLOCK),
-    key: note(NO_SSL_BLOCK),
-  },
+  SSL: readBy('src/daemon/checker/ssl-context.ts', {
+    password: 'password',
+    ca: 'ca',
+    certificate: 'certificate',
+    key: 'key',
+  }),
   virtual_server: VIRTUAL_SERVER,
   'virtual_server > real_server': REAL_SERVER,
   'virtual_server > real_server > MISC_CHECK': {

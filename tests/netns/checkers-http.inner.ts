@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { httpProbe } from '../../src/check/probes/http.js';
+import { httpProbe, sslProbeWith } from '../../src/check/probes/http.js';
+import { loadSslContext, SslContextError } from '../../src/daemon/checker/ssl-context.js';
 import { genhash } from '../../src/check/probes/genhash.js';
 import type { HttpCheckOptions, HttpUrlSpec } from '../../src/check/schedule/spec.js';
 import {
@@ -35,6 +36,8 @@ describe('HTTP_GET / SSL_GET against nginx', () => {
   const dir = workDir('nginx');
   const httpPort = freePort();
   const sslPort = freePort();
+  const clientCertPort = freePort();
+  const CLIENT_KEY_PASSWORD = 'kts-ssl-block-pass';
   let nginx: Server | undefined;
   let skip = '';
 
@@ -64,6 +67,26 @@ describe('HTTP_GET / SSL_GET against nginx', () => {
       '/CN=kts-test',
     ]);
     assert.equal(cert.status, 0, cert.stderr.toString());
+    // The SSL block's client certificate, its key encrypted; nginx trusts it as its own CA.
+    const client = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-passout',
+      `pass:${CLIENT_KEY_PASSWORD}`,
+      '-keyout',
+      join(dir, 'client-key.pem'),
+      '-out',
+      join(dir, 'client.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kts-client',
+    ]);
+    assert.equal(client.status, 0, client.stderr.toString());
     writeFileSync(
       join(dir, 'nginx.conf'),
       `user root; worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
@@ -78,11 +101,16 @@ http {
   server { listen 127.0.0.1:${httpPort}; server_name vh.example; location / { return 200 "virtual host\\n"; } }
   server { listen 127.0.0.1:${sslPort} ssl; ssl_certificate ${dir}/cert.pem; ssl_certificate_key ${dir}/key.pem;
     root ${dir}/www; }
+  server { listen 127.0.0.1:${clientCertPort} ssl; ssl_certificate ${dir}/cert.pem;
+    ssl_certificate_key ${dir}/key.pem; ssl_client_certificate ${dir}/client.pem; ssl_verify_client on;
+    root ${dir}/www; }
 }
 `,
     );
     nginx = new Server('nginx', ['-e', `${dir}/error.log`, '-p', dir, '-c', join(dir, 'nginx.conf')]);
-    await waitFor(async () => (await tcpReady(httpPort)) && (await tcpReady(sslPort)));
+    await waitFor(
+      async () => (await tcpReady(httpPort)) && (await tcpReady(sslPort)) && (await tcpReady(clientCertPort)),
+    );
   });
   after(async () => {
     await nginx?.stop();
@@ -166,6 +194,57 @@ http {
     });
     const r = await httpProbe(spec(options, sslPort));
     assert.equal(r.ok, true, r.detail);
+  });
+
+  test('the SSL block: the client certificate a real server asks for, its key decrypted with password', async (t) => {
+    if (skip) return t.skip(skip);
+    const options = spec(
+      http([url('/index.html', { digest: PAGE_MD5 })], { kind: 'SSL_GET' }),
+      clientCertPort,
+    );
+    const without = await httpProbe(options);
+    assert.equal(without.ok, false, 'nginx refuses a client without a certificate');
+    assert.match(without.detail, /status code 400/);
+    const context = loadSslContext({
+      certificate: join(dir, 'client.pem'),
+      key: join(dir, 'client-key.pem'),
+      password: CLIENT_KEY_PASSWORD,
+      ca: join(dir, 'cert.pem'),
+      at: { file: 'x', line: 1 },
+    });
+    assert.ok(context);
+    const r = await sslProbeWith(context)(options);
+    assert.equal(r.ok, true, r.detail);
+  });
+
+  test("the SSL block's files that do not load: keepalived's lines, never the password", (t) => {
+    if (skip) return t.skip(skip);
+    const at = { file: 'x', line: 1 };
+    const failure = (ssl: Parameters<typeof loadSslContext>[0]): string[] => {
+      try {
+        loadSslContext(ssl);
+      } catch (e) {
+        assert.ok(e instanceof SslContextError);
+        return e.lines;
+      }
+      return [];
+    };
+    const key = join(dir, 'client-key.pem');
+    const wrong = failure({ certificate: join(dir, 'client.pem'), key, password: 'not-it', at });
+    assert.deepEqual(wrong, [
+      'SSL error : Cant load key file...',
+      'Error Initialize SSL, ctx Instance',
+      `  SSL  keyfile:${key}`,
+      '  SSL password:(hidden)',
+      '  SSL   cafile:(null)',
+      'Terminate...',
+    ]);
+    assert.equal(
+      failure({ certificate: join(dir, 'nothing.pem'), at })[0],
+      'SSL error : Cant load certificate file...',
+    );
+    assert.equal(failure({ ca: join(dir, 'nothing.pem'), at })[0], 'SSL error : Cant load CA file...');
+    assert.equal(loadSslContext(undefined), undefined);
   });
 
   test('SSL_GET against a plain HTTP port fails', async (t) => {

@@ -3,7 +3,7 @@
 // read until the server closes (or Content-Length is reached), and the MD5 of the raw body bytes after
 // the header block (keepalived hashes what it receives; a chunked body is hashed with its framing).
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type SecureContext } from 'node:tls';
 import type { HttpProtocol } from '../schedule/spec.js';
 import { errorText, hostPort, watchAbort } from './common.js';
 import { HttpResponseReader, type HttpReplyOutcome } from './http-response.js';
@@ -19,6 +19,8 @@ export interface HttpGetOptions {
   tls: boolean;
   /** Send SNI (the virtualhost) in the TLS handshake. */
   sni: boolean;
+  /** The top-level SSL block's client certificate, key and CA (daemon/checker/ssl-context.ts). */
+  secureContext?: SecureContext;
   bindTo?: string;
   bindPort?: number;
   /** Hard deadline for the whole exchange. */
@@ -97,7 +99,12 @@ export function httpGet(opts: HttpGetOptions): Promise<HttpGetOutcome> {
       if (opts.tls) {
         // keepalived does not verify the server certificate; SNI only when asked (enable_sni).
         const servername = opts.sni && opts.virtualhost !== undefined ? opts.virtualhost : '';
-        socket = tlsConnect({ ...base, rejectUnauthorized: false, servername });
+        socket = tlsConnect({
+          ...base,
+          rejectUnauthorized: false,
+          servername,
+          ...(opts.secureContext !== undefined ? { secureContext: opts.secureContext } : {}),
+        });
         socket.once('secureConnect', () => socket?.write(buildRequest(opts)));
       } else {
         socket = netConnect(base);

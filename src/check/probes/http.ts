@@ -1,8 +1,9 @@
 // HTTP_GET and SSL_GET: every url block is fetched in turn; the server is healthy when each reply has an
 // accepted status code, the expected MD5 digest of its body (when one is given) and a body matching the
 // regex (or not matching it, with regex_no_match). JS RegExp stands in for keepalived's PCRE2.
+import type { SecureContext } from 'node:tls';
 import type { CheckerSpec, HttpCheckOptions, HttpUrlSpec, ProbeResult } from '../schedule/spec.js';
-import { dialAddress, runProbe } from './common.js';
+import { dialAddress, runProbe, type Probe } from './common.js';
 import { httpGet, type HttpGetResult } from './http-client.js';
 
 /** Whether the body has a match of url.regex starting within regex_min_offset..regex_max_offset (text
@@ -30,7 +31,16 @@ export function judgeHttpReply(url: HttpUrlSpec, reply: HttpGetResult): string |
   return undefined;
 }
 
-export function httpProbe(spec: CheckerSpec, signal?: AbortSignal): Promise<ProbeResult> {
+/** SSL_GET with the SSL block's client certificate, key and CA. */
+export function sslProbeWith(secureContext: SecureContext): Probe {
+  return (spec, signal) => httpProbe(spec, signal, secureContext);
+}
+
+export function httpProbe(
+  spec: CheckerSpec,
+  signal?: AbortSignal,
+  secureContext?: SecureContext,
+): Promise<ProbeResult> {
   const options = spec.options as HttpCheckOptions;
   // The whole probe gets one connect_timeout per url block.
   const deadline = spec.connect.timeoutMs * Math.max(1, options.urls.length);
@@ -46,6 +56,7 @@ export function httpProbe(spec: CheckerSpec, signal?: AbortSignal): Promise<Prob
         protocol: options.protocol,
         tls: options.kind === 'SSL_GET',
         sni: options.enableSni,
+        ...(secureContext !== undefined && options.kind === 'SSL_GET' ? { secureContext } : {}),
         bindTo: spec.connect.bindTo,
         bindPort: spec.connect.bindPort,
         timeoutMs: spec.connect.timeoutMs,

@@ -22,6 +22,9 @@ import { BfdCheckStates } from './bfd-check-states.js';
 import { CheckRunner } from './check-runner.js';
 import { CheckerSnmp, type CheckerSnmpSource } from './checker-snmp.js';
 import { LocalAddresses } from './local-addresses.js';
+import { loadSslContext, SslContextError } from './ssl-context.js';
+import { sslProbeWith } from '../../check/probes/http.js';
+import type { SecureContext } from 'node:tls';
 import { CheckerStatusReporter, type CheckerStatusMessage } from './status-reporter.js';
 
 export interface ServerStatus {
@@ -58,6 +61,8 @@ export class CheckerDaemon {
   };
   /** status_http: the report and verdict events for the VRRP child's listener. */
   private statusReporter: CheckerStatusReporter | undefined;
+  /** The SSL block's context for SSL_GET (kept by a reload whose files do not load). */
+  private sslContext: SecureContext | undefined;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -93,6 +98,18 @@ export class CheckerDaemon {
     this.fifos.start(this.notifier, 'lvs');
     const plan = checkPlanFromModel(model, { resolveUser: (user, group) => lookupUser(user, group) });
     for (const p of plan.problems) this.log.warn(p);
+    // keepalived's ssl_required: the SSL block is loaded only when a SSL_GET checks something.
+    if (plan.checkers.some((c) => c.options.kind === 'SSL_GET')) {
+      try {
+        this.sslContext = loadSslContext(model.ssl);
+      } catch (e) {
+        if (!(e instanceof SslContextError)) throw e;
+        for (const line of e.lines) this.log.info(line);
+        // at start, keepalived's checker stops (fatal); a reload here keeps the context it had
+        if (previous === undefined) throw e;
+      }
+    }
+    const sslContext = this.sslContext;
     const notifier = this.notifier;
     const checkersOf = new Map<string, string[]>();
     for (const c of plan.checkers) checkersOf.set(c.server, [...(checkersOf.get(c.server) ?? []), c.id]);
@@ -125,7 +142,10 @@ export class CheckerDaemon {
     this.runner = new CheckRunner({
       servers: plan.servers,
       checkers: plan.checkers,
-      probes: { BFD_CHECK: this.bfd.probe },
+      probes: {
+        BFD_CHECK: this.bfd.probe,
+        ...(sslContext !== undefined ? { SSL_GET: sslProbeWith(sslContext) } : {}),
+      },
       onAction: (a) => {
         // Verdicts first (they see the server's previous state), then the server's new state for quorums.
         if (mail.active && this.runner !== undefined)
