@@ -496,8 +496,8 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     mode: ['mode', 'src/vrrp/wire/auth-hmac.ts'],
   }),
   vrrp_script: {
-    user: note('keepalived-ts runs vrrp_script as script_user; a user per script is not implemented'),
     ...readBy(VRRP, {
+      user: 'user',
       script: 'script',
       interval: 'interval',
       timeout: 'timeout',

@@ -206,6 +206,7 @@ export function vrrpSetupFromModel(model: Model): VrrpSetup {
   const scripts: ScriptSpec[] = model.vrrpScripts.map((s) => ({
     name: s.name,
     ...(s.script !== undefined ? { command: s.script } : {}),
+    ...(s.user !== undefined ? { user: s.user } : {}),
     intervalMs: Math.round(s.interval * 1000),
     timeoutMs: Math.round((s.timeout ?? s.interval) * 1000),
     rise: s.rise,

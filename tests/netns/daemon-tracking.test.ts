@@ -2,7 +2,8 @@
 // interfaces, scripts, files and processes, sync groups that move together, and notify scripts.
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived on both sides.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   addresses,
@@ -100,6 +101,34 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
       rmSync(flag);
       await da.waitForState('VI_1', 'MASTER', 8000, sa);
       await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
+    }));
+
+  test('vrrp_script user: the script runs as that user and group, not as script_user', () =>
+    withLab('tsu', async (lab) => {
+      // a directory the user can read (the script) and write (its answer) in, outside the lab's own
+      const dir = mkdtempSync(join(tmpdir(), 'kts-script-user-'));
+      try {
+        chmodSync(dir, 0o777);
+        const script = join(dir, 'who.sh');
+        writeFileSync(
+          script,
+          `#!/bin/sh\nid -u > ${dir}/uid.tmp && id -g >> ${dir}/uid.tmp && mv ${dir}/uid.tmp ${dir}/uid\n`,
+          {
+            mode: 0o755,
+          },
+        );
+        const top = `vrrp_script chk_who {\n  script "${script}"\n  interval 1\n  user nobody nogroup\n}\n`;
+        await startPair(lab, 'tsu', top, { trackScripts: ['chk_who'] });
+        await waitUntil(() => existsSync(join(dir, 'uid')), 'the script ran', 5000);
+        const ids = (name: string, db: string): string =>
+          (run(['getent', db, name]).split(':')[2] ?? '').trim();
+        assert.deepEqual(readFileSync(join(dir, 'uid'), 'utf8').trim().split('\n'), [
+          ids('nobody', 'passwd'),
+          ids('nogroup', 'group'),
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }));
 
   test('track_file with a weight: the value times the weight lowers the priority below the peer', () =>

@@ -52,8 +52,14 @@ export class Notifier {
   ) {}
 
   /** Runs `command` (a config command line) with `extraArgs` appended; resolves when it ends. */
-  run(command: string, extraArgs: string[] = [], timeoutMs = NOTIFY_TIMEOUT_MS): Promise<ScriptResult> {
-    const p = this.start(command, extraArgs, { timeoutMs });
+  run(
+    command: string,
+    extraArgs: string[] = [],
+    timeoutMs = NOTIFY_TIMEOUT_MS,
+    /** A vrrp_script's own `user` (else script_user). */
+    user?: UserIds,
+  ): Promise<ScriptResult> {
+    const p = this.start(command, extraArgs, { timeoutMs, ...(user ? { user } : {}) });
     this.running.add(p);
     void p.then(() => this.running.delete(p));
     return p;
@@ -68,7 +74,7 @@ export class Notifier {
   private start(
     command: string,
     extraArgs: string[],
-    opts: { timeoutMs: number; signal?: AbortSignal },
+    opts: { timeoutMs: number; signal?: AbortSignal; user?: UserIds },
   ): Promise<ScriptResult> {
     const words = commandWords(command);
     if (words === undefined || words.length === 0) {
@@ -82,9 +88,11 @@ export class Notifier {
         return Promise.resolve({ code: undefined, signal: undefined, timedOut: false, error: 'insecure' });
       }
     }
+    const user = opts.user ?? this.policy.user;
     const p = runScript([...words, ...extraArgs], {
-      ...opts,
-      ...(this.policy.user ? { uid: this.policy.user.uid, gid: this.policy.user.gid } : {}),
+      timeoutMs: opts.timeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     void p.then((r) => {
       if (r.error !== undefined) this.log.error(`cannot run ${words[0]}: ${r.error}`);

@@ -2,6 +2,7 @@
 // validated, then fed to the engine with the monotonic time; the engine's actions become adverts on the
 // wire, addresses, routes and rules through rtnetlink, gratuitous ARP / NA frames, notify scripts and log
 // lines. EngineClock wakes the engine at its next deadline and sends periodic adverts on time.
+import { lookupUser } from '../../system/users.js';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { DaemonOptions } from '../process/options.js';
@@ -662,7 +663,10 @@ export class VrrpDaemon {
       this.feed({ type: 'script-result', name, ok: false });
       return;
     }
-    void this.notifier.run(script.command, [], timeoutMs).then((r) => {
+    // `user USER [GROUP]` (the config layer removed the script if they do not exist)
+    const [userName, group] = script.user?.split(/\s+/) ?? [];
+    const user = userName !== undefined ? lookupUser(userName, group) : undefined;
+    void this.notifier.run(script.command, [], timeoutMs, user).then((r) => {
       if (this.stopping) return;
       this.feed({
         type: 'script-result',

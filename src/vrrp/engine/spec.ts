@@ -38,6 +38,8 @@ export interface ScriptSpec {
   name: string;
   /** Passthrough for the daemon (command line, user). */
   command?: string;
+  /** `user USER [GROUP]` of the vrrp_script: the script runs as them instead of script_user. */
+  user?: string;
   intervalMs: number;
   timeoutMs: number;
   /** Consecutive successes needed to go from failed to ok (keepalived default 1). */
