@@ -1,10 +1,13 @@
-// Running processes, as vrrp_track_process counts them: by name (comm, or the full path) and optionally
-// their parameters, read from /proc.
+// Running processes, as vrrp_track_process counts them, read from /proc: by name, which keepalived compares
+// with the process's comm (15 characters at most) or, with `full_command` or parameters, with argv[0] as
+// written (a path then); and by their parameters.
 import { readFileSync, readdirSync } from 'node:fs';
 
 export interface ProcessMatch {
-  /** Process name (comm) or full path / command line to match. */
+  /** What comm (or, with fullCommand, argv[0]) must equal. */
   process: string;
+  /** Compare argv[0] rather than comm (keepalived: `full_command`, implied by parameters). */
+  fullCommand?: boolean;
   /** When set, the process's arguments must equal this (keepalived `param_match exact`) or start with it. */
   parameters?: string;
   paramMatch?: 'exact' | 'partial' | 'initial';
@@ -30,11 +33,8 @@ export function countProcesses(match: ProcessMatch, proc = '/proc'): number {
       continue; // gone meanwhile
     }
     if (argv.length === 0) continue; // kernel thread
-    const exe = argv[0] as string;
-    const nameMatches = match.process.includes('/')
-      ? exe === match.process
-      : comm === match.process.slice(0, 15);
-    if (!nameMatches) continue;
+    const full = match.fullCommand === true || match.parameters !== undefined;
+    if ((full ? argv[0] : comm) !== match.process) continue;
     if (match.parameters !== undefined) {
       const params = argv.slice(1).join(' ');
       const mode = match.paramMatch ?? 'exact';

@@ -181,6 +181,47 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
     });
   });
 
+  test('track_process terminate_delay: a process back within the delay changes nothing; gone longer, FAULT after it', (t) => {
+    if (impl === 'keepalived') {
+      t.skip(
+        "not applicable: keepalived's track_process needs the proc connector, absent outside the host's namespace",
+      );
+      return;
+    }
+    return withLab('tpd', async (lab) => {
+      const arg = `${process.pid}.${(Date.now() % 100000) + 1}`;
+      const top = `vrrp_track_process tp {\n  process sleep ${arg}\n  weight 0\n  terminate_delay 4\n}\n`;
+      const [a, b] = pair(lab);
+      let proc = lab.spawnOther(a.ns, ['sleep', arg]);
+      const da = lab.start(
+        impl,
+        a,
+        'tpd-a',
+        globalDefs('a') + top + instance({ priority: 200, trackProcesses: ['tp'] }),
+      );
+      const db = lab.start(impl, b, 'tpd-b', globalDefs('b') + instance({ priority: 100 }));
+      await da.waitForState('VI_1', 'MASTER', 10_000);
+      await db.waitForState('VI_1', 'BACKUP', 10_000);
+      const sa = da.mark();
+      const seen = da.states('VI_1').length;
+      // gone for 1.5 s: within the delay
+      proc.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 1500));
+      proc = lab.spawnOther(a.ns, ['sleep', arg]);
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.deepEqual(
+        da.states('VI_1').slice(seen),
+        [],
+        'no change for a process back within terminate_delay',
+      );
+      // gone for good: FAULT, not before the delay
+      const killedAt = Date.now();
+      proc.kill('SIGKILL');
+      const entered = await da.waitForState('VI_1', 'FAULT', 10_000, sa);
+      assert.ok(entered.at - killedAt >= 3500, `FAULT ${entered.at - killedAt} ms after the process left`);
+    });
+  });
+
   test('sync group: two instances move together; a fault in one faults both; notify scripts report it', () =>
     withLab('sync', async (lab) => {
       const [a, b] = pair(lab);

@@ -11,6 +11,8 @@ const POLL_MS = 1000;
 export class TrackerPoller {
   private readonly fileValues = new Map<string, number>();
   private readonly processUp = new Map<string, boolean>();
+  /** A change waiting out its fork_delay / terminate_delay. */
+  private readonly processPending = new Map<string, { running: boolean; timer: NodeJS.Timeout }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -37,6 +39,8 @@ export class TrackerPoller {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    for (const { timer } of this.processPending.values()) clearTimeout(timer);
+    this.processPending.clear();
   }
 
   private poll(): void {
@@ -53,13 +57,38 @@ export class TrackerPoller {
       if (name === undefined) continue;
       const count = countProcesses({
         process: name,
+        fullCommand: p.fullCommand,
         ...(params.length > 0 ? { parameters: params.join(' '), paramMatch: p.paramMatch ?? 'exact' } : {}),
       });
-      const running = count >= p.quorum && (p.quorumMax === undefined || count <= p.quorumMax);
-      if (this.processUp.get(p.name) !== running) {
-        this.processUp.set(p.name, running);
-        this.feed({ type: 'process', name: p.name, running });
-      }
+      this.processReading(p, count >= p.quorum && (p.quorumMax === undefined || count <= p.quorumMax));
     }
+  }
+
+  /** keepalived's fork_delay / terminate_delay: a quorum gained (lost) is reported once it has held that
+   * long; going back before then cancels it, and nothing is reported. The first reading is at once. */
+  private processReading(p: Model['trackProcesses'][number], running: boolean): void {
+    const pending = this.processPending.get(p.name);
+    if (pending !== undefined) {
+      if (pending.running === running) return;
+      clearTimeout(pending.timer);
+      this.processPending.delete(p.name);
+    }
+    const reported = this.processUp.get(p.name);
+    if (reported === running) return;
+    const delayS = reported === undefined ? 0 : running ? p.forkDelay : p.terminateDelay;
+    if (delayS <= 0) {
+      this.report(p.name, running);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.processPending.delete(p.name);
+      this.report(p.name, running);
+    }, delayS * 1000);
+    this.processPending.set(p.name, { running, timer });
+  }
+
+  private report(name: string, running: boolean): void {
+    this.processUp.set(name, running);
+    this.feed({ type: 'process', name, running });
   }
 }

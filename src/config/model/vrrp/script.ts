@@ -238,6 +238,16 @@ export function buildTrackProcess(node: ConfigNode, ctx: BuildContext): TrackPro
     'vrrp_track_process',
   );
   if (p.process.length === 0) ctx.diags.error(node, node.keyword, `${name}: no process specified`);
+  const [processName = ''] = p.process;
+  // keepalived compares a name with the process's comm, which the kernel cuts to 15 characters and which
+  // never holds a path: such a name matches only with full_command (or parameters, which imply it).
+  if (!p.fullCommand && p.process.length === 1 && (processName.includes('/') || processName.length > 15))
+    ctx.diags.note(
+      node,
+      node.keyword,
+      `${name}: '${processName}' is compared with the process name (comm, 15 characters, no path) and ` +
+        'can never match; add full_command to compare the command (argv[0]) instead',
+    );
   if (p.quorumMax !== undefined && p.quorumMax < p.quorum)
     ctx.diags.error(node, node.keyword, `${name}: quorum_max ${p.quorumMax} is below quorum ${p.quorum}`);
   return p;
