@@ -1083,11 +1083,6 @@ void describe('printing', () => {
     assert.ok(node);
     const ssl = buildSsl(node, ctx);
     assert.deepEqual(ctx.diags.items.map(formatDiagnostic), [
-      'test.conf:2: note: password: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
-      'test.conf:3: note: ca: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
-      'test.conf:4: note: certificate: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
-      'test.conf:5: note: key: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
-      'test.conf:6: note: ca: keepalived-ts does not use the SSL block (client certificate, key, CA, password)',
       'test.conf:6: warning: ca: already specified - replacing',
     ]);
     assert.equal(

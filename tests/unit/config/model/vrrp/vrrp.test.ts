@@ -120,7 +120,7 @@ vrrp_track_process haproxy {
   terminate_delay 1.5
 }
 `);
-    assert.deepEqual(messages, ['test.conf:15: note: terminate_delay: not implemented in keepalived-ts']);
+    assert.deepEqual(messages, []);
     const s = model.vrrpScripts[0];
     assert.deepEqual(
       s && [s.script, s.interval, s.timeout, s.weight, s.weightReverse, s.rise, s.fall, s.initFail],
