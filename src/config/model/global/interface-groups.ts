@@ -73,11 +73,11 @@ export function readGarpGroup(node: ConfigNode, ctx: BuildContext): GarpGroup | 
     ctx,
     {
       garp_interval: (n) => {
-        const v = decimal(n, ctx, 0, 1);
+        const v = decimal(n, ctx, 0, 2147.483647);
         if (v !== undefined) g.garpInterval = v;
       },
       gna_interval: (n) => {
-        const v = decimal(n, ctx, 0, 1);
+        const v = decimal(n, ctx, 0, 2147.483647);
         if (v !== undefined) g.gnaInterval = v;
       },
       interface: (n) => {
