@@ -38,14 +38,12 @@ const FIFOS = 'src/daemon/process/notify-fifos.ts';
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
 const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defaults';
-const NO_EXTRA_GARP = 'keepalived-ts sends gratuitous ARP/NA only on the instance interface';
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
 const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
-const NO_GARP_GROUP = 'keepalived-ts does not implement garp_group';
 const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
 
 const PROCESS_SETTINGS = 'src/daemon/process/process-settings.ts';
@@ -146,7 +144,7 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_down_timer_adverts: uses(FINALIZE, 'vrrpDownTimerAdverts'),
   vrrp_version: uses(FINALIZE, 'vrrpVersion'),
   vrrp_min_garp: uses('src/config/model/global/global.ts', 'vrrpMinGarp'),
-  vrrp_garp_extra_if: note(NO_EXTRA_GARP),
+  vrrp_garp_extra_if: uses(FINALIZE, 'vrrpGarpExtraIf'),
   vrrp_vmac_garp_intvl: alias('vrrp_garp_extra_if'),
   ...readBy('src/vrrp/firewall/settings.ts', {
     vrrp_iptables: 'vrrpIptables',
@@ -314,7 +312,7 @@ const VRRP_INSTANCE: BlockSupport = {
   notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),
   timer_expired_backup: note(NOT_IMPLEMENTED),
   thread_timer_expired: note(NOT_IMPLEMENTED),
-  garp_extra_if: note(NO_EXTRA_GARP),
+  garp_extra_if: uses(VRRP, 'garpExtraIf'),
   vmac_garp_intvl: alias('garp_extra_if'),
   owner_ignore_adverts: note(NOT_IMPLEMENTED),
   kernel_rx_buf_size: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
@@ -464,7 +462,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     static_routes: uses('src/daemon/vrrp/vrrp-daemon.ts', 'staticRoutes'),
     static_rules: uses('src/daemon/vrrp/vrrp-daemon.ts', 'staticRules'),
     vrrp_sync_group: uses(VRRP, 'syncGroups'),
-    garp_group: note(NO_GARP_GROUP),
+    garp_group: uses(VRRP, 'garpGroups'),
     linkbeat_interfaces: note(NO_LINKBEAT_POLL),
     vrrp_instance: uses(VRRP, 'instances'),
     vrrp_script: uses(VRRP, 'vrrpScripts'),
@@ -480,12 +478,12 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   global_defs: GLOBAL_DEFS,
   track_group: { group: note(NO_TRACK_GROUP) },
   vrrp_sync_group: VRRP_SYNC_GROUP,
-  garp_group: {
-    garp_interval: note(NO_GARP_GROUP),
-    gna_interval: note(NO_GARP_GROUP),
-    interface: note(NO_GARP_GROUP),
-    interfaces: note(NO_GARP_GROUP),
-  },
+  garp_group: readBy(VRRP, {
+    garp_interval: 'garpInterval',
+    gna_interval: 'gnaInterval',
+    interface: 'interfaces',
+    interfaces: 'interfaces',
+  }),
   vrrp_instance: VRRP_INSTANCE,
   'vrrp_instance > authentication': readBy(VRRP, { auth_type: 'authType', auth_pass: 'authPass' }),
   'vrrp_instance > auth_hmac': readBy('src/vrrp/wire/hmac-keys.ts', {

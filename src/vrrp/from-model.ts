@@ -10,6 +10,7 @@ import type { AdvertWireSettings } from './wire/datagram.js';
 import { assignVmacNames, type VmacRequest } from './vmac-names.js';
 import type {
   EngineSpec,
+  GarpGroupSpec,
   InstanceSpec,
   NotifySpec,
   ScriptSpec,
@@ -137,6 +138,9 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
       lowerPrioRepeat: inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? masterRepeat,
       garpIntervalMs: seconds(g.vrrpGarpInterval),
       gnaIntervalMs: seconds(g.vrrpGnaInterval),
+      ...(inst.garpExtraIf && inst.garpExtraIf.interval > 0
+        ? { extraIfIntervalMs: seconds(inst.garpExtraIf.interval), extraIfAll: inst.garpExtraIf.all }
+        : {}),
     },
     lowerPrioNoAdvert: inst.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
     higherPrioSendAdvert: inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
@@ -174,6 +178,24 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
       ? { vmacName: vmacName ?? assignVmacNames([vmacRequest(inst)], model.global.vmacPrefix)[0] }
       : {}),
   };
+}
+
+/** garp_group blocks as keepalived keeps them: a group with no interval is dropped, and an interface
+ * stays with the first group that names it. */
+function garpGroups(model: Model): GarpGroupSpec[] {
+  const taken = new Set<string>();
+  const out: GarpGroupSpec[] = [];
+  for (const g of model.garpGroups) {
+    if (g.garpInterval === undefined && g.gnaInterval === undefined) continue;
+    const interfaces = g.interfaces.filter((i) => !taken.has(i));
+    for (const i of interfaces) taken.add(i);
+    out.push({
+      interfaces,
+      ...(g.garpInterval !== undefined ? { garpIntervalMs: Math.round(g.garpInterval * 1e6) / 1000 } : {}),
+      ...(g.gnaInterval !== undefined ? { gnaIntervalMs: Math.round(g.gnaInterval * 1e6) / 1000 } : {}),
+    });
+  }
+  return out;
 }
 
 /** The engine's spec of a configuration (what the simulator runs). */
@@ -222,6 +244,7 @@ export function vrrpSetupFromModel(model: Model): VrrpSetup {
     ...(model.global.vrrpStartupDelay > 0
       ? { startupDelayMs: Math.round(model.global.vrrpStartupDelay * 1000) }
       : {}),
+    ...(model.garpGroups.length > 0 ? { garpGroups: garpGroups(model) } : {}),
     trackFiles: model.trackFiles.map((f) => ({
       name: f.name,
       weight: f.weight,

@@ -18,6 +18,7 @@ import {
   type InterfaceDelays,
   type LinkbeatInterface,
   readGarpGroup,
+  addGarpGroup,
   readInterfaceDelays,
   readLinkbeatInterfaces,
   readTrackGroup,
@@ -137,7 +138,7 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     interface_up_down_delays: (n) => m.interfaceUpDownDelays.push(...readInterfaceDelays(n, ctx)),
     garp_group: (n) => {
       const g = readGarpGroup(n, ctx);
-      if (g) m.garpGroups.push(g);
+      if (g) addGarpGroup(m.garpGroups, g, n, ctx);
     },
     track_group: (n) => addNamed(m.trackGroups, readTrackGroup(n, ctx), n, ctx),
     static_ipaddress: (n) => m.staticAddresses.push(...readAddressBlock(n, ctx)),

@@ -312,6 +312,14 @@ export class Engine {
   private build(spec: EngineSpec): void {
     this.setInstances(spec.instances.map((s) => new Instance(s)));
     this.linkGroups(spec);
+    this.configureGarp(spec);
+  }
+
+  private configureGarp(spec: EngineSpec): void {
+    this.garp.configure(
+      spec.garpGroups ?? [],
+      spec.instances.map((i) => i.name),
+    );
   }
 
   private setInstances(instances: Instance[]): void {
@@ -679,6 +687,7 @@ export class Engine {
     for (const old of this.instances) if (!kept.includes(old)) old.onTimersChanged = undefined;
     this.setInstances([...kept, ...added]);
     this.linkGroups(spec);
+    this.configureGarp(spec);
     for (const g of this.groups) {
       const states = new Set(g.members.map((m) => m.state));
       if (states.size === 1) g.state = g.members[0]?.state ?? 'INIT';

@@ -71,6 +71,8 @@ export class Instance {
     this.timersChanged();
   }
   garpRefreshAt: number | undefined;
+  /** garp_extra_if: after this, the next advert also announces on the other interfaces (no timer of its own). */
+  extraGarpAt: number | undefined;
   counters: VrrpStats = newStats();
 
   /** A planned handover under way or its hold (handover.ts); its deadline is one of the instance's timers. */
@@ -410,6 +412,34 @@ export class Instance {
       this.sendLinkUpdate(ctx, this.spec.garp.masterRefreshRepeat);
       this.garpRefreshAt = later(ctx.now, this.spec.garp.masterRefreshMs);
     }
+    if (this.vipSet && this.extraGarpAt !== undefined && ctx.now > this.extraGarpAt) {
+      this.sendExtraIfUpdate(ctx);
+      this.extraGarpAt = later(ctx.now, this.spec.garp.extraIfIntervalMs ?? 0);
+    }
+  }
+
+  /** keepalived's vrrp_send_vmac_update: one announcement per other interface, for the first of the
+   * instance's addresses (VIPs, then eVIPs) on it. */
+  private sendExtraIfUpdate(ctx: StepContext): void {
+    const targets = this.garpTargets();
+    const seen = new Set<string>();
+    const picked: GarpTarget[] = [];
+    const ranks: number[] = [];
+    targets.forEach((t, rank) => {
+      if (t.ifname === this.spec.interface || seen.has(t.ifname)) return;
+      seen.add(t.ifname);
+      picked.push(t);
+      ranks.push(rank);
+    });
+    ctx.out.push(...ctx.garp.burst(ctx.now, this.name, picked, 1, this.spec.garp, ranks));
+  }
+
+  /** garp_extra_if applies: an interval, and some address on another interface. keepalived counts only VMACs
+   * it made for single VIPs unless `all` is given; keepalived-ts makes none, so only `all` can apply. */
+  private extraIfEnabled(): boolean {
+    const g = this.spec.garp;
+    if ((g.extraIfIntervalMs ?? 0) <= 0 || g.extraIfAll !== true) return false;
+    return this.garpTargets().some((t) => t.ifname !== this.spec.interface);
   }
 
   private becomeMaster(ctx: StepContext): void {
@@ -428,6 +458,9 @@ export class Instance {
     this.sendLinkUpdate(ctx, this.spec.garp.masterRepeat);
     if (this.spec.garp.masterRefreshMs > 0)
       this.garpRefreshAt = later(ctx.now, this.spec.garp.masterRefreshMs);
+    this.extraGarpAt = this.extraIfEnabled()
+      ? later(ctx.now, this.spec.garp.extraIfIntervalMs ?? 0)
+      : undefined;
     this.notify(ctx);
   }
 
@@ -446,6 +479,7 @@ export class Instance {
     this.garpDelayAt = undefined;
     this.lowerPrioGarpAt = [];
     this.garpRefreshAt = undefined;
+    this.extraGarpAt = undefined;
     if (this.vipSet) {
       for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
         ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });

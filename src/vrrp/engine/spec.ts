@@ -86,6 +86,19 @@ export interface GarpSpec {
   garpIntervalMs: number;
   /** Pacing between consecutive unsolicited NAs (vrrp_gna_interval; 0 = back to back). */
   gnaIntervalMs: number;
+  /** garp_extra_if: while MASTER, every this often (checked at each advert) one gratuitous ARP / NA on
+   * each interface other than the instance's that holds one of its addresses (0 or absent = off). */
+  extraIfIntervalMs?: number;
+  /** garp_extra_if `all`: any other interface counts, not only VMACs keepalived created for VIPs. */
+  extraIfAll?: boolean;
+}
+
+/** A garp_group: interfaces sharing one spacing between their gratuitous ARPs, and one between their NAs.
+ * An absent interval leaves that family unpaced on these interfaces. */
+export interface GarpGroupSpec {
+  interfaces: string[];
+  garpIntervalMs?: number;
+  gnaIntervalMs?: number;
 }
 
 /** Notify scripts: strings passed back verbatim in notify actions. */
@@ -191,6 +204,8 @@ export interface EngineSpec {
   bfdsUp?: string[];
   /** vrrp_startup_delay: a BACKUP's master-down timer armed before start + this counts from its end. */
   startupDelayMs?: number;
+  /** garp_group blocks, in configuration order (an interface belongs to the first that names it). */
+  garpGroups?: GarpGroupSpec[];
 }
 
 /** The notify scripts for a state, in the order keepalived runs them: the state's own, then `notify`. */

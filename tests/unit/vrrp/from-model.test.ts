@@ -115,3 +115,67 @@ ${instance('B', 2)}`);
   const global = engineSpec(`global_defs {\n  vrrp_down_timer_adverts 4\n}\n${instance('B', 2)}`);
   assert.equal(global.instances[0]?.downTimerAdverts, 4);
 });
+
+test('garp_group: groups without an interval dropped, an interface kept by its first group', () => {
+  const spec = engineSpec(`
+garp_group {
+  interface eth9
+}
+garp_group {
+  garp_interval 0.25
+  interfaces {
+    eth0
+    eth1
+  }
+}
+garp_group {
+  gna_interval 0.000500
+  interface eth1
+  interface eth2
+}
+${instance('A', 1)}`);
+  assert.deepEqual(spec.garpGroups, [
+    { interfaces: ['eth0', 'eth1'], garpIntervalMs: 250 },
+    { interfaces: ['eth2'], gnaIntervalMs: 0.5 },
+  ]);
+  assert.equal(engineSpec(instance('A', 1)).garpGroups, undefined);
+  // keepalived reports both (garp_group_end_handler, garp_group_interface_handler)
+  const { diagnostics } = loadModel(
+    '/k.conf',
+    new MemoryHost({
+      '/k.conf':
+        'garp_group {\n  interface eth9\n}\ngarp_group {\n  garp_interval 1\n  interface eth0\n}\n' +
+        'garp_group {\n  garp_interval 2\n  interface eth0\n}\n',
+    }),
+    { configId: 'n' },
+  );
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`),
+    [
+      '1: error: the group has neither garp_interval nor gna_interval - removing',
+      '8: error: garp_group already specified for eth0 - ignoring',
+    ],
+  );
+});
+
+test('garp_extra_if: the instance inherits vrrp_garp_extra_if, and its own wins', () => {
+  const spec = engineSpec(`
+global_defs {
+  vrrp_garp_extra_if all 10
+}
+${instance('A', 1)}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  priority 100
+  garp_extra_if 3
+  virtual_ipaddress {
+    10.0.0.2/24
+  }
+}`);
+  const [a, b] = spec.instances;
+  assert.equal(a?.garp.extraIfIntervalMs, 10_000);
+  assert.equal(a?.garp.extraIfAll, true);
+  assert.equal(b?.garp.extraIfIntervalMs, 3000);
+  assert.equal(b?.garp.extraIfAll, false);
+});

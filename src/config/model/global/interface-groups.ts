@@ -73,11 +73,11 @@ export function readGarpGroup(node: ConfigNode, ctx: BuildContext): GarpGroup | 
     ctx,
     {
       garp_interval: (n) => {
-        const v = decimal(n, ctx, 0, 1);
+        const v = decimal(n, ctx, 0, 2147.483647);
         if (v !== undefined) g.garpInterval = v;
       },
       gna_interval: (n) => {
-        const v = decimal(n, ctx, 0, 1);
+        const v = decimal(n, ctx, 0, 2147.483647);
         if (v !== undefined) g.gnaInterval = v;
       },
       interface: (n) => {
@@ -95,7 +95,21 @@ export function readGarpGroup(node: ConfigNode, ctx: BuildContext): GarpGroup | 
     ctx.diags.error(node, node.keyword, 'no interface specified');
     return undefined;
   }
+  if (g.garpInterval === undefined && g.gnaInterval === undefined) {
+    // keepalived drops it too (garp_group_end_handler)
+    ctx.diags.error(node, node.keyword, 'the group has neither garp_interval nor gna_interval - removing');
+    return undefined;
+  }
   return g;
+}
+
+/** Adds a garp_group; an interface already in an earlier group stays there (keepalived ignores it here). */
+export function addGarpGroup(groups: GarpGroup[], g: GarpGroup, node: ConfigNode, ctx: BuildContext): void {
+  const taken = new Set(groups.flatMap((x) => x.interfaces));
+  for (const i of g.interfaces)
+    if (taken.has(i)) ctx.diags.error(node, node.keyword, `garp_group already specified for ${i} - ignoring`);
+  g.interfaces = g.interfaces.filter((i) => !taken.has(i));
+  groups.push(g);
 }
 
 export function readTrackGroup(node: ConfigNode, ctx: BuildContext): TrackGroup | undefined {

@@ -32,7 +32,6 @@ net_namespace blue
 ${basic()}`);
     // Debian's keepalived 2.2.7 has no iptables: it says so and uses nftables (the VRRP firewall)
     assert.deepEqual(messages, [
-      'test.conf:12: note: vrrp_garp_extra_if: keepalived-ts sends gratuitous ARP/NA only on the instance interface',
       'test.conf:13: note: max_auto_priority: keepalived-ts does not apply this process setting (scheduling, memory or limits)',
       "test.conf:15: warning: vrrp_iptables: iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
     ]);
@@ -440,7 +439,6 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
   timer_expired_backup`),
     );
     assert.deepEqual(messages, [
-      'test.conf:8: note: garp_extra_if: keepalived-ts sends gratuitous ARP/NA only on the instance interface',
       'test.conf:14: note: debug: not implemented in keepalived-ts',
       'test.conf:15: note: kernel_rx_buf_size: keepalived-ts leaves VRRP socket receive buffers at their defaults',
       'test.conf:16: note: timer_expired_backup: not implemented in keepalived-ts',
