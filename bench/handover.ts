@@ -6,12 +6,10 @@
 //   stop      m stopped with SIGTERM (it sends priority 0 and drops the VIP at once)
 // with our daemon and with keepalived 2.2.7 as the routers where that means something.
 //   node dist/bench/handover.js [trials=3]
-import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { waitForLine, type LanMember } from '../tests/helpers/netns.js';
-import { refuseOutsideSuiteNamespace } from '../tests/helpers/namespace-guard.js';
 import {
   globalDefs,
   hasAddress,
@@ -26,6 +24,7 @@ import {
   type VrrpDaemon,
   type VrrpLab,
 } from '../tests/helpers/vrrp-lab.js';
+import type { TrafficTally } from '../tests/netns/vip-traffic.agent.js';
 import { loadLine, runWithLab } from './lab.js';
 
 const VIP = '10.78.0.100';
@@ -34,63 +33,8 @@ const INTERVAL_MS = 10;
 const TOKEN = 'bench-handover-token';
 const SETTLE_MS = 7000;
 
-// ---- agents (inside the lab's namespaces) ----------------------------------------------------------
-
-/** Answers every datagram with its sequence number and this router's name. */
-function receiver(name: string): void {
-  refuseOutsideSuiteNamespace('bench/handover.js');
-  const sock = createSocket('udp4');
-  sock.on('message', (msg, from) => {
-    sock.send(Buffer.concat([msg.subarray(0, 4), Buffer.from(name)]), from.port, from.address);
-  });
-  sock.bind(PORT, '0.0.0.0', () => process.stdout.write('ready\n'));
-}
-
-/** Sends seq numbers to the VIP every INTERVAL_MS until SIGUSR2; then prints what came back. */
-function client(): void {
-  refuseOutsideSuiteNamespace('bench/handover.js');
-  const sock = createSocket('udp4');
-  const answered = new Map<number, string>();
-  const sentAt: number[] = [];
-  let seq = 0;
-  sock.on('message', (msg) => {
-    if (msg.length >= 4) answered.set(msg.readUInt32BE(0), msg.subarray(4).toString());
-  });
-  sock.bind(0, () => {
-    const timer = setInterval(() => {
-      const b = Buffer.alloc(4);
-      sentAt.push(Date.now());
-      b.writeUInt32BE(seq++);
-      sock.send(b, PORT, VIP, () => undefined);
-    }, INTERVAL_MS);
-    process.stdout.write('ready\n');
-    process.once('SIGUSR2', () => {
-      clearInterval(timer);
-      setTimeout(() => {
-        let lost = 0;
-        let run = 0;
-        let longest = 0;
-        const by = new Map<string, number>();
-        let firstFromB: number | undefined;
-        for (let i = 0; i < seq; i++) {
-          const who = answered.get(i);
-          if (who === 'b' && firstFromB === undefined) firstFromB = sentAt[i];
-          if (who === undefined) {
-            lost++;
-            longest = Math.max(longest, ++run);
-          } else {
-            run = 0;
-            by.set(who, (by.get(who) ?? 0) + 1);
-          }
-        }
-        process.stdout.write(
-          `${JSON.stringify({ sent: seq, lost, longestOutageMs: longest * INTERVAL_MS, firstFromB, by: Object.fromEntries(by) })}\n`,
-        );
-        sock.close();
-      }, 500);
-    });
-  });
-}
+// The client and the receivers (tests/netns/vip-traffic.agent.ts) run inside the lab's namespaces.
+const agent = fileURLToPath(new URL('../tests/netns/vip-traffic.agent.js', import.meta.url));
 
 // ---- orchestration -----------------------------------------------------------------------------------
 
@@ -106,8 +50,6 @@ interface Trial {
   sent: number;
   lost: number;
   longestOutageMs: number;
-  /** Wall clock: when the first datagram b answered was sent. */
-  firstFromB?: number;
   /** From the action's start to that datagram (ms). */
   movedAfterMs?: number;
 }
@@ -156,8 +98,12 @@ class Bench {
   private async measure(action: () => Promise<void>): Promise<Trial> {
     const client = this.lab.spawnOther(this.c.ns, [
       process.execPath,
-      fileURLToPath(import.meta.url),
-      '--client',
+      agent,
+      'client',
+      VIP,
+      String(PORT),
+      String(INTERVAL_MS),
+      'b',
     ]);
     await waitForLine(client, (l) => l === 'ready');
     await sleep(1000);
@@ -166,8 +112,9 @@ class Bench {
     await sleep(SETTLE_MS);
     client.kill('SIGUSR2');
     const line = await waitForLine(client, (l) => l.startsWith('{'), 5000);
-    const t = JSON.parse(line) as Trial;
-    if (t.firstFromB !== undefined) t.movedAfterMs = t.firstFromB - actionAt;
+    const tally = JSON.parse(line) as TrafficTally;
+    const t: Trial = { sent: tally.sent, lost: tally.lost, longestOutageMs: tally.longestOutageMs };
+    if (tally.firstFromOther !== undefined) t.movedAfterMs = tally.firstFromOther - actionAt;
     return t;
   }
 
@@ -227,13 +174,12 @@ async function main(): Promise<void> {
       LanMember,
     ];
     makeObserver(c);
-    const self = fileURLToPath(import.meta.url);
     const receivers: ChildProcess[] = [];
     for (const [member, name] of [
       [m, 'm'],
       [b, 'b'],
     ] as const) {
-      const child = lab.spawnOther(member.ns, [process.execPath, self, '--receiver', name]);
+      const child = lab.spawnOther(member.ns, [process.execPath, agent, 'receiver', name, String(PORT)]);
       await waitForLine(child, (l) => l === 'ready');
       receivers.push(child);
     }
@@ -266,10 +212,7 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.argv[2] === '--receiver') receiver(process.argv[3] ?? '?');
-else if (process.argv[2] === '--client') client();
-else
-  await main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exitCode = 1;
-  });
+await main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exitCode = 1;
+});

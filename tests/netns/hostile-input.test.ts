@@ -206,6 +206,7 @@ describe('hostile input on the wire', () => {
       const dropsBefore = { a: socketDrops(pids.a), b: socketDrops(pids.b) };
       const usageBefore = { a: usage(pids.a), b: usage(pids.b) };
       const go = join(lab.dir, 'flood-go');
+      const logMarks = { a: da.mark(), b: db.mark() };
 
       // ---- the categories, paced so that no packet is lost to a full socket buffer
       const started = Date.now();
@@ -372,6 +373,25 @@ describe('hostile input on the wire', () => {
       }
       unmoved();
       stage('flood checked');
+      // The log stays bounded: per-packet lines are rate-limited per instance and reason (5 a second,
+      // then one "suppressed K similar messages" line), while the counters above counted every packet.
+      await sleep(1500); // the last windows end and their summary lines are written
+      const hostileSeconds = (Date.now() - started) / 1000;
+      const logLines: Record<string, unknown> = {};
+      for (const [who, , , d] of routers) {
+        const added = d.lines.slice(logMarks[who as 'a' | 'b']);
+        const suppressed = added
+          .map((l) => /: suppressed (\d+) similar messages?$/.exec(l))
+          .reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
+        logLines[who] = { lines: added.length, suppressed };
+        assert.ok(
+          added.length <= 60 * hostileSeconds + 500,
+          `${who}: ${added.length} log lines in ${hostileSeconds.toFixed(0)} s of hostile input\n` +
+            added.slice(-40).join('\n'),
+        );
+        assert.ok(suppressed > 0, `${who}: repeats were suppressed and reported as a count`);
+      }
+      report.logLines = logLines;
       report.flood = flood;
       report.stages = stages;
       console.log(`# hostile input: ${JSON.stringify(report)}`);

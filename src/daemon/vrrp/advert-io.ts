@@ -12,6 +12,7 @@ import { IPPROTO_AH, IPPROTO_VRRP } from '../../vrrp/wire/ipv4.js';
 import type { TimedDatagram } from '../../net/timed-sender.js';
 import { readKeyFileBytes } from '../../system/key-file.js';
 import type { Logger } from '../process/log.js';
+import type { RateLimitedLog } from '../process/rate-limited-log.js';
 import type { HostState } from './host-state.js';
 import { VrrpTransport, type RawVrrpPacket } from './transport.js';
 
@@ -27,6 +28,8 @@ export class AdvertIo {
   constructor(
     private readonly host: HostState,
     private readonly log: Logger,
+    /** Per-packet lines, a few of each kind a second (the counters count every packet). */
+    private readonly packetLog: RateLimitedLog,
     private readonly feed: (event: EngineEvent) => void,
     setup: VrrpSetup,
   ) {
@@ -206,7 +209,11 @@ export class AdvertIo {
 
   private receive(p: RawVrrpPacket): void {
     const events = this.wire.receive(p, Date.now(), (r) =>
-      this.log.debug(`(${r.instance}) dropped advert from ${r.source}: ${r.detail}`),
+      this.packetLog.write(
+        'debug',
+        `(${r.instance}) dropped advert: ${r.reason}`,
+        `(${r.instance}) dropped advert from ${r.source}: ${r.detail}`,
+      ),
     );
     for (const event of events)
       this.feed(

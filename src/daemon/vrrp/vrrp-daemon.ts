@@ -38,6 +38,7 @@ import { NotifyFifos, notifyFifoSpecs } from '../process/notify-fifos.js';
 import { ProcessControl, processSettings } from '../process/process-settings.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { VrrpSmtpAlerts } from '../alerts/vrrp-alerts.js';
+import { RateLimitedLog } from '../process/rate-limited-log.js';
 import { AdvertIo } from './advert-io.js';
 import { TrackerPoller } from './tracker-poller.js';
 import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats } from './vrrp-dump.js';
@@ -98,12 +99,15 @@ export class VrrpDaemon {
   private readonly trace = AdvertTrace.fromEnv();
 
   private readonly config: ConfigFile;
+  /** Per-packet log lines (bad adverts), a few of each kind a second. */
+  private readonly packetLog: RateLimitedLog;
 
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
   ) {
     this.config = new ConfigFile(options, log);
+    this.packetLog = new RateLimitedLog(log);
     this.processControl = new ProcessControl('VRRP', log);
     this.failover = new FailoverReporter(
       log,
@@ -170,7 +174,7 @@ export class VrrpDaemon {
     this.fillSourceAddresses(this.spec);
     // Periodic adverts are armed: the clock sends them on time (a native thread) and reports each one.
     this.engine = new Engine(this.spec, { periodicAdverts: 'arm' });
-    this.io = new AdvertIo(this.host, this.log, (ev) => this.feed(ev), this.setup);
+    this.io = new AdvertIo(this.host, this.log, this.packetLog, (ev) => this.feed(ev), this.setup);
     this.io.open();
     this.clock = new EngineClock(this.io, {
       onTimer: (deadlineNs) => this.feed({ type: 'timer' }, deadlineNs),
@@ -443,9 +447,12 @@ export class VrrpDaemon {
         if (a.reason === 'master-down timer') this.log.info(`(${a.instance}) Receive advertisement timeout`);
         else if (a.reason !== '') this.log.debug(`(${a.instance}) ${a.from} -> ${a.to}: ${a.reason}`);
         return;
-      case 'log':
-        this.log.log(a.level === 'notice' ? 'info' : a.level, a.message);
+      case 'log': {
+        const level = a.level === 'notice' ? 'info' : a.level;
+        if (a.repeats !== undefined) this.packetLog.write(level, a.repeats, a.message);
+        else this.log.log(level, a.message);
         return;
+      }
       case 'run-script':
         this.runTrackScript(a.name, a.timeoutMs);
         return;
@@ -913,6 +920,7 @@ export class VrrpDaemon {
     this.clock?.close();
     this.trace?.write();
     this.io.close();
+    this.packetLog.close();
     this.announcer.closeAll();
     this.subscription?.close();
     this.rtnl.close();

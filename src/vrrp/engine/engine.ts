@@ -523,7 +523,12 @@ export class Engine {
   ): void {
     const inst = vrid === undefined ? undefined : this.findInstance(ifname, family, vrid, source);
     if (!inst || !this.started) {
-      this.log(ctx, 'debug', `dropped packet on ${ifname}: ${reason}`);
+      ctx.out.push({
+        type: 'log',
+        level: 'debug',
+        message: `dropped packet on ${ifname}: ${reason}`,
+        repeats: `dropped packet on ${ifname}: ${reason}`,
+      });
       return;
     }
     const listening = inst.state === 'BACKUP' || inst.state === 'MASTER';

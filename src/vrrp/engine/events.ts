@@ -105,7 +105,8 @@ export type Action =
    * only, as MASTER_PRIORITY for a MASTER, BACKUP_PRIORITY in any other state). */
   | { type: 'priority-change'; instance: string; state: VrrpState; priority: number }
   | { type: 'state-change'; instance: string; from: VrrpState; to: VrrpState; reason: string }
-  | { type: 'log'; level: LogLevel; message: string }
+  /** `repeats`: a message that comes per packet; the driver may rate-limit those of one kind (the value). */
+  | { type: 'log'; level: LogLevel; message: string; repeats?: string }
   /** A vrrp_script is due: run it and report a script-result event. */
   | { type: 'run-script'; name: string; timeoutMs: number };
 

@@ -218,8 +218,14 @@ export class Instance {
 
   // ---- outputs -------------------------------------------------------------------------------------------
 
-  log(ctx: StepContext, level: LogLevel, message: string): void {
-    ctx.out.push({ type: 'log', level, message: `(${this.name}) ${message}` });
+  /** `repeats`: the kind of a message that may come once per received packet (see the log action). */
+  log(ctx: StepContext, level: LogLevel, message: string, repeats?: string): void {
+    ctx.out.push({
+      type: 'log',
+      level,
+      message: `(${this.name}) ${message}`,
+      ...(repeats !== undefined ? { repeats: `(${this.name}) ${repeats}` } : {}),
+    });
   }
 
   advert(priority: number): Advert {
@@ -645,6 +651,7 @@ export class Instance {
       ctx,
       'info',
       `received lower priority (${a.priority}) advert from ${received.source} - discarding`,
+      'received lower priority advert - discarding',
     );
     this.masterAddress = received.source;
     this.ignoreAdvert(ctx);
@@ -667,6 +674,7 @@ export class Instance {
           ctx,
           'warning',
           'WARNING - equal priority advert received from remote host with our IP address.',
+          'equal priority advert with our IP address',
         );
       else if (this.effectivePriority === 255) {
         this.log(
@@ -683,6 +691,7 @@ export class Instance {
         ctx,
         'info',
         `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
+        'Received advert with lower priority',
       );
       if (!this.spec.lowerPrioNoAdvert) this.sendAdvert(ctx, this.effectivePriority);
       this.observer.heardAsMaster(ctx, received);

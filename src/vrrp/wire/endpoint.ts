@@ -48,6 +48,7 @@ export interface ReceivedPacket {
 export interface RefusedAdvert {
   instance: string;
   source: string;
+  reason: AdvertDropReason;
   detail: string;
 }
 
@@ -285,7 +286,12 @@ export class AdvertEndpoint {
     if (!result.ok) {
       // our own advert, looped back: not an instance's drop
       if (result.reason === 'own_packet') return { verdict: 'own_packet', out: [] };
-      refused?.({ instance: spec.name, source: received.source, detail: result.detail });
+      refused?.({
+        instance: spec.name,
+        source: received.source,
+        reason: result.reason,
+        detail: result.detail,
+      });
       const out: EngineEvent[] = [
         {
           type: 'advert-dropped',
