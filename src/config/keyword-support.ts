@@ -309,7 +309,7 @@ const VRRP_INSTANCE: BlockSupport = {
   vrf: note('keepalived-ts does not bind instances to a VRF'),
   track_src_ip: note(NOT_IMPLEMENTED),
   unicast_ttl: uses(VRRP, 'unicastTtl'),
-  promote_secondaries: note("keepalived-ts does not change the interface's promote_secondaries setting"),
+  promote_secondaries: uses('src/daemon/vrrp/promote-secondaries.ts', 'promoteSecondaries'),
   linkbeat_use_polling: note(NO_LINKBEAT_POLL),
   debug: note(NOT_IMPLEMENTED),
   notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),

@@ -32,6 +32,8 @@ export interface InstanceSetup {
   excluded: IpAddressSpec[];
   vmacName?: string;
   vmacXmitBase: boolean;
+  /** promote_secondaries: the interface's sysctl is set to 1 while we run (not for a VMAC: see finalize). */
+  promoteSecondaries: boolean;
 }
 
 /** A configuration's VRRP side, ready to run. */
@@ -170,6 +172,7 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     vips: inst.virtualIpaddresses,
     excluded: inst.virtualIpaddressesExcluded,
     vmacXmitBase: inst.vmacXmitBase,
+    promoteSecondaries: inst.promoteSecondaries,
     ...(inst.useVmac
       ? { vmacName: vmacName ?? assignVmacNames([vmacRequest(inst)], model.global.vmacPrefix)[0] }
       : {}),

@@ -31,6 +31,7 @@ import { Announcer } from '../../net/announce.js';
 import { HostState, type HostChange } from './host-state.js';
 import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
 import { setUpVmac } from './vmac.js';
+import { PromoteSecondaries } from './promote-secondaries.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
 import { NotifyFifos, notifyFifoSpecs } from '../process/notify-fifos.js';
@@ -84,6 +85,8 @@ export class VrrpDaemon {
   private createdVmacs: string[] = [];
   /** disable_local_igmp in effect: the sysctl's value before we set it ('' when it was already 0). */
   private localIgmpSaved: string | undefined;
+  /** promote_secondaries: the interfaces we switched it on for, switched off at stop. */
+  private readonly promoteSecondaries: PromoteSecondaries;
   /** Kernel operations are applied in order, one chain, so that add and remove never race. */
   private kernelQueue: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -104,6 +107,7 @@ export class VrrpDaemon {
   ) {
     this.config = new ConfigFile(options, log);
     this.processControl = new ProcessControl('VRRP', log);
+    this.promoteSecondaries = new PromoteSecondaries(log);
     this.failover = new FailoverReporter(
       log,
       (body) => this.status?.event(body),
@@ -157,6 +161,7 @@ export class VrrpDaemon {
     await this.host.load(this.rtnl);
     await this.disableLocalIgmp();
     await this.createVmacs();
+    await this.promoteSecondaries.apply(this.setup.instances.values());
     await this.host.load(this.rtnl);
     await this.addVmacsToFirewall();
     await this.removeStaleAddresses();
@@ -868,6 +873,7 @@ export class VrrpDaemon {
     this.retired = this.setup.instances;
     this.setup = setup;
     this.io.reconfigure(this.setup);
+    await this.promoteSecondaries.apply(this.setup.instances.values());
     this.trackers?.stop();
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
@@ -900,6 +906,7 @@ export class VrrpDaemon {
     await listener;
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
+    await this.promoteSecondaries.restore();
     if (this.localIgmpSaved === '1')
       await writeSysctl(LOCAL_IGMP_REPORTS, 1).catch((e: unknown) => {
         this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);

@@ -253,6 +253,11 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
       err(ctx, at, 'virtual_ipaddress', `${n} no VIP specified; VRRPv3 and strict mode need at least one`);
     else warn(ctx, at, 'virtual_ipaddress', `${n} no VIP specified`);
   }
+  // vrrp.c, vrrp_complete_instance: a VMAC (or ipvlan) gets promote_secondaries set anyway.
+  if (inst.promoteSecondaries && (inst.useVmac || inst.useIpvlan)) {
+    err(ctx, at, 'promote_secondaries', `${n} promote_secondaries is automatically set for vmacs - ignoring`);
+    inst.promoteSecondaries = false;
+  }
   if (inst.useVmac && inst.unicastPeers.length > 0 && !inst.vmacXmitBase)
     warn(ctx, at, 'use_vmac', `${n} use_vmac with unicast peers needs vmac_xmit_base`);
   if (inst.priority === 255) {

@@ -473,6 +473,15 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
     assert.equal(model.instances[0]?.preempt, true);
   });
 
+  void test('promote_secondaries is kept, but not with use_vmac (keepalived sets it on VMACs anyway)', () => {
+    assert.equal(build(basic('  promote_secondaries')).model.instances[0]?.promoteSecondaries, true);
+    const { model, messages } = build(basic('  use_vmac\n  promote_secondaries'));
+    assert.deepEqual(messages, [
+      'test.conf:1: error: promote_secondaries: (VI_1) promote_secondaries is automatically set for vmacs - ignoring',
+    ]);
+    assert.equal(model.instances[0]?.promoteSecondaries, false);
+  });
+
   void test('an instance without VIPs is warned about unless no_virtual_ipaddress', () => {
     const none = build(vi('  interface eth0\n  virtual_router_id 3'));
     assert.deepEqual(none.messages, ['test.conf:1: warning: virtual_ipaddress: (VI_1) no VIP specified']);
