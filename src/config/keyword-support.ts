@@ -205,7 +205,7 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_rx_bufs_policy: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
   vrrp_rx_bufs_multiplier: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
   vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
-  log_unknown_vrids: note(NOT_IMPLEMENTED),
+  log_unknown_vrids: uses(VRRP, 'logUnknownVrids'),
   vrrp_owner_ignore_adverts: note(NOT_IMPLEMENTED),
   vmac_prefix: uses(VRRP, 'vmacPrefix'),
   vmac_addr_prefix: note(NO_VMAC_ADDR),

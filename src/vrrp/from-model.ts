@@ -41,6 +41,8 @@ export interface VrrpSetup {
   engine: EngineSpec;
   /** By instance name, each holding the same InstanceSpec as `engine`. */
   instances: ReadonlyMap<string, InstanceSetup>;
+  /** log_unknown_vrids: the daemon logs adverts for VRIDs no instance runs. */
+  logUnknownVrids: boolean;
 }
 
 export function vipSpec(a: IpAddressSpec): VipSpec {
@@ -242,5 +244,9 @@ export function vrrpSetupFromModel(model: Model): VrrpSetup {
       return { name: b.name, weight: session?.weight ?? 0, reverse: session?.weightReverse ?? false };
     }),
   };
-  return { engine, instances: new Map(setups.map((i) => [i.spec.name, i])) };
+  return {
+    engine,
+    instances: new Map(setups.map((i) => [i.spec.name, i])),
+    logUnknownVrids: model.global.logUnknownVrids,
+  };
 }

@@ -51,6 +51,15 @@ export interface RefusedAdvert {
   detail: string;
 }
 
+/** An advert no instance takes because of its VRID: none runs it on that interface (and family), or (several
+ * unicast instances sharing it) none has the source as a peer, then `source` is set. keepalived reads the
+ * VRID as soon as the header is there, before any other check, so a malformed advert counts too. */
+export interface UnknownVrid {
+  vrid: number;
+  ifname: string;
+  source?: string;
+}
+
 interface InstanceWire {
   instance: WireInstance;
   expectations: CompiledExpectations;
@@ -226,12 +235,18 @@ export class AdvertEndpoint {
   /**
    * Judges a received packet: the engine events it makes (an advert for each instance that accepts it,
    * advert-dropped for a malformed packet or an instance that refuses it; nothing for a VRID we do not run).
-   * `refused` hears each instance's refusal with its detail.
+   * `refused` hears each instance's refusal with its detail, `unknownVrid` each advert for a VRID no
+   * instance runs there (log_unknown_vrids).
    */
-  receive(p: ReceivedPacket, nowRealtimeMs: number, refused?: (r: RefusedAdvert) => void): EngineEvent[] {
+  receive(
+    p: ReceivedPacket,
+    nowRealtimeMs: number,
+    refused?: (r: RefusedAdvert) => void,
+    unknownVrid?: (u: UnknownVrid) => void,
+  ): EngineEvent[] {
     const counts = p.family === 4 ? this.tally.ipv4 : this.tally.ipv6;
     counts.received++;
-    const events = this.judge(p, nowRealtimeMs, refused);
+    const events = this.judge(p, nowRealtimeMs, refused, unknownVrid);
     if (events.verdict === 'accepted') counts.accepted++;
     else counts.dropped[events.verdict] = (counts.dropped[events.verdict] ?? 0) + 1;
     return events.out;
@@ -241,6 +256,7 @@ export class AdvertEndpoint {
     p: ReceivedPacket,
     nowRealtimeMs: number,
     refused: ((r: RefusedAdvert) => void) | undefined,
+    unknownVrid: ((u: UnknownVrid) => void) | undefined,
   ): { verdict: AdvertDropReason | 'accepted'; out: EngineEvent[] } {
     const decoded =
       p.family === 4
@@ -254,6 +270,8 @@ export class AdvertEndpoint {
             checksumVerified: true,
           });
     if (!decoded.ok) {
+      if (decoded.vrid !== undefined && !this.byKey.has(`${p.ifname}/${p.family}/${decoded.vrid}`))
+        unknownVrid?.({ vrid: decoded.vrid, ifname: p.ifname });
       const out: EngineEvent[] = [
         {
           type: 'advert-dropped',
@@ -268,12 +286,18 @@ export class AdvertEndpoint {
     const { received, wire } = decoded;
     const sharing = this.byKey.get(`${p.ifname}/${p.family}/${received.advert.vrid}`);
     // A VRID we do not run, or (several unicast instances sharing it) a source none of them knows.
-    if (sharing === undefined) return { verdict: 'vrid_mismatch', out: [] };
+    if (sharing === undefined) {
+      unknownVrid?.({ vrid: received.advert.vrid, ifname: p.ifname });
+      return { verdict: 'vrid_mismatch', out: [] };
+    }
     const target = dispatchBySource(sharing, received.source, (w) => ({
       unicastPeers: w.instance.spec.unicastPeers,
       lastSource: w.lastSource,
     }));
-    if (target === undefined) return { verdict: 'unicast_peer_unknown', out: [] };
+    if (target === undefined) {
+      unknownVrid?.({ vrid: received.advert.vrid, ifname: p.ifname, source: received.source });
+      return { verdict: 'unicast_peer_unknown', out: [] };
+    }
     if (sharing.length > 1) target.lastSource = received.source;
     const { spec } = target.instance;
     const result = validateAdvert(received, wire, target.expectations, {
