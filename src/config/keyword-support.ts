@@ -304,7 +304,7 @@ const VRRP_INSTANCE: BlockSupport = {
   smtp_alert: uses(ALERTS, 'smtpAlert'),
   use_vmac_addr: note(NOT_IMPLEMENTED),
   use_ipvlan: note('keepalived-ts creates no ipvlan interfaces'),
-  unicast_fault_no_peer: note(NOT_IMPLEMENTED),
+  unicast_fault_no_peer: uses(VRRP, 'unicastFaultNoPeer'),
   check_unicast_src: uses(VRRP, 'checkUnicastSrc'),
   vrf: note('keepalived-ts does not bind instances to a VRF'),
   track_src_ip: note(NOT_IMPLEMENTED),

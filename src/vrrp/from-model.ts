@@ -152,6 +152,9 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
+  // vrrp.c, vrrp_complete_instance: unicast_fault_no_peer asks for unicast, which needs peers.
+  if (inst.unicastFaultNoPeer && inst.unicastPeers.length === 0)
+    spec.configFault = 'Cannot use unicast without any peers - going to fault state';
   if (inst.authentication !== undefined && spec.authType !== 'none')
     spec.authPass = inst.authentication.password;
   return {

@@ -360,9 +360,10 @@ export class Instance {
     this.initSands(ctx.now);
   }
 
-  /** Start in FAULT because a tracker is down from the outset. */
+  /** Start in FAULT because a tracker is down from the outset. An instance held there by its configuration
+   * goes from INIT to FAULT without this line in keepalived 2.2.7 (vrrp_init_state), its notifies still run. */
   initFault(ctx: StepContext): void {
-    this.log(ctx, 'info', 'Entering FAULT STATE (init)');
+    if (this.spec.configFault === undefined) this.log(ctx, 'info', 'Entering FAULT STATE (init)');
     this.setState(ctx, 'FAULT');
     this.notify(ctx);
     this.sands = undefined;

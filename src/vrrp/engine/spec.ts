@@ -150,6 +150,9 @@ export interface InstanceSpec {
   notifyPriorityChanges?: boolean;
   /** A notify FIFO is configured: events without a script (MASTER_RX_LOWER_PRI) are still reported. */
   notifyFifo?: boolean;
+  /** keepalived's num_config_faults: a configuration the instance cannot run with (this message is logged
+   * at start). It stays in FAULT for good, whatever its trackers say. */
+  configFault?: string;
 }
 
 export interface SyncGroupSpec {

@@ -115,3 +115,17 @@ ${instance('B', 2)}`);
   const global = engineSpec(`global_defs {\n  vrrp_down_timer_adverts 4\n}\n${instance('B', 2)}`);
   assert.equal(global.instances[0]?.downTimerAdverts, 4);
 });
+
+test('unicast_fault_no_peer without peers is a configuration fault; with a peer it is none', () => {
+  const withExtra = (extra: string) =>
+    engineSpec(instance('VI_1', 7).replace('  priority 100', `  priority 100\n${extra}`)).instances[0];
+  assert.equal(
+    withExtra('  unicast_src_ip 10.0.0.1\n  unicast_fault_no_peer')?.configFault,
+    'Cannot use unicast without any peers - going to fault state',
+  );
+  assert.equal(
+    withExtra('  unicast_fault_no_peer\n  unicast_peer {\n    10.0.0.2\n  }')?.configFault,
+    undefined,
+  );
+  assert.equal(withExtra('  unicast_src_ip 10.0.0.1')?.configFault, undefined);
+});
