@@ -206,7 +206,7 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_rx_bufs_multiplier: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
   vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
   log_unknown_vrids: uses(VRRP, 'logUnknownVrids'),
-  vrrp_owner_ignore_adverts: note(NOT_IMPLEMENTED),
+  vrrp_owner_ignore_adverts: uses(VRRP, 'vrrpOwnerIgnoreAdverts'),
   vmac_prefix: uses(VRRP, 'vmacPrefix'),
   vmac_addr_prefix: note(NO_VMAC_ADDR),
   umask: uses('src/daemon/process/options.ts', 'umask'),
@@ -317,7 +317,7 @@ const VRRP_INSTANCE: BlockSupport = {
   thread_timer_expired: note(NOT_IMPLEMENTED),
   garp_extra_if: note(NO_EXTRA_GARP),
   vmac_garp_intvl: alias('garp_extra_if'),
-  owner_ignore_adverts: note(NOT_IMPLEMENTED),
+  owner_ignore_adverts: uses(VRRP, 'ownerIgnoreAdverts'),
   kernel_rx_buf_size: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
 };
 

@@ -152,6 +152,11 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
+  // keepalived 2.4.3 (vrrp_complete_instance): unset, an address owner ignores adverts in strict mode, else
+  // as vrrp_owner_ignore_adverts says (finalize.ts has refused it for anyone else).
+  const owner = inst.priority === 255;
+  if (inst.ownerIgnoreAdverts ?? (owner && (inst.strictMode === true || g.vrrpOwnerIgnoreAdverts)))
+    spec.ownerIgnoreAdverts = true;
   // vrrp.c, vrrp_complete_instance: unicast_fault_no_peer asks for unicast, which needs peers.
   if (inst.unicastFaultNoPeer && inst.unicastPeers.length === 0)
     spec.configFault = 'Cannot use unicast without any peers - going to fault state';

@@ -16,11 +16,15 @@ import {
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
 import { exec, netnsSkipReason, type LanMember } from '../helpers/netns.js';
-import { gated } from '../helpers/requirements.js';
+import { firstReason, gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
 const { describe, test } = gated(skipReason);
+// Keywords keepalived 2.4 added: Debian's keepalived 2.2.7 does not know them.
+const only24 = gated(
+  firstReason(skipReason, impl === 'keepalived' ? 'not applicable: keepalived 2.4 only' : undefined),
+);
 
 /** a (.1) and b (.2) on one LAN, 10.7.0.0/24. */
 function pair(lab: VrrpLab): [LanMember, LanMember] {
@@ -160,4 +164,51 @@ describe(`VRRP keywords applied on the kernel (${impl})`, () => {
       const notified = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n') : [];
       assert.deepEqual(notified, ['INSTANCE VI_1 FAULT 200'], d.log());
     }));
+
+  only24.test(
+    'owner_ignore_adverts: an address owner keeps MASTER against another owner with a higher address',
+    () =>
+      withLab('kwowner', async (lab) => {
+        const [a, b] = pair(lab);
+        const owner = (m: LanMember, label: string, routerId: string, extra: string[]) =>
+          lab.start(
+            impl,
+            m,
+            label,
+            globalDefs(routerId) +
+              instanceConfig({
+                name: 'VI_1',
+                vrid: 77,
+                priority: 255,
+                state: 'MASTER',
+                vips: ['10.7.0.177/24'],
+                extra,
+              }),
+          );
+        // Two owners: the first to hear the other's advert lowers its priority and yields. b starting as
+        // owner sends an advert at once, which a (already MASTER) hears.
+        const yielding = owner(a, 'kwowner-a1', 'a', []);
+        await yielding.waitForState('VI_1', 'MASTER', 12_000);
+        const b1 = owner(b, 'kwowner-b1', 'b', []);
+        await yielding.waitForLog(
+          /\(VI_1\) CONFIGURATION ERROR: local and remote instances are both address owner/,
+          5000,
+        );
+        await yielding.waitForState('VI_1', 'BACKUP', 5000);
+        await b1.stop();
+        await yielding.stop();
+        // With the keyword a drops b's adverts (saying so once) and stays MASTER.
+        const ignoring = owner(a, 'kwowner-a2', 'a', ['owner_ignore_adverts']);
+        await ignoring.waitForState('VI_1', 'MASTER', 12_000);
+        const b2 = owner(b, 'kwowner-b2', 'b', []);
+        await ignoring.waitForLog(
+          /\(VI_1\) Dropping packet\(s\) from 10\.7\.0\.2 since we are address owner/,
+          5000,
+        );
+        await b2.waitForState('VI_1', 'MASTER', 5000);
+        await sleep(2500);
+        assert.deepEqual(ignoring.states('VI_1'), ['MASTER'], ignoring.log());
+        assert.equal(ignoring.lines.filter((l) => /Dropping packet/.test(l)).length, 1, 'said once');
+      }),
+  );
 });
