@@ -119,6 +119,35 @@ describe(`VRRP keywords applied on the kernel (${impl})`, () => {
       assert.ok(!logging.lines.some((l) => /Unknown VRID\(73\)/.test(l)), 'its own VRID is known');
     }));
 
+  test('log_unknown_vrids with use_vmac: logged once per advert, on the interface keepalived listens on', () =>
+    withLab('kwunkv', async (lab) => {
+      const [a, b] = pair(lab);
+      const sender = lab.start(
+        impl,
+        b,
+        'kwunkv-b',
+        globalDefs('b') + instanceConfig({ name: 'VI_9', vrid: 79, priority: 200, vips: ['10.7.0.179/24'] }),
+      );
+      await sender.waitForState('VI_9', 'MASTER', 12_000);
+      const logging = lab.start(
+        impl,
+        a,
+        'kwunkv-a',
+        globalDefs('a', ['log_unknown_vrids']) +
+          instanceConfig({ name: 'VI_1', vrid: 73, priority: 100, useVmac: true, vips: ['10.7.0.173/24'] }),
+      );
+      await logging.waitForLog(/Unknown VRID/, 12_000);
+      const since = logging.mark();
+      await sleep(3200);
+      const lines = logging.lines.slice(since).filter((l) => /Unknown VRID\(79\)/.test(l));
+      assert.ok(lines.length >= 2 && lines.length <= 5, logging.log());
+      // keepalived 2.2.7's socket is bound to the VMAC: the base interface is not named
+      assert.ok(
+        lines.every((l) => /received on interface\(vrrp\.73\)\. ignoring\.\.\.$/.test(l)),
+        lines.join('\n'),
+      );
+    }));
+
   test('unicast_fault_no_peer: a unicast instance without peers stays in FAULT; with a peer it runs', () =>
     withLab('kwnopeer', async (lab) => {
       const [a] = pair(lab);

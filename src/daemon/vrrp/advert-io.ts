@@ -57,6 +57,7 @@ export class AdvertIo {
           settings: inst.wire,
           ...(hmac ? { hmac } : {}),
           receiveOn: this.rxDevices(inst),
+          listenOn: this.txDevice(inst),
         };
       }),
       (family) => this.host.ownAddresses(family),

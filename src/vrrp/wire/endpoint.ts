@@ -30,6 +30,9 @@ export interface WireInstance {
   hmac?: HmacConfig;
   /** The devices its adverts arrive on (the interface, and its VMAC). */
   receiveOn: readonly string[];
+  /** The one device keepalived's socket for it is bound to (the VMAC, or the interface with
+   * vmac_xmit_base; default the first of receiveOn): adverts for unknown VRIDs are reported there only. */
+  listenOn?: string;
 }
 
 /** A packet from a raw socket. */
@@ -100,6 +103,8 @@ export class AdvertEndpoint {
   private instances = new Map<string, InstanceWire>();
   /** `ifname/family/vrid` -> instances receiving there. */
   private byKey = new Map<string, InstanceWire[]>();
+  /** `ifname/family` where keepalived would have a socket: unknown VRIDs are reported from those only. */
+  private listening = new Set<string>();
   private ipId = 0;
   /** Kept across reconfigurations, like keepalived's counters. */
   readonly tally: WireTally = { ipv4: newWireCounts(), ipv6: newWireCounts() };
@@ -110,6 +115,7 @@ export class AdvertEndpoint {
     const old = this.instances;
     this.instances = new Map();
     this.byKey = new Map();
+    this.listening = new Set();
     for (const instance of instances) {
       const { spec } = instance;
       const previous = old.get(spec.name);
@@ -144,6 +150,8 @@ export class AdvertEndpoint {
         ...(hmac ? { hmac } : {}),
       };
       this.instances.set(spec.name, wire);
+      const listenOn = instance.listenOn ?? instance.receiveOn[0];
+      if (listenOn !== undefined) this.listening.add(`${listenOn}/${spec.family}`);
       for (const ifname of instance.receiveOn) {
         const key = `${ifname}/${spec.family}/${spec.vrid}`;
         this.byKey.set(key, [...(this.byKey.get(key) ?? []), wire]);
@@ -269,9 +277,11 @@ export class AdvertEndpoint {
             ifname: p.ifname,
             checksumVerified: true,
           });
+    const reportUnknown =
+      unknownVrid && this.listening.has(`${p.ifname}/${p.family}`) ? unknownVrid : undefined;
     if (!decoded.ok) {
       if (decoded.vrid !== undefined && !this.byKey.has(`${p.ifname}/${p.family}/${decoded.vrid}`))
-        unknownVrid?.({ vrid: decoded.vrid, ifname: p.ifname });
+        reportUnknown?.({ vrid: decoded.vrid, ifname: p.ifname });
       const out: EngineEvent[] = [
         {
           type: 'advert-dropped',
@@ -287,7 +297,7 @@ export class AdvertEndpoint {
     const sharing = this.byKey.get(`${p.ifname}/${p.family}/${received.advert.vrid}`);
     // A VRID we do not run, or (several unicast instances sharing it) a source none of them knows.
     if (sharing === undefined) {
-      unknownVrid?.({ vrid: received.advert.vrid, ifname: p.ifname });
+      reportUnknown?.({ vrid: received.advert.vrid, ifname: p.ifname });
       return { verdict: 'vrid_mismatch', out: [] };
     }
     const target = dispatchBySource(sharing, received.source, (w) => ({
@@ -295,7 +305,7 @@ export class AdvertEndpoint {
       lastSource: w.lastSource,
     }));
     if (target === undefined) {
-      unknownVrid?.({ vrid: received.advert.vrid, ifname: p.ifname, source: received.source });
+      reportUnknown?.({ vrid: received.advert.vrid, ifname: p.ifname, source: received.source });
       return { verdict: 'unicast_peer_unknown', out: [] };
     }
     if (sharing.length > 1) target.lastSource = received.source;

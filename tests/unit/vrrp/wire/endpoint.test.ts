@@ -93,7 +93,7 @@ describe('AdvertEndpoint', () => {
     assert.deepEqual(deliver(endpoint(other), send(other, 100), '10.0.0.1', endpoint(b), 'eth0'), []);
   });
 
-  test('log_unknown_vrids: a VRID no instance runs on that interface is reported, even when malformed', () => {
+  test('log_unknown_vrids: a VRID no instance runs is reported where keepalived listens, even malformed', () => {
     const mine = instanceSpec({ name: 'M', ...base });
     const to = endpoint(mine);
     const unknown: UnknownVrid[] = [];
@@ -102,21 +102,29 @@ describe('AdvertEndpoint', () => {
       assert.ok(d);
       return d.bytes;
     };
-    const hear = (ifname: string, data: Uint8Array): EngineEvent[] =>
-      to.receive({ family: 4, ifname, data }, 0, undefined, (u) => unknown.push(u));
+    const hear = (ifname: string, data: Uint8Array, at = to): EngineEvent[] =>
+      at.receive({ family: 4, ifname, data }, 0, undefined, (u) => unknown.push(u));
     const other = datagram(instanceSpec({ name: 'O', vrid: 9 }), '10.0.0.9');
     assert.deepEqual(hear('eth0', other), []);
-    // VRID 7 is run on eth0, not on eth1
     assert.equal(hear('eth0', datagram(mine, '10.0.0.1'))[0]?.type, 'advert');
+    // no instance on eth1: keepalived has no socket there
     assert.deepEqual(hear('eth1', datagram(mine, '10.0.0.1')), []);
     // a bad checksum: keepalived reads the VRID before any check
     const corrupt = other.slice();
     corrupt[corrupt.length - 1] ^= 0xff;
     hear('eth0', corrupt);
+    // with use_vmac keepalived listens on the VMAC only (we read the interface too)
+    const vmac = new AdvertEndpoint();
+    vmac.configure(
+      [{ spec: mine, settings: defaultWireSettings(4), receiveOn: ['eth0', 'vrrp.7'], listenOn: 'vrrp.7' }],
+      () => [],
+    );
+    hear('eth0', other, vmac);
+    hear('vrrp.7', other, vmac);
     assert.deepEqual(unknown, [
       { vrid: 9, ifname: 'eth0' },
-      { vrid: 7, ifname: 'eth1' },
       { vrid: 9, ifname: 'eth0' },
+      { vrid: 9, ifname: 'vrrp.7' },
     ]);
     assert.equal(unknownVridMessage(unknown[0]!), 'Unknown VRID(9) received on interface(eth0). ignoring...');
     assert.equal(
