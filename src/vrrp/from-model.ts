@@ -33,6 +33,8 @@ export interface InstanceSetup {
   excluded: IpAddressSpec[];
   vmacName?: string;
   vmacXmitBase: boolean;
+  /** promote_secondaries: the interface's sysctl is set to 1 while we run (not for a VMAC: see finalize). */
+  promoteSecondaries: boolean;
 }
 
 /** A configuration's VRRP side, ready to run. */
@@ -40,6 +42,8 @@ export interface VrrpSetup {
   engine: EngineSpec;
   /** By instance name, each holding the same InstanceSpec as `engine`. */
   instances: ReadonlyMap<string, InstanceSetup>;
+  /** log_unknown_vrids: the daemon logs adverts for VRIDs no instance runs. */
+  logUnknownVrids: boolean;
 }
 
 export function vipSpec(a: IpAddressSpec): VipSpec {
@@ -152,6 +156,14 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
+  // keepalived 2.4.3 (vrrp_complete_instance): unset, an address owner ignores adverts in strict mode, else
+  // as vrrp_owner_ignore_adverts says (finalize.ts has refused it for anyone else).
+  const owner = inst.priority === 255;
+  if (inst.ownerIgnoreAdverts ?? (owner && (inst.strictMode === true || g.vrrpOwnerIgnoreAdverts)))
+    spec.ownerIgnoreAdverts = true;
+  // vrrp.c, vrrp_complete_instance: unicast_fault_no_peer asks for unicast, which needs peers.
+  if (inst.unicastFaultNoPeer && inst.unicastPeers.length === 0)
+    spec.configFault = 'Cannot use unicast without any peers - going to fault state';
   if (inst.authentication !== undefined && spec.authType !== 'none')
     spec.authPass = inst.authentication.password;
   return {
@@ -174,6 +186,7 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     vips: inst.virtualIpaddresses,
     excluded: inst.virtualIpaddressesExcluded,
     vmacXmitBase: inst.vmacXmitBase,
+    promoteSecondaries: inst.promoteSecondaries,
     ...(inst.useVmac
       ? { vmacName: vmacName ?? assignVmacNames([vmacRequest(inst)], model.global.vmacPrefix)[0] }
       : {}),
@@ -263,5 +276,9 @@ export function vrrpSetupFromModel(model: Model): VrrpSetup {
       return { name: b.name, weight: session?.weight ?? 0, reverse: session?.weightReverse ?? false };
     }),
   };
-  return { engine, instances: new Map(setups.map((i) => [i.spec.name, i])) };
+  return {
+    engine,
+    instances: new Map(setups.map((i) => [i.spec.name, i])),
+    logUnknownVrids: model.global.logUnknownVrids,
+  };
 }

@@ -6,7 +6,7 @@ import { getSystemErrorName } from 'node:util';
 import type { EngineEvent, SendAdvertAction } from '../../vrrp/engine/events.js';
 import type { InstanceSetup, VrrpSetup } from '../../vrrp/from-model.js';
 import type { HmacConfig } from '../../vrrp/wire/auth-hmac.js';
-import { AdvertEndpoint, type WireTally } from '../../vrrp/wire/endpoint.js';
+import { AdvertEndpoint, type UnknownVrid, type WireTally } from '../../vrrp/wire/endpoint.js';
 import { resolveHmacConfig } from '../../vrrp/wire/hmac-keys.js';
 import { IPPROTO_AH, IPPROTO_VRRP } from '../../vrrp/wire/ipv4.js';
 import type { TimedDatagram } from '../../net/timed-sender.js';
@@ -16,6 +16,12 @@ import type { RateLimitedLog } from '../process/rate-limited-log.js';
 import type { HostState } from './host-state.js';
 import { VrrpTransport, type RawVrrpPacket } from './transport.js';
 
+/** keepalived's line (vrrp_scheduler.c, vrrp_dispatcher_read), one per advert, not rate limited. */
+export function unknownVridMessage(u: UnknownVrid): string {
+  const from = u.source === undefined ? '' : ` from ${u.source}`;
+  return `Unknown VRID(${u.vrid}) received on interface(${u.ifname})${from}. ignoring...`;
+}
+
 export class AdvertIo {
   private readonly transport: VrrpTransport;
   private readonly wire = new AdvertEndpoint();
@@ -23,6 +29,8 @@ export class AdvertIo {
   /** Last send error per instance, logged once until sending works again. */
   private readonly sendErrors = new Map<string, string>();
   private reloads = 0;
+  /** log_unknown_vrids: each advert for a VRID no instance runs is logged. */
+  private logUnknownVrids = false;
   private opened = false;
 
   constructor(
@@ -42,6 +50,7 @@ export class AdvertIo {
 
   reconfigure(setup: VrrpSetup): void {
     this.reloads++;
+    this.logUnknownVrids = setup.logUnknownVrids;
     this.instances = new Map(setup.instances);
     this.wire.configure(
       [...setup.instances.values()].map((inst) => {
@@ -51,6 +60,7 @@ export class AdvertIo {
           settings: inst.wire,
           ...(hmac ? { hmac } : {}),
           receiveOn: this.rxDevices(inst),
+          listenOn: this.txDevice(inst),
         };
       }),
       (family) => this.host.ownAddresses(family),
@@ -208,12 +218,16 @@ export class AdvertIo {
   }
 
   private receive(p: RawVrrpPacket): void {
-    const events = this.wire.receive(p, Date.now(), (r) =>
-      this.packetLog.write(
-        'debug',
-        `(${r.instance}) dropped advert: ${r.reason}`,
-        `(${r.instance}) dropped advert from ${r.source}: ${r.detail}`,
-      ),
+    const events = this.wire.receive(
+      p,
+      Date.now(),
+      (r) =>
+        this.packetLog.write(
+          'debug',
+          `(${r.instance}) dropped advert: ${r.reason}`,
+          `(${r.instance}) dropped advert from ${r.source}: ${r.detail}`,
+        ),
+      this.logUnknownVrids ? (u) => this.log.info(unknownVridMessage(u)) : undefined,
     );
     for (const event of events)
       this.feed(

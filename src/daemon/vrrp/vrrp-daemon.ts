@@ -32,6 +32,7 @@ import { Announcer } from '../../net/announce.js';
 import { HostState, type HostChange } from './host-state.js';
 import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
 import { setUpVmac } from './vmac.js';
+import { PromoteSecondaries } from './promote-secondaries.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
 import { NotifyFifos, notifyFifoSpecs } from '../process/notify-fifos.js';
@@ -86,6 +87,8 @@ export class VrrpDaemon {
   private createdVmacs: string[] = [];
   /** disable_local_igmp in effect: the sysctl's value before we set it ('' when it was already 0). */
   private localIgmpSaved: string | undefined;
+  /** promote_secondaries: the interfaces we switched it on for, switched off at stop. */
+  private readonly promoteSecondaries: PromoteSecondaries;
   /** Kernel operations are applied in order, one chain, so that add and remove never race. */
   private kernelQueue: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -109,6 +112,7 @@ export class VrrpDaemon {
     this.config = new ConfigFile(options, log);
     this.packetLog = new RateLimitedLog(log);
     this.processControl = new ProcessControl('VRRP', log);
+    this.promoteSecondaries = new PromoteSecondaries(log);
     this.failover = new FailoverReporter(
       log,
       (body) => this.status?.event(body),
@@ -162,6 +166,7 @@ export class VrrpDaemon {
     await this.host.load(this.rtnl);
     await this.disableLocalIgmp();
     await this.createVmacs();
+    await this.promoteSecondaries.apply(this.setup.instances.values());
     await this.host.load(this.rtnl);
     await this.addVmacsToFirewall();
     await this.removeStaleAddresses();
@@ -881,6 +886,7 @@ export class VrrpDaemon {
     this.retired = this.setup.instances;
     this.setup = setup;
     this.io.reconfigure(this.setup);
+    await this.promoteSecondaries.apply(this.setup.instances.values());
     this.trackers?.stop();
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
@@ -913,6 +919,7 @@ export class VrrpDaemon {
     await listener;
     for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
+    await this.promoteSecondaries.restore();
     if (this.localIgmpSaved === '1')
       await writeSysctl(LOCAL_IGMP_REPORTS, 1).catch((e: unknown) => {
         this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);

@@ -186,7 +186,7 @@ export function formatJson(snapshot: EngineSnapshot, setup: VrrpSetup): string {
         base_priority: inst.priority,
         effective_priority: snap?.effectivePriority ?? inst.priority,
         vipset: snap?.state === 'MASTER',
-        promote_secondaries: false,
+        promote_secondaries: extras.promoteSecondaries,
         adver_int: csToSeconds(inst.advertIntervalCs),
         master_adver_int: csToSeconds(snap?.masterAdvertIntervalCs ?? inst.advertIntervalCs),
         accept: inst.accept ? 1 : 0,

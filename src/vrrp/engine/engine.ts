@@ -38,6 +38,8 @@ export interface EngineOptions {
 
 /** Safety net: a timer event never loops more than this many times (each round makes progress). */
 const MAX_ROUNDS_PER_EVENT = 10_000;
+/** The label of a configuration fault among an instance's faults. */
+const CONFIG_FAULT = 'config';
 
 export interface TrackerStates {
   scripts: ReadonlyMap<string, ScriptStatus>;
@@ -373,16 +375,25 @@ export class Engine {
     return [...names];
   }
 
+  /** What holds an instance in FAULT: its trackers' faults, and a configuration fault for good. */
+  private faultsOf(inst: Instance, trackerFaults: string[]): string[] {
+    return inst.spec.configFault === undefined ? trackerFaults : [CONFIG_FAULT, ...trackerFaults];
+  }
+
   private applyVerdict(inst: Instance): void {
     const v = evaluateTrackers(inst.trackers, this.world);
-    inst.faults = v.faults;
+    inst.faults = this.faultsOf(inst, v.faults);
     inst.initPending = v.initPending;
     inst.effectivePriority = effectivePriority(inst.basePriority, v.delta);
   }
 
   /** Leave INIT: trackers first (a fault or an undecided unweighted script decides the start), then state. */
   private startInstances(ctx: StepContext, instances: Instance[]): void {
-    for (const inst of instances) this.applyVerdict(inst);
+    for (const inst of instances) {
+      if (inst.spec.configFault !== undefined)
+        this.log(ctx, 'info', `(${inst.name}) ${inst.spec.configFault}`);
+      this.applyVerdict(inst);
+    }
     for (const inst of instances) {
       ctx.reason = 'init';
       const groupFaulty = inst.group !== undefined && inst.group.faultyMembers().length > 0;
@@ -563,10 +574,10 @@ export class Engine {
     const v = evaluateTrackers(inst.trackers, this.world);
     const wasFaulty = inst.faults.length > 0;
     const wasInitPending = inst.initPending;
-    inst.faults = v.faults;
+    inst.faults = this.faultsOf(inst, v.faults);
     inst.initPending = v.initPending;
     inst.setEffectivePriority(ctx, effectivePriority(inst.basePriority, v.delta));
-    const isFaulty = v.faults.length > 0;
+    const isFaulty = inst.faults.length > 0;
     if (isFaulty && (!wasFaulty || inst.state === 'INIT')) this.goDown(ctx, inst);
     else if (!isFaulty && !v.initPending && (wasFaulty || (wasInitPending && inst.state === 'INIT')))
       this.tryUp(ctx, inst, inst.state === 'INIT');

@@ -52,6 +52,9 @@ export class Instance {
   masterPriority: number | undefined;
   /** Source of the last advert dispatched here, which tells apart instances sharing a VRID (dispatch.ts). */
   lastAdvertSource: string | undefined;
+  /** owner_ignore_adverts has said it drops adverts: once until the instance enters or leaves MASTER
+   * (keepalived's rate-limited log flags). */
+  private ownerDropLogged = false;
   /** Takeovers and split brain, for the reports only (observer.ts). */
   readonly observer = new InstanceObserver(this);
 
@@ -284,6 +287,7 @@ export class Instance {
     const from = this.state;
     this.state = to;
     if (from !== to) {
+      if (from === 'MASTER' || to === 'MASTER') this.ownerDropLogged = false;
       ctx.out.push({ type: 'state-change', instance: this.name, from, to, reason: ctx.reason });
       this.observer.transition(ctx, from, to);
     }
@@ -368,9 +372,10 @@ export class Instance {
     this.initSands(ctx.now);
   }
 
-  /** Start in FAULT because a tracker is down from the outset. */
+  /** Start in FAULT because a tracker is down from the outset. An instance held there by its configuration
+   * goes from INIT to FAULT without this line in keepalived 2.2.7 (vrrp_init_state), its notifies still run. */
   initFault(ctx: StepContext): void {
-    this.log(ctx, 'info', 'Entering FAULT STATE (init)');
+    if (this.spec.configFault === undefined) this.log(ctx, 'info', 'Entering FAULT STATE (init)');
     this.setState(ctx, 'FAULT');
     this.notify(ctx);
     this.sands = undefined;
@@ -594,6 +599,10 @@ export class Instance {
    * Returns nothing; state changes show up in `state`. */
   receive(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[] = []): void {
     if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
+    if (this.spec.ownerIgnoreAdverts === true && this.effectivePriority === 255) {
+      this.dropAsOwner(ctx, received.source);
+      return;
+    }
     countAccepted(this.counters, received.advert.priority, notes);
     if (this.state === 'BACKUP') {
       this.observer.heardAsBackup(ctx, received);
@@ -603,6 +612,22 @@ export class Instance {
     // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
     // (which has not just sent an advert).
     if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
+  }
+
+  /**
+   * keepalived 2.4 owner_ignore_adverts: an address owner drops an advert after the wire checks, before
+   * counting it. Like any dropped packet here, it does not move a MASTER's next advert (keepalived 2.4.3
+   * re-arms it, so a router advertising as often would hold the owner's adverts back).
+   */
+  private dropAsOwner(ctx: StepContext, source: string): void {
+    if (!this.ownerDropLogged) {
+      this.log(ctx, 'info', `Dropping packet(s) from ${source} since we are address owner`);
+      this.ownerDropLogged = true;
+    }
+    if (this.state === 'BACKUP') {
+      this.ignoreAdvert(ctx);
+      this.initSands(ctx.now);
+    }
   }
 
   /** A packet dropped before it could be decoded, attributed to this instance. */

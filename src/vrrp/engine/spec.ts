@@ -165,6 +165,12 @@ export interface InstanceSpec {
   notifyPriorityChanges?: boolean;
   /** A notify FIFO is configured: events without a script (MASTER_RX_LOWER_PRI) are still reported. */
   notifyFifo?: boolean;
+  /** keepalived's num_config_faults: a configuration the instance cannot run with (this message is logged
+   * at start). It stays in FAULT for good, whatever its trackers say. */
+  configFault?: string;
+  /** keepalived 2.4 owner_ignore_adverts: while its effective priority is 255, the instance drops every
+   * advert it receives (before counting it). */
+  ownerIgnoreAdverts?: boolean;
 }
 
 export interface SyncGroupSpec {

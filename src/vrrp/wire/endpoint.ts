@@ -30,6 +30,9 @@ export interface WireInstance {
   hmac?: HmacConfig;
   /** The devices its adverts arrive on (the interface, and its VMAC). */
   receiveOn: readonly string[];
+  /** The one device keepalived's socket for it is bound to (the VMAC, or the interface with
+   * vmac_xmit_base; default the first of receiveOn): adverts for unknown VRIDs are reported there only. */
+  listenOn?: string;
 }
 
 /** A packet from a raw socket. */
@@ -50,6 +53,15 @@ export interface RefusedAdvert {
   source: string;
   reason: AdvertDropReason;
   detail: string;
+}
+
+/** An advert no instance takes because of its VRID: none runs it on that interface (and family), or (several
+ * unicast instances sharing it) none has the source as a peer, then `source` is set. keepalived reads the
+ * VRID as soon as the header is there, before any other check, so a malformed advert counts too. */
+export interface UnknownVrid {
+  vrid: number;
+  ifname: string;
+  source?: string;
 }
 
 interface InstanceWire {
@@ -92,6 +104,8 @@ export class AdvertEndpoint {
   private instances = new Map<string, InstanceWire>();
   /** `ifname/family/vrid` -> instances receiving there. */
   private byKey = new Map<string, InstanceWire[]>();
+  /** `ifname/family` where keepalived would have a socket: unknown VRIDs are reported from those only. */
+  private listening = new Set<string>();
   private ipId = 0;
   /** Kept across reconfigurations, like keepalived's counters. */
   readonly tally: WireTally = { ipv4: newWireCounts(), ipv6: newWireCounts() };
@@ -102,6 +116,7 @@ export class AdvertEndpoint {
     const old = this.instances;
     this.instances = new Map();
     this.byKey = new Map();
+    this.listening = new Set();
     for (const instance of instances) {
       const { spec } = instance;
       const previous = old.get(spec.name);
@@ -136,6 +151,8 @@ export class AdvertEndpoint {
         ...(hmac ? { hmac } : {}),
       };
       this.instances.set(spec.name, wire);
+      const listenOn = instance.listenOn ?? instance.receiveOn[0];
+      if (listenOn !== undefined) this.listening.add(`${listenOn}/${spec.family}`);
       for (const ifname of instance.receiveOn) {
         const key = `${ifname}/${spec.family}/${spec.vrid}`;
         this.byKey.set(key, [...(this.byKey.get(key) ?? []), wire]);
@@ -227,12 +244,18 @@ export class AdvertEndpoint {
   /**
    * Judges a received packet: the engine events it makes (an advert for each instance that accepts it,
    * advert-dropped for a malformed packet or an instance that refuses it; nothing for a VRID we do not run).
-   * `refused` hears each instance's refusal with its detail.
+   * `refused` hears each instance's refusal with its detail, `unknownVrid` each advert for a VRID no
+   * instance runs there (log_unknown_vrids).
    */
-  receive(p: ReceivedPacket, nowRealtimeMs: number, refused?: (r: RefusedAdvert) => void): EngineEvent[] {
+  receive(
+    p: ReceivedPacket,
+    nowRealtimeMs: number,
+    refused?: (r: RefusedAdvert) => void,
+    unknownVrid?: (u: UnknownVrid) => void,
+  ): EngineEvent[] {
     const counts = p.family === 4 ? this.tally.ipv4 : this.tally.ipv6;
     counts.received++;
-    const events = this.judge(p, nowRealtimeMs, refused);
+    const events = this.judge(p, nowRealtimeMs, refused, unknownVrid);
     if (events.verdict === 'accepted') counts.accepted++;
     else counts.dropped[events.verdict] = (counts.dropped[events.verdict] ?? 0) + 1;
     return events.out;
@@ -242,6 +265,7 @@ export class AdvertEndpoint {
     p: ReceivedPacket,
     nowRealtimeMs: number,
     refused: ((r: RefusedAdvert) => void) | undefined,
+    unknownVrid: ((u: UnknownVrid) => void) | undefined,
   ): { verdict: AdvertDropReason | 'accepted'; out: EngineEvent[] } {
     const decoded =
       p.family === 4
@@ -254,7 +278,11 @@ export class AdvertEndpoint {
             ifname: p.ifname,
             checksumVerified: true,
           });
+    const reportUnknown =
+      unknownVrid && this.listening.has(`${p.ifname}/${p.family}`) ? unknownVrid : undefined;
     if (!decoded.ok) {
+      if (decoded.vrid !== undefined && !this.byKey.has(`${p.ifname}/${p.family}/${decoded.vrid}`))
+        reportUnknown?.({ vrid: decoded.vrid, ifname: p.ifname });
       const out: EngineEvent[] = [
         {
           type: 'advert-dropped',
@@ -269,12 +297,18 @@ export class AdvertEndpoint {
     const { received, wire } = decoded;
     const sharing = this.byKey.get(`${p.ifname}/${p.family}/${received.advert.vrid}`);
     // A VRID we do not run, or (several unicast instances sharing it) a source none of them knows.
-    if (sharing === undefined) return { verdict: 'vrid_mismatch', out: [] };
+    if (sharing === undefined) {
+      reportUnknown?.({ vrid: received.advert.vrid, ifname: p.ifname });
+      return { verdict: 'vrid_mismatch', out: [] };
+    }
     const target = dispatchBySource(sharing, received.source, (w) => ({
       unicastPeers: w.instance.spec.unicastPeers,
       lastSource: w.lastSource,
     }));
-    if (target === undefined) return { verdict: 'unicast_peer_unknown', out: [] };
+    if (target === undefined) {
+      reportUnknown?.({ vrid: received.advert.vrid, ifname: p.ifname, source: received.source });
+      return { verdict: 'unicast_peer_unknown', out: [] };
+    }
     if (sharing.length > 1) target.lastSource = received.source;
     const { spec } = target.instance;
     const result = validateAdvert(received, wire, target.expectations, {

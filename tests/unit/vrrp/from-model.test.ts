@@ -179,3 +179,37 @@ vrrp_instance B {
   assert.equal(b?.garp.extraIfIntervalMs, 3000);
   assert.equal(b?.garp.extraIfAll, false);
 });
+
+test('unicast_fault_no_peer without peers is a configuration fault; with a peer it is none', () => {
+  const withExtra = (extra: string) =>
+    engineSpec(instance('VI_1', 7).replace('  priority 100', `  priority 100\n${extra}`)).instances[0];
+  assert.equal(
+    withExtra('  unicast_src_ip 10.0.0.1\n  unicast_fault_no_peer')?.configFault,
+    'Cannot use unicast without any peers - going to fault state',
+  );
+  assert.equal(
+    withExtra('  unicast_fault_no_peer\n  unicast_peer {\n    10.0.0.2\n  }')?.configFault,
+    undefined,
+  );
+  assert.equal(withExtra('  unicast_src_ip 10.0.0.1')?.configFault, undefined);
+});
+
+test('owner_ignore_adverts: unset, an owner ignores in strict mode or with vrrp_owner_ignore_adverts', () => {
+  const ignores = (globals: string, extra: string) =>
+    engineSpec(
+      `global_defs {\n${globals}\n}\n` +
+        instance('VI_1', 7).replace(
+          '  priority 100',
+          extra === '' ? '  priority 255' : `  priority 255\n${extra}`,
+        ),
+    ).instances[0]?.ownerIgnoreAdverts === true;
+  assert.equal(ignores('', ''), false);
+  assert.equal(ignores('  vrrp_owner_ignore_adverts', ''), true);
+  assert.equal(ignores('  vrrp_owner_ignore_adverts false', ''), false);
+  assert.equal(ignores('', '  strict_mode'), true);
+  assert.equal(ignores('  vrrp_owner_ignore_adverts', '  owner_ignore_adverts false'), true, 'forced on');
+  assert.equal(ignores('', '  owner_ignore_adverts'), true);
+  const nonOwner = engineSpec(`global_defs {\n  vrrp_owner_ignore_adverts\n}\n` + instance('VI_1', 7))
+    .instances[0];
+  assert.equal(nonOwner?.ownerIgnoreAdverts, undefined);
+});

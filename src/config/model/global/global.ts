@@ -100,6 +100,8 @@ export interface GlobalDefs {
   vrrpStrict: boolean;
   vrrpNotifyPriorityChanges: boolean;
   logUnknownVrids: boolean;
+  /** keepalived 2.4: the default of owner_ignore_adverts for address owners. */
+  vrrpOwnerIgnoreAdverts: boolean;
   vmacPrefix: string;
   vmacAddrPrefix?: string;
   vrrpStartupDelay: number;
@@ -234,6 +236,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpStrict: false,
     vrrpNotifyPriorityChanges: false,
     logUnknownVrids: false,
+    vrrpOwnerIgnoreAdverts: false,
     vmacPrefix: 'vrrp',
     vrrpStartupDelay: 0,
     vrrpDelayAfterBoot: 0,
@@ -345,6 +348,7 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'vrrp_strict', field: 'vrrpStrict', spec: flagKw },
   { keyword: 'vrrp_notify_priority_changes', field: 'vrrpNotifyPriorityChanges', spec: flagKw },
   { keyword: 'log_unknown_vrids', field: 'logUnknownVrids', spec: flagKw },
+  { keyword: 'vrrp_owner_ignore_adverts', field: 'vrrpOwnerIgnoreAdverts', spec: flagKw },
   // vmac_prefix / vmac_addr_prefix: read by hand below (the first one wins, as in keepalived).
   { keyword: 'vrrp_startup_delay', field: 'vrrpStartupDelay', spec: decimals(0, 3600) },
   { keyword: 'vrrp_delay_after_boot', field: 'vrrpDelayAfterBoot', spec: decimals(0, 3600) },

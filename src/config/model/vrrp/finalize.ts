@@ -189,6 +189,31 @@ function applyStrict(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext): void
 }
 
 /** Settles one instance's derived values and reports what keepalived rejects or adjusts. */
+/** keepalived 2.4.3 (vrrp.c, vrrp_complete_instance): only an address owner ignores adverts, and 2.4.3
+ * forces it on for an owner that sets it off, strict mode or not, with the message about strict mode.
+ * Left unset when not written (the model prints as read): the default is vrrp/from-model.ts's. */
+function checkOwnerIgnoreAdverts(inst: VrrpInstance, ctx: BuildContext): void {
+  const n = `(${inst.name})`;
+  const owner = inst.priority === 255;
+  if (inst.ownerIgnoreAdverts === true && !owner) {
+    err(
+      ctx,
+      inst.location,
+      'owner_ignore_adverts',
+      `${n} ignoring owner_ignore_adverts since priority is not 255`,
+    );
+    inst.ownerIgnoreAdverts = false;
+  } else if (owner && inst.ownerIgnoreAdverts === false) {
+    err(
+      ctx,
+      inst.location,
+      'owner_ignore_adverts',
+      `${n} strict_mode with priority 255 requires owner_ignore_adverts`,
+    );
+    inst.ownerIgnoreAdverts = true;
+  }
+}
+
 function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext): void {
   const n = `(${inst.name})`;
   const at = inst.location;
@@ -205,6 +230,7 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
   if (inst.strictMode) applyStrict(inst, g, ctx);
   inst.lowerPrioNoAdvert ??= g.vrrpLowerPrioNoAdvert ?? false;
   inst.accept ??= inst.strictMode ? inst.priority === 255 : true;
+  checkOwnerIgnoreAdverts(inst, ctx);
 
   if (inst.version === 2 && !Number.isInteger(inst.advertInt)) {
     const rounded = Math.max(1, Math.round(inst.advertInt));
@@ -252,6 +278,11 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
     if (inst.strictMode || inst.version === 3)
       err(ctx, at, 'virtual_ipaddress', `${n} no VIP specified; VRRPv3 and strict mode need at least one`);
     else warn(ctx, at, 'virtual_ipaddress', `${n} no VIP specified`);
+  }
+  // vrrp.c, vrrp_complete_instance: a VMAC (or ipvlan) gets promote_secondaries set anyway.
+  if (inst.promoteSecondaries && (inst.useVmac || inst.useIpvlan)) {
+    err(ctx, at, 'promote_secondaries', `${n} promote_secondaries is automatically set for vmacs - ignoring`);
+    inst.promoteSecondaries = false;
   }
   if (inst.useVmac && inst.unicastPeers.length > 0 && !inst.vmacXmitBase)
     warn(ctx, at, 'use_vmac', `${n} use_vmac with unicast peers needs vmac_xmit_base`);

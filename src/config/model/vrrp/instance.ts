@@ -97,6 +97,8 @@ export interface VrrpInstance {
   timerExpiredBackup?: number;
   lowerPrioNoAdvert?: boolean;
   higherPrioSendAdvert?: boolean;
+  /** keepalived 2.4: an address owner drops the adverts it receives (undefined: as written, not given). */
+  ownerIgnoreAdverts?: boolean;
   virtualRouterId?: number;
   /** 1..255; 0 until finalizeInstances settles the default (255 for state MASTER, else 100). */
   priority: number;
@@ -195,6 +197,7 @@ const INSTANCE_TABLE: readonly SimpleKeyword<VrrpInstance>[] = [
   { keyword: 'down_timer_adverts', field: 'downTimerAdverts', spec: { kind: 'int', min: 1, max: 100 } },
   { keyword: 'lower_prio_no_advert', field: 'lowerPrioNoAdvert', spec: flagKw },
   { keyword: 'higher_prio_send_advert', field: 'higherPrioSendAdvert', spec: flagKw },
+  { keyword: 'owner_ignore_adverts', field: 'ownerIgnoreAdverts', spec: flagKw },
   { keyword: 'no_virtual_ipaddress', field: 'noVirtualIpaddress', spec: flagKw },
   { keyword: 'promote_secondaries', field: 'promoteSecondaries', spec: flagKw },
   { keyword: 'skip_check_adv_addr', field: 'skipCheckAdvAddr', spec: flagKw },

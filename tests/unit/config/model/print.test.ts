@@ -419,7 +419,8 @@ function instance(index: number, g: GlobalDefs, names: Names): fc.Arbitrary<Vrrp
             [i.garpMasterDelay, i.garpMasterRepeat, i.garpLowerPrioDelay, i.garpLowerPrioRepeat] = r.garp;
           i.vmacXmitBase = r.flags[0] ?? false;
           i.dontTrackPrimary = r.flags[1] ?? false;
-          i.promoteSecondaries = r.flags[2] ?? false;
+          // keepalived refuses promote_secondaries with use_vmac (it sets it on VMACs anyway)
+          i.promoteSecondaries = (r.flags[2] ?? false) && !r.vmac;
           i.trackSrcIp = r.flags[3] ?? false;
           i.lowerPrioNoAdvert = r.flags[4] ?? false;
           i.higherPrioSendAdvert = r.flags[5] ?? false;

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { EngineEvent, SendAdvertAction } from '../../../../src/vrrp/engine/events.js';
 import { instanceSpec, type InstanceSpec } from '../../../../src/vrrp/engine/spec.js';
 import { defaultWireSettings } from '../../../../src/vrrp/wire/datagram.js';
-import { AdvertEndpoint, type ReceivedPacket } from '../../../../src/vrrp/wire/endpoint.js';
+import { AdvertEndpoint, type ReceivedPacket, type UnknownVrid } from '../../../../src/vrrp/wire/endpoint.js';
+import { unknownVridMessage } from '../../../../src/daemon/vrrp/advert-io.js';
 import { IPPROTO_AH, IPPROTO_VRRP } from '../../../../src/vrrp/wire/ipv4.js';
 
 function endpoint(spec: InstanceSpec, receiveOn = [spec.interface], own: string[] = []): AdvertEndpoint {
@@ -90,6 +91,66 @@ describe('AdvertEndpoint', () => {
     assert.equal(event?.type === 'advert' ? event.received.advert.priority : 0, 150);
     const other = instanceSpec({ name: 'O', vrid: 8 });
     assert.deepEqual(deliver(endpoint(other), send(other, 100), '10.0.0.1', endpoint(b), 'eth0'), []);
+  });
+
+  test('log_unknown_vrids: a VRID no instance runs is reported where keepalived listens, even malformed', () => {
+    const mine = instanceSpec({ name: 'M', ...base });
+    const to = endpoint(mine);
+    const unknown: UnknownVrid[] = [];
+    const datagram = (spec: InstanceSpec, source: string): Uint8Array => {
+      const [d] = endpoint(spec).datagrams(send(spec, 100), source, 0) ?? [];
+      assert.ok(d);
+      return d.bytes;
+    };
+    const hear = (ifname: string, data: Uint8Array, at = to): EngineEvent[] =>
+      at.receive({ family: 4, ifname, data }, 0, undefined, (u) => unknown.push(u));
+    const other = datagram(instanceSpec({ name: 'O', vrid: 9 }), '10.0.0.9');
+    assert.deepEqual(hear('eth0', other), []);
+    assert.equal(hear('eth0', datagram(mine, '10.0.0.1'))[0]?.type, 'advert');
+    // no instance on eth1: keepalived has no socket there
+    assert.deepEqual(hear('eth1', datagram(mine, '10.0.0.1')), []);
+    // a bad checksum: keepalived reads the VRID before any check
+    const corrupt = other.slice();
+    corrupt[corrupt.length - 1] ^= 0xff;
+    hear('eth0', corrupt);
+    // with use_vmac keepalived listens on the VMAC only (we read the interface too)
+    const vmac = new AdvertEndpoint();
+    vmac.configure(
+      [{ spec: mine, settings: defaultWireSettings(4), receiveOn: ['eth0', 'vrrp.7'], listenOn: 'vrrp.7' }],
+      () => [],
+    );
+    hear('eth0', other, vmac);
+    hear('vrrp.7', other, vmac);
+    assert.deepEqual(unknown, [
+      { vrid: 9, ifname: 'eth0' },
+      { vrid: 9, ifname: 'eth0' },
+      { vrid: 9, ifname: 'vrrp.7' },
+    ]);
+    assert.equal(unknownVridMessage(unknown[0]!), 'Unknown VRID(9) received on interface(eth0). ignoring...');
+    assert.equal(
+      unknownVridMessage({ vrid: 7, ifname: 'eth0', source: '10.9.0.99' }),
+      'Unknown VRID(7) received on interface(eth0) from 10.9.0.99. ignoring...',
+    );
+  });
+
+  test('log_unknown_vrids: unicast instances sharing a VRID report a source that is no peer of theirs', () => {
+    const peerOf = (name: string, peer: string) =>
+      instanceSpec({ name, ...base, sourceAddress: '10.9.0.1', unicastPeers: [peer] });
+    const to = new AdvertEndpoint();
+    to.configure(
+      [peerOf('A', '10.9.0.2'), peerOf('B', '10.9.0.3')].map((spec) => ({
+        spec,
+        settings: defaultWireSettings(4),
+        receiveOn: ['eth0'],
+      })),
+      () => ['10.9.0.1'],
+    );
+    const sender = instanceSpec({ name: 'S', ...base, unicastPeers: ['10.9.0.1'] });
+    const unknown: UnknownVrid[] = [];
+    for (const source of ['10.9.0.2', '10.9.0.99'])
+      for (const d of endpoint(sender).datagrams(send(sender, 150), source, 0) ?? [])
+        to.receive({ family: 4, ifname: 'eth0', data: d.bytes }, 0, undefined, (u) => unknown.push(u));
+    assert.deepEqual(unknown, [{ vrid: 7, ifname: 'eth0', source: '10.9.0.99' }]);
   });
 
   test("a refused advert becomes advert-dropped with keepalived's reason; our own is not counted", () => {

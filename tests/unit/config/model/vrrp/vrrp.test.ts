@@ -471,6 +471,38 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
     assert.equal(model.instances[0]?.preempt, true);
   });
 
+  void test('promote_secondaries is kept, but not with use_vmac (keepalived sets it on VMACs anyway)', () => {
+    assert.equal(build(basic('  promote_secondaries')).model.instances[0]?.promoteSecondaries, true);
+    const { model, messages } = build(basic('  use_vmac\n  promote_secondaries'));
+    assert.deepEqual(messages, [
+      'test.conf:1: error: promote_secondaries: (VI_1) promote_secondaries is automatically set for vmacs - ignoring',
+    ]);
+    assert.equal(model.instances[0]?.promoteSecondaries, false);
+  });
+
+  void test('owner_ignore_adverts (keepalived 2.4.3): refused for a non-owner, forced on for an owner', () => {
+    const settled = (text: string) => {
+      const { model, messages } = build(text);
+      return { value: model.instances[0]?.ownerIgnoreAdverts, messages };
+    };
+    // not written: left unset (the default is settled by vrrp/from-model.ts)
+    assert.deepEqual(settled(basic('  priority 255')), { value: undefined, messages: [] });
+    assert.deepEqual(settled(basic('  priority 255\n  owner_ignore_adverts')), { value: true, messages: [] });
+    assert.deepEqual(settled(basic('  priority 100\n  owner_ignore_adverts')), {
+      value: false,
+      messages: [
+        'test.conf:1: error: owner_ignore_adverts: (VI_1) ignoring owner_ignore_adverts since priority is not 255',
+      ],
+    });
+    // 2.4.3 forces it on for an owner that turns it off, with or without strict mode
+    assert.deepEqual(settled(basic('  priority 255\n  owner_ignore_adverts false')), {
+      value: true,
+      messages: [
+        'test.conf:1: error: owner_ignore_adverts: (VI_1) strict_mode with priority 255 requires owner_ignore_adverts',
+      ],
+    });
+  });
+
   void test('an instance without VIPs is warned about unless no_virtual_ipaddress', () => {
     const none = build(vi('  interface eth0\n  virtual_router_id 3'));
     assert.deepEqual(none.messages, ['test.conf:1: warning: virtual_ipaddress: (VI_1) no VIP specified']);
