@@ -24,7 +24,7 @@ import { SnmpSubagent } from '../../snmp/subagent.js';
 import type { VarBind } from '../../snmp/types.js';
 import type { Logger } from '../process/log.js';
 import type { DaemonOptions } from '../process/options.js';
-import { cachedResolver, NotificationQueue, startAgent } from '../process/snmp-common.js';
+import { cachedResolver, freshSnapshot, NotificationQueue, startAgent } from '../process/snmp-common.js';
 
 /** What the checker knows now. */
 export interface CheckerSnmpSource {
@@ -133,14 +133,8 @@ export class CheckerSnmp {
   private flush(): void {
     const changes = this.pending.splice(0);
     if (changes.length === 0) return;
-    let snap: SnmpSnapshot;
-    try {
-      snap = this.snapshot();
-    } catch (e) {
-      this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
-      return;
-    }
-    this.agent.update(snap, true);
+    const snap = freshSnapshot(this.agent, () => this.snapshot(), this.log);
+    if (snap === undefined) return;
     if (!snap.global.trapsEnabled) return;
     const lists: VarBind[][] = [];
     for (const n of changes) {

@@ -2,6 +2,7 @@
 // master agent that does not answer never holds the daemon's start up; the subagent keeps trying in the
 // background) and a cache of script paths as keepalived resolves them (the file system is read once per
 // command, not at every walk), and the queue their notifications leave through.
+import type { SnmpSnapshot } from '../../snmp/snapshot.js';
 import type { SnmpSubagent } from '../../snmp/subagent.js';
 import type { VarBind } from '../../snmp/types.js';
 import type { Logger } from './log.js';
@@ -17,6 +18,24 @@ export async function startAgent(agent: SnmpSubagent, socket: string, log: Logge
     return false;
   });
   await Promise.race([connecting, new Promise((r) => setTimeout(r, FIRST_CONNECT_WAIT_MS).unref())]);
+}
+
+/** The state as it is now, handed to the agent before a notification is made from it (undefined, said in
+ * the log, when it cannot be read: the notification is then not sent). */
+export function freshSnapshot(
+  agent: SnmpSubagent,
+  build: () => SnmpSnapshot,
+  log: Logger,
+): SnmpSnapshot | undefined {
+  let snap: SnmpSnapshot;
+  try {
+    snap = build();
+  } catch (e) {
+    log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
+    return undefined;
+  }
+  agent.update(snap, true);
+  return snap;
 }
 
 export function cachedResolver(resolve: (words: string[]) => string[]): (words: string[]) => string[] {

@@ -7,6 +7,7 @@
 // Nothing here waits on snmpd in the daemon's event path: notifications are queued, requests answered from
 // a view built at most once a second.
 import { hostname } from 'node:os';
+import { LogRateLimiter } from '../../common/log-rate-limit.js';
 import { performance } from 'node:perf_hooks';
 import type { Model } from '../../config/index.js';
 import { VERSION_STRING } from '../../common/version.js';
@@ -27,7 +28,7 @@ import type { VarBind } from '../../snmp/types.js';
 import type { EngineSnapshot, TrackerStates as EngineTrackers } from '../../vrrp/engine/engine.js';
 import type { Logger } from '../process/log.js';
 import type { DaemonOptions } from '../process/options.js';
-import { cachedResolver, NotificationQueue, startAgent } from '../process/snmp-common.js';
+import { cachedResolver, freshSnapshot, NotificationQueue, startAgent } from '../process/snmp-common.js';
 
 /** What the daemon knows now. */
 export interface VrrpSnmpSource {
@@ -49,8 +50,8 @@ const PROTO_ERROR: Partial<Record<AdvertErrorReason, ProtoErrorReason>> = {
   checksum_err: 3,
 };
 /** keepalived notifies every bad packet; a flood of them would queue notifications without end here, so
- * each instance sends at most this many per second (the counters still count every packet). */
-const ERROR_NOTIFICATIONS_PER_SECOND = 10;
+ * each instance sends at most 10 per second (the counters still count every packet). */
+const ERROR_NOTIFICATIONS = { burst: 10, windowMs: 1000 } as const;
 
 const SCRIPT_RESULT = { init: 'init', ok: 'good', failed: 'bad' } as const satisfies Record<
   string,
@@ -80,8 +81,7 @@ export class VrrpSnmp {
   private readonly pending: Array<{ kind: 'INSTANCE' | 'GROUP'; name: string; state: SnmpVrrpState }> = [];
   /** vrrpv3StatisticsProtoErrReason: each instance's last protocol error. */
   private readonly protoErrors = new Map<string, ProtoErrorReason>();
-  /** Error notifications sent per instance in the current second: [second, count]. */
-  private readonly errorBudget = new Map<string, [number, number]>();
+  private readonly errorLimit = new LogRateLimiter(ERROR_NOTIFICATIONS);
 
   private constructor(
     model: Model,
@@ -135,14 +135,8 @@ export class VrrpSnmp {
   private flush(): void {
     const changes = this.pending.splice(0);
     if (changes.length === 0) return;
-    let snap: SnmpSnapshot;
-    try {
-      snap = this.snapshot();
-    } catch (e) {
-      this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
-      return;
-    }
-    this.agent.update(snap, true);
+    const snap = freshSnapshot(this.agent, () => this.snapshot(), this.log);
+    if (snap === undefined) return;
     const lists: VarBind[][] = [];
     for (const { kind, name, state } of changes) {
       // The state this notification is about, even if the engine moved on since.
@@ -168,18 +162,9 @@ export class VrrpSnmp {
     if (auth !== undefined ? !this.mibs.rfcv2 : !this.mibs.rfcv3) return;
     // RFC 2787's trap carries an IPv4 source (vrrpTrapPacketSrc)
     if (auth !== undefined && (r.source === undefined || r.source.includes(':'))) return;
-    const second = Math.floor(performance.now() / 1000);
-    const [at, count] = this.errorBudget.get(r.instance) ?? [second, 0];
-    if (at === second && count >= ERROR_NOTIFICATIONS_PER_SECOND) return;
-    this.errorBudget.set(r.instance, [second, at === second ? count + 1 : 1]);
-    let snap: SnmpSnapshot;
-    try {
-      snap = this.snapshot();
-    } catch (e) {
-      this.log.warn(`SNMP: cannot read the state: ${(e as Error).message}`);
-      return;
-    }
-    this.agent.update(snap, true);
+    if (!this.errorLimit.admit(r.instance, performance.now()).log) return;
+    const snap = freshSnapshot(this.agent, () => this.snapshot(), this.log);
+    if (snap === undefined) return;
     this.notifications.send(
       auth !== undefined && r.source !== undefined
         ? this.agent.authFailureNotifications(r.instance, r.source, auth)
