@@ -467,7 +467,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     vrrp_instance: uses(VRRP, 'instances'),
     vrrp_script: uses(VRRP, 'vrrpScripts'),
     vrrp_track_process: uses(VRRP, 'trackProcesses'),
-    interface_up_down_delays: note(NOT_IMPLEMENTED),
+    interface_up_down_delays: uses('src/daemon/vrrp/vrrp-daemon.ts', 'interfaceUpDownDelays'),
     SSL: uses('src/daemon/checker/checker-daemon.ts', 'ssl'),
     virtual_server_group: uses(LB, 'virtualServerGroups'),
     virtual_server: uses(LB, 'virtualServers'),

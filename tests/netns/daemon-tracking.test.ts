@@ -87,6 +87,40 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
       await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
     }));
 
+  test('interface_up_down_delays: a tracked link down for less than the delay changes nothing; longer, FAULT after it', () =>
+    withLab('tud', async (lab) => {
+      const [a, b] = pair(lab);
+      run(['ip', '-n', a.ns, 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']);
+      lab.setLink(a, 'trk1', true);
+      lab.setLink(a, 'trk0', true);
+      const top = 'interface_up_down_delays {\n  trk0 2\n}\n';
+      const da = lab.start(
+        impl,
+        a,
+        'tud-a',
+        globalDefs('a') + top + instance({ priority: 200, trackInterfaces: ['trk0'] }),
+      );
+      const db = lab.start(impl, b, 'tud-b', globalDefs('b') + instance({ priority: 100 }));
+      await da.waitForState('VI_1', 'MASTER', 10_000);
+      await db.waitForState('VI_1', 'BACKUP', 10_000);
+      const seen = da.states('VI_1').length;
+      lab.setLink(a, 'trk0', false);
+      await new Promise((r) => setTimeout(r, 1000));
+      lab.setLink(a, 'trk0', true);
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.deepEqual(da.states('VI_1').slice(seen), [], 'no change for a link back within the delay');
+      const sa = da.mark();
+      const downAt = Date.now();
+      lab.setLink(a, 'trk0', false);
+      const fault = await da.waitForState('VI_1', 'FAULT', 8000, sa);
+      assert.ok(fault.at - downAt >= 1800, `FAULT ${fault.at - downAt} ms after the link went down`);
+      // up has no delay (one value is the down delay)
+      const upAt = Date.now();
+      lab.setLink(a, 'trk0', true);
+      const back = await da.waitForState('VI_1', 'MASTER', 8000, sa);
+      assert.ok(back.at - upAt < 1500, `MASTER again ${back.at - upAt} ms after the link came up`);
+    }));
+
   test('track_script: a failing script faults the instance, a passing one brings it back', () =>
     withLab('tsc', async (lab) => {
       const flag = join(lab.dir, 'fail-flag');

@@ -2,6 +2,8 @@
 // validated, then fed to the engine with the monotonic time; the engine's actions become adverts on the
 // wire, addresses, routes and rules through rtnetlink, gratuitous ARP / NA frames, notify scripts and log
 // lines. EngineClock wakes the engine at its next deadline and sends periodic adverts on time.
+import { LinkDebounce } from './link-debounce.js';
+import { linkDelays, type LinkDelays } from '../../vrrp/link-delays.js';
 import { lookupUser } from '../../system/users.js';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -72,6 +74,8 @@ export class VrrpDaemon {
   private engine!: Engine;
   private rtnl!: Rtnetlink;
   private readonly host = new HostState();
+  /** interface_up_down_delays between the kernel's link changes and the engine. */
+  private readonly links: LinkDebounce;
   private subscription: Subscription | undefined;
   private clock: EngineClock | undefined;
   private io!: AdvertIo;
@@ -113,6 +117,7 @@ export class VrrpDaemon {
     this.packetLog = new RateLimitedLog(log);
     this.processControl = new ProcessControl('VRRP', log);
     this.promoteSecondaries = new PromoteSecondaries(log);
+    this.links = new LinkDebounce(new Map(), (ifname, up) => this.feed({ type: 'link', ifname, up }), log);
     this.failover = new FailoverReporter(
       log,
       (body) => this.status?.event(body),
@@ -172,6 +177,8 @@ export class VrrpDaemon {
     await this.removeStaleAddresses();
     this.applyStatic(true);
 
+    this.links.setDelays(this.linkDelays());
+    this.links.init(this.host.allLinks());
     this.subscription = subscribe((e) => this.onHostChanges(this.host.apply(e)), {
       onError: (err) => this.log.warn(`netlink: ${err.message}`),
     });
@@ -323,6 +330,13 @@ export class VrrpDaemon {
   }
 
   /** Links that are down (or missing) now, as the engine's starting view. */
+  /** interface_up_down_delays, cut to what the instances on each interface allow (logged). */
+  private linkDelays(spec: EngineSpec = this.spec): Map<string, LinkDelays> {
+    const { delays, messages } = linkDelays(this.model.interfaceUpDownDelays, spec.instances);
+    for (const m of messages) this.log.info(m);
+    return delays;
+  }
+
   private linksDown(): string[] {
     const names = new Set<string>();
     for (const i of this.spec.instances) {
@@ -330,7 +344,7 @@ export class VrrpDaemon {
       for (const t of i.trackInterfaces) names.add(t.ifname);
     }
     for (const gr of this.spec.syncGroups) for (const t of gr.trackInterfaces) names.add(t.ifname);
-    return [...names].filter((n) => !(this.host.link(n)?.up ?? false));
+    return [...names].filter((n) => !(this.links.up(n) ?? this.host.link(n)?.up ?? false));
   }
 
   /** One event in, its actions applied, the timer re-armed. */
@@ -694,7 +708,7 @@ export class VrrpDaemon {
     if (changes.length > 0) this.clock?.invalidate();
     if (changes.some((c) => c.kind === 'link')) this.io.refreshSockets();
     for (const c of changes) {
-      if (c.kind === 'link') this.feed({ type: 'link', ifname: c.name, up: c.up });
+      if (c.kind === 'link') this.links.change(c.name, c.up);
       else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
       else if (c.kind === 'resync') {
         void this.host.load(this.rtnl).then(() => {
@@ -881,6 +895,7 @@ export class VrrpDaemon {
     this.model = model;
     this.smtpAlerts?.reload(this.model);
     this.snmp?.reload(this.model);
+    this.links.setDelays(this.linkDelays(setup.engine));
     setup.engine.linksDown = this.linksDown();
     this.fillSourceAddresses(setup.engine);
     this.retired = this.setup.instances;
@@ -907,6 +922,7 @@ export class VrrpDaemon {
     this.feed({ type: 'shutdown' });
     this.stopping = true;
     this.trackers?.stop();
+    this.links.close();
     this.applyStatic(false);
     await this.kernelQueue;
     this.firewall?.close();

@@ -221,7 +221,7 @@ const FACTS: Record<string, (m: Model) => void> = {
       m.interfaceUpDownDelays.map((d) => [d.name, d.downDelay, d.upDelay]),
       [
         ['eth0', 0.5, 2],
-        ['ifb0', 1, 1],
+        ['ifb0', 1, 0],
       ],
     );
     assert.deepEqual(m.garpGroups[0]?.interfaces, ['eth0', 'ifb0']);

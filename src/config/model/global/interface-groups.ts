@@ -59,7 +59,8 @@ export function readInterfaceDelays(node: ConfigNode, ctx: BuildContext): Interf
   for (const child of blockChildren(node, ctx)) {
     const down = decimal({ ...child, keyword: node.keyword }, ctx, 0, 255, 0);
     if (down === undefined) continue;
-    const up = child.args.length > 1 ? decimal({ ...child, keyword: node.keyword }, ctx, 0, 255, 1) : down;
+    // keepalived: a single value is the down delay; up then has none
+    const up = child.args.length > 1 ? decimal({ ...child, keyword: node.keyword }, ctx, 0, 255, 1) : 0;
     if (up === undefined) continue;
     out.push({ location: at(child), name: child.keyword, downDelay: down, upDelay: up });
   }

@@ -815,7 +815,6 @@ vrrp_bogus {
 `);
     assert.deepEqual(messages, [
       'test.conf:10: note: linkbeat_interfaces: keepalived-ts follows link state through netlink only',
-      'test.conf:13: note: interface_up_down_delays: not implemented in keepalived-ts',
       'test.conf:16: note: track_group: keepalived-ts does not implement static track_group',
       'test.conf:17: note: group: keepalived-ts does not implement static track_group',
       'test.conf:21: warning: vrrp_bogus: unknown keyword in the top level, ignored',
@@ -826,7 +825,9 @@ vrrp_bogus {
     assert.deepEqual(model.staticRoutes[0]?.destination, { address: '0.0.0.0', prefix: 0, hasPrefix: true });
     assert.equal(model.staticRules[0]?.table, '10');
     assert.deepEqual(model.linkbeatInterfaces[0]?.type, 'MII');
-    assert.deepEqual(model.interfaceUpDownDelays[0] && model.interfaceUpDownDelays[0].upDelay, 1.5);
+    // keepalived: one value is the down delay, and up has none
+    assert.deepEqual(model.interfaceUpDownDelays[0] && model.interfaceUpDownDelays[0].downDelay, 1.5);
+    assert.deepEqual(model.interfaceUpDownDelays[0] && model.interfaceUpDownDelays[0].upDelay, 0);
     assert.deepEqual(model.trackGroups[0]?.instances, ['VI_1']);
   });
 });
