@@ -17,6 +17,20 @@ const MARKER_MAGIC = 'KTSMARK';
  * Runs `body` with a fresh lab and tears everything down afterwards: on success, on failure, and on
  * SIGINT/SIGTERM (daemons first, so no process is left running in a namespace that no longer has a name).
  */
+/** Waits until the daemon's log has been quiet for `quietMs` (its start-up work is over: addresses,
+ * gratuitous ARP repeats, first checks), giving up after `giveUpMs`. */
+export async function waitForQuietLog(
+  daemon: { readonly lines: readonly string[] },
+  quietMs = 3000,
+  giveUpMs = 60_000,
+): Promise<void> {
+  const giveUp = Date.now() + giveUpMs;
+  for (let seen = -1, quietSince = Date.now(); Date.now() - quietSince < quietMs && Date.now() < giveUp;) {
+    if (daemon.lines.length !== seen) [seen, quietSince] = [daemon.lines.length, Date.now()];
+    await sleep(250);
+  }
+}
+
 export async function runWithLab(tag: string, body: (lab: VrrpLab) => Promise<void>): Promise<void> {
   const lab = new VrrpLab(tag);
   const onSignal = (signal: NodeJS.Signals): void => {

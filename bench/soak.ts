@@ -42,7 +42,7 @@ import {
 } from '../tests/helpers/vrrp-lab.js';
 import { exec, setSysctl } from '../tests/helpers/netns.js';
 import { endpoint } from './checkers.js';
-import { CLOCK_TICKS, fmt, runWithLab } from './lab.js';
+import { CLOCK_TICKS, fmt, runWithLab, waitForQuietLog } from './lab.js';
 import { AdvertWatch, type GapWindow } from './soak-adverts.js';
 import { fdGrowth, memoryGrowth, memorySvg, toCsv, type GrowthLimit, type Point } from './soak-analysis.js';
 import type { ProbeSample } from './soak-probe.js';
@@ -400,13 +400,7 @@ async function soak(lab: VrrpLab, o: Options): Promise<boolean> {
     if (!ours.running) throw new Error(`ours exited\n${ours.log()}`);
     // every real server checked once at least, then a quiet log (start-up over)
     await sleep((o.delayLoop + 2) * 1000);
-    const giveUp = Date.now() + 60_000;
-    for (
-      let seen = -1, quiet = Date.now();
-      Date.now() - quiet < 3000 && Date.now() < giveUp;
-      await sleep(250)
-    )
-      if (ours.lines.length !== seen) [seen, quiet] = [ours.lines.length, Date.now()];
+    await waitForQuietLog(ours);
     // the checker's first rounds of 10,000 probes and the first reports are a burst: judge what follows
     await sleep(o.warmupSeconds * 1000);
     const pids = {

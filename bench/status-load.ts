@@ -32,6 +32,7 @@ import {
   summarize,
   treeUsage,
   type Summary,
+  waitForQuietLog,
   type WireEvent,
 } from './lab.js';
 
@@ -195,13 +196,7 @@ async function startDaemon(lab: VrrpLab, ns: string, withToken: boolean): Promis
   await daemon.waitForLog(/status_http: listening on/, 10_000);
   // past the start-up work (addresses, gratuitous ARP repeats): a log quiet for 3 s
   await sleep(3000);
-  const giveUp = Date.now() + 60_000;
-  for (
-    let seen = -1, quietSince = Date.now();
-    Date.now() - quietSince < 3000 && Date.now() < giveUp;
-    await sleep(250)
-  )
-    if (daemon.lines.length !== seen) [seen, quietSince] = [daemon.lines.length, Date.now()];
+  await waitForQuietLog(daemon);
   console.log(
     `daemon ${withToken ? 'with' : 'without'} token: ${total} MASTER after ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );

@@ -17,7 +17,16 @@ import {
   type Implementation,
   type VrrpLab,
 } from '../tests/helpers/vrrp-lab.js';
-import { CLOCK_TICKS, fmt, loadLine, NanoCapture, runWithLab, treeUsage, type ProcessUsage } from './lab.js';
+import {
+  CLOCK_TICKS,
+  fmt,
+  loadLine,
+  NanoCapture,
+  runWithLab,
+  treeUsage,
+  waitForQuietLog,
+  type ProcessUsage,
+} from './lab.js';
 
 const INTERFACES = 4;
 
@@ -86,13 +95,7 @@ async function measure(
   // Past the start-up work (addresses, gratuitous ARP repeats, their log lines): both daemons log what
   // they do, so a log quiet for 3 s (after at least 5 s) means the steady state is reached.
   await sleep(5000);
-  const giveUp = Date.now() + 60_000;
-  for (
-    let seen = -1, quietSince = Date.now();
-    Date.now() - quietSince < 3000 && Date.now() < giveUp;
-    await sleep(250)
-  )
-    if (daemon.lines.length !== seen) [seen, quietSince] = [daemon.lines.length, Date.now()];
+  await waitForQuietLog(daemon);
   const root = daemon.child.pid as number;
   const capture = await NanoCapture.start(lab, ns, 'eth0', 'ip proto 112', `scale-${impl}`);
   const t0 = process.hrtime.bigint();
