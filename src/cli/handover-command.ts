@@ -1,6 +1,7 @@
 // `keepalived-ts handover INSTANCE [--to ADDRESS] [--hold SECONDS] [--wait]` and `--release`: a POST to the
 // local daemon's status listener (found like `keepalived-ts status` finds it: --url, else the
 // configuration's status_http block, whose token it also uses).
+import { splitLongOption } from './long-option.js';
 import type { StatusDocument } from '../api/status.js';
 import { getText, parseClientArgs, postJson, type Target } from './status-client.js';
 
@@ -29,9 +30,7 @@ export function parseHandoverArgs(args: readonly string[]): HandoverArgs | strin
   const out: Omit<HandoverArgs, 'instance'> = { release: false, wait: false, rest: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    const eq = a.indexOf('=');
-    const [name, attached] =
-      a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const [name, attached] = splitLongOption(a);
     const value = (): string | undefined => attached ?? args[++i];
     if (name === '--to') {
       out.to = value();

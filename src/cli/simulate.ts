@@ -1,4 +1,5 @@
 // `keepalived-ts simulate`: run real configs as a simulated cluster and print what would happen.
+import { splitLongOption } from './long-option.js';
 import { basename, resolve } from 'node:path';
 import { loadModel } from '../config/index.js';
 import { formatDiagnostic } from '../config/types.js';
@@ -40,9 +41,7 @@ function parseArgs(args: string[]): SimulateArgs | string {
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    const eq = a.indexOf('=');
-    const [name, attached] =
-      a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const [name, attached] = splitLongOption(a);
     const value = (): string | undefined => attached ?? args[++i];
     const number = (what: string): number | string => {
       const v = value();

@@ -1,6 +1,7 @@
 // The status listener's client side, for `keepalived-ts status` and `keepalived-ts events`: where to
 // connect (--url, else the configuration's first status_http listen line), the bearer token (--token,
 // KEEPALIVED_TS_TOKEN, else the configuration's), one GET, or an event stream read frame by frame.
+import { splitLongOption } from './long-option.js';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -33,9 +34,7 @@ export function parseClientArgs(args: readonly string[], env: NodeJS.ProcessEnv)
   const out: Omit<ClientOptions, 'url'> = { insecure: false, json: false, follow: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    const eq = a.indexOf('=');
-    const [name, attached] =
-      a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const [name, attached] = splitLongOption(a);
     const value = (): string | undefined => attached ?? args[++i];
     switch (name) {
       case '--url':
