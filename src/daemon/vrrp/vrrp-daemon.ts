@@ -712,7 +712,7 @@ export class VrrpDaemon {
       else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
       else if (c.kind === 'resync') {
         void this.host.load(this.rtnl).then(() => {
-          for (const l of this.host.allLinks()) this.feed({ type: 'link', ifname: l.name, up: l.up });
+          for (const l of this.host.allLinks()) this.links.change(l.name, l.up);
         });
       }
     }
