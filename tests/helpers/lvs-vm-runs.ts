@@ -133,7 +133,7 @@ export class VmDaemon {
     const r = await this.vm.exec(
       `[ -e ${d}/exit ] && exit 0; [ -s ${d}/main.pid ] && kill $(cat ${d}/main.pid); ` +
         `for i in $(seq ${Math.ceil(graceMs / 200)}); do [ -e ${d}/exit ] && exit 0; sleep 0.2; done; ` +
-        `kill -9 -- -$(cat ${d}/group); sleep 0.5; exit 3`,
+        `kill -9 -$(cat ${d}/group); sleep 0.5; exit 3`,
       { timeoutMs: graceMs + 10_000 },
     );
     return { status: await this.exitStatus(), killed: r.status === 3 };
