@@ -2,6 +2,7 @@
 // resolved, log under its own ident, stop once on SIGTERM / SIGINT / the supervisor going away (kill -9
 // must not leave an orphan holding VIPs), reload on SIGHUP, dump on SIGUSR1, and exit 1 if it cannot start.
 import { daemonLogger, type Logger } from './log.js';
+import { restoreOomScoreAdj } from './oom.js';
 import type { DaemonOptions } from './options.js';
 import { EXIT_FATAL, EXIT_PROGRAM_ERROR } from './respawn-policy.js';
 
@@ -36,6 +37,7 @@ export async function runChild<D extends ChildDaemon>(
   moreSignals?: (daemon: D, log: Logger) => void,
 ): Promise<D> {
   const options = childOptions();
+  restoreOomScoreAdj();
   const log = daemonLogger(options, ident);
   const daemon = make(options, log);
   let stopping = false;

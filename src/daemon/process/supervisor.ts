@@ -13,6 +13,7 @@ import { BfdRelay } from '../bfd/relay.js';
 import { StatusRelay } from './status-relay.js';
 import type { Notifier } from './notifier.js';
 import { permanentExit, restartDelay, type RespawnState } from './respawn-policy.js';
+import { OOM_SCORE_ADJ_ENV, OomWatch, shieldParentFromOom } from './oom.js';
 
 export type ChildKind = 'vrrp' | 'checker' | 'bfd';
 
@@ -73,6 +74,9 @@ export class Supervisor {
   private resolveDone: (() => void) | undefined;
   /** The daemon's exit status: a child's permanent error status, else 0. */
   private exitCode = 0;
+  /** The oom_score_adj the children restore once this process has lowered its own (oom.ts). */
+  private oomScoreAdj: number | undefined;
+  private readonly oom = new OomWatch();
 
   constructor(
     private readonly options: DaemonOptions,
@@ -93,6 +97,7 @@ export class Supervisor {
       return 0;
     }
     writePidFile(this.options.pidFile);
+    this.oomScoreAdj = shieldParentFromOom();
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     process.on('SIGTERM', () => this.stop('SIGTERM'));
     if (!this.options.ignoreSigint) process.on('SIGINT', () => this.stop('SIGINT'));
@@ -137,7 +142,11 @@ export class Supervisor {
       serialization: 'json',
       execArgv: [...process.execArgv, ...CHILD_NODE_FLAGS[s.kind]],
       // The children run with the options this process resolved (pid files named); argv is for ps only.
-      env: { ...process.env, [CHILD_OPTIONS_ENV]: JSON.stringify(this.options) },
+      env: {
+        ...process.env,
+        [CHILD_OPTIONS_ENV]: JSON.stringify(this.options),
+        ...(this.oomScoreAdj === undefined ? {} : { [OOM_SCORE_ADJ_ENV]: String(this.oomScoreAdj) }),
+      },
     });
     s.child = child;
     child.on('message', (m: unknown) => {
@@ -169,7 +178,11 @@ export class Supervisor {
         this.stop('SIGTERM');
         return;
       }
-      if (signal !== null) this.log.info(`${title} child process(${child.pid ?? '?'}) killed by ${signal}`);
+      if (signal !== null) {
+        const oom = signal === 'SIGKILL' ? this.oom.explainKill() : undefined;
+        if (oom !== undefined) this.log.error(`${title} child process(${child.pid ?? '?'}) ${oom}`);
+        else this.log.info(`${title} child process(${child.pid ?? '?'}) killed by ${signal}`);
+      }
       this.log.warn(`${title} child process(${child.pid ?? '?'}) died: Respawning`);
       const delay = restartDelay(s.respawn, Date.now() - s.startedAt);
       if (delay.limited)
