@@ -183,8 +183,8 @@ const GLOBAL_DEFS: BlockSupport = {
     enable_traps: ['enableTraps', 'src/snmp/from-model.ts'],
   }),
   enable_snmp_keepalived: alias('enable_snmp_vrrp'),
-  snmp_vs_stats_update_interval: note(NOT_IMPLEMENTED),
-  snmp_rs_stats_update_interval: note(NOT_IMPLEMENTED),
+  snmp_vs_stats_update_interval: uses('src/snmp/stats-refresh.ts', 'snmpVsStatsUpdateInterval'),
+  snmp_rs_stats_update_interval: uses('src/snmp/stats-refresh.ts', 'snmpRsStatsUpdateInterval'),
   ...readBy('src/daemon/vrrp/vrrp-dbus.ts', {
     enable_dbus: 'enableDbus',
     dbus_service_name: 'dbusServiceName',

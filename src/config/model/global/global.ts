@@ -160,7 +160,8 @@ export interface GlobalDefs {
   enableSnmpRfcv3: boolean;
   enableTraps: boolean;
   snmpVsStatsUpdateInterval: number;
-  snmpRsStatsUpdateInterval: number;
+  /** Unset: snmpVsStatsUpdateInterval (keepalived's default). */
+  snmpRsStatsUpdateInterval?: number;
   enableDbus: boolean;
   dbusServiceName: string;
   dbusNoInterfaceName: string;
@@ -265,7 +266,6 @@ export function defaultGlobalDefs(): GlobalDefs {
     enableSnmpRfcv3: false,
     enableTraps: false,
     snmpVsStatsUpdateInterval: 5,
-    snmpRsStatsUpdateInterval: 5,
     enableDbus: false,
     dbusServiceName: 'org.keepalived.Vrrp1',
     dbusNoInterfaceName: 'none',

@@ -180,9 +180,9 @@ function decimalCount(text: string): number | undefined {
   return /^\d+$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER ? Number(text) : undefined;
 }
 
-/** Said at the line, as keepalived logs it, without counting for -t (keepalived's log_message). */
+/** keepalived only logs these (log_message: -t neither prints nor counts them): a note here. */
 function logOnly(n: ConfigNode, ctx: BuildContext, message: string): void {
-  ctx.diags.ranked('uncounted', 'warning', n, n.keyword, message);
+  ctx.diags.note(n, n.keyword, message);
 }
 
 /** SSL_GET's url also takes tls_compliant (keepalived 2.4). */

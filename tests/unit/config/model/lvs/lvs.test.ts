@@ -653,8 +653,8 @@ void describe('checkers: HTTP_GET and SSL_GET', () => {
       // keepalived skips an unknown option without a word and only logs the next three (never counted)
       "/k.conf:9: note: regex_options: 'bogus' is not a regex option; ignored, as keepalived does",
       "/k.conf:10: note: regex_stack: keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)",
-      '/k.conf:10: warning: regex_stack: regex stack start cannot exceed max value',
-      '/k.conf:5: warning: url: regex parameters specified without regex',
+      '/k.conf:10: note: regex_stack: regex stack start cannot exceed max value',
+      '/k.conf:5: note: url: regex parameters specified without regex',
       '/k.conf:14: error: url: url has no path - ignoring the url',
       "/k.conf:17: error: http_protocol: '2.0' is not one of 1.0, 1.0C, 1.1",
     ]);
@@ -902,7 +902,7 @@ void describe('remaining diagnostics', () => {
       '/k.conf:7: error: bindto: 2001:db8::5 does not match the address family of connect_ip',
       "/k.conf:10: note: regex_stack: keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)",
       '/k.conf:11: error: status_code: missing argument',
-      '/k.conf:8: warning: url: regex parameters specified without regex',
+      '/k.conf:8: note: url: regex parameters specified without regex',
       "/k.conf:16: error: user: unexpected 'c' after the group",
     ]);
   });
