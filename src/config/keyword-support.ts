@@ -367,7 +367,7 @@ const HTTP_GET: BlockSupport = {
     enable_sni: 'enableSni',
     url: 'urls',
   }),
-  fast_recovery: note(NOT_IMPLEMENTED),
+  fast_recovery: uses('src/check/schedule/scheduler.ts', 'fastRecovery'),
 };
 
 const REAL_SERVER: BlockSupport = {

@@ -190,6 +190,7 @@ function checkerSpecs(
         virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost,
         protocol: c.httpProtocol ?? '1.0',
         enableSni: c.enableSni,
+        ...(c.fastRecovery ? { fastRecovery: true } : {}),
       };
       return [{ ...base, id, connect, options: opts }];
     }

@@ -70,6 +70,8 @@ export interface HttpCheckOptions {
   protocol: HttpProtocol;
   /** SSL_GET: send SNI (the virtualhost) in the handshake. */
   enableSni: boolean;
+  /** fast_recovery: no delay_loop between urls while the checker is not known healthy (http-epilog.ts). */
+  fastRecovery?: boolean;
 }
 
 export interface TcpCheckOptions {

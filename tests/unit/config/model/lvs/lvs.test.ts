@@ -591,7 +591,6 @@ void describe('checkers: HTTP_GET and SSL_GET', () => {
     );
     assert.deepEqual(messages, [
       "/k.conf:14: note: regex_stack: keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)",
-      '/k.conf:20: note: fast_recovery: not implemented in keepalived-ts',
       "/k.conf:21: warning: nb_get_retry: deprecated keyword, use 'retry'",
     ]);
     assert.deepEqual(stripLocations(c), {
