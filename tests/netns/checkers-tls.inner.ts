@@ -1,7 +1,7 @@
 // SSL_GET's tls_compliant (keepalived 2.4): with it the checker ends each TLS session with a close_notify
 // alert; without it the session is dropped quietly (keepalived's SSL_set_quiet_shutdown). A relay in front
 // of a TLS 1.2 server (whose record types are in the clear) records what the checker sends.
-// Run inside a network namespace by checkers-tls.test.ts; everything binds 127.0.0.1 of that namespace.
+// Run inside a network namespace by checkers-http-keywords.test.ts; everything binds 127.0.0.1 of that namespace.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,18 +1,21 @@
-// Runs checkers-tls.inner.ts inside a network namespace created for the run and deleted afterwards.
+// Runs the HTTP checker keyword tests (tls_compliant, fast_recovery and keepalived's one-url-per-probe
+// rounds) inside a network namespace created for the run and deleted afterwards.
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInnerSuite } from '../helpers/inner-suite.js';
 import { NetnsLab, netnsSkipReason } from '../helpers/netns.js';
 
-const inner = [fileURLToPath(new URL('./checkers-tls.inner.js', import.meta.url))];
+const inner = ['checkers-tls.inner.js', 'checkers-http-rounds.inner.js'].map((f) =>
+  fileURLToPath(new URL(`./${f}`, import.meta.url)),
+);
 
 void test(
-  'SSL_GET tls_compliant against a TLS server, inside a network namespace',
-  { timeout: 60_000 },
+  'HTTP_GET / SSL_GET keywords against real servers, inside a network namespace',
+  { timeout: 90_000 },
   async (t) => {
     const cannot = netnsSkipReason();
     if (cannot !== undefined) return runInnerSuite(t, { skipped: cannot }, inner);
-    const lab = new NetnsLab('tls');
+    const lab = new NetnsLab('httpkw');
     try {
       await runInnerSuite(t, { ns: lab.namespace('servers') }, inner);
     } finally {
