@@ -204,6 +204,11 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  'smtp-server-name-not-resolving': `global_defs {
+  smtp_server no-such-host.invalid 25
+  smtp_connect_timeout 30
+}
+`,
   'track-script-not-defined': `vrrp_instance VI_1 {
   interface eth0
   virtual_router_id 5

@@ -14,6 +14,7 @@ const HOST: HostFacts = {
   scriptFound: (program) => program === '/bin/true' || program === 'true',
   userExists: (name) => name === 'root' || name === 'nobody',
   groupExists: (name) => name === 'root' || name === 'nogroup',
+  hostResolves: (name) => name === 'localhost' || name === 'mail.example.com',
 };
 
 function configTest(text: string): { status: number; lines: string[]; diagnostics: Diagnostic[] } {
@@ -130,5 +131,13 @@ virtual_server 192.0.2.10 80 {
       ['1', '2', '3', '4'],
       r.lines.join('\n'),
     );
+  });
+
+  it('an smtp_server name that does not resolve is an error, as keepalived resolves it at once', () => {
+    const bad = configTest('global_defs {\n  smtp_server no-such-host.invalid\n}\n');
+    assert.equal(bad.status, 5);
+    assert.deepEqual(bad.lines, ['2: Invalid smtp server no-such-host.invalid 25']);
+    for (const ok of ['mail.example.com 587', 'localhost', '192.0.2.25 25', '2001:db8::25'])
+      assert.equal(configTest(`global_defs {\n  smtp_server ${ok}\n}\n`).status, 0, ok);
   });
 });
