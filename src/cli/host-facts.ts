@@ -1,4 +1,5 @@
 // Facts about this host that the config checks use (the edge: reads /sys).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
@@ -12,6 +13,7 @@ export function readHostFacts(): HostFacts | undefined {
       scriptFound,
       userExists: (name) => namesIn('/etc/passwd').has(name),
       groupExists: (name) => namesIn('/etc/group').has(name),
+      hostResolves,
     };
   } catch {
     return undefined;
@@ -59,4 +61,12 @@ function namesIn(file: string): Set<string> {
     namesCache.set(file, names);
   }
   return names;
+}
+
+/** Whether a host name resolves through this host's resolver (getent uses getaddrinfo's NSS path, as
+ * keepalived does); asked only for an smtp_server that is not an address. Unknown (true) without getent. */
+function hostResolves(name: string): boolean {
+  const r = spawnSync('getent', ['ahosts', name], { stdio: 'ignore', timeout: 10_000 });
+  if (r.error !== undefined) return true;
+  return r.status === 0;
 }

@@ -42,7 +42,10 @@ const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only'
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
 const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
-const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
+const NO_REGEX_STACK =
+  "keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)";
+const HTTP_PROBE = 'src/check/probes/http.ts';
+const TLS_CLIENT = 'src/check/probes/http-client.ts';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
 const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
 
@@ -180,8 +183,8 @@ const GLOBAL_DEFS: BlockSupport = {
     enable_traps: ['enableTraps', 'src/snmp/from-model.ts'],
   }),
   enable_snmp_keepalived: alias('enable_snmp_vrrp'),
-  snmp_vs_stats_update_interval: note(NOT_IMPLEMENTED),
-  snmp_rs_stats_update_interval: note(NOT_IMPLEMENTED),
+  snmp_vs_stats_update_interval: uses('src/snmp/stats-refresh.ts', 'snmpVsStatsUpdateInterval'),
+  snmp_rs_stats_update_interval: uses('src/snmp/stats-refresh.ts', 'snmpRsStatsUpdateInterval'),
   ...readBy('src/daemon/vrrp/vrrp-dbus.ts', {
     enable_dbus: 'enableDbus',
     dbus_service_name: 'dbusServiceName',
@@ -348,10 +351,10 @@ const URL: BlockSupport = {
     regex: 'regex',
     regex_no_match: 'regexNoMatch',
   }),
-  regex_options: note(NO_REGEX_OPTION),
+  regex_options: uses(HTTP_PROBE, 'regexOptions'),
   regex_min_offset: uses(CHECK, 'regexMinOffset'),
   regex_max_offset: uses(CHECK, 'regexMaxOffset'),
-  regex_stack: note(NO_REGEX_OPTION),
+  regex_stack: note(NO_REGEX_STACK),
 };
 
 const HTTP_GET: BlockSupport = {
@@ -364,7 +367,7 @@ const HTTP_GET: BlockSupport = {
     enable_sni: 'enableSni',
     url: 'urls',
   }),
-  fast_recovery: note(NOT_IMPLEMENTED),
+  fast_recovery: uses('src/check/schedule/scheduler.ts', 'fastRecovery'),
 };
 
 const REAL_SERVER: BlockSupport = {
@@ -551,8 +554,8 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   },
   'virtual_server > real_server > HTTP_GET': HTTP_GET,
   'virtual_server > real_server > HTTP_GET > url': URL,
-  'virtual_server > real_server > SSL_GET': { ...HTTP_GET, tls_compliant: note(NOT_IMPLEMENTED) },
-  'virtual_server > real_server > SSL_GET > url': { ...URL, tls_compliant: note(NOT_IMPLEMENTED) },
+  'virtual_server > real_server > SSL_GET': { ...HTTP_GET, tls_compliant: uses(TLS_CLIENT, 'tlsCompliant') },
+  'virtual_server > real_server > SSL_GET > url': { ...URL, tls_compliant: uses(TLS_CLIENT, 'tlsCompliant') },
   'virtual_server > real_server > DNS_CHECK': {
     ...CONNECTION,
     ...CHECKER_COMMON,

@@ -114,4 +114,7 @@ export interface HostFacts {
   /** Whether this host has the user / the group (scripts run as one): undefined when unknown. */
   userExists?: (name: string) => boolean;
   groupExists?: (name: string) => boolean;
+  /** Whether a host name resolves here (getaddrinfo, as keepalived resolves smtp_server): undefined when
+   * unknown. */
+  hostResolves?: (name: string) => boolean;
 }

@@ -334,8 +334,9 @@ describe('load balancing end to end: two balancers, VRRP, checkers, nftables', {
 
     lab.startNginx(victim.name);
     const startedAt = Date.now();
-    // One good probe puts it back: at most delay_loop (+ the probe) after it listens.
-    const backBoundMs = (DELAY_LOOP + CONNECT_TIMEOUT) * 1000 + SLACK_MS;
+    // HTTP_GET recovers as keepalived's does: the failed url passes (at most delay_loop after it listens),
+    // then a whole round of urls a delay_loop later puts it back (check/schedule/http-epilog.ts).
+    const backBoundMs = (2 * DELAY_LOOP + CONNECT_TIMEOUT) * 1000 + SLACK_MS;
     await waitUntil(inSlots, `${victim.name} back in lb1's table`, backBoundMs + 5000, 20);
     const backMs = Date.now() - startedAt;
     assert.ok(backMs <= backBoundMs, `back after ${backMs} ms (bound ${backBoundMs} ms)`);

@@ -19,6 +19,9 @@ export interface HttpGetOptions {
   tls: boolean;
   /** Send SNI (the virtualhost) in the TLS handshake. */
   sni: boolean;
+  /** tls_compliant: end the session with a close_notify alert; otherwise close it quietly, as keepalived
+   * does by default (SSL_set_quiet_shutdown). */
+  tlsCompliant?: boolean;
   /** The top-level SSL block's client certificate, key and CA (daemon/checker/ssl-context.ts). */
   secureContext?: SecureContext;
   bindTo?: string;
@@ -66,7 +69,12 @@ export function httpGet(opts: HttpGetOptions): Promise<HttpGetOutcome> {
       done = true;
       clearTimeout(timer);
       unwatch();
-      socket?.destroy();
+      // end() sends close_notify, then FIN once it is written; destroy() closes without a word.
+      if (opts.tls && opts.tlsCompliant === true && socket !== undefined && !socket.destroyed) {
+        socket.on('error', () => undefined);
+        socket.destroySoon();
+        setTimeout(() => socket?.destroy(), 1000).unref();
+      } else socket?.destroy();
       resolve(outcome);
     };
     const timer = setTimeout(() => finish({ ok: false, error: 'timed out' }), Math.max(1, opts.timeoutMs));

@@ -1,18 +1,35 @@
 // HTTP_GET and SSL_GET: every url block is fetched in turn; the server is healthy when each reply has an
 // accepted status code, the expected MD5 digest of its body (when one is given) and a body matching the
-// regex (or not matching it, with regex_no_match). JS RegExp stands in for keepalived's PCRE2.
+// regex (or not matching it, with regex_no_match). A JS RegExp stands in for keepalived's PCRE2, with the
+// regex_options mapped onto it (common/pcre2-regex.ts).
 import type { SecureContext } from 'node:tls';
 import type { CheckerSpec, HttpCheckOptions, HttpUrlSpec, ProbeResult } from '../schedule/spec.js';
+import { compilePcre2, pcre2Matches, type CompiledPcre2 } from '../../common/pcre2-regex.js';
 import { dialAddress, runProbe, type Probe } from './common.js';
 import { httpGet, type HttpGetResult } from './http-client.js';
 
+/** Compiled regexes by pattern and options (a probe runs every delay_loop; the pattern never changes). */
+const compiled = new Map<string, CompiledPcre2>();
+
+function compiledFor(url: HttpUrlSpec): CompiledPcre2 {
+  const options = url.regexOptions ?? [];
+  const key = `${options.join(' ')}\n${url.regex ?? ''}`;
+  let c = compiled.get(key);
+  if (c === undefined) {
+    c = compilePcre2(url.regex ?? '', options);
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(key, c);
+  }
+  return c;
+}
+
 /** Whether the body has a match of url.regex starting within regex_min_offset..regex_max_offset (text
  * before the minimum is still seen by lookbehinds, as PCRE2's start offset lets it be). */
-export function regexMatches(url: HttpUrlSpec, body: string): boolean {
-  const re = new RegExp(url.regex ?? '', 'g');
-  re.lastIndex = url.regexMinOffset ?? 0;
-  const m = re.exec(body);
-  return m !== null && (url.regexMaxOffset === undefined || m.index <= url.regexMaxOffset);
+export function regexMatches(url: HttpUrlSpec, body: Buffer): boolean {
+  const c = compiledFor(url);
+  // with utf the offsets count characters, not bytes (PCRE2 counts code units either way: close enough)
+  const text = body.toString(c.utf8 ? 'utf8' : 'latin1');
+  return pcre2Matches(c, text, url.regexMinOffset ?? 0, url.regexMaxOffset);
 }
 
 /** Why a reply fails a url block, or undefined when it passes. */
@@ -23,7 +40,7 @@ export function judgeHttpReply(url: HttpUrlSpec, reply: HttpGetResult): string |
     return `MD5 digest ${reply.md5} for ${url.path} differs from ${url.digest.toLowerCase()}`;
   }
   if (url.regex !== undefined) {
-    const matched = regexMatches(url, reply.body.toString('latin1'));
+    const matched = regexMatches(url, reply.body);
     if (matched === (url.regexNoMatch ?? false)) {
       return `body of ${url.path} ${matched ? 'matches' : 'does not match'} regex ${url.regex}`;
     }
@@ -56,6 +73,7 @@ export function httpProbe(
         protocol: options.protocol,
         tls: options.kind === 'SSL_GET',
         sni: options.enableSni,
+        tlsCompliant: url.tlsCompliant === true,
         ...(secureContext !== undefined && options.kind === 'SSL_GET' ? { secureContext } : {}),
         bindTo: spec.connect.bindTo,
         bindPort: spec.connect.bindPort,

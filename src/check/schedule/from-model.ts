@@ -180,11 +180,17 @@ function checkerSpecs(
           regexNoMatch: u.regexNoMatch,
           ...(u.regexMinOffset !== undefined ? { regexMinOffset: u.regexMinOffset } : {}),
           ...(u.regexMaxOffset !== undefined ? { regexMaxOffset: u.regexMaxOffset } : {}),
+          ...(u.regexOptions.length > 0 ? { regexOptions: [...u.regexOptions] } : {}),
+          // keepalived sends close_notify when either the url or the whole checker asks for it
+          ...(c.kind === 'SSL_GET' && (c.tlsCompliant || u.tlsCompliant === true)
+            ? { tlsCompliant: true }
+            : {}),
           virtualhost: u.virtualhost,
         })),
         virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost,
         protocol: c.httpProtocol ?? '1.0',
         enableSni: c.enableSni,
+        ...(c.fastRecovery ? { fastRecovery: true } : {}),
       };
       return [{ ...base, id, connect, options: opts }];
     }

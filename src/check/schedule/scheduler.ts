@@ -13,13 +13,15 @@
 // A real server is alive while all of its checkers are UP.
 import type { CheckerSpec, ProbeResult, RealServerSpec } from './spec.js';
 import { DueQueue } from './due-queue.js';
+import { httpEpilog } from './http-epilog.js';
 
 /** keepalived delays every checker's first run by this before adding the warmup share. */
 const BOOTSTRAP_DELAY_MS = 1_000;
 
 export type CheckAction =
-  /** Run the checker's probe now and report back with probeResult(). */
-  | { type: 'start-probe'; checker: string }
+  /** Run the checker's probe now and report back with probeResult(); for HTTP_GET / SSL_GET only the
+   * url at index `url` (keepalived fetches one url per probe, see http-epilog.ts). */
+  | { type: 'start-probe'; checker: string; url?: number }
   /** The real server's desired state: in the pool or not, and at which weight. */
   | { type: 'server-state'; server: string; up: boolean; weight: number }
   /** Run a notify script (notify_up / notify_down of the real server). */
@@ -41,6 +43,9 @@ interface CheckerState {
   lastExitCode?: number;
   /** FILE_CHECK: this checker's contribution to the server weight. */
   weightOffset: number;
+  /** HTTP_GET / SSL_GET: the url the next probe fetches, and the one that failed (http-epilog.ts). */
+  urlIt: number;
+  failedUrl: number | undefined;
 }
 
 interface ServerState {
@@ -93,6 +98,8 @@ export class CheckScheduler {
         inFlight: false,
         startedAt: 0,
         weightOffset: 0,
+        urlIt: 0,
+        failedUrl: undefined,
       };
       this.checkers.set(spec.id, state);
       server.checkers.push(state);
@@ -132,7 +139,12 @@ export class CheckScheduler {
       }
       checker.inFlight = true;
       checker.startedAt = now;
-      actions.push({ type: 'start-probe', checker: id });
+      const kind = checker.spec.options.kind;
+      actions.push(
+        kind === 'HTTP_GET' || kind === 'SSL_GET'
+          ? { type: 'start-probe', checker: id, url: checker.urlIt }
+          : { type: 'start-probe', checker: id },
+      );
     }
     return actions;
   }
@@ -154,6 +166,35 @@ export class CheckScheduler {
     const { retry, delayLoopMs, delayBeforeRetryMs } = checker.spec.timing;
     // built only for a log line: a healthy probe (the common case) allocates no strings
     const name = (): string => `${checker.spec.options.kind} ${checker.spec.id}`;
+
+    const options = checker.spec.options;
+    if (options.kind === 'HTTP_GET' || options.kind === 'SSL_GET') {
+      const wasUp = checker.isUp;
+      if (!result.ok && wasUp && checker.spec.timing.logAllFailures === true)
+        actions.push({
+          type: 'log',
+          message: `${name()} on ${server.spec.id} failed (${result.detail}), attempt ${checker.retryIt + 1} of ${retry + 1}`,
+        });
+      const { delayMs, change } = httpEpilog(
+        checker,
+        result.ok,
+        options.urls.length,
+        checker.spec.timing,
+        options.fastRecovery === true,
+      );
+      if (change === 'up') actions.push({ type: 'log', message: `${name()} on ${server.spec.id} succeeded` });
+      if (change === 'down') {
+        const after = retry > 0 ? ` after ${retry} retries` : '';
+        actions.push({
+          type: 'log',
+          message: `${name()} on ${server.spec.id} failed${after} (${result.detail})`,
+        });
+      }
+      this.setDue(id, now + delayMs);
+      server.alive = server.checkers.every((c) => c.isUp);
+      this.announce(server, actions);
+      return actions;
+    }
 
     if (result.weightOffset !== undefined) checker.weightOffset = result.weightOffset;
     if (result.ok) {

@@ -52,6 +52,10 @@ export interface HttpUrlSpec {
   /** regex_min_offset / regex_max_offset: the body offsets (inclusive) a match may start at. */
   regexMinOffset?: number;
   regexMaxOffset?: number;
+  /** regex_options: PCRE2 option names (common/pcre2-regex.ts maps them onto a RegExp). */
+  regexOptions?: string[];
+  /** SSL_GET: end this url's TLS session with close_notify (the url's or the checker's tls_compliant). */
+  tlsCompliant?: boolean;
   /** virtualhost for this url, overriding the checker's. */
   virtualhost?: string;
 }
@@ -66,6 +70,8 @@ export interface HttpCheckOptions {
   protocol: HttpProtocol;
   /** SSL_GET: send SNI (the virtualhost) in the handshake. */
   enableSni: boolean;
+  /** fast_recovery: no delay_loop between urls while the checker is not known healthy (http-epilog.ts). */
+  fastRecovery?: boolean;
 }
 
 export interface TcpCheckOptions {

@@ -108,14 +108,19 @@ export class CheckRunner {
 
   private apply(actions: CheckAction[]): void {
     for (const action of actions) {
-      if (action.type === 'start-probe') this.launch(action.checker);
+      if (action.type === 'start-probe') this.launch(action.checker, action.url);
       else this.options.onAction(action);
     }
   }
 
-  private launch(id: string): void {
-    const spec = this.specs.get(id);
-    if (spec === undefined) return;
+  private launch(id: string, url?: number): void {
+    const whole = this.specs.get(id);
+    if (whole === undefined) return;
+    // HTTP_GET / SSL_GET: the scheduler names the one url this probe fetches
+    const spec =
+      url !== undefined && (whole.options.kind === 'HTTP_GET' || whole.options.kind === 'SSL_GET')
+        ? { ...whole, options: { ...whole.options, urls: whole.options.urls.slice(url, url + 1) } }
+        : whole;
     const probe = this.options.probes?.[spec.options.kind] ?? PROBES[spec.options.kind];
     let started: Promise<ProbeResult>;
     try {

@@ -24,6 +24,7 @@ import { SnmpSubagent } from '../../snmp/subagent.js';
 import type { VarBind } from '../../snmp/types.js';
 import type { Logger } from '../process/log.js';
 import type { DaemonOptions } from '../process/options.js';
+import { statsDue, statsRefreshIntervals } from '../../snmp/stats-refresh.js';
 import { cachedResolver, freshSnapshot, NotificationQueue, startAgent } from '../process/snmp-common.js';
 
 /** What the checker knows now. */
@@ -41,7 +42,6 @@ export interface CheckerSnmpSource {
 }
 
 /** How old the IPVS counters may be when served (keepalived's STATS_REFRESH, seconds). */
-const COUNTERS_REFRESH_MS = 5000;
 
 /** A counter set in the snapshot's spelling. */
 function snmpStats(c: IpvsCounters): IpvsStats {
@@ -76,8 +76,10 @@ export class CheckerSnmp {
   private readonly notifications: NotificationQueue;
   private readonly resolve = cachedResolver(resolveCommandPath);
   private readonly pending: Notification[] = [];
-  private counters: LbCounters | undefined;
-  private countersAt = -Infinity;
+  /** Virtual-server and real-server counters, each refreshed on its own interval (stats-refresh.ts). */
+  private vsCounters: Pick<LbCounters, 'virtualServers'> | undefined;
+  private rsCounters: Pick<LbCounters, 'realServers' | 'sorryServers'> | undefined;
+  private readonly countersAt = { vs: -Infinity, rs: -Infinity };
 
   private constructor(
     model: Model,
@@ -168,9 +170,15 @@ export class CheckerSnmp {
   /** Reads the kernel's counters again when those held are older than keepalived would serve them. */
   private async refreshCounters(): Promise<void> {
     const read = this.source.counters;
-    if (read === undefined || performance.now() - this.countersAt < COUNTERS_REFRESH_MS) return;
-    this.countersAt = performance.now();
-    this.counters = await read.call(this.source);
+    if (read === undefined) return;
+    const now = performance.now();
+    const due = statsDue(now, this.countersAt, statsRefreshIntervals(this.model.global));
+    if (!due.vs && !due.rs) return;
+    if (due.vs) this.countersAt.vs = now;
+    if (due.rs) this.countersAt.rs = now;
+    const counters = await read.call(this.source);
+    if (due.vs) this.vsCounters = counters;
+    if (due.rs) this.rsCounters = counters;
   }
 
   private snapshot(): SnmpSnapshot {
@@ -181,8 +189,8 @@ export class CheckerSnmp {
     const virtualServers = new Map<string, VirtualServerRuntime>();
     this.model.virtualServers.forEach((vs, v) => {
       const quorumUp = live?.quorumUp.get(v);
-      const vsCounters = this.counters?.virtualServers.get(v);
-      const sorry = this.counters?.sorryServers.get(v);
+      const vsCounters = this.vsCounters?.virtualServers.get(v);
+      const sorry = this.rsCounters?.sorryServers.get(v);
       virtualServers.set(virtualServerLabel(vs), {
         ...(quorumUp !== undefined ? { quorumUp } : {}),
         ...(vsCounters ? { stats: snmpStats(vsCounters) } : {}),
@@ -191,7 +199,7 @@ export class CheckerSnmp {
       for (const rs of vs.realServers) {
         const id = realServerId(vs, rs);
         const s = live?.servers.get(id);
-        const c = this.counters?.realServers.get(id);
+        const c = this.rsCounters?.realServers.get(id);
         const rt: RealServerRuntime = { failedChecks: failed.get(id) ?? 0, ...(c ? serverRuntime(c) : {}) };
         if (s) {
           rt.alive = s.up;

@@ -181,6 +181,34 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  'regex-parameters-keepalived-only-logs': `virtual_server 10.2.2.2 80 {
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 10.2.2.10 80 {
+    HTTP_GET {
+      url {
+        path /a
+        regex "ok"
+        regex_options caseless no_such_option
+        regex_stack 10 5
+        regex_min_offset 10
+        regex_max_offset 5
+      }
+      url {
+        path /b
+        regex_no_match
+        regex_min_offset x
+      }
+    }
+  }
+}
+`,
+  'smtp-server-name-not-resolving': `global_defs {
+  smtp_server no-such-host.invalid 25
+  smtp_connect_timeout 30
+}
+`,
   'track-script-not-defined': `vrrp_instance VI_1 {
   interface eth0
   virtual_router_id 5

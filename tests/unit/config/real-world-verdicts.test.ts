@@ -14,6 +14,7 @@ const HOST: HostFacts = {
   scriptFound: (program) => program === '/bin/true' || program === 'true',
   userExists: (name) => name === 'root' || name === 'nobody',
   groupExists: (name) => name === 'root' || name === 'nogroup',
+  hostResolves: (name) => name === 'localhost' || name === 'mail.example.com',
 };
 
 function configTest(text: string): { status: number; lines: string[]; diagnostics: Diagnostic[] } {
@@ -130,5 +131,42 @@ virtual_server 192.0.2.10 80 {
       ['1', '2', '3', '4'],
       r.lines.join('\n'),
     );
+  });
+
+  it('an smtp_server name that does not resolve is an error, as keepalived resolves it at once', () => {
+    const bad = configTest('global_defs {\n  smtp_server no-such-host.invalid\n}\n');
+    assert.equal(bad.status, 5);
+    assert.deepEqual(bad.lines, ['2: Invalid smtp server no-such-host.invalid 25']);
+    for (const ok of ['mail.example.com 587', 'localhost', '192.0.2.25 25', '2001:db8::25'])
+      assert.equal(configTest(`global_defs {\n  smtp_server ${ok}\n}\n`).status, 0, ok);
+  });
+
+  it("an unknown block inside a known one: its '{' is ignored and its '}' ends the enclosing block", () => {
+    const text = [
+      'vrrp_instance VI_1 {', // 1
+      '  interface eth0',
+      '  virtual_router_id 51',
+      '  garbage_block {', // 4: unknown, its '{' ignored
+      '    priority 150', // 5: read as a keyword of vrrp_instance
+      '  }', // 6: ends vrrp_instance
+      '  virtual_ipaddress {', // 7: now at the top level: unknown
+      '    192.0.2.10/24', // 8: unknown top-level keyword
+      '  }', // 9: unknown '}'
+      '}', // 10: unknown '}'
+      'global_defs {',
+      '  router_id r1',
+      '}',
+      '',
+    ].join('\n');
+    const r = configTest(text);
+    assert.equal(r.status, 5);
+    const flagged = [...new Set(r.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.line))];
+    for (const line of [4, 7, 8, 9, 10])
+      assert.ok(flagged.includes(line), `line ${line}: ${r.lines.join(' | ')}`);
+    const loaded = loadModel(FILE, new MemoryHost({ [FILE]: text }), { hostFacts: HOST });
+    const vi = loaded.model.instances.find((i) => i.name === 'VI_1');
+    assert.equal(vi?.priority, 150);
+    assert.deepEqual(vi?.virtualIpaddresses, []);
+    assert.equal(loaded.model.global.routerId, 'r1');
   });
 });

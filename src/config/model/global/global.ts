@@ -1,6 +1,7 @@
 // global_defs (and the few global keywords keepalived accepts at the top level), with keepalived 2.4's
 // defaults. Most keywords are one typed value and live in GLOBAL_TABLE; the few with structure are
 // read by hand below.
+import { familyOf } from '../../../common/inet.js';
 import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
@@ -160,7 +161,8 @@ export interface GlobalDefs {
   enableSnmpRfcv3: boolean;
   enableTraps: boolean;
   snmpVsStatsUpdateInterval: number;
-  snmpRsStatsUpdateInterval: number;
+  /** Unset: snmpVsStatsUpdateInterval (keepalived's default). */
+  snmpRsStatsUpdateInterval?: number;
   enableDbus: boolean;
   dbusServiceName: string;
   dbusNoInterfaceName: string;
@@ -265,7 +267,6 @@ export function defaultGlobalDefs(): GlobalDefs {
     enableSnmpRfcv3: false,
     enableTraps: false,
     snmpVsStatsUpdateInterval: 5,
-    snmpRsStatsUpdateInterval: 5,
     enableDbus: false,
     dbusServiceName: 'org.keepalived.Vrrp1',
     dbusNoInterfaceName: 'none',
@@ -450,6 +451,10 @@ function readSmtpServer(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): voi
     return;
   }
   const port = node.args.length > 1 ? int(node, ctx, 1, 65535, 1) : 25;
+  // keepalived resolves a name at once and refuses one that does not resolve (the -t verdict depends on it)
+  const resolves = ctx.hostFacts?.hostResolves;
+  if (familyOf(host) === undefined && resolves !== undefined && !resolves(host))
+    return ctx.diags.error(node, node.keyword, `Invalid smtp server ${host} ${node.args[1] ?? '25'}`);
   if (port !== undefined) g.smtpServer = { host, port };
 }
 

@@ -22,6 +22,7 @@ import type {
 } from './types.js';
 import { CHECKER_OPTION_DEFAULTS } from './defaults.js';
 import { DNS_TYPES, REGEX_OPTIONS, type RegexOption } from './types.js';
+import { PCRE2_OPTIONS_WITHOUT_EQUIVALENT } from '../../../common/pcre2-regex.js';
 import {
   CONNECT_TIMEOUT_MAX,
   IFNAME_MAX,
@@ -143,49 +144,96 @@ const URL_HANDLERS: BlockHandlers<HttpUrl> = {
   regex: (n, url, ctx) => assign(url, 'regex', rest(n, ctx)),
   regex_no_match: (n, url, ctx) => (url.regexNoMatch = flag(n, ctx)),
   regex_options: (n, url, ctx) => {
-    if (n.args.length === 0) return ctx.diags.error(n, n.keyword, 'missing argument');
+    // keepalived ORs in the options it knows and skips any other word without a word.
     for (const word of n.args) {
-      if (!(REGEX_OPTIONS as readonly string[]).includes(word))
-        ctx.diags.error(n, n.keyword, `unknown regex option '${word}'`);
-      else if (!url.regexOptions.includes(word as RegexOption)) url.regexOptions.push(word as RegexOption);
+      if (!(REGEX_OPTIONS as readonly string[]).includes(word)) {
+        ctx.diags.note(n, n.keyword, `'${word}' is not a regex option; ignored, as keepalived does`);
+        continue;
+      }
+      const missing = PCRE2_OPTIONS_WITHOUT_EQUIVALENT[word as RegexOption];
+      if (missing !== undefined) ctx.diags.note(n, n.keyword, `${word}: ${missing}`);
+      if (!url.regexOptions.includes(word as RegexOption)) url.regexOptions.push(word as RegexOption);
     }
   },
+  // keepalived only logs a bad value of these three (never a configuration error) and keeps going.
   regex_stack: (n, url, ctx) => {
-    const start = int(n, ctx, 1, UINT32_MAX, 0);
-    const max = int(n, ctx, 1, UINT32_MAX, 1);
-    if (start === undefined || max === undefined) return;
-    if (start > max) return ctx.diags.error(n, n.keyword, `start ${start} is greater than max ${max}`);
+    const [start, max] = n.args.map(decimalCount);
+    if (n.args.length !== 2 || start === undefined || max === undefined)
+      return logOnly(n, ctx, 'regex_stack requires start and max values');
+    if (start > max) return logOnly(n, ctx, 'regex stack start cannot exceed max value');
     url.regexStack = { start, max };
   },
-  regex_min_offset: (n, url, ctx) => assign(url, 'regexMinOffset', int(n, ctx, 0, UINT32_MAX)),
-  regex_max_offset: (n, url, ctx) => assign(url, 'regexMaxOffset', int(n, ctx, 0, UINT32_MAX)),
+  regex_min_offset: (n, url, ctx) => {
+    const v = n.args.length === 1 ? decimalCount(n.args[0] as string) : undefined;
+    if (v === undefined) return logOnly(n, ctx, `invalid regex_min_offset '${n.args.join(' ')}'`);
+    url.regexMinOffset = v;
+  },
+  regex_max_offset: (n, url, ctx) => {
+    const v = n.args.length === 1 ? decimalCount(n.args[0] as string) : undefined;
+    if (v === undefined) return logOnly(n, ctx, `invalid regex_max_offset '${n.args.join(' ')}'`);
+    url.regexMaxOffset = v;
+  },
 };
 
-function buildUrl(node: ConfigNode, ctx: BuildContext): HttpUrl | undefined {
+/** A count as keepalived's strtoul reads it (decimal digits only), or undefined. */
+function decimalCount(text: string): number | undefined {
+  return /^\d+$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER ? Number(text) : undefined;
+}
+
+/** keepalived only logs these (log_message: -t neither prints nor counts them): a note here. */
+function logOnly(n: ConfigNode, ctx: BuildContext, message: string): void {
+  ctx.diags.note(n, n.keyword, message);
+}
+
+/** SSL_GET's url also takes tls_compliant (keepalived 2.4). */
+const SSL_URL_HANDLERS: BlockHandlers<HttpUrl> = {
+  ...URL_HANDLERS,
+  tls_compliant: (n, url, ctx) => (url.tlsCompliant = flag(n, ctx)),
+};
+
+function buildUrl(node: ConfigNode, ctx: BuildContext, kind: 'HTTP_GET' | 'SSL_GET'): HttpUrl | undefined {
   const url: HttpUrl = { statusCodes: [], regexNoMatch: false, regexOptions: [], at: locationOf(node) };
-  walkBlock(blockChildren(node, ctx), ctx, URL_HANDLERS, url, 'url');
+  walkBlock(blockChildren(node, ctx), ctx, kind === 'SSL_GET' ? SSL_URL_HANDLERS : URL_HANDLERS, url, 'url');
   if (url.path === undefined) {
     // keepalived 2.2.7 crashes on such a url; refuse it outright.
     ctx.diags.error(node, node.keyword, 'url has no path - ignoring the url');
     return undefined;
   }
+  const regexParameters =
+    url.regexNoMatch ||
+    url.regexOptions.length > 0 ||
+    url.regexStack !== undefined ||
+    url.regexMinOffset !== undefined ||
+    url.regexMaxOffset !== undefined;
+  if (url.regex === undefined && regexParameters) {
+    logOnly(node, ctx, 'regex parameters specified without regex');
+    url.regexNoMatch = false;
+    url.regexOptions = [];
+    delete url.regexStack;
+    delete url.regexMinOffset;
+    delete url.regexMaxOffset;
+  }
   if (
     url.regexMinOffset !== undefined &&
     url.regexMaxOffset !== undefined &&
     url.regexMinOffset > url.regexMaxOffset
-  )
-    ctx.diags.warn(
+  ) {
+    // keepalived drops both offsets then (the whole body is searched).
+    logOnly(
       node,
-      node.keyword,
-      'regex_min_offset is greater than regex_max_offset: the regex never matches',
+      ctx,
+      `regex min offset ${url.regexMinOffset} > regex_max_offset ${url.regexMaxOffset} - ignoring`,
     );
+    delete url.regexMinOffset;
+    delete url.regexMaxOffset;
+  }
   return url;
 }
 
 const HTTP_HANDLERS: BlockHandlers<HttpCheck> = {
   ...NETWORK_HANDLERS,
   url: (n, c, ctx) => {
-    const u = buildUrl(n, ctx);
+    const u = buildUrl(n, ctx, c.kind);
     if (u) c.urls.push(u);
   },
   virtualhost: (n, c, ctx) => assign(c, 'virtualhost', arg(n, ctx)),

@@ -114,6 +114,7 @@ function urlLines(u: HttpUrl): Lines {
     ...(u.regexStack ? [`regex_stack ${u.regexStack.start} ${u.regexStack.max}`] : []),
     ...opt('regex_min_offset', u.regexMinOffset),
     ...opt('regex_max_offset', u.regexMaxOffset),
+    ...(u.tlsCompliant === true ? ['tls_compliant'] : []),
   ]);
 }
 

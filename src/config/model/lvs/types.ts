@@ -256,6 +256,8 @@ export interface HttpUrl {
   regexStack?: { start: number; max: number };
   regexMinOffset?: number;
   regexMaxOffset?: number;
+  /** SSL_GET url: send close_notify when done (keepalived 2.4). */
+  tlsCompliant?: boolean;
   at: SourceLocation;
 }
 
@@ -270,7 +272,8 @@ export interface HttpCheck extends NetworkCheckerBase {
   /** SSL_GET only. */
   enableSni: boolean;
   fastRecovery: boolean;
-  /** `tls_compliant` (SSL_GET only; newer than keepalived 2.2.7, which rejects it). */
+  /** `tls_compliant` (SSL_GET only; newer than keepalived 2.2.7, which rejects it): end each TLS session
+   * with a close_notify alert (keepalived's default is a quiet shutdown). */
   tlsCompliant: boolean;
 }
 

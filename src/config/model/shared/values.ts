@@ -137,6 +137,26 @@ export function walk(
 /** The name index.ts gives the top level of the file when it walks it. */
 const TOP_LEVEL = 'the top level';
 
+/** The `}` of an unknown block, read where keepalived reads it: as the end of the enclosing block. */
+const closingBraces = new WeakSet<ConfigNode>();
+function closingBrace(of: ConfigNode): ConfigNode {
+  const brace: ConfigNode = { ...blockEnd(of), keyword: '}', args: [] };
+  closingBraces.add(brace);
+  return brace;
+}
+
+/**
+ * What keepalived reads after an unknown block closed the block holding it: the rest of that block, to be
+ * read at the level above (walkBlock hands it up through this, one level at a time; handlers may walk
+ * their block with a context of their own, so this is not kept on the context; all of it is synchronous).
+ */
+let spilled: ConfigNode[] | undefined;
+function takeSpilled(): ConfigNode[] | undefined {
+  const rest = spilled;
+  spilled = undefined;
+  return rest;
+}
+
 /** `walk` with a module-level handler table: each handler gets `target` and `ctx` passed in. */
 export function walkBlock<S>(
   children: readonly ConfigNode[],
@@ -146,7 +166,18 @@ export function walkBlock<S>(
   blockName: string,
   deprecated: Readonly<Record<string, string>> = NO_DEPRECATED,
 ): void {
-  for (const child of children) {
+  const queue = [...children];
+  for (let child = queue.shift(); child !== undefined; child = queue.shift()) {
+    if (closingBraces.has(child)) {
+      // an unknown block's '}' (or the '}' of a block such a brace closed early) at the top level is an
+      // unknown keyword; anywhere else it ends this block, and the rest is read one level up
+      if (blockName === TOP_LEVEL) ctx.diags.warn(child, '}', `unknown keyword in ${blockName}, ignored`);
+      else {
+        spilled = queue;
+        return;
+      }
+      continue;
+    }
     let keyword = child.keyword;
     const replacement = deprecated[keyword];
     if (replacement !== undefined) {
@@ -168,15 +199,19 @@ export function walkBlock<S>(
     if (handler === undefined) {
       if (support?.kind !== 'note')
         ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
-      if (blockName === TOP_LEVEL && child.children !== undefined && support?.kind !== 'note') {
-        // keepalived ignores the '{' of an unknown top-level keyword and reads what follows as top-level
-        // keywords, its closing '}' included.
-        walkBlock(child.children, ctx, handlers, target, blockName, deprecated);
-        ctx.diags.warn(blockEnd(child), '}', `unknown keyword in ${blockName}, ignored`);
-      }
+      // keepalived ignores the '{' of an unknown keyword: what follows is read as keywords of this block,
+      // and its '}' ends this block (at the top level, an unknown keyword of its own)
+      if (child.children !== undefined && support?.kind !== 'note')
+        queue.unshift(...child.children, closingBrace(child));
       continue;
     }
+    takeSpilled();
     handler(keyword === child.keyword ? child : { ...child, keyword }, target, ctx);
+    const rest = takeSpilled();
+    if (rest !== undefined) {
+      // the block this child opened was closed early: its own '}' is now one too many, here
+      queue.unshift(...rest, ...(child.children !== undefined ? [closingBrace(child)] : []));
+    }
   }
 }
 
