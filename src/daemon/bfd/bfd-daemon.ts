@@ -59,8 +59,9 @@ export class BfdDaemon {
     writePidFile(this.options.bfdPidFile);
     const model = this.config.load();
     this.dumpPath = dumpFile('keepalived_bfd.data', dumpNaming(this.options, model.global));
-    this.run(model.bfd);
+    // bfd_rt_priority first: the timed sender's thread takes one above it when it starts (bfd-tx.ts).
     this.processControl.apply(processSettings(model.global, 'bfd', cpus().length));
+    this.run(model.bfd);
   }
 
   private run(instances: readonly BfdInstance[]): void {

@@ -8,10 +8,12 @@
 // JS thread that stopped answering stops the session's packets soon and the peer sees the session fall:
 // 2 s by default (KTS_BFD_AHEAD_MS=n), longer than the JS stalls of the soak (finding 4 of
 // docs/reliability.md: about 1 s) and still a bound on how long a hung child looks alive.
-// The thread runs as the VRRP sender's (SCHED_FIFO 1, else nice -10; best effort).
+// The thread runs as the VRRP sender's (SCHED_FIFO 1, or one above bfd_rt_priority's, else nice -10;
+// best effort).
 // KTS_BFD_SENDER=js turns it off: every packet from the JS thread, as before, for comparison.
 import type { BfdAction } from '../../bfd/spec.js';
 import { msToNs, nsToMs } from '../../common/units.js';
+import { native } from '../../net/native.js';
 import {
   TIMED_SENDER_SLOTS,
   TimedSender,
@@ -24,6 +26,17 @@ const SENDER_NICE = -10;
 const SENDER_RT_PRIORITY = 1;
 
 type ArmTx = Extract<BfdAction, { type: 'arm-tx' }>;
+
+/** bfd_rt_priority makes the JS thread realtime with SCHED_RESET_ON_FORK, which new threads do not
+ * inherit: the sender asks for one more itself, so that it preempts its own JS thread too. */
+function processRealtimePriority(): number {
+  try {
+    const main = native().getScheduler();
+    return main.policy === 'other' ? -1 : main.priority;
+  } catch {
+    return -1;
+  }
+}
 
 interface Slot {
   index: number;
@@ -58,7 +71,7 @@ export class BfdTxClock {
   ) {
     this.sender = new TimedSender(() => this.takeSends(), {
       nice: SENDER_NICE,
-      realtimePriority: SENDER_RT_PRIORITY,
+      realtimePriority: Math.min(99, Math.max(SENDER_RT_PRIORITY, processRealtimePriority() + 1)),
     });
     for (let i = TIMED_SENDER_SLOTS - 1; i >= 0; i--) this.free.push(i);
   }
