@@ -11,6 +11,19 @@ export type { BfdAction, BfdEvent, BfdSessionSpec, BfdSessionSnapshot, BfdDropRe
 export interface BfdEngineOptions {
   /** Uniform [0, 1): jitter and discriminators. Tests pass a seeded one. */
   random: RandomSource;
+  /**
+   * Periodic packets are armed (arm-tx / disarm-tx) for a sender that does not wait for the caller's
+   * thread, and reported back with `sent` events; packets due at once (the first, a Poll's answer) are
+   * still `send` actions. Default: every packet is a `send` action at its time.
+   */
+  timedTx?: boolean;
+}
+
+/** What a session's sender holds: when, at what period, which bytes. */
+interface ArmedTx {
+  at: number;
+  periodMs: number;
+  data: Uint8Array;
 }
 
 export class BfdEngine {
@@ -18,13 +31,15 @@ export class BfdEngine {
   private readonly byDiscriminator = new Map<number, BfdSession>();
   /** Datagrams that reached no state machine, by reason. */
   readonly drops = new Map<BfdDropReason, number>();
+  /** Timed transmission: what each session's sender was last armed with. */
+  private readonly armed = new Map<string, ArmedTx>();
 
   constructor(
     specs: readonly BfdSessionSpec[],
     private readonly options: BfdEngineOptions,
   ) {
     for (const spec of specs) {
-      const session = new BfdSession(spec, this.newDiscriminator(), options.random);
+      const session = new BfdSession(spec, this.newDiscriminator(), options.random, options.timedTx);
       this.sessions.push(session);
       this.byDiscriminator.set(session.localDiscr, session);
     }
@@ -42,8 +57,52 @@ export class BfdEngine {
       case 'packet':
         this.receive(now, event, out);
         break;
+      case 'sent':
+        this.sessions.find((s) => s.spec.name === event.session)?.sent(now);
+        break;
     }
+    if (this.options.timedTx) this.arms(out);
     return out;
+  }
+
+  /** Timed transmission: an arm-tx for each session whose next periodic packet changed (time, period or
+   * bytes), a disarm-tx for each that no longer has one. */
+  private arms(out: BfdAction[]): void {
+    const live = new Set<string>();
+    for (const s of this.sessions) {
+      const name = s.spec.name;
+      live.add(name);
+      const plan = s.timedPlan();
+      const held = this.armed.get(name);
+      if (plan === undefined) {
+        if (held !== undefined) {
+          this.armed.delete(name);
+          out.push({ type: 'disarm-tx', session: name });
+        }
+        continue;
+      }
+      if (
+        held !== undefined &&
+        held.at === plan.at &&
+        held.periodMs === plan.periodMs &&
+        Buffer.from(held.data).equals(plan.data)
+      )
+        continue;
+      this.armed.set(name, plan);
+      out.push({
+        type: 'arm-tx',
+        session: name,
+        family: s.spec.family,
+        to: s.spec.neighbor,
+        port: s.port,
+        ...plan,
+      });
+    }
+    for (const name of [...this.armed.keys()]) {
+      if (live.has(name)) continue;
+      this.armed.delete(name);
+      out.push({ type: 'disarm-tx', session: name });
+    }
   }
 
   /**
@@ -64,13 +123,27 @@ export class BfdEngine {
         this.byDiscriminator.set(kept.localDiscr, kept);
         continue;
       }
-      const session = new BfdSession(spec, this.newDiscriminator(), this.options.random);
+      const session = new BfdSession(
+        spec,
+        this.newDiscriminator(),
+        this.options.random,
+        this.options.timedTx,
+      );
       this.sessions.push(session);
       this.byDiscriminator.set(session.localDiscr, session);
       fresh.push(spec.name);
+      // A session replaced under the same name: its sender must not go on with the old one's packets.
+      if (this.armed.delete(spec.name)) out.push({ type: 'disarm-tx', session: spec.name });
       session.start(now, out);
     }
+    if (this.options.timedTx) this.arms(out);
     return { actions: out, fresh };
+  }
+
+  /** Timed transmission: the sender lost what it held (its sockets were replaced): the next handle()
+   * arms every periodic packet again. */
+  forgetArms(): void {
+    this.armed.clear();
   }
 
   nextDeadline(): number | undefined {

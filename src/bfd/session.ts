@@ -25,6 +25,13 @@ export function jitteredIntervalUs(intervalUs: number, detectMult: number, rando
   return intervalUs * (1 - reduction);
 }
 
+/**
+ * Timed transmission: the interval a sender thread repeats an armed packet at until it is armed again
+ * (only when the caller is late re-arming): 85% of the transmit interval, inside both RFC 5880 6.8.7
+ * ranges (75-100%, and 75-90% with a multiplier of 1). Each re-arm draws a fresh jittered interval.
+ */
+export const TIMED_REPEAT_FACTOR = 0.85;
+
 export class BfdSession {
   state: BfdStateValue = BfdState.Down;
   remoteState: BfdStateValue = BfdState.Down;
@@ -53,6 +60,8 @@ export class BfdSession {
     readonly spec: BfdSessionSpec,
     readonly localDiscr: number,
     private readonly random: RandomSource,
+    /** Periodic packets are armed (arm-tx) for a sender that reports them, not sent by timer(). */
+    private readonly timedTx = false,
   ) {
     this.txIntervalUs = spec.idleTxUs;
   }
@@ -65,10 +74,10 @@ export class BfdSession {
     if (!this.spec.passive) this.transmit(now, out);
   }
 
-  /** Earliest time something is due, or undefined. */
+  /** Earliest time something is due, or undefined (timed transmission: the sender keeps nextTxAt). */
   nextDeadline(): number | undefined {
     let next: number | undefined;
-    for (const t of [this.nextTxAt, this.detectAt, this.resetAt])
+    for (const t of [this.timedTx ? undefined : this.nextTxAt, this.detectAt, this.resetAt])
       if (t !== undefined && (next === undefined || t < next)) next = t;
     return next;
   }
@@ -84,10 +93,29 @@ export class BfdSession {
       this.resetAt = undefined;
       this.resetRemote();
     }
-    if (this.nextTxAt !== undefined && this.nextTxAt <= now) {
+    if (!this.timedTx && this.nextTxAt !== undefined && this.nextTxAt <= now) {
       this.nextTxAt = undefined;
       this.transmit(now, out);
     }
+  }
+
+  /** Timed transmission: the armed periodic packet left at `now`; the next one is due a jittered
+   * interval later. */
+  sent(now: number): void {
+    if (this.nextTxAt === undefined) return; // disarmed meanwhile: a late report
+    this.packetsSent++;
+    this.scheduleTx(now, false);
+  }
+
+  /** Timed transmission: what to arm, or undefined when nothing periodic is due. */
+  timedPlan(): { at: number; periodMs: number; data: Uint8Array } | undefined {
+    if (this.nextTxAt === undefined) return undefined;
+    // Never a Final: a packet answering a Poll is sent at once (transmit), which clears it.
+    return {
+      at: this.nextTxAt,
+      periodMs: (this.txIntervalUs * TIMED_REPEAT_FACTOR) / 1000,
+      data: encodeControl(this.buildPacket()),
+    };
   }
 
   /** A validated packet addressed to this session (section 6.8.6 after the generic checks). */

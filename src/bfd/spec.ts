@@ -37,7 +37,9 @@ export type BfdEvent =
   | { type: 'timer' }
   /** One UDP payload received on the BFD port. `to` is the local address it was sent to, `ttl` the
    * received TTL / hop limit when the socket reported it. */
-  | { type: 'packet'; from: string; to?: string; multihop: boolean; ttl?: number; data: Uint8Array };
+  | { type: 'packet'; from: string; to?: string; multihop: boolean; ttl?: number; data: Uint8Array }
+  /** Timed transmission (BfdEngineOptions.timedTx): the session's armed periodic packet left at `now`. */
+  | { type: 'sent'; session: string };
 
 export type BfdAction =
   | { type: 'send'; session: string; family: 4 | 6; to: string; port: number; data: Uint8Array }
@@ -54,7 +56,24 @@ export type BfdAction =
     }
   /** Negotiated timers changed: what the session now sends at and how long it waits before Down. */
   | { type: 'timers'; session: string; txIntervalUs: number; detectTimeUs: number }
-  | { type: 'drop'; reason: BfdDropReason; from: string; session?: string };
+  | { type: 'drop'; reason: BfdDropReason; from: string; session?: string }
+  /**
+   * Timed transmission: the session's next periodic packet, to be sent at `at` (ms) by something that does
+   * not wait for the caller (a sender thread), then every `periodMs` until armed again or disarmed; the
+   * caller reports each send with a `sent` event. Replaces the previous arm of the session.
+   */
+  | {
+      type: 'arm-tx';
+      session: string;
+      family: 4 | 6;
+      to: string;
+      port: number;
+      data: Uint8Array;
+      at: number;
+      periodMs: number;
+    }
+  /** Timed transmission: the session sends nothing periodic any more (passive, or asked for none). */
+  | { type: 'disarm-tx'; session: string };
 
 export interface BfdSessionSnapshot {
   name: string;

@@ -186,7 +186,8 @@ export class NftObjectModel {
       for (const c of r.chains) owned.add(`${r.table} ${c.name}`);
       for (const s of r.sets) owned.add(`${r.table} ${s.name}`);
     }
-    const skeleton = /^(prerouting|output|ingress|services|addr[46]|fwmark[46])$/;
+    const skeleton =
+      /^(prerouting|output|ingress|services|addr[46]|fwmark[46]|raw_output|raw_prerouting|checked[46]|checks[46])$/;
     for (const [key, t] of this.tables) {
       const family = key.split(' ')[0] as string;
       for (const name of [...t.chains.keys(), ...t.sets.keys()])

@@ -1,11 +1,13 @@
 // Runs the nftables data plane inside the load balancer's test namespace
 // (`ip netns exec NS node nft-plane.agent.js`). One JSON command per stdin line, one JSON answer per line:
 //   { id, op: 'apply', changes, next } → { id, ok, result: lastApply } | { id, ok: false, message }
+//   { id, op: 'checks', targets } → the check targets exempted from conntrack (setCheckTargets)
 //   { id, op: 'flush' }, { id, op: 'close' } (removes our tables, then exits), { op: 'crash' } (exits at
 //   once, leaving the tables as a crashed daemon would).
 // Options come from KTS_NFT_OPTIONS (JSON: NftablesPlaneOptions without clients).
 import { createInterface } from 'node:readline';
 import { NftablesPlane, type NftablesPlaneOptions } from '../../src/lb/nftables/plane.js';
+import type { CheckTarget } from '../../src/lb/nftables/notrack.js';
 import type { LbChange, LbTable } from '../../src/lb/table/types.js';
 import { refuseOutsideSuiteNamespace } from '../helpers/namespace-guard.js';
 
@@ -16,12 +18,22 @@ const options = JSON.parse(process.env.KTS_NFT_OPTIONS ?? '{}') as NftablesPlane
 const plane = NftablesPlane.open(options);
 let queue: Promise<void> = Promise.resolve();
 
-const run = async (cmd: { id: number; op: string; changes?: LbChange[]; next?: LbTable }): Promise<void> => {
+const run = async (cmd: {
+  id: number;
+  op: string;
+  changes?: LbChange[];
+  next?: LbTable;
+  targets?: CheckTarget[];
+}): Promise<void> => {
   try {
     switch (cmd.op) {
       case 'apply':
         await plane.apply(cmd.changes ?? [], cmd.next ?? { services: [] });
         say({ id: cmd.id, ok: true, result: plane.lastApply ?? null });
+        return;
+      case 'checks':
+        await plane.setCheckTargets(cmd.targets ?? []);
+        say({ id: cmd.id, ok: true, result: null });
         return;
       case 'flush':
         await plane.flush();

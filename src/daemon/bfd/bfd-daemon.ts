@@ -12,7 +12,8 @@ import type { DaemonOptions } from '../process/options.js';
 import type { BfdInstance } from '../../config/model/bfd/bfd-instance.js';
 import { ConfigFile } from '../process/config-file.js';
 import { monotonicNowNs, PreciseTimer } from '../../net/precise-timer.js';
-import { BfdIo } from './bfd-io.js';
+import { BfdIo, type BfdPacketEvent } from './bfd-io.js';
+import { BfdTxClock } from './bfd-tx.js';
 import type { Logger } from '../process/log.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { dumpFile, dumpNaming } from '../process/dump-files.js';
@@ -33,6 +34,8 @@ export class BfdDaemon {
   private engine: BfdEngine | undefined;
   private io: BfdIo | undefined;
   private timer: PreciseTimer | undefined;
+  /** The native sender of periodic packets (undefined: the JS thread sends them). */
+  private tx: BfdTxClock | undefined;
   private instances = new Map<string, BfdInstance>();
   private lastRx = new Map<string, number>();
   private readonly detectTimes = new Map<string, number>();
@@ -56,18 +59,21 @@ export class BfdDaemon {
     writePidFile(this.options.bfdPidFile);
     const model = this.config.load();
     this.dumpPath = dumpFile('keepalived_bfd.data', dumpNaming(this.options, model.global));
-    this.run(model.bfd);
+    // bfd_rt_priority first: the timed sender's thread takes one above it when it starts (bfd-tx.ts).
     this.processControl.apply(processSettings(model.global, 'bfd', cpus().length));
+    this.run(model.bfd);
   }
 
   private run(instances: readonly BfdInstance[]): void {
     this.instances = new Map(instances.map((b) => [b.name, b]));
     const specs = bfdSessionSpecs(instances);
-    this.engine = new BfdEngine(specs, { random: Math.random });
-    this.io = new BfdIo(
-      (ev) => this.feed(ev),
+    this.tx = BfdTxClock.open(
+      (session) => this.io?.socketFd(session),
+      (session, sentAtMs) => this.handle(sentAtMs, { type: 'sent', session }),
       (message) => this.log.error(message),
     );
+    this.engine = new BfdEngine(specs, { random: Math.random, timedTx: this.tx !== undefined });
+    this.io = this.openIo();
     this.io.open(specs);
     this.timer = new PreciseTimer(() => this.feed({ type: 'timer' }));
     for (const s of specs) this.describe(s);
@@ -85,10 +91,30 @@ export class BfdDaemon {
     );
   }
 
+  private openIo(): BfdIo {
+    return new BfdIo(
+      (ev, arrivedAtMs) => this.packet(ev, arrivedAtMs),
+      (message) => this.log.error(message),
+    );
+  }
+
+  /** A received packet counts from its arrival, when the socket told it (read late by a busy thread). */
+  private packet(event: BfdPacketEvent, arrivedAtMs: number | undefined): void {
+    this.tx?.takeSends();
+    const now = this.now();
+    this.handle(arrivedAtMs !== undefined && arrivedAtMs < now ? arrivedAtMs : now, event);
+  }
+
   private feed(event: BfdEvent): void {
+    // The thread's sends first, and packets that came before a deadline before the deadline is judged.
+    this.tx?.takeSends();
+    if (event.type === 'timer') this.io?.drain();
+    this.handle(this.now(), event);
+  }
+
+  private handle(now: number, event: BfdEvent): void {
     const engine = this.engine;
     if (!engine) return;
-    const now = this.now();
     if (event.type === 'packet') this.lastRx.set(event.from, now);
     for (const a of engine.handle(now, event)) this.apply(now, a);
     const next = engine.nextDeadline();
@@ -130,6 +156,12 @@ export class BfdDaemon {
       case 'drop':
         this.log.debug(`BFD: discarding packet from ${a.from} (${a.reason})`);
         return;
+      case 'arm-tx':
+        if (this.tx?.arm(a) === false) this.log.error(`(${a.session}) cannot arm the timed sender`);
+        return;
+      case 'disarm-tx':
+        this.tx?.disarm(a.session);
+        return;
     }
   }
 
@@ -146,6 +178,8 @@ export class BfdDaemon {
 
   stop(): void {
     this.timer?.close();
+    this.tx?.close();
+    this.tx = undefined;
     this.io?.close();
     this.timer = undefined;
     this.io = undefined;
@@ -167,11 +201,11 @@ export class BfdDaemon {
     this.instances = new Map(model.bfd.map((b) => [b.name, b]));
     const specs = bfdSessionSpecs(model.bfd);
     // Sockets follow the new set of sessions; unchanged sessions keep their state (no flap for trackers).
+    // The sender lets go of the old sockets first, and is armed again with the new ones.
+    this.tx?.disarmAll();
+    engine.forgetArms();
     this.io?.close();
-    this.io = new BfdIo(
-      (ev) => this.feed(ev),
-      (message) => this.log.error(message),
-    );
+    this.io = this.openIo();
     this.io.open(specs);
     const now = this.now();
     const { actions, fresh } = engine.reload(now, specs);

@@ -2,6 +2,7 @@
 // received TTL: one listening socket per family and port kind (3784 single hop, 4784 multihop) with
 // IP_RECVTTL / IPV6_RECVHOPLIMIT and pktinfo, and one sending socket per session with the configured
 // TTL, bound to its source address and a port from 49152-65535.
+import { nsToMs } from '../../common/units.js';
 import { native, isNativeError } from '../../net/native.js';
 import { NativeSocket, type ReceivedMessage } from '../../net/socket.js';
 import {
@@ -24,11 +25,14 @@ function unmap(address: string): string {
 
 export class BfdIo {
   private readonly listeners: NativeSocket[] = [];
+  /** Whether each listener is a multihop one (parallel to listeners). */
+  private readonly multihop: boolean[] = [];
   private readonly senders = new Map<string, NativeSocket>();
   private readonly sendFailing = new Set<string>();
 
   constructor(
-    private readonly onPacket: (event: BfdPacketEvent) => void,
+    /** `arrivedAtMs`: when the kernel received it (SO_TIMESTAMPNS), on the monotonic ms clock. */
+    private readonly onPacket: (event: BfdPacketEvent, arrivedAtMs?: number) => void,
     private readonly onError: (message: string) => void,
   ) {}
 
@@ -44,6 +48,8 @@ export class BfdIo {
       const s = NativeSocket.open(v6 ? c.AF_INET6 : c.AF_INET, c.SOCK_DGRAM, IPPROTO_UDP);
       try {
         s.setOption(c.SOL_SOCKET, c.SO_REUSEADDR, 1);
+        // Arrival times: packets read late (a busy JS thread) still count from when they came.
+        s.setOption(c.SOL_SOCKET, c.SO_TIMESTAMPNS, 1);
         if (v6) {
           s.setOption(c.IPPROTO_IPV6, c.IPV6_V6ONLY, 1);
           s.setOption(c.IPPROTO_IPV6, c.IPV6_RECVHOPLIMIT, 1);
@@ -63,6 +69,7 @@ export class BfdIo {
         (e) => this.onError(`BFD receive error: ${e.message}`),
       );
       this.listeners.push(s);
+      this.multihop.push(multihop);
     }
     for (const spec of specs) {
       try {
@@ -71,6 +78,24 @@ export class BfdIo {
         this.onError(`(${spec.name}) Unable to open output socket: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** The descriptor a session's packets leave from (for the timed sender). */
+  socketFd(session: string): number | undefined {
+    return this.senders.get(session)?.fd;
+  }
+
+  /** Delivers every datagram queued on the listening sockets now (before a deadline is judged, so that
+   * packets that came before it count). */
+  drain(): void {
+    this.listeners.forEach((s, i) => {
+      const multihop = this.multihop[i] as boolean;
+      try {
+        for (let m = s.receive(); m !== null; m = s.receive()) this.received(m, multihop);
+      } catch (e) {
+        this.onError(`BFD receive error: ${(e as Error).message}`);
+      }
+    });
   }
 
   send(session: string, family: 4 | 6, to: string, port: number, data: Uint8Array): void {
@@ -94,6 +119,7 @@ export class BfdIo {
     for (const s of this.listeners) s.close();
     for (const s of this.senders.values()) s.close();
     this.listeners.length = 0;
+    this.multihop.length = 0;
     this.senders.clear();
   }
 
@@ -104,7 +130,7 @@ export class BfdIo {
     if (m.dst !== undefined) event.to = unmap(m.dst);
     const ttl = m.ttl ?? m.hopLimit;
     if (ttl !== undefined) event.ttl = ttl;
-    this.onPacket(event);
+    this.onPacket(event, m.receivedAtNs !== undefined ? nsToMs(m.receivedAtNs) : undefined);
   }
 
   private openSender(spec: BfdSessionSpec): NativeSocket {

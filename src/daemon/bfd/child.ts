@@ -3,6 +3,13 @@
 import { runChild } from '../process/child.js';
 import { BfdDaemon } from './bfd-daemon.js';
 
+// Test hook (tests/netns/bfd-stall.test.ts), off unless KTS_TEST_BFD_STALL_MS is set: SIGUSR2 holds this
+// child's JS thread that long, as a long collection or callback would, while its native threads go on
+// (SIGSTOP would stop those too).
+const stallMs = Number(process.env.KTS_TEST_BFD_STALL_MS ?? 0);
+if (stallMs > 0)
+  process.on('SIGUSR2', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, stallMs));
+
 await runChild(
   'Keepalived_bfd',
   'BFD',

@@ -126,6 +126,7 @@ export class CheckerDaemon {
     const lb =
       previous !== undefined ? await previous.reload(model, hooks) : await LoadBalancer.open(model, hooks);
     this.lb = lb;
+    lb.exemptChecks(plan.checkers);
     this.log.info(
       `checking ${plan.servers.length} real servers with ${plan.checkers.length} checkers` +
         (plan.servers.length > 0 ? `; load balancing on ${lb.dataPlane ?? 'no kernel table'}` : ''),

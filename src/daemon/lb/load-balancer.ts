@@ -10,6 +10,8 @@ import type { ScriptRef } from '../../config/model/lvs/types.js';
 import { probeIpvs } from '../../lb/ipvs/client.js';
 import { IpvsDataPlane } from '../../lb/ipvs/plane.js';
 import { lbCounters, type LbCounters } from '../../lb/table/counters.js';
+import type { CheckerSpec } from '../../check/schedule/spec.js';
+import type { CheckTarget } from '../../lb/nftables/notrack.js';
 import { NftablesPlane } from '../../lb/nftables/plane.js';
 import { nftablesRefusals } from '../../lb/nftables/config-check.js';
 import { serviceId } from '../../lb/table/desired.js';
@@ -120,6 +122,17 @@ export class LoadBalancer {
         });
     }
     this.handle(this.tracker.start(verdicts, localAddresses));
+  }
+
+  /**
+   * nftables: the checkers' own connections (to what `checkers` connect to) are kept out of the
+   * namespace's conntrack, which the plane's NAT turned on (lb/nftables/notrack.ts).
+   */
+  exemptChecks(checkers: readonly CheckerSpec[]): void {
+    const plane = this.plane;
+    if (!(plane instanceof NftablesPlane)) return;
+    const targets = checkTargets(checkers);
+    this.enqueue('conntrack exemption of the checks', () => plane.setCheckTargets(targets));
   }
 
   /** A real server's verdict from the checkers (server-state). */
@@ -258,6 +271,31 @@ function changeKey(c: LbChange): ServiceKey {
     default:
       return c.service;
   }
+}
+
+/** The TCP and UDP endpoints the checkers connect to (PING, MISC, FILE and BFD checks have none). */
+export function checkTargets(checkers: readonly CheckerSpec[]): CheckTarget[] {
+  const targets: CheckTarget[] = [];
+  for (const c of checkers) {
+    let protocol: CheckTarget['protocol'];
+    switch (c.options.kind) {
+      case 'TCP_CHECK':
+      case 'HTTP_GET':
+      case 'SSL_GET':
+      case 'SMTP_CHECK':
+        protocol = 'TCP';
+        break;
+      case 'DNS_CHECK':
+      case 'UDP_CHECK':
+        protocol = 'UDP';
+        break;
+      default:
+        continue;
+    }
+    const { address, port } = c.connect;
+    targets.push({ family: address.includes(':') ? 'inet6' : 'inet', protocol, address, port });
+  }
+  return targets;
 }
 
 /** IPVS where the kernel has it (unless `lvs_data_plane nftables`), else nftables (unless `ipvs`). */

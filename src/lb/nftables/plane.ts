@@ -10,7 +10,8 @@ import { NfnetlinkBatchClient, NfnetlinkBatchError } from '../../net/netlink/nfn
 import { Rtnetlink } from '../../net/netlink/rtnetlink.js';
 import type { DataPlane, LbChange, LbTable } from '../table/types.js';
 import { describeOp, encodeOps } from './ops.js';
-import { EMPTY_STATE, type Plan, type PlaneState, planApply, planRemoveAll } from './planner.js';
+import { type CheckTarget, type CheckedElements, checkedElements, NO_CHECKED_ELEMENTS } from './notrack.js';
+import { EMPTY_STATE, type Plan, type PlaneState, planApply, planChecked, planRemoveAll } from './planner.js';
 
 export interface NftablesPlaneOptions {
   /**
@@ -42,6 +43,8 @@ export class NftablesPlane implements DataPlane {
   private state: PlaneState = EMPTY_STATE;
   private readonly drIfindex = new Map<string, number>();
   private ingressDevices: readonly string[] | undefined;
+  /** The check targets whose connections stay out of conntrack (notrack.ts). */
+  private checked: CheckedElements = NO_CHECKED_ELEMENTS;
   private closed = false;
   private queue: Promise<void> = Promise.resolve();
   /** Figures of the last successful apply. */
@@ -76,9 +79,23 @@ export class NftablesPlane implements DataPlane {
         changes,
         next,
         { drIfindex: this.drIfindex },
-        { ingressDevices: this.ingressDevices ?? [] },
+        { ingressDevices: this.ingressDevices ?? [], checked: this.checked },
       );
       await this.commit(plan, started);
+    });
+  }
+
+  /**
+   * What the checkers connect to: their connections (and the answers) are kept out of conntrack from now
+   * on, the previous targets' no longer.
+   */
+  setCheckTargets(targets: Iterable<CheckTarget>): Promise<void> {
+    const wanted = checkedElements(targets);
+    return this.serialise(async () => {
+      this.checked = wanted;
+      const plan = planChecked(this.state, wanted);
+      if (plan.ops.length > 0) await this.commit(plan, performance.now());
+      else this.state = plan.state;
     });
   }
 

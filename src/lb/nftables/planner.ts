@@ -17,6 +17,13 @@ import {
   skeleton,
   tableRef,
 } from './layout.js';
+import {
+  type CheckedElements,
+  NO_CHECKED_ELEMENTS,
+  notrackChains,
+  notrackRules,
+  notrackSets,
+} from './notrack.js';
 import type { NftOp } from './ops.js';
 import {
   type PlaneEnvironment,
@@ -33,13 +40,22 @@ export interface PlaneState {
   tables: ReadonlySet<PlaneTable>;
   /** What each programmed service looks like in the kernel, by service name. */
   services: ReadonlyMap<string, ServiceRealisation>;
+  /** The check targets exempted from conntrack the inet table holds (notrack.ts). */
+  checked: CheckedElements;
 }
 
-export const EMPTY_STATE: PlaneState = { started: false, tables: new Set(), services: new Map() };
+export const EMPTY_STATE: PlaneState = {
+  started: false,
+  tables: new Set(),
+  services: new Map(),
+  checked: NO_CHECKED_ELEMENTS,
+};
 
 export interface PlanOptions {
   /** Devices whose ingress the netdev table hooks (DR). */
   ingressDevices: readonly string[];
+  /** The check targets to exempt from conntrack; unset: those the state holds. */
+  checked?: CheckedElements;
 }
 
 export interface Plan {
@@ -82,7 +98,43 @@ function skeletonOps(table: PlaneTable, devices: readonly string[], cause: strin
   }
   for (const exprs of s.dispatchRules)
     ops.push({ op: 'add-rule', table: ref, chain: SERVICES_CHAIN, exprs, cause });
+  if (table === 'inet') {
+    // The checker's own connections out of conntrack (notrack.ts).
+    for (const set of notrackSets())
+      ops.push({ op: 'add-set', table: ref, name: set.name, shape: set.shape, cause });
+    for (const chain of notrackChains(ref)) ops.push({ op: 'add-chain', chain, cause });
+    for (const r of notrackRules())
+      ops.push({ op: 'add-rule', table: ref, chain: r.chain, exprs: r.exprs, cause });
+  }
   return ops;
+}
+
+/** Element changes of the `checked` sets from `held` to `wanted`. */
+function checkedOps(held: CheckedElements, wanted: CheckedElements, cause: string): NftOp[] {
+  const ref = tableRef('inet');
+  const ops: NftOp[] = [];
+  for (const name of new Set([...held.keys(), ...wanted.keys()])) {
+    const before = held.get(name) ?? new Map<string, SetElement>();
+    const after = wanted.get(name) ?? new Map<string, SetElement>();
+    const gone = [...before].filter(([k]) => !after.has(k)).map(([, e]) => e);
+    const added = [...after].filter(([k]) => !before.has(k)).map(([, e]) => e);
+    if (gone.length) ops.push({ op: 'delete-elements', table: ref, set: name, elements: gone, cause });
+    if (added.length) ops.push({ op: 'add-elements', table: ref, set: name, elements: added, cause });
+  }
+  return ops;
+}
+
+/**
+ * The check targets exempted from conntrack changed: their element changes, when the inet table exists
+ * (else the next plan that creates it adds them).
+ */
+export function planChecked(state: PlaneState, wanted: CheckedElements): Plan {
+  if (!state.started || !state.tables.has('inet'))
+    return { ops: [], state: state.started ? { ...state, checked: NO_CHECKED_ELEMENTS } : state };
+  return {
+    ops: checkedOps(state.checked, wanted, "the checkers' targets changed"),
+    state: { ...state, checked: wanted },
+  };
 }
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -279,6 +331,11 @@ export function planApply(
     tables.add(table);
   }
 
+  // A fresh inet table holds no check target yet.
+  const heldChecked = state.started && state.tables.has('inet') ? state.checked : NO_CHECKED_ELEMENTS;
+  const checked = options.checked ?? state.checked;
+  ops.push(...checkedOps(heldChecked, checked, "exempt the checkers' connections from conntrack"));
+
   const services = new Map(state.services);
   for (const [name, next] of realised) {
     const cause = (causes.get(name) as string[]).join('; ');
@@ -289,7 +346,7 @@ export function planApply(
     if (next) services.set(name, next);
     else services.delete(name);
   }
-  return { ops, state: { started: true, tables, services } };
+  return { ops, state: { started: true, tables, services, checked } };
 }
 
 /** Operations that remove everything (flush, clean stop): our tables, nothing else. */
@@ -303,5 +360,8 @@ export function planRemoveAll(): Plan {
       { op: 'delete-table', table: tableRef(table), cause },
     );
   }
-  return { ops, state: { started: true, tables: new Set(), services: new Map() } };
+  return {
+    ops,
+    state: { started: true, tables: new Set(), services: new Map(), checked: NO_CHECKED_ELEMENTS },
+  };
 }

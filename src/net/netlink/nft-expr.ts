@@ -178,6 +178,8 @@ export type NftExpr =
   | { kind: 'counter' }
   /** A copy of the packet sent to the address in addrReg through the device whose index is in devReg. */
   | { kind: 'dup'; addrReg: number; devReg: number }
+  /** Keep the packet out of connection tracking (a chain hooked before conntrack: priority raw). */
+  | { kind: 'notrack' }
   | { kind: 'verdict'; verdict: Verdict };
 
 const PAYLOAD_BASES: Record<PayloadBase, number> = {
@@ -304,6 +306,8 @@ export function expressionAttrs(e: NftExpr): { name: string; data: AttrSpec[] } 
       };
     case 'counter':
       return { name: 'counter', data: [] };
+    case 'notrack':
+      return { name: 'notrack', data: [] };
     case 'dup':
       return {
         name: 'dup',

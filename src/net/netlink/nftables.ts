@@ -93,6 +93,8 @@ export const NF_INET_LOCAL_OUT = 3;
 export const NF_INET_POST_ROUTING = 4;
 export const NF_NETDEV_INGRESS = 0;
 export const NF_IP_PRI_NAT_DST = -100;
+/** Before conntrack (NF_IP_PRI_CONNTRACK, -200): where `notrack` takes effect. */
+export const NF_IP_PRI_RAW = -300;
 
 export type TableFamily = 'inet' | 'ip' | 'ip6' | 'netdev';
 const FAMILIES: Record<TableFamily, number> = {

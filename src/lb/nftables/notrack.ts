@@ -1,0 +1,219 @@
+// The checker's own connections kept out of conntrack. The plane's NAT chains turn connection tracking on
+// in the director's namespace, and each health check is then a tracked connection that the kernel keeps
+// for 120 s after it closes (TIME_WAIT): at thousands of checks a second the namespace's conntrack table
+// fills and the kernel drops new connections, the load-balanced ones included. So the inet table has two
+// chains hooked before conntrack (priority raw) that mark the checks' packets `notrack`:
+//
+//   chain raw_output      (filter, output, raw)
+//     ip daddr . meta l4proto . th dport @checked4
+//         update @checks4 { ip daddr . meta l4proto . th dport . ip saddr . th sport } notrack
+//   chain raw_prerouting  (filter, prerouting, raw)
+//     ip saddr . meta l4proto . th sport . ip daddr . th dport @checks4 notrack
+//   (and the same for ip6 with checked6, checks6)
+//
+// `checked` holds what the checkers connect to (address . protocol . port); only packets the director
+// itself sends there are exempted, each recording its connection in `checks` (refreshed by every packet
+// it sends); a packet coming in is exempted only when it answers one of those connections. Load-balanced
+// traffic never matches: a client's packets go to a VIP, a real server's replies to a client go to the
+// client's address, and a client on the director itself connects to the VIP, so its connection is not in
+// `checks` and the real server's replies to it are de-NATed as before. When `checks` is full, or a check
+// connection stays silent longer than its timeout, its packets are tracked again (as without this).
+// Pure: chains, set shapes, rules and elements.
+
+import type { ChainSpec, SetElement, TableRef } from '../../net/netlink/nftables.js';
+import {
+  NF_INET_LOCAL_OUT,
+  NF_INET_PRE_ROUTING,
+  NF_IP_PRI_RAW,
+  NFT_SET_EVAL,
+  NFT_SET_TIMEOUT,
+} from '../../net/netlink/nftables.js';
+import { type NftExpr, reg32 } from '../../net/netlink/nft-expr.js';
+import type { LbFamily } from '../table/types.js';
+import {
+  addressBytes,
+  byteInRegister,
+  concatType,
+  FAMILY,
+  IPPROTO,
+  NFT_TYPE,
+  portBytes,
+  type SetShape,
+} from './layout.js';
+
+/** What a checker connects to: a TCP or UDP port of a real server (or its connect_ip / connect_port). */
+export interface CheckTarget {
+  family: LbFamily;
+  protocol: 'TCP' | 'UDP';
+  address: string;
+  port: number;
+}
+
+export const RAW_OUTPUT_CHAIN = 'raw_output';
+export const RAW_PREROUTING_CHAIN = 'raw_prerouting';
+
+/**
+ * Lifetime of a check connection's entry after the last packet the director sent on it: longer than a
+ * checker waits for an answer (connect_timeout, 5 s by default), short enough that finished checks do not
+ * pile up (2,000 checks/s hold about 120,000 entries).
+ */
+export const CHECK_FLOW_TIMEOUT_MS = 60_000;
+/** Bound of each `checks` set (when full, new checks are tracked by conntrack again). */
+export const CHECK_FLOW_LIMIT = 1 << 18;
+
+const suffix = (family: LbFamily): string => (family === 'inet' ? '4' : '6');
+/** The set of check targets of a family. */
+export const checkedSet = (family: LbFamily): string => `checked${suffix(family)}`;
+/** The set of check connections in progress of a family. */
+export const checksSet = (family: LbFamily): string => `checks${suffix(family)}`;
+
+const FAMILIES: readonly LbFamily[] = ['inet', 'inet6'];
+
+/** The sets: targets (updated by the plane) and connections (filled from the packet path). */
+export function notrackSets(): { name: string; shape: SetShape }[] {
+  return FAMILIES.flatMap((family) => {
+    const f = FAMILY[family];
+    return [
+      {
+        name: checkedSet(family),
+        shape: {
+          flags: 0,
+          keyLen: f.addressLen + 8,
+          keyType: concatType(f.addressType, NFT_TYPE.INET_PROTOCOL, NFT_TYPE.INET_SERVICE),
+        },
+      },
+      {
+        name: checksSet(family),
+        shape: {
+          flags: NFT_SET_TIMEOUT | NFT_SET_EVAL,
+          keyLen: 2 * f.addressLen + 12,
+          keyType: concatType(
+            f.addressType,
+            NFT_TYPE.INET_PROTOCOL,
+            NFT_TYPE.INET_SERVICE,
+            f.addressType,
+            NFT_TYPE.INET_SERVICE,
+          ),
+          timeoutMs: CHECK_FLOW_TIMEOUT_MS,
+          sizeHint: CHECK_FLOW_LIMIT,
+        },
+      },
+    ];
+  });
+}
+
+/** The two base chains, hooked before conntrack. */
+export function notrackChains(ref: TableRef): ChainSpec[] {
+  const hook = (hooknum: number): ChainSpec['hook'] => ({
+    hooknum,
+    priority: NF_IP_PRI_RAW,
+    type: 'filter',
+    policy: 'accept',
+  });
+  return [
+    { ...ref, name: RAW_OUTPUT_CHAIN, hook: hook(NF_INET_LOCAL_OUT) },
+    { ...ref, name: RAW_PREROUTING_CHAIN, hook: hook(NF_INET_PRE_ROUTING) },
+  ];
+}
+
+function familyMatch(family: LbFamily): NftExpr[] {
+  return [
+    { kind: 'meta', key: 'nfproto', dreg: reg32(0) },
+    { kind: 'cmp', sreg: reg32(0), op: 'eq', data: Buffer.from([FAMILY[family].nfproto]) },
+  ];
+}
+
+/**
+ * `<far address> . meta l4proto . <far port> . <near address> . <near port>` into registers from reg32(0):
+ * far is the destination of what the director sends, the source of what answers it.
+ */
+function connectionKey(family: LbFamily, far: 'source' | 'destination'): NftExpr[] {
+  const f = FAMILY[family];
+  const words = f.addressLen / 4;
+  const address = (which: 'source' | 'destination', reg: number): NftExpr => ({
+    kind: 'payload',
+    base: 'network',
+    offset: which === 'source' ? f.saddrOffset : f.daddrOffset,
+    len: f.addressLen,
+    dreg: reg32(reg),
+  });
+  const port = (which: 'source' | 'destination', reg: number): NftExpr => ({
+    kind: 'payload',
+    base: 'transport',
+    offset: which === 'source' ? 0 : 2,
+    len: 2,
+    dreg: reg32(reg),
+  });
+  const near = far === 'source' ? 'destination' : 'source';
+  return [
+    address(far, 0),
+    { kind: 'meta', key: 'l4proto', dreg: reg32(words) },
+    port(far, words + 1),
+    address(near, words + 2),
+    port(near, 2 * words + 2),
+  ];
+}
+
+/** The rules of the two chains, by chain. */
+export function notrackRules(): { chain: string; exprs: NftExpr[] }[] {
+  const rules: { chain: string; exprs: NftExpr[] }[] = [];
+  for (const family of FAMILIES) {
+    const key = connectionKey(family, 'destination');
+    // The lookup reads the first three parts (address . protocol . port): the set's key length says so.
+    rules.push({
+      chain: RAW_OUTPUT_CHAIN,
+      exprs: [
+        ...familyMatch(family),
+        ...key.slice(0, 3),
+        { kind: 'lookup', set: checkedSet(family), sreg: reg32(0) },
+        ...key.slice(3),
+        { kind: 'dynset', set: checksSet(family), op: 'update', keyReg: reg32(0) },
+        { kind: 'notrack' },
+      ],
+    });
+  }
+  for (const family of FAMILIES) {
+    rules.push({
+      chain: RAW_PREROUTING_CHAIN,
+      exprs: [
+        ...familyMatch(family),
+        ...connectionKey(family, 'source'),
+        { kind: 'lookup', set: checksSet(family), sreg: reg32(0) },
+        { kind: 'notrack' },
+      ],
+    });
+  }
+  return rules;
+}
+
+/** The key of a target in its `checked` set. */
+export function targetKey(t: CheckTarget): Buffer {
+  return Buffer.concat([
+    addressBytes(t.address, t.family),
+    byteInRegister(IPPROTO[t.protocol]),
+    portBytes(t.port),
+  ]);
+}
+
+/** Elements of the `checked` sets, by set name then by the hex of their key (duplicates merged). */
+export type CheckedElements = ReadonlyMap<string, ReadonlyMap<string, SetElement>>;
+
+export const NO_CHECKED_ELEMENTS: CheckedElements = new Map();
+
+export function checkedElements(targets: Iterable<CheckTarget>): CheckedElements {
+  const bySet = new Map<string, Map<string, SetElement>>();
+  for (const t of targets) {
+    if (t.port <= 0 || t.port > 65535) continue; // nothing to tell its connections by
+    let key: Buffer;
+    try {
+      key = targetKey(t);
+    } catch {
+      continue; // not an address of its family (a link-local one with its zone): left tracked
+    }
+    const name = checkedSet(t.family);
+    let set = bySet.get(name);
+    if (!set) bySet.set(name, (set = new Map()));
+    set.set(key.toString('hex'), { key });
+  }
+  return bySet;
+}
