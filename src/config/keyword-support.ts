@@ -219,9 +219,14 @@ const GLOBAL_DEFS: BlockSupport = {
   json_version: note(NOT_IMPLEMENTED),
   iproute_usr_dir: note('keepalived-ts reads no iproute2 name tables'),
   iproute_etc_dir: note('keepalived-ts reads no iproute2 name tables'),
-  state_dump_file: note('keepalived-ts writes its state dump under its temporary directory'),
-  stats_dump_file: note('keepalived-ts writes its stats dump under its temporary directory'),
-  json_dump_file: note('keepalived-ts writes its JSON dump under its temporary directory'),
+  state_dump_file: uses('src/daemon/process/dump-files.ts', 'stateDumpFile'),
+  // keepalived 2.4.3 stores these two but writes keepalived.stats and keepalived.json in TMPDIR regardless.
+  stats_dump_file: note(
+    'keepalived 2.4.3 reads it but writes keepalived.stats in its temporary directory all the same; so does keepalived-ts',
+  ),
+  json_dump_file: note(
+    'keepalived 2.4.3 reads it but writes keepalived.json in its temporary directory all the same; so does keepalived-ts',
+  ),
 };
 
 const TRACKERS = readBy(VRRP, {

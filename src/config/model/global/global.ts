@@ -192,9 +192,9 @@ export interface GlobalDefs {
   reloadRepeat: boolean;
   reloadFile?: string;
   dataUseInstance: boolean;
-  stateFileLocation?: string;
-  statsFileLocation?: string;
-  jsonFileLocation?: string;
+  stateDumpFile?: string;
+  statsDumpFile?: string;
+  jsonDumpFile?: string;
   jsonVersion: number;
   iprouteUsrDir?: string;
   iprouteEtcDir?: string;
@@ -428,9 +428,9 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'reload_repeat', field: 'reloadRepeat', spec: flagKw },
   { keyword: 'reload_file', field: 'reloadFile', spec: optword },
   { keyword: 'data_use_instance', field: 'dataUseInstance', spec: flagKw },
-  { keyword: 'state_file_location', field: 'stateFileLocation', spec: word },
-  { keyword: 'stats_file_location', field: 'statsFileLocation', spec: word },
-  { keyword: 'json_file_location', field: 'jsonFileLocation', spec: word },
+  { keyword: 'state_dump_file', field: 'stateDumpFile', spec: word },
+  { keyword: 'stats_dump_file', field: 'statsDumpFile', spec: word },
+  { keyword: 'json_dump_file', field: 'jsonDumpFile', spec: word },
   { keyword: 'json_version', field: 'jsonVersion', spec: ints(1, 2) },
   { keyword: 'iproute_usr_dir', field: 'iprouteUsrDir', spec: word },
   { keyword: 'iproute_etc_dir', field: 'iprouteEtcDir', spec: word },
