@@ -216,7 +216,7 @@ const GLOBAL_DEFS: BlockSupport = {
   config_save_dir: note(NO_RELOAD_OPTION),
   tmp_config_directory: note(NO_RELOAD_OPTION),
   data_use_instance: uses('src/daemon/process/dump-files.ts', 'dataUseInstance'),
-  json_version: note(NOT_IMPLEMENTED),
+  json_version: uses('src/daemon/vrrp/vrrp-daemon.ts', 'jsonVersion'),
   iproute_usr_dir: note('keepalived-ts reads no iproute2 name tables'),
   iproute_etc_dir: note('keepalived-ts reads no iproute2 name tables'),
   state_dump_file: uses('src/daemon/process/dump-files.ts', 'stateDumpFile'),

@@ -872,7 +872,14 @@ export class VrrpDaemon {
             formatData(snap, this.setup, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
           ]
         : kind === 'json'
-          ? [tmpFile(JSON_FILE), formatJson(snap, this.setup)]
+          ? [
+              tmpFile(JSON_FILE),
+              formatJson(snap, this.setup, {
+                version: g.jsonVersion,
+                trackProcesses: this.model.trackProcesses,
+                processStates: this.trackers?.processStates(),
+              }),
+            ]
           : [tmpFile(STATS_FILE), formatStats(snap, this.setup)];
     try {
       // keepalived creates these 0600 (its umask 0177): they show the configuration.
