@@ -37,7 +37,9 @@ const FIFOS = 'src/daemon/process/notify-fifos.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
-const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defaults';
+const NETLINK_BUFS = "keepalived-ts leaves the checker process's netlink socket buffers at their defaults";
+const NO_PROC_EVENTS =
+  'keepalived-ts counts track_process processes by reading /proc: it has no process-event netlink socket to size';
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
@@ -83,7 +85,7 @@ const TOP_LEVEL_GLOBALS: BlockSupport = {
   namespace_with_ipsets: note('keepalived-ts uses no ipsets'),
   use_pid_dir: uses(PROCESS, 'usePidDir'),
   instance: uses(PROCESS, 'instanceName'),
-  child_wait_time: note(NO_PROCESS_TUNING),
+  child_wait_time: uses(PROCESS, 'childWaitTime'),
 };
 
 const GLOBAL_DEFS: BlockSupport = {
@@ -189,12 +191,14 @@ const GLOBAL_DEFS: BlockSupport = {
   }),
   script_user: uses('src/daemon/checker/checker-daemon.ts', 'scriptUser'),
   enable_script_security: uses('src/daemon/checker/checker-daemon.ts', 'enableScriptSecurity'),
-  vrrp_netlink_cmd_rcv_bufs: note(NETLINK_BUFS),
-  vrrp_netlink_cmd_rcv_bufs_force: note(NETLINK_BUFS),
-  vrrp_netlink_monitor_rcv_bufs: note(NETLINK_BUFS),
-  vrrp_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
-  process_monitor_rcv_bufs: note(NETLINK_BUFS),
-  process_monitor_rcv_bufs_force: note(NETLINK_BUFS),
+  ...readBy('src/daemon/process/netlink-buffers.ts', {
+    vrrp_netlink_cmd_rcv_bufs: 'vrrpNetlinkCmdRcvBufs',
+    vrrp_netlink_cmd_rcv_bufs_force: 'vrrpNetlinkCmdRcvBufsForce',
+    vrrp_netlink_monitor_rcv_bufs: 'vrrpNetlinkMonitorRcvBufs',
+    vrrp_netlink_monitor_rcv_bufs_force: 'vrrpNetlinkMonitorRcvBufsForce',
+  }),
+  process_monitor_rcv_bufs: note(NO_PROC_EVENTS),
+  process_monitor_rcv_bufs_force: note(NO_PROC_EVENTS),
   lvs_netlink_cmd_rcv_bufs: note(NETLINK_BUFS),
   lvs_netlink_cmd_rcv_bufs_force: note(NETLINK_BUFS),
   lvs_netlink_monitor_rcv_bufs: note(NETLINK_BUFS),

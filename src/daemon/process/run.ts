@@ -170,7 +170,7 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
       : {}),
   };
   const restoreCoreDump = applyCoreDumpPolicy(o, daemonLog);
-  const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts).run();
+  const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts, g.childWaitTime).run();
   restoreCoreDump();
   // keepalived's parent removes its children's pid files too: a child that crashed leaves its own behind.
   for (const path of [files.vrrp, files.checkers, files.bfd])

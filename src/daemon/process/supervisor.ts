@@ -46,7 +46,8 @@ function forwardRealtimeSignals(forward: (signum: number) => void, log: Logger):
   }
 }
 
-const STOP_GRACE_MS = 10_000;
+/** keepalived's CHILD_WAIT_SECS: how long the parent waits for its children to stop (child_wait_time). */
+export const DEFAULT_CHILD_WAIT_SECONDS = 5;
 
 /** startup_script / shutdown_script: run by the parent before it starts its children and after they
  * stopped, each waited for up to its timeout (then killed as keepalived kills them). */
@@ -80,6 +81,7 @@ export class Supervisor {
     private readonly log: Logger,
     kinds: ChildKind[],
     private readonly scripts?: LifecycleScripts,
+    private readonly childWaitSeconds = DEFAULT_CHILD_WAIT_SECONDS,
   ) {
     for (const kind of kinds) this.children.push({ kind, respawn: { nextDelayS: 0 }, startedAt: 0 });
   }
@@ -205,7 +207,12 @@ export class Supervisor {
     }
     for (const s of live) s.child?.kill('SIGTERM');
     setTimeout(() => {
-      for (const s of this.children) s.child?.kill('SIGKILL');
-    }, STOP_GRACE_MS).unref();
+      for (const s of this.children) {
+        if (s.child === undefined) continue;
+        // keepalived's wording, with its short child names (vrrp, checker, bfd)
+        this.log.info(`${s.kind} process failed to die - forcing termination`);
+        s.child.kill('SIGKILL');
+      }
+    }, this.childWaitSeconds * 1000).unref();
   }
 }

@@ -1,0 +1,141 @@
+// global_defs keywords the kernel or the process table shows: the VRRP child's rtnetlink receive buffers
+// (vrrp_netlink_{cmd,monitor}_rcv_bufs[_force], read back with `ss -m` and set again on reload), and
+// child_wait_time (how long the parent waits for a child that does not stop before it SIGKILLs it).
+// KTS_DAEMON_IMPL=keepalived runs the same test with Debian's keepalived 2.2.7: the expectations are its.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  daemonUnderTest,
+  globalDefs,
+  instanceConfig,
+  keepalivedSkipReason,
+  waitUntil,
+  withLab,
+} from '../helpers/vrrp-lab.js';
+import { netnsExec, netnsSkipReason, type LanMember } from '../helpers/netns.js';
+import { gated } from '../helpers/requirements.js';
+
+const impl = daemonUnderTest();
+// ss comes with ip (iproute2), which the namespaces need anyway.
+const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
+const { describe, test } = gated(skipReason);
+
+function pidOf(path: string): number {
+  return Number(readFileSync(path, 'utf8').trim());
+}
+
+/** The receive buffer sizes (skmem rb, what getsockopt(SO_RCVBUF) says) of `pid`'s rtnetlink sockets:
+ * its socket inodes (/proc/PID/fd) give their port ids (/proc/net/netlink), which `ss -m` lists. */
+function rtnlReceiveBuffers(ns: string, pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const row of netnsExec(ns, ['cat', '/proc/net/netlink']).stdout.split('\n').slice(1)) {
+    const f = row.trim().split(/\s+/);
+    // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode; Eth 0 is NETLINK_ROUTE, Pid the port id
+    if (f[1] === '0' && inodes.has(f[9] ?? '')) ports.add(Number(f[2]) | 0);
+  }
+  const sizes: number[] = [];
+  for (const line of netnsExec(ns, ['ss', '-f', 'netlink', '-a', '-m']).stdout.split('\n')) {
+    // "rtnl:-1019211381" or, when the port is a pid, "rtnl:comm/PID"
+    const port = /\brtnl:(?:[^\s/]*\/)?(-?\d+)\s/.exec(line)?.[1];
+    const rb = /\brb(\d+)/.exec(line)?.[1];
+    if (port !== undefined && rb !== undefined && ports.has(Number(port) | 0)) sizes.push(Number(rb));
+  }
+  return sizes.sort((a, b) => a - b);
+}
+
+const INSTANCE = instanceConfig({
+  name: 'VI_G',
+  vrid: 61,
+  priority: 150,
+  advertInt: 1,
+  vips: ['10.6.0.100/24'],
+});
+
+describe(`global_defs process keywords (${impl})`, () => {
+  test('vrrp_netlink_cmd/monitor_rcv_bufs[_force] size the VRRP child sockets, again on reload', () =>
+    withLab('gbufs', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      // Below the stock net.core.rmem_max (212992) for the plain option; above it with force.
+      const config = (cmd: string[], monitor: string[]): string =>
+        globalDefs('a', [...cmd, ...monitor]) + INSTANCE;
+      const d = lab.start(
+        impl,
+        a,
+        'bufs',
+        config(
+          ['vrrp_netlink_cmd_rcv_bufs 100000'],
+          ['vrrp_netlink_monitor_rcv_bufs 500000', 'vrrp_netlink_monitor_rcv_bufs_force'],
+        ),
+      );
+      await d.waitForState('VI_G', 'MASTER', 15_000);
+      const vrrpPid = await waitUntil(
+        () => existsSync(d.files.vrrpPid) && pidOf(d.files.vrrpPid),
+        'VRRP pid file',
+      );
+      // The kernel reports twice the size asked.
+      const first = rtnlReceiveBuffers(a.ns, vrrpPid);
+      assert.ok(first.includes(200000), `command socket rb 200000 in ${JSON.stringify(first)}\n${d.log()}`);
+      assert.ok(first.includes(1000000), `monitor socket rb 1000000 in ${JSON.stringify(first)}`);
+
+      writeFileSync(
+        d.files.config,
+        config(
+          ['vrrp_netlink_cmd_rcv_bufs 300000', 'vrrp_netlink_cmd_rcv_bufs_force'],
+          ['vrrp_netlink_monitor_rcv_bufs 50000'],
+        ),
+      );
+      const mark = d.mark();
+      process.kill(pidOf(d.files.pid), 'SIGHUP');
+      await d.waitForLog(/Reloading/i, 10_000, mark);
+      const after = await waitUntil(
+        () => {
+          const now = rtnlReceiveBuffers(a.ns, vrrpPid);
+          return now.includes(600000) && now.includes(100000) ? now : undefined;
+        },
+        () => `rb 600000 and 100000 after reload: ${JSON.stringify(rtnlReceiveBuffers(a.ns, vrrpPid))}`,
+        10_000,
+      );
+      assert.ok(!after.includes(1000000), `the monitor socket shrank: ${JSON.stringify(after)}`);
+      assert.equal(await d.stop(), 0, d.log());
+    }));
+
+  test('child_wait_time: a child that does not stop is killed after that many seconds', () =>
+    withLab('gwait', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      const d = lab.start(impl, a, 'wait', 'child_wait_time 1\n' + globalDefs('a') + INSTANCE);
+      await d.waitForState('VI_G', 'MASTER', 15_000);
+      const vrrpPid = await waitUntil(
+        () => existsSync(d.files.vrrpPid) && pidOf(d.files.vrrpPid),
+        'VRRP pid file',
+      );
+      // A stopped child cannot act on SIGTERM: only the parent's SIGKILL ends it.
+      process.kill(vrrpPid, 'SIGSTOP');
+      const mark = d.mark();
+      const started = Date.now();
+      await d.stop('SIGTERM', 8000);
+      const tookMs = Date.now() - started;
+      await d.waitForLog(/vrrp process failed to die - forcing termination/, 1000, mark);
+      // keepalived's default is 5 s (ours was 10 s): 1 s asked, give the shutdown a second more.
+      assert.ok(tookMs >= 900 && tookMs < 2500, `stopped after ${tookMs} ms\n${d.log()}`);
+      // SIGKILLed: gone, or a zombie its new parent has not reaped yet
+      const gone = (): boolean => {
+        try {
+          return /^State:\s+[ZX]/m.test(readFileSync(`/proc/${vrrpPid}/status`, 'utf8'));
+        } catch {
+          return true;
+        }
+      };
+      await waitUntil(gone, `VRRP child ${vrrpPid} killed`, 3000);
+    }));
+});
