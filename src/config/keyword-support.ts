@@ -212,7 +212,7 @@ const GLOBAL_DEFS: BlockSupport = {
   vmac_addr_prefix: note(NO_VMAC_ADDR),
   umask: uses('src/daemon/process/options.ts', 'umask'),
   random_seed: note(NOT_IMPLEMENTED),
-  reload_check_config: note(NO_RELOAD_OPTION),
+  reload_check_config: uses(PROCESS, 'reloadCheckConfig'),
   reload_time_file: note(NO_RELOAD_OPTION),
   reload_repeat: note(NO_RELOAD_OPTION),
   reload_file: note(NO_RELOAD_OPTION),

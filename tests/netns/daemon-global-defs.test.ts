@@ -8,7 +8,9 @@ import {
   daemonUnderTest,
   globalDefs,
   instanceConfig,
+  hasAddress,
   keepalivedSkipReason,
+  sleep,
   waitUntil,
   withLab,
 } from '../helpers/vrrp-lab.js';
@@ -137,5 +139,39 @@ describe(`global_defs process keywords (${impl})`, () => {
         }
       };
       await waitUntil(gone, `VRRP child ${vrrpPid} killed`, 3000);
+    }));
+
+  test('reload_check_config: a config that fails -t is not loaded (the log says why); a good one is', () =>
+    withLab('gcheck', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      const checkLog = `${lab.dir}/check.log`;
+      const config = (vips: string[], extra: string[] = []): string =>
+        globalDefs('a', [`reload_check_config ${checkLog}`]) +
+        instanceConfig({ name: 'VI_G', vrid: 61, priority: 150, advertInt: 1, vips, extra });
+      const d = lab.start(impl, a, 'check', config(['10.6.0.100/24']));
+      await d.waitForState('VI_G', 'MASTER', 15_000);
+      await waitUntil(() => hasAddress(a.ns, '10.6.0.100'), 'VIP 10.6.0.100');
+
+      // An error (priority out of range) beside a new VIP: keepalived alone would load the VIP.
+      writeFileSync(d.files.config, config(['10.6.0.100/24', '10.6.0.101/24'], ['priority 300']));
+      let mark = d.mark();
+      process.kill(pidOf(d.files.pid), 'SIGHUP');
+      await d.waitForLog(/New config failed validation, see \S*check\.log for details/, 10_000, mark);
+      assert.match(readFileSync(checkLog, 'utf8'), /300/, 'the check log says what failed');
+      await sleep(2000);
+      assert.ok(!hasAddress(a.ns, '10.6.0.101'), `the failed config was not loaded\n${d.log()}`);
+      assert.ok(hasAddress(a.ns, '10.6.0.100'));
+
+      writeFileSync(d.files.config, config(['10.6.0.100/24', '10.6.0.102/24']));
+      mark = d.mark();
+      process.kill(pidOf(d.files.pid), 'SIGHUP');
+      await waitUntil(
+        () => hasAddress(a.ns, '10.6.0.102'),
+        () => `VIP 10.6.0.102 after a good reload\n${d.log()}`,
+      );
+      assert.ok(!d.lines.slice(mark).some((l) => /New config failed validation/.test(l)), d.log());
+      assert.doesNotMatch(readFileSync(checkLog, 'utf8'), /300/, 'the check log was truncated');
+      assert.equal(await d.stop(), 0, d.log());
     }));
 });

@@ -46,8 +46,24 @@ function forwardRealtimeSignals(forward: (signum: number) => void, log: Logger):
   }
 }
 
-/** keepalived's CHILD_WAIT_SECS: how long the parent waits for its children to stop (child_wait_time). */
-export const DEFAULT_CHILD_WAIT_SECONDS = 5;
+/** What the parent itself takes from global_defs; read again after each reload it passed on. */
+export interface ParentSettings {
+  /** child_wait_time: how long it waits for its children to stop before SIGKILL (keepalived: 5). */
+  childWaitSeconds: number;
+  /** reload_check_config: check a new configuration with -t, logging there, before reloading. */
+  reloadCheckLog?: string;
+}
+
+/** How long after a reload the parent reads its own settings again. */
+const REREAD_DELAY_MS = 1000;
+
+export const DEFAULT_PARENT_SETTINGS: ParentSettings = { childWaitSeconds: 5 };
+
+/** How the parent checks a configuration (reload-check.ts), and reads its settings again. */
+export interface ReloadHooks {
+  check(logFile: string): Promise<boolean>;
+  reread(): ParentSettings | undefined;
+}
 
 /** startup_script / shutdown_script: run by the parent before it starts its children and after they
  * stopped, each waited for up to its timeout (then killed as keepalived kills them). */
@@ -67,6 +83,10 @@ interface Supervised {
 export class Supervisor {
   private readonly children: Supervised[] = [];
   private stopping = false;
+  /** reload_check_config's check is running; another SIGHUP came meanwhile. */
+  private checking = false;
+  private reloadQueued = false;
+  private rereadTimer: NodeJS.Timeout | undefined;
   /** BFD session states from the BFD child, passed on to the VRRP and checker children. */
   private readonly bfd = new BfdRelay((kind) => this.children.find((c) => c.kind === kind)?.child);
   /** The checker child's health report and events, passed on to the VRRP child (status_http). */
@@ -81,7 +101,8 @@ export class Supervisor {
     private readonly log: Logger,
     kinds: ChildKind[],
     private readonly scripts?: LifecycleScripts,
-    private readonly childWaitSeconds = DEFAULT_CHILD_WAIT_SECONDS,
+    private settings: ParentSettings = DEFAULT_PARENT_SETTINGS,
+    private readonly reloadHooks?: ReloadHooks,
   ) {
     for (const kind of kinds) this.children.push({ kind, respawn: { nextDelayS: 0 }, startedAt: 0 });
   }
@@ -98,11 +119,7 @@ export class Supervisor {
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     process.on('SIGTERM', () => this.stop('SIGTERM'));
     if (!this.options.ignoreSigint) process.on('SIGINT', () => this.stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      sdNotify('RELOADING=1');
-      this.forward('SIGHUP');
-      sdNotify('READY=1');
-    });
+    process.on('SIGHUP', () => this.reload());
     process.on('SIGUSR1', () => this.forward('SIGUSR1'));
     // Only the VRRP child consumes STATS, STATS_CLEAR and JSON (keepalived's propagate_signal).
     process.on('SIGUSR2', () => this.forward('SIGUSR2', 'vrrp'));
@@ -182,6 +199,47 @@ export class Supervisor {
     });
   }
 
+  /** A SIGHUP: passed on at once, or once reload_check_config's check passed (one check at a time; a
+   * SIGHUP during a check asks for one more after it, as keepalived queues a reload). */
+  private reload(): void {
+    if (this.checking) {
+      this.reloadQueued = true;
+      return;
+    }
+    const logFile = this.settings.reloadCheckLog;
+    if (logFile === undefined || this.reloadHooks === undefined) {
+      this.passReload();
+      return;
+    }
+    this.checking = true;
+    void this.reloadHooks.check(logFile).then((ok) => {
+      this.checking = false;
+      if (ok && !this.stopping) this.passReload();
+      if (this.reloadQueued) {
+        this.reloadQueued = false;
+        this.reload();
+      }
+    });
+  }
+
+  private passReload(): void {
+    sdNotify('RELOADING=1');
+    this.forward('SIGHUP');
+    sdNotify('READY=1');
+    // Read once a burst of SIGHUPs is over (a large configuration takes a while to parse); stop() reads
+    // at once if it is still due.
+    if (this.reloadHooks === undefined) return;
+    clearTimeout(this.rereadTimer);
+    this.rereadTimer = setTimeout(() => this.rereadSettings(), REREAD_DELAY_MS);
+    this.rereadTimer.unref();
+  }
+
+  private rereadSettings(): void {
+    clearTimeout(this.rereadTimer);
+    this.rereadTimer = undefined;
+    this.settings = this.reloadHooks?.reread() ?? this.settings;
+  }
+
   private forward(signal: NodeJS.Signals | number, only?: ChildKind): void {
     for (const s of this.children) {
       if (only !== undefined && s.kind !== only) continue;
@@ -198,6 +256,7 @@ export class Supervisor {
   private stop(_signal: NodeJS.Signals): void {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.rereadTimer !== undefined) this.rereadSettings();
     this.log.info('Stopping');
     sdNotify('STOPPING=1');
     const live = this.children.filter((s) => s.child !== undefined);
@@ -213,6 +272,6 @@ export class Supervisor {
         this.log.info(`${s.kind} process failed to die - forcing termination`);
         s.child.kill('SIGKILL');
       }
-    }, this.childWaitSeconds * 1000).unref();
+    }, this.settings.childWaitSeconds * 1000).unref();
   }
 }
