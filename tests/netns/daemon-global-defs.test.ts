@@ -174,4 +174,34 @@ describe(`global_defs process keywords (${impl})`, () => {
       assert.doesNotMatch(readFileSync(checkLog, 'utf8'), /300/, 'the check log was truncated');
       assert.equal(await d.stop(), 0, d.log());
     }));
+
+  test('reload_time_file: the daemon reloads at the time written in the file, then removes it', () =>
+    withLab('gtime', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      const timeFile = `${lab.dir}/reload.time`;
+      const config = (vips: string[]): string =>
+        globalDefs('a', [`reload_time_file ${timeFile}`]) +
+        instanceConfig({ name: 'VI_G', vrid: 61, priority: 150, advertInt: 1, vips });
+      const d = lab.start(impl, a, 'time', config(['10.6.0.100/24']));
+      await d.waitForState('VI_G', 'MASTER', 15_000);
+      // the new configuration is on disk, and nobody sends SIGHUP
+      writeFileSync(d.files.config, config(['10.6.0.100/24', '10.6.0.103/24']));
+      const mark = d.mark();
+      const at = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
+      const p = (v: number): string => String(v).padStart(2, '0');
+      const text = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} ${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`;
+      writeFileSync(timeFile, `${text}\n`);
+      await d.waitForLog(new RegExp(`Scheduling reload for ${text}`), 5000, mark);
+      await sleep(Math.max(0, at.getTime() - Date.now() - 500));
+      assert.ok(!hasAddress(a.ns, '10.6.0.103'), `no reload before ${text}\n${d.log()}`);
+      await waitUntil(
+        () => hasAddress(a.ns, '10.6.0.103'),
+        () => `VIP 10.6.0.103 after ${text}\n${d.log()}`,
+        8000,
+      );
+      // a dated time is used up: the file goes
+      assert.ok(!existsSync(timeFile), 'reload_time_file removed');
+      assert.equal(await d.stop(), 0, d.log());
+    }));
 });

@@ -75,6 +75,9 @@ async function waitForPidFile(path: string, child: number): Promise<boolean> {
 function parentSettings(g: GlobalDefs): ParentSettings {
   return {
     childWaitSeconds: g.childWaitTime,
+    ...(g.reloadTimeFile !== undefined
+      ? { reloadTimeFile: g.reloadTimeFile, reloadRepeat: g.reloadRepeat }
+      : {}),
     ...(g.reloadCheckConfig !== undefined
       ? { reloadCheckLog: g.reloadCheckConfig === '' ? DEFAULT_CHECK_LOG : g.reloadCheckConfig }
       : {}),

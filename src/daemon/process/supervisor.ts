@@ -12,6 +12,7 @@ import { sdNotify } from './sd-notify.js';
 import { BfdRelay } from '../bfd/relay.js';
 import { StatusRelay } from './status-relay.js';
 import type { Notifier } from './notifier.js';
+import { ReloadMonitor } from './reload-monitor.js';
 import { permanentExit, restartDelay, type RespawnState } from './respawn-policy.js';
 
 export type ChildKind = 'vrrp' | 'checker' | 'bfd';
@@ -52,6 +53,9 @@ export interface ParentSettings {
   childWaitSeconds: number;
   /** reload_check_config: check a new configuration with -t, logging there, before reloading. */
   reloadCheckLog?: string;
+  /** reload_time_file, and whether it stays for the next day (reload_repeat). */
+  reloadTimeFile?: string;
+  reloadRepeat?: boolean;
 }
 
 /** How long after a reload the parent reads its own settings again. */
@@ -87,6 +91,7 @@ export class Supervisor {
   private checking = false;
   private reloadQueued = false;
   private rereadTimer: NodeJS.Timeout | undefined;
+  private reloadMonitor: ReloadMonitor | undefined;
   /** BFD session states from the BFD child, passed on to the VRRP and checker children. */
   private readonly bfd = new BfdRelay((kind) => this.children.find((c) => c.kind === kind)?.child);
   /** The checker child's health report and events, passed on to the VRRP child (status_http). */
@@ -126,6 +131,7 @@ export class Supervisor {
     forwardRealtimeSignals((signum) => this.forward(signum, 'vrrp'), this.log);
     await this.runLifecycleScript('startup');
     if (!this.stopping) for (const s of this.children) this.spawn(s);
+    this.startReloadMonitor();
     if (this.children.length === 0) {
       this.log.info('Warning - keepalived has no configuration to run');
     }
@@ -222,7 +228,21 @@ export class Supervisor {
     });
   }
 
+  /** reload_time_file's watch, (re)started with the settings of the configuration now running. */
+  private startReloadMonitor(): void {
+    this.reloadMonitor?.stop();
+    this.reloadMonitor = undefined;
+    const file = this.settings.reloadTimeFile;
+    if (file === undefined || this.stopping) return;
+    // keepalived signals itself: the reload goes the way of a SIGHUP (reload_check_config included)
+    this.reloadMonitor = new ReloadMonitor(file, this.settings.reloadRepeat === true, this.log, () =>
+      process.kill(process.pid, 'SIGHUP'),
+    );
+    this.reloadMonitor.start();
+  }
+
   private passReload(): void {
+    this.reloadMonitor?.stop();
     sdNotify('RELOADING=1');
     this.forward('SIGHUP');
     sdNotify('READY=1');
@@ -238,6 +258,7 @@ export class Supervisor {
     clearTimeout(this.rereadTimer);
     this.rereadTimer = undefined;
     this.settings = this.reloadHooks?.reread() ?? this.settings;
+    this.startReloadMonitor();
   }
 
   private forward(signal: NodeJS.Signals | number, only?: ChildKind): void {
@@ -257,6 +278,7 @@ export class Supervisor {
     if (this.stopping) return;
     this.stopping = true;
     if (this.rereadTimer !== undefined) this.rereadSettings();
+    this.reloadMonitor?.stop();
     this.log.info('Stopping');
     sdNotify('STOPPING=1');
     const live = this.children.filter((s) => s.child !== undefined);
