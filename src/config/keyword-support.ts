@@ -203,8 +203,8 @@ const GLOBAL_DEFS: BlockSupport = {
   lvs_netlink_cmd_rcv_bufs_force: note(NETLINK_BUFS),
   lvs_netlink_monitor_rcv_bufs: note(NETLINK_BUFS),
   lvs_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
-  vrrp_rx_bufs_policy: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
-  vrrp_rx_bufs_multiplier: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
+  vrrp_rx_bufs_policy: uses(VRRP, 'vrrpRxBufsPolicy'),
+  vrrp_rx_bufs_multiplier: uses(VRRP, 'vrrpRxBufsMultiplier'),
   vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
   log_unknown_vrids: uses(VRRP, 'logUnknownVrids'),
   vrrp_owner_ignore_adverts: uses(VRRP, 'vrrpOwnerIgnoreAdverts'),
@@ -324,7 +324,7 @@ const VRRP_INSTANCE: BlockSupport = {
   garp_extra_if: uses(VRRP, 'garpExtraIf'),
   vmac_garp_intvl: alias('garp_extra_if'),
   owner_ignore_adverts: uses(VRRP, 'ownerIgnoreAdverts'),
-  kernel_rx_buf_size: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
+  kernel_rx_buf_size: uses(VRRP, 'kernelRxBufSize'),
 };
 
 const CONNECTION = readBy(CHECK, {

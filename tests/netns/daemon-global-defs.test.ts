@@ -3,6 +3,7 @@
 // child_wait_time (how long the parent waits for a child that does not stop before it SIGKILLs it).
 // KTS_DAEMON_IMPL=keepalived runs the same test with Debian's keepalived 2.2.7: the expectations are its.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import {
   daemonUnderTest,
@@ -15,7 +16,7 @@ import {
   withLab,
 } from '../helpers/vrrp-lab.js';
 import { netnsExec, netnsSkipReason, type LanMember } from '../helpers/netns.js';
-import { gated } from '../helpers/requirements.js';
+import { gated, missingTools } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
 // ss comes with ip (iproute2), which the namespaces need anyway.
@@ -52,6 +53,33 @@ function rtnlReceiveBuffers(ns: string, pid: number): number[] {
     if (port !== undefined && rb !== undefined && ports.has(Number(port) | 0)) sizes.push(Number(rb));
   }
   return sizes.sort((a, b) => a - b);
+}
+
+/** SO_RCVBUF (as getsockopt says it) of each raw VRRP socket (protocol 112) of `pid`, read by borrowing the
+ * descriptors with pidfd_getfd(2) (raw sockets show no buffer sizes in `ss`). */
+function vrrpSocketBuffers(pid: number): number[] {
+  const script = [
+    'import ctypes, os, socket, sys',
+    'libc = ctypes.CDLL(None, use_errno=True)',
+    'pid = int(sys.argv[1]); pfd = libc.syscall(434, pid, 0)',
+    "for fd in os.listdir('/proc/%d/fd' % pid):",
+    "    try: link = os.readlink('/proc/%d/fd/%s' % (pid, fd))",
+    '    except OSError: continue',
+    "    if not link.startswith('socket:'): continue",
+    '    local = libc.syscall(438, pfd, int(fd), 0)',
+    '    if local < 0: continue',
+    '    s = socket.socket(fileno=local)',
+    '    if s.type == socket.SOCK_RAW and s.family in (socket.AF_INET, socket.AF_INET6) and s.proto == 112:',
+    '        print(s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))',
+    '    s.close()',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', script, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`reading socket buffers of ${pid}: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 const INSTANCE = instanceConfig({
@@ -202,6 +230,64 @@ describe(`global_defs process keywords (${impl})`, () => {
       );
       // a dated time is used up: the file goes
       assert.ok(!existsSync(timeFile), 'reload_time_file removed');
+      assert.equal(await d.stop(), 0, d.log());
+    }));
+
+  test('vrrp_rx_bufs_policy / _multiplier and kernel_rx_buf_size size the VRRP socket, again on reload', (t) =>
+    withLab('grx', async (lab) => {
+      const missing = missingTools('python3');
+      if (missing !== undefined) {
+        t.skip(missing);
+        return;
+      }
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      const config = (policy: string[]): string =>
+        globalDefs('a', policy) +
+        instanceConfig({ name: 'VI_1', vrid: 61, priority: 150, advertInt: 1, vips: ['10.6.0.100/24'] }) +
+        instanceConfig({
+          name: 'VI_2',
+          vrid: 62,
+          priority: 150,
+          advertInt: 1,
+          vips: ['10.6.0.101/24', '10.6.0.102/24'],
+        }) +
+        instanceConfig({
+          name: 'VI_3',
+          vrid: 63,
+          priority: 150,
+          advertInt: 1,
+          vips: ['10.6.0.103/24'],
+          extra: ['kernel_rx_buf_size 30000'],
+        });
+      const d = lab.start(
+        impl,
+        a,
+        'rx',
+        config(['vrrp_rx_bufs_policy ADVERT', 'vrrp_rx_bufs_multiplier 100']),
+      );
+      await d.waitForState('VI_3', 'MASTER', 15_000);
+      const vrrpPid = await waitUntil(
+        () => existsSync(d.files.vrrpPid) && pidOf(d.files.vrrpPid),
+        'VRRP pid file',
+      );
+      // VRRPv2 over IPv4 adverts of 40 and 44 bytes (20 IP + 8 + 8 auth + 4 a VIP), 100 times each, plus
+      // VI_3's own 30000: 38400, which the kernel doubles.
+      const first = vrrpSocketBuffers(vrrpPid);
+      assert.ok(first.includes(76800), `a VRRP socket of 76800 in ${JSON.stringify(first)}\n${d.log()}`);
+
+      writeFileSync(d.files.config, config(['vrrp_rx_bufs_policy 20000']));
+      const mark = d.mark();
+      process.kill(pidOf(d.files.pid), 'SIGHUP');
+      await d.waitForLog(/Reloading/i, 10_000, mark);
+      // 20000 + 20000 + 30000, doubled
+      await waitUntil(
+        () =>
+          vrrpSocketBuffers(existsSync(d.files.vrrpPid) ? pidOf(d.files.vrrpPid) : vrrpPid).includes(140000),
+        () =>
+          `a VRRP socket of 140000 after reload: ${JSON.stringify(vrrpSocketBuffers(vrrpPid))}\n${d.log()}`,
+        10_000,
+      );
       assert.equal(await d.stop(), 0, d.log());
     }));
 });

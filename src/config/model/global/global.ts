@@ -507,6 +507,32 @@ function readLvsTimeouts(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): vo
   else g.lvsTimeouts = t;
 }
 
+/** `vrrp_rx_bufs_policy MTU|ADVERT|SIZE`, kept as 'MTU', 'ADVERT' or the size, with keepalived's rules
+ * (global_parser.c): a word that is neither MTU nor ADVERT reads the first argument as the size; a size
+ * beats a policy, MTU beats ADVERT. */
+function readRxBufsPolicy(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): void {
+  if (node.args.length === 0) {
+    ctx.diags.error(node, node.keyword, 'vrrp_rx_bufs_policy missing');
+    return;
+  }
+  let mtu = false;
+  let advert = false;
+  let size: number | undefined;
+  for (const word of node.args) {
+    if (word.toUpperCase() === 'MTU') mtu = true;
+    else if (word.toUpperCase() === 'ADVERT') advert = true;
+    else if (/^\d+$/.test(node.args[0] ?? '') && Number(node.args[0]) <= 4294967295)
+      size = Number(node.args[0]);
+    else ctx.diags.error(node, node.keyword, `Invalid vrrp_rx_bufs_policy ${word}`);
+  }
+  if (size !== undefined && (mtu || advert))
+    ctx.diags.warn(node, node.keyword, 'Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy');
+  else if (mtu && advert)
+    ctx.diags.warn(node, node.keyword, 'Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT');
+  const policy = size !== undefined ? String(size) : mtu ? 'MTU' : advert ? 'ADVERT' : undefined;
+  if (policy !== undefined) g.vrrpRxBufsPolicy = policy;
+}
+
 /** `vrrp_garp_extra_if [all] SECS` and the instance's `garp_extra_if`. */
 export function readGarpExtraIf(node: ConfigNode, ctx: BuildContext): GarpExtraIf | undefined {
   const all = node.args[0] === 'all';
@@ -609,6 +635,7 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
         ctx.diags.warn(n, n.keyword, `vmac_addr prefix has already been specified - ignoring ${v}`);
       else g.vmacAddrPrefix = v;
     },
+    vrrp_rx_bufs_policy: (n: ConfigNode) => readRxBufsPolicy(n, ctx, g),
     max_auto_priority: (n: ConfigNode) => {
       const v = n.args.length === 0 ? 99 : int(n, ctx, -1, 99);
       if (v !== undefined) g.maxAutoPriority = v;
