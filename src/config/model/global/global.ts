@@ -352,7 +352,12 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   // vmac_prefix / vmac_addr_prefix: read by hand below (the first one wins, as in keepalived).
   { keyword: 'vrrp_startup_delay', field: 'vrrpStartupDelay', spec: decimals(0, 3600) },
   { keyword: 'vrrp_delay_after_boot', field: 'vrrpDelayAfterBoot', spec: decimals(0, 3600) },
-  { keyword: 'vrrp_rx_bufs_policy', field: 'vrrpRxBufsPolicy', spec: word },
+  // read by readRxBufsPolicy (a size in bytes too); the table prints it
+  {
+    keyword: 'vrrp_rx_bufs_policy',
+    field: 'vrrpRxBufsPolicy',
+    spec: { kind: 'choice', values: ['MTU', 'ADVERT'] },
+  },
   { keyword: 'vrrp_rx_bufs_multiplier', field: 'vrrpRxBufsMultiplier', spec: ints(1, MAX_INT) },
   { keyword: 'nftables', field: 'nftables', spec: optword },
   { keyword: 'nftables_priority', field: 'nftablesPriority', spec: ints(-MAX_INT, MAX_INT) },
