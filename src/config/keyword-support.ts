@@ -221,8 +221,9 @@ const GLOBAL_DEFS: BlockSupport = {
   tmp_config_directory: note(NO_RELOAD_OPTION),
   data_use_instance: uses('src/daemon/process/dump-files.ts', 'dataUseInstance'),
   json_version: uses('src/daemon/vrrp/vrrp-daemon.ts', 'jsonVersion'),
-  iproute_usr_dir: note('keepalived-ts reads no iproute2 name tables'),
-  iproute_etc_dir: note('keepalived-ts reads no iproute2 name tables'),
+  // where `table NAME` of routes and rules is looked up (rt_tables, rt_tables.d/*.conf)
+  iproute_usr_dir: uses('src/config/model/static/route-tables.ts', 'iprouteUsrDir'),
+  iproute_etc_dir: uses('src/config/model/static/route-tables.ts', 'iprouteEtcDir'),
   state_dump_file: uses('src/daemon/process/dump-files.ts', 'stateDumpFile'),
   // keepalived 2.4.3 stores these two but writes keepalived.stats and keepalived.json in TMPDIR regardless.
   stats_dump_file: note(
