@@ -4,7 +4,7 @@
 // KTS_DAEMON_IMPL=keepalived runs the same test with Debian's keepalived 2.2.7: the expectations are its.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import {
   daemonUnderTest,
   globalDefs,
@@ -288,6 +288,41 @@ describe(`global_defs process keywords (${impl})`, () => {
           `a VRRP socket of 140000 after reload: ${JSON.stringify(vrrpSocketBuffers(vrrpPid))}\n${d.log()}`,
         10_000,
       );
+      assert.equal(await d.stop(), 0, d.log());
+    }));
+
+  test('iproute_etc_dir: a route in `table NAME` lands in the table rt_tables there names', (t) =>
+    withLab('gtab', async (lab) => {
+      if (impl === 'keepalived') {
+        t.skip('not applicable: keepalived 2.2.7 has no iproute_etc_dir (it reads /etc/iproute2 only)');
+        return;
+      }
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      const etc = `${lab.dir}/iproute2`;
+      mkdirSync(`${etc}/rt_tables.d`, { recursive: true });
+      writeFileSync(`${etc}/rt_tables`, '# test tables\n100 kts_red\n');
+      writeFileSync(`${etc}/rt_tables.d/extra.conf`, '101 kts_blue\n');
+      const config =
+        globalDefs('a', [`iproute_etc_dir ${etc}`]) +
+        'static_routes {\n  10.61.0.0/16 dev eth0 table kts_red\n}\n' +
+        instanceConfig({
+          name: 'VI_G',
+          vrid: 61,
+          priority: 150,
+          advertInt: 1,
+          vips: ['10.6.0.100/24'],
+          extra: ['virtual_routes {', '  10.62.0.0/16 dev eth0 table kts_blue', '}'],
+        });
+      const d = lab.start(impl, a, 'tables', config);
+      await d.waitForState('VI_G', 'MASTER', 15_000);
+      const table = (n: number): string =>
+        netnsExec(a.ns, ['ip', 'route', 'show', 'table', String(n)]).stdout;
+      await waitUntil(
+        () => table(100).includes('10.61.0.0/16') && table(101).includes('10.62.0.0/16'),
+        () => `routes in tables 100 and 101: ${table(100)} | ${table(101)}\n${d.log()}`,
+      );
+      assert.ok(!table(254).includes('10.61.0.0/16'), 'not in main');
       assert.equal(await d.stop(), 0, d.log());
     }));
 });
