@@ -41,7 +41,6 @@ const NETLINK_BUFS = "keepalived-ts leaves the checker process's netlink socket 
 const NO_PROC_EVENTS =
   'keepalived-ts counts track_process processes by reading /proc: it has no process-event netlink socket to size';
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
-const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
 const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
@@ -90,7 +89,9 @@ const TOP_LEVEL_GLOBALS: BlockSupport = {
 
 const GLOBAL_DEFS: BlockSupport = {
   ...PROCESS_NAMES,
-  use_symlink_paths: note(NOT_IMPLEMENTED),
+  use_symlink_paths: note(
+    'keepalived-ts always runs a script by the path written, as this asks of keepalived (which otherwise runs the resolved target of a symbolic link)',
+  ),
   ...readBy(ALERTS, {
     router_id: 'routerId',
     notification_email_from: 'notificationEmailFrom',
@@ -169,7 +170,9 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_notify_fifo: uses(FIFOS, 'vrrpNotifyFifo'),
   vrrp_notify_fifo_script: uses(FIFOS, 'vrrpNotifyFifoScript'),
   vrrp_notify_priority_changes: uses(FINALIZE, 'vrrpNotifyPriorityChanges'),
-  fifo_write_vrrp_states_on_reload: note(NOT_IMPLEMENTED),
+  fifo_write_vrrp_states_on_reload: note(
+    'keepalived-ts writes a notify FIFO line when a state changes; after a reload it does not repeat the states that did not',
+  ),
   lvs_notify_fifo: uses(FIFOS, 'lvsNotifyFifo'),
   lvs_notify_fifo_script: uses(FIFOS, 'lvsNotifyFifoScript'),
   ...readBy(SNMP, {
@@ -215,10 +218,14 @@ const GLOBAL_DEFS: BlockSupport = {
   reload_check_config: uses(PROCESS, 'reloadCheckConfig'),
   reload_time_file: uses(PROCESS, 'reloadTimeFile'),
   reload_repeat: uses(PROCESS, 'reloadRepeat'),
-  reload_file: note(NO_RELOAD_OPTION),
+  reload_file: note(
+    "keepalived-ts's processes each read the configuration files on SIGHUP: there is no single reading window for this file to mark",
+  ),
   include_check: uses('src/config/preprocess.ts', 'include_check'),
-  config_save_dir: note(NO_RELOAD_OPTION),
-  tmp_config_directory: note(NO_RELOAD_OPTION),
+  config_save_dir: note("keepalived-ts saves no copies of its processes' configurations around reloads"),
+  tmp_config_directory: note(
+    "keepalived-ts's processes read the configuration files themselves: there is no copy of it to place",
+  ),
   data_use_instance: uses('src/daemon/process/dump-files.ts', 'dataUseInstance'),
   json_version: uses('src/daemon/vrrp/vrrp-daemon.ts', 'jsonVersion'),
   // where `table NAME` of routes and rules is looked up (rt_tables, rt_tables.d/*.conf)
@@ -318,7 +325,8 @@ const VRRP_INSTANCE: BlockSupport = {
   unicast_ttl: uses(VRRP, 'unicastTtl'),
   promote_secondaries: uses('src/daemon/vrrp/promote-secondaries.ts', 'promoteSecondaries'),
   linkbeat_use_polling: note(NO_LINKBEAT_POLL),
-  debug: note(NOT_IMPLEMENTED),
+  // keepalived's only use of it: a line of the data dump
+  debug: uses('src/daemon/vrrp/vrrp-dump.ts', 'debug'),
   notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),
   timer_expired_backup: note(NOT_IMPLEMENTED),
   thread_timer_expired: note(NOT_IMPLEMENTED),
@@ -606,7 +614,9 @@ export const OWN_KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   },
   global_defs: {
     ...TOP_LEVEL_GLOBALS,
-    set_supplementary_groups: note(NOT_IMPLEMENTED),
+    set_supplementary_groups: note(
+      "keepalived-ts runs scripts without supplementary groups (keepalived's default); it cannot give them the script user's",
+    ),
     lvs_data_plane: uses('src/daemon/lb/load-balancer.ts', 'lvsDataPlane'),
     lvs_nftables_ingress: uses('src/daemon/lb/load-balancer.ts', 'lvsNftablesIngress'),
     state_file_location: alias('state_dump_file'),

@@ -38,6 +38,9 @@ export interface InstanceSetup {
   promoteSecondaries: boolean;
   /** Its share of its socket's receive buffer (kernel_rx_buf_size, vrrp_rx_bufs_policy); none: the default. */
   rxBuffer?: RxBufferShare;
+  /** kernel_rx_buf_size and `debug` as written: keepalived shows them in its data dump. */
+  kernelRxBufSize?: number;
+  debug?: number;
 }
 
 /** A configuration's VRRP side, ready to run. */
@@ -204,6 +207,8 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     vmacXmitBase: inst.vmacXmitBase,
     promoteSecondaries: inst.promoteSecondaries,
     ...(rxBuffer !== undefined ? { rxBuffer } : {}),
+    ...(inst.kernelRxBufSize !== undefined ? { kernelRxBufSize: inst.kernelRxBufSize } : {}),
+    ...(inst.debug > 0 ? { debug: inst.debug } : {}),
     ...(inst.useVmac
       ? { vmacName: vmacName ?? assignVmacNames([vmacRequest(inst)], model.global.vmacPrefix)[0] }
       : {}),

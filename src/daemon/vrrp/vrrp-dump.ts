@@ -97,7 +97,7 @@ export function formatData(
     }
   }
   out.push('------< VRRP Topology >------');
-  for (const { spec: inst, vmacName: vmac } of setup.instances.values()) {
+  for (const { spec: inst, vmacName: vmac, kernelRxBufSize, debug } of setup.instances.values()) {
     const snap = snapshot.instances.find((s) => s.name === inst.name);
     out.push(` VRRP Instance = ${inst.name}`);
     if (vmac !== undefined) out.push(`   Use VMAC, i/f ${vmac}`);
@@ -137,6 +137,10 @@ export function formatData(
     out.push(`   Preempt = ${inst.preempt ? 'enabled' : 'disabled'}`);
     if (inst.preemptDelayMs > 0) out.push(`   Preempt delay = ${inst.preemptDelayMs / 1000} secs`);
     out.push(`   Authentication type = ${authName(inst.authType)}`);
+    // shown only when set, as keepalived does (its only use of `debug`)
+    if (kernelRxBufSize !== undefined && kernelRxBufSize > 0)
+      out.push(`   Kernel rx buffer size = ${kernelRxBufSize}`);
+    if (debug !== undefined && debug > 0) out.push(`   Debug level = ${debug}`);
     if (inst.trackInterfaces.length > 0) {
       out.push('   Tracked interfaces :');
       for (const t of inst.trackInterfaces) out.push(`     ${t.ifname} weight ${t.weight}`);

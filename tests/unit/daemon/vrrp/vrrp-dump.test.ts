@@ -136,6 +136,24 @@ describe('VRRP dumps', () => {
     assert.deepEqual(['INIT', 'BACKUP', 'MASTER', 'FAULT'].map(stateNumber), [0, 1, 2, 3]);
   });
 
+  test('/tmp/keepalived.data shows kernel_rx_buf_size and debug when set, as keepalived does', () => {
+    const text = TEXT.replace('  priority 100\n', '  priority 100\n  debug 2\n  kernel_rx_buf_size 4096\n');
+    const { model } = loadModel(CONF, new MemoryHost({ [CONF]: text }));
+    const setup = vrrpSetupFromModel(model);
+    const engine = new Engine(setup.engine);
+    const lines = formatData(engine.snapshot(), setup, { routerId: 'lb1', defaultInterface: 'eth0' }).split(
+      '\n',
+    );
+    const auth = lines.indexOf('   Authentication type = none');
+    assert.deepEqual(lines.slice(auth + 1, auth + 3), [
+      '   Kernel rx buffer size = 4096',
+      '   Debug level = 2',
+    ]);
+    const { engine: plain, setup: plainSetup } = started();
+    const without = formatData(plain.snapshot(), plainSetup, { routerId: 'lb1', defaultInterface: 'eth0' });
+    assert.doesNotMatch(without, /Debug level|Kernel rx buffer/);
+  });
+
   test('json_version 2: {"vrrp": [...], "track_process": [...]} as keepalived 2.4.3 writes it', () => {
     const text = `global_defs {\n  json_version 2\n}\nvrrp_track_process hap {
   process haproxy -f /etc/h.cfg
