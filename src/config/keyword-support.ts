@@ -42,6 +42,8 @@ const NO_PROC_EVENTS =
   'keepalived-ts counts track_process processes by reading /proc: it has no process-event netlink socket to size';
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
+const SNMP_COUNTERS =
+  'keepalived-ts reads the IPVS counters SNMP serves at most every 5 seconds, for virtual and real servers alike';
 const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
@@ -185,8 +187,8 @@ const GLOBAL_DEFS: BlockSupport = {
     enable_traps: ['enableTraps', 'src/snmp/from-model.ts'],
   }),
   enable_snmp_keepalived: alias('enable_snmp_vrrp'),
-  snmp_vs_stats_update_interval: note(NOT_IMPLEMENTED),
-  snmp_rs_stats_update_interval: note(NOT_IMPLEMENTED),
+  snmp_vs_stats_update_interval: note(SNMP_COUNTERS),
+  snmp_rs_stats_update_interval: note(SNMP_COUNTERS),
   ...readBy('src/daemon/vrrp/vrrp-dbus.ts', {
     enable_dbus: 'enableDbus',
     dbus_service_name: 'dbusServiceName',
