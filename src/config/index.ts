@@ -23,6 +23,6 @@ export function loadModel(
 ): { model: Model; diagnostics: Diagnostic[] } {
   const diags = new Diagnostics();
   const nodes = readConfig(mainFile, host, opts, diags);
-  const model = buildModel(nodes, { diags, hostFacts: opts.hostFacts });
+  const model = buildModel(nodes, { diags, hostFacts: opts.hostFacts, files: host });
   return { model, diagnostics: diags.items };
 }

@@ -37,9 +37,10 @@ const FIFOS = 'src/daemon/process/notify-fifos.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
-const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defaults';
+const NETLINK_BUFS = "keepalived-ts leaves the checker process's netlink socket buffers at their defaults";
+const NO_PROC_EVENTS =
+  'keepalived-ts counts track_process processes by reading /proc: it has no process-event netlink socket to size';
 const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
-const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
 const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_STACK =
@@ -86,12 +87,14 @@ const TOP_LEVEL_GLOBALS: BlockSupport = {
   namespace_with_ipsets: note('keepalived-ts uses no ipsets'),
   use_pid_dir: uses(PROCESS, 'usePidDir'),
   instance: uses(PROCESS, 'instanceName'),
-  child_wait_time: note(NO_PROCESS_TUNING),
+  child_wait_time: uses(PROCESS, 'childWaitTime'),
 };
 
 const GLOBAL_DEFS: BlockSupport = {
   ...PROCESS_NAMES,
-  use_symlink_paths: note(NOT_IMPLEMENTED),
+  use_symlink_paths: note(
+    'keepalived-ts always runs a script by the path written, as this asks of keepalived (which otherwise runs the resolved target of a symbolic link)',
+  ),
   ...readBy(ALERTS, {
     router_id: 'routerId',
     notification_email_from: 'notificationEmailFrom',
@@ -170,7 +173,9 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_notify_fifo: uses(FIFOS, 'vrrpNotifyFifo'),
   vrrp_notify_fifo_script: uses(FIFOS, 'vrrpNotifyFifoScript'),
   vrrp_notify_priority_changes: uses(FINALIZE, 'vrrpNotifyPriorityChanges'),
-  fifo_write_vrrp_states_on_reload: note(NOT_IMPLEMENTED),
+  fifo_write_vrrp_states_on_reload: note(
+    'keepalived-ts writes a notify FIFO line when a state changes; after a reload it does not repeat the states that did not',
+  ),
   lvs_notify_fifo: uses(FIFOS, 'lvsNotifyFifo'),
   lvs_notify_fifo_script: uses(FIFOS, 'lvsNotifyFifoScript'),
   ...readBy(SNMP, {
@@ -192,18 +197,20 @@ const GLOBAL_DEFS: BlockSupport = {
   }),
   script_user: uses('src/daemon/checker/checker-daemon.ts', 'scriptUser'),
   enable_script_security: uses('src/daemon/checker/checker-daemon.ts', 'enableScriptSecurity'),
-  vrrp_netlink_cmd_rcv_bufs: note(NETLINK_BUFS),
-  vrrp_netlink_cmd_rcv_bufs_force: note(NETLINK_BUFS),
-  vrrp_netlink_monitor_rcv_bufs: note(NETLINK_BUFS),
-  vrrp_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
-  process_monitor_rcv_bufs: note(NETLINK_BUFS),
-  process_monitor_rcv_bufs_force: note(NETLINK_BUFS),
+  ...readBy('src/daemon/process/netlink-buffers.ts', {
+    vrrp_netlink_cmd_rcv_bufs: 'vrrpNetlinkCmdRcvBufs',
+    vrrp_netlink_cmd_rcv_bufs_force: 'vrrpNetlinkCmdRcvBufsForce',
+    vrrp_netlink_monitor_rcv_bufs: 'vrrpNetlinkMonitorRcvBufs',
+    vrrp_netlink_monitor_rcv_bufs_force: 'vrrpNetlinkMonitorRcvBufsForce',
+  }),
+  process_monitor_rcv_bufs: note(NO_PROC_EVENTS),
+  process_monitor_rcv_bufs_force: note(NO_PROC_EVENTS),
   lvs_netlink_cmd_rcv_bufs: note(NETLINK_BUFS),
   lvs_netlink_cmd_rcv_bufs_force: note(NETLINK_BUFS),
   lvs_netlink_monitor_rcv_bufs: note(NETLINK_BUFS),
   lvs_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
-  vrrp_rx_bufs_policy: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
-  vrrp_rx_bufs_multiplier: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
+  vrrp_rx_bufs_policy: uses(VRRP, 'vrrpRxBufsPolicy'),
+  vrrp_rx_bufs_multiplier: uses(VRRP, 'vrrpRxBufsMultiplier'),
   vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
   log_unknown_vrids: uses(VRRP, 'logUnknownVrids'),
   vrrp_owner_ignore_adverts: uses(VRRP, 'vrrpOwnerIgnoreAdverts'),
@@ -211,20 +218,30 @@ const GLOBAL_DEFS: BlockSupport = {
   vmac_addr_prefix: note(NO_VMAC_ADDR),
   umask: uses('src/daemon/process/options.ts', 'umask'),
   random_seed: note(NOT_IMPLEMENTED),
-  reload_check_config: note(NO_RELOAD_OPTION),
-  reload_time_file: note(NO_RELOAD_OPTION),
-  reload_repeat: note(NO_RELOAD_OPTION),
-  reload_file: note(NO_RELOAD_OPTION),
+  reload_check_config: uses(PROCESS, 'reloadCheckConfig'),
+  reload_time_file: uses(PROCESS, 'reloadTimeFile'),
+  reload_repeat: uses(PROCESS, 'reloadRepeat'),
+  reload_file: note(
+    "keepalived-ts's processes each read the configuration files on SIGHUP: there is no single reading window for this file to mark",
+  ),
   include_check: uses('src/config/preprocess.ts', 'include_check'),
-  config_save_dir: note(NO_RELOAD_OPTION),
-  tmp_config_directory: note(NO_RELOAD_OPTION),
+  config_save_dir: note("keepalived-ts saves no copies of its processes' configurations around reloads"),
+  tmp_config_directory: note(
+    "keepalived-ts's processes read the configuration files themselves: there is no copy of it to place",
+  ),
   data_use_instance: uses('src/daemon/process/dump-files.ts', 'dataUseInstance'),
-  json_version: note(NOT_IMPLEMENTED),
-  iproute_usr_dir: note('keepalived-ts reads no iproute2 name tables'),
-  iproute_etc_dir: note('keepalived-ts reads no iproute2 name tables'),
-  state_dump_file: note('keepalived-ts writes its state dump under its temporary directory'),
-  stats_dump_file: note('keepalived-ts writes its stats dump under its temporary directory'),
-  json_dump_file: note('keepalived-ts writes its JSON dump under its temporary directory'),
+  json_version: uses('src/daemon/vrrp/vrrp-daemon.ts', 'jsonVersion'),
+  // where `table NAME` of routes and rules is looked up (rt_tables, rt_tables.d/*.conf)
+  iproute_usr_dir: uses('src/config/model/static/route-tables.ts', 'iprouteUsrDir'),
+  iproute_etc_dir: uses('src/config/model/static/route-tables.ts', 'iprouteEtcDir'),
+  state_dump_file: uses('src/daemon/process/dump-files.ts', 'stateDumpFile'),
+  // keepalived 2.4.3 stores these two but writes keepalived.stats and keepalived.json in TMPDIR regardless.
+  stats_dump_file: note(
+    'keepalived 2.4.3 reads it but writes keepalived.stats in its temporary directory all the same; so does keepalived-ts',
+  ),
+  json_dump_file: note(
+    'keepalived 2.4.3 reads it but writes keepalived.json in its temporary directory all the same; so does keepalived-ts',
+  ),
 };
 
 const TRACKERS = readBy(VRRP, {
@@ -311,14 +328,15 @@ const VRRP_INSTANCE: BlockSupport = {
   unicast_ttl: uses(VRRP, 'unicastTtl'),
   promote_secondaries: uses('src/daemon/vrrp/promote-secondaries.ts', 'promoteSecondaries'),
   linkbeat_use_polling: note(NO_LINKBEAT_POLL),
-  debug: note(NOT_IMPLEMENTED),
+  // keepalived's only use of it: a line of the data dump
+  debug: uses('src/daemon/vrrp/vrrp-dump.ts', 'debug'),
   notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),
   timer_expired_backup: note(NOT_IMPLEMENTED),
   thread_timer_expired: note(NOT_IMPLEMENTED),
   garp_extra_if: uses(VRRP, 'garpExtraIf'),
   vmac_garp_intvl: alias('garp_extra_if'),
   owner_ignore_adverts: uses(VRRP, 'ownerIgnoreAdverts'),
-  kernel_rx_buf_size: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
+  kernel_rx_buf_size: uses(VRRP, 'kernelRxBufSize'),
 };
 
 const CONNECTION = readBy(CHECK, {
@@ -599,7 +617,9 @@ export const OWN_KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   },
   global_defs: {
     ...TOP_LEVEL_GLOBALS,
-    set_supplementary_groups: note(NOT_IMPLEMENTED),
+    set_supplementary_groups: note(
+      "keepalived-ts runs scripts without supplementary groups (keepalived's default); it cannot give them the script user's",
+    ),
     lvs_data_plane: uses('src/daemon/lb/load-balancer.ts', 'lvsDataPlane'),
     lvs_nftables_ingress: uses('src/daemon/lb/load-balancer.ts', 'lvsNftablesIngress'),
     state_file_location: alias('state_dump_file'),

@@ -154,7 +154,7 @@ export function routeInfo(route: RouteSpec, isSet: boolean, r: IpResolvers): Rou
     metric: route.metric ?? 0,
     scope: SCOPE[route.scope ?? 'global'] ?? 0,
     type: route.type,
-    table: tableNumber(route.table, r),
+    table: route.tableId ?? tableNumber(route.table, r),
     isSet,
     protocol:
       protocolText !== undefined ? (number(protocolText) ?? PROTOCOL[protocolText] ?? 0) : RTPROT_KEEPALIVED,
@@ -216,7 +216,7 @@ export function ruleInfo(rule: RuleSpec, isSet: boolean, r: IpResolvers): RuleIn
   };
   if (rule.from) info.from = { address: rule.from.address, prefix: rule.from.prefix };
   if (rule.to) info.to = { address: rule.to.address, prefix: rule.to.prefix };
-  if (action === RULE_ACTION.toTable) info.table = tableNumber(rule.table, r);
+  if (action === RULE_ACTION.toTable) info.table = rule.tableId ?? tableNumber(rule.table, r);
   if (goto !== undefined) info.gotoTarget = goto;
   const fwmark = opt('fwmark');
   if (fwmark !== undefined) {

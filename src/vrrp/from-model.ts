@@ -1,6 +1,7 @@
 // From the config model (as written, with keepalived's defaults) to what runs VRRP: the engine's resolved
 // spec (global defaults folded into each instance, seconds into milliseconds, tracker weights settled) and,
 // per instance, what the wire and the kernel need besides (InstanceSetup). Pure.
+import { type RxBufferShare, rxBufferShare } from './rx-buffer.js';
 import type { Model } from '../config/index.js';
 import type { IpAddressSpec } from '../config/model/static/addresses.js';
 import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
@@ -35,6 +36,11 @@ export interface InstanceSetup {
   vmacXmitBase: boolean;
   /** promote_secondaries: the interface's sysctl is set to 1 while we run (not for a VMAC: see finalize). */
   promoteSecondaries: boolean;
+  /** Its share of its socket's receive buffer (kernel_rx_buf_size, vrrp_rx_bufs_policy); none: the default. */
+  rxBuffer?: RxBufferShare;
+  /** kernel_rx_buf_size and `debug` as written: keepalived shows them in its data dump. */
+  kernelRxBufSize?: number;
+  debug?: number;
 }
 
 /** A configuration's VRRP side, ready to run. */
@@ -166,6 +172,19 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     spec.configFault = 'Cannot use unicast without any peers - going to fault state';
   if (inst.authentication !== undefined && spec.authType !== 'none')
     spec.authPass = inst.authentication.password;
+  const policy = g.vrrpRxBufsPolicy;
+  const rxBuffer = rxBufferShare(
+    inst.kernelRxBufSize,
+    policy === undefined || policy === 'MTU' || policy === 'ADVERT' ? policy : Number(policy),
+    g.vrrpRxBufsMultiplier,
+    {
+      family: spec.family,
+      version: spec.version,
+      vipCount: spec.addresses.length,
+      ah: spec.authType === 'ah',
+      hmacTrailer: inst.authHmac !== undefined && inst.authHmac.mode !== 'receive-only',
+    },
+  );
   return {
     spec,
     wire: {
@@ -187,6 +206,9 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     excluded: inst.virtualIpaddressesExcluded,
     vmacXmitBase: inst.vmacXmitBase,
     promoteSecondaries: inst.promoteSecondaries,
+    ...(rxBuffer !== undefined ? { rxBuffer } : {}),
+    ...(inst.kernelRxBufSize !== undefined ? { kernelRxBufSize: inst.kernelRxBufSize } : {}),
+    ...(inst.debug > 0 ? { debug: inst.debug } : {}),
     ...(inst.useVmac
       ? { vmacName: vmacName ?? assignVmacNames([vmacRequest(inst)], model.global.vmacPrefix)[0] }
       : {}),

@@ -1,5 +1,6 @@
 // The typed model of a whole keepalived.conf: the ConfigNode tree dispatched by top-level keyword to
 // the block builders, then the semantic checks that need the whole picture.
+import { resolveTables, tableResolverFor } from './static/route-tables.js';
 import { checkScriptSecurity } from './shared/script-security.js';
 import { ScriptUsers } from './shared/script-user.js';
 import { checkStaticInterfaces, vrrpStopsOnMissingInterface } from './static/interface-checks.js';
@@ -123,6 +124,20 @@ function addNamed<T extends { name: string; location: { file: string; line: numb
   index.set(item.name, item);
 }
 
+/** `table NAME` of every route and rule, as numbers (route-tables.ts). */
+function resolveRouteTables(
+  m: Model,
+  resolve: (table: string) => number | undefined,
+  ctx: BuildContext,
+): void {
+  m.staticRoutes = resolveTables(m.staticRoutes, resolve, ctx.diags, 'route');
+  m.staticRules = resolveTables(m.staticRules, resolve, ctx.diags, 'rule');
+  for (const inst of m.instances) {
+    inst.virtualRoutes = resolveTables(inst.virtualRoutes, resolve, ctx.diags, 'route');
+    inst.virtualRules = resolveTables(inst.virtualRules, resolve, ctx.diags, 'rule');
+  }
+}
+
 export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   const m = emptyModel();
   warnUnresolvedVariables(nodes, ctx);
@@ -182,6 +197,7 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     },
   };
   walk(nodes, ctx, handlers, 'the top level', { vrrp_track_file: 'track_file' });
+  if (ctx.files !== undefined) resolveRouteTables(m, tableResolverFor(ctx.files, m.global), ctx);
   finalizeInstances(m, ctx);
   checkVrrpReferences(m, ctx);
   const interfaceUsers = {

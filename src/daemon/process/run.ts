@@ -13,7 +13,9 @@ import { VERSION_STRING } from '../../common/version.js';
 import { native } from '../../net/native.js';
 import { daemonLogger, IDENT_SUFFIX_ENV } from './log.js';
 import { alreadyRunning, removePidDir, removePidFile, resolvePidFiles, runningPid } from './pidfile.js';
-import { Supervisor, type ChildKind, type LifecycleScripts } from './supervisor.js';
+import { Supervisor, type ChildKind, type LifecycleScripts, type ParentSettings } from './supervisor.js';
+import { checkConfigBeforeReload, DEFAULT_CHECK_LOG } from './reload-check.js';
+import type { GlobalDefs } from '../../config/model/global/global.js';
 import { Notifier, scriptPolicy } from './notifier.js';
 import { parentProcessName, setProcessName } from './process-settings.js';
 import { applyCoreDumpPolicy } from './core-dump.js';
@@ -67,6 +69,19 @@ async function waitForPidFile(path: string, child: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;
+}
+
+/** The global_defs keywords the parent applies itself. */
+function parentSettings(g: GlobalDefs): ParentSettings {
+  return {
+    childWaitSeconds: g.childWaitTime,
+    ...(g.reloadTimeFile !== undefined
+      ? { reloadTimeFile: g.reloadTimeFile, reloadRepeat: g.reloadRepeat }
+      : {}),
+    ...(g.reloadCheckConfig !== undefined
+      ? { reloadCheckLog: g.reloadCheckConfig === '' ? DEFAULT_CHECK_LOG : g.reloadCheckConfig }
+      : {}),
+  };
 }
 
 export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<number> {
@@ -170,7 +185,16 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
       : {}),
   };
   const restoreCoreDump = applyCoreDumpPolicy(o, daemonLog);
-  const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts).run();
+  const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts, parentSettings(g), {
+    check: (logFile) => checkConfigBeforeReload([process.execPath, LAUNCHER], argv, logFile, daemonLog),
+    reread: () => {
+      try {
+        return parentSettings(readConfigFile(o).model.global);
+      } catch {
+        return undefined; // keep what it has
+      }
+    },
+  }).run();
   restoreCoreDump();
   // keepalived's parent removes its children's pid files too: a child that crashed leaves its own behind.
   for (const path of [files.vrrp, files.checkers, files.bfd])

@@ -12,6 +12,7 @@ import { sdNotify } from './sd-notify.js';
 import { BfdRelay } from '../bfd/relay.js';
 import { StatusRelay } from './status-relay.js';
 import type { Notifier } from './notifier.js';
+import { ReloadMonitor } from './reload-monitor.js';
 import { permanentExit, restartDelay, type RespawnState } from './respawn-policy.js';
 import { OOM_SCORE_ADJ_ENV, OomWatch, shieldParentFromOom } from './oom.js';
 
@@ -47,7 +48,27 @@ function forwardRealtimeSignals(forward: (signum: number) => void, log: Logger):
   }
 }
 
-const STOP_GRACE_MS = 10_000;
+/** What the parent itself takes from global_defs; read again after each reload it passed on. */
+export interface ParentSettings {
+  /** child_wait_time: how long it waits for its children to stop before SIGKILL (keepalived: 5). */
+  childWaitSeconds: number;
+  /** reload_check_config: check a new configuration with -t, logging there, before reloading. */
+  reloadCheckLog?: string;
+  /** reload_time_file, and whether it stays for the next day (reload_repeat). */
+  reloadTimeFile?: string;
+  reloadRepeat?: boolean;
+}
+
+/** How long after a reload the parent reads its own settings again. */
+const REREAD_DELAY_MS = 1000;
+
+export const DEFAULT_PARENT_SETTINGS: ParentSettings = { childWaitSeconds: 5 };
+
+/** How the parent checks a configuration (reload-check.ts), and reads its settings again. */
+export interface ReloadHooks {
+  check(logFile: string): Promise<boolean>;
+  reread(): ParentSettings | undefined;
+}
 
 /** startup_script / shutdown_script: run by the parent before it starts its children and after they
  * stopped, each waited for up to its timeout (then killed as keepalived kills them). */
@@ -67,6 +88,11 @@ interface Supervised {
 export class Supervisor {
   private readonly children: Supervised[] = [];
   private stopping = false;
+  /** reload_check_config's check is running; another SIGHUP came meanwhile. */
+  private checking = false;
+  private reloadQueued = false;
+  private rereadTimer: NodeJS.Timeout | undefined;
+  private reloadMonitor: ReloadMonitor | undefined;
   /** BFD session states from the BFD child, passed on to the VRRP and checker children. */
   private readonly bfd = new BfdRelay((kind) => this.children.find((c) => c.kind === kind)?.child);
   /** The checker child's health report and events, passed on to the VRRP child (status_http). */
@@ -84,6 +110,8 @@ export class Supervisor {
     private readonly log: Logger,
     kinds: ChildKind[],
     private readonly scripts?: LifecycleScripts,
+    private settings: ParentSettings = DEFAULT_PARENT_SETTINGS,
+    private readonly reloadHooks?: ReloadHooks,
   ) {
     for (const kind of kinds) this.children.push({ kind, respawn: { nextDelayS: 0 }, startedAt: 0 });
   }
@@ -101,17 +129,14 @@ export class Supervisor {
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     process.on('SIGTERM', () => this.stop('SIGTERM'));
     if (!this.options.ignoreSigint) process.on('SIGINT', () => this.stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      sdNotify('RELOADING=1');
-      this.forward('SIGHUP');
-      sdNotify('READY=1');
-    });
+    process.on('SIGHUP', () => this.reload());
     process.on('SIGUSR1', () => this.forward('SIGUSR1'));
     // Only the VRRP child consumes STATS, STATS_CLEAR and JSON (keepalived's propagate_signal).
     process.on('SIGUSR2', () => this.forward('SIGUSR2', 'vrrp'));
     forwardRealtimeSignals((signum) => this.forward(signum, 'vrrp'), this.log);
     await this.runLifecycleScript('startup');
     if (!this.stopping) for (const s of this.children) this.spawn(s);
+    this.startReloadMonitor();
     if (this.children.length === 0) {
       this.log.info('Warning - keepalived has no configuration to run');
     }
@@ -193,6 +218,62 @@ export class Supervisor {
     });
   }
 
+  /** A SIGHUP: passed on at once, or once reload_check_config's check passed (one check at a time; a
+   * SIGHUP during a check asks for one more after it, as keepalived queues a reload). */
+  private reload(): void {
+    if (this.checking) {
+      this.reloadQueued = true;
+      return;
+    }
+    const logFile = this.settings.reloadCheckLog;
+    if (logFile === undefined || this.reloadHooks === undefined) {
+      this.passReload();
+      return;
+    }
+    this.checking = true;
+    void this.reloadHooks.check(logFile).then((ok) => {
+      this.checking = false;
+      if (ok && !this.stopping) this.passReload();
+      if (this.reloadQueued) {
+        this.reloadQueued = false;
+        this.reload();
+      }
+    });
+  }
+
+  /** reload_time_file's watch, (re)started with the settings of the configuration now running. */
+  private startReloadMonitor(): void {
+    this.reloadMonitor?.stop();
+    this.reloadMonitor = undefined;
+    const file = this.settings.reloadTimeFile;
+    if (file === undefined || this.stopping) return;
+    // keepalived signals itself: the reload goes the way of a SIGHUP (reload_check_config included)
+    this.reloadMonitor = new ReloadMonitor(file, this.settings.reloadRepeat === true, this.log, () =>
+      process.kill(process.pid, 'SIGHUP'),
+    );
+    this.reloadMonitor.start();
+  }
+
+  private passReload(): void {
+    this.reloadMonitor?.stop();
+    sdNotify('RELOADING=1');
+    this.forward('SIGHUP');
+    sdNotify('READY=1');
+    // Read once a burst of SIGHUPs is over (a large configuration takes a while to parse); stop() reads
+    // at once if it is still due.
+    if (this.reloadHooks === undefined) return;
+    clearTimeout(this.rereadTimer);
+    this.rereadTimer = setTimeout(() => this.rereadSettings(), REREAD_DELAY_MS);
+    this.rereadTimer.unref();
+  }
+
+  private rereadSettings(): void {
+    clearTimeout(this.rereadTimer);
+    this.rereadTimer = undefined;
+    this.settings = this.reloadHooks?.reread() ?? this.settings;
+    this.startReloadMonitor();
+  }
+
   private forward(signal: NodeJS.Signals | number, only?: ChildKind): void {
     for (const s of this.children) {
       if (only !== undefined && s.kind !== only) continue;
@@ -209,6 +290,8 @@ export class Supervisor {
   private stop(_signal: NodeJS.Signals): void {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.rereadTimer !== undefined) this.rereadSettings();
+    this.reloadMonitor?.stop();
     this.log.info('Stopping');
     sdNotify('STOPPING=1');
     const live = this.children.filter((s) => s.child !== undefined);
@@ -218,7 +301,12 @@ export class Supervisor {
     }
     for (const s of live) s.child?.kill('SIGTERM');
     setTimeout(() => {
-      for (const s of this.children) s.child?.kill('SIGKILL');
-    }, STOP_GRACE_MS).unref();
+      for (const s of this.children) {
+        if (s.child === undefined) continue;
+        // keepalived's wording, with its short child names (vrrp, checker, bfd)
+        this.log.info(`${s.kind} process failed to die - forcing termination`);
+        s.child.kill('SIGKILL');
+      }
+    }, this.settings.childWaitSeconds * 1000).unref();
   }
 }

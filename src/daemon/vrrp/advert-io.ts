@@ -3,6 +3,8 @@
 // (VrrpTransport), the host's addresses (the source an instance speaks from, our own addresses), the
 // auth_hmac key files and the log lines. Nothing here decides anything about VRRP state.
 import { getSystemErrorName } from 'node:util';
+import type { IpFamily } from '../../vrrp/advert.js';
+import { shareBytes } from '../../vrrp/rx-buffer.js';
 import type { EngineEvent, SendAdvertAction } from '../../vrrp/engine/events.js';
 import type { InstanceSetup, VrrpSetup } from '../../vrrp/from-model.js';
 import type { HmacConfig } from '../../vrrp/wire/auth-hmac.js';
@@ -82,6 +84,38 @@ export class AdvertIo {
   /** Opens the sockets every instance needs; failures are logged and leave that instance deaf. */
   open(): void {
     this.opened = true;
+    this.openSockets();
+    this.sizeReceiveBuffers();
+  }
+
+  /** Each socket's SO_RCVBUF: the shares of the instances on it added up (vrrp_rx_bufs_policy,
+   * kernel_rx_buf_size); a socket nobody asks anything of gets its default back. keepalived keys its
+   * sockets by unicast source and multicast group as well: instances of both kinds on one interface share
+   * one socket here, and its buffer their shares. The MTU is the one known when this runs. */
+  private sizeReceiveBuffers(): void {
+    const sockets = new Map<string, { ifname: string; family: IpFamily; protocol: number; bytes?: number }>();
+    for (const inst of this.instances.values()) {
+      const { spec } = inst;
+      const protocol = spec.authType === 'ah' ? IPPROTO_AH : IPPROTO_VRRP;
+      const devices = [...new Set([...this.rxDevices(inst), this.txDevice(inst)])];
+      for (const ifname of devices) {
+        const key = `${ifname}/${spec.family}/${protocol}`;
+        const entry = sockets.get(key) ?? { ifname, family: spec.family, protocol };
+        if (inst.rxBuffer !== undefined)
+          entry.bytes = (entry.bytes ?? 0) + shareBytes(inst.rxBuffer, this.host.link(ifname)?.mtu);
+        sockets.set(key, entry);
+      }
+    }
+    for (const { ifname, family, protocol, bytes } of sockets.values()) {
+      try {
+        this.transport.setReceiveBuffer(ifname, family, protocol, bytes);
+      } catch (e) {
+        this.log.info(`vrrp set receive socket buffer size error ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private openSockets(): void {
     for (const inst of this.instances.values()) {
       const { spec } = inst;
       const groups = spec.unicastPeers.length > 0 ? [] : [inst.wire.multicastGroup];

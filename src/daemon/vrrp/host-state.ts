@@ -10,6 +10,7 @@ export interface LinkState {
   mac?: string;
   /** Usable for VRRP: administratively up and running (carrier). */
   up: boolean;
+  mtu?: number;
 }
 
 export type HostChange =
@@ -116,6 +117,7 @@ export class HostState {
       name: l.name,
       up: l.up && l.running,
       ...(l.mac ? { mac: l.mac } : {}),
+      ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
     };
     this.links.set(l.index, state);
     this.byName.set(l.name, state);

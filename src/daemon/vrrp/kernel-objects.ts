@@ -70,7 +70,7 @@ export function routeRequest(r: ModelRoute, defaultDev: string | undefined): Cli
   if (r.via !== undefined) spec.gateway = r.via;
   if (r.src !== undefined) spec.prefsrc = r.src;
   if (r.from !== undefined) spec.from = `${r.from.address}/${r.from.prefix}`;
-  const table = tableNumber(r.table);
+  const table = r.tableId ?? tableNumber(r.table);
   if (table !== undefined) spec.table = table;
   if (r.metric !== undefined) spec.priority = r.metric;
   if (r.scope !== undefined) spec.scope = r.scope;
@@ -92,7 +92,7 @@ export function ruleRequest(r: ModelRule): NetlinkRule {
   if (r.from !== undefined) spec.from = `${r.from.address}/${r.from.prefix}`;
   if (r.to !== undefined) spec.to = `${r.to.address}/${r.to.prefix}`;
   if (r.preference !== undefined) spec.priority = r.preference;
-  const table = tableNumber(r.table);
+  const table = r.tableId ?? tableNumber(r.table);
   if (table !== undefined) spec.table = table;
   for (const f of r.flags) {
     if (f === 'not') spec.invert = true;

@@ -5,12 +5,15 @@ import type { Model } from '../../config/index.js';
 import type { EngineEvent } from '../../vrrp/engine/engine.js';
 import { countProcesses } from '../../system/processes.js';
 import { readTrackFileValue } from '../../system/track-file.js';
+import type { ProcessState } from './vrrp-dump.js';
 
 const POLL_MS = 1000;
 
 export class TrackerPoller {
   private readonly fileValues = new Map<string, number>();
   private readonly processUp = new Map<string, boolean>();
+  /** How many matching processes the last poll counted (the JSON dump shows it). */
+  private readonly processCount = new Map<string, number>();
   /** A change waiting out its fork_delay / terminate_delay. */
   private readonly processPending = new Map<string, { running: boolean; timer: NodeJS.Timeout }>();
   private timer: NodeJS.Timeout | undefined;
@@ -43,6 +46,21 @@ export class TrackerPoller {
     this.processPending.clear();
   }
 
+  /** Each track_process's last count, reported quorum and running delay (json_version 2's dump). */
+  processStates(): Map<string, ProcessState> {
+    const states = new Map<string, ProcessState>();
+    for (const p of this.model.trackProcesses) {
+      const pending = this.processPending.get(p.name);
+      states.set(p.name, {
+        current: this.processCount.get(p.name) ?? 0,
+        haveQuorum: this.processUp.get(p.name) ?? false,
+        forkDelayRunning: pending?.running === true,
+        terminateDelayRunning: pending?.running === false,
+      });
+    }
+    return states;
+  }
+
   private poll(): void {
     for (const f of this.model.trackFiles) {
       if (f.file === undefined) continue;
@@ -60,6 +78,7 @@ export class TrackerPoller {
         fullCommand: p.fullCommand,
         ...(params.length > 0 ? { parameters: params.join(' '), paramMatch: p.paramMatch ?? 'exact' } : {}),
       });
+      this.processCount.set(p.name, count);
       this.processReading(p, count >= p.quorum && (p.quorumMax === undefined || count <= p.quorumMax));
     }
   }

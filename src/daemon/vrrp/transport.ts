@@ -35,6 +35,8 @@ interface Endpoint {
   protocol: number;
   socket: NativeSocket;
   joined: Set<string>;
+  /** SO_RCVBUF as opened (what getsockopt says, halved: what to ask for to get it back). */
+  defaultReceiveBytes: number;
 }
 
 const IPV6_HOPS = 255;
@@ -83,7 +85,8 @@ export class VrrpTransport {
         socket.close();
         throw e;
       }
-      ep = { ifname, ifindex, family, protocol, socket, joined: new Set() };
+      const defaultReceiveBytes = Math.floor(socket.getIntOption(c.SOL_SOCKET, c.SO_RCVBUF) / 2);
+      ep = { ifname, ifindex, family, protocol, socket, joined: new Set(), defaultReceiveBytes };
       const endpoint = ep;
       socket.onMessage(
         (m) => this.receive(endpoint, m),
@@ -92,6 +95,18 @@ export class VrrpTransport {
       this.endpoints.set(key, ep);
     }
     for (const group of groups) this.join(ep, group);
+  }
+
+  /** SO_RCVBUF of an open socket (vrrp_rx_bufs_policy, kernel_rx_buf_size); undefined: as it was opened.
+   * Throws (errno-coded) when the kernel refuses. */
+  setReceiveBuffer(ifname: string, family: IpFamily, protocol: number, bytes: number | undefined): void {
+    const ep = this.endpoints.get(`${ifname}/${family}/${protocol}`);
+    if (ep === undefined) return;
+    ep.socket.setOption(
+      native().constants.SOL_SOCKET,
+      native().constants.SO_RCVBUF,
+      bytes ?? ep.defaultReceiveBytes,
+    );
   }
 
   private join(ep: Endpoint, group: string): void {

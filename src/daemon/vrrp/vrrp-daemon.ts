@@ -46,6 +46,7 @@ import { AdvertIo } from './advert-io.js';
 import { TrackerPoller } from './tracker-poller.js';
 import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats } from './vrrp-dump.js';
 import { dumpFile, dumpNaming, tmpFile } from '../process/dump-files.js';
+import { applyNetlinkBuffers, vrrpNetlinkBuffers } from '../process/netlink-buffers.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
 import { FailoverReporter, type TransitionTakeover } from './failover-reporter.js';
@@ -182,6 +183,7 @@ export class VrrpDaemon {
     this.subscription = subscribe((e) => this.onHostChanges(this.host.apply(e)), {
       onError: (err) => this.log.warn(`netlink: ${err.message}`),
     });
+    applyNetlinkBuffers({ command: this.rtnl, monitor: this.subscription }, vrrpNetlinkBuffers(g), this.log);
     this.spec.linksDown = this.linksDown();
     this.fillSourceAddresses(this.spec);
     // Periodic adverts are armed: the clock sends them on time (a native thread) and reports each one.
@@ -872,7 +874,14 @@ export class VrrpDaemon {
             formatData(snap, this.setup, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
           ]
         : kind === 'json'
-          ? [tmpFile(JSON_FILE), formatJson(snap, this.setup)]
+          ? [
+              tmpFile(JSON_FILE),
+              formatJson(snap, this.setup, {
+                version: g.jsonVersion,
+                trackProcesses: this.model.trackProcesses,
+                processStates: this.trackers?.processStates(),
+              }),
+            ]
           : [tmpFile(STATS_FILE), formatStats(snap, this.setup)];
     try {
       // keepalived creates these 0600 (its umask 0177): they show the configuration.
@@ -893,6 +902,8 @@ export class VrrpDaemon {
     }
     const setup = vrrpSetupFromModel(model);
     this.model = model;
+    const sockets = { command: this.rtnl, monitor: this.subscription };
+    applyNetlinkBuffers(sockets, vrrpNetlinkBuffers(model.global), this.log);
     this.smtpAlerts?.reload(this.model);
     this.snmp?.reload(this.model);
     this.links.setDelays(this.linkDelays(setup.engine));

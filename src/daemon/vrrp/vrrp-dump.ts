@@ -6,6 +6,7 @@ import type { EngineSnapshot, InstanceSnapshot } from '../../vrrp/engine/engine.
 import type { InstanceSpec, VrrpState } from '../../vrrp/engine/spec.js';
 import type { VrrpSetup } from '../../vrrp/from-model.js';
 import { csToSeconds } from '../../common/units.js';
+import type { TrackProcess } from '../../config/model/vrrp/script.js';
 
 /** File names; dump-files.ts says in which directory (TMPDIR) and with which instance tag. */
 export const DATA_FILE = 'keepalived.data';
@@ -96,7 +97,7 @@ export function formatData(
     }
   }
   out.push('------< VRRP Topology >------');
-  for (const { spec: inst, vmacName: vmac } of setup.instances.values()) {
+  for (const { spec: inst, vmacName: vmac, kernelRxBufSize, debug } of setup.instances.values()) {
     const snap = snapshot.instances.find((s) => s.name === inst.name);
     out.push(` VRRP Instance = ${inst.name}`);
     if (vmac !== undefined) out.push(`   Use VMAC, i/f ${vmac}`);
@@ -136,6 +137,10 @@ export function formatData(
     out.push(`   Preempt = ${inst.preempt ? 'enabled' : 'disabled'}`);
     if (inst.preemptDelayMs > 0) out.push(`   Preempt delay = ${inst.preemptDelayMs / 1000} secs`);
     out.push(`   Authentication type = ${authName(inst.authType)}`);
+    // shown only when set, as keepalived does (its only use of `debug`)
+    if (kernelRxBufSize !== undefined && kernelRxBufSize > 0)
+      out.push(`   Kernel rx buffer size = ${kernelRxBufSize}`);
+    if (debug !== undefined && debug > 0) out.push(`   Debug level = ${debug}`);
     if (inst.trackInterfaces.length > 0) {
       out.push('   Tracked interfaces :');
       for (const t of inst.trackInterfaces) out.push(`     ${t.ifname} weight ${t.weight}`);
@@ -158,7 +163,43 @@ function authName(type: string): string {
 }
 
 /** /tmp/keepalived.json: keepalived's vrrp_json.c layout, one {data, stats} object per instance. */
-export function formatJson(snapshot: EngineSnapshot, setup: VrrpSetup): string {
+/** A track_process as the poller sees it now (tracker-poller.ts). */
+export interface ProcessState {
+  current: number;
+  haveQuorum: boolean;
+  forkDelayRunning: boolean;
+  terminateDelayRunning: boolean;
+}
+
+/** What json_version 2 adds: the track_process blocks and their current readings. */
+export interface JsonExtras {
+  /** `json_version` in global_defs: 1 (a bare array, the default) or 2 ({"vrrp": [...], ...}). */
+  version: number;
+  trackProcesses?: readonly TrackProcess[];
+  processStates?: ReadonlyMap<string, ProcessState> | undefined;
+}
+
+/** One track_process in json_version 2, with vrrp_json.c's field names. */
+function trackProcessJson(p: TrackProcess, state: ProcessState | undefined): Record<string, unknown> {
+  const [name, ...params] = p.process;
+  return {
+    process: name ?? '',
+    ...(params.length > 0 ? { parameters: params.join(' ') } : {}),
+    param_match: params.length === 0 ? 'none' : (p.paramMatch ?? 'exact'),
+    min_processes: p.quorum,
+    ...(p.quorumMax !== undefined ? { max_processes: p.quorumMax } : {}),
+    current_processes: state?.current ?? 0,
+    have_quorum: state?.haveQuorum ?? false,
+    weight: p.weightReverse ? -p.weight : p.weight,
+    terminate_delay: p.terminateDelay,
+    fork_delay: p.forkDelay,
+    fork_delay_timer_running: state?.forkDelayRunning ?? false,
+    terminate_delay_timer_running: state?.terminateDelayRunning ?? false,
+    full_command: p.fullCommand,
+  };
+}
+
+export function formatJson(snapshot: EngineSnapshot, setup: VrrpSetup, extras?: JsonExtras): string {
   const list = [...setup.instances.values()].map((extras) => {
     const inst = extras.spec;
     const snap = snapshot.instances.find((s) => s.name === inst.name);
@@ -218,5 +259,13 @@ export function formatJson(snapshot: EngineSnapshot, setup: VrrpSetup): string {
       },
     };
   });
-  return JSON.stringify(list);
+  if (extras?.version !== 2) return JSON.stringify(list);
+  // keepalived 2.4's JSON_VERSION_V2: an object, whose track_process array appears only when there are some.
+  const processes = extras.trackProcesses ?? [];
+  return JSON.stringify({
+    vrrp: list,
+    ...(processes.length > 0
+      ? { track_process: processes.map((p) => trackProcessJson(p, extras.processStates?.get(p.name))) }
+      : {}),
+  });
 }

@@ -45,7 +45,7 @@ import {
   RTNLGRP_LINK,
 } from './rtnl-messages.js';
 import { attr, encodeAttrs } from './codec.js';
-import { type NetlinkTransport, openNetlinkSocket } from './transport.js';
+import { type NetlinkTransport, type ReceiveBuffer, openNetlinkSocket } from './transport.js';
 
 /** A request the kernel refused: `code` is the errno name (EEXIST, EADDRNOTAVAIL, ENODEV, ...). */
 export class RtnetlinkError extends Error {
@@ -88,7 +88,10 @@ export interface RtnetlinkOptions {
 export class Rtnetlink {
   private readonly link: NetlinkRequester;
 
-  constructor(transport: NetlinkTransport, options: RtnetlinkOptions = {}) {
+  constructor(
+    private readonly transport: NetlinkTransport,
+    options: RtnetlinkOptions = {},
+  ) {
     this.link = new NetlinkRequester(transport, {
       timeoutMs: options.timeoutMs,
       name: 'rtnetlink',
@@ -104,6 +107,11 @@ export class Rtnetlink {
 
   close(): void {
     this.link.close();
+  }
+
+  /** The command socket's receive buffer (undefined: as opened); may throw an errno-coded Error. */
+  setReceiveBuffer(buffer: ReceiveBuffer | undefined): void {
+    this.transport.setReceiveBuffer?.(buffer);
   }
 
   /** Send one request; resolves with its reply messages (none for a plain ack). */
@@ -223,6 +231,8 @@ export type RtnlEvent = RtnlObject | { kind: 'overrun' };
 
 export interface Subscription {
   close(): void;
+  /** The event socket's receive buffer (undefined: as opened); may throw an errno-coded Error. */
+  setReceiveBuffer(buffer: ReceiveBuffer | undefined): void;
 }
 
 export interface SubscribeOptions {
@@ -263,7 +273,10 @@ export function subscribe(onEvent: (event: RtnlEvent) => void, options: Subscrib
       else options.onError?.(error);
     },
   );
-  return { close: () => transport.close() };
+  return {
+    close: () => transport.close(),
+    setReceiveBuffer: (buffer) => transport.setReceiveBuffer?.(buffer),
+  };
 }
 
 // Re-exported so callers need one import for the flags they may pass through `request`.

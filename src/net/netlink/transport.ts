@@ -14,9 +14,18 @@ export interface NetlinkTransport {
   stopReading?(): void;
   /** Whether the open socket alone keeps the process alive (request clients turn it off). */
   setKeepAlive?(keepAlive: boolean): void;
+  /** SO_RCVBUF (SO_RCVBUFFORCE when `force`, which passes net.core.rmem_max but needs CAP_NET_ADMIN);
+   * undefined puts back the size the socket had once opened. May throw an errno-coded Error. */
+  setReceiveBuffer?(buffer: ReceiveBuffer | undefined): void;
   /** Grows the send buffer so that one datagram of `bytes` fits (nfnetlink batches are one datagram). */
   setSendBuffer?(bytes: number): void;
   close(): void;
+}
+
+/** A receive buffer size asked of the kernel (which doubles it for its bookkeeping). */
+export interface ReceiveBuffer {
+  bytes: number;
+  force: boolean;
 }
 
 export interface NetlinkSocketOptions {
@@ -57,6 +66,8 @@ export function openNetlinkSocket(options: NetlinkSocketOptions = {}): NetlinkTr
     sock.close();
     throw error;
   }
+  // What getsockopt reports is twice what was asked: half of it asks for the same again.
+  const openedReceiveBytes = Math.floor(sock.getIntOption(c.SOL_SOCKET, c.SO_RCVBUF) / 2);
   return {
     send: (datagram) => {
       sock.send(datagram, { family: 'netlink', pid: 0, groups: 0 });
@@ -75,6 +86,11 @@ export function openNetlinkSocket(options: NetlinkSocketOptions = {}): NetlinkTr
     },
     stopReading: () => sock.stopReading(),
     setKeepAlive: (keepAlive) => sock.setKeepAlive(keepAlive),
+    setReceiveBuffer: (buffer) => {
+      const force = c['SO_RCVBUFFORCE'];
+      if (buffer?.force === true && force !== undefined) sock.setOption(c.SOL_SOCKET, force, buffer.bytes);
+      else sock.setOption(c.SOL_SOCKET, c.SO_RCVBUF, buffer?.bytes ?? openedReceiveBytes);
+    },
     setSendBuffer: (bytes) => {
       // The kernel doubles the value and refuses datagrams above it; SO_SNDBUFFORCE (root) passes
       // net.core.wmem_max, which is often only 208 KiB.

@@ -194,9 +194,9 @@ export interface GlobalDefs {
   reloadRepeat: boolean;
   reloadFile?: string;
   dataUseInstance: boolean;
-  stateFileLocation?: string;
-  statsFileLocation?: string;
-  jsonFileLocation?: string;
+  stateDumpFile?: string;
+  statsDumpFile?: string;
+  jsonDumpFile?: string;
   jsonVersion: number;
   iprouteUsrDir?: string;
   iprouteEtcDir?: string;
@@ -353,7 +353,12 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   // vmac_prefix / vmac_addr_prefix: read by hand below (the first one wins, as in keepalived).
   { keyword: 'vrrp_startup_delay', field: 'vrrpStartupDelay', spec: decimals(0, 3600) },
   { keyword: 'vrrp_delay_after_boot', field: 'vrrpDelayAfterBoot', spec: decimals(0, 3600) },
-  { keyword: 'vrrp_rx_bufs_policy', field: 'vrrpRxBufsPolicy', spec: word },
+  // read by readRxBufsPolicy (a size in bytes too); the table prints it
+  {
+    keyword: 'vrrp_rx_bufs_policy',
+    field: 'vrrpRxBufsPolicy',
+    spec: { kind: 'choice', values: ['MTU', 'ADVERT'] },
+  },
   { keyword: 'vrrp_rx_bufs_multiplier', field: 'vrrpRxBufsMultiplier', spec: ints(1, MAX_INT) },
   { keyword: 'nftables', field: 'nftables', spec: optword },
   { keyword: 'nftables_priority', field: 'nftablesPriority', spec: ints(-MAX_INT, MAX_INT) },
@@ -429,9 +434,9 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'reload_repeat', field: 'reloadRepeat', spec: flagKw },
   { keyword: 'reload_file', field: 'reloadFile', spec: optword },
   { keyword: 'data_use_instance', field: 'dataUseInstance', spec: flagKw },
-  { keyword: 'state_file_location', field: 'stateFileLocation', spec: word },
-  { keyword: 'stats_file_location', field: 'statsFileLocation', spec: word },
-  { keyword: 'json_file_location', field: 'jsonFileLocation', spec: word },
+  { keyword: 'state_dump_file', field: 'stateDumpFile', spec: word },
+  { keyword: 'stats_dump_file', field: 'statsDumpFile', spec: word },
+  { keyword: 'json_dump_file', field: 'jsonDumpFile', spec: word },
   { keyword: 'json_version', field: 'jsonVersion', spec: ints(1, 2) },
   { keyword: 'iproute_usr_dir', field: 'iprouteUsrDir', spec: word },
   { keyword: 'iproute_etc_dir', field: 'iprouteEtcDir', spec: word },
@@ -510,6 +515,32 @@ function readLvsTimeouts(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): vo
   }
   if (node.args.length === 0) ctx.diags.error(node, node.keyword, 'at least one timeout is required');
   else g.lvsTimeouts = t;
+}
+
+/** `vrrp_rx_bufs_policy MTU|ADVERT|SIZE`, kept as 'MTU', 'ADVERT' or the size, with keepalived's rules
+ * (global_parser.c): a word that is neither MTU nor ADVERT reads the first argument as the size; a size
+ * beats a policy, MTU beats ADVERT. */
+function readRxBufsPolicy(node: ConfigNode, ctx: BuildContext, g: GlobalDefs): void {
+  if (node.args.length === 0) {
+    ctx.diags.error(node, node.keyword, 'vrrp_rx_bufs_policy missing');
+    return;
+  }
+  let mtu = false;
+  let advert = false;
+  let size: number | undefined;
+  for (const word of node.args) {
+    if (word.toUpperCase() === 'MTU') mtu = true;
+    else if (word.toUpperCase() === 'ADVERT') advert = true;
+    else if (/^\d+$/.test(node.args[0] ?? '') && Number(node.args[0]) <= 4294967295)
+      size = Number(node.args[0]);
+    else ctx.diags.error(node, node.keyword, `Invalid vrrp_rx_bufs_policy ${word}`);
+  }
+  if (size !== undefined && (mtu || advert))
+    ctx.diags.warn(node, node.keyword, 'Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy');
+  else if (mtu && advert)
+    ctx.diags.warn(node, node.keyword, 'Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT');
+  const policy = size !== undefined ? String(size) : mtu ? 'MTU' : advert ? 'ADVERT' : undefined;
+  if (policy !== undefined) g.vrrpRxBufsPolicy = policy;
 }
 
 /** `vrrp_garp_extra_if [all] SECS` and the instance's `garp_extra_if`. */
@@ -614,6 +645,7 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
         ctx.diags.warn(n, n.keyword, `vmac_addr prefix has already been specified - ignoring ${v}`);
       else g.vmacAddrPrefix = v;
     },
+    vrrp_rx_bufs_policy: (n: ConfigNode) => readRxBufsPolicy(n, ctx, g),
     max_auto_priority: (n: ConfigNode) => {
       const v = n.args.length === 0 ? 99 : int(n, ctx, -1, 99);
       if (v !== undefined) g.maxAutoPriority = v;

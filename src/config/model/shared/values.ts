@@ -1,7 +1,7 @@
 // Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
 // file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
 import { blockEnd } from '../../blocks.js';
-import type { ConfigNode, Diagnostics, HostFacts } from '../../types.js';
+import type { ConfigHost, ConfigNode, Diagnostics, HostFacts } from '../../types.js';
 import { aliasOf, keywordSupport } from '../../keyword-support.js';
 import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
 
@@ -9,6 +9,8 @@ import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js'
 export interface BuildContext {
   diags: Diagnostics;
   hostFacts?: HostFacts;
+  /** The configuration's host, for the iproute2 name files (route-tables.ts); absent: names stay unresolved. */
+  files?: Pick<ConfigHost, 'readFile' | 'glob'>;
   /** Inside vrrp_instance, vrrp_script and vrrp_sync_group keepalived 2.2.7's handlers read their argument
    * without checking it is there: a missing one stops its parser (exit 2) instead of being skipped. */
   missingArgumentStops?: boolean;

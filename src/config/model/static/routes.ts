@@ -39,6 +39,8 @@ export interface RouteSpec {
   dev?: string;
   scope?: Scope;
   table?: string;
+  /** `table` as a number (route-tables.ts), when the configuration was read with its files. */
+  tableId?: number;
   metric?: number;
   onlink: boolean;
   noTrack: boolean;

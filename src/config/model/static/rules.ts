@@ -10,6 +10,8 @@ export interface RuleSpec {
   from?: PrefixValue;
   to?: PrefixValue;
   table?: string;
+  /** `table` as a number (route-tables.ts), when the configuration was read with its files. */
+  tableId?: number;
   preference?: number;
   /** blackhole/prohibit/unreachable rule actions, `not`, `l3mdev`: bare words in order. */
   flags: string[];

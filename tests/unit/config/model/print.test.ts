@@ -149,6 +149,8 @@ function routeSpec(family: 4 | 6): fc.Arbitrary<RouteSpec> {
       via: r.via,
       dev: r.dev,
       table: r.table,
+      // what route-tables.ts makes of it when the text is read again
+      tableId: r.table === undefined ? undefined : r.table === 'main' ? 254 : Number(r.table),
       metric: r.metric,
       onlink: r.onlink,
       noTrack: r.noTrack,
@@ -180,7 +182,17 @@ function ruleSpec(family: 4 | 6): fc.Arbitrary<RuleSpec> {
       })
       // A rule line with no selector at all prints as nothing and cannot come back.
       .filter((r) => r.from !== undefined || r.to !== undefined)
-      .map((r) => JSON.parse(JSON.stringify({ location: LOC, family, ...r })) as RuleSpec)
+      .map(
+        (r) =>
+          JSON.parse(
+            JSON.stringify({
+              location: LOC,
+              family,
+              ...r,
+              tableId: r.table === undefined ? undefined : Number(r.table),
+            }),
+          ) as RuleSpec,
+      )
   );
 }
 

@@ -135,6 +135,68 @@ describe('VRRP dumps', () => {
     ]);
     assert.deepEqual(['INIT', 'BACKUP', 'MASTER', 'FAULT'].map(stateNumber), [0, 1, 2, 3]);
   });
+
+  test('/tmp/keepalived.data shows kernel_rx_buf_size and debug when set, as keepalived does', () => {
+    const text = TEXT.replace('  priority 100\n', '  priority 100\n  debug 2\n  kernel_rx_buf_size 4096\n');
+    const { model } = loadModel(CONF, new MemoryHost({ [CONF]: text }));
+    const setup = vrrpSetupFromModel(model);
+    const engine = new Engine(setup.engine);
+    const lines = formatData(engine.snapshot(), setup, { routerId: 'lb1', defaultInterface: 'eth0' }).split(
+      '\n',
+    );
+    const auth = lines.indexOf('   Authentication type = none');
+    assert.deepEqual(lines.slice(auth + 1, auth + 3), [
+      '   Kernel rx buffer size = 4096',
+      '   Debug level = 2',
+    ]);
+    const { engine: plain, setup: plainSetup } = started();
+    const without = formatData(plain.snapshot(), plainSetup, { routerId: 'lb1', defaultInterface: 'eth0' });
+    assert.doesNotMatch(without, /Debug level|Kernel rx buffer/);
+  });
+
+  test('json_version 2: {"vrrp": [...], "track_process": [...]} as keepalived 2.4.3 writes it', () => {
+    const text = `global_defs {\n  json_version 2\n}\nvrrp_track_process hap {
+  process haproxy -f /etc/h.cfg
+  weight 10 reverse
+  quorum 2
+  quorum_max 3
+  terminate_delay 1.5
+}\n${TEXT}`;
+    const { model } = loadModel(CONF, new MemoryHost({ [CONF]: text }));
+    assert.equal(model.global.jsonVersion, 2);
+    const { engine, setup } = started();
+    const states = new Map([
+      ['hap', { current: 2, haveQuorum: true, forkDelayRunning: false, terminateDelayRunning: true }],
+    ]);
+    const extras = { version: model.global.jsonVersion, trackProcesses: model.trackProcesses };
+    const v2 = JSON.parse(formatJson(engine.snapshot(), setup, { ...extras, processStates: states })) as {
+      vrrp: { data: { iname: string } }[];
+      track_process: Record<string, unknown>[];
+    };
+    assert.deepEqual(Object.keys(v2), ['vrrp', 'track_process']);
+    assert.equal(v2.vrrp[0]?.data.iname, 'V');
+    assert.deepEqual(v2.track_process, [
+      {
+        process: 'haproxy',
+        parameters: '-f /etc/h.cfg',
+        param_match: 'exact',
+        min_processes: 2,
+        max_processes: 3,
+        current_processes: 2,
+        have_quorum: true,
+        weight: -10,
+        terminate_delay: 1.5,
+        fork_delay: 0,
+        fork_delay_timer_running: false,
+        terminate_delay_timer_running: true,
+        full_command: false,
+      },
+    ]);
+    // Without track processes: the object holds the vrrp array only; version 1 stays a bare array.
+    const bare = JSON.parse(formatJson(engine.snapshot(), setup, { version: 2 })) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(bare), ['vrrp']);
+    assert.ok(Array.isArray(JSON.parse(formatJson(engine.snapshot(), setup, { ...extras, version: 1 }))));
+  });
 });
 
 describe('realtime signals', () => {
