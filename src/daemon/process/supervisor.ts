@@ -50,7 +50,7 @@ function forwardRealtimeSignals(forward: (signum: number) => void, log: Logger):
 
 /** What the parent itself takes from global_defs; read again after each reload it passed on. */
 export interface ParentSettings {
-  /** child_wait_time: how long it waits for its children to stop before SIGKILL (keepalived: 5). */
+  /** child_wait_time: how long it waits for its children to stop before SIGKILL (ours 10, keepalived 5). */
   childWaitSeconds: number;
   /** reload_check_config: check a new configuration with -t, logging there, before reloading. */
   reloadCheckLog?: string;
@@ -62,7 +62,7 @@ export interface ParentSettings {
 /** How long after a reload the parent reads its own settings again. */
 const REREAD_DELAY_MS = 1000;
 
-export const DEFAULT_PARENT_SETTINGS: ParentSettings = { childWaitSeconds: 5 };
+export const DEFAULT_PARENT_SETTINGS: ParentSettings = { childWaitSeconds: 10 };
 
 /** How the parent checks a configuration (reload-check.ts), and reads its settings again. */
 export interface ReloadHooks {

@@ -207,7 +207,9 @@ export function defaultGlobalDefs(): GlobalDefs {
     namespaceWithIpsets: false,
     usePidDir: false,
     linkbeatUsePolling: false,
-    childWaitTime: 5,
+    // keepalived's is 5 s; a Node child with 1,000 instances or 10,000 real servers can take about that
+    // long to stop gracefully, and a SIGKILL then would leave VIPs behind (README, "Migrating").
+    childWaitTime: 10,
     processNames: false,
     useSymlinkPaths: false,
     setSupplementaryGroups: false,
