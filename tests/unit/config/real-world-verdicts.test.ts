@@ -131,4 +131,70 @@ virtual_server 192.0.2.10 80 {
       r.lines.join('\n'),
     );
   });
+
+  it('words after the port of a virtual_server or real_server are ignored, as keepalived does', () => {
+    const vs = (head: string, rs: string): string =>
+      `virtual_server ${head} {\n  delay_loop 5\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n` +
+      `  real_server ${rs} {\n    weight 1\n  }\n}\n`;
+    const extra = configTest(vs('192.0.2.1 80 dev eth0', '192.0.2.2 80 spare'));
+    assert.deepEqual(extra.lines, []);
+    assert.equal(extra.status, 0);
+    const group = configTest(
+      `virtual_server_group G {\n  192.0.2.1 80 spare\n}\n${vs('group G', '192.0.2.2 80')}`,
+    );
+    assert.deepEqual(group.lines, []);
+    assert.equal(group.status, 0);
+    // What follows is still read: a quorum of 0 is reported as it is without the extra words.
+    const quorum = configTest(
+      vs('192.0.2.1 80 dev eth0', '192.0.2.2 80').replace('delay_loop 5', 'quorum 0'),
+    );
+    assert.deepEqual(
+      quorum.lines.map((l) => l.split(':')[0]),
+      ['2'],
+      quorum.lines.join('\n'),
+    );
+  });
+
+  it('a second notify_master in an instance or sync group is reported and ignored: the first stays', () => {
+    const r = configTest(`vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  notify_master "/bin/true first"
+  notify_master "/bin/true second"
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+vrrp_sync_group G1 {
+  group {
+    VI_1
+  }
+  notify_backup "/bin/true one"
+  notify_backup "/bin/true two"
+}
+`);
+    assert.ok(
+      r.lines.includes('6: (VI_1) notify_master script already specified - ignoring /bin/true second'),
+      r.lines.join('\n'),
+    );
+    assert.ok(
+      r.lines.includes('16: vrrp group G1: notify_backup script already specified - ignoring /bin/true two'),
+      r.lines.join('\n'),
+    );
+    // 6, not 5: the scripts run without script security, which keepalived 2.2.7 also reports.
+    assert.equal(r.status, 6);
+  });
+
+  it('the first of two notify_master lines is the one the model keeps', () => {
+    const loaded = loadModel(
+      FILE,
+      new MemoryHost({
+        [FILE]: `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  notify_master "/bin/true first"\n  notify_master "/bin/true second"\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n`,
+      }),
+      { hostFacts: HOST },
+    );
+    const inst = loaded.model.instances[0];
+    assert.equal(inst?.notify.master?.command, '/bin/true first');
+  });
 });

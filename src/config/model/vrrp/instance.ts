@@ -320,7 +320,11 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
   const handlers: Handlers = {
     ...simpleHandlers(() => inst, INSTANCE_TABLE, ctx),
     ...trackHandlers(ctx, () => inst.track),
-    ...notifyHandlers(ctx, () => inst.notify),
+    ...notifyHandlers(
+      ctx,
+      () => inst.notify,
+      () => `(${inst.name})`,
+    ),
     state: (n) => {
       const v = choice(n, ctx, ['MASTER', 'BACKUP'] as const, 0, true);
       if (v) inst.state = v;
