@@ -197,4 +197,21 @@ vrrp_sync_group G1 {
     const inst = loaded.model.instances[0];
     assert.equal(inst?.notify.master?.command, '/bin/true first');
   });
+
+  it('a notify script whose user or group does not exist is dropped: no SECURITY VIOLATION for it', () => {
+    const withUser = (words: string): string =>
+      `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n` +
+      `  notify_master ${words}\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n`;
+    for (const words of ['/bin/true ghost', '/bin/true root nosuchgroup']) {
+      const r = configTest(withUser(words));
+      assert.deepEqual(r.lines, [], words);
+      assert.equal(r.status, 0, words);
+      assert.ok(
+        r.diagnostics.some((d) => d.severity === 'note' && d.message.includes('Invalid user/group')),
+        words,
+      );
+    }
+    // A user that exists keeps the script, which then runs as root without script security.
+    assert.equal(configTest(withUser('/bin/true root root')).status, 6);
+  });
 });

@@ -162,6 +162,8 @@ export function notifyHandlers(
       }
       const s = readScriptCommand(n, ctx);
       if (s) out[field] = s;
+      // notify_deleted holds even when its script is dropped (an unknown user), as in keepalived.
+      else if (field === 'deleted' && n.args.length > 0) out.deleted = true;
     };
   }
   return handlers;
