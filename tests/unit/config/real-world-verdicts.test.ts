@@ -214,4 +214,74 @@ vrrp_sync_group G1 {
     // A user that exists keeps the script, which then runs as root without script security.
     assert.equal(configTest(withUser('/bin/true root root')).status, 6);
   });
+
+  it("a '/mask' or '-range' after a unicast peer, source or server address is dropped, as keepalived does", () => {
+    const r = configTest(`vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  unicast_src_ip 192.0.2.1/24
+  unicast_peer {
+    192.0.2.24/24
+    192.0.2.25-30
+  }
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+virtual_server 192.0.2.10/24 80 {
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 192.0.2.30-31 80 {
+    weight 1
+  }
+}
+`);
+    assert.deepEqual(r.lines, []);
+    assert.equal(r.status, 0);
+    const loaded = loadModel(
+      FILE,
+      new MemoryHost({
+        [FILE]: INSTANCE.replace(
+          '  virtual_ipaddress',
+          '  unicast_peer {\n    192.0.2.24/24\n  }\n  virtual_ipaddress',
+        ),
+      }),
+      { hostFacts: HOST },
+    );
+    assert.deepEqual(
+      loaded.model.instances[0]?.unicastPeers.map((p) => p.address),
+      ['192.0.2.24'],
+    );
+  });
+
+  it('a second vrrp_script, track_file or vrrp_track_process of one name is a note (the first is used)', () => {
+    const r = configTest(`global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script chk {
+  script "/bin/true"
+}
+vrrp_script chk {
+  script "/bin/true again"
+}
+track_file tf {
+  file /tmp/a
+}
+track_file tf {
+  file /tmp/b
+}
+vrrp_track_process tp {
+  process sshd
+}
+vrrp_track_process tp {
+  process cron
+}
+${INSTANCE}`);
+    assert.deepEqual(r.lines, []);
+    assert.equal(r.status, 0);
+    assert.equal(r.diagnostics.filter((d) => d.message.includes('already defined')).length, 3);
+  });
 });

@@ -44,11 +44,19 @@ export function addressPort(node: ConfigNode, ctx: BuildContext, index = 0): Add
     ctx.diags.error(node, node.keyword, 'missing address');
     return undefined;
   }
-  const ip = parseIp(text);
+  // inet_stosockaddr drops a '-range' or '/mask' after the address, without a word.
+  const cut = text.search(/[-/]/);
+  const ip = parseIp(cut < 0 ? text : text.slice(0, cut));
   if (!ip) {
     ctx.diags.error(node, node.keyword, `'${text}' is not a valid IP address`);
     return undefined;
   }
+  if (cut >= 0)
+    ctx.diags.note(
+      node,
+      node.keyword,
+      `'${text.slice(cut)}' after ${ip.address} ignored, as keepalived does`,
+    );
   if (node.args.length > index + 2) {
     const extra = node.args.slice(index + 2).join(' ');
     ctx.diags.note(node, node.keyword, `'${extra}' after the port ignored, as keepalived does`);
