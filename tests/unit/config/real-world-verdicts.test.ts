@@ -284,4 +284,23 @@ ${INSTANCE}`);
     assert.equal(r.status, 0);
     assert.equal(r.diagnostics.filter((d) => d.message.includes('already defined')).length, 3);
   });
+
+  it('words after a one-word keyword are ignored with a note, except where keepalived counts them', () => {
+    const r = configTest(
+      'global_defs {\n  router_id r1 spare\n  process_name p1 spare\n}\n' +
+        INSTANCE.replace('interface eth0', 'interface eth0 spare').replace(
+          / {2}track_script \{\n {4}chk\n {2}\}\n/,
+          '',
+        ),
+    );
+    assert.deepEqual(r.lines, []);
+    assert.equal(r.status, 0);
+    assert.equal(r.diagnostics.filter((d) => d.message === 'extra arguments ignored').length, 3);
+    // snmp_socket's handler counts its words: keepalived reports the line.
+    const snmp = configTest('global_defs {\n  snmp_socket udp:localhost:705 spare\n}\n');
+    assert.deepEqual(
+      snmp.lines.map((l) => l.split(':')[0]),
+      ['2'],
+    );
+  });
 });

@@ -284,6 +284,8 @@ export function defaultGlobalDefs(): GlobalDefs {
 const MAX_INT = 2147483647;
 const flagKw = { kind: 'flag' } as const;
 const word = { kind: 'word' } as const;
+/** keepalived reports more than one word for these (snmp_socket, reload_time_file, vrrp_rx_bufs_policy). */
+const strictWord = { kind: 'word', strict: true } as const;
 const restKw = { kind: 'rest' } as const;
 const words = { kind: 'words' } as const;
 const optword = { kind: 'optword' } as const;
@@ -352,7 +354,7 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   // vmac_prefix / vmac_addr_prefix: read by hand below (the first one wins, as in keepalived).
   { keyword: 'vrrp_startup_delay', field: 'vrrpStartupDelay', spec: decimals(0, 3600) },
   { keyword: 'vrrp_delay_after_boot', field: 'vrrpDelayAfterBoot', spec: decimals(0, 3600) },
-  { keyword: 'vrrp_rx_bufs_policy', field: 'vrrpRxBufsPolicy', spec: word },
+  { keyword: 'vrrp_rx_bufs_policy', field: 'vrrpRxBufsPolicy', spec: strictWord },
   { keyword: 'vrrp_rx_bufs_multiplier', field: 'vrrpRxBufsMultiplier', spec: ints(1, MAX_INT) },
   { keyword: 'nftables', field: 'nftables', spec: optword },
   { keyword: 'nftables_priority', field: 'nftablesPriority', spec: ints(-MAX_INT, MAX_INT) },
@@ -391,7 +393,7 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'vrrp_rlimit_rttime', field: 'vrrpRlimitRttime', spec: ints(2, MAX_INT) },
   { keyword: 'checker_rlimit_rttime', field: 'checkerRlimitRttime', spec: ints(2, MAX_INT) },
   { keyword: 'bfd_rlimit_rttime', field: 'bfdRlimitRttime', spec: ints(2, MAX_INT) },
-  { keyword: 'snmp_socket', field: 'snmpSocket', spec: word },
+  { keyword: 'snmp_socket', field: 'snmpSocket', spec: strictWord },
   { keyword: 'enable_snmp_vrrp', field: 'enableSnmpVrrp', spec: flagKw },
   { keyword: 'enable_snmp_checker', field: 'enableSnmpChecker', spec: flagKw },
   { keyword: 'enable_snmp_rfc', field: 'enableSnmpRfc', spec: flagKw },
@@ -424,7 +426,7 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'random_seed', field: 'randomSeed', spec: ints(0, 4294967295) },
   { keyword: 'reload_check_config', field: 'reloadCheckConfig', spec: optword },
   { keyword: 'include_check', field: 'includeCheck', spec: words },
-  { keyword: 'reload_time_file', field: 'reloadTimeFile', spec: word },
+  { keyword: 'reload_time_file', field: 'reloadTimeFile', spec: strictWord },
   { keyword: 'reload_repeat', field: 'reloadRepeat', spec: flagKw },
   { keyword: 'reload_file', field: 'reloadFile', spec: optword },
   { keyword: 'data_use_instance', field: 'dataUseInstance', spec: flagKw },
