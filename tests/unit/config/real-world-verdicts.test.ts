@@ -303,4 +303,24 @@ ${INSTANCE}`);
       ['2'],
     );
   });
+
+  it('a virtual server without lvs_sched or lvs_method is reported (keepalived sets wlc / NAT and counts it)', () => {
+    const vs = (lines: string): string =>
+      `virtual_server 192.0.2.1 80 {\n${lines}  protocol TCP\n  real_server 192.0.2.2 80 {\n    weight 1\n  }\n}\n`;
+    const noSched = configTest(vs('  lvs_method NAT\n'));
+    assert.equal(noSched.status, 5);
+    assert.deepEqual(noSched.lines, [
+      "1: Virtual server 192.0.2.1:80: no scheduler set, setting default 'wlc'",
+    ]);
+    const noMethod = configTest(vs('  lvs_sched rr\n'));
+    assert.equal(noMethod.status, 5);
+    assert.deepEqual(noMethod.lines, [
+      '1: Virtual server 192.0.2.1:80: no forwarding method set, setting default NAT',
+    ]);
+    // A method on every real server is enough.
+    assert.equal(
+      configTest(vs('  lvs_sched rr\n').replace('weight 1', 'weight 1\n    lvs_method DR')).status,
+      0,
+    );
+  });
 });

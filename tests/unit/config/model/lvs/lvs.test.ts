@@ -982,7 +982,7 @@ void describe('checkLvs', () => {
   void test('FILE_CHECK and BFD_CHECK references, when the names are known', () => {
     const { model } = lvs(
       vsText(
-        '  real_server 10.1.1.1 80 {\n    FILE_CHECK {\n      track_file nope\n    }\n    BFD_CHECK {\n      name b1\n    }\n  }',
+        '  lvs_sched rr\n  lvs_method NAT\n  real_server 10.1.1.1 80 {\n    FILE_CHECK {\n      track_file nope\n    }\n    BFD_CHECK {\n      name b1\n    }\n  }',
       ),
     );
     const ctx = { diags: new Diagnostics() };
@@ -991,8 +991,8 @@ void describe('checkLvs', () => {
       bfdInstances: new Set(['b2']),
     });
     assert.deepEqual(ctx.diags.items.map(formatDiagnostic), [
-      '/k.conf:4: error: track_file: track_file nope not found',
-      '/k.conf:7: error: BFD_CHECK: bfd_instance b1 not configured',
+      '/k.conf:6: error: track_file: track_file nope not found',
+      '/k.conf:9: error: BFD_CHECK: bfd_instance b1 not configured',
     ]);
   });
 });
