@@ -2,7 +2,10 @@
 // tests/corpus/**/*.conf: per file, both exit codes and the lines each one flags, then the totals.
 //   node dist/bench/config-verdicts.js [-v] [FILE ...]      (root: keepalived runs in a namespace)
 //   node dist/bench/config-verdicts.js [-v] --dir DIR        (every *.conf under DIR, e.g. real-world ones)
-// -v prints both outputs for every file that disagrees.
+// -v prints both outputs for every file that disagrees. --with-interfaces first creates, in the namespace,
+// every interface the files name (interface, dev, track_interface...): real-world configs name their
+// hosts' interfaces, and both sides stopping at a missing ens192 would hide every other difference.
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
   compareConfigTest,
@@ -13,6 +16,7 @@ import {
   type VerdictComparison,
 } from '../tests/helpers/config-verdicts.js';
 import {
+  addConfigTestInterfaces,
   closeConfigTestNamespace,
   keepalivedConfigTestSkipReason,
 } from '../tests/helpers/keepalived-config-test.js';
@@ -92,17 +96,46 @@ async function tallyOf(label: string, files: string[], base: string, verbose: bo
   return t;
 }
 
+/** Interface names a config's lines give: after interface / dev / lvs_sync_daemon[_interface], and the
+ * first word of each line of a track_interface block. A rough scan: a wrong guess only adds an interface. */
+function interfacesNamed(file: string): string[] {
+  const names: string[] = [];
+  let inTrack = false;
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.replace(/[#!].*/, '').trim();
+    if (inTrack) {
+      if (line.startsWith('}')) inTrack = false;
+      else if (line !== '') names.push(line.split(/\s+/)[0] ?? '');
+      continue;
+    }
+    if (/^track_interface\b.*\{/.test(line)) inTrack = true;
+    for (const m of line.matchAll(/\b(?:interface|dev|lvs_sync_daemon(?:_interface)?)\s+(\S+)/g))
+      names.push(m[1] ?? '');
+  }
+  return names;
+}
+
 async function main(): Promise<void> {
   const skip = keepalivedConfigTestSkipReason();
   if (skip) throw new Error(`cannot run keepalived's config test: ${skip}`);
   const args = process.argv.slice(2);
   const verbose = args.includes('-v');
+  const withInterfaces = args.includes('--with-interfaces');
   const dirAt = args.indexOf('--dir');
   const dir = dirAt >= 0 ? args[dirAt + 1] : undefined;
-  const chosen = args.filter((a, i) => a !== '-v' && (dirAt < 0 || (i !== dirAt && i !== dirAt + 1)));
+  const chosen = args.filter(
+    (a, i) => a !== '-v' && a !== '--with-interfaces' && (dirAt < 0 || (i !== dirAt && i !== dirAt + 1)),
+  );
+  const addInterfaces = (files: string[]): void => {
+    if (!withInterfaces) return;
+    const added = addConfigTestInterfaces(files.flatMap(interfacesNamed));
+    console.log(`# interfaces added to the namespace: ${added.join(' ') || '-'}`);
+  };
   try {
     if (dir !== undefined) {
-      const t = await tallyOf(`configs under ${dir}`, corpusFiles(dir), dir, verbose);
+      const files = corpusFiles(dir);
+      addInterfaces(files);
+      const t = await tallyOf(`configs under ${dir}`, files, dir, verbose);
       console.log(
         `agreement: exit code ${percent(t.sameStatus, t.files)}, flagged lines ${percent(t.sameLines, t.files)}, ` +
           `both ${percent(t.bothSame, t.files)} of ${t.files} files`,
@@ -110,6 +143,7 @@ async function main(): Promise<void> {
       return;
     }
     if (chosen.length > 0) {
+      addInterfaces(chosen);
       await tallyOf('chosen files', chosen, process.cwd(), verbose);
       return;
     }

@@ -80,6 +80,29 @@ export function oursConfigTest(file: string): Promise<ConfigTestResult> {
   });
 }
 
+/**
+ * Adds more interfaces (veth pairs, the peers named kts-xN) to the config-test namespace, so that configs
+ * naming their hosts' interfaces (ens192, bond0...) are judged on everything else. Names that are already
+ * there or cannot be interface names are skipped; returns those added.
+ */
+export function addConfigTestInterfaces(names: Iterable<string>): string[] {
+  const ns = configTestNamespace();
+  const added: string[] = [];
+  for (const name of new Set(names)) {
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name) || (CONFIG_TEST_INTERFACES as readonly string[]).includes(name))
+      continue;
+    const peer = `kts-x${extraInterfaces++}`;
+    const r = spawnSync('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', peer]);
+    if (r.status !== 0) continue;
+    run(['ip', '-n', ns, 'link', 'set', name, 'up']);
+    run(['ip', '-n', ns, 'link', 'set', peer, 'up']);
+    added.push(name);
+  }
+  return added;
+}
+
+let extraInterfaces = 0;
+
 /** Removes the namespace now (it also goes at process exit). */
 export function closeConfigTestNamespace(): void {
   lab?.cleanup();

@@ -103,6 +103,9 @@ function addNamed<T extends { name: string; location: { file: string; line: numb
   item: T | undefined,
   node: ConfigNode,
   ctx: BuildContext,
+  /** keepalived 2.2.7 keeps a second vrrp_script / track_file / track_process of the same name without a
+   * word (lookups by name find the first): only a note for those. */
+  duplicate: 'error' | 'note' = 'error',
 ): void {
   if (!item) return;
   // An index per list keeps this linear: configs with thousands of instances are real.
@@ -113,7 +116,7 @@ function addNamed<T extends { name: string; location: { file: string; line: numb
   }
   const first = index.get(item.name) as T | undefined;
   if (first) {
-    ctx.diags.error(
+    ctx.diags[duplicate](
       node,
       node.keyword,
       `${item.name} is already defined at ${first.location.file}:${first.location.line}, ignored`,
@@ -161,11 +164,11 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     static_rules: (n) => m.staticRules.push(...readRuleBlock(n, ctx)),
     vrrp_script: (n) => {
       const s = buildVrrpScript(n, vrrpCtx);
-      addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx);
+      addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx, 'note');
     },
-    track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx),
-    vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
-    track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx),
+    track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx, 'note'),
+    vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx, 'note'),
+    track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx, 'note'),
     vrrp_sync_group: (n) => addNamed(m.syncGroups, buildSyncGroup(n, vrrpCtx), n, ctx),
     vrrp_instance: (n) => addNamed(m.instances, buildVrrpInstance(n, vrrpCtx), n, ctx),
     virtual_server_group: (n) =>

@@ -50,8 +50,8 @@ describe('keepalived-ts command line', () => {
     writeFileSync(
       file,
       'global_defs {\n  lvs_data_plane nftables\n}\n' +
-        'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched lc\n  real_server 10.1.1.1 80 {\n  }\n}\n' +
-        'virtual_server 10.0.0.2 80 {\n  protocol TCP\n  lvs_sched rr\n  real_server 10.1.1.1 80 {\n  }\n}\n',
+        'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched lc\n  lvs_method NAT\n  real_server 10.1.1.1 80 {\n  }\n}\n' +
+        'virtual_server 10.0.0.2 80 {\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n  real_server 10.1.1.1 80 {\n  }\n}\n',
     );
     const r = run(['-t', '-f', file]);
     assert.equal(r.code, 5, r.stderr);
@@ -106,7 +106,7 @@ describe('keepalived-ts command line', () => {
     const noted = join(dir, 'noted.conf');
     writeFileSync(
       noted,
-      'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lb_algo rr\n  real_server 10.1.1.1 80 {\n  }\n}\n',
+      'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 10.1.1.1 80 {\n  }\n}\n',
     );
     const n = run(['-t', '-f', noted]);
     assert.equal(n.code, 0, n.stderr);

@@ -169,4 +169,196 @@ virtual_server 192.0.2.10 80 {
     assert.deepEqual(vi?.virtualIpaddresses, []);
     assert.equal(loaded.model.global.routerId, 'r1');
   });
+
+  it('words after the port of a virtual_server or real_server are ignored, as keepalived does', () => {
+    const vs = (head: string, rs: string): string =>
+      `virtual_server ${head} {\n  delay_loop 5\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n` +
+      `  real_server ${rs} {\n    weight 1\n  }\n}\n`;
+    const extra = configTest(vs('192.0.2.1 80 dev eth0', '192.0.2.2 80 spare'));
+    assert.deepEqual(extra.lines, []);
+    assert.equal(extra.status, 0);
+    const group = configTest(
+      `virtual_server_group G {\n  192.0.2.1 80 spare\n}\n${vs('group G', '192.0.2.2 80')}`,
+    );
+    assert.deepEqual(group.lines, []);
+    assert.equal(group.status, 0);
+    // What follows is still read: a quorum of 0 is reported as it is without the extra words.
+    const quorum = configTest(
+      vs('192.0.2.1 80 dev eth0', '192.0.2.2 80').replace('delay_loop 5', 'quorum 0'),
+    );
+    assert.deepEqual(
+      quorum.lines.map((l) => l.split(':')[0]),
+      ['2'],
+      quorum.lines.join('\n'),
+    );
+  });
+
+  it('a second notify_master in an instance or sync group is reported and ignored: the first stays', () => {
+    const r = configTest(`vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  notify_master "/bin/true first"
+  notify_master "/bin/true second"
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+vrrp_sync_group G1 {
+  group {
+    VI_1
+  }
+  notify_backup "/bin/true one"
+  notify_backup "/bin/true two"
+}
+`);
+    assert.ok(
+      r.lines.includes('6: (VI_1) notify_master script already specified - ignoring /bin/true second'),
+      r.lines.join('\n'),
+    );
+    assert.ok(
+      r.lines.includes('16: vrrp group G1: notify_backup script already specified - ignoring /bin/true two'),
+      r.lines.join('\n'),
+    );
+    // 6, not 5: the scripts run without script security, which keepalived 2.2.7 also reports.
+    assert.equal(r.status, 6);
+  });
+
+  it('the first of two notify_master lines is the one the model keeps', () => {
+    const loaded = loadModel(
+      FILE,
+      new MemoryHost({
+        [FILE]: `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  notify_master "/bin/true first"\n  notify_master "/bin/true second"\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n`,
+      }),
+      { hostFacts: HOST },
+    );
+    const inst = loaded.model.instances[0];
+    assert.equal(inst?.notify.master?.command, '/bin/true first');
+  });
+
+  it('a notify script whose user or group does not exist is dropped: no SECURITY VIOLATION for it', () => {
+    const withUser = (words: string): string =>
+      `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n` +
+      `  notify_master ${words}\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n`;
+    for (const words of ['/bin/true ghost', '/bin/true root nosuchgroup']) {
+      const r = configTest(withUser(words));
+      assert.deepEqual(r.lines, [], words);
+      assert.equal(r.status, 0, words);
+      assert.ok(
+        r.diagnostics.some((d) => d.severity === 'note' && d.message.includes('Invalid user/group')),
+        words,
+      );
+    }
+    // A user that exists keeps the script, which then runs as root without script security.
+    assert.equal(configTest(withUser('/bin/true root root')).status, 6);
+  });
+
+  it("a '/mask' or '-range' after a unicast peer, source or server address is dropped, as keepalived does", () => {
+    const r = configTest(`vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  unicast_src_ip 192.0.2.1/24
+  unicast_peer {
+    192.0.2.24/24
+    192.0.2.25-30
+  }
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+virtual_server 192.0.2.10/24 80 {
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 192.0.2.30-31 80 {
+    weight 1
+  }
+}
+`);
+    assert.deepEqual(r.lines, []);
+    assert.equal(r.status, 0);
+    const loaded = loadModel(
+      FILE,
+      new MemoryHost({
+        [FILE]: INSTANCE.replace(
+          '  virtual_ipaddress',
+          '  unicast_peer {\n    192.0.2.24/24\n  }\n  virtual_ipaddress',
+        ),
+      }),
+      { hostFacts: HOST },
+    );
+    assert.deepEqual(
+      loaded.model.instances[0]?.unicastPeers.map((p) => p.address),
+      ['192.0.2.24'],
+    );
+  });
+
+  it('a second vrrp_script, track_file or vrrp_track_process of one name is a note (the first is used)', () => {
+    const r = configTest(`global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script chk {
+  script "/bin/true"
+}
+vrrp_script chk {
+  script "/bin/true again"
+}
+track_file tf {
+  file /tmp/a
+}
+track_file tf {
+  file /tmp/b
+}
+vrrp_track_process tp {
+  process sshd
+}
+vrrp_track_process tp {
+  process cron
+}
+${INSTANCE}`);
+    assert.deepEqual(r.lines, []);
+    assert.equal(r.status, 0);
+    assert.equal(r.diagnostics.filter((d) => d.message.includes('already defined')).length, 3);
+  });
+
+  it('words after a one-word keyword are ignored with a note, except where keepalived counts them', () => {
+    const r = configTest(
+      'global_defs {\n  router_id r1 spare\n  process_name p1 spare\n}\n' +
+        INSTANCE.replace('interface eth0', 'interface eth0 spare').replace(
+          / {2}track_script \{\n {4}chk\n {2}\}\n/,
+          '',
+        ),
+    );
+    assert.deepEqual(r.lines, []);
+    assert.equal(r.status, 0);
+    assert.equal(r.diagnostics.filter((d) => d.message === 'extra arguments ignored').length, 3);
+    // snmp_socket's handler counts its words: keepalived reports the line.
+    const snmp = configTest('global_defs {\n  snmp_socket udp:localhost:705 spare\n}\n');
+    assert.deepEqual(
+      snmp.lines.map((l) => l.split(':')[0]),
+      ['2'],
+    );
+  });
+
+  it('a virtual server without lvs_sched or lvs_method is reported (keepalived sets wlc / NAT and counts it)', () => {
+    const vs = (lines: string): string =>
+      `virtual_server 192.0.2.1 80 {\n${lines}  protocol TCP\n  real_server 192.0.2.2 80 {\n    weight 1\n  }\n}\n`;
+    const noSched = configTest(vs('  lvs_method NAT\n'));
+    assert.equal(noSched.status, 5);
+    assert.deepEqual(noSched.lines, [
+      "1: Virtual server 192.0.2.1:80: no scheduler set, setting default 'wlc'",
+    ]);
+    const noMethod = configTest(vs('  lvs_sched rr\n'));
+    assert.equal(noMethod.status, 5);
+    assert.deepEqual(noMethod.lines, [
+      '1: Virtual server 192.0.2.1:80: no forwarding method set, setting default NAT',
+    ]);
+    // A method on every real server is enough.
+    assert.equal(
+      configTest(vs('  lvs_sched rr\n').replace('weight 1', 'weight 1\n    lvs_method DR')).status,
+      0,
+    );
+  });
 });

@@ -287,6 +287,8 @@ export function defaultGlobalDefs(): GlobalDefs {
 const MAX_INT = 2147483647;
 const flagKw = { kind: 'flag' } as const;
 const word = { kind: 'word' } as const;
+/** keepalived reports more than one word for these (snmp_socket, reload_time_file, vrrp_rx_bufs_policy). */
+const strictWord = { kind: 'word', strict: true } as const;
 const restKw = { kind: 'rest' } as const;
 const words = { kind: 'words' } as const;
 const optword = { kind: 'optword' } as const;
@@ -399,7 +401,7 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'vrrp_rlimit_rttime', field: 'vrrpRlimitRttime', spec: ints(2, MAX_INT) },
   { keyword: 'checker_rlimit_rttime', field: 'checkerRlimitRttime', spec: ints(2, MAX_INT) },
   { keyword: 'bfd_rlimit_rttime', field: 'bfdRlimitRttime', spec: ints(2, MAX_INT) },
-  { keyword: 'snmp_socket', field: 'snmpSocket', spec: word },
+  { keyword: 'snmp_socket', field: 'snmpSocket', spec: strictWord },
   { keyword: 'enable_snmp_vrrp', field: 'enableSnmpVrrp', spec: flagKw },
   { keyword: 'enable_snmp_checker', field: 'enableSnmpChecker', spec: flagKw },
   { keyword: 'enable_snmp_rfc', field: 'enableSnmpRfc', spec: flagKw },
@@ -432,7 +434,7 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'random_seed', field: 'randomSeed', spec: ints(0, 4294967295) },
   { keyword: 'reload_check_config', field: 'reloadCheckConfig', spec: optword },
   { keyword: 'include_check', field: 'includeCheck', spec: words },
-  { keyword: 'reload_time_file', field: 'reloadTimeFile', spec: word },
+  { keyword: 'reload_time_file', field: 'reloadTimeFile', spec: strictWord },
   { keyword: 'reload_repeat', field: 'reloadRepeat', spec: flagKw },
   { keyword: 'reload_file', field: 'reloadFile', spec: optword },
   { keyword: 'data_use_instance', field: 'dataUseInstance', spec: flagKw },

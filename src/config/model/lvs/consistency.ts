@@ -86,6 +86,17 @@ export function checkLvs(
         );
     }
 
+    // keepalived fills in a missing scheduler or forwarding method, counting it as a config error
+    // (validate_check_config); the forwarding one only when a real or sorry server needs the default.
+    if (vs.scheduler === undefined)
+      warn(vs.at, 'virtual_server', `Virtual server ${name}: no scheduler set, setting default 'wlc'`);
+    const needsDefaultMethod =
+      vs.forwarding === undefined &&
+      (vs.realServers.some((rs) => rs.forwarding === undefined) ||
+        (vs.sorryServer !== undefined && vs.sorryServer.forwarding === undefined));
+    if (needsDefaultMethod)
+      warn(vs.at, 'virtual_server', `Virtual server ${name}: no forwarding method set, setting default NAT`);
+
     // Group addresses must share the family of the non-tunnelled real servers.
     if (group) {
       const groupFamilies = new Set<Family>(

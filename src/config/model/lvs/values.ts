@@ -35,21 +35,31 @@ export interface AddressPort {
   port?: number;
 }
 
-/** `ADDRESS [PORT]` starting at args[index]; more words are an error. A port of 0 is no port. */
+/** `ADDRESS [PORT]` starting at args[index]. A port of 0 is no port. keepalived reads only these two words
+ * (alloc_vs / alloc_rs / alloc_ssvr) and silently ignores the rest ("... 80 dev eth0" is seen in the wild),
+ * so more words are only a note here. */
 export function addressPort(node: ConfigNode, ctx: BuildContext, index = 0): AddressPort | undefined {
   const text = node.args[index];
   if (text === undefined) {
     ctx.diags.error(node, node.keyword, 'missing address');
     return undefined;
   }
-  const ip = parseIp(text);
+  // inet_stosockaddr drops a '-range' or '/mask' after the address, without a word.
+  const cut = text.search(/[-/]/);
+  const ip = parseIp(cut < 0 ? text : text.slice(0, cut));
   if (!ip) {
     ctx.diags.error(node, node.keyword, `'${text}' is not a valid IP address`);
     return undefined;
   }
+  if (cut >= 0)
+    ctx.diags.note(
+      node,
+      node.keyword,
+      `'${text.slice(cut)}' after ${ip.address} ignored, as keepalived does`,
+    );
   if (node.args.length > index + 2) {
-    ctx.diags.error(node, node.keyword, `unexpected '${node.args[index + 2] ?? ''}' after the port`);
-    return undefined;
+    const extra = node.args.slice(index + 2).join(' ');
+    ctx.diags.note(node, node.keyword, `'${extra}' after the port ignored, as keepalived does`);
   }
   const out: AddressPort = { family: ip.family, address: ip.address };
   // keepalived reads a port of all zeros as no port at all (alloc_vs / alloc_rs / alloc_ssvr, since 2.0.7).

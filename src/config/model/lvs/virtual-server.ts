@@ -125,13 +125,10 @@ function buildVsgEntry(node: ConfigNode, ctx: BuildContext): VsgEntry | undefine
     ctx.diags.error(node, 'virtual_server_group', `${range} - skipping`);
     return undefined;
   }
+  // keepalived's alloc_vsg_entry reads the address and the port only: more words go unseen.
   if (node.args.length > 1) {
-    ctx.diags.error(
-      node,
-      'virtual_server_group',
-      `unexpected '${node.args[1] ?? ''}' after the port - skipping`,
-    );
-    return undefined;
+    const extra = node.args.slice(1).join(' ');
+    ctx.diags.note(node, 'virtual_server_group', `'${extra}' after the port ignored, as keepalived does`);
   }
   const entry: VsgEntry = { kind: 'address', ...range, at: locationOf(node) };
   if (node.args[0] !== undefined) {

@@ -30,6 +30,21 @@ export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCo
       `'${user} ${group}' is read as the user and group to run ${command} as, and '${extra.join(' ')}' is ignored: ` +
         `quote the command to pass it arguments ("${node.args.join(' ')}")`,
     );
+  // keepalived drops the script when its user or group does not exist (notify_script_init), logging it
+  // without counting it: a note, and no script.
+  const facts = ctx.hostFacts;
+  if (user !== undefined && facts?.userExists !== undefined) {
+    const groupOk =
+      group === undefined || facts.groupExists === undefined || facts.groupExists(group.replace(/^:/, ''));
+    if (!facts.userExists(user) || !groupOk) {
+      ctx.diags.note(
+        node,
+        node.keyword,
+        `Invalid user/group for ${node.keyword} script ${command} - ignoring`,
+      );
+      return undefined;
+    }
+  }
   const out: ScriptCommand = { command };
   if (user !== undefined) out.user = user;
   if (group !== undefined) out.group = group;

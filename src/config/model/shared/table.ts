@@ -9,8 +9,9 @@ export type SimpleSpec =
   | { kind: 'flag' }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'decimal'; min: number; max: number }
-  /** Exactly one word. */
-  | { kind: 'word' }
+  /** One word. keepalived reads the first and silently ignores any more (a note here), except for the few
+   * keywords whose handlers count their words (`strict`: more is reported). */
+  | { kind: 'word'; strict?: true }
   /** One or more words, kept as one string joined by spaces. */
   | { kind: 'rest' }
   /** Zero or more words (a bare keyword gives []). */
@@ -57,7 +58,8 @@ export function readSimple<T extends object>(
     case 'word':
       value = node.args[0];
       if (value === undefined) missingArgument(node, ctx);
-      else if (node.args.length > 1) ctx.diags.warn(node, node.keyword, `extra arguments ignored`);
+      else if (node.args.length > 1)
+        ctx.diags[spec.strict === true ? 'warn' : 'note'](node, node.keyword, `extra arguments ignored`);
       break;
     case 'rest':
       value = rest(node, ctx);

@@ -239,6 +239,26 @@ export function ipAddress(node: ConfigNode, ctx: BuildContext, index = 0): Parse
   return ip;
 }
 
+/**
+ * The address keepalived's inet_stosockaddr reads (unicast peers, source and destination addresses,
+ * virtual and real servers): whatever follows a '-' or a '/' is dropped, so "192.0.2.24/24" is the peer
+ * 192.0.2.24. The dropped part is a note, since keepalived says nothing.
+ */
+export function socketAddress(node: ConfigNode, ctx: BuildContext, index = 0): ParsedIp | undefined {
+  const text = arg(node, ctx, index);
+  if (text === undefined) return undefined;
+  const cut = text.search(/[-/]/);
+  const ip = parseIp(cut < 0 ? text : text.slice(0, cut));
+  if (!ip) ctx.diags.error(node, node.keyword, `'${text}' is not a valid IP address`);
+  else if (cut >= 0)
+    ctx.diags.note(
+      node,
+      node.keyword,
+      `'${text.slice(cut)}' after ${ip.address} ignored, as keepalived does`,
+    );
+  return ip;
+}
+
 /** An `address[/len]` at `index`; malformed text is an error naming the keyword. */
 export function ipPrefix(node: ConfigNode, ctx: BuildContext, index = 0): ParsedPrefix | undefined {
   const text = arg(node, ctx, index);

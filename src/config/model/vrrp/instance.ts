@@ -29,7 +29,7 @@ import {
   flag,
   type Handlers,
   int,
-  ipAddress,
+  socketAddress,
   missingArgument,
   walk,
 } from '../shared/values.js';
@@ -219,7 +219,7 @@ const INSTANCE_DEPRECATED: Record<string, string> = {
 function readUnicastPeers(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance): void {
   for (const child of blockChildren(node, ctx)) {
     const words = [child.keyword, ...child.args];
-    const ip = ipAddress({ ...child, keyword: 'unicast_peer', args: words }, ctx, 0);
+    const ip = socketAddress({ ...child, keyword: 'unicast_peer', args: words }, ctx, 0);
     if (!ip) continue;
     const peer: UnicastPeer = {
       location: { file: child.file, line: child.line },
@@ -314,13 +314,17 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
   // The instance being read: target() sets it before any handler runs (the handlers outlive each instance).
   let inst = undefined as unknown as VrrpInstance;
   const srcIp = (n: ConfigNode) => {
-    const ip = ipAddress(n, ctx);
+    const ip = socketAddress(n, ctx);
     if (ip) inst.srcIp = ip.address;
   };
   const handlers: Handlers = {
     ...simpleHandlers(() => inst, INSTANCE_TABLE, ctx),
     ...trackHandlers(ctx, () => inst.track),
-    ...notifyHandlers(ctx, () => inst.notify),
+    ...notifyHandlers(
+      ctx,
+      () => inst.notify,
+      () => `(${inst.name})`,
+    ),
     state: (n) => {
       const v = choice(n, ctx, ['MASTER', 'BACKUP'] as const, 0, true);
       if (v) inst.state = v;
@@ -347,7 +351,7 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
     mcast_src_ip: srcIp,
     unicast_src_ip: srcIp,
     mcast_dst_ip: (n) => {
-      const ip = ipAddress(n, ctx);
+      const ip = socketAddress(n, ctx);
       if (!ip) return;
       const multicast =
         ip.family === 4 ? /^2(2[4-9]|3\d)\./.test(ip.address) : /^ff[0-9a-f]2:/.test(ip.address);

@@ -54,7 +54,7 @@ export function buildSyncGroup(node: ConfigNode, ctx: BuildContext): SyncGroup |
             g.members.push({ name: m, location: { file: child.file, line: child.line } });
       },
       ...trackHandlers(ctx, g.track),
-      ...notifyHandlers(ctx, g.notify),
+      ...notifyHandlers(ctx, g.notify, () => `vrrp group ${name}:`),
       notify_priority_changes: (n) => {
         g.notifyPriorityChanges = flag(n, ctx);
       },

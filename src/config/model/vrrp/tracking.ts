@@ -139,21 +139,31 @@ const NOTIFY_KEYWORDS: Array<[keyof NotifyScripts, string]> = [
   ['any', 'notify'],
 ];
 
+/** The notify_* keywords of an instance or sync group. keepalived keeps the first of a repeated keyword and
+ * reports the others (`owner` names the block as its message does: "(VI_1)", "vrrp group G1:"). */
 export function notifyHandlers(
   ctx: BuildContext,
   target: NotifyScripts | (() => NotifyScripts),
+  owner: () => string,
 ): Record<string, (n: ConfigNode) => void> {
   const get = typeof target === 'function' ? target : () => target;
   const handlers: Record<string, (n: ConfigNode) => void> = {};
   for (const [field, keyword] of NOTIFY_KEYWORDS) {
     handlers[keyword] = (n) => {
       const out = get();
+      if (out[field] !== undefined) {
+        const what = field === 'deleted' ? keyword : `${keyword} script`;
+        ctx.diags.warn(n, keyword, `${owner()} ${what} already specified - ignoring ${n.args[0] ?? ''}`);
+        return;
+      }
       if (field === 'deleted' && n.args.length === 0) {
         out.deleted = true;
         return;
       }
       const s = readScriptCommand(n, ctx);
       if (s) out[field] = s;
+      // notify_deleted holds even when its script is dropped (an unknown user), as in keepalived.
+      else if (field === 'deleted' && n.args.length > 0) out.deleted = true;
     };
   }
   return handlers;

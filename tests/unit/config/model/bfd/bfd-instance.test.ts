@@ -174,11 +174,11 @@ void describe('bfd_instance', () => {
 
   void test('track_bfd and BFD_CHECK resolve against bfd_instance names', () => {
     const vrrp = `vrrp_instance V {\n  interface eth0\n  virtual_router_id 5\n  virtual_ipaddress {\n    10.9.9.9\n  }\n  track_bfd {\n    b1 weight 10\n    nope\n  }\n}\n`;
-    const vs = `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    BFD_CHECK {\n      name b1\n    }\n    BFD_CHECK {\n      name nope\n    }\n  }\n}\n`;
+    const vs = `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n  real_server 10.0.0.2 80 {\n    BFD_CHECK {\n      name b1\n    }\n    BFD_CHECK {\n      name nope\n    }\n  }\n}\n`;
     const { model, messages } = build(bfd('  neighbor_ip 10.0.0.2') + vrrp + vs);
     assert.deepEqual(messages, [
       "test.conf:12: warning: track_bfd: (V) bfd_instance 'nope' is not defined, ignored",
-      'test.conf:21: error: BFD_CHECK: bfd_instance nope not configured',
+      'test.conf:23: error: BFD_CHECK: bfd_instance nope not configured',
     ]);
     assert.deepEqual(
       model.instances[0]!.track.bfds.map((t) => [t.name, t.weight]),

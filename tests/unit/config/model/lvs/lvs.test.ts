@@ -164,15 +164,29 @@ void describe('virtual_server', () => {
 
   void test('bad keys are reported and the block dropped', () => {
     const { model, messages } = lvs(
-      'virtual_server 10.0.0.999 80 {\n}\nvirtual_server fwmark x {\n}\nvirtual_server group {\n}\nvirtual_server 10.0.0.1 80 90 {\n}\n',
+      'virtual_server 10.0.0.999 80 {\n}\nvirtual_server fwmark x {\n}\nvirtual_server group {\n}\n',
     );
     assert.equal(model.virtualServers.length, 0);
     assert.deepEqual(messages, [
       "/k.conf:1: error: virtual_server: '10.0.0.999' is not a valid IP address",
       "/k.conf:3: error: virtual_server: 'x' is not an integer",
       "/k.conf:5: error: virtual_server: expected 'group NAME'",
-      "/k.conf:7: error: virtual_server: unexpected '90' after the port",
     ]);
+  });
+
+  void test('words after the port are ignored with a note, as keepalived reads only address and port', () => {
+    const { model, messages } = lvs(
+      'virtual_server 10.0.0.1 80 90 {\n  real_server 10.0.0.2 80 dev eth0 {\n  }\n}\n',
+    );
+    assert.equal(model.virtualServers[0]?.key.kind, 'address');
+    assert.equal(model.virtualServers[0]?.realServers[0]?.port, 80);
+    assert.deepEqual(
+      messages.filter((m) => m.includes('after the port')),
+      [
+        "/k.conf:1: note: virtual_server: '90' after the port ignored, as keepalived does",
+        "/k.conf:2: note: real_server: 'dev eth0' after the port ignored, as keepalived does",
+      ],
+    );
   });
 
   void test('scheduler, flags, forwarding, persistence and the pool options', () => {
@@ -854,9 +868,8 @@ void describe('remaining diagnostics', () => {
       ].join('\n'),
     );
     assert.deepEqual(messages, [
-      "/k.conf:2: error: virtual_server_group: unexpected '90' after the port - skipping",
+      "/k.conf:2: note: virtual_server_group: '90' after the port ignored, as keepalived does",
       '/k.conf:3: warning: 10.0.0.2: unexpected block in virtual_server_group, ignored',
-      '/k.conf:1: warning: virtual_server_group: virtual server group G has no entries - removing',
       "/k.conf:7: error: ip_family: 'ipx' is not one of inet, inet6",
       "/k.conf:8: error: persistence_granularity: invalid IPv6 persistence_granularity '129' (1..128)",
       '/k.conf:9: warning: sorry_server_lvs_method: used before or without sorry_server - ignoring',
@@ -864,6 +877,7 @@ void describe('remaining diagnostics', () => {
       '/k.conf:12: warning: quorum_up: quorum_up script already specified - ignoring',
       '/k.conf:14: error: real_server: missing address',
       '/k.conf:18: warning: notify_down: notify_down script already specified - ignoring',
+      '/k.conf:1: note: virtual_server_group: G is not used by any virtual_server',
     ]);
   });
 
@@ -966,7 +980,7 @@ void describe('checkLvs', () => {
   void test('FILE_CHECK and BFD_CHECK references, when the names are known', () => {
     const { model } = lvs(
       vsText(
-        '  real_server 10.1.1.1 80 {\n    FILE_CHECK {\n      track_file nope\n    }\n    BFD_CHECK {\n      name b1\n    }\n  }',
+        '  lvs_sched rr\n  lvs_method NAT\n  real_server 10.1.1.1 80 {\n    FILE_CHECK {\n      track_file nope\n    }\n    BFD_CHECK {\n      name b1\n    }\n  }',
       ),
     );
     const ctx = { diags: new Diagnostics() };
@@ -975,8 +989,8 @@ void describe('checkLvs', () => {
       bfdInstances: new Set(['b2']),
     });
     assert.deepEqual(ctx.diags.items.map(formatDiagnostic), [
-      '/k.conf:4: error: track_file: track_file nope not found',
-      '/k.conf:7: error: BFD_CHECK: bfd_instance b1 not configured',
+      '/k.conf:6: error: track_file: track_file nope not found',
+      '/k.conf:9: error: BFD_CHECK: bfd_instance b1 not configured',
     ]);
   });
 });
