@@ -201,7 +201,7 @@ const GLOBAL_DEFS: BlockSupport = {
   lvs_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
   vrrp_rx_bufs_policy: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
   vrrp_rx_bufs_multiplier: note('keepalived-ts leaves VRRP socket receive buffers at their defaults'),
-  vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
+  vrrp_delay_after_boot: uses(VRRP, 'vrrpDelayAfterBoot'),
   log_unknown_vrids: uses(VRRP, 'logUnknownVrids'),
   vrrp_owner_ignore_adverts: uses(VRRP, 'vrrpOwnerIgnoreAdverts'),
   vmac_prefix: uses(VRRP, 'vmacPrefix'),

@@ -5,6 +5,7 @@
 import { LinkDebounce } from './link-debounce.js';
 import { linkDelays, type LinkDelays } from '../../vrrp/link-delays.js';
 import { lookupUser } from '../../system/users.js';
+import { systemUptimeS } from '../../system/uptime.js';
 import { cpus } from 'node:os';
 import type { DaemonOptions } from '../process/options.js';
 import { ConfigFile } from '../process/config-file.js';
@@ -140,7 +141,8 @@ export class VrrpDaemon {
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
     this.model = this.config.load();
-    this.setup = vrrpSetupFromModel(this.model);
+    // vrrp_delay_after_boot counts from boot: what is left of it is known only now
+    this.setup = vrrpSetupFromModel(this.model, { uptimeS: systemUptimeS() });
     const g = this.model.global;
     const checkerRunning =
       !this.options.vrrpOnly && (this.model.virtualServers.length > 0 || this.options.runAll);
