@@ -1,7 +1,8 @@
 // VRRP keywords keepalived-ts used to accept without an effect, checked on the real kernel:
 // promote_secondaries (the interface's sysctl set while the daemon runs, put back at stop),
 // log_unknown_vrids (an advert for a VRID no instance runs is logged) and unicast_fault_no_peer (a unicast
-// instance without peers stays in FAULT). KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's
+// instance without peers stays in FAULT); track_src_ip, which keepalived reads without an effect.
+// KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's
 // keepalived 2.2.7.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -192,6 +193,35 @@ describe(`VRRP keywords applied on the kernel (${impl})`, () => {
       assert.deepEqual(d.states('VI_1'), [], d.log());
       const notified = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n') : [];
       assert.deepEqual(notified, ['INSTANCE VI_1 FAULT 200'], d.log());
+    }));
+
+  // keepalived means track_src_ip to fault the instance when its configured source address goes, but it
+  // compares the address with the start of its socket address structure (keepalived_netlink.c), so nothing
+  // happens; keepalived-ts reads the keyword and does the same.
+  test('track_src_ip: the configured source address going faults nothing, as in keepalived', () =>
+    withLab('kwsrcip', async (lab) => {
+      const [a] = pair(lab);
+      const d = lab.start(
+        impl,
+        a,
+        'kwsrcip-a',
+        globalDefs('a') +
+          instanceConfig({
+            name: 'VI_1',
+            vrid: 81,
+            priority: 200,
+            // /32: the kernel would delete /24 VIPs with the primary address they are secondaries of
+            vips: ['10.7.0.181/32'],
+            extra: ['mcast_src_ip 10.7.0.1', 'track_src_ip'],
+          }),
+      );
+      await d.waitForState('VI_1', 'MASTER', 12_000);
+      // the interface's only IPv4 address, the case keepalived's code looks at
+      exec(['ip', '-n', a.ns, 'addr', 'del', '10.7.0.1/24', 'dev', a.ifname]);
+      await sleep(2500);
+      exec(['ip', '-n', a.ns, 'addr', 'add', '10.7.0.1/24', 'dev', a.ifname]);
+      await sleep(1000);
+      assert.deepEqual(d.states('VI_1'), ['BACKUP', 'MASTER'], d.log());
     }));
 
   only24.test(
