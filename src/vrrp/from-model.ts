@@ -156,6 +156,8 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
+  if (inst.timerExpiredBackup !== undefined && !spec.preempt)
+    spec.timerExpiredBackup = inst.timerExpiredBackup;
   // keepalived 2.4.3 (vrrp_complete_instance): unset, an address owner ignores adverts in strict mode, else
   // as vrrp_owner_ignore_adverts says (finalize.ts has refused it for anyone else).
   const owner = inst.priority === 255;

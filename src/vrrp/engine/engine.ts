@@ -6,6 +6,7 @@ import type { Action, EngineEvent, EngineSnapshot, LogLevel } from './events.js'
 import { isAdvertErrorReason, type EngineReport } from './reports.js';
 import { GarpScheduler } from './garp.js';
 import { Instance } from './instance.js';
+import { expiredMasters } from './timer-expired-backup.js';
 import type { EngineSpec, InstanceSpec } from './spec.js';
 import { newStats } from './stats.js';
 import type { StepContext } from './step.js';
@@ -135,6 +136,22 @@ export class Engine {
           `interface ${event.ifname} ${event.up ? 'up' : 'down'}`,
         );
         break;
+      case 'timers-late': {
+        const late = expiredMasters(this.instances, ctx.now, event.lateMs);
+        const us = Math.round(event.lateMs * 1000);
+        if (late.length > 0)
+          this.log(
+            ctx,
+            'info',
+            `VRRP thread timer expired ${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} seconds ago`,
+          );
+        for (const inst of late) {
+          ctx.reason = 'timer_expired_backup';
+          inst.wantState = 'BACKUP';
+          inst.leaveMaster(ctx, false);
+        }
+        break;
+      }
       case 'script-result': {
         const script = this.world.scripts.get(event.name);
         if (!script) break;

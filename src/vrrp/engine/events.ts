@@ -29,6 +29,9 @@ export type EngineEvent =
       reason: AdvertDropReason;
     }
   | { type: 'link'; ifname: string; up: boolean }
+  /** The daemon's timers fired `lateMs` late (keepalived's scheduler check, with min_auto_priority_delay):
+   * sent before the late timer's own event, for timer_expired_backup (timer-expired-backup.ts). */
+  | { type: 'timers-late'; lateMs: number }
   /** A vrrp_script finished: ok is exit status 0 (a timeout is not ok). */
   | { type: 'script-result'; name: string; ok: boolean; exitStatus?: number }
   | { type: 'file-value'; name: string; value: number }

@@ -47,6 +47,8 @@ export class Instance extends InstanceTimers {
   /** owner_ignore_adverts has said it drops adverts: once until the instance enters or leaves MASTER
    * (keepalived's rate-limited log flags). */
   ownerDropLogged = false;
+  /** When the last advert left (keepalived's last_advert_sent, for timer_expired_backup). */
+  lastAdvertAt: number | undefined;
   /** Takeovers and split brain, for the reports only (observer.ts). */
   readonly observer = new InstanceObserver(this);
 
@@ -140,6 +142,7 @@ export class Instance extends InstanceTimers {
 
   sendAdvert(ctx: StepContext, priority: number, to?: string): void {
     this.counters.advert_sent++;
+    this.lastAdvertAt = ctx.now;
     if (ctx.sentByDriver === this) {
       ctx.sentByDriver = undefined; // the driver sent this one: the armed periodic advert
       return;

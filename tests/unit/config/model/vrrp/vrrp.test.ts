@@ -441,7 +441,6 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
     assert.deepEqual(messages, [
       'test.conf:14: note: debug: not implemented in keepalived-ts',
       'test.conf:15: note: kernel_rx_buf_size: keepalived-ts leaves VRRP socket receive buffers at their defaults',
-      'test.conf:16: note: timer_expired_backup: not implemented in keepalived-ts',
     ]);
     const i = model.instances[0];
     assert.deepEqual(i?.useVmac, { name: 'vrrp51', mac: '00:00:5e:00:01', netlinkNotifyMsg: true });
