@@ -34,6 +34,7 @@ const PROCESS = 'src/daemon/process/run.ts';
 const SNMP = 'src/snmp/mib/serve.ts';
 const POLLER = 'src/daemon/vrrp/tracker-poller.ts';
 const FIFOS = 'src/daemon/process/notify-fifos.ts';
+const LATE_TIMERS = 'src/daemon/vrrp/late-timers.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
@@ -112,8 +113,9 @@ const GLOBAL_DEFS: BlockSupport = {
     shutdown_script: 'shutdownScript',
     shutdown_script_timeout: 'shutdownScriptTimeout',
   }),
-  max_auto_priority: note(NO_PROCESS_TUNING),
-  min_auto_priority_delay: note(NO_PROCESS_TUNING),
+  // The VRRP child watches its timers (late-timers.ts); the checker and BFD children do not.
+  max_auto_priority: uses(LATE_TIMERS, 'maxAutoPriority'),
+  min_auto_priority_delay: uses(LATE_TIMERS, 'minAutoPriorityDelay'),
   checker_log_all_failures: uses(CHECK, 'checkerLogAllFailures'),
   dynamic_interfaces: uses('src/config/model/static/interface-checks.ts', 'dynamicInterfaces'),
   default_interface: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'defaultInterface'),

@@ -270,4 +270,41 @@ describe(`VRRP keywords applied on the kernel (${impl})`, () => {
         assert.equal(ignoring.lines.filter((l) => /Dropping packet/.test(l)).length, 1, 'said once');
       }),
   );
+  only24.test(
+    'timer_expired_backup: a MASTER stopped past its takeover comes back as BACKUP, leaving the new master be',
+    () =>
+      withLab('kwtexp', async (lab) => {
+        const [a, b] = pair(lab);
+        const node = (m: LanMember, label: string, routerId: string, priority: number, extra: string[]) =>
+          lab.start(
+            impl,
+            m,
+            label,
+            globalDefs(routerId) +
+              instanceConfig({ name: 'VI_1', vrid: 83, priority, vips: ['10.7.0.183/32'], extra }),
+          );
+        // The whole process stopped: its native timed sender still holds the advert planned for the stop's
+        // first moment and sends it on resume, before the JS thread can look (the new master yields to it
+        // once). Adverts from the JS thread, as keepalived sends them, show the keyword's effect; a JS
+        // thread starved while the sender runs stops its adverts within 250 ms and needs no such thing.
+        process.env.KTS_ADVERT_SENDER = 'js';
+        const first = node(a, 'kwtexp-a', 'a', 200, ['nopreempt', 'timer_expired_backup']);
+        delete process.env.KTS_ADVERT_SENDER;
+        await first.waitForState('VI_1', 'MASTER', 12_000);
+        const second = node(b, 'kwtexp-b', 'b', 100, ['nopreempt']);
+        await second.waitForState('VI_1', 'BACKUP', 12_000);
+        const pid = Number(readFileSync(first.files.vrrpPid, 'utf8').trim());
+        process.kill(pid, 'SIGSTOP');
+        try {
+          await second.waitForState('VI_1', 'MASTER', 8000);
+        } finally {
+          process.kill(pid, 'SIGCONT');
+        }
+        await first.waitForLog(/VRRP thread timer expired \d+\.\d{6} seconds ago/, 5000);
+        await first.waitForState('VI_1', 'BACKUP', 5000);
+        await sleep(3000);
+        assert.deepEqual(second.states('VI_1'), ['BACKUP', 'MASTER'], second.log());
+        assert.deepEqual(first.states('VI_1'), ['BACKUP', 'MASTER', 'BACKUP'], first.log());
+      }),
+  );
 });

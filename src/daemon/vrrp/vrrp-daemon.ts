@@ -37,6 +37,7 @@ import { TrackerPoller } from './tracker-poller.js';
 import { writeVrrpDump, type DumpKind } from './dump-signal.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
+import { LateTimers } from './late-timers.js';
 import { FailoverReporter, type TransitionTakeover } from './failover-reporter.js';
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { firewallSettings } from '../../vrrp/firewall/settings.js';
@@ -107,6 +108,11 @@ export class VrrpDaemon {
     this.processControl = new ProcessControl('VRRP', log);
     this.promoteSecondaries = new PromoteSecondaries(log);
     this.autoSources = new AutoSourceAddresses(this.host, log);
+    this.lateTimers = new LateTimers(
+      log,
+      (priority) => this.raiseRealtime(priority),
+      (ev) => this.feed(ev),
+    );
     this.links = new LinkDebounce(new Map(), (ifname, up) => this.feed({ type: 'link', ifname, up }), log);
     this.failover = new FailoverReporter(
       log,
@@ -198,9 +204,13 @@ export class VrrpDaemon {
     this.io = new AdvertIo(this.host, this.log, this.packetLog, (ev) => this.feed(ev), this.setup);
     this.io.open();
     this.clock = new EngineClock(this.io, {
-      onTimer: (deadlineNs) => this.feed({ type: 'timer' }, deadlineNs),
+      onTimer: (deadlineNs) => {
+        this.lateTimers.check(deadlineNs);
+        this.feed({ type: 'timer' }, deadlineNs);
+      },
       // an armed advert left: the engine hears of it with the time it left
       onSent: (instance, sentAtNs, send) => {
+        if (send !== undefined) this.lateTimers.check(send.deadlineNs);
         const at = this.clock?.eventTime(nsToMs(sentAtNs)) ?? nsToMs(sentAtNs);
         this.handle(at, { type: 'advert-sent', instance }, send?.deadlineNs, sentAtNs);
       },
@@ -301,8 +311,15 @@ export class VrrpDaemon {
   /** vrrp_process_name, vrrp_priority, vrrp_rt_priority (SCHED_RR, which keeps advert timing tight on a busy
    * host), vrrp_rlimit_rttime, vrrp_no_swap, vrrp_cpu_affinity, as keepalived applies them to its VRRP child. */
   private applyProcessSettings(): void {
-    this.processControl.apply(processSettings(this.model.global, 'vrrp', cpus().length));
+    const settings = processSettings(this.model.global, 'vrrp', cpus().length);
+    this.processControl.apply(settings);
+    // max_auto_priority raises the realtime priority from there
+    this.lateTimers.configure(this.model.global, this.spec, settings.realtimePriority ?? 0);
+    this.raiseRealtime = (priority) => this.processControl.apply({ ...settings, realtimePriority: priority });
   }
+  /** Late timers (min_auto_priority_delay, max_auto_priority, timer_expired_backup): late-timers.ts. */
+  private readonly lateTimers: LateTimers;
+  private raiseRealtime: (priority: number) => void = () => undefined;
 
   /** interface_up_down_delays, cut to what the instances on each interface allow (logged). */
   private linkDelays(spec: EngineSpec = this.spec): Map<string, LinkDelays> {
@@ -325,7 +342,9 @@ export class VrrpDaemon {
   /** One event in, its actions applied, the timer re-armed. */
   feed(event: Parameters<Engine['handle']>[1], deadlineNs?: bigint): void {
     if (this.engine === undefined) return;
-    this.clock?.takeSent(); // adverts the native thread already sent come first
+    // adverts the native thread already sent come first; a late-timers verdict comes before the JS thread
+    // sends the adverts that fell due while it was late (timer_expired_backup may disarm them)
+    if (event.type !== 'timers-late') this.clock?.takeSent();
     const now = this.now();
     const tracker = this.status !== undefined ? trackerOf(event) : undefined;
     const before = tracker && this.engine.priorities(this.engine.trackedBy(tracker.kind, tracker.name));

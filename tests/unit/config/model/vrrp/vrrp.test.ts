@@ -32,7 +32,6 @@ net_namespace blue
 ${basic()}`);
     // Debian's keepalived 2.2.7 has no iptables: it says so and uses nftables (the VRRP firewall)
     assert.deepEqual(messages, [
-      'test.conf:13: note: max_auto_priority: keepalived-ts does not apply this process setting (scheduling, memory or limits)',
       "test.conf:15: warning: vrrp_iptables: iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
     ]);
     const g = model.global;
