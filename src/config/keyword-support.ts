@@ -39,7 +39,7 @@ const LATE_TIMERS = 'src/daemon/vrrp/late-timers.ts';
 // Reasons, short and factual; the same wording wherever the same limit applies.
 const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
 const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defaults';
-const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
+const LINKBEAT = 'src/daemon/vrrp/linkbeat.ts';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
 const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
@@ -82,7 +82,7 @@ function processTuning(prefix: 'vrrp' | 'checker' | 'bfd'): BlockSupport {
 
 /** Keywords keepalived allows at the top level only (ours also take them inside global_defs). */
 const TOP_LEVEL_GLOBALS: BlockSupport = {
-  linkbeat_use_polling: note(NO_LINKBEAT_POLL),
+  linkbeat_use_polling: uses(LINKBEAT, 'linkbeatUsePolling'),
   net_namespace: uses(PROCESS, 'netNamespace'),
   net_namespace_ipvs: note(NOT_IMPLEMENTED),
   namespace_with_ipsets: note('keepalived-ts uses no ipsets'),
@@ -313,7 +313,7 @@ const VRRP_INSTANCE: BlockSupport = {
   track_src_ip: note(TRACK_SRC_IP_INERT),
   unicast_ttl: uses(VRRP, 'unicastTtl'),
   promote_secondaries: uses('src/daemon/vrrp/promote-secondaries.ts', 'promoteSecondaries'),
-  linkbeat_use_polling: note(NO_LINKBEAT_POLL),
+  linkbeat_use_polling: uses(LINKBEAT, 'linkbeatUsePolling'),
   debug: note(NOT_IMPLEMENTED),
   notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),
   timer_expired_backup: uses(VRRP, 'timerExpiredBackup'),
@@ -469,7 +469,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     static_rules: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticRules'),
     vrrp_sync_group: uses(VRRP, 'syncGroups'),
     garp_group: uses(VRRP, 'garpGroups'),
-    linkbeat_interfaces: note(NO_LINKBEAT_POLL),
+    linkbeat_interfaces: uses(LINKBEAT, 'linkbeatInterfaces'),
     vrrp_instance: uses(VRRP, 'instances'),
     vrrp_script: uses(VRRP, 'vrrpScripts'),
     vrrp_track_process: uses(VRRP, 'trackProcesses'),

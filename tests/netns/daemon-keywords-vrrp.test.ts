@@ -1,7 +1,8 @@
 // VRRP keywords keepalived-ts used to accept without an effect, checked on the real kernel:
 // promote_secondaries (the interface's sysctl set while the daemon runs, put back at stop),
 // log_unknown_vrids (an advert for a VRID no instance runs is logged) and unicast_fault_no_peer (a unicast
-// instance without peers stays in FAULT); track_src_ip, which keepalived reads without an effect.
+// instance without peers stays in FAULT); track_src_ip, which keepalived reads without an effect;
+// timer_expired_backup (a stopped MASTER comes back as BACKUP) and linkbeat_interfaces (polled links).
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's
 // keepalived 2.2.7.
 import assert from 'node:assert/strict';
@@ -22,6 +23,13 @@ import { firstReason, gated } from '../helpers/requirements.js';
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
 const { describe, test } = gated(skipReason);
+// Debian builds keepalived 2.2.7 without LINKBEAT (keepalived -v lists no LINKBEAT option).
+const linkbeat = gated(
+  firstReason(
+    skipReason,
+    impl === 'keepalived' ? "not applicable: Debian's keepalived 2.2.7 is built without LINKBEAT" : undefined,
+  ),
+);
 // Keywords keepalived 2.4 added: Debian's keepalived 2.2.7 does not know them.
 const only24 = gated(
   firstReason(skipReason, impl === 'keepalived' ? 'not applicable: keepalived 2.4 only' : undefined),
@@ -306,5 +314,28 @@ describe(`VRRP keywords applied on the kernel (${impl})`, () => {
         assert.deepEqual(second.states('VI_1'), ['BACKUP', 'MASTER'], second.log());
         assert.deepEqual(first.states('VI_1'), ['BACKUP', 'MASTER', 'BACKUP'], first.log());
       }),
+  );
+  linkbeat.test('linkbeat_interfaces: the link is polled once a second, netlink link messages ignored', () =>
+    withLab('kwlinkbeat', async (lab) => {
+      const [a] = pair(lab);
+      const d = lab.start(
+        impl,
+        a,
+        'kwlinkbeat-a',
+        globalDefs('a') +
+          `linkbeat_interfaces {\n  ${a.ifname}\n}\n` +
+          instanceConfig({ name: 'VI_1', vrid: 84, priority: 200, vips: ['10.7.0.184/32'] }),
+      );
+      await d.waitForLog(/Using MII-BMSR\/ETHTOOL NIC polling thread\(s\)\.\.\./, 12_000);
+      await d.waitForState('VI_1', 'MASTER', 12_000);
+      const since = d.mark();
+      exec(['ip', '-n', a.ns, 'link', 'set', a.ifname, 'down']);
+      await d.waitForLog(new RegExp(`Linkbeat reports ${a.ifname} down`), 3000, since);
+      await d.waitForState('VI_1', 'FAULT', 3000, since);
+      exec(['ip', '-n', a.ns, 'link', 'set', a.ifname, 'up']);
+      await d.waitForLog(new RegExp(`Linkbeat reports ${a.ifname} up`), 5000, since);
+      await d.waitForState('VI_1', 'MASTER', 12_000, since);
+      assert.ok(!d.lines.some((l) => /Netlink reports/.test(l)), d.log());
+    }),
   );
 });

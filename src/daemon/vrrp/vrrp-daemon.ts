@@ -38,6 +38,7 @@ import { writeVrrpDump, type DumpKind } from './dump-signal.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
 import { LateTimers } from './late-timers.js';
+import { LinkbeatPoller, polledInterfaces, trackedInterfaces } from './linkbeat.js';
 import { FailoverReporter, type TransitionTakeover } from './failover-reporter.js';
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { firewallSettings } from '../../vrrp/firewall/settings.js';
@@ -113,7 +114,12 @@ export class VrrpDaemon {
       (priority) => this.raiseRealtime(priority),
       (ev) => this.feed(ev),
     );
-    this.links = new LinkDebounce(new Map(), (ifname, up) => this.feed({ type: 'link', ifname, up }), log);
+    this.links = new LinkDebounce(
+      new Map(),
+      (ifname, up) =>
+        this.feed({ type: 'link', ifname, up, ...(this.linkbeat?.polls(ifname) ? { via: 'linkbeat' } : {}) }),
+      log,
+    );
     this.failover = new FailoverReporter(
       log,
       (body) => this.status?.event(body),
@@ -199,6 +205,8 @@ export class VrrpDaemon {
     });
     this.spec.linksDown = this.linksDown();
     this.autoSources.fill(this.spec);
+    this.linkbeat = new LinkbeatPoller(this.rtnl, this.log, (ifname, up) => this.links.change(ifname, up));
+    this.configureLinkbeat(this.spec);
     // Periodic adverts are armed: the clock sends them on time (a native thread) and reports each one.
     this.engine = new Engine(this.spec, { periodicAdverts: 'arm' });
     this.io = new AdvertIo(this.host, this.log, this.packetLog, (ev) => this.feed(ev), this.setup);
@@ -319,6 +327,8 @@ export class VrrpDaemon {
   }
   /** Late timers (min_auto_priority_delay, max_auto_priority, timer_expired_backup): late-timers.ts. */
   private readonly lateTimers: LateTimers;
+  /** linkbeat: links polled rather than followed through netlink. */
+  private linkbeat: LinkbeatPoller | undefined;
   private raiseRealtime: (priority: number) => void = () => undefined;
 
   /** interface_up_down_delays, cut to what the instances on each interface allow (logged). */
@@ -326,6 +336,22 @@ export class VrrpDaemon {
     const { delays, messages } = linkDelays(this.model.interfaceUpDownDelays, spec.instances);
     for (const m of messages) this.log.info(m);
     return delays;
+  }
+
+  /** linkbeat_interfaces / linkbeat_use_polling: which links are polled (linkbeat.ts). */
+  private configureLinkbeat(spec: EngineSpec): void {
+    const { polled, messages } = polledInterfaces({
+      global: this.model.global,
+      linkbeatInterfaces: this.model.linkbeatInterfaces,
+      instances: this.model.instances.flatMap((i) =>
+        i.interface !== undefined
+          ? [{ interface: i.interface, linkbeatUsePolling: i.linkbeatUsePolling }]
+          : [],
+      ),
+      tracked: trackedInterfaces(spec),
+    });
+    for (const m of messages) this.log.info(m);
+    this.linkbeat?.configure(polled, (n) => this.links.up(n) ?? this.host.link(n)?.up ?? false);
   }
 
   /** Links that are down (or missing) now, as the engine's starting view. */
@@ -517,11 +543,13 @@ export class VrrpDaemon {
     if (changes.length > 0) this.clock?.invalidate();
     if (changes.some((c) => c.kind === 'link')) this.io.refreshSockets();
     for (const c of changes) {
-      if (c.kind === 'link') this.links.change(c.name, c.up);
-      else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
+      if (c.kind === 'link') {
+        if (!this.linkbeat?.polls(c.name)) this.links.change(c.name, c.up);
+      } else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
       else if (c.kind === 'resync') {
         void this.host.load(this.rtnl).then(() => {
-          for (const l of this.host.allLinks()) this.links.change(l.name, l.up);
+          for (const l of this.host.allLinks())
+            if (!this.linkbeat?.polls(l.name)) this.links.change(l.name, l.up);
         });
       }
     }
@@ -563,6 +591,7 @@ export class VrrpDaemon {
     this.links.setDelays(this.linkDelays(setup.engine));
     setup.engine.linksDown = this.linksDown();
     this.autoSources.fill(setup.engine);
+    this.configureLinkbeat(setup.engine);
     this.objects.retire(this.setup.instances);
     this.setup = setup;
     this.io.reconfigure(this.setup);
@@ -587,6 +616,7 @@ export class VrrpDaemon {
     this.feed({ type: 'shutdown' });
     this.stopping = true;
     this.trackers?.stop();
+    this.linkbeat?.stop();
     this.links.close();
     this.objects.applyStatic(false);
     await this.kernel.idle();

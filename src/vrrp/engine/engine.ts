@@ -128,7 +128,8 @@ export class Engine {
         if (event.up) this.world.linksDown.delete(event.ifname);
         else this.world.linksDown.add(event.ifname);
         // keepalived's wording: monitoring greps for it.
-        this.log(ctx, 'info', `Netlink reports ${event.ifname} ${event.up ? 'up' : 'down'}`);
+        if (event.via === undefined)
+          this.log(ctx, 'info', `Netlink reports ${event.ifname} ${event.up ? 'up' : 'down'}`);
         this.reevaluate(
           ctx,
           'interface',

@@ -812,7 +812,6 @@ vrrp_bogus {
 }
 `);
     assert.deepEqual(messages, [
-      'test.conf:10: note: linkbeat_interfaces: keepalived-ts follows link state through netlink only',
       'test.conf:16: note: track_group: keepalived-ts does not implement static track_group',
       'test.conf:17: note: group: keepalived-ts does not implement static track_group',
       'test.conf:21: warning: vrrp_bogus: unknown keyword in the top level, ignored',
