@@ -3,6 +3,7 @@
 // then ignored for them; a change is logged "Linkbeat reports IF up|down" and goes on as any link change.
 // keepalived asks the driver (MII, ETHTOOL link, then the interface flags); here one rtnetlink link dump a
 // second gives the same: administratively up and running (carrier).
+import type { Model } from '../../config/index.js';
 import type { GlobalDefs } from '../../config/model/global/global.js';
 import type { LinkbeatInterface } from '../../config/model/global/interface-groups.js';
 import type { Rtnetlink } from '../../net/netlink/rtnetlink.js';
@@ -45,6 +46,18 @@ export function polledInterfaces(x: LinkbeatInputs): { polled: string[]; message
   }
   if (polled.length > 0) messages.push('Using MII-BMSR/ETHTOOL NIC polling thread(s)...');
   return { polled, messages };
+}
+
+/** polledInterfaces for a configuration and the engine spec made of it. */
+export function polledFromModel(model: Model, spec: EngineSpec): { polled: string[]; messages: string[] } {
+  return polledInterfaces({
+    global: model.global,
+    linkbeatInterfaces: model.linkbeatInterfaces,
+    instances: model.instances.flatMap((i) =>
+      i.interface !== undefined ? [{ interface: i.interface, linkbeatUsePolling: i.linkbeatUsePolling }] : [],
+    ),
+    tracked: trackedInterfaces(spec),
+  });
 }
 
 export class LinkbeatPoller {

@@ -4,7 +4,6 @@
 // lines. EngineClock wakes the engine at its next deadline and sends periodic adverts on time.
 import { LinkDebounce } from './link-debounce.js';
 import { linkDelays, type LinkDelays } from '../../vrrp/link-delays.js';
-import { lookupUser } from '../../system/users.js';
 import { systemUptimeS } from '../../system/uptime.js';
 import { cpus } from 'node:os';
 import type { DaemonOptions } from '../process/options.js';
@@ -38,7 +37,8 @@ import { writeVrrpDump, type DumpKind } from './dump-signal.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
 import { LateTimers } from './late-timers.js';
-import { LinkbeatPoller, polledInterfaces, trackedInterfaces } from './linkbeat.js';
+import { LinkbeatPoller, polledFromModel, trackedInterfaces } from './linkbeat.js';
+import { runTrackScript } from './track-scripts.js';
 import { FailoverReporter, type TransitionTakeover } from './failover-reporter.js';
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { firewallSettings } from '../../vrrp/firewall/settings.js';
@@ -340,28 +340,14 @@ export class VrrpDaemon {
 
   /** linkbeat_interfaces / linkbeat_use_polling: which links are polled (linkbeat.ts). */
   private configureLinkbeat(spec: EngineSpec): void {
-    const { polled, messages } = polledInterfaces({
-      global: this.model.global,
-      linkbeatInterfaces: this.model.linkbeatInterfaces,
-      instances: this.model.instances.flatMap((i) =>
-        i.interface !== undefined
-          ? [{ interface: i.interface, linkbeatUsePolling: i.linkbeatUsePolling }]
-          : [],
-      ),
-      tracked: trackedInterfaces(spec),
-    });
+    const { polled, messages } = polledFromModel(this.model, spec);
     for (const m of messages) this.log.info(m);
     this.linkbeat?.configure(polled, (n) => this.links.up(n) ?? this.host.link(n)?.up ?? false);
   }
 
   /** Links that are down (or missing) now, as the engine's starting view. */
   private linksDown(): string[] {
-    const names = new Set<string>();
-    for (const i of this.spec.instances) {
-      names.add(i.interface);
-      for (const t of i.trackInterfaces) names.add(t.ifname);
-    }
-    for (const gr of this.spec.syncGroups) for (const t of gr.trackInterfaces) names.add(t.ifname);
+    const names = trackedInterfaces(this.spec);
     return [...names].filter((n) => !(this.links.up(n) ?? this.host.link(n)?.up ?? false));
   }
 
@@ -495,7 +481,15 @@ export class VrrpDaemon {
         return;
       }
       case 'run-script':
-        this.runTrackScript(a.name, a.timeoutMs);
+        runTrackScript(
+          this.spec.scripts.find((s) => s.name === a.name),
+          a.name,
+          a.timeoutMs,
+          this.notifier,
+          (ev) => {
+            if (!this.stopping) this.feed(ev);
+          },
+        );
         return;
     }
   }
@@ -516,26 +510,6 @@ export class VrrpDaemon {
     } catch (e) {
       this.log.error(`nftables: cannot open the netfilter socket: ${(e as Error).message}`);
     }
-  }
-
-  private runTrackScript(name: string, timeoutMs: number): void {
-    const script = this.spec.scripts.find((s) => s.name === name);
-    if (script?.command === undefined) {
-      this.feed({ type: 'script-result', name, ok: false });
-      return;
-    }
-    // `user USER [GROUP]` (the config layer removed the script if they do not exist)
-    const [userName, group] = script.user?.split(/\s+/) ?? [];
-    const user = userName !== undefined ? lookupUser(userName, group) : undefined;
-    void this.notifier.run(script.command, [], timeoutMs, user).then((r) => {
-      if (this.stopping) return;
-      this.feed({
-        type: 'script-result',
-        name,
-        ok: r.code === 0,
-        ...(r.code !== undefined ? { exitStatus: r.code } : {}),
-      });
-    });
   }
 
   private onHostChanges(changes: HostChange[]): void {
