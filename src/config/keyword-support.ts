@@ -42,12 +42,19 @@ const NETLINK_BUFS = 'keepalived-ts leaves netlink socket buffers at their defau
 const LINKBEAT = 'src/daemon/vrrp/linkbeat.ts';
 const NO_RELOAD_OPTION = 'keepalived-ts does not implement this reload option';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
-const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
+// vrrp.c, vrrp_complete_instance: use_vmac_addr (and use_vmac on an address line) give VIPs on another
+// interface, or of the other family, a macvlan of their own, named with vmac_addr_prefix.
+const NO_VMAC_ADDR =
+  'keepalived-ts creates no per-address VMACs (use_vmac_addr, use_vmac on an address line): such addresses go on their own interface';
 const NO_REGEX_OPTION = 'keepalived-ts matches the regex with a plain JavaScript RegExp over the whole body';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
 const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
 // keepalived_netlink.c compares the removed address with the start of the instance's sockaddr rather than
 // its address field, so the fault never happens (2.2.7 seen in tests/netns/daemon-keywords-vrrp.test.ts).
+// lib/parser.c init_data: the flag is cleared and ${_RANDOM} seeded from the clock before the file is read,
+// and cleared again before the next read, so the configured seed is never used.
+const RANDOM_SEED_INERT =
+  'has no effect in keepalived 2.4.3 either (${_RANDOM} is seeded from the clock before the configuration is read)';
 const TRACK_SRC_IP_INERT =
   'has no effect in keepalived 2.2.7 and 2.4.3 either (the configured source address going never faults the instance); keepalived-ts does the same';
 
@@ -213,7 +220,7 @@ const GLOBAL_DEFS: BlockSupport = {
   vmac_prefix: uses(VRRP, 'vmacPrefix'),
   vmac_addr_prefix: note(NO_VMAC_ADDR),
   umask: uses('src/daemon/process/options.ts', 'umask'),
-  random_seed: note(NOT_IMPLEMENTED),
+  random_seed: note(RANDOM_SEED_INERT),
   reload_check_config: note(NO_RELOAD_OPTION),
   reload_time_file: note(NO_RELOAD_OPTION),
   reload_repeat: note(NO_RELOAD_OPTION),
@@ -305,7 +312,7 @@ const VRRP_INSTANCE: BlockSupport = {
   no_virtual_ipaddress: uses(FINALIZE, 'noVirtualIpaddress'),
   lvs_sync_daemon_interface: uses(FINALIZE, 'lvsSyncDaemonInterface'),
   smtp_alert: uses(ALERTS, 'smtpAlert'),
-  use_vmac_addr: note(NOT_IMPLEMENTED),
+  use_vmac_addr: note(NO_VMAC_ADDR),
   use_ipvlan: note('keepalived-ts creates no ipvlan interfaces'),
   unicast_fault_no_peer: uses(VRRP, 'unicastFaultNoPeer'),
   check_unicast_src: uses(VRRP, 'checkUnicastSrc'),
