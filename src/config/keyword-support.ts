@@ -34,21 +34,32 @@ const PROCESS = 'src/daemon/process/run.ts';
 const SNMP = 'src/snmp/mib/serve.ts';
 const POLLER = 'src/daemon/vrrp/tracker-poller.ts';
 const FIFOS = 'src/daemon/process/notify-fifos.ts';
+const LATE_TIMERS = 'src/daemon/vrrp/late-timers.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
-const NO_PROCESS_TUNING = 'keepalived-ts does not apply this process setting (scheduling, memory or limits)';
 const NETLINK_BUFS = "keepalived-ts leaves the checker process's netlink socket buffers at their defaults";
 const NO_PROC_EVENTS =
   'keepalived-ts counts track_process processes by reading /proc: it has no process-event netlink socket to size';
-const NO_LINKBEAT_POLL = 'keepalived-ts follows link state through netlink only';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
-const NO_VMAC_ADDR = 'keepalived-ts does not implement use_vmac_addr, whose VMACs this prefix names';
 const NO_REGEX_STACK =
   "keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)";
 const HTTP_PROBE = 'src/check/probes/http.ts';
 const TLS_CLIENT = 'src/check/probes/http-client.ts';
+const LINKBEAT = 'src/daemon/vrrp/linkbeat.ts';
+// vrrp.c, vrrp_complete_instance: use_vmac_addr (and use_vmac on an address line) give VIPs on another
+// interface, or of the other family, a macvlan of their own, named with vmac_addr_prefix.
+const NO_VMAC_ADDR =
+  'keepalived-ts creates no per-address VMACs (use_vmac_addr, use_vmac on an address line): such addresses go on their own interface';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
 const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
+// keepalived_netlink.c compares the removed address with the start of the instance's sockaddr rather than
+// its address field, so the fault never happens (2.2.7 seen in tests/netns/daemon-keywords-vrrp.test.ts).
+// lib/parser.c init_data: the flag is cleared and ${_RANDOM} seeded from the clock before the file is read,
+// and cleared again before the next read, so the configured seed is never used.
+const RANDOM_SEED_INERT =
+  'has no effect in keepalived 2.4.3 either (${_RANDOM} is seeded from the clock before the configuration is read)';
+const TRACK_SRC_IP_INERT =
+  'has no effect in keepalived 2.2.7 and 2.4.3 either (the configured source address going never faults the instance); keepalived-ts does the same';
 
 const PROCESS_SETTINGS = 'src/daemon/process/process-settings.ts';
 
@@ -81,7 +92,7 @@ function processTuning(prefix: 'vrrp' | 'checker' | 'bfd'): BlockSupport {
 
 /** Keywords keepalived allows at the top level only (ours also take them inside global_defs). */
 const TOP_LEVEL_GLOBALS: BlockSupport = {
-  linkbeat_use_polling: note(NO_LINKBEAT_POLL),
+  linkbeat_use_polling: uses(LINKBEAT, 'linkbeatUsePolling'),
   net_namespace: uses(PROCESS, 'netNamespace'),
   net_namespace_ipvs: note(NOT_IMPLEMENTED),
   namespace_with_ipsets: note('keepalived-ts uses no ipsets'),
@@ -114,11 +125,12 @@ const GLOBAL_DEFS: BlockSupport = {
     shutdown_script: 'shutdownScript',
     shutdown_script_timeout: 'shutdownScriptTimeout',
   }),
-  max_auto_priority: note(NO_PROCESS_TUNING),
-  min_auto_priority_delay: note(NO_PROCESS_TUNING),
+  // The VRRP child watches its timers (late-timers.ts); the checker and BFD children do not.
+  max_auto_priority: uses(LATE_TIMERS, 'maxAutoPriority'),
+  min_auto_priority_delay: uses(LATE_TIMERS, 'minAutoPriorityDelay'),
   checker_log_all_failures: uses(CHECK, 'checkerLogAllFailures'),
   dynamic_interfaces: uses('src/config/model/static/interface-checks.ts', 'dynamicInterfaces'),
-  default_interface: uses('src/daemon/vrrp/vrrp-daemon.ts', 'defaultInterface'),
+  default_interface: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'defaultInterface'),
   disable_local_igmp: uses('src/daemon/vrrp/vrrp-daemon.ts', 'disableLocalIgmp'),
   v3_checksum_as_v2: uses(VRRP, 'v3ChecksumAsV2'),
   ...readBy(LB, {
@@ -211,13 +223,13 @@ const GLOBAL_DEFS: BlockSupport = {
   lvs_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
   vrrp_rx_bufs_policy: uses(VRRP, 'vrrpRxBufsPolicy'),
   vrrp_rx_bufs_multiplier: uses(VRRP, 'vrrpRxBufsMultiplier'),
-  vrrp_delay_after_boot: note(NOT_IMPLEMENTED),
+  vrrp_delay_after_boot: uses(VRRP, 'vrrpDelayAfterBoot'),
   log_unknown_vrids: uses(VRRP, 'logUnknownVrids'),
   vrrp_owner_ignore_adverts: uses(VRRP, 'vrrpOwnerIgnoreAdverts'),
   vmac_prefix: uses(VRRP, 'vmacPrefix'),
   vmac_addr_prefix: note(NO_VMAC_ADDR),
   umask: uses('src/daemon/process/options.ts', 'umask'),
-  random_seed: note(NOT_IMPLEMENTED),
+  random_seed: note(RANDOM_SEED_INERT),
   reload_check_config: uses(PROCESS, 'reloadCheckConfig'),
   reload_time_file: uses(PROCESS, 'reloadTimeFile'),
   reload_repeat: uses(PROCESS, 'reloadRepeat'),
@@ -319,20 +331,20 @@ const VRRP_INSTANCE: BlockSupport = {
   no_virtual_ipaddress: uses(FINALIZE, 'noVirtualIpaddress'),
   lvs_sync_daemon_interface: uses(FINALIZE, 'lvsSyncDaemonInterface'),
   smtp_alert: uses(ALERTS, 'smtpAlert'),
-  use_vmac_addr: note(NOT_IMPLEMENTED),
+  use_vmac_addr: note(NO_VMAC_ADDR),
   use_ipvlan: note('keepalived-ts creates no ipvlan interfaces'),
   unicast_fault_no_peer: uses(VRRP, 'unicastFaultNoPeer'),
   check_unicast_src: uses(VRRP, 'checkUnicastSrc'),
   vrf: note('keepalived-ts does not bind instances to a VRF'),
-  track_src_ip: note(NOT_IMPLEMENTED),
+  track_src_ip: note(TRACK_SRC_IP_INERT),
   unicast_ttl: uses(VRRP, 'unicastTtl'),
   promote_secondaries: uses('src/daemon/vrrp/promote-secondaries.ts', 'promoteSecondaries'),
-  linkbeat_use_polling: note(NO_LINKBEAT_POLL),
+  linkbeat_use_polling: uses(LINKBEAT, 'linkbeatUsePolling'),
   // keepalived's only use of it: a line of the data dump
   debug: uses('src/daemon/vrrp/vrrp-dump.ts', 'debug'),
   notify_priority_changes: uses(VRRP, 'notifyPriorityChanges'),
-  timer_expired_backup: note(NOT_IMPLEMENTED),
-  thread_timer_expired: note(NOT_IMPLEMENTED),
+  timer_expired_backup: uses(VRRP, 'timerExpiredBackup'),
+  thread_timer_expired: uses(VRRP, 'timerExpiredBackup'),
   garp_extra_if: uses(VRRP, 'garpExtraIf'),
   vmac_garp_intvl: alias('garp_extra_if'),
   owner_ignore_adverts: uses(VRRP, 'ownerIgnoreAdverts'),
@@ -479,12 +491,12 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     ...TOP_LEVEL_GLOBALS,
     global_defs: uses(ALERTS, 'global'),
     track_group: note(NO_TRACK_GROUP),
-    static_ipaddress: uses('src/daemon/vrrp/vrrp-daemon.ts', 'staticAddresses'),
-    static_routes: uses('src/daemon/vrrp/vrrp-daemon.ts', 'staticRoutes'),
-    static_rules: uses('src/daemon/vrrp/vrrp-daemon.ts', 'staticRules'),
+    static_ipaddress: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticAddresses'),
+    static_routes: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticRoutes'),
+    static_rules: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticRules'),
     vrrp_sync_group: uses(VRRP, 'syncGroups'),
     garp_group: uses(VRRP, 'garpGroups'),
-    linkbeat_interfaces: note(NO_LINKBEAT_POLL),
+    linkbeat_interfaces: uses(LINKBEAT, 'linkbeatInterfaces'),
     vrrp_instance: uses(VRRP, 'instances'),
     vrrp_script: uses(VRRP, 'vrrpScripts'),
     vrrp_track_process: uses(VRRP, 'trackProcesses'),

@@ -162,6 +162,8 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
+  if (inst.timerExpiredBackup !== undefined && !spec.preempt)
+    spec.timerExpiredBackup = inst.timerExpiredBackup;
   // keepalived 2.4.3 (vrrp_complete_instance): unset, an address owner ignores adverts in strict mode, else
   // as vrrp_owner_ignore_adverts says (finalize.ts has refused it for anyone else).
   const owner = inst.priority === 255;
@@ -238,7 +240,24 @@ export function engineSpecFromModel(model: Model): EngineSpec {
   return vrrpSetupFromModel(model).engine;
 }
 
-export function vrrpSetupFromModel(model: Model): VrrpSetup {
+/** What the host says that the configuration depends on (read by the daemon; absent: unknown). */
+export interface HostFacts {
+  /** /proc/uptime's first figure, in seconds. */
+  uptimeS?: number;
+}
+
+/**
+ * vrrp_startup_delay and keepalived 2.4's vrrp_delay_after_boot (global_parser.c): the latter delays the
+ * start until the system has been up that long, so what is left of it counts, when the uptime is known and
+ * short of it; the longer of the two delays wins, in either order.
+ */
+export function startupDelayS(global: Model['global'], host: HostFacts = {}): number {
+  const afterBoot = global.vrrpDelayAfterBoot;
+  const left = afterBoot > 0 && host.uptimeS !== undefined ? afterBoot - host.uptimeS : 0;
+  return Math.max(global.vrrpStartupDelay, left);
+}
+
+export function vrrpSetupFromModel(model: Model, host: HostFacts = {}): VrrpSetup {
   // Instances the model flagged unusable (no VRID, no interface) are left out, as keepalived drops them.
   const usable = model.instances.filter((i) => i.virtualRouterId !== undefined && i.interface !== undefined);
   const vmacNames = assignVmacNames(
@@ -276,8 +295,8 @@ export function vrrpSetupFromModel(model: Model): VrrpSetup {
     instances,
     syncGroups,
     scripts,
-    ...(model.global.vrrpStartupDelay > 0
-      ? { startupDelayMs: Math.round(model.global.vrrpStartupDelay * 1000) }
+    ...(startupDelayS(model.global, host) > 0
+      ? { startupDelayMs: Math.round(startupDelayS(model.global, host) * 1000) }
       : {}),
     ...(model.garpGroups.length > 0 ? { garpGroups: garpGroups(model) } : {}),
     trackFiles: model.trackFiles.map((f) => ({

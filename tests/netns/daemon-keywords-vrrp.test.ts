@@ -1,7 +1,9 @@
 // VRRP keywords keepalived-ts used to accept without an effect, checked on the real kernel:
 // promote_secondaries (the interface's sysctl set while the daemon runs, put back at stop),
 // log_unknown_vrids (an advert for a VRID no instance runs is logged) and unicast_fault_no_peer (a unicast
-// instance without peers stays in FAULT). KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's
+// instance without peers stays in FAULT); track_src_ip, which keepalived reads without an effect;
+// timer_expired_backup (a stopped MASTER comes back as BACKUP) and linkbeat_interfaces (polled links).
+// KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's
 // keepalived 2.2.7.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,6 +23,13 @@ import { firstReason, gated } from '../helpers/requirements.js';
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
 const { describe, test } = gated(skipReason);
+// Debian builds keepalived 2.2.7 without LINKBEAT (keepalived -v lists no LINKBEAT option).
+const linkbeat = gated(
+  firstReason(
+    skipReason,
+    impl === 'keepalived' ? "not applicable: Debian's keepalived 2.2.7 is built without LINKBEAT" : undefined,
+  ),
+);
 // Keywords keepalived 2.4 added: Debian's keepalived 2.2.7 does not know them.
 const only24 = gated(
   firstReason(skipReason, impl === 'keepalived' ? 'not applicable: keepalived 2.4 only' : undefined),
@@ -194,6 +203,35 @@ describe(`VRRP keywords applied on the kernel (${impl})`, () => {
       assert.deepEqual(notified, ['INSTANCE VI_1 FAULT 200'], d.log());
     }));
 
+  // keepalived means track_src_ip to fault the instance when its configured source address goes, but it
+  // compares the address with the start of its socket address structure (keepalived_netlink.c), so nothing
+  // happens; keepalived-ts reads the keyword and does the same.
+  test('track_src_ip: the configured source address going faults nothing, as in keepalived', () =>
+    withLab('kwsrcip', async (lab) => {
+      const [a] = pair(lab);
+      const d = lab.start(
+        impl,
+        a,
+        'kwsrcip-a',
+        globalDefs('a') +
+          instanceConfig({
+            name: 'VI_1',
+            vrid: 81,
+            priority: 200,
+            // /32: the kernel would delete /24 VIPs with the primary address they are secondaries of
+            vips: ['10.7.0.181/32'],
+            extra: ['mcast_src_ip 10.7.0.1', 'track_src_ip'],
+          }),
+      );
+      await d.waitForState('VI_1', 'MASTER', 12_000);
+      // the interface's only IPv4 address, the case keepalived's code looks at
+      exec(['ip', '-n', a.ns, 'addr', 'del', '10.7.0.1/24', 'dev', a.ifname]);
+      await sleep(2500);
+      exec(['ip', '-n', a.ns, 'addr', 'add', '10.7.0.1/24', 'dev', a.ifname]);
+      await sleep(1000);
+      assert.deepEqual(d.states('VI_1'), ['BACKUP', 'MASTER'], d.log());
+    }));
+
   only24.test(
     'owner_ignore_adverts: an address owner keeps MASTER against another owner with a higher address',
     () =>
@@ -239,5 +277,65 @@ describe(`VRRP keywords applied on the kernel (${impl})`, () => {
         assert.deepEqual(ignoring.states('VI_1'), ['MASTER'], ignoring.log());
         assert.equal(ignoring.lines.filter((l) => /Dropping packet/.test(l)).length, 1, 'said once');
       }),
+  );
+  only24.test(
+    'timer_expired_backup: a MASTER stopped past its takeover comes back as BACKUP, leaving the new master be',
+    () =>
+      withLab('kwtexp', async (lab) => {
+        const [a, b] = pair(lab);
+        const node = (m: LanMember, label: string, routerId: string, priority: number, extra: string[]) =>
+          lab.start(
+            impl,
+            m,
+            label,
+            globalDefs(routerId) +
+              instanceConfig({ name: 'VI_1', vrid: 83, priority, vips: ['10.7.0.183/32'], extra }),
+          );
+        // The whole process stopped: its native timed sender still holds the advert planned for the stop's
+        // first moment and sends it on resume, before the JS thread can look (the new master yields to it
+        // once). Adverts from the JS thread, as keepalived sends them, show the keyword's effect; a JS
+        // thread starved while the sender runs stops its adverts within 250 ms and needs no such thing.
+        process.env.KTS_ADVERT_SENDER = 'js';
+        const first = node(a, 'kwtexp-a', 'a', 200, ['nopreempt', 'timer_expired_backup']);
+        delete process.env.KTS_ADVERT_SENDER;
+        await first.waitForState('VI_1', 'MASTER', 12_000);
+        const second = node(b, 'kwtexp-b', 'b', 100, ['nopreempt']);
+        await second.waitForState('VI_1', 'BACKUP', 12_000);
+        const pid = Number(readFileSync(first.files.vrrpPid, 'utf8').trim());
+        process.kill(pid, 'SIGSTOP');
+        try {
+          await second.waitForState('VI_1', 'MASTER', 8000);
+        } finally {
+          process.kill(pid, 'SIGCONT');
+        }
+        await first.waitForLog(/VRRP thread timer expired \d+\.\d{6} seconds ago/, 5000);
+        await first.waitForState('VI_1', 'BACKUP', 5000);
+        await sleep(3000);
+        assert.deepEqual(second.states('VI_1'), ['BACKUP', 'MASTER'], second.log());
+        assert.deepEqual(first.states('VI_1'), ['BACKUP', 'MASTER', 'BACKUP'], first.log());
+      }),
+  );
+  linkbeat.test('linkbeat_interfaces: the link is polled once a second, netlink link messages ignored', () =>
+    withLab('kwlinkbeat', async (lab) => {
+      const [a] = pair(lab);
+      const d = lab.start(
+        impl,
+        a,
+        'kwlinkbeat-a',
+        globalDefs('a') +
+          `linkbeat_interfaces {\n  ${a.ifname}\n}\n` +
+          instanceConfig({ name: 'VI_1', vrid: 84, priority: 200, vips: ['10.7.0.184/32'] }),
+      );
+      await d.waitForLog(/Using MII-BMSR\/ETHTOOL NIC polling thread\(s\)\.\.\./, 12_000);
+      await d.waitForState('VI_1', 'MASTER', 12_000);
+      const since = d.mark();
+      exec(['ip', '-n', a.ns, 'link', 'set', a.ifname, 'down']);
+      await d.waitForLog(new RegExp(`Linkbeat reports ${a.ifname} down`), 3000, since);
+      await d.waitForState('VI_1', 'FAULT', 3000, since);
+      exec(['ip', '-n', a.ns, 'link', 'set', a.ifname, 'up']);
+      await d.waitForLog(new RegExp(`Linkbeat reports ${a.ifname} up`), 5000, since);
+      await d.waitForState('VI_1', 'MASTER', 12_000, since);
+      assert.ok(!d.lines.some((l) => /Netlink reports/.test(l)), d.log());
+    }),
   );
 });

@@ -4,36 +4,19 @@
 // lines. EngineClock wakes the engine at its next deadline and sends periodic adverts on time.
 import { LinkDebounce } from './link-debounce.js';
 import { linkDelays, type LinkDelays } from '../../vrrp/link-delays.js';
-import { lookupUser } from '../../system/users.js';
-import { writeFileSync } from 'node:fs';
+import { systemUptimeS } from '../../system/uptime.js';
 import { cpus } from 'node:os';
 import type { DaemonOptions } from '../process/options.js';
 import { ConfigFile } from '../process/config-file.js';
 import type { Model } from '../../config/index.js';
-import type { IpAddressSpec } from '../../config/model/static/addresses.js';
-import type { RouteSpec } from '../../config/model/static/routes.js';
-import type { RuleSpec } from '../../config/model/static/rules.js';
-import {
-  Rtnetlink,
-  RtnetlinkError,
-  subscribe,
-  type ClientAddressSpec,
-  type ClientRouteSpec,
-  type Subscription,
-} from '../../net/netlink/rtnetlink.js';
-import type { RuleSpec as NetlinkRule } from '../../net/netlink/rtnl-rule.js';
-import { applyInterfaceSettings, writeSysctl, type InterfaceSetting } from '../../net/sysctl.js';
-import type { FirewallFamily } from '../../vrrp/firewall/planner.js';
+import { Rtnetlink, subscribe, type Subscription } from '../../net/netlink/rtnetlink.js';
 import { monotonicNowNs } from '../../net/precise-timer.js';
-import { Engine, type Action, type HandoverReport } from '../../vrrp/engine/engine.js';
-import type { HandoverAnswer, HandoverRequest } from '../../api/handover.js';
-import { vrrpSetupFromModel, type InstanceSetup, type VrrpSetup } from '../../vrrp/from-model.js';
-import type { EngineSpec, NotifySpec } from '../../vrrp/engine/spec.js';
+import { Engine, type Action } from '../../vrrp/engine/engine.js';
+import { vrrpSetupFromModel, type VrrpSetup } from '../../vrrp/from-model.js';
+import type { EngineSpec } from '../../vrrp/engine/spec.js';
 import { nsToMs } from '../../common/units.js';
 import { Announcer } from '../../net/announce.js';
 import { HostState, type HostChange } from './host-state.js';
-import { addressRequest, routeRequest, ruleRequest } from './kernel-objects.js';
-import { setUpVmac } from './vmac.js';
 import { PromoteSecondaries } from './promote-secondaries.js';
 import type { Logger } from '../process/log.js';
 import { Notifier, scriptPolicy } from '../process/notifier.js';
@@ -43,15 +26,23 @@ import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { VrrpSmtpAlerts } from '../alerts/vrrp-alerts.js';
 import { RateLimitedLog } from '../process/rate-limited-log.js';
 import { AdvertIo } from './advert-io.js';
+import { KernelQueue } from './kernel-queue.js';
+import { InstanceKernelObjects } from './instance-kernel-objects.js';
+import { AutoSourceAddresses } from './source-addresses.js';
+import { StateNotifications } from './state-notifications.js';
+import { VmacAndIgmp } from './vmac-and-igmp.js';
+import { answerHandover, handoverEventBody } from './handover-requests.js';
 import { TrackerPoller } from './tracker-poller.js';
-import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats } from './vrrp-dump.js';
-import { dumpFile, dumpNaming, tmpFile } from '../process/dump-files.js';
 import { applyNetlinkBuffers, vrrpNetlinkBuffers } from '../process/netlink-buffers.js';
+import { writeVrrpDump, type DumpKind } from './dump-signal.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
+import { LateTimers } from './late-timers.js';
+import { LinkbeatPoller, polledFromModel, trackedInterfaces } from './linkbeat.js';
+import { runTrackScript } from './track-scripts.js';
 import { FailoverReporter, type TransitionTakeover } from './failover-reporter.js';
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
-import { dropsVipTraffic, firewallAddresses, firewallSettings } from '../../vrrp/firewall/settings.js';
+import { firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
 import { VrrpSnmp } from './vrrp-snmp.js';
 import { VrrpDbus } from './vrrp-dbus.js';
@@ -66,8 +57,6 @@ import {
 } from '../../api/tracker-events.js';
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
-/** Whether IGMP reports are sent for link-local groups (a per-namespace sysctl). */
-const LOCAL_IGMP_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
 
 export class VrrpDaemon {
   private model!: Model;
@@ -88,14 +77,14 @@ export class VrrpDaemon {
   private trackers: TrackerPoller | undefined;
   /** vrrp_strict / no_accept / nftables: the drop rules of a MASTER that is not in accept mode. */
   private firewall: VrrpFirewall | undefined;
-  private vmacUndo: InterfaceSetting[] = [];
-  private createdVmacs: string[] = [];
-  /** disable_local_igmp in effect: the sysctl's value before we set it ('' when it was already 0). */
-  private localIgmpSaved: string | undefined;
+  /** use_vmac and disable_local_igmp: what is set up before the first election and undone at stop. */
+  private hostSetup!: VmacAndIgmp;
   /** promote_secondaries: the interfaces we switched it on for, switched off at stop. */
   private readonly promoteSecondaries: PromoteSecondaries;
   /** Kernel operations are applied in order, one chain, so that add and remove never race. */
-  private kernelQueue: Promise<void> = Promise.resolve();
+  private kernel!: KernelQueue;
+  /** The kernel side of the engine's actions: VIPs, routes, rules, GARP, static objects. */
+  private objects!: InstanceKernelObjects;
   private stopping = false;
   private keepVipsOnStop = false;
   /** status_http: the listener and its event history (absent until a configuration has the block). */
@@ -103,6 +92,8 @@ export class VrrpDaemon {
   private readonly startedAt = new Date().toISOString();
   /** Takeover timing and split brain: the log, and the status listener when there is one. */
   private readonly failover: FailoverReporter;
+  /** Instances whose advert source is the interface's primary address (no unicast_src_ip). */
+  private readonly autoSources: AutoSourceAddresses;
   /** KTS_ADVERT_TRACE: advert timing diagnostics (bench/vrrp-jitter.ts). */
   private readonly trace = AdvertTrace.fromEnv();
 
@@ -118,7 +109,18 @@ export class VrrpDaemon {
     this.packetLog = new RateLimitedLog(log);
     this.processControl = new ProcessControl('VRRP', log);
     this.promoteSecondaries = new PromoteSecondaries(log);
-    this.links = new LinkDebounce(new Map(), (ifname, up) => this.feed({ type: 'link', ifname, up }), log);
+    this.autoSources = new AutoSourceAddresses(this.host, log);
+    this.lateTimers = new LateTimers(
+      log,
+      (priority) => this.raiseRealtime(priority),
+      (ev) => this.feed(ev),
+    );
+    this.links = new LinkDebounce(
+      new Map(),
+      (ifname, up) =>
+        this.feed({ type: 'link', ifname, up, ...(this.linkbeat?.polls(ifname) ? { via: 'linkbeat' } : {}) }),
+      log,
+    );
     this.failover = new FailoverReporter(
       log,
       (body) => this.status?.event(body),
@@ -141,13 +143,19 @@ export class VrrpDaemon {
   private snmp: VrrpSnmp | undefined;
   /** enable_dbus: org.keepalived.Vrrp1 on the system bus. */
   private dbus: VrrpDbus | undefined;
-  /** The state each instance's last notify announced (tells notify_master_rx_lower_pri's call apart). */
-  private readonly lastNotified = new Map<string, string>();
+  private readonly notifications = new StateNotifications({
+    setup: () => this.setup,
+    notifier: () => this.notifier,
+    smtpAlerts: () => this.smtpAlerts,
+    snmp: () => this.snmp,
+    dbus: () => this.dbus,
+  });
 
   async start(): Promise<void> {
     writePidFile(this.options.vrrpPidFile);
     this.model = this.config.load();
-    this.setup = vrrpSetupFromModel(this.model);
+    // vrrp_delay_after_boot counts from boot: what is left of it is known only now
+    this.setup = vrrpSetupFromModel(this.model, { uptimeS: systemUptimeS() });
     const g = this.model.global;
     const checkerRunning =
       !this.options.vrrpOnly && (this.model.virtualServers.length > 0 || this.options.runAll);
@@ -169,14 +177,27 @@ export class VrrpDaemon {
     this.applyProcessSettings();
     this.openFirewall();
     this.rtnl = await Rtnetlink.open();
+    this.kernel = new KernelQueue(this.rtnl, this.log);
+    this.hostSetup = new VmacAndIgmp(this.rtnl, this.host, this.log);
+    this.objects = new InstanceKernelObjects({
+      model: () => this.model,
+      setup: () => this.setup,
+      firewall: () => this.firewall,
+      kernel: this.kernel,
+      rtnl: this.rtnl,
+      host: this.host,
+      announcer: this.announcer,
+      failover: this.failover,
+      log: this.log,
+    });
     await this.host.load(this.rtnl);
-    await this.disableLocalIgmp();
-    await this.createVmacs();
+    if (g.disableLocalIgmp) await this.hostSetup.disableLocalIgmp();
+    await this.hostSetup.createVmacs(this.setup.instances.values());
     await this.promoteSecondaries.apply(this.setup.instances.values());
     await this.host.load(this.rtnl);
-    await this.addVmacsToFirewall();
-    await this.removeStaleAddresses();
-    this.applyStatic(true);
+    await this.hostSetup.addVmacsToFirewall(this.firewall, this.setup.instances.values());
+    await this.objects.removeStaleAddresses();
+    this.objects.applyStatic(true);
 
     this.links.setDelays(this.linkDelays());
     this.links.init(this.host.allLinks());
@@ -185,15 +206,21 @@ export class VrrpDaemon {
     });
     applyNetlinkBuffers({ command: this.rtnl, monitor: this.subscription }, vrrpNetlinkBuffers(g), this.log);
     this.spec.linksDown = this.linksDown();
-    this.fillSourceAddresses(this.spec);
+    this.autoSources.fill(this.spec);
+    this.linkbeat = new LinkbeatPoller(this.rtnl, this.log, (ifname, up) => this.links.change(ifname, up));
+    this.configureLinkbeat(this.spec);
     // Periodic adverts are armed: the clock sends them on time (a native thread) and reports each one.
     this.engine = new Engine(this.spec, { periodicAdverts: 'arm' });
     this.io = new AdvertIo(this.host, this.log, this.packetLog, (ev) => this.feed(ev), this.setup);
     this.io.open();
     this.clock = new EngineClock(this.io, {
-      onTimer: (deadlineNs) => this.feed({ type: 'timer' }, deadlineNs),
+      onTimer: (deadlineNs) => {
+        this.lateTimers.check(deadlineNs);
+        this.feed({ type: 'timer' }, deadlineNs);
+      },
       // an armed advert left: the engine hears of it with the time it left
       onSent: (instance, sentAtNs, send) => {
+        if (send !== undefined) this.lateTimers.check(send.deadlineNs);
         const at = this.clock?.eventTime(nsToMs(sentAtNs)) ?? nsToMs(sentAtNs);
         this.handle(at, { type: 'advert-sent', instance }, send?.deadlineNs, sentAtNs);
       },
@@ -273,8 +300,8 @@ export class VrrpDaemon {
               ...(this.model.global.routerId !== undefined ? { routerId: this.model.global.routerId } : {}),
             },
           }),
-          garpDelayS: (name) => (this.instance(name)?.spec.garp.masterDelayMs ?? 0) / 1000,
-          handover: (r) => this.handoverRequest(r),
+          garpDelayS: (name) => (this.objects.instance(name)?.spec.garp.masterDelayMs ?? 0) / 1000,
+          handover: (r) => answerHandover(this.engine, (ev) => this.feed(ev), this.log, r),
           wire: () => this.io.tally,
         },
         this.log,
@@ -294,44 +321,18 @@ export class VrrpDaemon {
   /** vrrp_process_name, vrrp_priority, vrrp_rt_priority (SCHED_RR, which keeps advert timing tight on a busy
    * host), vrrp_rlimit_rttime, vrrp_no_swap, vrrp_cpu_affinity, as keepalived applies them to its VRRP child. */
   private applyProcessSettings(): void {
-    this.processControl.apply(processSettings(this.model.global, 'vrrp', cpus().length));
+    const settings = processSettings(this.model.global, 'vrrp', cpus().length);
+    this.processControl.apply(settings);
+    // max_auto_priority raises the realtime priority from there
+    this.lateTimers.configure(this.model.global, this.spec, settings.realtimePriority ?? 0);
+    this.raiseRealtime = (priority) => this.processControl.apply({ ...settings, realtimePriority: priority });
   }
+  /** Late timers (min_auto_priority_delay, max_auto_priority, timer_expired_backup): late-timers.ts. */
+  private readonly lateTimers: LateTimers;
+  /** linkbeat: links polled rather than followed through netlink. */
+  private linkbeat: LinkbeatPoller | undefined;
+  private raiseRealtime: (priority: number) => void = () => undefined;
 
-  /** An instance without mcast_src_ip / unicast_src_ip speaks from its interface's primary address; the
-   * engine needs to know it for the equal-priority tie-break. */
-  private fillSourceAddresses(spec: EngineSpec): void {
-    this.autoSources.clear();
-    for (const inst of spec.instances) {
-      if (inst.sourceAddress !== undefined) continue;
-      this.autoSources.add(inst.name);
-      const vips = new Set(inst.addresses.map((a) => a.address));
-      const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
-      if (primary !== undefined) inst.sourceAddress = primary;
-    }
-  }
-
-  /**
-   * The interface's address changed: an instance whose adverts come from its primary address (no
-   * unicast_src_ip) follows it, as keepalived does, rather than sending from an address the host no
-   * longer has. Returns whether any source changed.
-   */
-  private refreshSourceAddresses(): boolean {
-    let changed = false;
-    for (const inst of this.spec.instances) {
-      if (!this.autoSources.has(inst.name)) continue;
-      const current = inst.sourceAddress;
-      if (current !== undefined && this.host.hasAddress(inst.interface, current)) continue;
-      const vips = new Set(inst.addresses.map((a) => a.address));
-      const primary = this.host.primaryAddress(inst.interface, inst.family, vips);
-      if (primary === undefined || primary === current) continue;
-      inst.sourceAddress = primary;
-      this.log.info(`(${inst.name}) adverts now sent from ${primary} (${current ?? 'none'} is gone)`);
-      changed = true;
-    }
-    return changed;
-  }
-
-  /** Links that are down (or missing) now, as the engine's starting view. */
   /** interface_up_down_delays, cut to what the instances on each interface allow (logged). */
   private linkDelays(spec: EngineSpec = this.spec): Map<string, LinkDelays> {
     const { delays, messages } = linkDelays(this.model.interfaceUpDownDelays, spec.instances);
@@ -339,20 +340,25 @@ export class VrrpDaemon {
     return delays;
   }
 
+  /** linkbeat_interfaces / linkbeat_use_polling: which links are polled (linkbeat.ts). */
+  private configureLinkbeat(spec: EngineSpec): void {
+    const { polled, messages } = polledFromModel(this.model, spec);
+    for (const m of messages) this.log.info(m);
+    this.linkbeat?.configure(polled, (n) => this.links.up(n) ?? this.host.link(n)?.up ?? false);
+  }
+
+  /** Links that are down (or missing) now, as the engine's starting view. */
   private linksDown(): string[] {
-    const names = new Set<string>();
-    for (const i of this.spec.instances) {
-      names.add(i.interface);
-      for (const t of i.trackInterfaces) names.add(t.ifname);
-    }
-    for (const gr of this.spec.syncGroups) for (const t of gr.trackInterfaces) names.add(t.ifname);
+    const names = trackedInterfaces(this.spec);
     return [...names].filter((n) => !(this.links.up(n) ?? this.host.link(n)?.up ?? false));
   }
 
   /** One event in, its actions applied, the timer re-armed. */
   feed(event: Parameters<Engine['handle']>[1], deadlineNs?: bigint): void {
     if (this.engine === undefined) return;
-    this.clock?.takeSent(); // adverts the native thread already sent come first
+    // adverts the native thread already sent come first; a late-timers verdict comes before the JS thread
+    // sends the adverts that fell due while it was late (timer_expired_backup may disarm them)
+    if (event.type !== 'timers-late') this.clock?.takeSent();
     const now = this.now();
     const tracker = this.status !== undefined ? trackerOf(event) : undefined;
     const before = tracker && this.engine.priorities(this.engine.trackedBy(tracker.kind, tracker.name));
@@ -390,12 +396,14 @@ export class VrrpDaemon {
     }
     const takeovers = this.failover.step(this.engine.reports());
     for (const r of this.engine.reports())
-      if (r.type === 'handover') this.handoverEvent(r);
+      if (r.type === 'handover') this.status?.event(handoverEventBody(r));
       else if (r.type === 'advert-error') this.snmp?.advertError(r);
     for (const a of actions) this.apply(a);
     // after the step's addresses and first announcements, in the kernel queue's order
     for (const instance of takeovers)
-      this.enqueue(`(${instance}) takeover timing`, () => Promise.resolve(this.failover.settle(instance)));
+      this.kernel.enqueue(`(${instance}) takeover timing`, () =>
+        Promise.resolve(this.failover.settle(instance)),
+      );
     this.trace?.event(
       deadlineNs !== undefined && event.type === 'advert-sent' ? 'timer-native' : event.type,
       deadlineNs,
@@ -418,33 +426,33 @@ export class VrrpDaemon {
       case 'remove-addresses':
         if (a.type === 'remove-addresses' && this.keepVipsOnStop) return;
         // keepalived: the drop rules go in before the VIPs, and come out after them
-        if (a.type === 'add-addresses') this.changeFirewall(a.instance, a.addresses, true);
+        if (a.type === 'add-addresses') this.objects.changeFirewall(a.instance, a.addresses, true);
         this.log.info(`(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} VIPs.`);
-        this.changeAddresses(
+        this.objects.changeAddresses(
           a.instance,
           a.addresses.map((v) => v.address),
           a.type === 'add-addresses',
         );
         if (a.type === 'add-addresses')
-          this.enqueue(`(${a.instance}) VIPs`, () =>
+          this.kernel.enqueue(`(${a.instance}) VIPs`, () =>
             Promise.resolve(this.failover.vipsInstalled(a.instance)),
           );
-        if (a.type === 'remove-addresses') this.changeFirewall(a.instance, a.addresses, false);
+        if (a.type === 'remove-addresses') this.objects.changeFirewall(a.instance, a.addresses, false);
         return;
       case 'add-routes':
       case 'remove-routes':
         if (a.type === 'remove-routes' && this.keepVipsOnStop) return;
-        this.changeRoutes(a.instance, a.routes, a.type === 'add-routes');
+        this.objects.changeRoutes(a.instance, a.routes, a.type === 'add-routes');
         return;
       case 'add-rules':
       case 'remove-rules':
-        this.changeRules(a.instance, a.rules, a.type === 'add-rules');
+        this.objects.changeRules(a.instance, a.rules, a.type === 'add-rules');
         return;
       case 'send-garp':
-        this.sendGarp(a.instance, a.family, a.addresses);
+        this.objects.sendGarp(a.instance, a.family, a.addresses);
         return;
       case 'notify':
-        this.runNotify(a);
+        this.notifications.run(a);
         return;
       case 'priority-change':
         // vrrp_notify.c send_instance_priority_notifies: the FIFOs only, no script.
@@ -475,97 +483,23 @@ export class VrrpDaemon {
         return;
       }
       case 'run-script':
-        this.runTrackScript(a.name, a.timeoutMs);
+        runTrackScript(
+          this.spec.scripts.find((s) => s.name === a.name),
+          a.name,
+          a.timeoutMs,
+          this.notifier,
+          (ev) => {
+            if (!this.stopping) this.feed(ev);
+          },
+        );
         return;
     }
-  }
-
-  /** POST /instances/NAME/handover or /release: checked against the engine, then fed to it. */
-  private handoverRequest(r: HandoverRequest): HandoverAnswer {
-    if (r.action === 'release') {
-      if (!this.engine.handoverActive(r.instance))
-        return { code: 409, body: { error: `no handover under way or held for ${r.instance}` } };
-      this.feed({ type: 'handover-release', instance: r.instance });
-      return { code: 200, body: { instance: r.instance, released: true } };
-    }
-    const why = this.engine.handoverRefusal(r.instance, r.to);
-    if (why !== undefined) return { code: why.startsWith('no instance') ? 404 : 409, body: { error: why } };
-    this.log.info(
-      `(${r.instance}) planned handover requested${r.to !== undefined ? ` to ${r.to}` : ''}${r.holdMs !== undefined ? `, hold ${r.holdMs / 1000} s` : ''}`,
-    );
-    this.feed({
-      type: 'handover',
-      instance: r.instance,
-      ...(r.to !== undefined ? { to: r.to } : {}),
-      ...(r.holdMs !== undefined ? { holdMs: r.holdMs } : {}),
-    });
-    const snap = this.engine.snapshot().instances.find((i) => i.name === r.instance);
-    const h = snap?.handover;
-    return {
-      code: 202,
-      body: {
-        instance: r.instance,
-        phase: h?.phase ?? 'unknown',
-        ...(snap?.syncGroup !== undefined ? { syncGroup: snap.syncGroup } : {}),
-        ...(h !== undefined ? { deadlineInMs: Math.round(h.deadline - h.requestedAt) } : {}),
-      },
-    };
-  }
-
-  /** A handover step the engine reported: /events and the counter (the engine logged it already). */
-  private handoverEvent(r: HandoverReport): void {
-    this.status?.event({
-      type: 'handover',
-      instance: r.instance,
-      outcome: r.outcome,
-      ...(r.to !== undefined ? { to: r.to } : {}),
-      ...(r.newMaster !== undefined ? { newMaster: r.newMaster } : {}),
-      ...(r.durationMs !== undefined ? { durationMs: Math.round(r.durationMs * 1000) / 1000 } : {}),
-      reason: r.reason,
-    });
   }
 
   private takeoverDetail(a: Extract<Action, { type: 'state-change' }>): { takeover?: TransitionTakeover } {
     const takeover =
       a.from === 'BACKUP' && a.to === 'MASTER' ? this.failover.transitionDetail(a.instance) : undefined;
     return takeover !== undefined ? { takeover } : {};
-  }
-
-  /** Instances whose advert source is the interface's primary address (no unicast_src_ip). */
-  private readonly autoSources = new Set<string>();
-
-  /** The instances of the configuration before the last reload: what a reload removes (a VIP, a route,
-   * a whole instance) is described there only. */
-  private retired: ReadonlyMap<string, InstanceSetup> = new Map();
-
-  private instance(name: string): InstanceSetup | undefined {
-    return this.setup.instances.get(name);
-  }
-
-  /** Where an instance's VIPs live: the address's own dev, else the VMAC, else the interface. */
-  private vipDevice(inst: InstanceSetup, vip: IpAddressSpec): string {
-    return vip.dev ?? inst.vmacName ?? inst.spec.interface;
-  }
-
-  private enqueue(what: string, op: () => Promise<void>): void {
-    this.kernelQueue = this.kernelQueue.then(op).catch((e: unknown) => {
-      this.log.error(`${what}: ${(e as Error).message}`);
-    });
-  }
-
-  private changeAddresses(instance: string, addresses: string[], add: boolean): void {
-    // A reload that drops a VIP (or a whole instance) removes what only the old configuration describes.
-    const places = [this.instance(instance), add ? undefined : this.retired.get(instance)];
-    const left = new Set(addresses);
-    for (const inst of places) {
-      if (inst === undefined) continue;
-      const vips = [...inst.vips, ...inst.excluded].filter((v) => left.has(v.address));
-      for (const vip of vips) {
-        const req = addressRequest(vip, this.vipDevice(inst, vip));
-        this.address(add, req, `(${instance}) ${add ? 'adding' : 'removing'} ${req.address}`);
-      }
-      for (const vip of vips) left.delete(vip.address);
-    }
   }
 
   /** The firewall of the configuration, if it asks for one (vrrp/firewall/settings.ts). */
@@ -580,141 +514,18 @@ export class VrrpDaemon {
     }
   }
 
-  /** Adds or removes an instance's VIPs in the firewall's drop sets (none for an owner or accept mode). */
-  private changeFirewall(instance: string, vips: readonly { address: string }[], add: boolean): void {
-    const firewall = this.firewall;
-    const modelInstance = this.model.instances.find((i) => i.name === instance);
-    if (firewall === undefined || modelInstance === undefined || !dropsVipTraffic(modelInstance)) return;
-    const wanted = new Set(vips.map((v) => v.address));
-    const addresses = firewallAddresses(
-      modelInstance,
-      firewall.settings,
-      this.instance(instance)?.vmacName,
-    ).filter((f) => wanted.has(f.address));
-    this.log.debug(`(${instance}) ${add ? 'setting' : 'removing'} firewall drop rule`);
-    this.enqueue(`(${instance}) nftables`, () =>
-      add
-        ? firewall.add(instance, addresses, (dev) => this.host.link(dev)?.index)
-        : firewall.remove(instance, addresses),
-    );
-  }
-
-  private changeRoutes(instance: string, routes: readonly RouteSpec[], add: boolean): void {
-    const inst = this.instance(instance) ?? (add ? undefined : this.retired.get(instance));
-    if (inst === undefined) return;
-    for (const r of routes) {
-      const req = routeRequest(r, inst.vmacName ?? inst.spec.interface);
-      this.route(add, req, `(${instance}) ${add ? 'adding' : 'removing'} route ${req.dst}`);
-    }
-  }
-
-  private changeRules(instance: string, rules: readonly RuleSpec[], add: boolean): void {
-    for (const r of rules) {
-      this.rule(add, ruleRequest(r), `(${instance}) ${add ? 'adding' : 'removing'} rule`);
-    }
-  }
-
-  private sendGarp(instance: string, family: 4 | 6, addresses: string[]): void {
-    const inst = this.instance(instance);
-    if (inst === undefined) return;
-    // Announce after the addresses are in place, from the device (and MAC) that holds each of them.
-    this.enqueue(`(${instance}) announcing`, async () => {
-      for (const address of addresses) {
-        // excluded addresses are announced too, from their own device
-        const vip = [...inst.vips, ...inst.excluded].find((v) => v.address === address);
-        const link = this.host.link(vip ? this.vipDevice(inst, vip) : inst.spec.interface);
-        if (link === undefined || link.mac === undefined || !link.up) continue;
-        try {
-          this.announcer.announce(link.index, link.mac, family, [address]);
-          this.failover.announced(instance);
-          this.log.debug(
-            family === 4
-              ? `Sending gratuitous ARP on ${link.name} for ${address}`
-              : `Sending unsolicited Neighbour Advert on ${link.name} for ${address}`,
-          );
-        } catch (e) {
-          this.log.warn(
-            `(${instance}) gratuitous ${family === 4 ? 'ARP' : 'NA'} for ${address}: ${(e as Error).message}`,
-          );
-        }
-      }
-    });
-  }
-
-  private notifySpec(name: string, kind: 'INSTANCE' | 'GROUP'): NotifySpec | undefined {
-    if (kind === 'INSTANCE') return this.instance(name)?.spec.notify;
-    return this.spec.syncGroups.find((g) => g.name === name)?.notify;
-  }
-
-  /** notify_master_rx_lower_pri's call is no state change: keepalived runs only that script for it. */
-  private isRxLowerPriNotify(a: Extract<Action, { type: 'notify' }>): boolean {
-    const script = this.instance(a.name)?.spec.notify.masterRxLowerPri;
-    return (
-      script !== undefined &&
-      a.state === 'MASTER' &&
-      a.scripts.length === 1 &&
-      a.scripts[0] === script &&
-      this.lastNotified.get(a.name) === 'MASTER'
-    );
-  }
-
-  private runNotify(a: Extract<Action, { type: 'notify' }>): void {
-    if (a.event !== undefined) {
-      for (const script of a.scripts) void this.notifier.run(script);
-      this.notifier.writeFifos(`${a.kind} "${a.name}" ${a.event} ${a.priority}\n`);
-      return;
-    }
-    this.smtpAlerts?.notify(a.kind, a.name, a.state);
-    this.snmp?.stateChanged(a.kind, a.name, a.state);
-    if (a.kind === 'INSTANCE' && !this.isRxLowerPriNotify(a)) {
-      this.lastNotified.set(a.name, a.state);
-      this.dbus?.stateChanged(a.name, a.state);
-    }
-    const n = this.notifySpec(a.name, a.kind);
-    if (n === undefined) return;
-    const specific =
-      a.state === 'MASTER'
-        ? n.master
-        : a.state === 'BACKUP'
-          ? n.backup
-          : a.state === 'FAULT'
-            ? n.fault
-            : a.state === 'STOP'
-              ? n.stop
-              : undefined;
-    this.notifier.notify(a.kind, a.name, a.state, a.priority, specific, n.generic);
-  }
-
-  private runTrackScript(name: string, timeoutMs: number): void {
-    const script = this.spec.scripts.find((s) => s.name === name);
-    if (script?.command === undefined) {
-      this.feed({ type: 'script-result', name, ok: false });
-      return;
-    }
-    // `user USER [GROUP]` (the config layer removed the script if they do not exist)
-    const [userName, group] = script.user?.split(/\s+/) ?? [];
-    const user = userName !== undefined ? lookupUser(userName, group) : undefined;
-    void this.notifier.run(script.command, [], timeoutMs, user).then((r) => {
-      if (this.stopping) return;
-      this.feed({
-        type: 'script-result',
-        name,
-        ok: r.code === 0,
-        ...(r.code !== undefined ? { exitStatus: r.code } : {}),
-      });
-    });
-  }
-
   private onHostChanges(changes: HostChange[]): void {
-    if (changes.length > 0 && this.refreshSourceAddresses()) this.io.sourcesChanged();
+    if (changes.length > 0 && this.autoSources.refresh(this.spec)) this.io.sourcesChanged();
     if (changes.length > 0) this.clock?.invalidate();
     if (changes.some((c) => c.kind === 'link')) this.io.refreshSockets();
     for (const c of changes) {
-      if (c.kind === 'link') this.links.change(c.name, c.up);
-      else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
+      if (c.kind === 'link') {
+        if (!this.linkbeat?.polls(c.name)) this.links.change(c.name, c.up);
+      } else if (c.kind === 'address-removed') this.reinstate(c.ifname, c.address);
       else if (c.kind === 'resync') {
         void this.host.load(this.rtnl).then(() => {
-          for (const l of this.host.allLinks()) this.links.change(l.name, l.up);
+          for (const l of this.host.allLinks())
+            if (!this.linkbeat?.polls(l.name)) this.links.change(l.name, l.up);
         });
       }
     }
@@ -728,167 +539,18 @@ export class VrrpDaemon {
     for (const inst of this.setup.instances.values()) {
       const name = inst.spec.name;
       if (snap.instances.find((s) => s.name === name)?.state !== 'MASTER') continue;
-      const vip = inst.vips.find((v) => v.address === address && this.vipDevice(inst, v) === ifname);
+      const vip = inst.vips.find((v) => v.address === address && this.objects.vipDevice(inst, v) === ifname);
       if (vip === undefined || vip.noTrack) continue;
       this.feed({ type: 'vip-removed', instance: name, address });
     }
   }
 
-  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs (vmac.ts). */
-  private async createVmacs(): Promise<void> {
-    for (const inst of this.setup.instances.values()) {
-      const name = inst.vmacName;
-      if (name === undefined) continue;
-      try {
-        const { created, undo } = await setUpVmac(this.rtnl, this.host, inst);
-        if (created) this.createdVmacs.push(name);
-        this.vmacUndo.push(...undo);
-      } catch (e) {
-        this.log.error(
-          `(${inst.spec.name}) cannot create VMAC ${name} on ${inst.spec.interface}: ${(e as Error).message}`,
-        );
-      }
-    }
-  }
-
-  /** The firewall's VMAC objects (multicast reports out of the base interface, router solicitations
-   * dropped), for each VMAC, in the families it serves: its own, and the other one when it has excluded
-   * VIPs of it; none for IPv4 with disable_local_igmp (vrrp_vmac.c, netlink_link_add_vmac). */
-  private async addVmacsToFirewall(): Promise<void> {
-    const firewall = this.firewall;
-    if (firewall === undefined) return;
-    for (const inst of this.setup.instances.values()) {
-      const vmac = inst.vmacName === undefined ? undefined : this.host.link(inst.vmacName);
-      const base = this.host.link(inst.spec.interface);
-      if (vmac === undefined || base === undefined) continue;
-      if (inst.spec.family === 4 && this.localIgmpSaved !== undefined) continue;
-      const own: FirewallFamily = inst.spec.family === 4 ? 'ip' : 'ip6';
-      const other: FirewallFamily = own === 'ip' ? 'ip6' : 'ip';
-      const families = inst.excluded.some((a) => a.family !== inst.spec.family) ? [own, other] : [own];
-      // before the first state is entered, as keepalived creates them with the VMAC
-      await firewall.addVmac({ ifindex: vmac.index, base: base.index, families }).catch((e: unknown) => {
-        this.log.error(`(${inst.spec.name}) nftables VMAC: ${(e as Error).message}`);
-      });
-    }
-  }
-
-  /** disable_local_igmp: no IGMP reports for link-local groups (the VRRP group among them) while we run;
-   * the sysctl is put back at stop if we changed it (vrrp_daemon.c, set_disable_local_igmp). */
-  private async disableLocalIgmp(): Promise<void> {
-    if (!this.model.global.disableLocalIgmp) return;
-    try {
-      const previous = await writeSysctl(LOCAL_IGMP_REPORTS, 0);
-      if (previous === '1') this.localIgmpSaved = previous;
-      else this.localIgmpSaved = '';
-    } catch (e) {
-      this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);
-    }
-  }
-
-  /** static_ipaddress / static_routes / static_rules: set at start whatever the VRRP state, removed at stop. */
-  private applyStatic(add: boolean): void {
-    const g = this.model.global;
-    for (const a of this.model.staticAddresses) {
-      const req = addressRequest(a, a.dev ?? g.defaultInterface);
-      this.address(add, req, `static address ${req.address}`);
-    }
-    for (const r of this.model.staticRoutes) {
-      const req = routeRequest(r, g.defaultInterface);
-      this.route(add, req, `static route ${req.dst}`);
-    }
-    for (const r of this.model.staticRules) this.rule(add, ruleRequest(r), 'static rule');
-  }
-
-  /** Adds or removes one address; "already there" / "already gone" is the state we wanted. */
-  private address(add: boolean, req: ClientAddressSpec, what: string): void {
-    this.enqueue(what, async () => {
-      try {
-        if (add) await this.rtnl.addAddress(req);
-        else await this.rtnl.deleteAddress(req);
-      } catch (e) {
-        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'EADDRNOTAVAIL')) return;
-        throw e;
-      }
-    });
-  }
-
-  private route(add: boolean, req: ClientRouteSpec, what: string): void {
-    this.enqueue(what, async () => {
-      try {
-        if (add) await this.rtnl.addRoute(req, { replace: true });
-        else await this.rtnl.deleteRoute(req);
-      } catch (e) {
-        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ESRCH')) return;
-        throw e;
-      }
-    });
-  }
-
-  private rule(add: boolean, req: NetlinkRule, what: string): void {
-    this.enqueue(what, async () => {
-      try {
-        if (add) await this.rtnl.addRule(req);
-        else await this.rtnl.deleteRule(req);
-      } catch (e) {
-        if (e instanceof RtnetlinkError && (e.code === 'EEXIST' || e.code === 'ENOENT')) return;
-        throw e;
-      }
-    });
-  }
-
-  /** A previous run that crashed may have left VIPs behind: remove them before the first election. */
-  private async removeStaleAddresses(): Promise<void> {
-    for (const inst of this.setup.instances.values()) {
-      for (const vip of inst.vips) {
-        const dev = this.vipDevice(inst, vip);
-        if (!this.host.hasAddress(dev, vip.address)) continue;
-        this.log.info(`(${inst.spec.name}) removing stale address ${vip.address} from ${dev}`);
-        try {
-          await this.rtnl.deleteAddress(addressRequest(vip, dev));
-        } catch (e) {
-          this.log.warn(`(${inst.spec.name}) cannot remove stale ${vip.address}: ${(e as Error).message}`);
-        }
-      }
-    }
-  }
-
   /** keepalived's DATA, STATS, STATS_CLEAR and JSON signals: /tmp/keepalived.{data,stats,json}. */
-  dump(kind: 'data' | 'stats' | 'stats-clear' | 'json' = 'data', via: 'signal' | 'dbus' = 'signal'): void {
+  dump(kind: DumpKind = 'data', via: 'signal' | 'dbus' = 'signal'): void {
     if (this.engine === undefined) return;
-    // a DBus request has its own log line
-    if (via === 'signal')
-      this.log.info(
-        kind === 'data'
-          ? `Printing VRRP data for process(${process.pid}) on signal`
-          : kind === 'json'
-            ? `Printing VRRP as json for process(${process.pid}) on signal`
-            : `Printing ${kind === 'stats-clear' ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`,
-      );
-    const snap = this.engine.snapshot();
-    const g = this.model.global;
-    const naming = dumpNaming(this.options, g);
-    const [path, text] =
-      kind === 'data'
-        ? [
-            dumpFile(DATA_FILE, naming),
-            formatData(snap, this.setup, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
-          ]
-        : kind === 'json'
-          ? [
-              tmpFile(JSON_FILE),
-              formatJson(snap, this.setup, {
-                version: g.jsonVersion,
-                trackProcesses: this.model.trackProcesses,
-                processStates: this.trackers?.processStates(),
-              }),
-            ]
-          : [tmpFile(STATS_FILE), formatStats(snap, this.setup)];
-    try {
-      // keepalived creates these 0600 (its umask 0177): they show the configuration.
-      writeFileSync(path, text, { mode: 0o600 });
-    } catch (e) {
-      this.log.error(`cannot write ${path}: ${(e as Error).message}`);
-    }
+    writeVrrpDump(kind, via, this.engine.snapshot(), this.setup, this.model, this.options, this.log, {
+      processStates: this.trackers?.processStates(),
+    });
     if (kind === 'stats-clear') this.engine.clearCounters();
   }
 
@@ -908,8 +570,9 @@ export class VrrpDaemon {
     this.snmp?.reload(this.model);
     this.links.setDelays(this.linkDelays(setup.engine));
     setup.engine.linksDown = this.linksDown();
-    this.fillSourceAddresses(setup.engine);
-    this.retired = this.setup.instances;
+    this.autoSources.fill(setup.engine);
+    this.configureLinkbeat(setup.engine);
+    this.objects.retire(this.setup.instances);
     this.setup = setup;
     this.io.reconfigure(this.setup);
     await this.promoteSecondaries.apply(this.setup.instances.values());
@@ -933,9 +596,10 @@ export class VrrpDaemon {
     this.feed({ type: 'shutdown' });
     this.stopping = true;
     this.trackers?.stop();
+    this.linkbeat?.stop();
     this.links.close();
-    this.applyStatic(false);
-    await this.kernelQueue;
+    this.objects.applyStatic(false);
+    await this.kernel.idle();
     this.firewall?.close();
     await this.syncDaemon?.stop();
     await this.notifier.drain(SHUTDOWN_SCRIPT_WAIT_MS);
@@ -944,13 +608,8 @@ export class VrrpDaemon {
     await this.snmp?.close();
     await this.dbus?.close();
     await listener;
-    for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
-    await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
+    await this.hostSetup.undo();
     await this.promoteSecondaries.restore();
-    if (this.localIgmpSaved === '1')
-      await writeSysctl(LOCAL_IGMP_REPORTS, 1).catch((e: unknown) => {
-        this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);
-      });
     this.clock?.close();
     this.trace?.write();
     this.io.close();

@@ -6,6 +6,7 @@ import type { Action, EngineEvent, EngineSnapshot, LogLevel } from './events.js'
 import { isAdvertErrorReason, type EngineReport } from './reports.js';
 import { GarpScheduler } from './garp.js';
 import { Instance } from './instance.js';
+import { expiredMasters } from './timer-expired-backup.js';
 import type { EngineSpec, InstanceSpec } from './spec.js';
 import { newStats } from './stats.js';
 import type { StepContext } from './step.js';
@@ -127,7 +128,8 @@ export class Engine {
         if (event.up) this.world.linksDown.delete(event.ifname);
         else this.world.linksDown.add(event.ifname);
         // keepalived's wording: monitoring greps for it.
-        this.log(ctx, 'info', `Netlink reports ${event.ifname} ${event.up ? 'up' : 'down'}`);
+        if (event.via === undefined)
+          this.log(ctx, 'info', `Netlink reports ${event.ifname} ${event.up ? 'up' : 'down'}`);
         this.reevaluate(
           ctx,
           'interface',
@@ -135,6 +137,22 @@ export class Engine {
           `interface ${event.ifname} ${event.up ? 'up' : 'down'}`,
         );
         break;
+      case 'timers-late': {
+        const late = expiredMasters(this.instances, ctx.now, event.lateMs);
+        const us = Math.round(event.lateMs * 1000);
+        if (late.length > 0)
+          this.log(
+            ctx,
+            'info',
+            `VRRP thread timer expired ${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} seconds ago`,
+          );
+        for (const inst of late) {
+          ctx.reason = 'timer_expired_backup';
+          inst.wantState = 'BACKUP';
+          inst.leaveMaster(ctx, false);
+        }
+        break;
+      }
       case 'script-result': {
         const script = this.world.scripts.get(event.name);
         if (!script) break;

@@ -28,7 +28,11 @@ export type EngineEvent =
       source?: string;
       reason: AdvertDropReason;
     }
-  | { type: 'link'; ifname: string; up: boolean }
+  /** `via`: the daemon polled the link (linkbeat) and said so; netlink's own line is not logged then. */
+  | { type: 'link'; ifname: string; up: boolean; via?: 'linkbeat' }
+  /** The daemon's timers fired `lateMs` late (keepalived's scheduler check, with min_auto_priority_delay):
+   * sent before the late timer's own event, for timer_expired_backup (timer-expired-backup.ts). */
+  | { type: 'timers-late'; lateMs: number }
   /** A vrrp_script finished: ok is exit status 0 (a timeout is not ok). */
   | { type: 'script-result'; name: string; ok: boolean; exitStatus?: number }
   | { type: 'file-value'; name: string; value: number }

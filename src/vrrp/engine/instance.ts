@@ -5,28 +5,28 @@
 
 import type { Advert, AdvertDropReason, ReceivedAdvert } from '../advert.js';
 import { csToMs } from '../../common/units.js';
-import { compareAddresses } from './address-order.js';
 import type { LogLevel, SendAdvertAction } from './events.js';
 import type { GarpTarget } from './garp.js';
 import { notifyScripts } from './spec.js';
 import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
 import type { StepContext } from './step.js';
 import type { SyncGroup } from './sync-group.js';
-import { countAccepted, countDrop, newStats, type VrrpStats } from './stats.js';
+import { newStats, type VrrpStats } from './stats.js';
+import { receiveAdvert, receiveDroppedAdvert } from './advert-reception.js';
 import { DUE_TOLERANCE_MS, later, masterDownIntervalMs, ownerDownIntervalMs, skewTimeMs } from './timers.js';
 import type { ResolvedTracker } from './trackers.js';
 import { InstanceObserver } from './observer.js';
-import { handoverTimerAt, type HandoverOutcome, type HandoverState } from './handover.js';
+import { InstanceTimers } from './instance-timers.js';
+import type { HandoverOutcome } from './handover.js';
 import {
   endHandover,
   fireHandoverTimer,
   holdAfterRelease,
-  releasingReceive,
   sendReleasingAdvert,
   startHandover,
 } from './handover-steps.js';
 
-export class Instance {
+export class Instance extends InstanceTimers {
   group: SyncGroup<Instance> | undefined;
   trackers: ResolvedTracker[] = [];
 
@@ -39,14 +39,6 @@ export class Instance {
   masterAdvertIntervalCs: number;
   /** keepalived's ms_down_timer: what the BACKUP timer is (re)armed with. */
   msDownTimerMs = 0;
-  /** The instance's one protocol timer: next advert (MASTER) or master-down (BACKUP). */
-  get sands(): number | undefined {
-    return this.sandsAt;
-  }
-  set sands(at: number | undefined) {
-    this.sandsAt = at;
-    this.timersChanged();
-  }
   preemptTime: number | undefined;
   masterAddress: string | undefined;
   masterPriority: number | undefined;
@@ -54,107 +46,24 @@ export class Instance {
   lastAdvertSource: string | undefined;
   /** owner_ignore_adverts has said it drops adverts: once until the instance enters or leaves MASTER
    * (keepalived's rate-limited log flags). */
-  private ownerDropLogged = false;
+  ownerDropLogged = false;
+  /** When the last advert left (keepalived's last_advert_sent, for timer_expired_backup). */
+  lastAdvertAt: number | undefined;
   /** Takeovers and split brain, for the reports only (observer.ts). */
   readonly observer = new InstanceObserver(this);
 
   vipSet = false;
-  get garpDelayAt(): number | undefined {
-    return this.garpDelayTimer;
-  }
-  set garpDelayAt(at: number | undefined) {
-    this.garpDelayTimer = at;
-    this.timersChanged();
-  }
-  get lowerPrioGarpAt(): readonly number[] {
-    return this.lowerPrioGarpTimers;
-  }
-  set lowerPrioGarpAt(at: readonly number[]) {
-    this.lowerPrioGarpTimers = at;
-    this.timersChanged();
-  }
   garpRefreshAt: number | undefined;
   /** garp_extra_if: after this, the next advert also announces on the other interfaces (no timer of its own). */
   extraGarpAt: number | undefined;
   counters: VrrpStats = newStats();
 
-  /** A planned handover under way or its hold (handover.ts); its deadline is one of the instance's timers. */
-  get handover(): HandoverState | undefined {
-    return this.handoverState;
-  }
-  set handover(h: HandoverState | undefined) {
-    this.handoverState = h;
-    this.timersChanged();
-  }
-  private handoverState: HandoverState | undefined;
-
-  // Timer state behind the accessors above: every change bumps timerGeneration and tells the engine's
-  // deadline queue (onTimersChanged), so that the engine never scans all instances for the next one due.
-  private sandsAt: number | undefined;
-  private garpDelayTimer: number | undefined;
-  private lowerPrioGarpTimers: readonly number[] = [];
-  timerGeneration = 0;
-  onTimersChanged: ((inst: Instance) => void) | undefined;
-
-  private timersChanged(): void {
-    this.timerGeneration++;
-    this.onTimersChanged?.(this);
-    this.onAdvertChanged?.(this);
-  }
-
-  // What the periodic advert depends on (state, priority, configuration): a change tells the engine
-  // (onAdvertChanged), which re-arms or disarms the driver's periodic adverts in 'arm' mode.
-  private specValue: InstanceSpec;
-  private stateValue: VrrpState = 'INIT';
-  private effectivePriorityValue: number;
-  onAdvertChanged: ((inst: Instance) => void) | undefined;
-  /** 'arm' mode: the deadline the driver was last armed with (its advert, not the engine's timer). */
-  private armedAtValue: number | undefined;
-  /** 'arm' mode: the advert the driver was last armed with, and the configuration it came from. */
-  armedSend: SendAdvertAction | undefined;
-  armedSpec: InstanceSpec | undefined;
-
-  get spec(): InstanceSpec {
-    return this.specValue;
-  }
-  set spec(spec: InstanceSpec) {
-    this.specValue = spec;
-    this.onAdvertChanged?.(this);
-  }
-  get state(): VrrpState {
-    return this.stateValue;
-  }
-  set state(state: VrrpState) {
-    this.stateValue = state;
-    this.onAdvertChanged?.(this);
-  }
-  get effectivePriority(): number {
-    return this.effectivePriorityValue;
-  }
-  set effectivePriority(priority: number) {
-    this.effectivePriorityValue = priority;
-    this.onAdvertChanged?.(this);
-  }
-  get armedAt(): number | undefined {
-    return this.armedAtValue;
-  }
-  set armedAt(at: number | undefined) {
-    this.armedAtValue = at;
-    this.timersChanged();
-  }
-
-  /** Whether the protocol timer is the driver's armed periodic advert rather than the engine's own. */
-  get advertTimedByDriver(): boolean {
-    return this.armedAtValue !== undefined && this.sandsAt === this.armedAtValue;
-  }
-
   constructor(spec: InstanceSpec) {
-    this.specValue = spec;
+    super(spec);
     // keepalived (try_up_instance) honours `state MASTER` only for the address owner; any other instance
     // starts as BACKUP and waits a full master-down interval, as keepalived 2.2.7 is seen to do.
     this.wantState = spec.initialState === 'MASTER' && spec.priority === 255 ? 'MASTER' : 'BACKUP';
     this.basePriority = spec.priority;
-    this.effectivePriorityValue = spec.priority;
     this.masterAdvertIntervalCs = spec.advertIntervalCs;
   }
 
@@ -208,17 +117,6 @@ export class Instance {
     } else if (this.state === 'MASTER') this.sands = now;
   }
 
-  /** The earliest of the instance's timers the engine itself must fire. */
-  nextDeadline(): number | undefined {
-    let next = this.advertTimedByDriver ? undefined : this.sandsAt;
-    const garp = this.garpDelayTimer;
-    if (garp !== undefined && (next === undefined || garp < next)) next = garp;
-    for (const t of this.lowerPrioGarpTimers) if (next === undefined || t < next) next = t;
-    const handover = handoverTimerAt(this.handoverState);
-    if (handover !== undefined && (next === undefined || handover < next)) next = handover;
-    return next;
-  }
-
   // ---- outputs -------------------------------------------------------------------------------------------
 
   /** `repeats`: the kind of a message that may come once per received packet (see the log action). */
@@ -244,6 +142,7 @@ export class Instance {
 
   sendAdvert(ctx: StepContext, priority: number, to?: string): void {
     this.counters.advert_sent++;
+    this.lastAdvertAt = ctx.now;
     if (ctx.sentByDriver === this) {
       ctx.sentByDriver = undefined; // the driver sent this one: the armed periodic advert
       return;
@@ -278,8 +177,7 @@ export class Instance {
   /** The deadline of this MASTER's next periodic advert, or undefined in any other state and before the
    * first advert as MASTER: what 'arm' mode arms the driver with. */
   periodicAdvertAt(): number | undefined {
-    if (this.state !== 'MASTER' || !this.vipSet || this.handoverState?.phase === 'releasing')
-      return undefined;
+    if (this.state !== 'MASTER' || !this.vipSet || this.handover?.phase === 'releasing') return undefined;
     return this.sands;
   }
 
@@ -387,7 +285,7 @@ export class Instance {
       this.wantState = 'MASTER';
       this.gotoMaster(ctx);
     } else if (this.state === 'MASTER') {
-      if (this.handoverState?.phase === 'releasing') sendReleasingAdvert(this, ctx);
+      if (this.handover?.phase === 'releasing') sendReleasingAdvert(this, ctx);
       else {
         this.masterTx(ctx);
         this.observer.advertised(ctx);
@@ -454,7 +352,7 @@ export class Instance {
   }
 
   private becomeMaster(ctx: StepContext): void {
-    if (this.handoverState !== undefined) this.endHandover(ctx, 'released', 'became MASTER again');
+    if (this.handover !== undefined) this.endHandover(ctx, 'released', 'became MASTER again');
     this.counters.become_master++;
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
     for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
@@ -510,7 +408,7 @@ export class Instance {
     if (to === 'BACKUP') this.preemptTime = undefined;
     else this.sendAdvert(ctx, 0);
     this.restoreInterface(ctx, sendPriorityZero);
-    if (this.handoverState?.phase === 'releasing') {
+    if (this.handover?.phase === 'releasing') {
       if (to === 'BACKUP') holdAfterRelease(this, ctx);
       else this.endHandover(ctx, 'aborted', `entering ${to}`);
     }
@@ -595,162 +493,15 @@ export class Instance {
 
   // ---- reception -----------------------------------------------------------------------------------------
 
-  /** An advert for this instance arrived, accepted by the wire layer's validation (vrrp/wire/reception.ts).
-   * Returns nothing; state changes show up in `state`. */
+  /** An advert for this instance arrived, accepted by the wire layer's validation (vrrp/wire/reception.ts);
+   * what it does is in advert-reception.ts. State changes show up in `state`. */
   receive(ctx: StepContext, received: ReceivedAdvert, notes: readonly AdvertDropReason[] = []): void {
-    if (this.state !== 'BACKUP' && this.state !== 'MASTER') return; // FAULT and INIT ignore adverts
-    if (this.spec.ownerIgnoreAdverts === true && this.effectivePriority === 255) {
-      this.dropAsOwner(ctx, received.source);
-      return;
-    }
-    countAccepted(this.counters, received.advert.priority, notes);
-    if (this.state === 'BACKUP') {
-      this.observer.heardAsBackup(ctx, received);
-      this.backupReceive(ctx, received);
-    } else if (this.handoverState?.phase === 'releasing') releasingReceive(this, ctx, received);
-    else if (this.masterReceive(ctx, received)) this.leaveMaster(ctx, false);
-    // keepalived re-arms the timer after every packet, except a MASTER with lower_prio_no_advert
-    // (which has not just sent an advert).
-    if (this.state !== 'MASTER' || !this.spec.lowerPrioNoAdvert) this.initSands(ctx.now);
-  }
-
-  /**
-   * keepalived 2.4 owner_ignore_adverts: an address owner drops an advert after the wire checks, before
-   * counting it. Like any dropped packet here, it does not move a MASTER's next advert (keepalived 2.4.3
-   * re-arms it, so a router advertising as often would hold the owner's adverts back).
-   */
-  private dropAsOwner(ctx: StepContext, source: string): void {
-    if (!this.ownerDropLogged) {
-      this.log(ctx, 'info', `Dropping packet(s) from ${source} since we are address owner`);
-      this.ownerDropLogged = true;
-    }
-    if (this.state === 'BACKUP') {
-      this.ignoreAdvert(ctx);
-      this.initSands(ctx.now);
-    }
+    receiveAdvert(this, ctx, received, notes);
   }
 
   /** A packet dropped before it could be decoded, attributed to this instance. */
   receiveDropped(ctx: StepContext, reason: AdvertDropReason): void {
-    if (this.state !== 'BACKUP' && this.state !== 'MASTER') return;
-    countDrop(this.counters, reason);
-    // A MASTER answers a dropped packet with nothing, so its next advert stays due when it was. keepalived
-    // re-arms it here (now + advert_int), which lets anyone on the LAN hold a MASTER's adverts back with
-    // a stream of invalid packets for its VRID until the backups take over (tests/netns/hostile-input).
-    if (this.state === 'BACKUP') {
-      this.ignoreAdvert(ctx);
-      this.initSands(ctx.now);
-    }
-  }
-
-  /** Keep the master-down deadline where it is: re-arming will add back exactly the time left. */
-  private ignoreAdvert(ctx: StepContext): void {
-    this.msDownTimerMs = this.sands === undefined ? 0 : Math.max(0, later(this.sands, -ctx.now));
-  }
-
-  private backupReceive(ctx: StepContext, received: ReceivedAdvert): void {
-    const a = received.advert;
-    if (a.priority === 0) {
-      // The master is leaving: take over after Skew_Time only.
-      this.msDownTimerMs = this.skewMs();
-      return;
-    }
-    const preemptDelayRunning =
-      this.spec.preemptDelayMs > 0 && (this.preemptTime === undefined || this.preemptTime > ctx.now);
-    const held = this.handoverState?.phase === 'held';
-    if (!this.spec.preempt || held || a.priority >= this.effectivePriority || preemptDelayRunning) {
-      if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
-      this.msDownTimerMs = this.downTimerMs();
-      this.masterAddress = received.source;
-      this.masterPriority = a.priority;
-      if (this.spec.preemptDelayMs > 0) {
-        if (a.priority >= this.effectivePriority) this.preemptTime = undefined;
-        else if (this.preemptTime === undefined) this.preemptTime = later(ctx.now, this.spec.preemptDelayMs);
-      }
-      // A sync group may have held us in BACKUP wanting MASTER; a live master settles that.
-      this.wantState = 'BACKUP';
-      return;
-    }
-    // Preempting: discard the lower-priority advert and let the master-down timer run out.
-    this.log(
-      ctx,
-      'info',
-      `received lower priority (${a.priority}) advert from ${received.source} - discarding`,
-      'received lower priority advert - discarding',
-    );
-    this.masterAddress = received.source;
-    this.ignoreAdvert(ctx);
-  }
-
-  /** keepalived's vrrp_state_master_rx; true when we must yield to the sender. */
-  private masterReceive(ctx: StepContext, received: ReceivedAdvert): boolean {
-    const a = received.advert;
-    const ours = this.spec.sourceAddress;
-    const addrCmp = ours === undefined ? 0 : compareAddresses(received.source, ours);
-    const theyWin =
-      a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0);
-    if (a.priority === 0 || (this.spec.higherPrioSendAdvert && theyWin)) {
-      this.sendAdvert(ctx, this.effectivePriority);
-      if (a.priority === 0) return false;
-    }
-    if (a.priority === this.effectivePriority) {
-      if (addrCmp === 0)
-        this.log(
-          ctx,
-          'warning',
-          'WARNING - equal priority advert received from remote host with our IP address.',
-          'equal priority advert with our IP address',
-        );
-      else if (this.effectivePriority === 255) {
-        this.log(
-          ctx,
-          'error',
-          'CONFIGURATION ERROR: local and remote instances are both address owner - reducing local priority',
-        );
-        this.effectivePriority = 254;
-        this.basePriority = 254;
-      }
-    }
-    if (a.priority < this.effectivePriority || (a.priority === this.effectivePriority && addrCmp < 0)) {
-      this.log(
-        ctx,
-        'info',
-        `Received advert from ${received.source} with lower priority ${a.priority}, ours ${this.effectivePriority}${this.spec.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
-        'Received advert with lower priority',
-      );
-      if (!this.spec.lowerPrioNoAdvert) this.sendAdvert(ctx, this.effectivePriority);
-      this.observer.heardAsMaster(ctx, received);
-      this.lowerPriorityGarp(ctx);
-      if (this.group)
-        for (const other of this.group.members) if (other !== this) other.lowerPriorityGarp(ctx);
-      // keepalived's send_event_notify: the script if any, and a MASTER_RX_LOWER_PRI line on the FIFOs.
-      const rxLower = this.spec.notify.masterRxLowerPri;
-      if (rxLower !== undefined || this.spec.notifyFifo === true)
-        ctx.out.push({
-          type: 'notify',
-          name: this.name,
-          kind: 'INSTANCE',
-          state: 'MASTER',
-          priority: this.effectivePriority,
-          scripts: rxLower !== undefined ? [rxLower] : [],
-          event: 'MASTER_RX_LOWER_PRI',
-        });
-      return false;
-    }
-    if (a.priority > this.effectivePriority || (a.priority === this.effectivePriority && addrCmp > 0)) {
-      this.log(
-        ctx,
-        'info',
-        `Master received advert from ${received.source} with higher priority ${a.priority}, ours ${this.effectivePriority}`,
-      );
-      if (this.spec.version === 3) this.masterAdvertIntervalCs = a.intervalCs;
-      this.msDownTimerMs = this.downTimerMs();
-      this.masterAddress = received.source;
-      this.masterPriority = a.priority;
-      this.wantState = 'BACKUP';
-      return true;
-    }
-    return false;
+    receiveDroppedAdvert(this, ctx, reason);
   }
 
   // ---- planned handover (handover-steps.ts) --------------------------------------------------------------

@@ -137,6 +137,9 @@ export interface InstanceSpec {
   unicastPeers: string[];
   /** false when `nopreempt` is set. */
   preempt: boolean;
+  /** keepalived 2.4 `timer_expired_backup`: the highest priority of the other routers; a MASTER whose timers
+   * ran late past their takeover goes to BACKUP (timer-expired-backup.ts). Only with nopreempt. */
+  timerExpiredBackup?: number;
   preemptDelayMs: number;
   accept: boolean;
   authType: AuthType;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../../src/config/index.js';
-import { engineSpecFromModel } from '../../../src/vrrp/from-model.js';
+import { engineSpecFromModel, startupDelayS, vrrpSetupFromModel } from '../../../src/vrrp/from-model.js';
 import { MemoryHost } from '../config/memory-host.js';
 
 function engineSpec(text: string) {
@@ -212,4 +212,25 @@ test('owner_ignore_adverts: unset, an owner ignores in strict mode or with vrrp_
   const nonOwner = engineSpec(`global_defs {\n  vrrp_owner_ignore_adverts\n}\n` + instance('VI_1', 7))
     .instances[0];
   assert.equal(nonOwner?.ownerIgnoreAdverts, undefined);
+});
+
+test('vrrp_delay_after_boot: what is left of it after the uptime delays the start, the longer delay wins', () => {
+  const model = (globals: string) =>
+    loadModel('/k.conf', new MemoryHost({ '/k.conf': `global_defs {\n${globals}\n}\n${instance('A', 1)}` }), {
+      configId: 'n',
+    }).model;
+  const boot = model('  vrrp_delay_after_boot 100');
+  assert.equal(boot.global.vrrpDelayAfterBoot, 100);
+  // up 40 s: 60 s are left
+  assert.equal(vrrpSetupFromModel(boot, { uptimeS: 40 }).engine.startupDelayMs, 60000);
+  // up longer than the delay, or uptime unknown: no delay
+  assert.equal(vrrpSetupFromModel(boot, { uptimeS: 150 }).engine.startupDelayMs, undefined);
+  assert.equal(vrrpSetupFromModel(boot).engine.startupDelayMs, undefined);
+  // with vrrp_startup_delay, in either order: the longer one
+  const both = model('  vrrp_startup_delay 30\n  vrrp_delay_after_boot 100');
+  assert.equal(vrrpSetupFromModel(both, { uptimeS: 90 }).engine.startupDelayMs, 30000);
+  assert.equal(vrrpSetupFromModel(both, { uptimeS: 20 }).engine.startupDelayMs, 80000);
+  const reversed = model('  vrrp_delay_after_boot 100\n  vrrp_startup_delay 30');
+  assert.equal(vrrpSetupFromModel(reversed, { uptimeS: 20 }).engine.startupDelayMs, 80000);
+  assert.equal(startupDelayS(reversed.global, { uptimeS: 99.5 }), 30);
 });

@@ -274,6 +274,11 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
   } else if (!inst.preempt && inst.state === 'MASTER') {
     warn(ctx, at, 'nopreempt', `${n} nopreempt does not work with initial state MASTER`);
   }
+  // keepalived's own wording (the keyword's older name)
+  if (inst.timerExpiredBackup !== undefined && inst.preempt) {
+    err(ctx, at, 'timer_expired_backup', `${n} expired_timer_backup requires nopreempt - resetting`);
+    inst.timerExpiredBackup = undefined;
+  }
   if (inst.virtualIpaddresses.length === 0 && !inst.noVirtualIpaddress) {
     if (inst.strictMode || inst.version === 3)
       err(ctx, at, 'virtual_ipaddress', `${n} no VIP specified; VRRPv3 and strict mode need at least one`);

@@ -415,6 +415,16 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
       const v = n.args.length === 0 ? 254 : int(n, ctx, 1, 254);
       if (v !== undefined) inst.timerExpiredBackup = v;
     },
+    // the name keepalived 2.4's release notes gave it, accepted with an error
+    thread_timer_expired: (n) => {
+      ctx.diags.error(
+        n,
+        n.keyword,
+        `(${inst.name}) thread_timer_expired - please replace with keyword 'timer_expired_backup'`,
+      );
+      const v = n.args.length === 0 ? 254 : int(n, ctx, 1, 254);
+      if (v !== undefined) inst.timerExpiredBackup = v;
+    },
   };
   const made = { handlers, target: (i: VrrpInstance) => (inst = i) };
   handlerCache.set(ctx, made);

@@ -1,0 +1,88 @@
+// What the VRRP child changes on the host's interfaces before the first election, and puts back at stop:
+// use_vmac's macvlans (vmac.ts) with their sysctls and firewall objects, and disable_local_igmp's sysctl.
+import type { Rtnetlink } from '../../net/netlink/rtnetlink.js';
+import { applyInterfaceSettings, writeSysctl, type InterfaceSetting } from '../../net/sysctl.js';
+import type { FirewallFamily } from '../../vrrp/firewall/planner.js';
+import type { InstanceSetup } from '../../vrrp/from-model.js';
+import type { Logger } from '../process/log.js';
+import type { VrrpFirewall } from './firewall.js';
+import type { HostState } from './host-state.js';
+import { setUpVmac } from './vmac.js';
+
+/** Whether IGMP reports are sent for link-local groups (a per-namespace sysctl). */
+const LOCAL_IGMP_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
+
+export class VmacAndIgmp {
+  private vmacUndo: InterfaceSetting[] = [];
+  private createdVmacs: string[] = [];
+  /** disable_local_igmp in effect: the sysctl's value before we set it ('' when it was already 0). */
+  private localIgmpSaved: string | undefined;
+
+  constructor(
+    private readonly rtnl: Rtnetlink,
+    private readonly host: HostState,
+    private readonly log: Logger,
+  ) {}
+
+  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs (vmac.ts). */
+  async createVmacs(instances: Iterable<InstanceSetup>): Promise<void> {
+    for (const inst of instances) {
+      const name = inst.vmacName;
+      if (name === undefined) continue;
+      try {
+        const { created, undo } = await setUpVmac(this.rtnl, this.host, inst);
+        if (created) this.createdVmacs.push(name);
+        this.vmacUndo.push(...undo);
+      } catch (e) {
+        this.log.error(
+          `(${inst.spec.name}) cannot create VMAC ${name} on ${inst.spec.interface}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** The firewall's VMAC objects (multicast reports out of the base interface, router solicitations
+   * dropped), for each VMAC, in the families it serves: its own, and the other one when it has excluded
+   * VIPs of it; none for IPv4 with disable_local_igmp (vrrp_vmac.c, netlink_link_add_vmac). */
+  async addVmacsToFirewall(
+    firewall: VrrpFirewall | undefined,
+    instances: Iterable<InstanceSetup>,
+  ): Promise<void> {
+    if (firewall === undefined) return;
+    for (const inst of instances) {
+      const vmac = inst.vmacName === undefined ? undefined : this.host.link(inst.vmacName);
+      const base = this.host.link(inst.spec.interface);
+      if (vmac === undefined || base === undefined) continue;
+      if (inst.spec.family === 4 && this.localIgmpSaved !== undefined) continue;
+      const own: FirewallFamily = inst.spec.family === 4 ? 'ip' : 'ip6';
+      const other: FirewallFamily = own === 'ip' ? 'ip6' : 'ip';
+      const families = inst.excluded.some((a) => a.family !== inst.spec.family) ? [own, other] : [own];
+      // before the first state is entered, as keepalived creates them with the VMAC
+      await firewall.addVmac({ ifindex: vmac.index, base: base.index, families }).catch((e: unknown) => {
+        this.log.error(`(${inst.spec.name}) nftables VMAC: ${(e as Error).message}`);
+      });
+    }
+  }
+
+  /** disable_local_igmp: no IGMP reports for link-local groups (the VRRP group among them) while we run;
+   * the sysctl is put back at stop if we changed it (vrrp_daemon.c, set_disable_local_igmp). */
+  async disableLocalIgmp(): Promise<void> {
+    try {
+      const previous = await writeSysctl(LOCAL_IGMP_REPORTS, 0);
+      if (previous === '1') this.localIgmpSaved = previous;
+      else this.localIgmpSaved = '';
+    } catch (e) {
+      this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);
+    }
+  }
+
+  /** At stop: the VMACs we created are deleted, the sysctls we changed put back. */
+  async undo(): Promise<void> {
+    for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
+    await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
+    if (this.localIgmpSaved === '1')
+      await writeSysctl(LOCAL_IGMP_REPORTS, 1).catch((e: unknown) => {
+        this.log.info(`Unable to write ${LOCAL_IGMP_REPORTS} - ${(e as Error).message}`);
+      });
+  }
+}
