@@ -242,7 +242,7 @@ const GLOBAL_DEFS: BlockSupport = {
     "keepalived-ts's processes read the configuration files themselves: there is no copy of it to place",
   ),
   data_use_instance: uses('src/daemon/process/dump-files.ts', 'dataUseInstance'),
-  json_version: uses('src/daemon/vrrp/vrrp-daemon.ts', 'jsonVersion'),
+  json_version: uses('src/daemon/vrrp/dump-signal.ts', 'jsonVersion'),
   // where `table NAME` of routes and rules is looked up (rt_tables, rt_tables.d/*.conf)
   iproute_usr_dir: uses('src/config/model/static/route-tables.ts', 'iprouteUsrDir'),
   iproute_etc_dir: uses('src/config/model/static/route-tables.ts', 'iprouteEtcDir'),
