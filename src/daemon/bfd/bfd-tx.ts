@@ -13,7 +13,7 @@
 // KTS_BFD_SENDER=js turns it off: every packet from the JS thread, as before, for comparison.
 import type { BfdAction } from '../../bfd/spec.js';
 import { msToNs, nsToMs } from '../../common/units.js';
-import { native } from '../../net/native.js';
+import { SENDER_NICE, senderRealtimePriority } from '../process/sender-scheduling.js';
 import {
   TIMED_SENDER_SLOTS,
   TimedSender,
@@ -22,21 +22,8 @@ import {
 } from '../../net/timed-sender.js';
 
 const ROUNDS_AHEAD_MS = Number(process.env.KTS_BFD_AHEAD_MS ?? 2000) || 2000;
-const SENDER_NICE = -10;
-const SENDER_RT_PRIORITY = 1;
 
 type ArmTx = Extract<BfdAction, { type: 'arm-tx' }>;
-
-/** bfd_rt_priority makes the JS thread realtime with SCHED_RESET_ON_FORK, which new threads do not
- * inherit: the sender asks for one more itself, so that it preempts its own JS thread too. */
-function processRealtimePriority(): number {
-  try {
-    const main = native().getScheduler();
-    return main.policy === 'other' ? -1 : main.priority;
-  } catch {
-    return -1;
-  }
-}
 
 interface Slot {
   index: number;
@@ -71,7 +58,7 @@ export class BfdTxClock {
   ) {
     this.sender = new TimedSender(() => this.takeSends(), {
       nice: SENDER_NICE,
-      realtimePriority: Math.min(99, Math.max(SENDER_RT_PRIORITY, processRealtimePriority() + 1)),
+      realtimePriority: senderRealtimePriority(),
     });
     for (let i = TIMED_SENDER_SLOTS - 1; i >= 0; i--) this.free.push(i);
   }

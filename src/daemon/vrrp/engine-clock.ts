@@ -34,6 +34,7 @@ import {
   type TimedSend,
 } from '../../net/timed-sender.js';
 import { native } from '../../net/native.js';
+import { SENDER_NICE, SENDER_RT_PRIORITY, senderRealtimePriority } from '../process/sender-scheduling.js';
 import type { AdvertIo } from './advert-io.js';
 
 /** An event handled at or after a held deadline is placed this much (ms) before it: beyond the engine's due
@@ -41,19 +42,6 @@ import type { AdvertIo } from './advert-io.js';
  * heard of. */
 const BEFORE_HELD_MS = 0.002;
 const ROUNDS_AHEAD_MS = Number(process.env.KTS_ADVERT_AHEAD_MS ?? 250) || 250;
-const SENDER_NICE = -10;
-const SENDER_RT_PRIORITY = 1;
-
-/** vrrp_rt_priority makes the JS thread realtime with SCHED_RESET_ON_FORK, which new threads do not
- * inherit: the sender asks for one more itself, so that it preempts its own JS thread too. */
-function processRealtimePriority(): number {
-  try {
-    const main = native().getScheduler();
-    return main.policy === 'other' ? -1 : main.priority;
-  } catch {
-    return -1;
-  }
-}
 
 function senderScheduling(): { nice?: number; realtimePriority: number } {
   const nice = process.env.KTS_ADVERT_SENDER_NICE;
@@ -63,7 +51,7 @@ function senderScheduling(): { nice?: number; realtimePriority: number } {
     ...(nice === 'inherit'
       ? {}
       : { nice: nice !== undefined && /^-?\d+$/.test(nice) ? Number(nice) : SENDER_NICE }),
-    realtimePriority: Math.min(99, Math.max(wanted, processRealtimePriority() + 1)),
+    realtimePriority: senderRealtimePriority(wanted),
   };
 }
 

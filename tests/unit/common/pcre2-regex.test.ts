@@ -8,15 +8,15 @@ import {
   PCRE2_OPTION_NAMES,
   stripExtended,
 } from '../../../src/common/pcre2-regex.js';
-import { REGEX_OPTIONS } from '../../../src/config/model/lvs/types.js';
 
 const matches = (pattern: string, options: string[], body: string, min = 0, max?: number): boolean =>
   pcre2Matches(compilePcre2(pattern, options), body, min, max);
 
 describe('PCRE2 regex_options on a JavaScript RegExp', () => {
-  test('the option list is keepalived 2.4.3 check_http.c table, the one the reader accepts', () => {
-    assert.deepEqual([...PCRE2_OPTION_NAMES], [...REGEX_OPTIONS]);
+  test("the option list is keepalived 2.4.3 check_http.c's table (the config reader takes it from here)", () => {
     assert.equal(PCRE2_OPTION_NAMES.length, 24);
+    assert.equal(PCRE2_OPTION_NAMES[0], 'allow_empty_class');
+    assert.equal(PCRE2_OPTION_NAMES[23], 'use_offset_limit');
   });
 
   test('caseless, multiline, dotall', () => {

@@ -214,33 +214,10 @@ export interface StatusRange {
   to: number;
 }
 
-export const REGEX_OPTIONS = [
-  'allow_empty_class',
-  'alt_bsux',
-  'auto_callout',
-  'caseless',
-  'dollar_endonly',
-  'dotall',
-  'dupnames',
-  'extended',
-  'firstline',
-  'match_unset_backref',
-  'multiline',
-  'never_ucp',
-  'never_utf',
-  'no_auto_capture',
-  'no_auto_possess',
-  'no_dotstar_anchor',
-  'no_start_optimize',
-  'ucp',
-  'ungreedy',
-  'utf',
-  'never_backslash_c',
-  'alt_circumflex',
-  'alt_verbnames',
-  'use_offset_limit',
-] as const;
-export type RegexOption = (typeof REGEX_OPTIONS)[number];
+// regex_options: the PCRE2 option words keepalived accepts (one list, where they are mapped onto RegExp).
+import type { Pcre2Option } from '../../../common/pcre2-regex.js';
+export { PCRE2_OPTION_NAMES as REGEX_OPTIONS } from '../../../common/pcre2-regex.js';
+export type RegexOption = Pcre2Option;
 
 export interface HttpUrl {
   path?: string;
