@@ -185,9 +185,7 @@ const GLOBAL_DEFS: BlockSupport = {
   vrrp_notify_fifo: uses(FIFOS, 'vrrpNotifyFifo'),
   vrrp_notify_fifo_script: uses(FIFOS, 'vrrpNotifyFifoScript'),
   vrrp_notify_priority_changes: uses(FINALIZE, 'vrrpNotifyPriorityChanges'),
-  fifo_write_vrrp_states_on_reload: note(
-    'keepalived-ts writes a notify FIFO line when a state changes; after a reload it does not repeat the states that did not',
-  ),
+  fifo_write_vrrp_states_on_reload: uses('src/daemon/vrrp/vrrp-daemon.ts', 'fifoWriteVrrpStatesOnReload'),
   lvs_notify_fifo: uses(FIFOS, 'lvsNotifyFifo'),
   lvs_notify_fifo_script: uses(FIFOS, 'lvsNotifyFifoScript'),
   ...readBy(SNMP, {

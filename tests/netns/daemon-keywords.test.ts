@@ -227,4 +227,59 @@ describe(`keywords applied on the kernel (${impl})`, () => {
       await d.stop();
       await waitUntil(() => !existsSync(fifo), 'the FIFO it created is removed at stop', 5000);
     }));
+  test('fifo_write_vrrp_states_on_reload: a reload writes the unchanged states of non-MASTER instances', () =>
+    withLab('kwfiforl', async (lab) => {
+      const [a, b] = pair(lab);
+      const fifo = join(lab.dir, 'notify.fifo');
+      const out = join(lab.dir, 'fifo.out');
+      const reader = lab.writeScript(
+        'fifo-reader',
+        `while read -r line; do echo "$line" >> ${out}; done < "$1"`,
+      );
+      // b holds VI_2 (priority 200): a is MASTER of VI_1 (alone) and BACKUP of VI_2.
+      const peer = lab.start(
+        impl,
+        b,
+        'kwfiforl-b',
+        globalDefs('b') + instanceConfig({ name: 'VI_2', vrid: 67, priority: 200, vips: ['10.6.0.167/24'] }),
+      );
+      await peer.waitForState('VI_2', 'MASTER', 12_000);
+      const d = lab.start(
+        impl,
+        a,
+        'kwfiforl-a',
+        globalDefs('a', [
+          `vrrp_notify_fifo ${fifo}`,
+          `vrrp_notify_fifo_script ${reader}`,
+          'fifo_write_vrrp_states_on_reload',
+        ]) +
+          instanceConfig({ name: 'VI_1', vrid: 66, priority: 100, vips: ['10.6.0.166/24'] }) +
+          instanceConfig({ name: 'VI_2', vrid: 67, priority: 90, vips: ['10.6.0.167/24'] }),
+      );
+      await d.waitForState('VI_1', 'MASTER', 12_000);
+      const lines = (): string[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n') : []);
+      await waitUntil(
+        () => lines().includes('INSTANCE "VI_2" BACKUP 90') && lines().includes('INSTANCE "VI_1" MASTER 100'),
+        () => lines().join(' | '),
+        5000,
+      );
+      const before = lines().length;
+      process.kill(Number(readFileSync(d.files.pid, 'utf8').trim()), 'SIGHUP');
+      await waitUntil(
+        () => lines().slice(before).includes('INSTANCE "VI_2" BACKUP 90'),
+        () => lines().join(' | '),
+        8000,
+      );
+      // A second more: nothing is written for the MASTER that stayed MASTER.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(
+        lines()
+          .slice(before)
+          .filter((l) => l.includes('VI_1')),
+        [],
+        lines().join(' | '),
+      );
+      await d.stop();
+      await peer.stop();
+    }));
 });

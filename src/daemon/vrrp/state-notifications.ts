@@ -1,7 +1,7 @@
 // The engine's notify actions, to everyone who hears of a state change: the notify scripts and FIFOs, mail
 // alerts, SNMP traps and the DBus signal. keepalived's notify_master_rx_lower_pri call repeats MASTER
 // without a state change: it runs that script only, and DBus hears nothing of it.
-import type { Action } from '../../vrrp/engine/engine.js';
+import type { Action, EngineSnapshot } from '../../vrrp/engine/engine.js';
 import type { NotifySpec } from '../../vrrp/engine/spec.js';
 import type { VrrpSetup } from '../../vrrp/from-model.js';
 import type { VrrpSmtpAlerts } from '../alerts/vrrp-alerts.js';
@@ -52,6 +52,23 @@ export class StateNotifications {
               ? n.stop
               : undefined;
     notifier.notify(a.kind, a.name, a.state, a.priority, specific, n.generic);
+  }
+
+  /**
+   * fifo_write_vrrp_states_on_reload (keepalived 2.4.3's vrrp_init_state): after a reload, the FIFOs hear
+   * the state of each sync group that kept its state (and of any MASTER group), and of each instance that
+   * kept a state other than MASTER; a state that changed was announced by its own notify already.
+   */
+  statesAfterReload(before: EngineSnapshot, after: EngineSnapshot): void {
+    const notifier = this.to.notifier();
+    const was = (list: Array<{ name: string; state: string }>, name: string): string | undefined =>
+      list.find((x) => x.name === name)?.state;
+    for (const g of after.groups)
+      if (g.state === 'MASTER' || was(before.groups, g.name) === g.state)
+        notifier.writeFifos(`GROUP "${g.name}" ${g.state} 0\n`);
+    for (const i of after.instances)
+      if (i.state !== 'MASTER' && was(before.instances, i.name) === i.state)
+        notifier.writeFifos(`INSTANCE "${i.name}" ${i.state} ${i.effectivePriority}\n`);
   }
 
   private notifySpec(name: string, kind: 'INSTANCE' | 'GROUP'): NotifySpec | undefined {

@@ -563,6 +563,7 @@ export class VrrpDaemon {
       return;
     }
     const setup = vrrpSetupFromModel(model);
+    const before = model.global.fifoWriteVrrpStatesOnReload ? this.engine?.snapshot() : undefined;
     this.model = model;
     const sockets = { command: this.rtnl, monitor: this.subscription };
     applyNetlinkBuffers(sockets, vrrpNetlinkBuffers(model.global), this.log);
@@ -580,6 +581,8 @@ export class VrrpDaemon {
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
     this.feed({ type: 'reload', spec: this.spec });
+    if (before !== undefined && this.engine !== undefined)
+      this.notifications.statesAfterReload(before, this.engine.snapshot());
     this.configureDbus(true);
     await this.configureStatus();
     this.applyProcessSettings();
