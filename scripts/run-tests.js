@@ -1,7 +1,9 @@
 // Runs the compiled test suite in tiers. Pure tiers (unit, fixtures, sim) run in parallel; tiers that
-// drive the real kernel (netns, interop) run one file at a time, since they share the machine's CPU and
-// their timing matters. The oracle tier runs the daemon tests again with keepalived 2.2.7 in place of
-// ours (KTS_DAEMON_IMPL=keepalived): what they expect, keepalived must do too.
+// drive the real kernel (netns, interop) run one file at a time where timing matters (takeover bounds,
+// advert gaps, pacing), since they share the machine's CPU. Kernel test files that assert what happened
+// and not how fast (their first line says `// Test lane: shared`) run two at a time first: each uses
+// namespaces, directories and sockets of its own. The oracle tier runs the daemon tests again with
+// keepalived 2.2.7 in place of ours (KTS_DAEMON_IMPL=keepalived): what they expect, keepalived must do too.
 //
 // Every test is counted (scripts/test-results-reporter.js writes one line per test): the closing lines
 // say how many ran, passed, failed and were skipped, and why each skip happened. In CI (CI=true) a skip
@@ -29,25 +31,31 @@ function testFiles(dir, match = (name) => name.endsWith('.test.js')) {
   return out;
 }
 
+/** Whether a compiled test file starts with the shared-lane marker (tsc keeps comments). */
+function sharedLane(path) {
+  return /^\/\/ Test lane: shared\b/.test(readFileSync(path, 'utf8').slice(0, 200));
+}
+
+/** A kernel tier as two runs: the shared-lane files two at a time, then the rest one at a time. */
+function kernelLanes(name, files, extra = {}) {
+  return [
+    { name, lane: 'shared', files: () => files().filter(sharedLane), concurrency: 2, ...extra },
+    { name, lane: 'serial', files: () => files().filter((f) => !sharedLane(f)), concurrency: 1, ...extra },
+  ];
+}
+
 const tiers = [
   { name: 'unit', files: () => ['unit', 'fixtures', 'sim'].flatMap((d) => testFiles(d)), concurrency: 2 },
-  {
-    name: 'kernel',
-    files: () => ['netns', 'interop'].flatMap((d) => testFiles(d)),
-    concurrency: 1,
-    before: sweep,
-  },
+  ...kernelLanes('kernel', () => ['netns', 'interop'].flatMap((d) => testFiles(d)), { before: sweep }),
   // Debian's kernel under qemu without KVM, for what this machine's kernel lacks (IPVS).
   { name: 'vm', files: () => testFiles('vm'), concurrency: 1 },
-  {
-    // The daemon tests whose expectations are keepalived's to meet (tests/netns/daemon-*.test.ts that
-    // honour KTS_DAEMON_IMPL); what keepalived does differently is skipped there with the reason.
-    name: 'oracle',
-    files: () => testFiles('netns', (n) => n.startsWith('daemon-') && n.endsWith('.test.js')),
-    concurrency: 1,
-    env: { KTS_DAEMON_IMPL: 'keepalived' },
-    before: sweep,
-  },
+  // The daemon tests whose expectations are keepalived's to meet (tests/netns/daemon-*.test.ts that
+  // honour KTS_DAEMON_IMPL); what keepalived does differently is skipped there with the reason.
+  ...kernelLanes(
+    'oracle',
+    () => testFiles('netns', (n) => n.startsWith('daemon-') && n.endsWith('.test.js')),
+    { env: { KTS_DAEMON_IMPL: 'keepalived' }, before: sweep },
+  ),
 ];
 
 function sweep() {
@@ -76,8 +84,10 @@ try {
     }
     fileCount += files.length;
     tier.before?.();
-    console.log(`# tier ${tier.name}: ${files.length} files`);
-    const lines = join(work, `${tier.name}.jsonl`);
+    const label = tier.lane ? `${tier.name} (${tier.lane} lane, ${tier.concurrency} at a time)` : tier.name;
+    const t0 = Date.now();
+    console.log(`# tier ${label}: ${files.length} files`);
+    const lines = join(work, `${tier.name}-${tier.lane ?? 'all'}.jsonl`);
     const r = spawnSync(
       process.execPath,
       [
@@ -98,6 +108,7 @@ try {
           .map((l) => ({ ...JSON.parse(l), tier: tier.name }))
       : [];
     results.push(...tierResults);
+    console.log(`# tier ${label}: ${Math.round((Date.now() - t0) / 1000)} s`);
     const failedHere = tierResults.some((x) => x.outcome === 'fail' || x.outcome === 'cancelled');
     if (r.status !== 0 && !failedHere) problems.push(`tier ${tier.name}: node --test exited ${r.status}`);
   }

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The checker child end to end (-C): real servers in a namespace the test creates, the daemon's own log
 // lines as the verdict, notify_down / notify_up scripts run with the right timing.
 import assert from 'node:assert/strict';

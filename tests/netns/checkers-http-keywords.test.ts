@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Runs the HTTP checker keyword tests (tls_compliant, fast_recovery and keepalived's one-url-per-probe
 // rounds) inside a network namespace created for the run and deleted afterwards.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Runs the health-checker tests (checkers-*.inner.ts) inside a network namespace created for the run and
 // deleted afterwards, so the real servers they start (nginx, dnsmasq, smtpd) and the nftables rules
 // they add never touch the host's network. Each inner test is reported here as a subtest.

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The daemon on DBus, against keepalived 2.2.7 (Debian's build has DBus): a private dbus-daemon (a bus
 // config that allows everything, a unix socket in the lab's directory) runs inside the test's namespace,
 // and each daemon finds it through DBUS_SYSTEM_BUS_ADDRESS, as GLib does for keepalived. keepalived 2.2.7

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // VRRP keywords keepalived-ts used to accept without an effect, checked on the real kernel:
 // promote_secondaries (the interface's sysctl set while the daemon runs, put back at stop),
 // log_unknown_vrids (an advert for a VRID no instance runs is logged) and unicast_fault_no_peer (a unicast

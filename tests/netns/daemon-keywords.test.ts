@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Keywords keepalived-ts used to accept without an effect, now applied, checked on the real kernel:
 // vmac_prefix (the VMAC's name), unicast_ttl (the TTL / hop limit unicast adverts leave with) and
 // check_unicast_src (unicast adverts from a non-peer, or outside a peer's min_ttl..max_ttl, are refused,

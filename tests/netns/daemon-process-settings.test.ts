@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The process settings of global_defs as the kernel sees them: each process's name (/proc/PID/comm),
 // nice value, scheduling policy and realtime priority (/proc/PID/stat), RLIMIT_RTTIME (/proc/PID/limits),
 // locked memory (VmLck) and CPU affinity (Cpus_allowed_list of every thread), for the parent, the VRRP

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Static and virtual kernel objects on the real kernel: static_ipaddress / static_routes are set at start
 // whatever the VRRP state and removed at stop; virtual_routes follow the MASTER; a VIP someone deletes
 // is put back. KTS_DAEMON_IMPL=keepalived runs the same test against Debian's keepalived.

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // No secret of the configuration leaves the daemon (issue #14): auth_pass (PASS and AH), an auth_hmac key,
 // the status listener's token and the SSL block's password must appear in none of the log lines (with -d,
 // which logs the configuration it read), the dump files (DATA, STATS, JSON), the /status answer and the

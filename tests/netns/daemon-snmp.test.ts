@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The daemon's SNMP, end to end: Debian's snmpd and snmptrapd inside the test's namespace (snmp-lab.ts).
 // VRRP: keepalived 2.2.7 runs snmp-lab's config (enable_snmp_vrrp, enable_snmp_rfcv2, enable_snmp_rfcv3,
 // enable_traps, snmp_socket) until every instance is MASTER; its walks of KEEPALIVED-MIB, VRRP-MIB and

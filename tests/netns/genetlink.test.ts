@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Generic netlink against this machine's kernel. Read-only questions to the controller (no packet
 // leaves, nothing changes), so no namespace is needed: family look-up, a missing family, and how a
 // kernel without IPVS is reported.

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Finding 1 of docs/reliability.md end to end: our full daemon on the nftables data plane
 // (tests/helpers/lb-lab.ts, one balancer) checks three real servers with HTTP_GET, DNS_CHECK (UDP) and
 // TCP_CHECK over IPv6 every second; after some seconds of checks the balancer's conntrack table must hold

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The checker's own connections kept out of conntrack (src/lb/nftables/notrack.ts), on the real kernel in
 // namespaces (nft-lab.ts): the load balancer's namespace runs the plane (whose NAT turns conntrack on) and
 // a second traffic client that connects like the checkers do (connect, read, close; one UDP datagram and

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The nftables data plane on the real kernel, in namespaces (nft-lab.ts): a client on its own subnet, a
 // load balancer running the plane, three real servers. Traffic must spread as each scheduler says, survive
 // table changes it should survive, and our tables must come and go without touching anything else.

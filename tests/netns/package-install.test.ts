@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The Debian package (npm run package:deb) as a user gets it: built from this checkout, unpacked into a
 // throwaway root with `dpkg-deb -x` (an `apt install` would change this host; a debootstrap chroot takes
 // minutes: scripts/try-deb-in-chroot.sh does that by hand), its launcher run from there inside network

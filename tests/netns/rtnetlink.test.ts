@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The rtnetlink client against the real kernel, inside a namespace this test creates: an agent process
 // (rtnetlink-agent.ts) runs the client there; every change it makes is checked with `ip -j` from outside.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // SMTP alerts against a real SMTP server (Python's smtpd) in the lab's namespaces:
 // - a two-node VRRP election mails BACKUP / MASTER as keepalived does; the very same scenario is run with
 //   Debian's keepalived 2.2.7 against the same kind of server, and the mails are compared field by field

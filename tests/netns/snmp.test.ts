@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // SNMP against keepalived 2.2.7, both behind Debian's snmpd (master agentx on a socket in the lab's
 // directory, listening on 127.0.0.1 of the test namespace only) with snmptrapd catching its notifications.
 // keepalived runs a VRRP config with two instances in a sync group, three more alone (VRRPv2, VRRPv3,

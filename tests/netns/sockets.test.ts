@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The native socket layer against the real kernel: two namespaces on a bridge, an agent process in each
 // (sockets-agent.ts) sending and receiving raw VRRP-protocol datagrams, gratuitous ARPs and neighbor
 // advertisements. Plus the timerfd timer's precision, measured in this process.

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The status listener (status_http) of two of our daemons on a namespace LAN: 401 without the token,
 // /status valid against docs/status.schema.json with the master as each router sees it, a failover (the
 // MASTER killed) seen on /events as a state change with its reason, resumed with Last-Event-ID, and in

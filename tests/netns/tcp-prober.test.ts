@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Runs the TCP prober's kernel tests (tcp-prober.inner.ts) inside two network namespaces created for the
 // run and deleted afterwards: the probes' own namespace (loopback, nftables drops) and a peer joined to
 // it by a veth pair with IPv6 link-local addresses only, for bind_if / scope tests. Each inner test is

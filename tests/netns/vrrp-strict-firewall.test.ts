@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // vrrp_strict's firewall against Debian's keepalived 2.2.7 on the same node: the same configuration run by
 // keepalived and by ours in turn, and in each state (BACKUP at start, MASTER, BACKUP again after a
 // higher-priority router took over, after SIGTERM) `nft list ruleset` in the node's namespace must be the

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // keepalived 2.2.7's config test is the oracle for ours: on keepalived's own sample configs (Debian ships
 // them), on tests/corpus and on a few tricky inputs, `keepalived-ts -t` must exit with keepalived's code and
 // flag the lines keepalived flags (tests/helpers/config-verdicts.ts: where keepalived prints a message

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // What our LVS printer writes is real keepalived input: every LVS corpus file (except the 2.4-only one)
 // is read, printed back, and handed to keepalived 2.2.7's own config test, which must pass.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // keepalived 2.2.7 reads a config with our status_http block as if the block were not there: it complains
 // about each of the block's lines ("Unknown keyword") and nothing else changes. The same config with the
 // block blanked out (line numbers kept) is the reference.
