@@ -37,7 +37,6 @@ const FIFOS = 'src/daemon/process/notify-fifos.ts';
 const LATE_TIMERS = 'src/daemon/vrrp/late-timers.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
-const NETLINK_BUFS = "keepalived-ts leaves the checker process's netlink socket buffers at their defaults";
 const NO_PROC_EVENTS =
   'keepalived-ts counts track_process processes by reading /proc: it has no process-event netlink socket to size';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
@@ -212,13 +211,13 @@ const GLOBAL_DEFS: BlockSupport = {
     vrrp_netlink_cmd_rcv_bufs_force: 'vrrpNetlinkCmdRcvBufsForce',
     vrrp_netlink_monitor_rcv_bufs: 'vrrpNetlinkMonitorRcvBufs',
     vrrp_netlink_monitor_rcv_bufs_force: 'vrrpNetlinkMonitorRcvBufsForce',
+    lvs_netlink_cmd_rcv_bufs: 'lvsNetlinkCmdRcvBufs',
+    lvs_netlink_cmd_rcv_bufs_force: 'lvsNetlinkCmdRcvBufsForce',
+    lvs_netlink_monitor_rcv_bufs: 'lvsNetlinkMonitorRcvBufs',
+    lvs_netlink_monitor_rcv_bufs_force: 'lvsNetlinkMonitorRcvBufsForce',
   }),
   process_monitor_rcv_bufs: note(NO_PROC_EVENTS),
   process_monitor_rcv_bufs_force: note(NO_PROC_EVENTS),
-  lvs_netlink_cmd_rcv_bufs: note(NETLINK_BUFS),
-  lvs_netlink_cmd_rcv_bufs_force: note(NETLINK_BUFS),
-  lvs_netlink_monitor_rcv_bufs: note(NETLINK_BUFS),
-  lvs_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
   vrrp_rx_bufs_policy: uses(VRRP, 'vrrpRxBufsPolicy'),
   vrrp_rx_bufs_multiplier: uses(VRRP, 'vrrpRxBufsMultiplier'),
   vrrp_delay_after_boot: uses(VRRP, 'vrrpDelayAfterBoot'),

@@ -22,6 +22,7 @@ import { BfdCheckStates } from './bfd-check-states.js';
 import { CheckRunner } from './check-runner.js';
 import { CheckerSnmp, type CheckerSnmpSource } from './checker-snmp.js';
 import { LocalAddresses } from './local-addresses.js';
+import { checkerNetlinkBuffers } from '../process/netlink-buffers.js';
 import { loadSslContext, SslContextError } from './ssl-context.js';
 import { sslProbeWith } from '../../check/probes/http.js';
 import type { SecureContext } from 'node:tls';
@@ -171,7 +172,11 @@ export class CheckerDaemon {
     mail.start(this.runner.snapshot());
     // ha_suspend: the checkers of a virtual server run while its address is on this host.
     if (lb.config.virtualServers.some((vs) => vs.haSuspend)) {
-      this.addresses = await LocalAddresses.watch((addresses) => lb.setLocalAddresses(addresses), this.log);
+      this.addresses = await LocalAddresses.watch(
+        (addresses) => lb.setLocalAddresses(addresses),
+        this.log,
+        checkerNetlinkBuffers(model.global),
+      );
       lb.start([], this.addresses.current());
     } else lb.start();
     this.runner.start();
