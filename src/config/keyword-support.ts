@@ -50,7 +50,6 @@ const LINKBEAT = 'src/daemon/vrrp/linkbeat.ts';
 const NO_VMAC_ADDR =
   'keepalived-ts creates no per-address VMACs (use_vmac_addr, use_vmac on an address line): such addresses go on their own interface';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
-const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
 // keepalived_netlink.c compares the removed address with the start of the instance's sockaddr rather than
 // its address field, so the fault never happens (2.2.7 seen in tests/netns/daemon-keywords-vrrp.test.ts).
 // lib/parser.c init_data: the flag is cleared and ${_RANDOM} seeded from the clock before the file is read,
@@ -487,7 +486,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   '': {
     ...TOP_LEVEL_GLOBALS,
     global_defs: uses(ALERTS, 'global'),
-    track_group: note(NO_TRACK_GROUP),
+    track_group: uses(VRRP, 'trackGroups'),
     static_ipaddress: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticAddresses'),
     static_routes: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticRoutes'),
     static_rules: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticRules'),
@@ -506,7 +505,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     vrrp_track_file: alias('track_file'),
   },
   global_defs: GLOBAL_DEFS,
-  track_group: { group: note(NO_TRACK_GROUP) },
+  track_group: { group: uses('src/config/model/static/track-groups.ts', 'instances') },
   vrrp_sync_group: VRRP_SYNC_GROUP,
   garp_group: readBy(VRRP, {
     garp_interval: 'garpInterval',

@@ -117,8 +117,10 @@ export class VrrpDaemon {
     );
     this.links = new LinkDebounce(
       new Map(),
-      (ifname, up) =>
-        this.feed({ type: 'link', ifname, up, ...(this.linkbeat?.polls(ifname) ? { via: 'linkbeat' } : {}) }),
+      (ifname, up) => {
+        this.feed({ type: 'link', ifname, up, ...(this.linkbeat?.polls(ifname) ? { via: 'linkbeat' } : {}) });
+        if (up && !this.stopping) this.objects.reinstateStatic(ifname);
+      },
       log,
     );
     this.failover = new FailoverReporter(
