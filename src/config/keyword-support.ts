@@ -625,9 +625,7 @@ export const OWN_KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   },
   global_defs: {
     ...TOP_LEVEL_GLOBALS,
-    set_supplementary_groups: note(
-      "keepalived-ts runs scripts without supplementary groups (keepalived's default); it cannot give them the script user's",
-    ),
+    set_supplementary_groups: uses('src/daemon/process/notifier.ts', 'setSupplementaryGroups'),
     lvs_data_plane: uses('src/daemon/lb/load-balancer.ts', 'lvsDataPlane'),
     lvs_nftables_ingress: uses('src/daemon/lb/load-balancer.ts', 'lvsNftablesIngress'),
     state_file_location: alias('state_dump_file'),

@@ -93,11 +93,13 @@ export class CheckerDaemon {
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'checker', true, this.log), this.log);
     this.notifier = new Notifier(
       this.log,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log, g.setSupplementaryGroups),
       this.fifos,
     );
     this.fifos.start(this.notifier, 'lvs');
-    const plan = checkPlanFromModel(model, { resolveUser: (user, group) => lookupUser(user, group) });
+    const plan = checkPlanFromModel(model, {
+      resolveUser: (user, group) => lookupUser(user, group, '', g.setSupplementaryGroups),
+    });
     for (const p of plan.problems) this.log.warn(p);
     // keepalived's ssl_required: the SSL block is loaded only when a SSL_GET checks something.
     if (plan.checkers.some((c) => c.options.kind === 'SSL_GET')) {

@@ -176,7 +176,10 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   const parentName = parentProcessName(g);
   if (parentName !== undefined) setProcessName(parentName, daemonLog);
   const scripts: LifecycleScripts = {
-    notifier: new Notifier(daemonLog, scriptPolicy(g.enableScriptSecurity, g.scriptUser, daemonLog)),
+    notifier: new Notifier(
+      daemonLog,
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, daemonLog, g.setSupplementaryGroups),
+    ),
     ...(g.startupScript !== undefined
       ? { startup: { command: g.startupScript, timeoutMs: g.startupScriptTimeout * 1000 } }
       : {}),
