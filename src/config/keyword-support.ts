@@ -233,7 +233,7 @@ const GLOBAL_DEFS: BlockSupport = {
     "keepalived-ts's processes each read the configuration files on SIGHUP: there is no single reading window for this file to mark",
   ),
   include_check: uses('src/config/preprocess.ts', 'include_check'),
-  config_save_dir: note("keepalived-ts saves no copies of its processes' configurations around reloads"),
+  config_save_dir: uses('src/daemon/vrrp/vrrp-daemon.ts', 'configSaveDir'),
   tmp_config_directory: note(
     "keepalived-ts's processes read the configuration files themselves: there is no copy of it to place",
   ),

@@ -23,6 +23,7 @@ import { CheckRunner } from './check-runner.js';
 import { CheckerSnmp, type CheckerSnmpSource } from './checker-snmp.js';
 import { LocalAddresses } from './local-addresses.js';
 import { checkerNetlinkBuffers } from '../process/netlink-buffers.js';
+import { ConfigSaves } from '../process/config-save.js';
 import { loadSslContext, SslContextError } from './ssl-context.js';
 import { sslProbeWith } from '../../check/probes/http.js';
 import type { SecureContext } from 'node:tls';
@@ -53,6 +54,9 @@ export class CheckerDaemon {
   private lb: LoadBalancer | undefined;
   private addresses: LocalAddresses | undefined;
   private dumpPath = dumpFile('keepalived_check.data', { useInstance: false });
+  /** config_save_dir of the running configuration. */
+  private saveDir: string | undefined;
+  private readonly saves: ConfigSaves;
   /** enable_snmp_checker / -x: the AgentX subagent (started once, as keepalived's). */
   private snmp: CheckerSnmp | undefined;
   private readonly snmpSource: CheckerSnmpSource = {
@@ -70,6 +74,7 @@ export class CheckerDaemon {
     private readonly log: Logger,
   ) {
     this.config = new ConfigFile(options, log);
+    this.saves = new ConfigSaves('check', log);
     this.processControl = new ProcessControl('Checker', log);
   }
 
@@ -88,6 +93,7 @@ export class CheckerDaemon {
   private async build(model: Model, previous?: LoadBalancer): Promise<void> {
     const g = model.global;
     this.dumpPath = dumpFile('keepalived_check.data', dumpNaming(this.options, g));
+    this.saveDir = g.configSaveDir;
     // A reload reopens the FIFOs of the new configuration (keepalived closes and reopens them too).
     this.fifos?.close();
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'checker', true, this.log), this.log);
@@ -192,12 +198,17 @@ export class CheckerDaemon {
 
   /** SIGUSR1: keepalived's checker writes keepalived_check.data in its tmp directory. */
   dump(): void {
-    writeFileSync(this.dumpPath, JSON.stringify([...this.status.values()], null, 2) + '\n');
+    writeFileSync(this.dumpPath, this.dumpText());
+  }
+
+  private dumpText(): string {
+    return JSON.stringify([...this.status.values()], null, 2) + '\n';
   }
 
   async reload(): Promise<void> {
     // keepalived reloads with normal scheduling, and applies checker_* again after.
     this.processControl.reset();
+    this.saves.before(this.saveDir, () => this.dumpText());
     const model = this.config.reload();
     if (model === undefined) {
       this.processControl.reapply();
@@ -212,6 +223,7 @@ export class CheckerDaemon {
     this.addresses?.close();
     await this.build(model, previous);
     this.processControl.apply(processSettings(model.global, 'checker', cpus().length));
+    this.saves.after(this.saveDir, () => this.dumpText());
   }
 
   async stop(): Promise<void> {

@@ -34,7 +34,8 @@ import { VmacAndIgmp } from './vmac-and-igmp.js';
 import { answerHandover, handoverEventBody } from './handover-requests.js';
 import { TrackerPoller } from './tracker-poller.js';
 import { applyNetlinkBuffers, vrrpNetlinkBuffers } from '../process/netlink-buffers.js';
-import { writeVrrpDump, type DumpKind } from './dump-signal.js';
+import { vrrpDataText, writeVrrpDump, type DumpKind } from './dump-signal.js';
+import { ConfigSaves } from '../process/config-save.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
 import { LateTimers } from './late-timers.js';
@@ -86,6 +87,7 @@ export class VrrpDaemon {
   /** The kernel side of the engine's actions: VIPs, routes, rules, GARP, static objects. */
   private objects!: InstanceKernelObjects;
   private stopping = false;
+  private readonly configSaves: ConfigSaves;
   private keepVipsOnStop = false;
   /** status_http: the listener and its event history (absent until a configuration has the block). */
   private status: StatusService | undefined;
@@ -115,6 +117,7 @@ export class VrrpDaemon {
       (priority) => this.raiseRealtime(priority),
       (ev) => this.feed(ev),
     );
+    this.configSaves = new ConfigSaves('vrrp', log);
     this.links = new LinkDebounce(
       new Map(),
       (ifname, up) => {
@@ -559,6 +562,7 @@ export class VrrpDaemon {
   async reload(): Promise<void> {
     // keepalived reloads with normal scheduling: a long parse must not hit RLIMIT_RTTIME.
     this.processControl.reset();
+    this.saveConfig('before');
     const model = this.config.reload();
     if (model === undefined) {
       this.processControl.reapply();
@@ -588,6 +592,16 @@ export class VrrpDaemon {
     this.configureDbus(true);
     await this.configureStatus();
     this.applyProcessSettings();
+    this.saveConfig('after');
+  }
+
+  /** config_save_dir: the DATA dump of the running configuration, before and after a reload. */
+  private saveConfig(when: 'before' | 'after'): void {
+    if (this.engine === undefined) return;
+    const engine = this.engine;
+    this.configSaves[when](this.model.global.configSaveDir, () =>
+      vrrpDataText(engine.snapshot(), this.setup, this.model),
+    );
   }
 
   /** SIGTERM: priority-0 adverts, VIPs released, notify_stop, then everything closed. */
