@@ -2,7 +2,8 @@
 // VI_1 } }` and `track_group NAME` on a static_ipaddress / static_routes line make the group's instances track
 // the static object's interface, unweighted, as they track their own: that interface going down puts them
 // in FAULT, coming back up takes them out. An instance outside the group does not notice. When the
-// interface comes back, the static route the kernel flushed with it is put back.
+// interface comes back, the static route the kernel flushed with it is put back, and a static address
+// someone deletes is put back at once.
 // KTS_DAEMON_IMPL=keepalived runs the same test against Debian's keepalived 2.2.7.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -98,6 +99,15 @@ describe(`static track_group (${impl})`, () => {
         5000,
       );
       assert.ok(hasAddress(a.ns, '10.89.0.1', 'eth1'), `static address kept (${addresses(a.ns, 'eth1')})`);
+
+      // Someone deletes the static address: it is put back (keepalived: whatever its track_group).
+      execFileSync('ip', ['-n', a.ns, 'addr', 'del', '10.89.0.1/24', 'dev', 'eth1']);
+      await waitUntil(
+        () => hasAddress(a.ns, '10.89.0.1', 'eth1'),
+        () => `static address restored (eth1: ${addresses(a.ns, 'eth1')})\n${d.log()}`,
+        5000,
+      );
       assert.equal(await d.stop('SIGTERM'), 0, d.log());
+      assert.ok(!hasAddress(a.ns, '10.89.0.1', 'eth1'), `static address removed at stop`);
     }));
 });

@@ -163,6 +163,19 @@ export class InstanceKernelObjects {
     }
   }
 
+  /** Someone deleted `address` from `ifname`: a static address there (not no_track) is put back at once,
+   * as keepalived's netlink reflector does (reinstate_static_address). */
+  reinstateDeletedStatic(ifname: string, address: string): void {
+    const model = this.deps.model();
+    const a = model.staticAddresses.find(
+      (s) => !s.noTrack && s.address === address && (s.dev ?? model.global.defaultInterface) === ifname,
+    );
+    if (a === undefined) return;
+    this.deps.log.info(`Restoring deleted static address ${formatAddressLine(a)}`);
+    const req = addressRequest(a, ifname);
+    this.deps.kernel.address(true, req, `static address ${req.address}`);
+  }
+
   /** A previous run that crashed may have left VIPs behind: remove them before the first election. */
   async removeStaleAddresses(): Promise<void> {
     for (const inst of this.deps.setup().instances.values()) {

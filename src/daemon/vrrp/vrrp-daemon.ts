@@ -540,6 +540,7 @@ export class VrrpDaemon {
    * does (set_vrrp_backup), unless the address line says no_track. */
   private reinstate(ifname: string, address: string): void {
     if (this.stopping) return;
+    this.objects.reinstateDeletedStatic(ifname, address);
     const snap = this.engine.snapshot();
     for (const inst of this.setup.instances.values()) {
       const name = inst.spec.name;
