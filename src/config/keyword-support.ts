@@ -37,7 +37,6 @@ const FIFOS = 'src/daemon/process/notify-fifos.ts';
 const LATE_TIMERS = 'src/daemon/vrrp/late-timers.ts';
 
 // Reasons, short and factual; the same wording wherever the same limit applies.
-const NETLINK_BUFS = "keepalived-ts leaves the checker process's netlink socket buffers at their defaults";
 const NO_PROC_EVENTS =
   'keepalived-ts counts track_process processes by reading /proc: it has no process-event netlink socket to size';
 const NOT_IMPLEMENTED = 'not implemented in keepalived-ts';
@@ -51,7 +50,6 @@ const LINKBEAT = 'src/daemon/vrrp/linkbeat.ts';
 const NO_VMAC_ADDR =
   'keepalived-ts creates no per-address VMACs (use_vmac_addr, use_vmac on an address line): such addresses go on their own interface';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
-const NO_TRACK_GROUP = 'keepalived-ts does not implement static track_group';
 // keepalived_netlink.c compares the removed address with the start of the instance's sockaddr rather than
 // its address field, so the fault never happens (2.2.7 seen in tests/netns/daemon-keywords-vrrp.test.ts).
 // lib/parser.c init_data: the flag is cleared and ${_RANDOM} seeded from the clock before the file is read,
@@ -212,13 +210,13 @@ const GLOBAL_DEFS: BlockSupport = {
     vrrp_netlink_cmd_rcv_bufs_force: 'vrrpNetlinkCmdRcvBufsForce',
     vrrp_netlink_monitor_rcv_bufs: 'vrrpNetlinkMonitorRcvBufs',
     vrrp_netlink_monitor_rcv_bufs_force: 'vrrpNetlinkMonitorRcvBufsForce',
+    lvs_netlink_cmd_rcv_bufs: 'lvsNetlinkCmdRcvBufs',
+    lvs_netlink_cmd_rcv_bufs_force: 'lvsNetlinkCmdRcvBufsForce',
+    lvs_netlink_monitor_rcv_bufs: 'lvsNetlinkMonitorRcvBufs',
+    lvs_netlink_monitor_rcv_bufs_force: 'lvsNetlinkMonitorRcvBufsForce',
   }),
   process_monitor_rcv_bufs: note(NO_PROC_EVENTS),
   process_monitor_rcv_bufs_force: note(NO_PROC_EVENTS),
-  lvs_netlink_cmd_rcv_bufs: note(NETLINK_BUFS),
-  lvs_netlink_cmd_rcv_bufs_force: note(NETLINK_BUFS),
-  lvs_netlink_monitor_rcv_bufs: note(NETLINK_BUFS),
-  lvs_netlink_monitor_rcv_bufs_force: note(NETLINK_BUFS),
   vrrp_rx_bufs_policy: uses(VRRP, 'vrrpRxBufsPolicy'),
   vrrp_rx_bufs_multiplier: uses(VRRP, 'vrrpRxBufsMultiplier'),
   vrrp_delay_after_boot: uses(VRRP, 'vrrpDelayAfterBoot'),
@@ -235,7 +233,7 @@ const GLOBAL_DEFS: BlockSupport = {
     "keepalived-ts's processes each read the configuration files on SIGHUP: there is no single reading window for this file to mark",
   ),
   include_check: uses('src/config/preprocess.ts', 'include_check'),
-  config_save_dir: note("keepalived-ts saves no copies of its processes' configurations around reloads"),
+  config_save_dir: uses('src/daemon/vrrp/vrrp-daemon.ts', 'configSaveDir'),
   tmp_config_directory: note(
     "keepalived-ts's processes read the configuration files themselves: there is no copy of it to place",
   ),
@@ -488,7 +486,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   '': {
     ...TOP_LEVEL_GLOBALS,
     global_defs: uses(ALERTS, 'global'),
-    track_group: note(NO_TRACK_GROUP),
+    track_group: uses(VRRP, 'trackGroups'),
     static_ipaddress: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticAddresses'),
     static_routes: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticRoutes'),
     static_rules: uses('src/daemon/vrrp/instance-kernel-objects.ts', 'staticRules'),
@@ -507,7 +505,7 @@ export const KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
     vrrp_track_file: alias('track_file'),
   },
   global_defs: GLOBAL_DEFS,
-  track_group: { group: note(NO_TRACK_GROUP) },
+  track_group: { group: uses('src/config/model/static/track-groups.ts', 'instances') },
   vrrp_sync_group: VRRP_SYNC_GROUP,
   garp_group: readBy(VRRP, {
     garp_interval: 'garpInterval',
@@ -627,9 +625,7 @@ export const OWN_KEYWORD_SUPPORT: Readonly<Record<string, BlockSupport>> = {
   },
   global_defs: {
     ...TOP_LEVEL_GLOBALS,
-    set_supplementary_groups: note(
-      "keepalived-ts runs scripts without supplementary groups (keepalived's default); it cannot give them the script user's",
-    ),
+    set_supplementary_groups: uses('src/daemon/process/notifier.ts', 'setSupplementaryGroups'),
     lvs_data_plane: uses('src/daemon/lb/load-balancer.ts', 'lvsDataPlane'),
     lvs_nftables_ingress: uses('src/daemon/lb/load-balancer.ts', 'lvsNftablesIngress'),
     state_file_location: alias('state_dump_file'),

@@ -24,6 +24,8 @@ export interface RunOptions {
   timeoutMs?: number;
   uid?: number;
   gid?: number;
+  /** Supplementary groups (with uid and gid): Node's spawn clears them, so setpriv(1) sets them. */
+  groups?: readonly number[];
   env?: NodeJS.ProcessEnv;
   /** Aborting kills the script as a timeout does, and resolves at once. */
   signal?: AbortSignal;
@@ -51,6 +53,22 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** util-linux's setpriv (always on Debian): sets the ids and the supplementary groups, then execs. */
+const SETPRIV = '/usr/bin/setpriv';
+
+function existsQuietly(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function setprivArgs(uid: number, gid: number, groups: readonly number[]): string[] {
+  return [`--reuid=${uid}`, `--regid=${gid}`, `--groups=${groups.join(',')}`, '--'];
+}
+
 /** Runs `argv` in its own process group and resolves when it ends or is killed; never rejects. */
 export function runScript(argv: readonly string[], opts: RunOptions = {}): Promise<ScriptResult> {
   return new Promise((resolve) => {
@@ -71,15 +89,27 @@ export function runScript(argv: readonly string[], opts: RunOptions = {}): Promi
       unwatch?.();
       resolve(r);
     };
+    const viaSetpriv = opts.groups !== undefined && opts.uid !== undefined && opts.gid !== undefined;
+    // setpriv would report a missing program as its own exit status: say it as spawn does.
+    if (viaSetpriv && isAbsolute(file) && !existsQuietly(file)) {
+      resolve({ code: undefined, signal: undefined, timedOut: false, error: 'ENOENT' });
+      return;
+    }
     let child: ChildProcess;
     try {
-      child = spawn(file, args, {
-        stdio: 'ignore',
-        detached: true, // its own process group, so a timeout kills the script's children too
-        uid: opts.uid,
-        gid: opts.gid,
-        env: opts.env ?? process.env,
-      });
+      child = viaSetpriv
+        ? spawn(SETPRIV, [...setprivArgs(opts.uid ?? 0, opts.gid ?? 0, opts.groups ?? []), file, ...args], {
+            stdio: 'ignore',
+            detached: true,
+            env: opts.env ?? process.env,
+          })
+        : spawn(file, args, {
+            stdio: 'ignore',
+            detached: true, // its own process group, so a timeout kills the script's children too
+            uid: opts.uid,
+            gid: opts.gid,
+            env: opts.env ?? process.env,
+          });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       resolve({ code: undefined, signal: undefined, timedOut: false, error: err.code ?? err.message });

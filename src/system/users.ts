@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 export interface UserIds {
   uid: number;
   gid: number;
+  /** Supplementary groups to give the script (set_supplementary_groups, or ':' before the group): the
+   * user's getgrouplist. Absent: none (keepalived clears them). */
+  groups?: number[];
 }
 
 function table(path: string): string[][] {
@@ -18,8 +21,15 @@ function table(path: string): string[][] {
   }
 }
 
-/** uid/gid of `user` (name or number), with `group` overriding the user's primary group. */
-export function lookupUser(user: string, group?: string, root = ''): UserIds | undefined {
+/** uid/gid of `user` (name or number), with `group` overriding the user's primary group. A group
+ * starting with ':' (alone: the user's own group) or `supplementary` also gives the user's supplementary
+ * groups, as keepalived's set_uid_gid does with getgrouplist(user, the user's primary group). */
+export function lookupUser(
+  user: string,
+  group?: string,
+  root = '',
+  supplementary = false,
+): UserIds | undefined {
   const passwd = table(`${root}/etc/passwd`);
   const entry =
     passwd.find((f) => f[0] === user) ?? (/^\d+$/.test(user) ? passwd.find((f) => f[2] === user) : undefined);
@@ -32,12 +42,24 @@ export function lookupUser(user: string, group?: string, root = ''): UserIds | u
     uid = Number(user);
     gid = uid;
   } else return undefined;
-  if (group !== undefined) {
-    const name = group.replace(/^:/, '');
+  const withGroups = supplementary || group?.startsWith(':') === true;
+  const name = group?.replace(/^:/, '');
+  if (name !== undefined && name !== '') {
     const g = table(`${root}/etc/group`).find((f) => f[0] === name);
     if (g !== undefined) gid = Number(g[2]);
     else if (/^\d+$/.test(name)) gid = Number(name);
     else return undefined;
   }
-  return { uid, gid };
+  if (!withGroups || entry === undefined) return { uid, gid };
+  return { uid, gid, groups: groupList(entry[0] ?? '', Number(entry[3]), root) };
+}
+
+/** getgrouplist(3) from the files: the user's primary group, then each group listing the user. */
+function groupList(userName: string, primary: number, root: string): number[] {
+  const out = [primary];
+  for (const g of table(`${root}/etc/group`)) {
+    const id = Number(g[2]);
+    if ((g[3] ?? '').split(',').includes(userName) && !out.includes(id)) out.push(id);
+  }
+  return out;
 }

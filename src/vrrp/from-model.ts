@@ -4,6 +4,7 @@
 import { type RxBufferShare, rxBufferShare } from './rx-buffer.js';
 import type { Model } from '../config/index.js';
 import type { IpAddressSpec } from '../config/model/static/addresses.js';
+import { staticTrackInterfaces } from '../config/model/static/track-groups.js';
 import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
 import type { AuthHmac, VrrpInstance } from '../config/model/vrrp/instance.js';
 import type { AuthType } from './advert.js';
@@ -107,8 +108,29 @@ function configuredInterfaces(model: Model): string[] {
   return names;
 }
 
-/** `vmacName`: the name vrrpSetupFromModel picked (assignVmacNames); alone, the instance's own. */
-export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacName?: string): InstanceSetup {
+/** track_interface, plus the interfaces of the static objects its static track groups hold (unweighted:
+ * keepalived's add_vrrp_to_interface makes an interface tracked both ways unweighted). */
+function trackedInterfaces(
+  inst: VrrpInstance,
+  staticTracks: ReadonlyMap<string, string[]>,
+): TrackInterfaceSpec[] {
+  const out = interfaces(inst.track.interfaces);
+  for (const ifname of staticTracks.get(inst.name) ?? []) {
+    const existing = out.find((t) => t.ifname === ifname);
+    if (existing !== undefined) existing.weight = 0;
+    else out.push({ ifname, weight: 0, reverse: false });
+  }
+  return out;
+}
+
+/** `vmacName`: the name vrrpSetupFromModel picked (assignVmacNames); alone, the instance's own.
+ * `staticTracks`: staticTrackInterfaces of the model (computed once for all instances). */
+export function instanceSetupFromModel(
+  inst: VrrpInstance,
+  model: Model,
+  vmacName?: string,
+  staticTracks: ReadonlyMap<string, string[]> = staticTrackInterfaces(model),
+): InstanceSetup {
   const g = model.global;
   const seconds = (s: number): number => Math.round(s * 1000);
   const masterDelay = inst.garpMasterDelay ?? g.vrrpGarpMasterDelay;
@@ -132,7 +154,7 @@ export function instanceSetupFromModel(inst: VrrpInstance, model: Model, vmacNam
     preemptDelayMs: inst.state === 'MASTER' ? 0 : seconds(inst.preemptDelay),
     accept: inst.accept ?? true,
     authType: authType(inst),
-    trackInterfaces: interfaces(inst.track.interfaces),
+    trackInterfaces: trackedInterfaces(inst, staticTracks),
     trackScripts: refs(inst.track.scripts),
     trackFiles: refs(inst.track.files),
     trackProcesses: refs(inst.track.processes),
@@ -265,7 +287,9 @@ export function vrrpSetupFromModel(model: Model, host: HostFacts = {}): VrrpSetu
     model.global.vmacPrefix,
     configuredInterfaces(model),
   );
-  const setups = usable.map((i, n) => instanceSetupFromModel(i, model, vmacNames[n]));
+  // keepalived resolves the static track groups' members after it has dropped the unusable instances.
+  const staticTracks = staticTrackInterfaces({ ...model, trackGroups: model.trackGroups, instances: usable });
+  const setups = usable.map((i, n) => instanceSetupFromModel(i, model, vmacNames[n], staticTracks));
   const instances = setups.map((i) => i.spec);
   const names = new Set(instances.map((i) => i.name));
   const syncGroups: SyncGroupSpec[] = model.syncGroups.map((g) => ({

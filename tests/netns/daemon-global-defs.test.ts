@@ -1,5 +1,6 @@
 // global_defs keywords the kernel or the process table shows: the VRRP child's rtnetlink receive buffers
-// (vrrp_netlink_{cmd,monitor}_rcv_bufs[_force], read back with `ss -m` and set again on reload), and
+// (vrrp_netlink_{cmd,monitor}_rcv_bufs[_force], read back with `ss -m` and set again on reload), the
+// checker child's (lvs_netlink_*, its ha_suspend address watch), and
 // child_wait_time (how long the parent waits for a child that does not stop before it SIGKILLs it).
 // KTS_DAEMON_IMPL=keepalived runs the same test with Debian's keepalived 2.2.7: the expectations are its.
 import assert from 'node:assert/strict';
@@ -291,6 +292,85 @@ describe(`global_defs process keywords (${impl})`, () => {
       assert.equal(await d.stop(), 0, d.log());
     }));
 
+  test("config_save_dir: the parent's copy of each configuration read; the VRRP child's dump before (.pre) and after (.post) each reload", () =>
+    withLab('gsave', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      const saveDir = `${lab.dir}/saved`;
+      mkdirSync(saveDir);
+      // A virtual server too, for the checker child's dumps (keepalived's checker needs ip_vs).
+      const withChecker = impl === 'ours' || existsSync('/proc/net/ip_vs');
+      const virtualServer = withChecker
+        ? 'virtual_server 10.6.0.1 80 {\n  lvs_method NAT\n  protocol TCP\n  real_server 10.6.0.2 80 {\n' +
+          '    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n'
+        : '';
+      const config = (vips: string[]): string =>
+        globalDefs('a', [`config_save_dir ${saveDir}`]) +
+        instanceConfig({ name: 'VI_G', vrid: 61, priority: 150, advertInt: 1, vips }) +
+        virtualServer;
+      const d = lab.start(impl, a, 'save', config(['10.6.0.100/24']), withChecker ? [] : undefined);
+      await d.waitForState('VI_G', 'MASTER', 15_000);
+      const vrrpPid = await waitUntil(
+        () => existsSync(d.files.vrrpPid) && pidOf(d.files.vrrpPid),
+        'VRRP pid file',
+      );
+      // The parent's copy of the configuration it read: the logical lines, file by file.
+      const parentPid = pidOf(d.files.pid);
+      const copy = (n: number): string => `${saveDir}/keepalived.conf.${parentPid}.${n}`;
+      assert.deepEqual(
+        readdirSync(saveDir),
+        [`keepalived.conf.${parentPid}.0`],
+        'only the copy before a reload',
+      );
+      assert.match(
+        readFileSync(copy(0), 'utf8'),
+        new RegExp(`^# ${d.files.config}\\n[^]*^10\\.6\\.0\\.100/24$[^]*^!$`, 'm'),
+      );
+      const reload = async (vips: string[]): Promise<void> => {
+        writeFileSync(d.files.config, config(vips));
+        const mark = d.mark();
+        process.kill(pidOf(d.files.pid), 'SIGHUP');
+        await d.waitForLog(/Reloading/i, 10_000, mark);
+      };
+      await reload(['10.6.0.100/24', '10.6.0.104/24']);
+      const name = (n: number, when: string): string => `${saveDir}/keepalived_vrrp.${vrrpPid}.${n}.${when}`;
+      await waitUntil(
+        () => existsSync(name(1, 'pre')) && existsSync(name(1, 'post')),
+        () => `${name(1, 'pre')} and .post: ${JSON.stringify(readdirSync(saveDir))}\n${d.log()}`,
+        10_000,
+      );
+      // The dump lists the VIPs: the new one only after the reload.
+      await waitUntil(
+        () => readFileSync(name(1, 'post'), 'utf8').includes('10.6.0.104'),
+        () => `10.6.0.104 in the .post dump:\n${readFileSync(name(1, 'post'), 'utf8')}`,
+        5000,
+      );
+      const pre = readFileSync(name(1, 'pre'), 'utf8');
+      assert.ok(pre.includes('10.6.0.100') && !pre.includes('10.6.0.104'), `.pre dump:\n${pre}`);
+      await waitUntil(
+        () => existsSync(copy(1)) && readFileSync(copy(1), 'utf8').includes('10.6.0.104/24'),
+        () => `the parent's copy of the reloaded configuration: ${JSON.stringify(readdirSync(saveDir))}`,
+        10_000,
+      );
+      if (withChecker) {
+        const checkerPid = pidOf(d.files.checkersPid);
+        const checkerFile = (when: string): string => `${saveDir}/keepalived_check.${checkerPid}.1.${when}`;
+        await waitUntil(
+          () => existsSync(checkerFile('pre')) && existsSync(checkerFile('post')),
+          () => `the checker's dumps: ${JSON.stringify(readdirSync(saveDir))}\n${d.log()}`,
+          10_000,
+        );
+      }
+      // The next reload counts on.
+      await reload(['10.6.0.100/24']);
+      await waitUntil(
+        () => existsSync(name(2, 'pre')) && existsSync(name(2, 'post')),
+        () => `reload 2 files: ${JSON.stringify(readdirSync(saveDir))}`,
+        10_000,
+      );
+      assert.equal(await d.stop(), 0, d.log());
+    }));
+
   test('iproute_etc_dir: a route in `table NAME` lands in the table rt_tables there names', (t) =>
     withLab('gtab', async (lab) => {
       if (impl === 'keepalived') {
@@ -325,4 +405,92 @@ describe(`global_defs process keywords (${impl})`, () => {
       assert.ok(!table(254).includes('10.61.0.0/16'), 'not in main');
       assert.equal(await d.stop(), 0, d.log());
     }));
+});
+
+// keepalived's checker child exits (FATAL, taking the daemon with it) without the ip_vs module.
+const checkerSkip =
+  skipReason ??
+  (impl === 'keepalived' && !existsSync('/proc/net/ip_vs')
+    ? "not applicable: keepalived's checker child needs the ip_vs kernel module, absent here"
+    : undefined);
+
+gated(checkerSkip).describe(`global_defs checker keywords (${impl})`, () => {
+  gated(checkerSkip).test(
+    'lvs_netlink_cmd/monitor_rcv_bufs[_force] size the checker child sockets, again on reload',
+    () =>
+      withLab('glvsbufs', async (lab) => {
+        const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+        lab.addAddress(a, '10.6.0.1/24');
+        // ha_suspend: the checker watches this host's addresses (keepalived opens its sockets only then).
+        const config = (bufs: string[]): string =>
+          globalDefs('a', bufs) +
+          [
+            'virtual_server 10.6.0.1 80 {',
+            '  lvs_method NAT',
+            '  protocol TCP',
+            '  ha_suspend',
+            '  real_server 10.6.0.2 80 {',
+            '    TCP_CHECK {',
+            '      connect_timeout 1',
+            '    }',
+            '  }',
+            '}',
+            '',
+          ].join('\n');
+        const d = lab.start(
+          impl,
+          a,
+          'lvsbufs',
+          config([
+            'lvs_netlink_cmd_rcv_bufs 110000',
+            'lvs_netlink_monitor_rcv_bufs 450000',
+            'lvs_netlink_monitor_rcv_bufs_force',
+          ]),
+          [],
+        );
+        const checkerPid = await waitUntil(
+          () => (existsSync(d.files.checkersPid) ? pidOf(d.files.checkersPid) : undefined),
+          () => `checker pid file\n${d.log()}`,
+          10_000,
+        );
+        // The kernel reports twice the size asked; keepalived closes its command socket once it has listed
+        // the addresses, ours keeps it for the re-listing after an overrun.
+        const first = await waitUntil(
+          () => {
+            const now = rtnlReceiveBuffers(a.ns, checkerPid);
+            return now.includes(900000) ? now : undefined;
+          },
+          () =>
+            `monitor socket rb 900000: ${JSON.stringify(rtnlReceiveBuffers(a.ns, checkerPid))}\n${d.log()}`,
+          10_000,
+        );
+        if (impl === 'ours')
+          assert.ok(first.includes(220000), `command socket rb 220000 in ${JSON.stringify(first)}`);
+
+        writeFileSync(
+          d.files.config,
+          config([
+            'lvs_netlink_cmd_rcv_bufs 330000',
+            'lvs_netlink_cmd_rcv_bufs_force',
+            'lvs_netlink_monitor_rcv_bufs 60000',
+          ]),
+        );
+        const mark = d.mark();
+        process.kill(pidOf(d.files.pid), 'SIGHUP');
+        await d.waitForLog(/Reloading/i, 10_000, mark);
+        const pidNow = (): number =>
+          existsSync(d.files.checkersPid) ? pidOf(d.files.checkersPid) : checkerPid;
+        const after = await waitUntil(
+          () => {
+            const now = rtnlReceiveBuffers(a.ns, pidNow());
+            return now.includes(120000) && (impl !== 'ours' || now.includes(660000)) ? now : undefined;
+          },
+          () =>
+            `rb 120000 (and 660000) after reload: ${JSON.stringify(rtnlReceiveBuffers(a.ns, pidNow()))}\n${d.log()}`,
+          10_000,
+        );
+        assert.ok(!after.includes(900000), `the monitor socket shrank: ${JSON.stringify(after)}`);
+        assert.equal(await d.stop(), 0, d.log());
+      }),
+  );
 });

@@ -11,6 +11,7 @@ export async function miscProbe(spec: CheckerSpec, signal?: AbortSignal): Promis
     timeoutMs: Math.max(1, options.timeoutMs),
     ...(options.uid !== undefined ? { uid: options.uid } : {}),
     ...(options.gid !== undefined ? { gid: options.gid } : {}),
+    ...(options.groups !== undefined ? { groups: options.groups } : {}),
     ...(signal !== undefined ? { signal } : {}),
   });
   if (r.error !== undefined) return { ok: false, detail: `cannot run ${options.command}: ${r.error}` };

@@ -23,7 +23,7 @@ export interface CheckPlan {
 
 export interface FromModelOptions {
   /** Maps a script `user [group]` to ids; absent or returning undefined: run as ourselves (reported). */
-  resolveUser?: (user: string, group?: string) => { uid: number; gid: number } | undefined;
+  resolveUser?: (user: string, group?: string) => { uid: number; gid: number; groups?: number[] } | undefined;
 }
 
 function bracket(address: string): string {
@@ -134,7 +134,7 @@ function checkerSpecs(
 
   if (c.kind === 'MISC_CHECK') {
     if (c.path === undefined) return 'no misc_path';
-    let ids: { uid: number; gid: number } | undefined;
+    let ids: { uid: number; gid: number; groups?: number[] } | undefined;
     if (c.path.user !== undefined) {
       ids = options.resolveUser?.(c.path.user, c.path.group);
       if (ids === undefined) return `cannot resolve user ${c.path.user}`;
@@ -147,6 +147,7 @@ function checkerSpecs(
       dynamic: c.dynamic,
       uid: ids?.uid,
       gid: ids?.gid,
+      ...(ids?.groups !== undefined ? { groups: ids.groups } : {}),
     };
     return [{ ...base, id, connect: plainConnect, options: opts }];
   }

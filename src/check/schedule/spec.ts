@@ -88,6 +88,8 @@ export interface MiscCheckOptions {
   dynamic: boolean;
   uid?: number;
   gid?: number;
+  /** Supplementary groups of the script user (set_supplementary_groups); absent: none. */
+  groups?: number[];
 }
 
 export interface SmtpCheckOptions {

@@ -32,6 +32,7 @@ import type { SslConfig, VirtualServer, VirtualServerGroup } from './lvs/types.j
 import { type IpAddressSpec, readAddressBlock } from './static/addresses.js';
 import { readRouteBlock, type RouteSpec } from './static/routes.js';
 import { readRuleBlock, type RuleSpec } from './static/rules.js';
+import { checkStaticTrackGroups, checkTrackGroupReferences } from './static/track-groups.js';
 import { type SyncGroup, buildSyncGroup } from './vrrp/sync-group.js';
 import { simpleHandlers } from './shared/table.js';
 import type { BuildContext, Handlers } from './shared/values.js';
@@ -159,9 +160,15 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
       if (g) addGarpGroup(m.garpGroups, g, n, ctx);
     },
     track_group: (n) => addNamed(m.trackGroups, readTrackGroup(n, ctx), n, ctx),
-    static_ipaddress: (n) => m.staticAddresses.push(...readAddressBlock(n, ctx)),
-    static_routes: (n) => m.staticRoutes.push(...readRouteBlock(n, ctx)),
-    static_rules: (n) => m.staticRules.push(...readRuleBlock(n, ctx)),
+    // A track_group must be declared before the static line that names it (checkTrackGroupReferences).
+    static_ipaddress: (n) =>
+      m.staticAddresses.push(
+        ...checkTrackGroupReferences(readAddressBlock(n, ctx), m.trackGroups, 'address', ctx),
+      ),
+    static_routes: (n) =>
+      m.staticRoutes.push(...checkTrackGroupReferences(readRouteBlock(n, ctx), m.trackGroups, 'route', ctx)),
+    static_rules: (n) =>
+      m.staticRules.push(...checkTrackGroupReferences(readRuleBlock(n, ctx), m.trackGroups, 'rule', ctx)),
     vrrp_script: (n) => {
       const s = buildVrrpScript(n, vrrpCtx);
       addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx, 'note');
@@ -203,6 +210,7 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   if (ctx.files !== undefined) resolveRouteTables(m, tableResolverFor(ctx.files, m.global), ctx);
   finalizeInstances(m, ctx);
   checkVrrpReferences(m, ctx);
+  checkStaticTrackGroups(m, ctx);
   const interfaceUsers = {
     dynamicInterfaces: m.global.dynamicInterfaces,
     staticAddresses: m.staticAddresses,

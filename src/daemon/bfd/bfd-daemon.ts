@@ -10,6 +10,7 @@ import { diagText } from '../../bfd/packet.js';
 import type { BfdAction, BfdEvent, BfdSessionSpec } from '../../bfd/spec.js';
 import type { DaemonOptions } from '../process/options.js';
 import type { BfdInstance } from '../../config/model/bfd/bfd-instance.js';
+import type { Model } from '../../config/index.js';
 import { ConfigFile } from '../process/config-file.js';
 import { monotonicNowNs, PreciseTimer } from '../../net/precise-timer.js';
 import { BfdIo, type BfdPacketEvent } from './bfd-io.js';
@@ -17,6 +18,7 @@ import { BfdTxClock } from './bfd-tx.js';
 import type { Logger } from '../process/log.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { dumpFile, dumpNaming } from '../process/dump-files.js';
+import { ConfigSaves } from '../process/config-save.js';
 import { msToNs, nsToMs } from '../../common/units.js';
 
 /** What the BFD child tells the supervisor, which relays it to the children the session is scoped to. */
@@ -41,6 +43,9 @@ export class BfdDaemon {
   private readonly detectTimes = new Map<string, number>();
 
   private dumpPath = dumpFile('keepalived_bfd.data', { useInstance: false });
+  /** config_save_dir of the running configuration. */
+  private saveDir: string | undefined;
+  private readonly saves: ConfigSaves;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -48,6 +53,7 @@ export class BfdDaemon {
     private readonly report: (message: BfdStateMessage) => void,
   ) {
     this.config = new ConfigFile(options, log);
+    this.saves = new ConfigSaves('bfd', log);
     this.processControl = new ProcessControl('BFD', log);
   }
 
@@ -58,6 +64,7 @@ export class BfdDaemon {
   start(): void {
     writePidFile(this.options.bfdPidFile);
     const model = this.config.load();
+    this.saveDir = model.global.configSaveDir;
     this.dumpPath = dumpFile('keepalived_bfd.data', dumpNaming(this.options, model.global));
     // bfd_rt_priority first: the timed sender's thread takes one above it when it starts (bfd-tx.ts).
     this.processControl.apply(processSettings(model.global, 'bfd', cpus().length));
@@ -171,9 +178,13 @@ export class BfdDaemon {
 
   /** SIGUSR1: session parameters and counters, as keepalived's keepalived_bfd.data (in TMPDIR). */
   dump(): void {
+    writeFileSync(this.dumpPath, this.dumpText());
+  }
+
+  private dumpText(): string {
     const sessions = this.engine?.snapshot() ?? [];
     const drops = Object.fromEntries(this.engine?.drops ?? []);
-    writeFileSync(this.dumpPath, JSON.stringify({ sessions, drops }, null, 2) + '\n');
+    return JSON.stringify({ sessions, drops }, null, 2) + '\n';
   }
 
   stop(): void {
@@ -187,17 +198,27 @@ export class BfdDaemon {
     removePidFile(this.options.bfdPidFile);
   }
 
-  /** SIGHUP: a fresh set of sessions (keepalived keeps unchanged sessions' state; we restart them). */
+  /** SIGHUP, with config_save_dir's copies of the dump around it. */
   reload(): void {
+    this.saves.before(this.saveDir, () => this.dumpText());
+    const model = this.reloadSessions();
+    if (model === undefined) return;
+    this.saveDir = model.global.configSaveDir;
+    this.saves.after(this.saveDir, () => this.dumpText());
+  }
+
+  /** A fresh set of sessions (keepalived keeps unchanged sessions' state; we restart them); undefined: the
+   * new configuration was refused. */
+  private reloadSessions(): Model | undefined {
     this.processControl.reset();
     const model = this.config.reload();
     if (model === undefined) {
       this.processControl.reapply();
-      return;
+      return undefined;
     }
     this.processControl.apply(processSettings(model.global, 'bfd', cpus().length));
     const engine = this.engine;
-    if (!engine) return;
+    if (!engine) return model;
     this.instances = new Map(model.bfd.map((b) => [b.name, b]));
     const specs = bfdSessionSpecs(model.bfd);
     // Sockets follow the new set of sessions; unchanged sessions keep their state (no flap for trackers).
@@ -215,5 +236,6 @@ export class BfdDaemon {
     }
     for (const a of actions) this.apply(now, a);
     this.feed({ type: 'timer' });
+    return model;
   }
 }

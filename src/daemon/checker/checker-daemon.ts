@@ -22,6 +22,8 @@ import { BfdCheckStates } from './bfd-check-states.js';
 import { CheckRunner } from './check-runner.js';
 import { CheckerSnmp, type CheckerSnmpSource } from './checker-snmp.js';
 import { LocalAddresses } from './local-addresses.js';
+import { checkerNetlinkBuffers } from '../process/netlink-buffers.js';
+import { ConfigSaves } from '../process/config-save.js';
 import { loadSslContext, SslContextError } from './ssl-context.js';
 import { sslProbeWith } from '../../check/probes/http.js';
 import type { SecureContext } from 'node:tls';
@@ -52,6 +54,9 @@ export class CheckerDaemon {
   private lb: LoadBalancer | undefined;
   private addresses: LocalAddresses | undefined;
   private dumpPath = dumpFile('keepalived_check.data', { useInstance: false });
+  /** config_save_dir of the running configuration. */
+  private saveDir: string | undefined;
+  private readonly saves: ConfigSaves;
   /** enable_snmp_checker / -x: the AgentX subagent (started once, as keepalived's). */
   private snmp: CheckerSnmp | undefined;
   private readonly snmpSource: CheckerSnmpSource = {
@@ -69,6 +74,7 @@ export class CheckerDaemon {
     private readonly log: Logger,
   ) {
     this.config = new ConfigFile(options, log);
+    this.saves = new ConfigSaves('check', log);
     this.processControl = new ProcessControl('Checker', log);
   }
 
@@ -87,16 +93,19 @@ export class CheckerDaemon {
   private async build(model: Model, previous?: LoadBalancer): Promise<void> {
     const g = model.global;
     this.dumpPath = dumpFile('keepalived_check.data', dumpNaming(this.options, g));
+    this.saveDir = g.configSaveDir;
     // A reload reopens the FIFOs of the new configuration (keepalived closes and reopens them too).
     this.fifos?.close();
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'checker', true, this.log), this.log);
     this.notifier = new Notifier(
       this.log,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log, g.setSupplementaryGroups),
       this.fifos,
     );
     this.fifos.start(this.notifier, 'lvs');
-    const plan = checkPlanFromModel(model, { resolveUser: (user, group) => lookupUser(user, group) });
+    const plan = checkPlanFromModel(model, {
+      resolveUser: (user, group) => lookupUser(user, group, '', g.setSupplementaryGroups),
+    });
     for (const p of plan.problems) this.log.warn(p);
     // keepalived's ssl_required: the SSL block is loaded only when a SSL_GET checks something.
     if (plan.checkers.some((c) => c.options.kind === 'SSL_GET')) {
@@ -171,7 +180,11 @@ export class CheckerDaemon {
     mail.start(this.runner.snapshot());
     // ha_suspend: the checkers of a virtual server run while its address is on this host.
     if (lb.config.virtualServers.some((vs) => vs.haSuspend)) {
-      this.addresses = await LocalAddresses.watch((addresses) => lb.setLocalAddresses(addresses), this.log);
+      this.addresses = await LocalAddresses.watch(
+        (addresses) => lb.setLocalAddresses(addresses),
+        this.log,
+        checkerNetlinkBuffers(model.global),
+      );
       lb.start([], this.addresses.current());
     } else lb.start();
     this.runner.start();
@@ -185,12 +198,17 @@ export class CheckerDaemon {
 
   /** SIGUSR1: keepalived's checker writes keepalived_check.data in its tmp directory. */
   dump(): void {
-    writeFileSync(this.dumpPath, JSON.stringify([...this.status.values()], null, 2) + '\n');
+    writeFileSync(this.dumpPath, this.dumpText());
+  }
+
+  private dumpText(): string {
+    return JSON.stringify([...this.status.values()], null, 2) + '\n';
   }
 
   async reload(): Promise<void> {
     // keepalived reloads with normal scheduling, and applies checker_* again after.
     this.processControl.reset();
+    this.saves.before(this.saveDir, () => this.dumpText());
     const model = this.config.reload();
     if (model === undefined) {
       this.processControl.reapply();
@@ -205,6 +223,7 @@ export class CheckerDaemon {
     this.addresses?.close();
     await this.build(model, previous);
     this.processControl.apply(processSettings(model.global, 'checker', cpus().length));
+    this.saves.after(this.saveDir, () => this.dumpText());
   }
 
   async stop(): Promise<void> {

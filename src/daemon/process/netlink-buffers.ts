@@ -1,6 +1,7 @@
 // The receive buffers of a child's two rtnetlink sockets (the command socket and the event monitor), as
-// global_defs asks: vrrp_netlink_{cmd,monitor}_rcv_bufs[_force] for the VRRP child (keepalived 2.4.3's
-// netlink_set_rx_buf_size, applied at start and again on each reload). A size of 0 with force, or force
+// global_defs asks: vrrp_netlink_{cmd,monitor}_rcv_bufs[_force] for the VRRP child, lvs_netlink_* for the
+// checker child's (ha_suspend's address watch) (keepalived 2.4.3's netlink_set_rx_buf_size, applied at
+// start and again on each reload). A size of 0 with force, or force
 // alone, is keepalived's 64 KiB default; neither keyword leaves our own sizes (the kernel default for
 // commands, 1 MiB for events), which a reload that drops the keywords puts back.
 import type { GlobalDefs } from '../../config/model/global/global.js';
@@ -25,6 +26,14 @@ export function vrrpNetlinkBuffers(g: GlobalDefs): NetlinkReceiveBuffers {
   return {
     command: configured(g.vrrpNetlinkCmdRcvBufs, g.vrrpNetlinkCmdRcvBufsForce),
     monitor: configured(g.vrrpNetlinkMonitorRcvBufs, g.vrrpNetlinkMonitorRcvBufsForce),
+  };
+}
+
+/** What the checker child's sockets (its address watch) should use. */
+export function checkerNetlinkBuffers(g: GlobalDefs): NetlinkReceiveBuffers {
+  return {
+    command: configured(g.lvsNetlinkCmdRcvBufs, g.lvsNetlinkCmdRcvBufsForce),
+    monitor: configured(g.lvsNetlinkMonitorRcvBufs, g.lvsNetlinkMonitorRcvBufsForce),
   };
 }
 

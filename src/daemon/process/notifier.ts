@@ -11,6 +11,8 @@ export interface ScriptPolicy {
   secure: boolean;
   /** script_user / group, resolved (undefined: run as ourselves). */
   user?: UserIds;
+  /** set_supplementary_groups: scripts run as a user get that user's supplementary groups too. */
+  supplementaryGroups: boolean;
 }
 
 /** keepalived's default script timeout for notify scripts (they have none, but we must never leak). */
@@ -20,19 +22,21 @@ export function scriptPolicy(
   enableScriptSecurity: boolean,
   scriptUser: string | undefined,
   log: Logger,
+  setSupplementaryGroups = false,
 ): ScriptPolicy {
+  const base = { secure: enableScriptSecurity, supplementaryGroups: setSupplementaryGroups };
   if (scriptUser !== undefined) {
     const [name, group] = scriptUser.split(/\s+/);
-    const user = name === undefined ? undefined : lookupUser(name, group);
+    const user = name === undefined ? undefined : lookupUser(name, group, '', setSupplementaryGroups);
     if (user === undefined) log.warn(`script_user '${scriptUser}' does not exist; scripts run as root`);
-    return { secure: enableScriptSecurity, ...(user ? { user } : {}) };
+    return { ...base, ...(user ? { user } : {}) };
   }
   // keepalived's default: keepalived_script if such a user exists, else root (with a warning when secure).
-  const dflt = lookupUser('keepalived_script');
+  const dflt = lookupUser('keepalived_script', undefined, '', setSupplementaryGroups);
   if (dflt === undefined && enableScriptSecurity) {
     log.warn('default user keepalived_script for script execution does not exist - using root');
   }
-  return { secure: enableScriptSecurity, ...(dflt ? { user: dflt } : {}) };
+  return { ...base, ...(dflt ? { user: dflt } : {}) };
 }
 
 /** Where notification lines go (notify-fifos.ts). */
@@ -50,6 +54,11 @@ export class Notifier {
     private readonly policy: ScriptPolicy,
     private readonly fifos: FifoWriter = NO_FIFOS,
   ) {}
+
+  /** A script's own `user USER [[:]GROUP]`, resolved under this policy's set_supplementary_groups. */
+  lookupUser(user: string, group?: string): UserIds | undefined {
+    return lookupUser(user, group, '', this.policy.supplementaryGroups);
+  }
 
   /** Runs `command` (a config command line) with `extraArgs` appended; resolves when it ends. */
   run(
@@ -93,6 +102,7 @@ export class Notifier {
       timeoutMs: opts.timeoutMs,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      ...(user?.groups !== undefined ? { groups: user.groups } : {}),
     });
     void p.then((r) => {
       if (r.error !== undefined) this.log.error(`cannot run ${words[0]}: ${r.error}`);

@@ -19,6 +19,7 @@ import type { GlobalDefs } from '../../config/model/global/global.js';
 import { Notifier, scriptPolicy } from './notifier.js';
 import { parentProcessName, setProcessName } from './process-settings.js';
 import { applyCoreDumpPolicy } from './core-dump.js';
+import { ConfigCopies } from './config-save.js';
 import { redactSecrets } from '../../config/model/redact.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
@@ -176,7 +177,10 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   const parentName = parentProcessName(g);
   if (parentName !== undefined) setProcessName(parentName, daemonLog);
   const scripts: LifecycleScripts = {
-    notifier: new Notifier(daemonLog, scriptPolicy(g.enableScriptSecurity, g.scriptUser, daemonLog)),
+    notifier: new Notifier(
+      daemonLog,
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, daemonLog, g.setSupplementaryGroups),
+    ),
     ...(g.startupScript !== undefined
       ? { startup: { command: g.startupScript, timeoutMs: g.startupScriptTimeout * 1000 } }
       : {}),
@@ -185,11 +189,16 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
       : {}),
   };
   const restoreCoreDump = applyCoreDumpPolicy(o, daemonLog);
+  // config_save_dir: the configuration as read now and at each reload.
+  const copies = new ConfigCopies(configFile, o.configId, daemonLog);
+  copies.save(g.configSaveDir);
   const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts, parentSettings(g), {
     check: (logFile) => checkConfigBeforeReload([process.execPath, LAUNCHER], argv, logFile, daemonLog),
     reread: () => {
       try {
-        return parentSettings(readConfigFile(o).model.global);
+        const reread = readConfigFile(o).model.global;
+        copies.save(reread.configSaveDir);
+        return parentSettings(reread);
       } catch {
         return undefined; // keep what it has
       }

@@ -12,6 +12,12 @@ import { DATA_FILE, JSON_FILE, STATS_FILE, formatData, formatJson, formatStats }
 
 export type DumpKind = 'data' | 'stats' | 'stats-clear' | 'json';
 
+/** What the DATA signal writes (config_save_dir's copies around a reload too). */
+export function vrrpDataText(snap: EngineSnapshot, setup: VrrpSetup, model: Model): string {
+  const g = model.global;
+  return formatData(snap, setup, { routerId: g.routerId, defaultInterface: g.defaultInterface });
+}
+
 /** Writes one dump file; the caller clears the counters for 'stats-clear'. */
 export function writeVrrpDump(
   kind: DumpKind,
@@ -36,10 +42,7 @@ export function writeVrrpDump(
   const naming = dumpNaming(options, g);
   const [path, text] =
     kind === 'data'
-      ? [
-          dumpFile(DATA_FILE, naming),
-          formatData(snap, setup, { routerId: g.routerId, defaultInterface: g.defaultInterface }),
-        ]
+      ? [dumpFile(DATA_FILE, naming), vrrpDataText(snap, setup, model)]
       : kind === 'json'
         ? [
             tmpFile(JSON_FILE),

@@ -3,8 +3,8 @@
 // Everything goes through the kernel queue, in the order the engine asked. A reload keeps the previous
 // configuration's instances ("retired"): what it removes is described only there.
 import type { Model } from '../../config/index.js';
-import type { IpAddressSpec } from '../../config/model/static/addresses.js';
-import type { RouteSpec } from '../../config/model/static/routes.js';
+import { formatAddressLine, type IpAddressSpec } from '../../config/model/static/addresses.js';
+import { formatRouteLine, type RouteSpec } from '../../config/model/static/routes.js';
 import type { RuleSpec } from '../../config/model/static/rules.js';
 import type { Announcer } from '../../net/announce.js';
 import type { Rtnetlink } from '../../net/netlink/rtnetlink.js';
@@ -139,6 +139,41 @@ export class InstanceKernelObjects {
       this.deps.kernel.route(add, req, `static route ${req.dst}`);
     }
     for (const r of this.deps.model().staticRules) this.deps.kernel.rule(add, ruleRequest(r), 'static rule');
+  }
+
+  /**
+   * An interface came up: its static addresses and routes (not no_track) are put back, as keepalived's
+   * interface_up does (static_track_group_reinstate_config): the kernel flushed the routes through the
+   * device when it went down. Rules stay in the kernel across a link change.
+   */
+  reinstateStatic(ifname: string): void {
+    const model = this.deps.model();
+    const g = model.global;
+    for (const a of model.staticAddresses) {
+      if (a.noTrack || (a.dev ?? g.defaultInterface) !== ifname) continue;
+      this.deps.log.info(`Restoring deleted static address ${formatAddressLine(a)}`);
+      const req = addressRequest(a, ifname);
+      this.deps.kernel.address(true, req, `static address ${req.address}`);
+    }
+    for (const r of model.staticRoutes) {
+      if (r.noTrack || r.dev !== ifname) continue;
+      this.deps.log.info(`Restoring deleted static route ${formatRouteLine(r)}`);
+      const req = routeRequest(r, g.defaultInterface);
+      this.deps.kernel.route(true, req, `static route ${req.dst}`);
+    }
+  }
+
+  /** Someone deleted `address` from `ifname`: a static address there (not no_track) is put back at once,
+   * as keepalived's netlink reflector does (reinstate_static_address). */
+  reinstateDeletedStatic(ifname: string, address: string): void {
+    const model = this.deps.model();
+    const a = model.staticAddresses.find(
+      (s) => !s.noTrack && s.address === address && (s.dev ?? model.global.defaultInterface) === ifname,
+    );
+    if (a === undefined) return;
+    this.deps.log.info(`Restoring deleted static address ${formatAddressLine(a)}`);
+    const req = addressRequest(a, ifname);
+    this.deps.kernel.address(true, req, `static address ${req.address}`);
   }
 
   /** A previous run that crashed may have left VIPs behind: remove them before the first election. */

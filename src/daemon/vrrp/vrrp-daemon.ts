@@ -34,7 +34,8 @@ import { VmacAndIgmp } from './vmac-and-igmp.js';
 import { answerHandover, handoverEventBody } from './handover-requests.js';
 import { TrackerPoller } from './tracker-poller.js';
 import { applyNetlinkBuffers, vrrpNetlinkBuffers } from '../process/netlink-buffers.js';
-import { writeVrrpDump, type DumpKind } from './dump-signal.js';
+import { vrrpDataText, writeVrrpDump, type DumpKind } from './dump-signal.js';
+import { ConfigSaves } from '../process/config-save.js';
 import { AdvertTrace } from './advert-trace.js';
 import { EngineClock } from './engine-clock.js';
 import { LateTimers } from './late-timers.js';
@@ -86,6 +87,7 @@ export class VrrpDaemon {
   /** The kernel side of the engine's actions: VIPs, routes, rules, GARP, static objects. */
   private objects!: InstanceKernelObjects;
   private stopping = false;
+  private readonly configSaves: ConfigSaves;
   private keepVipsOnStop = false;
   /** status_http: the listener and its event history (absent until a configuration has the block). */
   private status: StatusService | undefined;
@@ -115,10 +117,13 @@ export class VrrpDaemon {
       (priority) => this.raiseRealtime(priority),
       (ev) => this.feed(ev),
     );
+    this.configSaves = new ConfigSaves('vrrp', log);
     this.links = new LinkDebounce(
       new Map(),
-      (ifname, up) =>
-        this.feed({ type: 'link', ifname, up, ...(this.linkbeat?.polls(ifname) ? { via: 'linkbeat' } : {}) }),
+      (ifname, up) => {
+        this.feed({ type: 'link', ifname, up, ...(this.linkbeat?.polls(ifname) ? { via: 'linkbeat' } : {}) });
+        if (up && !this.stopping) this.objects.reinstateStatic(ifname);
+      },
       log,
     );
     this.failover = new FailoverReporter(
@@ -162,7 +167,7 @@ export class VrrpDaemon {
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'vrrp', checkerRunning, this.log), this.log);
     this.notifier = new Notifier(
       this.log,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log),
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log, g.setSupplementaryGroups),
       this.fifos,
     );
     this.fifos.start(this.notifier, 'vrrp');
@@ -535,6 +540,7 @@ export class VrrpDaemon {
    * does (set_vrrp_backup), unless the address line says no_track. */
   private reinstate(ifname: string, address: string): void {
     if (this.stopping) return;
+    this.objects.reinstateDeletedStatic(ifname, address);
     const snap = this.engine.snapshot();
     for (const inst of this.setup.instances.values()) {
       const name = inst.spec.name;
@@ -557,6 +563,7 @@ export class VrrpDaemon {
   async reload(): Promise<void> {
     // keepalived reloads with normal scheduling: a long parse must not hit RLIMIT_RTTIME.
     this.processControl.reset();
+    this.saveConfig('before');
     const model = this.config.reload();
     if (model === undefined) {
       this.processControl.reapply();
@@ -586,6 +593,16 @@ export class VrrpDaemon {
     this.configureDbus(true);
     await this.configureStatus();
     this.applyProcessSettings();
+    this.saveConfig('after');
+  }
+
+  /** config_save_dir: the DATA dump of the running configuration, before and after a reload. */
+  private saveConfig(when: 'before' | 'after'): void {
+    if (this.engine === undefined) return;
+    const engine = this.engine;
+    this.configSaves[when](this.model.global.configSaveDir, () =>
+      vrrpDataText(engine.snapshot(), this.setup, this.model),
+    );
   }
 
   /** SIGTERM: priority-0 adverts, VIPs released, notify_stop, then everything closed. */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, chmodSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, chmodSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandWords, runScript, scriptInsecurity } from '../../../src/system/scripts.js';
@@ -18,6 +18,29 @@ describe('runScript', () => {
   test('reports the exit code', async () => {
     assert.equal((await runScript(['/bin/sh', '-c', 'exit 3'])).code, 3);
     assert.equal((await runScript(['/bin/true'])).code, 0);
+  });
+
+  test('supplementary groups (set_supplementary_groups) reach the script; without them it has none', async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root: running a script as another user');
+      return;
+    }
+    const ids = async (opts: { uid: number; gid: number; groups?: number[] }): Promise<string> => {
+      const dir = mkdtempSync(join(tmpdir(), 'kts-ids-'));
+      chmodSync(dir, 0o777);
+      try {
+        const r = await runScript(['/bin/sh', '-c', `id -G > ${dir}/ids`], opts);
+        assert.equal(r.code, 0, JSON.stringify(r));
+        return readFileSync(`${dir}/ids`, 'utf8').trim();
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    };
+    assert.equal(await ids({ uid: 65534, gid: 65534 }), '65534');
+    assert.equal(await ids({ uid: 65534, gid: 65534, groups: [65534, 4243, 4244] }), '65534 4243 4244');
+    // a missing program is still spawn's ENOENT
+    const r = await runScript(['/nonexistent/script'], { uid: 65534, gid: 65534, groups: [65534] });
+    assert.equal(r.error, 'ENOENT');
   });
 
   test('a missing program is an error, not an exception', async () => {

@@ -123,9 +123,21 @@ export function readTrackGroup(node: ConfigNode, ctx: BuildContext): TrackGroup 
   walk(
     blockChildren(node, ctx),
     ctx,
-    { group: (n) => blockChildren(n, ctx).forEach((c) => g.instances.push(c.keyword, ...c.args)) },
+    {
+      group: (n) => {
+        const children = blockChildren(n, ctx);
+        children.forEach((c) => g.instances.push(c.keyword, ...c.args));
+        if (children.length === 0)
+          ctx.diags.error(n, 'group', `Warning - track group ${name} has empty group block`);
+      },
+    },
     'track_group',
   );
+  // vrrp_parser.c, static_track_group_end_handler: a group without members is dropped.
+  if (g.instances.length === 0) {
+    ctx.diags.error(node, node.keyword, `Static track group ${name} has no members - removing`);
+    return undefined;
+  }
   return g;
 }
 

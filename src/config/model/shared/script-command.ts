@@ -35,7 +35,10 @@ export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCo
   const facts = ctx.hostFacts;
   if (user !== undefined && facts?.userExists !== undefined) {
     const groupOk =
-      group === undefined || facts.groupExists === undefined || facts.groupExists(group.replace(/^:/, ''));
+      group === undefined ||
+      group === ':' || // ':' alone: the user's own group, with its supplementary groups
+      facts.groupExists === undefined ||
+      facts.groupExists(group.replace(/^:/, ''));
     if (!facts.userExists(user) || !groupOk) {
       ctx.diags.note(
         node,

@@ -107,6 +107,13 @@ export function parseRuleLine(node: ConfigNode, ctx: BuildContext, blockName: st
         family = f;
         break;
       }
+      case 'dev': {
+        // keepalived's parser (vrrp_iprule.c) takes `dev` as iif, as ip rule does.
+        const v = value();
+        if (v === undefined) return undefined;
+        rule.options.push(['iif', v]);
+        break;
+      }
       default:
         if (RULE_FLAGS.has(w)) rule.flags.push(w);
         else if (RULE_VALUE_OPTIONS.has(w)) {

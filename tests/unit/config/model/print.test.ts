@@ -544,7 +544,12 @@ const model: fc.Arbitrary<Model> = fc
         m.trackFiles = x.files;
         m.trackProcesses = x.processes;
         m.instances = x.instances;
-        m.staticAddresses = x.staticAddresses;
+        // A static line's track_group names a group declared before it, on an address with a dev.
+        m.staticAddresses = x.staticAddresses.map((a) =>
+          a.trackGroup !== undefined && a.dev === undefined ? { ...a, trackGroup: undefined } : a,
+        );
+        const groups = [...new Set(m.staticAddresses.flatMap((a) => a.trackGroup ?? []))];
+        m.trackGroups = groups.map((name) => ({ location: LOC, name, instances: ['VI_x'] }));
         m.staticRoutes = x.staticRoutes;
         m.staticRules = x.staticRules;
         const members = x.instances.slice(0, Math.min(x.grouped, x.instances.length));
