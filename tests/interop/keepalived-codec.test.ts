@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // The codec against real keepalived 2.2.7, both directions, in namespaces this test creates:
 //  1. keepalived (MASTER) sends v2 IPSEC-AH, v2 PASS and v3 adverts; we capture them with tcpdump and our
 //     decoder + validator must accept every one (AH ICV and all).

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // auth_hmac (keepalived 2.4's advert authentication trailer) on the real kernel, our daemon against itself:
 // two routers with the same key elect normally (VRRPv3 over IPv4 and IPv6); a peer with another key is
 // not heard (both become MASTER, the invalid-HMAC counter of the USR2 stats dump grows); an advert captured

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Two unicast instances with one VRID on one interface, each with its own peer: keepalived tells them apart
 // by the advert's source (vrrp_dispatcher_read), and so must we. m runs VI_A (peer p) and VI_B (peer q),
 // both VRID 60 at priority 100; p advertises at 50 and q at 200. Each peer's adverts must reach only its

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Static track groups (keepalived 2.4.3 vrrp_static_track.c, also in 2.2.7): `track_group NAME { group {
 // VI_1 } }` and `track_group NAME` on a static_ipaddress / static_routes line make the group's instances track
 // the static object's interface, unweighted, as they track their own: that interface going down puts them

@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // set_supplementary_groups (keepalived after 2.4.3, commit 541c59b8 "Add option for setting supplementary
 // groups for scripts"): a script run as a user gets that user's supplementary groups (getgrouplist);
 // without it, none (keepalived clears them; Node's spawn does too). The user exists only for the daemon:

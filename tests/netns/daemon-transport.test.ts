@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Our VRRP daemon against itself on the real kernel, on every transport: VRRPv2 and v3, IPv4 and IPv6,
 // multicast and unicast, and VMAC interfaces. Adverts are captured with tcpdump and decoded by tshark;
 // an observer host checks that gratuitous ARP / unsolicited NA moved the VIP to the new master's MAC.
