@@ -7,7 +7,7 @@
 // client through the VIP, and from lb itself through the VIP to a real server that is also a check target.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { netnsRun, netnsSkipReason, waitForExit } from '../helpers/netns.js';
+import { netnsRun, netnsSkipReason, waitForExit, waitForLine } from '../helpers/netns.js';
 import { gated, missingTools } from '../helpers/requirements.js';
 import type { CheckTarget } from '../../src/lb/nftables/notrack.js';
 import type { LbTable } from '../../src/lb/table/types.js';
@@ -39,12 +39,21 @@ const LB_BACK4 = '10.20.0.1';
 const LB_FRONT4 = '10.10.0.1';
 const TRAFFIC_AGENT = fileURLToPath(new URL('./nft-traffic.agent.js', import.meta.url));
 
+/** A service on the balancer itself (loopback), checked too. */
+const LOCAL_TCP_PORT = 9191;
+const LOCAL_UDP_PORT = 9192;
+/** The same local service on a port no checker connects to: the control. */
+const LOCAL_CONTROL_PORT = 9193;
+
 /** rs1 is checked (TCP and UDP, IPv4 and IPv6); rs2 is not: its connections are the control. */
 const TARGETS: CheckTarget[] = [
   { family: 'inet', protocol: 'TCP', address: rs1.v4, port: NAT_PORT },
   { family: 'inet', protocol: 'UDP', address: rs1.v4, port: UDP_PORT },
   { family: 'inet6', protocol: 'TCP', address: rs1.v6, port: NAT_PORT },
   { family: 'inet', protocol: 'TCP', address: rs3.v4, port: NAT_PORT },
+  { family: 'inet', protocol: 'TCP', address: '127.0.0.1', port: LOCAL_TCP_PORT },
+  { family: 'inet', protocol: 'UDP', address: '127.0.0.1', port: LOCAL_UDP_PORT },
+  { family: 'inet6', protocol: 'TCP', address: '::1', port: LOCAL_TCP_PORT },
 ];
 
 interface Entry {
@@ -91,6 +100,12 @@ describe('nftables plane: the checks stay out of conntrack', { timeout: 120_000 
     local = new Agent(
       lab.lab.spawn(lab.lb, [process.execPath, TRAFFIC_AGENT], { ...process.env, KTS_NFT_AGENT: 'client' }),
     );
+    const localServer = lab.lab.spawn(
+      lab.lb,
+      [process.execPath, TRAFFIC_AGENT, 'lb', `${LOCAL_TCP_PORT},${LOCAL_CONTROL_PORT}`, `${LOCAL_UDP_PORT}`],
+      { ...process.env, KTS_NFT_AGENT: 'server' },
+    );
+    await waitForLine(localServer, (l) => l === 'ready');
     const next = {
       services: [
         service(
@@ -166,6 +181,39 @@ describe('nftables plane: the checks stay out of conntrack', { timeout: 120_000 
       [],
     );
     assert.equal(entries.filter((e) => e.dst === rs2.v4 && e.dport === String(UDP_PORT)).length, 3);
+  });
+
+  test('checks of a service on the balancer itself (it answers from the output hook) leave no entry', async () => {
+    const tcp4 = await local.request<string[]>({
+      op: 'tcp',
+      host: '127.0.0.1',
+      port: LOCAL_TCP_PORT,
+      count: 10,
+    });
+    const tcp6 = await local.request<string[]>({ op: 'tcp', host: '::1', port: LOCAL_TCP_PORT, count: 10 });
+    const udp = await local.request<string[]>({
+      op: 'udp',
+      host: '127.0.0.1',
+      port: LOCAL_UDP_PORT,
+      count: 5,
+    });
+    for (const names of [tcp4, tcp6, udp]) assert.deepEqual(new Set(names), new Set(['lb']));
+    const local4 = conntrack(lab).filter((e) =>
+      new RegExp(`port=(${LOCAL_TCP_PORT}|${LOCAL_UDP_PORT})\\b`).test(e.line),
+    );
+    const local6 = netnsRun(lab.lb, ['cat', '/proc/net/nf_conntrack'])
+      .split('\n')
+      .filter((l) => l.startsWith('ipv6') && l.includes(`port=${LOCAL_TCP_PORT}`));
+    assert.deepEqual([...local4.map((e) => e.line), ...local6], []);
+    const control = await local.request<string[]>({
+      op: 'tcp',
+      host: '127.0.0.1',
+      port: LOCAL_CONTROL_PORT,
+      count: 4,
+    });
+    assert.deepEqual(new Set(control), new Set(['lb']));
+    const tracked = conntrack(lab).filter((e) => e.dport === String(LOCAL_CONTROL_PORT));
+    assert.equal(tracked.length, 4, 'the control: each connection to the other port tracked');
   });
 
   test('the client through the VIP is still NATed to every server, checked ones included', async () => {

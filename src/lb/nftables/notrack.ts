@@ -7,13 +7,17 @@
 //   chain raw_output      (filter, output, raw)
 //     ip daddr . meta l4proto . th dport @checked4
 //         update @checks4 { ip daddr . meta l4proto . th dport . ip saddr . th sport } notrack
+//     ip saddr . meta l4proto . th sport . ip daddr . th dport @checks4 notrack
 //   chain raw_prerouting  (filter, prerouting, raw)
 //     ip saddr . meta l4proto . th sport . ip daddr . th dport @checks4 notrack
 //   (and the same for ip6 with checked6, checks6)
 //
 // `checked` holds what the checkers connect to (address . protocol . port); only packets the director
 // itself sends there are exempted, each recording its connection in `checks` (refreshed by every packet
-// it sends); a packet coming in is exempted only when it answers one of those connections. Load-balanced
+// it sends); a packet coming in is exempted only when it answers one of those connections. A target on
+// the director itself (a local service, 127.0.0.1) answers from the output hook, before any prerouting:
+// hence the answer rule in raw_output too (without it each local check left an unreplied entry, and
+// 10,000 of them filled the soak's table). Load-balanced
 // traffic never matches: a client's packets go to a VIP, a real server's replies to a client go to the
 // client's address, and a client on the director itself connects to the VIP, so its connection is not in
 // `checks` and the real server's replies to it are de-NATed as before. When `checks` is full, or a check
@@ -172,17 +176,19 @@ export function notrackRules(): { chain: string; exprs: NftExpr[] }[] {
       ],
     });
   }
-  for (const family of FAMILIES) {
-    rules.push({
-      chain: RAW_PREROUTING_CHAIN,
-      exprs: [
-        ...familyMatch(family),
-        ...connectionKey(family, 'source'),
-        { kind: 'lookup', set: checksSet(family), sreg: reg32(0) },
-        { kind: 'notrack' },
-      ],
-    });
-  }
+  // Answers: from a remote target (prerouting), or from a target on this host (output).
+  for (const chain of [RAW_OUTPUT_CHAIN, RAW_PREROUTING_CHAIN])
+    for (const family of FAMILIES) {
+      rules.push({
+        chain,
+        exprs: [
+          ...familyMatch(family),
+          ...connectionKey(family, 'source'),
+          { kind: 'lookup', set: checksSet(family), sreg: reg32(0) },
+          { kind: 'notrack' },
+        ],
+      });
+    }
   return rules;
 }
 

@@ -55,20 +55,25 @@ describe('the raw chains of the inet table', () => {
     assert.equal(plan.state.checked.get('checked4')?.size, 2);
   });
 
-  test('every rule ends in notrack; output records the connection, prerouting only looks it up', () => {
+  test('every rule ends in notrack; output records the connection, answers are looked up in both hooks', () => {
     const rules = notrackRules();
+    const answer = 'meta cmp payload meta payload payload payload lookup notrack';
     assert.deepEqual(
       rules.map((r) => [r.chain, r.exprs.map((e) => e.kind).join(' ')]),
       [
         ['raw_output', 'meta cmp payload meta payload lookup payload payload dynset notrack'],
         ['raw_output', 'meta cmp payload meta payload lookup payload payload dynset notrack'],
-        ['raw_prerouting', 'meta cmp payload meta payload payload payload lookup notrack'],
-        ['raw_prerouting', 'meta cmp payload meta payload payload payload lookup notrack'],
+        // a target on the director itself answers from the output hook
+        ['raw_output', answer],
+        ['raw_output', answer],
+        ['raw_prerouting', answer],
+        ['raw_prerouting', answer],
       ],
     );
     // The reply's key mirrors the request's: far address and port first (source in prerouting).
     const out4 = rules[0]?.exprs ?? [];
-    const in4 = rules[2]?.exprs ?? [];
+    const in4 = rules[4]?.exprs ?? [];
+    assert.deepEqual(rules[2]?.exprs, in4, 'the same answer rule in output');
     const offsets = (exprs: typeof out4): number[] =>
       exprs.flatMap((e) => (e.kind === 'payload' ? [e.base === 'network' ? e.offset : 100 + e.offset] : []));
     assert.deepEqual(offsets(out4), [16, 102, 12, 100]);
