@@ -1,5 +1,5 @@
 // What the VRRP child changes on the host's interfaces before the first election, and puts back at stop:
-// use_vmac's macvlans (vmac.ts) with their sysctls and firewall objects, and disable_local_igmp's sysctl.
+// use_vmac's and use_vmac_addr's macvlans (vmac.ts) with their sysctls and firewall objects, and disable_local_igmp's sysctl.
 import type { Rtnetlink } from '../../net/netlink/rtnetlink.js';
 import { applyInterfaceSettings, writeSysctl, type InterfaceSetting } from '../../net/sysctl.js';
 import type { FirewallFamily } from '../../vrrp/firewall/planner.js';
@@ -7,7 +7,7 @@ import type { InstanceSetup } from '../../vrrp/from-model.js';
 import type { Logger } from '../process/log.js';
 import type { VrrpFirewall } from './firewall.js';
 import type { HostState } from './host-state.js';
-import { setUpVmac } from './vmac.js';
+import { instanceVmacPlan, setUpVmac } from './vmac.js';
 
 /** Whether IGMP reports are sent for link-local groups (a per-namespace sysctl). */
 const LOCAL_IGMP_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
@@ -24,19 +24,26 @@ export class VmacAndIgmp {
     private readonly log: Logger,
   ) {}
 
-  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs (vmac.ts). */
+  /** keepalived's use_vmac: a private-mode macvlan with the virtual router MAC holds the VIPs (vmac.ts);
+   * use_vmac_addr / use_vmac on an address line: one per VRID, family and base interface for such
+   * addresses (address-vmacs.ts), set up once however many instances use it. */
   async createVmacs(instances: Iterable<InstanceSetup>): Promise<void> {
+    const done = new Set<string>();
     for (const inst of instances) {
-      const name = inst.vmacName;
-      if (name === undefined) continue;
-      try {
-        const { created, undo } = await setUpVmac(this.rtnl, this.host, inst);
-        if (created) this.createdVmacs.push(name);
-        this.vmacUndo.push(...undo);
-      } catch (e) {
-        this.log.error(
-          `(${inst.spec.name}) cannot create VMAC ${name} on ${inst.spec.interface}: ${(e as Error).message}`,
-        );
+      const own = instanceVmacPlan(inst);
+      const plans = [...(own ? [own] : []), ...inst.addressVmacs.map((v) => ({ ...v, xmitBase: false }))];
+      for (const plan of plans) {
+        if (done.has(plan.name)) continue;
+        done.add(plan.name);
+        try {
+          const { created, undo } = await setUpVmac(this.rtnl, this.host, plan);
+          if (created) this.createdVmacs.push(plan.name);
+          this.vmacUndo.push(...undo);
+        } catch (e) {
+          this.log.error(
+            `(${inst.spec.name}) cannot create VMAC ${plan.name} on ${plan.base}: ${(e as Error).message}`,
+          );
+        }
       }
     }
   }
