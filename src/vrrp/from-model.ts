@@ -136,7 +136,9 @@ export function instanceSetupFromModel(
   const onAddressVmac = (a: IpAddressSpec): VipSpec => {
     const spec = vipSpec(a);
     const dev = placement.devices.get(a.address);
-    return dev !== undefined && placement.vmacs.some((v) => v.name === dev) ? { ...spec, ifname: dev } : spec;
+    return dev !== undefined && placement.vmacs.some((v) => v.name === dev)
+      ? { ...spec, ifname: dev, addressVmac: true }
+      : spec;
   };
   const seconds = (s: number): number => Math.round(s * 1000);
   const masterDelay = inst.garpMasterDelay ?? g.vrrpGarpMasterDelay;

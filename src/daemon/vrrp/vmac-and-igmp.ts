@@ -14,7 +14,8 @@ const LOCAL_IGMP_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
 
 export class VmacAndIgmp {
   private vmacUndo: InterfaceSetting[] = [];
-  private createdVmacs: string[] = [];
+  /** The VMACs we created (deleted at stop) and the instance each was made for (for the log). */
+  private createdVmacs: { name: string; instance: string }[] = [];
   /** disable_local_igmp in effect: the sysctl's value before we set it ('' when it was already 0). */
   private localIgmpSaved: string | undefined;
 
@@ -37,7 +38,10 @@ export class VmacAndIgmp {
         done.add(plan.name);
         try {
           const { created, undo } = await setUpVmac(this.rtnl, this.host, plan);
-          if (created) this.createdVmacs.push(plan.name);
+          if (created) {
+            this.createdVmacs.push({ name: plan.name, instance: inst.spec.name });
+            this.log.debug(`(${inst.spec.name}): Success creating VMAC interface ${plan.name}`);
+          }
           this.vmacUndo.push(...undo);
         } catch (e) {
           this.log.error(
@@ -49,25 +53,37 @@ export class VmacAndIgmp {
   }
 
   /** The firewall's VMAC objects (multicast reports out of the base interface, router solicitations
-   * dropped), for each VMAC, in the families it serves: its own, and the other one when it has excluded
-   * VIPs of it; none for IPv4 with disable_local_igmp (vrrp_vmac.c, netlink_link_add_vmac). */
+   * dropped), for each VMAC, in the families it serves: its own, and for an instance's VMAC the other one
+   * when it has excluded VIPs of it; none for IPv4 with disable_local_igmp (vrrp_vmac.c,
+   * netlink_link_add_vmac, which does the same for the address VMACs it makes). */
   async addVmacsToFirewall(
     firewall: VrrpFirewall | undefined,
     instances: Iterable<InstanceSetup>,
   ): Promise<void> {
     if (firewall === undefined) return;
+    const done = new Set<string>();
     for (const inst of instances) {
-      const vmac = inst.vmacName === undefined ? undefined : this.host.link(inst.vmacName);
-      const base = this.host.link(inst.spec.interface);
-      if (vmac === undefined || base === undefined) continue;
-      if (inst.spec.family === 4 && this.localIgmpSaved !== undefined) continue;
-      const own: FirewallFamily = inst.spec.family === 4 ? 'ip' : 'ip6';
-      const other: FirewallFamily = own === 'ip' ? 'ip6' : 'ip';
-      const families = inst.excluded.some((a) => a.family !== inst.spec.family) ? [own, other] : [own];
-      // before the first state is entered, as keepalived creates them with the VMAC
-      await firewall.addVmac({ ifindex: vmac.index, base: base.index, families }).catch((e: unknown) => {
-        this.log.error(`(${inst.spec.name}) nftables VMAC: ${(e as Error).message}`);
-      });
+      const own = instanceVmacPlan(inst);
+      const otherFamily = inst.excluded.some((a) => a.family !== inst.spec.family);
+      const plans = [
+        ...(own ? [{ ...own, otherFamily }] : []),
+        ...inst.addressVmacs.map((v) => ({ ...v, otherFamily: false })),
+      ];
+      for (const plan of plans) {
+        const vmac = this.host.link(plan.name);
+        const base = this.host.link(plan.base);
+        if (vmac === undefined || base === undefined || done.has(plan.name)) continue;
+        done.add(plan.name);
+        if (plan.family === 4 && this.localIgmpSaved !== undefined) continue;
+        const family: FirewallFamily = plan.family === 4 ? 'ip' : 'ip6';
+        const families: FirewallFamily[] = plan.otherFamily
+          ? [family, family === 'ip' ? 'ip6' : 'ip']
+          : [family];
+        // before the first state is entered, as keepalived creates them with the VMAC
+        await firewall.addVmac({ ifindex: vmac.index, base: base.index, families }).catch((e: unknown) => {
+          this.log.error(`(${inst.spec.name}) nftables VMAC: ${(e as Error).message}`);
+        });
+      }
     }
   }
 
@@ -85,7 +101,13 @@ export class VmacAndIgmp {
 
   /** At stop: the VMACs we created are deleted, the sysctls we changed put back. */
   async undo(): Promise<void> {
-    for (const name of this.createdVmacs) await this.rtnl.deleteLink(name).catch(() => undefined);
+    for (const { name, instance } of this.createdVmacs) {
+      const deleted = await this.rtnl.deleteLink(name).then(
+        () => true,
+        () => false,
+      );
+      if (deleted) this.log.debug(`(${instance}) Success removing VMAC interface ${name}`);
+    }
     await applyInterfaceSettings(this.vmacUndo).catch(() => undefined);
     if (this.localIgmpSaved === '1')
       await writeSysctl(LOCAL_IGMP_REPORTS, 1).catch((e: unknown) => {

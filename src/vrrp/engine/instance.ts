@@ -217,6 +217,7 @@ export class Instance extends InstanceTimers {
     return [...this.spec.addresses, ...this.spec.excludedAddresses].map((v) => ({
       address: v.address,
       ifname: v.ifname ?? this.spec.interface,
+      ...(v.addressVmac ? { addressVmac: true as const } : {}),
     }));
   }
 
@@ -328,14 +329,15 @@ export class Instance extends InstanceTimers {
   }
 
   /** keepalived's vrrp_send_vmac_update: one announcement per other interface, for the first of the
-   * instance's addresses (VIPs, then eVIPs) on it. */
+   * instance's addresses (VIPs, then eVIPs) on it; only on address VMACs unless garp_extra_if `all`. */
   private sendExtraIfUpdate(ctx: StepContext): void {
     const targets = this.garpTargets();
+    const all = this.spec.garp.extraIfAll === true;
     const seen = new Set<string>();
     const picked: GarpTarget[] = [];
     const ranks: number[] = [];
     targets.forEach((t, rank) => {
-      if (t.ifname === this.spec.interface || seen.has(t.ifname)) return;
+      if (t.ifname === this.spec.interface || seen.has(t.ifname) || !(all || t.addressVmac)) return;
       seen.add(t.ifname);
       picked.push(t);
       ranks.push(rank);
@@ -343,12 +345,13 @@ export class Instance extends InstanceTimers {
     ctx.out.push(...ctx.garp.burst(ctx.now, this.name, picked, 1, this.spec.garp, ranks));
   }
 
-  /** garp_extra_if applies: an interval, and some address on another interface. keepalived counts only VMACs
-   * it made for single VIPs unless `all` is given; keepalived-ts makes none, so only `all` can apply. */
+  /** garp_extra_if applies: an interval, and an address on an address VMAC, or with `all` on any other
+   * interface (vrrp_complete_instance: use_extra_vmac, or use_extra_if with VMAC_GARP_ALL_IF). */
   private extraIfEnabled(): boolean {
     const g = this.spec.garp;
-    if ((g.extraIfIntervalMs ?? 0) <= 0 || g.extraIfAll !== true) return false;
-    return this.garpTargets().some((t) => t.ifname !== this.spec.interface);
+    if ((g.extraIfIntervalMs ?? 0) <= 0) return false;
+    const all = g.extraIfAll === true;
+    return this.garpTargets().some((t) => t.ifname !== this.spec.interface && (all || t.addressVmac));
   }
 
   private becomeMaster(ctx: StepContext): void {

@@ -16,6 +16,9 @@ export interface VipSpec {
   prefix: number;
   /** Interface the address lives on; the instance's interface when absent. */
   ifname?: string;
+  /** `ifname` is a VMAC made for such addresses (use_vmac_addr): garp_extra_if announces there even
+   * without `all`. */
+  addressVmac?: true;
 }
 
 /** A link this instance depends on. weight 0: link down faults the instance; otherwise it moves priority. */
