@@ -39,6 +39,8 @@ export interface InstanceSetup {
   vipDevices: ReadonlyMap<string, string>;
   /** use_vmac_addr / use_vmac on an address line: the macvlans those addresses go on (address-vmacs.ts). */
   addressVmacs: AddressVmac[];
+  /** use_vmac_addr as written (keepalived's data dump says so). */
+  useVmacAddr?: true;
   /** promote_secondaries: the interface's sysctl is set to 1 while we run (not for a VMAC: see finalize). */
   promoteSecondaries: boolean;
   /** Its share of its socket's receive buffer (kernel_rx_buf_size, vrrp_rx_bufs_policy); none: the default. */
@@ -244,6 +246,7 @@ export function instanceSetupFromModel(
     ...(vmacName !== undefined ? { vmacName } : {}),
     vipDevices: placement.devices,
     addressVmacs: placement.vmacs,
+    ...(inst.useVmacAddr ? { useVmacAddr: true } : {}),
   };
 }
 
