@@ -6,8 +6,9 @@
 // - IPv6 instances get a link-local address of their own on the VMAC, so adverts leave it from a non-VIP
 //   address with the virtual MAC: the configured source address if IPv6, else the base interface's
 //   link-local, else one derived (EUI-64) from the base interface's MAC. It is an address this host already
-//   owns on that link, so it is added without DAD. Not with vmac_xmit_base: adverts then leave the base
-//   interface, and keepalived 2.2.7 leaves the VMAC without any link-local;
+//   owns on that link, so it is added without DAD; deprecated (preferred lifetime 0) as keepalived's is.
+//   Not with vmac_xmit_base: adverts then leave the base interface, and keepalived 2.2.7 leaves the VMAC
+//   without any link-local;
 // - IPv4 instances get the ARP sysctls that make the macvlan answer for the VIPs (see net/sysctl.ts).
 // use_vmac_addr's VMACs (vrrp/address-vmacs.ts) are set up the same way, with no source address of their own.
 import { IFA_F_NODAD } from '../../net/netlink/rtnl-addr.js';
@@ -86,7 +87,7 @@ export async function setUpVmac(rtnl: Rtnetlink, host: HostState, plan: VmacPlan
     const linkLocal = vmacLinkLocal(base, host, plan.sourceAddress);
     if (linkLocal !== undefined) {
       try {
-        await rtnl.addAddress({ dev: name, address: `${linkLocal}/64`, flags: IFA_F_NODAD });
+        await rtnl.addAddress({ dev: name, address: `${linkLocal}/64`, flags: IFA_F_NODAD, preferredLft: 0 });
       } catch (e) {
         if (!(e instanceof RtnetlinkError && e.code === 'EEXIST')) throw e;
       }

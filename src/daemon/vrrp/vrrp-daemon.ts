@@ -427,7 +427,10 @@ export class VrrpDaemon {
         if (a.type === 'remove-addresses' && this.keepVipsOnStop) return;
         // keepalived: the drop rules go in before the VIPs, and come out after them
         if (a.type === 'add-addresses') this.objects.changeFirewall(a.instance, a.addresses, true);
-        this.log.info(`(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} VIPs.`);
+        if (a.continued !== true)
+          this.log.info(
+            `(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} ${a.excluded ? 'E-VIPs' : 'VIPs'}.`,
+          );
         this.objects.changeAddresses(
           a.instance,
           a.addresses.map((v) => v.address),

@@ -5,7 +5,7 @@
 
 import type { Advert, AdvertDropReason, ReceivedAdvert } from '../advert.js';
 import { csToMs } from '../../common/units.js';
-import type { LogLevel, SendAdvertAction } from './events.js';
+import type { AddressesAction, LogLevel, SendAdvertAction } from './events.js';
 import type { GarpTarget } from './garp.js';
 import { notifyScripts } from './spec.js';
 import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
@@ -202,6 +202,22 @@ export class Instance extends InstanceTimers {
     });
   }
 
+  /** One action per interface holding some of `list` (the instance's VIPs, or its eVIPs). */
+  private addressActions(
+    type: AddressesAction['type'],
+    list: VipSpec[],
+    excluded: boolean,
+  ): AddressesAction[] {
+    return [...this.addressesByInterface(list)].map(([ifname, addresses], n) => ({
+      type,
+      instance: this.name,
+      ifname,
+      addresses,
+      ...(excluded ? { excluded: true as const } : {}),
+      ...(n > 0 ? { continued: true as const } : {}),
+    }));
+  }
+
   private addressesByInterface(list: VipSpec[]): Map<string, VipSpec[]> {
     const byIf = new Map<string, VipSpec[]>();
     for (const v of list) {
@@ -358,10 +374,8 @@ export class Instance extends InstanceTimers {
     if (this.handover !== undefined) this.endHandover(ctx, 'released', 'became MASTER again');
     this.counters.become_master++;
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
-    for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
-      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
-    for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
-      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
+    ctx.out.push(...this.addressActions('add-addresses', this.spec.addresses, false));
+    ctx.out.push(...this.addressActions('add-addresses', this.spec.excludedAddresses, true));
     this.vipSet = true;
     if (this.spec.routes.length > 0)
       ctx.out.push({ type: 'add-routes', instance: this.name, routes: this.spec.routes });
@@ -393,10 +407,8 @@ export class Instance extends InstanceTimers {
     this.garpRefreshAt = undefined;
     this.extraGarpAt = undefined;
     if (this.vipSet) {
-      for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
-        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
-      for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
-        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
+      ctx.out.push(...this.addressActions('remove-addresses', this.spec.addresses, false));
+      ctx.out.push(...this.addressActions('remove-addresses', this.spec.excludedAddresses, true));
       this.vipSet = false;
     }
   }
