@@ -2,7 +2,9 @@
 // macvlan of its own there by use_vmac_addr (named vrrp.VRID), or by use_vmac on the address line (named
 // with vmac_addr_prefix). Checked: the macvlan's name, private mode and MAC 00:00:5e:00:01:VRID, the VIP on
 // it at MASTER only, the gratuitous ARP on eth1's LAN sent from that MAC, the VIP removed when the node
-// drops to BACKUP, the macvlan deleted when the daemon stops.
+// drops to BACKUP, the macvlan deleted when the daemon stops. And IPv6 eVIPs of an IPv4 instance: on its own
+// interface and on eth1, each on an IPv6 VMAC (vrrp.VRID, then vrrp6.VRID) with 00:00:5e:00:02:VRID and a
+// deprecated link-local, announced by unsolicited NA from that MAC.
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived 2.2.7 on both sides.
 import assert from 'node:assert/strict';
 import {
@@ -14,11 +16,18 @@ import {
   keepalivedSkipReason,
   makeObserver,
   neighbourMac,
+  sleep,
   waitUntil,
   withLab,
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
-import { exec, netnsSkipReason, type LanMember } from '../helpers/netns.js';
+import {
+  exec,
+  linkLocalAddress,
+  netnsSkipReason,
+  waitForLinkLocal,
+  type LanMember,
+} from '../helpers/netns.js';
 import { gated, missingTools } from '../helpers/requirements.js';
 import { tsharkRecords } from '../helpers/tshark.js';
 
@@ -95,6 +104,14 @@ function garps(file: string): { address: string; ethSrc: string; arpSrc: string 
     if (!sender || sender !== r['arp.dst.proto_ipv4']) return [];
     return [{ address: sender, ethSrc: r['eth.src'] ?? '', arpSrc: r['arp.src.hw_mac'] ?? '' }];
   });
+}
+
+/** IPv6 addresses on `ifname` with their preferred lifetimes. */
+function v6Details(ns: string, ifname: string): { local: string; preferred_life_time?: number }[] {
+  const r = exec(['ip', '-n', ns, '-j', '-6', 'addr', 'show', 'dev', ifname]);
+  if (r.status !== 0) return [];
+  const [link] = JSON.parse(r.stdout) as { addr_info: { local: string; preferred_life_time?: number }[] }[];
+  return link?.addr_info ?? [];
 }
 
 function lans(lab: VrrpLab): { lan0: LanMember[]; lan1: LanMember[] } {
@@ -183,4 +200,74 @@ describe(`per-address VMACs (${impl} vs ${impl})`, () => {
         assert.equal(linkDetails(b.ns, v.vmacIf), undefined, `b deleted ${v.vmacIf} at stop\n${db.log(20)}`);
       }));
   }
+
+  test('IPv6 eVIPs of an IPv4 instance: vrrp.VRID on eth0 and vrrp6.VRID on eth1, 00:00:5e:00:02:VRID, NA from it', () =>
+    withLab('vma6', async (lab) => {
+      const { lan0, lan1 } = lans(lab);
+      const a = lan0[0] as LanMember;
+      const [a1, , obs1] = lan1 as [LanMember, LanMember, LanMember];
+      for (const m of [lan0[0], a1, obs1] as LanMember[]) waitForLinkLocal(m);
+      const vrid = 0x63;
+      const mac = '00:00:5e:00:02:63';
+      const [onEth0, onEth1] = ['vrrp.99', 'vrrp6.99'];
+      const capture = await lab.capture(obs1.ns, 'eth1', 'icmp6');
+      const da = lab.start(
+        impl,
+        a,
+        'a',
+        globalDefs('a') +
+          instanceConfig({
+            name: 'VI_1',
+            vrid,
+            version: 3,
+            priority: 200,
+            advertInt: 0.3,
+            vips: [`${VIP0}/24`],
+            extra: [
+              'use_vmac_addr',
+              'virtual_ipaddress_excluded {',
+              '  fd00:61::100/64',
+              '  fd00:62::100/64 dev eth1',
+              '}',
+            ],
+          }),
+      );
+      await da.waitForState('VI_1', 'MASTER', 12_000);
+      for (const [ifname, base, address] of [
+        [onEth0, 'eth0', 'fd00:61::100'],
+        [onEth1, 'eth1', 'fd00:62::100'],
+      ] as const) {
+        await waitUntil(
+          () => hasAddress(a.ns, address, ifname),
+          () => `${address} on ${ifname} (${addresses(a.ns, ifname)})\n${da.log(30)}`,
+          3000,
+        );
+        const link = linkDetails(a.ns, ifname);
+        assert.equal(link?.address, mac, JSON.stringify(link));
+        assert.equal(link?.link, base, JSON.stringify(link));
+        assert.equal(link?.linkinfo?.info_data?.mode, 'private', JSON.stringify(link));
+        const ll = v6Details(a.ns, ifname).filter((x) => x.local.startsWith('fe80:'));
+        const baseLl = linkLocalAddress({ ns: a.ns, ifname: base });
+        assert.deepEqual(
+          ll.map((x) => [x.local, x.preferred_life_time]),
+          [[baseLl, 0]],
+          `${ifname}: the base's link-local, deprecated\n${JSON.stringify(ll)}`,
+        );
+      }
+      await da.waitForLog(
+        /Sending\/queueing Unsolicited Neighbour Adverts on vrrp6\.99 for fd00:62::100/,
+        3000,
+      );
+      await sleep(500);
+      await capture.stop();
+      const na = tsharkRecords(capture.file, 'icmpv6.type == 136', [
+        'eth.src',
+        'icmpv6.nd.na.target_address',
+      ]).filter((r) => r['icmpv6.nd.na.target_address'] === 'fd00:62::100');
+      assert.ok(na.length >= 1, `unsolicited NAs for fd00:62::100 on eth1's LAN: ${JSON.stringify(na)}`);
+      for (const r of na) assert.equal(r['eth.src'], mac, JSON.stringify(r));
+      await da.stop('SIGTERM');
+      for (const ifname of [onEth0, onEth1])
+        assert.equal(linkDetails(a.ns, ifname), undefined, `${ifname} deleted at stop\n${da.log(20)}`);
+    }));
 });
