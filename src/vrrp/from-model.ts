@@ -193,6 +193,13 @@ export function instanceSetupFromModel(
     ...(inst.notifyPriorityChanges === true ? { notifyPriorityChanges: true } : {}),
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
+  // keepalived (vrrp_complete_instance) tracks the interface of every address without dont_track (TRACK_ADDR);
+  // keepalived-ts does so for the address VMACs only.
+  const tracked = [...inst.virtualIpaddresses, ...inst.virtualIpaddressesExcluded]
+    .filter((a) => !a.noTrack)
+    .map((a) => placement.devices.get(a.address));
+  const addressInterfaces = placement.vmacs.map((v) => v.name).filter((n) => tracked.includes(n));
+  if (addressInterfaces.length > 0) spec.addressInterfaces = addressInterfaces;
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
   if (inst.timerExpiredBackup !== undefined && !spec.preempt)
     spec.timerExpiredBackup = inst.timerExpiredBackup;

@@ -4,7 +4,8 @@
 // it at MASTER only, the gratuitous ARP on eth1's LAN sent from that MAC, the VIP removed when the node
 // drops to BACKUP, the macvlan deleted when the daemon stops. And IPv6 eVIPs of an IPv4 instance: on its own
 // interface and on eth1, each on an IPv6 VMAC (vrrp.VRID, then vrrp6.VRID) with 00:00:5e:00:02:VRID and a
-// deprecated link-local, announced by unsolicited NA from that MAC.
+// deprecated link-local, announced by unsolicited NA from that MAC; such a VMAC going down faults the
+// instance (keepalived tracks it).
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived 2.2.7 on both sides.
 import assert from 'node:assert/strict';
 import {
@@ -266,6 +267,12 @@ describe(`per-address VMACs (${impl} vs ${impl})`, () => {
       ]).filter((r) => r['icmpv6.nd.na.target_address'] === 'fd00:62::100');
       assert.ok(na.length >= 1, `unsolicited NAs for fd00:62::100 on eth1's LAN: ${JSON.stringify(na)}`);
       for (const r of na) assert.equal(r['eth.src'], mac, JSON.stringify(r));
+      // the instance tracks the VMACs of its addresses: one going down faults it
+      const since = da.mark();
+      lab.setLink(a, onEth1, false);
+      await da.waitForState('VI_1', 'FAULT', 3000, since);
+      lab.setLink(a, onEth1, true);
+      await da.waitForState('VI_1', 'MASTER', 5000, since);
       await da.stop('SIGTERM');
       for (const ifname of [onEth0, onEth1])
         assert.equal(linkDetails(a.ns, ifname), undefined, `${ifname} deleted at stop\n${da.log(20)}`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { loadModel } from '../../../src/config/index.js';
 import { vrrpSetupFromModel, type InstanceSetup } from '../../../src/vrrp/from-model.js';
 import { virtualRouterMac } from '../../../src/vrrp/address-vmacs.js';
+import { Engine } from '../../../src/vrrp/engine/engine.js';
 import { MemoryHost } from '../config/memory-host.js';
 
 function load(text: string) {
@@ -139,4 +140,26 @@ test("keepalived's config errors for a use_vmac line that adds nothing, which th
 test('virtualRouterMac', () => {
   assert.equal(virtualRouterMac(4, 255), '00:00:5e:00:01:ff');
   assert.equal(virtualRouterMac(6, 1), '00:00:5e:00:02:01');
+});
+
+test('the instance tracks its address VMACs (keepalived TRACK_ADDR) unless every address there has no_track', () => {
+  const s = setupOf(instance('use_vmac_addr', '10.0.1.5/24 dev eth1\n    10.0.2.5/24 dev eth2 no_track'));
+  assert.deepEqual(s.spec.addressInterfaces, ['vrrp.7']);
+  assert.equal(
+    setupOf(instance('use_vmac_addr', '10.0.1.5/24 dev eth1 no_track')).spec.addressInterfaces,
+    undefined,
+  );
+});
+
+test('a down address VMAC faults the instance, back to BACKUP when it comes up', () => {
+  const setup = vrrpSetupFromModel(load(instance('use_vmac_addr', '10.0.1.5/24 dev eth1')).model);
+  const engine = new Engine(setup.engine);
+  const state = (): string | undefined => engine.snapshot().instances[0]?.state;
+  engine.handle(0, { type: 'start' });
+  engine.handle(5000, { type: 'timer' });
+  assert.equal(state(), 'MASTER');
+  engine.handle(5100, { type: 'link', ifname: 'vrrp.7', up: false });
+  assert.equal(state(), 'FAULT');
+  engine.handle(5200, { type: 'link', ifname: 'vrrp.7', up: true });
+  assert.equal(state(), 'BACKUP');
 });
