@@ -5,9 +5,11 @@
 // drops to BACKUP, the macvlan deleted when the daemon stops. And IPv6 eVIPs of an IPv4 instance: on its own
 // interface and on eth1, each on an IPv6 VMAC (vrrp.VRID, then vrrp6.VRID) with 00:00:5e:00:02:VRID and a
 // deprecated link-local, announced by unsolicited NA from that MAC; such a VMAC going down faults the
-// instance (keepalived tracks it).
+// instance (keepalived tracks it). A reload that adds such an address creates its VMAC; one that drops it
+// deletes the VMAC.
 // KTS_DAEMON_IMPL=keepalived runs the same tests with Debian's keepalived 2.2.7 on both sides.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   addresses,
   daemonUnderTest,
@@ -276,5 +278,44 @@ describe(`per-address VMACs (${impl} vs ${impl})`, () => {
       await da.stop('SIGTERM');
       for (const ifname of [onEth0, onEth1])
         assert.equal(linkDetails(a.ns, ifname), undefined, `${ifname} deleted at stop\n${da.log(20)}`);
+    }));
+
+  test('reload: an address with use_vmac added gets its VMAC and the VIP; dropped, the VMAC is deleted', () =>
+    withLab('vmar', async (lab) => {
+      const { lan0 } = lans(lab);
+      const a = lan0[0] as LanMember;
+      const base = (extra: string[]): string =>
+        globalDefs('a') +
+        instanceConfig({
+          name: 'VI_1',
+          vrid: 0x64,
+          version: 3,
+          priority: 200,
+          advertInt: 0.3,
+          vips: [`${VIP0}/24`, ...extra],
+        });
+      const da = lab.start(impl, a, 'a', base([]));
+      await da.waitForState('VI_1', 'MASTER', 12_000);
+      const reload = async (config: string): Promise<void> => {
+        writeFileSync(da.files.config, config);
+        const since = da.mark();
+        process.kill(Number(readFileSync(da.files.pid, 'utf8').trim()), 'SIGHUP');
+        await da.waitForLog(/Reload/i, 5000, since);
+      };
+      await reload(base([`${VIP1}/24 dev eth1 use_vmac`]));
+      await waitUntil(
+        () => hasAddress(a.ns, VIP1, 'vrrp.100'),
+        () => `${VIP1} on vrrp.100 after the reload (${addresses(a.ns, 'vrrp.100')})\n${da.log(30)}`,
+        5000,
+      );
+      assert.equal(linkDetails(a.ns, 'vrrp.100')?.address, '00:00:5e:00:01:64');
+      await reload(base([]));
+      await waitUntil(
+        () => linkDetails(a.ns, 'vrrp.100') === undefined,
+        () => `vrrp.100 deleted after the second reload\n${da.log(30)}`,
+        5000,
+      );
+      assert.ok(hasAddress(a.ns, VIP0, 'eth0'), 'the eth0 VIP stays');
+      assert.deepEqual(da.states('VI_1'), ['BACKUP', 'MASTER'], da.log(30));
     }));
 });

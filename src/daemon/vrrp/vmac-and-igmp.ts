@@ -14,6 +14,8 @@ const LOCAL_IGMP_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
 
 export class VmacAndIgmp {
   private vmacUndo: InterfaceSetting[] = [];
+  /** The VMACs set up so far (created or adopted): a reload sets up only new ones. */
+  private readonly setUp = new Set<string>();
   /** The VMACs we created (deleted at stop) and the instance each was made for (for the log). */
   private createdVmacs: { name: string; instance: string }[] = [];
   /** disable_local_igmp in effect: the sysctl's value before we set it ('' when it was already 0). */
@@ -29,7 +31,7 @@ export class VmacAndIgmp {
    * use_vmac_addr / use_vmac on an address line: one per VRID, family and base interface for such
    * addresses (address-vmacs.ts), set up once however many instances use it. */
   async createVmacs(instances: Iterable<InstanceSetup>): Promise<void> {
-    const done = new Set<string>();
+    const done = this.setUp;
     for (const inst of instances) {
       const own = instanceVmacPlan(inst);
       const plans = [...(own ? [own] : []), ...inst.addressVmacs.map((v) => ({ ...v, xmitBase: false }))];
@@ -49,6 +51,26 @@ export class VmacAndIgmp {
           );
         }
       }
+    }
+  }
+
+  /** After a reload: the VMACs we created that no instance uses any more are deleted (vrrp.c deletes its
+   * unused address VMACs at the end of a reload). */
+  async removeUnused(instances: Iterable<InstanceSetup>): Promise<void> {
+    const used = new Set<string>();
+    for (const inst of instances) {
+      if (inst.vmacName !== undefined) used.add(inst.vmacName);
+      for (const v of inst.addressVmacs) used.add(v.name);
+    }
+    const unused = this.createdVmacs.filter((v) => !used.has(v.name));
+    this.createdVmacs = this.createdVmacs.filter((v) => used.has(v.name));
+    for (const { name, instance } of unused) {
+      this.setUp.delete(name);
+      await this.rtnl.deleteLink(name).then(
+        () => this.log.debug(`(${instance}) Success removing VMAC interface ${name}`),
+        (e: unknown) =>
+          this.log.info(`(${instance}) Error removing VMAC interface ${name}: ${(e as Error).message}`),
+      );
     }
   }
 
