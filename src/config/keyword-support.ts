@@ -45,10 +45,8 @@ const NO_REGEX_STACK =
 const HTTP_PROBE = 'src/check/probes/http.ts';
 const TLS_CLIENT = 'src/check/probes/http-client.ts';
 const LINKBEAT = 'src/daemon/vrrp/linkbeat.ts';
-// vrrp.c, vrrp_complete_instance: use_vmac_addr (and use_vmac on an address line) give VIPs on another
-// interface, or of the other family, a macvlan of their own, named with vmac_addr_prefix.
-const NO_VMAC_ADDR =
-  'keepalived-ts creates no per-address VMACs (use_vmac_addr, use_vmac on an address line): such addresses go on their own interface';
+// use_vmac_addr and use_vmac on an address line: a macvlan of their own for such addresses.
+const ADDRESS_VMACS = 'src/vrrp/address-vmacs.ts';
 const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
 // keepalived_netlink.c compares the removed address with the start of the instance's sockaddr rather than
 // its address field, so the fault never happens (2.2.7 seen in tests/netns/daemon-keywords-vrrp.test.ts).
@@ -223,7 +221,7 @@ const GLOBAL_DEFS: BlockSupport = {
   log_unknown_vrids: uses(VRRP, 'logUnknownVrids'),
   vrrp_owner_ignore_adverts: uses(VRRP, 'vrrpOwnerIgnoreAdverts'),
   vmac_prefix: uses(VRRP, 'vmacPrefix'),
-  vmac_addr_prefix: note(NO_VMAC_ADDR),
+  vmac_addr_prefix: uses(VRRP, 'vmacAddrPrefix'),
   umask: uses('src/daemon/process/options.ts', 'umask'),
   random_seed: note(RANDOM_SEED_INERT),
   reload_check_config: uses(PROCESS, 'reloadCheckConfig'),
@@ -327,7 +325,7 @@ const VRRP_INSTANCE: BlockSupport = {
   no_virtual_ipaddress: uses(FINALIZE, 'noVirtualIpaddress'),
   lvs_sync_daemon_interface: uses(FINALIZE, 'lvsSyncDaemonInterface'),
   smtp_alert: uses(ALERTS, 'smtpAlert'),
-  use_vmac_addr: note(NO_VMAC_ADDR),
+  use_vmac_addr: uses(ADDRESS_VMACS, 'useVmacAddr'),
   use_ipvlan: note('keepalived-ts creates no ipvlan interfaces'),
   unicast_fault_no_peer: uses(VRRP, 'unicastFaultNoPeer'),
   check_unicast_src: uses(VRRP, 'checkUnicastSrc'),

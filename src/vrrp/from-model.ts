@@ -9,7 +9,8 @@ import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
 import type { AuthHmac, VrrpInstance } from '../config/model/vrrp/instance.js';
 import type { AuthType } from './advert.js';
 import type { AdvertWireSettings } from './wire/datagram.js';
-import { assignVmacNames, type VmacRequest } from './vmac-names.js';
+import { placeAddresses, type AddressVmac, type AddressVmacContext } from './address-vmacs.js';
+import { VmacNamer } from './vmac-names.js';
 import type {
   EngineSpec,
   GarpGroupSpec,
@@ -35,6 +36,12 @@ export interface InstanceSetup {
   excluded: IpAddressSpec[];
   vmacName?: string;
   vmacXmitBase: boolean;
+  /** Address -> the interface it goes on (its dev, the instance's VMAC or interface, or an address VMAC). */
+  vipDevices: ReadonlyMap<string, string>;
+  /** use_vmac_addr / use_vmac on an address line: the macvlans those addresses go on (address-vmacs.ts). */
+  addressVmacs: AddressVmac[];
+  /** use_vmac_addr as written (keepalived's data dump says so). */
+  useVmacAddr?: true;
   /** promote_secondaries: the interface's sysctl is set to 1 while we run (not for a VMAC: see finalize). */
   promoteSecondaries: boolean;
   /** Its share of its socket's receive buffer (kernel_rx_buf_size, vrrp_rx_bufs_policy); none: the default. */
@@ -90,14 +97,6 @@ function authType(inst: VrrpInstance): AuthType {
   return inst.authentication.type === 'AH' ? 'ah' : 'pass';
 }
 
-function vmacRequest(inst: VrrpInstance): VmacRequest {
-  return {
-    ...(inst.useVmac?.name !== undefined ? { name: inst.useVmac.name } : {}),
-    vrid: inst.virtualRouterId ?? 0,
-    family: inst.family,
-  };
-}
-
 /** Interface names the configuration uses, which a generated VMAC name must not take. */
 function configuredInterfaces(model: Model): string[] {
   const names: string[] = [];
@@ -123,15 +122,44 @@ function trackedInterfaces(
   return out;
 }
 
-/** `vmacName`: the name vrrpSetupFromModel picked (assignVmacNames); alone, the instance's own.
+/** Names the configuration's VMACs in keepalived's order (vrrp_complete_instance, instance by instance:
+ * its own VMAC, then its address VMACs), avoiding the interfaces it names and the names use_vmac gives. */
+function vmacContext(model: Model): AddressVmacContext {
+  const given = model.instances.flatMap((i) => (i.useVmac?.name !== undefined ? [i.useVmac.name] : []));
+  return {
+    namer: new VmacNamer([...configuredInterfaces(model), ...given]),
+    prefix: model.global.vmacAddrPrefix ?? model.global.vmacPrefix,
+    made: new Map(),
+  };
+}
+
+/** The instance's VMAC name, named in `vmacs` (a fresh naming when alone). */
+function instanceVmacName(inst: VrrpInstance, model: Model, vmacs: AddressVmacContext): string | undefined {
+  if (inst.useVmac === undefined) return undefined;
+  return (
+    inst.useVmac.name ?? vmacs.namer.next(model.global.vmacPrefix, inst.virtualRouterId ?? 0, inst.family)
+  );
+}
+
+/** `vmacs`: the configuration's VMAC naming (vrrpSetupFromModel); alone, the instance's own.
  * `staticTracks`: staticTrackInterfaces of the model (computed once for all instances). */
 export function instanceSetupFromModel(
   inst: VrrpInstance,
   model: Model,
-  vmacName?: string,
+  vmacs: AddressVmacContext = vmacContext(model),
   staticTracks: ReadonlyMap<string, string[]> = staticTrackInterfaces(model),
 ): InstanceSetup {
   const g = model.global;
+  const vmacName = instanceVmacName(inst, model, vmacs);
+  const placement = placeAddresses(inst, vmacName, vmacs);
+  // Addresses on a VMAC of their own are seen there by the engine (keepalived logs that name).
+  const onAddressVmac = (a: IpAddressSpec): VipSpec => {
+    const spec = vipSpec(a);
+    const dev = placement.devices.get(a.address);
+    return dev !== undefined && placement.vmacs.some((v) => v.name === dev)
+      ? { ...spec, ifname: dev, addressVmac: true }
+      : spec;
+  };
   const seconds = (s: number): number => Math.round(s * 1000);
   const masterDelay = inst.garpMasterDelay ?? g.vrrpGarpMasterDelay;
   const masterRepeat = inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
@@ -144,8 +172,8 @@ export function instanceSetupFromModel(
     priority: inst.priority,
     initialState: inst.state,
     advertIntervalCs: Math.max(1, Math.round(inst.advertInt * 100)),
-    addresses: inst.virtualIpaddresses.map(vipSpec),
-    excludedAddresses: inst.virtualIpaddressesExcluded.map(vipSpec),
+    addresses: inst.virtualIpaddresses.map(onAddressVmac),
+    excludedAddresses: inst.virtualIpaddressesExcluded.map(onAddressVmac),
     routes: inst.virtualRoutes,
     rules: inst.virtualRules,
     unicastPeers: inst.unicastPeers.map((p) => p.address),
@@ -183,6 +211,13 @@ export function instanceSetupFromModel(
     ...(inst.notifyPriorityChanges === true ? { notifyPriorityChanges: true } : {}),
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
+  // keepalived (vrrp_complete_instance) tracks the interface of every address without dont_track (TRACK_ADDR);
+  // keepalived-ts does so for the address VMACs only.
+  const tracked = [...inst.virtualIpaddresses, ...inst.virtualIpaddressesExcluded]
+    .filter((a) => !a.noTrack)
+    .map((a) => placement.devices.get(a.address));
+  const addressInterfaces = placement.vmacs.map((v) => v.name).filter((n) => tracked.includes(n));
+  if (addressInterfaces.length > 0) spec.addressInterfaces = addressInterfaces;
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
   if (inst.timerExpiredBackup !== undefined && !spec.preempt)
     spec.timerExpiredBackup = inst.timerExpiredBackup;
@@ -233,9 +268,10 @@ export function instanceSetupFromModel(
     ...(rxBuffer !== undefined ? { rxBuffer } : {}),
     ...(inst.kernelRxBufSize !== undefined ? { kernelRxBufSize: inst.kernelRxBufSize } : {}),
     ...(inst.debug > 0 ? { debug: inst.debug } : {}),
-    ...(inst.useVmac
-      ? { vmacName: vmacName ?? assignVmacNames([vmacRequest(inst)], model.global.vmacPrefix)[0] }
-      : {}),
+    ...(vmacName !== undefined ? { vmacName } : {}),
+    vipDevices: placement.devices,
+    addressVmacs: placement.vmacs,
+    ...(inst.useVmacAddr ? { useVmacAddr: true } : {}),
   };
 }
 
@@ -282,14 +318,10 @@ export function startupDelayS(global: Model['global'], host: HostFacts = {}): nu
 export function vrrpSetupFromModel(model: Model, host: HostFacts = {}): VrrpSetup {
   // Instances the model flagged unusable (no VRID, no interface) are left out, as keepalived drops them.
   const usable = model.instances.filter((i) => i.virtualRouterId !== undefined && i.interface !== undefined);
-  const vmacNames = assignVmacNames(
-    usable.map((i) => (i.useVmac ? vmacRequest(i) : undefined)),
-    model.global.vmacPrefix,
-    configuredInterfaces(model),
-  );
+  const vmacs = vmacContext(model);
   // keepalived resolves the static track groups' members after it has dropped the unusable instances.
   const staticTracks = staticTrackInterfaces({ ...model, trackGroups: model.trackGroups, instances: usable });
-  const setups = usable.map((i, n) => instanceSetupFromModel(i, model, vmacNames[n], staticTracks));
+  const setups = usable.map((i) => instanceSetupFromModel(i, model, vmacs, staticTracks));
   const instances = setups.map((i) => i.spec);
   const names = new Set(instances.map((i) => i.name));
   const syncGroups: SyncGroupSpec[] = model.syncGroups.map((g) => ({

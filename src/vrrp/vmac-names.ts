@@ -27,6 +27,29 @@ export interface VmacRequest {
   family: 4 | 6;
 }
 
+/** Hands out names in keepalived's order: each new name is taken from then on. */
+export class VmacNamer {
+  private readonly used: Set<string>;
+
+  /** `taken`: interface names the configuration uses and the names use_vmac gives. */
+  constructor(taken: Iterable<string> = []) {
+    this.used = new Set(taken);
+  }
+
+  /** The first free `PREFIX.VRID`, else `PREFIXn.VRID` (create_vmac_name). */
+  next(prefix: string, vrid: number, family: 4 | 6): string {
+    let name = candidate(prefix, undefined, vrid);
+    if (this.used.has(name)) {
+      for (const n of suffixes(family)) {
+        name = candidate(prefix, n, vrid);
+        if (!this.used.has(name)) break;
+      }
+    }
+    this.used.add(name);
+    return name;
+  }
+}
+
 /**
  * One name per request (undefined entries stay undefined: no VMAC). `taken` holds interface names the
  * configuration already uses (instance and tracked interfaces), which keepalived knows before naming.
@@ -36,19 +59,11 @@ export function assignVmacNames(
   prefix: string,
   taken: Iterable<string> = [],
 ): (string | undefined)[] {
-  const used = new Set<string>(taken);
-  for (const r of requests) if (r?.name !== undefined) used.add(r.name);
-  return requests.map((r) => {
-    if (r === undefined) return undefined;
-    if (r.name !== undefined) return r.name;
-    let name = candidate(prefix, undefined, r.vrid);
-    if (used.has(name)) {
-      for (const n of suffixes(r.family)) {
-        name = candidate(prefix, n, r.vrid);
-        if (!used.has(name)) break;
-      }
-    }
-    used.add(name);
-    return name;
-  });
+  const namer = new VmacNamer([
+    ...taken,
+    ...requests.flatMap((r) => (r?.name !== undefined ? [r.name] : [])),
+  ]);
+  return requests.map((r) =>
+    r === undefined ? undefined : (r.name ?? namer.next(prefix, r.vrid, r.family)),
+  );
 }

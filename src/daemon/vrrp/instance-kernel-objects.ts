@@ -46,9 +46,10 @@ export class InstanceKernelObjects {
     return this.deps.setup().instances.get(name);
   }
 
-  /** Where an instance's VIPs live: the address's own dev, else the VMAC, else the interface. */
+  /** Where an instance's VIPs live, as from-model placed them (its dev, the instance's VMAC or interface, or
+   * an address VMAC); a line a reload changed may be known only by its own dev. */
   vipDevice(inst: InstanceSetup, vip: IpAddressSpec): string {
-    return vip.dev ?? inst.vmacName ?? inst.spec.interface;
+    return inst.vipDevices.get(vip.address) ?? vip.dev ?? inst.vmacName ?? inst.spec.interface;
   }
 
   changeAddresses(instance: string, addresses: string[], add: boolean): void {

@@ -6,21 +6,20 @@
 // - IPv6 instances get a link-local address of their own on the VMAC, so adverts leave it from a non-VIP
 //   address with the virtual MAC: the configured source address if IPv6, else the base interface's
 //   link-local, else one derived (EUI-64) from the base interface's MAC. It is an address this host already
-//   owns on that link, so it is added without DAD. Not with vmac_xmit_base: adverts then leave the base
-//   interface, and keepalived 2.2.7 leaves the VMAC without any link-local;
+//   owns on that link, so it is added without DAD; deprecated (preferred lifetime 0) as keepalived's is.
+//   Not with vmac_xmit_base: adverts then leave the base interface, and keepalived 2.2.7 leaves the VMAC
+//   without any link-local;
 // - IPv4 instances get the ARP sysctls that make the macvlan answer for the VIPs (see net/sysctl.ts).
+// use_vmac_addr's VMACs (vrrp/address-vmacs.ts) are set up the same way, with no source address of their own.
 import { IFA_F_NODAD } from '../../net/netlink/rtnl-addr.js';
 import { RtnetlinkError, type Rtnetlink } from '../../net/netlink/rtnetlink.js';
 import { applyInterfaceSettings, vmacSettings, type InterfaceSetting } from '../../net/sysctl.js';
 import { formatIpv6 } from '../../common/inet.js';
+import { virtualRouterMac, type AddressVmac } from '../../vrrp/address-vmacs.js';
 import type { InstanceSetup } from '../../vrrp/from-model.js';
-import type { InstanceSpec } from '../../vrrp/engine/spec.js';
 import type { HostState } from './host-state.js';
 
-/** 00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6. */
-export function virtualRouterMac(family: 4 | 6, vrid: number): string {
-  return `00:00:5e:00:0${family === 6 ? 2 : 1}:${(vrid & 0xff).toString(16).padStart(2, '0')}`;
-}
+export { virtualRouterMac };
 
 /** fe80::/64 with the modified EUI-64 interface identifier of `mac` (RFC 4291 appendix A). */
 export function eui64LinkLocal(mac: string): string | undefined {
@@ -32,12 +31,17 @@ export function eui64LinkLocal(mac: string): string | undefined {
   return formatIpv6(bytes);
 }
 
-/** The link-local address an IPv6 instance's VMAC gets (see the header), or undefined when none is known. */
-export function vmacLinkLocal(inst: InstanceSpec, host: HostState): string | undefined {
-  if (inst.sourceAddress !== undefined && inst.sourceAddress.includes(':')) return inst.sourceAddress;
-  const base = host.primaryAddress(inst.interface, 6);
-  if (base !== undefined) return base;
-  const mac = host.link(inst.interface)?.mac;
+/** The link-local address an IPv6 VMAC gets (see the header), or undefined when none is known; an address
+ * VMAC has no source address of its own (keepalived's dummy instance for it has none). */
+export function vmacLinkLocal(
+  base: string,
+  host: HostState,
+  sourceAddress: string | undefined,
+): string | undefined {
+  if (sourceAddress !== undefined && sourceAddress.includes(':')) return sourceAddress;
+  const baseAddress = host.primaryAddress(base, 6);
+  if (baseAddress !== undefined) return baseAddress;
+  const mac = host.link(base)?.mac;
   return mac === undefined ? undefined : eui64LinkLocal(mac);
 }
 
@@ -48,32 +52,48 @@ export interface VmacResult {
   undo: InterfaceSetting[];
 }
 
-/** Creates (or adopts) the instance's VMAC, configures it as keepalived does, and brings it up. */
-export async function setUpVmac(rtnl: Rtnetlink, host: HostState, setup: InstanceSetup): Promise<VmacResult> {
+/** A VMAC to set up: an instance's own, or one for addresses (address-vmacs.ts). */
+export interface VmacPlan extends AddressVmac {
+  /** IPv6: the link-local source, when configured (mcast_src_ip); none for an address VMAC. */
+  sourceAddress?: string;
+  /** vmac_xmit_base: adverts leave the base interface, so no link-local on the VMAC. */
+  xmitBase: boolean;
+}
+
+/** The plan of an instance's own VMAC, if it has one. */
+export function instanceVmacPlan(setup: InstanceSetup): VmacPlan | undefined {
   const { spec: inst, vmacName: name } = setup;
-  if (name === undefined) return { created: false, undo: [] };
+  if (name === undefined) return undefined;
+  return {
+    name,
+    base: inst.interface,
+    family: inst.family,
+    vrid: inst.vrid,
+    mac: virtualRouterMac(inst.family, inst.vrid),
+    ...(inst.sourceAddress !== undefined ? { sourceAddress: inst.sourceAddress } : {}),
+    xmitBase: setup.vmacXmitBase,
+  };
+}
+
+/** Creates (or adopts) a VMAC, configures it as keepalived does, and brings it up. */
+export async function setUpVmac(rtnl: Rtnetlink, host: HostState, plan: VmacPlan): Promise<VmacResult> {
+  const { name, base } = plan;
   let created = false;
   if (host.link(name) === undefined) {
-    await rtnl.createMacvlan({
-      name,
-      parent: inst.interface,
-      mac: virtualRouterMac(inst.family, inst.vrid),
-      mode: 'private',
-      noIpv6AddrGen: true,
-    });
+    await rtnl.createMacvlan({ name, parent: base, mac: plan.mac, mode: 'private', noIpv6AddrGen: true });
     created = true;
   }
-  if (inst.family === 6 && !setup.vmacXmitBase) {
-    const linkLocal = vmacLinkLocal(inst, host);
+  if (plan.family === 6 && !plan.xmitBase) {
+    const linkLocal = vmacLinkLocal(base, host, plan.sourceAddress);
     if (linkLocal !== undefined) {
       try {
-        await rtnl.addAddress({ dev: name, address: `${linkLocal}/64`, flags: IFA_F_NODAD });
+        await rtnl.addAddress({ dev: name, address: `${linkLocal}/64`, flags: IFA_F_NODAD, preferredLft: 0 });
       } catch (e) {
         if (!(e instanceof RtnetlinkError && e.code === 'EEXIST')) throw e;
       }
     }
   }
   await rtnl.setLinkUp(name, true);
-  const undo = inst.family === 4 ? await applyInterfaceSettings(vmacSettings(name, inst.interface)) : [];
+  const undo = plan.family === 4 ? await applyInterfaceSettings(vmacSettings(name, base)) : [];
   return { created, undo };
 }

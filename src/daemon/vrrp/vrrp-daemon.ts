@@ -432,7 +432,10 @@ export class VrrpDaemon {
         if (a.type === 'remove-addresses' && this.keepVipsOnStop) return;
         // keepalived: the drop rules go in before the VIPs, and come out after them
         if (a.type === 'add-addresses') this.objects.changeFirewall(a.instance, a.addresses, true);
-        this.log.info(`(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} VIPs.`);
+        if (a.continued !== true)
+          this.log.info(
+            `(${a.instance}) ${a.type === 'add-addresses' ? 'setting' : 'removing'} ${a.excluded ? 'E-VIPs' : 'VIPs'}.`,
+          );
         this.objects.changeAddresses(
           a.instance,
           a.addresses.map((v) => v.address),
@@ -582,12 +585,18 @@ export class VrrpDaemon {
     this.configureLinkbeat(setup.engine);
     this.objects.retire(this.setup.instances);
     this.setup = setup;
+    // VMACs the new configuration adds are there before its sockets and addresses need them
+    await this.hostSetup.createVmacs(this.setup.instances.values());
+    await this.host.load(this.rtnl);
     this.io.reconfigure(this.setup);
     await this.promoteSecondaries.apply(this.setup.instances.values());
     this.trackers?.stop();
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
     this.feed({ type: 'reload', spec: this.spec });
+    // after the addresses the reload removes (queued by the engine's actions) are gone
+    const instances = [...this.setup.instances.values()];
+    this.kernel.enqueue('unused VMACs', () => this.hostSetup.removeUnused(instances));
     if (before !== undefined && this.engine !== undefined)
       this.notifications.statesAfterReload(before, this.engine.snapshot());
     this.configureDbus(true);

@@ -3,8 +3,8 @@
 // /tmp/keepalived.stats (the per-instance counter tree) and /tmp/keepalived.json (an array of
 // {data, stats} objects with vrrp_json.c's field names). Pure: snapshot and setup in, text out.
 import type { EngineSnapshot, InstanceSnapshot } from '../../vrrp/engine/engine.js';
-import type { InstanceSpec, VrrpState } from '../../vrrp/engine/spec.js';
-import type { VrrpSetup } from '../../vrrp/from-model.js';
+import type { VipSpec, VrrpState } from '../../vrrp/engine/spec.js';
+import type { InstanceSetup, VrrpSetup } from '../../vrrp/from-model.js';
 import { csToSeconds } from '../../common/units.js';
 import type { TrackProcess } from '../../config/model/vrrp/script.js';
 
@@ -20,14 +20,22 @@ export function stateNumber(state: VrrpState | string): number {
   return STATE_NUMBER[state] ?? 0;
 }
 
-function vipText(inst: InstanceSpec, v: { address: string; prefix: number; ifname?: string }): string {
+/** keepalived's format_ipaddress: the device, `@BASE` when it is a VMAC, ` use_vmac` when the line's own
+ * use_vmac gave it one. */
+function vipText(setup: InstanceSetup, v: VipSpec): string {
+  const inst = setup.spec;
   const full = inst.family === 4 ? v.prefix === 32 : v.prefix === 128;
-  return `${v.address}${full ? '' : `/${v.prefix}`} dev ${v.ifname ?? inst.interface} scope global`;
+  const dev = setup.vipDevices.get(v.address) ?? v.ifname ?? inst.interface;
+  const base =
+    setup.addressVmacs.find((x) => x.name === dev)?.base ??
+    (dev === setup.vmacName ? inst.interface : undefined);
+  const useVmac = setup.vips.some((a) => a.address === v.address && a.useVmac) ? ' use_vmac' : '';
+  return `${v.address}${full ? '' : `/${v.prefix}`} dev ${dev}${base !== undefined ? `@${base}` : ''}${useVmac} scope global`;
 }
 
-function vipTexts(inst: InstanceSpec, snap: InstanceSnapshot | undefined): string[] {
+function vipTexts(setup: InstanceSetup, snap: InstanceSnapshot | undefined): string[] {
   const set = snap?.state === 'MASTER' ? ' set' : '';
-  return inst.addresses.map((v) => vipText(inst, v) + set);
+  return setup.spec.addresses.map((v) => vipText(setup, v) + set);
 }
 
 /** /tmp/keepalived.stats: one block per instance, keepalived's headings and indentation. */
@@ -97,7 +105,8 @@ export function formatData(
     }
   }
   out.push('------< VRRP Topology >------');
-  for (const { spec: inst, vmacName: vmac, kernelRxBufSize, debug } of setup.instances.values()) {
+  for (const instSetup of setup.instances.values()) {
+    const { spec: inst, vmacName: vmac, kernelRxBufSize, debug } = instSetup;
     const snap = snapshot.instances.find((s) => s.name === inst.name);
     out.push(` VRRP Instance = ${inst.name}`);
     if (vmac !== undefined) out.push(`   Use VMAC, i/f ${vmac}`);
@@ -109,6 +118,7 @@ export function formatData(
       if (snap.masterPriority !== undefined) out.push(`   Master priority = ${snap.masterPriority}`);
       out.push(`   Number of interface and track script faults = ${snap.faults.length}`);
     }
+    if (instSetup.useVmacAddr === true) out.push('   Use VMAC for VIPs on other interfaces');
     out.push(`   Interface = ${inst.interface}`);
     if (inst.sourceAddress !== undefined) out.push(`   Using src_ip = ${inst.sourceAddress}`);
     if (inst.unicastPeers.length > 0) {
@@ -149,7 +159,7 @@ export function formatData(
       out.push('   Tracked scripts :');
       for (const t of inst.trackScripts) out.push(`     ${t.name} weight ${t.weight ?? 0}`);
     }
-    const vips = vipTexts(inst, snap);
+    const vips = vipTexts(instSetup, snap);
     out.push(`   Virtual IP (${vips.length}):`);
     for (const v of vips) out.push(`     ${v}`);
   }
@@ -238,7 +248,7 @@ export function formatJson(snapshot: EngineSnapshot, setup: VrrpSetup, extras?: 
         version: inst.version,
         smtp_alert: false,
         notify_deleted: false,
-        vips: vipTexts(inst, snap),
+        vips: vipTexts(extras, snap),
         auth_type: inst.authType === 'pass' ? 1 : inst.authType === 'ah' ? 2 : 0,
       },
       stats: {

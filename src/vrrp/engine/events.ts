@@ -79,14 +79,24 @@ export interface ArmPeriodicAdvertAction {
   send: SendAdvertAction;
 }
 
+/** VIPs (or eVIPs) of one interface go in or out. keepalived logs "setting VIPs." / "setting E-VIPs." once
+ * per list: `continued` marks another interface's share of the list the previous action began. */
+export interface AddressesAction {
+  type: 'add-addresses' | 'remove-addresses';
+  instance: string;
+  ifname: string;
+  addresses: VipSpec[];
+  excluded?: true;
+  continued?: true;
+}
+
 export type Action =
   | SendAdvertAction
   | ArmPeriodicAdvertAction
   /** The armed periodic adverts stop: the instance left MASTER, or is about to send one of its own (the
    * driver must not send an older advert after it). */
   | { type: 'disarm-periodic-advert'; instance: string }
-  | { type: 'add-addresses'; instance: string; ifname: string; addresses: VipSpec[] }
-  | { type: 'remove-addresses'; instance: string; ifname: string; addresses: VipSpec[] }
+  | AddressesAction
   | { type: 'add-routes'; instance: string; routes: RouteSpec[] }
   | { type: 'remove-routes'; instance: string; routes: RouteSpec[] }
   | { type: 'add-rules'; instance: string; rules: RuleSpec[] }

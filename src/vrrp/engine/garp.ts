@@ -15,6 +15,8 @@ import { later } from './timers.js';
 export interface GarpTarget {
   address: string;
   ifname: string;
+  /** On a VMAC made for the address (use_vmac_addr). */
+  addressVmac?: true;
 }
 
 /** Where an (interface, family) is paced: the shared slot's key and its spacing. */

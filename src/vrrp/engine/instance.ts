@@ -5,7 +5,7 @@
 
 import type { Advert, AdvertDropReason, ReceivedAdvert } from '../advert.js';
 import { csToMs } from '../../common/units.js';
-import type { LogLevel, SendAdvertAction } from './events.js';
+import type { AddressesAction, LogLevel, SendAdvertAction } from './events.js';
 import type { GarpTarget } from './garp.js';
 import { notifyScripts } from './spec.js';
 import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
@@ -202,6 +202,22 @@ export class Instance extends InstanceTimers {
     });
   }
 
+  /** One action per interface holding some of `list` (the instance's VIPs, or its eVIPs). */
+  private addressActions(
+    type: AddressesAction['type'],
+    list: VipSpec[],
+    excluded: boolean,
+  ): AddressesAction[] {
+    return [...this.addressesByInterface(list)].map(([ifname, addresses], n) => ({
+      type,
+      instance: this.name,
+      ifname,
+      addresses,
+      ...(excluded ? { excluded: true as const } : {}),
+      ...(n > 0 ? { continued: true as const } : {}),
+    }));
+  }
+
   private addressesByInterface(list: VipSpec[]): Map<string, VipSpec[]> {
     const byIf = new Map<string, VipSpec[]>();
     for (const v of list) {
@@ -217,6 +233,7 @@ export class Instance extends InstanceTimers {
     return [...this.spec.addresses, ...this.spec.excludedAddresses].map((v) => ({
       address: v.address,
       ifname: v.ifname ?? this.spec.interface,
+      ...(v.addressVmac ? { addressVmac: true as const } : {}),
     }));
   }
 
@@ -328,14 +345,15 @@ export class Instance extends InstanceTimers {
   }
 
   /** keepalived's vrrp_send_vmac_update: one announcement per other interface, for the first of the
-   * instance's addresses (VIPs, then eVIPs) on it. */
+   * instance's addresses (VIPs, then eVIPs) on it; only on address VMACs unless garp_extra_if `all`. */
   private sendExtraIfUpdate(ctx: StepContext): void {
     const targets = this.garpTargets();
+    const all = this.spec.garp.extraIfAll === true;
     const seen = new Set<string>();
     const picked: GarpTarget[] = [];
     const ranks: number[] = [];
     targets.forEach((t, rank) => {
-      if (t.ifname === this.spec.interface || seen.has(t.ifname)) return;
+      if (t.ifname === this.spec.interface || seen.has(t.ifname) || !(all || t.addressVmac)) return;
       seen.add(t.ifname);
       picked.push(t);
       ranks.push(rank);
@@ -343,22 +361,21 @@ export class Instance extends InstanceTimers {
     ctx.out.push(...ctx.garp.burst(ctx.now, this.name, picked, 1, this.spec.garp, ranks));
   }
 
-  /** garp_extra_if applies: an interval, and some address on another interface. keepalived counts only VMACs
-   * it made for single VIPs unless `all` is given; keepalived-ts makes none, so only `all` can apply. */
+  /** garp_extra_if applies: an interval, and an address on an address VMAC, or with `all` on any other
+   * interface (vrrp_complete_instance: use_extra_vmac, or use_extra_if with VMAC_GARP_ALL_IF). */
   private extraIfEnabled(): boolean {
     const g = this.spec.garp;
-    if ((g.extraIfIntervalMs ?? 0) <= 0 || g.extraIfAll !== true) return false;
-    return this.garpTargets().some((t) => t.ifname !== this.spec.interface);
+    if ((g.extraIfIntervalMs ?? 0) <= 0) return false;
+    const all = g.extraIfAll === true;
+    return this.garpTargets().some((t) => t.ifname !== this.spec.interface && (all || t.addressVmac));
   }
 
   private becomeMaster(ctx: StepContext): void {
     if (this.handover !== undefined) this.endHandover(ctx, 'released', 'became MASTER again');
     this.counters.become_master++;
     this.masterAdvertIntervalCs = this.spec.advertIntervalCs;
-    for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
-      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
-    for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
-      ctx.out.push({ type: 'add-addresses', instance: this.name, ifname, addresses });
+    ctx.out.push(...this.addressActions('add-addresses', this.spec.addresses, false));
+    ctx.out.push(...this.addressActions('add-addresses', this.spec.excludedAddresses, true));
     this.vipSet = true;
     if (this.spec.routes.length > 0)
       ctx.out.push({ type: 'add-routes', instance: this.name, routes: this.spec.routes });
@@ -390,10 +407,8 @@ export class Instance extends InstanceTimers {
     this.garpRefreshAt = undefined;
     this.extraGarpAt = undefined;
     if (this.vipSet) {
-      for (const [ifname, addresses] of this.addressesByInterface(this.spec.addresses))
-        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
-      for (const [ifname, addresses] of this.addressesByInterface(this.spec.excludedAddresses))
-        ctx.out.push({ type: 'remove-addresses', instance: this.name, ifname, addresses });
+      ctx.out.push(...this.addressActions('remove-addresses', this.spec.addresses, false));
+      ctx.out.push(...this.addressActions('remove-addresses', this.spec.excludedAddresses, true));
       this.vipSet = false;
     }
   }

@@ -16,6 +16,9 @@ export interface VipSpec {
   prefix: number;
   /** Interface the address lives on; the instance's interface when absent. */
   ifname?: string;
+  /** `ifname` is a VMAC made for such addresses (use_vmac_addr): garp_extra_if announces there even
+   * without `all`. */
+  addressVmac?: true;
 }
 
 /** A link this instance depends on. weight 0: link down faults the instance; otherwise it moves priority. */
@@ -153,6 +156,9 @@ export interface InstanceSpec {
   garp: GarpSpec;
   /** keepalived `dont_track_primary`: a down instance interface does not fault the instance. */
   dontTrackPrimary?: boolean;
+  /** VMACs made for the instance's addresses (use_vmac_addr) that hold one without dont_track: a down one
+   * faults the instance, as keepalived's TRACK_ADDR does. */
+  addressInterfaces?: string[];
   /** keepalived `down_timer_adverts`: adverts missed before the master is declared down (default 3). */
   downTimerAdverts?: number;
   /** Do not answer a lower-priority advert with an advert of our own while MASTER. */

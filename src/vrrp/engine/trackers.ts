@@ -134,6 +134,8 @@ export function resolveTrackers(
     out.push(t);
   };
   if (!spec.dontTrackPrimary) add({ kind: 'interface', name: spec.interface, weight: 0, reverse: false });
+  for (const name of spec.addressInterfaces ?? [])
+    add({ kind: 'interface', name, weight: 0, reverse: false });
   const sources = group ? [spec, group] : [spec];
   for (const src of sources) {
     for (const i of src.trackInterfaces)

@@ -4,6 +4,7 @@
 import type { SourceLocation } from '../../types.js';
 import type { GlobalDefs } from '../global/global.js';
 import { isLinkLocal6 } from '../shared/ip.js';
+import { checkAddressUseVmac } from './address-vmac-check.js';
 import type { SyncGroup } from './sync-group.js';
 import type { TrackRef, Trackers } from './tracking.js';
 import type { BuildContext } from '../shared/values.js';
@@ -223,6 +224,7 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
     err(ctx, at, 'interface', `${n} interface is required (only unicast instances may omit it)`);
   settleFamily(inst);
   settleAddresses(inst, ctx);
+  checkAddressUseVmac(inst, ctx);
   // An instance starting as MASTER without a priority is the address owner.
   if (inst.priority === 0) inst.priority = inst.state === 'MASTER' ? 255 : 100;
   inheritGlobals(inst, g);

@@ -440,7 +440,15 @@ function instance(index: number, g: GlobalDefs, names: Names): fc.Arbitrary<Vrrp
           i.unicastFaultNoPeer = r.flags[7] ?? false;
           i.debug = r.debug;
           i.notify = r.notify;
-          if (r.vmac) i.useVmac = JSON.parse(JSON.stringify(r.vmac)) as VrrpInstance['useVmac'];
+          if (r.vmac) {
+            i.useVmac = JSON.parse(JSON.stringify(r.vmac)) as VrrpInstance['useVmac'];
+            // use_vmac on a line that would go on the instance's VMAC anyway is keepalived's config error
+            const redundant = (a: IpAddressSpec): boolean =>
+              (a.dev === undefined || a.dev === i.interface) && a.family === i.family;
+            const clear = (a: IpAddressSpec): IpAddressSpec => (redundant(a) ? { ...a, useVmac: false } : a);
+            i.virtualIpaddresses = i.virtualIpaddresses.map(clear);
+            i.virtualIpaddressesExcluded = i.virtualIpaddressesExcluded.map(clear);
+          }
           i.track = {
             interfaces: x.interfaces,
             scripts: x.scripts,

@@ -17,6 +17,8 @@ function setup(name: string, ifname: string, promoteSecondaries: boolean): Insta
     vips: [],
     excluded: [],
     vmacXmitBase: false,
+    vipDevices: new Map(),
+    addressVmacs: [],
     promoteSecondaries,
   };
 }

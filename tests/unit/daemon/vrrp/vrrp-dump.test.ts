@@ -36,6 +36,46 @@ function started(): { engine: Engine; setup: VrrpSetup } {
 }
 
 describe('VRRP dumps', () => {
+  test("/tmp/keepalived.data: VIPs on VMACs show NAME@BASE and a line's use_vmac (keepalived 2.2.7's lines)", () => {
+    const text = `global_defs {\n  vmac_addr_prefix va\n}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 99
+  priority 100
+  use_vmac
+  use_vmac_addr
+  virtual_ipaddress {
+    10.61.0.100/24
+    10.62.0.100/24 dev eth1
+  }
+}
+vrrp_instance W {
+  interface eth0
+  virtual_router_id 98
+  priority 100
+  virtual_ipaddress {
+    10.63.0.100/24 dev eth1 use_vmac
+    10.63.0.101/24 dev eth1
+  }
+}
+`;
+    const { model } = loadModel(CONF, new MemoryHost({ [CONF]: text }));
+    const setup = vrrpSetupFromModel(model);
+    const engine = new Engine(setup.engine);
+    engine.handle(0, { type: 'start' });
+    engine.handle(5000, { type: 'timer' });
+    const lines = formatData(engine.snapshot(), setup, {}).split('\n');
+    for (const line of [
+      '   Use VMAC for VIPs on other interfaces',
+      '     10.61.0.100/24 dev vrrp.99@eth0 scope global set',
+      '     10.62.0.100/24 dev va.99@eth1 scope global set',
+      '     10.63.0.100/24 dev va.98@eth1 use_vmac scope global set',
+      '     10.63.0.101/24 dev eth1 scope global set',
+    ])
+      assert.ok(lines.includes(line), `${line}\n${lines.join('\n')}`);
+    assert.equal(lines.filter((l) => l.includes('Use VMAC for VIPs')).length, 1, 'only V has use_vmac_addr');
+  });
+
   test('/tmp/keepalived.stats: keepalived 2.2.7 headings and order', () => {
     const { engine } = started();
     const text = formatStats(engine.snapshot());

@@ -1,12 +1,13 @@
 // garp_extra_if (keepalived's vrrp_send_vmac_update): while MASTER, at the first advert after each interval,
 // one gratuitous ARP on every other interface holding one of the instance's addresses, for the first address
-// there. Without `all` keepalived counts only VMACs it made for single VIPs (keepalived-ts makes none).
+// there. Without `all` only the VMACs made for addresses (use_vmac_addr) count.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, type Action } from '../../../../src/vrrp/engine/engine.js';
 import { DEFAULT_GARP, instanceSpec } from '../../../../src/vrrp/engine/spec.js';
 
-function engine(all: boolean): Engine {
+function engine(all: boolean, eth1IsAddressVmac = false): Engine {
+  const vmac = eth1IsAddressVmac ? { addressVmac: true as const } : {};
   const inst = instanceSpec({
     name: 'VI_1',
     vrid: 51,
@@ -14,8 +15,8 @@ function engine(all: boolean): Engine {
     sourceAddress: '10.0.0.1',
     addresses: [
       { address: '10.0.0.100', prefix: 24 },
-      { address: '10.1.0.100', prefix: 24, ifname: 'eth1' },
-      { address: '10.1.0.101', prefix: 24, ifname: 'eth1' },
+      { address: '10.1.0.100', prefix: 24, ifname: 'eth1', ...vmac },
+      { address: '10.1.0.101', prefix: 24, ifname: 'eth1', ...vmac },
     ],
     excludedAddresses: [{ address: '10.2.0.100', prefix: 24, ifname: 'eth2' }],
     garp: { ...DEFAULT_GARP, masterDelayMs: 0, masterRepeat: 1, extraIfIntervalMs: 2500, extraIfAll: all },
@@ -55,5 +56,16 @@ void describe('garp_extra_if', () => {
   void test('without all: nothing more (no VMAC of a single VIP to announce on)', () => {
     const sent = run(engine(false), 12_000);
     assert.deepEqual(sent, ['0 eth0 10.0.0.100', '0 eth1 10.1.0.100,10.1.0.101', '0 eth2 10.2.0.100']);
+  });
+
+  void test('without all, an address VMAC: announced there only', () => {
+    const sent = run(engine(false, true), 12_000);
+    assert.deepEqual(sent, [
+      '0 eth0 10.0.0.100',
+      '0 eth1 10.1.0.100,10.1.0.101',
+      '0 eth2 10.2.0.100',
+      '3000 eth1 10.1.0.100',
+      '6000 eth1 10.1.0.100',
+    ]);
   });
 });
