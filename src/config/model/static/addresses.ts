@@ -34,6 +34,9 @@ export function parseAddressLine(
   const words = lineWords(node);
   const first = words[0] ?? '';
   const p = parsePrefix(first);
+  const isStatic = blockName === 'static_ipaddress';
+  // What keepalived reports and then ignores, the address kept (vrrp_ipaddress.c, parse_ipaddress).
+  const ignored = (message: string): void => ctx.diags.error(node, blockName, message);
   if (!p) return bad(node, ctx, blockName, `'${first}' is not a valid IP address`);
   const spec: IpAddressSpec = {
     location: { file: node.file, line: node.line },
@@ -81,8 +84,8 @@ export function parseAddressLine(
         const v = needValue();
         if (v === undefined) return undefined;
         const s = SCOPES.find((x) => x === v);
-        if (!s) return bad(node, ctx, blockName, `invalid scope '${v}' (${SCOPES.join(', ')})`);
-        spec.scope = s;
+        if (!s) ignored(`Invalid scope '${v}' specified for ${first} - ignoring`);
+        else spec.scope = s;
         break;
       }
       case 'label': {
@@ -95,11 +98,16 @@ export function parseAddressLine(
         const v = needValue();
         if (v === undefined) return undefined;
         const pp = parsePrefix(v);
-        if (!pp || pp.family !== p.family) return bad(node, ctx, blockName, `invalid peer address '${v}'`);
-        spec.peer = toPrefixValue(pp);
+        if (!pp) ignored(`Invalid peer address ${v}`);
+        else if (pp.family !== p.family) ignored(`Peer address ${v} does not match address family`);
+        else spec.peer = toPrefixValue(pp);
         break;
       }
       case 'track_group': {
+        if (!isStatic) {
+          ignored(`Unknown configuration entry '${w}' for ip address - ignoring`);
+          break;
+        }
         const v = needValue();
         if (v === undefined) return undefined;
         spec.trackGroup = v;
@@ -110,14 +118,13 @@ export function parseAddressLine(
         if (v === undefined) return undefined;
         if (v === 'forever') spec.preferredLft = 'forever';
         else if (/^\d+$/.test(v) && Number(v) <= 4294967295) spec.preferredLft = Number(v);
-        else return bad(node, ctx, blockName, `invalid preferred_lft '${v}'`);
+        else ignored(`preferred_lft ${v} is invalid`);
         break;
       }
       case 'home':
         spec.home = true;
         break;
       case '-nodad':
-      case 'nodad':
         spec.nodad = true;
         break;
       case 'mngtmpaddr':
@@ -133,10 +140,11 @@ export function parseAddressLine(
         spec.noTrack = true;
         break;
       case 'use_vmac':
-        spec.useVmac = true;
+        if (isStatic) ignored(`Unknown configuration entry '${w}' for ip address - ignoring`);
+        else spec.useVmac = true;
         break;
       default:
-        return bad(node, ctx, blockName, `unknown address option '${w}'`);
+        ignored(`Unknown configuration entry '${w}' for ip address - ignoring`);
     }
   }
   return spec;

@@ -66,7 +66,8 @@ const prefixOf = (family: 4 | 6): fc.Arbitrary<PrefixValue> =>
     }));
 const ifname = fc.constantFrom('eth0', 'eth1', 'bond0', 'ens3.100');
 
-function addressSpec(family: 4 | 6): fc.Arbitrary<IpAddressSpec> {
+/** A static_ipaddress line (`track_group`, no `use_vmac`) or a VIP line (`use_vmac`, no `track_group`). */
+function addressSpec(family: 4 | 6, kind: 'static' | 'virtual' = 'virtual'): fc.Arbitrary<IpAddressSpec> {
   return fc
     .record({
       p: prefixOf(family),
@@ -99,8 +100,8 @@ function addressSpec(family: 4 | 6): fc.Arbitrary<IpAddressSpec> {
       noprefixroute: r.flags[3] ?? false,
       autojoin: r.flags[4] ?? false,
       noTrack: r.flags[5] ?? false,
-      useVmac: r.flags[6] ?? false,
-      trackGroup: r.trackGroup,
+      useVmac: kind === 'virtual' && (r.flags[6] ?? false),
+      trackGroup: kind === 'static' ? r.trackGroup : undefined,
       preferredLft: r.preferredLft,
     }));
 }
@@ -539,7 +540,7 @@ const model: fc.Arbitrary<Model> = fc
         files: fc.tuple(...names.files.map(trackFile)),
         processes: fc.tuple(...names.processes.map(trackProcess)),
         instances: fc.tuple(...Array.from({ length: r.nInstances }, (_, i) => instance(i, r.global, names))),
-        staticAddresses: fc.array(addressSpec(r.staticFamily), { maxLength: 2 }),
+        staticAddresses: fc.array(addressSpec(r.staticFamily, 'static'), { maxLength: 2 }),
         staticRoutes: fc.array(routeSpec(r.staticFamily), { maxLength: 2 }),
         staticRules: fc.array(ruleSpec(r.staticFamily), { maxLength: 2 }),
         grouped: fc.nat(4),
