@@ -179,6 +179,8 @@ class Preprocessor {
         this.emit(trimTrailingBlanks(text), at);
         break;
       }
+      if (brace > 0 && text[brace - 1] === '$' && text[brace] === '{')
+        this.noteUndefinedBraces(text, brace, at);
       if (brace === 0) {
         this.emit(text[0], at);
         text = trimLeadingBlanks(text.slice(1));
@@ -189,6 +191,18 @@ class Preprocessor {
     }
     for (const line of followLines) this.processText(trimLeadingBlanks(line), at, false, depth + 1);
     return started;
+  }
+
+  /** keepalived leaves `${NAME}` of an undefined NAME (or with parameters it does not take) in the line, which
+   * then splits at its braces like any other: `a${X}b` becomes the lines `a$`, `{`, `X`, `}`, `b`. */
+  private noteUndefinedBraces(text: string, brace: number, at: SourceLocation): void {
+    const close = text.indexOf('}', brace);
+    const ref = text.slice(brace - 1, close < 0 ? text.length : close + 1);
+    this.diags.note(
+      at,
+      undefined,
+      `'${ref}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+    );
   }
 
   /** `@id rest` keeps `rest` when id is the config id (`@^id`: when it is not); undefined drops the line. */

@@ -89,10 +89,32 @@ void describe('braces split lines like keepalived', () => {
     ]);
   });
 
-  void test('an undefined ${NAME} is left as written and not split at its braces', () => {
-    assert.deepEqual(lines('notify_master /bin/x ${UNDEF} ${_RANDOM 1 }'), [
-      'notify_master /bin/x ${UNDEF} ${_RANDOM 1 }',
+  void test('an undefined ${NAME} is left as written, and the line split at its braces as keepalived does', () => {
+    const r = run('notify_master /bin/x ${UNDEF} ${_RANDOM 1 }\nrouter_id r${NOPE}x');
+    assert.deepEqual(r.lines, [
+      'notify_master /bin/x $',
+      '{',
+      'UNDEF',
+      '}',
+      '$',
+      '{',
+      '_RANDOM 1',
+      '}',
+      'router_id r$',
+      '{',
+      'NOPE',
+      '}',
+      'x',
     ]);
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:1: note: '\${UNDEF}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+      `${MAIN}:1: note: '\${_RANDOM 1 }' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+      `${MAIN}:2: note: '\${NOPE}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+    ]);
+  });
+
+  void test('an undefined $NAME without braces, and any ${NAME} inside quotes, stay as written', () => {
+    assert.deepEqual(run('k $UNDEF a$UNDEF "x ${UNDEF} y" $').lines, ['k $UNDEF a$UNDEF "x ${UNDEF} y" $']);
   });
 });
 
@@ -236,7 +258,10 @@ void describe('built-in definitions', () => {
 
   void test('${_RANDOM} with MIN > MAX is an error', () => {
     const r = run('r ${_RANDOM 9 3}');
-    assert.deepEqual(r.diagnostics, [`${MAIN}:1: error: \${_RANDOM 9 3}: MIN 9 is greater than MAX 3`]);
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:1: error: \${_RANDOM 9 3}: MIN 9 is greater than MAX 3`,
+      `${MAIN}:1: note: '\${_RANDOM 9 3}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+    ]);
   });
 
   void test('${_ENV NAME} reads the environment; unset is empty with a warning', () => {

@@ -144,10 +144,6 @@ export function buildVirtualServerGroup(node: ConfigNode, ctx: BuildContext): Vi
   if (name === undefined) return undefined;
   const entries: VsgEntry[] = [];
   for (const child of blockChildren(node, ctx)) {
-    if (child.children !== undefined) {
-      ctx.diags.warn(child, child.keyword, 'unexpected block in virtual_server_group, ignored');
-      continue;
-    }
     const e = buildVsgEntry(child, ctx);
     if (e) entries.push(e);
   }

@@ -869,7 +869,9 @@ void describe('remaining diagnostics', () => {
     );
     assert.deepEqual(messages, [
       "/k.conf:2: note: virtual_server_group: '90' after the port ignored, as keepalived does",
-      '/k.conf:3: warning: 10.0.0.2: unexpected block in virtual_server_group, ignored',
+      // keepalived reads the '{' as one more entry and the first '}' as the group's end
+      "/k.conf:3: error: virtual_server_group: '{' is not a valid IP address - skipping",
+      '/k.conf:5: warning: }: unknown keyword in the top level, ignored',
       "/k.conf:7: error: ip_family: 'ipx' is not one of inet, inet6",
       "/k.conf:8: error: persistence_granularity: invalid IPv6 persistence_granularity '129' (1..128)",
       '/k.conf:9: warning: sorry_server_lvs_method: used before or without sorry_server - ignoring',

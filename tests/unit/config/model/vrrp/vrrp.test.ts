@@ -775,10 +775,10 @@ void describe('cross-references', () => {
     );
   });
 
-  void test('a $NAME left after preprocessing is warned about', () => {
+  void test('a $NAME left after preprocessing is noted (keepalived says nothing)', () => {
     const { messages } = build(basic('  notify_master $NOTIFY'));
     assert.deepEqual(messages, [
-      "test.conf:4: warning: notify_master: '$NOTIFY' is not a defined parameter, left as written",
+      "test.conf:4: note: notify_master: '$NOTIFY' is not a defined parameter, left as written",
     ]);
   });
 });
