@@ -136,7 +136,8 @@ export function parseAddressLine(
         spec.useVmac = true;
         break;
       default:
-        return bad(node, ctx, blockName, `unknown address option '${w}'`);
+        // vrrp_ipaddress.c parse_ipaddress: an unknown word is reported and skipped, the address kept
+        bad(node, ctx, blockName, `unknown address option '${w}' - ignoring`);
     }
   }
   return spec;

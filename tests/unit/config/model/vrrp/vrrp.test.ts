@@ -282,7 +282,7 @@ void describe('vrrp_instance values', () => {
   });
 
   void test('malformed addresses and options', () => {
-    const { messages } = build(
+    const { model, messages } = build(
       vi(`  interface eth0
   virtual_router_id 9
   virtual_ipaddress {
@@ -299,10 +299,16 @@ void describe('vrrp_instance values', () => {
       "test.conf:5: error: virtual_ipaddress: '10.0.0.300/24' is not a valid IP address",
       "test.conf:6: error: virtual_ipaddress: '10.0.0.1/33' is not a valid IP address",
       "test.conf:7: error: virtual_ipaddress: invalid scope 'galaxy' (global, site, link, host, nowhere)",
-      "test.conf:8: error: virtual_ipaddress: unknown address option 'colour'",
+      "test.conf:8: error: virtual_ipaddress: unknown address option 'colour' - ignoring",
+      "test.conf:8: error: virtual_ipaddress: unknown address option 'blue' - ignoring",
       "test.conf:11: error: unicast_src_ip: '10.0.0' is not a valid IP address",
       'test.conf:11: warning: unicast_src_ip: (VI_1) a unicast keyword has been specified without any unicast peers: multicast is used (deprecated usage)',
     ]);
+    // keepalived skips an unknown word and keeps the address (two addresses on one line: the first)
+    assert.deepEqual(
+      model.instances[0]?.virtualIpaddresses.map((a) => a.address),
+      ['10.0.0.3', '10.0.0.4'],
+    );
   });
 
   void test('virtual_routes and virtual_rules', () => {
