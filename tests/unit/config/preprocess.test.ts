@@ -118,6 +118,42 @@ void describe('braces split lines like keepalived', () => {
   });
 });
 
+void describe('lines longer than keepalived reads at once', () => {
+  void test('a line of more than 1023 characters is read in pieces of 1023, each a line of its own', () => {
+    const comment = `# ${'c'.repeat(1100)}`; // 1102 characters: the second piece is not a comment
+    const r = run(`a 1\n${comment}\nb 2\n`);
+    assert.deepEqual(r.lines, ['a 1', 'c'.repeat(1102 - 1023), 'b 2']);
+    // the first piece is empty once decommented: keepalived's copy then numbers the second piece 3
+    assert.deepEqual(
+      r.source.map((l) => l.line),
+      [1, 3, 3],
+    );
+    assert.match(
+      r.diagnostics[0] ?? '',
+      /:2: note: line of 1102 characters: keepalived reads it in 2 pieces/,
+    );
+  });
+
+  void test('a piece still 1023 long shares its number with the one before', () => {
+    const words = 'w'.repeat(1023 * 2 + 10);
+    const r = run(`  k ${words}\n`);
+    assert.deepEqual(
+      r.source.map((l) => [l.line, l.text.length]),
+      [
+        [1, 1021],
+        [1, 1023],
+        [3, 14],
+      ],
+    );
+  });
+
+  void test('a line of exactly 1023 characters is one line', () => {
+    const r = run(`k ${'x'.repeat(1021)}\n`);
+    assert.deepEqual(r.lines, [`k ${'x'.repeat(1021)}`]);
+    assert.deepEqual(r.diagnostics, []);
+  });
+});
+
 void describe('conditional lines', () => {
   void test('@id keeps the line only for that config id, @^id only for the others', () => {
     const text =
