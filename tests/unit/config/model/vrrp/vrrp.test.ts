@@ -311,6 +311,39 @@ void describe('vrrp_instance values', () => {
     );
   });
 
+  void test('state is read word for word; unicast_peer options in error keep the peer (keepalived)', () => {
+    const { model, messages } = build(
+      vi(`  state MASTER
+  state BACKUP
+  interface eth0
+  virtual_router_id 9
+  unicast_peer {
+    10.0.0.2 min_ttl
+    10.0.0.3 colour 5 max_ttl 3
+  }
+  virtual_ipaddress {
+    10.0.0.1/24
+  }`) + vi('  state master\n  interface eth0\n  virtual_router_id 10\n  no_virtual_ipaddress', 'VI_2'),
+    );
+    assert.deepEqual(messages, [
+      'test.conf:3: error: state: (VI_1) state previously set as MASTER - ignoring BACKUP',
+      'test.conf:7: error: unicast_peer: (VI_1) min_ttl is missing a value',
+      'test.conf:8: error: unicast_peer: (VI_1) unknown unicast_peer option colour',
+      "test.conf:15: error: state: (VI_2) unknown state 'master', defaulting to BACKUP",
+    ]);
+    assert.deepEqual(
+      model.instances.map((i) => i.state),
+      ['MASTER', 'BACKUP'],
+    );
+    assert.deepEqual(
+      model.instances[0]?.unicastPeers.map((p) => [p.address, p.maxTtl]),
+      [
+        ['10.0.0.2', undefined],
+        ['10.0.0.3', undefined],
+      ],
+    );
+  });
+
   void test('virtual_routes and virtual_rules', () => {
     const { model, messages } = build(
       basic(`  virtual_routes {
