@@ -199,6 +199,14 @@ void describe('vrrp_instance values', () => {
     assert.deepEqual(zero.messages, ['test.conf:4: error: priority: 0 is out of range 1..255']);
   });
 
+  void test('authentication without auth_type is no authentication, noted only (keepalived runs it)', () => {
+    const r = build(basic('  authentication {\n    auth_pass x\n  }'));
+    assert.deepEqual(r.messages, [
+      'test.conf:4: note: authentication: no auth_type (PASS or AH): no authentication, as keepalived does',
+    ]);
+    assert.equal(r.model.instances[0]?.authentication, undefined);
+  });
+
   void test('authentication PASS cut to 8 characters, AH, bad type', () => {
     const pass = build(basic('  authentication {\n    auth_type PASS\n    auth_pass 123456789abc\n  }'));
     assert.deepEqual(pass.messages, [
@@ -209,10 +217,7 @@ void describe('vrrp_instance values', () => {
     assert.deepEqual(ah.messages, []);
     assert.equal(ah.model.instances[0]?.authentication?.type, 'AH');
     const bad = build(basic('  authentication {\n    auth_type MD5\n    auth_pass x\n  }'));
-    assert.deepEqual(bad.messages, [
-      "test.conf:5: error: auth_type: 'MD5' is not one of PASS, AH",
-      'test.conf:4: error: authentication: auth_type (PASS or AH) is required',
-    ]);
+    assert.deepEqual(bad.messages, ["test.conf:5: error: auth_type: 'MD5' is not one of PASS, AH"]);
   });
 
   void test('auth_hmac keys, active key and modes', () => {
