@@ -29,6 +29,14 @@ export function arg(node: ConfigNode, ctx: BuildContext, index = 0): string | un
   return v;
 }
 
+/** The argument at `index` of a keyword whose keepalived handler checks for it itself: a missing one is an
+ * ordinary error even where missing arguments stop keepalived's parser. */
+export function guardedArg(node: ConfigNode, ctx: BuildContext, index = 0): string | undefined {
+  const v = node.args[index];
+  if (v === undefined) ctx.diags.error(node, node.keyword, 'missing argument');
+  return v;
+}
+
 /** An integer in [min, max]; anything else is an error and yields undefined (the caller keeps its default). */
 export function int(
   node: ConfigNode,
