@@ -42,6 +42,15 @@ const INSTANCE = `vrrp_instance VI_1 {
 `;
 
 void describe('real-world -t verdicts', () => {
+  it('global_defs keywords without their argument: some stop the parser (exit 2), smtp_helo_name is silent', () => {
+    const r = configTest(
+      'global_defs {\n  router_id\n  smtp_helo_name\n  vrrp_garp_interval\n  umask x\n}\n',
+    );
+    assert.equal(r.status, 2);
+    assert.deepEqual(r.lines, ['2: missing argument', '4: missing argument']);
+    assert.equal(configTest('global_defs {\n  smtp_helo_name\n}\n').status, 0);
+  });
+
   it("a virtual_server keyword without its argument stops keepalived's checker: exit 2, VRRP findings silent", () => {
     const r = configTest(`global_defs {
   smtp_connect_timeout y
