@@ -216,6 +216,23 @@ const INSTANCE_DEPRECATED: Record<string, string> = {
   virtual_ipaddress_excluded_static: 'virtual_ipaddress_excluded',
 };
 
+/** vrrp_instance keywords whose keepalived handlers check for their argument: a missing one is an ordinary
+ * error there, not the stop of the parser that the others cause (each seen with 2.2.7). */
+const GUARDED_INSTANCE_KEYWORDS = ['garp_extra_if', 'kernel_rx_buf_size'];
+
+function withGuardedArguments(handlers: Handlers, ctx: BuildContext): Handlers {
+  const out: Handlers = { ...handlers };
+  for (const keyword of GUARDED_INSTANCE_KEYWORDS) {
+    const handler = handlers[keyword];
+    if (handler === undefined) continue;
+    out[keyword] = (n) => {
+      if (n.args.length === 0) ctx.diags.error(n, n.keyword, 'missing argument');
+      else handler(n);
+    };
+  }
+  return out;
+}
+
 function readUnicastPeers(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance): void {
   for (const child of blockChildren(node, ctx)) {
     const words = [child.keyword, ...child.args];
@@ -456,7 +473,7 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
   const h = instanceHandlers(ctx);
   h.target(inst);
   const children = blockChildren(node, ctx);
-  walk(children, ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
+  walk(children, ctx, withGuardedArguments(h.handlers, ctx), 'vrrp_instance', INSTANCE_DEPRECATED);
   const unicastAt = children.find((c) => UNICAST_KEYWORDS.has(c.keyword));
   if (unicastAt && inst.unicastPeers.length === 0 && !inst.unicastFaultNoPeer)
     ctx.diags.warn(

@@ -916,7 +916,7 @@ void describe('remaining diagnostics', () => {
       "/k.conf:5: error: connect_ip: '10.0.0.x' is not a valid IP address",
       '/k.conf:7: error: bindto: 2001:db8::5 does not match the address family of connect_ip',
       "/k.conf:10: note: regex_stack: keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)",
-      '/k.conf:11: error: status_code: missing argument',
+      '/k.conf:11: note: status_code: no status code given: ignored',
       '/k.conf:8: note: url: regex parameters specified without regex',
       "/k.conf:16: error: user: unexpected 'c' after the group",
     ]);
