@@ -33,6 +33,16 @@ export function blockEnd(node: ConfigNode): SourceLocation {
   return (end as SourceLocation | undefined) ?? { file: node.file, line: node.line };
 }
 
+// Where a block's opening `{` stood (the keyword's line, or a later one): keepalived names that line when
+// it ignores the `{` of a keyword that takes no block.
+const BLOCK_START = Symbol('blockStart');
+
+/** The line of a block's opening brace (the node's own line for a statement). */
+export function blockStart(node: ConfigNode): SourceLocation {
+  const start: unknown = Reflect.get(node, BLOCK_START);
+  return (start as SourceLocation | undefined) ?? { file: node.file, line: node.line };
+}
+
 interface OpenBlock {
   /** Undefined for a `{` that had no statement before it: its contents are parsed and dropped. */
   node: ConfigNode | undefined;
@@ -69,6 +79,8 @@ export class BlockParser {
         const candidate = this.candidate;
         if (candidate !== undefined && candidate.children === undefined) {
           candidate.children = [];
+          if (at.line !== candidate.line || at.file !== candidate.file)
+            Reflect.defineProperty(candidate, BLOCK_START, { value: at });
           this.open.push({ node: candidate, at, outer: this.children });
           this.children = candidate.children;
         } else {

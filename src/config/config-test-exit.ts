@@ -42,13 +42,18 @@ export function configTestExitCode(diagnostics: readonly Diagnostic[], rule: Con
  * makes once the whole file is read. Diagnostics come in the order the config is read and then checked,
  * the preprocessor's first (those of later lines of the same file are dropped too).
  * Of the checks made once all is read, only those keepalived makes while reading (rank `fatal`) stay;
- * virtual servers' findings all stay (keepalived's checker process reads the file on its own).
+ * virtual servers' findings all stay (keepalived's checker process reads the file on its own). When the
+ * keyword was a virtual server's, the checker process stopped there, and the VRRP process's findings go too.
  */
 export function diagnosticsUntilParserStop(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const stop = diagnostics.findIndex((d) => d.rank === 'abort');
   const at = diagnostics[stop];
   if (at === undefined) return [...diagnostics];
   const before = (d: Diagnostic): boolean => d === at || d.file !== at.file || d.line < at.line;
+  // A virtual server's keyword stopped keepalived's checker process: -t then says nothing of what its VRRP
+  // process reads (seen with 2.2.7), nor of the virtual servers after that line
+  if (at.checker === true)
+    return diagnostics.filter((d, i) => (d.checker === true ? i <= stop && before(d) : d.vrrp !== true));
   // A missing interface is checked by keepalived's handler as it reads the line; ours once all is read.
   const parsedAfter = diagnostics
     .slice(stop + 1)

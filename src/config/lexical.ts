@@ -65,18 +65,10 @@ export function decomment(raw: string): string {
   return continued ? out + '\\' : out;
 }
 
-// `${NAME}` or `${NAME params}`: a parameter reference. Left in the text when NAME is undefined; we
-// keep it as part of a word instead of splitting at its braces (keepalived would split it, which
-// only ever produces a broken configuration).
-const PARAM_REF = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[ \t][^{}"\n]*)?\}/y;
-
-/** The index just past a `${...}` reference starting at `at`, or -1 when there is none. */
-export function paramRefEnd(text: string, at: number): number {
-  PARAM_REF.lastIndex = at;
-  return PARAM_REF.test(text) ? PARAM_REF.lastIndex : -1;
-}
-
-/** Index of the first `{` or `}` outside double quotes (and outside `${...}`), or -1. */
+/**
+ * Index of the first `{` or `}` outside double quotes, or -1. A `${NAME}` still in the text (NAME is not
+ * defined) is no exception: keepalived splits the line at its braces too.
+ */
 export function firstUnquotedBrace(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -84,9 +76,6 @@ export function firstUnquotedBrace(text: string): number {
       const close = text.indexOf('"', i + 1);
       if (close < 0) return -1;
       i = close;
-    } else if (c === '$' && text[i + 1] === '{') {
-      const end = paramRefEnd(text, i);
-      if (end > 0) i = end - 1;
     } else if (c === '{' || c === '}') {
       return i;
     }
@@ -149,13 +138,6 @@ export function tokenizeLine(text: string): TokenizedLine {
     while (i < n) {
       const d = text[i];
       if (isWhitespace(d) || d === '"' || d === '{' || d === '}') break;
-      if (d === '$' && text[i + 1] === '{') {
-        const end = paramRefEnd(text, i);
-        if (end > 0) {
-          i = end;
-          continue;
-        }
-      }
       i++;
     }
     tokens.push({ kind: 'word', text: text.slice(start, i), start, end: i });

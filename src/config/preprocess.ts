@@ -28,6 +28,9 @@ export interface PreprocessOptions {
 // Guards against definitions and sequences that expand into each other forever.
 const MAX_EXPANSION_DEPTH = 64;
 const MAX_RECHECKS_PER_LINE = 100;
+// keepalived's MAXBUF (1024) less the terminating NUL: what one fgets() call reads. Counted here in
+// UTF-16 code units, the same as bytes for the ASCII a long line is in practice made of.
+const MAX_READ_CHARS = 1023;
 
 interface OpenFile {
   path: string;
@@ -80,20 +83,58 @@ class Preprocessor {
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
       const physical = text.slice(start, end);
+      const newline = end < text.length;
       start = end + 1;
-      const raw = physical.endsWith('\r') ? physical.replace(/\r+$/, '') : physical;
-      const at = { file: path, line: lineNo };
-      if (collecting) {
-        if (this.continueDefinition(collecting, raw)) continue;
-        collecting = undefined;
-        continue;
+      const pieces =
+        physical.length > MAX_READ_CHARS
+          ? this.longLinePieces(physical, newline, { file: path, line: lineNo })
+          : [{ text: physical, line: lineNo }];
+      for (const piece of pieces) {
+        const raw = piece.text.endsWith('\r') ? piece.text.replace(/\r+$/, '') : piece.text;
+        const at = { file: path, line: piece.line };
+        if (collecting) {
+          if (!this.continueDefinition(collecting, raw)) collecting = undefined;
+          continue;
+        }
+        const line = decomment(raw);
+        if (line === '') continue;
+        collecting = this.processText(line, at, true, 0);
       }
-      const line = decomment(raw);
-      if (line === '') continue;
-      collecting = this.processText(line, at, true, 0);
     }
     if (collecting) finishDefinition(collecting);
     this.files.pop();
+  }
+
+  /**
+   * keepalived reads a file with fgets into a buffer of 1024 bytes: a longer line comes in pieces of 1023,
+   * each then read as a line of its own (a comment or a quoted string does not go on into the next piece).
+   * Its VRRP and checker processes read a copy the parent wrote, each piece (decommented) on a line of its
+   * own, and read that copy the same way: a piece still 1023 long there shares the number of the one before
+   * and the newline after it takes one more. The pieces carry those numbers, so that our messages name the
+   * lines keepalived's do; the lines after them keep their own (keepalived's are shifted), and a note says so.
+   * (A line of exactly 1023 leaves only its newline to a second read: read whole, it is not split here.)
+   */
+  private longLinePieces(
+    physical: string,
+    newline: boolean,
+    at: SourceLocation,
+  ): { text: string; line: number }[] {
+    const all = newline ? `${physical}\n` : physical;
+    const pieces: { text: string; line: number }[] = [];
+    let copyLine = at.line - 1;
+    for (let i = 0; i < all.length; i += MAX_READ_CHARS) {
+      let text = all.slice(i, i + MAX_READ_CHARS);
+      if (text.endsWith('\n')) text = text.slice(0, -1);
+      const copied = decomment(text.replace(/\r+$/, '')).length;
+      if (copied >= MAX_READ_CHARS) pieces.push({ text, line: copyLine++ });
+      else pieces.push({ text, line: ++copyLine });
+    }
+    this.diags.note(
+      at,
+      undefined,
+      `line of ${physical.length} characters: keepalived reads it in ${pieces.length} pieces of at most ${MAX_READ_CHARS}, each a line of its own (its messages number them up to line ${copyLine}, and the lines after it ${copyLine - at.line} further on)`,
+    );
+    return pieces;
   }
 
   /** Adds one physical line to a multi-line definition; false once the definition is complete. */
@@ -179,6 +220,8 @@ class Preprocessor {
         this.emit(trimTrailingBlanks(text), at);
         break;
       }
+      if (brace > 0 && text[brace - 1] === '$' && text[brace] === '{')
+        this.noteUndefinedBraces(text, brace, at);
       if (brace === 0) {
         this.emit(text[0], at);
         text = trimLeadingBlanks(text.slice(1));
@@ -189,6 +232,18 @@ class Preprocessor {
     }
     for (const line of followLines) this.processText(trimLeadingBlanks(line), at, false, depth + 1);
     return started;
+  }
+
+  /** keepalived leaves `${NAME}` of an undefined NAME (or with parameters it does not take) in the line, which
+   * then splits at its braces like any other: `a${X}b` becomes the lines `a$`, `{`, `X`, `}`, `b`. */
+  private noteUndefinedBraces(text: string, brace: number, at: SourceLocation): void {
+    const close = text.indexOf('}', brace);
+    const ref = text.slice(brace - 1, close < 0 ? text.length : close + 1);
+    this.diags.note(
+      at,
+      undefined,
+      `'${ref}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+    );
   }
 
   /** `@id rest` keeps `rest` when id is the config id (`@^id`: when it is not); undefined drops the line. */

@@ -45,6 +45,9 @@ export interface Diagnostic extends SourceLocation {
   /** Found in virtual servers, which keepalived's checker process reads on its own: its VRRP parser stopping
    * (rank `abort`) does not silence them. */
   checker?: boolean;
+  /** Found in what keepalived's VRRP process reads (instances, scripts, sync groups): a virtual server's
+   * keyword stopping the checker process's parser (rank `abort`) silences them in keepalived's -t. */
+  vrrp?: boolean;
 }
 
 /** The one format every diagnostic is printed in: `file:line: severity: keyword: message`. */

@@ -137,6 +137,63 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
       await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
     }));
 
+  test('track_script failing from the start: FAULT without "Entering FAULT STATE", notified; its first success enters BACKUP', () =>
+    withLab('tsf', async (lab) => {
+      // keepalived 2.2.7 and 2.4.3 (vrrp_init_state) put the instance in FAULT quietly while the script has no
+      // result, so its first failure logs no state line; the FAULT notifies and FIFO line still come
+      const [a] = lab.routers(['a'], { ipv4: '10.2.0' }) as [LanMember];
+      const flag = lab.writeFile('fail-flag', '1');
+      const script = lab.writeScript('check.sh', `[ ! -e ${flag} ]`);
+      const notifyLog = join(lab.dir, 'notify.log');
+      const notify = lab.writeScript('notify.sh', `echo "$1 $2 $3 $4" >> ${notifyLog}`);
+      const faultLog = join(lab.dir, 'fault.log');
+      const notifyFault = lab.writeScript('notify-fault.sh', `echo fault >> ${faultLog}`);
+      const fifoLog = join(lab.dir, 'fifo.log');
+      const reader = lab.writeScript(
+        'fifo-reader.sh',
+        `while read l; do echo "$l" >> ${fifoLog}; done < "$1"`,
+      );
+      const top = `vrrp_script chk_flag {\n  script "${script}"\n  interval 1\n  fall 1\n  rise 1\n}\n`;
+      const da = lab.start(
+        impl,
+        a,
+        'tsf-a',
+        globalDefs('a', [`notify_fifo ${join(lab.dir, 'fifo')}`, `notify_fifo_script ${reader}`]) +
+          top +
+          instance({
+            priority: 200,
+            trackScripts: ['chk_flag'],
+            notify,
+            extra: [`notify_fault ${notifyFault}`],
+          }),
+      );
+      await da.waitForLog(/VRRP_Script\(chk_flag\) failed/, 10_000);
+      const read = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+      await waitUntil(
+        () =>
+          read(notifyLog).includes('INSTANCE VI_1 FAULT 200') &&
+          read(faultLog).includes('fault') &&
+          read(fifoLog).includes('INSTANCE "VI_1" FAULT 200'),
+        () =>
+          `FAULT notified (notify: ${read(notifyLog)}, notify_fault: ${read(faultLog)}, fifo: ${read(fifoLog)})`,
+        5000,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(da.states('VI_1'), [], `no state line while the script fails\n${da.log()}`);
+      assert.ok(!hasAddress(a.ns, VIP), 'no VIP while in FAULT');
+      const sa = da.mark();
+      rmSync(flag);
+      await da.waitForState('VI_1', 'BACKUP', 8000, sa);
+      await da.waitForState('VI_1', 'MASTER', 8000, sa);
+      await waitUntil(() => read(notifyLog).includes('INSTANCE VI_1 MASTER 200'), 'MASTER notified', 3000);
+      assert.deepEqual(read(notifyLog).trim().split('\n'), [
+        'INSTANCE VI_1 FAULT 200',
+        'INSTANCE VI_1 BACKUP 200',
+        'INSTANCE VI_1 MASTER 200',
+      ]);
+      assert.deepEqual(read(faultLog).trim().split('\n'), ['fault'], 'notify_fault ran once');
+    }));
+
   test('vrrp_script user: the script runs as that user and group, not as script_user', () =>
     withLab('tsu', async (lab) => {
       // a directory the user can read (the script) and write (its answer) in, outside the lab's own

@@ -146,6 +146,8 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   const m = emptyModel();
   warnUnresolvedVariables(nodes, ctx);
   const vrrpCtx: BuildContext = { ...ctx, missingArgumentStops: true };
+  // keepalived 2.2.7's checker process stops the same way on a virtual_server keyword without its argument
+  const lvsCtx: BuildContext = { ...ctx, missingArgumentStops: true };
   const scriptUsers = new ScriptUsers(ctx);
   const handlers: Handlers = {
     ...simpleHandlers(m.global, TOP_LEVEL_GLOBAL_TABLE, ctx),
@@ -169,23 +171,24 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
       m.staticRoutes.push(...checkTrackGroupReferences(readRouteBlock(n, ctx), m.trackGroups, 'route', ctx)),
     static_rules: (n) =>
       m.staticRules.push(...checkTrackGroupReferences(readRuleBlock(n, ctx), m.trackGroups, 'rule', ctx)),
-    vrrp_script: (n) => {
-      const s = buildVrrpScript(n, vrrpCtx);
-      addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx, 'note');
-    },
+    vrrp_script: (n) =>
+      vrrpSide(ctx, () => {
+        const s = buildVrrpScript(n, vrrpCtx);
+        addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx, 'note');
+      }),
     track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx, 'note'),
     vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx, 'note'),
     track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx, 'note'),
-    vrrp_sync_group: (n) => addNamed(m.syncGroups, buildSyncGroup(n, vrrpCtx), n, ctx),
-    vrrp_instance: (n) => addNamed(m.instances, buildVrrpInstance(n, vrrpCtx), n, ctx),
+    vrrp_sync_group: (n) => vrrpSide(ctx, () => addNamed(m.syncGroups, buildSyncGroup(n, vrrpCtx), n, ctx)),
+    vrrp_instance: (n) => vrrpSide(ctx, () => addNamed(m.instances, buildVrrpInstance(n, vrrpCtx), n, ctx)),
     virtual_server_group: (n) =>
       checkerSide(ctx, () => {
-        const g = buildVirtualServerGroup(n, ctx);
+        const g = buildVirtualServerGroup(n, lvsCtx);
         if (g) m.virtualServerGroups.push(g);
       }),
     virtual_server: (n) =>
       checkerSide(ctx, () => {
-        const s = buildVirtualServer(n, ctx);
+        const s = buildVirtualServer(n, lvsCtx);
         if (s) m.virtualServers.push(s);
       }),
     status_http: (n) => {
@@ -208,9 +211,11 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   };
   walk(nodes, ctx, handlers, 'the top level', { vrrp_track_file: 'track_file' });
   if (ctx.files !== undefined) resolveRouteTables(m, tableResolverFor(ctx.files, m.global), ctx);
-  finalizeInstances(m, ctx);
-  checkVrrpReferences(m, ctx);
-  checkStaticTrackGroups(m, ctx);
+  vrrpSide(ctx, () => {
+    finalizeInstances(m, ctx);
+    checkVrrpReferences(m, ctx);
+    checkStaticTrackGroups(m, ctx);
+  });
   const interfaceUsers = {
     dynamicInterfaces: m.global.dynamicInterfaces,
     staticAddresses: m.staticAddresses,
@@ -234,6 +239,13 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     }),
   );
   return m;
+}
+
+/** Marks what `build` reports as found by keepalived's VRRP process (see Diagnostic.vrrp). */
+function vrrpSide(ctx: BuildContext, build: () => void): void {
+  const from = ctx.diags.items.length;
+  build();
+  for (const d of ctx.diags.items.slice(from)) d.vrrp = true;
 }
 
 /** Marks what `build` reports as found by keepalived's checker process alone (see Diagnostic.checker). */

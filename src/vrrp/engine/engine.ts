@@ -422,7 +422,7 @@ export class Engine {
         inst.initFault(ctx);
       } else if (!inst.initPending && !(inst.group && inst.group.initPendingMembers().length > 0)) {
         inst.initState(ctx);
-      }
+      } else inst.faultedQuietlyAtInit = true;
     }
     for (const group of this.groups)
       if (group.members.some((m) => instances.includes(m))) group.initState(ctx);

@@ -34,6 +34,12 @@ export class Instance extends InstanceTimers {
   basePriority: number;
   faults: string[] = [];
   initPending = false;
+  /**
+   * Left in INIT at start-up, waiting for a first script result (its own or a sync group member's).
+   * keepalived's vrrp_init_state puts such an instance in FAULT there without a line or a notify, so the
+   * first failure later finds it in FAULT already: "Entering FAULT STATE" is not logged (2.2.7, 2.4.3).
+   */
+  faultedQuietlyAtInit = false;
 
   /** Master_Adver_Interval in centiseconds (v3 learns it from the master's adverts). */
   masterAdvertIntervalCs: number;
@@ -439,7 +445,8 @@ export class Instance extends InstanceTimers {
     else {
       const to = this.wantState;
       const from = this.state;
-      if (from !== to) this.log(ctx, 'info', `Entering ${to} STATE`);
+      const alreadyFault = from === 'INIT' && to === 'FAULT' && this.faultedQuietlyAtInit;
+      if (from !== to && !alreadyFault) this.log(ctx, 'info', `Entering ${to} STATE`);
       this.setState(ctx, to);
       if (to === 'FAULT' && from === 'MASTER') {
         this.sendAdvert(ctx, 0);

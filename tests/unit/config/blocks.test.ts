@@ -105,8 +105,15 @@ void describe('words and quotes', () => {
     assert.deepEqual(tree("k 'a b'"), [leaf('k', "'a", "b'")]);
   });
 
-  void test('tabs and other whitespace separate words; ${NAME} stays inside its word', () => {
-    assert.deepEqual(tree('k\ta\fb ${X}y'), [leaf('k', 'a', 'b', '${X}y')]);
+  void test('tabs and other whitespace separate words', () => {
+    assert.deepEqual(tree('k\ta\fb c'), [leaf('k', 'a', 'b', 'c')]);
+  });
+
+  void test('a word holding braces is split at them, ${NAME} included (keepalived)', () => {
+    assert.deepEqual(
+      tokenizeLine('a${X}y').tokens.map((t) => t.text),
+      ['a$', '{', 'X', '}', 'y'],
+    );
   });
 
   void test('tokenizeLine reports offsets including quotes', () => {

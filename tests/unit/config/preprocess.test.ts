@@ -89,10 +89,68 @@ void describe('braces split lines like keepalived', () => {
     ]);
   });
 
-  void test('an undefined ${NAME} is left as written and not split at its braces', () => {
-    assert.deepEqual(lines('notify_master /bin/x ${UNDEF} ${_RANDOM 1 }'), [
-      'notify_master /bin/x ${UNDEF} ${_RANDOM 1 }',
+  void test('an undefined ${NAME} is left as written, and the line split at its braces as keepalived does', () => {
+    const r = run('notify_master /bin/x ${UNDEF} ${_RANDOM 1 }\nrouter_id r${NOPE}x');
+    assert.deepEqual(r.lines, [
+      'notify_master /bin/x $',
+      '{',
+      'UNDEF',
+      '}',
+      '$',
+      '{',
+      '_RANDOM 1',
+      '}',
+      'router_id r$',
+      '{',
+      'NOPE',
+      '}',
+      'x',
     ]);
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:1: note: '\${UNDEF}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+      `${MAIN}:1: note: '\${_RANDOM 1 }' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+      `${MAIN}:2: note: '\${NOPE}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+    ]);
+  });
+
+  void test('an undefined $NAME without braces, and any ${NAME} inside quotes, stay as written', () => {
+    assert.deepEqual(run('k $UNDEF a$UNDEF "x ${UNDEF} y" $').lines, ['k $UNDEF a$UNDEF "x ${UNDEF} y" $']);
+  });
+});
+
+void describe('lines longer than keepalived reads at once', () => {
+  void test('a line of more than 1023 characters is read in pieces of 1023, each a line of its own', () => {
+    const comment = `# ${'c'.repeat(1100)}`; // 1102 characters: the second piece is not a comment
+    const r = run(`a 1\n${comment}\nb 2\n`);
+    assert.deepEqual(r.lines, ['a 1', 'c'.repeat(1102 - 1023), 'b 2']);
+    // the first piece is empty once decommented: keepalived's copy then numbers the second piece 3
+    assert.deepEqual(
+      r.source.map((l) => l.line),
+      [1, 3, 3],
+    );
+    assert.match(
+      r.diagnostics[0] ?? '',
+      /:2: note: line of 1102 characters: keepalived reads it in 2 pieces/,
+    );
+  });
+
+  void test('a piece still 1023 long shares its number with the one before', () => {
+    const words = 'w'.repeat(1023 * 2 + 10);
+    const r = run(`  k ${words}\n`);
+    assert.deepEqual(
+      r.source.map((l) => [l.line, l.text.length]),
+      [
+        [1, 1021],
+        [1, 1023],
+        [3, 14],
+      ],
+    );
+  });
+
+  void test('a line of exactly 1023 characters is one line', () => {
+    const r = run(`k ${'x'.repeat(1021)}\n`);
+    assert.deepEqual(r.lines, [`k ${'x'.repeat(1021)}`]);
+    assert.deepEqual(r.diagnostics, []);
   });
 });
 
@@ -236,7 +294,10 @@ void describe('built-in definitions', () => {
 
   void test('${_RANDOM} with MIN > MAX is an error', () => {
     const r = run('r ${_RANDOM 9 3}');
-    assert.deepEqual(r.diagnostics, [`${MAIN}:1: error: \${_RANDOM 9 3}: MIN 9 is greater than MAX 3`]);
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:1: error: \${_RANDOM 9 3}: MIN 9 is greater than MAX 3`,
+      `${MAIN}:1: note: '\${_RANDOM 9 3}' left unexpanded (no such parameter): the line is split at its braces, as keepalived does`,
+    ]);
   });
 
   void test('${_ENV NAME} reads the environment; unset is empty with a warning', () => {

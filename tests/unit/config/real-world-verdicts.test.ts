@@ -42,6 +42,44 @@ const INSTANCE = `vrrp_instance VI_1 {
 `;
 
 void describe('real-world -t verdicts', () => {
+  it('global_defs keywords without their argument: some stop the parser (exit 2), smtp_helo_name is silent', () => {
+    const r = configTest(
+      'global_defs {\n  router_id\n  smtp_helo_name\n  vrrp_garp_interval\n  umask x\n}\n',
+    );
+    assert.equal(r.status, 2);
+    assert.deepEqual(r.lines, ['2: missing argument', '4: missing argument']);
+    assert.equal(configTest('global_defs {\n  smtp_helo_name\n}\n').status, 0);
+  });
+
+  it("a virtual_server keyword without its argument stops keepalived's checker: exit 2, VRRP findings silent", () => {
+    const r = configTest(`global_defs {
+  smtp_connect_timeout y
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 300
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+virtual_server 10.2.2.2 80 {
+  protocol TCP
+  lvs_sched
+  delay_loop x
+  real_server 10.2.2.10 80 {
+    weight 1
+  }
+}
+`);
+    assert.equal(r.status, 2);
+    assert.deepEqual(
+      r.lines.map((l) => l.split(':')[0]),
+      ['2', '14'],
+      r.lines.join('\n'),
+    );
+  });
+
   it('a vrrp_script whose program is missing is disabled with a counted report', () => {
     const missing = configTest(`vrrp_script chk {\n  script "/etc/keepalived/none.sh"\n}\n${INSTANCE}`);
     assert.equal(missing.status, 5);

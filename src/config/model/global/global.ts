@@ -5,7 +5,16 @@ import { familyOf } from '../../../common/inet.js';
 import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
-import { type BuildContext, arg, blockChildren, flag, int, ipAddress, walk } from '../shared/values.js';
+import {
+  type BuildContext,
+  type Handlers,
+  arg,
+  blockChildren,
+  flag,
+  int,
+  ipAddress,
+  walk,
+} from '../shared/values.js';
 
 export interface SmtpServer {
   host: string;
@@ -689,8 +698,54 @@ export function readGlobalDefs(node: ConfigNode, ctx: BuildContext, g: GlobalDef
       g.dynamicInterfacesAllowIfChanges = opt === 'allow_if_changes';
     },
   };
-  walk(blockChildren(node, ctx), ctx, handlers, 'global_defs', GLOBAL_DEPRECATED);
+  const table: Handlers = { ...handlers };
+  // keepalived's handlers for these read their argument unchecked: without it its parser stops (-t exit 2)
+  for (const keyword of GLOBAL_MISSING_ARGUMENT_STOPS) {
+    const handler = table[keyword];
+    if (handler === undefined) continue;
+    table[keyword] = (n: ConfigNode) => {
+      if (n.args.length === 0) ctx.diags.ranked('abort', 'error', n, n.keyword, 'missing argument');
+      else handler(n);
+    };
+  }
+  // smtphelo_handler: a missing name is ignored without a word
+  const helo = table.smtp_helo_name;
+  table.smtp_helo_name = (n: ConfigNode) => {
+    if (n.args.length > 0) helo?.(n);
+  };
+  walk(blockChildren(node, ctx), ctx, table, 'global_defs', GLOBAL_DEPRECATED);
 }
+
+/** global_defs keywords whose argument keepalived 2.2.7 reads unchecked (each seen exiting 2 without it). */
+const GLOBAL_MISSING_ARGUMENT_STOPS = [
+  'process_name',
+  'vrrp_process_name',
+  'checker_process_name',
+  'bfd_process_name',
+  'smtp_server',
+  'smtp_connect_timeout',
+  'vrrp_mcast_group4',
+  'vrrp_mcast_group6',
+  'vrrp_garp_master_delay',
+  'vrrp_garp_master_repeat',
+  'vrrp_garp_master_refresh',
+  'vrrp_garp_master_refresh_repeat',
+  'vrrp_garp_lower_prio_delay',
+  'vrrp_garp_lower_prio_repeat',
+  'vrrp_down_timer_adverts',
+  'vrrp_garp_interval',
+  'vrrp_gna_interval',
+  'vrrp_version',
+  'nftables_priority',
+  'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark',
+  'vrrp_startup_delay',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'random_seed',
+  'config_save_dir',
+  'umask',
+] as const;
 
 /** The global keywords keepalived only knows outside global_defs (net_namespace, instance, ...). */
 export function printTopLevelGlobals(g: GlobalDefs): string[] {

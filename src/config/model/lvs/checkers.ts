@@ -41,6 +41,7 @@ import {
   blockChildren,
   choice,
   flag,
+  guardedArg,
   int,
   parseIp,
   rest,
@@ -133,15 +134,20 @@ const URL_HANDLERS: BlockHandlers<HttpUrl> = {
     url.digest = d.toLowerCase();
   },
   status_code: (n, url, ctx) => {
-    if (n.args.length === 0) return ctx.diags.error(n, n.keyword, 'missing argument');
+    // keepalived reads no code and says nothing
+    if (n.args.length === 0) return ctx.diags.note(n, n.keyword, 'no status code given: ignored');
     for (const word of n.args) {
       const r = parseStatus(word);
       if (r) url.statusCodes.push(r);
       else ctx.diags.error(n, n.keyword, `'${word}' is not a status code or range within 100-599`);
     }
   },
-  virtualhost: (n, url, ctx) => assign(url, 'virtualhost', arg(n, ctx)),
-  regex: (n, url, ctx) => assign(url, 'regex', rest(n, ctx)),
+  virtualhost: (n, url, ctx) => assign(url, 'virtualhost', guardedArg(n, ctx)),
+  regex: (n, url, ctx) => {
+    // keepalived's handler skips a regex line without a pattern and says nothing
+    if (n.args.length === 0) ctx.diags.note(n, n.keyword, 'no pattern given: ignored');
+    else assign(url, 'regex', rest(n, ctx));
+  },
   regex_no_match: (n, url, ctx) => (url.regexNoMatch = flag(n, ctx)),
   regex_options: (n, url, ctx) => {
     // keepalived ORs in the options it knows and skips any other word without a word.
@@ -236,8 +242,12 @@ const HTTP_HANDLERS: BlockHandlers<HttpCheck> = {
     const u = buildUrl(n, ctx, c.kind);
     if (u) c.urls.push(u);
   },
-  virtualhost: (n, c, ctx) => assign(c, 'virtualhost', arg(n, ctx)),
-  http_protocol: (n, c, ctx) => assign(c, 'httpProtocol', choice(n, ctx, ['1.0', '1.0C', '1.1'] as const)),
+  virtualhost: (n, c, ctx) => assign(c, 'virtualhost', guardedArg(n, ctx)),
+  // keepalived's handler checks for its argument: a missing one is an ordinary error
+  http_protocol: (n, c, ctx) => {
+    if (n.args.length === 0) guardedArg(n, ctx);
+    else assign(c, 'httpProtocol', choice(n, ctx, ['1.0', '1.0C', '1.1'] as const));
+  },
   fast_recovery: (n, c, ctx) => (c.fastRecovery = flag(n, ctx)),
   // keepalived 2.4 takes it in HTTP_GET too, where it changes nothing (no TLS).
   enable_sni: (n, c, ctx) => (c.enableSni = flag(n, ctx)),

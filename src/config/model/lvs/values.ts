@@ -4,7 +4,7 @@ import type { ConfigNode } from '../../types.js';
 import type { Family } from '../shared/ip.js';
 import type { Forwarding, LvsMethod, ScriptRef, TunnelOptions } from './types.js';
 import { readScriptCommand } from '../shared/script-command.js';
-import { type BuildContext, decimal, int, parseIp } from '../shared/values.js';
+import { type BuildContext, decimal, int, missingArgument, parseIp } from '../shared/values.js';
 
 export const UINT32_MAX = 4294967295;
 /** keepalived's weight limit (IPVS_WEIGHT_LIMIT = INT_MAX). */
@@ -41,7 +41,7 @@ export interface AddressPort {
 export function addressPort(node: ConfigNode, ctx: BuildContext, index = 0): AddressPort | undefined {
   const text = node.args[index];
   if (text === undefined) {
-    ctx.diags.error(node, node.keyword, 'missing address');
+    missingArgument(node, ctx, 'missing address');
     return undefined;
   }
   // inet_stosockaddr drops a '-range' or '/mask' after the address, without a word.
@@ -78,7 +78,7 @@ const METHODS: readonly LvsMethod[] = ['NAT', 'DR', 'TUN'];
 export function forwarding(node: ConfigNode, ctx: BuildContext): Forwarding | undefined {
   const method = node.args[0];
   if (method === undefined) {
-    ctx.diags.error(node, node.keyword, 'missing forwarding method (NAT, DR or TUN)');
+    missingArgument(node, ctx, 'missing forwarding method (NAT, DR or TUN)');
     return undefined;
   }
   if (!METHODS.includes(method as LvsMethod)) {
@@ -136,6 +136,10 @@ export function forwarding(node: ConfigNode, ctx: BuildContext): Forwarding | un
 
 /** `KEYWORD SCRIPT [user [group]]` with its location. */
 export function scriptRef(node: ConfigNode, ctx: BuildContext): ScriptRef | undefined {
+  if (node.args.length === 0) {
+    missingArgument(node, ctx);
+    return undefined;
+  }
   const s = readScriptCommand(node, ctx);
   return s ? { ...s, at: { file: node.file, line: node.line } } : undefined;
 }

@@ -41,6 +41,7 @@ import {
   blockChildren,
   choice,
   flag,
+  guardedArg,
   int,
   parseIp,
   walk,
@@ -144,10 +145,6 @@ export function buildVirtualServerGroup(node: ConfigNode, ctx: BuildContext): Vi
   if (name === undefined) return undefined;
   const entries: VsgEntry[] = [];
   for (const child of blockChildren(node, ctx)) {
-    if (child.children !== undefined) {
-      ctx.diags.warn(child, child.keyword, 'unexpected block in virtual_server_group, ignored');
-      continue;
-    }
     const e = buildVsgEntry(child, ctx);
     if (e) entries.push(e);
   }
@@ -242,7 +239,7 @@ const REAL_SERVER_HANDLERS: BlockHandlers<RealServer> = {
   },
   alpha: (n, rs, ctx) => (rs.alpha = flag(n, ctx)),
   smtp_alert: (n, rs, ctx) => (rs.smtpAlert = flag(n, ctx)),
-  virtualhost: (n, rs, ctx) => assign(rs, 'virtualhost', arg(n, ctx)),
+  virtualhost: (n, rs, ctx) => assign(rs, 'virtualhost', guardedArg(n, ctx)),
   snmp_name: (n, rs, ctx) => assign(rs, 'snmpName', arg(n, ctx)),
   ...Object.fromEntries(CHECKER_KINDS.map((kind) => [kind, addChecker])),
 };
@@ -351,7 +348,7 @@ const VIRTUAL_SERVER_HANDLERS: BlockHandlers<VirtualServerBuild> = {
   },
   ha_suspend: (n, b, ctx) => (b.vs.haSuspend = bareFlag(n, ctx)),
   smtp_alert: (n, b, ctx) => (b.vs.smtpAlert = flag(n, ctx)),
-  virtualhost: (n, b, ctx) => assign(b.vs, 'virtualhost', arg(n, ctx)),
+  virtualhost: (n, b, ctx) => assign(b.vs, 'virtualhost', guardedArg(n, ctx)),
   snmp_name: (n, b, ctx) => assign(b.vs, 'snmpName', arg(n, ctx)),
   alpha: (n, b, ctx) => (b.vs.alpha = bareFlag(n, ctx)),
   omega: (n, b, ctx) => (b.vs.omega = bareFlag(n, ctx)),

@@ -2,7 +2,7 @@
 // vrrp_script runs as), read and printed the same way by the VRRP and the LVS blocks.
 import type { ConfigNode } from '../../types.js';
 import { quoteWord } from './table.js';
-import type { BuildContext } from './values.js';
+import { type BuildContext, missingArgument } from './values.js';
 
 /** A script to run, with the user (and group) to run it as. */
 export interface ScriptCommand {
@@ -17,7 +17,7 @@ export interface ScriptCommand {
 export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCommand | undefined {
   const [command, user, group, ...extra] = node.args;
   if (command === undefined) {
-    ctx.diags.error(node, node.keyword, 'missing argument');
+    missingArgument(node, ctx);
     return undefined;
   }
   // keepalived reads the words after the script as USER [GROUP] and ignores any more; arguments meant

@@ -9,13 +9,16 @@ function unresolvedIn(word: string): string | undefined {
   return word.includes('$') ? UNRESOLVED.exec(word)?.[0] : undefined;
 }
 
-/** A `$NAME` still present after preprocessing is almost always an undefined parameter. */
+/**
+ * A `$NAME` still present after preprocessing is almost always an undefined parameter. keepalived keeps
+ * it as written and says nothing, so this is a note (it counts for nothing in `-t`'s verdict).
+ */
 export function warnUnresolvedVariables(nodes: readonly ConfigNode[], ctx: BuildContext): void {
   for (const node of nodes) {
     let found = unresolvedIn(node.keyword);
     for (let i = 0; found === undefined && i < node.args.length; i++) found = unresolvedIn(node.args[i]);
     if (found !== undefined)
-      ctx.diags.warn(node, node.keyword, `'${found}' is not a defined parameter, left as written`);
+      ctx.diags.note(node, node.keyword, `'${found}' is not a defined parameter, left as written`);
     if (node.children) warnUnresolvedVariables(node.children, ctx);
   }
 }

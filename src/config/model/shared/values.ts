@@ -1,6 +1,6 @@
 // Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
 // file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
-import { blockEnd } from '../../blocks.js';
+import { blockEnd, blockStart } from '../../blocks.js';
 import type { ConfigHost, ConfigNode, Diagnostics, HostFacts } from '../../types.js';
 import { aliasOf, keywordSupport } from '../../keyword-support.js';
 import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
@@ -26,6 +26,14 @@ export function missingArgument(node: ConfigNode, ctx: BuildContext, what = 'mis
 export function arg(node: ConfigNode, ctx: BuildContext, index = 0): string | undefined {
   const v = node.args[index];
   if (v === undefined) missingArgument(node, ctx);
+  return v;
+}
+
+/** The argument at `index` of a keyword whose keepalived handler checks for it itself: a missing one is an
+ * ordinary error even where missing arguments stop keepalived's parser. */
+export function guardedArg(node: ConfigNode, ctx: BuildContext, index = 0): string | undefined {
+  const v = node.args[index];
+  if (v === undefined) ctx.diags.error(node, node.keyword, 'missing argument');
   return v;
 }
 
@@ -208,22 +216,99 @@ export function walkBlock<S>(
       continue;
     }
     takeSpilled();
-    handler(keyword === child.keyword ? child : { ...child, keyword }, target, ctx);
+    const given = keyword === child.keyword ? child : { ...child, keyword };
+    handler(given, target, ctx);
     const rest = takeSpilled();
     if (rest !== undefined) {
       // the block this child opened was closed early: its own '}' is now one too many, here
       queue.unshift(...rest, ...(child.children !== undefined ? [closingBrace(child)] : []));
+    } else if (child.children !== undefined && !readAsBlock.has(given) && !SUBLEVEL_KEYWORDS.has(keyword)) {
+      // a keyword that takes no block: keepalived runs its handler, ignores the '{' and reads what follows
+      // as keywords of this block, and the '}' ends this block
+      ctx.diags.error(blockStart(child), undefined, "unexpected '{' - ignoring");
+      queue.unshift(...child.children, closingBrace(child));
     }
   }
 }
 
-/** Children of a block keyword; a block keyword written without `{` is an error. */
+/** Nodes whose block a handler read (through blockChildren): walkBlock treats any other block as keepalived
+ * treats the `{` of a keyword that takes none. */
+const readAsBlock = new WeakSet<ConfigNode>();
+
+/** keepalived 2.4.3's keywords with keywords of their own (install_sublevel): their block is theirs even when
+ * the handler rejects the keyword and reads no further (tests/fixtures/keepalived-2.4.3-keywords.json). */
+const SUBLEVEL_KEYWORDS = new Set([
+  'BFD_CHECK',
+  'DNS_CHECK',
+  'FILE_CHECK',
+  'HTTP_GET',
+  'MISC_CHECK',
+  'PING_CHECK',
+  'SMTP_CHECK',
+  'SSL',
+  'SSL_GET',
+  'TCP_CHECK',
+  'UDP_CHECK',
+  'auth_hmac',
+  'authentication',
+  'bfd_instance',
+  'garp_group',
+  'global_defs',
+  'host',
+  'real_server',
+  'track_file',
+  'track_group',
+  'url',
+  'virtual_server',
+  'vrrp_instance',
+  'vrrp_script',
+  'vrrp_sync_group',
+  'vrrp_track_file',
+  'vrrp_track_process',
+  // keepalived-ts's own
+  'status_http',
+]);
+
+/**
+ * Children of a block keyword; a block keyword written without `{` is an error. A block of values (addresses,
+ * peers, tracked names: keepalived's alloc_value_block) holding a block of its own is read as keepalived reads
+ * it: its `{` is one more value, the lines inside are values, and the first `}` ends the whole block; what
+ * follows goes to the level above (walkBlock takes it from `spilled`).
+ */
 export function blockChildren(node: ConfigNode, ctx: BuildContext): ConfigNode[] {
+  readAsBlock.add(node);
   if (node.children === undefined) {
     ctx.diags.error(node, node.keyword, `expects a block ({ ... })`);
     return [];
   }
-  return node.children;
+  if (SUBLEVEL_KEYWORDS.has(node.keyword) || !node.children.some((c) => c.children !== undefined))
+    return node.children;
+  const { values, rest } = flattenValues(node.children);
+  spilled = rest;
+  return values;
+}
+
+/** A value block's lines as keepalived reads them, up to the first `}`; `rest`: what follows that `}`. */
+function flattenValues(children: readonly ConfigNode[]): { values: ConfigNode[]; rest?: ConfigNode[] } {
+  const values: ConfigNode[] = [];
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (child.children === undefined) {
+      values.push(child);
+      continue;
+    }
+    const { children: inner, ...line } = child;
+    values.push(line, { ...blockStart(child), keyword: '{', args: [] });
+    const nested = flattenValues(inner);
+    values.push(...nested.values);
+    const after = children.slice(i + 1);
+    // the first '}' is this child's own, unless a block inside it closed first
+    return {
+      values,
+      rest: nested.rest === undefined ? after : [...nested.rest, closingBrace(child), ...after],
+    };
+  }
+  return { values };
 }
 
 // ---- addresses (added by the VRRP model; shared with the LVS model) ----

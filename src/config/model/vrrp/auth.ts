@@ -29,12 +29,14 @@ export interface AuthHmac {
 /** The `authentication { auth_type PASS|AH; auth_pass ... }` block. */
 export function readAuthentication(node: ConfigNode, ctx: BuildContext): Authentication | undefined {
   let type: 'PASS' | 'AH' | undefined;
+  let typeGiven = false;
   let password: string | undefined;
   walk(
     blockChildren(node, ctx),
     ctx,
     {
       auth_type: (n) => {
+        typeGiven = true;
         type = choice(n, ctx, ['PASS', 'AH'] as const);
       },
       auth_pass: (n) => {
@@ -50,8 +52,10 @@ export function readAuthentication(node: ConfigNode, ctx: BuildContext): Authent
     },
     'authentication',
   );
+  // keepalived takes a block without a (valid) auth_type as no authentication, and says nothing more
   if (type === undefined) {
-    ctx.diags.error(node, node.keyword, 'auth_type (PASS or AH) is required');
+    if (!typeGiven)
+      ctx.diags.note(node, node.keyword, 'no auth_type (PASS or AH): no authentication, as keepalived does');
     return undefined;
   }
   if (password === undefined) {

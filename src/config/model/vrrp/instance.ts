@@ -24,7 +24,7 @@ export type { Authentication, AuthHmac, HmacKey } from './auth.js';
 import {
   type BuildContext,
   blockChildren,
-  choice,
+  arg,
   decimal,
   flag,
   type Handlers,
@@ -216,6 +216,23 @@ const INSTANCE_DEPRECATED: Record<string, string> = {
   virtual_ipaddress_excluded_static: 'virtual_ipaddress_excluded',
 };
 
+/** vrrp_instance keywords whose keepalived handlers check for their argument: a missing one is an ordinary
+ * error there, not the stop of the parser that the others cause (each seen with 2.2.7). */
+const GUARDED_INSTANCE_KEYWORDS = ['garp_extra_if', 'kernel_rx_buf_size'];
+
+function withGuardedArguments(handlers: Handlers, ctx: BuildContext): Handlers {
+  const out: Handlers = { ...handlers };
+  for (const keyword of GUARDED_INSTANCE_KEYWORDS) {
+    const handler = handlers[keyword];
+    if (handler === undefined) continue;
+    out[keyword] = (n) => {
+      if (n.args.length === 0) ctx.diags.error(n, n.keyword, 'missing argument');
+      else handler(n);
+    };
+  }
+  return out;
+}
+
 function readUnicastPeers(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance): void {
   for (const child of blockChildren(node, ctx)) {
     const words = [child.keyword, ...child.args];
@@ -226,23 +243,23 @@ function readUnicastPeers(node: ConfigNode, ctx: BuildContext, inst: VrrpInstanc
       address: ip.address,
       family: ip.family,
     };
-    let ok = true;
+    // vrrp_data.c alloc_vrrp_unicast_peer: a bad option is reported and ends the options; the peer stays
     for (let i = 1; i < words.length; i += 2) {
       const w = words[i];
-      if (w !== 'min_ttl' && w !== 'max_ttl') {
-        ctx.diags.error(child, 'unicast_peer', `unknown option '${w ?? ''}' (min_ttl, max_ttl)`);
-        ok = false;
+      if (i + 1 >= words.length) {
+        ctx.diags.error(child, 'unicast_peer', `(${inst.name}) ${w} is missing a value`);
         break;
       }
       const v = int({ ...child, keyword: 'unicast_peer', args: words }, ctx, 0, 255, i + 1);
-      if (v === undefined) {
-        ok = false;
+      if (v === undefined) continue;
+      if (w === 'min_ttl') peer.minTtl = v;
+      else if (w === 'max_ttl') peer.maxTtl = v;
+      else {
+        ctx.diags.error(child, 'unicast_peer', `(${inst.name}) unknown unicast_peer option ${w}`);
         break;
       }
-      if (w === 'min_ttl') peer.minTtl = v;
-      else peer.maxTtl = v;
     }
-    if (ok) inst.unicastPeers.push(peer);
+    inst.unicastPeers.push(peer);
   }
 }
 
@@ -325,9 +342,16 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
       () => inst.notify,
       () => `(${inst.name})`,
     ),
+    // vrrp_parser.c vrrp_state_handler: exact words; anything else is BACKUP, and BACKUP never undoes MASTER
     state: (n) => {
-      const v = choice(n, ctx, ['MASTER', 'BACKUP'] as const, 0, true);
-      if (v) inst.state = v;
+      const v = arg(n, ctx);
+      if (v === undefined) return;
+      if (v === 'MASTER') inst.state = 'MASTER';
+      else if (v !== 'BACKUP') {
+        ctx.diags.error(n, n.keyword, `(${inst.name}) unknown state '${v}', defaulting to BACKUP`);
+        inst.state = 'BACKUP';
+      } else if (inst.state === 'MASTER')
+        ctx.diags.error(n, n.keyword, `(${inst.name}) state previously set as MASTER - ignoring BACKUP`);
     },
     virtual_router_id: (n) => {
       const v = int(n, ctx, 1, 255);
@@ -449,7 +473,7 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
   const h = instanceHandlers(ctx);
   h.target(inst);
   const children = blockChildren(node, ctx);
-  walk(children, ctx, h.handlers, 'vrrp_instance', INSTANCE_DEPRECATED);
+  walk(children, ctx, withGuardedArguments(h.handlers, ctx), 'vrrp_instance', INSTANCE_DEPRECATED);
   const unicastAt = children.find((c) => UNICAST_KEYWORDS.has(c.keyword));
   if (unicastAt && inst.unicastPeers.length === 0 && !inst.unicastFaultNoPeer)
     ctx.diags.warn(

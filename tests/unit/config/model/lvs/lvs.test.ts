@@ -869,7 +869,9 @@ void describe('remaining diagnostics', () => {
     );
     assert.deepEqual(messages, [
       "/k.conf:2: note: virtual_server_group: '90' after the port ignored, as keepalived does",
-      '/k.conf:3: warning: 10.0.0.2: unexpected block in virtual_server_group, ignored',
+      // keepalived reads the '{' as one more entry and the first '}' as the group's end
+      "/k.conf:3: error: virtual_server_group: '{' is not a valid IP address - skipping",
+      '/k.conf:5: warning: }: unknown keyword in the top level, ignored',
       "/k.conf:7: error: ip_family: 'ipx' is not one of inet, inet6",
       "/k.conf:8: error: persistence_granularity: invalid IPv6 persistence_granularity '129' (1..128)",
       '/k.conf:9: warning: sorry_server_lvs_method: used before or without sorry_server - ignoring',
@@ -914,7 +916,7 @@ void describe('remaining diagnostics', () => {
       "/k.conf:5: error: connect_ip: '10.0.0.x' is not a valid IP address",
       '/k.conf:7: error: bindto: 2001:db8::5 does not match the address family of connect_ip',
       "/k.conf:10: note: regex_stack: keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)",
-      '/k.conf:11: error: status_code: missing argument',
+      '/k.conf:11: note: status_code: no status code given: ignored',
       '/k.conf:8: note: url: regex parameters specified without regex',
       "/k.conf:16: error: user: unexpected 'c' after the group",
     ]);

@@ -199,6 +199,14 @@ void describe('vrrp_instance values', () => {
     assert.deepEqual(zero.messages, ['test.conf:4: error: priority: 0 is out of range 1..255']);
   });
 
+  void test('authentication without auth_type is no authentication, noted only (keepalived runs it)', () => {
+    const r = build(basic('  authentication {\n    auth_pass x\n  }'));
+    assert.deepEqual(r.messages, [
+      'test.conf:4: note: authentication: no auth_type (PASS or AH): no authentication, as keepalived does',
+    ]);
+    assert.equal(r.model.instances[0]?.authentication, undefined);
+  });
+
   void test('authentication PASS cut to 8 characters, AH, bad type', () => {
     const pass = build(basic('  authentication {\n    auth_type PASS\n    auth_pass 123456789abc\n  }'));
     assert.deepEqual(pass.messages, [
@@ -209,10 +217,7 @@ void describe('vrrp_instance values', () => {
     assert.deepEqual(ah.messages, []);
     assert.equal(ah.model.instances[0]?.authentication?.type, 'AH');
     const bad = build(basic('  authentication {\n    auth_type MD5\n    auth_pass x\n  }'));
-    assert.deepEqual(bad.messages, [
-      "test.conf:5: error: auth_type: 'MD5' is not one of PASS, AH",
-      'test.conf:4: error: authentication: auth_type (PASS or AH) is required',
-    ]);
+    assert.deepEqual(bad.messages, ["test.conf:5: error: auth_type: 'MD5' is not one of PASS, AH"]);
   });
 
   void test('auth_hmac keys, active key and modes', () => {
@@ -286,7 +291,7 @@ void describe('vrrp_instance values', () => {
   });
 
   void test('malformed addresses and options', () => {
-    const { messages } = build(
+    const { model, messages } = build(
       vi(`  interface eth0
   virtual_router_id 9
   virtual_ipaddress {
@@ -308,6 +313,45 @@ void describe('vrrp_instance values', () => {
       "test.conf:11: error: unicast_src_ip: '10.0.0' is not a valid IP address",
       'test.conf:11: warning: unicast_src_ip: (VI_1) a unicast keyword has been specified without any unicast peers: multicast is used (deprecated usage)',
     ]);
+    // keepalived skips an unknown word or a bad scope and keeps the address (two addresses on one line:
+    // the first)
+    assert.deepEqual(
+      model.instances[0]?.virtualIpaddresses.map((a) => a.address),
+      ['10.0.0.2', '10.0.0.3', '10.0.0.4'],
+    );
+  });
+
+  void test('state is read word for word; unicast_peer options in error keep the peer (keepalived)', () => {
+    const { model, messages } = build(
+      vi(`  state MASTER
+  state BACKUP
+  interface eth0
+  virtual_router_id 9
+  unicast_peer {
+    10.0.0.2 min_ttl
+    10.0.0.3 colour 5 max_ttl 3
+  }
+  virtual_ipaddress {
+    10.0.0.1/24
+  }`) + vi('  state master\n  interface eth0\n  virtual_router_id 10\n  no_virtual_ipaddress', 'VI_2'),
+    );
+    assert.deepEqual(messages, [
+      'test.conf:3: error: state: (VI_1) state previously set as MASTER - ignoring BACKUP',
+      'test.conf:7: error: unicast_peer: (VI_1) min_ttl is missing a value',
+      'test.conf:8: error: unicast_peer: (VI_1) unknown unicast_peer option colour',
+      "test.conf:15: error: state: (VI_2) unknown state 'master', defaulting to BACKUP",
+    ]);
+    assert.deepEqual(
+      model.instances.map((i) => i.state),
+      ['MASTER', 'BACKUP'],
+    );
+    assert.deepEqual(
+      model.instances[0]?.unicastPeers.map((p) => [p.address, p.maxTtl]),
+      [
+        ['10.0.0.2', undefined],
+        ['10.0.0.3', undefined],
+      ],
+    );
   });
 
   void test('virtual_routes and virtual_rules', () => {
@@ -780,10 +824,10 @@ void describe('cross-references', () => {
     );
   });
 
-  void test('a $NAME left after preprocessing is warned about', () => {
+  void test('a $NAME left after preprocessing is noted (keepalived says nothing)', () => {
     const { messages } = build(basic('  notify_master $NOTIFY'));
     assert.deepEqual(messages, [
-      "test.conf:4: warning: notify_master: '$NOTIFY' is not a defined parameter, left as written",
+      "test.conf:4: note: notify_master: '$NOTIFY' is not a defined parameter, left as written",
     ]);
   });
 });
