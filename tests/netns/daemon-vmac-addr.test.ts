@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // Per-address VMACs on the real kernel: an instance on eth0 with a VIP on a second LAN (eth1), given a
 // macvlan of its own there by use_vmac_addr (named vrrp.VRID), or by use_vmac on the address line (named
 // with vmac_addr_prefix). Checked: the macvlan's name, private mode and MAC 00:00:5e:00:01:VRID, the VIP on

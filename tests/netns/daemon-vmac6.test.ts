@@ -1,3 +1,4 @@
+// Test lane: shared (asserts outcomes, not timing: runs beside another such file, scripts/run-tests.js).
 // use_vmac with an IPv6 instance, our daemon against itself on the real kernel: the macvlan vrrp.VRID with
 // MAC 00-00-5e-00-02-VRID, no kernel-generated link-local on it (every router would derive the same one),
 // the base interface's link-local copied to it as keepalived does; adverts leave the VMAC from that
