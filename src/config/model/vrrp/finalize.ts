@@ -183,7 +183,8 @@ function applyStrict(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext): void
     );
     inst.higherPrioSendAdvert = false;
   }
-  if (inst.vmacXmitBase) {
+  // vrrp.c checks it among the VMAC's settings: without use_vmac the error is the one below
+  if (inst.vmacXmitBase && inst.useVmac) {
     err(ctx, at, 'vmac_xmit_base', `${n} vmac_xmit_base is not allowed in strict mode, cleared`);
     inst.vmacXmitBase = false;
   }
@@ -290,6 +291,10 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
   if (inst.promoteSecondaries && (inst.useVmac || inst.useIpvlan)) {
     err(ctx, at, 'promote_secondaries', `${n} promote_secondaries is automatically set for vmacs - ignoring`);
     inst.promoteSecondaries = false;
+  }
+  if (inst.vmacXmitBase && !inst.useVmac) {
+    err(ctx, at, 'vmac_xmit_base', `${n} vmac_xmit_base is only valid with a vmac`);
+    inst.vmacXmitBase = false;
   }
   if (inst.useVmac && inst.unicastPeers.length > 0 && !inst.vmacXmitBase)
     warn(ctx, at, 'use_vmac', `${n} use_vmac with unicast peers needs vmac_xmit_base`);

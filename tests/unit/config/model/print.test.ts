@@ -430,7 +430,8 @@ function instance(index: number, g: GlobalDefs, names: Names): fc.Arbitrary<Vrrp
           if (r.srcIp) i.srcIp = x.src;
           if (r.garp)
             [i.garpMasterDelay, i.garpMasterRepeat, i.garpLowerPrioDelay, i.garpLowerPrioRepeat] = r.garp;
-          i.vmacXmitBase = r.flags[0] ?? false;
+          // keepalived clears vmac_xmit_base (with an error) on an instance without use_vmac
+          i.vmacXmitBase = (r.flags[0] ?? false) && r.vmac !== undefined;
           i.dontTrackPrimary = r.flags[1] ?? false;
           // keepalived refuses promote_secondaries with use_vmac (it sets it on VMACs anyway)
           i.promoteSecondaries = (r.flags[2] ?? false) && !r.vmac;

@@ -290,6 +290,17 @@ void describe('vrrp_instance values', () => {
     assert.deepEqual(b && [b.preferredLft, b.useVmac], ['forever', true]);
   });
 
+  void test('vmac_xmit_base without use_vmac is reported and cleared (vrrp.c)', () => {
+    const { model, messages } = build(vi(`  interface eth0\n  virtual_router_id 9\n  vmac_xmit_base`));
+    assert.deepEqual(
+      messages.filter((m) => m.includes('vmac_xmit_base')),
+      ['test.conf:1: error: vmac_xmit_base: (VI_1) vmac_xmit_base is only valid with a vmac'],
+    );
+    assert.equal(model.instances[0]?.vmacXmitBase, false);
+    const withVmac = build(vi(`  interface eth0\n  virtual_router_id 9\n  use_vmac\n  vmac_xmit_base`));
+    assert.equal(withVmac.model.instances[0]?.vmacXmitBase, true);
+  });
+
   void test('malformed addresses and options', () => {
     const { model, messages } = build(
       vi(`  interface eth0
@@ -648,6 +659,7 @@ ${vi(`  state MASTER
   garp_master_refresh 10
   lower_prio_no_advert false
   higher_prio_send_advert
+  use_vmac
   vmac_xmit_base
   virtual_ipaddress {
     10.0.0.1
