@@ -211,12 +211,17 @@ export function instanceSetupFromModel(
     ...(inst.notifyPriorityChanges === true ? { notifyPriorityChanges: true } : {}),
     ...(g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined ? { notifyFifo: true } : {}),
   };
-  // keepalived (vrrp_complete_instance) tracks the interface of every address without dont_track (TRACK_ADDR);
-  // keepalived-ts does so for the address VMACs only.
-  const tracked = [...inst.virtualIpaddresses, ...inst.virtualIpaddressesExcluded]
-    .filter((a) => !a.noTrack)
-    .map((a) => placement.devices.get(a.address));
-  const addressInterfaces = placement.vmacs.map((v) => v.name).filter((n) => tracked.includes(n));
+  // keepalived (vrrp_complete_instance) tracks the interface of every address without no_track (TRACK_ADDR,
+  // unweighted): a VIP's `dev` going down faults the instance, since the address cannot be put back there.
+  // The instance's own interface and VMAC are tracked as such (or not, with dont_track_primary).
+  const own = new Set([inst.interface, vmacName]);
+  const addressInterfaces = [
+    ...new Set(
+      [...inst.virtualIpaddresses, ...inst.virtualIpaddressesExcluded]
+        .filter((a) => !a.noTrack)
+        .flatMap((a) => placement.devices.get(a.address) ?? []),
+    ),
+  ].filter((dev) => !own.has(dev));
   if (addressInterfaces.length > 0) spec.addressInterfaces = addressInterfaces;
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
   if (inst.timerExpiredBackup !== undefined && !spec.preempt)

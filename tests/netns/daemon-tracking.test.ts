@@ -87,6 +87,50 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
       await waitUntil(() => hasAddress(a.ns, VIP) && !hasAddress(b.ns, VIP), 'VIP back on a only', 3000);
     }));
 
+  test('a VIP on another interface: that link going down faults the instance; with no_track it does not', () =>
+    withLab('vipif', async (lab) => {
+      const [a, b] = pair(lab);
+      // the interfaces on both routers (keepalived 2.2.7 refuses to start with a VIP on a missing one)
+      for (const r of [a, b])
+        for (const [x, y] of [
+          ['vif0', 'vif1'],
+          ['vnt0', 'vnt1'],
+        ] as const) {
+          run(['ip', '-n', r.ns, 'link', 'add', x, 'type', 'veth', 'peer', 'name', y]);
+          lab.setLink(r, y, true);
+          lab.setLink(r, x, true);
+        }
+      const vips = [`${VIP}/24`, '10.2.9.1/24 dev vif0', '10.2.8.1/24 dev vnt0 no_track'];
+      const da = lab.start(impl, a, 'vipif-a', globalDefs('a') + instance({ priority: 200, vips }));
+      // b has the same VIPs: keepalived 2.2.7 drops adverts whose address list differs
+      const db = lab.start(impl, b, 'vipif-b', globalDefs('b') + instance({ priority: 100, vips }));
+      await da.waitForState('VI_1', 'MASTER', 10_000);
+      await db.waitForState('VI_1', 'BACKUP', 10_000);
+      await waitUntil(
+        () => hasAddress(a.ns, '10.2.9.1', 'vif0') && hasAddress(a.ns, '10.2.8.1', 'vnt0'),
+        'VIPs on a',
+        3000,
+      );
+      // no_track: its link going down changes nothing
+      lab.setLink(a, 'vnt0', false);
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.equal(da.state('VI_1'), 'MASTER', da.log(20));
+      assert.ok(hasAddress(a.ns, VIP), 'a still holds the VIP');
+      lab.setLink(a, 'vnt0', true);
+      // the tracked one: FAULT (keepalived's TRACK_ADDR), b takes over; back up, a is MASTER again
+      const [sa, sb] = [da.mark(), db.mark()];
+      lab.setLink(a, 'vif0', false);
+      await da.waitForState('VI_1', 'FAULT', 5000, sa);
+      await db.waitForState('VI_1', 'MASTER', 5000, sb);
+      lab.setLink(a, 'vif0', true);
+      await da.waitForState('VI_1', 'MASTER', 10_000, sa);
+      await waitUntil(
+        () => hasAddress(a.ns, VIP) && hasAddress(a.ns, '10.2.9.1', 'vif0'),
+        'VIPs back on a',
+        3000,
+      );
+    }));
+
   test('interface_up_down_delays: a tracked link down for less than the delay changes nothing; longer, FAULT after it', () =>
     withLab('tud', async (lab) => {
       const [a, b] = pair(lab);

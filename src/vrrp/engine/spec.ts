@@ -156,8 +156,8 @@ export interface InstanceSpec {
   garp: GarpSpec;
   /** keepalived `dont_track_primary`: a down instance interface does not fault the instance. */
   dontTrackPrimary?: boolean;
-  /** VMACs made for the instance's addresses (use_vmac_addr) that hold one without dont_track: a down one
-   * faults the instance, as keepalived's TRACK_ADDR does. */
+  /** The other interfaces its addresses go on (a `dev`, an address VMAC), for those without no_track: a
+   * down one faults the instance, as keepalived's TRACK_ADDR does. */
   addressInterfaces?: string[];
   /** keepalived `down_timer_adverts`: adverts missed before the master is declared down (default 3). */
   downTimerAdverts?: number;

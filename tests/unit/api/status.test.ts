@@ -43,7 +43,7 @@ vrrp_instance V {
   }
   virtual_ipaddress {
     10.9.9.9
-    10.9.8.1/24 dev eth1
+    10.9.8.1/24 dev eth1 no_track
   }
   virtual_ipaddress_excluded {
     10.9.7.7

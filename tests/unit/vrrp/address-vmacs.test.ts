@@ -151,6 +151,17 @@ test('the instance tracks its address VMACs (keepalived TRACK_ADDR) unless every
   );
 });
 
+test('a VIP on another interface (dev) makes it tracked; not with no_track, not the own ones', () => {
+  const plain = setupOf(instance('', '10.0.0.1/24\n    10.0.1.5/24 dev eth1', '10.0.3.5/24 dev eth3'));
+  assert.deepEqual(plain.spec.addressInterfaces, ['eth1', 'eth3']);
+  assert.equal(setupOf(instance('', '10.0.1.5/24 dev eth1 no_track')).spec.addressInterfaces, undefined);
+  assert.equal(setupOf(instance('use_vmac', '10.0.0.5/24 dev eth0')).spec.addressInterfaces, undefined);
+  assert.equal(
+    setupOf(instance('dont_track_primary', '10.0.0.5/24 dev eth0')).spec.addressInterfaces,
+    undefined,
+  );
+});
+
 test('a down address VMAC faults the instance, back to BACKUP when it comes up', () => {
   const setup = vrrpSetupFromModel(load(instance('use_vmac_addr', '10.0.1.5/24 dev eth1')).model);
   const engine = new Engine(setup.engine);
