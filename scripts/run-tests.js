@@ -137,7 +137,7 @@ for (const x of results.filter((x) => x.outcome === 'fail' || x.outcome === 'can
     .split('\n')
     .filter((l) => l.trim() !== '')
     .slice(0, 8);
-  for (const l of why) console.log(`      ${l.slice(0, 160)}`);
+  for (const l of why) console.log(`      ${l.slice(0, 320)}`);
 }
 for (const p of problems) console.log(`  PROBLEM: ${p}`);
 const failed = count('fail') + count('cancelled');

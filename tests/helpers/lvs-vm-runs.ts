@@ -153,13 +153,35 @@ export async function readTable(
 ): Promise<Record<string, string>> {
   const views: string[] = [...TABLE_VIEWS, ...(withTimeouts ? [TIMEOUT_VIEW] : [])];
   const script = views.map((v) => `echo '@@@ ${v}'; ${v} 2>&1`).join('; ');
-  const out = await vm.run(inNs(ns, script));
-  const result: Record<string, string> = {};
-  for (const part of out.split('@@@ ').slice(1)) {
-    const newline = part.indexOf('\n');
-    result[part.slice(0, newline)] = normaliseView(part.slice(newline + 1));
+  const once = async (): Promise<Record<string, string>> => {
+    const out = await vm.run(inNs(ns, script));
+    const result: Record<string, string> = {};
+    for (const part of out.split('@@@ ').slice(1)) {
+      const newline = part.indexOf('\n');
+      result[part.slice(0, newline)] = normaliseView(part.slice(newline + 1));
+    }
+    return result;
+  };
+  // The views are four ipvsadm runs: read them until two reads in a row agree, so that a table still
+  // changing (or one ipvsadm run failing under the VM's load) is not taken for the daemon's table.
+  let last = await once();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 300));
+    const next = await once();
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
   }
-  return result;
+  return last;
+}
+
+/** The lines of two views that differ, each side's own, for a message that fits a log's few lines. */
+export function viewDifference(want: string, got: string | undefined): string {
+  const a = want.split('\n');
+  const b = (got ?? '(none)').split('\n');
+  const onlyA = a.filter((l) => !b.includes(l));
+  const onlyB = b.filter((l) => !a.includes(l));
+  if (onlyA.length === 0 && onlyB.length === 0) return 'same lines, another order';
+  return `only keepalived: ${JSON.stringify(onlyA)}; only keepalived-ts: ${JSON.stringify(onlyB)}`;
 }
 
 /** `ipvsadm -Sn` of `ns`, as is. */
