@@ -5,6 +5,7 @@
 // innermost block. Keywords are case-sensitive and kept as written.
 import type { ConfigNode, Diagnostics, SourceLine, SourceLocation } from './types.js';
 import { tokenizeLine } from './lexical.js';
+import { blockKind, type BlockKind } from './block-keywords.js';
 
 // The statement text as written (quotes included), for keywords whose arguments keepalived re-reads with
 // its quoted-and-escaped splitter (vrrp_script `script`, MISC_CHECK `misc_path`, HTTP `regex`).
@@ -60,6 +61,11 @@ export class BlockParser {
   private children: ConfigNode[] = this.root;
   // The statement a following `{` would attach to.
   private candidate: ConfigNode | undefined;
+  // A keyword that opens a block, last on its line: when the next line does not start with `{`,
+  // keepalived reads that line and the ones after as the block all the same.
+  private awaiting: { node: ConfigNode; kind: BlockKind } | undefined;
+  // The `{`s written minus the `}`s, never below 0 (blocks opened without a `{` not counted).
+  private writtenDepth = 0;
   // One string per distinct word: keywords and common values repeat thousands of times in a large
   // config, and the tree holds every word until the model is built.
   private readonly words = new Map<string, string>();
@@ -71,10 +77,16 @@ export class BlockParser {
     const { tokens, error } = tokenizeLine(line.text);
     if (error !== undefined) diags.error(line, undefined, error);
     const mayNeedText = NEEDS_TEXT.test(line.text);
+    const awaiting = this.awaiting;
+    if (awaiting !== undefined && tokens.length > 0) {
+      this.awaiting = undefined;
+      if (tokens[0].kind !== 'open') this.openWithoutBrace(awaiting, line);
+    }
     let i = 0;
     while (i < tokens.length) {
       const token = tokens[i];
       if (token.kind === 'open') {
+        this.writtenDepth++;
         const at = { file: line.file, line: line.line };
         const candidate = this.candidate;
         if (candidate !== undefined && candidate.children === undefined) {
@@ -93,9 +105,12 @@ export class BlockParser {
         continue;
       }
       if (token.kind === 'close') {
+        // keepalived counts braces as written (lib/parser.c read_line): a block opened without its `{`
+        // makes its `}` one too many there, reported as such (its block is closed all the same).
+        if (this.writtenDepth === 0) diags.error(line, undefined, "unexpected '}' with no block open");
+        else this.writtenDepth--;
         const block = this.open.pop();
-        if (block === undefined) diags.error(line, undefined, "unexpected '}' with no block open");
-        else {
+        if (block !== undefined) {
           // Trimmed to size when the block closes, for the same reason as `args` below.
           if (block.node) {
             block.node.children = this.children.slice();
@@ -119,8 +134,44 @@ export class BlockParser {
       }
       this.children.push(node);
       this.candidate = node;
+      const kind = this.blockKindHere(node.keyword);
+      // A list's keyword takes no word of its own (virtual_server_group's name aside, which keepalived
+      // takes off before reading the list): keepalived reports the first and reads the list without them.
+      if (kind === 'values' && args.length > 0 && node.keyword !== 'virtual_server_group')
+        diags.error(
+          node,
+          node.keyword,
+          `block has extra parameters ${args[0]} ..., ignored as keepalived ignores them`,
+        );
+      if (kind !== undefined && j === tokens.length) this.awaiting = { node, kind };
       i = j;
     }
+  }
+
+  /** What block `keyword` opens where the parser stands; undefined inside a block with no keyword. */
+  private blockKindHere(keyword: string): BlockKind | undefined {
+    const path: string[] = [];
+    for (const block of this.open) {
+      if (block.node === undefined) return undefined;
+      path.push(block.node.keyword);
+    }
+    return blockKind(path, keyword);
+  }
+
+  /** keepalived's reading of a block keyword whose `{` is missing: the block starts at `line`. */
+  private openWithoutBrace(awaiting: { node: ConfigNode; kind: BlockKind }, line: SourceLocation): void {
+    const { node, kind } = awaiting;
+    const at = { file: line.file, line: line.line };
+    const message =
+      "'{' missing at the start of its block: the lines after it are read as the block, as keepalived does";
+    // keepalived counts a keyword table's missing brace as a configuration error and only logs a list's.
+    if (kind === 'keywords') this.diags.error(at, node.keyword, message);
+    else this.diags.note(at, node.keyword, message);
+    node.children = [];
+    Reflect.defineProperty(node, BLOCK_START, { value: at });
+    this.open.push({ node, at, outer: this.children });
+    this.children = node.children;
+    this.candidate = undefined;
   }
 
   private intern(word: string): string {

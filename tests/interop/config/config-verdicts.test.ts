@@ -221,6 +221,33 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  // A list keyword without its '{': keepalived reads the lines after it as the list (logging that) and
+  // reports the instance's '}', now one too many as written.
+  'value-list-without-brace': `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress
+    10.1.1.1/24
+  }
+}
+`,
+  // Words after a list keyword: reported, and left out of the list.
+  'value-list-with-words': `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress 10.1.1.9/24 {
+    10.1.1.1/24
+  }
+  track_interface
+  {
+    eth0
+  }
+}
+`,
 };
 
 function explain(c: VerdictComparison): string {

@@ -140,6 +140,63 @@ void describe('structural errors name file:line', () => {
     assert.deepEqual(shape(r.nodes), [block('a', [], []), leaf('b')]);
   });
 
+  void test("a block keyword without its '{' takes the lines after it as its block, as keepalived does", () => {
+    // keepalived 2.2.7 in a namespace: the VRRP process reads auth_type and the VIP; it reports the
+    // keyword table's missing brace and each `}` one too many as written (lines 7, 8, 11), and only logs
+    // the value list's missing brace.
+    const r = read(
+      [
+        'vrrp_instance VI_1 {',
+        '  authentication',
+        '    auth_type PASS',
+        '  }',
+        '  virtual_ipaddress',
+        '    10.1.1.1/24',
+        '  }',
+        '}',
+        'global_defs',
+        '  router_id r1',
+        '}',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:3: error: authentication: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+      `${MAIN}:6: note: virtual_ipaddress: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+      `${MAIN}:7: error: unexpected '}' with no block open`,
+      `${MAIN}:8: error: unexpected '}' with no block open`,
+      `${MAIN}:10: error: global_defs: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+      `${MAIN}:11: error: unexpected '}' with no block open`,
+    ]);
+    assert.deepEqual(shape(r.nodes), [
+      block(
+        'vrrp_instance',
+        ['VI_1'],
+        [
+          block('authentication', [], [leaf('auth_type', 'PASS')]),
+          block('virtual_ipaddress', [], [leaf('10.1.1.1/24')]),
+        ],
+      ),
+      block('global_defs', [], [leaf('router_id', 'r1')]),
+    ]);
+  });
+
+  void test("a '{' on the next line opens the block as before; an unknown keyword waits for none", () => {
+    assert.deepEqual(tree('virtual_ipaddress\n{\n  10.1.1.1/24\n}\nfoo\n  bar\n'), [
+      block('virtual_ipaddress', [], [leaf('10.1.1.1/24')]),
+      leaf('foo'),
+      leaf('bar'),
+    ]);
+  });
+
+  void test('words after a value list keyword are reported and left out of the list', () => {
+    const r = read('vrrp_instance VI_1 {\n  virtual_ipaddress 10.1.1.9/24 {\n    10.1.1.1/24\n  }\n}\n');
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:2: error: virtual_ipaddress: block has extra parameters 10.1.1.9/24 ..., ignored as keepalived ignores them`,
+    ]);
+    const r2 = read('virtual_server_group G {\n  10.1.1.1 80\n}\n');
+    assert.deepEqual(r2.diagnostics, []);
+  });
+
   void test("a missing '}' is reported at the block that is not closed", () => {
     const r = read('vrrp_instance VI_1 {\n  state MASTER\n  virtual_ipaddress {\n    10.0.0.1\n}\n');
     assert.deepEqual(r.diagnostics, [`${MAIN}:1: error: vrrp_instance: block is not closed (missing '}')`]);
