@@ -227,9 +227,7 @@ const GLOBAL_DEFS: BlockSupport = {
   reload_check_config: uses(PROCESS, 'reloadCheckConfig'),
   reload_time_file: uses(PROCESS, 'reloadTimeFile'),
   reload_repeat: uses(PROCESS, 'reloadRepeat'),
-  reload_file: note(
-    "keepalived-ts's processes each read the configuration files on SIGHUP: there is no single reading window for this file to mark",
-  ),
+  reload_file: uses(PROCESS, 'reloadFile'),
   include_check: uses('src/config/preprocess.ts', 'include_check'),
   config_save_dir: uses('src/daemon/vrrp/vrrp-daemon.ts', 'configSaveDir'),
   tmp_config_directory: note(

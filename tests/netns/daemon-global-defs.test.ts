@@ -4,7 +4,7 @@
 // child_wait_time (how long the parent waits for a child that does not stop before it SIGKILLs it).
 // KTS_DAEMON_IMPL=keepalived runs the same test with Debian's keepalived 2.2.7: the expectations are its.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import {
   daemonUnderTest,
@@ -202,6 +202,47 @@ describe(`global_defs process keywords (${impl})`, () => {
       assert.ok(!d.lines.slice(mark).some((l) => /New config failed validation/.test(l)), d.log());
       assert.doesNotMatch(readFileSync(checkLog, 'utf8'), /300/, 'the check log was truncated');
       assert.equal(await d.stop(), 0, d.log());
+    }));
+
+  test('reload_file: exists while a reload reads the configuration (its check included), then goes', () =>
+    withLab('grfile', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      const reloadFile = `${lab.dir}/keepalived.reload`;
+      const checkLog = `${lab.dir}/check.log`;
+      // With reload_check_config keepalived 2.2.7 keeps the file through its check (-t in a process of its
+      // own): a window a poller sees. Without it the window is its parent's reading of the file alone.
+      const config = (vips: string[]): string =>
+        globalDefs('a', [`reload_file ${reloadFile}`, `reload_check_config ${checkLog}`]) +
+        instanceConfig({ name: 'VI_G', vrid: 61, priority: 150, advertInt: 1, vips });
+      const d = lab.start(impl, a, 'rfile', config(['10.6.0.100/24']));
+      await d.waitForState('VI_G', 'MASTER', 15_000);
+      await sleep(500);
+      assert.ok(!existsSync(reloadFile), 'no reload file outside a reload');
+      writeFileSync(d.files.config, config(['10.6.0.100/24', '10.6.0.104/24']));
+      // A shell loop watching for the file: started before the SIGHUP, it says when it first saw it.
+      const poller = spawn(
+        'sh',
+        [
+          '-c',
+          `i=0; while [ $i -lt 2000000 ]; do [ -e '${reloadFile}' ] && { echo seen; exit 0; }; i=$((i+1)); done; exit 1`,
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      let seen = false;
+      poller.stdout.on('data', (b: Buffer) => (seen ||= b.toString().includes('seen')));
+      const polled = new Promise<void>((resolve) => poller.on('exit', () => resolve()));
+      await sleep(100);
+      process.kill(pidOf(d.files.pid), 'SIGHUP');
+      await polled;
+      assert.ok(seen, `the reload file appeared during the reload\n${d.log()}`);
+      await waitUntil(
+        () => hasAddress(a.ns, '10.6.0.104'),
+        () => `VIP 10.6.0.104 after the reload\n${d.log()}`,
+      );
+      await waitUntil(() => !existsSync(reloadFile), 'the reload file removed after the reload', 10_000);
+      assert.equal(await d.stop(), 0, d.log());
+      assert.ok(!existsSync(reloadFile));
     }));
 
   test('reload_time_file: the daemon reloads at the time written in the file, then removes it', () =>

@@ -5,6 +5,7 @@ import { daemonLogger, type Logger } from './log.js';
 import { restoreOomScoreAdj } from './oom.js';
 import type { DaemonOptions } from './options.js';
 import { EXIT_FATAL, EXIT_PROGRAM_ERROR } from './respawn-policy.js';
+import { RELOADED_MESSAGE } from './reload-file.js';
 
 /** The environment variable the supervisor passes its resolved options in (JSON). */
 export const CHILD_OPTIONS_ENV = 'KEEPALIVED_TS_CHILD_OPTIONS';
@@ -63,7 +64,15 @@ export async function runChild<D extends ChildDaemon>(
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
-  process.on('SIGHUP', () => void daemon.reload());
+  // The parent keeps reload_file until each child says its reload is done.
+  process.on('SIGHUP', () => {
+    void Promise.resolve()
+      .then(() => daemon.reload())
+      .catch((e: unknown) => log.error(`reload failed: ${(e as Error).message}`))
+      .finally(() => {
+        if (process.connected) process.send?.({ type: RELOADED_MESSAGE });
+      });
+  });
   process.on('SIGUSR1', () => daemon.dump());
   moreSignals?.(daemon, log);
   try {

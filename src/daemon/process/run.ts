@@ -15,6 +15,7 @@ import { daemonLogger, IDENT_SUFFIX_ENV } from './log.js';
 import { alreadyRunning, removePidDir, removePidFile, resolvePidFiles, runningPid } from './pidfile.js';
 import { Supervisor, type ChildKind, type LifecycleScripts, type ParentSettings } from './supervisor.js';
 import { checkConfigBeforeReload, DEFAULT_CHECK_LOG } from './reload-check.js';
+import { defaultReloadFile } from './reload-file.js';
 import type { GlobalDefs } from '../../config/model/global/global.js';
 import { Notifier, scriptPolicy } from './notifier.js';
 import { parentProcessName, setProcessName } from './process-settings.js';
@@ -81,6 +82,11 @@ function parentSettings(g: GlobalDefs): ParentSettings {
       : {}),
     ...(g.reloadCheckConfig !== undefined
       ? { reloadCheckLog: g.reloadCheckConfig === '' ? DEFAULT_CHECK_LOG : g.reloadCheckConfig }
+      : {}),
+    ...(g.reloadFile !== undefined
+      ? {
+          reloadFile: g.reloadFile === '' ? defaultReloadFile(g.instanceName, g.usePidDir) : g.reloadFile,
+        }
       : {}),
   };
 }

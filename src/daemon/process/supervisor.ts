@@ -13,6 +13,7 @@ import { BfdRelay } from '../bfd/relay.js';
 import { StatusRelay } from './status-relay.js';
 import type { Notifier } from './notifier.js';
 import { ReloadMonitor } from './reload-monitor.js';
+import { isReloadedMessage, ReloadFile } from './reload-file.js';
 import { permanentExit, restartDelay, type RespawnState } from './respawn-policy.js';
 import { OOM_SCORE_ADJ_ENV, OomWatch, shieldParentFromOom } from './oom.js';
 
@@ -57,6 +58,8 @@ export interface ParentSettings {
   /** reload_time_file, and whether it stays for the next day (reload_repeat). */
   reloadTimeFile?: string;
   reloadRepeat?: boolean;
+  /** reload_file: exists while a reload reads the configuration. */
+  reloadFile?: string;
 }
 
 /** How long after a reload the parent reads its own settings again. */
@@ -93,6 +96,7 @@ export class Supervisor {
   private reloadQueued = false;
   private rereadTimer: NodeJS.Timeout | undefined;
   private reloadMonitor: ReloadMonitor | undefined;
+  private reloadFile: ReloadFile | undefined;
   /** BFD session states from the BFD child, passed on to the VRRP and checker children. */
   private readonly bfd = new BfdRelay((kind) => this.children.find((c) => c.kind === kind)?.child);
   /** The checker child's health report and events, passed on to the VRRP child (status_http). */
@@ -136,6 +140,8 @@ export class Supervisor {
     forwardRealtimeSignals((signum) => this.forward(signum, 'vrrp'), this.log);
     await this.runLifecycleScript('startup');
     if (!this.stopping) for (const s of this.children) this.spawn(s);
+    // A reload file left by a daemon that did not stop cleanly would say a reload is under way.
+    this.currentReloadFile()?.end();
     this.startReloadMonitor();
     if (this.children.length === 0) {
       this.log.info('Warning - keepalived has no configuration to run');
@@ -143,6 +149,7 @@ export class Supervisor {
     // Debian's keepalived.service is Type=notify: systemd waits for this.
     sdNotify(`READY=1\nMAINPID=${process.pid}`);
     await done;
+    this.reloadFile?.end();
     await this.runLifecycleScript('shutdown');
     removePidFile(this.options.pidFile);
     return this.exitCode;
@@ -175,12 +182,17 @@ export class Supervisor {
     });
     s.child = child;
     child.on('message', (m: unknown) => {
+      if (isReloadedMessage(m)) {
+        this.reloadFile?.answered(s.kind);
+        return;
+      }
       this.bfd.received(s.kind, m);
       this.status.received(s.kind, m);
     });
     this.log.info(`Starting ${CHILD_TITLE[s.kind]} child process, pid=${child.pid ?? '?'}`);
     child.on('exit', (code, signal) => {
       s.child = undefined;
+      this.reloadFile?.answered(s.kind, true);
       if (this.stopping) {
         if (this.children.every((c) => c.child === undefined)) this.resolveDone?.();
         return;
@@ -231,9 +243,13 @@ export class Supervisor {
       return;
     }
     this.checking = true;
+    // keepalived's reload file also marks its check's reading of the files.
+    const marking = this.currentReloadFile();
+    marking?.create();
     void this.reloadHooks.check(logFile).then((ok) => {
       this.checking = false;
       if (ok && !this.stopping) this.passReload();
+      else if (marking !== undefined && !marking.waiting) marking.end();
       if (this.reloadQueued) {
         this.reloadQueued = false;
         this.reload();
@@ -254,9 +270,21 @@ export class Supervisor {
     this.reloadMonitor.start();
   }
 
+  /** The reload file of the settings now running (the previous one removed when the name changed). */
+  private currentReloadFile(): ReloadFile | undefined {
+    const path = this.settings.reloadFile;
+    if (this.reloadFile !== undefined && this.reloadFile.path !== path) {
+      this.reloadFile.end();
+      this.reloadFile = undefined;
+    }
+    if (path !== undefined && this.reloadFile === undefined) this.reloadFile = new ReloadFile(path, this.log);
+    return this.reloadFile;
+  }
+
   private passReload(): void {
     this.reloadMonitor?.stop();
     sdNotify('RELOADING=1');
+    this.currentReloadFile()?.begin(this.children.filter((c) => c.child !== undefined).map((c) => c.kind));
     this.forward('SIGHUP');
     sdNotify('READY=1');
     // Read once a burst of SIGHUPs is over (a large configuration takes a while to parse); stop() reads
