@@ -131,6 +131,29 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
       );
     }));
 
+  test('a VIP on an interface that does not exist: keepalived 2.2.7 refuses to run; ours says so, FAULT until it appears', () =>
+    withLab('vipnoif', async (lab) => {
+      const [a] = pair(lab);
+      const vips = [`${VIP}/24`, '10.2.7.1/24 dev vlate0'];
+      const da = lab.start(impl, a, 'vipnoif-a', globalDefs('a') + instance({ priority: 200, vips }));
+      if (impl === 'keepalived') {
+        // Documented difference (README, Migrating): keepalived's VRRP child exits, and the daemon with it.
+        await da.waitForLog(/Non-existent interface specified in configuration/, 10_000);
+        await waitUntil(() => !da.running, 'keepalived stops', 10_000);
+        return;
+      }
+      await da.waitForLog(
+        /\(VI_1\) interface vlate0 of its addresses does not exist on this host: FAULT until it appears/,
+        10_000,
+      );
+      await da.waitForState('VI_1', 'FAULT', 10_000);
+      run(['ip', '-n', a.ns, 'link', 'add', 'vlate0', 'type', 'veth', 'peer', 'name', 'vlate1']);
+      lab.setLink(a, 'vlate1', true);
+      lab.setLink(a, 'vlate0', true);
+      await da.waitForState('VI_1', 'MASTER', 10_000);
+      await waitUntil(() => hasAddress(a.ns, '10.2.7.1', 'vlate0'), 'the VIP on the new interface', 3000);
+    }));
+
   test('interface_up_down_delays: a tracked link down for less than the delay changes nothing; longer, FAULT after it', () =>
     withLab('tud', async (lab) => {
       const [a, b] = pair(lab);

@@ -27,6 +27,8 @@ export function trackedInterfaces(spec: EngineSpec): Set<string> {
   const names = new Set<string>();
   for (const i of spec.instances) {
     names.add(i.interface);
+    // a VIP's own interface (keepalived's TRACK_ADDR): missing or down, the instance faults
+    for (const name of i.addressInterfaces ?? []) names.add(name);
     for (const t of i.trackInterfaces) names.add(t.ifname);
   }
   for (const g of spec.syncGroups) for (const t of g.trackInterfaces) names.add(t.ifname);

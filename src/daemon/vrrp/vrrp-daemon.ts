@@ -211,6 +211,7 @@ export class VrrpDaemon {
     });
     applyNetlinkBuffers({ command: this.rtnl, monitor: this.subscription }, vrrpNetlinkBuffers(g), this.log);
     this.spec.linksDown = this.linksDown();
+    this.reportMissingInterfaces(this.spec);
     this.autoSources.fill(this.spec);
     this.linkbeat = new LinkbeatPoller(this.rtnl, this.log, (ifname, up) => this.links.change(ifname, up));
     this.configureLinkbeat(this.spec);
@@ -353,6 +354,30 @@ export class VrrpDaemon {
   }
 
   /** Links that are down (or missing) now, as the engine's starting view. */
+  /**
+   * Interfaces an instance needs or tracks that this host does not have: the instance waits for them
+   * (as with keepalived's dynamic_interfaces; without it keepalived 2.2.7 refuses to run): say so, or
+   * the FAULT (or the lower priority) has no reason in the log.
+   */
+  private reportMissingInterfaces(spec: EngineSpec): void {
+    for (const i of spec.instances) {
+      if (this.host.link(i.interface) === undefined)
+        this.log.warn(
+          `(${i.name}) interface ${i.interface} does not exist on this host: FAULT until it appears`,
+        );
+      for (const name of new Set(i.addressInterfaces))
+        if (name !== i.interface && this.host.link(name) === undefined)
+          this.log.warn(
+            `(${i.name}) interface ${name} of its addresses does not exist on this host: FAULT until it appears`,
+          );
+      for (const name of new Set(i.trackInterfaces.map((t) => t.ifname)))
+        if (name !== i.interface && this.host.link(name) === undefined)
+          this.log.warn(
+            `(${i.name}) tracked interface ${name} does not exist on this host: down until it appears`,
+          );
+    }
+  }
+
   private linksDown(): string[] {
     const names = trackedInterfaces(this.spec);
     return [...names].filter((n) => !(this.links.up(n) ?? this.host.link(n)?.up ?? false));
@@ -581,6 +606,7 @@ export class VrrpDaemon {
     this.snmp?.reload(this.model);
     this.links.setDelays(this.linkDelays(setup.engine));
     setup.engine.linksDown = this.linksDown();
+    this.reportMissingInterfaces(setup.engine);
     this.autoSources.fill(setup.engine);
     this.configureLinkbeat(setup.engine);
     this.objects.retire(this.setup.instances);
