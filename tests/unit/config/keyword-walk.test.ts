@@ -16,6 +16,7 @@ import {
 import { configTestExitCode } from '../../../src/config/config-test-exit.js';
 import type { Diagnostic } from '../../../src/config/types.js';
 import { MemoryHost } from './memory-host.js';
+import { blockKind } from '../../../src/config/block-keywords.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 
@@ -45,28 +46,6 @@ const HEADERS: Record<string, string> = {
   vrrp_track_file: 'vrrp_track_file F1',
 };
 
-/** Keywords keepalived reads as a block of raw lines (the table does not list their content). */
-const RAW_BLOCKS = new Set([
-  'notification_email',
-  'static_ipaddress',
-  'static_routes',
-  'static_rules',
-  'linkbeat_interfaces',
-  'interface_up_down_delays',
-  'virtual_server_group',
-  'virtual_ipaddress',
-  'virtual_ipaddress_excluded',
-  'virtual_routes',
-  'virtual_rules',
-  'unicast_peer',
-  'track_interface',
-  'track_script',
-  'track_process',
-  'track_bfd',
-  'group',
-  'interfaces',
-]);
-
 const FILE = '/etc/keepalived/keepalived.conf';
 
 /** A config holding `slot.keyword` alone in its block; returns the text and the keyword's line. */
@@ -76,12 +55,12 @@ function configFor(slot: KeywordSlot): { text: string; line: number } {
   for (const level of levels) lines.push(`${HEADERS[level] ?? level} {`);
   const named = slot.block === '' && HEADERS[slot.keyword] !== undefined;
   const head = named ? (HEADERS[slot.keyword] ?? slot.keyword) : slot.keyword;
-  const rawBlock = RAW_BLOCKS.has(slot.keyword) && !(slot.block.endsWith('FILE_CHECK') || slot.block === '');
-  const topRaw = slot.block === '' && RAW_BLOCKS.has(slot.keyword);
+  // A keyword with a block of its own: keepalived's keyword tables say so, and the lists of values.
+  const opens = slot.opensBlock || blockKind(levels, slot.keyword) !== undefined || named;
   const withArgs = slot.keyword === 'virtual_server_group' ? `${head} VSG1` : head;
-  lines.push(slot.opensBlock || rawBlock || topRaw || named ? `${withArgs} {` : withArgs);
+  lines.push(opens ? `${withArgs} {` : withArgs);
   const line = lines.length;
-  if (slot.opensBlock || rawBlock || topRaw || named) lines.push('}');
+  if (opens) lines.push('}');
   for (let i = 0; i < levels.length; i++) lines.push('}');
   return { text: lines.join('\n') + '\n', line };
 }
