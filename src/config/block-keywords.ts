@@ -11,7 +11,6 @@ const KEYWORD_BLOCKS: Readonly<Record<string, readonly string[]>> = {
     'vrrp_sync_group',
     'vrrp_script',
     'vrrp_track_process',
-    'track_process',
     'track_file',
     'vrrp_track_file',
     'garp_group',
@@ -19,6 +18,8 @@ const KEYWORD_BLOCKS: Readonly<Record<string, readonly string[]>> = {
     'bfd_instance',
     'virtual_server',
     'SSL',
+    // keepalived-ts's own
+    'status_http',
   ],
   vrrp_instance: ['authentication', 'auth_hmac'],
   virtual_server: ['real_server'],
@@ -68,6 +69,10 @@ const VALUE_BLOCKS: Readonly<Record<string, readonly string[]>> = {
 };
 
 export type BlockKind = 'keywords' | 'values';
+
+/** Every keyword with a keyword table of its own, wherever it stands: its block is its own even when its
+ * handler rejects it and reads no further. */
+export const KEYWORD_TABLES: ReadonlySet<string> = new Set(Object.values(KEYWORD_BLOCKS).flat());
 
 const KINDS = new Map<string, BlockKind>();
 for (const [path, keywords] of Object.entries(KEYWORD_BLOCKS))

@@ -28,6 +28,11 @@ const NEEDS_TEXT = /["'\\]/;
 // A non-enumerable symbol property like STATEMENT_TEXT.
 const BLOCK_END = Symbol('blockEnd');
 
+/** Whether a block's `}` was read (an unclosed block, at the end of the file, has none). */
+export function blockClosed(node: ConfigNode): boolean {
+  return Reflect.get(node, BLOCK_END) !== undefined;
+}
+
 /** The line of a block's closing brace (the node's own line for a statement or an unclosed block). */
 export function blockEnd(node: ConfigNode): SourceLocation {
   const end: unknown = Reflect.get(node, BLOCK_END);
@@ -49,6 +54,8 @@ interface OpenBlock {
   node: ConfigNode | undefined;
   at: SourceLocation;
   outer: ConfigNode[];
+  /** Opened without a `{` (openWithoutBrace): keepalived's count of braces does not know it. */
+  implicit?: boolean;
 }
 
 /**
@@ -169,7 +176,7 @@ export class BlockParser {
     else this.diags.note(at, node.keyword, message);
     node.children = [];
     Reflect.defineProperty(node, BLOCK_START, { value: at });
-    this.open.push({ node, at, outer: this.children });
+    this.open.push({ node, at, outer: this.children, implicit: true });
     this.children = node.children;
     this.candidate = undefined;
   }
@@ -183,8 +190,13 @@ export class BlockParser {
 
   /** The tree; blocks still open are reported as not closed. */
   finish(): ConfigNode[] {
-    for (let k = this.open.length - 1; k >= 0; k--) {
+    // As many as keepalived counts ("There are N missing '}'s"): a block opened without its `{` took a
+    // `}` that keepalived counts against a written `{`, so it may leave none unclosed in its count.
+    let unclosed = this.writtenDepth;
+    for (let k = this.open.length - 1; k >= 0 && unclosed > 0; k--) {
       const block = this.open[k];
+      if (block.implicit === true) continue;
+      unclosed--;
       if (block.node) this.diags.error(block.node, block.node.keyword, "block is not closed (missing '}')");
       else this.diags.error(block.at, undefined, "'{' is not closed (missing '}')");
     }

@@ -233,6 +233,24 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  // real_server lines without blocks: the next one is read inside the first (an unknown keyword there),
+  // and the next virtual_server is read inside this one, as keepalived's parser reads them.
+  'real-servers-without-blocks': `virtual_server 10.0.0.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 192.168.1.2 80
+  real_server 192.168.1.3 80
+}
+virtual_server 10.0.0.2 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 192.168.1.4 80 {
+    weight 2
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

@@ -180,6 +180,18 @@ void describe('structural errors name file:line', () => {
     ]);
   });
 
+  void test("a block opened without its '{' and closed by the enclosing '}' leaves nothing unclosed, as keepalived counts", () => {
+    const r = read('virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80\n  weight 1\n}\n');
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:3: error: real_server: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+    ]);
+    const r2 = read('vrrp_instance VI_1 {\n  authentication\n    auth_type PASS\n');
+    assert.deepEqual(r2.diagnostics, [
+      `${MAIN}:3: error: authentication: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+      `${MAIN}:1: error: vrrp_instance: block is not closed (missing '}')`,
+    ]);
+  });
+
   void test("a '{' on the next line opens the block as before; an unknown keyword waits for none", () => {
     assert.deepEqual(tree('virtual_ipaddress\n{\n  10.1.1.1/24\n}\nfoo\n  bar\n'), [
       block('virtual_ipaddress', [], [leaf('10.1.1.1/24')]),

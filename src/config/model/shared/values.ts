@@ -1,9 +1,10 @@
 // Reading keyword arguments into typed values, with keepalived's ranges, and a diagnostic that names
 // file:line and the keyword whenever a value is rejected. Shared by every block builder of the model.
-import { blockEnd, blockStart } from '../../blocks.js';
+import { blockClosed, blockEnd, blockStart } from '../../blocks.js';
 import type { ConfigHost, ConfigNode, Diagnostics, HostFacts } from '../../types.js';
 import { aliasOf, keywordSupport } from '../../keyword-support.js';
 import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
+import { KEYWORD_TABLES } from '../../block-keywords.js';
 
 /** What every block builder carries: where to report, and facts about this host for semantic checks. */
 export interface BuildContext {
@@ -220,9 +221,13 @@ export function walkBlock<S>(
     handler(given, target, ctx);
     const rest = takeSpilled();
     if (rest !== undefined) {
-      // the block this child opened was closed early: its own '}' is now one too many, here
-      queue.unshift(...rest, ...(child.children !== undefined ? [closingBrace(child)] : []));
-    } else if (child.children !== undefined && !readAsBlock.has(given) && !SUBLEVEL_KEYWORDS.has(keyword)) {
+      // the block this child opened was closed early: its own '}' (if the file has one) is now one too
+      // many, here
+      queue.unshift(
+        ...rest,
+        ...(child.children !== undefined && blockClosed(child) ? [closingBrace(child)] : []),
+      );
+    } else if (child.children !== undefined && !readAsBlock.has(given) && !KEYWORD_TABLES.has(keyword)) {
       // a keyword that takes no block: keepalived runs its handler, ignores the '{' and reads what follows
       // as keywords of this block, and the '}' ends this block
       ctx.diags.error(blockStart(child), undefined, "unexpected '{' - ignoring");
@@ -234,40 +239,6 @@ export function walkBlock<S>(
 /** Nodes whose block a handler read (through blockChildren): walkBlock treats any other block as keepalived
  * treats the `{` of a keyword that takes none. */
 const readAsBlock = new WeakSet<ConfigNode>();
-
-/** keepalived 2.4.3's keywords with keywords of their own (install_sublevel): their block is theirs even when
- * the handler rejects the keyword and reads no further (tests/fixtures/keepalived-2.4.3-keywords.json). */
-const SUBLEVEL_KEYWORDS = new Set([
-  'BFD_CHECK',
-  'DNS_CHECK',
-  'FILE_CHECK',
-  'HTTP_GET',
-  'MISC_CHECK',
-  'PING_CHECK',
-  'SMTP_CHECK',
-  'SSL',
-  'SSL_GET',
-  'TCP_CHECK',
-  'UDP_CHECK',
-  'auth_hmac',
-  'authentication',
-  'bfd_instance',
-  'garp_group',
-  'global_defs',
-  'host',
-  'real_server',
-  'track_file',
-  'track_group',
-  'url',
-  'virtual_server',
-  'vrrp_instance',
-  'vrrp_script',
-  'vrrp_sync_group',
-  'vrrp_track_file',
-  'vrrp_track_process',
-  // keepalived-ts's own
-  'status_http',
-]);
 
 /**
  * Children of a block keyword; a block keyword written without `{` is an error. A block of values (addresses,
@@ -281,7 +252,7 @@ export function blockChildren(node: ConfigNode, ctx: BuildContext): ConfigNode[]
     ctx.diags.error(node, node.keyword, `expects a block ({ ... })`);
     return [];
   }
-  if (SUBLEVEL_KEYWORDS.has(node.keyword) || !node.children.some((c) => c.children !== undefined))
+  if (KEYWORD_TABLES.has(node.keyword) || !node.children.some((c) => c.children !== undefined))
     return node.children;
   const { values, rest } = flattenValues(node.children);
   spilled = rest;
