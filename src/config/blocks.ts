@@ -6,6 +6,7 @@
 import type { ConfigNode, Diagnostics, SourceLine, SourceLocation } from './types.js';
 import { tokenizeLine } from './lexical.js';
 import { blockKind, type BlockKind } from './block-keywords.js';
+import { keywordSupport } from './keyword-support.js';
 
 // The statement text as written (quotes included), for keywords whose arguments keepalived re-reads with
 // its quoted-and-escaped splitter (vrrp_script `script`, MISC_CHECK `misc_path`, HTTP `regex`).
@@ -73,6 +74,10 @@ export class BlockParser {
   private awaiting: { node: ConfigNode; kind: BlockKind } | undefined;
   // The `{`s written minus the `}`s, never below 0 (blocks opened without a `{` not counted).
   private writtenDepth = 0;
+  // How keepalived's processes that do not read a top-level block skip it: by counting its braces as
+  // written (lib/parser.c process_stream, skip_sublevel; -1: the keyword's `{` is still to come). A
+  // block opened without its `{` ends their count early, and they read the rest of it at the top level.
+  private skipping = 0;
   // One string per distinct word: keywords and common values repeat thousands of times in a large
   // config, and the tree holds every word until the model is built.
   private readonly words = new Map<string, string>();
@@ -89,6 +94,7 @@ export class BlockParser {
       this.awaiting = undefined;
       if (tokens[0].kind !== 'open') this.openWithoutBrace(awaiting, line);
     }
+    this.skipView(tokens, line);
     let i = 0;
     while (i < tokens.length) {
       const token = tokens[i];
@@ -153,6 +159,57 @@ export class BlockParser {
       if (kind !== undefined && j === tokens.length) this.awaiting = { node, kind };
       i = j;
     }
+  }
+
+  /**
+   * keepalived's skipping processes on this line (each brace a line of its own, as its read_line splits
+   * them). Where they are back at the top level while the block is still open here, what they report
+   * (an unknown keyword, an unexpected `{` or `}`) is reported at this line too: keepalived's -t prints
+   * every process's findings. Inside an unknown top-level block the model reads the lines at the top
+   * level itself (values.ts), so nothing is added there.
+   */
+  private skipView(tokens: readonly { kind: string; text: string }[], line: SourceLocation): void {
+    const outer = this.open[0]?.node;
+    const report = outer !== undefined && keywordSupport('the top level', outer.keyword) !== undefined;
+    let flagged: string | undefined;
+    // the count of braces as written, to leave a `}` that addLine reports as one too many to it
+    let written = this.writtenDepth;
+    let i = 0;
+    while (i < tokens.length) {
+      const t = tokens[i];
+      const extraBrace = t.kind === 'close' && written === 0;
+      if (t.kind === 'open') written++;
+      else if (t.kind === 'close' && written > 0) written--;
+      if (this.skipping === -1) {
+        this.skipping = t.kind === 'open' ? 1 : 0;
+        if (t.kind === 'open') {
+          i++;
+          continue;
+        }
+      }
+      if (this.skipping > 0) {
+        if (t.kind === 'open') this.skipping++;
+        else if (t.kind === 'close') this.skipping--;
+        i++;
+        continue;
+      }
+      if (t.kind !== 'word') {
+        if (!extraBrace) flagged ??= t.text;
+        i++;
+        continue;
+      }
+      if (keywordSupport('the top level', t.text) !== undefined) this.skipping = -1;
+      else flagged ??= t.text;
+      // the rest of the words go with their keyword, up to the next brace
+      i++;
+      while (i < tokens.length && tokens[i].kind === 'word') i++;
+    }
+    if (flagged !== undefined && report)
+      this.diags.error(
+        line,
+        flagged,
+        "keepalived's processes that skip this block count its braces as written, so they read this line at the top level: unknown keyword",
+      );
   }
 
   /** What block `keyword` opens where the parser stands; undefined inside a block with no keyword. */

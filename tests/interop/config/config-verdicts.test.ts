@@ -251,6 +251,59 @@ virtual_server 10.0.0.2 80 {
   }
 }
 `,
+  // keepalived's processes that skip a block count its braces as written: a list without its '{' ends
+  // their count early, and they report the rest of the block as unknown top-level keywords.
+  'peer-list-without-brace': `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  unicast_peer
+    10.1.1.2
+  }
+  virtual_ipaddress { 10.1.1.1/24 }
+}
+`,
+  'email-list-without-brace': `global_defs {
+  notification_email
+    a@example.com
+  }
+  router_id r1
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`,
+  'static-list-without-brace': `static_ipaddress
+  10.9.9.9/32 dev eth0
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`,
+  // the loopback device: keepalived takes no interface ("cannot use a loopback interface")
+  'interface-lo': `vrrp_instance VI_1 {
+  state BACKUP
+  interface lo
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

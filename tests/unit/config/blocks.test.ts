@@ -143,7 +143,11 @@ void describe('structural errors name file:line', () => {
   void test("a block keyword without its '{' takes the lines after it as its block, as keepalived does", () => {
     // keepalived 2.2.7 in a namespace: the VRRP process reads auth_type and the VIP; it reports the
     // keyword table's missing brace and each `}` one too many as written (lines 7, 8, 11), and only logs
-    // the value list's missing brace.
+    // the value list's missing brace. Its parent and checker, which skip vrrp_instance by counting braces,
+    // are out of it at line 4 and report lines 5 and 6 as unknown top-level keywords; its children skip
+    // global_defs and report line 10.
+    const SKIPPED =
+      "keepalived's processes that skip this block count its braces as written, so they read this line at the top level: unknown keyword";
     const r = read(
       [
         'vrrp_instance VI_1 {',
@@ -161,10 +165,13 @@ void describe('structural errors name file:line', () => {
     );
     assert.deepEqual(r.diagnostics, [
       `${MAIN}:3: error: authentication: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+      `${MAIN}:5: error: virtual_ipaddress: ${SKIPPED}`,
       `${MAIN}:6: note: virtual_ipaddress: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+      `${MAIN}:6: error: 10.1.1.1/24: ${SKIPPED}`,
       `${MAIN}:7: error: unexpected '}' with no block open`,
       `${MAIN}:8: error: unexpected '}' with no block open`,
       `${MAIN}:10: error: global_defs: '{' missing at the start of its block: the lines after it are read as the block, as keepalived does`,
+      `${MAIN}:10: error: router_id: ${SKIPPED}`,
       `${MAIN}:11: error: unexpected '}' with no block open`,
     ]);
     assert.deepEqual(shape(r.nodes), [

@@ -27,7 +27,11 @@ export interface AuthHmac {
 }
 
 /** The `authentication { auth_type PASS|AH; auth_pass ... }` block. */
-export function readAuthentication(node: ConfigNode, ctx: BuildContext): Authentication | undefined {
+export function readAuthentication(
+  node: ConfigNode,
+  ctx: BuildContext,
+  instanceName: string,
+): Authentication | undefined {
   let type: 'PASS' | 'AH' | undefined;
   let typeGiven = false;
   let password: string | undefined;
@@ -59,7 +63,11 @@ export function readAuthentication(node: ConfigNode, ctx: BuildContext): Authent
     return undefined;
   }
   if (password === undefined) {
-    ctx.diags.error(node, node.keyword, 'auth_pass is required');
+    ctx.diags.error(
+      node,
+      node.keyword,
+      `(${instanceName}) Authentication specified but no password given. Ignoring`,
+    );
     return undefined;
   }
   return { location: { file: node.file, line: node.line }, type, password };

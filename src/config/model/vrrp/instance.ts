@@ -389,7 +389,7 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
     },
     unicast_peer: (n) => readUnicastPeers(n, ctx, inst),
     authentication: (n) => {
-      const a = readAuthentication(n, ctx);
+      const a = readAuthentication(n, ctx, inst.name);
       if (a) inst.authentication = a;
     },
     auth_hmac: (n) => {
@@ -493,6 +493,12 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
   }
   const ifAt = children.filter((c) => c.keyword === 'interface').pop();
   if (ifAt) inst.interfaceLocation = { file: ifAt.file, line: ifAt.line };
+  // keepalived refuses the loopback device (hw_type ARPHRD_LOOPBACK: Linux's `lo`), as if no interface
+  // was given: only a unicast instance then runs.
+  if (ifAt && inst.interface === 'lo') {
+    ctx.diags.error(ifAt, 'interface', `(${name}) cannot use a loopback interface (lo) for vrrp - ignoring`);
+    inst.interface = undefined;
+  }
   if (inst.nativeIpv6) {
     const at = children.find((c) => c.keyword === 'native_ipv6');
     if (at)
