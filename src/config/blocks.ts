@@ -230,7 +230,19 @@ export class BlockParser {
       "'{' missing at the start of its block: the lines after it are read as the block, as keepalived does";
     // keepalived counts a keyword table's missing brace as a configuration error and only logs a list's.
     if (kind === 'keywords') this.diags.error(at, node.keyword, message);
-    else this.diags.note(at, node.keyword, message);
+    else if (node.keyword === 'virtual_server_group') {
+      // keepalived's handler passes the list reader a line without its keyword, which it then names in
+      // that message: its checker's parser stops there (exit 2), as on a missing argument
+      this.diags.ranked(
+        'abort',
+        'error',
+        at,
+        node.keyword,
+        `${message}; keepalived's checker stops reading here`,
+      );
+      const d = this.diags.items.at(-1);
+      if (d !== undefined) d.checker = true;
+    } else this.diags.note(at, node.keyword, message);
     node.children = [];
     Reflect.defineProperty(node, BLOCK_START, { value: at });
     this.open.push({ node, at, outer: this.children, implicit: true });

@@ -304,6 +304,41 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  // keepalived checks a scheduler flag against the scheduler set so far
+  'sh-flag-above-lvs-sched': `virtual_server 192.168.223.1 27015 {
+  delay_loop 5
+  sh-port
+  lvs_sched sh
+  sh-fallback
+  lvs_method NAT
+  protocol UDP
+  real_server 10.50.0.11 27015 {
+    weight 1
+  }
+}
+`,
+  // a second file (or weight) for a track_file: keepalived keeps the first
+  'track-file-file-twice': `track_file maintenance {
+  file /run/kts-maintenance
+  file /run/kts-maintenance-2
+  weight -50
+  weight -20
+}
+`,
+  // virtual_server_group without its '{': keepalived's checker parser stops (exit 2)
+  'vsg-without-brace': `virtual_server_group WEB
+  192.168.207.1-10 80
+  fwmark 7
+}
+virtual_server group WEB {
+  lvs_sched rr
+  lvs_method DR
+  protocol TCP
+  real_server 10.0.0.2 80 {
+    weight 1
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

@@ -285,7 +285,8 @@ interface VirtualServerBuild {
   // The family settles as keepalived settles it: from the address, ip_family, or the first
   // non-tunnelled real/sorry server.
   family: Family | undefined;
-  flagNodes: Array<[LvsSchedFlag, ConfigNode]>;
+  /** Each scheduler flag with its line and the scheduler set when it was read. */
+  flagNodes: Array<[LvsSchedFlag, ConfigNode, string | undefined]>;
 }
 
 function addRealServer(n: ConfigNode, b: VirtualServerBuild, ctx: BuildContext): void {
@@ -378,7 +379,10 @@ const VIRTUAL_SERVER_HANDLERS: BlockHandlers<VirtualServerBuild> = {
   },
   real_server: addRealServer,
   ...Object.fromEntries(
-    LVS_SCHED_FLAGS.map((f) => [f, (n: ConfigNode, b: VirtualServerBuild) => b.flagNodes.push([f, n])]),
+    LVS_SCHED_FLAGS.map((f) => [
+      f,
+      (n: ConfigNode, b: VirtualServerBuild) => b.flagNodes.push([f, n, b.vs.scheduler]),
+    ]),
   ),
 };
 
@@ -418,12 +422,20 @@ export function buildVirtualServer(node: ConfigNode, ctx: BuildContext): Virtual
     );
     delete vs.sorryServer;
   }
-  // sh-*/mh-* flags only mean something to their scheduler (checked against the final scheduler,
-  // where keepalived checks the one set so far).
-  for (const [f, n] of build.flagNodes) {
+  // sh-*/mh-* flags only mean something to their scheduler, the one set when the flag is read (as
+  // keepalived's vs_flags_handler checks it: a flag above lvs_sched is refused). Under the other of the
+  // two schedulers keepalived drops it without a word.
+  for (const [f, n, scheduler] of build.flagNodes) {
     const needs = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : undefined;
-    if (needs !== undefined && vs.scheduler !== needs) {
-      ctx.diags.warn(n, f, `only applies to the ${needs} scheduler - ignoring`);
+    if (needs !== undefined && scheduler !== needs) {
+      if (scheduler === 'sh' || scheduler === 'mh')
+        ctx.diags.note(n, f, `only applies to the ${needs} scheduler - ignored, as keepalived ignores it`);
+      else
+        ctx.diags.warn(
+          n,
+          f,
+          `only applies to the ${needs} scheduler${vs.scheduler === needs ? ', and lvs_sched comes after it' : ''} - ignoring`,
+        );
       continue;
     }
     if (!vs.schedFlags.includes(f)) vs.schedFlags.push(f);

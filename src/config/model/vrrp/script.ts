@@ -147,9 +147,16 @@ export function buildTrackFile(node: ConfigNode, ctx: BuildContext): TrackFile |
       file: (n) => {
         const f = n.args[0];
         if (f === undefined) ctx.diags.error(n, n.keyword, 'missing argument');
+        else if (t.file !== undefined)
+          ctx.diags.error(n, n.keyword, `File already set for track file ${name} - ignoring ${f}`);
         else t.file = f;
       },
-      weight: (n) => readWeight(n, ctx, MAX_INT, t),
+      weight: (n) => {
+        // keepalived keeps the first weight other than its default 1
+        if (t.weight !== 1 && n.args[0] !== undefined)
+          ctx.diags.error(n, n.keyword, `Weight already set for track file ${name} - ignoring ${n.args[0]}`);
+        else readWeight(n, ctx, MAX_INT, t);
+      },
       init_file: (n) => {
         let value = 0;
         let overwrite = false;
