@@ -2,6 +2,7 @@
 // UDP_CHECK, PING_CHECK, MISC_CHECK, FILE_CHECK, BFD_CHECK. Values are kept as written (unset = inherited
 // from the real server, see defaults.ts), with keepalived 2.4's ranges.
 import type { ConfigNode } from '../../types.js';
+import { blockEnd } from '../../blocks.js';
 import type {
   BfdCheck,
   CheckerBase,
@@ -201,8 +202,8 @@ function buildUrl(node: ConfigNode, ctx: BuildContext, kind: 'HTTP_GET' | 'SSL_G
   const url: HttpUrl = { statusCodes: [], regexNoMatch: false, regexOptions: [], at: locationOf(node) };
   walkBlock(blockChildren(node, ctx), ctx, kind === 'SSL_GET' ? SSL_URL_HANDLERS : URL_HANDLERS, url, 'url');
   if (url.path === undefined) {
-    // keepalived 2.2.7 crashes on such a url; refuse it outright.
-    ctx.diags.error(node, node.keyword, 'url has no path - ignoring the url');
+    // keepalived reports it where the url block closes and drops the url.
+    ctx.diags.error(blockEnd(node), node.keyword, 'url has no path - ignoring the url');
     return undefined;
   }
   const regexParameters =
@@ -272,7 +273,7 @@ function buildHttp(node: ConfigNode, ctx: BuildContext, kind: 'HTTP_GET' | 'SSL_
   const handlers = kind === 'SSL_GET' ? SSL_HANDLERS : HTTP_HANDLERS;
   walkBlock(blockChildren(node, ctx), ctx, handlers, c, kind, HTTP_DEPRECATED);
   if (c.urls.length === 0) {
-    ctx.diags.error(node, kind, 'no url specified - ignoring the checker');
+    ctx.diags.error(blockEnd(node), kind, 'no url specified - ignoring the checker');
     return undefined;
   }
   return c;
@@ -415,7 +416,7 @@ function buildMisc(node: ConfigNode, ctx: BuildContext): MiscCheck | undefined {
   walkBlock(blockChildren(node, ctx), ctx, MISC_HANDLERS, build, 'MISC_CHECK');
   const runAs = build.runAs;
   if (c.path === undefined) {
-    ctx.diags.error(node, 'MISC_CHECK', 'no misc_path specified - ignoring the checker');
+    ctx.diags.error(blockEnd(node), 'MISC_CHECK', 'no misc_path specified - ignoring the checker');
     return undefined;
   }
   if (runAs) Object.assign(c.path, runAs);
@@ -442,7 +443,7 @@ function buildFile(node: ConfigNode, ctx: BuildContext): FileCheck | undefined {
   const c: FileCheck = { kind: 'FILE_CHECK', reverse: false, dynamic: false, at: locationOf(node) };
   walkBlock(blockChildren(node, ctx), ctx, FILE_HANDLERS, c, 'FILE_CHECK');
   if (c.trackFile === undefined) {
-    ctx.diags.error(node, 'FILE_CHECK', 'no track_file specified - ignoring the checker');
+    ctx.diags.error(blockEnd(node), 'FILE_CHECK', 'no track_file specified - ignoring the checker');
     return undefined;
   }
   return c;
@@ -457,7 +458,7 @@ function buildBfd(node: ConfigNode, ctx: BuildContext): BfdCheck | undefined {
   const c: BfdCheck = { kind: 'BFD_CHECK', at: locationOf(node) };
   walkBlock(blockChildren(node, ctx), ctx, BFD_HANDLERS, c, 'BFD_CHECK');
   if (c.name === undefined) {
-    ctx.diags.error(node, 'BFD_CHECK', 'no name specified - ignoring the checker');
+    ctx.diags.error(blockEnd(node), 'BFD_CHECK', 'no name specified - ignoring the checker');
     return undefined;
   }
   return c;

@@ -149,7 +149,7 @@ export function buildVirtualServerGroup(node: ConfigNode, ctx: BuildContext): Vi
     if (e) entries.push(e);
   }
   if (entries.length === 0) {
-    ctx.diags.warn(node, node.keyword, `virtual server group ${name} has no entries - removing`);
+    ctx.diags.warn(blockEnd(node), node.keyword, `virtual server group ${name} has no entries - removing`);
     return undefined;
   }
   // keepalived counts a fwmark's explicit family too, and refuses a bare fwmark next to both families.

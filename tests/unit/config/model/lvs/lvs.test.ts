@@ -118,7 +118,7 @@ void describe('virtual_server_group', () => {
       "/k.conf:3: error: virtual_server_group: range end is not greater than range start in '10.0.0.20-5' - skipping",
       '/k.conf:4: error: fwmark: 0 is out of range 1..4294967295',
       "/k.conf:5: error: fwmark: expected 'fwmark N [inet|inet6]'",
-      '/k.conf:1: warning: virtual_server_group: virtual server group G has no entries - removing',
+      '/k.conf:6: warning: virtual_server_group: virtual server group G has no entries - removing',
     ]);
     assert.equal(model.virtualServerGroups.length, 0);
   });
@@ -669,7 +669,7 @@ void describe('checkers: HTTP_GET and SSL_GET', () => {
       "/k.conf:10: note: regex_stack: keepalived-ts matches with V8's RegExp, which has no PCRE2 JIT stack to size (it grows as needed)",
       '/k.conf:10: note: regex_stack: regex stack start cannot exceed max value',
       '/k.conf:5: note: url: regex parameters specified without regex',
-      '/k.conf:14: error: url: url has no path - ignoring the url',
+      '/k.conf:16: error: url: url has no path - ignoring the url',
       "/k.conf:17: error: http_protocol: '2.0' is not one of 1.0, 1.0C, 1.1",
     ]);
     assert.equal(c?.kind === 'HTTP_GET' ? c.urls.length : -1, 1);
@@ -683,7 +683,7 @@ void describe('checkers: HTTP_GET and SSL_GET', () => {
     assert.ok(ssl.c?.kind === 'SSL_GET' && ssl.c.enableSni && ssl.c.tlsCompliant);
     const none = oneChecker('    HTTP_GET {\n      connect_timeout 3\n    }');
     assert.equal(none.c, undefined);
-    assert.deepEqual(none.messages, ['/k.conf:4: error: HTTP_GET: no url specified - ignoring the checker']);
+    assert.deepEqual(none.messages, ['/k.conf:6: error: HTTP_GET: no url specified - ignoring the checker']);
   });
 });
 
@@ -784,7 +784,7 @@ void describe('checkers: SMTP, DNS, UDP, PING, MISC, FILE, BFD', () => {
     assert.deepEqual(bad.messages, [
       "/k.conf:5: error: misc_timeout: '1.5' is not an integer",
       '/k.conf:6: error: user: no user specified',
-      '/k.conf:4: error: MISC_CHECK: no misc_path specified - ignoring the checker',
+      '/k.conf:7: error: MISC_CHECK: no misc_path specified - ignoring the checker',
     ]);
   });
 
@@ -805,7 +805,7 @@ void describe('checkers: SMTP, DNS, UDP, PING, MISC, FILE, BFD', () => {
     assert.equal(bad.c, undefined);
     assert.deepEqual(bad.messages, [
       "/k.conf:5: error: weight: expected 'reverse' after the weight, not 'backwards'",
-      '/k.conf:4: error: FILE_CHECK: no track_file specified - ignoring the checker',
+      '/k.conf:6: error: FILE_CHECK: no track_file specified - ignoring the checker',
     ]);
     const b = oneChecker('    BFD_CHECK {\n      name bfd1\n    }');
     assert.deepEqual(stripLocations(b.c), { kind: 'BFD_CHECK', name: 'bfd1' });
@@ -825,7 +825,7 @@ void describe('checkers: SMTP, DNS, UDP, PING, MISC, FILE, BFD', () => {
     assert.equal(effectiveCheckTimings(plain.vs, prs, pc).alpha, false);
     const noName = oneChecker('    BFD_CHECK {\n    }');
     assert.deepEqual(noName.messages, [
-      '/k.conf:4: error: BFD_CHECK: no name specified - ignoring the checker',
+      '/k.conf:5: error: BFD_CHECK: no name specified - ignoring the checker',
     ]);
   });
 
