@@ -74,6 +74,12 @@ export type BlockKind = 'keywords' | 'values';
  * handler rejects it and reads no further. */
 export const KEYWORD_TABLES: ReadonlySet<string> = new Set(Object.values(KEYWORD_BLOCKS).flat());
 
+/** Every keyword that opens a block somewhere: a keyword table or a list of values. */
+export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set([
+  ...KEYWORD_TABLES,
+  ...Object.values(VALUE_BLOCKS).flat(),
+]);
+
 const KINDS = new Map<string, BlockKind>();
 for (const [path, keywords] of Object.entries(KEYWORD_BLOCKS))
   for (const k of keywords) KINDS.set(`${path}\n${k}`, 'keywords');

@@ -339,6 +339,39 @@ virtual_server group WEB {
   }
 }
 `,
+  // a table number is strtoul's, cast to 32 bits: keepalived takes any number
+  'rule-table-number-wraps': `static_rules {
+  from 10.10.0.0/24 table 99999999999 priority 100
+  from 10.10.1.0/24 table -1 priority 101
+}
+`,
+  // no state: keepalived derives it from the priority (strict mode then has nothing to say)
+  'strict-owner-without-state': `global_defs {
+  vrrp_strict
+}
+vrrp_instance VI_OWNER {
+  interface eth0
+  virtual_router_id 110
+  priority 255
+  advert_int 1
+  virtual_ipaddress {
+    198.51.100.1/24
+  }
+}
+`,
+  'dns-check-name-twice': `virtual_server 2001:db8:53::1 53 {
+  lvs_sched rr
+  lvs_method DR
+  protocol UDP
+  real_server 2001:db8:53::11 53 {
+    DNS_CHECK {
+      type AAAA
+      name www.example.com
+      name www.example.org
+    }
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

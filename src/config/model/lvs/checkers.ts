@@ -316,7 +316,11 @@ function buildSmtp(node: ConfigNode, ctx: BuildContext): SmtpCheck {
 const DNS_HANDLERS: BlockHandlers<DnsCheck> = {
   ...NETWORK_HANDLERS,
   type: (n, c, ctx) => assign(c, 'type', choice(n, ctx, DNS_TYPES, 0, true)),
-  name: (n, c, ctx) => assign(c, 'name', arg(n, ctx)),
+  name: (n, c, ctx) => {
+    if (c.name !== undefined)
+      return ctx.diags.error(n, n.keyword, 'DNS_CHECK name already specified - ignoring');
+    assign(c, 'name', arg(n, ctx));
+  },
 };
 
 function buildDns(node: ConfigNode, ctx: BuildContext): DnsCheck {

@@ -4,7 +4,7 @@ import { blockClosed, blockEnd, blockStart } from '../../blocks.js';
 import type { ConfigHost, ConfigNode, Diagnostics, HostFacts } from '../../types.js';
 import { aliasOf, keywordSupport } from '../../keyword-support.js';
 import { parseIp, parsePrefix, type ParsedIp, type ParsedPrefix } from './ip.js';
-import { KEYWORD_TABLES } from '../../block-keywords.js';
+import { BLOCK_KEYWORDS, KEYWORD_TABLES } from '../../block-keywords.js';
 
 /** What every block builder carries: where to report, and facts about this host for semantic checks. */
 export interface BuildContext {
@@ -227,7 +227,7 @@ export function walkBlock<S>(
         ...rest,
         ...(child.children !== undefined && blockClosed(child) ? [closingBrace(child)] : []),
       );
-    } else if (child.children !== undefined && !readAsBlock.has(given) && !KEYWORD_TABLES.has(keyword)) {
+    } else if (child.children !== undefined && !readAsBlock.has(given) && !BLOCK_KEYWORDS.has(keyword)) {
       // a keyword that takes no block: keepalived runs its handler, ignores the '{' and reads what follows
       // as keywords of this block, and the '}' ends this block
       ctx.diags.error(blockStart(child), undefined, "unexpected '{' - ignoring");

@@ -29,6 +29,26 @@ function cNumber(text: string): number | undefined {
   return undefined;
 }
 
+/**
+ * What keepalived's find_entry makes of a table written as a number: strtoul(text, 0) cast to 32 bits,
+ * so a sign or a value past 32 bits wraps (-1 is 4294967295, 2^32 + 5 is 5) and one past 64 bits is
+ * ULONG_MAX. Undefined when the text is not a number.
+ */
+function cUnsigned32(text: string): number | undefined {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(text);
+  if (m === null) return undefined;
+  const digits = m[2] ?? '0';
+  const magnitude = /^0[xX]/.test(digits)
+    ? BigInt(digits)
+    : digits.startsWith('0')
+      ? BigInt(`0o${digits.slice(1) || '0'}`)
+      : BigInt(digits);
+  const ulongMax = (1n << 64n) - 1n;
+  let value = magnitude > ulongMax ? ulongMax : magnitude;
+  if (m[1] === '-' && magnitude <= ulongMax) value = (ulongMax + 1n - value) & ulongMax;
+  return Number(value & 0xffffffffn);
+}
+
 /** One iproute2 name file: "NUMBER NAME" lines, '#' comments, anything else skipped. */
 export function parseNameFile(text: string, max = RT_TABLE_MAX): Array<[number, string]> {
   const out: Array<[number, string]> = [];
@@ -81,8 +101,8 @@ export function tableResolver(
 ): (table: string) => number | undefined {
   let names: Array<[number, string]> | undefined;
   return (table) => {
-    const n = cNumber(table);
-    if (n !== undefined) return n <= RT_TABLE_MAX ? n : undefined;
+    const n = cUnsigned32(table);
+    if (n !== undefined) return n;
     names ??= readNameTables(files, etcDir, usrDir);
     return names.find(([, name]) => name === table)?.[0];
   };

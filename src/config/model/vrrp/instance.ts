@@ -474,6 +474,8 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
   h.target(inst);
   const children = blockChildren(node, ctx);
   walk(children, ctx, withGuardedArguments(h.handlers, ctx), 'vrrp_instance', INSTANCE_DEPRECATED);
+  // No state written: keepalived derives it from the priority (the address owner starts as MASTER).
+  if (inst.priority === 255 && !children.some((c) => c.keyword === 'state')) inst.state = 'MASTER';
   const unicastAt = children.find((c) => UNICAST_KEYWORDS.has(c.keyword));
   if (unicastAt && inst.unicastPeers.length === 0 && !inst.unicastFaultNoPeer)
     ctx.diags.warn(

@@ -185,6 +185,13 @@ void describe('vrrp_instance values', () => {
     assert.deepEqual([model.instances[0]?.state, model.instances[0]?.priority], ['BACKUP', 255]);
   });
 
+  void test('priority 255 without a state starts as MASTER (keepalived derives the state from the priority)', () => {
+    const { model, messages } = build(basic('  priority 255'));
+    assert.deepEqual(messages, []);
+    assert.deepEqual([model.instances[0]?.state, model.instances[0]?.priority], ['MASTER', 255]);
+    assert.equal(build(basic('  priority 254')).model.instances[0]?.state, 'BACKUP');
+  });
+
   void test('VRID and priority ranges', () => {
     const { model, messages } = build(
       vi('  interface eth0\n  virtual_router_id 0\n  priority 256\n  virtual_ipaddress {\n    10.0.0.1\n  }'),
