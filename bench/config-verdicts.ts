@@ -2,6 +2,7 @@
 // tests/corpus/**/*.conf: per file, both exit codes and the lines each one flags, then the totals.
 //   node dist/bench/config-verdicts.js [-v] [FILE ...]      (root: keepalived runs in a namespace)
 //   node dist/bench/config-verdicts.js [-v] --dir DIR        (every *.conf under DIR, e.g. real-world ones)
+//   node dist/bench/config-verdicts.js [-v] --mutants N [--seed S]   (N one-edit mutants of the corpus)
 // -v prints both outputs for every file that disagrees. --with-interfaces first creates, in the namespace,
 // every interface the files name (interface, dev, track_interface...): real-world configs name their
 // hosts' interfaces, and both sides stopping at a missing ens192 would hide every other difference.
@@ -20,6 +21,7 @@ import {
   closeConfigTestNamespace,
   keepalivedConfigTestSkipReason,
 } from '../tests/helpers/keepalived-config-test.js';
+import { writeMutants } from './config-mutants.js';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
@@ -121,10 +123,15 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const verbose = args.includes('-v');
   const withInterfaces = args.includes('--with-interfaces');
-  const dirAt = args.indexOf('--dir');
-  const dir = dirAt >= 0 ? args[dirAt + 1] : undefined;
+  const valueOf = (flag: string): string | undefined => {
+    const at = args.indexOf(flag);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const dir = valueOf('--dir');
+  const mutants = valueOf('--mutants');
+  const seed = Number(valueOf('--seed') ?? '1');
   const chosen = args.filter(
-    (a, i) => a !== '-v' && a !== '--with-interfaces' && (dirAt < 0 || (i !== dirAt && i !== dirAt + 1)),
+    (a, i) => !a.startsWith('-') && !['--dir', '--mutants', '--seed'].includes(args[i - 1] ?? ''),
   );
   const addInterfaces = (files: string[]): void => {
     if (!withInterfaces) return;
@@ -132,6 +139,23 @@ async function main(): Promise<void> {
     console.log(`# interfaces added to the namespace: ${added.join(' ') || '-'}`);
   };
   try {
+    if (mutants !== undefined) {
+      // What keepalived 2.2.7 reads: its keywords, no includes, not the files made to provoke diagnostics.
+      const sources = corpusFiles().filter((f) => {
+        const text = readFileSync(f, 'utf8');
+        return (
+          !only24(f) && !/^\s*include\b/m.test(text) && !text.includes('kts-corpus: diagnostics expected')
+        );
+      });
+      const files = writeMutants(sources, Number(mutants), seed);
+      const base = files[0] ? files[0].slice(0, files[0].lastIndexOf('/')) : '';
+      const t = await tallyOf(`${files.length} mutants of the corpus (seed ${seed})`, files, base, verbose);
+      console.log(
+        `agreement: exit code ${percent(t.sameStatus, t.files)}, flagged lines ${percent(t.sameLines, t.files)}, ` +
+          `both ${percent(t.bothSame, t.files)} of ${t.files} files`,
+      );
+      return;
+    }
     if (dir !== undefined) {
       const files = corpusFiles(dir);
       addInterfaces(files);

@@ -74,6 +74,8 @@ export class BlockParser {
   private awaiting: { node: ConfigNode; kind: BlockKind } | undefined;
   // The `{`s written minus the `}`s, never below 0 (blocks opened without a `{` not counted).
   private writtenDepth = 0;
+  // Where a `{` with no keyword before it stood (dropped, but counted as written).
+  private readonly orphans: SourceLocation[] = [];
   // How keepalived's processes that do not read a top-level block skip it: by counting its braces as
   // written (lib/parser.c process_stream, skip_sublevel; -1: the keyword's `{` is still to come). A
   // block opened without its `{` ends their count early, and they read the rest of it at the top level.
@@ -109,9 +111,10 @@ export class BlockParser {
           this.open.push({ node: candidate, at, outer: this.children });
           this.children = candidate.children;
         } else {
-          diags.error(at, undefined, "unexpected '{' with no keyword before it; its block is ignored");
-          this.open.push({ node: undefined, at, outer: this.children });
-          this.children = [];
+          // keepalived drops such a brace and reads on in the same block (its count of braces as
+          // written keeps it: "There are N missing '}'s" at the end unless a '}' too many makes up)
+          diags.error(at, undefined, "unexpected '{' - ignoring");
+          this.orphans.push(at);
         }
         this.candidate = undefined;
         i++;
@@ -120,9 +123,11 @@ export class BlockParser {
       if (token.kind === 'close') {
         // keepalived counts braces as written (lib/parser.c read_line): a block opened without its `{`
         // makes its `}` one too many there, reported as such (its block is closed all the same).
-        if (this.writtenDepth === 0) diags.error(line, undefined, "unexpected '}' with no block open");
-        else this.writtenDepth--;
+        const extra = this.writtenDepth === 0;
+        if (!extra) this.writtenDepth--;
         const block = this.open.pop();
+        // at the top level keepalived reads a '}' as an unknown keyword, whatever its count says
+        if (extra || block === undefined) diags.error(line, undefined, "unexpected '}' with no block open");
         if (block !== undefined) {
           // Trimmed to size when the block closes, for the same reason as `args` below.
           if (block.node) {
@@ -268,6 +273,10 @@ export class BlockParser {
       unclosed--;
       if (block.node) this.diags.error(block.node, block.node.keyword, "block is not closed (missing '}')");
       else this.diags.error(block.at, undefined, "'{' is not closed (missing '}')");
+    }
+    for (let k = this.orphans.length - 1; k >= 0 && unclosed > 0; k--, unclosed--) {
+      const at = this.orphans[k];
+      if (at !== undefined) this.diags.error(at, undefined, "'{' is not closed (missing '}')");
     }
     return this.root;
   }

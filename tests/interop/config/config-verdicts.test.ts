@@ -372,6 +372,29 @@ vrrp_instance VI_OWNER {
   }
 }
 `,
+  // a '{' with no keyword before it: dropped, and the lines after it read where it stands
+  'brace-without-keyword': `global_defs {
+  router_id r1
+}
+{
+  router_id r2
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`,
+  // vrrp_track_process numbers are read unchecked: a missing one stops keepalived's parser (exit 2)
+  'track-process-delay-without-value': `vrrp_track_process nginx {
+  process nginx
+  delay
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

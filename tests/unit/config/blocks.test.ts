@@ -221,23 +221,29 @@ void describe('structural errors name file:line', () => {
     assert.deepEqual(r.diagnostics, [`${MAIN}:1: error: vrrp_instance: block is not closed (missing '}')`]);
   });
 
-  void test("a '{' with no statement before it is an error and its contents are dropped", () => {
+  void test("a '{' with no statement before it is dropped and what follows read where it stands, as keepalived does", () => {
+    // keepalived 2.2.7: "Unexpected '{' - ignoring", the lines after it read in the same block, and the
+    // '}' then read there too (at the top level an unknown keyword)
     const r = read('a {\n}\n{\n  lost 1\n}\nb {');
     assert.deepEqual(r.diagnostics, [
-      `${MAIN}:3: error: unexpected '{' with no keyword before it; its block is ignored`,
+      `${MAIN}:3: error: unexpected '{' - ignoring`,
+      `${MAIN}:5: error: unexpected '}' with no block open`,
       `${MAIN}:6: error: b: block is not closed (missing '}')`,
     ]);
-    assert.deepEqual(shape(r.nodes), [block('a', [], []), block('b', [], [])]);
+    assert.deepEqual(shape(r.nodes), [block('a', [], []), leaf('lost', '1'), block('b', [], [])]);
     assert.deepEqual(read('{\nx').diagnostics, [
-      `${MAIN}:1: error: unexpected '{' with no keyword before it; its block is ignored`,
+      `${MAIN}:1: error: unexpected '{' - ignoring`,
       `${MAIN}:1: error: '{' is not closed (missing '}')`,
     ]);
   });
 
   void test('a second `{` after a block is not attached to the same statement', () => {
     const r = read('a { }\n{ x }');
-    assert.equal(r.diagnostics.length, 1);
-    assert.match(r.diagnostics[0], /:2: error: unexpected '\{'/);
+    assert.deepEqual(r.diagnostics, [
+      `${MAIN}:2: error: unexpected '{' - ignoring`,
+      `${MAIN}:2: error: unexpected '}' with no block open`,
+    ]);
+    assert.deepEqual(shape(r.nodes), [block('a', [], []), leaf('x')]);
   });
 
   void test('parseBlocks works on lines that were not split by the preprocessor', () => {

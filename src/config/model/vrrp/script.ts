@@ -205,6 +205,8 @@ export function buildTrackProcess(node: ConfigNode, ctx: BuildContext): TrackPro
   const name = nameOf(node, ctx);
   if (name === undefined) return undefined;
   const p = defaultTrackProcess(name, { file: node.file, line: node.line });
+  // keepalived 2.2.7 reads these numbers without checking they are there: a missing one stops its parser
+  const stops: BuildContext = { ...ctx, missingArgumentStops: true };
   walk(
     blockChildren(node, ctx),
     ctx,
@@ -219,23 +221,23 @@ export function buildTrackProcess(node: ConfigNode, ctx: BuildContext): TrackPro
       },
       weight: (n) => readWeight(n, ctx, 254, p),
       quorum: (n) => {
-        const v = int(n, ctx, 1, 65535);
+        const v = int(n, stops, 1, 65535);
         if (v !== undefined) p.quorum = v;
       },
       quorum_max: (n) => {
-        const v = int(n, ctx, 0, 65535);
+        const v = int(n, stops, 0, 65535);
         if (v !== undefined) p.quorumMax = v;
       },
       fork_delay: (n) => {
-        const v = decimal(n, ctx, 0, 65535);
+        const v = decimal(n, stops, 0, 65535);
         if (v !== undefined) p.forkDelay = v;
       },
       terminate_delay: (n) => {
-        const v = decimal(n, ctx, 0, 65535);
+        const v = decimal(n, stops, 0, 65535);
         if (v !== undefined) p.terminateDelay = v;
       },
       delay: (n) => {
-        const v = decimal(n, ctx, 0, 65535);
+        const v = decimal(n, stops, 0, 65535);
         if (v !== undefined) p.forkDelay = p.terminateDelay = v;
       },
       full_command: (n) => {
