@@ -395,6 +395,23 @@ vrrp_instance VI_1 {
   delay
 }
 `,
+  'script-interval-above-4294': `vrrp_script chk {
+  script "/bin/true"
+  interval 65536
+}
+`,
+  'use-vmac-name-twice': `vrrp_instance VI_VMAC {
+  state BACKUP
+  interface eth0
+  use_vmac vrrp.90
+  use_vmac vrrp.91
+  virtual_router_id 90
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

@@ -289,6 +289,18 @@ function readUseVmac(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance): v
     ctx.diags.error(node, node.keyword, `interface name '${v.name}' is longer than 15 characters`);
     return;
   }
+  // use_vmac written again: keepalived keeps the name and address it already has
+  const before = inst.useVmac;
+  if (before?.name !== undefined && v.name !== undefined) {
+    ctx.diags.error(node, node.keyword, 'VMAC interface name already specified');
+    v.name = before.name;
+  }
+  if (before?.mac !== undefined && v.mac !== undefined) {
+    ctx.diags.error(node, node.keyword, 'VMAC interface address already specified');
+    v.mac = before.mac;
+  }
+  if (v.name === undefined && before?.name !== undefined) v.name = before.name;
+  if (v.mac === undefined && before?.mac !== undefined) v.mac = before.mac;
   inst.useVmac = v;
 }
 

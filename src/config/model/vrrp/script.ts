@@ -71,8 +71,9 @@ export const defaultVrrpScript = (name: string, location: SourceLocation): VrrpS
 
 const SCRIPT_TABLE: readonly SimpleKeyword<VrrpScript>[] = [
   { keyword: 'script', field: 'script', spec: { kind: 'rest' } },
-  { keyword: 'interval', field: 'interval', spec: { kind: 'decimal', min: 0.001, max: 86400 } },
-  { keyword: 'timeout', field: 'timeout', spec: { kind: 'decimal', min: 0.001, max: 86400 } },
+  // keepalived keeps timers in microseconds in 32 bits: at most UINT_MAX / TIMER_HZ = 4294 s
+  { keyword: 'interval', field: 'interval', spec: { kind: 'decimal', min: 0.001, max: 4294 } },
+  { keyword: 'timeout', field: 'timeout', spec: { kind: 'decimal', min: 0.001, max: 4294 } },
   { keyword: 'rise', field: 'rise', spec: { kind: 'int', min: 1, max: MAX_INT } },
   { keyword: 'fall', field: 'fall', spec: { kind: 'int', min: 1, max: MAX_INT } },
   { keyword: 'user', field: 'user', spec: { kind: 'rest' } },
