@@ -412,6 +412,32 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  // two words after vrrp_instance / vrrp_sync_group: keepalived skips the block
+  'instance-with-two-names': `vrrp_instance VI_1 VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`,
+  'sync-group-with-two-names': `vrrp_sync_group G1 G1 {
+  group {
+    VI_1
+  }
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

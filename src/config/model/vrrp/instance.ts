@@ -481,6 +481,11 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
     ctx.diags.error(node, node.keyword, 'missing name');
     return undefined;
   }
+  // keepalived wants exactly one word after the keyword, and skips the block otherwise
+  if (node.args.length > 1) {
+    ctx.diags.error(node, node.keyword, 'vrrp_instance must have a name - skipping the block');
+    return undefined;
+  }
   const inst = defaultVrrpInstance(name, { file: node.file, line: node.line });
   const h = instanceHandlers(ctx);
   h.target(inst);

@@ -34,6 +34,10 @@ export function buildSyncGroup(node: ConfigNode, ctx: BuildContext): SyncGroup |
     ctx.diags.error(node, node.keyword, 'missing name');
     return undefined;
   }
+  if (node.args.length > 1) {
+    ctx.diags.error(node, node.keyword, 'vrrp_sync_group must have a name - skipping');
+    return undefined;
+  }
   const g: SyncGroup = {
     name,
     location: { file: node.file, line: node.line },
