@@ -438,6 +438,24 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  // script security without script_user, and no user keepalived_script here: keepalived says so once, at the
+  // first script left to the default user, and drops every such script
+  'notify-scripts-without-default-user': `global_defs {
+  enable_script_security
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 91
+  priority 100
+  notify_master /bin/true
+  notify_backup "/bin/echo backup"
+  notify_fault /bin/true root
+  virtual_ipaddress {
+    192.168.91.10/24
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

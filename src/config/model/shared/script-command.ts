@@ -3,6 +3,7 @@
 import type { ConfigNode } from '../../types.js';
 import { quoteWord } from './table.js';
 import { type BuildContext, missingArgument } from './values.js';
+import { defaultScriptUserUsable } from './script-user.js';
 
 /** A script to run, with the user (and group) to run it as. */
 export interface ScriptCommand {
@@ -47,6 +48,15 @@ export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCo
       );
       return undefined;
     }
+  }
+  // No user: keepalived's default one, which may fail (script security without keepalived_script)
+  if (user === undefined && !defaultScriptUserUsable(ctx, node)) {
+    ctx.diags.note(
+      node,
+      node.keyword,
+      `Failed to set default user for ${node.keyword} script ${command} - ignoring`,
+    );
+    return undefined;
   }
   const out: ScriptCommand = { command };
   if (user !== undefined) out.user = user;

@@ -3,7 +3,7 @@
 // the default user when `keepalived_script` does not exist; a vrrp_script without a user is then removed
 // (its trackers no longer find it). Whether a user or group exists is a host fact.
 import { blockEnd } from '../../blocks.js';
-import type { ConfigNode } from '../../types.js';
+import type { ConfigNode, Diagnostics, SourceLocation } from '../../types.js';
 import type { GlobalDefs } from '../global/global.js';
 import type { VrrpScript } from '../vrrp/script.js';
 import type { BuildContext } from './values.js';
@@ -11,11 +11,44 @@ import type { BuildContext } from './values.js';
 /** The user keepalived falls back to when there is no `script_user`. */
 const DEFAULT_SCRIPT_USER = 'keepalived_script';
 
-export class ScriptUsers {
-  /** Whether the default user has been settled (keepalived looks it up once). */
-  private settled = false;
-  private defaultFails = false;
+/** keepalived's default script user, looked up once for the whole read (lib/notify.c). */
+interface DefaultUser {
+  /** enable_script_security read so far. */
+  security: boolean;
+  settled: boolean;
+  fails: boolean;
+}
 
+// One per configuration read: the contexts of its blocks share their Diagnostics.
+const DEFAULT_USERS = new WeakMap<Diagnostics, DefaultUser>();
+
+function defaultUser(ctx: BuildContext): DefaultUser {
+  let d = DEFAULT_USERS.get(ctx.diags);
+  if (d === undefined) DEFAULT_USERS.set(ctx.diags, (d = { security: false, settled: false, fails: false }));
+  return d;
+}
+
+/**
+ * keepalived's get_default_script_user for a script written without a user: the first such script settles
+ * it (with script security and no keepalived_script user: "Unable to set default user", once, there), and
+ * when it failed every such script is dropped. True when the script keeps its place. Host facts unknown
+ * (the daemon): true.
+ */
+export function defaultScriptUserUsable(ctx: BuildContext, at: SourceLocation): boolean {
+  const userExists = ctx.hostFacts?.userExists;
+  if (userExists === undefined) return true;
+  const d = defaultUser(ctx);
+  if (!d.settled) {
+    d.settled = true;
+    if (d.security && !userExists(DEFAULT_SCRIPT_USER)) {
+      d.fails = true;
+      ctx.diags.error(at, 'script_user', `Unable to set default user ${DEFAULT_SCRIPT_USER} for script`);
+    }
+  }
+  return !d.fails;
+}
+
+export class ScriptUsers {
   constructor(private readonly ctx: BuildContext) {}
 
   /** `USER [GROUP]` exists here; true when this host's users are not known. */
@@ -29,11 +62,13 @@ export class ScriptUsers {
 
   /** After global_defs: its `script_user`, when set, becomes the default user. */
   global(node: ConfigNode, g: GlobalDefs): void {
+    const d = defaultUser(this.ctx);
+    if (g.enableScriptSecurity) d.security = true;
     const at = node.children?.find((c) => c.keyword === 'script_user');
     if (g.scriptUser === undefined || at === undefined) return;
-    this.settled = true;
-    this.defaultFails = !this.exists(g.scriptUser);
-    if (this.defaultFails) this.ctx.diags.error(at, at.keyword, 'Error setting global script uid/gid');
+    d.settled = true;
+    d.fails = !this.exists(g.scriptUser);
+    if (d.fails) this.ctx.diags.error(at, at.keyword, 'Error setting global script uid/gid');
   }
 
   /** A vrrp_script as its block closes: itself, or undefined when keepalived removes it. */
@@ -46,18 +81,9 @@ export class ScriptUsers {
       return undefined;
     }
     const end = blockEnd(node);
-    if (!this.settled) {
-      this.settled = true;
-      if (g.enableScriptSecurity && !this.exists(DEFAULT_SCRIPT_USER)) {
-        this.defaultFails = true;
-        this.ctx.diags.error(
-          end,
-          'script_user',
-          `Unable to set default user ${DEFAULT_SCRIPT_USER} for script`,
-        );
-      }
-    }
-    if (!this.defaultFails) return s;
+    // enable_script_security counts once global_defs is read, wherever the script stands
+    if (g.enableScriptSecurity) defaultUser(this.ctx).security = true;
+    if (defaultScriptUserUsable(this.ctx, end)) return s;
     this.ctx.diags.error(
       end,
       node.keyword,
