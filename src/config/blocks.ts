@@ -6,7 +6,7 @@
 import type { ConfigNode, Diagnostics, SourceLine, SourceLocation } from './types.js';
 import { tokenizeLine } from './lexical.js';
 import { blockKind, type BlockKind } from './block-keywords.js';
-import { keywordSupport } from './keyword-support.js';
+import { KEYWORD_SUPPORT } from './keyword-support.js';
 
 // The statement text as written (quotes included), for keywords whose arguments keepalived re-reads with
 // its quoted-and-escaped splitter (vrrp_script `script`, MISC_CHECK `misc_path`, HTTP `regex`).
@@ -80,6 +80,7 @@ export class BlockParser {
   // written (lib/parser.c process_stream, skip_sublevel; -1: the keyword's `{` is still to come). A
   // block opened without its `{` ends their count early, and they read the rest of it at the top level.
   private skipping = 0;
+  private lastSkipFinding: string | undefined;
   // One string per distinct word: keywords and common values repeat thousands of times in a large
   // config, and the tree holds every word until the model is built.
   private readonly words = new Map<string, string>();
@@ -175,7 +176,7 @@ export class BlockParser {
    */
   private skipView(tokens: readonly { kind: string; text: string }[], line: SourceLocation): void {
     const outer = this.open[0]?.node;
-    const report = outer !== undefined && keywordSupport('the top level', outer.keyword) !== undefined;
+    const report = outer !== undefined && KEYWORD_SUPPORT['']?.[outer.keyword] !== undefined;
     let flagged: string | undefined;
     // the count of braces as written, to leave a `}` that addLine reports as one too many to it
     let written = this.writtenDepth;
@@ -203,18 +204,22 @@ export class BlockParser {
         i++;
         continue;
       }
-      if (keywordSupport('the top level', t.text) !== undefined) this.skipping = -1;
+      if (KEYWORD_SUPPORT['']?.[t.text] !== undefined) this.skipping = -1;
       else flagged ??= t.text;
       // the rest of the words go with their keyword, up to the next brace
       i++;
       while (i < tokens.length && tokens[i].kind === 'word') i++;
     }
-    if (flagged !== undefined && report)
+    // the preprocessor hands a line split at its braces over in pieces: one finding per line
+    const here = `${line.file}:${line.line}`;
+    if (flagged !== undefined && report && here !== this.lastSkipFinding) {
+      this.lastSkipFinding = here;
       this.diags.error(
         line,
         flagged,
         "keepalived's processes that skip this block count its braces as written, so they read this line at the top level: unknown keyword",
       );
+    }
   }
 
   /** What block `keyword` opens where the parser stands; undefined inside a block with no keyword. */
