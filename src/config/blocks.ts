@@ -51,8 +51,7 @@ export function blockStart(node: ConfigNode): SourceLocation {
 }
 
 interface OpenBlock {
-  /** Undefined for a `{` that had no statement before it: its contents are parsed and dropped. */
-  node: ConfigNode | undefined;
+  node: ConfigNode;
   at: SourceLocation;
   outer: ConfigNode[];
   /** Opened without a `{` (openWithoutBrace): keepalived's count of braces does not know it. */
@@ -131,10 +130,8 @@ export class BlockParser {
         if (extra || block === undefined) diags.error(line, undefined, "unexpected '}' with no block open");
         if (block !== undefined) {
           // Trimmed to size when the block closes, for the same reason as `args` below.
-          if (block.node) {
-            block.node.children = this.children.slice();
-            Reflect.defineProperty(block.node, BLOCK_END, { value: { file: line.file, line: line.line } });
-          }
+          block.node.children = this.children.slice();
+          Reflect.defineProperty(block.node, BLOCK_END, { value: { file: line.file, line: line.line } });
           this.children = block.outer;
         }
         this.candidate = undefined;
@@ -214,21 +211,19 @@ export class BlockParser {
     const here = `${line.file}:${line.line}`;
     if (flagged !== undefined && report && here !== this.lastSkipFinding) {
       this.lastSkipFinding = here;
+      const what = flagged === '{' ? "unexpected '{'" : 'unknown keyword';
       this.diags.error(
         line,
         flagged,
-        "keepalived's processes that skip this block count its braces as written, so they read this line at the top level: unknown keyword",
+        `keepalived's processes that skip this block count its braces as written, so they read this line at the top level: ${what}`,
       );
     }
   }
 
-  /** What block `keyword` opens where the parser stands; undefined inside a block with no keyword. */
+  /** What block `keyword` opens where the parser stands. */
   private blockKindHere(keyword: string): BlockKind | undefined {
     const path: string[] = [];
-    for (const block of this.open) {
-      if (block.node === undefined) return undefined;
-      path.push(block.node.keyword);
-    }
+    for (const block of this.open) path.push(block.node.keyword);
     return blockKind(path, keyword);
   }
 
@@ -276,8 +271,7 @@ export class BlockParser {
       const block = this.open[k];
       if (block.implicit === true) continue;
       unclosed--;
-      if (block.node) this.diags.error(block.node, block.node.keyword, "block is not closed (missing '}')");
-      else this.diags.error(block.at, undefined, "'{' is not closed (missing '}')");
+      this.diags.error(block.node, block.node.keyword, "block is not closed (missing '}')");
     }
     for (let k = this.orphans.length - 1; k >= 0 && unclosed > 0; k--, unclosed--) {
       const at = this.orphans[k];
