@@ -353,7 +353,6 @@ export class VrrpDaemon {
     this.linkbeat?.configure(polled, (n) => this.links.up(n) ?? this.host.link(n)?.up ?? false);
   }
 
-  /** Links that are down (or missing) now, as the engine's starting view. */
   /**
    * Interfaces an instance needs or tracks that this host does not have: the instance waits for them
    * (as with keepalived's dynamic_interfaces; without it keepalived 2.2.7 refuses to run): say so, or
@@ -378,6 +377,7 @@ export class VrrpDaemon {
     }
   }
 
+  /** Links that are down (or missing) now, as the engine's starting view. */
   private linksDown(): string[] {
     const names = trackedInterfaces(this.spec);
     return [...names].filter((n) => !(this.links.up(n) ?? this.host.link(n)?.up ?? false));

@@ -35,6 +35,18 @@ const ASIDE_24: Record<string, string> = {
   'vrrp/20-auth-hmac.conf': 'auth_hmac (VRRP HMAC authentication) is 2.4',
 };
 
+/** The instance some cases end with, after what they are about. */
+const PLAIN_INSTANCE = `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+`;
+
 /** Inputs where keepalived's verdict is easy to get wrong, each named for what it holds. */
 const TRICKY: Record<string, string> = {
   'inet6-first-in-virtual-routes': `vrrp_instance VI_1 {
@@ -270,29 +282,11 @@ virtual_server 10.0.0.2 80 {
   }
   router_id r1
 }
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.1.1.1/24
-  }
-}
-`,
+${PLAIN_INSTANCE}`,
   'static-list-without-brace': `static_ipaddress
   10.9.9.9/32 dev eth0
 }
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.1.1.1/24
-  }
-}
-`,
+${PLAIN_INSTANCE}`,
   // the loopback device: keepalived takes no interface ("cannot use a loopback interface")
   'interface-lo': `vrrp_instance VI_1 {
   state BACKUP
@@ -379,16 +373,7 @@ vrrp_instance VI_OWNER {
 {
   router_id r2
 }
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.1.1.1/24
-  }
-}
-`,
+${PLAIN_INSTANCE}`,
   // vrrp_track_process numbers are read unchecked: a missing one stops keepalived's parser (exit 2)
   'track-process-delay-without-value': `vrrp_track_process nginx {
   process nginx
@@ -428,16 +413,7 @@ vrrp_instance VI_1 {
     VI_1
   }
 }
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.1.1.1/24
-  }
-}
-`,
+${PLAIN_INSTANCE}`,
   // script security without script_user, and no user keepalived_script here: keepalived says so once, at the
   // first script left to the default user, and drops every such script
   'notify-scripts-without-default-user': `global_defs {
