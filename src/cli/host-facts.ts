@@ -1,9 +1,10 @@
 // Facts about this host that the config checks use (the edge: reads /sys).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import type { HostFacts } from '../config/types.js';
+import { userFacts } from '../system/users.js';
 
 export function readHostFacts(): HostFacts | undefined {
   try {
@@ -11,8 +12,7 @@ export function readHostFacts(): HostFacts | undefined {
       interfaces: new Set(readdirSync('/sys/class/net')),
       ipvs: kernelHasIpvs(),
       scriptFound,
-      userExists: (name) => namesIn('/etc/passwd').has(name),
-      groupExists: (name) => namesIn('/etc/group').has(name),
+      ...userFacts(),
       hostResolves,
     };
   } catch {
@@ -42,25 +42,6 @@ function scriptFound(program: string): boolean {
   if (program.includes('/')) return isFile(program);
   const path = process.env['PATH'] ?? '/usr/bin:/bin';
   return path.split(':').some((dir) => dir !== '' && isFile(join(dir, program)));
-}
-
-/** The names in a passwd-style file (users or groups), read once; empty when unreadable. */
-const namesCache = new Map<string, Set<string>>();
-function namesIn(file: string): Set<string> {
-  let names = namesCache.get(file);
-  if (names === undefined) {
-    try {
-      names = new Set(
-        readFileSync(file, 'utf8')
-          .split('\n')
-          .map((l) => l.split(':')[0] ?? ''),
-      );
-    } catch {
-      names = new Set();
-    }
-    namesCache.set(file, names);
-  }
-  return names;
 }
 
 /** Whether a host name resolves through this host's resolver (getent uses getaddrinfo's NSS path, as

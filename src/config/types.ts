@@ -107,9 +107,10 @@ export interface ConfigHost {
 }
 
 /** Facts about this host that semantic checks need (interfaces present). Optional: without it those
- * checks are skipped. */
+ * checks are skipped. The daemon gives only its users and groups (keepalived drops a script whose user
+ * cannot be set at start as in -t); interfaces come and go while it runs. */
 export interface HostFacts {
-  interfaces: ReadonlySet<string>;
+  interfaces?: ReadonlySet<string>;
   /** Whether this kernel has IPVS (loaded or loadable); undefined when unknown. */
   ipvs?: boolean;
   /** Whether the program a script line names is a file here (a bare name looked up in PATH). */

@@ -21,6 +21,21 @@ function table(path: string): string[][] {
   }
 }
 
+/** Whether this host has a user / a group (by name), as keepalived's parser asks getpwnam / getgrnam
+ * while reading: each call reads the files afresh, so that a reload sees a user added since. */
+export function userFacts(): {
+  userExists: (name: string) => boolean;
+  groupExists: (name: string) => boolean;
+} {
+  const names = (path: string): Set<string> => new Set(table(path).map((f) => f[0] ?? ''));
+  let users: Set<string> | undefined;
+  let groups: Set<string> | undefined;
+  return {
+    userExists: (name) => (users ??= names('/etc/passwd')).has(name),
+    groupExists: (name) => (groups ??= names('/etc/group')).has(name),
+  };
+}
+
 /** uid/gid of `user` (name or number), with `group` overriding the user's primary group. A group
  * starting with ':' (alone: the user's own group) or `supplementary` also gives the user's supplementary
  * groups, as keepalived's set_uid_gid does with getgrouplist(user, the user's primary group). */

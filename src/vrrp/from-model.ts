@@ -70,13 +70,14 @@ export function vipSpec(a: IpAddressSpec): VipSpec {
 
 function notifySpec(n: NotifyScripts): NotifySpec {
   const out: NotifySpec = {};
-  if (n.master) out.master = n.master.command;
-  if (n.backup) out.backup = n.backup.command;
-  if (n.fault) out.fault = n.fault.command;
-  if (n.stop) out.stop = n.stop.command;
-  if (n.deleted !== undefined && n.deleted !== true) out.deleted = n.deleted.command;
-  if (n.any) out.generic = n.any.command;
-  if (n.masterRxLowerPri) out.masterRxLowerPri = n.masterRxLowerPri.command;
+  // the model's ScriptCommand is the engine's NotifyCommand (command, user, group); copied, not shared
+  if (n.master) out.master = { ...n.master };
+  if (n.backup) out.backup = { ...n.backup };
+  if (n.fault) out.fault = { ...n.fault };
+  if (n.stop) out.stop = { ...n.stop };
+  if (n.deleted !== undefined && n.deleted !== true) out.deleted = { ...n.deleted };
+  if (n.any) out.generic = { ...n.any };
+  if (n.masterRxLowerPri) out.masterRxLowerPri = { ...n.masterRxLowerPri };
   return out;
 }
 

@@ -199,16 +199,22 @@ function observablePart(expected: Json): { part: Json; hidden: string[] } {
       drop('addresses', 'checked in the kernel state instead');
       break;
     case 'notify':
-      if (Array.isArray(part.scripts)) part.scripts = [...(part.scripts as string[])].sort();
+      if (Array.isArray(part.scripts)) part.scripts = scriptCommands(part.scripts);
       break;
   }
   return { part, hidden };
 }
 
+/** A notify action's scripts as their sorted command lines (recordings hold strings, the engine
+ * NotifyCommands, and who runs a script is not what these comparisons look at). */
+function scriptCommands(scripts: unknown[]): string[] {
+  return scripts
+    .map((s) => (typeof s === 'string' ? s : String((s as { command?: unknown }).command)))
+    .sort();
+}
+
 function sortScripts(action: Json): Json {
-  return Array.isArray(action.scripts)
-    ? { ...action, scripts: [...(action.scripts as string[])].sort() }
-    : action;
+  return Array.isArray(action.scripts) ? { ...action, scripts: scriptCommands(action.scripts) } : action;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -345,7 +345,7 @@ export function fifoObservations(
         kind,
         state,
         priority: Number(m[4]),
-        scripts: ran,
+        scripts: ran.map((command) => ({ command })),
       },
       seen: text.trim() + (ran.length ? ` (ran ${ran.join(', ')})` : ''),
     });

@@ -148,12 +148,12 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
   const vrrpCtx: BuildContext = { ...ctx, missingArgumentStops: true };
   // keepalived 2.2.7's checker process stops the same way on a virtual_server keyword without its argument
   const lvsCtx: BuildContext = { ...ctx, missingArgumentStops: true };
-  const scriptUsers = new ScriptUsers(ctx);
+  const scriptUsers = new ScriptUsers(ctx, nodes);
   const handlers: Handlers = {
     ...simpleHandlers(m.global, TOP_LEVEL_GLOBAL_TABLE, ctx),
     global_defs: (n) => {
       readGlobalDefs(n, ctx, m.global);
-      scriptUsers.global(n, m.global);
+      scriptUsers.global(n, m.global.scriptUser);
     },
     linkbeat_interfaces: (n) => m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, ctx)),
     interface_up_down_delays: (n) => m.interfaceUpDownDelays.push(...readInterfaceDelays(n, ctx)),
@@ -174,7 +174,7 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     vrrp_script: (n) =>
       vrrpSide(ctx, () => {
         const s = buildVrrpScript(n, vrrpCtx);
-        addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s, m.global), n, ctx, 'note');
+        addNamed(m.vrrpScripts, s && scriptUsers.vrrpScript(n, s), n, ctx, 'note');
       }),
     track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx, 'note'),
     vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx, 'note'),
@@ -210,6 +210,7 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     },
   };
   walk(nodes, ctx, handlers, 'the top level', { vrrp_track_file: 'track_file' });
+  scriptUsers.finish();
   if (ctx.files !== undefined) resolveRouteTables(m, tableResolverFor(ctx.files, m.global), ctx);
   vrrpSide(ctx, () => {
     finalizeInstances(m, ctx);

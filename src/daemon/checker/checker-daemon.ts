@@ -99,7 +99,7 @@ export class CheckerDaemon {
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'checker', true, this.log), this.log);
     this.notifier = new Notifier(
       this.log,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log, g.setSupplementaryGroups),
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, g.setSupplementaryGroups),
       this.fifos,
     );
     this.fifos.start(this.notifier, 'lvs');
@@ -124,7 +124,7 @@ export class CheckerDaemon {
     for (const c of plan.checkers) checkersOf.set(c.server, [...(checkersOf.get(c.server) ?? []), c.id]);
     const hooks: LoadBalancerHooks = {
       log: this.log,
-      runScript: (script) => void notifier.run(script.command),
+      runScript: (script) => void notifier.runAs(script),
       writeFifo: (line) => notifier.writeFifos(line),
       setCheckersEnabled: (server, enabled) => {
         for (const id of checkersOf.get(server) ?? []) this.runner?.setEnabled(id, enabled);

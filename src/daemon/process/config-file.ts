@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { loadModel, type Model } from '../../config/index.js';
 import { formatDiagnostic, type Diagnostic } from '../../config/types.js';
+import { userFacts } from '../../system/users.js';
 import { FsConfigHost } from './fs-config-host.js';
 import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
@@ -35,6 +36,8 @@ export function readConfigFile(options: Pick<DaemonOptions, 'configFile' | 'conf
   return loadModel(resolve(options.configFile), new FsConfigHost(), {
     configId: options.configId,
     allConfig: options.allConfig,
+    // keepalived's processes drop a script whose user cannot be set as they read, as -t does
+    hostFacts: userFacts(),
   });
 }
 

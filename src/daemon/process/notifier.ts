@@ -2,6 +2,7 @@
 // written, then the generic `notify` script with four arguments appended (INSTANCE|GROUP, name, state,
 // priority), and one line `INSTANCE "VI_1" MASTER 100` on the notify FIFOs. Scripts run detached with
 // a timeout so that a hung one never holds the daemon.
+import type { ScriptCommand } from '../../config/model/shared/script-command.js';
 import type { Logger } from './log.js';
 import { commandWords, runScript, scriptInsecurity, type ScriptResult } from '../../system/scripts.js';
 import { lookupUser, type UserIds } from '../../system/users.js';
@@ -21,21 +22,18 @@ const NOTIFY_TIMEOUT_MS = 60_000;
 export function scriptPolicy(
   enableScriptSecurity: boolean,
   scriptUser: string | undefined,
-  log: Logger,
   setSupplementaryGroups = false,
 ): ScriptPolicy {
   const base = { secure: enableScriptSecurity, supplementaryGroups: setSupplementaryGroups };
   if (scriptUser !== undefined) {
     const [name, group] = scriptUser.split(/\s+/);
     const user = name === undefined ? undefined : lookupUser(name, group, '', setSupplementaryGroups);
-    if (user === undefined) log.warn(`script_user '${scriptUser}' does not exist; scripts run as root`);
+    // none: the configuration's reading said so and dropped the scripts left to it
     return { ...base, ...(user ? { user } : {}) };
   }
-  // keepalived's default: keepalived_script if such a user exists, else root (with a warning when secure).
+  // keepalived's default: keepalived_script if such a user exists, else root; with script security and no
+  // such user the configuration's reading dropped every script left to it (config/model/shared/script-user.ts)
   const dflt = lookupUser('keepalived_script', undefined, '', setSupplementaryGroups);
-  if (dflt === undefined && enableScriptSecurity) {
-    log.warn('default user keepalived_script for script execution does not exist - using root');
-  }
   return { ...base, ...(dflt ? { user: dflt } : {}) };
 }
 
@@ -76,8 +74,14 @@ export class Notifier {
 
   /** A script that runs as long as the daemon (a notify FIFO's reader): no timeout, stopped by `signal`,
    * not waited for by drain(). */
-  runUntilAborted(command: string, extraArgs: string[], signal: AbortSignal): Promise<ScriptResult> {
-    return this.start(command, extraArgs, { timeoutMs: 0, signal });
+  runUntilAborted(
+    command: string,
+    extraArgs: string[],
+    signal: AbortSignal,
+    /** The script's own user (else script_user). */
+    user?: UserIds,
+  ): Promise<ScriptResult> {
+    return this.start(command, extraArgs, { timeoutMs: 0, signal, ...(user ? { user } : {}) });
   }
 
   private start(
@@ -111,17 +115,29 @@ export class Notifier {
     return p;
   }
 
+  /** A configured script (notify_*, notify_up, quorum_up...) as the user written after it, else the
+   * default script user; one whose user is gone since the configuration was read is not run. */
+  runAs(script: ScriptCommand, extraArgs: string[] = []): Promise<ScriptResult> {
+    if (script.user === undefined) return this.run(script.command, extraArgs);
+    const ids = this.lookupUser(script.user, script.group);
+    if (ids === undefined) {
+      this.log.error(`cannot run ${script.command}: no user/group '${script.user} ${script.group ?? ''}'`);
+      return Promise.resolve({ code: undefined, signal: undefined, timedOut: false, error: 'no such user' });
+    }
+    return this.run(script.command, extraArgs, NOTIFY_TIMEOUT_MS, ids);
+  }
+
   /** The notifications of one state change: specific script, generic script, FIFO lines. */
   notify(
     kind: 'INSTANCE' | 'GROUP',
     name: string,
     state: string,
     priority: number,
-    specific?: string,
-    generic?: string,
+    specific?: ScriptCommand,
+    generic?: ScriptCommand,
   ): void {
-    if (specific !== undefined) void this.run(specific);
-    if (generic !== undefined) void this.run(generic, [kind, name, state, String(priority)]);
+    if (specific !== undefined) void this.runAs(specific);
+    if (generic !== undefined) void this.runAs(generic, [kind, name, state, String(priority)]);
     this.writeFifos(`${kind} "${name}" ${state} ${priority}\n`);
   }
 

@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync, closeSync, constants as fsc, existsSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import type { GlobalDefs } from '../../config/model/global/global.js';
+import type { ScriptCommand } from '../../config/model/shared/script-command.js';
 import { lookupUser } from '../../system/users.js';
 import type { Logger } from './log.js';
 import type { FifoWriter, Notifier } from './notifier.js';
@@ -19,11 +20,15 @@ export interface NotifyFifoSpec {
   path: string;
   /** `notify_fifo PATH [user [group]]`: who owns a FIFO we create. */
   owner?: { user: string; group?: string };
-  /** *_notify_fifo_script, run with the path appended. */
-  script?: string;
+  /** *_notify_fifo_script, run with the path appended (as its user, else the default script user). */
+  script?: ScriptCommand;
 }
 
-function spec(kind: NotifyFifoSpec['kind'], text: string | undefined, script?: string): NotifyFifoSpec[] {
+function spec(
+  kind: NotifyFifoSpec['kind'],
+  text: string | undefined,
+  script?: ScriptCommand,
+): NotifyFifoSpec[] {
   const [path, user, group] = (text ?? '').trim().split(/\s+/);
   if (path === undefined || path === '') return [];
   return [
@@ -109,7 +114,9 @@ export class NotifyFifos implements FifoWriter {
         continue;
       }
       if (s.script !== undefined) {
-        void notifier.runUntilAborted(s.script, [s.path], this.scripts.signal).then((r) => {
+        const user =
+          s.script.user === undefined ? undefined : notifier.lookupUser(s.script.user, s.script.group);
+        void notifier.runUntilAborted(s.script.command, [s.path], this.scripts.signal, user).then((r) => {
           if (r.aborted !== true) this.log.info(`${label} notify fifo script terminated`);
         });
       }

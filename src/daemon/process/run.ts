@@ -185,13 +185,13 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   const scripts: LifecycleScripts = {
     notifier: new Notifier(
       daemonLog,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, daemonLog, g.setSupplementaryGroups),
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, g.setSupplementaryGroups),
     ),
     ...(g.startupScript !== undefined
-      ? { startup: { command: g.startupScript, timeoutMs: g.startupScriptTimeout * 1000 } }
+      ? { startup: { script: g.startupScript, timeoutMs: g.startupScriptTimeout * 1000 } }
       : {}),
     ...(g.shutdownScript !== undefined
-      ? { shutdown: { command: g.shutdownScript, timeoutMs: g.shutdownScriptTimeout * 1000 } }
+      ? { shutdown: { script: g.shutdownScript, timeoutMs: g.shutdownScriptTimeout * 1000 } }
       : {}),
   };
   const restoreCoreDump = applyCoreDumpPolicy(o, daemonLog);

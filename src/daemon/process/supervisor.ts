@@ -12,6 +12,7 @@ import { sdNotify } from './sd-notify.js';
 import { BfdRelay } from '../bfd/relay.js';
 import { StatusRelay } from './status-relay.js';
 import type { Notifier } from './notifier.js';
+import type { ScriptCommand } from '../../config/model/shared/script-command.js';
 import { ReloadMonitor } from './reload-monitor.js';
 import { isReloadedMessage, ReloadFile } from './reload-file.js';
 import { permanentExit, restartDelay, type RespawnState } from './respawn-policy.js';
@@ -77,8 +78,8 @@ export interface ReloadHooks {
  * stopped, each waited for up to its timeout (then killed as keepalived kills them). */
 export interface LifecycleScripts {
   notifier: Notifier;
-  startup?: { command: string; timeoutMs: number };
-  shutdown?: { command: string; timeoutMs: number };
+  startup?: { script: ScriptCommand; timeoutMs: number };
+  shutdown?: { script: ScriptCommand; timeoutMs: number };
 }
 
 interface Supervised {
@@ -158,8 +159,15 @@ export class Supervisor {
   private async runLifecycleScript(which: 'startup' | 'shutdown'): Promise<void> {
     const script = this.scripts?.[which];
     if (script === undefined || this.scripts === undefined) return;
-    this.log.debug(`Running ${which} script ${script.command}`);
-    const r = await this.scripts.notifier.run(script.command, [], script.timeoutMs);
+    const { command, user, group } = script.script;
+    this.log.debug(`Running ${which} script ${command}`);
+    const notifier = this.scripts.notifier;
+    const ids = user === undefined ? undefined : notifier.lookupUser(user, group);
+    if (user !== undefined && ids === undefined) {
+      this.log.info(`Invalid user/group for ${which} script ${command} - ignoring`);
+      return;
+    }
+    const r = await notifier.run(command, [], script.timeoutMs, ids);
     // keepalived's wording ("<type> script failed", its type being "startup script").
     if (r.code !== undefined && r.code !== 0)
       this.log.info(`${which} script script failed, status ${r.code}`);

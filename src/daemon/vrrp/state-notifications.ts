@@ -29,7 +29,7 @@ export class StateNotifications {
   run(a: NotifyAction): void {
     const notifier = this.to.notifier();
     if (a.event !== undefined) {
-      for (const script of a.scripts) void notifier.run(script);
+      for (const script of a.scripts) void notifier.runAs(script);
       notifier.writeFifos(`${a.kind} "${a.name}" ${a.event} ${a.priority}\n`);
       return;
     }

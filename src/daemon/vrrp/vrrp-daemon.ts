@@ -167,7 +167,7 @@ export class VrrpDaemon {
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'vrrp', checkerRunning, this.log), this.log);
     this.notifier = new Notifier(
       this.log,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, this.log, g.setSupplementaryGroups),
+      scriptPolicy(g.enableScriptSecurity, g.scriptUser, g.setSupplementaryGroups),
       this.fifos,
     );
     this.fifos.start(this.notifier, 'vrrp');

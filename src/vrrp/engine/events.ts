@@ -1,7 +1,7 @@
 // What goes into the VRRP engine (events) and what comes out (actions, snapshots). Its own file so that
 // every part of the engine can name them without importing the engine itself.
 import type { Advert, AdvertDropReason, IpFamily, ReceivedAdvert } from '../advert.js';
-import type { EngineSpec, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
+import type { EngineSpec, NotifyCommand, RouteSpec, RuleSpec, VipSpec, VrrpState } from './spec.js';
 import type { VrrpStats } from './stats.js';
 import type { HandoverState } from './handover.js';
 
@@ -110,7 +110,7 @@ export type Action =
       state: VrrpState;
       priority: number;
       /** Scripts to run, in order: the state-specific one then the generic `notify` one. */
-      scripts: string[];
+      scripts: NotifyCommand[];
       /** Not a state change but keepalived's event: notify_master_rx_lower_pri (its script only, and the
        * event's name on the notify FIFOs). */
       event?: 'MASTER_RX_LOWER_PRI';

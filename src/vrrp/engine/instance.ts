@@ -8,7 +8,7 @@ import { csToMs } from '../../common/units.js';
 import type { AddressesAction, LogLevel, SendAdvertAction } from './events.js';
 import type { GarpTarget } from './garp.js';
 import { notifyScripts } from './spec.js';
-import type { InstanceSpec, VipSpec, VrrpState } from './spec.js';
+import type { InstanceSpec, NotifyCommand, VipSpec, VrrpState } from './spec.js';
 import type { StepContext } from './step.js';
 import type { SyncGroup } from './sync-group.js';
 import { newStats, type VrrpStats } from './stats.js';
@@ -549,7 +549,7 @@ export class Instance extends InstanceTimers {
     ctx.garp.cancel(this.name);
     this.sands = undefined;
     const scripts = [this.spec.notify.deleted, this.spec.notify.generic].filter(
-      (x): x is string => x !== undefined,
+      (x): x is NotifyCommand => x !== undefined,
     );
     ctx.out.push({
       type: 'notify',

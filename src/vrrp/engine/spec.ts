@@ -105,15 +105,22 @@ export interface GarpGroupSpec {
 }
 
 /** Notify scripts: strings passed back verbatim in notify actions. */
+/** A notify script's command line and the user (and group) it runs as (unset: the default script user). */
+export interface NotifyCommand {
+  command: string;
+  user?: string;
+  group?: string;
+}
+
 export interface NotifySpec {
-  master?: string;
-  backup?: string;
-  fault?: string;
-  stop?: string;
-  deleted?: string;
+  master?: NotifyCommand;
+  backup?: NotifyCommand;
+  fault?: NotifyCommand;
+  stop?: NotifyCommand;
+  deleted?: NotifyCommand;
   /** The generic `notify` script, called for every state with the state as an argument. */
-  generic?: string;
-  masterRxLowerPri?: string;
+  generic?: NotifyCommand;
+  masterRxLowerPri?: NotifyCommand;
 }
 
 export interface InstanceSpec {
@@ -224,14 +231,14 @@ export interface EngineSpec {
 }
 
 /** The notify scripts for a state, in the order keepalived runs them: the state's own, then `notify`. */
-export function notifyScripts(notify: NotifySpec, state: VrrpState): string[] {
-  const byState: Partial<Record<VrrpState, string | undefined>> = {
+export function notifyScripts(notify: NotifySpec, state: VrrpState): NotifyCommand[] {
+  const byState: Partial<Record<VrrpState, NotifyCommand | undefined>> = {
     MASTER: notify.master,
     BACKUP: notify.backup,
     FAULT: notify.fault,
     STOP: notify.stop,
   };
-  return [byState[state], notify.generic].filter((s): s is string => s !== undefined);
+  return [byState[state], notify.generic].filter((s): s is NotifyCommand => s !== undefined);
 }
 
 /** keepalived's defaults for GARP scheduling. */

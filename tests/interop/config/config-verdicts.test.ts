@@ -432,6 +432,32 @@ vrrp_instance VI_1 {
   }
 }
 `,
+  // keepalived's readers meet scripts in their own order (global_defs, then the checker's virtual servers,
+  // then the VRRP process): the one error is at the virtual server's script, though the instance's is above
+  'default-user-checker-reads-first': `global_defs {
+  enable_script_security
+}
+${PLAIN_INSTANCE.replace('  priority 100\n', '  priority 100\n  notify_master /bin/true\n')}
+virtual_server 10.1.1.1 80 {
+  protocol TCP
+  real_server 10.1.2.1 80 {
+    notify_up /bin/true
+  }
+}
+`,
+  // enable_script_security below the instance still counts for its scripts (the parent read it first)
+  'default-user-security-read-later': `${PLAIN_INSTANCE.replace('  priority 100\n', '  priority 100\n  notify_backup /bin/true\n')}
+global_defs {
+  enable_script_security
+}
+`,
+  // a notify FIFO without a user settles the default user in the parent's read, before any instance
+  'default-user-fifo-first': `global_defs {
+  enable_script_security
+  vrrp_notify_fifo /tmp/kts-verdicts-fifo
+  startup_script /bin/true
+}
+${PLAIN_INSTANCE.replace('  priority 100\n', '  priority 100\n  notify_master /bin/true\n')}`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

@@ -152,6 +152,71 @@ virtual_server 192.0.2.10 80 {
     assert.equal(ownUser.lines[0]?.split(':')[0], '3');
   });
 
+  it('the default script user failing: MISC_CHECKs removed, FIFOs and notify scripts ignored, the one error where keepalived reads first', () => {
+    const loaded = (text: string) => loadModel(FILE, new MemoryHost({ [FILE]: text }), { hostFacts: HOST });
+    const vs = `virtual_server 192.0.2.10 80 {
+  protocol TCP
+  real_server 192.0.2.20 80 {
+    notify_up "/bin/true up"
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+    MISC_CHECK {
+      misc_path /bin/false
+      user nobody
+    }
+  }
+}
+`;
+    const instance = INSTANCE.replace(
+      '  priority 100\n',
+      '  priority 100\n  notify_master /bin/true\n  notify_backup /bin/true root\n',
+    );
+    // the checker reads before the VRRP process: the error is at the virtual server's first script
+    const checkerFirst = `global_defs {\n  enable_script_security\n}\nvrrp_script chk {\n  script /bin/true\n  user root\n}\n${instance}${vs}`;
+    const m = loaded(checkerFirst);
+    const r = configTest(checkerFirst);
+    const vsLine = 8 + instance.split('\n').length - 1; // the virtual_server line
+    assert.deepEqual(
+      r.lines.filter((l) => l.includes('default user')),
+      [
+        `${vsLine + 6}: Unable to set default user for misc script '/bin/true' - removing`,
+        `${vsLine + 3}: Unable to set default user keepalived_script for script`,
+      ],
+      r.lines.join('\n'),
+    );
+    const rs = m.model.virtualServers[0]?.realServers[0];
+    assert.deepEqual(
+      rs?.checkers.map((c) => (c.kind === 'MISC_CHECK' ? c.path?.command : c.kind)),
+      ['/bin/false'],
+    );
+    assert.equal(rs?.notifyUp, undefined);
+    const notify = m.model.instances[0]?.notify;
+    assert.equal(notify?.master, undefined);
+    assert.deepEqual(notify?.backup, { command: '/bin/true', user: 'root' });
+    // enable_script_security below the instances counts all the same; a FIFO without a user in
+    // global_defs is met first (the parent reads global_defs before the others)
+    const rootChk = 'vrrp_script chk {\n  script /bin/true\n  user root\n}\n';
+    const later = configTest(`${rootChk}${instance}global_defs {\n  enable_script_security\n}\n`);
+    assert.deepEqual(later.lines, ['9: Unable to set default user keepalived_script for script']);
+    const fifoText = `global_defs {\n  enable_script_security\n  notify_fifo /run/f\n  startup_script /bin/true nobody\n  shutdown_script /bin/true\n}\n${rootChk}${instance}`;
+    const fifo = configTest(fifoText);
+    assert.deepEqual(fifo.lines, [
+      '5: Invalid shutdown script',
+      '3: Unable to set default user keepalived_script for script',
+    ]);
+    const g = loaded(fifoText).model.global;
+    assert.equal(g.notifyFifo, undefined);
+    assert.deepEqual(g.startupScript, { command: '/bin/true', user: 'nobody' });
+    assert.equal(g.shutdownScript, undefined);
+    // a keepalived_script user: nothing dropped, nothing said
+    const withUser = loadModel(FILE, new MemoryHost({ [FILE]: checkerFirst }), {
+      hostFacts: { ...HOST, userExists: (n) => n === 'root' || n === 'nobody' || n === 'keepalived_script' },
+    });
+    assert.equal(withUser.diagnostics.filter((d) => d.message.includes('default user')).length, 0);
+    assert.equal(withUser.model.virtualServers[0]?.realServers[0]?.checkers.length, 2);
+  });
+
   it('an empty notification_email block is reported at its closing brace', () => {
     const r = configTest('global_defs {\n  notification_email {\n  }\n}\n');
     assert.equal(r.status, 5);

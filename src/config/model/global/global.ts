@@ -5,6 +5,8 @@ import { familyOf } from '../../../common/inet.js';
 import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { printSimple, quoteWord, type SimpleKeyword, simpleHandlers } from '../shared/table.js';
+import { readScriptCommand, type ScriptCommand } from '../shared/script-command.js';
+import { defaultScriptUserUsable } from '../shared/script-user.js';
 import {
   type BuildContext,
   type Handlers,
@@ -65,9 +67,9 @@ export interface GlobalDefs {
   bfdProcessName?: string;
   useSymlinkPaths: boolean;
   setSupplementaryGroups: boolean;
-  startupScript?: string;
+  startupScript?: ScriptCommand;
   startupScriptTimeout: number;
-  shutdownScript?: string;
+  shutdownScript?: ScriptCommand;
   shutdownScriptTimeout: number;
   scriptUser?: string;
   enableScriptSecurity: boolean;
@@ -177,11 +179,11 @@ export interface GlobalDefs {
   dbusNoInterfaceName: string;
   // FIFOs
   notifyFifo?: string;
-  notifyFifoScript?: string;
+  notifyFifoScript?: ScriptCommand;
   vrrpNotifyFifo?: string;
-  vrrpNotifyFifoScript?: string;
+  vrrpNotifyFifoScript?: ScriptCommand;
   lvsNotifyFifo?: string;
-  lvsNotifyFifoScript?: string;
+  lvsNotifyFifoScript?: ScriptCommand;
   fifoWriteVrrpStatesOnReload: boolean;
   // netlink buffers
   vrrpNetlinkCmdRcvBufs?: number;
@@ -299,6 +301,7 @@ const word = { kind: 'word' } as const;
 /** keepalived reports more than one word for these (snmp_socket, reload_time_file, vrrp_rx_bufs_policy). */
 const strictWord = { kind: 'word', strict: true } as const;
 const restKw = { kind: 'rest' } as const;
+const scriptKw = { kind: 'script' } as const;
 const words = { kind: 'words' } as const;
 const optword = { kind: 'optword' } as const;
 const ints = (min: number, max: number) => ({ kind: 'int', min, max }) as const;
@@ -326,9 +329,9 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'bfd_process_name', field: 'bfdProcessName', spec: word },
   { keyword: 'use_symlink_paths', field: 'useSymlinkPaths', spec: flagKw },
   { keyword: 'set_supplementary_groups', field: 'setSupplementaryGroups', spec: flagKw },
-  { keyword: 'startup_script', field: 'startupScript', spec: restKw },
+  { keyword: 'startup_script', field: 'startupScript', spec: scriptKw },
   { keyword: 'startup_script_timeout', field: 'startupScriptTimeout', spec: ints(1, 1000) },
-  { keyword: 'shutdown_script', field: 'shutdownScript', spec: restKw },
+  { keyword: 'shutdown_script', field: 'shutdownScript', spec: scriptKw },
   { keyword: 'shutdown_script_timeout', field: 'shutdownScriptTimeout', spec: ints(1, 1000) },
   { keyword: 'script_user', field: 'scriptUser', spec: restKw },
   { keyword: 'enable_script_security', field: 'enableScriptSecurity', spec: flagKw },
@@ -423,11 +426,11 @@ export const GLOBAL_TABLE: readonly SimpleKeyword<GlobalDefs>[] = [
   { keyword: 'dbus_service_name', field: 'dbusServiceName', spec: word },
   { keyword: 'dbus_no_interface_name', field: 'dbusNoInterfaceName', spec: word },
   { keyword: 'notify_fifo', field: 'notifyFifo', spec: restKw },
-  { keyword: 'notify_fifo_script', field: 'notifyFifoScript', spec: restKw },
+  { keyword: 'notify_fifo_script', field: 'notifyFifoScript', spec: scriptKw },
   { keyword: 'vrrp_notify_fifo', field: 'vrrpNotifyFifo', spec: restKw },
-  { keyword: 'vrrp_notify_fifo_script', field: 'vrrpNotifyFifoScript', spec: restKw },
+  { keyword: 'vrrp_notify_fifo_script', field: 'vrrpNotifyFifoScript', spec: scriptKw },
   { keyword: 'lvs_notify_fifo', field: 'lvsNotifyFifo', spec: restKw },
-  { keyword: 'lvs_notify_fifo_script', field: 'lvsNotifyFifoScript', spec: restKw },
+  { keyword: 'lvs_notify_fifo_script', field: 'lvsNotifyFifoScript', spec: scriptKw },
   { keyword: 'fifo_write_vrrp_states_on_reload', field: 'fifoWriteVrrpStatesOnReload', spec: flagKw },
   { keyword: 'vrrp_netlink_cmd_rcv_bufs', field: 'vrrpNetlinkCmdRcvBufs', spec: ints(0, MAX_INT) },
   { keyword: 'vrrp_netlink_cmd_rcv_bufs_force', field: 'vrrpNetlinkCmdRcvBufsForce', spec: flagKw },
@@ -563,40 +566,40 @@ export function readGarpExtraIf(node: ConfigNode, ctx: BuildContext): GarpExtraI
   return v === undefined ? undefined : { all, interval: v };
 }
 
-type FifoField =
-  | 'notifyFifo'
-  | 'notifyFifoScript'
-  | 'vrrpNotifyFifo'
-  | 'vrrpNotifyFifoScript'
-  | 'lvsNotifyFifo'
-  | 'lvsNotifyFifoScript';
-
 /** `PREFIXnotify_fifo` and `PREFIXnotify_fifo_script`: keepalived keeps the first of each and reports the
- * others (global_parser.c notify_fifo / notify_fifo_script). */
+ * others (global_parser.c notify_fifo / notify_fifo_script); one left to a default user keepalived cannot
+ * set is ignored (and the next one read). */
 function firstFifoWins(
   g: GlobalDefs,
   ctx: BuildContext,
   prefix: '' | 'vrrp_' | 'lvs_',
 ): Record<string, (n: ConfigNode) => void> {
-  const base = prefix === '' ? 'notifyFifo' : prefix === 'vrrp_' ? 'vrrpNotifyFifo' : 'lvsNotifyFifo';
-  const one = (field: FifoField, what: string) => (n: ConfigNode) => {
-    if (n.args.length === 0) {
-      ctx.diags.warn(
-        n,
-        n.keyword,
-        what.endsWith('script') ? `No ${what} specified` : `No ${what} name specified`,
-      );
-      return;
-    }
-    if (g[field] !== undefined) {
-      ctx.diags.warn(n, n.keyword, `${what} already specified - ignoring ${n.args[0]}`);
-      return;
-    }
-    g[field] = n.args.join(' ');
-  };
+  const fifo = prefix === '' ? 'notifyFifo' : prefix === 'vrrp_' ? 'vrrpNotifyFifo' : 'lvsNotifyFifo';
+  const script = `${fifo}Script` as const;
+  const fifoKw = `${prefix}notify_fifo`;
+  const scriptKw = `${prefix}notify_fifo_script`;
   return {
-    [`${prefix}notify_fifo`]: one(base, `${prefix}notify_fifo`),
-    [`${prefix}notify_fifo_script`]: one(`${base}Script` as FifoField, `${prefix}notify_fifo_script`),
+    [fifoKw]: (n: ConfigNode) => {
+      const [name] = n.args;
+      if (name === undefined) return ctx.diags.warn(n, n.keyword, `No ${fifoKw} name specified`);
+      if (g[fifo] !== undefined)
+        return ctx.diags.warn(n, n.keyword, `${fifoKw} already specified - ignoring ${name}`);
+      // the FIFO is created owned by the user after its name, else the default script user
+      if (n.args.length === 1 && !defaultScriptUserUsable(ctx, n, 'global'))
+        return ctx.diags.note(
+          n,
+          n.keyword,
+          `Failed to set default user for ${prefix}fifo ${name} - ignoring`,
+        );
+      g[fifo] = n.args.join(' ');
+    },
+    [scriptKw]: (n: ConfigNode) => {
+      if (n.args.length === 0) return ctx.diags.warn(n, n.keyword, `No ${scriptKw} specified`);
+      if (g[script] !== undefined)
+        return ctx.diags.warn(n, n.keyword, `${scriptKw} already specified - ignoring ${n.args[0]}`);
+      const s = readScriptCommand(n, ctx, 'global');
+      if (s !== undefined) g[script] = s;
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 // from the real server, see defaults.ts), with keepalived 2.4's ranges.
 import type { ConfigNode } from '../../types.js';
 import { blockEnd } from '../../blocks.js';
+import { defaultScriptUserUsable } from '../shared/script-user.js';
 import type {
   BfdCheck,
   CheckerBase,
@@ -424,6 +425,16 @@ function buildMisc(node: ConfigNode, ctx: BuildContext): MiscCheck | undefined {
     return undefined;
   }
   if (runAs) Object.assign(c.path, runAs);
+  // keepalived removes a MISC_CHECK left to a default user it cannot set (script security, no
+  // keepalived_script): the real server is then not checked at all
+  else if (!defaultScriptUserUsable(ctx, blockEnd(node), 'checker')) {
+    ctx.diags.error(
+      blockEnd(node),
+      'MISC_CHECK',
+      `Unable to set default user for misc script '${c.path.command}' - removing`,
+    );
+    return undefined;
+  }
   return c;
 }
 

@@ -140,7 +140,7 @@ export function scriptRef(node: ConfigNode, ctx: BuildContext): ScriptRef | unde
     missingArgument(node, ctx);
     return undefined;
   }
-  const s = readScriptCommand(node, ctx);
+  const s = readScriptCommand(node, ctx, 'checker');
   return s ? { ...s, at: { file: node.file, line: node.line } } : undefined;
 }
 

@@ -1,9 +1,9 @@
 // A script a keyword names (notify scripts, startup/shutdown scripts, notify_up / notify_down, the user a
 // vrrp_script runs as), read and printed the same way by the VRRP and the LVS blocks.
 import type { ConfigNode } from '../../types.js';
-import { quoteWord } from './table.js';
+import { quoteWord } from './quote.js';
 import { type BuildContext, missingArgument } from './values.js';
-import { defaultScriptUserUsable } from './script-user.js';
+import { defaultScriptUserUsable, type ScriptReader } from './script-user.js';
 
 /** A script to run, with the user (and group) to run it as. */
 export interface ScriptCommand {
@@ -14,8 +14,13 @@ export interface ScriptCommand {
   group?: string;
 }
 
-/** `KEYWORD SCRIPT [username [:][groupname]]` (notify_*, startup_script, user of vrrp_script). */
-export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCommand | undefined {
+/** `KEYWORD SCRIPT [username [:][groupname]]` (notify_*, startup_script, user of vrrp_script), met by
+ * keepalived's `reader`. */
+export function readScriptCommand(
+  node: ConfigNode,
+  ctx: BuildContext,
+  reader: ScriptReader,
+): ScriptCommand | undefined {
   const [command, user, group, ...extra] = node.args;
   if (command === undefined) {
     missingArgument(node, ctx);
@@ -50,7 +55,7 @@ export function readScriptCommand(node: ConfigNode, ctx: BuildContext): ScriptCo
     }
   }
   // No user: keepalived's default one, which may fail (script security without keepalived_script)
-  if (user === undefined && !defaultScriptUserUsable(ctx, node)) {
+  if (user === undefined && !defaultScriptUserUsable(ctx, node, reader)) {
     ctx.diags.note(
       node,
       node.keyword,

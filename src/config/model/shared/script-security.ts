@@ -49,7 +49,7 @@ function vrrpCandidates(m: Model): Candidate[] {
     ...m.instances.flatMap((i) => notifyCandidates(i.notify, i.location)),
     ...m.syncGroups.flatMap((sg) => notifyCandidates(sg.notify, sg.location)),
     ...[g.notifyFifoScript, g.vrrpNotifyFifoScript].flatMap((c) =>
-      c !== undefined ? [{ command: c, at: globalAt }] : [],
+      c !== undefined ? [{ command: c.command, at: globalAt }] : [],
     ),
   ];
 }
@@ -68,7 +68,7 @@ function checkerCandidates(m: Model): Candidate[] {
       ]),
     ]),
     ...[g.notifyFifoScript, g.lvsNotifyFifoScript].flatMap((c) =>
-      c !== undefined && m.virtualServers.length > 0 ? [{ command: c, at: globalAt }] : [],
+      c !== undefined && m.virtualServers.length > 0 ? [{ command: c.command, at: globalAt }] : [],
     ),
   ];
 }
@@ -115,7 +115,7 @@ export function checkScriptSecurity(m: Model, ctx: BuildContext, o: { vrrpStops:
   report(
     'start/shutdown scripts',
     [g.startupScript, g.shutdownScript].flatMap((c) =>
-      c !== undefined ? [{ command: c, at: g.location ?? { file: '', line: 0 } }] : [],
+      c !== undefined ? [{ command: c.command, at: g.location ?? { file: '', line: 0 } }] : [],
     ),
   );
 }

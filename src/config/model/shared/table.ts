@@ -3,6 +3,8 @@
 // (typed field -> keyword line), so the two can never disagree.
 import type { ConfigNode } from '../../types.js';
 import { type BuildContext, decimal, flag, type Handlers, int, missingArgument, rest } from './values.js';
+import { quoteWord } from './quote.js';
+import { formatScriptCommand, readScriptCommand, type ScriptCommand } from './script-command.js';
 
 export type SimpleSpec =
   /** Bare keyword or keyword + boolean word. */
@@ -14,6 +16,8 @@ export type SimpleSpec =
   | { kind: 'word'; strict?: true }
   /** One or more words, kept as one string joined by spaces. */
   | { kind: 'rest' }
+  /** A global_defs script: `SCRIPT [USER [GROUP]]` (a ScriptCommand); the first one written stays. */
+  | { kind: 'script' }
   /** Zero or more words (a bare keyword gives []). */
   | { kind: 'words' }
   /** An optional word: a bare keyword gives ''. */
@@ -64,6 +68,19 @@ export function readSimple<T extends object>(
     case 'rest':
       value = rest(node, ctx);
       break;
+    case 'script': {
+      // global_parser.c startup_shutdown_script_handler: the first one stays, and one keepalived cannot
+      // run (its user missing) is an error, not a note as for instances' scripts
+      const what = node.keyword.replace(/_script$/, '');
+      if (getField(target, entry.field) !== undefined)
+        ctx.diags.error(node, node.keyword, `${what} script already specified`);
+      else if (node.args.length === 0) ctx.diags.error(node, node.keyword, `${what} script missing`);
+      else {
+        value = readScriptCommand(node, ctx, 'global');
+        if (value === undefined) ctx.diags.error(node, node.keyword, `Invalid ${what} script`);
+      }
+      break;
+    }
     case 'words':
       value = [...node.args];
       break;
@@ -95,11 +112,7 @@ export function simpleHandlers<T extends object>(
   return handlers;
 }
 
-/** Quotes a word for keepalived.conf when it would otherwise split or start a comment. */
-export function quoteWord(word: string): string {
-  if (word !== '' && !/[\s#!{}"']/.test(word)) return word;
-  return `"${word}"`;
-}
+export { quoteWord } from './quote.js';
 
 /** The keyword lines of every field that differs from `defaults` (fields equal to the default are omitted,
  * since reading them back without the line yields the same default). */
@@ -126,6 +139,9 @@ export function printSimple<T extends object>(
         break;
       case 'rest':
         lines.push(`${keyword} ${String(v)}`);
+        break;
+      case 'script':
+        lines.push(formatScriptCommand(keyword, v as ScriptCommand));
         break;
       case 'words':
         lines.push([keyword, ...(v as string[]).map(quoteWord)].join(' '));

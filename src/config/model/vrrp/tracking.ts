@@ -160,7 +160,7 @@ export function notifyHandlers(
         out.deleted = true;
         return;
       }
-      const s = readScriptCommand(n, ctx);
+      const s = readScriptCommand(n, ctx, 'vrrp');
       if (s) out[field] = s;
       // notify_deleted holds even when its script is dropped (an unknown user), as in keepalived.
       else if (field === 'deleted' && n.args.length > 0) out.deleted = true;

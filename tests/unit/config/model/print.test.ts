@@ -267,6 +267,8 @@ function simpleValue(spec: SimpleSpec): fc.Arbitrary<unknown> {
       return word;
     case 'rest':
       return fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(' '));
+    case 'script':
+      return fc.record({ command: word, user: word }, { requiredKeys: ['command'] });
     case 'words':
       return fc.array(word, { maxLength: 3 });
     case 'optword':

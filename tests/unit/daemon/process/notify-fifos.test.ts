@@ -8,16 +8,16 @@ import { notifyFifoSpecs } from '../../../../src/daemon/process/notify-fifos.js'
 
 const g = (over: Partial<GlobalDefs>): GlobalDefs => ({ ...defaultGlobalDefs(), ...over });
 const show = (specs: ReturnType<typeof notifyFifoSpecs>) =>
-  specs.map((s) => `${s.kind}${s.path}${s.script !== undefined ? ` <- ${s.script}` : ''}`);
+  specs.map((s) => `${s.kind}${s.path}${s.script !== undefined ? ` <- ${s.script.command}` : ''}`);
 
 test('the global FIFO and the process own one, each with its script', () => {
   const globals = g({
     notifyFifo: '/run/all',
-    notifyFifoScript: '/bin/all',
+    notifyFifoScript: { command: '/bin/all' },
     vrrpNotifyFifo: '/run/vrrp',
-    vrrpNotifyFifoScript: '/bin/vrrp',
+    vrrpNotifyFifoScript: { command: '/bin/vrrp' },
     lvsNotifyFifo: '/run/lvs',
-    lvsNotifyFifoScript: '/bin/lvs',
+    lvsNotifyFifoScript: { command: '/bin/lvs' },
   });
   assert.deepEqual(show(notifyFifoSpecs(globals, 'vrrp', false)), [
     '/run/all <- /bin/all',
@@ -41,9 +41,9 @@ test('a process FIFO on the global path is ignored; on one path LVS and VRRP scr
   assert.match(logged[0] ?? '', /specified for global and vrrp FIFO - ignoring vrrp FIFO/);
   const shared = g({
     vrrpNotifyFifo: '/run/s',
-    vrrpNotifyFifoScript: '/bin/v',
+    vrrpNotifyFifoScript: { command: '/bin/v' },
     lvsNotifyFifo: '/run/s',
-    lvsNotifyFifoScript: '/bin/l',
+    lvsNotifyFifoScript: { command: '/bin/l' },
   });
   assert.deepEqual(show(notifyFifoSpecs(shared, 'checker', true)), ['lvs_/run/s']);
 });

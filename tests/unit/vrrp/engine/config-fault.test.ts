@@ -19,7 +19,7 @@ const faulty = (extra: Partial<InstanceSpec> = {}): InstanceSpec =>
     priority: 200,
     sourceAddress: '10.7.0.1',
     addresses: [{ address: '10.7.0.174', prefix: 24 }],
-    notify: { generic: '/bin/notify' },
+    notify: { generic: { command: '/bin/notify' } },
     configFault: NO_PEER,
     ...extra,
   });

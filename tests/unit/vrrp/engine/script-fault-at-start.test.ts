@@ -15,7 +15,7 @@ function spec(): EngineSpec {
     priority: 200,
     sourceAddress: '10.7.0.1',
     addresses: [{ address: '10.7.0.174', prefix: 24 }],
-    notify: { generic: '/bin/notify' },
+    notify: { generic: { command: '/bin/notify' } },
     trackScripts: [{ name: 'chk' }],
   });
   return {
