@@ -230,9 +230,7 @@ const GLOBAL_DEFS: BlockSupport = {
   reload_file: uses(PROCESS, 'reloadFile'),
   include_check: uses('src/config/preprocess.ts', 'include_check'),
   config_save_dir: uses('src/daemon/vrrp/vrrp-daemon.ts', 'configSaveDir'),
-  tmp_config_directory: note(
-    "keepalived-ts's processes read the configuration files themselves: there is no copy of it to place",
-  ),
+  tmp_config_directory: uses(PROCESS, 'tmpConfigDirectory'),
   data_use_instance: uses('src/daemon/process/dump-files.ts', 'dataUseInstance'),
   json_version: uses('src/daemon/vrrp/dump-signal.ts', 'jsonVersion'),
   // where `table NAME` of routes and rules is looked up (rt_tables, rt_tables.d/*.conf)

@@ -4,9 +4,16 @@
 // for such an error would refuse every reload of that file. So only errors the running configuration did
 // not already have refuse it: a broken edit keeps what runs, an old known problem does not block new changes.
 import { resolve } from 'node:path';
-import { loadModel, type Model } from '../../config/index.js';
+import {
+  type ConfigSnapshot,
+  loadModel,
+  type Model,
+  SnapshotConfigHost,
+  snapshotConfig,
+} from '../../config/index.js';
 import { formatDiagnostic, type Diagnostic } from '../../config/types.js';
 import { userFacts } from '../../system/users.js';
+import { inheritedConfigSnapshot } from './config-snapshot.js';
 import { FsConfigHost } from './fs-config-host.js';
 import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
@@ -28,12 +35,25 @@ export class ReloadGuard {
   }
 }
 
-/** Reads the configuration file the options name (`-f`, `-i`, `-e`). */
-export function readConfigFile(options: Pick<DaemonOptions, 'configFile' | 'configId' | 'allConfig'>): {
+type ReadOptions = Pick<DaemonOptions, 'configFile' | 'configId' | 'allConfig'>;
+
+/** What reading the configuration file the options name takes from the files (the parent's copy). */
+export function snapshotConfigFile(options: ReadOptions): ConfigSnapshot {
+  return snapshotConfig(resolve(options.configFile), new FsConfigHost(), { configId: options.configId });
+}
+
+/** Reads the configuration file the options name (`-f`, `-i`, `-e`): from `snapshot` when given (the
+ * parent's copy, config-snapshot.ts), else from the files. */
+export function readConfigFile(
+  options: ReadOptions,
+  snapshot?: ConfigSnapshot,
+): {
   model: Model;
   diagnostics: Diagnostic[];
 } {
-  return loadModel(resolve(options.configFile), new FsConfigHost(), {
+  const files = new FsConfigHost();
+  const host = snapshot === undefined ? files : new SnapshotConfigHost(snapshot, files);
+  return loadModel(resolve(options.configFile), host, {
     configId: options.configId,
     allConfig: options.allConfig,
     // keepalived's processes drop a script whose user cannot be set as they read, as -t does
@@ -73,7 +93,8 @@ export class ConfigFile {
   }
 
   private read(): { model: Model; diagnostics: Diagnostic[] } {
-    const loaded = readConfigFile(this.options);
+    // the parent's copy when it made one: every process reads the same configuration
+    const loaded = readConfigFile(this.options, inheritedConfigSnapshot(this.log));
     for (const d of loaded.diagnostics)
       this.log.log(d.severity === 'note' ? 'notice' : d.severity, formatDiagnostic(d));
     return loaded;

@@ -7,7 +7,8 @@ import { release, version as osVersion } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printModel } from '../../config/model/print.js';
-import { readConfigFile } from './config-file.js';
+import { readConfigFile, snapshotConfigFile } from './config-file.js';
+import { ConfigSnapshotFile } from './config-snapshot.js';
 import type { DaemonOptions } from './options.js';
 import { VERSION_STRING } from '../../common/version.js';
 import { native } from '../../net/native.js';
@@ -109,7 +110,9 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
     return EXIT_NO_CONFIG;
   }
   if (!detached) log.debug(`Opening file '${o.configFile}'.`);
-  const { model, diagnostics } = readConfigFile(o);
+  // what the children will read: the files as this read found them (config-snapshot.ts)
+  let snapshot = snapshotConfigFile(o);
+  const { model, diagnostics } = readConfigFile(o, snapshot);
   if (!detached) log.info(`Configuration file ${o.configFile}`);
   // The children report the config's diagnostics as they load it; the parent only says how many.
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
@@ -198,18 +201,33 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   // config_save_dir: the configuration as read now and at each reload.
   const copies = new ConfigCopies(configFile, o.configId, daemonLog);
   copies.save(g.configSaveDir);
+  const copy = new ConfigSnapshotFile(daemonLog);
+  let copyDir = g.tmpConfigDirectory;
+  copy.write(snapshot, copyDir);
   const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts, parentSettings(g), {
     check: (logFile) => checkConfigBeforeReload([process.execPath, LAUNCHER], argv, logFile, daemonLog),
+    // before the children hear of a reload: they read what the files say now
+    refreshCopy: () => {
+      try {
+        snapshot = snapshotConfigFile(o);
+        copy.write(snapshot, copyDir);
+      } catch (e) {
+        daemonLog.warn(`cannot read the configuration for the reload copy: ${(e as Error).message}`);
+      }
+    },
+    copyDescriptor: () => copy.descriptor,
     reread: () => {
       try {
-        const reread = readConfigFile(o).model.global;
+        const reread = readConfigFile(o, snapshot).model.global;
         copies.save(reread.configSaveDir);
+        copyDir = reread.tmpConfigDirectory;
         return parentSettings(reread);
       } catch {
         return undefined; // keep what it has
       }
     },
   }).run();
+  copy.close();
   restoreCoreDump();
   // keepalived's parent removes its children's pid files too: a child that crashed leaves its own behind.
   for (const path of [files.vrrp, files.checkers, files.bfd])

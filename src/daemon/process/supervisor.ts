@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DaemonOptions } from './options.js';
 import { CHILD_OPTIONS_ENV } from './child.js';
+import { CONFIG_SNAPSHOT_FD_ENV } from './config-snapshot.js';
 import type { Logger } from './log.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 import { onRawSignals, signalNumber } from './signals.js';
@@ -72,6 +73,10 @@ export const DEFAULT_PARENT_SETTINGS: ParentSettings = { childWaitSeconds: 10 };
 export interface ReloadHooks {
   check(logFile: string): Promise<boolean>;
   reread(): ParentSettings | undefined;
+  /** The configuration copy the children read, made again from the files (before a reload is passed on). */
+  refreshCopy?(): void;
+  /** The copy's descriptor in this process, told to each child started (config-snapshot.ts). */
+  copyDescriptor?(): number | undefined;
 }
 
 /** startup_script / shutdown_script: run by the parent before it starts its children and after they
@@ -175,6 +180,12 @@ export class Supervisor {
     else if (r.code === 0) this.log.debug(`${which} script script succeeded`);
   }
 
+  /** Where a child finds the configuration copy (none: it reads the files). */
+  private copyEnv(): Record<string, string> {
+    const fd = this.reloadHooks?.copyDescriptor?.();
+    return fd === undefined ? {} : { [CONFIG_SNAPSHOT_FD_ENV]: String(fd) };
+  }
+
   private spawn(s: Supervised): void {
     s.startedAt = Date.now();
     const child = fork(CHILD_MAIN[s.kind], [...this.argv], {
@@ -185,6 +196,7 @@ export class Supervisor {
       env: {
         ...process.env,
         [CHILD_OPTIONS_ENV]: JSON.stringify(this.options),
+        ...this.copyEnv(),
         ...(this.oomScoreAdj === undefined ? {} : { [OOM_SCORE_ADJ_ENV]: String(this.oomScoreAdj) }),
       },
     });
@@ -293,6 +305,7 @@ export class Supervisor {
     this.reloadMonitor?.stop();
     sdNotify('RELOADING=1');
     this.currentReloadFile()?.begin(this.children.filter((c) => c.child !== undefined).map((c) => c.kind));
+    this.reloadHooks?.refreshCopy?.();
     this.forward('SIGHUP');
     sdNotify('READY=1');
     // Read once a burst of SIGHUPs is over (a large configuration takes a while to parse); stop() reads
