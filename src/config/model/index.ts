@@ -19,7 +19,6 @@ import {
   type InterfaceDelays,
   type LinkbeatInterface,
   readGarpGroup,
-  addGarpGroup,
   readInterfaceDelays,
   readLinkbeatInterfaces,
   readTrackGroup,
@@ -158,8 +157,8 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     linkbeat_interfaces: (n) => m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, ctx)),
     interface_up_down_delays: (n) => m.interfaceUpDownDelays.push(...readInterfaceDelays(n, ctx)),
     garp_group: (n) => {
-      const g = readGarpGroup(n, ctx);
-      if (g) addGarpGroup(m.garpGroups, g, n, ctx);
+      const g = readGarpGroup(n, ctx, m.garpGroups);
+      if (g) m.garpGroups.push(g);
     },
     track_group: (n) => addNamed(m.trackGroups, readTrackGroup(n, ctx), n, ctx),
     // A track_group must be declared before the static line that names it (checkTrackGroupReferences).

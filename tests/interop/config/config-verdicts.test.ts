@@ -458,6 +458,34 @@ global_defs {
   startup_script /bin/true
 }
 ${PLAIN_INSTANCE.replace('  priority 100\n', '  priority 100\n  notify_master /bin/true\n')}`,
+  // a track group naming no instance there is: keepalived's VRRP process logs it as it starts (not a
+  // configuration error), -t says nothing and exits 0
+  'track-group-of-a-missing-instance': `track_group TG1 {
+  group {
+    VI_S
+  }
+}
+static_ipaddress {
+  10.20.1.1/24 dev eth0 track_group TG1
+}
+${PLAIN_INSTANCE}`,
+  // an interface named twice for garp groups: reported where it is named again (the `interface` line,
+  // the `}` of an `interfaces` list), and the first group keeps it
+  'garp-group-interface-twice': `garp_group {
+  garp_interval 0.01
+  interfaces {
+    eth0
+    ifb0
+  }
+  interface eth0
+}
+garp_group {
+  gna_interval 0.01
+  interfaces {
+    ifb0
+  }
+}
+${PLAIN_INSTANCE}`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

@@ -152,8 +152,8 @@ ${instance('A', 1)}`);
   assert.deepEqual(
     diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`),
     [
-      '1: error: the group has neither garp_interval nor gna_interval - removing',
-      '8: error: garp_group already specified for eth0 - ignoring',
+      '3: error: garp group 0 does not have any delay set - removing',
+      '10: error: garp_group already specified for eth0 - ignoring',
     ],
   );
 });

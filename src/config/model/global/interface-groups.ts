@@ -1,5 +1,6 @@
 // Small top-level blocks about interfaces and grouping: linkbeat_interfaces, interface_up_down_delays,
 // garp_group and track_group (static track groups).
+import { blockEnd } from '../../blocks.js';
 import type { ConfigNode, SourceLocation } from '../../types.js';
 import { type BuildContext, blockChildren, decimal, walk } from '../shared/values.js';
 
@@ -23,6 +24,8 @@ export interface GarpGroup {
   garpInterval?: number;
   gnaInterval?: number;
   interfaces: string[];
+  /** keepalived's number for a group with an `interfaces` list (1, 2, ...; its messages name it). */
+  aggregationGroup?: number;
 }
 
 export interface TrackGroup {
@@ -67,8 +70,28 @@ export function readInterfaceDelays(node: ConfigNode, ctx: BuildContext): Interf
   return out;
 }
 
-export function readGarpGroup(node: ConfigNode, ctx: BuildContext): GarpGroup | undefined {
+/**
+ * A garp_group block. An interface belongs to the first group that names it: named again, in this group
+ * or after an earlier one (`groups`), it is reported where keepalived reports it (the `interface` line,
+ * the `}` of an `interfaces` block) and left out.
+ */
+export function readGarpGroup(
+  node: ConfigNode,
+  ctx: BuildContext,
+  groups: readonly GarpGroup[],
+): GarpGroup | undefined {
   const g: GarpGroup = { location: at(node), interfaces: [] };
+  const taken = new Set(groups.flatMap((x) => x.interfaces));
+  // keepalived numbers the groups that have an `interfaces` list (its messages name the number)
+  let aggregation: number | undefined;
+  const add = (name: string, where: SourceLocation, keyword: string): void => {
+    if (taken.has(name))
+      ctx.diags.error(where, keyword, `garp_group already specified for ${name} - ignoring`);
+    else {
+      taken.add(name);
+      g.interfaces.push(name);
+    }
+  };
   walk(
     blockChildren(node, ctx),
     ctx,
@@ -84,33 +107,43 @@ export function readGarpGroup(node: ConfigNode, ctx: BuildContext): GarpGroup | 
       interface: (n) => {
         const v = n.args[0];
         if (v === undefined) ctx.diags.error(n, n.keyword, 'missing argument');
-        else g.interfaces.push(v);
+        else add(v, n, n.keyword);
       },
       interfaces: (n) => {
-        for (const c of blockChildren(n, ctx)) g.interfaces.push(c.keyword, ...c.args);
+        // keepalived handles the list once it is read: at its closing brace
+        const end = blockEnd(n);
+        const names = blockChildren(n, ctx).flatMap((c) => [c.keyword, ...c.args]);
+        aggregation ??= 1 + groups.filter((x) => x.aggregationGroup !== undefined).length;
+        for (const name of names) {
+          // keepalived names the list's second word in this message: a list of one stops its parser
+          if (taken.has(name) && names.length < 2) {
+            ctx.diags.ranked(
+              'abort',
+              'error',
+              end,
+              n.keyword,
+              `Configuration line starting \`${name}\` is missing a parameter after keyword \`${name}\` at word position 2`,
+            );
+            return;
+          }
+          add(name, end, n.keyword);
+        }
       },
     },
     'garp_group',
   );
-  if (g.interfaces.length === 0) {
-    ctx.diags.error(node, node.keyword, 'no interface specified');
-    return undefined;
-  }
+  if (aggregation !== undefined) g.aggregationGroup = aggregation;
   if (g.garpInterval === undefined && g.gnaInterval === undefined) {
-    // keepalived drops it too (garp_group_end_handler)
-    ctx.diags.error(node, node.keyword, 'the group has neither garp_interval nor gna_interval - removing');
+    // keepalived drops it too, at its closing brace (garp_group_end_handler); a group without an
+    // interface it keeps, doing nothing
+    ctx.diags.error(
+      blockEnd(node),
+      node.keyword,
+      `garp group ${aggregation ?? 0} does not have any delay set - removing`,
+    );
     return undefined;
   }
   return g;
-}
-
-/** Adds a garp_group; an interface already in an earlier group stays there (keepalived ignores it here). */
-export function addGarpGroup(groups: GarpGroup[], g: GarpGroup, node: ConfigNode, ctx: BuildContext): void {
-  const taken = new Set(groups.flatMap((x) => x.interfaces));
-  for (const i of g.interfaces)
-    if (taken.has(i)) ctx.diags.error(node, node.keyword, `garp_group already specified for ${i} - ignoring`);
-  g.interfaces = g.interfaces.filter((i) => !taken.has(i));
-  groups.push(g);
 }
 
 export function readTrackGroup(node: ConfigNode, ctx: BuildContext): TrackGroup | undefined {

@@ -76,19 +76,20 @@ export interface StaticTrackUsers {
   staticRules: readonly RuleSpec[];
 }
 
-/** What keepalived logs as it resolves the groups (its log, not configuration errors). */
+/** What keepalived logs as it resolves the groups: its log at start (log_message), not configuration
+ * errors, so notes (keepalived 2.2.7's -t says nothing of them and exits 0). */
 export function checkStaticTrackGroups(m: StaticTrackUsers, ctx: BuildContext): void {
   const instances = new Set(m.instances.map((i) => i.name));
   for (const g of m.trackGroups) {
     for (const i of g.instances)
       if (!instances.has(i))
-        ctx.diags.warn(
+        ctx.diags.note(
           g.location,
           'track_group',
           `vrrp instance ${i} specified in track group ${g.name} doesn't exist - ignoring`,
         );
     if (g.instances.length > 0 && !g.instances.some((i) => instances.has(i)))
-      ctx.diags.warn(
+      ctx.diags.note(
         g.location,
         'track_group',
         `Static track group ${g.name} has no VRRP instance(s); Static track group ${g.name} init fails - removing`,
@@ -102,7 +103,7 @@ export function checkStaticTrackGroups(m: StaticTrackUsers, ctx: BuildContext): 
   for (const [kind, items] of kinds)
     for (const item of items)
       if (item.trackGroup !== undefined && item.noTrack)
-        ctx.diags.warn(
+        ctx.diags.note(
           item.location,
           'track_group',
           `Static ${kind} has both track_group and no_track set - not tracking`,

@@ -81,10 +81,10 @@ describe('static track_group', () => {
       'test.conf:17: error: track_group: Static route cannot have track_group if interface not specified',
       'test.conf:22: error: track_group: track_group LATER not found',
       'test.conf:25: error: track_group: Static rule cannot have track_group if dev/iif not specified',
-      "test.conf:5: warning: track_group: vrrp instance VI_9 specified in track group TG doesn't exist - ignoring",
-      "test.conf:10: warning: track_group: vrrp instance VI_8 specified in track group TN doesn't exist - ignoring",
-      'test.conf:10: warning: track_group: Static track group TN has no VRRP instance(s); Static track group TN init fails - removing',
-      'test.conf:18: warning: track_group: Static address has both track_group and no_track set - not tracking',
+      "test.conf:5: note: track_group: vrrp instance VI_9 specified in track group TG doesn't exist - ignoring",
+      "test.conf:10: note: track_group: vrrp instance VI_8 specified in track group TN doesn't exist - ignoring",
+      'test.conf:10: note: track_group: Static track group TN has no VRRP instance(s); Static track group TN init fails - removing',
+      'test.conf:18: note: track_group: Static address has both track_group and no_track set - not tracking',
     ]);
     assert.deepEqual(
       model.trackGroups.map((g) => g.name),

@@ -881,8 +881,8 @@ vrrp_bogus {
       // Its closing '}' too, as keepalived reads it (this test's reader does not note where blocks end).
       'test.conf:21: warning: }: unknown keyword in the top level, ignored',
       // What keepalived's VRRP process logs as it resolves the group (there is no VI_1 here).
-      "test.conf:16: warning: track_group: vrrp instance VI_1 specified in track group TG doesn't exist - ignoring",
-      'test.conf:16: warning: track_group: Static track group TG has no VRRP instance(s); Static track group TG init fails - removing',
+      "test.conf:16: note: track_group: vrrp instance VI_1 specified in track group TG doesn't exist - ignoring",
+      'test.conf:16: note: track_group: Static track group TG has no VRRP instance(s); Static track group TG init fails - removing',
     ]);
     assert.equal(model.staticAddresses[0]?.scope, 'global');
     assert.deepEqual(model.staticRoutes[0]?.destination, { address: '0.0.0.0', prefix: 0, hasPrefix: true });
