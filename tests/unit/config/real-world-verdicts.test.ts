@@ -231,7 +231,7 @@ virtual_server 192.0.2.10 80 {
     assert.equal(r.status, 5);
     assert.deepEqual(
       r.lines.map((l) => l.split(':')[0]),
-      ['1', '2', '3', '4'],
+      ['1', '1', '2', '3', '4'],
       r.lines.join('\n'),
     );
   });

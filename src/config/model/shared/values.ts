@@ -212,8 +212,10 @@ export function walkBlock<S>(
         ctx.diags.warn(child, child.keyword, `unknown keyword in ${blockName}, ignored`);
       // keepalived ignores the '{' of an unknown keyword: what follows is read as keywords of this block,
       // and its '}' ends this block (at the top level, an unknown keyword of its own)
-      if (child.children !== undefined && support?.kind !== 'note')
+      if (child.children !== undefined && support?.kind !== 'note') {
+        ctx.diags.warn(blockStart(child), '{', "Unexpected '{' - ignoring");
         queue.unshift(...child.children, closingBrace(child));
+      }
       continue;
     }
     takeSpilled();

@@ -878,7 +878,9 @@ vrrp_bogus {
 `);
     assert.deepEqual(messages, [
       'test.conf:21: warning: vrrp_bogus: unknown keyword in the top level, ignored',
-      // Its closing '}' too, as keepalived reads it (this test's reader does not note where blocks end).
+      // Its '{' ignored, and its closing '}' an unknown keyword too, as keepalived reads them (this test's
+      // reader does not note where blocks end).
+      "test.conf:21: warning: {: Unexpected '{' - ignoring",
       'test.conf:21: warning: }: unknown keyword in the top level, ignored',
       // What keepalived's VRRP process logs as it resolves the group (there is no VI_1 here).
       "test.conf:16: note: track_group: vrrp instance VI_1 specified in track group TG doesn't exist - ignoring",
