@@ -187,7 +187,7 @@ export class NftObjectModel {
       for (const s of r.sets) owned.add(`${r.table} ${s.name}`);
     }
     const skeleton =
-      /^(prerouting|output|ingress|services|addr[46]|fwmark[46]|raw_output|raw_prerouting|checked[46]|checks[46])$/;
+      /^(prerouting|output|ingress|services|addr[46]|fwmark[46]|raw_output|raw_prerouting|checked[46]|checks[46]|pinged[46])$/;
     for (const [key, t] of this.tables) {
       const family = key.split(' ')[0] as string;
       for (const name of [...t.chains.keys(), ...t.sets.keys()])

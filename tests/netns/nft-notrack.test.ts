@@ -54,6 +54,8 @@ const TARGETS: CheckTarget[] = [
   { family: 'inet', protocol: 'TCP', address: '127.0.0.1', port: LOCAL_TCP_PORT },
   { family: 'inet', protocol: 'UDP', address: '127.0.0.1', port: LOCAL_UDP_PORT },
   { family: 'inet6', protocol: 'TCP', address: '::1', port: LOCAL_TCP_PORT },
+  { family: 'inet', protocol: 'ICMP', address: rs1.v4, port: 0 },
+  { family: 'inet6', protocol: 'ICMP', address: rs1.v6, port: 0 },
 ];
 
 interface Entry {
@@ -181,6 +183,24 @@ describe('nftables plane: the checks stay out of conntrack', { timeout: 120_000 
       [],
     );
     assert.equal(entries.filter((e) => e.dst === rs2.v4 && e.dport === String(UDP_PORT)).length, 3);
+  });
+
+  test("PING_CHECKs' echo requests and replies leave no entry; pings of an address not pinged, one each", async () => {
+    const v4 = await local.request<string[]>({ op: 'ping', host: rs1.v4, port: 0, count: 5 });
+    const v6 = await local.request<string[]>({ op: 'ping', host: rs1.v6, port: 0, count: 5 });
+    const control = await local.request<string[]>({ op: 'ping', host: rs2.v4, port: 0, count: 3 });
+    for (const answers of [v4, v6, control])
+      assert.ok(
+        answers.every((a) => a === 'reply'),
+        `${answers}`,
+      );
+    const icmp = netnsRun(lab.lb, ['cat', '/proc/net/nf_conntrack'])
+      .split('\n')
+      .filter((l) => / icmp(v6)? /.test(l));
+    const to = (address: string): string[] => icmp.filter((l) => l.includes(`dst=${address} `));
+    assert.deepEqual([...to(rs1.v4), ...to(rs1.v6)], [], 'no entry for the pings of rs1');
+    // the control: one entry per echo (each has its own id in the checker's probe)
+    assert.ok(to(rs2.v4).length >= 1, `the pings of rs2 tracked:\n${icmp.join('\n')}`);
   });
 
   test('checks of a service on the balancer itself (it answers from the output hook) leave no entry', async () => {

@@ -11,6 +11,8 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { refuseOutsideSuiteNamespace } from '../helpers/namespace-guard.js';
+import { pingProbe } from '../../src/check/probes/ping.js';
+import type { CheckerSpec } from '../../src/check/schedule/spec.js';
 
 refuseOutsideSuiteNamespace('nft-traffic.agent.js');
 
@@ -146,6 +148,13 @@ if (role === 'server') {
       case 'udp': {
         const out: string[] = [];
         for (let i = 0; i < (c.count ?? 1); i++) out.push(await udpName(c.host, c.port, c.from));
+        return out;
+      }
+      case 'ping': {
+        // what a PING_CHECK sends: the checker's own probe, one echo request each
+        const out: string[] = [];
+        const spec = { id: 'agent', connect: { address: c.host, timeoutMs: 2000 } } as unknown as CheckerSpec;
+        for (let i = 0; i < (c.count ?? 1); i++) out.push((await pingProbe(spec)).ok ? 'reply' : 'none');
         return out;
       }
       case 'open':

@@ -273,7 +273,8 @@ function changeKey(c: LbChange): ServiceKey {
   }
 }
 
-/** The TCP and UDP endpoints the checkers connect to (PING, MISC, FILE and BFD checks have none). */
+/** The TCP and UDP endpoints the checkers connect to, and the addresses PING_CHECKs ping (MISC, FILE
+ * and BFD checks have none). */
 export function checkTargets(checkers: readonly CheckerSpec[]): CheckTarget[] {
   const targets: CheckTarget[] = [];
   for (const c of checkers) {
@@ -288,6 +289,9 @@ export function checkTargets(checkers: readonly CheckerSpec[]): CheckTarget[] {
       case 'DNS_CHECK':
       case 'UDP_CHECK':
         protocol = 'UDP';
+        break;
+      case 'PING_CHECK':
+        protocol = 'ICMP';
         break;
       default:
         continue;

@@ -22,6 +22,13 @@
 // client's address, and a client on the director itself connects to the VIP, so its connection is not in
 // `checks` and the real server's replies to it are de-NATed as before. When `checks` is full, or a check
 // connection stays silent longer than its timeout, its packets are tracked again (as without this).
+// PING_CHECKs have no ports to tell their packets by: an echo request the director sends to an address in
+// `pinged` (the PING_CHECK targets) and an echo reply from one are `notrack`, whoever on the director
+// pings (ICMP echo is never load-balanced, so no NAT needs the entry):
+//   raw_output      meta l4proto icmp icmp type echo-request ip daddr @pinged4 notrack
+//   raw_output, raw_prerouting
+//                   meta l4proto icmp icmp type echo-reply ip saddr @pinged4 notrack
+//   (icmpv6 types 128 and 129, ip6 addresses, pinged6)
 // Pure: chains, set shapes, rules and elements.
 
 import type { ChainSpec, SetElement, TableRef } from '../../net/netlink/nftables.js';
@@ -45,10 +52,11 @@ import {
   type SetShape,
 } from './layout.js';
 
-/** What a checker connects to: a TCP or UDP port of a real server (or its connect_ip / connect_port). */
+/** What a checker connects to: a TCP or UDP port of a real server (or its connect_ip / connect_port), or
+ * the address a PING_CHECK pings (`ICMP`, port unused). */
 export interface CheckTarget {
   family: LbFamily;
-  protocol: 'TCP' | 'UDP';
+  protocol: 'TCP' | 'UDP' | 'ICMP';
   address: string;
   port: number;
 }
@@ -70,6 +78,14 @@ const suffix = (family: LbFamily): string => (family === 'inet' ? '4' : '6');
 export const checkedSet = (family: LbFamily): string => `checked${suffix(family)}`;
 /** The set of check connections in progress of a family. */
 export const checksSet = (family: LbFamily): string => `checks${suffix(family)}`;
+/** The set of the addresses PING_CHECKs ping, of a family. */
+export const pingedSet = (family: LbFamily): string => `pinged${suffix(family)}`;
+
+/** ICMP's protocol number and its echo request / reply types, by family. */
+const ECHO: Record<LbFamily, { protocol: number; request: number; reply: number }> = {
+  inet: { protocol: 1, request: 8, reply: 0 },
+  inet6: { protocol: 58, request: 128, reply: 129 },
+};
 
 const FAMILIES: readonly LbFamily[] = ['inet', 'inet6'];
 
@@ -102,6 +118,7 @@ export function notrackSets(): { name: string; shape: SetShape }[] {
           sizeHint: CHECK_FLOW_LIMIT,
         },
       },
+      { name: pingedSet(family), shape: { flags: 0, keyLen: f.addressLen, keyType: f.addressType } },
     ];
   });
 }
@@ -189,11 +206,37 @@ export function notrackRules(): { chain: string; exprs: NftExpr[] }[] {
         ],
       });
     }
+  // PING_CHECKs: the director's echo requests to a pinged address, and the echo replies from one.
+  for (const family of FAMILIES) rules.push({ chain: RAW_OUTPUT_CHAIN, exprs: echoRule(family, 'request') });
+  for (const chain of [RAW_OUTPUT_CHAIN, RAW_PREROUTING_CHAIN])
+    for (const family of FAMILIES) rules.push({ chain, exprs: echoRule(family, 'reply') });
   return rules;
 }
 
-/** The key of a target in its `checked` set. */
-export function targetKey(t: CheckTarget): Buffer {
+/** An echo request to, or an echo reply from, an address in `pinged`: notrack. */
+function echoRule(family: LbFamily, type: 'request' | 'reply'): NftExpr[] {
+  const f = FAMILY[family];
+  const echo = ECHO[family];
+  return [
+    ...familyMatch(family),
+    { kind: 'meta', key: 'l4proto', dreg: reg32(0) },
+    { kind: 'cmp', sreg: reg32(0), op: 'eq', data: Buffer.from([echo.protocol]) },
+    { kind: 'payload', base: 'transport', offset: 0, len: 1, dreg: reg32(0) },
+    { kind: 'cmp', sreg: reg32(0), op: 'eq', data: Buffer.from([echo[type]]) },
+    {
+      kind: 'payload',
+      base: 'network',
+      offset: type === 'request' ? f.daddrOffset : f.saddrOffset,
+      len: f.addressLen,
+      dreg: reg32(0),
+    },
+    { kind: 'lookup', set: pingedSet(family), sreg: reg32(0) },
+    { kind: 'notrack' },
+  ];
+}
+
+/** The key of a TCP or UDP target in its `checked` set. */
+export function targetKey(t: CheckTarget & { protocol: 'TCP' | 'UDP' }): Buffer {
   return Buffer.concat([
     addressBytes(t.address, t.family),
     byteInRegister(IPPROTO[t.protocol]),
@@ -209,14 +252,16 @@ export const NO_CHECKED_ELEMENTS: CheckedElements = new Map();
 export function checkedElements(targets: Iterable<CheckTarget>): CheckedElements {
   const bySet = new Map<string, Map<string, SetElement>>();
   for (const t of targets) {
-    if (t.port <= 0 || t.port > 65535) continue; // nothing to tell its connections by
+    const ping = t.protocol === 'ICMP';
+    if (!ping && (t.port <= 0 || t.port > 65535)) continue; // nothing to tell its connections by
     let key: Buffer;
     try {
-      key = targetKey(t);
+      key =
+        t.protocol === 'ICMP' ? addressBytes(t.address, t.family) : targetKey({ ...t, protocol: t.protocol });
     } catch {
       continue; // not an address of its family (a link-local one with its zone): left tracked
     }
-    const name = checkedSet(t.family);
+    const name = ping ? pingedSet(t.family) : checkedSet(t.family);
     let set = bySet.get(name);
     if (!set) bySet.set(name, (set = new Map()));
     set.set(key.toString('hex'), { key });

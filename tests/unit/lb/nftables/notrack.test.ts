@@ -55,9 +55,34 @@ describe('the raw chains of the inet table', () => {
     assert.equal(plan.state.checked.get('checked4')?.size, 2);
   });
 
+  test("a pinged address is one element of its family's pinged set, whatever the port", () => {
+    const ping = (family: 'inet' | 'inet6', address: string): CheckTarget => ({
+      family,
+      protocol: 'ICMP',
+      address,
+      port: 0,
+    });
+    const checked = checkedElements([
+      ping('inet', '10.0.0.1'),
+      ping('inet', '10.0.0.1'),
+      ping('inet6', 'fd00::1'),
+    ]);
+    assert.deepEqual(
+      [...checked].map(([name, elements]) => [
+        name,
+        [...elements.values()].map((e) => Buffer.from(e.key).toString('hex')),
+      ]),
+      [
+        ['pinged4', ['0a000001']],
+        ['pinged6', ['fd000000000000000000000000000001']],
+      ],
+    );
+  });
+
   test('every rule ends in notrack; output records the connection, answers are looked up in both hooks', () => {
     const rules = notrackRules();
     const answer = 'meta cmp payload meta payload payload payload lookup notrack';
+    const echo = 'meta cmp meta cmp payload cmp payload lookup notrack';
     assert.deepEqual(
       rules.map((r) => [r.chain, r.exprs.map((e) => e.kind).join(' ')]),
       [
@@ -68,6 +93,13 @@ describe('the raw chains of the inet table', () => {
         ['raw_output', answer],
         ['raw_prerouting', answer],
         ['raw_prerouting', answer],
+        // PING_CHECKs: echo requests out, echo replies in (and from this host itself)
+        ['raw_output', echo],
+        ['raw_output', echo],
+        ['raw_output', echo],
+        ['raw_output', echo],
+        ['raw_prerouting', echo],
+        ['raw_prerouting', echo],
       ],
     );
     // The reply's key mirrors the request's: far address and port first (source in prerouting).
@@ -119,7 +151,7 @@ describe('the targets follow the checkers', () => {
     assert.equal(next.state.checked.get('checked4')?.size, 1);
   });
 
-  test("the daemon's targets: TCP and UDP checkers' endpoints, connect_ip / connect_port included", () => {
+  test("the daemon's targets: TCP and UDP checkers' endpoints, connect_ip / connect_port included, and the pinged addresses", () => {
     const text = `
 virtual_server 192.0.2.1 80 {
   protocol TCP
@@ -159,7 +191,13 @@ virtual_server 192.0.2.1 53 {
     const targets = checkTargets(checkPlanFromModel(model).checkers);
     assert.deepEqual(
       targets.map((t) => `${t.protocol} ${t.family} ${t.address} ${t.port}`),
-      ['TCP inet 10.0.0.1 80', 'TCP inet 10.0.0.9 8080', 'TCP inet6 fd00::2 80', 'UDP inet 10.0.0.1 53'],
+      [
+        'TCP inet 10.0.0.1 80',
+        'TCP inet 10.0.0.9 8080',
+        'ICMP inet 10.0.0.1 0',
+        'TCP inet6 fd00::2 80',
+        'UDP inet 10.0.0.1 53',
+      ],
     );
   });
 });
