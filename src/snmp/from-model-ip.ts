@@ -206,7 +206,9 @@ export function ruleInfo(rule: RuleSpec, isSet: boolean, r: IpResolvers): RuleIn
         ? RULE_ACTION.prohibit
         : goto !== undefined
           ? RULE_ACTION.goto
-          : RULE_ACTION.toTable;
+          : flag('nop')
+            ? RULE_ACTION.nop
+            : RULE_ACTION.toTable;
   const info: RuleInfo = {
     family: rule.family,
     action,

@@ -154,7 +154,8 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
       readGlobalDefs(n, ctx, m.global);
       scriptUsers.global(n, m.global.scriptUser);
     },
-    linkbeat_interfaces: (n) => m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, ctx)),
+    linkbeat_interfaces: (n) =>
+      m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, ctx, m.global.dynamicInterfaces)),
     interface_up_down_delays: (n) => m.interfaceUpDownDelays.push(...readInterfaceDelays(n, ctx)),
     garp_group: (n) => {
       const g = readGarpGroup(n, ctx, m.garpGroups);

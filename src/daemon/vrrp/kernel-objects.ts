@@ -97,7 +97,7 @@ export function ruleRequest(r: ModelRule): NetlinkRule {
   for (const f of r.flags) {
     if (f === 'not') spec.invert = true;
     else if (f === 'l3mdev') spec.l3mdev = true;
-    else if (f === 'blackhole' || f === 'prohibit' || f === 'unreachable') spec.action = f;
+    else if (f === 'blackhole' || f === 'prohibit' || f === 'unreachable' || f === 'nop') spec.action = f;
   }
   for (const [key, value] of r.options) {
     if (key === 'iif') spec.iif = value;

@@ -486,6 +486,31 @@ garp_group {
   }
 }
 ${PLAIN_INSTANCE}`,
+  // linkbeat_interfaces: an interface this host does not have stops keepalived (fatal), a type it does not
+  // know is reported (the interface polled all the same)
+  'linkbeat-unknown-interface-and-type': `linkbeat_interfaces {
+  eth0 0.5
+  nosuch0
+  ifb0 ETHTOOL extra
+}
+${PLAIN_INSTANCE}`,
+  // a rule needs exactly one action (table, nop, goto, blackhole, prohibit, unreachable, l3mdev)
+  'rules-without-or-with-two-actions': `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+  virtual_rules {
+    from 10.0.0.0/8 preference 100
+    from 10.1.0.0/16 nop preference 101
+    from 10.2.0.0/16 table 100 blackhole preference 102
+    from 10.3.0.0/16 prohibit preference 103
+  }
+}
+`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

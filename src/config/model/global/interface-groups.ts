@@ -36,22 +36,37 @@ export interface TrackGroup {
 
 const at = (n: ConfigNode): SourceLocation => ({ file: n.file, line: n.line });
 
-export function readLinkbeatInterfaces(node: ConfigNode, ctx: BuildContext): LinkbeatInterface[] {
+/**
+ * linkbeat_interfaces: `IFNAME [MII|ETHTOOL|IOCTL]` per line. As keepalived's alloc_linkbeat_interface: an
+ * interface this host does not have stops it (fatal; not with dynamic_interfaces), an unknown type or a
+ * word more is reported and the interface polled all the same (its default way).
+ */
+export function readLinkbeatInterfaces(
+  node: ConfigNode,
+  ctx: BuildContext,
+  dynamicInterfaces = false,
+): LinkbeatInterface[] {
   const out: LinkbeatInterface[] = [];
+  const present = dynamicInterfaces ? undefined : ctx.hostFacts?.interfaces;
   for (const child of blockChildren(node, ctx)) {
-    const type = child.args[0];
-    if (type !== undefined && type !== 'MII' && type !== 'ETHTOOL' && type !== 'IOCTL') {
-      ctx.diags.error(
+    if (present !== undefined && !present.has(child.keyword)) {
+      ctx.diags.ranked(
+        'fatal',
+        'error',
         child,
         node.keyword,
-        `${child.keyword}: unknown polling type '${type}' (MII, ETHTOOL, IOCTL)`,
+        `unknown interface ${child.keyword} specified for linkbeat interface`,
       );
       continue;
     }
+    const type = child.args[0];
+    const known = type === 'MII' || type === 'ETHTOOL' || type === 'IOCTL';
+    if (type !== undefined && (!known || child.args.length > 1))
+      ctx.diags.error(child, node.keyword, `extra characters ${type} in linkbeat interface ${child.keyword}`);
     out.push(
-      type === undefined
-        ? { location: at(child), name: child.keyword }
-        : { location: at(child), name: child.keyword, type },
+      known
+        ? { location: at(child), name: child.keyword, type }
+        : { location: at(child), name: child.keyword },
     );
   }
   return out;

@@ -39,7 +39,18 @@ const RULE_VALUE_OPTIONS = new Set([
   'suppress_ifgroup',
   'nat',
 ]);
-const RULE_FLAGS = new Set(['blackhole', 'prohibit', 'unreachable', 'not', 'l3mdev']);
+const RULE_FLAGS = new Set(['blackhole', 'prohibit', 'unreachable', 'nop', 'not', 'l3mdev']);
+/** What a rule does with a packet: keepalived wants exactly one (vrrp_iprule.c). */
+const RULE_ACTIONS = new Set([
+  'table',
+  'lookup',
+  'goto',
+  'nop',
+  'blackhole',
+  'prohibit',
+  'unreachable',
+  'l3mdev',
+]);
 
 export function parseRuleLine(node: ConfigNode, ctx: BuildContext, blockName: string): RuleSpec | undefined {
   const words = lineWords(node);
@@ -51,9 +62,20 @@ export function parseRuleLine(node: ConfigNode, ctx: BuildContext, blockName: st
     noTrack: false,
     options: [],
   };
+  let action: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i] ?? '';
     const next = words[i + 1];
+    if (RULE_ACTIONS.has(w)) {
+      if (action !== undefined)
+        return bad(
+          node,
+          ctx,
+          blockName,
+          'Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule',
+        );
+      action = w;
+    }
     const value = (): string | undefined => {
       if (next === undefined) bad(node, ctx, blockName, `'${w}' needs a value`);
       i++;
@@ -123,6 +145,7 @@ export function parseRuleLine(node: ConfigNode, ctx: BuildContext, blockName: st
         } else return bad(node, ctx, blockName, `unknown rule option '${w}'`);
     }
   }
+  if (action === undefined) return bad(node, ctx, blockName, 'No action specified for rule - ignoring');
   rule.family = family ?? 4;
   if (rule.preference === undefined)
     ctx.diags.warn(

@@ -168,9 +168,13 @@ function ruleSpec(family: 4 | 6): fc.Arbitrary<RuleSpec> {
       .record({
         from: fc.option(prefixOf(family), { nil: undefined }),
         to: fc.option(prefixOf(family), { nil: undefined }),
-        table: fc.option(fc.integer({ min: 1, max: 250 }).map(String), { nil: undefined }),
+        // exactly one action, as keepalived wants: a table, or one of the bare ones
+        action: fc.oneof(
+          fc.integer({ min: 1, max: 250 }).map(String),
+          fc.constantFrom('l3mdev', 'nop', 'blackhole', 'prohibit', 'unreachable'),
+        ),
         preference: fc.option(fc.nat(32765), { nil: undefined }),
-        flags: fc.subarray(['not', 'l3mdev']),
+        not: fc.boolean(),
         noTrack: fc.boolean(),
         options: fc.array(
           fc.oneof(
@@ -183,17 +187,20 @@ function ruleSpec(family: 4 | 6): fc.Arbitrary<RuleSpec> {
       })
       // A rule line with no selector at all prints as nothing and cannot come back.
       .filter((r) => r.from !== undefined || r.to !== undefined)
-      .map(
-        (r) =>
-          JSON.parse(
-            JSON.stringify({
-              location: LOC,
-              family,
-              ...r,
-              tableId: r.table === undefined ? undefined : Number(r.table),
-            }),
-          ) as RuleSpec,
-      )
+      .map(({ action, not, ...r }) => {
+        const table = /^\d+$/.test(action) ? action : undefined;
+        const flags = [...(not ? ['not'] : []), ...(table === undefined ? [action] : [])];
+        return JSON.parse(
+          JSON.stringify({
+            location: LOC,
+            family,
+            ...r,
+            table,
+            flags,
+            tableId: table === undefined ? undefined : Number(table),
+          }),
+        ) as RuleSpec;
+      })
   );
 }
 
