@@ -511,6 +511,17 @@ ${PLAIN_INSTANCE}`,
   }
 }
 `,
+  // a sync group tracking an interface this host does not have: reported at its line, as for an instance
+  'sync-group-tracks-missing-interface': `vrrp_sync_group SG1 {
+  group {
+    VI_1
+  }
+  track_interface {
+    eth0
+    nosuch0
+  }
+}
+${PLAIN_INSTANCE}`,
   // Words after a list keyword: reported, and left out of the list.
   'value-list-with-words': `vrrp_instance VI_1 {
   state BACKUP

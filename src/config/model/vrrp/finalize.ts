@@ -482,6 +482,16 @@ function checkInterfaces(side: VrrpSide, ctx: BuildContext): void {
       if (a.dev !== undefined && !present.has(a.dev))
         warn(ctx, a.location, 'dev', `${n} interface ${a.dev} of ${a.address} does not exist on this host`);
   }
+  // a sync group's tracked interfaces too (vrrp_track.c, as keepalived reads the line)
+  for (const g of side.syncGroups)
+    for (const t of g.track.interfaces)
+      if (!present.has(t.name))
+        warn(
+          ctx,
+          t.location,
+          'track_interface',
+          `(${g.name}) interface ${t.name} does not exist on this host`,
+        );
 }
 
 /** Cross-block checks; run after finalizeInstances. */
