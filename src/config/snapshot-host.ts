@@ -24,49 +24,9 @@ export function isConfigSnapshot(x: unknown): x is ConfigSnapshot {
   );
 }
 
-export class RecordingConfigHost implements ConfigHost {
-  private readonly files = new Map<string, string | null>();
-  private readonly globs = new Map<string, string[]>();
-
-  constructor(private readonly inner: ConfigHost) {}
-
-  get env(): Record<string, string | undefined> {
-    return this.inner.env;
-  }
-  get hostname(): string {
-    return this.inner.hostname;
-  }
-  get cwd(): string {
-    return this.inner.cwd;
-  }
-  random(min: number, max: number): number {
-    return this.inner.random(min, max);
-  }
-
-  readFile(path: string): string | undefined {
-    const text = this.inner.readFile(path);
-    // the first answer is the one the read used (a file read twice answers alike)
-    if (!this.files.has(path)) this.files.set(path, text ?? null);
-    return text;
-  }
-
-  glob(pattern: string): string[] {
-    const paths = this.inner.glob(pattern);
-    if (!this.globs.has(pattern)) this.globs.set(pattern, [...paths]);
-    return paths;
-  }
-
-  snapshot(): ConfigSnapshot {
-    return { files: Object.fromEntries(this.files), globs: Object.fromEntries(this.globs) };
-  }
-}
-
-/** Reads from a snapshot; what it does not hold (a file the parent's read never asked for) from `live`. */
-export class SnapshotConfigHost implements ConfigHost {
-  constructor(
-    private readonly snap: ConfigSnapshot,
-    private readonly live: ConfigHost,
-  ) {}
+/** A host that answers the environment, host name, working directory and ${_RANDOM} as `live` does. */
+abstract class ForwardingConfigHost implements ConfigHost {
+  constructor(protected readonly live: ConfigHost) {}
 
   get env(): Record<string, string | undefined> {
     return this.live.env;
@@ -79,6 +39,41 @@ export class SnapshotConfigHost implements ConfigHost {
   }
   random(min: number, max: number): number {
     return this.live.random(min, max);
+  }
+
+  abstract readFile(path: string): string | undefined;
+  abstract glob(pattern: string): string[];
+}
+
+export class RecordingConfigHost extends ForwardingConfigHost {
+  private readonly files = new Map<string, string | null>();
+  private readonly globs = new Map<string, string[]>();
+
+  readFile(path: string): string | undefined {
+    const text = this.live.readFile(path);
+    // the first answer is the one the read used (a file read twice answers alike)
+    if (!this.files.has(path)) this.files.set(path, text ?? null);
+    return text;
+  }
+
+  glob(pattern: string): string[] {
+    const paths = this.live.glob(pattern);
+    if (!this.globs.has(pattern)) this.globs.set(pattern, [...paths]);
+    return paths;
+  }
+
+  snapshot(): ConfigSnapshot {
+    return { files: Object.fromEntries(this.files), globs: Object.fromEntries(this.globs) };
+  }
+}
+
+/** Reads from a snapshot; what it does not hold (a file the parent's read never asked for) from `live`. */
+export class SnapshotConfigHost extends ForwardingConfigHost {
+  constructor(
+    private readonly snap: ConfigSnapshot,
+    live: ConfigHost,
+  ) {
+    super(live);
   }
 
   readFile(path: string): string | undefined {

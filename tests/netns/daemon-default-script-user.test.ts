@@ -5,12 +5,13 @@
 // exec` bind-mounts /etc/netns/NS/passwd over /etc/passwd, and VrrpLab starts daemons that way.
 // KTS_DAEMON_IMPL=keepalived runs both cases against Debian's keepalived 2.2.7.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daemonUnderTest, keepalivedSkipReason, waitUntil, withLab } from '../helpers/vrrp-lab.js';
 import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
 import { gated } from '../helpers/requirements.js';
+import { namespaceUsers } from '../helpers/netns-users.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
@@ -19,21 +20,17 @@ const { describe, test } = gated(skipReason);
 const DEFAULT_USER = 'keepalived_script';
 const UID = 4251;
 
-/** /etc/netns/NS/passwd and group: the host's without keepalived_script, plus it when `withUser`. */
-function usersFor(ns: string, withUser: boolean): () => void {
-  const dir = `/etc/netns/${ns}`;
-  mkdirSync(dir, { recursive: true });
-  const without = (file: string): string =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '' && !l.startsWith(`${DEFAULT_USER}:`))
-      .map((l) => `${l}\n`)
-      .join('');
-  const extra = withUser ? `${DEFAULT_USER}:x:${UID}:${UID}::/nonexistent:/usr/sbin/nologin\n` : '';
-  writeFileSync(`${dir}/passwd`, without('/etc/passwd') + extra);
-  writeFileSync(`${dir}/group`, without('/etc/group') + (withUser ? `${DEFAULT_USER}:x:${UID}:\n` : ''));
-  return () => rmSync(dir, { recursive: true, force: true });
-}
+/** The host's users and groups without keepalived_script, plus it when `withUser`. */
+const usersFor = (ns: string, withUser: boolean): (() => void) =>
+  namespaceUsers(ns, {
+    without: [DEFAULT_USER],
+    ...(withUser
+      ? {
+          passwd: [`${DEFAULT_USER}:x:${UID}:${UID}::/nonexistent:/usr/sbin/nologin`],
+          group: [`${DEFAULT_USER}:x:${UID}:`],
+        }
+      : {}),
+  });
 
 function config(bin: string): string {
   return [

@@ -5,12 +5,13 @@
 // `ip netns exec` bind-mounts /etc/netns/NS/{passwd,group} over /etc, and VrrpLab starts daemons that way.
 // KTS_DAEMON_IMPL=keepalived runs the case without the keyword against Debian's keepalived 2.2.7.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daemonUnderTest, keepalivedSkipReason, waitUntil, withLab } from '../helpers/vrrp-lab.js';
 import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
 import { gated } from '../helpers/requirements.js';
+import { namespaceUsers } from '../helpers/netns-users.js';
 
 const impl = daemonUnderTest();
 const skipReason = impl === 'keepalived' ? keepalivedSkipReason() : netnsSkipReason();
@@ -20,16 +21,12 @@ const USER = 'ktsgrp';
 const UID = 4242;
 const EXTRA_GID = 4243;
 
-/** /etc/netns/NS/{passwd,group}: the host's, plus USER (group 4242) and a group 4243 listing USER. */
-function addUserFor(ns: string): () => void {
-  const dir = `/etc/netns/${ns}`;
-  mkdirSync(dir, { recursive: true });
-  const passwd = readFileSync('/etc/passwd', 'utf8');
-  const group = readFileSync('/etc/group', 'utf8');
-  writeFileSync(`${dir}/passwd`, `${passwd}${USER}:x:${UID}:${UID}::/nonexistent:/usr/sbin/nologin\n`);
-  writeFileSync(`${dir}/group`, `${group}${USER}:x:${UID}:\nktsextra:x:${EXTRA_GID}:${USER}\n`);
-  return () => rmSync(dir, { recursive: true, force: true });
-}
+/** The host's users and groups, plus USER (group 4242) and a group 4243 listing USER. */
+const addUserFor = (ns: string): (() => void) =>
+  namespaceUsers(ns, {
+    passwd: [`${USER}:x:${UID}:${UID}::/nonexistent:/usr/sbin/nologin`],
+    group: [`${USER}:x:${UID}:`, `ktsextra:x:${EXTRA_GID}:${USER}`],
+  });
 
 function config(dir: string, keyword: string[]): string {
   return [

@@ -495,15 +495,9 @@ ${PLAIN_INSTANCE}`,
 }
 ${PLAIN_INSTANCE}`,
   // a rule needs exactly one action (table, nop, goto, blackhole, prohibit, unreachable, l3mdev)
-  'rules-without-or-with-two-actions': `vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.1.1.1/24
-  }
-  virtual_rules {
+  'rules-without-or-with-two-actions': PLAIN_INSTANCE.replace(
+    /}\n$/,
+    `  virtual_rules {
     from 10.0.0.0/8 preference 100
     from 10.1.0.0/16 nop preference 101
     from 10.2.0.0/16 table 100 blackhole preference 102
@@ -511,6 +505,7 @@ ${PLAIN_INSTANCE}`,
   }
 }
 `,
+  ),
   // a sync group tracking an interface this host does not have: reported at its line, as for an instance
   'sync-group-tracks-missing-interface': `vrrp_sync_group SG1 {
   group {
