@@ -32,8 +32,10 @@ const B = '10.7.0.2';
 const PORT = 9650;
 const TOKEN = 'kts-split-brain-token';
 /** How far the daemon's takeover figures may be from the capture's (ms): the two clocks read the same
- * packets at different layers (AF_PACKET vs the daemon's socket calls), on a shared, busy test host. */
-const AGREEMENT_MS = 5;
+ * packets at different layers (AF_PACKET vs the daemon's socket calls), on a shared, busy test host; the
+ * wire's "decided" is b's first advert, which leaves after the decision (7.6 ms later once under a CI
+ * run's load, against 3.6 s being measured). */
+const AGREEMENT_MS = 15;
 
 const schema = JSON.parse(
   readFileSync(new URL('../../../docs/status.schema.json', import.meta.url), 'utf8'),
