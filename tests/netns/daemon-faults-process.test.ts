@@ -112,7 +112,8 @@ describe('faults: processes (ours)', () => {
 
   test('too few file descriptors or too little address space: runs, or exits saying why', async () => {
     // 64 descriptors: the parent starts, its VRRP child runs out loading its modules (Node's loader opens
-    // many at once); 1 GB of address space: the child cannot start the advert sender's thread. Below
+    // many at once; in one CI run of two the parent itself ran out first, before starting anything);
+    // 1 GB of address space: the child cannot start the advert sender's thread. Below
     // ~20 descriptors or ~300 MB Node itself aborts before any of our code runs (bench/faults.ts notes).
     const fds = await withLab('flimfd', (lab) =>
       resourceLimit(lab, '--nofile=64:64', /EMFILE|too many open files/i),
