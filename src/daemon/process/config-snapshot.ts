@@ -29,7 +29,8 @@ const DEFAULT_DIRS = ['/dev/shm', '/tmp'];
 
 export class ConfigSnapshotFile {
   private fd: number | undefined;
-  private dir: string | undefined;
+  /** Closed for good (a write failed, or the daemon stops): the children read the files from then on. */
+  private closed = false;
 
   constructor(private readonly log: Logger) {}
 
@@ -38,13 +39,13 @@ export class ConfigSnapshotFile {
     return this.fd;
   }
 
-  /** Writes `snap` as the copy, in `dir` (tmp_config_directory) or the default place. */
+  /**
+   * Writes `snap` as the copy: the first time in `dir` (tmp_config_directory) or the default place, then
+   * always in that same file, as keepalived places its copy at start only. The descriptor never changes:
+   * the children know its number, and a number reused by another file must never be opened as the copy.
+   */
   write(snap: ConfigSnapshot, dir: string | undefined): void {
-    if (this.fd !== undefined && this.dir !== dir) this.close();
-    if (this.fd === undefined) {
-      this.fd = this.open(dir);
-      this.dir = dir;
-    }
+    if (this.fd === undefined && !this.closed) this.fd = this.open(dir);
     if (this.fd === undefined) return;
     const data = Buffer.from(JSON.stringify(snap));
     try {
@@ -62,6 +63,7 @@ export class ConfigSnapshotFile {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.closed = true;
   }
 
   private open(dir: string | undefined): number | undefined {
@@ -98,8 +100,15 @@ export function inheritedConfigSnapshot(log?: Logger): ConfigSnapshot | undefine
   if (n === undefined || !/^\d+$/.test(n)) return undefined;
   let fd: number | undefined;
   try {
-    fd = openSync(`/proc/${process.ppid}/fd/${n}`, fsc.O_RDONLY);
-    const size = fstatSync(fd).size;
+    // non-blocking and a regular file only: should the parent have closed the copy, the number may name
+    // another of its files by now (a pipe would block an ordinary open)
+    fd = openSync(`/proc/${process.ppid}/fd/${n}`, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      log?.warn("the parent's configuration copy is gone; reading the files");
+      return undefined;
+    }
+    const size = stat.size;
     const buf = Buffer.alloc(size);
     let got = 0;
     while (got < size) {

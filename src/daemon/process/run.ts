@@ -202,7 +202,8 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   const copies = new ConfigCopies(configFile, o.configId, daemonLog);
   copies.save(g.configSaveDir);
   const copy = new ConfigSnapshotFile(daemonLog);
-  let copyDir = g.tmpConfigDirectory;
+  // where the copy lives is decided at start (keepalived's tmp_config_directory too)
+  const copyDir = g.tmpConfigDirectory;
   copy.write(snapshot, copyDir);
   const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts, parentSettings(g), {
     check: (logFile) => checkConfigBeforeReload([process.execPath, LAUNCHER], argv, logFile, daemonLog),
@@ -220,7 +221,6 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
       try {
         const reread = readConfigFile(o, snapshot).model.global;
         copies.save(reread.configSaveDir);
-        copyDir = reread.tmpConfigDirectory;
         return parentSettings(reread);
       } catch {
         return undefined; // keep what it has
