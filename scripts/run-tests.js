@@ -71,6 +71,7 @@ for (const w of wanted)
   }
 
 const results = [];
+const timings = [];
 const problems = [];
 let fileCount = 0;
 const work = mkdtempSync(join(tmpdir(), 'kts-test-results-'));
@@ -107,7 +108,8 @@ try {
           .filter(Boolean)
           .map((l) => ({ ...JSON.parse(l), tier: tier.name }))
       : [];
-    results.push(...tierResults);
+    results.push(...tierResults.filter((x) => x.timing === undefined));
+    timings.push(...tierResults.filter((x) => x.timing !== undefined));
     console.log(`# tier ${label}: ${Math.round((Date.now() - t0) / 1000)} s`);
     const failedHere = tierResults.some((x) => x.outcome === 'fail' || x.outcome === 'cancelled');
     if (r.status !== 0 && !failedHere) problems.push(`tier ${tier.name}: node --test exited ${r.status}`);
@@ -127,6 +129,17 @@ for (const x of results.filter((x) => x.outcome === 'skip' || x.outcome === 'hid
   else if (inCi && /^(missing tool|needs root)/.test(x.reason))
     problems.push(`CI must run ${x.file} › ${x.name}, skipped: ${x.reason}`);
 }
+
+// Where the time went, so that CI's duration can be kept in hand: the slowest files of each tier.
+const perFile = new Map();
+for (const x of timings) {
+  const key = `${x.tier}: ${x.file.replace(/^.*\/dist\/tests\//, '')}`;
+  perFile.set(key, (perFile.get(key) ?? 0) + x.timing);
+}
+console.log('');
+console.log('# slowest files (sum of their top-level tests):');
+for (const [key, ms] of [...perFile].sort((a, b) => b[1] - a[1]).slice(0, 25))
+  console.log(`#   ${String(Math.round(ms / 1000)).padStart(5)} s  ${key}`);
 
 console.log('');
 for (const [reason, n] of [...skips].sort((a, b) => b[1] - a[1])) console.log(`  skipped ${n}: ${reason}`);

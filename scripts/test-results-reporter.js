@@ -6,6 +6,9 @@ export default async function* testResults(source) {
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     const data = event.data;
+    // Top-level tests and suites add up to each file's share of the run (run-tests.js prints the slowest).
+    if (data.nesting === 0 && typeof data.details?.duration_ms === 'number')
+      yield `${JSON.stringify({ file: data.file, timing: Math.round(data.details.duration_ms) })}\n`;
     if (data.details?.type === 'suite') {
       // A skipped describe() hides how many tests it holds (node 20 counts none of them): the suite
       // must gate its tests one by one instead (tests/helpers/requirements.ts); run-tests.js fails it.

@@ -50,7 +50,9 @@ export async function runInnerSuite(
   for (const line of out.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      results.push(JSON.parse(line) as InnerResult);
+      const record = JSON.parse(line) as InnerResult | { timing: number };
+      if ('timing' in record) continue; // the outer run times the wrapper test itself
+      results.push(record);
     } catch {
       // a test's own stdout that happens to start with '{'
     }

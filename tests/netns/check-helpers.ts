@@ -41,7 +41,10 @@ export function workDir(prefix: string): string {
   return dir;
 }
 
-let nextPort = 20000 + (process.pid % 2000) * 10;
+// Each test process takes its own block of 100 ports below the kernel's ephemeral range (32768 up), so
+// neither another inner file running beside it nor a client socket's local port can hold one (CI met
+// EADDRINUSE when blocks were 10 wide and reached into the ephemeral range).
+let nextPort = 10000 + (process.pid % 225) * 100;
 export function freePort(): number {
   return nextPort++;
 }
