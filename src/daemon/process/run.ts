@@ -22,6 +22,7 @@ import { Notifier, scriptPolicy } from './notifier.js';
 import { parentProcessName, setProcessName } from './process-settings.js';
 import { applyCoreDumpPolicy } from './core-dump.js';
 import { ConfigCopies } from './config-save.js';
+import { unreloadableChanges } from './reload-limits.js';
 import { redactSecrets } from '../../config/model/redact.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../../../bin/keepalived-ts', import.meta.url));
@@ -123,6 +124,8 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
     for (const line of printModel(redactSecrets(model)).split('\n')) if (line.trim() !== '') log.info(line);
   }
   const g = model.global;
+  /** The global settings in effect: those of the start, then of each reload passed on. */
+  let inEffect = g;
   const namespace = o.namespace ?? g.netNamespace;
   if (o.namespace !== undefined && g.netNamespace !== undefined) {
     log.info(
@@ -207,24 +210,29 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   copy.write(snapshot, copyDir);
   const code = await new Supervisor(resolved, argv, daemonLog, kinds, scripts, parentSettings(g), {
     check: (logFile) => checkConfigBeforeReload([process.execPath, LAUNCHER], argv, logFile, daemonLog),
-    // before the children hear of a reload: they read what the files say now
-    refreshCopy: () => {
+    // before the children hear of a reload: they read what the files say now, unless it changes what a
+    // reload cannot
+    prepare: () => {
       try {
-        snapshot = snapshotConfigFile(o);
+        const next = snapshotConfigFile(o);
+        const nextGlobal = readConfigFile(o, next).model.global;
+        const refused = unreloadableChanges(inEffect, nextGlobal, o.namespace);
+        for (const what of refused)
+          daemonLog.info(`Cannot change ${what} at a reload - please restart keepalived`);
+        if (refused.length > 0) return false;
+        snapshot = next;
+        inEffect = nextGlobal;
         copy.write(snapshot, copyDir);
       } catch (e) {
         daemonLog.warn(`cannot read the configuration for the reload copy: ${(e as Error).message}`);
       }
+      return true;
     },
     copyDescriptor: () => copy.descriptor,
+    // the global settings prepare() read for the reload passed on
     reread: () => {
-      try {
-        const reread = readConfigFile(o, snapshot).model.global;
-        copies.save(reread.configSaveDir);
-        return parentSettings(reread);
-      } catch {
-        return undefined; // keep what it has
-      }
+      copies.save(inEffect.configSaveDir);
+      return parentSettings(inEffect);
     },
   }).run();
   copy.close();

@@ -73,8 +73,9 @@ export const DEFAULT_PARENT_SETTINGS: ParentSettings = { childWaitSeconds: 10 };
 export interface ReloadHooks {
   check(logFile: string): Promise<boolean>;
   reread(): ParentSettings | undefined;
-  /** The configuration copy the children read, made again from the files (before a reload is passed on). */
-  refreshCopy?(): void;
+  /** Reads the files for a reload before it is passed on: the copy the children read made again, or
+   * false when the reload changes what a reload cannot (reload-limits.ts): it then goes no further. */
+  prepare?(): boolean;
   /** The copy's descriptor in this process, told to each child started (config-snapshot.ts). */
   copyDescriptor?(): number | undefined;
 }
@@ -302,10 +303,15 @@ export class Supervisor {
   }
 
   private passReload(): void {
+    if (this.reloadHooks?.prepare?.() === false) {
+      // the running configuration stays, as keepalived's does; so does its reload_time_file watch
+      const marking = this.currentReloadFile();
+      if (marking !== undefined && !marking.waiting) marking.end();
+      return;
+    }
     this.reloadMonitor?.stop();
     sdNotify('RELOADING=1');
     this.currentReloadFile()?.begin(this.children.filter((c) => c.child !== undefined).map((c) => c.kind));
-    this.reloadHooks?.refreshCopy?.();
     this.forward('SIGHUP');
     sdNotify('READY=1');
     // Read once a burst of SIGHUPs is over (a large configuration takes a while to parse); stop() reads
