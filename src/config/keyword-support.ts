@@ -90,7 +90,7 @@ function processTuning(prefix: 'vrrp' | 'checker' | 'bfd'): BlockSupport {
 const TOP_LEVEL_GLOBALS: BlockSupport = {
   linkbeat_use_polling: uses(LINKBEAT, 'linkbeatUsePolling'),
   net_namespace: uses(PROCESS, 'netNamespace'),
-  net_namespace_ipvs: note(NOT_IMPLEMENTED),
+  net_namespace_ipvs: uses('src/daemon/lb/load-balancer.ts', 'netNamespaceIpvs'),
   namespace_with_ipsets: note('keepalived-ts uses no ipsets'),
   use_pid_dir: uses(PROCESS, 'usePidDir'),
   instance: uses(PROCESS, 'instanceName'),

@@ -46,7 +46,8 @@ describe('checker daemon (-C)', () => {
   });
 
   /** Our nftables table as `nft list` prints it ('' when there is none). */
-  const nftTable = (): string => netnsExec(ns, ['nft', 'list', 'table', 'inet', 'keepalived_ts']).stdout;
+  const nftTable = (where = ns): string =>
+    netnsExec(where, ['nft', 'list', 'table', 'inet', 'keepalived_ts']).stdout;
   /** The table without the sets that keep check connections out of conntrack (they name the checked
    * server whether it is in service or not). */
   const serving = (): string => nftTable().replace(/\n\tset check(?:ed|s)[46] \{[\s\S]*?\n\t\}/g, '');
@@ -142,5 +143,56 @@ describe('checker daemon (-C)', () => {
       /keepalived_ts/,
       'a clean stop removes our table',
     );
+  });
+
+  /** Starts the checker daemon on `conf` (pid files in `dir`), returning it and its log watcher. */
+  function startChecker(conf: string, tag: string): { daemon: ChildProcess; wait: ReturnType<typeof watch> } {
+    const pid = (p: string): string[] => [p, join(dir, `${tag}-${p.slice(1)}.pid`)];
+    const daemon = lab.spawn(
+      ns,
+      [process.execPath, BIN, '-C', '-n', '-l', '-D', '-f', conf, ...['-p', '-c', '-r', '-b'].flatMap(pid)],
+      { ...process.env, TMPDIR: dir },
+    );
+    return { daemon, wait: watch(daemon) };
+  }
+
+  test('net_namespace_ipvs: the table is built in that namespace, the checks run from ours', async () => {
+    const side = lab.namespace('ipvs');
+    const conf = join(dir, 'ns.conf');
+    const text = (where: string): string => `net_namespace_ipvs ${where}
+virtual_server 10.9.9.10 80 {
+  delay_loop 1
+  lvs_sched rr
+  protocol TCP
+  real_server 127.0.0.1 18081 {
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+`;
+    writeFileSync(conf, text(side));
+    // the real server listens in the daemon's namespace only: a check made from the other would fail
+    lab.spawn(ns, ['python3', '-m', 'http.server', '18081', '--bind', '127.0.0.1']);
+    const { daemon, wait } = startChecker(conf, 'nsipvs');
+    await wait(/Activating healthchecker for service \[127\.0\.0\.1\]:tcp:18081/, 10_000);
+    await waitFor(() => nftTable(side).includes('127.0.0.1'), 'the real server in the other namespace');
+    assert.match(nftTable(side), /10\.9\.9\.10/);
+    assert.doesNotMatch(netnsRun(ns, ['nft', 'list', 'tables']), /keepalived_ts/, 'no table here');
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+    assert.doesNotMatch(netnsRun(side, ['nft', 'list', 'tables']), /keepalived_ts/, 'removed at stop');
+
+    // a namespace that is not there: said, and no table anywhere; the checks go on
+    writeFileSync(conf, text('kts-no-such-namespace'));
+    const second = startChecker(conf, 'nsmissing');
+    await second.wait(
+      /network namespace \/run\/netns\/kts-no-such-namespace .*no load-balancing table/,
+      10_000,
+    );
+    await second.wait(/Activating healthchecker for service \[127\.0\.0\.1\]:tcp:18081/, 10_000);
+    assert.doesNotMatch(netnsRun(ns, ['nft', 'list', 'tables']), /keepalived_ts/);
+    second.daemon.kill('SIGTERM');
+    await new Promise((r) => second.daemon.once('exit', r));
   });
 });

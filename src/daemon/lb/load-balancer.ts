@@ -8,6 +8,7 @@ import type { LvsSyncDaemon } from '../../config/model/global/global.js';
 import type { Model } from '../../config/model/index.js';
 import type { ScriptRef } from '../../config/model/lvs/types.js';
 import { probeIpvs } from '../../lb/ipvs/client.js';
+import { inNetNamespace, namespacePath } from '../../net/netns.js';
 import { IpvsDataPlane } from '../../lb/ipvs/plane.js';
 import { lbCounters, type LbCounters } from '../../lb/table/counters.js';
 import type { CheckerSpec } from '../../check/schedule/spec.js';
@@ -302,14 +303,23 @@ export function checkTargets(checkers: readonly CheckerSpec[]): CheckTarget[] {
   return targets;
 }
 
-/** IPVS where the kernel has it (unless `lvs_data_plane nftables`), else nftables (unless `ipvs`). */
+/**
+ * IPVS where the kernel has it (unless `lvs_data_plane nftables`), else nftables (unless `ipvs`); either in
+ * the namespace net_namespace_ipvs names, whose sockets are opened there (keepalived's too).
+ */
 async function choosePlane(model: Model, log: Logger): Promise<DataPlane | undefined> {
   const want = model.global.lvsDataPlane ?? 'auto';
+  const ipvsNamespace = model.global.netNamespaceIpvs;
+  const netNamespace = ipvsNamespace === undefined ? undefined : namespacePath(ipvsNamespace);
   if (want !== 'nftables') {
-    const probe = await probeIpvs();
+    const probe = await probeIpvs({ netNamespace });
     if (probe.available) {
       log.info(`Using the IPVS data plane (IPVS ${probe.version})`);
-      return IpvsDataPlane.open({ log: (line) => log.error(line) });
+      return IpvsDataPlane.open({ log: (line) => log.error(line), netNamespace });
+    }
+    if (probe.error.reason === 'no-namespace') {
+      log.error(`${probe.error.message}: no load-balancing table will be programmed (net_namespace_ipvs)`);
+      return undefined;
     }
     if (want === 'ipvs') {
       log.error(
@@ -322,7 +332,9 @@ async function choosePlane(model: Model, log: Logger): Promise<DataPlane | undef
   }
   try {
     const ingress = model.global.lvsNftablesIngress;
-    const plane = NftablesPlane.open(ingress && ingress.length > 0 ? { drIngressDevices: ingress } : {});
+    const open = (): NftablesPlane =>
+      NftablesPlane.open(ingress && ingress.length > 0 ? { drIngressDevices: ingress } : {});
+    const plane = netNamespace === undefined ? open() : inNetNamespace(netNamespace, open);
     if (want === 'nftables') log.info('Using the nftables data plane (lvs_data_plane nftables)');
     return plane;
   } catch (e) {

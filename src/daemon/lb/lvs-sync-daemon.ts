@@ -3,6 +3,7 @@
 // first), BACKUP again when it leaves, stopped at shutdown. The sync id defaults to the instance's VRID.
 // Where the kernel has no IPVS this says so once and does nothing (the VRRP side is unaffected).
 import type { LvsSyncDaemon } from '../../config/model/global/global.js';
+import { namespacePath } from '../../net/netns.js';
 import { IpvsClient } from '../../lb/ipvs/client.js';
 import type { IpvsDaemon } from '../../lb/ipvs/daemon.js';
 import { IP_VS_STATE_BACKUP, IP_VS_STATE_MASTER } from '../../lb/ipvs/constants.js';
@@ -19,6 +20,8 @@ export class LvsSyncDaemonControl {
     private readonly config: LvsSyncDaemon & { instance: string },
     private readonly syncId: number,
     private readonly log: Logger,
+    /** net_namespace_ipvs, as a path: the sync daemon is that namespace's IPVS's. */
+    private readonly netNamespace: string | undefined,
   ) {}
 
   /** The control for this configuration, or undefined when no instance drives the sync daemon. */
@@ -26,6 +29,7 @@ export class LvsSyncDaemonControl {
     config: LvsSyncDaemon | undefined,
     vridOf: (instance: string) => number | undefined,
     log: Logger,
+    ipvsNamespace?: string,
   ): LvsSyncDaemonControl | undefined {
     if (config?.instance === undefined) return undefined;
     const vrid = vridOf(config.instance);
@@ -33,7 +37,13 @@ export class LvsSyncDaemonControl {
       log.error(`Unable to find vrrp instance ${config.instance} for lvs_syncd - clearing lvs_syncd config`);
       return undefined;
     }
-    return new LvsSyncDaemonControl({ ...config, instance: config.instance }, config.syncId ?? vrid, log);
+    const where = ipvsNamespace === undefined ? undefined : namespacePath(ipvsNamespace);
+    return new LvsSyncDaemonControl(
+      { ...config, instance: config.instance },
+      config.syncId ?? vrid,
+      log,
+      where,
+    );
   }
 
   /** The instance starts in BACKUP: so does the sync daemon. */
@@ -91,7 +101,7 @@ export class LvsSyncDaemonControl {
   }
 
   private ipvs(): Promise<IpvsClient | undefined> {
-    this.client ??= IpvsClient.open().catch((e: unknown) => {
+    this.client ??= IpvsClient.open({ netNamespace: this.netNamespace }).catch((e: unknown) => {
       this.log.error(`lvs_sync_daemon ${this.config.interface}: ${(e as Error).message}; no connection sync`);
       return undefined;
     });

@@ -33,7 +33,11 @@ function ipvsTable(g: Limited): string | undefined {
  * The settings a reload from `before` to `after` would change but cannot, in keepalived's words and
  * order; empty when the reload may go on. `-s NAME` on the command line fixes the namespace of both.
  */
-export function unreloadableChanges(before: Limited, after: Limited, commandLineNamespace?: string): string[] {
+export function unreloadableChanges(
+  before: Limited,
+  after: Limited,
+  commandLineNamespace?: string,
+): string[] {
   const namespace = (g: Limited): string | undefined => commandLineNamespace ?? g.netNamespace;
   const checks: [string, (g: Limited) => string | boolean | undefined][] = [
     ['network namespace', namespace],

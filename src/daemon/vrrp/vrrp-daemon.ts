@@ -176,6 +176,7 @@ export class VrrpDaemon {
       g.lvsSyncDaemon,
       (name) => this.spec.instances.find((i) => i.name === name)?.vrid,
       this.log,
+      g.netNamespaceIpvs,
     );
     this.syncDaemon?.start();
 

@@ -9,6 +9,7 @@ import {
   GenetlinkError,
   GenlFamilyNotFoundError,
 } from '../../net/netlink/genetlink.js';
+import { inNetNamespace } from '../../net/netns.js';
 import { IPVS_GENL_NAME } from './constants.js';
 import type { IpvsDaemon, IpvsInfo, IpvsTimeouts } from './daemon.js';
 import { formatIpvsVersion } from './daemon.js';
@@ -28,6 +29,8 @@ export interface IpvsClientOptions {
   genl?: GenericNetlink;
   /** Reject a command the kernel has not answered within this time (default 5000 ms). */
   timeoutMs?: number;
+  /** The network namespace whose IPVS to drive (net_namespace_ipvs: a path, net/netns.ts); default ours. */
+  netNamespace?: string;
 }
 
 const EPERM = 1;
@@ -49,10 +52,21 @@ export class IpvsClient {
    */
   static async open(options: IpvsClientOptions = {}): Promise<IpvsClient> {
     let genl: GenericNetlink;
+    const open = (): GenericNetlink =>
+      GenericNetlink.open({ timeoutMs: options.timeoutMs, receiveBufferBytes: RECEIVE_BUFFER_BYTES });
+    const where = options.netNamespace;
+    if (options.genl === undefined && where !== undefined) {
+      try {
+        genl = inNetNamespace(where, open);
+      } catch (error) {
+        throw new IpvsUnavailableError(
+          'no-namespace',
+          `cannot open a socket in network namespace ${where} (${(error as Error).message})`,
+        );
+      }
+    }
     try {
-      genl =
-        options.genl ??
-        GenericNetlink.open({ timeoutMs: options.timeoutMs, receiveBufferBytes: RECEIVE_BUFFER_BYTES });
+      genl ??= options.genl ?? open();
     } catch (error) {
       throw new IpvsUnavailableError(
         'no-genetlink',

@@ -30,7 +30,9 @@ export type IpvsUnavailableReason =
   /** No generic netlink socket at all. */
   | 'no-genetlink'
   /** IPVS is there but refuses us (no CAP_NET_ADMIN in this network namespace). */
-  | 'no-permission';
+  | 'no-permission'
+  /** net_namespace_ipvs names a namespace this process cannot enter. */
+  | 'no-namespace';
 
 export class IpvsUnavailableError extends Error {
   readonly code = 'ENOIPVS';
