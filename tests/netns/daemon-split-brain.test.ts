@@ -31,11 +31,13 @@ const A = '10.7.0.1';
 const B = '10.7.0.2';
 const PORT = 9650;
 const TOKEN = 'kts-split-brain-token';
-/** How far the daemon's takeover figures may be from the capture's (ms): the two clocks read the same
- * packets at different layers (AF_PACKET vs the daemon's socket calls), on a shared, busy test host; the
- * wire's "decided" is b's first advert, which leaves after the decision (7.6 ms later once under a CI
- * run's load, against 3.6 s being measured). */
+/** How far the daemon's takeover figures may be from the capture's (ms) for one packet both see (the
+ * first gratuitous ARP): the two clocks read it at different layers (AF_PACKET vs the daemon's socket
+ * calls), on a shared, busy test host. */
 const AGREEMENT_MS = 15;
+/** The wire's "decided" is b's first advert, which can only follow the decision: by 7.6 and 24 ms in two
+ * CI runs under load (against 3.6 s being measured); more than this is a daemon that reports too early. */
+const ADVERT_AFTER_DECISION_MS = 150;
 
 const schema = JSON.parse(
   readFileSync(new URL('../../../docs/status.schema.json', import.meta.url), 'utf8'),
@@ -226,7 +228,8 @@ describe('split brain and takeover timing', () => {
       const figures = `daemon ${JSON.stringify(daemon)} vs capture ${JSON.stringify(wire)}`;
       console.log(`takeover timing: ${figures}; handled ${t.lastAdvert?.handledAfterMs} ms after arrival`);
       if (wire !== undefined) {
-        assert.ok(Math.abs(daemon.decided - wire.decided) <= AGREEMENT_MS, figures);
+        const advertAfter = wire.decided - daemon.decided;
+        assert.ok(advertAfter >= -AGREEMENT_MS && advertAfter <= ADVERT_AFTER_DECISION_MS, figures);
         assert.ok(Math.abs((daemon.firstGarp ?? NaN) - wire.firstGarp) <= AGREEMENT_MS, figures);
       }
       assert.ok(daemon.vipsInstalled !== undefined && daemon.vipsInstalled >= daemon.decided);

@@ -26,6 +26,8 @@ export interface InnerRequest {
   steps: InnerStep[];
   /** Shell commands run after every step (e.g. `ipvsadm-save -n`). */
   snapshot: string[];
+  /** net_namespace_ipvs: the namespace (a path) whose IPVS the plane drives; default this one. */
+  netNamespace?: string;
 }
 
 export interface InnerResult {
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   refuseOutsideSuiteNamespace('ipvs-plane.inner.js');
   const request = JSON.parse(readFileSync(0, 'utf8')) as InnerRequest;
   const log: string[] = [];
-  const plane = await IpvsDataPlane.open({ log: (l) => log.push(l) });
+  const plane = await IpvsDataPlane.open({ log: (l) => log.push(l), netNamespace: request.netNamespace });
   const results: InnerResult[] = [];
   try {
     for (const step of request.steps) {

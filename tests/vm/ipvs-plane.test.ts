@@ -155,8 +155,12 @@ describe('IpvsDataPlane against the kernel (IPVS VM)', () => {
   let runs = 0;
 
   /** The plane's side: one inner run (one plane) through every step, the views after each. */
-  async function ours(steps: InnerStep[], views = TABLE_VIEWS): Promise<InnerResult[]> {
-    const request: InnerRequest = { steps, snapshot: views };
+  async function ours(
+    steps: InnerStep[],
+    views = TABLE_VIEWS,
+    netNamespace?: string,
+  ): Promise<InnerResult[]> {
+    const request: InnerRequest = { steps, snapshot: views, ...(netNamespace ? { netNamespace } : {}) };
     const file = join(shareDir, `request-${runs++}.json`);
     writeFileSync(file, JSON.stringify(request));
     await vm.run(`ip netns exec ${NS} ipvsadm -C`);
@@ -411,6 +415,28 @@ describe('IpvsDataPlane against the kernel (IPVS VM)', () => {
       plane[0]!.snapshot[0]!,
       /^master sync daemon \(mcast=lo, syncid=7, maxlen=1472, group=224\.0\.0\.81, port=8848, ttl=2\)/,
     );
+  });
+
+  test('net_namespace_ipvs: the plane programs and reads the named namespace, not its own', async () => {
+    const other = `${NS}-other`;
+    await vm.run(`ip netns add ${other} && ip -n ${other} link set lo up`);
+    try {
+      const views = ['ipvsadm-save -n', `ip netns exec ${other} ipvsadm-save -n`];
+      const t: LbTable = { services: [firstTable.services[0]!] };
+      const plane = await ours(
+        [{ apply: { changes: addAll(t), next: t } }, { readTable: true }, { flush: true }],
+        views,
+        `/run/netns/${other}`,
+      );
+      const [here, there] = plane[0]!.snapshot;
+      assert.equal(here, '', 'nothing in the namespace the plane runs in');
+      const ipvsadm = await theirs([FIRST_LOAD[0]![1]], ['ipvsadm-save -n']);
+      assert.equal(there, ipvsadm[0]![0], 'the service in the named one, as ipvsadm programs it');
+      assert.equal(plane[1]!.table?.services.length, 1, 'read back from the named namespace');
+      assert.deepEqual(plane[2]!.snapshot, ['', ''], 'flushed there');
+    } finally {
+      await vm.run(`ip netns del ${other}`);
+    }
   });
 
   test('a first load of 100 services x 10 servers, against ipvsadm-restore', async () => {

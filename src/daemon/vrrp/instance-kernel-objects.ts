@@ -53,6 +53,8 @@ export class InstanceKernelObjects {
   }
 
   changeAddresses(instance: string, addresses: string[], add: boolean): void {
+    if (add) this.announceLag.set(instance, 'measure');
+    else this.announceLag.delete(instance);
     // A reload that drops a VIP (or a whole instance) removes what only the old configuration describes.
     const places = [this.instance(instance), add ? undefined : this.retired.get(instance)];
     const left = new Set(addresses);
@@ -101,31 +103,57 @@ export class InstanceKernelObjects {
     }
   }
 
+  /**
+   * Per instance whose addresses went in: how much later than the engine asked its first announcement
+   * left ('measure' until then), the installation ahead of it in the queue being the cause. Its later
+   * announcements keep that lag, so that they keep the engine's spacing (vrrp_garp_interval, the second
+   * burst's delay) from the first, as keepalived's do: its announcements start after its installation,
+   * which blocks its one thread. Without it, one late first packet put the next right behind it.
+   */
+  private readonly announceLag = new Map<string, number | 'measure'>();
+
   sendGarp(instance: string, family: 4 | 6, addresses: string[]): void {
     const inst = this.instance(instance);
     if (inst === undefined) return;
+    const askedAt = performance.now();
     // Announce after the addresses are in place, from the device (and MAC) that holds each of them.
     this.deps.kernel.enqueue(`(${instance}) announcing`, async () => {
-      for (const address of addresses) {
-        // excluded addresses are announced too, from their own device
-        const vip = [...inst.vips, ...inst.excluded].find((v) => v.address === address);
-        const link = this.deps.host.link(vip ? this.vipDevice(inst, vip) : inst.spec.interface);
-        if (link === undefined || link.mac === undefined || !link.up) continue;
-        try {
-          this.deps.announcer.announce(link.index, link.mac, family, [address]);
-          this.deps.failover.announced(instance);
-          this.deps.log.debug(
-            family === 4
-              ? `Sending gratuitous ARP on ${link.name} for ${address}`
-              : `Sending unsolicited Neighbour Advert on ${link.name} for ${address}`,
-          );
-        } catch (e) {
-          this.deps.log.warn(
-            `(${instance}) gratuitous ${family === 4 ? 'ARP' : 'NA'} for ${address}: ${(e as Error).message}`,
-          );
-        }
+      const lag = this.announceLag.get(instance);
+      const now = performance.now();
+      if (lag === 'measure') this.announceLag.set(instance, now - askedAt);
+      const wait = typeof lag === 'number' ? askedAt + lag - now : 0;
+      if (wait < 1) {
+        this.announce(inst, family, addresses);
+        return;
       }
+      // the queue goes on meanwhile; an instance that left MASTER by then announces nothing
+      setTimeout(() => {
+        if (this.announceLag.get(instance) === lag) this.announce(inst, family, addresses);
+      }, wait).unref();
     });
+  }
+
+  private announce(inst: InstanceSetup, family: 4 | 6, addresses: readonly string[]): void {
+    const instance = inst.spec.name;
+    for (const address of addresses) {
+      // excluded addresses are announced too, from their own device
+      const vip = [...inst.vips, ...inst.excluded].find((v) => v.address === address);
+      const link = this.deps.host.link(vip ? this.vipDevice(inst, vip) : inst.spec.interface);
+      if (link === undefined || link.mac === undefined || !link.up) continue;
+      try {
+        this.deps.announcer.announce(link.index, link.mac, family, [address]);
+        this.deps.failover.announced(instance);
+        this.deps.log.debug(
+          family === 4
+            ? `Sending gratuitous ARP on ${link.name} for ${address}`
+            : `Sending unsolicited Neighbour Advert on ${link.name} for ${address}`,
+        );
+      } catch (e) {
+        this.deps.log.warn(
+          `(${instance}) gratuitous ${family === 4 ? 'ARP' : 'NA'} for ${address}: ${(e as Error).message}`,
+        );
+      }
+    }
   }
 
   /** static_ipaddress / static_routes / static_rules: set at start whatever the VRRP state, removed at stop. */

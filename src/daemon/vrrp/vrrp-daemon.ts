@@ -46,9 +46,9 @@ import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
 import { VrrpSnmp } from './vrrp-snmp.js';
-import { VrrpDbus } from './vrrp-dbus.js';
+import type { VrrpDbus } from './vrrp-dbus.js';
 import { hostInterfaces } from './snmp-interfaces.js';
-import { StatusService } from './status-service.js';
+import type { StatusService } from './status-service.js';
 import { VERSION } from '../../common/version.js';
 import {
   trackerEffects,
@@ -59,6 +59,14 @@ import {
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
+// Loaded only when a configuration asks for them: dbus-next and prom-client weigh about half of this
+// child's start-up (module loading), which every start and respawn pays.
+let dbusModule: typeof import('./vrrp-dbus.js') | undefined;
+let statusModule: typeof import('./status-service.js') | undefined;
+async function loadOptionalParts(model: Model): Promise<void> {
+  if (model.global.enableDbus) dbusModule ??= await import('./vrrp-dbus.js');
+  if (model.statusHttp !== undefined) statusModule ??= await import('./status-service.js');
+}
 export class VrrpDaemon {
   private model!: Model;
   private setup!: VrrpSetup;
@@ -246,6 +254,7 @@ export class VrrpDaemon {
       this.log,
     );
     await this.snmp?.start();
+    await loadOptionalParts(this.model);
     // keepalived starts its DBus thread before the first election; the name is taken in the background.
     this.configureDbus(false);
     // the listener's history starts with the first transitions; its sockets open right after
@@ -265,7 +274,7 @@ export class VrrpDaemon {
       this.dbus.reload(this.model);
       return;
     }
-    this.dbus = VrrpDbus.create(
+    this.dbus = dbusModule?.VrrpDbus.create(
       this.model,
       this.options,
       {
@@ -289,8 +298,8 @@ export class VrrpDaemon {
   }
 
   private createStatusService(): void {
-    if (this.model.statusHttp !== undefined && this.status === undefined)
-      this.status = new StatusService(
+    if (this.model.statusHttp !== undefined && this.status === undefined && statusModule !== undefined)
+      this.status = new statusModule.StatusService(
         {
           input: () => ({
             snapshot: this.engine.snapshot(),
@@ -425,11 +434,17 @@ export class VrrpDaemon {
       this.log.error(`engine error on ${event.type}: ${(e as Error).stack ?? String(e)}`);
       return;
     }
+    // The step's adverts (and the periodic sender's arming, whose order with them matters) go first, in
+    // their order: keepalived sends a new master's advert before anything else, and the rest of a step
+    // here (log lines, the status event, scripts started) takes milliseconds, more on a cold path.
+    const wire = (a: Action): boolean =>
+      a.type === 'send-advert' || a.type === 'arm-periodic-advert' || a.type === 'disarm-periodic-advert';
+    for (const a of actions) if (wire(a)) this.apply(a);
     const takeovers = this.failover.step(this.engine.reports());
     for (const r of this.engine.reports())
       if (r.type === 'handover') this.status?.event(handoverEventBody(r));
       else if (r.type === 'advert-error') this.snmp?.advertError(r);
-    for (const a of actions) this.apply(a);
+    for (const a of actions) if (!wire(a)) this.apply(a);
     // after the step's addresses and first announcements, in the kernel queue's order
     for (const instance of takeovers)
       this.kernel.enqueue(`(${instance}) takeover timing`, () =>
@@ -626,6 +641,7 @@ export class VrrpDaemon {
     this.kernel.enqueue('unused VMACs', () => this.hostSetup.removeUnused(instances));
     if (before !== undefined && this.engine !== undefined)
       this.notifications.statesAfterReload(before, this.engine.snapshot());
+    await loadOptionalParts(this.model);
     this.configureDbus(true);
     await this.configureStatus();
     this.applyProcessSettings();
