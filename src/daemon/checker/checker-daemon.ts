@@ -20,7 +20,8 @@ import type { DaemonOptions } from '../process/options.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
 import { BfdCheckStates } from './bfd-check-states.js';
 import { CheckRunner } from './check-runner.js';
-import { CheckerSnmp, type CheckerSnmpSource } from './checker-snmp.js';
+import type { CheckerSnmp, CheckerSnmpSource } from './checker-snmp.js';
+import { servedMibs, servesAnything, snmpSwitches } from '../../snmp/mib/switches.js';
 import { LocalAddresses } from './local-addresses.js';
 import { checkerNetlinkBuffers } from '../process/netlink-buffers.js';
 import { ConfigSaves } from '../process/config-save.js';
@@ -83,7 +84,12 @@ export class CheckerDaemon {
     writePidFile(this.options.checkersPidFile);
     const model = this.config.load();
     // Connected before the checks start, so that the first notifications leave.
-    this.snmp = CheckerSnmp.create(model, this.options, this.snmpSource, this.log);
+    // the subagent's modules are loaded only when it serves something (every start pays for loading)
+    const mibs = servedMibs(snmpSwitches(model.global, this.options.snmp), 'checker', true);
+    if (servesAnything(mibs)) {
+      const { CheckerSnmp } = await import('./checker-snmp.js');
+      this.snmp = CheckerSnmp.create(model, this.options, this.snmpSource, this.log);
+    }
     await this.snmp?.start();
     await this.build(model);
     this.processControl.apply(processSettings(model.global, 'checker', cpus().length));

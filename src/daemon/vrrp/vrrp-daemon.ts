@@ -45,7 +45,8 @@ import { FailoverReporter, type TransitionTakeover } from './failover-reporter.j
 import { LvsSyncDaemonControl } from '../lb/lvs-sync-daemon.js';
 import { firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
-import { VrrpSnmp } from './vrrp-snmp.js';
+import type { VrrpSnmp } from './vrrp-snmp.js';
+import { servedMibs, servesAnything, snmpSwitches } from '../../snmp/mib/switches.js';
 import type { VrrpDbus } from './vrrp-dbus.js';
 import { hostInterfaces } from './snmp-interfaces.js';
 import type { StatusService } from './status-service.js';
@@ -63,9 +64,16 @@ const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 // child's start-up (module loading), which every start and respawn pays.
 let dbusModule: typeof import('./vrrp-dbus.js') | undefined;
 let statusModule: typeof import('./status-service.js') | undefined;
-async function loadOptionalParts(model: Model): Promise<void> {
+let snmpModule: typeof import('./vrrp-snmp.js') | undefined;
+async function loadOptionalParts(model: Model, snmpOption?: boolean): Promise<void> {
   if (model.global.enableDbus) dbusModule ??= await import('./vrrp-dbus.js');
   if (model.statusHttp !== undefined) statusModule ??= await import('./status-service.js');
+  // the subagent is started once (keepalived's too): only the start asks
+  if (
+    snmpOption !== undefined &&
+    servesAnything(servedMibs(snmpSwitches(model.global, snmpOption), 'vrrp', false))
+  )
+    snmpModule ??= await import('./vrrp-snmp.js');
 }
 export class VrrpDaemon {
   private model!: Model;
@@ -242,8 +250,9 @@ export class VrrpDaemon {
     });
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
+    await loadOptionalParts(this.model, this.options.snmp);
     // keepalived connects its subagent before the first election, so that the first traps leave.
-    this.snmp = VrrpSnmp.create(
+    this.snmp = snmpModule?.VrrpSnmp.create(
       this.model,
       this.options,
       {
@@ -254,7 +263,6 @@ export class VrrpDaemon {
       this.log,
     );
     await this.snmp?.start();
-    await loadOptionalParts(this.model);
     // keepalived starts its DBus thread before the first election; the name is taken in the background.
     this.configureDbus(false);
     // the listener's history starts with the first transitions; its sockets open right after
