@@ -303,15 +303,17 @@ export class Supervisor {
   }
 
   private passReload(): void {
+    // the reload file is there while the parent reads the files too
+    const marking = this.currentReloadFile();
+    marking?.create();
     if (this.reloadHooks?.prepare?.() === false) {
       // the running configuration stays, as keepalived's does; so does its reload_time_file watch
-      const marking = this.currentReloadFile();
       if (marking !== undefined && !marking.waiting) marking.end();
       return;
     }
     this.reloadMonitor?.stop();
     sdNotify('RELOADING=1');
-    this.currentReloadFile()?.begin(this.children.filter((c) => c.child !== undefined).map((c) => c.kind));
+    marking?.begin(this.children.filter((c) => c.child !== undefined).map((c) => c.kind));
     this.forward('SIGHUP');
     sdNotify('READY=1');
     // Read once a burst of SIGHUPs is over (a large configuration takes a while to parse); stop() reads
