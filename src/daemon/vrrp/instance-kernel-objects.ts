@@ -128,7 +128,7 @@ export class InstanceKernelObjects {
       }
       // the queue goes on meanwhile; an instance that left MASTER by then announces nothing
       setTimeout(() => {
-        if (this.announceLag.get(instance) === lag) this.announce(inst, family, addresses);
+        if (this.announceLag.has(instance)) this.announce(inst, family, addresses);
       }, wait).unref();
     });
   }
