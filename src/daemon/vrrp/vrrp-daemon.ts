@@ -47,9 +47,9 @@ import { firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
 import type { VrrpSnmp } from './vrrp-snmp.js';
 import { servedMibs, servesAnything, snmpSwitches } from '../../snmp/mib/switches.js';
-import type { VrrpDbus } from './vrrp-dbus.js';
+import { VrrpDbus } from './vrrp-dbus.js';
 import { hostInterfaces } from './snmp-interfaces.js';
-import type { StatusService } from './status-service.js';
+import { StatusService } from './status-service.js';
 import { VERSION } from '../../common/version.js';
 import {
   trackerEffects,
@@ -60,19 +60,12 @@ import {
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
-// Loaded only when a configuration asks for them: dbus-next and prom-client weigh about half of this
-// child's start-up (module loading), which every start and respawn pays.
-let dbusModule: typeof import('./vrrp-dbus.js') | undefined;
-let statusModule: typeof import('./status-service.js') | undefined;
+// The SNMP subagent is loaded only when this process serves a MIB (every start and respawn pays for
+// loading modules). DBus and the status service (dbus-next, prom-client) stay loaded from the start:
+// without them the VRRP child with vrrp_no_swap met V8's abort on locked memory early (README).
 let snmpModule: typeof import('./vrrp-snmp.js') | undefined;
-async function loadOptionalParts(model: Model, snmpOption?: boolean): Promise<void> {
-  if (model.global.enableDbus) dbusModule ??= await import('./vrrp-dbus.js');
-  if (model.statusHttp !== undefined) statusModule ??= await import('./status-service.js');
-  // the subagent is started once (keepalived's too): only the start asks
-  if (
-    snmpOption !== undefined &&
-    servesAnything(servedMibs(snmpSwitches(model.global, snmpOption), 'vrrp', false))
-  )
+async function loadSnmp(model: Model, snmpOption: boolean): Promise<void> {
+  if (servesAnything(servedMibs(snmpSwitches(model.global, snmpOption), 'vrrp', false)))
     snmpModule ??= await import('./vrrp-snmp.js');
 }
 export class VrrpDaemon {
@@ -250,7 +243,7 @@ export class VrrpDaemon {
     });
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
-    await loadOptionalParts(this.model, this.options.snmp);
+    await loadSnmp(this.model, this.options.snmp);
     // keepalived connects its subagent before the first election, so that the first traps leave.
     this.snmp = snmpModule?.VrrpSnmp.create(
       this.model,
@@ -282,7 +275,7 @@ export class VrrpDaemon {
       this.dbus.reload(this.model);
       return;
     }
-    this.dbus = dbusModule?.VrrpDbus.create(
+    this.dbus = VrrpDbus.create(
       this.model,
       this.options,
       {
@@ -306,8 +299,8 @@ export class VrrpDaemon {
   }
 
   private createStatusService(): void {
-    if (this.model.statusHttp !== undefined && this.status === undefined && statusModule !== undefined)
-      this.status = new statusModule.StatusService(
+    if (this.model.statusHttp !== undefined && this.status === undefined)
+      this.status = new StatusService(
         {
           input: () => ({
             snapshot: this.engine.snapshot(),
@@ -649,7 +642,6 @@ export class VrrpDaemon {
     this.kernel.enqueue('unused VMACs', () => this.hostSetup.removeUnused(instances));
     if (before !== undefined && this.engine !== undefined)
       this.notifications.statesAfterReload(before, this.engine.snapshot());
-    await loadOptionalParts(this.model);
     this.configureDbus(true);
     await this.configureStatus();
     this.applyProcessSettings();
