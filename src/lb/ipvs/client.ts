@@ -51,27 +51,20 @@ export class IpvsClient {
    * Rejects with IpvsUnavailableError when the kernel has no IPVS or refuses us.
    */
   static async open(options: IpvsClientOptions = {}): Promise<IpvsClient> {
-    let genl: GenericNetlink;
     const open = (): GenericNetlink =>
       GenericNetlink.open({ timeoutMs: options.timeoutMs, receiveBufferBytes: RECEIVE_BUFFER_BYTES });
-    const where = options.netNamespace;
-    if (options.genl === undefined && where !== undefined) {
-      try {
-        genl = inNetNamespace(where, open);
-      } catch (error) {
-        throw new IpvsUnavailableError(
-          'no-namespace',
-          `cannot open a socket in network namespace ${where} (${(error as Error).message})`,
-        );
-      }
-    }
+    const where = options.genl === undefined ? options.netNamespace : undefined;
+    let genl: GenericNetlink;
     try {
-      genl ??= options.genl ?? open();
+      genl = options.genl ?? (where === undefined ? open() : inNetNamespace(where, open));
     } catch (error) {
-      throw new IpvsUnavailableError(
-        'no-genetlink',
-        `no generic netlink socket (${(error as Error).message})`,
-      );
+      const why = (error as Error).message;
+      throw where === undefined
+        ? new IpvsUnavailableError('no-genetlink', `no generic netlink socket (${why})`)
+        : new IpvsUnavailableError(
+            'no-namespace',
+            `cannot open a socket in network namespace ${where} (${why})`,
+          );
     }
     try {
       const family = await genl.resolveFamily(IPVS_GENL_NAME);
