@@ -26,6 +26,8 @@ const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nod
 });
 if (result.error) fail(result.error.message);
 if (result.status !== 0) fail(`node-gyp rebuild exited with ${result.status ?? result.signal}`);
-const built = join(nativeDir, 'build', 'Release', 'keepalived_native.node');
-if (!existsSync(built)) fail(`node-gyp succeeded but ${built} is missing`);
-console.log(`build-native: built ${built}`);
+for (const name of ['keepalived_native.node', 'kts_locked_discard.so']) {
+  const built = join(nativeDir, 'build', 'Release', name);
+  if (!existsSync(built)) fail(`node-gyp succeeded but ${built} is missing`);
+  console.log(`build-native: built ${built}`);
+}

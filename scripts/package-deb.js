@@ -1,6 +1,7 @@
 // Builds a Debian package of keepalived-ts with dpkg-deb, from this checkout as built by `npm ci`
 // (dist/, the native addon) and its production dependencies (copied from node_modules, so no network):
-//   /usr/lib/keepalived-ts/{package.json,bin,dist/src,native/build/Release/keepalived_native.node,node_modules}
+//   /usr/lib/keepalived-ts/{package.json,bin,dist/src,native/build/Release/{keepalived_native.node,kts_locked_discard.so},
+//                          node_modules}
 //   /usr/bin/keepalived-ts                 launcher (finds the tree relative to itself)
 //   /lib/systemd/system/keepalived-ts.service, /etc/default/keepalived-ts (a conffile)
 // The maintainer scripts never enable or start the service (see packaging/debian/postinst).
@@ -44,8 +45,10 @@ const outDir = outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'dist', 'd
 if (!outDir) fail('--out needs a directory');
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const addon = join(root, 'native', 'build', 'Release', 'keepalived_native.node');
-for (const built of [join(root, 'dist', 'src', 'cli', 'main.js'), addon])
+const nativeBuilt = ['keepalived_native.node', 'kts_locked_discard.so'].map((name) =>
+  join(root, 'native', 'build', 'Release', name),
+);
+for (const built of [join(root, 'dist', 'src', 'cli', 'main.js'), ...nativeBuilt])
   if (!existsSync(built)) fail(`${relative(root, built)} is missing: run npm ci (or npm run prepare) first`);
 
 const stage = mkdtempSync(join(tmpdir(), 'kts-deb-'));
@@ -58,7 +61,7 @@ try {
   cpSync(join(root, 'bin'), join(lib, 'bin'), { recursive: true });
   cpSync(join(root, 'dist', 'src'), join(lib, 'dist', 'src'), { recursive: true });
   mkdirSync(join(lib, 'native', 'build', 'Release'), { recursive: true });
-  cpSync(addon, join(lib, 'native', 'build', 'Release', 'keepalived_native.node'));
+  for (const built of nativeBuilt) cpSync(built, join(lib, relative(root, built)));
 
   // Production dependencies only: the directories npm itself lists for --omit=dev, nesting kept.
   const prodDirs = run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root })

@@ -176,9 +176,12 @@ export function isNativeError(e: unknown): e is NativeError {
   return e instanceof Error && typeof (e as Partial<NativeError>).code === 'string';
 }
 
-const addonPath = fileURLToPath(
-  new URL('../../../native/build/Release/keepalived_native.node', import.meta.url),
-);
+const builtDir = new URL('../../../native/build/Release/', import.meta.url);
+const addonPath = fileURLToPath(new URL('keepalived_native.node', builtDir));
+
+/** The library the children run preloaded: discards on memory locked by *_no_swap that V8 survives
+ * (native/src/locked_discard.c). */
+export const LOCKED_DISCARD_LIBRARY = fileURLToPath(new URL('kts_locked_discard.so', builtDir));
 
 let loaded: NativeAddon | undefined;
 

@@ -3,6 +3,7 @@
 // must not leave an orphan holding VIPs), reload on SIGHUP, dump on SIGUSR1, and exit 1 if it cannot start.
 import { daemonLogger, type Logger } from './log.js';
 import { restoreOomScoreAdj } from './oom.js';
+import { restorePreload } from './locked-memory.js';
 import type { DaemonOptions } from './options.js';
 import { EXIT_FATAL, EXIT_PROGRAM_ERROR } from './respawn-policy.js';
 import { RELOADED_MESSAGE } from './reload-file.js';
@@ -39,6 +40,7 @@ export async function runChild<D extends ChildDaemon>(
 ): Promise<D> {
   const options = childOptions();
   restoreOomScoreAdj();
+  restorePreload();
   const log = daemonLogger(options, ident);
   const daemon = make(options, log);
   let stopping = false;

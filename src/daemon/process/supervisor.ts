@@ -17,6 +17,7 @@ import type { ScriptCommand } from '../../config/model/shared/script-command.js'
 import { ReloadMonitor } from './reload-monitor.js';
 import { isReloadedMessage, ReloadFile } from './reload-file.js';
 import { permanentExit, restartDelay, type RespawnState } from './respawn-policy.js';
+import { lockedDiscardEnv } from './locked-memory.js';
 import { OOM_SCORE_ADJ_ENV, OomWatch, shieldParentFromOom } from './oom.js';
 
 export type ChildKind = 'vrrp' | 'checker' | 'bfd';
@@ -198,6 +199,7 @@ export class Supervisor {
         ...process.env,
         [CHILD_OPTIONS_ENV]: JSON.stringify(this.options),
         ...this.copyEnv(),
+        ...lockedDiscardEnv(),
         ...(this.oomScoreAdj === undefined ? {} : { [OOM_SCORE_ADJ_ENV]: String(this.oomScoreAdj) }),
       },
     });

@@ -47,9 +47,9 @@ import { firewallSettings } from '../../vrrp/firewall/settings.js';
 import { VrrpFirewall } from './firewall.js';
 import type { VrrpSnmp } from './vrrp-snmp.js';
 import { servedMibs, servesAnything, snmpSwitches } from '../../snmp/mib/switches.js';
-import { VrrpDbus } from './vrrp-dbus.js';
+import type { VrrpDbus } from './vrrp-dbus.js';
 import { hostInterfaces } from './snmp-interfaces.js';
-import { StatusService } from './status-service.js';
+import type { StatusService } from './status-service.js';
 import { VERSION } from '../../common/version.js';
 import {
   trackerEffects,
@@ -60,12 +60,19 @@ import {
 
 const SHUTDOWN_SCRIPT_WAIT_MS = 5000;
 
-// The SNMP subagent is loaded only when this process serves a MIB (every start and respawn pays for
-// loading modules). DBus and the status service (dbus-next, prom-client) stay loaded from the start:
-// without them the VRRP child with vrrp_no_swap met V8's abort on locked memory early (README).
+// Loaded only when a configuration asks for them: dbus-next and prom-client weigh about half of this
+// child's start-up (module loading), which every start and respawn pays.
+let dbusModule: typeof import('./vrrp-dbus.js') | undefined;
+let statusModule: typeof import('./status-service.js') | undefined;
 let snmpModule: typeof import('./vrrp-snmp.js') | undefined;
-async function loadSnmp(model: Model, snmpOption: boolean): Promise<void> {
-  if (servesAnything(servedMibs(snmpSwitches(model.global, snmpOption), 'vrrp', false)))
+async function loadOptionalParts(model: Model, snmpOption?: boolean): Promise<void> {
+  if (model.global.enableDbus) dbusModule ??= await import('./vrrp-dbus.js');
+  if (model.statusHttp !== undefined) statusModule ??= await import('./status-service.js');
+  // the subagent is started once (keepalived's too): only the start asks
+  if (
+    snmpOption !== undefined &&
+    servesAnything(servedMibs(snmpSwitches(model.global, snmpOption), 'vrrp', false))
+  )
     snmpModule ??= await import('./vrrp-snmp.js');
 }
 export class VrrpDaemon {
@@ -243,7 +250,7 @@ export class VrrpDaemon {
     });
     this.trackers = new TrackerPoller(this.model, (ev) => this.feed(ev));
     this.trackers.start();
-    await loadSnmp(this.model, this.options.snmp);
+    await loadOptionalParts(this.model, this.options.snmp);
     // keepalived connects its subagent before the first election, so that the first traps leave.
     this.snmp = snmpModule?.VrrpSnmp.create(
       this.model,
@@ -275,7 +282,7 @@ export class VrrpDaemon {
       this.dbus.reload(this.model);
       return;
     }
-    this.dbus = VrrpDbus.create(
+    this.dbus = dbusModule?.VrrpDbus.create(
       this.model,
       this.options,
       {
@@ -299,8 +306,8 @@ export class VrrpDaemon {
   }
 
   private createStatusService(): void {
-    if (this.model.statusHttp !== undefined && this.status === undefined)
-      this.status = new StatusService(
+    if (this.model.statusHttp !== undefined && this.status === undefined && statusModule !== undefined)
+      this.status = new statusModule.StatusService(
         {
           input: () => ({
             snapshot: this.engine.snapshot(),
@@ -642,6 +649,7 @@ export class VrrpDaemon {
     this.kernel.enqueue('unused VMACs', () => this.hostSetup.removeUnused(instances));
     if (before !== undefined && this.engine !== undefined)
       this.notifications.statesAfterReload(before, this.engine.snapshot());
+    await loadOptionalParts(this.model);
     this.configureDbus(true);
     await this.configureStatus();
     this.applyProcessSettings();
