@@ -99,9 +99,7 @@ const TOP_LEVEL_GLOBALS: BlockSupport = {
 
 const GLOBAL_DEFS: BlockSupport = {
   ...PROCESS_NAMES,
-  use_symlink_paths: note(
-    'keepalived-ts always runs a script by the path written, as this asks of keepalived (which otherwise runs the resolved target of a symbolic link)',
-  ),
+  use_symlink_paths: uses('src/daemon/process/notifier.ts', 'useSymlinkPaths'),
   ...readBy(ALERTS, {
     router_id: 'routerId',
     notification_email_from: 'notificationEmailFrom',
@@ -201,8 +199,8 @@ const GLOBAL_DEFS: BlockSupport = {
     dbus_service_name: 'dbusServiceName',
     dbus_no_interface_name: 'dbusNoInterfaceName',
   }),
-  script_user: uses('src/daemon/checker/checker-daemon.ts', 'scriptUser'),
-  enable_script_security: uses('src/daemon/checker/checker-daemon.ts', 'enableScriptSecurity'),
+  script_user: uses('src/daemon/process/notifier.ts', 'scriptUser'),
+  enable_script_security: uses('src/daemon/process/notifier.ts', 'enableScriptSecurity'),
   ...readBy('src/daemon/process/netlink-buffers.ts', {
     vrrp_netlink_cmd_rcv_bufs: 'vrrpNetlinkCmdRcvBufs',
     vrrp_netlink_cmd_rcv_bufs_force: 'vrrpNetlinkCmdRcvBufsForce',

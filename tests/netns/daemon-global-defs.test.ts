@@ -5,7 +5,16 @@
 // KTS_DAEMON_IMPL=keepalived runs the same test with Debian's keepalived 2.2.7: the expectations are its.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import {
   daemonUnderTest,
   globalDefs,
@@ -410,6 +419,48 @@ describe(`global_defs process keywords (${impl})`, () => {
         10_000,
       );
       assert.equal(await d.stop(), 0, d.log());
+    }));
+
+  test('a notify script reached through a symbolic link runs as the file it leads to; use_symlink_paths: as written', (t) =>
+    withLab('glink', async (lab) => {
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      lab.addAddress(a, '10.6.0.1/24');
+      mkdirSync(`${lab.dir}/real`);
+      mkdirSync(`${lab.dir}/links`);
+      const record = `${lab.dir}/run-as`;
+      // $0 of a script is the path it was executed by
+      const target = lab.writeScript('real/target.sh', `echo "$0 $1" >> ${record}`);
+      const link = `${lab.dir}/links/notify.sh`;
+      symlinkSync(target, link);
+      const runs = async (keepLinks: boolean): Promise<string> => {
+        rmSync(record, { force: true });
+        const config =
+          globalDefs('a', keepLinks ? ['use_symlink_paths'] : []) +
+          instanceConfig({
+            name: 'VI_G',
+            vrid: 61,
+            priority: 150,
+            advertInt: 1,
+            vips: ['10.6.0.100/24'],
+            extra: [`notify_master "${link} master"`],
+          });
+        const d = lab.start(impl, a, keepLinks ? 'links' : 'targets', config);
+        await d.waitForState('VI_G', 'MASTER', 15_000);
+        const line = await waitUntil(
+          () => existsSync(record) && readFileSync(record, 'utf8').trim(),
+          () => `notify_master ran\n${d.log()}`,
+        );
+        assert.equal(await d.stop(), 0, d.log());
+        return line;
+      };
+      // keepalived resolves the link (check_script_secure): the target's directory, its name when no file
+      // of the link's name there is the same file
+      assert.equal(await runs(false), `${target} master`);
+      if (impl === 'keepalived') {
+        t.diagnostic('use_symlink_paths: keepalived 2.3 and later; 2.2.7 does not know it');
+        return;
+      }
+      assert.equal(await runs(true), `${link} master`);
     }));
 
   test('iproute_etc_dir: a route in `table NAME` lands in the table rt_tables there names', (t) =>

@@ -14,7 +14,7 @@ import { loadModel } from '../../src/config/index.js';
 import { FsConfigHost } from '../../src/daemon/process/fs-config-host.js';
 import { VERSION_STRING } from '../../src/common/version.js';
 import { snapshotFromModel, type HostFacts } from '../../src/snmp/from-model.js';
-import { resolveCommandPath } from '../../src/snmp/resolve-command.js';
+import { resolveCommandPath } from '../../src/system/script-path.js';
 import { servedMibs, snmpSwitches } from '../../src/snmp/mib/serve.js';
 import type { InterfaceInfo, ScriptResult } from '../../src/snmp/snapshot.js';
 import { SnmpSubagent } from '../../src/snmp/subagent.js';

@@ -103,11 +103,7 @@ export class CheckerDaemon {
     // A reload reopens the FIFOs of the new configuration (keepalived closes and reopens them too).
     this.fifos?.close();
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'checker', true, this.log), this.log);
-    this.notifier = new Notifier(
-      this.log,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, g.setSupplementaryGroups),
-      this.fifos,
-    );
+    this.notifier = new Notifier(this.log, scriptPolicy(g), this.fifos);
     this.fifos.start(this.notifier, 'lvs');
     const plan = checkPlanFromModel(model, {
       resolveUser: (user, group) => lookupUser(user, group, '', g.setSupplementaryGroups),

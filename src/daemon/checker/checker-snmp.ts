@@ -15,7 +15,7 @@ import {
   type RealServerRuntime,
   type VirtualServerRuntime,
 } from '../../snmp/from-model-check.js';
-import { resolveCommandPath } from '../../snmp/resolve-command.js';
+import { resolveCommandPath } from '../../system/script-path.js';
 import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp/mib/serve.js';
 import { realServerStateTrap, quorumStateTrap } from '../../snmp/mib/traps.js';
 import type { IpvsStats, SnmpSnapshot } from '../../snmp/snapshot.js';

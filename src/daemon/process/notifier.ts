@@ -6,6 +6,13 @@ import type { ScriptCommand } from '../../config/model/shared/script-command.js'
 import type { Logger } from './log.js';
 import { commandWords, runScript, scriptInsecurity, type ScriptResult } from '../../system/scripts.js';
 import { lookupUser, type UserIds } from '../../system/users.js';
+import { resolveCommandPath } from '../../system/script-path.js';
+import type { GlobalDefs } from '../../config/model/global/global.js';
+
+type ScriptSettings = Pick<
+  GlobalDefs,
+  'enableScriptSecurity' | 'scriptUser' | 'setSupplementaryGroups' | 'useSymlinkPaths'
+>;
 
 export interface ScriptPolicy {
   /** enable_script_security: refuse scripts that a non-root user could change. */
@@ -14,26 +21,26 @@ export interface ScriptPolicy {
   user?: UserIds;
   /** set_supplementary_groups: scripts run as a user get that user's supplementary groups too. */
   supplementaryGroups: boolean;
+  /** use_symlink_paths: run a script by the path written, not the file a symbolic link leads to. */
+  keepSymlinks: boolean;
 }
 
 /** keepalived's default script timeout for notify scripts (they have none, but we must never leak). */
 const NOTIFY_TIMEOUT_MS = 60_000;
 
-export function scriptPolicy(
-  enableScriptSecurity: boolean,
-  scriptUser: string | undefined,
-  setSupplementaryGroups = false,
-): ScriptPolicy {
-  const base = { secure: enableScriptSecurity, supplementaryGroups: setSupplementaryGroups };
-  if (scriptUser !== undefined) {
-    const [name, group] = scriptUser.split(/\s+/);
-    const user = name === undefined ? undefined : lookupUser(name, group, '', setSupplementaryGroups);
+/** The script settings of global_defs, users looked up. */
+export function scriptPolicy(g: ScriptSettings): ScriptPolicy {
+  const supplementaryGroups = g.setSupplementaryGroups;
+  const base = { secure: g.enableScriptSecurity, supplementaryGroups, keepSymlinks: g.useSymlinkPaths };
+  if (g.scriptUser !== undefined) {
+    const [name, group] = g.scriptUser.split(/\s+/);
+    const user = name === undefined ? undefined : lookupUser(name, group, '', supplementaryGroups);
     // none: the configuration's reading said so and dropped the scripts left to it
     return { ...base, ...(user ? { user } : {}) };
   }
   // keepalived's default: keepalived_script if such a user exists, else root; with script security and no
   // such user the configuration's reading dropped every script left to it (config/model/shared/script-user.ts)
-  const dflt = lookupUser('keepalived_script', undefined, '', setSupplementaryGroups);
+  const dflt = lookupUser('keepalived_script', undefined, '', supplementaryGroups);
   return { ...base, ...(dflt ? { user: dflt } : {}) };
 }
 
@@ -49,9 +56,14 @@ export class Notifier {
 
   constructor(
     private readonly log: Logger,
-    private readonly policy: ScriptPolicy,
+    private policy: ScriptPolicy,
     private readonly fifos: FifoWriter = NO_FIFOS,
   ) {}
+
+  /** A reload's script settings, for the scripts run from now on. */
+  setPolicy(policy: ScriptPolicy): void {
+    this.policy = policy;
+  }
 
   /** A script's own `user USER [[:]GROUP]`, resolved under this policy's set_supplementary_groups. */
   lookupUser(user: string, group?: string): UserIds | undefined {
@@ -102,7 +114,8 @@ export class Notifier {
       }
     }
     const user = opts.user ?? this.policy.user;
-    const p = runScript([...words, ...extraArgs], {
+    const argv = this.policy.keepSymlinks ? words : resolveCommandPath(words);
+    const p = runScript([...argv, ...extraArgs], {
       timeoutMs: opts.timeoutMs,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(user ? { uid: user.uid, gid: user.gid } : {}),

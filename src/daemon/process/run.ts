@@ -189,10 +189,7 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
   const parentName = parentProcessName(g);
   if (parentName !== undefined) setProcessName(parentName, daemonLog);
   const scripts: LifecycleScripts = {
-    notifier: new Notifier(
-      daemonLog,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, g.setSupplementaryGroups),
-    ),
+    notifier: new Notifier(daemonLog, scriptPolicy(g)),
     ...(g.startupScript !== undefined
       ? { startup: { script: g.startupScript, timeoutMs: g.startupScriptTimeout * 1000 } }
       : {}),

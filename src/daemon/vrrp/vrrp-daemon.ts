@@ -181,11 +181,7 @@ export class VrrpDaemon {
     const checkerRunning =
       !this.options.vrrpOnly && (this.model.virtualServers.length > 0 || this.options.runAll);
     this.fifos = new NotifyFifos(notifyFifoSpecs(g, 'vrrp', checkerRunning, this.log), this.log);
-    this.notifier = new Notifier(
-      this.log,
-      scriptPolicy(g.enableScriptSecurity, g.scriptUser, g.setSupplementaryGroups),
-      this.fifos,
-    );
+    this.notifier = new Notifier(this.log, scriptPolicy(g), this.fifos);
     this.fifos.start(this.notifier, 'vrrp');
     this.smtpAlerts = new VrrpSmtpAlerts(this.model, this.log);
     this.syncDaemon = LvsSyncDaemonControl.create(
@@ -626,6 +622,7 @@ export class VrrpDaemon {
     this.model = model;
     const sockets = { command: this.rtnl, monitor: this.subscription };
     applyNetlinkBuffers(sockets, vrrpNetlinkBuffers(model.global), this.log);
+    this.notifier.setPolicy(scriptPolicy(model.global));
     this.smtpAlerts?.reload(this.model);
     this.snmp?.reload(this.model);
     this.links.setDelays(this.linkDelays(setup.engine));

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Model } from '../../config/index.js';
 import { VERSION_STRING } from '../../common/version.js';
 import { snapshotFromModel, type HostFacts, type TrackerStates } from '../../snmp/from-model.js';
-import { resolveCommandPath } from '../../snmp/resolve-command.js';
+import { resolveCommandPath } from '../../system/script-path.js';
 import { servedMibs, servesAnything, snmpSocket, snmpSwitches } from '../../snmp/mib/serve.js';
 import type {
   InterfaceInfo,

@@ -167,12 +167,12 @@ describe("keepalived 2.4.3's keyword table, keyword by keyword", () => {
   });
 
   it('a note never changes the verdict of -t', () => {
-    const text = 'global_defs {\n  router_id r1\n  use_symlink_paths\n}\n';
+    const text = 'global_defs {\n  router_id r1\n  namespace_with_ipsets\n}\n';
     const { diagnostics } = loadModel(FILE, new MemoryHost({ [FILE]: text }));
     const said = diagnostics.filter((d) => d.line === 3);
     assert.deepEqual(
       said.map((d) => [d.severity, d.keyword, d.message]),
-      [['note', 'use_symlink_paths', keywordNote('global_defs', 'use_symlink_paths')]],
+      [['note', 'namespace_with_ipsets', keywordNote('global_defs', 'namespace_with_ipsets')]],
     );
     assert.equal(configTestExitCode(diagnostics), 0);
   });

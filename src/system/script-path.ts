@@ -1,9 +1,9 @@
-// The program path keepalived really runs, and shows (in SNMP, in its data dump), for a script command:
+// The program path keepalived really runs for a script command (and shows, in SNMP and its data dump):
 // a bare name is looked up in PATH, symbolic links are resolved (realpath), and when the link's target has
 // another file name the original name is kept in the target's directory if that is the same file (some
-// programs act on the name they are called by). keepalived does this when it checks a script
-// (check_script_secure in lib/notify.c). I/O: reads the file system. from-model.ts takes this as its
-// resolveCommand.
+// programs act on the name they are called by). keepalived 2.2.7 does this when it checks a script
+// (check_script_secure in lib/notify.c); use_symlink_paths (2.3) asks it to run the path as written.
+// I/O: reads the file system.
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
