@@ -47,7 +47,6 @@ const TLS_CLIENT = 'src/check/probes/http-client.ts';
 const LINKBEAT = 'src/daemon/vrrp/linkbeat.ts';
 // use_vmac_addr and use_vmac on an address line: a macvlan of their own for such addresses.
 const ADDRESS_VMACS = 'src/vrrp/address-vmacs.ts';
-const NO_IPVS_NFT = 'keepalived-ts does not mark IPVS traffic with nftables';
 // keepalived_netlink.c compares the removed address with the start of the instance's sockaddr rather than
 // its address field, so the fault never happens (2.2.7 seen in tests/netns/daemon-keywords-vrrp.test.ts).
 // lib/parser.c init_data: the flag is cleared and ${_RANDOM} seeded from the clock before the file is read,
@@ -171,9 +170,9 @@ const GLOBAL_DEFS: BlockSupport = {
   ...processTuning('vrrp'),
   ...processTuning('checker'),
   ...processTuning('bfd'),
-  nftables_ipvs: note(NO_IPVS_NFT),
-  nftables_ipvs_priority: note(NO_IPVS_NFT),
-  nftables_ipvs_start_fwmark: note(NO_IPVS_NFT),
+  nftables_ipvs: uses(LB, 'nftablesIpvs'),
+  nftables_ipvs_priority: uses(LB, 'nftablesIpvsPriority'),
+  nftables_ipvs_start_fwmark: uses(LB, 'nftablesIpvsStartFwmark'),
   notify_fifo: uses(FIFOS, 'notifyFifo'),
   notify_fifo_script: uses(FIFOS, 'notifyFifoScript'),
   vrrp_notify_fifo: uses(FIFOS, 'vrrpNotifyFifo'),

@@ -31,6 +31,8 @@ export const TABLE_VIEWS = [
   'ipvsadm -Ln --tun-info',
 ] as const;
 export const TIMEOUT_VIEW = 'ipvsadm -Ln --timeout';
+/** nftables_ipvs: the tables that mark a group's traffic, listed as they are (their order is keepalived's). */
+export const NFT_VIEW = 'nft list ruleset';
 
 /**
  * A listing with its services sorted: a service line (any line not starting with "  ->" nor being one of
@@ -150,15 +152,22 @@ export async function readTable(
   vm: IpvsVm,
   ns: string,
   withTimeouts = false,
+  withNft = false,
 ): Promise<Record<string, string>> {
-  const views: string[] = [...TABLE_VIEWS, ...(withTimeouts ? [TIMEOUT_VIEW] : [])];
+  const views: string[] = [
+    ...TABLE_VIEWS,
+    ...(withTimeouts ? [TIMEOUT_VIEW] : []),
+    ...(withNft ? [NFT_VIEW] : []),
+  ];
   const script = views.map((v) => `echo '@@@ ${v}'; ${v} 2>&1`).join('; ');
   const once = async (): Promise<Record<string, string>> => {
     const out = await vm.run(inNs(ns, script));
     const result: Record<string, string> = {};
     for (const part of out.split('@@@ ').slice(1)) {
       const newline = part.indexOf('\n');
-      result[part.slice(0, newline)] = normaliseView(part.slice(newline + 1));
+      const view = part.slice(0, newline);
+      const text = part.slice(newline + 1);
+      result[view] = view === NFT_VIEW ? text.trimEnd() : normaliseView(text);
     }
     return result;
   };

@@ -146,11 +146,26 @@ describe('checker daemon (-C)', () => {
   });
 
   /** Starts the checker daemon on `conf` (pid files in `dir`), returning it and its log watcher. */
-  function startChecker(conf: string, tag: string): { daemon: ChildProcess; wait: ReturnType<typeof watch> } {
+  function startChecker(
+    conf: string,
+    tag: string,
+    options: string[] = [],
+  ): { daemon: ChildProcess; wait: ReturnType<typeof watch> } {
     const pid = (p: string): string[] => [p, join(dir, `${tag}-${p.slice(1)}.pid`)];
     const daemon = lab.spawn(
       ns,
-      [process.execPath, BIN, '-C', '-n', '-l', '-D', '-f', conf, ...['-p', '-c', '-r', '-b'].flatMap(pid)],
+      [
+        process.execPath,
+        BIN,
+        '-C',
+        ...options,
+        '-n',
+        '-l',
+        '-D',
+        '-f',
+        conf,
+        ...['-p', '-c', '-r', '-b'].flatMap(pid),
+      ],
       { ...process.env, TMPDIR: dir },
     );
     return { daemon, wait: watch(daemon) };
@@ -194,5 +209,31 @@ virtual_server 10.9.9.10 80 {
     assert.doesNotMatch(netnsRun(ns, ['nft', 'list', 'tables']), /keepalived_ts/);
     second.daemon.kill('SIGTERM');
     await new Promise((r) => second.daemon.once('exit', r));
+  });
+
+  test('-a: the checker reports the addresses it finds at start and each change (keepalived: without the interface)', async () => {
+    const conf = join(dir, 'am.conf');
+    writeFileSync(
+      conf,
+      `virtual_server 10.9.9.11 80 {
+  delay_loop 1
+  lvs_sched rr
+  protocol TCP
+  real_server 127.0.0.1 18082 {
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+`,
+    );
+    const { daemon, wait } = startChecker(conf, 'amon', ['-a']);
+    await wait(/Netlink reflector reports IP 127\.0\.0\.1 added\n/, 10_000);
+    netnsRun(ns, ['ip', 'addr', 'add', '10.9.8.1/32', 'dev', 'lo']);
+    await wait(/Netlink reflector reports IP 10\.9\.8\.1 added\n/, 10_000);
+    netnsRun(ns, ['ip', 'addr', 'del', '10.9.8.1/32', 'dev', 'lo']);
+    await wait(/Netlink reflector reports IP 10\.9\.8\.1 removed\n/, 10_000);
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
   });
 });

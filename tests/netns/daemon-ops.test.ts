@@ -19,7 +19,7 @@ import {
   withLab,
   type VrrpLab,
 } from '../helpers/vrrp-lab.js';
-import { netnsSkipReason, type LanMember } from '../helpers/netns.js';
+import { netnsRun, netnsSkipReason, type LanMember } from '../helpers/netns.js';
 import { gated } from '../helpers/requirements.js';
 
 const impl = daemonUnderTest();
@@ -241,6 +241,22 @@ describe(`daemon operations (${impl})`, () => {
         }
         rmSync(pidDir, { recursive: true, force: true });
       }
+    }));
+
+  test('-a (--address-monitoring): the addresses at start and every change made by others, not the VIPs it sets', () =>
+    withLab('ops', async (lab) => {
+      const a = single(lab);
+      const d = lab.start(impl, a, 'ops-am', config(), ['-P', '-a']);
+      await d.waitForLog(/Netlink reflector reports IP 10\.7\.0\.1 added to eth0/, 15_000);
+      await d.waitForState(INSTANCE, 'MASTER', 15_000);
+      await waitUntil(() => hasAddress(a.ns, VIP), `VIP in ${a.ns}`);
+      lab.addAddress(a, '10.7.0.9/24');
+      await d.waitForLog(/Netlink reflector reports IP 10\.7\.0\.9 added to eth0/);
+      netnsRun(a.ns, ['ip', 'addr', 'del', '10.7.0.9/24', 'dev', 'eth0']);
+      await d.waitForLog(/Netlink reflector reports IP 10\.7\.0\.9 removed from eth0/);
+      assert.equal(await d.stop(), 0, d.log());
+      // the VIP went in and out by the daemon's own hand: keepalived's reflector skips its own changes
+      assert.doesNotMatch(d.log(), new RegExp(`reports IP ${VIP.replace(/\./g, '\\.')} `), d.log());
     }));
 
   test('-V (--dont-release-vrrp): the VIP stays on the interface after a clean stop', () =>

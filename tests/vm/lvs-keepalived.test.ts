@@ -148,7 +148,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
     impl: Impl,
     configPath: string,
     ns: string,
-    options: { foreign?: boolean; timeouts?: boolean; expect?: string },
+    options: { foreign?: boolean; timeouts?: boolean; nft?: boolean; expect?: string },
   ): Promise<Run> {
     const t0 = Date.now();
     await vm.run(
@@ -172,9 +172,9 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         expect === undefined ? 3_000 : 90_000,
       );
       const running = (await daemon.exitStatus()) === undefined;
-      const table = await readTable(vm, ns, options.timeouts);
+      const table = await readTable(vm, ns, options.timeouts, options.nft);
       const exit = await daemon.stop();
-      const left = await readTable(vm, ns, options.timeouts);
+      const left = await readTable(vm, ns, options.timeouts, options.nft);
       return { impl, running, table, left, exit, log: await daemon.log(), ms: Date.now() - t0 };
     } finally {
       await leaveNamespace(ns);
@@ -227,6 +227,7 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         const index = next++;
         const { name, text, foreign } = configs[index]!;
         const timeouts = /lvs_timeouts/.test(text);
+        const nft = /nftables_ipvs/.test(text);
         const oursPath = join(shareDir, `ours-${name}`);
         writeFileSync(oursPath, text);
         let keepalivedText = text;
@@ -240,10 +241,15 @@ describe('keepalived 2.2.7 and keepalived-ts program the same IPVS tables (VM)',
         }
         const keepalivedPath = join(shareDir, `keepalived-${name}`);
         writeFileSync(keepalivedPath, keepalivedText);
-        const k = await runOnce('keepalived', keepalivedPath, `kts-lvs-${index}-k`, { foreign, timeouts });
+        const k = await runOnce('keepalived', keepalivedPath, `kts-lvs-${index}-k`, {
+          foreign,
+          timeouts,
+          nft,
+        });
         const o = await runOnce('keepalived-ts', oursPath, `kts-lvs-${index}-o`, {
           foreign,
           timeouts,
+          nft,
           expect: k.table['ipvsadm-save -n'],
         });
         console.log(`# ${name}: keepalived ${k.ms} ms, keepalived-ts ${o.ms} ms`);

@@ -180,15 +180,21 @@ export class CheckerDaemon {
       },
     });
     mail.start(this.runner.snapshot());
-    // ha_suspend: the checkers of a virtual server run while its address is on this host.
-    if (lb.config.virtualServers.some((vs) => vs.haSuspend)) {
+    // ha_suspend: the checkers of a virtual server run while its address is on this host. -a: every
+    // address listed at start and every change is logged (keepalived's update_checker_activity).
+    const haSuspend = lb.config.virtualServers.some((vs) => vs.haSuspend);
+    if (haSuspend || this.options.addressMonitoring)
       this.addresses = await LocalAddresses.watch(
         (addresses) => lb.setLocalAddresses(addresses),
         this.log,
         checkerNetlinkBuffers(model.global),
+        this.options.addressMonitoring
+          ? (address, added) =>
+              this.log.info(`Netlink reflector reports IP ${address} ${added ? 'added' : 'removed'}`)
+          : undefined,
       );
-      lb.start([], this.addresses.current());
-    } else lb.start();
+    if (haSuspend && this.addresses !== undefined) lb.start([], this.addresses.current());
+    else lb.start();
     this.runner.start();
     reporter?.changed();
   }

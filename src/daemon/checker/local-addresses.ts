@@ -13,19 +13,25 @@ export class LocalAddresses {
   private subscription: Subscription | undefined;
   private command: Rtnetlink | undefined;
 
-  private constructor(private readonly onChange: (addresses: string[]) => void) {}
+  private constructor(
+    private readonly onChange: (addresses: string[]) => void,
+    private readonly report?: (address: string, added: boolean) => void,
+  ) {}
 
-  /** Lists the addresses now, then calls `onChange` with the whole list after every change. */
+  /** Lists the addresses now, then calls `onChange` with the whole list after every change; `report`
+   * hears of each address listed at start and of each one added or removed after (keepalived's -a). */
   static async watch(
     onChange: (addresses: string[]) => void,
     log: Logger,
     buffers: NetlinkReceiveBuffers,
+    report?: (address: string, added: boolean) => void,
   ): Promise<LocalAddresses> {
-    const watcher = new LocalAddresses(onChange);
+    const watcher = new LocalAddresses(onChange, report);
     watcher.subscription = subscribe(
       (event) => {
         if (event.kind === 'overrun') void watcher.reread(log);
         else if (event.kind === 'address') {
+          watcher.report?.(event.address.address, !event.removed);
           const key = entryKey(event.address);
           if (event.removed) watcher.held.delete(key);
           else watcher.held.set(key, event.address.address);
@@ -41,6 +47,7 @@ export class LocalAddresses {
     }
     applyNetlinkBuffers({ command: watcher.command, monitor: watcher.subscription }, buffers, log);
     await watcher.reread(log, false);
+    for (const address of watcher.current()) report?.(address, true);
     return watcher;
   }
 

@@ -17,7 +17,8 @@ import { NftablesPlane } from '../../lb/nftables/plane.js';
 import { nftablesRefusals } from '../../lb/nftables/config-check.js';
 import { serviceId } from '../../lb/table/desired.js';
 import { diffTables } from '../../lb/table/diff.js';
-import { resolveLbConfig, type LbConfig } from '../../lb/table/resolve.js';
+import { resolveLbConfig, type LbConfig, type MarkAllocation } from '../../lb/table/resolve.js';
+import { GroupMarkTables } from '../../lb/ipvs/group-marks.js';
 import { VirtualServerTracker, type LbEffect } from '../../lb/table/tracker.js';
 import type { DataPlane, LbChange, LbTable, ServiceKey } from '../../lb/table/types.js';
 import type { Logger } from '../process/log.js';
@@ -40,6 +41,8 @@ export interface LoadBalancerHooks {
 export interface LoadBalancerOptions {
   /** A plane to use instead of choosing one (tests); `null`: run without a kernel table. */
   plane?: DataPlane | null;
+  /** A reload: the nftables_ipvs marks the previous configuration gave, and its marking tables. */
+  marks?: { given?: MarkAllocation; tables?: GroupMarkTables };
 }
 
 /** The checkers' view of the real servers at start. */
@@ -57,6 +60,8 @@ export class LoadBalancer {
   private syncDaemon: LvsSyncDaemon | undefined;
   /** The table the last queued apply leads to. */
   private lastTable: LbTable = { services: [] };
+  /** nftables_ipvs: the tables that mark the groups' traffic for IPVS (opened with an IPVS plane). */
+  private markTables: GroupMarkTables | undefined;
 
   private constructor(
     readonly config: LbConfig,
@@ -72,14 +77,20 @@ export class LoadBalancer {
     hooks: LoadBalancerHooks,
     options: LoadBalancerOptions = {},
   ): Promise<LoadBalancer> {
-    const config = resolveLbConfig(model);
-    for (const reason of config.ignored) hooks.log.warn(reason);
+    let config = resolveLbConfig(model);
     const plane =
       options.plane === null
         ? undefined
         : (options.plane ??
           (config.virtualServers.length > 0 ? await choosePlane(model, hooks.log) : undefined));
+    // nftables_ipvs marks the groups' addresses for IPVS; our nftables plane serves them as they are.
+    if (plane instanceof IpvsDataPlane)
+      config = resolveLbConfig(model, { ipvs: true, previous: options.marks?.given });
+    for (const reason of config.ignored) hooks.log.warn(reason);
     const lb = new LoadBalancer(config, plane, hooks);
+    lb.markTables = options.marks?.tables;
+    if (plane instanceof IpvsDataPlane && config.groupMarks !== undefined)
+      lb.markTables ??= openMarkTables(model);
     // lvs_sync_daemon without a VRRP instance: the checker process runs both roles (keepalived's
     // checker_ipvs_syncd_needed); with an instance the VRRP process drives it (lvs-sync-daemon.ts).
     const sync = model.global.lvsSyncDaemon;
@@ -96,7 +107,10 @@ export class LoadBalancer {
    */
   async reload(model: Model, hooks: LoadBalancerHooks): Promise<LoadBalancer> {
     await this.queue;
-    const next = await LoadBalancer.open(model, hooks, { plane: this.plane ?? null });
+    const next = await LoadBalancer.open(model, hooks, {
+      plane: this.plane ?? null,
+      marks: { tables: this.markTables, given: this.config.groupMarks?.given },
+    });
     next.inherited = this.lastTable;
     return next;
   }
@@ -108,6 +122,8 @@ export class LoadBalancer {
   /** Starts with the checkers' first view (servers not in it start as configured: alpha down, else up). */
   start(verdicts?: Verdicts, localAddresses?: Iterable<string>): void {
     const plane = this.plane;
+    const marks = this.markTables;
+    if (marks !== undefined) this.enqueue('nftables_ipvs marking', () => marks.apply(this.config.groupMarks));
     if (plane !== undefined) {
       if (this.config.flushOnStart) this.enqueue('lvs_flush', () => plane.flush());
       const timeouts = this.config.timeouts;
@@ -190,6 +206,12 @@ export class LoadBalancer {
     if (plane !== undefined && this.config.flushOnStop === 'full')
       this.enqueue('lvs_flush_onstop', () => plane.flush());
     await this.queue;
+    if (this.markTables !== undefined) {
+      await this.markTables.remove().catch((e: unknown) => {
+        this.hooks.log.error(`nftables_ipvs: removing the marking tables failed: ${(e as Error).message}`);
+      });
+      this.markTables.close();
+    }
     if (plane instanceof IpvsDataPlane) {
       await plane.restoreTimeouts().catch(() => undefined);
       const sync = this.syncDaemon;
@@ -301,6 +323,14 @@ export function checkTargets(checkers: readonly CheckerSpec[]): CheckTarget[] {
     targets.push({ family: address.includes(':') ? 'inet6' : 'inet', protocol, address, port });
   }
   return targets;
+}
+
+/** nftables_ipvs's tables, in the namespace of the IPVS table (net_namespace_ipvs). */
+function openMarkTables(model: Model): GroupMarkTables {
+  const ipvsNamespace = model.global.netNamespaceIpvs;
+  return ipvsNamespace === undefined
+    ? GroupMarkTables.open()
+    : inNetNamespace(namespacePath(ipvsNamespace), () => GroupMarkTables.open());
 }
 
 /**

@@ -10,6 +10,7 @@ import type { DaemonOptions } from '../process/options.js';
 import { ConfigFile } from '../process/config-file.js';
 import type { Model } from '../../config/index.js';
 import { Rtnetlink, subscribe, type Subscription } from '../../net/netlink/rtnetlink.js';
+import type { AddressInfo } from '../../net/netlink/rtnl-addr.js';
 import { monotonicNowNs } from '../../net/precise-timer.js';
 import { Engine, type Action } from '../../vrrp/engine/engine.js';
 import { vrrpSetupFromModel, type VrrpSetup } from '../../vrrp/from-model.js';
@@ -209,6 +210,7 @@ export class VrrpDaemon {
       log: this.log,
     });
     await this.host.load(this.rtnl);
+    if (this.options.addressMonitoring) await this.reportAddresses();
     if (g.disableLocalIgmp) await this.hostSetup.disableLocalIgmp();
     await this.hostSetup.createVmacs(this.setup.instances.values());
     await this.promoteSecondaries.apply(this.setup.instances.values());
@@ -219,9 +221,16 @@ export class VrrpDaemon {
 
     this.links.setDelays(this.linkDelays());
     this.links.init(this.host.allLinks());
-    this.subscription = subscribe((e) => this.onHostChanges(this.host.apply(e)), {
-      onError: (err) => this.log.warn(`netlink: ${err.message}`),
-    });
+    this.subscription = subscribe(
+      (e) => {
+        if (this.options.addressMonitoring && e.kind === 'address' && e.origin !== this.rtnl.portId)
+          this.reportAddress(e.address, !e.removed);
+        this.onHostChanges(this.host.apply(e));
+      },
+      {
+        onError: (err) => this.log.warn(`netlink: ${err.message}`),
+      },
+    );
     applyNetlinkBuffers({ command: this.rtnl, monitor: this.subscription }, vrrpNetlinkBuffers(g), this.log);
     this.spec.linksDown = this.linksDown();
     this.reportMissingInterfaces(this.spec);
@@ -606,6 +615,21 @@ export class VrrpDaemon {
       processStates: this.trackers?.processStates(),
     });
     if (kind === 'stats-clear') this.engine.clearCounters();
+  }
+
+  /** -a: the addresses this host has at start, as keepalived's first address dump reports them. */
+  private async reportAddresses(): Promise<void> {
+    for (const a of await this.rtnl.listAddresses()) this.reportAddress(a, true);
+  }
+
+  /** -a: an address change someone else made (the changes this process asks for are not reported, as
+   * keepalived's reflector skips its own command channel's). */
+  private reportAddress(a: AddressInfo, added: boolean): void {
+    const link = this.host.linkByIndex(a.ifindex);
+    if (link === undefined) return;
+    this.log.info(
+      `Netlink reflector reports IP ${a.address} ${added ? 'added to' : 'removed from'} ${link.name}`,
+    );
   }
 
   async reload(): Promise<void> {

@@ -31,6 +31,10 @@ import { groupFamilies, lbFamily, rangeAddresses } from './groups.js';
 import { addressTrio, fwmarkName, groupMemberName } from './names.js';
 import type { LbFamily, ServiceAttributes, ServiceKey } from './types.js';
 
+/** check_nftables.h: nftables_ipvs's table without a name, and its first mark. */
+const DEFAULT_MARK_TABLE = 'keepalived_ipvs';
+const DEFAULT_START_FWMARK = 1000;
+
 /** keepalived's IPVS_WEIGHT_LIMIT (INT32_MAX): real_weight() clamps effective weights to 0..this. */
 export const WEIGHT_LIMIT = 2147483647;
 
@@ -114,6 +118,40 @@ export interface LbConfig {
   timeouts?: { tcp?: number; tcpfin?: number; udp?: number };
   /** Virtual servers keepalived ignores, with its reason. */
   ignored: string[];
+  /** nftables_ipvs (IPVS only): the groups' addresses marked by nftables for one fwmark service each. */
+  groupMarks?: GroupMarks;
+}
+
+/**
+ * nftables_ipvs, as keepalived's check_nftables.c: a virtual_server_group without fwmark entries is not
+ * one IPVS service per address but one fwmark service per protocol (per family of its addresses); an
+ * nftables map of the group's address ranges and ports sets that mark on packets as they come in.
+ */
+export interface GroupMarks {
+  table: string;
+  /** The input chain's priority (nftables_ipvs_priority). */
+  priority: number;
+  /** nftables_counters: a counter on the rules and on each element. */
+  counters: boolean;
+  /** Every marked range, in the order keepalived adds them (its maps and rules follow the first of each). */
+  ranges: MarkedRange[];
+  /** The marks given so far, carried over a reload (keepalived keeps a group's mark and counts on). */
+  given: MarkAllocation;
+}
+
+export interface MarkedRange {
+  family: LbFamily;
+  protocol: LvsProtocol;
+  first: string;
+  last: string;
+  port: number;
+  fwmark: number;
+}
+
+/** Marks by group and protocol, and the next one to give (nftables_ipvs_start_fwmark at first). */
+export interface MarkAllocation {
+  marks: ReadonlyMap<string, number>;
+  next: number;
 }
 
 export interface LbModel {
@@ -124,7 +162,18 @@ export interface LbModel {
     lvsFlush?: boolean;
     lvsFlushOnStop?: string;
     lvsTimeouts?: { tcp?: number; tcpfin?: number; udp?: number };
+    nftablesIpvs?: string;
+    nftablesIpvsPriority?: number;
+    nftablesIpvsStartFwmark?: number;
+    nftablesCounters?: boolean;
   };
+}
+
+/** How resolveLbConfig treats nftables_ipvs: only an IPVS table uses the marks (`previous`: the marks
+ * the configuration before a reload had given). */
+export interface MarkOptions {
+  ipvs: boolean;
+  previous?: MarkAllocation;
 }
 
 const SCHED_FLAG_BITS: Record<LvsSchedFlag, number> = {
@@ -242,6 +291,8 @@ function buildServices(
   protocol: LvsProtocol | undefined,
   base: Omit<ServiceAttributes, 'key' | 'persistence'>,
   persistenceTimeout: number | undefined,
+  /** nftables_ipvs: the mark the group's addresses get for this protocol (asked only when they can). */
+  groupMark?: (group: VirtualServerGroup, protocol: LvsProtocol) => number | undefined,
 ): ServiceAttributes[] {
   const withKey = (key: ServiceKey): ServiceAttributes => {
     const service: ServiceAttributes = { key, ...base };
@@ -276,6 +327,16 @@ function buildServices(
     return [withKey({ kind: 'fwmark', family: lbFamily(family ?? 4), fwmark: k.fwmark })];
   const entries = binding?.group.entries ?? [];
   const services: ServiceAttributes[] = [];
+  const marked =
+    binding !== undefined && protocol !== undefined && !entries.some((e) => e.kind === 'fwmark')
+      ? groupMark?.(binding.group, protocol)
+      : undefined;
+  if (marked !== undefined) {
+    const { ipv4, ipv6 } = groupFamilies(binding!.group);
+    if (ipv4) services.push(withKey({ kind: 'fwmark', family: 'inet', fwmark: marked }));
+    if (ipv6) services.push(withKey({ kind: 'fwmark', family: 'inet6', fwmark: marked }));
+    return services;
+  }
   for (const e of entries) {
     if (e.kind !== 'address') continue;
     for (const address of rangeAddresses(e))
@@ -335,7 +396,7 @@ function flushMode(word: string | undefined): FlushOnStop {
 }
 
 /** The virtual servers of `model` as keepalived runs them. */
-export function resolveLbConfig(model: LbModel): LbConfig {
+export function resolveLbConfig(model: LbModel, markOptions?: MarkOptions): LbConfig {
   const groups = new Map<string, VirtualServerGroup>();
   for (const g of model.virtualServerGroups) if (!groups.has(g.name)) groups.set(g.name, g);
   const config: LbConfig = {
@@ -347,6 +408,8 @@ export function resolveLbConfig(model: LbModel): LbConfig {
   };
   const t = model.global?.lvsTimeouts;
   if (t && (t.tcp || t.tcpfin || t.udp)) config.timeouts = { ...t };
+  const marking = groupMarking(model, markOptions);
+  if (marking) config.groupMarks = marking.marks;
   const members = new Map<string, number>();
   model.virtualServers.forEach((vs, modelIndex) => {
     let binding: GroupBinding | undefined;
@@ -363,11 +426,57 @@ export function resolveLbConfig(model: LbModel): LbConfig {
       members.set(vs.key.group, member + 1);
       name = groupMemberName(vs.key.group, member);
     } else name = '';
-    const resolved = resolveVirtualServer(vs, modelIndex, binding, name);
+    const resolved = resolveVirtualServer(vs, modelIndex, binding, name, marking?.markFor);
     if (typeof resolved === 'string') config.ignored.push(resolved);
     else config.virtualServers.push(resolved);
   });
   return config;
+}
+
+/** nftables_ipvs with an IPVS table: the marks, given as keepalived gives them (set_vs_fwmark) when a
+ * virtual server of a group is first added, its group's ranges marked then. */
+function groupMarking(
+  model: LbModel,
+  options: MarkOptions | undefined,
+): { marks: GroupMarks; markFor: (group: VirtualServerGroup, protocol: LvsProtocol) => number } | undefined {
+  const g = model.global;
+  if (!options?.ipvs || g?.nftablesIpvs === undefined) return undefined;
+  // A group the configuration still has keeps its mark; one it dropped gives its mark up for good.
+  const before = options.previous?.marks ?? new Map<string, number>();
+  const given = new Map<string, number>();
+  let next = options.previous?.next ?? g.nftablesIpvsStartFwmark ?? DEFAULT_START_FWMARK;
+  const marks: GroupMarks = {
+    table: g.nftablesIpvs === '' ? DEFAULT_MARK_TABLE : g.nftablesIpvs,
+    priority: g.nftablesIpvsPriority ?? -1,
+    counters: g.nftablesCounters ?? false,
+    ranges: [],
+    given: { marks: given, next },
+  };
+  const marked = new Set<string>();
+  const markFor = (group: VirtualServerGroup, protocol: LvsProtocol): number => {
+    const id = `${group.name}\u0000${protocol}`;
+    let fwmark = given.get(id);
+    if (fwmark === undefined) {
+      fwmark = before.get(id) ?? next++;
+      given.set(id, fwmark);
+      marks.given = { marks: given, next };
+    }
+    if (!marked.has(id)) {
+      marked.add(id);
+      for (const e of group.entries)
+        if (e.kind === 'address')
+          marks.ranges.push({
+            family: lbFamily(e.family),
+            protocol,
+            first: e.first,
+            last: e.last,
+            port: e.port ?? 0,
+            fwmark,
+          });
+    }
+    return fwmark;
+  };
+  return { marks, markFor };
 }
 
 function resolveVirtualServer(
@@ -375,6 +484,7 @@ function resolveVirtualServer(
   modelIndex: number,
   binding: GroupBinding | undefined,
   groupName: string,
+  groupMark?: (group: VirtualServerGroup, protocol: LvsProtocol) => number,
 ): LbVirtualServer | string {
   const k = vs.key;
   const entries = binding?.group.entries ?? [];
@@ -427,7 +537,7 @@ function resolveVirtualServer(
     name,
     family: family === undefined ? undefined : lbFamily(family),
     protocol,
-    services: buildServices(vs, binding, family, protocol, base, persistenceTimeout),
+    services: buildServices(vs, binding, family, protocol, base, persistenceTimeout, groupMark),
     realServers,
     quorum,
     hysteresis,

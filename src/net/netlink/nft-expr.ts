@@ -141,6 +141,8 @@ export type NftExpr =
   /** Load `len` bytes at `offset` of a header into dreg. */
   | { kind: 'payload'; base: PayloadBase; offset: number; len: number; dreg: number }
   | { kind: 'meta'; key: MetaKey; dreg: number }
+  /** Set a packet's meta value (its mark, say) from sreg. */
+  | { kind: 'meta-set'; key: MetaKey; sreg: number }
   /** Compare sreg with data; the rule stops here when false. */
   | { kind: 'cmp'; sreg: number; op: 'eq' | 'neq'; data: Uint8Array }
   /** dreg = (sreg & mask) ^ xor over len bytes. */
@@ -219,6 +221,8 @@ export function expressionAttrs(e: NftExpr): { name: string; data: AttrSpec[] } 
       };
     case 'meta':
       return { name: 'meta', data: [beAttr.u32(META.KEY, META_KEYS[e.key]), beAttr.u32(META.DREG, e.dreg)] };
+    case 'meta-set':
+      return { name: 'meta', data: [beAttr.u32(META.KEY, META_KEYS[e.key]), beAttr.u32(META.SREG, e.sreg)] };
     case 'cmp':
       return {
         name: 'cmp',
@@ -321,14 +325,13 @@ export function expressionAttrs(e: NftExpr): { name: string; data: AttrSpec[] } 
   }
 }
 
+/** One expression's attributes: NFTA_EXPR_NAME and NFTA_EXPR_DATA. */
+export function expressionBody(e: NftExpr): AttrSpec[] {
+  const { name, data } = expressionAttrs(e);
+  return [attr.str(NFTA_EXPR_NAME, name), attr.nested(NFTA_EXPR_DATA, data, true)];
+}
+
 /** NFTA_RULE_EXPRESSIONS' content: one NFTA_LIST_ELEM per expression. */
 export function encodeExpressions(exprs: readonly NftExpr[]): AttrSpec[] {
-  return exprs.map((e) => {
-    const { name, data } = expressionAttrs(e);
-    return attr.nested(
-      NFTA_LIST_ELEM,
-      [attr.str(NFTA_EXPR_NAME, name), attr.nested(NFTA_EXPR_DATA, data, true)],
-      true,
-    );
-  });
+  return exprs.map((e) => attr.nested(NFTA_LIST_ELEM, expressionBody(e), true));
 }

@@ -20,6 +20,7 @@ import {
   dataValue,
   dataVerdict,
   encodeExpressions,
+  expressionBody,
   NFTA_DATA_VALUE,
 } from './nft-expr.js';
 import {
@@ -64,10 +65,13 @@ const SET = {
   ID: 10,
   TIMEOUT: 11,
   USERDATA: 13,
+  EXPR: 17,
 };
 const NFTA_SET_DESC_SIZE = 1;
+const NFTA_SET_DESC_CONCAT = 2;
+const NFTA_SET_FIELD_LEN = 1;
 const ELEM_LIST = { TABLE: 1, SET: 2, ELEMENTS: 3 };
-const ELEM = { KEY: 1, DATA: 2, FLAGS: 3 };
+const ELEM = { KEY: 1, DATA: 2, FLAGS: 3, KEY_END: 10 };
 const NFTA_LIST_ELEM = 1;
 
 // nft_set_flags.
@@ -231,6 +235,10 @@ export interface SetSpec extends TableRef {
    * way libnftnl does (NFTNL_UDATA_SET_KEYBYTEORDER / DATABYTEORDER TLVs); the kernel stores it unread.
    */
   byteOrder?: { key?: 'host' | 'big'; data?: 'host' | 'big' };
+  /** A concatenated key with intervals (NFT_SET_CONCAT | NFT_SET_INTERVAL): each field's length in bytes. */
+  concatFields?: readonly number[];
+  /** One expression every element gets (nft's `counter` in a set's declaration). */
+  elementExpression?: NftExpr;
 }
 
 // libnftnl's set user data: { u8 type, u8 length, value } records; byte orders as nft's enum byteorder.
@@ -267,8 +275,17 @@ export function newSet(s: SetSpec): NfnlMessage {
   if (s.timeoutMs !== undefined) attrs.push(beAttr.u64(SET.TIMEOUT, s.timeoutMs));
   attrs.push(beAttr.u32(SET.ID, s.id));
   if (s.byteOrder) attrs.push(attr.bytes(SET.USERDATA, setUserdata(s.byteOrder)));
-  if (s.sizeHint !== undefined)
-    attrs.push(attr.nested(SET.DESC, [beAttr.u32(NFTA_SET_DESC_SIZE, s.sizeHint)], true));
+  const desc: AttrSpec[] = [];
+  if (s.sizeHint !== undefined) desc.push(beAttr.u32(NFTA_SET_DESC_SIZE, s.sizeHint));
+  if (s.concatFields !== undefined) {
+    const fields = s.concatFields.map((len) =>
+      attr.nested(NFTA_LIST_ELEM, [beAttr.u32(NFTA_SET_FIELD_LEN, len)], true),
+    );
+    desc.push(attr.nested(NFTA_SET_DESC_CONCAT, fields, true));
+  }
+  if (desc.length > 0) attrs.push(attr.nested(SET.DESC, desc, true));
+  if (s.elementExpression !== undefined)
+    attrs.push(attr.nested(SET.EXPR, expressionBody(s.elementExpression), true));
   return message(NFT_MSG_NEWSET, s.family, NLM_F_CREATE, attrs);
 }
 
@@ -278,12 +295,15 @@ export function deleteSet(s: TableRef & { name: string }): NfnlMessage {
 
 export interface SetElement {
   key: Uint8Array;
+  /** The end of an interval of a concatenated interval set (the key is its start). */
+  keyEnd?: Uint8Array;
   /** A map's value: bytes, or a verdict for verdict maps. */
   data?: Uint8Array | Verdict;
 }
 
 function elementAttrs(e: SetElement, withData: boolean): AttrSpec {
   const inner: AttrSpec[] = [dataValue(ELEM.KEY, e.key)];
+  if (e.keyEnd !== undefined) inner.push(dataValue(ELEM.KEY_END, e.keyEnd));
   if (withData && e.data !== undefined) {
     inner.push(e.data instanceof Uint8Array ? dataValue(ELEM.DATA, e.data) : dataVerdict(ELEM.DATA, e.data));
   }
@@ -296,7 +316,8 @@ function elementAttrs(e: SetElement, withData: boolean): AttrSpec {
  */
 function encodeElement(e: SetElement, withData: boolean): Buffer {
   const data = withData ? e.data : undefined;
-  if (data !== undefined && !(data instanceof Uint8Array)) return encodeAttrs([elementAttrs(e, withData)]);
+  if ((data !== undefined && !(data instanceof Uint8Array)) || e.keyEnd !== undefined)
+    return encodeAttrs([elementAttrs(e, withData)]);
   // nest(LIST_ELEM) { nest(KEY) { VALUE key } [ nest(DATA) { VALUE data } ] }
   const valueLen = (n: number): number => 4 + align4(n);
   const keyNest = 4 + valueLen(e.key.length);

@@ -87,6 +87,9 @@ export interface RtnetlinkOptions {
 
 export class Rtnetlink {
   private readonly link: NetlinkRequester;
+  /** This socket's netlink port, as the kernel's answers to it say (known after the first dump): the
+   * origin of the notifications of the changes it asked for. */
+  portId: number | undefined;
 
   constructor(
     private readonly transport: NetlinkTransport,
@@ -123,6 +126,7 @@ export class Rtnetlink {
   private async dump(req: RtnlRequest): Promise<RtnlObject[]> {
     const out: RtnlObject[] = [];
     for (const m of await this.link.dump(req)) {
+      this.portId = m.pid;
       const r = decodeRtnlMessage(m);
       if (r.ok && r.value) out.push(r.value);
     }

@@ -26,7 +26,8 @@ export * from './rtnl-rule.js';
 /** A kernel object from a dump reply or a multicast notification; `removed` for RTM_DEL*. */
 export type RtnlObject =
   | { kind: 'link'; removed: boolean; link: LinkInfo }
-  | { kind: 'address'; removed: boolean; address: AddressInfo }
+  /** `origin`: the netlink port of the socket whose request made the change (0: the kernel itself). */
+  | { kind: 'address'; removed: boolean; address: AddressInfo; origin?: number }
   | { kind: 'route'; removed: boolean; route: RouteInfo }
   | { kind: 'rule'; removed: boolean; rule: RuleInfo };
 
@@ -47,7 +48,10 @@ export function decodeRtnlMessage(msg: NetlinkMessage): DecodeResult<RtnlObject 
     case RTM_DELADDR: {
       const r = decodeAddress(msg.payload);
       return r.ok
-        ? { ok: true, value: { kind: 'address', removed: msg.type === RTM_DELADDR, address: r.value } }
+        ? {
+            ok: true,
+            value: { kind: 'address', removed: msg.type === RTM_DELADDR, address: r.value, origin: msg.pid },
+          }
         : r;
     }
     case RTM_NEWROUTE:
