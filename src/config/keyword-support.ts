@@ -319,7 +319,7 @@ const VRRP_INSTANCE: BlockSupport = {
   lvs_sync_daemon_interface: uses(FINALIZE, 'lvsSyncDaemonInterface'),
   smtp_alert: uses(ALERTS, 'smtpAlert'),
   use_vmac_addr: uses(ADDRESS_VMACS, 'useVmacAddr'),
-  use_ipvlan: note('keepalived-ts creates no ipvlan interfaces'),
+  use_ipvlan: uses(VRRP, 'useIpvlan'),
   unicast_fault_no_peer: uses(VRRP, 'unicastFaultNoPeer'),
   check_unicast_src: uses(VRRP, 'checkUnicastSrc'),
   vrf: note('keepalived-ts does not bind instances to a VRF'),

@@ -11,6 +11,7 @@ import type { AuthType } from './advert.js';
 import type { AdvertWireSettings } from './wire/datagram.js';
 import { placeAddresses, type AddressVmac, type AddressVmacContext } from './address-vmacs.js';
 import { VmacNamer } from './vmac-names.js';
+import { familyOf } from '../common/inet.js';
 import type {
   EngineSpec,
   GarpGroupSpec,
@@ -35,6 +36,9 @@ export interface InstanceSetup {
   vips: IpAddressSpec[];
   excluded: IpAddressSpec[];
   vmacName?: string;
+  /** use_ipvlan: the instance's interface `vmacName` is an L2 ipvlan (not a macvlan), with this flag and
+   * the address it holds (also the adverts' source). */
+  ipvlan?: { flags: 'bridge' | 'private' | 'vepa'; address?: string };
   vmacXmitBase: boolean;
   /** Address -> the interface it goes on (its dev, the instance's VMAC or interface, or an address VMAC). */
   vipDevices: ReadonlyMap<string, string>;
@@ -136,10 +140,22 @@ function vmacContext(model: Model): AddressVmacContext {
 
 /** The instance's VMAC name, named in `vmacs` (a fresh naming when alone). */
 function instanceVmacName(inst: VrrpInstance, model: Model, vmacs: AddressVmacContext): string | undefined {
-  if (inst.useVmac === undefined) return undefined;
-  return (
-    inst.useVmac.name ?? vmacs.namer.next(model.global.vmacPrefix, inst.virtualRouterId ?? 0, inst.family)
-  );
+  const own = inst.useVmac ?? inst.useIpvlan;
+  if (own === undefined) return undefined;
+  return own.name ?? vmacs.namer.next(model.global.vmacPrefix, inst.virtualRouterId ?? 0, inst.family);
+}
+
+function withoutPrefix(cidr: string): string {
+  return cidr.split('/')[0] ?? cidr;
+}
+
+/** use_ipvlan (without use_vmac, which wins): its flag and address, as vrrp_ipvlan_handler reads them. */
+function ipvlanOf(inst: VrrpInstance): InstanceSetup['ipvlan'] {
+  const v = inst.useIpvlan;
+  if (v === undefined || inst.useVmac !== undefined) return undefined;
+  const address =
+    v.address !== undefined && familyOf(withoutPrefix(v.address)) === inst.family ? v.address : undefined;
+  return { flags: v.mode ?? 'bridge', ...(address !== undefined ? { address } : {}) };
 }
 
 /** `vmacs`: the configuration's VMAC naming (vrrpSetupFromModel); alone, the instance's own.
@@ -152,7 +168,9 @@ export function instanceSetupFromModel(
 ): InstanceSetup {
   const g = model.global;
   const vmacName = instanceVmacName(inst, model, vmacs);
-  const placement = placeAddresses(inst, vmacName, vmacs);
+  // An ipvlan holds its own address only: keepalived 2.2.7 puts the VIPs on the configured interface
+  // (seen in the IPVS VM, whose kernel has ipvlan), a VMAC holds them.
+  const placement = placeAddresses(inst, inst.useVmac !== undefined ? vmacName : undefined, vmacs);
   // Addresses on a VMAC of their own are seen there by the engine (keepalived logs that name).
   const onAddressVmac = (a: IpAddressSpec): VipSpec => {
     const spec = vipSpec(a);
@@ -223,8 +241,19 @@ export function instanceSetupFromModel(
         .flatMap((a) => placement.devices.get(a.address) ?? []),
     ),
   ].filter((dev) => !own.has(dev));
+  const ipvlan = ipvlanOf(inst);
+  // An ipvlan this kernel cannot make (or that goes away) faults the instance: keepalived's instance
+  // interface is the ipvlan itself ("entering FAULT state (interface vrrp.51 down)").
+  if (ipvlan !== undefined && vmacName !== undefined && !inst.dontTrackPrimary)
+    addressInterfaces.push(vmacName);
   if (addressInterfaces.length > 0) spec.addressInterfaces = addressInterfaces;
   if (inst.srcIp !== undefined) spec.sourceAddress = inst.srcIp;
+  // the ipvlan's address is the adverts' source when none is written (vrrp_ipvlan_handler)
+  else if (ipvlan?.address !== undefined) spec.sourceAddress = withoutPrefix(ipvlan.address);
+  // vrrp.c, vrrp_complete_instance: an IPv4 ipvlan cannot pick its address itself.
+  if (ipvlan !== undefined && inst.family === 4 && ipvlan.address === undefined)
+    spec.configFault =
+      'IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state';
   if (inst.timerExpiredBackup !== undefined && !spec.preempt)
     spec.timerExpiredBackup = inst.timerExpiredBackup;
   // keepalived 2.4.3 (vrrp_complete_instance): unset, an address owner ignores adverts in strict mode, else
@@ -275,6 +304,7 @@ export function instanceSetupFromModel(
     ...(inst.kernelRxBufSize !== undefined ? { kernelRxBufSize: inst.kernelRxBufSize } : {}),
     ...(inst.debug > 0 ? { debug: inst.debug } : {}),
     ...(vmacName !== undefined ? { vmacName } : {}),
+    ...(ipvlan !== undefined ? { ipvlan } : {}),
     vipDevices: placement.devices,
     addressVmacs: placement.vmacs,
     ...(inst.useVmacAddr ? { useVmacAddr: true } : {}),

@@ -1,5 +1,5 @@
 // What the VRRP child changes on the host's interfaces before the first election, and puts back at stop:
-// use_vmac's and use_vmac_addr's macvlans (vmac.ts) with their sysctls and firewall objects, and disable_local_igmp's sysctl.
+// use_vmac's and use_vmac_addr's macvlans and use_ipvlan's ipvlans (vmac.ts) with their sysctls and firewall objects, and disable_local_igmp's sysctl.
 import type { Rtnetlink } from '../../net/netlink/rtnetlink.js';
 import { applyInterfaceSettings, writeSysctl, type InterfaceSetting } from '../../net/sysctl.js';
 import type { FirewallFamily } from '../../vrrp/firewall/planner.js';
@@ -38,16 +38,22 @@ export class VmacAndIgmp {
       for (const plan of plans) {
         if (done.has(plan.name)) continue;
         done.add(plan.name);
+        // keepalived's words for an ipvlan (vrrp_vmac.c netlink_link_add_ipvlan)
+        const kind = 'ipvlan' in plan && plan.ipvlan !== undefined ? 'ipvlan' : 'VMAC';
         try {
-          const { created, undo } = await setUpVmac(this.rtnl, this.host, plan);
+          const { created, undo } = await setUpVmac(this.rtnl, this.host, plan, () =>
+            this.log.info(`${inst.spec.name}: Failed to add interface address to ${plan.name}`),
+          );
           if (created) {
             this.createdVmacs.push({ name: plan.name, instance: inst.spec.name });
-            this.log.debug(`(${inst.spec.name}): Success creating VMAC interface ${plan.name}`);
+            this.log.debug(`(${inst.spec.name}): Success creating ${kind} interface ${plan.name}`);
           }
           this.vmacUndo.push(...undo);
         } catch (e) {
           this.log.error(
-            `(${inst.spec.name}) cannot create VMAC ${plan.name} on ${plan.base}: ${(e as Error).message}`,
+            kind === 'ipvlan'
+              ? `(${inst.spec.name}): Unable to create ipvlan interface ${plan.name} (${(e as Error).message})`
+              : `(${inst.spec.name}) cannot create VMAC ${plan.name} on ${plan.base}: ${(e as Error).message}`,
           );
         }
       }
@@ -85,7 +91,8 @@ export class VmacAndIgmp {
     if (firewall === undefined) return;
     const done = new Set<string>();
     for (const inst of instances) {
-      const own = instanceVmacPlan(inst);
+      // an ipvlan shares its parent's MAC: no VMAC objects for it (keepalived adds none)
+      const own = inst.ipvlan === undefined ? instanceVmacPlan(inst) : undefined;
       const otherFamily = inst.excluded.some((a) => a.family !== inst.spec.family);
       const plans = [
         ...(own ? [{ ...own, otherFamily }] : []),

@@ -11,6 +11,8 @@
 //   without any link-local;
 // - IPv4 instances get the ARP sysctls that make the macvlan answer for the VIPs (see net/sysctl.ts).
 // use_vmac_addr's VMACs (vrrp/address-vmacs.ts) are set up the same way, with no source address of their own.
+// use_ipvlan's interface takes the same place (the instance's interface, the VIPs' home) as an L2 ipvlan
+// (netlink_link_add_ipvlan): created up, IPv6 off on it for an IPv4 instance, its configured address added.
 import { IFA_F_NODAD } from '../../net/netlink/rtnl-addr.js';
 import { RtnetlinkError, type Rtnetlink } from '../../net/netlink/rtnetlink.js';
 import { applyInterfaceSettings, vmacSettings, type InterfaceSetting } from '../../net/sysctl.js';
@@ -58,6 +60,8 @@ export interface VmacPlan extends AddressVmac {
   sourceAddress?: string;
   /** vmac_xmit_base: adverts leave the base interface, so no link-local on the VMAC. */
   xmitBase: boolean;
+  /** use_ipvlan: an ipvlan instead of a macvlan. */
+  ipvlan?: InstanceSetup['ipvlan'];
 }
 
 /** The plan of an instance's own VMAC, if it has one. */
@@ -72,11 +76,48 @@ export function instanceVmacPlan(setup: InstanceSetup): VmacPlan | undefined {
     mac: virtualRouterMac(inst.family, inst.vrid),
     ...(inst.sourceAddress !== undefined ? { sourceAddress: inst.sourceAddress } : {}),
     xmitBase: setup.vmacXmitBase,
+    ...(setup.ipvlan !== undefined ? { ipvlan: setup.ipvlan } : {}),
   };
 }
 
+/** use_ipvlan's interface (see the header). */
+async function setUpIpvlan(
+  rtnl: Rtnetlink,
+  host: HostState,
+  plan: VmacPlan & { ipvlan: NonNullable<VmacPlan['ipvlan']> },
+  onAddressFailure: () => void,
+): Promise<VmacResult> {
+  const { name, base } = plan;
+  let created = false;
+  if (host.link(name) === undefined) {
+    await rtnl.createIpvlan({ name, parent: base, flags: plan.ipvlan.flags });
+    created = true;
+  } else await rtnl.setLinkUp(name, true);
+  const undo = plan.family === 4 ? await applyInterfaceSettings(ipv6Off(name)) : [];
+  const address = plan.ipvlan.address;
+  if (address !== undefined) {
+    const cidr = address.includes('/') ? address : `${address}/${plan.family === 4 ? 32 : 128}`;
+    await rtnl.addAddress({ dev: name, address: cidr }).catch((e: unknown) => {
+      if (!(e instanceof RtnetlinkError && e.code === 'EEXIST')) onAddressFailure();
+    });
+  }
+  return { created, undo };
+}
+
+function ipv6Off(ifname: string): InterfaceSetting[] {
+  return [{ family: 'ipv6', ifname, key: 'disable_ipv6', value: 1 }];
+}
+
 /** Creates (or adopts) a VMAC, configures it as keepalived does, and brings it up. */
-export async function setUpVmac(rtnl: Rtnetlink, host: HostState, plan: VmacPlan): Promise<VmacResult> {
+export async function setUpVmac(
+  rtnl: Rtnetlink,
+  host: HostState,
+  plan: VmacPlan,
+  /** use_ipvlan: its address could not be added (keepalived logs it and goes on). */
+  onAddressFailure: () => void = () => undefined,
+): Promise<VmacResult> {
+  if (plan.ipvlan !== undefined)
+    return setUpIpvlan(rtnl, host, { ...plan, ipvlan: plan.ipvlan }, onAddressFailure);
   const { name, base } = plan;
   let created = false;
   if (host.link(name) === undefined) {

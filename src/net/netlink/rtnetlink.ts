@@ -25,8 +25,10 @@ import {
   addAddressRequest,
   addRouteRequest,
   addRuleRequest,
+  createIpvlanRequest,
   createMacvlanRequest,
   decodeRtnlMessage,
+  type IpvlanFlags,
   deleteAddressRequest,
   deleteLinkRequest,
   deleteRouteRequest,
@@ -205,6 +207,13 @@ export class Rtnetlink {
   }
 
   /** Create a macvlan (a VRRP VMAC) on `parent`; resolves with the new link. */
+  /** An L2 ipvlan on `parent`, up. */
+  async createIpvlan(spec: { name: string; parent: Dev; flags: IpvlanFlags }): Promise<LinkInfo> {
+    const parentIndex = await this.linkIndex(spec.parent);
+    await this.request(createIpvlanRequest({ name: spec.name, parentIndex, flags: spec.flags }));
+    return this.getLink(spec.name);
+  }
+
   async createMacvlan(spec: ClientMacvlanSpec): Promise<LinkInfo> {
     const parentIndex = await this.linkIndex(spec.parent);
     await this.request(

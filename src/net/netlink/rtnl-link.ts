@@ -158,6 +158,36 @@ export function createMacvlanRequest(spec: MacvlanSpec): RtnlRequest {
   return linkRequest(RTM_NEWLINK, flags, encodeIfinfomsg({}), attrs);
 }
 
+export type IpvlanFlags = 'bridge' | 'private' | 'vepa';
+// linux/if_link.h: IFLA_IPVLAN_MODE (IPVLAN_MODE_L2 = 0) and IFLA_IPVLAN_FLAGS.
+const IFLA_IPVLAN_MODE = 1;
+const IFLA_IPVLAN_FLAGS = 2;
+const IPVLAN_MODE_L2 = 0;
+const IPVLAN_FLAGS: Record<IpvlanFlags, number> = { bridge: 0, private: 1, vepa: 2 };
+
+export interface IpvlanSpec {
+  name: string;
+  parentIndex: number;
+  flags: IpvlanFlags;
+}
+
+/** An L2 ipvlan on the parent, created up (keepalived's netlink_link_add_ipvlan). */
+export function createIpvlanRequest(spec: IpvlanSpec): RtnlRequest {
+  const attrs: AttrSpec[] = [
+    attr.u32(IFLA_LINK, spec.parentIndex),
+    attr.str(IFLA_IFNAME, spec.name),
+    attr.nested(IFLA_LINKINFO, [
+      attr.str(IFLA_INFO_KIND, 'ipvlan'),
+      attr.nested(IFLA_INFO_DATA, [
+        attr.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2),
+        attr.u16(IFLA_IPVLAN_FLAGS, IPVLAN_FLAGS[spec.flags]),
+      ]),
+    ]),
+  ];
+  const flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+  return linkRequest(RTM_NEWLINK, flags, encodeIfinfomsg({ flags: IFF_UP, change: IFF_UP }), attrs);
+}
+
 /**
  * Stop (or restore, eui64 = 0) the kernel generating an IPv6 link-local address on a link. Only valid on
  * an existing link: the kernel refuses IFLA_AF_SPEC for AF_INET6 in the request that creates it.

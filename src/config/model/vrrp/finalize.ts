@@ -292,6 +292,17 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
     err(ctx, at, 'promote_secondaries', `${n} promote_secondaries is automatically set for vmacs - ignoring`);
     inst.promoteSecondaries = false;
   }
+  // vrrp.c, vrrp_complete_instance: the instance stays in FAULT (vrrp/from-model.ts).
+  if (inst.useIpvlan && !inst.useVmac && inst.family === 4) {
+    const address = inst.useIpvlan.address;
+    if (address === undefined)
+      err(
+        ctx,
+        at,
+        'use_ipvlan',
+        `${n} IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`,
+      );
+  }
   if (inst.vmacXmitBase && !inst.useVmac) {
     err(ctx, at, 'vmac_xmit_base', `${n} vmac_xmit_base is only valid with a vmac`);
     inst.vmacXmitBase = false;
