@@ -298,6 +298,53 @@ ${PLAIN_INSTANCE}`,
   }
 }
 `,
+  // vrf: after `interface` refused on its line; a VRF device this host lacks is said at each instance
+  'vrf-checks': `vrrp_instance VI_1 {
+  state BACKUP
+  virtual_router_id 51
+  priority 100
+  vrf vrfblue
+  unicast_src_ip 10.77.0.1
+  unicast_peer {
+    10.77.0.2
+  }
+  virtual_ipaddress {
+    10.77.0.100/24 dev eth0
+  }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  state BACKUP
+  virtual_router_id 52
+  priority 100
+  vrf vrfblue
+  virtual_ipaddress {
+    10.77.0.101/24
+  }
+}
+`,
+  // use_ipvlan: an IPv4 one needs its address (keepalived names no line); one with it passes
+  'ipvlan-without-address': `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  use_ipvlan
+  virtual_ipaddress {
+    10.1.1.1/24
+  }
+}
+vrrp_instance VI_2 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 52
+  priority 100
+  use_ipvlan vrrp.52 10.1.1.52/24 private
+  virtual_ipaddress {
+    10.1.1.2/24
+  }
+}
+`,
   // keepalived checks a scheduler flag against the scheduler set so far
   'sh-flag-above-lvs-sched': `virtual_server 192.168.223.1 27015 {
   delay_loop 5

@@ -47,6 +47,7 @@ export function checkStaticInterfaces(users: InterfaceUsers, ctx: BuildContext):
 /** What of an instance names an interface the VRRP process looks up when it reads the config. */
 interface InterfaceNamer {
   interface?: string;
+  vrf?: string;
   track: { interfaces: ReadonlyArray<{ name: string }> };
   virtualIpaddresses: readonly IpAddressSpec[];
   virtualIpaddressesExcluded: readonly IpAddressSpec[];
@@ -66,6 +67,7 @@ export function vrrpStopsOnMissingInterface(
   const named = [
     ...users.instances.flatMap((i) => [
       i.interface,
+      i.vrf,
       ...i.track.interfaces.map((t) => t.name),
       ...[...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded].map((a) => a.dev),
     ]),

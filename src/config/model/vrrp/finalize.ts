@@ -292,6 +292,13 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
     err(ctx, at, 'promote_secondaries', `${n} promote_secondaries is automatically set for vmacs - ignoring`);
     inst.promoteSecondaries = false;
   }
+  // vrrp.c, vrrp_complete_instance: a VRF (one this host has) binds a unicast socket without an interface.
+  const vrfPresent = inst.vrf !== undefined && (ctx.hostFacts?.interfaces?.has(inst.vrf) ?? true);
+  if (vrfPresent && (inst.interface !== undefined || inst.unicastPeers.length === 0)) {
+    const needs = inst.interface !== undefined ? 'out interface' : ' unicast';
+    err(ctx, inst.vrfLocation ?? at, 'vrf', `${n} vrf can only be specified with${needs} - clearing`);
+    inst.vrf = undefined;
+  }
   // vrrp.c, vrrp_complete_instance: the instance stays in FAULT (vrrp/from-model.ts).
   if (inst.useIpvlan && !inst.useVmac && inst.family === 4) {
     const address = inst.useIpvlan.address;
@@ -489,6 +496,13 @@ function checkInterfaces(side: VrrpSide, ctx: BuildContext): void {
     for (const t of inst.track.interfaces)
       if (!present.has(t.name))
         warn(ctx, t.location, 'track_interface', `${n} interface ${t.name} does not exist on this host`);
+    if (inst.vrf !== undefined && !present.has(inst.vrf))
+      err(
+        ctx,
+        inst.vrfLocation ?? inst.location,
+        'vrf',
+        `${n} WARNING - VRF interface ${inst.vrf} doesn't exist`,
+      );
     for (const a of [...inst.virtualIpaddresses, ...inst.virtualIpaddressesExcluded])
       if (a.dev !== undefined && !present.has(a.dev))
         warn(ctx, a.location, 'dev', `${n} interface ${a.dev} of ${a.address} does not exist on this host`);

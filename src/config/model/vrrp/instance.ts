@@ -64,7 +64,9 @@ export interface VrrpInstance {
   interface?: string;
   /** Where `interface` was set: keepalived's messages about it point there. */
   interfaceLocation?: SourceLocation;
+  /** `vrf`: the VRF device a unicast instance without an interface binds its socket to. */
   vrf?: string;
+  vrfLocation?: SourceLocation;
   useVmac?: UseVmac;
   useVmacAddr: boolean;
   vmacXmitBase: boolean;
@@ -166,7 +168,6 @@ export function defaultVrrpInstance(name: string, location: SourceLocation): Vrr
 const flagKw = { kind: 'flag' } as const;
 const INSTANCE_TABLE: readonly SimpleKeyword<VrrpInstance>[] = [
   { keyword: 'interface', field: 'interface', spec: { kind: 'word' } },
-  { keyword: 'vrf', field: 'vrf', spec: { kind: 'word' } },
   { keyword: 'use_vmac_addr', field: 'useVmacAddr', spec: flagKw },
   { keyword: 'vmac_xmit_base', field: 'vmacXmitBase', spec: flagKw },
   { keyword: 'native_ipv6', field: 'nativeIpv6', spec: flagKw },
@@ -329,6 +330,29 @@ function readUseIpvlan(node: ConfigNode, ctx: BuildContext, inst: VrrpInstance):
   inst.useIpvlan = v;
 }
 
+/** vrrp_parser.c vrrp_vrf_handler, line by line: refused after `interface`, once only, never `lo`. Whether
+ * the device exists, and whether the instance can use it, is finalize.ts's. */
+function readVrf(children: readonly ConfigNode[], ctx: BuildContext, inst: VrrpInstance): void {
+  const n = `(${inst.name})`;
+  children.forEach((node, index) => {
+    if (node.keyword !== 'vrf') return;
+    const name = node.args[0];
+    if (name === undefined) return;
+    if (name.length >= 16)
+      ctx.diags.error(node, 'vrf', `${n} VRF interface name '${name}' too long - ignoring`);
+    else if (children.slice(0, index).some((c) => c.keyword === 'interface'))
+      ctx.diags.error(node, 'vrf', `${n} Cannot specify VRF interface and interface - ignoring`);
+    else if (inst.vrf !== undefined)
+      ctx.diags.error(node, 'vrf', `${n} VRF interface already specified as '${inst.vrf}' - ignoring`);
+    else if (name === 'lo')
+      ctx.diags.error(node, 'vrf', `${n} cannot use a loopback interface (${name}) for VRF - ignoring`);
+    else {
+      inst.vrf = name;
+      inst.vrfLocation = { file: node.file, line: node.line };
+    }
+  });
+}
+
 /** The keyword handlers of vrrp_instance, built once per build context and pointed at each instance in
  * turn: building a fresh set of closures for every instance made configs with thousands of them slow. */
 interface InstanceHandlers {
@@ -410,6 +434,8 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
     },
     use_vmac: (n) => readUseVmac(n, ctx, inst),
     use_ipvlan: (n) => readUseIpvlan(n, ctx, inst),
+    // read with the block's other lines in view (readVrf)
+    vrf: () => undefined,
     virtual_ipaddress: (n) => inst.virtualIpaddresses.push(...readAddressBlock(n, ctx)),
     virtual_ipaddress_excluded: (n) => inst.virtualIpaddressesExcluded.push(...readAddressBlock(n, ctx)),
     virtual_routes: (n) => inst.virtualRoutes.push(...readRouteBlock(n, ctx)),
@@ -510,6 +536,7 @@ export function buildVrrpInstance(node: ConfigNode, ctx: BuildContext): VrrpInst
     );
     inst.unicastTtl = 0;
   }
+  readVrf(children, ctx, inst);
   const ifAt = children.filter((c) => c.keyword === 'interface').pop();
   if (ifAt) inst.interfaceLocation = { file: ifAt.file, line: ifAt.line };
   // keepalived refuses the loopback device (hw_type ARPHRD_LOOPBACK: Linux's `lo`), as if no interface
@@ -589,6 +616,7 @@ export function printVrrpInstance(
     );
   if (i.useVmac) body.push(printUseVmac(i.useVmac));
   if (i.useIpvlan) body.push(printUseIpvlan(i.useIpvlan));
+  if (i.vrf !== undefined) body.push(`vrf ${i.vrf}`);
   if (i.authentication)
     body.push(
       ...block('authentication', [
