@@ -92,13 +92,18 @@ function vrrpSocketBuffers(pid: number): number[] {
     .sort((a, b) => a - b);
 }
 
-const INSTANCE = instanceConfig({
-  name: 'VI_G',
-  vrid: 61,
-  priority: 150,
-  advertInt: 1,
-  vips: ['10.6.0.100/24'],
-});
+/** The instance of these tests, with more lines in its block. */
+function instanceWith(extra: string[] = []): string {
+  return instanceConfig({
+    name: 'VI_G',
+    vrid: 61,
+    priority: 150,
+    advertInt: 1,
+    vips: ['10.6.0.100/24'],
+    extra,
+  });
+}
+const INSTANCE = instanceWith();
 
 describe(`global_defs process keywords (${impl})`, () => {
   test('vrrp_netlink_cmd/monitor_rcv_bufs[_force] size the VRRP child sockets, again on reload', () =>
@@ -436,14 +441,7 @@ describe(`global_defs process keywords (${impl})`, () => {
         rmSync(record, { force: true });
         const config =
           globalDefs('a', keepLinks ? ['use_symlink_paths'] : []) +
-          instanceConfig({
-            name: 'VI_G',
-            vrid: 61,
-            priority: 150,
-            advertInt: 1,
-            vips: ['10.6.0.100/24'],
-            extra: [`notify_master "${link} master"`],
-          });
+          instanceWith([`notify_master "${link} master"`]);
         const d = lab.start(impl, a, keepLinks ? 'links' : 'targets', config);
         await d.waitForState('VI_G', 'MASTER', 15_000);
         const line = await waitUntil(
@@ -478,14 +476,7 @@ describe(`global_defs process keywords (${impl})`, () => {
       const config =
         globalDefs('a', [`iproute_etc_dir ${etc}`]) +
         'static_routes {\n  10.61.0.0/16 dev eth0 table kts_red\n}\n' +
-        instanceConfig({
-          name: 'VI_G',
-          vrid: 61,
-          priority: 150,
-          advertInt: 1,
-          vips: ['10.6.0.100/24'],
-          extra: ['virtual_routes {', '  10.62.0.0/16 dev eth0 table kts_blue', '}'],
-        });
+        instanceWith(['virtual_routes {', '  10.62.0.0/16 dev eth0 table kts_blue', '}']);
       const d = lab.start(impl, a, 'tables', config);
       await d.waitForState('VI_G', 'MASTER', 15_000);
       const table = (n: number): string =>
