@@ -90,7 +90,7 @@ export class LoadBalancer {
     const lb = new LoadBalancer(config, plane, hooks);
     lb.markTables = options.marks?.tables;
     if (plane instanceof IpvsDataPlane && config.groupMarks !== undefined)
-      lb.markTables ??= openMarkTables(model);
+      lb.markTables ??= openMarkTables(model, hooks.log);
     // lvs_sync_daemon without a VRRP instance: the checker process runs both roles (keepalived's
     // checker_ipvs_syncd_needed); with an instance the VRRP process drives it (lvs-sync-daemon.ts).
     const sync = model.global.lvsSyncDaemon;
@@ -325,12 +325,18 @@ export function checkTargets(checkers: readonly CheckerSpec[]): CheckTarget[] {
   return targets;
 }
 
-/** nftables_ipvs's tables, in the namespace of the IPVS table (net_namespace_ipvs). */
-function openMarkTables(model: Model): GroupMarkTables {
+/** nftables_ipvs's tables, in the namespace of the IPVS table (net_namespace_ipvs); none, said, when no
+ * nfnetlink socket can be had (the fwmark services then receive nothing: the log says why). */
+function openMarkTables(model: Model, log: Logger): GroupMarkTables | undefined {
   const ipvsNamespace = model.global.netNamespaceIpvs;
-  return ipvsNamespace === undefined
-    ? GroupMarkTables.open()
-    : inNetNamespace(namespacePath(ipvsNamespace), () => GroupMarkTables.open());
+  try {
+    return ipvsNamespace === undefined
+      ? GroupMarkTables.open()
+      : inNetNamespace(namespacePath(ipvsNamespace), () => GroupMarkTables.open());
+  } catch (e) {
+    log.error(`nftables_ipvs: cannot open an nftables socket: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /**
