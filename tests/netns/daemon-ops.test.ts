@@ -259,6 +259,28 @@ describe(`daemon operations (${impl})`, () => {
       assert.doesNotMatch(d.log(), new RegExp(`reports IP ${VIP.replace(/\./g, '\\.')} `), d.log());
     }));
 
+  test('an instance without an interface, unicast or not: "Unknown interface!", the daemon exits 2', () =>
+    withLab('ops', async (lab) => {
+      const a = single(lab);
+      const unbound = `vrrp_instance VI_NOIF {
+  state BACKUP
+  virtual_router_id 78
+  priority 100
+  unicast_src_ip 10.7.0.1
+  unicast_peer {
+    10.7.0.2
+  }
+  virtual_ipaddress {
+    10.7.0.101/24 dev eth0
+  }
+}
+`;
+      const d = lab.start(impl, a, 'ops-noif', globalDefs('a') + unbound);
+      await d.waitForLog(/exited with permanent error CONFIG\. Terminating/, 15_000);
+      assert.equal(await d.stop(), 2, d.log());
+      assert.match(d.log(), /\(VI_NOIF\) Unknown interface!/);
+    }));
+
   test('-V (--dont-release-vrrp): the VIP stays on the interface after a clean stop', () =>
     withLab('ops', async (lab) => {
       const a = single(lab);

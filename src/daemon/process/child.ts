@@ -22,6 +22,17 @@ export function childOptions(): DaemonOptions {
   return JSON.parse(text) as DaemonOptions;
 }
 
+/** A child that will not run this configuration: says `message` and exits with `exitCode` (a permanent
+ * one: the supervisor then stops the daemon, as keepalived's parent does). */
+export class StartRefused extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
 export interface ChildDaemon {
   start(): void | Promise<void>;
   stop(): void | Promise<void>;
@@ -80,6 +91,10 @@ export async function runChild<D extends ChildDaemon>(
   try {
     await daemon.start();
   } catch (e) {
+    if (e instanceof StartRefused) {
+      log.error(e.message);
+      process.exit(e.exitCode);
+    }
     log.error(`${title} child failed to start: ${(e as Error).stack ?? String(e)}`);
     process.exit(EXIT_FATAL);
   }

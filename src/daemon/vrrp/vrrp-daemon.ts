@@ -11,6 +11,8 @@ import { ConfigFile } from '../process/config-file.js';
 import type { Model } from '../../config/index.js';
 import { Rtnetlink, subscribe, type Subscription } from '../../net/netlink/rtnetlink.js';
 import type { AddressInfo } from '../../net/netlink/rtnl-addr.js';
+import { StartRefused } from '../process/child.js';
+import { EXIT_CONFIG } from '../process/respawn-policy.js';
 import { monotonicNowNs } from '../../net/precise-timer.js';
 import { Engine, type Action } from '../../vrrp/engine/engine.js';
 import { vrrpSetupFromModel, type VrrpSetup } from '../../vrrp/from-model.js';
@@ -174,8 +176,12 @@ export class VrrpDaemon {
   });
 
   async start(): Promise<void> {
-    writePidFile(this.options.vrrpPidFile);
     this.model = this.config.load();
+    // keepalived 2.2.7 (vrrp.c chk_min_cfg) runs no instance without an interface, unicast or not: its VRRP
+    // child exits with a configuration error, and the daemon with it.
+    const unbound = this.model.instances.find((i) => i.interface === undefined);
+    if (unbound !== undefined) throw new StartRefused(`(${unbound.name}) Unknown interface!`, EXIT_CONFIG);
+    writePidFile(this.options.vrrpPidFile);
     // vrrp_delay_after_boot counts from boot: what is left of it is known only now
     this.setup = vrrpSetupFromModel(this.model, { uptimeS: systemUptimeS() });
     const g = this.model.global;

@@ -221,8 +221,9 @@ function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext):
   const at = inst.location;
   if (inst.virtualRouterId === undefined)
     err(ctx, at, 'virtual_router_id', `${n} virtual_router_id is required`);
-  if (inst.interface === undefined && inst.unicastPeers.length === 0)
-    err(ctx, at, 'interface', `${n} interface is required (only unicast instances may omit it)`);
+  // vrrp.c chk_min_cfg (2.2.7): no instance runs without an interface, unicast or not (its unicast flag is
+  // set only after this check); the VRRP process then stops (daemon/vrrp/vrrp-daemon.ts).
+  if (inst.interface === undefined) err(ctx, at, 'interface', `${n} Unknown interface!`);
   settleFamily(inst);
   settleAddresses(inst, ctx);
   checkAddressUseVmac(inst, ctx);

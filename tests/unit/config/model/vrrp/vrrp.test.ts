@@ -572,11 +572,12 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
     assert.deepEqual(allowed.messages, []);
   });
 
-  void test('interface is required for multicast', () => {
-    const { messages } = build(vi('  virtual_router_id 3\n  virtual_ipaddress {\n    10.0.0.1\n  }'));
-    assert.deepEqual(messages, [
-      'test.conf:1: error: interface: (VI_1) interface is required (only unicast instances may omit it)',
-    ]);
+  void test('interface is required, for unicast too (keepalived 2.2.7: "Unknown interface!")', () => {
+    const vips = '  virtual_ipaddress {\n    10.0.0.1\n  }';
+    const multicast = build(vi(`  virtual_router_id 3\n${vips}`));
+    assert.deepEqual(multicast.messages, ['test.conf:1: error: interface: (VI_1) Unknown interface!']);
+    const unicast = build(vi(`  virtual_router_id 3\n  unicast_peer {\n    10.0.0.2\n  }\n${vips}`));
+    assert.deepEqual(unicast.messages, ['test.conf:1: error: interface: (VI_1) Unknown interface!']);
   });
 });
 
