@@ -60,13 +60,17 @@ export function tcpReady(port: number, address = '127.0.0.1'): Promise<boolean> 
   });
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5000,
+  what = 'a server to come up',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 30));
   }
-  throw new Error('timed out waiting for a server to come up');
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A child process stopped (SIGTERM, then SIGKILL) by `stop()`. */
