@@ -25,9 +25,9 @@ import {
 import type { NfnlMessage } from '../../net/netlink/nfnetlink.js';
 import type { LvsProtocol } from '../../config/model/lvs/types.js';
 import type { GroupMarks, MarkedRange } from '../table/resolve.js';
+import { wireProtocol } from './table-wire.js';
 
 const CHAIN = 'in';
-const PROTOCOL_NUMBERS: Record<LvsProtocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 // nft(8)'s datatype numbers (the kernel stores them for nft's listing): a concatenated key's type is
 // its fields' types, 6 bits each.
 const TYPE_IPADDR = 7;
@@ -80,7 +80,7 @@ function markBytes(fwmark: number): Uint8Array {
 function ruleExpressions(layout: FamilyLayout, protocol: LvsProtocol, counters: boolean): NftExpr[] {
   return [
     { kind: 'meta', key: 'l4proto', dreg: NFT_REG_1 },
-    { kind: 'cmp', sreg: NFT_REG_1, op: 'eq', data: Uint8Array.of(PROTOCOL_NUMBERS[protocol]) },
+    { kind: 'cmp', sreg: NFT_REG_1, op: 'eq', data: Uint8Array.of(wireProtocol(protocol)) },
     { kind: 'payload', base: 'network', offset: layout.daddrOffset, len: layout.addressLen, dreg: NFT_REG_1 },
     // the destination port is the second 16-bit word of TCP, UDP and SCTP headers alike
     { kind: 'payload', base: 'transport', offset: 2, len: 2, dreg: layout.portRegister },
