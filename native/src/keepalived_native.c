@@ -109,6 +109,12 @@ napi_value int_result(napi_env env, int64_t value) {
 
 /* ------------------------------------------------------------------ module */
 
+/* glibc's headers may not have it yet (Linux 4.15): an unbound unicast VRRP socket binds a source
+   address that is not there yet, as keepalived does */
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
+#endif
+
 #define C(name) {#name, name}
 static const struct {
   const char *name;
@@ -121,7 +127,7 @@ static const struct {
     C(IP_MULTICAST_TTL), C(IP_MULTICAST_IF), C(IP_MULTICAST_LOOP), C(IP_MULTICAST_ALL),
     C(IP_ADD_MEMBERSHIP), C(IP_DROP_MEMBERSHIP), C(IPV6_JOIN_GROUP), C(IPV6_LEAVE_GROUP),
     C(IPV6_MULTICAST_HOPS), C(IPV6_MULTICAST_IF), C(IPV6_MULTICAST_LOOP), C(IPV6_UNICAST_HOPS),
-    C(IPV6_RECVHOPLIMIT), C(IPV6_RECVPKTINFO), C(IPV6_CHECKSUM), C(IPV6_V6ONLY), C(NETLINK_ROUTE),
+    C(IPV6_RECVHOPLIMIT), C(IPV6_RECVPKTINFO), C(IPV6_CHECKSUM), C(IPV6_V6ONLY), C(IP_FREEBIND), C(IPV6_FREEBIND), C(NETLINK_ROUTE),
     C(NETLINK_GENERIC), C(NETLINK_ADD_MEMBERSHIP), C(NETLINK_DROP_MEMBERSHIP), C(NETLINK_EXT_ACK),
     C(NETLINK_GET_STRICT_CHK), C(NETLINK_NO_ENOBUFS), C(PACKET_ADD_MEMBERSHIP), C(PACKET_DROP_MEMBERSHIP),
     C(PACKET_MR_MULTICAST), C(PACKET_MR_PROMISC), C(ETH_P_ALL), C(ETH_P_IP), C(ETH_P_ARP), C(ETH_P_RARP),

@@ -322,9 +322,7 @@ const VRRP_INSTANCE: BlockSupport = {
   use_ipvlan: uses(VRRP, 'useIpvlan'),
   unicast_fault_no_peer: uses(VRRP, 'unicastFaultNoPeer'),
   check_unicast_src: uses(VRRP, 'checkUnicastSrc'),
-  vrf: note(
-    "checked as keepalived checks it (unicast, no interface, the device on this host), but the instance's socket is not bound to the VRF device",
-  ),
+  vrf: uses(VRRP, 'vrf'),
   track_src_ip: note(TRACK_SRC_IP_INERT),
   unicast_ttl: uses(VRRP, 'unicastTtl'),
   promote_secondaries: uses('src/daemon/vrrp/promote-secondaries.ts', 'promoteSecondaries'),

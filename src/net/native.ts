@@ -102,6 +102,8 @@ export interface NativeConstants {
   readonly IPV6_RECVHOPLIMIT: number;
   readonly IPV6_RECVPKTINFO: number;
   readonly IPV6_CHECKSUM: number;
+  readonly IP_FREEBIND: number;
+  readonly IPV6_FREEBIND: number;
   readonly NETLINK_ROUTE: number;
   readonly NETLINK_GENERIC: number;
   readonly NETLINK_ADD_MEMBERSHIP: number;

@@ -7,6 +7,7 @@ import type { IpAddressSpec } from '../config/model/static/addresses.js';
 import { staticTrackInterfaces } from '../config/model/static/track-groups.js';
 import type { TrackRef, NotifyScripts } from '../config/model/vrrp/tracking.js';
 import type { AuthHmac, VrrpInstance } from '../config/model/vrrp/instance.js';
+import { withoutInterfaceRefusal } from '../config/model/vrrp/finalize.js';
 import type { AuthType } from './advert.js';
 import type { AdvertWireSettings } from './wire/datagram.js';
 import { placeAddresses, type AddressVmac, type AddressVmacContext } from './address-vmacs.js';
@@ -40,6 +41,9 @@ export interface InstanceSetup {
    * the address it holds (also the adverts' source). */
   ipvlan?: { flags: 'bridge' | 'private' | 'vepa'; address?: string };
   vmacXmitBase: boolean;
+  /** No interface (keepalived 2.4.3, unicast only): the socket is bound to the source address (the spec's
+   * sourceAddress) and, with `vrf`, to that VRF device, not to an interface; the engine's interface is ''. */
+  unbound?: { vrf?: string };
   /** Address -> the interface it goes on (its dev, the instance's VMAC or interface, or an address VMAC). */
   vipDevices: ReadonlyMap<string, string>;
   /** use_vmac_addr / use_vmac on an address line: the macvlans those addresses go on (address-vmacs.ts). */
@@ -296,6 +300,7 @@ export function instanceSetupFromModel(
         })),
     },
     ...(inst.authHmac ? { authHmac: inst.authHmac } : {}),
+    ...(inst.interface === undefined ? { unbound: inst.vrf !== undefined ? { vrf: inst.vrf } : {} } : {}),
     vips: inst.virtualIpaddresses,
     excluded: inst.virtualIpaddressesExcluded,
     vmacXmitBase: inst.vmacXmitBase,
@@ -352,8 +357,10 @@ export function startupDelayS(global: Model['global'], host: HostFacts = {}): nu
 }
 
 export function vrrpSetupFromModel(model: Model, host: HostFacts = {}): VrrpSetup {
-  // Instances the model flagged unusable (no VRID, no interface) are left out, as keepalived drops them.
-  const usable = model.instances.filter((i) => i.virtualRouterId !== undefined && i.interface !== undefined);
+  // Instances the model flagged unusable (no VRID, no interface where one is needed) are left out.
+  const usable = model.instances.filter(
+    (i) => i.virtualRouterId !== undefined && withoutInterfaceRefusal(i) === undefined,
+  );
   const vmacs = vmacContext(model);
   // keepalived resolves the static track groups' members after it has dropped the unusable instances.
   const staticTracks = staticTrackInterfaces({ ...model, trackGroups: model.trackGroups, instances: usable });

@@ -99,7 +99,8 @@ export interface InstanceSpec {
   vrid: number;
   priority: number;
   vips: string[];
-  interface?: string;
+  /** false: no `interface` line at all. */
+  interface?: string | false;
   /** Initial state (default BACKUP: the election decides). */
   state?: 'MASTER' | 'BACKUP';
   /** Seconds; VRRPv2 in keepalived only takes whole seconds (default 1). */
@@ -139,7 +140,7 @@ export function instanceConfig(s: InstanceSpec): string {
   const lines = [
     `vrrp_instance ${s.name} {`,
     `  state ${s.state ?? 'BACKUP'}`,
-    `  interface ${s.interface ?? 'eth0'}`,
+    ...(s.interface === false ? [] : [`  interface ${s.interface ?? 'eth0'}`]),
     `  virtual_router_id ${s.vrid}`,
     `  priority ${s.priority}`,
     `  advert_int ${s.advertInt ?? 1}`,

@@ -90,6 +90,48 @@ describe('interop with keepalived 2.2.7: VRRPv3', () => {
         assert.equal(advert.dst, advert.src === '10.5.0.1' ? '10.5.0.2' : '10.5.0.1', JSON.stringify(advert));
     }));
 
+  for (const family of [4, 6] as const) {
+    const net = family === 4 ? '10.5.0.' : '2001:db8:5::';
+    test(`IPv${family} unicast without an interface (keepalived 2.4.3) on our side: handover both ways`, () =>
+      withLab(`kanoif${family}`, async (lab) => {
+        // keepalived 2.2.7 refuses such an instance ("Unknown interface!"): it keeps its interface here.
+        // Ours is bound to its unicast_src_ip only, its VIP on the `dev` written.
+        const vrid = family === 4 ? 35 : 37;
+        const result = await handoverBothWays(lab, {
+          tag: `v3noif${family}`,
+          family,
+          vip: `${net}135`,
+          captureAt: 'keepalived',
+          instance: (_self, selfIp, peerIp) => ({
+            name: 'VI_1',
+            ...(selfIp === `${net}1` ? { interface: false as const } : {}),
+            vrid,
+            version: 3,
+            advertInt: ADVERT,
+            vips: [`${net}135/${family === 4 ? 24 : 64} dev eth0`],
+            unicast: { srcIp: selfIp, peers: [peerIp] },
+          }),
+        });
+        assertAdvertsAlike(
+          result,
+          // keepalived 2.2.7 leaves an IPv6 unicast socket's hop limit at the kernel's 64; ours sends 255
+          {
+            ...(family === 4 ? { ttl: 255 } : {}),
+            version: 3,
+            type: 1,
+            vrid,
+            interval: 50,
+            addresses: [`${net}135`],
+          },
+          (m) => (m === result.ours ? `${net}1` : `${net}2`),
+        );
+        for (const advert of result.adverts) {
+          assert.equal(advert.dst, advert.src === `${net}1` ? `${net}2` : `${net}1`, JSON.stringify(advert));
+          if (advert.src === `${net}1`) assert.equal(advert.ttl, 255, JSON.stringify(advert));
+        }
+      }));
+  }
+
   test('VRRPv3 with use_vmac on both sides: handover both ways; the VIP stays at the virtual MAC', () =>
     withLab('kavmac', async (lab) => {
       const result = await handoverBothWays(lab, {

@@ -259,26 +259,43 @@ describe(`daemon operations (${impl})`, () => {
       assert.doesNotMatch(d.log(), new RegExp(`reports IP ${VIP.replace(/\./g, '\\.')} `), d.log());
     }));
 
-  test('an instance without an interface, unicast or not: "Unknown interface!", the daemon exits 2', () =>
+  test('an instance without an interface it cannot run without: the VRRP child stops, the daemon exits 2', () =>
     withLab('ops', async (lab) => {
       const a = single(lab);
-      const unbound = `vrrp_instance VI_NOIF {
+      const unbound = (lines: string) => `vrrp_instance VI_NOIF {
   state BACKUP
   virtual_router_id 78
   priority 100
-  unicast_src_ip 10.7.0.1
-  unicast_peer {
-    10.7.0.2
-  }
+${lines}
   virtual_ipaddress {
     10.7.0.101/24 dev eth0
   }
 }
 `;
-      const d = lab.start(impl, a, 'ops-noif', globalDefs('a') + unbound);
-      await d.waitForLog(/exited with permanent error CONFIG\. Terminating/, 15_000);
-      assert.equal(await d.stop(), 2, d.log());
-      assert.match(d.log(), /\(VI_NOIF\) Unknown interface!/);
+      // keepalived 2.4.3 runs a unicast instance with unicast_src_ip and no interface, as ours does
+      // (tests/interop/keepalived-v3.test.ts); 2.2.7 refuses it too, and one without unicast_src_ip.
+      const cases: Array<[string, string, RegExp]> = [
+        ['multicast', '', /\(VI_NOIF\) Unknown interface!/],
+        [
+          'unicast-no-src',
+          '  unicast_peer {\n    10.7.0.2\n  }',
+          impl === 'ours'
+            ? /\(VI_NOIF\): Unicast instances must have unicast_src_ip or interface/
+            : /\(VI_NOIF\) Unknown interface!/,
+        ],
+      ];
+      if (impl === 'keepalived')
+        cases.push([
+          'unicast',
+          '  unicast_src_ip 10.7.0.1\n  unicast_peer {\n    10.7.0.2\n  }',
+          /\(VI_NOIF\) Unknown interface!/,
+        ]);
+      for (const [tag, lines, message] of cases) {
+        const d = lab.start(impl, a, `ops-noif-${tag}`, globalDefs('a') + unbound(lines));
+        await d.waitForLog(/exited with permanent error CONFIG\. Terminating/, 15_000);
+        assert.equal(await d.stop(), 2, d.log());
+        assert.match(d.log(), message, tag);
+      }
     }));
 
   test('-V (--dont-release-vrrp): the VIP stays on the interface after a clean stop', () =>

@@ -16,12 +16,17 @@ import { readKeyFileBytes } from '../../system/key-file.js';
 import type { Logger } from '../process/log.js';
 import type { RateLimitedLog } from '../process/rate-limited-log.js';
 import type { HostState } from './host-state.js';
-import { VrrpTransport, type RawVrrpPacket } from './transport.js';
+import { placeName, VrrpTransport, type RawVrrpPacket, type SocketPlace } from './transport.js';
 
 /** keepalived's line (vrrp_scheduler.c, vrrp_dispatcher_read), one per advert, not rate limited. */
 export function unknownVridMessage(u: UnknownVrid): string {
   const from = u.source === undefined ? '' : ` from ${u.source}`;
   return `Unknown VRID(${u.vrid}) received on interface(${u.ifname})${from}. ignoring...`;
+}
+
+/** What the transport tags a place's packets with: the interface, '' for an unbound socket. */
+function packetsTag(place: SocketPlace): string {
+  return typeof place === 'string' ? place : '';
 }
 
 export class AdvertIo {
@@ -61,8 +66,8 @@ export class AdvertIo {
           spec: inst.spec,
           settings: inst.wire,
           ...(hmac ? { hmac } : {}),
-          receiveOn: this.rxDevices(inst),
-          listenOn: this.txDevice(inst),
+          receiveOn: this.rxPlaces(inst).map(packetsTag),
+          listenOn: packetsTag(this.txPlace(inst)),
         };
       }),
       (family) => this.host.ownAddresses(family),
@@ -93,22 +98,24 @@ export class AdvertIo {
    * sockets by unicast source and multicast group as well: instances of both kinds on one interface share
    * one socket here, and its buffer their shares. The MTU is the one known when this runs. */
   private sizeReceiveBuffers(): void {
-    const sockets = new Map<string, { ifname: string; family: IpFamily; protocol: number; bytes?: number }>();
+    const sockets = new Map<
+      string,
+      { place: SocketPlace; family: IpFamily; protocol: number; bytes?: number }
+    >();
     for (const inst of this.instances.values()) {
       const { spec } = inst;
       const protocol = spec.authType === 'ah' ? IPPROTO_AH : IPPROTO_VRRP;
-      const devices = [...new Set([...this.rxDevices(inst), this.txDevice(inst)])];
-      for (const ifname of devices) {
-        const key = `${ifname}/${spec.family}/${protocol}`;
-        const entry = sockets.get(key) ?? { ifname, family: spec.family, protocol };
-        if (inst.rxBuffer !== undefined)
-          entry.bytes = (entry.bytes ?? 0) + shareBytes(inst.rxBuffer, this.host.link(ifname)?.mtu);
+      for (const place of this.places(inst)) {
+        const key = `${placeName(place)}/${spec.family}/${protocol}`;
+        const entry = sockets.get(key) ?? { place, family: spec.family, protocol };
+        const mtu = typeof place === 'string' ? this.host.link(place)?.mtu : undefined;
+        if (inst.rxBuffer !== undefined) entry.bytes = (entry.bytes ?? 0) + shareBytes(inst.rxBuffer, mtu);
         sockets.set(key, entry);
       }
     }
-    for (const { ifname, family, protocol, bytes } of sockets.values()) {
+    for (const { place, family, protocol, bytes } of sockets.values()) {
       try {
-        this.transport.setReceiveBuffer(ifname, family, protocol, bytes);
+        this.transport.setReceiveBuffer(place, family, protocol, bytes);
       } catch (e) {
         this.log.info(`vrrp set receive socket buffer size error ${(e as Error).message}`);
       }
@@ -122,28 +129,38 @@ export class AdvertIo {
       const protocols = spec.authType === 'ah' ? [IPPROTO_AH] : [IPPROTO_VRRP];
       for (const protocol of protocols) {
         try {
-          for (const ifname of this.rxDevices(inst))
-            this.transport.open(ifname, spec.family, protocol, groups);
-          const tx = this.txDevice(inst);
-          if (!this.rxDevices(inst).includes(tx)) this.transport.open(tx, spec.family, protocol, []);
+          for (const place of this.rxPlaces(inst)) this.transport.open(place, spec.family, protocol, groups);
+          const tx = this.txPlace(inst);
+          if (typeof tx === 'string' && !this.rxPlaces(inst).includes(tx))
+            this.transport.open(tx, spec.family, protocol, []);
         } catch (e) {
-          this.log.error(
-            `(${spec.name}) cannot open VRRP socket on ${spec.interface}: ${(e as Error).message}`,
-          );
+          const where = placeName(this.txPlace(inst));
+          this.log.error(`(${spec.name}) cannot open VRRP socket on ${where}: ${(e as Error).message}`);
         }
       }
     }
   }
 
   /** Where adverts arrive: the interface, and with use_vmac the VMAC too: the macvlan driver hands a
-   * frame whose source is our own virtual MAC (the other routers' adverts) to the macvlan only. */
-  private rxDevices(inst: InstanceSetup): string[] {
+   * frame whose source is our own virtual MAC (the other routers' adverts) to the macvlan only. Without
+   * an interface: the instance's source address. */
+  private rxPlaces(inst: InstanceSetup): SocketPlace[] {
+    if (inst.unbound !== undefined) return [this.txPlace(inst)];
     return inst.vmacName === undefined ? [inst.spec.interface] : [inst.spec.interface, inst.vmacName];
   }
 
-  /** Adverts leave from the VMAC (so the source MAC is the virtual one) unless vmac_xmit_base. */
-  private txDevice(inst: InstanceSetup): string {
+  /** Adverts leave from the VMAC (so the source MAC is the virtual one) unless vmac_xmit_base; without an
+   * interface, from the socket bound to the source address. */
+  private txPlace(inst: InstanceSetup): SocketPlace {
+    if (inst.unbound !== undefined && inst.spec.sourceAddress !== undefined)
+      return { source: inst.spec.sourceAddress, ...inst.unbound };
     return inst.vmacName !== undefined && !inst.vmacXmitBase ? inst.vmacName : inst.spec.interface;
+  }
+
+  private places(inst: InstanceSetup): SocketPlace[] {
+    const tx = this.txPlace(inst);
+    const rx = this.rxPlaces(inst);
+    return typeof tx === 'string' && !rx.includes(tx) ? [...rx, tx] : rx;
   }
 
   /** Every packet read so far, by family and verdict (accepted, or why it was dropped). */
@@ -195,7 +212,7 @@ export class AdvertIo {
       this.sendFailed(a.instance, `no IPv${a.family} address on ${inst.spec.interface} to send adverts from`);
       return;
     }
-    const tx = this.txDevice(inst);
+    const tx = this.txPlace(inst);
     try {
       for (const d of this.wire.datagrams(a, source, Date.now()) ?? []) {
         if (a.family === 4) this.transport.sendIpv4(tx, d.protocol, d.bytes, d.destination);
@@ -203,7 +220,7 @@ export class AdvertIo {
       }
       this.sendWorks(a.instance);
     } catch (e) {
-      this.sendFailed(a.instance, `cannot send advert on ${tx}: ${(e as Error).message}`);
+      this.sendFailed(a.instance, `cannot send advert on ${placeName(tx)}: ${(e as Error).message}`);
     }
   }
 
@@ -217,7 +234,7 @@ export class AdvertIo {
     if (inst === undefined) return undefined;
     const source = this.sourceOf(inst, a);
     if (source === undefined) return undefined;
-    const tx = this.txDevice(inst);
+    const tx = this.txPlace(inst);
     try {
       return this.wire
         .repeatableDatagrams(a, source)
@@ -234,7 +251,7 @@ export class AdvertIo {
     if (errno !== 0)
       this.sendFailed(
         instance,
-        `cannot send advert on ${this.txDevice(inst)}: sendmsg ${getSystemErrorName(-errno)}`,
+        `cannot send advert on ${placeName(this.txPlace(inst))}: sendmsg ${getSystemErrorName(-errno)}`,
       );
     else this.sendWorks(instance);
   }

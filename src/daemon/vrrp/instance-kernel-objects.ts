@@ -92,7 +92,7 @@ export class InstanceKernelObjects {
     const inst = this.instance(instance) ?? (add ? undefined : this.retired.get(instance));
     if (inst === undefined) return;
     for (const r of routes) {
-      const req = routeRequest(r, inst.vmacName ?? inst.spec.interface);
+      const req = routeRequest(r, inst.vmacName ?? (inst.spec.interface || undefined));
       this.deps.kernel.route(add, req, `(${instance}) ${add ? 'adding' : 'removing'} route ${req.dst}`);
     }
   }

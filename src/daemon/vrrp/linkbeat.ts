@@ -26,7 +26,7 @@ export interface LinkbeatInputs {
 export function trackedInterfaces(spec: EngineSpec): Set<string> {
   const names = new Set<string>();
   for (const i of spec.instances) {
-    names.add(i.interface);
+    if (i.interface !== '') names.add(i.interface); // '': none (unicast, keepalived 2.4.3)
     // a VIP's own interface (keepalived's TRACK_ADDR): missing or down, the instance faults
     for (const name of i.addressInterfaces ?? []) names.add(name);
     for (const t of i.trackInterfaces) names.add(t.ifname);

@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import type { DaemonOptions } from '../process/options.js';
 import { ConfigFile } from '../process/config-file.js';
 import type { Model } from '../../config/index.js';
+import { withoutInterfaceRefusal } from '../../config/model/vrrp/finalize.js';
 import { Rtnetlink, subscribe, type Subscription } from '../../net/netlink/rtnetlink.js';
 import type { AddressInfo } from '../../net/netlink/rtnl-addr.js';
 import { StartRefused } from '../process/child.js';
@@ -177,10 +178,10 @@ export class VrrpDaemon {
 
   async start(): Promise<void> {
     this.model = this.config.load();
-    // keepalived 2.2.7 (vrrp.c chk_min_cfg) runs no instance without an interface, unicast or not: its VRRP
-    // child exits with a configuration error, and the daemon with it.
-    const unbound = this.model.instances.find((i) => i.interface === undefined);
-    if (unbound !== undefined) throw new StartRefused(`(${unbound.name}) Unknown interface!`, EXIT_CONFIG);
+    // keepalived (vrrp.c chk_min_cfg) runs an instance without an interface only with unicast peers and
+    // unicast_src_ip: otherwise its VRRP child exits with a configuration error, and the daemon with it.
+    const refusal = this.model.instances.map(withoutInterfaceRefusal).find((r) => r !== undefined);
+    if (refusal !== undefined) throw new StartRefused(refusal, EXIT_CONFIG);
     writePidFile(this.options.vrrpPidFile);
     // vrrp_delay_after_boot counts from boot: what is left of it is known only now
     this.setup = vrrpSetupFromModel(this.model, { uptimeS: systemUptimeS() });
@@ -389,7 +390,7 @@ export class VrrpDaemon {
    */
   private reportMissingInterfaces(spec: EngineSpec): void {
     for (const i of spec.instances) {
-      if (this.host.link(i.interface) === undefined)
+      if (i.interface !== '' && this.host.link(i.interface) === undefined)
         this.log.warn(
           `(${i.name}) interface ${i.interface} does not exist on this host: FAULT until it appears`,
         );

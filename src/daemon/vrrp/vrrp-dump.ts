@@ -119,7 +119,7 @@ export function formatData(
       out.push(`   Number of interface and track script faults = ${snap.faults.length}`);
     }
     if (instSetup.useVmacAddr === true) out.push('   Use VMAC for VIPs on other interfaces');
-    out.push(`   Interface = ${inst.interface}`);
+    out.push(`   Interface = ${inst.interface !== '' ? inst.interface : 'not configured'}`);
     if (inst.sourceAddress !== undefined) out.push(`   Using src_ip = ${inst.sourceAddress}`);
     if (inst.unicastPeers.length > 0) {
       out.push('   Unicast Peer :');

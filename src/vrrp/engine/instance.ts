@@ -248,7 +248,8 @@ export class Instance extends InstanceTimers {
    * down) can send its adverts to us straight away. */
   announceUnicastSource(ctx: StepContext): void {
     const source = this.spec.sourceAddress;
-    if (this.spec.unicastPeers.length === 0 || source === undefined) return;
+    // without an interface (keepalived 2.4.3) there is no link to announce it on
+    if (this.spec.unicastPeers.length === 0 || source === undefined || this.spec.interface === '') return;
     ctx.out.push({
       type: 'send-garp',
       instance: this.name,

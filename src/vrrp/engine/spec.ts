@@ -125,6 +125,7 @@ export interface NotifySpec {
 
 export interface InstanceSpec {
   name: string;
+  /** The interface it runs on; '' for none (unicast with unicast_src_ip, as keepalived 2.4.3 runs it). */
   interface: string;
   family: IpFamily;
   vrid: number;

@@ -133,7 +133,9 @@ export function resolveTrackers(
     }
     out.push(t);
   };
-  if (!spec.dontTrackPrimary) add({ kind: 'interface', name: spec.interface, weight: 0, reverse: false });
+  // an instance without an interface (interface '') tracks its addresses' interfaces only
+  if (!spec.dontTrackPrimary && spec.interface !== '')
+    add({ kind: 'interface', name: spec.interface, weight: 0, reverse: false });
   for (const name of spec.addressInterfaces ?? [])
     add({ kind: 'interface', name, weight: 0, reverse: false });
   const sources = group ? [spec, group] : [spec];

@@ -216,16 +216,49 @@ function checkOwnerIgnoreAdverts(inst: VrrpInstance, ctx: BuildContext): void {
   }
 }
 
+/**
+ * Why an instance without an interface cannot run, or undefined when it has one or can run without.
+ * keepalived 2.4.3 (vrrp.c chk_min_cfg, vrrp_complete_instance) runs a unicast instance without an
+ * interface, its socket bound to unicast_src_ip (and to a `vrf`) only; anything else stops the VRRP process
+ * with these messages (daemon/vrrp/vrrp-daemon.ts). keepalived 2.2.7 refused every such instance.
+ */
+export function withoutInterfaceRefusal(inst: VrrpInstance): string | undefined {
+  if (inst.interface !== undefined) return undefined;
+  const n = `(${inst.name})`;
+  if (inst.unicastPeers.length === 0) return `${n} Unknown interface!`;
+  if (inst.useVmac !== undefined || inst.useIpvlan !== undefined)
+    return `${n} cannot use VMAC if no interface specified`;
+  if (inst.srcIp === undefined) return `${n}: Unicast instances must have unicast_src_ip or interface`;
+  if (inst.family === 6 && isLinkLocal6(inst.srcIp))
+    return `${n} Non link-local address required if interface omitted`;
+  return undefined;
+}
+
+/** Without an interface, a VIP needs its own `dev`: keepalived drops one without (a config error). */
+function dropVipsWithoutDevice(inst: VrrpInstance, ctx: BuildContext): void {
+  const keep = (list: VrrpInstance['virtualIpaddresses'], e: string): VrrpInstance['virtualIpaddresses'] =>
+    list.filter((a) => {
+      if (a.dev !== undefined) return true;
+      // ipaddresstos: the prefix only when it is not a host's
+      const prefix = a.prefix !== (a.family === 4 ? 32 : 128) ? `/${a.prefix}` : '';
+      const what = `(${inst.name}): no interface for ${e}vip ${a.address}${prefix}`;
+      err(ctx, a.location, 'virtual_ipaddress', `${what} - removing`);
+      return false;
+    });
+  inst.virtualIpaddresses = keep(inst.virtualIpaddresses, '');
+  inst.virtualIpaddressesExcluded = keep(inst.virtualIpaddressesExcluded, 'e');
+}
+
 function finalizeInstance(inst: VrrpInstance, g: GlobalDefs, ctx: BuildContext): void {
   const n = `(${inst.name})`;
   const at = inst.location;
   if (inst.virtualRouterId === undefined)
     err(ctx, at, 'virtual_router_id', `${n} virtual_router_id is required`);
-  // vrrp.c chk_min_cfg (2.2.7): no instance runs without an interface, unicast or not (its unicast flag is
-  // set only after this check); the VRRP process then stops (daemon/vrrp/vrrp-daemon.ts).
-  if (inst.interface === undefined) err(ctx, at, 'interface', `${n} Unknown interface!`);
   settleFamily(inst);
   settleAddresses(inst, ctx);
+  const refusal = withoutInterfaceRefusal(inst);
+  if (refusal !== undefined) err(ctx, at, 'interface', refusal);
+  else if (inst.interface === undefined) dropVipsWithoutDevice(inst, ctx);
   checkAddressUseVmac(inst, ctx);
   // An instance starting as MASTER without a priority is the address owner.
   if (inst.priority === 0) inst.priority = inst.state === 'MASTER' ? 255 : 100;

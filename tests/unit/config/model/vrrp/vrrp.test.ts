@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from '../../model-helpers.js';
+import { withoutInterfaceRefusal } from '../../../../../src/config/model/vrrp/finalize.js';
 
 const vi = (body: string, name = 'VI_1') => `vrrp_instance ${name} {\n${body}\n}\n`;
 const basic = (extra = '', vrid = 51) =>
@@ -572,12 +573,46 @@ ${basic('  track_interface {\n    eth1 weight -20 reverse\n    eth2\n  }\n  trac
     assert.deepEqual(allowed.messages, []);
   });
 
-  void test('interface is required, for unicast too (keepalived 2.2.7: "Unknown interface!")', () => {
+  void test('without an interface: unicast with unicast_src_ip only, VIPs with a dev (keepalived 2.4.3)', () => {
     const vips = '  virtual_ipaddress {\n    10.0.0.1\n  }';
+    const peers = '  unicast_peer {\n    10.0.0.2\n  }';
     const multicast = build(vi(`  virtual_router_id 3\n${vips}`));
     assert.deepEqual(multicast.messages, ['test.conf:1: error: interface: (VI_1) Unknown interface!']);
-    const unicast = build(vi(`  virtual_router_id 3\n  unicast_peer {\n    10.0.0.2\n  }\n${vips}`));
-    assert.deepEqual(unicast.messages, ['test.conf:1: error: interface: (VI_1) Unknown interface!']);
+    const noSource = build(vi(`  virtual_router_id 3\n${peers}\n${vips}`));
+    assert.deepEqual(noSource.messages, [
+      'test.conf:1: error: interface: (VI_1): Unicast instances must have unicast_src_ip or interface',
+    ]);
+    const vmac = build(
+      vi(`  virtual_router_id 3\n  use_vmac\n  vmac_xmit_base\n  unicast_src_ip 10.0.0.3\n${peers}\n${vips}`),
+    );
+    assert.deepEqual(vmac.messages, [
+      'test.conf:1: error: interface: (VI_1) cannot use VMAC if no interface specified',
+    ]);
+    const linkLocal = build(
+      vi(
+        '  virtual_router_id 3\n  unicast_src_ip fe80::1\n  unicast_peer {\n    fe80::2\n  }\n' +
+          '  virtual_ipaddress {\n    2001:db8::1 dev eth0\n  }',
+      ),
+    );
+    assert.deepEqual(linkLocal.messages, [
+      'test.conf:1: error: interface: (VI_1) Non link-local address required if interface omitted',
+    ]);
+    const runs = build(
+      vi(
+        `  virtual_router_id 3\n  unicast_src_ip 10.0.0.3\n${peers}\n` +
+          '  virtual_ipaddress {\n    10.0.0.1/24 dev eth1\n    10.0.0.9\n    10.0.0.10/24\n  }',
+      ),
+    );
+    assert.deepEqual(runs.messages, [
+      'test.conf:9: error: virtual_ipaddress: (VI_1): no interface for vip 10.0.0.9 - removing',
+      'test.conf:10: error: virtual_ipaddress: (VI_1): no interface for vip 10.0.0.10/24 - removing',
+    ]);
+    const inst = runs.model.instances[0];
+    assert.deepEqual(
+      inst?.virtualIpaddresses.map((a) => `${a.address} ${a.dev}`),
+      ['10.0.0.1 eth1'],
+    );
+    assert.equal(withoutInterfaceRefusal(inst!), undefined);
   });
 });
 
