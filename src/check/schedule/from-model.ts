@@ -56,9 +56,14 @@ export function checkPlanFromModel(
   options: FromModelOptions = {},
 ): CheckPlan {
   const plan: CheckPlan = { servers: [], checkers: [], problems: [] };
+  const planned = new Set<string>();
   for (const vs of model.virtualServers) {
     for (const rs of vs.realServers) {
       const serverId = realServerId(vs, rs);
+      // a virtual server written twice is one service (lb/table/resolve.ts): a real server both name is
+      // checked once, as the first one says
+      if (planned.has(serverId)) continue;
+      planned.add(serverId);
       plan.servers.push({
         id: serverId,
         weight: effectiveWeight(vs, rs),

@@ -97,6 +97,27 @@ export function emptyModel(): Model {
 
 const namedIndex = new WeakMap<object[], Map<string, object>>();
 
+/**
+ * A vrrp_instance, vrrp_sync_group or track_group whose name is taken: keepalived checks the name before
+ * it reads the block and skips the whole second block, so nothing inside it is read or reported.
+ */
+function addFirstNamed<T extends { name: string; location: { file: string; line: number } }>(
+  list: T[],
+  node: ConfigNode,
+  ctx: BuildContext,
+  build: () => T | undefined,
+): void {
+  const name = node.args[0];
+  const first = name !== undefined ? list.find((x) => x.name === name) : undefined;
+  if (first === undefined) addNamed(list, build(), node, ctx);
+  else
+    ctx.diags.error(
+      node,
+      node.keyword,
+      `${name} is already defined at ${first.location.file}:${first.location.line}, ignored`,
+    );
+}
+
 /** Keeps the first of two same-named objects and reports the second. */
 function addNamed<T extends { name: string; location: { file: string; line: number } }>(
   list: T[],
@@ -161,7 +182,7 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
       const g = readGarpGroup(n, ctx, m.garpGroups);
       if (g) m.garpGroups.push(g);
     },
-    track_group: (n) => addNamed(m.trackGroups, readTrackGroup(n, ctx), n, ctx),
+    track_group: (n) => addFirstNamed(m.trackGroups, n, ctx, () => readTrackGroup(n, ctx)),
     // A track_group must be declared before the static line that names it (checkTrackGroupReferences).
     static_ipaddress: (n) =>
       m.staticAddresses.push(
@@ -179,8 +200,10 @@ export function buildModel(nodes: ConfigNode[], ctx: BuildContext): Model {
     track_file: (n) => addNamed(m.trackFiles, buildTrackFile(n, ctx), n, ctx, 'note'),
     vrrp_track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx, 'note'),
     track_process: (n) => addNamed(m.trackProcesses, buildTrackProcess(n, ctx), n, ctx, 'note'),
-    vrrp_sync_group: (n) => vrrpSide(ctx, () => addNamed(m.syncGroups, buildSyncGroup(n, vrrpCtx), n, ctx)),
-    vrrp_instance: (n) => vrrpSide(ctx, () => addNamed(m.instances, buildVrrpInstance(n, vrrpCtx), n, ctx)),
+    vrrp_sync_group: (n) =>
+      vrrpSide(ctx, () => addFirstNamed(m.syncGroups, n, ctx, () => buildSyncGroup(n, vrrpCtx))),
+    vrrp_instance: (n) =>
+      vrrpSide(ctx, () => addFirstNamed(m.instances, n, ctx, () => buildVrrpInstance(n, vrrpCtx))),
     virtual_server_group: (n) =>
       checkerSide(ctx, () => {
         const g = buildVirtualServerGroup(n, lvsCtx);

@@ -27,6 +27,7 @@ import type {
   VirtualServerGroup,
 } from '../../config/model/lvs/types.js';
 import { realServerId } from '../../check/schedule/from-model.js';
+import { identity } from '../../config/model/lvs/consistency.js';
 import { groupFamilies, lbFamily, rangeAddresses } from './groups.js';
 import { addressTrio, fwmarkName, groupMemberName } from './names.js';
 import type { LbFamily, ServiceAttributes, ServiceKey } from './types.js';
@@ -411,6 +412,10 @@ export function resolveLbConfig(model: LbModel, markOptions?: MarkOptions): LbCo
   const marking = groupMarking(model, markOptions);
   if (marking) config.groupMarks = marking.marks;
   const members = new Map<string, number>();
+  // A virtual server written twice is one IPVS service in keepalived: the second one's "add service" fails
+  // as existing, which it ignores (ipvswrapper.c ipvs_talk), and its real servers join the first one's
+  // service, whose settings stay. Twins of one that keepalived drops (below) do not count.
+  const running = new Map<string, LbVirtualServer>();
   model.virtualServers.forEach((vs, modelIndex) => {
     let binding: GroupBinding | undefined;
     let name: string;
@@ -427,8 +432,17 @@ export function resolveLbConfig(model: LbModel, markOptions?: MarkOptions): LbCo
       name = groupMemberName(vs.key.group, member);
     } else name = '';
     const resolved = resolveVirtualServer(vs, modelIndex, binding, name, marking?.markFor);
-    if (typeof resolved === 'string') config.ignored.push(resolved);
-    else config.virtualServers.push(resolved);
+    if (typeof resolved === 'string') {
+      config.ignored.push(resolved);
+      return;
+    }
+    const twin = running.get(identity(vs));
+    if (twin === undefined) {
+      running.set(identity(vs), resolved);
+      config.virtualServers.push(resolved);
+    } else
+      for (const rs of resolved.realServers)
+        if (!twin.realServers.some((r) => r.id === rs.id)) twin.realServers.push(rs);
   });
   return config;
 }

@@ -42,6 +42,29 @@ const INSTANCE = `vrrp_instance VI_1 {
 `;
 
 void describe('real-world -t verdicts', () => {
+  it('a virtual_server or virtual_server_group written twice passes (keepalived 2.2.7 says nothing)', () => {
+    const vs = (rs: string) =>
+      `virtual_server 10.2.2.2 80 {\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n  real_server ${rs} 80 {\n    weight 1\n  }\n}\n`;
+    const group = (a: string) => `virtual_server_group G {\n  ${a} 80\n}\n`;
+    const r = configTest(vs('10.2.2.10') + vs('10.2.2.11') + group('10.3.3.3') + group('10.3.3.4'));
+    assert.equal(r.status, 0, r.lines.join('\n'));
+    assert.deepEqual(r.lines, []);
+  });
+
+  it('a second vrrp_instance of a name is skipped whole: nothing inside it is reported', () => {
+    const r = configTest(`${INSTANCE.replace('  track_script {\n    chk\n  }\n', '')}vrrp_instance VI_1 {
+  interface eth0
+  mcast_src_ip=192.0.2.1
+  virtual_router_id 52
+}
+`);
+    assert.equal(r.status, 5);
+    assert.deepEqual(
+      r.lines.map((l) => l.replace(/ at .*/, '')),
+      ['9: VI_1 is already defined'],
+    );
+  });
+
   it('global_defs keywords without their argument: some stop the parser (exit 2), smtp_helo_name is silent', () => {
     const r = configTest(
       'global_defs {\n  router_id\n  smtp_helo_name\n  vrrp_garp_interval\n  umask x\n}\n',

@@ -23,7 +23,8 @@ export function describeVirtualServer(vs: VirtualServer): string {
   return k.port !== undefined ? `${addr}:${k.port}` : addr;
 }
 
-function identity(vs: VirtualServer): string {
+/** What makes two virtual servers one IPVS service: address, port and protocol, fwmark, or group. */
+export function identity(vs: VirtualServer): string {
   const k = vs.key;
   const proto = k.kind === 'fwmark' ? '' : (vs.protocol ?? 'UDP');
   if (k.kind === 'group') return `group ${k.group} ${proto}`;
@@ -40,9 +41,11 @@ export function checkLvs(
   const err = (at: SourceLocation, kw: string, msg: string): void => ctx.diags.error(at, kw, msg);
   const warn = (at: SourceLocation, kw: string, msg: string): void => ctx.diags.warn(at, kw, msg);
 
+  // keepalived 2.2.7's -t says nothing of a name or a service written twice: a note (which never counts)
   const byName = new Map<string, VirtualServerGroup>();
   for (const g of groups) {
-    if (byName.has(g.name)) err(g.at, 'virtual_server_group', `${g.name} is defined more than once`);
+    if (byName.has(g.name))
+      ctx.diags.note(g.at, 'virtual_server_group', `${g.name} is defined more than once: the first is used`);
     else byName.set(g.name, g);
   }
 
@@ -51,7 +54,12 @@ export function checkLvs(
   for (const vs of servers) {
     const name = describeVirtualServer(vs);
     const id = identity(vs);
-    if (seen.has(id)) err(vs.at, 'virtual_server', `${name} is defined more than once`);
+    if (seen.has(id))
+      ctx.diags.note(
+        vs.at,
+        'virtual_server',
+        `${name} is defined more than once: one service, its real servers added to the first one's`,
+      );
     else seen.set(id, vs);
 
     let group: VirtualServerGroup | undefined;

@@ -237,3 +237,39 @@ virtual_server group G {
   assert.deepEqual(ids, ['group G/TCP -> 10.9.0.1:80', 'group G/UDP -> 10.9.0.1:80']);
   assert.equal(new Set(p.checkers.map((c) => c.id)).size, 2);
 });
+
+test('a virtual server written twice: a real server both name is checked once (the first one checkers)', () => {
+  const p = plan(`
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    HTTP_GET {
+      url {
+        path /
+      }
+    }
+  }
+  real_server 10.0.1.2 80 {
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
+}
+`);
+  assert.deepEqual(
+    p.servers.map((s) => s.id),
+    ['10.0.0.1:80/TCP -> 10.0.1.1:80', '10.0.0.1:80/TCP -> 10.0.1.2:80'],
+  );
+  assert.deepEqual(
+    p.checkers.map((c) => c.id),
+    ['10.0.0.1:80/TCP -> 10.0.1.1:80 #1 TCP_CHECK', '10.0.0.1:80/TCP -> 10.0.1.2:80 #1 TCP_CHECK'],
+  );
+});

@@ -338,6 +338,37 @@ test('virtual servers keepalived ignores: unknown group, family clash with the g
   );
 });
 
+test('a virtual server written twice is one service: the real servers of both, the first one settings', () => {
+  const config = lbConfig(`
+  virtual_server 10.0.0.1 80 {
+    protocol TCP
+    lvs_sched rr
+    real_server 10.0.1.1 80 { }
+  }
+  virtual_server 10.0.0.1 80 {
+    protocol TCP
+    lvs_sched wlc
+    real_server 10.0.1.1 80 { }
+    real_server 10.0.1.2 80 { }
+  }
+  virtual_server 10.0.0.1 80 {
+    protocol UDP
+    real_server 10.0.1.3 80 { }
+  }`);
+  assert.deepEqual(
+    config.virtualServers.map((vs) => [
+      vs.name,
+      vs.modelIndex,
+      vs.services[0]?.scheduler,
+      vs.realServers.map((r) => r.name),
+    ]),
+    [
+      ['[10.0.0.1]:tcp:80', 0, 'rr', ['[10.0.1.1]:tcp:80', '[10.0.1.2]:tcp:80']],
+      ['[10.0.0.1]:udp:80', 2, 'wlc', ['[10.0.1.3]:udp:80']],
+    ],
+  );
+});
+
 test('sorry server: port and method as keepalived fixes them; a twin of a real server shares its inhibit', () => {
   const nat = onlyVs(`virtual_server 10.0.0.1 80 {
     protocol TCP

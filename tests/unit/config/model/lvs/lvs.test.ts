@@ -938,9 +938,9 @@ void describe('checkLvs', () => {
       ].join('\n'),
     );
     assert.deepEqual(messages, [
-      '/k.conf:7: error: virtual_server_group: USED is defined more than once',
+      '/k.conf:7: note: virtual_server_group: USED is defined more than once: the first is used',
       '/k.conf:16: error: virtual_server: virtual_server_group MISSING is not defined',
-      '/k.conf:28: error: virtual_server: 10.0.0.1:80 is defined more than once',
+      "/k.conf:28: note: virtual_server: 10.0.0.1:80 is defined more than once: one service, its real servers added to the first one's",
       '/k.conf:4: note: virtual_server_group: SPARE is not used by any virtual_server',
     ]);
   });
