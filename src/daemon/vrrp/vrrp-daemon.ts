@@ -131,7 +131,9 @@ export class VrrpDaemon {
     this.packetLog = new RateLimitedLog(log);
     this.processControl = new ProcessControl('VRRP', log);
     this.promoteSecondaries = new PromoteSecondaries(log);
-    this.autoSources = new AutoSourceAddresses(this.host, log);
+    this.autoSources = new AutoSourceAddresses(this.host, log, (instance, present) =>
+      this.feed({ type: 'source-address', instance, present }),
+    );
     this.lateTimers = new LateTimers(
       log,
       (priority) => this.raiseRealtime(priority),

@@ -41,6 +41,7 @@ export interface EngineOptions {
 const MAX_ROUNDS_PER_EVENT = 10_000;
 /** The label of a configuration fault among an instance's faults. */
 const CONFIG_FAULT = 'config';
+const NO_SOURCE_FAULT = 'no source address';
 
 export interface TrackerStates {
   scripts: ReadonlyMap<string, ScriptStatus>;
@@ -86,6 +87,7 @@ export class Engine {
       spec.bfds,
       spec.bfdsUp,
     );
+    for (const name of spec.withoutSource ?? []) this.world.withoutSource.add(name);
     this.build(spec);
   }
 
@@ -190,6 +192,9 @@ export class Engine {
         break;
       case 'vip-removed':
         this.onVipRemoved(ctx, event.instance, event.address);
+        break;
+      case 'source-address':
+        this.onSourceAddress(ctx, event.instance, event.present);
         break;
       case 'shutdown':
         for (const inst of this.instances) inst.shutdown(ctx);
@@ -393,9 +398,13 @@ export class Engine {
     return [...names];
   }
 
-  /** What holds an instance in FAULT: its trackers' faults, and a configuration fault for good. */
+  /** What holds an instance in FAULT: its trackers' faults, no address to speak from, and a configuration
+   * fault for good. */
   private faultsOf(inst: Instance, trackerFaults: string[]): string[] {
-    return inst.spec.configFault === undefined ? trackerFaults : [CONFIG_FAULT, ...trackerFaults];
+    const faults = this.world.withoutSource.has(inst.name)
+      ? [NO_SOURCE_FAULT, ...trackerFaults]
+      : trackerFaults;
+    return inst.spec.configFault === undefined ? faults : [CONFIG_FAULT, ...faults];
   }
 
   private applyVerdict(inst: Instance): void {
@@ -410,6 +419,12 @@ export class Engine {
     for (const inst of instances) {
       if (inst.spec.configFault !== undefined)
         this.log(ctx, 'info', `(${inst.name}) ${inst.spec.configFault}`);
+      if (this.world.withoutSource.has(inst.name))
+        this.log(
+          ctx,
+          'info',
+          `(${inst.name}) entering FAULT state (no IPv${inst.spec.family} address for interface)`,
+        );
       this.applyVerdict(inst);
     }
     for (const inst of instances) {
@@ -621,6 +636,25 @@ export class Engine {
     if (inst.group) inst.group.state = 'BACKUP';
   }
 
+  /** keepalived's set_vrrp_src_addr / netlink address handling: an instance with no address of its family
+   * on its interface (and none configured) is in FAULT until one appears. */
+  private onSourceAddress(ctx: StepContext, name: string, present: boolean): void {
+    const inst = this.byName.get(name);
+    if (inst === undefined || this.world.withoutSource.has(name) !== present) return;
+    if (present) this.world.withoutSource.delete(name);
+    else {
+      this.world.withoutSource.add(name);
+      this.log(
+        ctx,
+        'info',
+        `(${name}) entering FAULT state (no IPv${inst.spec.family} address for interface)`,
+      );
+    }
+    if (!this.started) return;
+    ctx.reason = present ? 'source address present' : 'no source address';
+    this.reevaluateInstance(ctx, inst);
+  }
+
   /** keepalived's down_instance, with the sync group following into FAULT. */
   private goDown(ctx: StepContext, inst: Instance): void {
     inst.goDown(ctx);
@@ -690,6 +724,8 @@ export class Engine {
     for (const b of oldWorld.bfdsUp) world.bfdsUp.add(b);
     for (const l of oldWorld.linksDown) world.linksDown.add(l);
     for (const p of oldWorld.processesDown) world.processesDown.add(p);
+    // the daemon looked again for the new configuration
+    for (const name of spec.withoutSource ?? []) world.withoutSource.add(name);
     for (const [name, value] of oldWorld.fileValues)
       if (world.fileValues.has(name)) world.fileValues.set(name, value);
     for (const [name, tracker] of world.scripts) {

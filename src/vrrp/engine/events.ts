@@ -41,6 +41,8 @@ export type EngineEvent =
   | { type: 'bfd'; name: string; up: boolean }
   /** Someone else deleted a VIP of this instance from the interface (keepalived's address_is_ours). */
   | { type: 'vip-removed'; instance: string; address: string }
+  /** An instance without a configured source address got (or lost) an address to send adverts from. */
+  | { type: 'source-address'; instance: string; present: boolean }
   /** Stop everything: MASTERs send priority 0 and release their addresses. */
   | { type: 'shutdown' }
   /** One round of gratuitous ARPs / unsolicited NAs for the instance's addresses if they are set (DBus's

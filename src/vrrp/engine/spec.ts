@@ -219,6 +219,9 @@ export interface EngineSpec {
   trackProcesses: TrackProcessSpec[];
   /** Links known to be down at start (the daemon reports changes with link events). Default: all up. */
   linksDown?: string[];
+  /** Instances with no address to speak from at start (the daemon reports changes with source-address
+   * events). Default: none. */
+  withoutSource?: string[];
   /** Tracked processes without quorum at start. Default: all running. */
   processesDown?: string[];
   /** bfd_instances that track_bfd may name. */

@@ -75,6 +75,9 @@ export class TrackerWorld {
   /** BFD sessions currently Up (reported by the BFD child); a session not in here counts as down. */
   readonly bfdsUp = new Set<string>();
   readonly bfdSpecs = new Map<string, TrackBfdSpec>();
+  /** Instances with no address to send adverts from (none configured, none on the interface): keepalived
+   * holds them in FAULT until one appears ("no IPv4 address for interface"). */
+  readonly withoutSource = new Set<string>();
 
   constructor(
     scripts: ScriptSpec[],
