@@ -12,6 +12,7 @@ import {
   hasAddress,
   instanceConfig,
   keepalivedSkipReason,
+  sleep,
   waitUntil,
   withLab,
   type InstanceSpec,
@@ -379,6 +380,35 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
       assert.ok(entered.at - killedAt >= 3500, `FAULT ${entered.at - killedAt} ms after the process left`);
     });
   });
+
+  test('no address of its family on its interface: FAULT until one appears, and again when the last goes', () =>
+    withLab('trk', async (lab) => {
+      // keepalived 2.2.7: set_vrrp_src_addr finds nothing to speak from ("no IPv4 address for interface");
+      // an address added brings the instance up, its removal takes it down (keepalived_netlink.c)
+      const [a] = lab.lan(['a', 'b']) as [LanMember, LanMember];
+      const d = lab.start(impl, a, 'noaddr', globalDefs('a') + instance({ priority: 200 }));
+      await d.waitForLog(/\(VI_1\) entering FAULT state \(no IPv4 address for interface\)/, 10_000);
+      await sleep(ADVERT * 5000); // longer than the master-down interval
+      assert.ok(!d.states('VI_1').includes('MASTER'), d.log());
+      assert.ok(!hasAddress(a.ns, VIP), addresses(a.ns).join(' '));
+      let since = d.mark();
+      lab.addAddress(a, '10.2.0.1/24');
+      await d.waitForState('VI_1', 'MASTER', 10_000, since);
+      await waitUntil(
+        () => hasAddress(a.ns, VIP),
+        () => `VIP on a (${addresses(a.ns)})`,
+        3000,
+      );
+      since = d.mark();
+      run(['ip', '-n', a.ns, 'addr', 'del', '10.2.0.1/24', 'dev', 'eth0']);
+      await d.waitForState('VI_1', 'FAULT', 10_000, since);
+      await waitUntil(
+        () => !hasAddress(a.ns, VIP),
+        () => `no VIP on a (${addresses(a.ns)})`,
+        3000,
+      );
+      assert.equal(await d.stop(), 0, d.log());
+    }));
 
   test('sync group: two instances move together; a fault in one faults both; notify scripts report it', () =>
     withLab('sync', async (lab) => {

@@ -16,6 +16,8 @@ export interface LinkState {
 export type HostChange =
   | { kind: 'link'; name: string; up: boolean }
   | { kind: 'address-removed'; ifname: string; address: string; family: IpFamily }
+  /** An address new to this host (an instance waiting for one to speak from may come up). */
+  | { kind: 'address-added'; ifname: string; address: string; family: IpFamily }
   | { kind: 'resync' };
 
 export class HostState {
@@ -104,7 +106,14 @@ export class HostState {
           ? [{ kind: 'address-removed', ifname: link.name, address: a.address, family: a.family }]
           : [];
       }
+      const link = this.links.get(a.ifindex);
+      const known = (this.addresses.get(a.ifindex) ?? []).some(
+        (x) => x.address === a.address && x.prefixLen === a.prefixLen,
+      );
       this.addAddress(a);
+      return link && !known
+        ? [{ kind: 'address-added', ifname: link.name, address: a.address, family: a.family }]
+        : [];
     }
     return [];
   }
