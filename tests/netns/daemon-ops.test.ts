@@ -298,6 +298,16 @@ ${lines}
       }
     }));
 
+  test('nothing to run (-P on a config without instances): the parent says so and stays until SIGTERM', () =>
+    withLab('ops', async (lab) => {
+      const a = single(lab);
+      const d = lab.start(impl, a, 'ops-idle', globalDefs('a'), ['-P']);
+      await d.waitForLog(/Warning - keepalived has no configuration to run/, 15_000);
+      await sleep(1500);
+      assert.ok(d.running, d.log());
+      assert.equal(await d.stop(), 0, d.log());
+    }));
+
   test('-V (--dont-release-vrrp): the VIP stays on the interface after a clean stop', () =>
     withLab('ops', async (lab) => {
       const a = single(lab);

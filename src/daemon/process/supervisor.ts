@@ -151,12 +151,14 @@ export class Supervisor {
     // A reload file left by a daemon that did not stop cleanly would say a reload is under way.
     this.currentReloadFile()?.end();
     this.startReloadMonitor();
-    if (this.children.length === 0) {
-      this.log.info('Warning - keepalived has no configuration to run');
-    }
+    // With nothing to run keepalived's parent stays up all the same (until a signal: a reload may bring
+    // something); signal handlers alone would not keep Node's event loop alive.
+    const idle = this.children.length === 0 ? setInterval(() => undefined, 2 ** 30) : undefined;
+    if (idle !== undefined) this.log.info('Warning - keepalived has no configuration to run');
     // Debian's keepalived.service is Type=notify: systemd waits for this.
     sdNotify(`READY=1\nMAINPID=${process.pid}`);
     await done;
+    clearInterval(idle);
     this.reloadFile?.end();
     await this.runLifecycleScript('shutdown');
     removePidFile(this.options.pidFile);
