@@ -39,12 +39,15 @@ export class AutoSourceAddresses {
     spec.withoutSource = without;
   }
 
-  /** The interfaces' addresses changed: moves the sources that are gone. Returns whether any moved. */
-  refresh(spec: EngineSpec): boolean {
+  /** The interfaces' addresses changed: moves the sources that are gone. Returns whether any moved.
+   * `onlyAdded`: addresses were only added (a MASTER's VIPs, say): only instances waiting for a source
+   * can change, and a scan of every instance per VIP would cost much at a thousand of them. */
+  refresh(spec: EngineSpec, onlyAdded = false): boolean {
     let changed = false;
     for (const inst of spec.instances) {
       if (!this.names.has(inst.name)) continue;
       const current = inst.sourceAddress;
+      if (onlyAdded && current !== undefined) continue;
       if (current !== undefined && this.host.hasAddress(inst.interface, current)) continue;
       const vips = new Set(inst.addresses.map((a) => a.address));
       const primary = this.host.primaryAddress(inst.interface, inst.family, vips);

@@ -586,8 +586,11 @@ export class VrrpDaemon {
   }
 
   private onHostChanges(changes: HostChange[]): void {
-    if (changes.length > 0 && this.autoSources.refresh(this.spec)) this.io.sourcesChanged();
-    if (changes.length > 0) this.clock?.invalidate();
+    // addresses only added (our own VIPs, mostly) change no prepared advert unless a source appeared
+    const onlyAdded = changes.every((c) => c.kind === 'address-added');
+    const moved = changes.length > 0 && this.autoSources.refresh(this.spec, onlyAdded);
+    if (moved) this.io.sourcesChanged();
+    if (moved || (changes.length > 0 && !onlyAdded)) this.clock?.invalidate();
     if (changes.some((c) => c.kind === 'link')) this.io.refreshSockets();
     for (const c of changes) {
       if (c.kind === 'link') {
