@@ -419,12 +419,7 @@ export class Engine {
     for (const inst of instances) {
       if (inst.spec.configFault !== undefined)
         this.log(ctx, 'info', `(${inst.name}) ${inst.spec.configFault}`);
-      if (this.world.withoutSource.has(inst.name))
-        this.log(
-          ctx,
-          'info',
-          `(${inst.name}) entering FAULT state (no IPv${inst.spec.family} address for interface)`,
-        );
+      if (this.world.withoutSource.has(inst.name)) this.logNoSource(ctx, inst);
       this.applyVerdict(inst);
     }
     for (const inst of instances) {
@@ -644,15 +639,20 @@ export class Engine {
     if (present) this.world.withoutSource.delete(name);
     else {
       this.world.withoutSource.add(name);
-      this.log(
-        ctx,
-        'info',
-        `(${name}) entering FAULT state (no IPv${inst.spec.family} address for interface)`,
-      );
+      this.logNoSource(ctx, inst);
     }
     if (!this.started) return;
     ctx.reason = present ? 'source address present' : 'no source address';
     this.reevaluateInstance(ctx, inst);
+  }
+
+  /** keepalived's line for an instance with nothing to speak from (vrrp_track.c). */
+  private logNoSource(ctx: StepContext, inst: Instance): void {
+    this.log(
+      ctx,
+      'info',
+      `(${inst.name}) entering FAULT state (no IPv${inst.spec.family} address for interface)`,
+    );
   }
 
   /** keepalived's down_instance, with the sync group following into FAULT. */
