@@ -146,10 +146,12 @@ for (const [reason, n] of [...skips].sort((a, b) => b[1] - a[1])) console.log(` 
 // The first lines of each failure's message come last, so that a log cut to its tail still says why.
 for (const x of results.filter((x) => x.outcome === 'fail' || x.outcome === 'cancelled')) {
   console.log(`  ${x.outcome === 'fail' ? 'FAILED' : 'CANCELLED'}: ${x.tier}: ${x.file} › ${x.name}`);
-  const why = String(x.error ?? '')
+  // The message's head says what failed; a daemon log appended to it ends with what led there.
+  const all = String(x.error ?? '')
     .split('\n')
-    .filter((l) => l.trim() !== '')
-    .slice(0, 8);
+    .filter((l) => l.trim() !== '');
+  const why =
+    all.length <= 40 ? all : [...all.slice(0, 6), `... (${all.length - 40} lines)`, ...all.slice(-34)];
   for (const l of why) console.log(`      ${l.slice(0, 320)}`);
 }
 for (const p of problems) console.log(`  PROBLEM: ${p}`);
