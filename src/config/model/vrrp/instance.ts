@@ -394,8 +394,9 @@ function instanceHandlers(ctx: BuildContext): InstanceHandlers {
       if (v !== undefined) inst.virtualRouterId = v;
     },
     priority: (n) => {
-      const v = int(n, ctx, 1, 255);
-      if (v !== undefined) inst.priority = v;
+      // keepalived: "Priority not valid! ... Using default 100": not left unset, which would let
+      // `state MASTER` derive the owner's 255 below.
+      inst.priority = int(n, ctx, 1, 255) ?? 100;
     },
     advert_int: (n) => {
       const v = decimal(n, ctx, 0.01, 255);

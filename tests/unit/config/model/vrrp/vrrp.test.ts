@@ -180,6 +180,16 @@ void describe('vrrp_instance values', () => {
     assert.equal(model.instances[0]?.priority, 255);
   });
 
+  void test('state MASTER with a priority that is not valid: 100, not the owner (keepalived "Using default 100")', () => {
+    // Found running a real-world template (`priority PRIORITY`) beside keepalived 2.2.7: ours took the
+    // owner's 255 and preempted keepalived's MASTER at once.
+    for (const bad of ['PRIORITY', '0', '256']) {
+      const { model, messages } = build(basic(`  state MASTER\n  priority ${bad}`));
+      assert.equal(messages.length, 1, messages.join('\n'));
+      assert.deepEqual([model.instances[0]?.state, model.instances[0]?.priority], ['MASTER', 100]);
+    }
+  });
+
   void test('priority 255 with state BACKUP is accepted, as keepalived does', () => {
     const { model, messages } = build(basic('  state BACKUP\n  priority 255'));
     assert.deepEqual(messages, []);
