@@ -262,6 +262,47 @@ describe(`VRRP trackers, sync groups and notify (${impl} vs ${impl})`, () => {
       assert.deepEqual(read(faultLog).trim().split('\n'), ['fault'], 'notify_fault ran once');
     }));
 
+  test('track_script of a script not there or not executable: left out at start, as keepalived does; a reload looks again', () =>
+    withLab('tsg', async (lab) => {
+      // keepalived (check_vrrp_script_security) drops such a vrrp_script and every track_script naming it:
+      // the instance runs untracked rather than in FAULT. Found running real-world configs beside it.
+      const [a] = lab.routers(['a'], { ipv4: '10.2.0' }) as [LanMember];
+      const gone = join(lab.dir, 'gone.sh');
+      const plain = lab.writeFile('plain.sh', '#!/bin/sh\nexit 1\n');
+      const top =
+        `vrrp_script chk_gone {\n  script "${gone}"\n  interval 1\n  fall 1\n}\n` +
+        `vrrp_script chk_plain {\n  script "${plain}"\n  interval 1\n  fall 1\n}\n`;
+      const da = lab.start(
+        impl,
+        a,
+        'tsg-a',
+        globalDefs('a') +
+          top +
+          instance({
+            priority: 200,
+            trackScripts: ['chk_gone', 'chk_plain'],
+            extra: [`notify_master ${join(lab.dir, 'no-notify.sh')}`],
+          }),
+      );
+      await da.waitForState('VI_1', 'MASTER', 10_000);
+      await waitUntil(() => hasAddress(a.ns, VIP), 'VIP on a', 3000);
+      const log = da.log(400);
+      assert.match(log, new RegExp(`Script ${gone} cannot be accessed - No such file or directory`));
+      assert.match(log, /Disabling track script chk_gone since not found\/accessible/);
+      assert.match(
+        log,
+        new RegExp(`WARNING - script '${plain}' is not executable for uid:gid 0:0 - disabling\\.`),
+      );
+      assert.doesNotMatch(log, /VRRP_Script\(chk_(gone|plain)\)/, 'neither script is run');
+      // Now there and failing: a reload checks the scripts again and tracks it.
+      writeFileSync(gone, '#!/bin/sh\nexit 1\n');
+      chmodSync(gone, 0o755);
+      const since = da.mark();
+      process.kill(Number(readFileSync(da.files.pid, 'utf8').trim()), 'SIGHUP');
+      await da.waitForState('VI_1', 'FAULT', 10_000, since);
+      await waitUntil(() => !hasAddress(a.ns, VIP), 'VIP gone in FAULT', 3000);
+    }));
+
   test('vrrp_script user: the script runs as that user and group, not as script_user', () =>
     withLab('tsu', async (lab) => {
       // a directory the user can read (the script) and write (its answer) in, outside the lab's own

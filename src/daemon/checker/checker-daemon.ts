@@ -14,7 +14,7 @@ import { LoadBalancer, type LoadBalancerHooks } from '../lb/load-balancer.js';
 import { ConfigFile } from '../process/config-file.js';
 import { dumpFile, dumpNaming } from '../process/dump-files.js';
 import type { Logger } from '../process/log.js';
-import { Notifier, scriptPolicy } from '../process/notifier.js';
+import { Notifier, scriptPolicy, withRunnableScripts } from '../process/notifier.js';
 import { NotifyFifos, notifyFifoSpecs } from '../process/notify-fifos.js';
 import type { DaemonOptions } from '../process/options.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
@@ -74,7 +74,7 @@ export class CheckerDaemon {
     private readonly options: DaemonOptions,
     private readonly log: Logger,
   ) {
-    this.config = new ConfigFile(options, log);
+    this.config = new ConfigFile(options, log, withRunnableScripts('checker', log));
     this.saves = new ConfigSaves('check', log);
     this.processControl = new ProcessControl('Checker', log);
   }

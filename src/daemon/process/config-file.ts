@@ -69,13 +69,15 @@ export class ConfigFile {
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
+    /** What this process makes of a configuration it will run, on this host (its scripts looked at). */
+    private readonly prepare: (model: Model) => Model = (model) => model,
   ) {}
 
   /** The configuration at start: whatever it says, it runs. */
   load(): Model {
     const { model, diagnostics } = this.read();
     this.guard.accept(diagnostics);
-    return model;
+    return this.prepare(model);
   }
 
   /** The configuration for a reload, or undefined when it has new errors (the running one stays). */
@@ -89,7 +91,7 @@ export class ConfigFile {
     }
     this.guard.accept(diagnostics);
     this.log.info('Reloading configuration');
-    return model;
+    return this.prepare(model);
   }
 
   private read(): { model: Model; diagnostics: Diagnostic[] } {

@@ -8,6 +8,13 @@ import { commandWords, runScript, scriptInsecurity, type ScriptResult } from '..
 import { lookupUser, type UserIds } from '../../system/users.js';
 import { resolveCommandPath } from '../../system/script-path.js';
 import type { GlobalDefs } from '../../config/model/global/global.js';
+import type { Model } from '../../config/model/index.js';
+import {
+  withUsableCheckerScripts,
+  withUsableVrrpScripts,
+  type ScriptCheck,
+} from '../../config/model/shared/script-availability.js';
+import { scriptVerdict } from '../../system/script-verdict.js';
 
 type ScriptSettings = Pick<
   GlobalDefs,
@@ -42,6 +49,32 @@ export function scriptPolicy(g: ScriptSettings): ScriptPolicy {
   // such user the configuration's reading dropped every script left to it (config/model/shared/script-user.ts)
   const dflt = lookupUser('keepalived_script', undefined, '', supplementaryGroups);
   return { ...base, ...(dflt ? { user: dflt } : {}) };
+}
+
+/** The host's verdict on each script, as the user that would run it (its own, else the policy's). */
+function scriptCheck(g: ScriptSettings): ScriptCheck {
+  const policy = scriptPolicy(g);
+  const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  return (command, owner) => {
+    const ids =
+      owner.user !== undefined
+        ? lookupUser(owner.user, owner.group, '', policy.supplementaryGroups)
+        : policy.user;
+    return scriptVerdict(command, ids ?? self, policy.secure);
+  };
+}
+
+/**
+ * What a child makes of a configuration's scripts before it runs them, as keepalived's VRRP and checker
+ * processes do at start and at each reload: the ones this host cannot run are left out, and said.
+ */
+export function withRunnableScripts(side: 'vrrp' | 'checker', log: Logger): (model: Model) => Model {
+  return (model) => {
+    const check = scriptCheck(model.global);
+    const r = side === 'vrrp' ? withUsableVrrpScripts(model, check) : withUsableCheckerScripts(model, check);
+    for (const line of r.lines) log.info(line);
+    return r.model;
+  };
 }
 
 /** Where notification lines go (notify-fifos.ts). */

@@ -23,7 +23,7 @@ import { Announcer } from '../../net/announce.js';
 import { HostState, type HostChange } from './host-state.js';
 import { PromoteSecondaries } from './promote-secondaries.js';
 import type { Logger } from '../process/log.js';
-import { Notifier, scriptPolicy } from '../process/notifier.js';
+import { Notifier, scriptPolicy, withRunnableScripts } from '../process/notifier.js';
 import { NotifyFifos, notifyFifoSpecs } from '../process/notify-fifos.js';
 import { ProcessControl, processSettings } from '../process/process-settings.js';
 import { removePidFile, writePidFile } from '../process/pidfile.js';
@@ -127,7 +127,7 @@ export class VrrpDaemon {
     private readonly options: DaemonOptions,
     private readonly log: Logger,
   ) {
-    this.config = new ConfigFile(options, log);
+    this.config = new ConfigFile(options, log, withRunnableScripts('vrrp', log));
     this.packetLog = new RateLimitedLog(log);
     this.processControl = new ProcessControl('VRRP', log);
     this.promoteSecondaries = new PromoteSecondaries(log);
