@@ -55,12 +55,17 @@ export function scriptPolicy(g: ScriptSettings): ScriptPolicy {
 function scriptCheck(g: ScriptSettings): ScriptCheck {
   const policy = scriptPolicy(g);
   const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  // keepalived says once, at the first script left to the default user, that keepalived_script is missing
+  let noDefaultUser = g.scriptUser === undefined && policy.user === undefined;
   return (command, owner) => {
     const ids =
       owner.user !== undefined
         ? lookupUser(owner.user, owner.group, '', policy.supplementaryGroups)
         : policy.user;
-    return scriptVerdict(command, ids ?? self, policy.secure);
+    const v = scriptVerdict(command, ids ?? self, policy.secure);
+    if (owner.user !== undefined || !noDefaultUser) return v;
+    noDefaultUser = false;
+    return { ...v, lines: ["Script user 'keepalived_script' does not exist", ...v.lines] };
   };
 }
 
