@@ -32,7 +32,9 @@ const DEFAULT_NAMES: Record<ProcessKind, string> = {
   bfd: 'keepalived_bfd',
 };
 
-/** The name set_process_name falls back to when a reload removes a configured name. */
+/** keepalived's own name: every process of it has it unless configured otherwise (children inherit the
+ * parent's), and so do ours, so that `pidof keepalived`, `killall -0 keepalived` and process monitors see
+ * the daemon as they saw keepalived's (a Node process is otherwise "node"). */
 const UNNAMED = 'keepalived';
 
 export interface ProcessSettings {
@@ -52,9 +54,9 @@ function truncateName(name: string): string {
   return Buffer.from(name).subarray(0, COMM_MAX).toString();
 }
 
-/** The name the parent takes (process_name), if any. */
-export function parentProcessName(g: GlobalDefs): string | undefined {
-  return g.processName === undefined ? undefined : truncateName(g.processName);
+/** The name the parent takes: process_name, else keepalived's. */
+export function parentProcessName(g: GlobalDefs): string {
+  return truncateName(g.processName ?? UNNAMED);
 }
 
 /** *_cpu_affinity as keepalived reads it: CPU numbers below the online CPU count; any bad one drops the
@@ -101,7 +103,8 @@ export function processSettings(g: GlobalDefs, kind: ProcessKind, onlineCpus: nu
   };
   const { cpuWords, ...s } = by[kind];
   // A specific name wins over process_names (keepalived: whichever comes last in the file).
-  const name = s.name ?? (g.processNames ? DEFAULT_NAMES[kind] : undefined);
+  // Neither: the parent's name, which keepalived's children inherit as they fork.
+  const name = s.name ?? (g.processNames ? DEFAULT_NAMES[kind] : parentProcessName(g));
   const cpus = parseCpuList(cpuWords, onlineCpus);
   const out: ProcessSettings = { noSwap: s.noSwap };
   if (name !== undefined) out.name = truncateName(name);

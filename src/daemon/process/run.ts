@@ -186,8 +186,7 @@ export async function runDaemon(o: DaemonOptions, argv: string[]): Promise<numbe
     bfdPidFile: files.bfd,
   };
   // process_name: the parent's name, once it is the process that stays (keepalived: after reading the config).
-  const parentName = parentProcessName(g);
-  if (parentName !== undefined) setProcessName(parentName, daemonLog);
+  setProcessName(parentProcessName(g), daemonLog);
   const scripts: LifecycleScripts = {
     notifier: new Notifier(daemonLog, scriptPolicy(g)),
     ...(g.startupScript !== undefined

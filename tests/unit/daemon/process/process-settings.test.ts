@@ -13,9 +13,11 @@ function globals(over: Partial<GlobalDefs>): GlobalDefs {
 }
 
 describe('processSettings', () => {
-  test('nothing configured: no name, no nice, no realtime, nothing locked, any CPU', () => {
+  test("nothing configured: keepalived's name, no nice, no realtime, nothing locked, any CPU", () => {
     const s = processSettings(globals({}), 'vrrp', 4);
-    assert.deepEqual(s, { noSwap: false, rlimitRttime: 10000 });
+    assert.deepEqual(s, { name: 'keepalived', noSwap: false, rlimitRttime: 10000 });
+    // a child without a name of its own has the parent's, as keepalived's inherit it
+    assert.equal(processSettings(globals({ processName: 'lb_parent' }), 'checker', 4).name, 'lb_parent');
   });
 
   test('process_names gives keepalived names; a specific name wins; names keep 15 bytes', () => {
@@ -24,7 +26,7 @@ describe('processSettings', () => {
     assert.equal(processSettings(g, 'checker', 4).name, 'keepalived_lvs');
     assert.equal(processSettings(g, 'bfd', 4).name, 'my_bfd_process_');
     assert.equal(parentProcessName(globals({ processName: 'parent_process_name' })), 'parent_process_');
-    assert.equal(parentProcessName(g), undefined);
+    assert.equal(parentProcessName(g), 'keepalived');
   });
 
   test("each child reads its own keywords; nice 0 is keepalived's unset", () => {
@@ -37,6 +39,7 @@ describe('processSettings', () => {
       vrrpPriority: 0,
     });
     assert.deepEqual(processSettings(g, 'checker', 4), {
+      name: 'keepalived',
       nice: 5,
       realtimePriority: 7,
       rlimitRttime: 50000,
