@@ -1,10 +1,10 @@
 // Facts about this host that the config checks use (the edge: reads /sys).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { release } from 'node:os';
 import type { HostFacts } from '../config/types.js';
 import { userFacts } from '../system/users.js';
+import { inPath } from '../system/script-path.js';
 
 export function readHostFacts(): HostFacts | undefined {
   try {
@@ -39,9 +39,7 @@ function isFile(path: string): boolean {
 
 /** As keepalived finds a script: a path as it is, a bare name through PATH. */
 function scriptFound(program: string): boolean {
-  if (program.includes('/')) return isFile(program);
-  const path = process.env['PATH'] ?? '/usr/bin:/bin';
-  return path.split(':').some((dir) => dir !== '' && isFile(join(dir, program)));
+  return program.includes('/') ? isFile(program) : inPath(program, process.env['PATH']) !== undefined;
 }
 
 /** Whether a host name resolves through this host's resolver (getent uses getaddrinfo's NSS path, as

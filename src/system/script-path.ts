@@ -17,7 +17,8 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function inPath(name: string, path: string | undefined): string | undefined {
+/** A bare program name as PATH finds it (the first regular file), else undefined. */
+export function inPath(name: string, path: string | undefined): string | undefined {
   for (const dir of (path ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     if (dir === '') continue;
     const candidate = join(dir, name);

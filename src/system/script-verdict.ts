@@ -5,8 +5,8 @@
 // I/O: reads the file system.
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import type { ScriptVerdict } from '../config/model/shared/script-availability.js';
-import { commandWords } from './scripts.js';
-import { resolveCommandPath } from './script-path.js';
+import { commandWords, scriptInsecurity } from './scripts.js';
+import { inPath, resolveCommandPath } from './script-path.js';
 
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'No such file or directory',
@@ -28,42 +28,12 @@ const verdict = (lines: string[], flags: Partial<Omit<ScriptVerdict, 'lines'>>):
   runnable: flags.runnable ?? false,
 });
 
-function inPath(name: string, path: string): string | undefined {
-  for (const dir of path.split(':')) {
-    const candidate = `${dir === '' ? '.' : dir}/${name}`;
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 /** keepalived's is_executable: root needs any execute bit; others the bit of their class. */
 function executableBy(st: Stats, uid: number, gid: number): boolean {
   if (uid === 0) return (st.mode & 0o111) !== 0;
   if (uid === st.uid) return (st.mode & 0o100) !== 0;
   if (gid === st.gid) return (st.mode & 0o010) !== 0;
   return (st.mode & 0o001) !== 0;
-}
-
-/** keepalived's check_security: the first component of `path` that a non-root user could change. */
-function unsafeComponent(path: string): boolean {
-  const parts = path.split('/').filter((p) => p !== '');
-  for (let n = 0; n <= parts.length; n++) {
-    const prefix = `/${parts.slice(0, n).join('/')}`;
-    let st: Stats;
-    try {
-      st = statSync(prefix, { throwIfNoEntry: true });
-    } catch {
-      return false; // resolved already; a race at worst
-    }
-    const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
-    const writableByOthers = (st.gid !== 0 && (st.mode & 0o020) !== 0) || (st.mode & 0o002) !== 0;
-    if (st.uid !== 0 || (!sticky && writableByOthers)) return true;
-  }
-  return false;
 }
 
 /**
@@ -74,7 +44,7 @@ export function scriptVerdict(
   command: string,
   ids: { uid: number; gid: number },
   secure: boolean,
-  path = process.env['PATH'] ?? '/usr/bin:/bin',
+  path = process.env['PATH'],
 ): ScriptVerdict {
   const words = commandWords(command);
   const program = words?.[0];
@@ -108,7 +78,7 @@ export function scriptVerdict(
     );
   const setIdRoot =
     (st.uid === 0 && (st.mode & 0o4100) === 0o4100) || (st.gid === 0 && (st.mode & 0o2010) === 0o2010);
-  if ((ids.uid === 0 || ids.gid === 0 || setIdRoot) && unsafeComponent(shown)) {
+  if ((ids.uid === 0 || ids.gid === 0 || setIdRoot) && scriptInsecurity(shown) !== undefined) {
     const line = `Unsafe permissions found for script '${shown}'${secure ? ' - disabling' : ''}.`;
     return verdict([line], { runnable: true, inhibited: secure });
   }

@@ -169,8 +169,10 @@ export function scriptInsecurity(path: string): string | undefined {
       return `'${p}' does not exist`;
     }
     if (st.uid !== 0) return `'${p}' is not owned by root`;
-    // Group- or world-writable lets another user replace it; a sticky directory (/tmp) does not.
-    if ((st.mode & 0o022) !== 0 && !(st.isDirectory() && (st.mode & 0o1000) !== 0)) {
+    // Writable by a group other than root's, or by anyone, lets another user replace it (keepalived's
+    // check_security); a sticky directory (/tmp) does not.
+    const writable = (st.gid !== 0 && (st.mode & 0o020) !== 0) || (st.mode & 0o002) !== 0;
+    if (writable && !(st.isDirectory() && (st.mode & 0o1000) !== 0)) {
       return `'${p}' is writable by a non-root user`;
     }
     if (p === '/') return undefined;

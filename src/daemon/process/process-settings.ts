@@ -33,8 +33,8 @@ const DEFAULT_NAMES: Record<ProcessKind, string> = {
 };
 
 /** keepalived's own name: every process of it has it unless configured otherwise (children inherit the
- * parent's), and so do ours, so that `pidof keepalived`, `killall -0 keepalived` and process monitors see
- * the daemon as they saw keepalived's (a Node process is otherwise "node"). */
+ * parent's), and so do ours, so that `killall -0 keepalived`, `pgrep -x` and process monitors see the
+ * daemon as they saw keepalived's (a Node process is otherwise "node"; pidof reads argv[0], still node). */
 const UNNAMED = 'keepalived';
 
 export interface ProcessSettings {
@@ -106,8 +106,7 @@ export function processSettings(g: GlobalDefs, kind: ProcessKind, onlineCpus: nu
   // Neither: the parent's name, which keepalived's children inherit as they fork.
   const name = s.name ?? (g.processNames ? DEFAULT_NAMES[kind] : parentProcessName(g));
   const cpus = parseCpuList(cpuWords, onlineCpus);
-  const out: ProcessSettings = { noSwap: s.noSwap };
-  if (name !== undefined) out.name = truncateName(name);
+  const out: ProcessSettings = { name: truncateName(name), noSwap: s.noSwap };
   if (s.nice !== undefined && s.nice !== 0) out.nice = s.nice;
   if (s.realtimePriority !== undefined && s.realtimePriority > 0) out.realtimePriority = s.realtimePriority;
   if (s.rlimitRttime !== undefined) out.rlimitRttime = s.rlimitRttime;
